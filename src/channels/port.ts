@@ -1,0 +1,129 @@
+/**
+ * The one channel-neutral port every customer channel (WhatsApp, Telegram, web, local terminal)
+ * translates to and from. Flows and the runtime only ever see these shapes; an adapter only
+ * translates platform ↔ port and never decides anything about the conversation.
+ */
+
+/** Channels a customer can write from. `local` is the terminal chat and the story runner. */
+export type ChannelName = "whatsapp" | "telegram" | "web" | "local";
+
+export const CHANNEL_NAMES: readonly ChannelName[] = ["whatsapp", "telegram", "web", "local"];
+
+/** What kind of media an attachment is; `voice` is a recorded voice note (WhatsApp `ptt`, Telegram voice). */
+export type AttachmentKind =
+  | "image"
+  | "video"
+  | "audio"
+  | "voice"
+  | "document"
+  | "sticker"
+  | "location"
+  | "other";
+
+/** An attachment as it arrives: metadata now, bytes only when somebody asks for them. */
+export interface InboundAttachment {
+  kind: AttachmentKind;
+  mime?: string;
+  name?: string;
+  /** Size in bytes when the platform tells it before download. */
+  size?: number;
+  /** Platform reference (Telegram file_id, WhatsApp message id…) kept with the transcript. */
+  ref?: string;
+  /** Downloads the bytes on demand (Telegram getFile, WhatsApp downloadMedia). */
+  fetch?: () => Promise<Uint8Array>;
+}
+
+/** One message from a customer, already translated from the platform. */
+export interface InboundMessage {
+  channel: ChannelName;
+  /** The conversation: one chat per customer per channel (private chats only). */
+  chatId: string;
+  /** Who wrote: phone in E.164 for WhatsApp, numeric user id for Telegram. */
+  senderId: string;
+  /** Unique per channel; used for durable de-duplication of redeliveries. */
+  platformMessageId: string;
+  at: Date;
+  text: string;
+  attachments: InboundAttachment[];
+  /** Display name the platform gives, if any (never trusted for identity). */
+  senderName?: string;
+  /** Set when the message is the answer to a choice list (button press / callback query). */
+  choice?: string;
+  /** Telegram deep-link payload (`/start CODE`) or similar customer code hint. */
+  startPayload?: string;
+  /** Language hint from the platform (Telegram language_code, browser Accept-Language). */
+  languageHint?: string;
+}
+
+/** An option in a choice list: `id` comes back as {@link InboundMessage.choice}. */
+export interface Choice {
+  id: string;
+  label: string;
+}
+
+/** Attachment sent to a customer (e.g. a file a technician shared in the Slack thread). */
+export interface OutboundAttachment {
+  kind: AttachmentKind;
+  name: string;
+  mime?: string;
+  /** Either inline bytes or a URL the adapter can fetch. */
+  data?: Uint8Array;
+  url?: string;
+}
+
+/** One message to a customer, rendered text already in the customer's language. */
+export interface OutboundMessage {
+  channel: ChannelName;
+  chatId: string;
+  text: string;
+  choices?: Choice[];
+  attachments?: OutboundAttachment[];
+  /** Stable id of the stored outbound row; adapters may use it as an idempotency key. */
+  outboxId?: string;
+}
+
+/** What an adapter reports about its platform connection. */
+export type ChannelState =
+  | { status: "off"; hint: string }
+  | { status: "starting" }
+  | { status: "waiting-for-qr"; qr: string; pairingCode?: string }
+  | { status: "connected"; detail?: string }
+  | { status: "error"; error: string };
+
+/** Receives inbound messages from an adapter; resolves once the message is durably accepted. */
+export type InboundHandler = (message: InboundMessage) => Promise<void>;
+
+/** Result of a send: the platform's id for the delivered message, if it gives one. */
+export interface SendResult {
+  platformMessageId?: string;
+}
+
+/**
+ * A customer channel. `start` connects and begins calling `onMessage`; `send` delivers one
+ * message and throws {@link ChannelSendError} when it could not (the runtime retries).
+ */
+export interface ChannelAdapter {
+  readonly name: ChannelName;
+  start(onMessage: InboundHandler): Promise<void>;
+  stop(): Promise<void>;
+  send(message: OutboundMessage): Promise<SendResult>;
+  state(): ChannelState;
+}
+
+/** Error thrown by {@link ChannelAdapter.send}; `retryAfterMs` when the platform asked to slow down. */
+export class ChannelSendError extends Error {
+  readonly code: string;
+  readonly retryAfterMs: number | undefined;
+  readonly permanent: boolean;
+  constructor(
+    code: string,
+    message: string,
+    options: { retryAfterMs?: number; permanent?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "ChannelSendError";
+    this.code = code;
+    this.retryAfterMs = options.retryAfterMs;
+    this.permanent = options.permanent ?? false;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The staff side of sportello: a desk (Slack, the web staff board, the `/staff` lines of the
+ * local chat) shows tickets to technicians and turns their clicks and commands into
+ * {@link StaffAction}s. The runtime performs the actions (through the ticket machine, inside one
+ * transaction) and tells every desk what changed through {@link DeskEvent}s.
+ */
+import type { ChannelName, OutboundAttachment } from "../channels/port.js";
+
+/** Money for one intervention, integer cents. */
+export interface ChargeView {
+  covered: boolean;
+  plan: string | null;
+  billedMinutes: number;
+  netCents: number;
+  vatCents: number;
+  grossCents: number;
+  currency: string;
+}
+
+/** A ticket as desks show it; plain data, safe to serialise. */
+export interface TicketView {
+  id: string;
+  number: string;
+  policy: string;
+  status: TicketStatus;
+  category: string | null;
+  priority: "low" | "normal" | "high" | "urgent";
+  blocking: boolean;
+  description: string;
+  /** One- or two-line summary for technicians (AI when enabled, else the description's start). */
+  summary?: string;
+  customer: {
+    id: string;
+    code: string;
+    company: string;
+    contactName: string | null;
+    phone: string | null;
+    email: string | null;
+    language: string;
+    plans: string[];
+    verified: boolean;
+  };
+  channel: ChannelName;
+  chatId: string;
+  /** Coverage decided at intake: which plan, warranty, or billable with the quoted rate and consent. */
+  coverage: Record<string, unknown>;
+  salesRep: string | null;
+  assignee: { id: string; name: string; slackUserId: string | null } | null;
+  callbackDueAt: string | null;
+  minutes: number | null;
+  resolution: string | null;
+  charge: ChargeView | null;
+  attachments: { kind: string; name?: string; mime?: string; size?: number }[];
+  createdAt: string;
+  updatedAt: string;
+  /** Whether support is open at the moment the view was built. */
+  openNow: boolean;
+  /** Opaque reference a desk stored for this ticket (e.g. Slack channel + card ts). */
+  deskRef: Record<string, unknown> | null;
+}
+
+export type TicketStatus =
+  | "new"
+  | "awaiting-authorization"
+  | "open"
+  | "claimed"
+  | "waiting-on-customer"
+  | "closed";
+
+/** Who performs a staff action: a technician by internal id, Slack user id or name. */
+export type TechnicianRef = { id: string } | { slackUserId: string } | { name: string };
+
+export type StaffAction =
+  | { type: "claim"; ticket: string; by: TechnicianRef }
+  | { type: "reply"; ticket: string; by: TechnicianRef; text: string; attachments?: OutboundAttachment[] }
+  | { type: "note"; ticket: string; by: TechnicianRef; text: string }
+  | { type: "ask"; ticket: string; by: TechnicianRef; text: string }
+  | {
+      type: "close";
+      ticket: string;
+      by: TechnicianRef;
+      minutes: number;
+      resolution: string;
+      category?: string;
+      /** Override of the plan used for the charge (`none` forces billable). */
+      plan?: string;
+    }
+  | { type: "reopen"; ticket: string; by: TechnicianRef; reason?: string }
+  | { type: "authorize"; ticket: string; by: TechnicianRef; salesRep: string }
+  | { type: "ack-page"; ticket: string; by: TechnicianRef };
+
+/** Stable error codes a desk maps to its own wording. */
+export type StaffErrorCode =
+  | "not-technician"
+  | "unknown-ticket"
+  | "already-claimed"
+  | "invalid-state"
+  | "invalid-input";
+
+export type StaffActionResult =
+  | { ok: true; ticket: TicketView; charge?: ChargeView }
+  | { ok: false; code: StaffErrorCode; message: string };
+
+export type TicketFilter = "open" | "mine" | "unclaimed" | "today" | "all";
+
+/** What the runtime offers to desks. */
+export interface StaffActions {
+  perform(action: StaffAction): Promise<StaffActionResult>;
+  listTickets(filter: TicketFilter, by?: TechnicianRef): Promise<TicketView[]>;
+  getTicket(number: string): Promise<TicketView | null>;
+  /** Preview of the charge for a close, without closing (the Close modal shows it). */
+  previewCharge(ticket: string, minutes: number, plan?: string): Promise<ChargeView | null>;
+  /** Store a desk reference (e.g. Slack card ts) on the ticket. */
+  setDeskRef(ticket: string, ref: Record<string, unknown>): Promise<void>;
+  /** Resolve a technician; null when the person is not a technician. */
+  findTechnician(by: TechnicianRef): Promise<{ id: string; name: string; slackUserId: string | null } | null>;
+}
+
+/** Events the runtime publishes to desks, durably (retried until the desk accepts them). */
+export type DeskEvent =
+  | { type: "ticket.opened"; ticket: TicketView }
+  | { type: "ticket.updated"; ticket: TicketView; change: string }
+  | { type: "customer.message"; ticket: TicketView; text: string; attachments: TicketView["attachments"] }
+  | { type: "staff.reply"; ticket: TicketView; text: string; by: string }
+  | {
+      type: "oncall.paged";
+      ticket: TicketView;
+      technician: { id: string; name: string; slackUserId: string | null } | null;
+      weekendLine: string | null;
+      repeat: number;
+    }
+  | { type: "ticket.escalated"; ticket: TicketView; afterServiceMinutes: number };
+
+/** A staff desk. `notify` throws to ask for a retry later. */
+export interface StaffDesk {
+  readonly name: string;
+  start(actions: StaffActions): Promise<void>;
+  stop(): Promise<void>;
+  notify(event: DeskEvent): Promise<void>;
+}

@@ -1,0 +1,2 @@
+/** `npm start`: runs the bot. */
+console.log("sportello: starting (under construction)");
