@@ -114,6 +114,16 @@ export interface StaffActions {
   setDeskRef(ticket: string, ref: Record<string, unknown>): Promise<void>;
   /** Resolve a technician; null when the person is not a technician. */
   findTechnician(by: TechnicianRef): Promise<{ id: string; name: string; slackUserId: string | null } | null>;
+  /** The on-call rota between two instants, and who is on call at an instant. */
+  listOnCall(from: Date, to: Date): Promise<OnCallShiftView[]>;
+  setOnCall(by: TechnicianRef, shift: { technician: TechnicianRef; startsAt: Date; endsAt: Date }): Promise<StaffActionResult | { ok: true; shift: OnCallShiftView }>;
+}
+
+export interface OnCallShiftView {
+  id: string;
+  technician: { id: string; name: string; slackUserId: string | null };
+  startsAt: string;
+  endsAt: string;
 }
 
 /** Events the runtime publishes to desks, durably (retried until the desk accepts them). */
