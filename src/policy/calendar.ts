@@ -1,0 +1,221 @@
+/**
+ * Service calendar of a policy: is the service open at an instant, which service, when it closes
+ * and when it opens next. Pure: the instant is always a parameter; all wall times are read in the
+ * policy's time zone with luxon, so DST changes are handled by the zone rules.
+ */
+import { DateTime } from "luxon";
+import { type HolidayEntry, holidaysOfYear } from "./holidayCalendar.js";
+import { minutesOfTime, type Policy, WEEKDAYS } from "./schema.js";
+
+/** The service running at an instant; "closed" when none is. */
+export type Service = "weekday" | "weekend" | "holiday-reduced" | "closed";
+/** A service that has opening hours. */
+export type OpenService = Exclude<Service, "closed">;
+export type ClosedReason = "lunch" | "before-opening" | "evening" | "weekend" | "holiday" | "no-service-day";
+
+export interface Availability {
+  open: boolean;
+  /** The service open now, or "closed". */
+  service: Service;
+  /** Holiday key of the local date, if the policy knows that holiday (also when open on reduced hours). */
+  holiday: string | null;
+  /** End of the current opening range when open, else null. */
+  closesAt: Date | null;
+  /** Start of the next opening range: after `closesAt` when open, after `at` when closed; null if none within ~2 years. */
+  nextOpenAt: Date | null;
+  nextOpenService: Service | null;
+  /** Why it is closed; null when open. */
+  reason: ClosedReason | null;
+}
+
+/** The `hours` CLI object; key order is part of the contract. */
+export interface HoursReport {
+  policy: string;
+  at: string;
+  open: boolean;
+  service: Service;
+  holiday: string | null;
+  closesAt: string | null;
+  nextOpenAt: string | null;
+  nextOpenService: Service | null;
+}
+
+/** Error with a stable code for impossible calendar questions. */
+export class CalendarError extends Error {
+  constructor(
+    readonly code: "invalid-instant" | "no-service",
+    message: string,
+  ) {
+    super(message);
+    this.name = "CalendarError";
+  }
+}
+
+interface OpenRange {
+  start: DateTime;
+  end: DateTime;
+  service: OpenService;
+}
+
+interface DayPlan {
+  holiday: HolidayEntry | null;
+  ranges: OpenRange[];
+  /** Why the whole day has no ranges. */
+  emptyReason: ClosedReason | null;
+  isWeekendDay: boolean;
+}
+
+/** Days searched for the next opening before giving up (a policy may have no hours at all). */
+const SEARCH_DAYS = 800;
+
+function local(policy: Policy, at: Date): DateTime {
+  const t = DateTime.fromJSDate(at, { zone: policy.timezone });
+  if (!t.isValid) throw new CalendarError("invalid-instant", `invalid instant: ${String(at)}`);
+  return t;
+}
+
+function wallTime(day: DateTime, time: string): DateTime {
+  const minutes = minutesOfTime(time);
+  if (minutes === 24 * 60) return day.plus({ days: 1 }).startOf("day");
+  return DateTime.fromObject(
+    { year: day.year, month: day.month, day: day.day, hour: Math.floor(minutes / 60), minute: minutes % 60 },
+    { zone: day.zone },
+  );
+}
+
+function holidayOfDay(policy: Policy, day: DateTime): HolidayEntry | null {
+  return holidaysOfYear(policy, day.year).get(day.toISODate() ?? "") ?? null;
+}
+
+/** Opening ranges of the local day starting at `day` (start of day in the policy zone). */
+function dayPlan(policy: Policy, day: DateTime): DayPlan {
+  const holiday = holidayOfDay(policy, day);
+  const weekdayKey = WEEKDAYS[day.weekday - 1]!;
+  const isWeekendDay = day.weekday >= 6;
+  const build = (ranges: [string, string][], service: OpenService): OpenRange[] =>
+    ranges.map(([s, e]) => ({ start: wallTime(day, s), end: wallTime(day, e), service }));
+
+  if (holiday?.service === "closed") return { holiday, ranges: [], emptyReason: "holiday", isWeekendDay };
+  if (holiday?.service === "reduced") {
+    const ranges = build(policy.hours.holidayReduced?.ranges ?? [], "holiday-reduced");
+    return { holiday, ranges, emptyReason: ranges.length ? null : "holiday", isWeekendDay };
+  }
+  const { weekday, weekend } = policy.hours;
+  let ranges: OpenRange[] = [];
+  if (weekday.days.includes(weekdayKey)) {
+    ranges = build(weekday.ranges, "weekday");
+  } else if (weekend?.days.includes(weekdayKey)) {
+    ranges = build(weekend.byDay[weekdayKey] ?? weekend.ranges, "weekend");
+  }
+  const emptyReason = ranges.length ? null : isWeekendDay ? "weekend" : "no-service-day";
+  return { holiday, ranges, emptyReason, isWeekendDay };
+}
+
+/** First opening range starting at or after `from`. */
+function nextOpening(policy: Policy, from: DateTime): OpenRange | null {
+  let day = from.startOf("day");
+  for (let i = 0; i < SEARCH_DAYS; i++) {
+    const found = dayPlan(policy, day).ranges.find((r) => r.start >= from);
+    if (found) return found;
+    day = day.plus({ days: 1 }).startOf("day");
+  }
+  return null;
+}
+
+function closedReason(plan: DayPlan, t: DateTime): ClosedReason {
+  const first = plan.ranges[0];
+  const last = plan.ranges[plan.ranges.length - 1];
+  if (!first || !last) return plan.emptyReason ?? "no-service-day";
+  if (t < first.start) return "before-opening";
+  if (t >= last.end) {
+    if (last.service === "holiday-reduced") return "holiday";
+    if (last.service === "weekend") return "weekend";
+    return "evening";
+  }
+  return "lunch";
+}
+
+/** Is the service open at `at`, which one, and when does it close / open next. */
+export function availability(policy: Policy, at: Date): Availability {
+  const t = local(policy, at);
+  const plan = dayPlan(policy, t.startOf("day"));
+  const holiday = plan.holiday?.key ?? null;
+  const current = plan.ranges.find((r) => r.start <= t && t < r.end);
+  if (current) {
+    const next = nextOpening(policy, current.end);
+    return {
+      open: true,
+      service: current.service,
+      holiday,
+      closesAt: current.end.toJSDate(),
+      nextOpenAt: next ? next.start.toJSDate() : null,
+      nextOpenService: next ? next.service : null,
+      reason: null,
+    };
+  }
+  const next = nextOpening(policy, t);
+  return {
+    open: false,
+    service: "closed",
+    holiday,
+    closesAt: null,
+    nextOpenAt: next ? next.start.toJSDate() : null,
+    nextOpenService: next ? next.service : null,
+    reason: closedReason(plan, t),
+  };
+}
+
+/** ISO-8601 with the policy zone's offset, seconds precision: "2027-03-30T09:00:00+02:00". */
+export function formatInstant(policy: Policy, at: Date): string {
+  return local(policy, at).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
+}
+
+/** The `sportello hours` answer for `at`. */
+export function hoursReport(policy: Policy, at: Date): HoursReport {
+  const a = availability(policy, at);
+  const fmt = (d: Date | null) => (d ? formatInstant(policy, d) : null);
+  return {
+    policy: policy.id,
+    at: formatInstant(policy, at),
+    open: a.open,
+    service: a.service,
+    holiday: a.holiday,
+    closesAt: fmt(a.closesAt),
+    nextOpenAt: fmt(a.nextOpenAt),
+    nextOpenService: a.nextOpenService,
+  };
+}
+
+/**
+ * The instant at which `minutes` of open service time have elapsed after `from` (closed time does
+ * not count; starting while closed counts from the next opening). Used for SLA escalation.
+ * @throws CalendarError "no-service" when the policy never opens.
+ */
+export function addServiceMinutes(policy: Policy, from: Date, minutes: number): Date {
+  if (minutes <= 0) return from;
+  let remainingMs = minutes * 60_000;
+  const start = local(policy, from);
+  let day = start.startOf("day");
+  // Give up only after SEARCH_DAYS days in a row without any opening (long waits are fine).
+  for (let idle = 0; idle < SEARCH_DAYS; idle++) {
+    const ranges = dayPlan(policy, day).ranges;
+    if (ranges.some((r) => r.end > start)) idle = 0;
+    for (const range of ranges) {
+      if (range.end <= start) continue;
+      const beginMs = Math.max(range.start.toMillis(), start.toMillis());
+      const available = range.end.toMillis() - beginMs;
+      if (remainingMs <= available) return new Date(beginMs + remainingMs);
+      remainingMs -= available;
+    }
+    day = day.plus({ days: 1 }).startOf("day");
+  }
+  throw new CalendarError(
+    "no-service",
+    `policy ${policy.id} has no service hours within ${SEARCH_DAYS} days`,
+  );
+}
+
+/** Holiday key of the local date of `at`, if the policy knows that holiday. */
+export function holidayOn(policy: Policy, at: Date): string | null {
+  return holidayOfDay(policy, local(policy, at).startOf("day"))?.key ?? null;
+}

@@ -1,0 +1,302 @@
+/**
+ * The shape of a support-policy preset (`policies/*.yaml`). Every company-specific rule lives in
+ * the preset as data; the engine (calendar, coverage, charge) only interprets this schema.
+ */
+import { IANAZone } from "luxon";
+import { z } from "zod";
+import { isKnownCountry } from "./holidayCalendar.js";
+
+/** Weekday keys in ISO order (index + 1 = luxon weekday). */
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+export type WeekdayKey = (typeof WEEKDAYS)[number];
+
+const TIME_PATTERN = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+
+/** Minutes after local midnight of a validated "HH:MM" string. */
+export function minutesOfTime(time: string): number {
+  const [h, m] = time.split(":");
+  return Number(h) * 60 + Number(m);
+}
+
+const Key = z
+  .string()
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, {
+    error: "expected a lowercase kebab-case key such as software-usage",
+  });
+
+const Text = z.string().trim().min(1, { error: "expected a non-empty text" });
+
+/** A text in both supported languages. */
+export const LocalizedSchema = z.strictObject({ it: Text, en: Text });
+export type Localized = z.infer<typeof LocalizedSchema>;
+
+const Time = z.string().regex(TIME_PATTERN, { error: 'expected a time "HH:MM" between 00:00 and 24:00' });
+
+/** Opening ranges of one day, [start, end) in local wall time, sorted and not overlapping. */
+const Ranges = z.array(z.tuple([Time, Time])).superRefine((ranges, ctx) => {
+  let previousEnd = -1;
+  ranges.forEach(([start, end], i) => {
+    const s = minutesOfTime(start);
+    const e = minutesOfTime(end);
+    if (s >= e) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i],
+        message: `expected the range to start before it ends (${start}–${end})`,
+      });
+    } else if (s < previousEnd) {
+      ctx.addIssue({
+        code: "custom",
+        path: [i, 0],
+        message: `overlapping ranges: expected ${start} to be at or after the end of the previous range`,
+      });
+    }
+    previousEnd = Math.max(previousEnd, e);
+  });
+});
+
+const Days = z.array(z.enum(WEEKDAYS)).refine((days) => new Set(days).size === days.length, {
+  error: "expected each day at most once",
+});
+
+const WeekdayHours = z.strictObject({ days: Days, ranges: Ranges });
+
+const WeekendHours = z.strictObject({
+  days: Days,
+  ranges: Ranges,
+  /** Per-day override of `ranges` (e.g. Sunday morning only). */
+  byDay: z.partialRecord(z.enum(WEEKDAYS), Ranges).default({}),
+});
+
+const HolidayRule = z
+  .string()
+  .regex(/^(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])|easter(?: [+-]?\d{1,2})?)$/, {
+    error: 'expected a holiday rule "MM-DD" or "easter" / "easter N" (days after Easter Sunday)',
+  })
+  .refine((rule) => !/^(?:02-3[01]|(?:04|06|09|11)-31)$/.test(rule), {
+    error: "expected a date that exists",
+  });
+
+const HolidayService = z.enum(["closed", "reduced"]);
+
+const Holidays = z.strictObject({
+  /** Imports a country's holidays from the date-holidays library. */
+  calendar: z
+    .strictObject({
+      country: z.string().regex(/^[A-Z]{2}$/, { error: "expected an ISO 3166 country code such as IT" }),
+      types: z.array(z.enum(["public", "bank", "school", "optional", "observance"])).min(1),
+      service: HolidayService.default("closed"),
+    })
+    .nullable()
+    .default(null),
+  /** Explicit holidays (rules computed by date-holidays); they win over imported ones on the same date. */
+  days: z.array(z.strictObject({ key: Key, rule: HolidayRule, service: HolidayService })).default([]),
+});
+
+const Category = z.strictObject({
+  key: Key,
+  label: LocalizedSchema,
+  /** An item and its purchase date matter (warranty). */
+  hardware: z.boolean().default(false),
+  /** The category is by definition a blocking problem (weekend service). */
+  blocking: z.boolean().default(false),
+  keywords: z
+    .strictObject({ it: z.array(Text).default([]), en: z.array(Text).default([]) })
+    .default({ it: [], en: [] }),
+});
+
+const PositiveMinutes = z.number().int({ error: "expected whole minutes" }).positive();
+
+const Plan = z.strictObject({
+  key: Key,
+  /** contract: the customer subscribes to it; warranty: applies to any purchase still in warranty. */
+  kind: z.enum(["contract", "warranty"]),
+  label: LocalizedSchema,
+  covers: z.array(Key),
+  capMinutesPerIntervention: PositiveMinutes.nullable().default(null),
+  capMinutesPerMonth: PositiveMinutes.nullable().default(null),
+  /** Weekend service included by this plan, for some of its categories. */
+  weekend: z
+    .strictObject({ categories: z.array(Key), requiresBlocking: z.boolean() })
+    .nullable()
+    .default(null),
+  warranty: z
+    .strictObject({
+      standardMonths: PositiveMinutes,
+      maxMonths: PositiveMinutes,
+      extensionMonths: z.array(PositiveMinutes).default([]),
+      excludes: z.array(LocalizedSchema).default([]),
+      seriousDamageReturn: z
+        .strictObject({
+          place: Text,
+          customerShipsAtOwnCost: z.boolean(),
+          shippingRefundedIfDefect: z.boolean(),
+        })
+        .nullable()
+        .default(null),
+    })
+    .nullable()
+    .default(null),
+  notes: z.array(LocalizedSchema).default([]),
+});
+
+const Cents = z.number().int({ error: "expected integer cents" }).nonnegative();
+
+const Charges = z.strictObject({
+  currency: z.string().regex(/^[A-Z]{3}$/, { error: "expected an ISO 4217 currency code such as EUR" }),
+  hourlyCents: Cents,
+  vatPercent: z.number().min(0).max(100),
+  minimumMinutes: z.number().int().nonnegative(),
+  incrementMinutes: PositiveMinutes,
+  freeMinutes: z.number().int().nonnegative(),
+  packages: z
+    .array(
+      z.strictObject({
+        key: Key,
+        cents: Cents,
+        unit: z.enum(["each", "km", "day"]).default("each"),
+        label: LocalizedSchema,
+      }),
+    )
+    .default([]),
+});
+
+const Contact = z.strictObject({
+  key: Key,
+  kind: z.enum(["phone", "whatsapp", "email", "web-form", "software", "payment", "telegram"]),
+  label: LocalizedSchema,
+  /** Phone number as printed by the company, e-mail address, URL or software menu path. */
+  value: z.string().nullable(),
+  when: z.enum(["always", "weekdays", "weekend"]).default("always"),
+  voicemail: z.boolean().default(false),
+  /** The company asks for written messages rather than voice notes. */
+  preferText: z.boolean().default(false),
+  notes: z.array(LocalizedSchema).default([]),
+});
+
+const OptionalNumber = z.number().int().positive().nullable();
+
+export const PolicySchema = z
+  .strictObject({
+    id: Key,
+    company: Text,
+    /** Seed documents the preset encodes. */
+    sources: z.array(Text).default([]),
+    /** Rules not stated in the sources, chosen by us: edit them to your reality. */
+    assumptions: z.array(Text).default([]),
+    timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), {
+      error: "expected an IANA time zone such as Europe/Rome",
+    }),
+    defaultLanguage: z.enum(["it", "en"]),
+    ticketPrefix: z.string().regex(/^[A-Z]{2,4}$/, { error: "expected 2–4 uppercase letters such as LT" }),
+    hours: z.strictObject({
+      weekday: WeekdayHours,
+      weekend: WeekendHours.nullable().default(null),
+      holidayReduced: z.strictObject({ ranges: Ranges }).nullable().default(null),
+    }),
+    holidays: Holidays,
+    categories: z.array(Category).min(1),
+    plans: z.array(Plan),
+    charges: Charges,
+    contacts: z.array(Contact),
+    intake: z.strictObject({
+      requireSalesRepAuthorization: z.boolean(),
+      backupReminder: z.boolean(),
+      askBlocking: z.boolean(),
+    }),
+    sla: z.strictObject({
+      callbackWithinHours: OptionalNumber,
+      escalateUnclaimedAfterServiceMinutes: z.number().int().positive(),
+      pageRepeatMinutes: z.number().int().positive(),
+      pageMaxRepeats: z.number().int().nonnegative(),
+    }),
+    conversation: z.strictObject({ idleResetMinutes: z.number().int().positive() }),
+    feedback: z.strictObject({ enabled: z.boolean(), formUrl: z.url().optional() }),
+    weekend: z.strictObject({ pageOnCall: z.boolean() }),
+  })
+  .superRefine((policy, ctx) => {
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: "custom", path, message });
+    const duplicates = (items: { key: string }[], path: string) => {
+      const seen = new Set<string>();
+      items.forEach((item, i) => {
+        if (seen.has(item.key)) issue([path, i, "key"], `expected a unique key, "${item.key}" appears twice`);
+        seen.add(item.key);
+      });
+    };
+    duplicates(policy.categories, "categories");
+    duplicates(policy.plans, "plans");
+    duplicates(policy.contacts, "contacts");
+    duplicates(policy.holidays.days, "holidays.days");
+    duplicates(policy.charges.packages, "charges.packages");
+
+    const categories = new Set(policy.categories.map((c) => c.key));
+    const known = `expected one of the keys under categories (${[...categories].join(", ")})`;
+    if (!categories.has("other")) issue(["categories"], 'expected a catch-all category with key "other"');
+    policy.plans.forEach((plan, i) => {
+      plan.covers.forEach((key, j) => {
+        if (!categories.has(key)) issue(["plans", i, "covers", j], `unknown category "${key}": ${known}`);
+      });
+      plan.weekend?.categories.forEach((key, j) => {
+        if (!categories.has(key))
+          issue(["plans", i, "weekend", "categories", j], `unknown category "${key}": ${known}`);
+      });
+      if (plan.kind === "warranty" && plan.warranty === null) {
+        issue(
+          ["plans", i, "warranty"],
+          "expected warranty terms (standardMonths, maxMonths) on a warranty plan",
+        );
+      }
+      if (plan.kind === "contract" && plan.warranty !== null) {
+        issue(["plans", i, "warranty"], "expected no warranty terms on a contract plan (use kind: warranty)");
+      }
+      if (plan.warranty && plan.warranty.maxMonths < plan.warranty.standardMonths) {
+        issue(["plans", i, "warranty", "maxMonths"], "expected maxMonths to be at least standardMonths");
+      }
+      if (plan.capMinutesPerIntervention !== null && plan.capMinutesPerMonth !== null) {
+        issue(["plans", i], "expected at most one of capMinutesPerIntervention and capMinutesPerMonth");
+      }
+    });
+    if (policy.plans.filter((p) => p.kind === "warranty").length > 1) {
+      issue(["plans"], "expected at most one plan of kind warranty");
+    }
+    const { weekday, weekend } = policy.hours;
+    if (weekend) {
+      weekend.days.forEach((day, i) => {
+        if (weekday.days.includes(day)) {
+          issue(
+            ["hours", "weekend", "days", i],
+            `expected "${day}" in only one of hours.weekday.days and hours.weekend.days`,
+          );
+        }
+      });
+      for (const day of Object.keys(weekend.byDay)) {
+        if (!weekend.days.includes(day as WeekdayKey)) {
+          issue(["hours", "weekend", "byDay", day], `expected "${day}" to be listed in hours.weekend.days`);
+        }
+      }
+    }
+    const country = policy.holidays.calendar?.country;
+    if (country !== undefined && !isKnownCountry(country)) {
+      issue(
+        ["holidays", "calendar", "country"],
+        `expected a country known to date-holidays, got "${country}"`,
+      );
+    }
+    const reducedUsed =
+      policy.holidays.days.some((d) => d.service === "reduced") ||
+      policy.holidays.calendar?.service === "reduced";
+    if (reducedUsed && policy.hours.holidayReduced === null) {
+      issue(
+        ["hours", "holidayReduced"],
+        "expected reduced holiday hours, since a holiday has service: reduced",
+      );
+    }
+  });
+
+/** A validated preset (defaults applied). */
+export type Policy = z.infer<typeof PolicySchema>;
+export type PolicyInput = z.input<typeof PolicySchema>;
+export type PolicyPlan = Policy["plans"][number];
+export type PolicyCategory = Policy["categories"][number];
+export type PolicyContact = Policy["contacts"][number];
