@@ -18,11 +18,9 @@ export function minutesOfTime(time: string): number {
   return Number(h) * 60 + Number(m);
 }
 
-const Key = z
-  .string()
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, {
-    error: "expected a lowercase kebab-case key such as software-usage",
-  });
+const Key = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, {
+  error: "expected a lowercase kebab-case key such as software-usage",
+});
 
 const Text = z.string().trim().min(1, { error: "expected a non-empty text" });
 
