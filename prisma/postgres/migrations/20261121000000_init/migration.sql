@@ -108,6 +108,7 @@ CREATE TABLE "Message" (
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "lastError" TEXT,
     "at" TIMESTAMP(3) NOT NULL,
+    "nextAttemptAt" TIMESTAMP(3),
     "deliveredAt" TIMESTAMP(3),
 
     CONSTRAINT "Message_pkey" PRIMARY KEY ("id")
@@ -232,7 +233,7 @@ CREATE INDEX "TicketEvent_type_at_idx" ON "TicketEvent"("type", "at");
 CREATE INDEX "Message_channel_chatId_at_idx" ON "Message"("channel", "chatId", "at");
 
 -- CreateIndex
-CREATE INDEX "Message_status_idx" ON "Message"("status");
+CREATE INDEX "Message_status_nextAttemptAt_idx" ON "Message"("status", "nextAttemptAt");
 
 -- CreateIndex
 CREATE INDEX "Message_ticketId_idx" ON "Message"("ticketId");

@@ -100,6 +100,7 @@ CREATE TABLE "Message" (
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "lastError" TEXT,
     "at" DATETIME NOT NULL,
+    "nextAttemptAt" DATETIME,
     "deliveredAt" DATETIME
 );
 
@@ -212,7 +213,7 @@ CREATE INDEX "TicketEvent_type_at_idx" ON "TicketEvent"("type", "at");
 CREATE INDEX "Message_channel_chatId_at_idx" ON "Message"("channel", "chatId", "at");
 
 -- CreateIndex
-CREATE INDEX "Message_status_idx" ON "Message"("status");
+CREATE INDEX "Message_status_nextAttemptAt_idx" ON "Message"("status", "nextAttemptAt");
 
 -- CreateIndex
 CREATE INDEX "Message_ticketId_idx" ON "Message"("ticketId");

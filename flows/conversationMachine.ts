@@ -1,0 +1,952 @@
+/**
+ * One customer conversation (one chat on one channel): intake of a new problem, the menu, the
+ * weekend routing, the relay while a technician handles the ticket, and the feedback after close.
+ *
+ * Pure: the machine reads the policy it was built with and the facts carried by each event, and
+ * returns intents (named actions) for the runtime to execute. Every company rule comes from the
+ * policy preset; nothing here names a company.
+ */
+import { DateTime } from "luxon";
+import { assign, enqueueActions, raise, setup } from "xstate";
+import { availability } from "../src/policy/calendar.js";
+import { type CoverageDecision, decideCoverage } from "../src/policy/coverage.js";
+import { rateQuote } from "../src/policy/charge.js";
+import type { Policy } from "../src/policy/schema.js";
+import type {
+  AttachmentMeta,
+  ChoiceIntent,
+  CustomerFacts,
+  InboundFacts,
+  Language,
+  OpenTicketFacts,
+  Params,
+  TicketDraft,
+} from "./intents.js";
+import { isCancelCommand, isGreetingOnly, isMenuCommand, matchChoice, normalize, parseCustomerDate } from "./textMatchers.js";
+
+/** Longest description kept on a ticket; the full text stays in the transcript. */
+export const MAX_DESCRIPTION_CHARS = 4000;
+
+export interface Draft {
+  description: string;
+  attachments: AttachmentMeta[];
+  category: string | null;
+  suggested: string | null;
+  summary: string | null;
+  item: string | null;
+  purchasedOn: string | null;
+  itemAsked: boolean;
+  blocking: boolean | null;
+  suggestedBlocking: boolean | null;
+  consent: boolean | null;
+  salesRep: string | null;
+  coverage: CoverageDecision | null;
+  /** A transcribed voice note waiting for the customer's confirmation. */
+  pendingVoice: string | null;
+}
+
+export interface Prompt {
+  key: string;
+  params?: Params;
+  choices?: ChoiceIntent[];
+}
+
+export interface ConversationContext {
+  language: Language;
+  customer: CustomerFacts | null;
+  openTickets: OpenTicketFacts[];
+  aiEnabled: boolean;
+  identity: { company: string | null };
+  draft: Draft | null;
+  /** The ticket this chat follows (opened here, not yet closed). */
+  ticket: string | null;
+  technician: string | null;
+  feedback: { ticket: string; rating: number | null } | null;
+  /** Last question asked, re-sent when the answer is not understood. */
+  prompt: Prompt | null;
+  /** Choice ids of the last list offered, in order, so "2" can be understood. */
+  choices: string[];
+  now: string;
+  lastInboundAt: string | null;
+  /** Current inbound message, split out for the states. */
+  input: { text: string; choice: string | null; attachments: AttachmentMeta[] };
+}
+
+export type ConversationEvent =
+  | {
+      type: "inbound";
+      at: string;
+      text: string;
+      choice?: string;
+      attachments: AttachmentMeta[];
+      facts: InboundFacts;
+    }
+  | { type: "input" }
+  | { type: "triage.done"; category: string | null; blocking?: boolean; summary?: string | null }
+  | { type: "voice.transcribed"; text: string }
+  | { type: "voice.failed" }
+  | { type: "ticket.opened"; number: string; status: string; at: string }
+  | { type: "ticket.claimed"; number: string; technician: string; at: string }
+  | { type: "ticket.authorized"; number: string; at: string }
+  | { type: "ticket.closed"; number: string; resolution: string; charge: { grossCents: number; covered: boolean } | null; at: string }
+  | { type: "ticket.reopened"; number: string; at: string };
+
+type InboundEvent = Extract<ConversationEvent, { type: "inbound" }>;
+
+function emptyDraft(): Draft {
+  return {
+    description: "",
+    attachments: [],
+    category: null,
+    suggested: null,
+    summary: null,
+    item: null,
+    purchasedOn: null,
+    itemAsked: false,
+    blocking: null,
+    suggestedBlocking: null,
+    consent: null,
+    salesRep: null,
+    coverage: null,
+    pendingVoice: null,
+  };
+}
+
+const MEDIA_KINDS = new Set(["image", "video", "document", "audio"]);
+
+/** Builds the conversation machine for one policy preset. */
+export function createConversationMachine(policy: Policy) {
+  const categoryKeys = policy.categories.map((c) => c.key);
+  const hardwareCategories = new Set(policy.categories.filter((c) => c.hardware).map((c) => c.key));
+
+  const inputText = (context: ConversationContext) => context.input.text.trim();
+  const answer = (context: ConversationContext): string | undefined =>
+    context.input.choice && context.choices.includes(context.input.choice)
+      ? context.input.choice
+      : matchChoice(context.input.text, context.choices);
+  const media = (context: ConversationContext) => context.input.attachments.filter((a) => MEDIA_KINDS.has(a.kind));
+  const hasVoice = (context: ConversationContext) => context.input.attachments.some((a) => a.kind === "voice");
+  const onlyUnsupported = (context: ConversationContext) =>
+    inputText(context) === "" &&
+    context.input.attachments.length > 0 &&
+    context.input.attachments.every((a) => !MEDIA_KINDS.has(a.kind) && a.kind !== "voice");
+  const isSubstantive = (context: ConversationContext) => {
+    const text = inputText(context);
+    return text.length > 0 && !isGreetingOnly(text) && !isMenuCommand(text);
+  };
+  const now = (context: ConversationContext) => new Date(context.now);
+
+  const coverageOf = (context: ConversationContext, draft: Draft): CoverageDecision =>
+    decideCoverage(policy, {
+      plans: context.customer?.plans ?? [],
+      category: draft.category ?? "other",
+      at: now(context),
+      purchases: context.customer?.purchases ?? [],
+      item: draft.item ?? undefined,
+      purchasedOn: draft.purchasedOn ?? undefined,
+      blocking: draft.blocking ?? false,
+    });
+
+  const shouldPage = (context: ConversationContext, draft: Draft) =>
+    policy.weekend.pageOnCall &&
+    draft.blocking === true &&
+    (draft.coverage?.weekendEligible ?? false) &&
+    availability(policy, now(context)).service === "weekend";
+
+  const toTicketDraft = (context: ConversationContext): TicketDraft => {
+    const draft = context.draft ?? emptyDraft();
+    const page = shouldPage(context, draft);
+    return {
+      description: draft.description.slice(0, MAX_DESCRIPTION_CHARS),
+      attachments: draft.attachments,
+      category: draft.category,
+      summary: draft.summary,
+      item: draft.item,
+      purchasedOn: draft.purchasedOn,
+      blocking: draft.blocking === true,
+      priority: page ? "urgent" : draft.blocking ? "high" : "normal",
+      salesRep: draft.salesRep,
+      coverage: { ...(draft.coverage ?? {}), consent: draft.consent },
+      consent: draft.consent,
+      pageOnCall: page,
+      status: policy.intake.requireSalesRepAuthorization ? "awaiting-authorization" : "open",
+      language: context.language,
+    };
+  };
+
+  /** Availability lines after a ticket opens or when asked for hours. */
+  const availabilityReplies = (context: ConversationContext, draft: Draft | null, opened: boolean) => {
+    const at = now(context);
+    const a = availability(policy, at);
+    const replies: { key: string; params?: Params }[] = [];
+    if (opened && draft && shouldPage(context, draft)) {
+      replies.push({ key: "weekend.paged", params: { weekendLine: weekendLine(policy) } });
+      return replies;
+    }
+    const weekendDay = [6, 7].includes(DateTime.fromJSDate(at, { zone: policy.timezone }).weekday);
+    if (opened && draft?.blocking && weekendDay && policy.weekend.pageOnCall && !draft.coverage?.weekendEligible) {
+      replies.push({ key: "weekend.notCovered" });
+    }
+    if (a.open) {
+      replies.push({ key: opened ? "availability.openNowTicket" : "availability.openNow", params: { closesAt: a.closesAt ? { $instant: a.closesAt.toISOString() } : null } });
+    } else {
+      replies.push({
+        key: `availability.closed.${a.reason ?? "evening"}`,
+        params: {
+          holiday: a.holiday ? { $holiday: a.holiday } : null,
+          nextOpenAt: a.nextOpenAt ? { $instant: a.nextOpenAt.toISOString() } : null,
+        },
+      });
+    }
+    if (opened && policy.sla.callbackWithinHours) {
+      replies.push({ key: "availability.callbackWithin", params: { hours: policy.sla.callbackWithinHours } });
+    }
+    return replies;
+  };
+
+  const menuPrompt = (): Prompt => ({
+    key: "menu.prompt",
+    choices: [
+      { id: "new", key: "menu.new" },
+      { id: "status", key: "menu.status" },
+      { id: "info", key: "menu.info" },
+      { id: "hours", key: "menu.hours" },
+    ],
+  });
+
+  const categoryPrompt = (): Prompt => ({
+    key: "intake.pickCategory",
+    choices: policy.categories.map((c) => ({ id: c.key, params: {}, key: `category:${c.key}` })),
+  });
+
+  /** Asks a question: remembers it (for re-prompts and numbered answers) and sends it. */
+  const askAction = (build: (context: ConversationContext) => Prompt) => [
+    { type: "rememberPrompt" as const, params: ({ context }: { context: ConversationContext }) => build(context) },
+    { type: "reply" as const, params: ({ context }: { context: ConversationContext }) => build(context) },
+  ];
+
+  const say = (key: string, params?: (context: ConversationContext) => Params) => ({
+    type: "reply" as const,
+    params: ({ context }: { context: ConversationContext }) => ({ key, params: params ? params(context) : undefined }),
+  });
+
+  /** "Sorry, I didn't understand" followed by the last question again. */
+  const reprompt = [
+    say("common.notUnderstood"),
+    {
+      type: "reply" as const,
+      params: ({ context }: { context: ConversationContext }) => context.prompt ?? menuPrompt(),
+    },
+  ];
+
+  const appendInputToDraft = "appendInputToDraft" as const;
+
+  return setup({
+    types: {
+      context: {} as ConversationContext,
+      events: {} as ConversationEvent,
+      input: {} as { language: Language; now: string },
+    },
+    actions: {
+      appendInputToDraft: assign({
+        draft: ({ context }) => {
+          const draft = context.draft ?? emptyDraft();
+          const text = inputText(context);
+          return {
+            ...draft,
+            description: text ? (draft.description ? `${draft.description}\n${text}` : text) : draft.description,
+            attachments: [...draft.attachments, ...context.input.attachments.filter((a) => a.kind !== "sticker" && a.kind !== "location")],
+          };
+        },
+      }),
+      keepFirstMessage: assign({
+        draft: ({ context }) =>
+          context.draft
+            ? {
+                ...context.draft,
+                description: isSubstantive(context) ? inputText(context) : "",
+                attachments: context.input.attachments.filter((a) => MEDIA_KINDS.has(a.kind)),
+              }
+            : null,
+      }),
+      rememberPrompt: assign((_, prompt: Prompt) => ({ prompt, choices: (prompt.choices ?? []).map((c) => c.id) })),
+      refreshFromInbound: assign(({ event, context }) => {
+        const e = event as InboundEvent;
+        return {
+          now: e.at,
+          lastInboundAt: e.at,
+          customer: e.facts.customer,
+          openTickets: e.facts.openTickets,
+          aiEnabled: e.facts.aiEnabled,
+          language: e.facts.language ?? context.language,
+          input: { text: e.text, choice: e.choice ?? null, attachments: e.attachments },
+        };
+      }),
+      // Intents: executed by the runtime from the action objects `transition()` returns.
+      reply: (_, _params: { key: string; params?: Params; choices?: ChoiceIntent[] }) => {},
+      registerCustomer: (_, _params: { company: string; contactName: string; language: Language }) => {},
+      setLanguage: (_, _params: { language: Language }) => {},
+      triage: (_, _params: { text: string }) => {},
+      transcribe: (_, _params: { attachment: AttachmentMeta }) => {},
+      openTicket: (_, _params: { draft: TicketDraft }) => {},
+      appendToTicket: (_, _params: { number: string; text: string; attachments: AttachmentMeta[] }) => {},
+      recordConsent: (_, _params: { accepted: boolean; quote: Record<string, unknown> }) => {},
+      recordFeedback: (_, _params: { number: string; rating: number; comment: string | null }) => {},
+    },
+    guards: {
+      isMenu: ({ event }) => event.type === "inbound" && isMenuCommand(event.text),
+      isCancel: ({ event }) => event.type === "inbound" && isCancelCommand(event.text),
+      idleExpired: ({ context, event }) => {
+        if (event.type !== "inbound" || !context.lastInboundAt) return false;
+        const idleMs = new Date(event.at).getTime() - new Date(context.lastInboundAt).getTime();
+        return idleMs > policy.conversation.idleResetMinutes * 60_000;
+      },
+      unknownCustomer: ({ context }) => context.customer === null && context.identity.company === null,
+      substantive: ({ context }) => isSubstantive(context),
+      voiceWithAi: ({ context }) => hasVoice(context) && inputText(context) === "" && context.aiEnabled,
+      voiceWithoutAi: ({ context }) => hasVoice(context) && inputText(context) === "" && !context.aiEnabled,
+      unsupportedOnly: ({ context }) => onlyUnsupported(context),
+      empty: ({ context }) => inputText(context) === "" && context.input.attachments.length === 0,
+      mediaOnly: ({ context }) => inputText(context) === "" && media(context).length > 0,
+      followsTicket: ({ context }) => context.ticket !== null,
+      feedbackEnabled: () => policy.feedback.enabled,
+    },
+  }).createMachine({
+    id: "conversation",
+    context: ({ input }) => ({
+      language: input.language,
+      customer: null,
+      openTickets: [],
+      aiEnabled: false,
+      identity: { company: null },
+      draft: null,
+      ticket: null,
+      technician: null,
+      feedback: null,
+      prompt: null,
+      choices: [],
+      now: input.now,
+      lastInboundAt: null,
+      input: { text: "", choice: null, attachments: [] },
+    }),
+    initial: "idle",
+    on: {
+      inbound: [
+        {
+          guard: "idleExpired",
+          target: ".idle",
+          actions: [
+            "refreshFromInbound",
+            assign({ draft: null, prompt: null, choices: [], feedback: null }),
+            raise({ type: "input" }),
+          ],
+        },
+        {
+          guard: "isCancel",
+          target: ".idle",
+          actions: [
+            "refreshFromInbound",
+            assign({ draft: null, prompt: null, choices: [], feedback: null }),
+            say("common.cancelled"),
+          ],
+        },
+        {
+          guard: "isMenu",
+          target: ".menu",
+          actions: ["refreshFromInbound", assign({ draft: null, feedback: null })],
+        },
+        { actions: ["refreshFromInbound", raise({ type: "input" })] },
+      ],
+      "ticket.claimed": {
+        target: ".relay",
+        actions: [
+          assign({ ticket: ({ event }) => event.number, technician: ({ event }) => event.technician, now: ({ event }) => event.at }),
+          say("relay.claimed", (c) => ({ number: c.ticket, technician: c.technician })),
+        ],
+      },
+      "ticket.authorized": {
+        actions: [
+          assign({ now: ({ event }) => event.at }),
+          say("intake.authorized", () => ({})),
+          {
+            type: "reply",
+            params: ({ context, event }) => ({ key: "intake.authorizedNumber", params: { number: event.number, hours: policy.sla.callbackWithinHours ?? null } }),
+          },
+        ],
+      },
+      "ticket.reopened": {
+        target: ".relay",
+        actions: [assign({ ticket: ({ event }) => event.number, now: ({ event }) => event.at }), say("relay.reopened", (c) => ({ number: c.ticket }))],
+      },
+      "ticket.closed": [
+        {
+          guard: "feedbackEnabled",
+          target: ".feedback",
+          actions: [
+            assign({
+              now: ({ event }) => event.at,
+              ticket: null,
+              technician: null,
+              draft: null,
+              feedback: ({ event }) => ({ ticket: event.number, rating: null }),
+            }),
+            {
+              type: "reply",
+              params: ({ event }) => ({
+                key: event.charge && !event.charge.covered && event.charge.grossCents > 0 ? "feedback.closedWithCharge" : "feedback.closed",
+                params: {
+                  number: event.number,
+                  resolution: event.resolution,
+                  charge: event.charge ? { $money: event.charge.grossCents } : null,
+                },
+              }),
+            },
+          ],
+        },
+        {
+          target: ".idle",
+          actions: [
+            assign({ ticket: null, technician: null, now: ({ event }) => event.at }),
+            { type: "reply", params: ({ event }) => ({ key: "feedback.closed", params: { number: event.number, resolution: event.resolution, charge: null } }) },
+          ],
+        },
+      ],
+    },
+    states: {
+      idle: {
+        on: {
+          input: [
+            { guard: "unsupportedOnly", actions: say("common.unsupportedMedia") },
+            { guard: "empty", target: "menu" },
+            {
+              guard: "unknownCustomer",
+              target: "identify",
+              actions: [
+                assign({ draft: ({ context }) => (isSubstantive(context) || media(context).length > 0 ? { ...emptyDraft() } : null) }),
+                "keepFirstMessage",
+                say("intake.welcomeUnknown", () => ({ company: policy.company })),
+              ],
+            },
+            { guard: "voiceWithAi", target: "voice" },
+            { guard: "voiceWithoutAi", actions: say("intake.voiceNotSupported") },
+            { guard: "substantive", target: "triaging", actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft] },
+            { guard: "mediaOnly", target: "describe", actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft] },
+            { target: "menu", actions: say("intake.welcome", (c) => ({ company: policy.company, name: c.customer?.contactName ?? c.customer?.company ?? "" })) },
+          ],
+        },
+      },
+      menu: {
+        entry: askAction(() => menuPrompt()),
+        on: {
+          input: [
+            { guard: "unsupportedOnly", actions: say("common.unsupportedMedia") },
+            { guard: ({ context }) => answer(context) === "new", target: "describe", actions: assign({ draft: () => emptyDraft() }) },
+            {
+              guard: ({ context }) => answer(context) === "status",
+              target: "idle",
+              actions: {
+                type: "reply",
+                params: ({ context }) =>
+                  context.openTickets.length === 0
+                    ? { key: "menu.noTickets" }
+                    : {
+                        key: "menu.ticketList",
+                        params: { tickets: { $list: context.openTickets.map((t) => `${t.number} — ${t.status}`) } },
+                      },
+              },
+            },
+            {
+              guard: ({ context }) => answer(context) === "info" && context.openTickets.length > 0,
+              target: "addInfo",
+            },
+            { guard: ({ context }) => answer(context) === "info", target: "idle", actions: say("menu.noTickets") },
+            {
+              guard: ({ context }) => answer(context) === "hours",
+              target: "idle",
+              actions: [
+                say("menu.hoursIntro", () => ({ company: policy.company })),
+                enqueueActions(({ context, enqueue }) => {
+                  for (const params of availabilityReplies(context, null, false)) enqueue({ type: "reply", params });
+                }),
+                say("menu.contacts", () => ({ contacts: { $contacts: "all" } })),
+              ],
+            },
+            { guard: "unknownCustomer", target: "identify", actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft, say("intake.welcomeUnknown", () => ({ company: policy.company }))] },
+            { guard: "voiceWithAi", target: "voice" },
+            { guard: "voiceWithoutAi", actions: say("intake.voiceNotSupported") },
+            { guard: "substantive", target: "triaging", actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft] },
+            { actions: reprompt },
+          ],
+        },
+      },
+      identify: {
+        initial: "company",
+        states: {
+          company: {
+            entry: askAction(() => ({ key: "intake.askCompany" })),
+            on: {
+              input: [
+                { guard: ({ context }) => inputText(context).length < 2, actions: reprompt },
+                {
+                  target: "contact",
+                  actions: assign({ identity: ({ context }) => ({ company: inputText(context).slice(0, 200) }) }),
+                },
+              ],
+            },
+          },
+          contact: {
+            entry: askAction(() => ({ key: "intake.askContact" })),
+            on: {
+              input: [
+                { guard: ({ context }) => inputText(context).length < 2, actions: reprompt },
+                {
+                  target: "#conversation.afterIdentify",
+                  actions: {
+                    type: "registerCustomer",
+                    params: ({ context }) => ({
+                      company: context.identity.company ?? "",
+                      contactName: inputText(context).slice(0, 200),
+                      language: context.language,
+                    }),
+                  },
+                },
+              ],
+            },
+          },
+        },
+      },
+      afterIdentify: {
+        always: [
+          {
+            guard: ({ context }) => (context.draft?.description ?? "") !== "",
+            target: "triaging",
+            actions: say("intake.thanksIdentified"),
+          },
+          { target: "describe", actions: [assign({ draft: () => emptyDraft() }), say("intake.thanksIdentified")] },
+        ],
+      },
+      describe: {
+        entry: askAction(() => ({ key: "intake.askDescription" })),
+        on: {
+          input: [
+            { guard: "unsupportedOnly", actions: say("common.unsupportedMedia") },
+            { guard: "voiceWithAi", target: "voice" },
+            { guard: "voiceWithoutAi", actions: say("intake.voiceNotSupported") },
+            { guard: "mediaOnly", actions: [appendInputToDraft, say("intake.attachmentReceived")] },
+            { guard: ({ context }) => inputText(context).length < 3, actions: reprompt },
+            { target: "triaging", actions: appendInputToDraft },
+          ],
+        },
+      },
+      voice: {
+        entry: {
+          type: "transcribe",
+          params: ({ context }) => ({ attachment: context.input.attachments.find((a) => a.kind === "voice")! }),
+        },
+        on: {
+          "voice.transcribed": {
+            target: "voiceConfirm",
+            actions: assign({
+              draft: ({ context, event }) => ({ ...(context.draft ?? emptyDraft()), pendingVoice: event.text }),
+            }),
+          },
+          "voice.failed": { target: "describe", actions: say("intake.voiceNotUnderstood") },
+          input: { actions: [appendInputToDraft] },
+        },
+      },
+      voiceConfirm: {
+        entry: askAction((c) => ({
+          key: "intake.voiceConfirm",
+          params: { text: c.draft?.pendingVoice ?? "" },
+          choices: [
+            { id: "yes", key: "common.yes" },
+            { id: "write", key: "intake.voiceWrite" },
+          ],
+        })),
+        on: {
+          input: [
+            {
+              guard: ({ context }) => answer(context) === "yes",
+              target: "triaging",
+              actions: assign({
+                draft: ({ context }) => {
+                  const draft = context.draft ?? emptyDraft();
+                  const text = draft.pendingVoice ?? "";
+                  return { ...draft, pendingVoice: null, description: draft.description ? `${draft.description}\n${text}` : text };
+                },
+              }),
+            },
+            { guard: ({ context }) => answer(context) === "write", target: "describe" },
+            // A written correction replaces what was understood.
+            { guard: "substantive", target: "triaging", actions: appendInputToDraft },
+            { actions: reprompt },
+          ],
+        },
+      },
+      triaging: {
+        entry: { type: "triage", params: ({ context }) => ({ text: context.draft?.description ?? "" }) },
+        on: {
+          "triage.done": {
+            target: "categorySuggested",
+            actions: assign({
+              draft: ({ context, event }) => ({
+                ...(context.draft ?? emptyDraft()),
+                suggested: event.category && categoryKeys.includes(event.category) ? event.category : null,
+                suggestedBlocking: event.blocking ?? null,
+                summary: event.summary ?? null,
+              }),
+            }),
+          },
+          input: { actions: [appendInputToDraft] },
+        },
+      },
+      categorySuggested: {
+        always: [
+          { guard: ({ context }) => !context.draft?.suggested || context.draft.suggested === "other", target: "categoryPick" },
+          { target: "categoryConfirm" },
+        ],
+      },
+      categoryConfirm: {
+        entry: askAction((c) => ({
+          key: "intake.confirmCategory",
+          params: { category: { $category: c.draft?.suggested ?? "other" } },
+          choices: [
+            { id: "yes", key: "common.yes" },
+            { id: "other", key: "intake.otherCategory" },
+          ],
+        })),
+        on: {
+          input: [
+            {
+              guard: ({ context }) => answer(context) === "yes",
+              target: "route",
+              actions: assign({ draft: ({ context }) => ({ ...context.draft!, category: context.draft!.suggested }) }),
+            },
+            { guard: ({ context }) => answer(context) === "other", target: "categoryPick" },
+            { guard: "mediaOnly", actions: [appendInputToDraft, say("intake.attachmentReceived")] },
+            { actions: reprompt },
+          ],
+        },
+      },
+      categoryPick: {
+        entry: askAction(() => categoryPrompt()),
+        on: {
+          input: [
+            {
+              guard: ({ context }) => {
+                const choice = answer(context);
+                return choice !== undefined && categoryKeys.includes(choice);
+              },
+              target: "route",
+              actions: assign({ draft: ({ context }) => ({ ...context.draft!, category: answer(context)! }) }),
+            },
+            { guard: "mediaOnly", actions: [appendInputToDraft, say("intake.attachmentReceived")] },
+            { actions: reprompt },
+          ],
+        },
+      },
+      /** Decides the next missing fact; each step below returns here. */
+      route: {
+        always: [
+          {
+            guard: ({ context }) => hardwareCategories.has(context.draft?.category ?? "") && !context.draft?.itemAsked,
+            target: "hardwareItem",
+          },
+          { guard: ({ context }) => policy.intake.askBlocking && context.draft?.blocking === null, target: "blocking" },
+          {
+            guard: ({ context }) => context.draft?.coverage === null,
+            target: "route",
+            reenter: true,
+            actions: assign({ draft: ({ context }) => ({ ...context.draft!, coverage: coverageOf(context, context.draft!) }) }),
+          },
+          { guard: ({ context }) => context.draft?.coverage?.covered === false && context.draft.consent === null, target: "consent" },
+          { guard: () => policy.intake.requireSalesRepAuthorization, target: "salesRep" },
+          { target: "opening" },
+        ],
+      },
+      hardwareItem: {
+        entry: askAction((c) => {
+          const purchases = c.customer?.purchases ?? [];
+          return purchases.length > 0
+            ? {
+                key: "intake.pickItem",
+                choices: [
+                  ...purchases.map((p, i) => ({ id: `item:${i}`, text: `${p.item} (${p.purchasedOn})` })),
+                  { id: "item:other", key: "intake.itemOther" },
+                ],
+              }
+            : { key: "intake.askItem" };
+        }),
+        on: {
+          input: [
+            {
+              guard: ({ context }) => (answer(context) ?? "").startsWith("item:") && answer(context) !== "item:other",
+              target: "route",
+              actions: assign({
+                draft: ({ context }) => {
+                  const purchase = context.customer?.purchases[Number(answer(context)!.slice(5))];
+                  return { ...context.draft!, item: purchase?.item ?? null, purchasedOn: purchase?.purchasedOn ?? null, itemAsked: true, coverage: null };
+                },
+              }),
+            },
+            { guard: ({ context }) => answer(context) === "item:other", target: "hardwareItemName" },
+            { guard: ({ context }) => inputText(context).length >= 2 && context.choices.length === 0, target: "hardwareDate", actions: assign({ draft: ({ context }) => ({ ...context.draft!, item: inputText(context).slice(0, 200) }) }) },
+            { actions: reprompt },
+          ],
+        },
+      },
+      hardwareItemName: {
+        entry: askAction(() => ({ key: "intake.askItem" })),
+        on: {
+          input: [
+            { guard: ({ context }) => inputText(context).length >= 2, target: "hardwareDate", actions: assign({ draft: ({ context }) => ({ ...context.draft!, item: inputText(context).slice(0, 200) }) }) },
+            { actions: reprompt },
+          ],
+        },
+      },
+      hardwareDate: {
+        entry: askAction(() => ({ key: "intake.askPurchaseDate", choices: [{ id: "skip", key: "intake.dateUnknown" }] })),
+        on: {
+          input: [
+            {
+              guard: ({ context }) => answer(context) === "skip",
+              target: "route",
+              actions: assign({ draft: ({ context }) => ({ ...context.draft!, itemAsked: true, coverage: null }) }),
+            },
+            {
+              guard: ({ context }) => parseCustomerDate(inputText(context), policy.timezone) !== null,
+              target: "route",
+              actions: assign({
+                draft: ({ context }) => ({ ...context.draft!, purchasedOn: parseCustomerDate(inputText(context), policy.timezone), itemAsked: true, coverage: null }),
+              }),
+            },
+            { actions: reprompt },
+          ],
+        },
+      },
+      blocking: {
+        entry: askAction(() => ({
+          key: "intake.askBlocking",
+          choices: [
+            { id: "can-work", key: "intake.canWork" },
+            { id: "blocked", key: "intake.blocked" },
+          ],
+        })),
+        on: {
+          input: [
+            {
+              guard: ({ context }) => answer(context) === "can-work",
+              target: "route",
+              actions: assign({ draft: ({ context }) => ({ ...context.draft!, blocking: false, coverage: null }) }),
+            },
+            {
+              guard: ({ context }) => answer(context) === "blocked",
+              target: "route",
+              actions: assign({ draft: ({ context }) => ({ ...context.draft!, blocking: true, coverage: null }) }),
+            },
+            { guard: "mediaOnly", actions: [appendInputToDraft, say("intake.attachmentReceived")] },
+            { actions: reprompt },
+          ],
+        },
+      },
+      consent: {
+        entry: askAction(() => {
+          const quote = rateQuote(policy);
+          return {
+            key: quote.freeMinutes > 0 ? "intake.quoteWithFree" : "intake.quote",
+            params: {
+              hourly: { $money: quote.hourlyCents },
+              vat: quote.vatPercent,
+              minimum: quote.minimumMinutes,
+              increment: quote.incrementMinutes,
+              free: quote.freeMinutes,
+            },
+            choices: [
+              { id: "accept", key: "intake.accept" },
+              { id: "decline", key: "intake.decline" },
+            ],
+          };
+        }),
+        on: {
+          input: [
+            {
+              guard: ({ context }) => answer(context) === "accept",
+              target: "route",
+              actions: [
+                assign({ draft: ({ context }) => ({ ...context.draft!, consent: true }) }),
+                { type: "recordConsent", params: () => ({ accepted: true, quote: { ...rateQuote(policy) } }) },
+              ],
+            },
+            {
+              guard: ({ context }) => answer(context) === "decline",
+              target: "idle",
+              actions: [
+                { type: "recordConsent", params: () => ({ accepted: false, quote: { ...rateQuote(policy) } }) },
+                assign({ draft: null }),
+                say("intake.declined", () => ({ contacts: { $contacts: "all" } })),
+              ],
+            },
+            { actions: reprompt },
+          ],
+        },
+      },
+      salesRep: {
+        entry: askAction(() => ({ key: "intake.askSalesRep" })),
+        on: {
+          input: [
+            {
+              guard: ({ context }) => inputText(context).length >= 2,
+              target: "opening",
+              actions: assign({ draft: ({ context }) => ({ ...context.draft!, salesRep: inputText(context).slice(0, 200) }) }),
+            },
+            { actions: reprompt },
+          ],
+        },
+      },
+      opening: {
+        entry: [
+          ...(policy.intake.backupReminder ? [say("intake.backupReminder")] : []),
+          { type: "openTicket", params: ({ context }) => ({ draft: toTicketDraft(context) }) },
+        ],
+        on: {
+          "ticket.opened": {
+            target: "waiting",
+            actions: [
+              assign({ ticket: ({ event }) => event.number, now: ({ event }) => event.at }),
+              {
+                type: "reply",
+                params: ({ event }) => ({
+                  key: event.status === "awaiting-authorization" ? "intake.ticketAwaitingAuthorization" : "intake.ticketOpened",
+                  params: { number: event.number },
+                }),
+              },
+              enqueueActions(({ context, enqueue }) => {
+                for (const params of availabilityReplies(context, context.draft, true)) enqueue({ type: "reply", params });
+              }),
+              assign({ draft: null, prompt: null, choices: [] }),
+            ],
+          },
+          input: { actions: [appendInputToDraft] },
+        },
+      },
+      /** Ticket open, nobody has claimed it yet: messages are added to the ticket. */
+      waiting: {
+        on: {
+          input: [
+            { guard: "empty", actions: say("relay.waitingHint", (c) => ({ number: c.ticket })) },
+            {
+              guard: "followsTicket",
+              actions: [
+                {
+                  type: "appendToTicket",
+                  params: ({ context }) => ({ number: context.ticket!, text: inputText(context), attachments: context.input.attachments }),
+                },
+                say("relay.addedToTicket", (c) => ({ number: c.ticket })),
+              ],
+            },
+            { target: "idle", actions: raise({ type: "input" }) },
+          ],
+        },
+      },
+      /** A technician handles the ticket: the bot stays quiet and forwards. */
+      relay: {
+        on: {
+          input: [
+            { guard: "empty" },
+            {
+              guard: "followsTicket",
+              actions: {
+                type: "appendToTicket",
+                params: ({ context }) => ({ number: context.ticket!, text: inputText(context), attachments: context.input.attachments }),
+              },
+            },
+            { target: "idle", actions: raise({ type: "input" }) },
+          ],
+        },
+      },
+      addInfo: {
+        entry: askAction((c) => ({
+          key: c.openTickets.length === 1 ? "menu.addInfoOne" : "menu.addInfoPick",
+          params: { number: c.openTickets[0]?.number ?? "" },
+          choices: c.openTickets.length === 1 ? [] : c.openTickets.map((t) => ({ id: t.number, text: t.number })),
+        })),
+        on: {
+          input: [
+            {
+              guard: ({ context }) => context.openTickets.length > 1 && answer(context) !== undefined,
+              target: "waiting",
+              actions: [assign({ ticket: ({ context }) => answer(context)! }), say("menu.addInfoOne", (c) => ({ number: c.ticket }))],
+            },
+            {
+              guard: ({ context }) => context.openTickets.length === 1 && (inputText(context) !== "" || context.input.attachments.length > 0),
+              target: "waiting",
+              actions: [
+                assign({ ticket: ({ context }) => context.openTickets[0]!.number }),
+                {
+                  type: "appendToTicket",
+                  params: ({ context }) => ({ number: context.openTickets[0]!.number, text: inputText(context), attachments: context.input.attachments }),
+                },
+                say("relay.addedToTicket", (c) => ({ number: c.ticket })),
+              ],
+            },
+            { actions: reprompt },
+          ],
+        },
+      },
+      feedback: {
+        initial: "rating",
+        states: {
+          rating: {
+            entry: askAction(() => ({
+              key: "feedback.askRating",
+              choices: ["1", "2", "3", "4", "5"].map((n) => ({ id: n, text: "★".repeat(Number(n)) })),
+            })),
+            on: {
+              input: [
+                {
+                  guard: ({ context }) => /^[1-5]$/.test(answer(context) ?? ""),
+                  target: "comment",
+                  actions: assign({ feedback: ({ context }) => ({ ...context.feedback!, rating: Number(answer(context)) }) }),
+                },
+                // Customers who just write something else are not trapped in the survey.
+                { guard: "substantive", target: "#conversation.idle", actions: [assign({ feedback: null }), raise({ type: "input" })] },
+                { actions: reprompt },
+              ],
+            },
+          },
+          comment: {
+            entry: askAction(() => ({ key: "feedback.askComment", choices: [{ id: "skip", key: "feedback.noComment" }] })),
+            on: {
+              input: {
+                target: "#conversation.idle",
+                actions: [
+                  {
+                    type: "recordFeedback",
+                    params: ({ context }) => ({
+                      number: context.feedback!.ticket,
+                      rating: context.feedback!.rating!,
+                      comment: answer(context) === "skip" || inputText(context) === "" ? null : inputText(context).slice(0, 2000),
+                    }),
+                  },
+                  assign({ feedback: null, prompt: null, choices: [] }),
+                  say("feedback.thanks"),
+                ],
+              },
+            },
+          },
+        },
+      },
+    },
+  });
+
+}
+
+/** The preset's weekend phone line, if it has one. */
+export function weekendLine(policy: Policy): string | null {
+  return policy.contacts.find((c) => c.when === "weekend" && c.kind === "phone")?.value ?? null;
+}
+
+export type ConversationMachine = ReturnType<typeof createConversationMachine>;
+
+/** Normalised text of a choice label, exported for adapters that match labels. */
+export { normalize as normalizeAnswer };

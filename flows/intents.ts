@@ -1,0 +1,109 @@
+/**
+ * The vocabulary between the machines in `flows/` and the runtime that executes them. Machines do
+ * no I/O: every side effect is an intent (an XState action object returned by `transition()`),
+ * and every answer from the outside world comes back as an event.
+ */
+import type { AttachmentKind } from "../src/channels/port.js";
+import type { Purchase } from "../src/policy/coverage.js";
+
+export type Language = "it" | "en";
+
+/** Attachment metadata as machines see it (bytes stay with the channel). */
+export interface AttachmentMeta {
+  kind: AttachmentKind;
+  mime?: string;
+  name?: string;
+  size?: number;
+  ref?: string;
+}
+
+/** What the runtime knows about the customer writing, refreshed on every message. */
+export interface CustomerFacts {
+  id: string;
+  company: string;
+  contactName: string | null;
+  language: Language | null;
+  plans: string[];
+  purchases: Purchase[];
+  verified: boolean;
+  salesRep: string | null;
+}
+
+export interface OpenTicketFacts {
+  number: string;
+  status: string;
+  category: string | null;
+}
+
+/** Facts the runtime reads before running the machine on an inbound message. */
+export interface InboundFacts {
+  customer: CustomerFacts | null;
+  openTickets: OpenTicketFacts[];
+  /** Customer record, else detected from the text, else the preset default. */
+  language: Language;
+  aiEnabled: boolean;
+}
+
+/** Message parameters: plain values, or typed values the renderer formats per locale. */
+export type ParamValue =
+  | string
+  | number
+  | boolean
+  | null
+  | { $instant: string }
+  | { $money: number }
+  | { $category: string }
+  | { $holiday: string }
+  | { $list: string[] }
+  | { $contacts: "all" | "weekend" };
+export type Params = Record<string, ParamValue>;
+
+export interface ChoiceIntent {
+  id: string;
+  /** Locale key of the label, or a literal label with `text`. */
+  key?: string;
+  text?: string;
+  params?: Params;
+}
+
+/** Draft of a ticket collected by the intake flow. */
+export interface TicketDraft {
+  description: string;
+  attachments: AttachmentMeta[];
+  category: string | null;
+  summary: string | null;
+  item: string | null;
+  purchasedOn: string | null;
+  blocking: boolean;
+  priority: "low" | "normal" | "high" | "urgent";
+  salesRep: string | null;
+  coverage: Record<string, unknown>;
+  consent: boolean | null;
+  pageOnCall: boolean;
+  status: "open" | "awaiting-authorization";
+  language: Language;
+}
+
+export type Intent =
+  | { type: "reply"; params: { key: string; params?: Params; choices?: ChoiceIntent[] } }
+  | { type: "registerCustomer"; params: { company: string; contactName: string; language: Language } }
+  | { type: "setLanguage"; params: { language: Language } }
+  | { type: "triage"; params: { text: string } }
+  | { type: "transcribe"; params: { attachment: AttachmentMeta } }
+  | { type: "openTicket"; params: { draft: TicketDraft } }
+  | { type: "appendToTicket"; params: { number: string; text: string; attachments: AttachmentMeta[] } }
+  | { type: "recordConsent"; params: { accepted: boolean; quote: Record<string, unknown> } }
+  | { type: "recordFeedback"; params: { number: string; rating: number; comment: string | null } };
+
+export type IntentType = Intent["type"];
+export const INTENT_TYPES: readonly IntentType[] = [
+  "reply",
+  "registerCustomer",
+  "setLanguage",
+  "triage",
+  "transcribe",
+  "openTicket",
+  "appendToTicket",
+  "recordConsent",
+  "recordFeedback",
+];

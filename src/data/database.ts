@@ -1,0 +1,168 @@
+/**
+ * Opening the database and applying the committed migrations. This folder (`src/data`) is the
+ * only place that imports Prisma; everything else goes through the stores it exports.
+ */
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
+import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
+
+export type Provider = "sqlite" | "postgres";
+
+/**
+ * Both generated clients have the same models (one `prisma/models.prisma`); the SQLite client's
+ * type stands for both.
+ */
+export type Prisma = InstanceType<typeof SqliteClient>;
+/** The client handed to a `$transaction` callback. */
+export type Tx = Omit<Prisma, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+export interface Database {
+  readonly prisma: Prisma;
+  readonly provider: Provider;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Error with a stable code, thrown when the database cannot be opened or migrated. */
+export class DatabaseError extends Error {
+  constructor(
+    readonly code: "bad-url" | "migration-failed" | "unreachable",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "DatabaseError";
+  }
+}
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export const DEFAULT_DATABASE_URL = "file:./data/sportello.db";
+
+export function providerOf(url: string): Provider {
+  if (/^postgres(ql)?:\/\//.test(url)) return "postgres";
+  if (url.startsWith("file:")) return "sqlite";
+  throw new DatabaseError("bad-url", `DATABASE_URL must start with file: (SQLite) or postgresql:// (got "${url}")`);
+}
+
+/** Opens (and for SQLite creates) the database at `url`; call {@link migrate} before use. */
+export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<Database> {
+  const provider = providerOf(url);
+  let prisma: Prisma;
+  if (provider === "sqlite") {
+    const file = url.slice("file:".length);
+    if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
+    // busy timeout: a second process (CLI while the bot runs) waits instead of failing at once.
+    const adapter = new PrismaBetterSQLite3({ url: file, timeout: 5000 });
+    prisma = new SqliteClient({ adapter });
+    // WAL lets readers run during a write; NORMAL sync is still durable across process crashes.
+    await prisma.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+    await prisma.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+    await prisma.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+  } else {
+    const adapter = new PrismaPg({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+    prisma = new PostgresClient({ adapter }) as unknown as Prisma;
+    try {
+      await prisma.$queryRawUnsafe("SELECT 1");
+    } catch (cause) {
+      throw new DatabaseError("unreachable", `cannot reach PostgreSQL at ${redact(url)}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  }
+  return {
+    prisma,
+    provider,
+    url,
+    close: () => prisma.$disconnect(),
+  };
+}
+
+/** Hides the password of a connection URL for logs and errors. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
+interface MigrationFile {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+function migrationFiles(provider: Provider): MigrationFile[] {
+  const dir = join(projectRoot, "prisma", provider, "migrations");
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(dir, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    });
+}
+
+/** Splits a `prisma migrate diff` script into statements (its statements end with `;` at line end). */
+function statements(sql: string): string[] {
+  return sql
+    .split("\n")
+    .filter((line) => !line.trimStart().startsWith("--"))
+    .join("\n")
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/**
+ * Applies the committed migrations in `prisma/<provider>/migrations` that are not yet applied,
+ * each in its own transaction, and refuses to run if an applied migration was edited since.
+ * (Our own ledger rather than `prisma migrate deploy`, so start-up and tests need no CLI process.)
+ * Returns the names of the migrations it applied.
+ */
+export async function migrate(db: Database): Promise<string[]> {
+  const { prisma } = db;
+  await prisma.$executeRawUnsafe(
+    `CREATE TABLE IF NOT EXISTS "_sportello_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "appliedAt" TEXT NOT NULL)`,
+  );
+  const applied = new Map(
+    (
+      await prisma.$queryRawUnsafe<{ name: string; checksum: string }[]>(
+        `SELECT "name", "checksum" FROM "_sportello_migrations"`,
+      )
+    ).map((row) => [row.name, row.checksum]),
+  );
+  const done: string[] = [];
+  for (const file of migrationFiles(db.provider)) {
+    const known = applied.get(file.name);
+    if (known !== undefined) {
+      if (known !== file.checksum) {
+        throw new DatabaseError(
+          "migration-failed",
+          `migration ${file.name} was changed after it was applied; add a new migration instead`,
+        );
+      }
+      continue;
+    }
+    try {
+      await prisma.$transaction(async (tx) => {
+        for (const statement of statements(file.sql)) await tx.$executeRawUnsafe(statement);
+        await tx.$executeRawUnsafe(
+          `INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES (${db.provider === "postgres" ? "$1, $2, $3" : "?, ?, ?"})`,
+          file.name,
+          file.checksum,
+          new Date().toISOString(),
+        );
+      });
+    } catch (cause) {
+      throw new DatabaseError("migration-failed", `migration ${file.name} failed: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    done.push(file.name);
+  }
+  return done;
+}

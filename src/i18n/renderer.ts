@@ -1,0 +1,97 @@
+/**
+ * Turns a message key and parameters into customer-facing text in Italian or English, from
+ * `locales/<lang>.json` through i18next. Typed parameters (instants, money, categories,
+ * holidays, contact lists) are formatted here, per locale and in the policy's time zone.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import i18next, { type i18n } from "i18next";
+import { DateTime } from "luxon";
+import type { ChoiceIntent, Language, ParamValue, Params } from "../../flows/intents.js";
+import type { Policy } from "../policy/schema.js";
+
+export const LANGUAGES: readonly Language[] = ["it", "en"];
+
+const localesDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../locales");
+
+function loadLocale(language: Language): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(localesDir, `${language}.json`), "utf8")) as Record<string, unknown>;
+}
+
+let shared: i18n | null = null;
+
+/** One i18next instance for the process (resources are read once, synchronously). */
+export function translator(): i18n {
+  if (shared) return shared;
+  const instance = i18next.createInstance();
+  void instance.init({
+    initAsync: false,
+    lng: "it",
+    fallbackLng: "en",
+    resources: { it: { translation: loadLocale("it") }, en: { translation: loadLocale("en") } },
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  shared = instance;
+  return instance;
+}
+
+/** Formats money in integer cents for a language, e.g. "97,60 €" / "€97.60". */
+export function formatMoney(cents: number, language: Language, currency = "EUR"): string {
+  return new Intl.NumberFormat(language === "it" ? "it-IT" : "en-GB", { style: "currency", currency }).format(cents / 100);
+}
+
+/** Formats an instant in the policy zone, e.g. "lunedì 30 marzo alle 09:00". */
+export function formatWhen(iso: string, language: Language, zone: string): string {
+  const dt = DateTime.fromISO(iso, { zone }).setLocale(language === "it" ? "it" : "en-GB");
+  const day = dt.toFormat(language === "it" ? "cccc d LLLL" : "cccc d LLLL");
+  return language === "it" ? `${day} alle ${dt.toFormat("HH:mm")}` : `${day} at ${dt.toFormat("HH:mm")}`;
+}
+
+export interface Renderer {
+  render(key: string, params: Params | undefined, language: Language): string;
+  choiceLabel(choice: ChoiceIntent, language: Language): string;
+  /** Whether the key exists in both locales (tests use it to catch missing strings). */
+  has(key: string, language: Language): boolean;
+}
+
+export function createRenderer(policy: Policy): Renderer {
+  const t = translator();
+
+  const contactLines = (which: "all" | "weekend", language: Language) =>
+    policy.contacts
+      .filter((c) => c.value && c.kind !== "payment" && (which === "all" || c.when === "weekend"))
+      .map((c) => `• ${c.label[language]}: ${c.value}${c.voicemail ? ` (${t.t("common.voicemail", { lng: language })})` : ""}`)
+      .join("\n");
+
+  const value = (v: ParamValue, language: Language): string | number | boolean | null => {
+    if (v === null || typeof v !== "object") return v;
+    if ("$instant" in v) return formatWhen(v.$instant, language, policy.timezone);
+    if ("$money" in v) return formatMoney(v.$money, language, policy.charges.currency);
+    if ("$category" in v) return policy.categories.find((c) => c.key === v.$category)?.label[language] ?? v.$category;
+    if ("$holiday" in v) return t.t(`holidays.${v.$holiday}`, { lng: language, defaultValue: v.$holiday });
+    if ("$list" in v) return v.$list.map((line) => `• ${line}`).join("\n");
+    if ("$contacts" in v) return contactLines(v.$contacts, language);
+    return null;
+  };
+
+  return {
+    render(key, params, language) {
+      const values: Record<string, unknown> = { company: policy.company };
+      for (const [name, v] of Object.entries(params ?? {})) values[name] = value(v, language);
+      return t.t(key, { ...values, lng: language });
+    },
+    choiceLabel(choice, language) {
+      if (choice.text) return choice.text;
+      if (choice.key?.startsWith("category:")) {
+        const key = choice.key.slice("category:".length);
+        return policy.categories.find((c) => c.key === key)?.label[language] ?? key;
+      }
+      return choice.key ? this.render(choice.key, choice.params, language) : choice.id;
+    },
+    has(key, language) {
+      return t.exists(key, { lng: language, fallbackLng: [] });
+    },
+  };
+}
