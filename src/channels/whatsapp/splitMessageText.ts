@@ -26,6 +26,6 @@ export function splitMessageText(text: string, limit: number = WHATSAPP_TEXT_LIM
     if (part !== "") parts.push(part);
     rest = rest.slice(cut).replace(/^\s+/u, "");
   }
-  if (rest.trim() !== "") parts.push(rest);
+  if (rest.trim() !== "") parts.push(rest.trimEnd());
   return parts;
 }
