@@ -9,8 +9,8 @@
 import { DateTime } from "luxon";
 import { assign, enqueueActions, raise, setup } from "xstate";
 import { availability } from "../src/policy/calendar.js";
-import { type CoverageDecision, decideCoverage } from "../src/policy/coverage.js";
 import { rateQuote } from "../src/policy/charge.js";
+import { type CoverageDecision, decideCoverage } from "../src/policy/coverage.js";
 import type { Policy } from "../src/policy/schema.js";
 import type {
   AttachmentMeta,
@@ -22,7 +22,14 @@ import type {
   Params,
   TicketDraft,
 } from "./intents.js";
-import { isCancelCommand, isGreetingOnly, isMenuCommand, matchChoice, normalize, parseCustomerDate } from "./textMatchers.js";
+import {
+  isCancelCommand,
+  isGreetingOnly,
+  isMenuCommand,
+  matchChoice,
+  normalize,
+  parseCustomerDate,
+} from "./textMatchers.js";
 
 /** Longest description kept on a ticket; the full text stays in the transcript. */
 export const MAX_DESCRIPTION_CHARS = 4000;
@@ -88,7 +95,13 @@ export type ConversationEvent =
   | { type: "ticket.opened"; number: string; status: string; at: string }
   | { type: "ticket.claimed"; number: string; technician: string; at: string }
   | { type: "ticket.authorized"; number: string; at: string }
-  | { type: "ticket.closed"; number: string; resolution: string; charge: { grossCents: number; covered: boolean } | null; at: string }
+  | {
+      type: "ticket.closed";
+      number: string;
+      resolution: string;
+      charge: { grossCents: number; covered: boolean } | null;
+      at: string;
+    }
   | { type: "ticket.reopened"; number: string; at: string };
 
 type InboundEvent = Extract<ConversationEvent, { type: "inbound" }>;
@@ -124,8 +137,10 @@ export function createConversationMachine(policy: Policy) {
     context.input.choice && context.choices.includes(context.input.choice)
       ? context.input.choice
       : matchChoice(context.input.text, context.choices);
-  const media = (context: ConversationContext) => context.input.attachments.filter((a) => MEDIA_KINDS.has(a.kind));
-  const hasVoice = (context: ConversationContext) => context.input.attachments.some((a) => a.kind === "voice");
+  const media = (context: ConversationContext) =>
+    context.input.attachments.filter((a) => MEDIA_KINDS.has(a.kind));
+  const hasVoice = (context: ConversationContext) =>
+    context.input.attachments.some((a) => a.kind === "voice");
   const onlyUnsupported = (context: ConversationContext) =>
     inputText(context) === "" &&
     context.input.attachments.length > 0 &&
@@ -184,11 +199,20 @@ export function createConversationMachine(policy: Policy) {
       return replies;
     }
     const weekendDay = [6, 7].includes(DateTime.fromJSDate(at, { zone: policy.timezone }).weekday);
-    if (opened && draft?.blocking && weekendDay && policy.weekend.pageOnCall && !draft.coverage?.weekendEligible) {
+    if (
+      opened &&
+      draft?.blocking &&
+      weekendDay &&
+      policy.weekend.pageOnCall &&
+      !draft.coverage?.weekendEligible
+    ) {
       replies.push({ key: "weekend.notCovered" });
     }
     if (a.open) {
-      replies.push({ key: opened ? "availability.openNowTicket" : "availability.openNow", params: { closesAt: a.closesAt ? { $instant: a.closesAt.toISOString() } : null } });
+      replies.push({
+        key: opened ? "availability.openNowTicket" : "availability.openNow",
+        params: { closesAt: a.closesAt ? { $instant: a.closesAt.toISOString() } : null },
+      });
     } else {
       replies.push({
         key: `availability.closed.${a.reason ?? "evening"}`,
@@ -221,13 +245,19 @@ export function createConversationMachine(policy: Policy) {
 
   /** Asks a question: remembers it (for re-prompts and numbered answers) and sends it. */
   const askAction = (build: (context: ConversationContext) => Prompt) => [
-    { type: "rememberPrompt" as const, params: ({ context }: { context: ConversationContext }) => build(context) },
+    {
+      type: "rememberPrompt" as const,
+      params: ({ context }: { context: ConversationContext }) => build(context),
+    },
     { type: "reply" as const, params: ({ context }: { context: ConversationContext }) => build(context) },
   ];
 
   const say = (key: string, params?: (context: ConversationContext) => Params) => ({
     type: "reply" as const,
-    params: ({ context }: { context: ConversationContext }) => ({ key, params: params ? params(context) : undefined }),
+    params: ({ context }: { context: ConversationContext }) => ({
+      key,
+      params: params ? params(context) : undefined,
+    }),
   });
 
   /** "Sorry, I didn't understand" followed by the last question again. */
@@ -254,8 +284,15 @@ export function createConversationMachine(policy: Policy) {
           const text = inputText(context);
           return {
             ...draft,
-            description: text ? (draft.description ? `${draft.description}\n${text}` : text) : draft.description,
-            attachments: [...draft.attachments, ...context.input.attachments.filter((a) => a.kind !== "sticker" && a.kind !== "location")],
+            description: text
+              ? draft.description
+                ? `${draft.description}\n${text}`
+                : text
+              : draft.description,
+            attachments: [
+              ...draft.attachments,
+              ...context.input.attachments.filter((a) => a.kind !== "sticker" && a.kind !== "location"),
+            ],
           };
         },
       }),
@@ -269,7 +306,10 @@ export function createConversationMachine(policy: Policy) {
               }
             : null,
       }),
-      rememberPrompt: assign((_, prompt: Prompt) => ({ prompt, choices: (prompt.choices ?? []).map((c) => c.id) })),
+      rememberPrompt: assign((_, prompt: Prompt) => ({
+        prompt,
+        choices: (prompt.choices ?? []).map((c) => c.id),
+      })),
       refreshFromInbound: assign(({ event, context }) => {
         const e = event as InboundEvent;
         return {
@@ -360,7 +400,11 @@ export function createConversationMachine(policy: Policy) {
       "ticket.claimed": {
         target: ".relay",
         actions: [
-          assign({ ticket: ({ event }) => event.number, technician: ({ event }) => event.technician, now: ({ event }) => event.at }),
+          assign({
+            ticket: ({ event }) => event.number,
+            technician: ({ event }) => event.technician,
+            now: ({ event }) => event.at,
+          }),
           say("relay.claimed", (c) => ({ number: c.ticket, technician: c.technician })),
         ],
       },
@@ -370,13 +414,19 @@ export function createConversationMachine(policy: Policy) {
           say("intake.authorized", () => ({})),
           {
             type: "reply",
-            params: ({ context, event }) => ({ key: "intake.authorizedNumber", params: { number: event.number, hours: policy.sla.callbackWithinHours ?? null } }),
+            params: ({ context, event }) => ({
+              key: "intake.authorizedNumber",
+              params: { number: event.number, hours: policy.sla.callbackWithinHours ?? null },
+            }),
           },
         ],
       },
       "ticket.reopened": {
         target: ".relay",
-        actions: [assign({ ticket: ({ event }) => event.number, now: ({ event }) => event.at }), say("relay.reopened", (c) => ({ number: c.ticket }))],
+        actions: [
+          assign({ ticket: ({ event }) => event.number, now: ({ event }) => event.at }),
+          say("relay.reopened", (c) => ({ number: c.ticket })),
+        ],
       },
       "ticket.closed": [
         {
@@ -393,7 +443,10 @@ export function createConversationMachine(policy: Policy) {
             {
               type: "reply",
               params: ({ event }) => ({
-                key: event.charge && !event.charge.covered && event.charge.grossCents > 0 ? "feedback.closedWithCharge" : "feedback.closed",
+                key:
+                  event.charge && !event.charge.covered && event.charge.grossCents > 0
+                    ? "feedback.closedWithCharge"
+                    : "feedback.closed",
                 params: {
                   number: event.number,
                   resolution: event.resolution,
@@ -407,7 +460,13 @@ export function createConversationMachine(policy: Policy) {
           target: ".idle",
           actions: [
             assign({ ticket: null, technician: null, now: ({ event }) => event.at }),
-            { type: "reply", params: ({ event }) => ({ key: "feedback.closed", params: { number: event.number, resolution: event.resolution, charge: null } }) },
+            {
+              type: "reply",
+              params: ({ event }) => ({
+                key: "feedback.closed",
+                params: { number: event.number, resolution: event.resolution, charge: null },
+              }),
+            },
           ],
         },
       ],
@@ -422,16 +481,33 @@ export function createConversationMachine(policy: Policy) {
               guard: "unknownCustomer",
               target: "identify",
               actions: [
-                assign({ draft: ({ context }) => (isSubstantive(context) || media(context).length > 0 ? { ...emptyDraft() } : null) }),
+                assign({
+                  draft: ({ context }) =>
+                    isSubstantive(context) || media(context).length > 0 ? { ...emptyDraft() } : null,
+                }),
                 "keepFirstMessage",
                 say("intake.welcomeUnknown", () => ({ company: policy.company })),
               ],
             },
             { guard: "voiceWithAi", target: "voice" },
             { guard: "voiceWithoutAi", actions: say("intake.voiceNotSupported") },
-            { guard: "substantive", target: "triaging", actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft] },
-            { guard: "mediaOnly", target: "describe", actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft] },
-            { target: "menu", actions: say("intake.welcome", (c) => ({ company: policy.company, name: c.customer?.contactName ?? c.customer?.company ?? "" })) },
+            {
+              guard: "substantive",
+              target: "triaging",
+              actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft],
+            },
+            {
+              guard: "mediaOnly",
+              target: "describe",
+              actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft],
+            },
+            {
+              target: "menu",
+              actions: say("intake.welcome", (c) => ({
+                company: policy.company,
+                name: c.customer?.contactName ?? c.customer?.company ?? "",
+              })),
+            },
           ],
         },
       },
@@ -440,7 +516,11 @@ export function createConversationMachine(policy: Policy) {
         on: {
           input: [
             { guard: "unsupportedOnly", actions: say("common.unsupportedMedia") },
-            { guard: ({ context }) => answer(context) === "new", target: "describe", actions: assign({ draft: () => emptyDraft() }) },
+            {
+              guard: ({ context }) => answer(context) === "new",
+              target: "describe",
+              actions: assign({ draft: () => emptyDraft() }),
+            },
             {
               guard: ({ context }) => answer(context) === "status",
               target: "idle",
@@ -451,7 +531,9 @@ export function createConversationMachine(policy: Policy) {
                     ? { key: "menu.noTickets" }
                     : {
                         key: "menu.ticketList",
-                        params: { tickets: { $list: context.openTickets.map((t) => `${t.number} — ${t.status}`) } },
+                        params: {
+                          tickets: { $list: context.openTickets.map((t) => `${t.number} — ${t.status}`) },
+                        },
                       },
               },
             },
@@ -459,22 +541,39 @@ export function createConversationMachine(policy: Policy) {
               guard: ({ context }) => answer(context) === "info" && context.openTickets.length > 0,
               target: "addInfo",
             },
-            { guard: ({ context }) => answer(context) === "info", target: "idle", actions: say("menu.noTickets") },
+            {
+              guard: ({ context }) => answer(context) === "info",
+              target: "idle",
+              actions: say("menu.noTickets"),
+            },
             {
               guard: ({ context }) => answer(context) === "hours",
               target: "idle",
               actions: [
                 say("menu.hoursIntro", () => ({ company: policy.company })),
                 enqueueActions(({ context, enqueue }) => {
-                  for (const params of availabilityReplies(context, null, false)) enqueue({ type: "reply", params });
+                  for (const params of availabilityReplies(context, null, false))
+                    enqueue({ type: "reply", params });
                 }),
                 say("menu.contacts", () => ({ contacts: { $contacts: "all" } })),
               ],
             },
-            { guard: "unknownCustomer", target: "identify", actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft, say("intake.welcomeUnknown", () => ({ company: policy.company }))] },
+            {
+              guard: "unknownCustomer",
+              target: "identify",
+              actions: [
+                assign({ draft: () => emptyDraft() }),
+                appendInputToDraft,
+                say("intake.welcomeUnknown", () => ({ company: policy.company })),
+              ],
+            },
             { guard: "voiceWithAi", target: "voice" },
             { guard: "voiceWithoutAi", actions: say("intake.voiceNotSupported") },
-            { guard: "substantive", target: "triaging", actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft] },
+            {
+              guard: "substantive",
+              target: "triaging",
+              actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft],
+            },
             { actions: reprompt },
           ],
         },
@@ -489,7 +588,9 @@ export function createConversationMachine(policy: Policy) {
                 { guard: ({ context }) => inputText(context).length < 2, actions: reprompt },
                 {
                   target: "contact",
-                  actions: assign({ identity: ({ context }) => ({ company: inputText(context).slice(0, 200) }) }),
+                  actions: assign({
+                    identity: ({ context }) => ({ company: inputText(context).slice(0, 200) }),
+                  }),
                 },
               ],
             },
@@ -522,7 +623,10 @@ export function createConversationMachine(policy: Policy) {
             target: "triaging",
             actions: say("intake.thanksIdentified"),
           },
-          { target: "describe", actions: [assign({ draft: () => emptyDraft() }), say("intake.thanksIdentified")] },
+          {
+            target: "describe",
+            actions: [assign({ draft: () => emptyDraft() }), say("intake.thanksIdentified")],
+          },
         ],
       },
       describe: {
@@ -541,13 +645,18 @@ export function createConversationMachine(policy: Policy) {
       voice: {
         entry: {
           type: "transcribe",
-          params: ({ context }) => ({ attachment: context.input.attachments.find((a) => a.kind === "voice")! }),
+          params: ({ context }) => ({
+            attachment: context.input.attachments.find((a) => a.kind === "voice")!,
+          }),
         },
         on: {
           "voice.transcribed": {
             target: "voiceConfirm",
             actions: assign({
-              draft: ({ context, event }) => ({ ...(context.draft ?? emptyDraft()), pendingVoice: event.text }),
+              draft: ({ context, event }) => ({
+                ...(context.draft ?? emptyDraft()),
+                pendingVoice: event.text,
+              }),
             }),
           },
           "voice.failed": { target: "describe", actions: say("intake.voiceNotUnderstood") },
@@ -572,7 +681,11 @@ export function createConversationMachine(policy: Policy) {
                 draft: ({ context }) => {
                   const draft = context.draft ?? emptyDraft();
                   const text = draft.pendingVoice ?? "";
-                  return { ...draft, pendingVoice: null, description: draft.description ? `${draft.description}\n${text}` : text };
+                  return {
+                    ...draft,
+                    pendingVoice: null,
+                    description: draft.description ? `${draft.description}\n${text}` : text,
+                  };
                 },
               }),
             },
@@ -602,7 +715,10 @@ export function createConversationMachine(policy: Policy) {
       },
       categorySuggested: {
         always: [
-          { guard: ({ context }) => !context.draft?.suggested || context.draft.suggested === "other", target: "categoryPick" },
+          {
+            guard: ({ context }) => !context.draft?.suggested || context.draft.suggested === "other",
+            target: "categoryPick",
+          },
           { target: "categoryConfirm" },
         ],
       },
@@ -620,7 +736,9 @@ export function createConversationMachine(policy: Policy) {
             {
               guard: ({ context }) => answer(context) === "yes",
               target: "route",
-              actions: assign({ draft: ({ context }) => ({ ...context.draft!, category: context.draft!.suggested }) }),
+              actions: assign({
+                draft: ({ context }) => ({ ...context.draft!, category: context.draft!.suggested }),
+              }),
             },
             { guard: ({ context }) => answer(context) === "other", target: "categoryPick" },
             { guard: "mediaOnly", actions: [appendInputToDraft, say("intake.attachmentReceived")] },
@@ -638,7 +756,9 @@ export function createConversationMachine(policy: Policy) {
                 return choice !== undefined && categoryKeys.includes(choice);
               },
               target: "route",
-              actions: assign({ draft: ({ context }) => ({ ...context.draft!, category: answer(context)! }) }),
+              actions: assign({
+                draft: ({ context }) => ({ ...context.draft!, category: answer(context)! }),
+              }),
             },
             { guard: "mediaOnly", actions: [appendInputToDraft, say("intake.attachmentReceived")] },
             { actions: reprompt },
@@ -649,17 +769,27 @@ export function createConversationMachine(policy: Policy) {
       route: {
         always: [
           {
-            guard: ({ context }) => hardwareCategories.has(context.draft?.category ?? "") && !context.draft?.itemAsked,
+            guard: ({ context }) =>
+              hardwareCategories.has(context.draft?.category ?? "") && !context.draft?.itemAsked,
             target: "hardwareItem",
           },
-          { guard: ({ context }) => policy.intake.askBlocking && context.draft?.blocking === null, target: "blocking" },
+          {
+            guard: ({ context }) => policy.intake.askBlocking && context.draft?.blocking === null,
+            target: "blocking",
+          },
           {
             guard: ({ context }) => context.draft?.coverage === null,
             target: "route",
             reenter: true,
-            actions: assign({ draft: ({ context }) => ({ ...context.draft!, coverage: coverageOf(context, context.draft!) }) }),
+            actions: assign({
+              draft: ({ context }) => ({ ...context.draft!, coverage: coverageOf(context, context.draft!) }),
+            }),
           },
-          { guard: ({ context }) => context.draft?.coverage?.covered === false && context.draft.consent === null, target: "consent" },
+          {
+            guard: ({ context }) =>
+              context.draft?.coverage?.covered === false && context.draft.consent === null,
+            target: "consent",
+          },
           { guard: () => policy.intake.requireSalesRepAuthorization, target: "salesRep" },
           { target: "opening" },
         ],
@@ -680,17 +810,30 @@ export function createConversationMachine(policy: Policy) {
         on: {
           input: [
             {
-              guard: ({ context }) => (answer(context) ?? "").startsWith("item:") && answer(context) !== "item:other",
+              guard: ({ context }) =>
+                (answer(context) ?? "").startsWith("item:") && answer(context) !== "item:other",
               target: "route",
               actions: assign({
                 draft: ({ context }) => {
                   const purchase = context.customer?.purchases[Number(answer(context)!.slice(5))];
-                  return { ...context.draft!, item: purchase?.item ?? null, purchasedOn: purchase?.purchasedOn ?? null, itemAsked: true, coverage: null };
+                  return {
+                    ...context.draft!,
+                    item: purchase?.item ?? null,
+                    purchasedOn: purchase?.purchasedOn ?? null,
+                    itemAsked: true,
+                    coverage: null,
+                  };
                 },
               }),
             },
             { guard: ({ context }) => answer(context) === "item:other", target: "hardwareItemName" },
-            { guard: ({ context }) => inputText(context).length >= 2 && context.choices.length === 0, target: "hardwareDate", actions: assign({ draft: ({ context }) => ({ ...context.draft!, item: inputText(context).slice(0, 200) }) }) },
+            {
+              guard: ({ context }) => inputText(context).length >= 2 && context.choices.length === 0,
+              target: "hardwareDate",
+              actions: assign({
+                draft: ({ context }) => ({ ...context.draft!, item: inputText(context).slice(0, 200) }),
+              }),
+            },
             { actions: reprompt },
           ],
         },
@@ -699,25 +842,41 @@ export function createConversationMachine(policy: Policy) {
         entry: askAction(() => ({ key: "intake.askItem" })),
         on: {
           input: [
-            { guard: ({ context }) => inputText(context).length >= 2, target: "hardwareDate", actions: assign({ draft: ({ context }) => ({ ...context.draft!, item: inputText(context).slice(0, 200) }) }) },
+            {
+              guard: ({ context }) => inputText(context).length >= 2,
+              target: "hardwareDate",
+              actions: assign({
+                draft: ({ context }) => ({ ...context.draft!, item: inputText(context).slice(0, 200) }),
+              }),
+            },
             { actions: reprompt },
           ],
         },
       },
       hardwareDate: {
-        entry: askAction(() => ({ key: "intake.askPurchaseDate", choices: [{ id: "skip", key: "intake.dateUnknown" }] })),
+        entry: askAction(() => ({
+          key: "intake.askPurchaseDate",
+          choices: [{ id: "skip", key: "intake.dateUnknown" }],
+        })),
         on: {
           input: [
             {
               guard: ({ context }) => answer(context) === "skip",
               target: "route",
-              actions: assign({ draft: ({ context }) => ({ ...context.draft!, itemAsked: true, coverage: null }) }),
+              actions: assign({
+                draft: ({ context }) => ({ ...context.draft!, itemAsked: true, coverage: null }),
+              }),
             },
             {
               guard: ({ context }) => parseCustomerDate(inputText(context), policy.timezone) !== null,
               target: "route",
               actions: assign({
-                draft: ({ context }) => ({ ...context.draft!, purchasedOn: parseCustomerDate(inputText(context), policy.timezone), itemAsked: true, coverage: null }),
+                draft: ({ context }) => ({
+                  ...context.draft!,
+                  purchasedOn: parseCustomerDate(inputText(context), policy.timezone),
+                  itemAsked: true,
+                  coverage: null,
+                }),
               }),
             },
             { actions: reprompt },
@@ -737,12 +896,16 @@ export function createConversationMachine(policy: Policy) {
             {
               guard: ({ context }) => answer(context) === "can-work",
               target: "route",
-              actions: assign({ draft: ({ context }) => ({ ...context.draft!, blocking: false, coverage: null }) }),
+              actions: assign({
+                draft: ({ context }) => ({ ...context.draft!, blocking: false, coverage: null }),
+              }),
             },
             {
               guard: ({ context }) => answer(context) === "blocked",
               target: "route",
-              actions: assign({ draft: ({ context }) => ({ ...context.draft!, blocking: true, coverage: null }) }),
+              actions: assign({
+                draft: ({ context }) => ({ ...context.draft!, blocking: true, coverage: null }),
+              }),
             },
             { guard: "mediaOnly", actions: [appendInputToDraft, say("intake.attachmentReceived")] },
             { actions: reprompt },
@@ -774,14 +937,20 @@ export function createConversationMachine(policy: Policy) {
               target: "route",
               actions: [
                 assign({ draft: ({ context }) => ({ ...context.draft!, consent: true }) }),
-                { type: "recordConsent", params: () => ({ accepted: true, quote: { ...rateQuote(policy) } }) },
+                {
+                  type: "recordConsent",
+                  params: () => ({ accepted: true, quote: { ...rateQuote(policy) } }),
+                },
               ],
             },
             {
               guard: ({ context }) => answer(context) === "decline",
               target: "idle",
               actions: [
-                { type: "recordConsent", params: () => ({ accepted: false, quote: { ...rateQuote(policy) } }) },
+                {
+                  type: "recordConsent",
+                  params: () => ({ accepted: false, quote: { ...rateQuote(policy) } }),
+                },
                 assign({ draft: null }),
                 say("intake.declined", () => ({ contacts: { $contacts: "all" } })),
               ],
@@ -797,7 +966,9 @@ export function createConversationMachine(policy: Policy) {
             {
               guard: ({ context }) => inputText(context).length >= 2,
               target: "opening",
-              actions: assign({ draft: ({ context }) => ({ ...context.draft!, salesRep: inputText(context).slice(0, 200) }) }),
+              actions: assign({
+                draft: ({ context }) => ({ ...context.draft!, salesRep: inputText(context).slice(0, 200) }),
+              }),
             },
             { actions: reprompt },
           ],
@@ -816,12 +987,16 @@ export function createConversationMachine(policy: Policy) {
               {
                 type: "reply",
                 params: ({ event }) => ({
-                  key: event.status === "awaiting-authorization" ? "intake.ticketAwaitingAuthorization" : "intake.ticketOpened",
+                  key:
+                    event.status === "awaiting-authorization"
+                      ? "intake.ticketAwaitingAuthorization"
+                      : "intake.ticketOpened",
                   params: { number: event.number },
                 }),
               },
               enqueueActions(({ context, enqueue }) => {
-                for (const params of availabilityReplies(context, context.draft, true)) enqueue({ type: "reply", params });
+                for (const params of availabilityReplies(context, context.draft, true))
+                  enqueue({ type: "reply", params });
               }),
               assign({ draft: null, prompt: null, choices: [] }),
             ],
@@ -839,7 +1014,11 @@ export function createConversationMachine(policy: Policy) {
               actions: [
                 {
                   type: "appendToTicket",
-                  params: ({ context }) => ({ number: context.ticket!, text: inputText(context), attachments: context.input.attachments }),
+                  params: ({ context }) => ({
+                    number: context.ticket!,
+                    text: inputText(context),
+                    attachments: context.input.attachments,
+                  }),
                 },
                 say("relay.addedToTicket", (c) => ({ number: c.ticket })),
               ],
@@ -857,7 +1036,11 @@ export function createConversationMachine(policy: Policy) {
               guard: "followsTicket",
               actions: {
                 type: "appendToTicket",
-                params: ({ context }) => ({ number: context.ticket!, text: inputText(context), attachments: context.input.attachments }),
+                params: ({ context }) => ({
+                  number: context.ticket!,
+                  text: inputText(context),
+                  attachments: context.input.attachments,
+                }),
               },
             },
             { target: "idle", actions: raise({ type: "input" }) },
@@ -868,23 +1051,33 @@ export function createConversationMachine(policy: Policy) {
         entry: askAction((c) => ({
           key: c.openTickets.length === 1 ? "menu.addInfoOne" : "menu.addInfoPick",
           params: { number: c.openTickets[0]?.number ?? "" },
-          choices: c.openTickets.length === 1 ? [] : c.openTickets.map((t) => ({ id: t.number, text: t.number })),
+          choices:
+            c.openTickets.length === 1 ? [] : c.openTickets.map((t) => ({ id: t.number, text: t.number })),
         })),
         on: {
           input: [
             {
               guard: ({ context }) => context.openTickets.length > 1 && answer(context) !== undefined,
               target: "waiting",
-              actions: [assign({ ticket: ({ context }) => answer(context)! }), say("menu.addInfoOne", (c) => ({ number: c.ticket }))],
+              actions: [
+                assign({ ticket: ({ context }) => answer(context)! }),
+                say("menu.addInfoOne", (c) => ({ number: c.ticket })),
+              ],
             },
             {
-              guard: ({ context }) => context.openTickets.length === 1 && (inputText(context) !== "" || context.input.attachments.length > 0),
+              guard: ({ context }) =>
+                context.openTickets.length === 1 &&
+                (inputText(context) !== "" || context.input.attachments.length > 0),
               target: "waiting",
               actions: [
                 assign({ ticket: ({ context }) => context.openTickets[0]!.number }),
                 {
                   type: "appendToTicket",
-                  params: ({ context }) => ({ number: context.openTickets[0]!.number, text: inputText(context), attachments: context.input.attachments }),
+                  params: ({ context }) => ({
+                    number: context.openTickets[0]!.number,
+                    text: inputText(context),
+                    attachments: context.input.attachments,
+                  }),
                 },
                 say("relay.addedToTicket", (c) => ({ number: c.ticket })),
               ],
@@ -906,16 +1099,25 @@ export function createConversationMachine(policy: Policy) {
                 {
                   guard: ({ context }) => /^[1-5]$/.test(answer(context) ?? ""),
                   target: "comment",
-                  actions: assign({ feedback: ({ context }) => ({ ...context.feedback!, rating: Number(answer(context)) }) }),
+                  actions: assign({
+                    feedback: ({ context }) => ({ ...context.feedback!, rating: Number(answer(context)) }),
+                  }),
                 },
                 // Customers who just write something else are not trapped in the survey.
-                { guard: "substantive", target: "#conversation.idle", actions: [assign({ feedback: null }), raise({ type: "input" })] },
+                {
+                  guard: "substantive",
+                  target: "#conversation.idle",
+                  actions: [assign({ feedback: null }), raise({ type: "input" })],
+                },
                 { actions: reprompt },
               ],
             },
           },
           comment: {
-            entry: askAction(() => ({ key: "feedback.askComment", choices: [{ id: "skip", key: "feedback.noComment" }] })),
+            entry: askAction(() => ({
+              key: "feedback.askComment",
+              choices: [{ id: "skip", key: "feedback.noComment" }],
+            })),
             on: {
               input: {
                 target: "#conversation.idle",
@@ -925,7 +1127,10 @@ export function createConversationMachine(policy: Policy) {
                     params: ({ context }) => ({
                       number: context.feedback!.ticket,
                       rating: context.feedback!.rating!,
-                      comment: answer(context) === "skip" || inputText(context) === "" ? null : inputText(context).slice(0, 2000),
+                      comment:
+                        answer(context) === "skip" || inputText(context) === ""
+                          ? null
+                          : inputText(context).slice(0, 2000),
                     }),
                   },
                   assign({ feedback: null, prompt: null, choices: [] }),
@@ -938,7 +1143,6 @@ export function createConversationMachine(policy: Policy) {
       },
     },
   });
-
 }
 
 /** The preset's weekend phone line, if it has one. */

@@ -52,7 +52,22 @@ export function isGreetingOnly(text: string): boolean {
 
 /** Words that answer a choice, by choice id, in both languages. */
 const SYNONYMS: Record<string, string[]> = {
-  yes: ["si", "sì", "yes", "y", "s", "ok", "okay", "confermo", "esatto", "giusto", "corretto", "certo", "correct", "right"],
+  yes: [
+    "si",
+    "sì",
+    "yes",
+    "y",
+    "s",
+    "ok",
+    "okay",
+    "confermo",
+    "esatto",
+    "giusto",
+    "corretto",
+    "certo",
+    "correct",
+    "right",
+  ],
   other: ["no", "altro", "altra", "other", "different", "diverso", "cambia"],
   accept: ["accetto", "accept", "si", "sì", "yes", "ok", "va bene", "procedi", "agree"],
   decline: ["rifiuto", "no", "decline", "non accetto", "lascia stare", "nope"],
@@ -70,7 +85,11 @@ const SYNONYMS: Record<string, string[]> = {
  * Maps an answer to one of the offered choice ids: the id itself, its 1-based number ("2", "2."),
  * a known synonym, or (via `labels`) the words of its label. Returns undefined when unsure.
  */
-export function matchChoice(text: string, choiceIds: readonly string[], labels: Record<string, string> = {}): string | undefined {
+export function matchChoice(
+  text: string,
+  choiceIds: readonly string[],
+  labels: Record<string, string> = {},
+): string | undefined {
   const n = normalize(text);
   if (n === "") return undefined;
   if (choiceIds.includes(text.trim())) return text.trim();
@@ -95,7 +114,17 @@ export function matchChoice(text: string, choiceIds: readonly string[], labels: 
 /** Parses a purchase date written as 15/03/2026, 15-3-26, 2026-03-15 or "03/2026" (first of month). */
 export function parseCustomerDate(text: string, zone: string): string | null {
   const t = text.trim();
-  const formats = ["d/M/yyyy", "d-M-yyyy", "d.M.yyyy", "yyyy-MM-dd", "d/M/yy", "d-M-yy", "M/yyyy", "M-yyyy", "MM/yyyy"];
+  const formats = [
+    "d/M/yyyy",
+    "d-M-yyyy",
+    "d.M.yyyy",
+    "yyyy-MM-dd",
+    "d/M/yy",
+    "d-M-yy",
+    "M/yyyy",
+    "M-yyyy",
+    "MM/yyyy",
+  ];
   for (const format of formats) {
     const parsed = DateTime.fromFormat(t, format, { zone });
     if (parsed.isValid) return parsed.toISODate();

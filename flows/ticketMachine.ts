@@ -10,7 +10,13 @@ import { computeCharge } from "../src/policy/charge.js";
 import type { Policy } from "../src/policy/schema.js";
 import type { Params } from "./intents.js";
 
-export type TicketState = "new" | "awaiting-authorization" | "open" | "claimed" | "waiting-on-customer" | "closed";
+export type TicketState =
+  | "new"
+  | "awaiting-authorization"
+  | "open"
+  | "claimed"
+  | "waiting-on-customer"
+  | "closed";
 
 export interface TicketContext {
   number: string;
@@ -29,7 +35,14 @@ export type TicketEvent =
   | { type: "note"; technician: { id: string; name: string }; text: string }
   | { type: "ask"; technician: { id: string; name: string }; text: string }
   | { type: "customer.message" }
-  | { type: "close"; technician: { id: string; name: string }; minutes: number; resolution: string; category?: string; plan?: string }
+  | {
+      type: "close";
+      technician: { id: string; name: string };
+      minutes: number;
+      resolution: string;
+      category?: string;
+      plan?: string;
+    }
   | { type: "reopen"; technician: { id: string; name: string }; reason?: string }
   | { type: "escalate"; afterServiceMinutes: number }
   | { type: "callback.overdue" };
@@ -38,9 +51,26 @@ export type TicketIntent =
   | { type: "record"; params: { event: string; actor: string | null; payload: Record<string, unknown> } }
   | { type: "tellCustomer"; params: { key: string; params?: Params } }
   | { type: "relayToCustomer"; params: { technician: string; text: string } }
-  | { type: "conversation"; params: { event: "ticket.claimed" | "ticket.closed" | "ticket.reopened" | "ticket.authorized"; data: Record<string, unknown> } }
-  | { type: "desk"; params: { event: "ticket.updated" | "ticket.escalated" | "staff.reply"; change: string; text?: string } }
-  | { type: "saveClose"; params: { minutes: number; resolution: string; category: string | null; charge: ReturnType<typeof computeCharge> } }
+  | {
+      type: "conversation";
+      params: {
+        event: "ticket.claimed" | "ticket.closed" | "ticket.reopened" | "ticket.authorized";
+        data: Record<string, unknown>;
+      };
+    }
+  | {
+      type: "desk";
+      params: { event: "ticket.updated" | "ticket.escalated" | "staff.reply"; change: string; text?: string };
+    }
+  | {
+      type: "saveClose";
+      params: {
+        minutes: number;
+        resolution: string;
+        category: string | null;
+        charge: ReturnType<typeof computeCharge>;
+      };
+    }
   | { type: "cancelTimers"; params: { kinds: string[] } };
 
 /** Builds the ticket machine for one policy preset. */
@@ -55,21 +85,60 @@ export function createTicketMachine(policy: Policy) {
     });
   };
 
-  type Args<T extends TicketEvent["type"]> = { context: TicketContext; event: Extract<TicketEvent, { type: T }> };
+  type Args<T extends TicketEvent["type"]> = {
+    context: TicketContext;
+    event: Extract<TicketEvent, { type: T }>;
+  };
   const TIMERS = ["ticket.escalate", "ticket.callback", "oncall.repage"];
 
   const claimActions = [
     assign({ assignee: ({ event }: Args<"claim">) => event.technician }),
-    { type: "record" as const, params: ({ event }: Args<"claim">) => ({ event: "ticket.claimed", actor: event.technician.name, payload: { technician: event.technician.name } }) },
-    { type: "conversation" as const, params: ({ context, event }: Args<"claim">) => ({ event: "ticket.claimed", data: { number: context.number, technician: event.technician.name } }) },
-    { type: "desk" as const, params: ({ event }: Args<"claim">) => ({ event: "ticket.updated", change: `claimed by ${event.technician.name}` }) },
+    {
+      type: "record" as const,
+      params: ({ event }: Args<"claim">) => ({
+        event: "ticket.claimed",
+        actor: event.technician.name,
+        payload: { technician: event.technician.name },
+      }),
+    },
+    {
+      type: "conversation" as const,
+      params: ({ context, event }: Args<"claim">) => ({
+        event: "ticket.claimed",
+        data: { number: context.number, technician: event.technician.name },
+      }),
+    },
+    {
+      type: "desk" as const,
+      params: ({ event }: Args<"claim">) => ({
+        event: "ticket.updated",
+        change: `claimed by ${event.technician.name}`,
+      }),
+    },
     { type: "cancelTimers" as const, params: () => ({ kinds: TIMERS }) },
   ];
 
   const replyActions = [
-    { type: "relayToCustomer" as const, params: ({ event }: Args<"reply" | "ask">) => ({ technician: event.technician.name, text: event.text }) },
-    { type: "record" as const, params: ({ event }: Args<"reply" | "ask">) => ({ event: "ticket.reply", actor: event.technician.name, payload: { text: event.text } }) },
-    { type: "desk" as const, params: ({ event }: Args<"reply" | "ask">) => ({ event: "staff.reply", change: "reply", text: event.text }) },
+    {
+      type: "relayToCustomer" as const,
+      params: ({ event }: Args<"reply" | "ask">) => ({ technician: event.technician.name, text: event.text }),
+    },
+    {
+      type: "record" as const,
+      params: ({ event }: Args<"reply" | "ask">) => ({
+        event: "ticket.reply",
+        actor: event.technician.name,
+        payload: { text: event.text },
+      }),
+    },
+    {
+      type: "desk" as const,
+      params: ({ event }: Args<"reply" | "ask">) => ({
+        event: "staff.reply",
+        change: "reply",
+        text: event.text,
+      }),
+    },
   ];
 
   const closeActions = [
@@ -87,7 +156,11 @@ export function createTicketMachine(policy: Policy) {
       params: ({ context, event }: Args<"close">) => ({
         event: "ticket.closed",
         actor: event.technician.name,
-        payload: { minutes: event.minutes, resolution: event.resolution, charge: closeCharge(context, event) },
+        payload: {
+          minutes: event.minutes,
+          resolution: event.resolution,
+          charge: closeCharge(context, event),
+        },
       }),
     },
     {
@@ -97,7 +170,13 @@ export function createTicketMachine(policy: Policy) {
         data: { number: context.number, resolution: event.resolution, charge: closeCharge(context, event) },
       }),
     },
-    { type: "desk" as const, params: ({ event }: Args<"close">) => ({ event: "ticket.updated", change: `closed by ${event.technician.name} (${event.minutes} min)` }) },
+    {
+      type: "desk" as const,
+      params: ({ event }: Args<"close">) => ({
+        event: "ticket.updated",
+        change: `closed by ${event.technician.name} (${event.minutes} min)`,
+      }),
+    },
     { type: "cancelTimers" as const, params: () => ({ kinds: TIMERS }) },
   ];
 
@@ -113,13 +192,24 @@ export function createTicketMachine(policy: Policy) {
       relayToCustomer: (_, _p: { technician: string; text: string }) => {},
       conversation: (_, _p: { event: string; data: Record<string, unknown> }) => {},
       desk: (_, _p: { event: string; change: string; text?: string }) => {},
-      saveClose: (_, _p: { minutes: number; resolution: string; category: string | null; charge: ReturnType<typeof computeCharge> }) => {},
+      saveClose: (
+        _,
+        _p: {
+          minutes: number;
+          resolution: string;
+          category: string | null;
+          charge: ReturnType<typeof computeCharge>;
+        },
+      ) => {},
       cancelTimers: (_, _p: { kinds: string[] }) => {},
     },
     guards: {
       requiresAuthorization: ({ event }) => event.type === "open" && event.requiresAuthorization,
       validClose: ({ event }) =>
-        event.type === "close" && Number.isInteger(event.minutes) && event.minutes >= 0 && event.minutes <= 24 * 60 * 7,
+        event.type === "close" &&
+        Number.isInteger(event.minutes) &&
+        event.minutes >= 0 &&
+        event.minutes <= 24 * 60 * 7,
     },
   }).createMachine({
     id: "ticket",
@@ -129,17 +219,18 @@ export function createTicketMachine(policy: Policy) {
       note: {
         actions: {
           type: "record",
-          params: ({ event }) => ({ event: "ticket.note", actor: event.technician.name, payload: { text: event.text } }),
+          params: ({ event }) => ({
+            event: "ticket.note",
+            actor: event.technician.name,
+            payload: { text: event.text },
+          }),
         },
       },
     },
     states: {
       new: {
         on: {
-          open: [
-            { guard: "requiresAuthorization", target: "awaiting-authorization" },
-            { target: "open" },
-          ],
+          open: [{ guard: "requiresAuthorization", target: "awaiting-authorization" }, { target: "open" }],
         },
       },
       "awaiting-authorization": {
@@ -147,9 +238,25 @@ export function createTicketMachine(policy: Policy) {
           authorize: {
             target: "open",
             actions: [
-              { type: "record", params: ({ event }) => ({ event: "ticket.authorized", actor: event.technician.name, payload: { salesRep: event.salesRep } }) },
-              { type: "conversation", params: ({ context }) => ({ event: "ticket.authorized", data: { number: context.number } }) },
-              { type: "desk", params: ({ event }) => ({ event: "ticket.updated", change: `authorized (sales rep ${event.salesRep})` }) },
+              {
+                type: "record",
+                params: ({ event }) => ({
+                  event: "ticket.authorized",
+                  actor: event.technician.name,
+                  payload: { salesRep: event.salesRep },
+                }),
+              },
+              {
+                type: "conversation",
+                params: ({ context }) => ({ event: "ticket.authorized", data: { number: context.number } }),
+              },
+              {
+                type: "desk",
+                params: ({ event }) => ({
+                  event: "ticket.updated",
+                  change: `authorized (sales rep ${event.salesRep})`,
+                }),
+              },
             ],
           },
           close: { guard: "validClose", target: "closed", actions: closeActions as never },
@@ -160,14 +267,30 @@ export function createTicketMachine(policy: Policy) {
           claim: { target: "claimed", actions: claimActions as never },
           escalate: {
             actions: [
-              { type: "record", params: ({ event }) => ({ event: "ticket.escalated", actor: null, payload: { afterServiceMinutes: event.afterServiceMinutes } }) },
-              { type: "desk", params: () => ({ event: "ticket.escalated", change: "escalated: still unclaimed" }) },
+              {
+                type: "record",
+                params: ({ event }) => ({
+                  event: "ticket.escalated",
+                  actor: null,
+                  payload: { afterServiceMinutes: event.afterServiceMinutes },
+                }),
+              },
+              {
+                type: "desk",
+                params: () => ({ event: "ticket.escalated", change: "escalated: still unclaimed" }),
+              },
             ],
           },
           "callback.overdue": {
             actions: [
-              { type: "record", params: () => ({ event: "ticket.callback-overdue", actor: null, payload: {} }) },
-              { type: "desk", params: () => ({ event: "ticket.escalated", change: "callback promise overdue" }) },
+              {
+                type: "record",
+                params: () => ({ event: "ticket.callback-overdue", actor: null, payload: {} }),
+              },
+              {
+                type: "desk",
+                params: () => ({ event: "ticket.escalated", change: "callback promise overdue" }),
+              },
             ],
           },
           close: { guard: "validClose", target: "closed", actions: closeActions as never },
@@ -180,7 +303,14 @@ export function createTicketMachine(policy: Policy) {
             target: "waiting-on-customer",
             actions: [
               ...(replyActions as never[]),
-              { type: "record", params: ({ event }) => ({ event: "ticket.asked", actor: event.technician.name, payload: { text: event.text } }) },
+              {
+                type: "record",
+                params: ({ event }) => ({
+                  event: "ticket.asked",
+                  actor: event.technician.name,
+                  payload: { text: event.text },
+                }),
+              },
             ],
           },
           close: { guard: "validClose", target: "closed", actions: closeActions as never },
@@ -190,7 +320,10 @@ export function createTicketMachine(policy: Policy) {
         on: {
           "customer.message": {
             target: "claimed",
-            actions: { type: "desk", params: () => ({ event: "ticket.updated", change: "customer answered" }) },
+            actions: {
+              type: "desk",
+              params: () => ({ event: "ticket.updated", change: "customer answered" }),
+            },
           },
           reply: { actions: replyActions as never },
           ask: { actions: replyActions as never },
@@ -203,9 +336,25 @@ export function createTicketMachine(policy: Policy) {
             target: "claimed",
             actions: [
               assign({ assignee: ({ event }) => event.technician }),
-              { type: "record", params: ({ event }) => ({ event: "ticket.reopened", actor: event.technician.name, payload: { reason: event.reason ?? null } }) },
-              { type: "conversation", params: ({ context }) => ({ event: "ticket.reopened", data: { number: context.number } }) },
-              { type: "desk", params: ({ event }) => ({ event: "ticket.updated", change: `reopened by ${event.technician.name}` }) },
+              {
+                type: "record",
+                params: ({ event }) => ({
+                  event: "ticket.reopened",
+                  actor: event.technician.name,
+                  payload: { reason: event.reason ?? null },
+                }),
+              },
+              {
+                type: "conversation",
+                params: ({ context }) => ({ event: "ticket.reopened", data: { number: context.number } }),
+              },
+              {
+                type: "desk",
+                params: ({ event }) => ({
+                  event: "ticket.updated",
+                  change: `reopened by ${event.technician.name}`,
+                }),
+              },
             ],
           },
         },

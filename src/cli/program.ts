@@ -12,6 +12,7 @@ import { registerChargeCommand } from "./chargeCommand.js";
 import { type CliContext, CliError, EXIT_FAILURE, EXIT_USAGE, processContext } from "./cliContext.js";
 import { registerCustomersCommand } from "./customersCommand.js";
 import { registerHoursCommand } from "./hoursCommand.js";
+import { registerPlayCommand } from "./playCommand.js";
 
 /** Builds the program; output goes through `ctx` and errors are thrown, never `process.exit`. */
 export function buildProgram(ctx: CliContext = processContext()): Command {
@@ -23,6 +24,7 @@ export function buildProgram(ctx: CliContext = processContext()): Command {
   registerHoursCommand(program, ctx);
   registerChargeCommand(program, ctx);
   registerCustomersCommand(program, ctx);
+  registerPlayCommand(program, ctx);
   return program;
 }
 

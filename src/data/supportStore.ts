@@ -54,7 +54,11 @@ function toCustomerRecord(row: {
     plans: parseJson(stringArray, row.plans, []),
     verified: row.verified,
     salesRep: row.salesRep,
-    purchases: row.purchases.map((p) => ({ item: p.item, purchasedOn: p.purchasedOn, warrantyMonths: p.warrantyMonths })),
+    purchases: row.purchases.map((p) => ({
+      item: p.item,
+      purchasedOn: p.purchasedOn,
+      warrantyMonths: p.warrantyMonths,
+    })),
   };
 }
 
@@ -85,7 +89,12 @@ export async function findCustomerByCode(tx: Client, code: string): Promise<Cust
   return row ? toCustomerRecord(row) : null;
 }
 
-export async function linkIdentity(tx: Client, customerId: string, channel: string, externalId: string): Promise<void> {
+export async function linkIdentity(
+  tx: Client,
+  customerId: string,
+  channel: string,
+  externalId: string,
+): Promise<void> {
   await tx.channelIdentity.upsert({
     where: { channel_externalId: { channel, externalId } },
     create: { channel, externalId, customerId },
@@ -167,7 +176,15 @@ export async function inboundSeen(tx: Client, channel: string, platformMessageId
 
 export async function storeInbound(
   tx: Client,
-  m: { channel: string; chatId: string; platformMessageId: string; text: string; body: MessageBody; at: Date; ticketId?: string | null },
+  m: {
+    channel: string;
+    chatId: string;
+    platformMessageId: string;
+    text: string;
+    body: MessageBody;
+    at: Date;
+    ticketId?: string | null;
+  },
 ): Promise<string> {
   const row = await tx.message.create({
     data: {
@@ -217,7 +234,12 @@ export interface OutboundRow {
 }
 
 /** Pending outbound messages due for a (re)try, oldest first. */
-export async function pendingOutbound(tx: Client, now: Date, limit = 200, ids?: string[]): Promise<OutboundRow[]> {
+export async function pendingOutbound(
+  tx: Client,
+  now: Date,
+  limit = 200,
+  ids?: string[],
+): Promise<OutboundRow[]> {
   const rows = await tx.message.findMany({
     where: {
       direction: "out",
@@ -237,14 +259,24 @@ export async function pendingOutbound(tx: Client, now: Date, limit = 200, ids?: 
   }));
 }
 
-export async function markDelivered(tx: Client, id: string, at: Date, platformMessageId?: string): Promise<void> {
+export async function markDelivered(
+  tx: Client,
+  id: string,
+  at: Date,
+  platformMessageId?: string,
+): Promise<void> {
   await tx.message.update({
     where: { id },
     data: { status: "sent", deliveredAt: at, attempts: { increment: 1 }, ...(platformMessageId ? {} : {}) },
   });
 }
 
-export async function markDeliveryFailed(tx: Client, id: string, error: string, retryAt: Date | null): Promise<void> {
+export async function markDeliveryFailed(
+  tx: Client,
+  id: string,
+  error: string,
+  retryAt: Date | null,
+): Promise<void> {
   await tx.message.update({
     where: { id },
     data: {
@@ -269,16 +301,31 @@ export interface TranscriptLine {
 
 export async function transcript(tx: Client, ticketId: string): Promise<TranscriptLine[]> {
   const rows = await tx.message.findMany({ where: { ticketId }, orderBy: [{ at: "asc" }, { id: "asc" }] });
-  return rows.map((r) => ({ direction: r.direction, text: r.text, at: r.at, body: parseJson(messageBodySchema, r.body, {}) }));
+  return rows.map((r) => ({
+    direction: r.direction,
+    text: r.text,
+    at: r.at,
+    body: parseJson(messageBodySchema, r.body, {}),
+  }));
 }
 
-export async function chatTranscript(tx: Client, channel: string, chatId: string, limit = 500): Promise<TranscriptLine[]> {
+export async function chatTranscript(
+  tx: Client,
+  channel: string,
+  chatId: string,
+  limit = 500,
+): Promise<TranscriptLine[]> {
   const rows = await tx.message.findMany({
     where: { channel, chatId },
     orderBy: [{ at: "asc" }, { id: "asc" }],
     take: limit,
   });
-  return rows.map((r) => ({ direction: r.direction, text: r.text, at: r.at, body: parseJson(messageBodySchema, r.body, {}) }));
+  return rows.map((r) => ({
+    direction: r.direction,
+    text: r.text,
+    at: r.at,
+    body: parseJson(messageBodySchema, r.body, {}),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,7 +449,10 @@ export async function updateTicket(
   tx: Client,
   id: string,
   version: number,
-  data: Partial<Omit<TicketRow, "id" | "version" | "coverage" | "deskRef">> & { coverage?: unknown; deskRef?: unknown },
+  data: Partial<Omit<TicketRow, "id" | "version" | "coverage" | "deskRef">> & {
+    coverage?: unknown;
+    deskRef?: unknown;
+  },
 ): Promise<boolean> {
   const { coverage, deskRef, ...rest } = data;
   const result = await tx.ticket.updateMany({
@@ -417,7 +467,11 @@ export async function updateTicket(
   return result.count === 1;
 }
 
-export async function setTicketDeskRef(tx: Client, number: string, deskRef: Record<string, unknown>): Promise<void> {
+export async function setTicketDeskRef(
+  tx: Client,
+  number: string,
+  deskRef: Record<string, unknown>,
+): Promise<void> {
   await tx.ticket.update({ where: { number }, data: { deskRef: toJson(deskRef) } });
 }
 
@@ -461,9 +515,15 @@ export interface EventRow {
   at: Date;
 }
 
-export async function listEvents(tx: Client, filter: { ticketId?: string; since?: Date } = {}): Promise<EventRow[]> {
+export async function listEvents(
+  tx: Client,
+  filter: { ticketId?: string; since?: Date } = {},
+): Promise<EventRow[]> {
   const rows = await tx.ticketEvent.findMany({
-    where: { ...(filter.ticketId ? { ticketId: filter.ticketId } : {}), ...(filter.since ? { at: { gte: filter.since } } : {}) },
+    where: {
+      ...(filter.ticketId ? { ticketId: filter.ticketId } : {}),
+      ...(filter.since ? { at: { gte: filter.since } } : {}),
+    },
     orderBy: [{ at: "asc" }, { id: "asc" }],
   });
   return rows.map((r) => ({
@@ -476,17 +536,29 @@ export async function listEvents(tx: Client, filter: { ticketId?: string; since?
 }
 
 /** Minutes already used this month on a plan (for presets that cap a plan per month). */
-export async function minutesUsedThisMonth(tx: Client, customerId: string, monthStart: Date, plan: string): Promise<number> {
+export async function minutesUsedThisMonth(
+  tx: Client,
+  customerId: string,
+  monthStart: Date,
+  plan: string,
+): Promise<number> {
   const rows = await tx.ticket.findMany({
     where: { customerId, status: "closed", closedAt: { gte: monthStart } },
     select: { minutes: true, coverage: true },
   });
   return rows
-    .filter((r) => parseJson(z.object({ plan: z.string().nullable().optional() }).passthrough(), r.coverage, {}).plan === plan)
+    .filter(
+      (r) =>
+        parseJson(z.object({ plan: z.string().nullable().optional() }).passthrough(), r.coverage, {}).plan ===
+        plan,
+    )
     .reduce((sum, r) => sum + (r.minutes ?? 0), 0);
 }
 
-export async function recordFeedback(tx: Client, f: { ticketId: string; rating: number; comment: string | null; at: Date }): Promise<void> {
+export async function recordFeedback(
+  tx: Client,
+  f: { ticketId: string; rating: number; comment: string | null; at: Date },
+): Promise<void> {
   await tx.feedback.create({ data: f });
 }
 
@@ -504,7 +576,8 @@ export async function findTechnician(
   tx: Client,
   by: { id: string } | { slackUserId: string } | { name: string },
 ): Promise<TechnicianRecord | null> {
-  const where = "id" in by ? { id: by.id } : "slackUserId" in by ? { slackUserId: by.slackUserId } : { name: by.name };
+  const where =
+    "id" in by ? { id: by.id } : "slackUserId" in by ? { slackUserId: by.slackUserId } : { name: by.name };
   const row = await tx.technician.findFirst({ where: { ...where, active: true } });
   return row ? { id: row.id, name: row.name, slackUserId: row.slackUserId, phone: row.phone } : null;
 }
@@ -516,16 +589,25 @@ export async function upsertTechnician(
   const row = await tx.technician.upsert({
     where: { name: t.name },
     create: { name: t.name, slackUserId: t.slackUserId ?? null, phone: t.phone ?? null },
-    update: { ...(t.slackUserId !== undefined ? { slackUserId: t.slackUserId } : {}), ...(t.phone !== undefined ? { phone: t.phone } : {}) },
+    update: {
+      ...(t.slackUserId !== undefined ? { slackUserId: t.slackUserId } : {}),
+      ...(t.phone !== undefined ? { phone: t.phone } : {}),
+    },
   });
   return { id: row.id, name: row.name, slackUserId: row.slackUserId, phone: row.phone };
 }
 
 export async function technicianCredentials(tx: Client) {
-  return tx.technician.findMany({ select: { id: true, name: true, passwordHash: true, tokenHash: true, active: true } });
+  return tx.technician.findMany({
+    select: { id: true, name: true, passwordHash: true, tokenHash: true, active: true },
+  });
 }
 
-export async function setTechnicianSecrets(tx: Client, id: string, data: { passwordHash?: string | null; tokenHash?: string | null }) {
+export async function setTechnicianSecrets(
+  tx: Client,
+  id: string,
+  data: { passwordHash?: string | null; tokenHash?: string | null },
+) {
   await tx.technician.update({ where: { id }, data });
 }
 
@@ -536,7 +618,12 @@ export async function onCallAt(tx: Client, at: Date): Promise<TechnicianRecord |
     orderBy: { startsAt: "desc" },
   });
   return shift
-    ? { id: shift.technician.id, name: shift.technician.name, slackUserId: shift.technician.slackUserId, phone: shift.technician.phone }
+    ? {
+        id: shift.technician.id,
+        name: shift.technician.name,
+        slackUserId: shift.technician.slackUserId,
+        phone: shift.technician.phone,
+      }
     : null;
 }
 
@@ -565,11 +652,21 @@ export interface JobRow {
 }
 
 /** Schedules (or moves) the pending job with this key. */
-export async function scheduleJob(tx: Client, j: { kind: string; key: string; dueAt: Date; payload: unknown }): Promise<void> {
+export async function scheduleJob(
+  tx: Client,
+  j: { kind: string; key: string; dueAt: Date; payload: unknown },
+): Promise<void> {
   await tx.job.upsert({
     where: { key: j.key },
     create: { kind: j.kind, key: j.key, dueAt: j.dueAt, payload: toJson(j.payload) },
-    update: { kind: j.kind, dueAt: j.dueAt, payload: toJson(j.payload), status: "pending", attempts: 0, lastError: null },
+    update: {
+      kind: j.kind,
+      dueAt: j.dueAt,
+      payload: toJson(j.payload),
+      status: "pending",
+      attempts: 0,
+      lastError: null,
+    },
   });
 }
 
@@ -595,7 +692,11 @@ export async function dueJobs(tx: Client, now: Date, limit = 100): Promise<JobRo
 }
 
 export async function nextJobDue(tx: Client): Promise<Date | null> {
-  const row = await tx.job.findFirst({ where: { status: "pending" }, orderBy: { dueAt: "asc" }, select: { dueAt: true } });
+  const row = await tx.job.findFirst({
+    where: { status: "pending" },
+    orderBy: { dueAt: "asc" },
+    select: { dueAt: true },
+  });
   return row?.dueAt ?? null;
 }
 

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import i18next, { type i18n } from "i18next";
 import { DateTime } from "luxon";
-import type { ChoiceIntent, Language, ParamValue, Params } from "../../flows/intents.js";
+import type { ChoiceIntent, Language, Params, ParamValue } from "../../flows/intents.js";
 import type { Policy } from "../policy/schema.js";
 
 export const LANGUAGES: readonly Language[] = ["it", "en"];
@@ -39,7 +39,9 @@ export function translator(): i18n {
 
 /** Formats money in integer cents for a language, e.g. "97,60 €" / "€97.60". */
 export function formatMoney(cents: number, language: Language, currency = "EUR"): string {
-  return new Intl.NumberFormat(language === "it" ? "it-IT" : "en-GB", { style: "currency", currency }).format(cents / 100);
+  return new Intl.NumberFormat(language === "it" ? "it-IT" : "en-GB", { style: "currency", currency }).format(
+    cents / 100,
+  );
 }
 
 /** Formats an instant in the policy zone, e.g. "lunedì 30 marzo alle 09:00". */
@@ -62,14 +64,18 @@ export function createRenderer(policy: Policy): Renderer {
   const contactLines = (which: "all" | "weekend", language: Language) =>
     policy.contacts
       .filter((c) => c.value && c.kind !== "payment" && (which === "all" || c.when === "weekend"))
-      .map((c) => `• ${c.label[language]}: ${c.value}${c.voicemail ? ` (${t.t("common.voicemail", { lng: language })})` : ""}`)
+      .map(
+        (c) =>
+          `• ${c.label[language]}: ${c.value}${c.voicemail ? ` (${t.t("common.voicemail", { lng: language })})` : ""}`,
+      )
       .join("\n");
 
   const value = (v: ParamValue, language: Language): string | number | boolean | null => {
     if (v === null || typeof v !== "object") return v;
     if ("$instant" in v) return formatWhen(v.$instant, language, policy.timezone);
     if ("$money" in v) return formatMoney(v.$money, language, policy.charges.currency);
-    if ("$category" in v) return policy.categories.find((c) => c.key === v.$category)?.label[language] ?? v.$category;
+    if ("$category" in v)
+      return policy.categories.find((c) => c.key === v.$category)?.label[language] ?? v.$category;
     if ("$holiday" in v) return t.t(`holidays.${v.$holiday}`, { lng: language, defaultValue: v.$holiday });
     if ("$list" in v) return v.$list.map((line) => `• ${line}`).join("\n");
     if ("$contacts" in v) return contactLines(v.$contacts, language);

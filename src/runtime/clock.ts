@@ -10,7 +10,8 @@ export class SimulatedClock implements Clock {
   private current: number;
   constructor(start: Date | string) {
     this.current = new Date(start).getTime();
-    if (Number.isNaN(this.current)) throw new Error(`SimulatedClock: invalid start instant "${String(start)}"`);
+    if (Number.isNaN(this.current))
+      throw new Error(`SimulatedClock: invalid start instant "${String(start)}"`);
   }
   now(): Date {
     return new Date(this.current);

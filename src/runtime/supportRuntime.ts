@@ -12,7 +12,15 @@ import { DateTime } from "luxon";
 import { initialTransition, transition } from "xstate";
 import { z } from "zod";
 import { type ConversationEvent, createConversationMachine } from "../../flows/conversationMachine.js";
-import { type AttachmentMeta, type CustomerFacts, INTENT_TYPES, type Intent, type Language, type Params, type TicketDraft } from "../../flows/intents.js";
+import {
+  type AttachmentMeta,
+  type CustomerFacts,
+  INTENT_TYPES,
+  type Intent,
+  type Language,
+  type Params,
+  type TicketDraft,
+} from "../../flows/intents.js";
 import { createTicketMachine, type TicketContext, type TicketEvent } from "../../flows/ticketMachine.js";
 import type { ChannelAdapter, ChannelName, InboundMessage, OutboundMessage } from "../channels/port.js";
 import { ChannelSendError } from "../channels/port.js";
@@ -77,9 +85,14 @@ export interface RuntimeOptions {
   /** Language detection for the first message of an unknown customer. */
   detectLanguage?: (text: string) => Language | null;
   /** Where voice notes are kept for transcription jobs (bytes must survive a restart). */
-  mediaStore?: { put(bytes: Uint8Array, name: string): Promise<string>; get(ref: string): Promise<Uint8Array> };
+  mediaStore?: {
+    put(bytes: Uint8Array, name: string): Promise<string>;
+    get(ref: string): Promise<Uint8Array>;
+  };
   /** Called after every committed change with the domain events recorded (story runner, metrics). */
-  onEvents?: (events: { type: string; ticket: string | null; payload: Record<string, unknown>; at: Date }[]) => void;
+  onEvents?: (
+    events: { type: string; ticket: string | null; payload: Record<string, unknown>; at: Date }[],
+  ) => void;
   /** Delay before a failed send is retried, by attempt (ms). */
   retryDelayMs?: (attempt: number) => number;
 }
@@ -126,7 +139,13 @@ interface Effects {
   ticketsClosed: number;
 }
 
-const newEffects = (): Effects => ({ outbound: [], jobsDue: false, events: [], ticketsOpened: 0, ticketsClosed: 0 });
+const newEffects = (): Effects => ({
+  outbound: [],
+  jobsDue: false,
+  events: [],
+  ticketsOpened: 0,
+  ticketsClosed: 0,
+});
 
 export class SupportRuntime implements StaffActions {
   readonly policy: Policy;
@@ -181,7 +200,8 @@ export class SupportRuntime implements StaffActions {
       const fx = newEffects();
       const fresh = await this.db.prisma.$transaction(async (tx) => {
         if (await store.inboundSeen(tx, message.channel, message.platformMessageId)) return false;
-        const phone = message.channel === "whatsapp" && message.senderId.startsWith("+") ? message.senderId : null;
+        const phone =
+          message.channel === "whatsapp" && message.senderId.startsWith("+") ? message.senderId : null;
         let customer = await store.findCustomerForSender(tx, message.channel, message.senderId, phone);
         if (!customer && message.startPayload) {
           customer = await store.findCustomerByCode(tx, message.startPayload);
@@ -194,7 +214,9 @@ export class SupportRuntime implements StaffActions {
           chatId: message.chatId,
           platformMessageId: message.platformMessageId,
           text: message.text,
-          body: { attachments: prepared.map(({ kind, mime, name, size, ref }) => ({ kind, mime, name, size, ref })) },
+          body: {
+            attachments: prepared.map(({ kind, mime, name, size, ref }) => ({ kind, mime, name, size, ref })),
+          },
           at: message.at,
           ticketId: followed?.id ?? null,
         });
@@ -207,18 +229,28 @@ export class SupportRuntime implements StaffActions {
           attachments: prepared,
           facts: {
             customer: customer ? this.customerFacts(customer) : null,
-            openTickets: openTickets.map((t) => ({ number: t.number, status: t.status, category: t.category })),
+            openTickets: openTickets.map((t) => ({
+              number: t.number,
+              status: t.status,
+              category: t.category,
+            })),
             language,
             aiEnabled: Boolean(this.options.assist),
           },
         };
-        await this.runConversation(tx, chat, [event], fx, { senderId: message.senderId, customerId: customer?.id ?? null });
+        await this.runConversation(tx, chat, [event], fx, {
+          senderId: message.senderId,
+          customerId: customer?.id ?? null,
+        });
         return true;
       });
       return fresh ? fx : null;
     });
     if (!effects) {
-      this.logger.debug({ channel: message.channel, id: message.platformMessageId }, "duplicate delivery dropped");
+      this.logger.debug(
+        { channel: message.channel, id: message.platformMessageId },
+        "duplicate delivery dropped",
+      );
       return;
     }
     this.options.metrics?.messageIn(message.channel);
@@ -239,7 +271,10 @@ export class SupportRuntime implements StaffActions {
         try {
           meta.ref = await this.options.mediaStore.put(await a.fetch(), a.name ?? "voice.ogg");
         } catch (error) {
-          this.logger.warn({ err: error }, "voice note could not be downloaded; it will be handled as not understood");
+          this.logger.warn(
+            { err: error },
+            "voice note could not be downloaded; it will be handled as not understood",
+          );
         }
       }
       out.push(meta);
@@ -289,7 +324,8 @@ export class SupportRuntime implements StaffActions {
     const queue = [...events];
     let steps = 0;
     while (queue.length > 0) {
-      if (++steps > MAX_EVENT_STEPS) throw new RuntimeError("runaway-flow", `conversation ${this.chatKey(chat)} did not settle`);
+      if (++steps > MAX_EVENT_STEPS)
+        throw new RuntimeError("runaway-flow", `conversation ${this.chatKey(chat)} did not settle`);
       const event = queue.shift()!;
       const [next, actions] = transition(this.conversation, snapshot, event);
       snapshot = next;
@@ -321,11 +357,17 @@ export class SupportRuntime implements StaffActions {
     if (serialized) {
       try {
         const parsed = persistedConversation.parse(JSON.parse(serialized));
-        return this.conversation.resolveState({ value: parsed.value as never, context: parsed.context as never });
+        return this.conversation.resolveState({
+          value: parsed.value as never,
+          context: parsed.context as never,
+        });
       } catch (error) {
         // An unreadable snapshot (e.g. after an incompatible upgrade) restarts the conversation
         // rather than blocking the customer; the transcript keeps what was said.
-        this.logger.warn({ err: error, chat: this.chatKey(chat) }, "conversation snapshot unreadable; starting over");
+        this.logger.warn(
+          { err: error, chat: this.chatKey(chat) },
+          "conversation snapshot unreadable; starting over",
+        );
       }
     }
     const [initial] = initialTransition(this.conversation, {
@@ -371,7 +413,13 @@ export class SupportRuntime implements StaffActions {
         });
         if (who.senderId) await store.linkIdentity(tx, customer.id, chat.channel, who.senderId);
         who.setCustomerId(customer.id);
-        await this.record(tx, fx, { ticketId: null, ticket: null, type: "customer.registered", actor: null, payload: { customerId: customer.id, company: customer.company, verified: false } });
+        await this.record(tx, fx, {
+          ticketId: null,
+          ticket: null,
+          type: "customer.registered",
+          actor: null,
+          payload: { customerId: customer.id, company: customer.company, verified: false },
+        });
         return [];
       }
       case "setLanguage": {
@@ -390,7 +438,14 @@ export class SupportRuntime implements StaffActions {
           return [];
         }
         const suggestion = this.options.offlineTriage?.(intent.params.text) ?? { category: null };
-        return [{ type: "triage.done", category: suggestion.category, blocking: suggestion.blocking, summary: suggestion.summary ?? null }];
+        return [
+          {
+            type: "triage.done",
+            category: suggestion.category,
+            blocking: suggestion.blocking,
+            summary: suggestion.summary ?? null,
+          },
+        ];
       }
       case "transcribe": {
         if (this.options.assist && intent.params.attachment.ref) {
@@ -417,7 +472,12 @@ export class SupportRuntime implements StaffActions {
           actor: "customer",
           payload: { text: intent.params.text, attachments: intent.params.attachments },
         });
-        await this.notifyDesks(tx, fx, { event: "customer.message", ticket: ticket.number, text: intent.params.text, attachments: intent.params.attachments });
+        await this.notifyDesks(tx, fx, {
+          event: "customer.message",
+          ticket: ticket.number,
+          text: intent.params.text,
+          attachments: intent.params.attachments,
+        });
         if (ticket.status === "waiting-on-customer") {
           await this.runTicket(tx, ticket, { type: "customer.message" }, fx);
         }
@@ -436,7 +496,12 @@ export class SupportRuntime implements StaffActions {
       case "recordFeedback": {
         const ticket = await store.findTicket(tx, intent.params.number);
         if (!ticket) return [];
-        await store.recordFeedback(tx, { ticketId: ticket.id, rating: intent.params.rating, comment: intent.params.comment, at: now });
+        await store.recordFeedback(tx, {
+          ticketId: ticket.id,
+          rating: intent.params.rating,
+          comment: intent.params.comment,
+          at: now,
+        });
         await this.record(tx, fx, {
           ticketId: ticket.id,
           ticket: ticket.number,
@@ -444,7 +509,11 @@ export class SupportRuntime implements StaffActions {
           actor: "customer",
           payload: { rating: intent.params.rating, comment: intent.params.comment },
         });
-        await this.notifyDesks(tx, fx, { event: "ticket.updated", ticket: ticket.number, change: `feedback ${intent.params.rating}/5` });
+        await this.notifyDesks(tx, fx, {
+          event: "ticket.updated",
+          ticket: ticket.number,
+          change: `feedback ${intent.params.rating}/5`,
+        });
         return [];
       }
     }
@@ -470,7 +539,13 @@ export class SupportRuntime implements StaffActions {
       priority: draft.priority,
       blocking: draft.blocking,
       description: draft.description,
-      coverage: { ...draft.coverage, summary: draft.summary, item: draft.item, purchasedOn: draft.purchasedOn, attachments: draft.attachments },
+      coverage: {
+        ...draft.coverage,
+        summary: draft.summary,
+        item: draft.item,
+        purchasedOn: draft.purchasedOn,
+        attachments: draft.attachments,
+      },
       customerId: who.customerId,
       channel: chat.channel,
       chatId: chat.chatId,
@@ -479,16 +554,31 @@ export class SupportRuntime implements StaffActions {
       at: now,
     });
     // The intake messages of this chat belong to the ticket's transcript.
-    await tx.message.updateMany({ where: { channel: chat.channel, chatId: chat.chatId, ticketId: null }, data: { ticketId: ticket.id } });
+    await tx.message.updateMany({
+      where: { channel: chat.channel, chatId: chat.chatId, ticketId: null },
+      data: { ticketId: ticket.id },
+    });
     await this.record(tx, fx, {
       ticketId: ticket.id,
       ticket: number,
       type: "ticket.opened",
       actor: "customer",
-      payload: { number, category: draft.category, priority: draft.priority, blocking: draft.blocking, status: draft.status, coverage: draft.coverage },
+      payload: {
+        number,
+        category: draft.category,
+        priority: draft.priority,
+        blocking: draft.blocking,
+        status: draft.status,
+        coverage: draft.coverage,
+      },
     });
     fx.ticketsOpened++;
-    const opened = await this.runTicket(tx, ticket, { type: "open", requiresAuthorization: draft.status === "awaiting-authorization" }, fx);
+    const opened = await this.runTicket(
+      tx,
+      ticket,
+      { type: "open", requiresAuthorization: draft.status === "awaiting-authorization" },
+      fx,
+    );
     await this.notifyDesks(tx, fx, { event: "ticket.opened", ticket: number });
     if (opened.status === "open") {
       await store.scheduleJob(tx, {
@@ -499,7 +589,12 @@ export class SupportRuntime implements StaffActions {
       });
     }
     if (ticket.callbackDueAt) {
-      await store.scheduleJob(tx, { kind: "ticket.callback", key: `ticket.callback:${number}`, dueAt: ticket.callbackDueAt, payload: { number } });
+      await store.scheduleJob(tx, {
+        kind: "ticket.callback",
+        key: `ticket.callback:${number}`,
+        dueAt: ticket.callbackDueAt,
+        payload: { number },
+      });
     }
     if (draft.pageOnCall) await this.page(tx, fx, number, 0);
     return [{ type: "ticket.opened", number, status: opened.status, at: now.toISOString() }];
@@ -516,7 +611,12 @@ export class SupportRuntime implements StaffActions {
       actor: null,
       payload: { technician: technician?.name ?? null, repeat },
     });
-    await this.notifyDesks(tx, fx, { event: "oncall.paged", ticket: number, repeat, technicianId: technician?.id ?? null });
+    await this.notifyDesks(tx, fx, {
+      event: "oncall.paged",
+      ticket: number,
+      repeat,
+      technicianId: technician?.id ?? null,
+    });
     if (repeat < this.policy.sla.pageMaxRepeats) {
       await store.scheduleJob(tx, {
         kind: "oncall.repage",
@@ -530,15 +630,31 @@ export class SupportRuntime implements StaffActions {
   private async record(
     tx: Tx,
     fx: Effects,
-    e: { ticketId: string | null; ticket: string | null; type: string; actor: string | null; payload: Record<string, unknown> },
+    e: {
+      ticketId: string | null;
+      ticket: string | null;
+      type: string;
+      actor: string | null;
+      payload: Record<string, unknown>;
+    },
   ): Promise<void> {
     const at = this.clock.now();
-    await store.recordEvent(tx, { ticketId: e.ticketId, type: e.type, actor: e.actor, payload: { ...e.payload, ticket: e.ticket }, at });
+    await store.recordEvent(tx, {
+      ticketId: e.ticketId,
+      type: e.type,
+      actor: e.actor,
+      payload: { ...e.payload, ticket: e.ticket },
+      at,
+    });
     fx.events.push({ type: e.type, ticket: e.ticket, payload: e.payload, at });
   }
 
   /** One durable notification job per desk, so a failing desk never blocks or repeats another. */
-  private async notifyDesks(tx: Tx, fx: Effects, payload: Record<string, unknown> & { event: DeskEvent["type"]; ticket: string }): Promise<void> {
+  private async notifyDesks(
+    tx: Tx,
+    fx: Effects,
+    payload: Record<string, unknown> & { event: DeskEvent["type"]; ticket: string },
+  ): Promise<void> {
     const now = this.clock.now();
     for (const desk of this.desks) {
       await store.scheduleJob(tx, {
@@ -559,24 +675,34 @@ export class SupportRuntime implements StaffActions {
     const technician = ticket.assigneeId ? await store.findTechnician(tx, { id: ticket.assigneeId }) : null;
     const coverage = JSON.parse(ticket.coverage) as Record<string, unknown>;
     const plan = typeof coverage.plan === "string" ? coverage.plan : null;
-    const monthStart = DateTime.fromJSDate(this.clock.now(), { zone: this.policy.timezone }).startOf("month").toJSDate();
+    const monthStart = DateTime.fromJSDate(this.clock.now(), { zone: this.policy.timezone })
+      .startOf("month")
+      .toJSDate();
     return {
       number: ticket.number,
       category: ticket.category,
       plans: customer?.plans ?? [],
       coverage,
       assignee: technician ? { id: technician.id, name: technician.name } : null,
-      usedThisMonthMinutes: plan && customer ? await store.minutesUsedThisMonth(tx, customer.id, monthStart, plan) : 0,
+      usedThisMonthMinutes:
+        plan && customer ? await store.minutesUsedThisMonth(tx, customer.id, monthStart, plan) : 0,
     };
   }
 
   /** Runs one ticket event; returns the new status. Throws RuntimeError("invalid-state") if not allowed. */
-  private async runTicket(tx: Tx, ticket: store.TicketRow, event: TicketEvent, fx: Effects): Promise<{ status: string }> {
+  private async runTicket(
+    tx: Tx,
+    ticket: store.TicketRow,
+    event: TicketEvent,
+    fx: Effects,
+  ): Promise<{ status: string }> {
     const context = await this.ticketContext(tx, ticket);
     const snapshot = this.ticketMachine.resolveState({ value: ticket.status as never, context });
     if (!snapshot.can(event)) {
       throw new RuntimeError(
-        event.type === "claim" && ticket.status !== "open" && ticket.assigneeId ? "already-claimed" : "invalid-state",
+        event.type === "claim" && ticket.status !== "open" && ticket.assigneeId
+          ? "already-claimed"
+          : "invalid-state",
         `cannot ${event.type} ticket ${ticket.number} while it is ${ticket.status}`,
       );
     }
@@ -601,7 +727,13 @@ export class SupportRuntime implements StaffActions {
           });
           break;
         case "tellCustomer":
-          await this.queueToCustomer(tx, fx, ticket, params.key as string, params.params as Params | undefined);
+          await this.queueToCustomer(
+            tx,
+            fx,
+            ticket,
+            params.key as string,
+            params.params as Params | undefined,
+          );
           break;
         case "relayToCustomer":
           await this.queueToCustomer(tx, fx, ticket, "relay.fromTechnician", {
@@ -611,7 +743,11 @@ export class SupportRuntime implements StaffActions {
           break;
         case "conversation": {
           const data = params.data as Record<string, unknown>;
-          conversationEvents.push({ ...(data as object), type: params.event, at: now.toISOString() } as ConversationEvent);
+          conversationEvents.push({
+            ...(data as object),
+            type: params.event,
+            at: now.toISOString(),
+          } as ConversationEvent);
           break;
         }
         case "desk":
@@ -646,19 +782,36 @@ export class SupportRuntime implements StaffActions {
     }
     if (next.value === "open" && ticket.status === "closed") update.closedAt = null;
     const ok = await store.updateTicket(tx, ticket.id, ticket.version, update);
-    if (!ok) throw new RuntimeError(event.type === "claim" ? "already-claimed" : "conflict", `ticket ${ticket.number} changed concurrently`);
+    if (!ok)
+      throw new RuntimeError(
+        event.type === "claim" ? "already-claimed" : "conflict",
+        `ticket ${ticket.number} changed concurrently`,
+      );
     if (conversationEvents.length > 0) {
-      await this.runConversation(tx, { channel: ticket.channel as ChannelName, chatId: ticket.chatId }, conversationEvents, fx, {
-        senderId: null,
-        customerId: ticket.customerId,
-      });
+      await this.runConversation(
+        tx,
+        { channel: ticket.channel as ChannelName, chatId: ticket.chatId },
+        conversationEvents,
+        fx,
+        {
+          senderId: null,
+          customerId: ticket.customerId,
+        },
+      );
     }
     return { status: String(next.value) };
   }
 
-  private async queueToCustomer(tx: Tx, fx: Effects, ticket: store.TicketRow, key: string, params?: Params): Promise<void> {
+  private async queueToCustomer(
+    tx: Tx,
+    fx: Effects,
+    ticket: store.TicketRow,
+    key: string,
+    params?: Params,
+  ): Promise<void> {
     const customer = await store.getCustomer(tx, ticket.customerId);
-    const language: Language = customer?.language === "en" ? "en" : customer?.language === "it" ? "it" : this.policy.defaultLanguage;
+    const language: Language =
+      customer?.language === "en" ? "en" : customer?.language === "it" ? "it" : this.policy.defaultLanguage;
     fx.outbound.push(
       await store.queueOutbound(tx, {
         channel: ticket.channel,
@@ -678,7 +831,8 @@ export class SupportRuntime implements StaffActions {
     const located = await store.findTicket(this.db.prisma, action.ticket);
     if (!located) return { ok: false, code: "unknown-ticket", message: `no ticket ${action.ticket}` };
     const technician = await store.findTechnician(this.db.prisma, action.by);
-    if (!technician) return { ok: false, code: "not-technician", message: "only technicians can act on tickets" };
+    if (!technician)
+      return { ok: false, code: "not-technician", message: "only technicians can act on tickets" };
     const tech = { id: technician.id, name: technician.name };
     let event: TicketEvent | null;
     switch (action.type) {
@@ -711,7 +865,8 @@ export class SupportRuntime implements StaffActions {
         event = { type: "reopen", technician: tech, ...(action.reason ? { reason: action.reason } : {}) };
         break;
       case "authorize":
-        if (!action.salesRep.trim()) return { ok: false, code: "invalid-input", message: "the sales representative is required" };
+        if (!action.salesRep.trim())
+          return { ok: false, code: "invalid-input", message: "the sales representative is required" };
         event = { type: "authorize", technician: tech, salesRep: action.salesRep.trim() };
         break;
       case "ack-page":
@@ -727,7 +882,13 @@ export class SupportRuntime implements StaffActions {
           if (!ticket) throw new RuntimeError("unknown-ticket", `no ticket ${action.ticket}`);
           if (event === null) {
             await store.cancelJobs(tx, [`oncall.repage:${ticket.number}`]);
-            await this.record(tx, effects, { ticketId: ticket.id, ticket: ticket.number, type: "oncall.acknowledged", actor: tech.name, payload: {} });
+            await this.record(tx, effects, {
+              ticketId: ticket.id,
+              ticket: ticket.number,
+              type: "oncall.acknowledged",
+              actor: tech.name,
+              payload: {},
+            });
             return;
           }
           await this.runTicket(tx, ticket, event, effects);
@@ -738,7 +899,11 @@ export class SupportRuntime implements StaffActions {
             await store.scheduleJob(tx, {
               kind: "ticket.escalate",
               key: `ticket.escalate:${ticket.number}`,
-              dueAt: addServiceMinutes(this.policy, this.clock.now(), this.policy.sla.escalateUnclaimedAfterServiceMinutes),
+              dueAt: addServiceMinutes(
+                this.policy,
+                this.clock.now(),
+                this.policy.sla.escalateUnclaimedAfterServiceMinutes,
+              ),
               payload: { number: ticket.number },
             });
           }
@@ -748,7 +913,12 @@ export class SupportRuntime implements StaffActions {
       await this.afterCommit(fx);
     } catch (error) {
       if (error instanceof RuntimeError) {
-        const code = error.code === "already-claimed" ? "already-claimed" : error.code === "unknown-ticket" ? "unknown-ticket" : "invalid-state";
+        const code =
+          error.code === "already-claimed"
+            ? "already-claimed"
+            : error.code === "unknown-ticket"
+              ? "unknown-ticket"
+              : "invalid-state";
         return { ok: false, code, message: error.message };
       }
       throw error;
@@ -766,7 +936,9 @@ export class SupportRuntime implements StaffActions {
         rows = await store.listTicketRows(prisma, { statusNot: "closed" });
         break;
       case "unclaimed":
-        rows = (await store.listTicketRows(prisma, { statusNot: "closed", assigneeId: null })).filter((t) => t.status !== "closed");
+        rows = (await store.listTicketRows(prisma, { statusNot: "closed", assigneeId: null })).filter(
+          (t) => t.status !== "closed",
+        );
         break;
       case "mine": {
         const tech = by ? await store.findTechnician(prisma, by) : null;
@@ -774,7 +946,9 @@ export class SupportRuntime implements StaffActions {
         break;
       }
       case "today": {
-        const since = DateTime.fromJSDate(this.clock.now(), { zone: this.policy.timezone }).startOf("day").toJSDate();
+        const since = DateTime.fromJSDate(this.clock.now(), { zone: this.policy.timezone })
+          .startOf("day")
+          .toJSDate();
         rows = await store.listTicketRows(prisma, { since });
         break;
       }
@@ -796,10 +970,20 @@ export class SupportRuntime implements StaffActions {
     const messages = await store.transcript(this.db.prisma, row.id);
     const events = await store.listEvents(this.db.prisma, { ticketId: row.id });
     const lines = [
-      ...messages.map((m) => ({ direction: m.direction === "in" ? "in" : "out", text: m.text, at: m.at.toISOString(), attachments: m.body.attachments ?? [] })),
+      ...messages.map((m) => ({
+        direction: m.direction === "in" ? "in" : "out",
+        text: m.text,
+        at: m.at.toISOString(),
+        attachments: m.body.attachments ?? [],
+      })),
       ...events
         .filter((e) => e.type === "ticket.note")
-        .map((e) => ({ direction: "note", text: String(e.payload.text ?? ""), at: e.at.toISOString(), attachments: [] })),
+        .map((e) => ({
+          direction: "note",
+          text: String(e.payload.text ?? ""),
+          at: e.at.toISOString(),
+          attachments: [],
+        })),
     ];
     return lines.sort((a, b) => a.at.localeCompare(b.at));
   };
@@ -844,8 +1028,13 @@ export class SupportRuntime implements StaffActions {
     if (!actor) return { ok: false, code: "not-technician", message: "only technicians can change the rota" };
     const target = await store.findTechnician(this.db.prisma, shift.technician);
     if (!target) return { ok: false, code: "invalid-input", message: "unknown technician" };
-    if (!(shift.endsAt > shift.startsAt)) return { ok: false, code: "invalid-input", message: "a shift must end after it starts" };
-    const s = await store.addShift(this.db.prisma, { technicianId: target.id, startsAt: shift.startsAt, endsAt: shift.endsAt });
+    if (!(shift.endsAt > shift.startsAt))
+      return { ok: false, code: "invalid-input", message: "a shift must end after it starts" };
+    const s = await store.addShift(this.db.prisma, {
+      technicianId: target.id,
+      startsAt: shift.startsAt,
+      endsAt: shift.endsAt,
+    });
     return {
       ok: true,
       shift: {
@@ -858,13 +1047,16 @@ export class SupportRuntime implements StaffActions {
   };
 
   /** Durable idempotency check for platform deliveries (Slack event_id…). */
-  seen = async (source: string, key: string): Promise<boolean> => store.markDeliverySeen(this.db.prisma, source, key);
+  seen = async (source: string, key: string): Promise<boolean> =>
+    store.markDeliverySeen(this.db.prisma, source, key);
 
   private async toView(tx: Tx | Database["prisma"], row: store.TicketRow): Promise<TicketView> {
     const customer = await store.getCustomer(tx, row.customerId);
     const assignee = row.assigneeId ? await store.findTechnician(tx, { id: row.assigneeId }) : null;
     const coverage = JSON.parse(row.coverage) as Record<string, unknown>;
-    const attachments = Array.isArray(coverage.attachments) ? (coverage.attachments as TicketView["attachments"]) : [];
+    const attachments = Array.isArray(coverage.attachments)
+      ? (coverage.attachments as TicketView["attachments"])
+      : [];
     return {
       id: row.id,
       number: row.number,
@@ -874,7 +1066,10 @@ export class SupportRuntime implements StaffActions {
       priority: row.priority as TicketView["priority"],
       blocking: row.blocking,
       description: row.description,
-      summary: typeof coverage.summary === "string" && coverage.summary ? coverage.summary : row.description.slice(0, 160),
+      summary:
+        typeof coverage.summary === "string" && coverage.summary
+          ? coverage.summary
+          : row.description.slice(0, 160),
       customer: {
         id: customer?.id ?? row.customerId,
         code: customer?.code ?? "",
@@ -964,7 +1159,8 @@ export class SupportRuntime implements StaffActions {
           error instanceof ChannelSendError && error.retryAfterMs !== undefined
             ? error.retryAfterMs
             : (this.options.retryDelayMs ?? ((n) => Math.min(60_000 * 2 ** (n - 1), 3_600_000)))(attempt);
-        const retryAt = permanent || attempt >= MAX_DELIVERY_ATTEMPTS ? null : new Date(this.clock.now().getTime() + delay);
+        const retryAt =
+          permanent || attempt >= MAX_DELIVERY_ATTEMPTS ? null : new Date(this.clock.now().getTime() + delay);
         await store.markDeliveryFailed(this.db.prisma, row.id, (error as Error).message, retryAt);
         this.logger.warn({ err: error, channel: row.channel, chat: row.chatId, retryAt }, "delivery failed");
       }
@@ -996,7 +1192,10 @@ export class SupportRuntime implements StaffActions {
           await store.completeJob(this.db.prisma, job.id, this.clock.now());
         } catch (error) {
           const attempt = job.attempts + 1;
-          const retryAt = attempt >= 10 ? null : new Date(this.clock.now().getTime() + Math.min(5_000 * 2 ** attempt, 600_000));
+          const retryAt =
+            attempt >= 10
+              ? null
+              : new Date(this.clock.now().getTime() + Math.min(5_000 * 2 ** attempt, 600_000));
           await store.failJob(this.db.prisma, job.id, (error as Error).message, retryAt);
           this.logger.warn({ err: error, job: job.kind, key: job.key, retryAt }, "job failed");
         }
@@ -1012,7 +1211,10 @@ export class SupportRuntime implements StaffActions {
       case "desk.notify":
         return this.runDeskJob(p);
       case "ticket.escalate":
-        return this.ticketJob(String(p.number), { type: "escalate", afterServiceMinutes: this.policy.sla.escalateUnclaimedAfterServiceMinutes });
+        return this.ticketJob(String(p.number), {
+          type: "escalate",
+          afterServiceMinutes: this.policy.sla.escalateUnclaimedAfterServiceMinutes,
+        });
       case "ticket.callback":
         return this.ticketJob(String(p.number), { type: "callback.overdue" });
       case "oncall.repage": {
@@ -1061,19 +1263,35 @@ export class SupportRuntime implements StaffActions {
         event = { type: "ticket.opened", ticket };
         break;
       case "customer.message":
-        event = { type: "customer.message", ticket, text: String(p.text ?? ""), attachments: (p.attachments as TicketView["attachments"]) ?? [] };
+        event = {
+          type: "customer.message",
+          ticket,
+          text: String(p.text ?? ""),
+          attachments: (p.attachments as TicketView["attachments"]) ?? [],
+        };
         break;
       case "staff.reply":
         event = { type: "staff.reply", ticket, text: String(p.text ?? ""), by: String(p.by ?? "") };
         break;
       case "oncall.paged": {
         const technician = p.technicianId ? await this.findTechnician({ id: String(p.technicianId) }) : null;
-        const weekend = this.policy.contacts.find((c) => c.when === "weekend" && c.kind === "phone")?.value ?? null;
-        event = { type: "oncall.paged", ticket, technician, weekendLine: weekend, repeat: Number(p.repeat ?? 0) };
+        const weekend =
+          this.policy.contacts.find((c) => c.when === "weekend" && c.kind === "phone")?.value ?? null;
+        event = {
+          type: "oncall.paged",
+          ticket,
+          technician,
+          weekendLine: weekend,
+          repeat: Number(p.repeat ?? 0),
+        };
         break;
       }
       case "ticket.escalated":
-        event = { type: "ticket.escalated", ticket, afterServiceMinutes: this.policy.sla.escalateUnclaimedAfterServiceMinutes };
+        event = {
+          type: "ticket.escalated",
+          ticket,
+          afterServiceMinutes: this.policy.sla.escalateUnclaimedAfterServiceMinutes,
+        };
         break;
       default:
         event = { type: "ticket.updated", ticket, change: String(p.change ?? "") };
@@ -1085,12 +1303,20 @@ export class SupportRuntime implements StaffActions {
     const chat = p.chat as ChatRef;
     let suggestion: TriageSuggestion;
     try {
-      suggestion = await this.options.assist!.triage({ description: String(p.text ?? ""), language: (p.language as Language) ?? "it" });
+      suggestion = await this.options.assist!.triage({
+        description: String(p.text ?? ""),
+        language: (p.language as Language) ?? "it",
+      });
     } catch (error) {
       this.logger.warn({ err: error }, "AI triage failed; offline classifier used");
       suggestion = this.options.offlineTriage?.(String(p.text ?? "")) ?? { category: null };
     }
-    await this.deliverToConversation(chat, { type: "triage.done", category: suggestion.category, blocking: suggestion.blocking, summary: suggestion.summary ?? null });
+    await this.deliverToConversation(chat, {
+      type: "triage.done",
+      category: suggestion.category,
+      blocking: suggestion.blocking,
+      summary: suggestion.summary ?? null,
+    });
   }
 
   private async aiTranscribeJob(p: Record<string, unknown>): Promise<void> {
@@ -1100,12 +1326,19 @@ export class SupportRuntime implements StaffActions {
     try {
       if (attachment.ref && this.options.mediaStore) {
         const audio = await this.options.mediaStore.get(attachment.ref);
-        result = await this.options.assist!.transcribe({ audio, mime: attachment.mime ?? "audio/ogg", name: attachment.name ?? "voice.ogg" });
+        result = await this.options.assist!.transcribe({
+          audio,
+          mime: attachment.mime ?? "audio/ogg",
+          name: attachment.name ?? "voice.ogg",
+        });
       }
     } catch (error) {
       this.logger.warn({ err: error }, "transcription failed");
     }
-    await this.deliverToConversation(chat, result?.text ? { type: "voice.transcribed", text: result.text } : { type: "voice.failed" });
+    await this.deliverToConversation(
+      chat,
+      result?.text ? { type: "voice.transcribed", text: result.text } : { type: "voice.failed" },
+    );
   }
 
   /** Feeds an answer from the outside world (AI, timers) to a chat's machine. */
@@ -1114,7 +1347,10 @@ export class SupportRuntime implements StaffActions {
       const effects = newEffects();
       await this.db.prisma.$transaction(async (tx) => {
         const row = await store.loadConversation(tx, chat.channel, chat.chatId);
-        await this.runConversation(tx, chat, [event], effects, { senderId: null, customerId: row?.customerId ?? null });
+        await this.runConversation(tx, chat, [event], effects, {
+          senderId: null,
+          customerId: row?.customerId ?? null,
+        });
       });
       return effects;
     });
@@ -1131,7 +1367,10 @@ export class SupportRuntime implements StaffActions {
       try {
         await channel.start(this.handleInbound);
       } catch (error) {
-        this.logger.error({ err: error, channel: channel.name }, "channel failed to start; the others keep running");
+        this.logger.error(
+          { err: error, channel: channel.name },
+          "channel failed to start; the others keep running",
+        );
       }
     }
     for (const desk of this.desks) {

@@ -62,7 +62,9 @@ export class LocalChannel implements ChannelAdapter {
   message(
     chatId: string,
     text: string,
-    extra: Partial<Omit<InboundMessage, "channel" | "chatId" | "text">> & { attachments?: InboundAttachment[] } = {},
+    extra: Partial<Omit<InboundMessage, "channel" | "chatId" | "text">> & {
+      attachments?: InboundAttachment[];
+    } = {},
   ): InboundMessage {
     return {
       channel: this.name,

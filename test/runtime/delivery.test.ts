@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalChannel } from "../../src/channels/local/localChannel.js";
+import { ChannelSendError } from "../../src/channels/port.js";
+import * as store from "../../src/data/supportStore.js";
+import { silentLogger } from "../../src/observability/logger.js";
+import { loadPolicy } from "../../src/policy/loadPolicy.js";
+import { SimulatedClock } from "../../src/runtime/clock.js";
+import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+
+describe("runtime: delivery and de-duplication", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => t.drop());
+
+  async function setup(phone: string) {
+    const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
+    const channel = new LocalChannel({ as: "whatsapp", now: () => clock.now() });
+    const runtime = new SupportRuntime({
+      db: t.db,
+      policy: loadPolicy("leotron"),
+      clock,
+      logger: silentLogger,
+      channels: [channel],
+      offlineTriage: () => ({ category: null }),
+      retryDelayMs: () => 1000,
+    });
+    await store.createCustomer(t.db.prisma, {
+      company: "Bar Roma",
+      phone,
+      language: "it",
+      plans: ["standard"],
+      verified: true,
+    });
+    await runtime.start();
+    const chat = `${phone.slice(1)}@c.us`;
+    return {
+      clock,
+      channel,
+      runtime,
+      chat,
+      msg: (text: string, id: string) =>
+        channel.message(chat, text, { senderId: phone, platformMessageId: id }),
+    };
+  }
+
+  it("the same platform message delivered twice produces one reply and at most one ticket", async () => {
+    const { channel, runtime, msg } = await setup("+393330000001");
+    await channel.receive(msg("La stampante non stampa", "m1"));
+    const afterFirst = channel.sent.length;
+    await channel.receive(msg("La stampante non stampa", "m1"));
+    expect(channel.sent.length).toBe(afterFirst);
+    await channel.receive(msg("1", "m2")); // category
+    await channel.receive(msg("1", "m3")); // can work
+    await channel.receive(msg("1", "m3")); // redelivered: ignored
+    const tickets = await t.db.prisma.ticket.findMany({ where: { chatId: "393330000001@c.us" } });
+    expect(tickets).toHaveLength(1);
+    const opened = channel.sent.filter((m) => m.text.includes(tickets[0]!.number));
+    expect(opened).toHaveLength(1);
+    await runtime.stop();
+  });
+
+  it("a failed send stays queued, keeps the chat's order and is retried", async () => {
+    const { clock, channel, runtime, msg } = await setup("+393330000002");
+    channel.failNext = { count: 1, error: new ChannelSendError("network", "socket hang up") };
+    await channel.receive(msg("ciao", "w1"));
+    expect(channel.sent).toHaveLength(0);
+    const pending = await t.db.prisma.message.findMany({
+      where: { chatId: "393330000002@c.us", direction: "out" },
+    });
+    expect(pending.every((m) => m.status === "pending")).toBe(true);
+    clock.advance(2000);
+    await runtime.deliver();
+    expect(channel.sent.map((m) => m.text)[0]).toContain("Ciao");
+    expect(channel.sent.length).toBe(pending.length);
+    await runtime.stop();
+  });
+});

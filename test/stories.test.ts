@@ -1,0 +1,37 @@
+/**
+ * Every story in test/stories/ played against the real runtime on a fresh database (SQLite, or
+ * PostgreSQL with SPORTELLO_TEST_DB=postgres). A failing expectation shows the story's diff.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { detectLanguage } from "../src/ai/classifier.js";
+import { createOfflineTriage } from "../src/app/offlineTriage.js";
+import { loadPolicy } from "../src/policy/loadPolicy.js";
+import { playStory, readStory, storyFiles } from "../src/stories/storyRunner.js";
+import { createTestDatabase } from "./support/testDatabase.js";
+
+const files = storyFiles(join(import.meta.dirname, "stories"));
+
+describe("stories", () => {
+  it("has stories to play", () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  for (const file of files) {
+    const story = readStory(file);
+    it(story.name ?? file, async () => {
+      const t = await createTestDatabase();
+      try {
+        const result = await playStory(story, {
+          db: t.db,
+          file,
+          offlineTriage: createOfflineTriage(loadPolicy(story.policy)),
+          detectLanguage,
+        });
+        expect(result.failures.join("\n\n")).toBe("");
+      } finally {
+        await t.drop();
+      }
+    });
+  }
+});
