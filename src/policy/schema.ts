@@ -34,6 +34,8 @@ const Time = z.string().regex(TIME_PATTERN, { error: 'expected a time "HH:MM" be
 const Ranges = z.array(z.tuple([Time, Time])).superRefine((ranges, ctx) => {
   let previousEnd = -1;
   ranges.forEach(([start, end], i) => {
+    // A malformed time is already reported by the element schema.
+    if (!TIME_PATTERN.test(start) || !TIME_PATTERN.test(end)) return;
     const s = minutesOfTime(start);
     const e = minutesOfTime(end);
     if (s >= e) {

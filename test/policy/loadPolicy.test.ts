@@ -1,0 +1,262 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { listPresets, loadPolicy, PolicyError, PRESETS_DIR } from "../../src/policy/loadPolicy.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sportello-policy-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const leotronSource = () => parse(readFileSync(join(PRESETS_DIR, "leotron.yaml"), "utf8"));
+
+/** Writes a variant of leotron.yaml changed by `edit` and returns the error loading it throws. */
+function errorOf(name: string, edit: (doc: Record<string, any>) => void): PolicyError {
+  const doc = leotronSource();
+  edit(doc);
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, stringify(doc));
+  try {
+    loadPolicy(file);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PolicyError);
+    return error as PolicyError;
+  }
+  throw new Error(`expected ${name} to be rejected`);
+}
+
+describe("presets", () => {
+  it("lists the three bundled presets and loads each", () => {
+    expect(listPresets()).toEqual(["leghorn", "leotron", "leotron-web"]);
+    for (const name of listPresets()) {
+      const policy = loadPolicy(name);
+      expect(policy.id).toBe(name);
+      expect(policy.timezone).toBe("Europe/Rome");
+      expect(policy.defaultLanguage).toBe("it");
+      const keys = policy.categories.map((c) => c.key);
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          "software-usage",
+          "peripheral-setup",
+          "sales-mandate-label",
+          "first-install",
+          "hardware-repair",
+          "software-reinstall",
+          "os-install-update",
+          "third-party-software",
+          "data-recovery",
+          "os-network-drivers",
+          "email-setup",
+          "virus-removal",
+          "print-customization",
+          "operator-error",
+          "weekend-blocking",
+          "other",
+        ]),
+      );
+      expect(policy.categories.find((c) => c.key === "hardware-repair")?.hardware).toBe(true);
+    }
+  });
+
+  it("leotron encodes document 002", () => {
+    const p = loadPolicy("leotron");
+    expect(p.ticketPrefix).toBe("LT");
+    expect(p.hours.weekday).toEqual({
+      days: ["mon", "tue", "wed", "thu", "fri"],
+      ranges: [
+        ["09:00", "13:00"],
+        ["14:30", "18:30"],
+      ],
+    });
+    expect(p.holidays.days.filter((d) => d.service === "reduced").map((d) => d.key)).toEqual([
+      "liberation-day",
+      "labour-day",
+      "republic-day",
+      "all-saints",
+      "immaculate-conception",
+    ]);
+    expect(p.plans.map((x) => [x.key, x.capMinutesPerIntervention, x.capMinutesPerMonth])).toEqual([
+      ["standard", null, null],
+      ["j-system", 60, null],
+      ["warranty", null, null],
+    ]);
+    expect(p.plans[2]?.warranty).toMatchObject({ standardMonths: 12, maxMonths: 36 });
+    expect(p.contacts.map((c) => [c.key, c.value])).toEqual([
+      ["j2k-ticket", "Assistenza / Richiesta di assistenza"],
+      ["online-form", "https://www.j2k.it/apri-ticket"],
+      ["phone", "045.4684131"],
+      ["whatsapp", "340.0662095"],
+      ["weekend-phone", "045.2525658"],
+    ]);
+    expect(p.contacts.find((c) => c.key === "whatsapp")?.preferText).toBe(true);
+    expect(p.contacts.find((c) => c.key === "phone")?.voicemail).toBe(true);
+    expect(p.intake).toEqual({
+      requireSalesRepAuthorization: false,
+      backupReminder: true,
+      askBlocking: true,
+    });
+    expect(p.feedback.enabled).toBe(true);
+    expect(p.weekend.pageOnCall).toBe(true);
+  });
+
+  it("leotron-web encodes document 003", () => {
+    const p = loadPolicy("leotron-web");
+    expect(p.ticketPrefix).toBe("LW");
+    expect(p.hours.weekday.ranges).toEqual([
+      ["09:15", "12:45"],
+      ["14:45", "18:15"],
+    ]);
+    expect(p.holidays.calendar).toEqual({ country: "IT", types: ["public"], service: "closed" });
+    expect(p.plans.find((x) => x.key === "j-system")?.capMinutesPerMonth).toBe(120);
+    expect(p.contacts.map((c) => c.key)).toEqual([
+      "online-form",
+      "phone",
+      "j2k-ticket",
+      "weekend-phone",
+      "paypal",
+    ]);
+    expect(p.contacts.find((c) => c.key === "phone")?.value).toBe("045.5117067");
+  });
+
+  it("leghorn encodes documents 000/001 and marks its assumptions", () => {
+    const p = loadPolicy("leghorn");
+    expect(p.ticketPrefix).toBe("LG");
+    expect(p.intake.requireSalesRepAuthorization).toBe(true);
+    expect(p.sla.callbackWithinHours).toBe(24);
+    expect(p.contacts.find((c) => c.kind === "email")?.value).toBe("support@leghorngroup.com");
+    expect(p.hours.weekend).toBeNull();
+    expect(p.weekend.pageOnCall).toBe(false);
+    expect(p.plans[0]?.warranty).toMatchObject({
+      standardMonths: 12,
+      extensionMonths: [24, 36],
+      seriousDamageReturn: { place: "LeghornGroup, Livorno" },
+    });
+    expect(p.assumptions.some((a) => a.startsWith("Office hours are not in the documents"))).toBe(true);
+    expect(p.assumptions.some((a) => a.includes("VAT 22%"))).toBe(true);
+    const text = readFileSync(join(PRESETS_DIR, "leghorn.yaml"), "utf8");
+    expect(text).toMatch(/# ASSUMPTION: office hours not stated/);
+  });
+});
+
+describe("invalid presets", () => {
+  it("wrong type: names the file, the field path and the expected type", () => {
+    const error = errorOf("wrong-type", (doc) => {
+      doc.charges.hourlyCents = "80,00";
+    });
+    expect(error.code).toBe("invalid-preset");
+    expect(error.file).toContain("wrong-type.yaml");
+    expect(error.issues).toEqual([
+      {
+        path: "charges.hourlyCents",
+        message: 'Invalid input: expected number, received string (got "80,00")',
+      },
+    ]);
+    expect(error.message).toContain("wrong-type.yaml");
+    expect(error.message).toContain("charges.hourlyCents: Invalid input: expected number");
+  });
+
+  it("missing field", () => {
+    const error = errorOf("missing", (doc) => {
+      delete doc.timezone;
+    });
+    expect(error.issues).toEqual([{ path: "timezone", message: "missing field: expected string" }]);
+  });
+
+  it('bad time "25:00"', () => {
+    const error = errorOf("bad-time", (doc) => {
+      doc.hours.weekday.ranges[1][0] = "25:00";
+    });
+    expect(error.issues).toEqual([
+      {
+        path: "hours.weekday.ranges[1][0]",
+        message: 'expected a time "HH:MM" between 00:00 and 24:00 (got "25:00")',
+      },
+    ]);
+    expect(error.message).toContain('hours.weekday.ranges[1][0]: expected a time "HH:MM"');
+  });
+
+  it("overlapping ranges", () => {
+    const error = errorOf("overlap", (doc) => {
+      doc.hours.weekday.ranges = [
+        ["09:00", "13:00"],
+        ["12:30", "18:30"],
+      ];
+    });
+    expect(error.issues).toEqual([
+      {
+        path: "hours.weekday.ranges[1][0]",
+        message: "overlapping ranges: expected 12:30 to be at or after the end of the previous range",
+      },
+    ]);
+  });
+
+  it("a range ending before it starts", () => {
+    const error = errorOf("backwards", (doc) => {
+      doc.hours.holidayReduced.ranges = [["13:00", "09:00"]];
+    });
+    expect(error.issues[0]?.path).toBe("hours.holidayReduced.ranges[0]");
+  });
+
+  it("unknown category in a plan", () => {
+    const error = errorOf("unknown-category", (doc) => {
+      doc.plans[0].covers[1] = "knitting";
+    });
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]?.path).toBe("plans[0].covers[1]");
+    expect(error.issues[0]?.message).toMatch(
+      /^unknown category "knitting": expected one of the keys under categories/,
+    );
+  });
+
+  it("unknown field (typo) and bad holiday rule", () => {
+    const error = errorOf("typo", (doc) => {
+      doc.charges.hourlyCent = 1;
+      doc.holidays.days[0].rule = "13-45";
+    });
+    expect(error.issues.map((i) => i.path).sort()).toEqual(["charges", "holidays.days[0].rule"]);
+    expect(error.message).toContain('Unrecognized key: "hourlyCent"');
+  });
+
+  it("a day in both weekday and weekend service", () => {
+    const error = errorOf("both", (doc) => {
+      doc.hours.weekend.days = ["fri", "sat", "sun"];
+    });
+    expect(error.issues).toEqual([
+      {
+        path: "hours.weekend.days[0]",
+        message: 'expected "fri" in only one of hours.weekday.days and hours.weekend.days',
+      },
+    ]);
+  });
+
+  it("unknown time zone and unknown holiday country", () => {
+    const error = errorOf("zone", (doc) => {
+      doc.timezone = "Europe/Atlantis";
+      doc.holidays.calendar = { country: "XX", types: ["public"] };
+    });
+    expect(error.issues.map((i) => i.path)).toEqual(["timezone", "holidays.calendar.country"]);
+  });
+
+  it("invalid YAML reports the line", () => {
+    const file = join(dir, "broken.yaml");
+    writeFileSync(file, "id: leotron\nhours: [unclosed\n");
+    expect(() => loadPolicy(file)).toThrow(
+      expect.objectContaining({ code: "invalid-yaml", message: expect.stringContaining("broken.yaml") }),
+    );
+  });
+
+  it("a missing file is unreadable", () => {
+    expect(() => loadPolicy(join(dir, "nope.yaml"))).toThrow(expect.objectContaining({ code: "unreadable" }));
+  });
+
+  it("an unknown preset name lists the known presets", () => {
+    expect(() => loadPolicy("leotronn")).toThrow(
+      expect.objectContaining({
+        code: "unknown-preset",
+        file: null,
+        message:
+          'unknown preset "leotronn": expected one of leghorn, leotron, leotron-web or a path to a .yaml file',
+      }),
+    );
+  });
+});
