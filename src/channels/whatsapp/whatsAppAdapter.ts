@@ -219,6 +219,8 @@ class WhatsAppAdapter implements ChannelAdapter {
   #pairingCode: string | undefined;
   /** Last choice list sent per chat: in memory only, see README "Choices". */
   readonly #lastChoices = new Map<string, readonly Choice[]>();
+  /** Tail of the inbound delivery chain per chat. */
+  readonly #chatQueues = new Map<string, Promise<void>>();
   /** Parts of a multi-part outbound already delivered, keyed by outboxId, so a retry resumes. */
   readonly #sentParts = new Map<string, { parts: number; lastId?: string }>();
 
@@ -463,7 +465,14 @@ class WhatsAppAdapter implements ChannelAdapter {
 
     client.on("message", (message: WhatsAppMessageLike) => {
       if (!current()) return;
-      void this.#receive(message);
+      // One chat's messages reach the runtime one at a time and in order ("problem" before "2");
+      // different chats proceed in parallel. `#receive` never rejects.
+      const key = message.from;
+      const next = (this.#chatQueues.get(key) ?? Promise.resolve()).then(() => this.#receive(message));
+      this.#chatQueues.set(key, next);
+      void next.then(() => {
+        if (this.#chatQueues.get(key) === next) this.#chatQueues.delete(key);
+      });
     });
   }
 

@@ -24,3 +24,30 @@ export class WhatsAppMediaError extends Error {
     this.maxBytes = details.maxBytes;
   }
 }
+
+/** "900 KB", "16 MB": sizes for customer texts, rounded up so "too large" never reads as equal. */
+function humanSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.ceil(bytes / 1024))} KB`;
+  return `${Math.ceil(bytes / (1024 * 1024))} MB`;
+}
+
+/**
+ * The i18next key and parameters for answering a customer whose attachment could not be fetched
+ * (`whatsapp.mediaTooLarge` / `whatsapp.mediaUnavailable` in `locales/*.json`); `undefined` for
+ * errors that are not a {@link WhatsAppMediaError}.
+ */
+export function mediaErrorText(
+  error: unknown,
+):
+  | { key: "whatsapp.mediaTooLarge" | "whatsapp.mediaUnavailable"; params: Record<string, string> }
+  | undefined {
+  if (!(error instanceof WhatsAppMediaError)) return undefined;
+  if (error.code === "media-unavailable") return { key: "whatsapp.mediaUnavailable", params: {} };
+  return {
+    key: "whatsapp.mediaTooLarge",
+    params: {
+      size: error.size !== undefined ? humanSize(error.size) : "?",
+      max: error.maxBytes !== undefined ? humanSize(error.maxBytes) : "?",
+    },
+  };
+}

@@ -441,6 +441,36 @@ describe("WhatsApp adapter: inbound", () => {
     expect(t.received[1]).toEqual(t.received[0]);
   });
 
+  it("delivers one chat's messages in order, waiting for the runtime; other chats are not held up", async () => {
+    const t = setup();
+    const calls: string[] = [];
+    let release: () => void = () => {};
+    const firstAccepted = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await t.adapter.start(async (message) => {
+      calls.push(`start ${message.text}`);
+      if (message.text === "problem") await firstAccepted;
+      calls.push(`done ${message.text}`);
+    });
+    t.client().becomeReady();
+    t.client().deliver(fakeMessage({ from: "393331111111@c.us", body: "problem" }));
+    t.client().deliver(fakeMessage({ from: "393331111111@c.us", body: "2" }));
+    t.client().deliver(fakeMessage({ from: "393332222222@c.us", body: "other chat" }));
+    await settle();
+    expect(calls).toEqual(["start problem", "start other chat", "done other chat"]);
+    release();
+    await settle();
+    expect(calls).toEqual([
+      "start problem",
+      "start other chat",
+      "done other chat",
+      "done problem",
+      "start 2",
+      "done 2",
+    ]);
+  });
+
   it("a failing inbound handler is logged, not thrown into whatsapp-web.js", async () => {
     const t = setup();
     await t.adapter.start(async () => {
@@ -491,13 +521,15 @@ describe("WhatsApp adapter: outbound", () => {
     t.client().deliver(fakeMessage({ from: chatId, body: "la stampante fa un rumore strano da ieri sera" }));
     t.client().deliver(fakeMessage({ from: "393330000000@c.us", body: "2" }));
     await settle();
-    expect(t.received.map((m) => [m.text, m.choice])).toEqual([
+    const sameChat = t.received.filter((m) => m.chatId === chatId).map((m) => [m.text, m.choice]);
+    expect(sameChat).toEqual([
       [" 2 ", "new"],
       ["nuovo problema", "new"],
       ["TECNICO", "human"],
       ["la stampante fa un rumore strano da ieri sera", undefined],
-      ["2", undefined],
     ]);
+    // The list was sent to another chat: this customer's "2" is only text.
+    expect(t.received.find((m) => m.chatId === "393330000000@c.us")?.choice).toBeUndefined();
   });
 
   it('a plain message after a list closes it: a later "2" is just text', async () => {
