@@ -1,7 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import wweb from "whatsapp-web.js";
-import { buildClientOptions } from "../../../src/channels/whatsapp/whatsAppAdapter.js";
+import { buildClientOptions, renderTerminalQr } from "../../../src/channels/whatsapp/whatsAppAdapter.js";
 import type { WhatsAppClientLike } from "../../../src/channels/whatsapp/whatsAppClientLike.js";
 
 const { Client, LocalAuth } = wweb;
@@ -53,5 +53,15 @@ describe("buildClientOptions with the real whatsapp-web.js Client (not launched)
   it("passes the pairing phone to whatsapp-web.js as symbol-free digits", () => {
     const { client } = realClient({ dataDir, pairWithPhone: "+39 333 123 4567" });
     expect(client.options.pairWithPhoneNumber).toMatchObject({ phoneNumber: "393331234567" });
+  });
+});
+
+describe("renderTerminalQr", () => {
+  it("draws the QR small enough for a terminal", async () => {
+    const art = await renderTerminalQr("2@ABCDEFGHIJKLMNOPQRSTUVWXYZ,abc,def,ghi");
+    const lines = art.trim().split("\n");
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.length).toBeLessThan(40);
+    expect(art).toMatch(/[▀▄█]/u);
   });
 });
