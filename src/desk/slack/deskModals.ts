@@ -1,0 +1,212 @@
+/**
+ * The desk's modals (Close, Ask customer, Add note, Authorize) and the reading of their state.
+ * Staff-facing wording is English-only constants.
+ */
+import type { types } from "@slack/bolt";
+import type { ChargeView, TicketView } from "../port.js";
+import { safeText, truncate } from "./slackText.js";
+import { formatCharge } from "./ticketCard.js";
+
+type View = types.ModalView;
+
+/** Callback ids of the modals and action ids of their live inputs. */
+export const MODAL = {
+  close: "sportello_close_modal",
+  ask: "sportello_ask_modal",
+  note: "sportello_note_modal",
+  authorize: "sportello_authorize_modal",
+  closeMinutesAction: "sportello_close_minutes",
+  closePlanAction: "sportello_close_plan",
+} as const;
+
+/** Plan choice meaning "keep the coverage decided at intake". */
+export const PLAN_AS_INTAKE = "__intake__";
+
+/** What a modal remembers between opening and submission. */
+export interface ModalMetadata {
+  ticket: string;
+  channel?: string;
+  ts?: string;
+}
+
+export function encodeMetadata(meta: ModalMetadata): string {
+  return JSON.stringify(meta);
+}
+
+export function decodeMetadata(raw: string | undefined): ModalMetadata | null {
+  if (!raw) return null;
+  try {
+    const parsed = JSON.parse(raw) as Partial<ModalMetadata>;
+    return typeof parsed.ticket === "string" ? (parsed as ModalMetadata) : null;
+  } catch {
+    return null;
+  }
+}
+
+function header(ticket: TicketView): types.KnownBlock {
+  return {
+    type: "section",
+    text: {
+      type: "mrkdwn",
+      text: `*${ticket.number}* · ${safeText(ticket.customer.company, 120)}\n${safeText(truncate(ticket.description, 280), 300)}`,
+      verbatim: true,
+    },
+  };
+}
+
+/** The Close modal; `charge` is the core's preview for the minutes typed so far. */
+export function closeModal(
+  ticket: TicketView,
+  meta: ModalMetadata,
+  charge: ChargeView | null | undefined,
+  typedMinutes?: number,
+): View {
+  const planOptions: types.PlainTextOption[] = [
+    { text: { type: "plain_text", text: "As decided at intake" }, value: PLAN_AS_INTAKE },
+    ...ticket.customer.plans.map((plan) => ({
+      text: { type: "plain_text" as const, text: truncate(`Plan ${plan}`, 75) },
+      value: truncate(plan, 150),
+    })),
+    { text: { type: "plain_text", text: "None (billable)" }, value: "none" },
+  ];
+  const chargeText =
+    charge === undefined
+      ? "_Type the minutes spent to see the charge._"
+      : charge === null
+        ? "_No charge preview for these values._"
+        : `*Charge${typedMinutes ? ` for ${typedMinutes} min` : ""}*: ${formatCharge(charge)}`;
+  return {
+    type: "modal",
+    callback_id: MODAL.close,
+    private_metadata: encodeMetadata(meta),
+    title: { type: "plain_text", text: "Close ticket" },
+    submit: { type: "plain_text", text: "Close ticket" },
+    close: { type: "plain_text", text: "Cancel" },
+    blocks: [
+      header(ticket),
+      {
+        type: "input",
+        block_id: "minutes",
+        dispatch_action: true,
+        label: { type: "plain_text", text: "Minutes spent" },
+        element: {
+          type: "number_input",
+          action_id: MODAL.closeMinutesAction,
+          is_decimal_allowed: false,
+          min_value: "1",
+          dispatch_action_config: { trigger_actions_on: ["on_character_entered", "on_enter_pressed"] },
+        },
+      },
+      {
+        type: "input",
+        block_id: "resolution",
+        label: { type: "plain_text", text: "Resolution (sent to the customer)" },
+        element: { type: "plain_text_input", action_id: "resolution", multiline: true, max_length: 2000 },
+      },
+      {
+        type: "input",
+        block_id: "category",
+        optional: true,
+        label: { type: "plain_text", text: "Category" },
+        element: {
+          type: "plain_text_input",
+          action_id: "category",
+          ...(ticket.category ? { initial_value: ticket.category } : {}),
+        },
+      },
+      {
+        type: "input",
+        block_id: "plan",
+        dispatch_action: true,
+        label: { type: "plain_text", text: "Plan / coverage for the charge" },
+        element: {
+          type: "static_select",
+          action_id: MODAL.closePlanAction,
+          options: planOptions,
+          initial_option: planOptions[0],
+        },
+      },
+      { type: "section", block_id: "charge", text: { type: "mrkdwn", text: chargeText } },
+    ],
+  };
+}
+
+function textModal(
+  callbackId: string,
+  title: string,
+  label: string,
+  submit: string,
+  ticket: TicketView,
+  meta: ModalMetadata,
+): View {
+  return {
+    type: "modal",
+    callback_id: callbackId,
+    private_metadata: encodeMetadata(meta),
+    title: { type: "plain_text", text: title },
+    submit: { type: "plain_text", text: submit },
+    close: { type: "plain_text", text: "Cancel" },
+    blocks: [
+      header(ticket),
+      {
+        type: "input",
+        block_id: "text",
+        label: { type: "plain_text", text: label },
+        element: { type: "plain_text_input", action_id: "text", multiline: true, max_length: 3000 },
+      },
+    ],
+  };
+}
+
+export function askModal(ticket: TicketView, meta: ModalMetadata): View {
+  return textModal(MODAL.ask, "Ask the customer", "Question (sent to the customer)", "Send", ticket, meta);
+}
+
+export function noteModal(ticket: TicketView, meta: ModalMetadata): View {
+  return textModal(
+    MODAL.note,
+    "Internal note",
+    "Note (never sent to the customer)",
+    "Add note",
+    ticket,
+    meta,
+  );
+}
+
+export function authorizeModal(ticket: TicketView, meta: ModalMetadata): View {
+  const view = textModal(
+    MODAL.authorize,
+    "Authorize",
+    "Sales representative who authorized",
+    "Authorize",
+    ticket,
+    meta,
+  );
+  const input = view.blocks[1] as types.InputBlock;
+  input.element = { type: "plain_text_input", action_id: "text", max_length: 120 };
+  return view;
+}
+
+/** Loose shape of `view.state.values`. */
+export type ViewStateValues = Record<
+  string,
+  Record<string, { value?: string | null; selected_option?: { value: string } | null }>
+>;
+
+/** Reads one text/number input from a view state. */
+export function stateValue(values: ViewStateValues | undefined, blockId: string, actionId: string): string {
+  return values?.[blockId]?.[actionId]?.value?.trim() ?? "";
+}
+
+/** Reads the plan select; `undefined` means "as decided at intake". */
+export function statePlan(values: ViewStateValues | undefined): string | undefined {
+  const chosen = values?.plan?.[MODAL.closePlanAction]?.selected_option?.value;
+  return chosen && chosen !== PLAN_AS_INTAKE ? chosen : undefined;
+}
+
+/** Minutes typed in the close modal, or null when not a positive whole number. */
+export function parseMinutes(raw: string): number | null {
+  if (!/^\d{1,5}$/.test(raw)) return null;
+  const n = Number(raw);
+  return n > 0 ? n : null;
+}

@@ -1,0 +1,183 @@
+/**
+ * A fake Slack Web API: a real HTTP server on 127.0.0.1 (random port) that the real
+ * `@slack/web-api` WebClient talks to through `clientOptions.slackApiUrl`. It records every call
+ * (`chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`, `views.update`,
+ * `conversations.open`, `files.*`, `auth.test`, …), answers like Slack does, serves private files
+ * (`url_private`, bearer token required) and records posts to slash-command `response_url`s.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One recorded Web API call. */
+export interface RecordedCall {
+  method: string;
+  args: Record<string, unknown>;
+  token: string | null;
+}
+
+/** One recorded POST to a `response_url`. */
+export interface RecordedResponse {
+  id: string;
+  body: Record<string, unknown>;
+}
+
+export interface FakeSlackApi {
+  /** Base for `clientOptions.slackApiUrl`, ends with `/api/`. */
+  readonly apiUrl: string;
+  /** Origin of the server, e.g. `http://127.0.0.1:1234`. */
+  readonly origin: string;
+  readonly calls: RecordedCall[];
+  readonly responses: RecordedResponse[];
+  callsTo(method: string): RecordedCall[];
+  /** The next `times` calls to `method` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
+  rateLimit(method: string, retryAfterSeconds: number, times?: number): void;
+  /** Serves bytes at `/files/<name>` for requests bearing `token`; returns the URL. */
+  addPrivateFile(name: string, bytes: Uint8Array, mime: string, token: string): string;
+  /** A fresh `response_url` on this server. */
+  responseUrl(): string;
+  close(): Promise<void>;
+}
+
+const BOT = { user_id: "UBOT", bot_id: "BBOT", team_id: "T0001", team: "Leghorn", user: "sportello" };
+
+/** Starts a fake Slack Web API on 127.0.0.1:0. */
+export async function startFakeSlackApi(): Promise<FakeSlackApi> {
+  const calls: RecordedCall[] = [];
+  const responses: RecordedResponse[] = [];
+  const limits = new Map<string, { retryAfter: number; times: number }>();
+  const files = new Map<string, { bytes: Uint8Array; mime: string; token: string }>();
+  let tsCounter = 0;
+  let viewCounter = 0;
+  let responseCounter = 0;
+  const nextTs = () => {
+    tsCounter += 1;
+    return `1790000000.${String(tsCounter).padStart(6, "0")}`;
+  };
+
+  const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
+    switch (method) {
+      case "auth.test":
+        return { ok: true, url: "https://leghorn.slack.com/", ...BOT };
+      case "chat.postMessage": {
+        const ts = nextTs();
+        return { ok: true, channel: args.channel, ts, message: { text: args.text, ts } };
+      }
+      case "chat.update":
+        return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      case "chat.postEphemeral":
+        return { ok: true, message_ts: nextTs() };
+      case "views.open":
+      case "views.push": {
+        viewCounter += 1;
+        return { ok: true, view: { id: `V${viewCounter}`, ...(parseMaybeJson(args.view) as object) } };
+      }
+      case "views.update":
+        return { ok: true, view: { id: args.view_id ?? "V0", ...(parseMaybeJson(args.view) as object) } };
+      case "conversations.open":
+        return { ok: true, channel: { id: `D${String(args.users ?? "").split(",")[0]}` } };
+      default:
+        return { ok: true };
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const raw = await readBody(req);
+    const auth = req.headers.authorization ?? null;
+    const token = auth?.startsWith("Bearer ") ? auth.slice(7) : null;
+
+    if (req.method === "GET" && url.pathname.startsWith("/files/")) {
+      const file = files.get(decodeURIComponent(url.pathname.slice("/files/".length)));
+      calls.push({ method: "files.download", args: { path: url.pathname }, token });
+      if (!file || token !== file.token) {
+        res.writeHead(file ? 302 : 404, { location: "/login" }).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": file.mime }).end(Buffer.from(file.bytes));
+      return;
+    }
+    if (req.method === "POST" && url.pathname.startsWith("/response/")) {
+      responses.push({ id: url.pathname.slice("/response/".length), body: JSON.parse(raw || "{}") });
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      return;
+    }
+    if (req.method === "POST" && url.pathname.startsWith("/api/")) {
+      const method = url.pathname.slice("/api/".length);
+      const args = parseArgs(req.headers["content-type"] ?? "", raw);
+      calls.push({ method, args, token: token ?? (typeof args.token === "string" ? args.token : null) });
+      const limit = limits.get(method);
+      if (limit && limit.times > 0) {
+        limit.times -= 1;
+        res
+          .writeHead(429, { "content-type": "application/json", "retry-after": String(limit.retryAfter) })
+          .end(JSON.stringify({ ok: false, error: "ratelimited" }));
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer(method, args)));
+      return;
+    }
+    res.writeHead(404).end();
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      res.writeHead(500).end(String(error));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+
+  return {
+    apiUrl: `${origin}/api/`,
+    origin,
+    calls,
+    responses,
+    callsTo: (method) => calls.filter((c) => c.method === method),
+    rateLimit(method, retryAfterSeconds, times = 1) {
+      limits.set(method, { retryAfter: retryAfterSeconds, times });
+    },
+    addPrivateFile(name, bytes, mime, token) {
+      files.set(name, { bytes, mime, token });
+      return `${origin}/files/${encodeURIComponent(name)}`;
+    },
+    responseUrl() {
+      responseCounter += 1;
+      return `${origin}/response/R${responseCounter}`;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** The WebClient sends form-encoded bodies with nested values (blocks, view) JSON-stringified. */
+function parseArgs(contentType: string, raw: string): Record<string, unknown> {
+  if (contentType.includes("application/json"))
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    out[key] = key === "blocks" || key === "view" || key === "attachments" ? parseMaybeJson(value) : value;
+  }
+  return out;
+}
+
+function parseMaybeJson(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
