@@ -389,6 +389,10 @@ class WhatsAppAdapter implements ChannelAdapter {
     const message = `could not start WhatsApp Web: ${errorText(error)}.${chromeHint}`;
     this.#log.error({ err: error, chromePath: this.#chromePath }, `WhatsApp: ${message}`);
     this.#setState({ status: "error", error: message });
+    // Close the half-started browser now rather than leaving it open through a long backoff.
+    const failed = this.#client;
+    this.#client = undefined;
+    void this.#destroyQuietly(failed);
     this.#scheduleReconnect(generation, "start failed");
   }
 

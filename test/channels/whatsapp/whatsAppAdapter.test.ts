@@ -138,10 +138,11 @@ describe("WhatsApp adapter: connection states", () => {
     expect(state.status === "error" && state.error).toContain("Failed to launch the browser process");
     expect(state.status === "error" && state.error).toContain("CHROME_PATH");
     expect(t.sleeps).toHaveLength(1);
+    // The half-started browser is closed at once, not after the backoff.
+    expect(t.clients[0]!.destroyCalls).toBe(1);
     t.sleeps[0]!.wake();
     await settle();
     expect(t.clients).toHaveLength(2);
-    expect(t.clients[0]!.destroyCalls).toBe(1);
     expect(t.sleeps).toHaveLength(2);
     expect(t.sleeps[1]!.ms).toBeGreaterThan(t.sleeps[0]!.ms);
   });
