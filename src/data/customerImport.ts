@@ -410,6 +410,18 @@ async function importOne(
   const telegramOwner = record.telegram ? await identityOwner(tx, "telegram", record.telegram) : null;
   const whatsappOwner = record.phone ? await identityOwner(tx, "whatsapp", record.phone) : null;
   const existingId = byPhone?.id ?? telegramOwner ?? whatsappOwner;
+  if (!byPhone && existingId && record.phone) {
+    // Matched through an identity only: a customer with another phone number is someone else.
+    const matched = await tx.customer.findUnique({ where: { id: existingId }, select: { phone: true } });
+    if (matched?.phone && matched.phone !== record.phone) {
+      const field = telegramOwner === existingId ? "telegram" : "phone";
+      throw new Conflict({
+        row: record.row,
+        field,
+        message: `${field === "telegram" ? record.telegram : record.phone} already belongs to another customer`,
+      });
+    }
+  }
   for (const [owner, field] of [
     [telegramOwner, "telegram"],
     [whatsappOwner, "phone"],
