@@ -73,6 +73,16 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
       }
       case "views.update":
         return { ok: true, view: { id: args.view_id ?? "V0", ...(parseMaybeJson(args.view) as object) } };
+      case "users.info":
+        return {
+          ok: true,
+          user: {
+            id: args.user,
+            name: String(args.user).toLowerCase(),
+            real_name: `Person ${String(args.user)}`,
+            profile: {},
+          },
+        };
       case "conversations.open":
         return { ok: true, channel: { id: `D${String(args.users ?? "").split(",")[0]}` } };
       default:

@@ -585,7 +585,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
       const raw = m.text ?? "";
       const noteMatch = /^\s*note:\s*/i.exec(raw);
       if (noteMatch) {
-        const text = slackToPlain(raw.slice(noteMatch[0].length)).trim();
+        const text = slackToPlain(raw.slice(noteMatch[0].length), await mentionedNames(raw)).trim();
         await act({ type: "note", ticket: number, by: by(user), text }, user, tell);
         return;
       }
@@ -596,7 +596,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
       }
       const { attachments, problems } = await downloadFiles(m.files ?? []);
       if (problems.length) await tell(`Not sent to the customer: ${problems.join(", ")}.`);
-      const text = slackToPlain(raw).trim();
+      const text = slackToPlain(raw, await mentionedNames(raw)).trim();
       if (!text && attachments.length === 0) return;
       await act(
         { type: "reply", ticket: number, by: by(user), text, ...(attachments.length ? { attachments } : {}) },
@@ -605,6 +605,27 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
       );
     });
   });
+
+  /** Names for the `<@U…>` mentions in a message: technicians by their name, others via users.info. */
+  const mentionedNames = async (raw: string): Promise<Map<string, string>> => {
+    const names = new Map<string, string>();
+    for (const [, id] of raw.matchAll(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g)) {
+      if (!id || names.has(id)) continue;
+      const tech = await staff().findTechnician(by(id));
+      if (tech) {
+        names.set(id, tech.name);
+        continue;
+      }
+      try {
+        const info = await client.users.info({ user: id });
+        const name = info.user?.profile?.display_name || info.user?.real_name || info.user?.name;
+        if (name) names.set(id, name);
+      } catch (error) {
+        app.logger.warn(`slack desk: users.info ${id} failed`, error);
+      }
+    }
+    return names;
+  };
 
   /**
    * Files shared in the thread are private (`url_private` needs the bot token), so the desk

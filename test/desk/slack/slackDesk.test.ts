@@ -396,7 +396,7 @@ describe("Slack desk: thread relay", () => {
       type: "message",
       channel: STAFF,
       user: MARIO.slackUserId,
-      text: "Prova &lt;Ctrl&gt; &amp; riavvia, guida: <https://example.com/guida|la guida>",
+      text: "Prova &lt;Ctrl&gt; &amp; riavvia, guida: <https://example.com/guida|la guida> (<@ULUCIA>, <@UOTHER>)",
       ts: "1790000200.000001",
       thread_ts: ref.ts,
     });
@@ -406,7 +406,7 @@ describe("Slack desk: thread relay", () => {
         type: "reply",
         ticket: ticket.number,
         by: { slackUserId: MARIO.slackUserId },
-        text: "Prova <Ctrl> & riavvia, guida: la guida (https://example.com/guida)",
+        text: "Prova <Ctrl> & riavvia, guida: la guida (https://example.com/guida) (@Lucia Verdi, @Person UOTHER)",
       },
     ]);
   });
