@@ -141,10 +141,7 @@ export function decideCoverage(policy: Policy, facts: CoverageFacts): CoverageDe
   const customerPlans = policy.plans.filter((p) => p.kind === "contract" && facts.plans.includes(p.key));
   const blocking = facts.blocking ?? category.blocking;
   const weekendEligible = customerPlans.some(
-    (p) =>
-      p.weekend !== null &&
-      p.weekend.categories.includes(category.key) &&
-      (!p.weekend.requiresBlocking || blocking),
+    (p) => p.weekend?.categories.includes(category.key) === true && (!p.weekend.requiresBlocking || blocking),
   );
   const freeMinutes = policy.charges.freeMinutes;
 
