@@ -6,7 +6,6 @@
  * returns intents (named actions) for the runtime to execute. Every company rule comes from the
  * policy preset; nothing here names a company.
  */
-import { DateTime } from "luxon";
 import { assign, enqueueActions, raise, setup } from "xstate";
 import { availability } from "../src/policy/calendar.js";
 import { rateQuote } from "../src/policy/charge.js";
@@ -30,6 +29,7 @@ import {
   normalize,
   parseCustomerDate,
 } from "./textMatchers.js";
+import { nextRegularOpening, weekendRouting } from "./weekendFlow.js";
 
 /** Longest description kept on a ticket; the full text stays in the transcript. */
 export const MAX_DESCRIPTION_CHARS = 4000;
@@ -163,10 +163,8 @@ export function createConversationMachine(policy: Policy) {
     });
 
   const shouldPage = (context: ConversationContext, draft: Draft) =>
-    policy.weekend.pageOnCall &&
-    draft.blocking === true &&
-    (draft.coverage?.weekendEligible ?? false) &&
-    availability(policy, now(context)).service === "weekend";
+    weekendRouting(policy, now(context), { blocking: draft.blocking === true, coverage: draft.coverage }) ===
+    "page-on-call";
 
   const toTicketDraft = (context: ConversationContext): TicketDraft => {
     const draft = context.draft ?? emptyDraft();
@@ -189,40 +187,37 @@ export function createConversationMachine(policy: Policy) {
     };
   };
 
-  /** Availability lines after a ticket opens or when asked for hours. */
+  /** Availability lines after a ticket opens, or when the customer asks for hours. */
   const availabilityReplies = (context: ConversationContext, draft: Draft | null, opened: boolean) => {
     const at = now(context);
     const a = availability(policy, at);
+    const instant = (d: Date | null) => (d ? { $instant: d.toISOString() } : null);
     const replies: { key: string; params?: Params }[] = [];
-    if (opened && draft && shouldPage(context, draft)) {
+    const routing = draft
+      ? weekendRouting(policy, at, { blocking: draft.blocking === true, coverage: draft.coverage })
+      : a.service === "weekend"
+        ? "wait-for-next-opening"
+        : "not-weekend-service";
+    if (opened && routing === "page-on-call") {
       replies.push({ key: "weekend.paged", params: { weekendLine: weekendLine(policy) } });
-      return replies;
-    }
-    const weekendDay = [6, 7].includes(DateTime.fromJSDate(at, { zone: policy.timezone }).weekday);
-    if (
-      opened &&
-      draft?.blocking &&
-      weekendDay &&
-      policy.weekend.pageOnCall &&
-      !draft.coverage?.weekendEligible
-    ) {
-      replies.push({ key: "weekend.notCovered" });
-    }
-    if (a.open) {
+    } else if (routing === "wait-for-next-opening") {
       replies.push({
-        key: opened ? "availability.openNowTicket" : "availability.openNow",
-        params: { closesAt: a.closesAt ? { $instant: a.closesAt.toISOString() } : null },
+        key: opened ? "weekend.notCovered" : "weekend.openNow",
+        params: { nextOpenAt: instant(nextRegularOpening(policy, at)), weekendLine: weekendLine(policy) },
+      });
+    } else if (a.open) {
+      const awaiting = policy.intake.requireSalesRepAuthorization;
+      replies.push({
+        key: opened && !awaiting ? "availability.openNowTicket" : "availability.openNow",
+        params: { closesAt: instant(a.closesAt) },
       });
     } else {
       replies.push({
         key: `availability.closed.${a.reason ?? "evening"}`,
-        params: {
-          holiday: a.holiday ? { $holiday: a.holiday } : null,
-          nextOpenAt: a.nextOpenAt ? { $instant: a.nextOpenAt.toISOString() } : null,
-        },
+        params: { holiday: a.holiday ? { $holiday: a.holiday } : null, nextOpenAt: instant(a.nextOpenAt) },
       });
     }
-    if (opened && policy.sla.callbackWithinHours) {
+    if (opened && policy.sla.callbackWithinHours && !policy.intake.requireSalesRepAuthorization) {
       replies.push({ key: "availability.callbackWithin", params: { hours: policy.sla.callbackWithinHours } });
     }
     return replies;
@@ -318,7 +313,9 @@ export function createConversationMachine(policy: Policy) {
           customer: e.facts.customer,
           openTickets: e.facts.openTickets,
           aiEnabled: e.facts.aiEnabled,
-          language: e.facts.language ?? context.language,
+          // The customer record decides; otherwise the language detected on the first message sticks.
+          language:
+            e.facts.customer?.language ?? (context.lastInboundAt ? context.language : e.facts.language),
           input: { text: e.text, choice: e.choice ?? null, attachments: e.attachments },
         };
       }),
@@ -991,7 +988,7 @@ export function createConversationMachine(policy: Policy) {
                     event.status === "awaiting-authorization"
                       ? "intake.ticketAwaitingAuthorization"
                       : "intake.ticketOpened",
-                  params: { number: event.number },
+                  params: { number: event.number, hours: policy.sla.callbackWithinHours ?? null },
                 }),
               },
               enqueueActions(({ context, enqueue }) => {

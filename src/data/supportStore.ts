@@ -288,6 +288,23 @@ export async function markDeliveryFailed(
   });
 }
 
+/** The latest bot message of a chat, if it offered choices (to understand typed answers). */
+export async function lastOutboundWithChoices(
+  tx: Client,
+  channel: string,
+  chatId: string,
+): Promise<OutboundRow | null> {
+  const row = await tx.message.findFirst({
+    where: { channel, chatId, direction: "out" },
+    orderBy: [{ at: "desc" }, { id: "desc" }],
+  });
+  if (!row) return null;
+  const body = parseJson(messageBodySchema, row.body, {});
+  return body.choices?.length
+    ? { id: row.id, channel, chatId, text: row.text, body, attempts: row.attempts }
+    : null;
+}
+
 export async function countPendingOutbound(tx: Client): Promise<number> {
   return tx.message.count({ where: { direction: "out", status: "pending" } });
 }

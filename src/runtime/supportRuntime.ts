@@ -21,6 +21,7 @@ import {
   type Params,
   type TicketDraft,
 } from "../../flows/intents.js";
+import { matchChoice } from "../../flows/textMatchers.js";
 import { createTicketMachine, type TicketContext, type TicketEvent } from "../../flows/ticketMachine.js";
 import type { ChannelAdapter, ChannelName, InboundMessage, OutboundMessage } from "../channels/port.js";
 import { ChannelSendError } from "../channels/port.js";
@@ -221,11 +222,12 @@ export class SupportRuntime implements StaffActions {
           ticketId: followed?.id ?? null,
         });
         const language = this.languageFor(customer, message);
+        const choice = message.choice ?? (await this.choiceFromLabels(tx, chat, message.text));
         const event: ConversationEvent = {
           type: "inbound",
           at: this.clock.now().toISOString(),
           text: message.text,
-          ...(message.choice ? { choice: message.choice } : {}),
+          ...(choice ? { choice } : {}),
           attachments: prepared,
           facts: {
             customer: customer ? this.customerFacts(customer) : null,
@@ -280,6 +282,19 @@ export class SupportRuntime implements StaffActions {
       out.push(meta);
     }
     return out;
+  }
+
+  /**
+   * Maps a typed answer ("No, grazie", "2") to the choice list the customer was last shown: the
+   * machine knows choice ids, only the runtime knows the labels it rendered.
+   */
+  private async choiceFromLabels(tx: Tx, chat: ChatRef, text: string): Promise<string | undefined> {
+    if (!text.trim() || text.length > 200) return undefined;
+    const last = await store.lastOutboundWithChoices(tx, chat.channel, chat.chatId);
+    if (!last?.body.choices?.length) return undefined;
+    const ids = last.body.choices.map((c) => c.id);
+    const labels = Object.fromEntries(last.body.choices.map((c) => [c.id, c.label]));
+    return matchChoice(text, ids, labels);
   }
 
   private languageFor(customer: store.CustomerRecord | null, message: InboundMessage): Language {
@@ -588,7 +603,7 @@ export class SupportRuntime implements StaffActions {
         payload: { number },
       });
     }
-    if (ticket.callbackDueAt) {
+    if (ticket.callbackDueAt && opened.status === "open") {
       await store.scheduleJob(tx, {
         kind: "ticket.callback",
         key: `ticket.callback:${number}`,
@@ -896,6 +911,18 @@ export class SupportRuntime implements StaffActions {
             // A claimed ticket is the technician's: the escalation timer stops (also done by cancelTimers).
           }
           if (event.type === "authorize") {
+            // The callback promise runs from the authorization, when the request reaches support.
+            const hours = this.policy.sla.callbackWithinHours;
+            if (hours) {
+              const due = new Date(this.clock.now().getTime() + hours * 3_600_000);
+              await tx.ticket.update({ where: { id: ticket.id }, data: { callbackDueAt: due } });
+              await store.scheduleJob(tx, {
+                kind: "ticket.callback",
+                key: `ticket.callback:${ticket.number}`,
+                dueAt: due,
+                payload: { number: ticket.number },
+              });
+            }
             await store.scheduleJob(tx, {
               kind: "ticket.escalate",
               key: `ticket.escalate:${ticket.number}`,

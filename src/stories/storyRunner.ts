@@ -17,7 +17,7 @@ import { loadPolicy } from "../policy/loadPolicy.js";
 import { SimulatedClock } from "../runtime/clock.js";
 import { type AssistPort, SupportRuntime, type TriageSuggestion } from "../runtime/supportRuntime.js";
 
-const attachmentSchema = z.looseObject({
+const attachmentSchema = z.object({
   kind: z.enum(["image", "video", "audio", "voice", "document", "sticker", "location", "other"]),
   name: z.string().optional(),
   mime: z.string().optional(),
@@ -25,16 +25,16 @@ const attachmentSchema = z.looseObject({
 });
 
 const textMatch = z.union([
-  z.looseObject({ contains: z.string() }),
-  z.looseObject({ matches: z.string() }),
-  z.looseObject({ notContains: z.string() }),
+  z.object({ contains: z.string() }),
+  z.object({ matches: z.string() }),
+  z.object({ notContains: z.string() }),
 ]);
 
 const stepSchema = z.union([
-  z.looseObject({
+  z.object({
     say: z.union([
       z.string(),
-      z.looseObject({
+      z.object({
         text: z.string().default(""),
         attachments: z.array(attachmentSchema).default([]),
         choice: z.string().optional(),
@@ -42,8 +42,8 @@ const stepSchema = z.union([
       }),
     ]),
   }),
-  z.looseObject({
-    expect: z.looseObject({
+  z.object({
+    expect: z.object({
       reply: textMatch.optional(),
       noReply: z.boolean().optional(),
       ticket: z.record(z.string(), z.unknown()).optional(),
@@ -52,11 +52,11 @@ const stepSchema = z.union([
       noEvent: z.looseObject({ type: z.string() }).optional(),
     }),
   }),
-  z.looseObject({
-    advance: z.union([z.string().regex(/^\d+(ms|s|m|h|d)$/), z.looseObject({ to: z.string() })]),
+  z.object({
+    advance: z.union([z.string().regex(/^\d+(ms|s|m|h|d)$/), z.object({ to: z.string() })]),
   }),
-  z.looseObject({
-    staff: z.looseObject({
+  z.object({
+    staff: z.object({
       as: z.string(),
       do: z.enum(["claim", "reply", "note", "ask", "close", "reopen", "authorize", "ack-page"]),
       ticket: z.string().optional(),
@@ -69,8 +69,8 @@ const stepSchema = z.union([
       expectError: z.string().optional(),
     }),
   }),
-  z.looseObject({ redeliver: z.literal("last") }),
-  z.looseObject({ restart: z.literal(true) }),
+  z.object({ redeliver: z.literal("last") }),
+  z.object({ restart: z.literal(true) }),
 ]);
 
 export const storySchema = z.looseObject({
@@ -359,9 +359,11 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
         await runtime.runDueJobs();
       } else if ("expect" in step) {
         const e = step.expect;
-        const replies = window.map(
-          (m) =>
-            m.text + (m.choices ? `\n${m.choices.map((ch, i) => `${i + 1}. ${ch.label}`).join("\n")}` : ""),
+        const replies = window.map((m) =>
+          // Intl puts no-break spaces in money ("80,00 €"); stories are written with plain ones.
+          (
+            m.text + (m.choices ? `\n${m.choices.map((ch, i) => `${i + 1}. ${ch.label}`).join("\n")}` : "")
+          ).replace(/[\u00a0\u202f]/g, " "),
         );
         const shown = replies.length
           ? replies.map((r) => `    > ${r.replaceAll("\n", "\n      ")}`).join("\n")
