@@ -547,7 +547,8 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     }
     const result = await staff().perform(action);
     if (!result.ok) await reply(describeFailure(result, action.ticket));
-    else await updateCard(result.ticket);
+    // Notes and page acks change nothing the card shows.
+    else if (action.type !== "note" && action.type !== "ack-page") await updateCard(result.ticket);
     return result;
   };
 
@@ -561,22 +562,17 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     }
   };
 
-  // Event redeliveries: Slack resends with the same event_id when our ack was late or lost.
-  app.use(async ({ body, next }) => {
-    const b = body as { type?: string; event_id?: string };
-    if (b.type === "event_callback" && typeof b.event_id === "string") {
-      if (await options.seen(DEDUP_SOURCE, b.event_id)) {
-        app.logger.debug(`slack desk: dropping redelivered event ${b.event_id}`);
-        return;
-      }
-    }
-    await next();
-  });
-
-  app.event("message", async ({ event }) => {
+  app.event("message", async ({ event, body }) => {
     const m = event as unknown as MessageEventLike;
     if (!USER_POST_SUBTYPES.has(m.subtype) || m.bot_id || !m.user) return;
     if (!m.thread_ts || m.thread_ts === m.ts) return;
+    // Slack redelivers with the same event_id when our ack was late or lost; the durable mark is
+    // only taken for messages we may act on, so ordinary channel chatter costs no write.
+    const eventId = (body as { event_id?: unknown }).event_id;
+    if (typeof eventId === "string" && (await options.seen(DEDUP_SOURCE, eventId))) {
+      app.logger.debug(`slack desk: dropping redelivered event ${eventId}`);
+      return;
+    }
     await safely("relaying the thread message", async () => {
       const number = await ticketForThread(m.channel, m.thread_ts!);
       if (!number) return;

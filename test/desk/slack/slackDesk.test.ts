@@ -449,6 +449,8 @@ describe("Slack desk: thread relay", () => {
     });
     await desk.idle();
     expect(staff.performed).toHaveLength(0);
+    // Only the thread reply that could be acted on took a durable dedup mark.
+    expect(seenKeys.size).toBe(1);
     await postEvent(url, { ...base, user: STRANGER, text: "I am not staff" });
     await desk.idle();
     expect(staff.performed).toHaveLength(0);
