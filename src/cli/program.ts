@@ -9,6 +9,7 @@ import { CalendarError } from "../policy/calendar.js";
 import { CoverageError } from "../policy/coverage.js";
 import { PolicyError } from "../policy/loadPolicy.js";
 import { registerChargeCommand } from "./chargeCommand.js";
+import { registerChatCommand } from "./chatCommand.js";
 import { type CliContext, CliError, EXIT_FAILURE, EXIT_USAGE, processContext } from "./cliContext.js";
 import { registerCustomersCommand } from "./customersCommand.js";
 import { registerHoursCommand } from "./hoursCommand.js";
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CliContext = processContext()): Command {
   registerChargeCommand(program, ctx);
   registerCustomersCommand(program, ctx);
   registerPlayCommand(program, ctx);
+  registerChatCommand(program, ctx);
   return program;
 }
 
