@@ -288,7 +288,15 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
 
   let receiver: TrackingHTTPReceiver | TrackingSocketModeReceiver;
   if (mode === "socket") {
-    receiver = new TrackingSocketModeReceiver({ appToken: options.appToken!, logLevel }, inflight);
+    receiver = new TrackingSocketModeReceiver(
+      {
+        appToken: options.appToken!,
+        logLevel,
+        // The socket client opens its connection with apps.connections.open: same API base (GovSlack).
+        ...(options.apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: options.apiUrl } } } : {}),
+      },
+      inflight,
+    );
   } else {
     if (!options.signingSecret) {
       throw new SlackDeskError(

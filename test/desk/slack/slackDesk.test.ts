@@ -1,7 +1,12 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { TicketView } from "../../../src/desk/port.js";
 import { MODAL } from "../../../src/desk/slack/deskModals.js";
-import { createSlackDesk, type SlackDesk, SlackDeskError } from "../../../src/desk/slack/slackDesk.js";
+import {
+  createSlackDesk,
+  type SlackDesk,
+  SlackDeskError,
+  slackDeskOptionsFromEnv,
+} from "../../../src/desk/slack/slackDesk.js";
 import { ACTION } from "../../../src/desk/slack/ticketCard.js";
 import { type FakeSlackApi, startFakeSlackApi } from "../../support/fakeSlackApi.js";
 import { createFakeStaffActions, type FakeStaffActions } from "../../support/fakeStaffActions.js";
@@ -843,6 +848,38 @@ describe("Slack desk: construction", () => {
     expect(socket.appOptions.clientOptions?.slackApiUrl).toBe(api.apiUrl);
     expect(socket.receiver).toBeInstanceOf(SocketModeReceiver);
     expect(socket.requestListener).toBeUndefined();
+    // The socket client's own Web API calls (apps.connections.open) use the same base URL.
+    const socketClient = (socket.receiver as InstanceType<typeof SocketModeReceiver>).client as unknown as {
+      webClient: { slackApiUrl: string; token?: string };
+    };
+    expect(socketClient.webClient.slackApiUrl).toBe(api.apiUrl);
+  });
+
+  it("reads its options from SLACK_* variables and is off without a bot token or staff channel", () => {
+    const seen = memorySeen();
+    expect(slackDeskOptionsFromEnv({ SLACK_STAFF_CHANNEL: STAFF }, seen)).toBeNull();
+    expect(slackDeskOptionsFromEnv({ SLACK_BOT_TOKEN: "xoxb-1" }, seen)).toBeNull();
+    expect(
+      slackDeskOptionsFromEnv(
+        {
+          SLACK_BOT_TOKEN: "xoxb-1",
+          SLACK_SIGNING_SECRET: "sec",
+          SLACK_STAFF_CHANNEL: STAFF,
+          SLACK_APP_TOKEN: "xapp-1",
+          SLACK_API_URL: "https://slack-gov.com/api/",
+          SLACK_ESCALATION_CHANNEL: "CESC",
+        },
+        seen,
+      ),
+    ).toEqual({
+      botToken: "xoxb-1",
+      signingSecret: "sec",
+      staffChannel: STAFF,
+      appToken: "xapp-1",
+      apiUrl: "https://slack-gov.com/api/",
+      escalationChannel: "CESC",
+      seen,
+    });
   });
 
   it("refuses HTTP mode without a signing secret", () => {
