@@ -233,15 +233,17 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
       });
       const one = api.enqueueText("uno");
       api.enqueueText("due");
-      await waitUntil(() => events.length === 1, "the first message");
-      // Held open: neither update may have been confirmed to Telegram yet.
-      expect(events).toEqual(["start uno"]);
-      expect(api.pendingUpdates.map((update) => update.update_id)).toContain(one.update_id);
-      expect(
-        api.callsOf("getUpdates").every((call) => Number(call.params.offset ?? 0) <= one.update_id),
-      ).toBe(true);
-
-      first.open();
+      try {
+        await waitUntil(() => events.length === 1, "the first message");
+        // Held open: neither update may have been confirmed to Telegram yet.
+        expect(events).toEqual(["start uno"]);
+        expect(api.pendingUpdates.map((update) => update.update_id)).toContain(one.update_id);
+        expect(
+          api.callsOf("getUpdates").every((call) => Number(call.params.offset ?? 0) <= one.update_id),
+        ).toBe(true);
+      } finally {
+        first.open(); // also on failure, or stop() in afterEach would wait for the held handler forever
+      }
       await waitUntil(() => received.length === 2, "both messages");
       expect(events).toEqual(["start uno", "end uno", "start due", "end due"]);
       await waitUntil(() => api.pendingUpdates.length === 0, "the confirmation of both updates");
