@@ -51,8 +51,8 @@ export const EnvSchema = z
     PORT: z
       .string()
       .optional()
-      .transform((v) => (v === undefined || v.trim() === "" ? "3000" : v))
-      .pipe(z.coerce.number().int().min(0).max(65535, { error: "expected a TCP port 0–65535" })),
+      .transform((v) => (v === undefined || v.trim() === "" ? 3000 : Number(v)))
+      .pipe(z.number({ error: "expected a TCP port 0–65535" }).int().min(0).max(65535, { error: "expected a TCP port 0–65535" })),
     HOST: z
       .string()
       .optional()
