@@ -329,6 +329,10 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
   let started = false;
   /** `channel:ts` of a card → ticket number; refilled from `listTickets("open")` after a restart. */
   const threads = new Map<string, string>();
+  /** Latest card ref known per ticket number. */
+  const cards = new Map<string, { channel: string; ts: string }>();
+  /** Notifications about one ticket run one after the other, so two events never post two cards. */
+  const queues = new Map<string, Promise<unknown>>();
 
   const staff = (): StaffActions => {
     if (!actions) throw new SlackDeskError("slack-not-started", "the Slack desk is not started");
@@ -336,7 +340,9 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
   };
   const remember = (ticket: TicketView) => {
     const ref = deskRefOf(ticket);
-    if (ref) threads.set(`${ref.channel}:${ref.ts}`, ticket.number);
+    if (!ref) return;
+    threads.set(`${ref.channel}:${ref.ts}`, ticket.number);
+    cards.set(ticket.number, ref);
   };
 
   const ticketForThread = async (channel: string, threadTs: string): Promise<string | null> => {
@@ -378,12 +384,22 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     );
   };
 
-  /** Posts the card (or refreshes it when the ticket already has one) and returns its ref. */
-  const ensureCard = async (ticket: TicketView): Promise<{ channel: string; ts: string }> => {
-    const existing = deskRefOf(ticket);
+  /**
+   * Posts the card (or refreshes it when the ticket already has one) and returns its ref. Events
+   * may carry a snapshot taken before the card existed, so a missing ref is looked up again
+   * (memory, then the runtime) before a second card could be posted.
+   */
+  const ensureCard = async (
+    ticket: TicketView,
+  ): Promise<{ ref: { channel: string; ts: string }; created: boolean }> => {
+    let existing = deskRefOf(ticket) ?? cards.get(ticket.number) ?? null;
+    if (!existing) {
+      const fresh = await staff().getTicket(ticket.number);
+      existing = fresh ? deskRefOf(fresh) : null;
+    }
     if (existing) {
       await updateCard(ticket, existing);
-      return existing;
+      return { ref: existing, created: false };
     }
     const posted = await call("chat.postMessage", () =>
       client.chat.postMessage({
@@ -395,12 +411,13 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
       }),
     );
     const ref = { channel: String(posted.channel ?? options.staffChannel), ts: String(posted.ts) };
-    await staff().setDeskRef(ticket.number, ref);
+    cards.set(ticket.number, ref);
     threads.set(`${ref.channel}:${ref.ts}`, ticket.number);
-    return ref;
+    await staff().setDeskRef(ticket.number, ref);
+    return { ref, created: true };
   };
 
-  const updateCard = async (ticket: TicketView, ref = deskRefOf(ticket)) => {
+  const updateCard = async (ticket: TicketView, ref = deskRefOf(ticket) ?? cards.get(ticket.number)) => {
     if (!ref) return;
     remember(ticket);
     await call("chat.update", () =>
@@ -423,17 +440,29 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
 
   // ------------------------------------------------------------------ notify (runtime → Slack)
 
-  const notify = async (event: DeskEvent): Promise<void> => {
+  const notify = (event: DeskEvent): Promise<void> => {
     staff();
+    const key = event.ticket.number;
+    const previous = queues.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => render(event));
+    queues.set(key, run);
+    const cleanup = () => {
+      if (queues.get(key) === run) queues.delete(key);
+    };
+    run.then(cleanup, cleanup);
+    return run;
+  };
+
+  const render = async (event: DeskEvent): Promise<void> => {
     remember(event.ticket);
     switch (event.type) {
       case "ticket.opened":
         await ensureCard(event.ticket);
         return;
       case "ticket.updated": {
-        const hadCard = deskRefOf(event.ticket) !== null;
-        const ref = await ensureCard(event.ticket);
-        if (!hadCard) return;
+        const { ref, created } = await ensureCard(event.ticket);
+        // A fresh card already shows the change.
+        if (created) return;
         const t = event.ticket;
         const bits = [`_${safeText(event.change, 200)}_`, STATUS_LABEL[t.status]];
         if (t.assignee) bits.push(`assignee ${safeText(t.assignee.name, 80)}`);
@@ -443,7 +472,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
         return;
       }
       case "customer.message": {
-        const ref = await ensureCard(event.ticket);
+        const { ref } = await ensureCard(event.ticket);
         const who = safeText(event.ticket.customer.contactName ?? event.ticket.customer.company, 120);
         const files = event.attachments.length
           ? `\n_Attachments: ${event.attachments.map((a) => `${a.kind}${a.name ? ` ${safeText(a.name, 80)}` : ""}`).join(", ")}_`
@@ -452,7 +481,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
         return;
       }
       case "staff.reply": {
-        const ref = await ensureCard(event.ticket);
+        const { ref } = await ensureCard(event.ticket);
         await postThread(
           ref,
           `*${safeText(event.by, 80)}* replied to the customer: ${safeText(event.text, 3500)}`,

@@ -145,6 +145,23 @@ describe("Slack desk: cards", () => {
     expect(api.callsTo("chat.update")).toHaveLength(1);
   });
 
+  it("never posts a second card for events carrying a snapshot taken before the card existed", async () => {
+    const snapshot = staff.addTicket();
+    await Promise.all([
+      desk.notify({ type: "ticket.opened", ticket: snapshot }),
+      desk.notify({ type: "customer.message", ticket: snapshot, text: "altro dettaglio", attachments: [] }),
+    ]);
+    await desk.notify({ type: "ticket.updated", ticket: snapshot, change: "priority raised" });
+    const cards = api.callsTo("chat.postMessage").filter((c) => c.args.thread_ts === undefined);
+    expect(cards).toHaveLength(1);
+    const ref = staff.tickets.get(snapshot.number)?.deskRef as { ts: string };
+    const threadLines = api.callsTo("chat.postMessage").filter((c) => c.args.thread_ts === ref.ts);
+    expect(threadLines.map((c) => String(c.args.text))).toEqual([
+      expect.stringContaining("altro dettaglio"),
+      expect.stringContaining("priority raised"),
+    ]);
+  });
+
   it("ticket.updated refreshes the card and adds a thread line", async () => {
     const { ticket, ref } = await openTicket();
     const closed: TicketView = {
