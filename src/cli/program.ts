@@ -49,11 +49,7 @@ export function reportError(ctx: CliContext, error: unknown): number {
     say(error.message);
     return EXIT_USAGE;
   }
-  if (
-    error instanceof CalendarError ||
-    error instanceof CustomerImportError ||
-    error instanceof DatabaseError
-  ) {
+  if (error instanceof CalendarError) {
     say(error.message);
     return EXIT_FAILURE;
   }
