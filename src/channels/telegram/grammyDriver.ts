@@ -44,8 +44,11 @@ export function createGrammyDriver(options: TelegramDriverOptions): TelegramDriv
       bot.botInfo = me;
       return { id: me.id, username: me.username };
     },
-    startPolling(pollingHandler, onStopped) {
+    async startPolling(pollingHandler, onStopped) {
       handler = pollingHandler;
+      // bot.start() retries a failing deleteWebhook indefinitely; one direct call first makes an
+      // unreachable Bot API fail start() instead of hanging it.
+      await call("deleteWebhook", () => bot.api.deleteWebhook());
       return new Promise<void>((resolve, reject) => {
         let started = false;
         polling = bot

@@ -381,6 +381,29 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
       expect(api.callsOf("getUpdates")).toHaveLength(0);
     });
 
+    it("goes to error when the token is revoked while polling", async () => {
+      const running = await startPolling({ reconnectDelayMs: 60_000 });
+      api.invalidToken = true;
+      await waitUntil(() => running.state().status === "error", "the error state");
+      const state = running.state();
+      expect(state.status === "error" && state.error).toMatch(/rejected the bot token/);
+    });
+
+    it("stops polling cleanly: nothing is fetched or handed over after stop()", async () => {
+      const running = await startPolling();
+      api.enqueueText("prima");
+      await waitUntil(() => received.length === 1, "the first message");
+      await running.stop();
+      expect(running.state().status).toBe("off");
+      const polls = api.callsOf("getUpdates").length;
+      api.enqueueText("dopo");
+      await new Promise((resolve) => setTimeout(resolve, 400)); // longer than the fake's long-poll hold
+      expect(api.callsOf("getUpdates")).toHaveLength(polls);
+      expect(received.map((m) => m.text)).toEqual(["prima"]);
+      // The handled update was confirmed on the way out, the new one is left for the next start.
+      expect(api.pendingUpdates.map((update) => (update.message as { text: string }).text)).toEqual(["dopo"]);
+    });
+
     it("reports an unreachable Bot API as an error state", async () => {
       const unreachable = create({ apiRoot: "http://127.0.0.1:9", reconnectDelayMs: 60_000 });
       await unreachable.start(async () => {});
