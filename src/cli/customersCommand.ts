@@ -1,10 +1,15 @@
 /** `sportello customers import FILE.csv`: bulk-load customers, all rows or none. */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { importCustomersFromCsv } from "../data/customerImport.js";
-import { DEFAULT_DATABASE_URL, migrate, openDatabase } from "../data/database.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
-import { type CliContext, CliError, EXIT_USAGE, printJson, processContext } from "./cliContext.js";
+import {
+  type CliContext,
+  CliError,
+  EXIT_FAILURE,
+  EXIT_USAGE,
+  printJson,
+  processContext,
+} from "./cliContext.js";
 
 export function registerCustomersCommand(program: Command, ctx: CliContext = processContext()): void {
   const customers = program.command("customers").description("customer records");
@@ -29,13 +34,25 @@ export function registerCustomersCommand(program: Command, ctx: CliContext = pro
       }
       const policyName = options.policy ?? ctx.env.SPORTELLO_POLICY;
       const policy = policyName ? loadPolicy(policyName) : undefined;
-      const db = await openDatabase(options.databaseUrl ?? ctx.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+      // Loaded on use: the other commands should not pay for (or depend on) the Prisma clients.
+      const { CustomerImportError, importCustomersFromCsv } = await import("../data/customerImport.js");
+      const { DatabaseError, DEFAULT_DATABASE_URL, migrate, openDatabase } = await import(
+        "../data/database.js"
+      );
       try {
-        await migrate(db);
-        const summary = await importCustomersFromCsv(db, text, { policy, file });
-        printJson(ctx, { file, ...summary });
-      } finally {
-        await db.close();
+        const db = await openDatabase(options.databaseUrl ?? ctx.env.DATABASE_URL ?? DEFAULT_DATABASE_URL);
+        try {
+          await migrate(db);
+          const summary = await importCustomersFromCsv(db, text, { policy, file });
+          printJson(ctx, { file, ...summary });
+        } finally {
+          await db.close();
+        }
+      } catch (error) {
+        if (error instanceof CustomerImportError || error instanceof DatabaseError) {
+          throw new CliError(error.message, EXIT_FAILURE);
+        }
+        throw error;
       }
     });
 }
