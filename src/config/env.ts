@@ -22,10 +22,10 @@ const positiveInt = (fallback: number) =>
   z
     .string()
     .optional()
-    .transform((v) => (v === undefined || v.trim() === "" ? String(fallback) : v))
+    .transform((v) => (v === undefined || v.trim() === "" ? fallback : Number(v)))
     .pipe(
-      z.coerce
-        .number()
+      z
+        .number({ error: "expected a number" })
         .int({ error: "expected a whole number" })
         .positive({ error: "expected a number > 0" }),
     );
@@ -52,7 +52,13 @@ export const EnvSchema = z
       .string()
       .optional()
       .transform((v) => (v === undefined || v.trim() === "" ? 3000 : Number(v)))
-      .pipe(z.number({ error: "expected a TCP port 0–65535" }).int().min(0).max(65535, { error: "expected a TCP port 0–65535" })),
+      .pipe(
+        z
+          .number({ error: "expected a TCP port 0–65535" })
+          .int()
+          .min(0)
+          .max(65535, { error: "expected a TCP port 0–65535" }),
+      ),
     HOST: z
       .string()
       .optional()

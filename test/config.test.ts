@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, loadEnv } from "../src/config/env.js";
+
+describe("environment", () => {
+  it("runs with nothing set: SQLite, leotron, port 3000, every channel off", () => {
+    const env = loadEnv({});
+    expect(env.DATABASE_URL).toBe("file:./data/sportello.db");
+    expect(env.SPORTELLO_POLICY).toBe("leotron");
+    expect(env.PORT).toBe(3000);
+    expect(env.TELEGRAM_BOT_TOKEN).toBeUndefined();
+    expect(env.WHATSAPP_ENABLED).toBe(false);
+  });
+
+  it("names every bad variable and what it expected", () => {
+    try {
+      loadEnv({ PORT: "http", DATABASE_URL: "mysql://x", TELEGRAM_BOT_TOKEN: "nope", SLACK_BOT_TOKEN: "xoxb-1" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(EnvError);
+      const names = (error as EnvError).issues.map((i) => i.variable);
+      expect(names).toEqual(expect.arrayContaining(["PORT", "DATABASE_URL", "TELEGRAM_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_STAFF_CHANNEL"]));
+      expect((error as Error).message).toContain("DATABASE_URL: expected file:PATH");
+    }
+  });
+});
