@@ -49,7 +49,11 @@ export function reportError(ctx: CliContext, error: unknown): number {
     say(error.message);
     return EXIT_USAGE;
   }
-  if (error instanceof CalendarError) {
+  if (
+    error instanceof CalendarError ||
+    error instanceof CustomerImportError ||
+    error instanceof DatabaseError
+  ) {
     say(error.message);
     return EXIT_FAILURE;
   }
