@@ -25,7 +25,7 @@ export interface CoverageFacts {
   purchasedOn?: string;
   /** Minutes of monthly-capped plans already used in the month of `at`. */
   usedThisMonthMinutes?: number;
-  /** The customer says the problem blocks their work (defaults to the category's `blocking`). */
+  /** The customer says the problem blocks their work (always true for a category marked `blocking`). */
   blocking?: boolean;
 }
 
@@ -139,7 +139,8 @@ export function decideCoverage(policy: Policy, facts: CoverageFacts): CoverageDe
     );
   }
   const customerPlans = policy.plans.filter((p) => p.kind === "contract" && facts.plans.includes(p.key));
-  const blocking = facts.blocking ?? category.blocking;
+  // A blocking category (weekend-blocking) is blocking whatever the customer answered.
+  const blocking = facts.blocking === true || category.blocking;
   const weekendEligible = customerPlans.some(
     (p) => p.weekend?.categories.includes(category.key) === true && (!p.weekend.requiresBlocking || blocking),
   );

@@ -244,6 +244,13 @@ describe("decideCoverage", () => {
     });
   });
 
+  it("the weekend-blocking category is blocking even if the customer's answer says otherwise", () => {
+    expect(
+      decideCoverage(leotron, { plans: ["j-system"], category: "weekend-blocking", at, blocking: false })
+        .weekendEligible,
+    ).toBe(true);
+  });
+
   it("weekend service needs J-System and a blocking problem", () => {
     const facts = { plans: ["standard", "j-system"], category: "software-usage", at };
     expect(decideCoverage(leotron, { ...facts, blocking: true })).toMatchObject({
