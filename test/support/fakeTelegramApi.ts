@@ -16,6 +16,15 @@ export interface RecordedCall {
   files: RecordedFile[];
 }
 
+/** A message the bot sent, as the fake stored it. */
+export interface SentMessage {
+  message_id: number;
+  chat: { id: number; type: string };
+  text?: string;
+  reply_markup?: { inline_keyboard: { text: string; callback_data?: string }[][] };
+  [field: string]: unknown;
+}
+
 /** An update as the fake hands it out; loosely typed on purpose (tests build odd ones). */
 export type FakeUpdate = { update_id: number } & Record<string, unknown>;
 
@@ -53,6 +62,8 @@ export class FakeTelegramApi {
   /** When true every call answers 401 Unauthorized, like Telegram for a revoked/invalid token. */
   invalidToken = false;
   webhook: { url: string; secretToken: string | undefined } | undefined;
+  /** Every message the bot sent (text or media), with its current keyboard, oldest first. */
+  readonly sent: SentMessage[] = [];
 
   private readonly server: Server;
   private readonly holdMs: number;
@@ -266,6 +277,40 @@ export class FakeTelegramApi {
     });
   }
 
+  /** Messages the bot sent to one chat (default: the fake customer), oldest first. */
+  sentTo(chatId: number | string = FAKE_CUSTOMER.id): SentMessage[] {
+    return this.sent.filter((message) => String(message.chat.id) === String(chatId));
+  }
+
+  /**
+   * The customer presses a button (matched by label or callback data) on the latest message the
+   * bot sent to them that still shows it; throws when no such button is visible — e.g. because
+   * the keyboard was already removed, as on a real phone.
+   */
+  pressButton(labelOrData: string, chatId: number = FAKE_CUSTOMER.id): FakeUpdate {
+    for (const message of [...this.sentTo(chatId)].reverse()) {
+      const button = (message.reply_markup?.inline_keyboard ?? [])
+        .flat()
+        .find((candidate) => candidate.text === labelOrData || candidate.callback_data === labelOrData);
+      if (!button?.callback_data) continue;
+      return this.enqueueUpdate({
+        callback_query: {
+          id: `cbq-${this.nextCallbackId++}`,
+          from: {
+            id: chatId,
+            is_bot: false,
+            first_name: FAKE_CUSTOMER.firstName,
+            language_code: FAKE_CUSTOMER.languageCode,
+          },
+          chat_instance: "chat-instance-1",
+          message: structuredClone(message),
+          data: button.callback_data,
+        },
+      });
+    }
+    throw new Error(`no visible button "${labelOrData}" in chat ${chatId}`);
+  }
+
   /** A plain text message in a supergroup. */
   enqueueGroupMessage(text: string, chatId = -1001234567890): FakeUpdate {
     return this.enqueueUpdate({
@@ -413,15 +458,29 @@ export class FakeTelegramApi {
       }
       case "answerCallbackQuery":
         return { value: true };
-      case "editMessageReplyMarkup":
-        return {
-          value: {
-            message_id: Number(params.message_id),
-            date: Math.floor(Date.now() / 1000),
-            chat: { id: Number(params.chat_id), type: "private" },
-            text: "edited",
-          },
-        };
+      case "editMessageReplyMarkup": {
+        const stored = this.sent.find(
+          (message) =>
+            message.message_id === Number(params.message_id) && message.chat.id === Number(params.chat_id),
+        );
+        const markup = params.reply_markup as SentMessage["reply_markup"] | undefined;
+        const empty = (value: SentMessage["reply_markup"] | undefined) =>
+          (value?.inline_keyboard ?? []).every((row) => row.length === 0);
+        if (!stored) {
+          // Not sent through this fake (a hand-built callback query): accept, like an old message.
+          return { value: true };
+        }
+        if (empty(stored.reply_markup) && empty(markup)) {
+          return {
+            error_code: 400,
+            description:
+              "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+          };
+        }
+        if (markup && !empty(markup)) stored.reply_markup = markup;
+        else delete stored.reply_markup;
+        return { value: stored };
+      }
       case "getFile": {
         const fileId = String(params.file_id);
         const file = this.files.get(fileId);
@@ -442,16 +501,18 @@ export class FakeTelegramApi {
     }
   }
 
-  private sentMessage(params: Record<string, unknown>, content: Record<string, unknown>) {
+  private sentMessage(params: Record<string, unknown>, content: Record<string, unknown>): SentMessage {
     const chatId = Number(params.chat_id);
-    return {
+    const message: SentMessage = {
       message_id: this.nextMessageId++,
       date: Math.floor(Date.now() / 1000),
       chat: { id: chatId, type: chatId < 0 ? "supergroup" : "private" },
       from: { id: FAKE_BOT.id, is_bot: true, first_name: FAKE_BOT.firstName, username: FAKE_BOT.username },
       ...content,
-      ...(params.reply_markup ? { reply_markup: params.reply_markup } : {}),
+      ...(params.reply_markup ? { reply_markup: params.reply_markup as SentMessage["reply_markup"] } : {}),
     };
+    this.sent.push(message);
+    return message;
   }
 
   private async getUpdates(

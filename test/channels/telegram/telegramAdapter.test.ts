@@ -301,6 +301,25 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
       });
     });
 
+    it("round-trips a choice: keyboard sent, button pressed once, keyboard gone", async () => {
+      const bot = await startPolling();
+      await bot.send({
+        channel: "telegram",
+        chatId: String(FAKE_CUSTOMER.id),
+        text: "Riesci comunque a lavorare?",
+        choices: [
+          { id: "can-work", label: "Sì, riesco a lavorare" },
+          { id: "blocked", label: "No, sono bloccato" },
+        ],
+      });
+      api.pressButton("No, sono bloccato");
+      await waitUntil(() => received.length === 1, "the choice");
+      expect(received[0]).toMatchObject({ choice: "blocked", text: "No, sono bloccato" });
+      await waitUntil(() => api.callsOf("editMessageReplyMarkup").length === 1, "the keyboard removal");
+      expect(api.sentTo()[0]?.reply_markup).toBeUndefined();
+      expect(() => api.pressButton("Sì, riesco a lavorare")).toThrow(/no visible button/);
+    });
+
     it("sends attachments from bytes (multipart) and from a URL", async () => {
       const sender = await startPolling();
       await sender.send({
