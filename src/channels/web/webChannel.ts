@@ -1,0 +1,403 @@
+/**
+ * The web chat channel: customers on `/` (or in the embedded widget) write through HTTP, and
+ * receive messages over Server-Sent Events. The adapter only translates HTTP ↔ port; the HTTP
+ * routes live in `src/server/chatRoutes.ts` and call {@link WebChannel.receive} and
+ * {@link WebChannel.subscribe}.
+ *
+ * Identity: the browser keeps a random secret session token (localStorage, so it also works
+ * inside a third-party iframe where cookies are blocked); the chat id is derived from it by
+ * hashing, so the chat id the staff sees never lets anyone read that customer's stream.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type {
+  AttachmentKind,
+  ChannelAdapter,
+  ChannelState,
+  Choice,
+  InboundAttachment,
+  InboundHandler,
+  OutboundMessage,
+  SendResult,
+} from "../port.js";
+import { ChannelSendError } from "../port.js";
+
+/** Size and type limits of customer uploads. */
+export interface UploadLimits {
+  maxBytes: number;
+  /** Whether a declared MIME type is accepted. */
+  accepts(mime: string): boolean;
+}
+
+/**
+ * Photos, videos, audio, PDF and plain text. SVG and HTML are refused on purpose: they can carry
+ * scripts and would run on our origin when a technician opens them.
+ */
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
+  maxBytes: 10 * 1024 * 1024,
+  accepts: (mime) =>
+    /^image\/(jpeg|png|gif|webp|heic|heif)$/.test(mime) ||
+    /^video\/(mp4|webm|quicktime|3gpp)$/.test(mime) ||
+    /^audio\/(mpeg|mp4|ogg|webm|wav|aac)$/.test(mime) ||
+    mime === "application/pdf" ||
+    mime === "text/plain" ||
+    mime === "text/csv",
+};
+
+/** One entry of a chat as the browser shows it. */
+export interface WebChatEvent {
+  /** `epoch-seq`: the SSE event id, used as Last-Event-ID on reconnect. */
+  id: string;
+  direction: "in" | "out";
+  text: string;
+  at: string;
+  choices?: Choice[];
+  attachments?: { kind: AttachmentKind; name: string; mime?: string; url: string }[];
+  /** Client message id of an inbound message, so the sender's own tab can drop its optimistic copy. */
+  clientId?: string;
+  /** Outbox row of an outbound message; a redelivery of the same row is not shown twice. */
+  outboxId?: string;
+}
+
+/** A stored upload's metadata. */
+export interface StoredUpload {
+  id: string;
+  chatId: string;
+  name: string;
+  mime: string;
+  size: number;
+  kind: AttachmentKind;
+}
+
+/** What the HTTP layer hands over for one customer message. */
+export interface WebInbound {
+  token: string;
+  /** Client-generated UUID; a double submit carries the same id and is dropped. */
+  clientId: string;
+  text: string;
+  choice?: string;
+  languageHint?: string;
+  uploads?: StoredUpload[];
+}
+
+/** Error with a stable code and the HTTP status the routes should answer with. */
+export class WebChannelError extends Error {
+  readonly code: string;
+  readonly status: number;
+  constructor(code: string, status: number, message: string) {
+    super(message);
+    this.name = "WebChannelError";
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export interface WebChannelOptions {
+  /** Uploads go to `<dataDir>/uploads/`. */
+  dataDir: string;
+  /** Events kept per chat for reconnects and page reloads. */
+  backlogSize?: number;
+  /** Chats whose backlog is kept in memory (least recently used are dropped). */
+  maxChats?: number;
+  uploadLimits?: UploadLimits;
+  now?: () => Date;
+}
+
+/** The web channel adapter plus what the chat routes need. */
+export interface WebChannel extends ChannelAdapter {
+  readonly name: "web";
+  readonly uploadLimits: UploadLimits;
+  /** The chat id that belongs to a session token; throws `bad-token` for malformed tokens. */
+  chatIdFor(token: string): string;
+  /** Passes a customer message to the runtime; resolves when the runtime accepted it. */
+  receive(input: WebInbound): Promise<{ duplicate: boolean }>;
+  /**
+   * Streams a chat's events: first the backlog after `lastEventId` (all of it when absent or
+   * from an earlier process), then live ones. Returns the unsubscribe function.
+   */
+  subscribe(chatId: string, listener: (event: WebChatEvent) => void, lastEventId?: string): () => void;
+  /** Stores an upload streamed from the request; throws 413/415 {@link WebChannelError}s. */
+  saveUpload(
+    chatId: string,
+    file: { name: string; mime: string; stream: NodeJS.ReadableStream; truncated?: () => boolean },
+  ): Promise<StoredUpload>;
+  /** Reads a stored upload; null when unknown. */
+  readUpload(id: string): Promise<{ meta: StoredUpload; bytes: Uint8Array } | null>;
+}
+
+const TOKEN_RE = /^[A-Za-z0-9_-]{22,128}$/;
+const UPLOAD_ID_RE = /^[a-f0-9]{32}$/;
+
+/** Maps a MIME type to the port's attachment kind. */
+export function attachmentKindOf(mime: string): AttachmentKind {
+  if (mime.startsWith("image/")) return "image";
+  if (mime.startsWith("video/")) return "video";
+  if (mime.startsWith("audio/")) return "audio";
+  return "document";
+}
+
+/** Creates the web channel (name `web`). */
+export function createWebChannel(options: WebChannelOptions): WebChannel {
+  const now = options.now ?? (() => new Date());
+  const limits = options.uploadLimits ?? DEFAULT_UPLOAD_LIMITS;
+  const backlogSize = options.backlogSize ?? 100;
+  const maxChats = options.maxChats ?? 2000;
+  const uploadDir = path.join(options.dataDir, "uploads");
+  // A fresh epoch per process: a Last-Event-ID from before a restart must not hide new events.
+  const epoch = randomBytes(4).toString("hex");
+  let seq = 0;
+  let handler: InboundHandler | null = null;
+  let state: ChannelState = { status: "off", hint: "web channel not started" };
+  /** Map order doubles as LRU order: touched chats are re-inserted at the end. */
+  const chats = new Map<string, { backlog: WebChatEvent[]; listeners: Set<(e: WebChatEvent) => void> }>();
+
+  function chat(chatId: string) {
+    let entry = chats.get(chatId);
+    if (entry) {
+      chats.delete(chatId);
+    } else {
+      entry = { backlog: [], listeners: new Set() };
+    }
+    chats.set(chatId, entry);
+    while (chats.size > maxChats) {
+      const oldest = [...chats.entries()].find(([, c]) => c.listeners.size === 0);
+      if (!oldest) break;
+      chats.delete(oldest[0]);
+    }
+    return entry;
+  }
+
+  function publish(chatId: string, event: Omit<WebChatEvent, "id">): WebChatEvent {
+    seq += 1;
+    const full: WebChatEvent = { id: `${epoch}-${seq}`, ...event };
+    const entry = chat(chatId);
+    entry.backlog.push(full);
+    if (entry.backlog.length > backlogSize) entry.backlog.splice(0, entry.backlog.length - backlogSize);
+    for (const listener of entry.listeners) listener(full);
+    return full;
+  }
+
+  function chatIdFor(token: string): string {
+    if (!TOKEN_RE.test(token)) throw new WebChannelError("bad-token", 400, "Missing or malformed chat token");
+    return `w${createHash("sha256").update(token).digest("hex").slice(0, 24)}`;
+  }
+
+  function uploadUrl(id: string, name: string): string {
+    return `/chat/files/${id}/${encodeURIComponent(name)}`;
+  }
+
+  async function writeMeta(meta: StoredUpload): Promise<void> {
+    await writeFile(path.join(uploadDir, `${meta.id}.json`), JSON.stringify(meta));
+  }
+
+  async function readUpload(id: string) {
+    if (!UPLOAD_ID_RE.test(id)) return null;
+    try {
+      const meta = JSON.parse(await readFile(path.join(uploadDir, `${id}.json`), "utf8")) as StoredUpload;
+      const bytes = new Uint8Array(await readFile(path.join(uploadDir, id)));
+      return { meta, bytes };
+    } catch {
+      return null;
+    }
+  }
+
+  const channel: WebChannel = {
+    name: "web",
+    uploadLimits: limits,
+    chatIdFor,
+
+    async start(onMessage) {
+      handler = onMessage;
+      await mkdir(uploadDir, { recursive: true });
+      state = { status: "connected", detail: "web chat on /" };
+    },
+
+    async stop() {
+      handler = null;
+      state = { status: "off", hint: "web channel stopped" };
+    },
+
+    state: () => state,
+
+    async send(message: OutboundMessage): Promise<SendResult> {
+      if (message.channel !== "web") {
+        throw new ChannelSendError("wrong-channel", `web channel asked to send to ${message.channel}`, {
+          permanent: true,
+        });
+      }
+      // Replaying the same outbox row (a retry after a crash) must not show the message twice.
+      if (message.outboxId) {
+        const existing = chats.get(message.chatId)?.backlog.find((e) => e.outboxId === message.outboxId);
+        if (existing) return { platformMessageId: existing.id };
+      }
+      const attachments: WebChatEvent["attachments"] = [];
+      for (const a of message.attachments ?? []) {
+        if (a.data) {
+          const id = randomBytes(16).toString("hex");
+          const mime = a.mime ?? "application/octet-stream";
+          await mkdir(uploadDir, { recursive: true });
+          await writeFile(path.join(uploadDir, id), a.data);
+          await writeMeta({
+            id,
+            chatId: message.chatId,
+            name: a.name,
+            mime,
+            size: a.data.byteLength,
+            kind: a.kind,
+          });
+          attachments.push({ kind: a.kind, name: a.name, mime, url: uploadUrl(id, a.name) });
+        } else if (a.url && /^https?:\/\//.test(a.url)) {
+          attachments.push({ kind: a.kind, name: a.name, mime: a.mime, url: a.url });
+        }
+      }
+      const event = publish(message.chatId, {
+        direction: "out",
+        text: message.text,
+        at: now().toISOString(),
+        ...(message.choices?.length ? { choices: message.choices } : {}),
+        ...(attachments.length ? { attachments } : {}),
+        ...(message.outboxId ? { outboxId: message.outboxId } : {}),
+      });
+      return { platformMessageId: event.id };
+    },
+
+    async receive(input) {
+      if (!handler) throw new WebChannelError("not-ready", 503, "The chat is not running");
+      const chatId = chatIdFor(input.token);
+      if (!/^[A-Za-z0-9-]{8,64}$/.test(input.clientId)) {
+        throw new WebChannelError("bad-message-id", 400, "Missing or malformed message id");
+      }
+      const text = input.text.trim();
+      const uploads = input.uploads ?? [];
+      if (!text && !input.choice && uploads.length === 0) {
+        throw new WebChannelError("empty-message", 400, "Empty message");
+      }
+      if (text.length > 4000) throw new WebChannelError("text-too-long", 413, "Message too long");
+      const entry = chat(chatId);
+      if (entry.backlog.some((e) => e.direction === "in" && e.clientId === input.clientId)) {
+        return { duplicate: true };
+      }
+      const at = now();
+      const attachments: InboundAttachment[] = uploads.map((u) => ({
+        kind: u.kind,
+        mime: u.mime,
+        name: u.name,
+        size: u.size,
+        ref: `web-upload:${u.id}`,
+        fetch: async () => {
+          const stored = await readUpload(u.id);
+          if (!stored) throw new WebChannelError("upload-missing", 404, `Upload ${u.id} is gone`);
+          return stored.bytes;
+        },
+      }));
+      // Published before the runtime runs, so the customer's line precedes the bot's answers on
+      // replay, and a concurrent double submit already finds it above.
+      const event = publish(chatId, {
+        direction: "in",
+        text,
+        at: at.toISOString(),
+        clientId: input.clientId,
+        ...(uploads.length
+          ? {
+              attachments: uploads.map((u) => ({
+                kind: u.kind,
+                name: u.name,
+                mime: u.mime,
+                url: uploadUrl(u.id, u.name),
+              })),
+            }
+          : {}),
+      });
+      try {
+        // Scoped by chat so one browser can never collide with (and de-duplicate away) another's message.
+        await handler({
+          channel: "web",
+          chatId,
+          senderId: chatId,
+          platformMessageId: `${chatId}:${input.clientId}`,
+          at,
+          text,
+          attachments,
+          ...(input.choice ? { choice: input.choice } : {}),
+          ...(input.languageHint ? { languageHint: input.languageHint } : {}),
+        });
+      } catch (error) {
+        // Not accepted: forget it so the customer's retry with the same id is not taken for a duplicate.
+        const index = entry.backlog.indexOf(event);
+        if (index >= 0) entry.backlog.splice(index, 1);
+        throw error;
+      }
+      return { duplicate: false };
+    },
+
+    subscribe(chatId, listener, lastEventId) {
+      const entry = chat(chatId);
+      let replay = entry.backlog;
+      if (lastEventId?.startsWith(`${epoch}-`)) {
+        const after = Number(lastEventId.slice(epoch.length + 1));
+        replay = entry.backlog.filter((e) => Number(e.id.slice(epoch.length + 1)) > after);
+      }
+      for (const event of replay) listener(event);
+      entry.listeners.add(listener);
+      return () => {
+        entry.listeners.delete(listener);
+      };
+    },
+
+    async saveUpload(chatId, file) {
+      const mime = file.mime.toLowerCase().split(";")[0]!.trim();
+      if (!limits.accepts(mime)) {
+        // Drain so the client gets our answer instead of a reset connection.
+        file.stream.resume();
+        throw new WebChannelError(
+          "unsupported-type",
+          415,
+          `Files of type ${mime || "unknown"} are not accepted`,
+        );
+      }
+      await mkdir(uploadDir, { recursive: true });
+      const id = randomBytes(16).toString("hex");
+      const target = path.join(uploadDir, id);
+      let size = 0;
+      let tooLarge = false;
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          size += chunk.length;
+          if (size > limits.maxBytes) {
+            tooLarge = true;
+            done();
+            return;
+          }
+          done(null, chunk);
+        },
+      });
+      await pipeline(file.stream, counter, createWriteStream(target));
+      if (tooLarge || file.truncated?.()) {
+        await rm(target, { force: true });
+        throw new WebChannelError(
+          "file-too-large",
+          413,
+          `Files larger than ${Math.round(limits.maxBytes / 1024 / 1024)} MB are not accepted`,
+        );
+      }
+      const name = sanitizeFileName(file.name) || "file";
+      const meta: StoredUpload = { id, chatId, name, mime, size, kind: attachmentKindOf(mime) };
+      await writeMeta(meta);
+      return meta;
+    },
+
+    readUpload,
+  };
+  return channel;
+}
+
+/** Keeps a display-safe file name: no path parts, no control characters, bounded length. */
+export function sanitizeFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? "";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+  return base.replace(/[\u0000-\u001f\u007f"]/g, "").slice(0, 120);
+}

@@ -1,0 +1,75 @@
+/**
+ * Prometheus metrics of one sportello process. Each call builds its own registry so tests and
+ * several servers in one process never share (or double-register) counters.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** The counters the runtime increments and `/metrics` exposes. */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Customer messages received, by channel. */
+  messagesIn: Counter<"channel">;
+  /** Messages delivered to customers, by channel. */
+  messagesOut: Counter<"channel">;
+  ticketsOpened: Counter<string>;
+  ticketsClosed: Counter<string>;
+  /** Seconds between a customer message and the first answer to it (bot or technician). */
+  replyLatency: Histogram<string>;
+  /** Outbound rows not yet delivered. */
+  outboxDepth: Gauge<string>;
+  /** Prometheus text exposition of every metric in {@link registry}. */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+/** Creates the metrics; `defaultMetrics` adds the process metrics (CPU, memory, event loop). */
+export function createMetrics(options: { defaultMetrics?: boolean; prefix?: string } = {}): Metrics {
+  const registry = new Registry();
+  const prefix = options.prefix ?? "sportello_";
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
+  const registers = [registry];
+  const messagesIn = new Counter({
+    name: `${prefix}messages_in_total`,
+    help: "Customer messages received, per channel.",
+    labelNames: ["channel"] as const,
+    registers,
+  });
+  const messagesOut = new Counter({
+    name: `${prefix}messages_out_total`,
+    help: "Messages delivered to customers, per channel.",
+    labelNames: ["channel"] as const,
+    registers,
+  });
+  const ticketsOpened = new Counter({
+    name: `${prefix}tickets_opened_total`,
+    help: "Tickets opened.",
+    registers,
+  });
+  const ticketsClosed = new Counter({
+    name: `${prefix}tickets_closed_total`,
+    help: "Tickets closed.",
+    registers,
+  });
+  const replyLatency = new Histogram({
+    name: `${prefix}reply_latency_seconds`,
+    help: "Seconds from a customer message to the first reply to it.",
+    buckets: [0.1, 0.5, 1, 2, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
+    registers,
+  });
+  const outboxDepth = new Gauge({
+    name: `${prefix}outbox_depth`,
+    help: "Outbound messages waiting for delivery.",
+    registers,
+  });
+  return {
+    registry,
+    messagesIn,
+    messagesOut,
+    ticketsOpened,
+    ticketsClosed,
+    replyLatency,
+    outboxDepth,
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

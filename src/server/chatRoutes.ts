@@ -1,0 +1,186 @@
+/**
+ * HTTP side of the web chat: the page on `/`, its script and style, `/widget.js`, posting a
+ * message (JSON, or multipart with one file), the SSE stream of a chat, and the chat's files.
+ * The chat session token travels in the `x-chat-token` header, or `?t=` where the browser cannot
+ * set headers (EventSource, <img>).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { MultipartFile } from "@fastify/multipart";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { StoredUpload, WebChannel } from "../channels/web/webChannel.js";
+import { sendError } from "./sendError.js";
+import { lookup, pickLanguage, publicDir, renderPage, webStrings } from "./webStrings.js";
+
+/** Static assets served as-is, with their content types. */
+const ASSETS: Record<string, string> = {
+  "/chat.js": "text/javascript; charset=utf-8",
+  "/chat.css": "text/css; charset=utf-8",
+  "/board.js": "text/javascript; charset=utf-8",
+  "/board.css": "text/css; charset=utf-8",
+  "/widget.js": "text/javascript; charset=utf-8",
+};
+
+/** The chat page may be framed anywhere (that is what the widget does); nothing else may. */
+const CHAT_CSP =
+  "default-src 'self'; img-src 'self' data: blob: https:; media-src 'self' blob: https:; frame-ancestors *; base-uri 'none'; form-action 'self'";
+
+function tokenOf(req: FastifyRequest): string {
+  const header = req.headers["x-chat-token"];
+  if (typeof header === "string") return header;
+  const query = req.query as Record<string, string | undefined>;
+  return query.t ?? "";
+}
+
+function fieldValue(file: MultipartFile, name: string): string | undefined {
+  const field = file.fields[name];
+  const single = Array.isArray(field) ? field[0] : field;
+  return single && single.type === "field" ? String(single.value) : undefined;
+}
+
+/** The widget button's labels in both languages (it picks one from navigator.language). */
+function widgetLabels(): string {
+  const labels = Object.fromEntries(
+    (["it", "en"] as const).map((language) => {
+      const strings = webStrings(language);
+      return [
+        language,
+        {
+          open: lookup(strings, "chat.open"),
+          close: lookup(strings, "chat.close"),
+          title: lookup(strings, "chat.title"),
+        },
+      ];
+    }),
+  );
+  return JSON.stringify(labels).replace(/</g, "\\u003c");
+}
+
+/** Registers the customer chat routes. */
+export function registerChatRoutes(
+  app: FastifyInstance,
+  deps: { webChannel: WebChannel; streams: Set<NodeJS.WritableStream & { end(): void }> },
+): void {
+  const { webChannel } = deps;
+  const assetCache = new Map<string, string>();
+
+  for (const [path, type] of Object.entries(ASSETS)) {
+    app.get(path, async (_req, reply) => {
+      let body = assetCache.get(path);
+      if (body === undefined) {
+        body = readFileSync(join(publicDir, path.slice(1)), "utf8");
+        assetCache.set(path, body);
+      }
+      reply.type(type).header("cache-control", "no-cache");
+      if (path === "/widget.js") {
+        reply.header("access-control-allow-origin", "*");
+        return body.replace("__SPORTELLO_LABELS__", widgetLabels());
+      }
+      return body;
+    });
+  }
+
+  app.get("/", async (req, reply) => {
+    const language = pickLanguage(req.headers["accept-language"]);
+    const embed = (req.query as Record<string, string | undefined>).embed === "1";
+    reply.type("text/html; charset=utf-8").header("content-security-policy", CHAT_CSP);
+    return renderPage("chat.html.tmpl", language, {
+      embedClass: embed ? "embed" : "",
+      maxMb: String(Math.round(webChannel.uploadLimits.maxBytes / 1024 / 1024)),
+    });
+  });
+
+  app.post("/chat/messages", async (req, reply) => {
+    const token = tokenOf(req);
+    const chatId = webChannel.chatIdFor(token);
+    let body: Record<string, unknown>;
+    const uploads: StoredUpload[] = [];
+    if (req.isMultipart()) {
+      const file = await req.file();
+      if (!file) return sendError(reply, 400, "empty-message", "Multipart message without a file");
+      const stored = await webChannel.saveUpload(chatId, {
+        name: file.filename,
+        mime: file.mimetype,
+        stream: file.file,
+        truncated: () => file.file.truncated,
+      });
+      uploads.push(stored);
+      body = {
+        clientId: fieldValue(file, "clientId"),
+        text: fieldValue(file, "text") ?? "",
+        languageHint: fieldValue(file, "languageHint"),
+      };
+    } else {
+      body = (req.body ?? {}) as Record<string, unknown>;
+    }
+    const str = (value: unknown) => (typeof value === "string" ? value : undefined);
+    const choice = str(body.choice);
+    const languageHint = str(body.languageHint)?.slice(0, 35);
+    const result = await webChannel.receive({
+      token,
+      clientId: str(body.clientId) ?? "",
+      text: str(body.text) ?? "",
+      uploads,
+      ...(choice ? { choice } : {}),
+      ...(languageHint ? { languageHint } : {}),
+    });
+    return reply.code(202).send({ ok: true, duplicate: result.duplicate });
+  });
+
+  app.get("/chat/stream", (req, reply) => {
+    const chatId = webChannel.chatIdFor(tokenOf(req));
+    const query = req.query as Record<string, string | undefined>;
+    const lastEventId = (req.headers["last-event-id"] as string | undefined) ?? query.lastEventId;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      "x-accel-buffering": "no",
+      "x-content-type-options": "nosniff",
+    });
+    res.write("retry: 2000\n\n");
+    const unsubscribe = webChannel.subscribe(
+      chatId,
+      (event) => {
+        res.write(`id: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
+      },
+      lastEventId,
+    );
+    // Proxies drop idle connections; a comment line every 25 s keeps the stream open.
+    const ping = setInterval(() => res.write(": ping\n\n"), 25_000);
+    ping.unref();
+    deps.streams.add(res);
+    const cleanup = () => {
+      clearInterval(ping);
+      unsubscribe();
+      deps.streams.delete(res);
+    };
+    req.raw.on("close", cleanup);
+    res.on("close", cleanup);
+  });
+
+  app.get("/chat/files/:id/:name", async (req, reply) => {
+    const chatId = webChannel.chatIdFor(tokenOf(req));
+    const { id } = req.params as { id: string };
+    const stored = await webChannel.readUpload(id);
+    // Same answer for "not yours" and "does not exist": ids must not be probeable.
+    if (!stored || stored.meta.chatId !== chatId) return sendError(reply, 404, "not-found", "No such file");
+    return sendUpload(reply, stored.meta, stored.bytes);
+  });
+}
+
+/** Sends a stored upload; only media is shown inline, everything else is downloaded. */
+export function sendUpload(reply: FastifyReply, meta: StoredUpload, bytes: Uint8Array): FastifyReply {
+  const inline = /^(image|video|audio)\//.test(meta.mime);
+  const asciiName = meta.name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
+  return reply
+    .type(meta.mime)
+    .header(
+      "content-disposition",
+      `${inline ? "inline" : "attachment"}; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(meta.name)}`,
+    )
+    .header("content-security-policy", "default-src 'none'; sandbox")
+    .header("cache-control", "private, max-age=3600")
+    .send(Buffer.from(bytes));
+}

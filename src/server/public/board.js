@@ -1,0 +1,250 @@
+// Staff board client: polls the JSON API every few seconds; forms are static so typing is never lost.
+(() => {
+  const strings = JSON.parse(document.getElementById("strings").textContent);
+  const t = (key, params = {}) => {
+    let s = key
+      .split(".")
+      .reduce((node, part) => (node && typeof node === "object" ? node[part] : undefined), strings);
+    if (typeof s !== "string") s = key;
+    return s.replace(/\{\{(\w+)\}\}/g, (_, name) => (params[name] !== undefined ? String(params[name]) : ""));
+  };
+  const $ = (id) => document.getElementById(id);
+  const lang = document.documentElement.lang;
+  const POLL_MS = 3000;
+  const state = { filter: "open", priority: "", selected: null, ticket: null };
+
+  const money = (cents, currency) =>
+    new Intl.NumberFormat(lang === "it" ? "it-IT" : "en-GB", {
+      style: "currency",
+      currency: currency || "EUR",
+    }).format(cents / 100);
+  const when = (iso) =>
+    new Date(iso).toLocaleString(lang === "it" ? "it-IT" : "en-GB", {
+      dateStyle: "short",
+      timeStyle: "short",
+    });
+
+  async function api(path, options = {}) {
+    const response = await fetch(path, {
+      ...options,
+      headers: options.body ? { "content-type": "application/json" } : {},
+      credentials: "same-origin",
+    });
+    if (response.status === 401) {
+      window.location.href = "/staff/login";
+      throw new Error("login");
+    }
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const code = body.error ? body.error.code : "generic";
+      const key = `board.errors.${code}`;
+      const text = t(key);
+      throw new Error(text === key ? body.error?.message || t("board.errors.generic") : text);
+    }
+    return body;
+  }
+
+  function feedback(text, isError = false) {
+    const box = $("feedback");
+    box.textContent = text;
+    box.classList.toggle("error", isError);
+  }
+
+  function el(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("data-") || key.startsWith("aria-")) node.setAttribute(key, value);
+      else node[key] = value;
+    }
+    node.append(...children.filter((c) => c !== null && c !== undefined));
+    return node;
+  }
+
+  function renderList(tickets) {
+    const list = $("tickets");
+    const items = tickets.map((ticket) => {
+      const button = el(
+        "button",
+        { type: "button", "aria-current": String(ticket.number === state.selected) },
+        el("span", { class: "num" }, ticket.number),
+        el("span", { class: `badge ${ticket.priority}` }, t(`board.priorities.${ticket.priority}`)),
+        el("span", { class: "badge" }, ticket.status),
+        el("span", { class: "sub" }, `${ticket.customer.company} — ${ticket.summary || ticket.description}`),
+      );
+      button.addEventListener("click", () => select(ticket.number));
+      return el("li", {}, button);
+    });
+    list.replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, t("board.noTickets"))]));
+  }
+
+  function attachmentLink(number, a) {
+    const label = `📎 ${a.name || a.kind}`;
+    if (!a.ref) return el("span", {}, label);
+    const href = a.ref.startsWith("web-upload:")
+      ? `/staff/files/${encodeURIComponent(a.ref.slice("web-upload:".length))}`
+      : `/staff/api/tickets/${encodeURIComponent(number)}/attachment?ref=${encodeURIComponent(a.ref)}`;
+    return el("a", { href, target: "_blank", rel: "noopener" }, label);
+  }
+
+  function renderDetail(ticket, transcript) {
+    state.ticket = ticket;
+    $("empty").hidden = true;
+    $("ticket").hidden = false;
+    $("ticket-title").textContent = `${ticket.number} — ${ticket.customer.company}`;
+    const meta = [
+      `${t("board.status")}: ${ticket.status}`,
+      `${t("board.priority")}: ${t(`board.priorities.${ticket.priority}`)}${ticket.blocking ? ` (${t("board.blocking")})` : ""}`,
+      `${t("board.assignee")}: ${ticket.assignee ? ticket.assignee.name : t("board.nobody")}`,
+      `${t("board.customer")}: ${[ticket.customer.contactName, ticket.customer.phone, ticket.customer.email].filter(Boolean).join(", ")}`,
+    ];
+    if (ticket.charge) meta.push(chargeText(ticket.charge));
+    $("ticket-meta").textContent = meta.join(" · ");
+    const closed = ticket.status === "closed";
+    $("claim").hidden = closed || ticket.status === "claimed";
+    $("reopen").hidden = !closed;
+    $("message-form").hidden = closed;
+    $("close-form").hidden = closed;
+    const lines = transcript || [{ direction: "in", text: ticket.description, at: ticket.createdAt }];
+    $("transcript").replaceChildren(
+      ...lines.map((line) =>
+        el(
+          "li",
+          { class: line.direction },
+          el("span", { class: "at" }, `${when(line.at)}${line.by ? ` · ${line.by}` : ""}`),
+          line.text,
+          ...(line.attachments || []).map((a) => el("span", {}, " ", attachmentLink(ticket.number, a))),
+        ),
+      ),
+    );
+    const files = ticket.attachments || [];
+    $("attachments-box").hidden = files.length === 0;
+    $("attachments").replaceChildren(...files.map((a) => el("li", {}, attachmentLink(ticket.number, a))));
+  }
+
+  function chargeText(charge) {
+    const cover = charge.covered ? t("board.covered", { plan: charge.plan || "" }) : t("board.billable");
+    return `${cover} — ${t("board.charge", {
+      minutes: charge.billedMinutes,
+      net: money(charge.netCents, charge.currency),
+      vat: money(charge.vatCents, charge.currency),
+      gross: money(charge.grossCents, charge.currency),
+    })}`;
+  }
+
+  async function refreshList() {
+    const query = new URLSearchParams({ filter: state.filter });
+    if (state.priority) query.set("priority", state.priority);
+    const { tickets } = await api(`/staff/api/tickets?${query}`);
+    renderList(tickets);
+  }
+
+  async function refreshDetail() {
+    if (!state.selected) return;
+    const { ticket, transcript } = await api(`/staff/api/tickets/${encodeURIComponent(state.selected)}`);
+    renderDetail(ticket, transcript);
+  }
+
+  async function refreshQr() {
+    const { qrSvg } = await api("/staff/api/whatsapp");
+    $("whatsapp").hidden = !qrSvg;
+    // The SVG comes from our own server's QR renderer, never from user input.
+    if (qrSvg) $("qr").innerHTML = qrSvg;
+  }
+
+  async function refresh() {
+    try {
+      await Promise.all([refreshList(), refreshDetail(), refreshQr()]);
+    } catch (error) {
+      if (error.message !== "login") feedback(error.message, true);
+    }
+  }
+
+  async function select(number) {
+    state.selected = number;
+    $("charge").textContent = "";
+    $("confirm-close").disabled = true;
+    feedback("");
+    await refresh();
+    $("ticket-title").focus?.();
+  }
+
+  async function act(body) {
+    try {
+      await api(`/staff/api/tickets/${encodeURIComponent(state.selected)}/actions`, {
+        method: "POST",
+        body: JSON.stringify(body),
+      });
+      feedback(t("board.done"));
+      await refresh();
+      return true;
+    } catch (error) {
+      feedback(error.message, true);
+      return false;
+    }
+  }
+
+  for (const button of document.querySelectorAll(".filters button")) {
+    button.addEventListener("click", () => {
+      state.filter = button.dataset.filter;
+      for (const other of document.querySelectorAll(".filters button")) {
+        other.setAttribute("aria-pressed", String(other === button));
+      }
+      void refresh();
+    });
+  }
+  $("priority").addEventListener("change", (event) => {
+    state.priority = event.target.value;
+    void refresh();
+  });
+  $("claim").addEventListener("click", () => act({ type: "claim" }));
+  $("reopen").addEventListener("click", () => act({ type: "reopen" }));
+
+  $("message-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const type = event.submitter ? event.submitter.dataset.action : "reply";
+    const text = $("message").value.trim();
+    if (!text) return;
+    if (await act({ type, text })) $("message").value = "";
+  });
+
+  const minutes = () => Number($("minutes").value);
+  $("minutes").addEventListener("input", () => {
+    $("confirm-close").disabled = true;
+    $("charge").textContent = "";
+  });
+  $("preview").addEventListener("click", async () => {
+    if ($("minutes").value === "" || !Number.isInteger(minutes()) || minutes() < 0) {
+      feedback(t("board.errors.invalid-input"), true);
+      return;
+    }
+    try {
+      const { charge } = await api(
+        `/staff/api/tickets/${encodeURIComponent(state.selected)}/charge?minutes=${minutes()}`,
+      );
+      $("charge").textContent = charge ? chargeText(charge) : "—";
+      $("confirm-close").disabled = false;
+    } catch (error) {
+      feedback(error.message, true);
+    }
+  });
+  $("close-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const resolution = $("resolution").value.trim();
+    if (!resolution) {
+      feedback(t("board.errors.invalid-input"), true);
+      return;
+    }
+    if (await act({ type: "close", minutes: minutes(), resolution })) {
+      $("minutes").value = "";
+      $("resolution").value = "";
+      $("charge").textContent = "";
+      $("confirm-close").disabled = true;
+    }
+  });
+
+  void refresh();
+  setInterval(() => {
+    if (!document.hidden) void refresh();
+  }, POLL_MS);
+})();
