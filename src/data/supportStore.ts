@@ -259,6 +259,28 @@ export async function pendingOutbound(
   }));
 }
 
+/** A chat's undelivered messages, oldest first, with their next attempt time. */
+export async function pendingForChat(
+  tx: Client,
+  channel: string,
+  chatId: string,
+): Promise<(OutboundRow & { nextAttemptAt: Date | null })[]> {
+  const rows = await tx.message.findMany({
+    where: { channel, chatId, direction: "out", status: "pending" },
+    orderBy: [{ at: "asc" }, { id: "asc" }],
+    take: 100,
+  });
+  return rows.map((r) => ({
+    id: r.id,
+    channel: r.channel,
+    chatId: r.chatId,
+    text: r.text,
+    body: parseJson(messageBodySchema, r.body, {}),
+    attempts: r.attempts,
+    nextAttemptAt: r.nextAttemptAt,
+  }));
+}
+
 export async function markDelivered(
   tx: Client,
   id: string,

@@ -157,6 +157,7 @@ export class SupportRuntime implements StaffActions {
   private readonly conversation;
   private readonly ticketMachine;
   private readonly queue = new KeyedQueue();
+  private readonly deliveryQueue = new KeyedQueue();
   private readonly channels = new Map<string, ChannelAdapter>();
   private readonly desks: StaffDesk[];
   private readonly options: RuntimeOptions;
@@ -1153,21 +1154,37 @@ export class SupportRuntime implements StaffActions {
    */
   async deliver(ids?: string[]): Promise<{ sent: number; failed: number }> {
     const rows = await store.pendingOutbound(this.db.prisma, this.clock.now(), 500, ids);
-    const blocked = new Set<string>();
+    const chats = new Map<string, ChatRef>();
+    for (const row of rows)
+      chats.set(`${row.channel}:${row.chatId}`, { channel: row.channel as ChannelName, chatId: row.chatId });
+    const totals = { sent: 0, failed: 0 };
+    await Promise.all(
+      [...chats.entries()].map(([key, chat]) =>
+        // One delivery at a time per chat, reading the queue afresh inside: two concurrent
+        // passes (after a commit, the scheduler, a restart) can never send a message twice.
+        this.deliveryQueue.run(key, async () => {
+          const result = await this.deliverChat(chat);
+          totals.sent += result.sent;
+          totals.failed += result.failed;
+        }),
+      ),
+    );
+    this.options.metrics?.outboxDepth(await store.countPendingOutbound(this.db.prisma));
+    return totals;
+  }
+
+  /** Sends a chat's pending messages oldest first, stopping at the first one not due or failing. */
+  private async deliverChat(chat: ChatRef): Promise<{ sent: number; failed: number }> {
+    const adapter = this.channels.get(chat.channel);
+    // No adapter (channel off): messages stay pending for when the channel comes back.
+    if (!adapter) return { sent: 0, failed: 0 };
+    const now = this.clock.now();
     let sent = 0;
-    let failed = 0;
-    for (const row of rows) {
-      const key = `${row.channel}:${row.chatId}`;
-      if (blocked.has(key)) continue;
-      const adapter = this.channels.get(row.channel);
-      if (!adapter) {
-        // No adapter yet (channel off): keep it pending for when the channel comes back.
-        blocked.add(key);
-        continue;
-      }
+    for (const row of await store.pendingForChat(this.db.prisma, chat.channel, chat.chatId)) {
+      if (row.nextAttemptAt && row.nextAttemptAt > now) break;
       const message: OutboundMessage = {
-        channel: row.channel as ChannelName,
-        chatId: row.chatId,
+        channel: chat.channel,
+        chatId: chat.chatId,
         text: row.text,
         outboxId: row.id,
         ...(row.body.choices ? { choices: row.body.choices } : {}),
@@ -1175,11 +1192,9 @@ export class SupportRuntime implements StaffActions {
       try {
         const result = await adapter.send(message);
         await store.markDelivered(this.db.prisma, row.id, this.clock.now(), result.platformMessageId);
-        this.options.metrics?.messageOut(row.channel);
+        this.options.metrics?.messageOut(chat.channel);
         sent++;
       } catch (error) {
-        failed++;
-        blocked.add(key);
         const permanent = error instanceof ChannelSendError && error.permanent;
         const attempt = row.attempts + 1;
         const delay =
@@ -1189,11 +1204,15 @@ export class SupportRuntime implements StaffActions {
         const retryAt =
           permanent || attempt >= MAX_DELIVERY_ATTEMPTS ? null : new Date(this.clock.now().getTime() + delay);
         await store.markDeliveryFailed(this.db.prisma, row.id, (error as Error).message, retryAt);
-        this.logger.warn({ err: error, channel: row.channel, chat: row.chatId, retryAt }, "delivery failed");
+        this.logger.warn(
+          { err: error, channel: chat.channel, chat: chat.chatId, retryAt },
+          "delivery failed",
+        );
+        // A permanently failed message no longer holds back the ones after it.
+        if (retryAt) return { sent, failed: 1 };
       }
     }
-    this.options.metrics?.outboxDepth(await store.countPendingOutbound(this.db.prisma));
-    return { sent, failed };
+    return { sent, failed: 0 };
   }
 
   /** Runs every job due now (and retries due deliveries); returns how many jobs ran. */
