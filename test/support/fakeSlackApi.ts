@@ -4,9 +4,13 @@
  * (`chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`, `views.update`,
  * `conversations.open`, `files.*`, `auth.test`, …), answers like Slack does, serves private files
  * (`url_private`, bearer token required) and records posts to slash-command `response_url`s.
+ * It also plays Slack's Socket Mode side: `apps.connections.open` hands out a `ws://` URL on the
+ * same server, where a minimal hand-written WebSocket endpoint (RFC 6455, no extensions) says
+ * `hello`, pushes envelopes and records the client's acks.
  */
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 
 /** One recorded Web API call. */
 export interface RecordedCall {
@@ -19,6 +23,18 @@ export interface RecordedCall {
 export interface RecordedResponse {
   id: string;
   body: Record<string, unknown>;
+}
+
+/** The Socket Mode side of the fake. */
+export interface FakeSocketMode {
+  /** Acks the client sent back (`{ envelope_id, payload? }`). */
+  readonly acks: Record<string, unknown>[];
+  /** Number of WebSocket connections accepted so far. */
+  connections(): number;
+  /** Pushes an envelope to every connected client. */
+  push(envelope: Record<string, unknown>): void;
+  /** Resolves once an ack for `envelopeId` arrived. */
+  ackFor(envelopeId: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
 export interface FakeSlackApi {
@@ -35,6 +51,7 @@ export interface FakeSlackApi {
   addPrivateFile(name: string, bytes: Uint8Array, mime: string, token: string): string;
   /** A fresh `response_url` on this server. */
   responseUrl(): string;
+  readonly socketMode: FakeSocketMode;
   close(): Promise<void>;
 }
 
@@ -46,6 +63,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const responses: RecordedResponse[] = [];
   const limits = new Map<string, { retryAfter: number; times: number }>();
   const files = new Map<string, { bytes: Uint8Array; mime: string; token: string }>();
+  let port = 0;
   let tsCounter = 0;
   let viewCounter = 0;
   let responseCounter = 0;
@@ -83,6 +101,8 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
             profile: {},
           },
         };
+      case "apps.connections.open":
+        return { ok: true, url: `ws://127.0.0.1:${port}/socket-mode` };
       case "conversations.open":
         return { ok: true, channel: { id: `D${String(args.users ?? "").split(",")[0]}` } };
       default:
@@ -134,8 +154,61 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
       res.writeHead(500).end(String(error));
     });
   });
+  const sockets = new Set<Socket>();
+  const acks: Record<string, unknown>[] = [];
+  let connectionCount = 0;
+  server.on("upgrade", (req: IncomingMessage, socket: Socket) => {
+    const key = req.headers["sec-websocket-key"];
+    if (req.url !== "/socket-mode" || typeof key !== "string") {
+      socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
+      return;
+    }
+    const accept = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
+    sockets.add(socket);
+    connectionCount += 1;
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => sockets.delete(socket));
+    let buffered = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        const frame = readFrame(buffered);
+        if (!frame) break;
+        buffered = buffered.subarray(frame.length);
+        if (frame.opcode === 0x1)
+          acks.push(JSON.parse(frame.payload.toString("utf8")) as Record<string, unknown>);
+        else if (frame.opcode === 0x9) socket.write(writeFrame(0xa, frame.payload));
+        else if (frame.opcode === 0x8) {
+          socket.end(writeFrame(0x8, frame.payload));
+          sockets.delete(socket);
+        }
+      }
+    });
+    socket.write(writeFrame(0x1, Buffer.from(JSON.stringify({ type: "hello", num_connections: 1 }))));
+  });
+  const socketMode: FakeSocketMode = {
+    acks,
+    connections: () => connectionCount,
+    push(envelope) {
+      const frame = writeFrame(0x1, Buffer.from(JSON.stringify(envelope)));
+      for (const socket of sockets) socket.write(frame);
+    },
+    async ackFor(envelopeId, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const ack = acks.find((a) => a.envelope_id === envelopeId);
+        if (ack) return ack;
+        if (Date.now() > deadline) throw new Error(`no Socket Mode ack for ${envelopeId}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+  };
+
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
   const origin = `http://127.0.0.1:${port}`;
 
   return {
@@ -151,12 +224,14 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
       files.set(name, { bytes, mime, token });
       return `${origin}/files/${encodeURIComponent(name)}`;
     },
+    socketMode,
     responseUrl() {
       responseCounter += 1;
       return `${origin}/response/R${responseCounter}`;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const socket of sockets) socket.destroy();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
@@ -190,4 +265,50 @@ function parseMaybeJson(value: unknown): unknown {
   } catch {
     return value;
   }
+}
+
+/** Encodes one unmasked server frame. */
+function writeFrame(opcode: number, payload: Buffer): Buffer {
+  const length = payload.length;
+  let header: Buffer;
+  if (length < 126) {
+    header = Buffer.from([0x80 | opcode, length]);
+  } else if (length < 65_536) {
+    header = Buffer.alloc(4);
+    header[0] = 0x80 | opcode;
+    header[1] = 126;
+    header.writeUInt16BE(length, 2);
+  } else {
+    header = Buffer.alloc(10);
+    header[0] = 0x80 | opcode;
+    header[1] = 127;
+    header.writeBigUInt64BE(BigInt(length), 2);
+  }
+  return Buffer.concat([header, payload]);
+}
+
+/** Decodes one (masked, unfragmented) client frame from the start of `data`, or null if incomplete. */
+function readFrame(data: Buffer): { opcode: number; payload: Buffer; length: number } | null {
+  if (data.length < 2) return null;
+  const opcode = data[0]! & 0x0f;
+  const masked = (data[1]! & 0x80) !== 0;
+  let length = data[1]! & 0x7f;
+  let offset = 2;
+  if (length === 126) {
+    if (data.length < 4) return null;
+    length = data.readUInt16BE(2);
+    offset = 4;
+  } else if (length === 127) {
+    if (data.length < 10) return null;
+    length = Number(data.readBigUInt64BE(2));
+    offset = 10;
+  }
+  const maskOffset = offset;
+  if (masked) offset += 4;
+  if (data.length < offset + length) return null;
+  const payload = Buffer.from(data.subarray(offset, offset + length));
+  if (masked) {
+    for (let i = 0; i < payload.length; i++) payload[i] = payload[i]! ^ data[maskOffset + (i % 4)]!;
+  }
+  return { opcode, payload, length: offset + length };
 }
