@@ -406,10 +406,8 @@ const BLOCKING_RULES = [
   "non funziona niente",
   "non funziona nulla",
   "non va niente",
-  "urgente",
-  "urgentissimo",
-  "emergenza",
   "can t work",
+  "cant work",
   "cannot work",
   "unable to work",
   "can t sell",
@@ -421,30 +419,26 @@ const BLOCKING_RULES = [
   "nothing works",
   "completely stopped",
   "standstill",
-  "urgent",
-  "emergency",
-  "asap",
   "locked out",
 ].map((s) => compileRule(s)!);
 
-const NOT_BLOCKING_RULES = ["non urgente", "non e urgente", "not urgent", "no rush", "no hurry"].map(
+const NOT_URGENT_RULES = ["non urgente", "non e urgente", "not urgent", "no rush", "no hurry"].map(
   (s) => compileRule(s)!,
 );
 
-/** Whether the customer says they cannot work (cash desk stopped, can't sell, "down"…). */
+/**
+ * Whether the customer says they cannot work (cash desk stopped, can't sell, "down"…). Saying
+ * "urgent" is not enough: that is urgency ({@link saysUrgent}), not a stoppage.
+ */
 export function guessBlocking(text: string): boolean {
   const words = tokenize(text);
-  if (NOT_BLOCKING_RULES.some((rule) => matchRule(rule, words) >= 0.8)) {
-    // "non urgente" mentions "urgente" but says the opposite; only real stoppage counts then.
-    return BLOCKING_RULES.filter((r) => !/urgent/.test(r.source)).some((rule) => exact(rule, words));
-  }
   return BLOCKING_RULES.some((rule) => exact(rule, words));
 }
 
 /** Whether the customer explicitly says there is no hurry. */
 export function saysNotUrgent(text: string): boolean {
   const words = tokenize(text);
-  return NOT_BLOCKING_RULES.some((rule) => matchRule(rule, words) >= 0.8);
+  return NOT_URGENT_RULES.some((rule) => matchRule(rule, words) >= 0.8);
 }
 
 /** Whether the customer explicitly says it is urgent or an emergency. */

@@ -1,0 +1,447 @@
+/**
+ * The optional AI assist: triage of new problem descriptions, voice-note transcription, and
+ * technician helpers (summary, reply draft) through the `openai` SDK against OpenAI or any
+ * compatible server. Never in the way: every call has a hard deadline, a daily cap, PII
+ * masking, and on any failure triage falls back to the offline classifier and the others
+ * return `null`.
+ */
+import { DateTime } from "luxon";
+import OpenAI, { toFile } from "openai";
+import { ContentFilterFinishReasonError, LengthFinishReasonError } from "openai/error";
+import { zodResponseFormat } from "openai/helpers/zod";
+import { z } from "zod";
+import type { AiPurpose, AiUsageStore, AiUsageTotals } from "../data/aiUsageStore.js";
+import { detectLanguage } from "./classifier.js";
+import type { AiConfig } from "./config.js";
+import { looksLikeInjection } from "./looksLikeInjection.js";
+import {
+  capText,
+  offlineTriage,
+  SUMMARY_MAX_CHARS,
+  TRIAGE_PRIORITIES,
+  type TriageCategory,
+  type TriageLanguage,
+  type TriageResult,
+} from "./offlineTriage.js";
+import { replyMessages, summaryMessages, type Transcript, triageMessages } from "./prompts.js";
+
+/** The logging the assist needs; a pino logger fits. */
+export interface AiLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What {@link createAiAssist} needs from the rest of the app. */
+export interface AiAssistDeps {
+  usage: AiUsageStore;
+  logger: AiLogger;
+  now: () => Date;
+}
+
+/** Input of {@link AiAssist.triage}. */
+export interface TriageInput {
+  description: string;
+  /** The preset's categories; the result's category is always one of their keys. */
+  categories: readonly TriageCategory[];
+  /** The conversation's language, used when the text does not tell. */
+  language?: TriageLanguage;
+  ticketId?: string;
+}
+
+/** Input of {@link AiAssist.transcribe}. */
+export interface TranscribeInput {
+  audio: Uint8Array;
+  mime: string;
+  name: string;
+  ticketId?: string;
+  /** Expected language, a hint that improves accuracy. */
+  language?: TriageLanguage;
+}
+
+/** Input of {@link AiAssist.suggestReply}. */
+export interface SuggestReplyInput {
+  transcript: Transcript;
+  /** The preset's policy text the draft must stay within. */
+  policyText: string;
+  /** Language of the draft (the customer's). */
+  language: TriageLanguage;
+  ticketId?: string;
+}
+
+/** The AI assist; only exists when a key is configured. */
+export interface AiAssist {
+  /** Never rejects and never takes longer than the configured timeout (plus a few ms). */
+  triage(input: TriageInput): Promise<TriageResult>;
+  /** The voice note's text, or `null` (failure, timeout, cap, empty result); never rejects. */
+  transcribe(input: TranscribeInput): Promise<{ text: string } | null>;
+  /** A two-or-three-line summary for technicians, or `null`; never rejects. */
+  summarize(
+    transcript: Transcript,
+    options?: { ticketId?: string; language?: TriageLanguage },
+  ): Promise<string | null>;
+  /** A reply draft for the technician to review (never sent by itself), or `null`; never rejects. */
+  suggestReply(input: SuggestReplyInput): Promise<string | null>;
+  /** Today's usage and whether the daily cap stops AI calls now. */
+  usageToday(): Promise<AiUsageTotals & { capReached: boolean }>;
+}
+
+/** Why an AI call did not give a usable answer (logged as `code`). */
+export type AiFailureCode =
+  | "timeout"
+  | "rate-limited"
+  | "server-error"
+  | "client-error"
+  | "network"
+  | "bad-output"
+  | "refused"
+  | "capped"
+  | "usage-unavailable";
+
+/** Error with a stable code for a failed or unusable AI call. */
+export class AiCallError extends Error {
+  constructor(
+    readonly code: AiFailureCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "AiCallError";
+  }
+}
+
+/** Largest voice note sent for transcription (the OpenAI limit is 25 MB). */
+export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
+const MAX_MISSING_FACTS = 5;
+const MAX_FACT_CHARS = 200;
+const MAX_DRAFT_CHARS = 4000;
+const MAX_HELPER_SUMMARY_CHARS = 600;
+
+/** The schema the model must answer triage with; the category enum is the preset's keys. */
+export function triageSchema(keys: readonly [string, ...string[]]) {
+  return z.object({
+    category: z.enum(keys),
+    blocking: z.boolean(),
+    priority: z.enum(TRIAGE_PRIORITIES as [string, ...string[]]),
+    language: z.enum(["it", "en"]),
+    summary: z.string(),
+    missingFacts: z.array(z.string()),
+  });
+}
+
+function clean(text: string): string {
+  return text
+    .replace(/\p{Cc}/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/** Maps an SDK or deadline error to a stable failure code. */
+export function failureCode(error: unknown): AiFailureCode {
+  if (error instanceof AiCallError) return error.code;
+  if (error instanceof OpenAI.APIConnectionTimeoutError) return "timeout";
+  if (error instanceof OpenAI.APIUserAbortError) return "timeout";
+  if (error instanceof OpenAI.RateLimitError) return "rate-limited";
+  if (error instanceof OpenAI.InternalServerError) return "server-error";
+  if (error instanceof OpenAI.APIConnectionError) return "network";
+  if (error instanceof OpenAI.APIError) {
+    const status = error.status ?? 0;
+    return status >= 500 ? "server-error" : "client-error";
+  }
+  if (error instanceof LengthFinishReasonError) return "bad-output";
+  if (error instanceof ContentFilterFinishReasonError) return "refused";
+  if (error instanceof SyntaxError || error instanceof z.ZodError) return "bad-output";
+  return "bad-output";
+}
+
+/**
+ * Runs `work` with an abort signal that fires after `ms`; rejects with a `timeout`
+ * {@link AiCallError} at the deadline even if `work` ignores the signal.
+ */
+async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new AiCallError("timeout", `no answer within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Creates the AI assist, or returns `null` when no API key is configured (AI off: callers use
+ * {@link offlineTriage} and the polite "please write" path for voice notes).
+ */
+export function createAiAssist(config: AiConfig, deps: AiAssistDeps): AiAssist | null {
+  if (!config.apiKey) return null;
+  const { usage, logger, now } = deps;
+  const client = new OpenAI({
+    apiKey: config.apiKey,
+    ...(config.baseURL ? { baseURL: config.baseURL } : {}),
+    maxRetries: 0,
+    timeout: config.timeoutMs,
+  });
+  let capLoggedDay: string | undefined;
+
+  const dayOf = (at: Date): string => DateTime.fromJSDate(at, { zone: config.zone }).toFormat("yyyy-MM-dd");
+  const hasCap = config.dailyCallCap !== undefined || config.dailyTokenCap !== undefined;
+
+  function capReached(totals: AiUsageTotals): boolean {
+    return (
+      (config.dailyCallCap !== undefined && totals.calls >= config.dailyCallCap) ||
+      (config.dailyTokenCap !== undefined && totals.tokens >= config.dailyTokenCap)
+    );
+  }
+
+  /** Throws `capped` when today's calls or tokens reached the cap (logged once a day). */
+  async function checkCap(purpose: AiPurpose, ticketId: string | undefined): Promise<void> {
+    if (!hasCap) return;
+    const day = dayOf(now());
+    let totals: AiUsageTotals;
+    try {
+      totals = await usage.totals(day);
+    } catch (cause) {
+      // Without the ledger the cap cannot be enforced; spending blind is worse than no AI.
+      throw new AiCallError("usage-unavailable", "AI usage ledger unavailable", { cause });
+    }
+    if (!capReached(totals)) return;
+    if (capLoggedDay !== day) {
+      capLoggedDay = day;
+      logger.warn(
+        {
+          day,
+          ...totals,
+          dailyCallCap: config.dailyCallCap,
+          dailyTokenCap: config.dailyTokenCap,
+          purpose,
+          ticketId,
+        },
+        "AI daily cap reached: AI skipped until tomorrow",
+      );
+    }
+    throw new AiCallError("capped", "AI daily cap reached");
+  }
+
+  async function record(purpose: AiPurpose, ticketId: string | undefined, tokens: number): Promise<void> {
+    const at = now();
+    try {
+      await usage.record({ day: dayOf(at), ticketId: ticketId ?? null, purpose, tokens, at });
+    } catch (error) {
+      logger.error({ purpose, ticketId, tokens, err: (error as Error).message }, "could not record AI usage");
+    }
+  }
+
+  /**
+   * One AI call: cap check, then the request under a hard deadline; the call is recorded (with
+   * the tokens the provider reported, 0 if none) whenever a request was actually sent.
+   */
+  async function call<T>(
+    purpose: AiPurpose,
+    ticketId: string | undefined,
+    timeoutMs: number,
+    request: (signal: AbortSignal) => Promise<{ value: T; tokens: number }>,
+  ): Promise<T> {
+    let sent = false;
+    let tokens = 0;
+    const started = performance.now();
+    try {
+      return await withDeadline(timeoutMs, async (signal) => {
+        await checkCap(purpose, ticketId);
+        sent = true;
+        const answer = await request(signal);
+        tokens = answer.tokens;
+        return answer.value;
+      });
+    } finally {
+      if (sent) {
+        await record(purpose, ticketId, tokens);
+        logger.info(
+          { purpose, ticketId, tokens, ms: Math.round(performance.now() - started), model: config.model },
+          "AI call",
+        );
+      }
+    }
+  }
+
+  function requestOptions(signal: AbortSignal, timeoutMs: number) {
+    return { signal, timeout: timeoutMs, maxRetries: 0 };
+  }
+
+  function logFailure(
+    purpose: AiPurpose,
+    ticketId: string | undefined,
+    error: unknown,
+    fallback: string,
+  ): void {
+    const code = failureCode(error);
+    const fields = {
+      purpose,
+      ticketId,
+      code,
+      status: error instanceof OpenAI.APIError ? error.status : undefined,
+      err: error instanceof Error ? error.message.slice(0, 300) : String(error),
+    };
+    if (code === "capped") return; // logged once a day by checkCap
+    logger.warn(fields, `AI ${purpose} failed (${code}): ${fallback}`);
+  }
+
+  async function chatText(
+    purpose: AiPurpose,
+    ticketId: string | undefined,
+    messages: { system: string; user: string },
+    maxChars: number,
+  ): Promise<string | null> {
+    try {
+      const text = await call(purpose, ticketId, config.helperTimeoutMs, async (signal) => {
+        const completion = await client.chat.completions.create(
+          {
+            model: config.model,
+            temperature: 0.2,
+            messages: [
+              { role: "system", content: messages.system },
+              { role: "user", content: messages.user },
+            ],
+          },
+          requestOptions(signal, config.helperTimeoutMs),
+        );
+        return {
+          value: completion.choices[0]?.message.content ?? "",
+          tokens: completion.usage?.total_tokens ?? 0,
+        };
+      });
+      const trimmed = text.trim();
+      if (trimmed.length === 0) throw new AiCallError("bad-output", "empty answer");
+      return trimmed.length <= maxChars ? trimmed : capText(trimmed, maxChars);
+    } catch (error) {
+      logFailure(purpose, ticketId, error, "nothing suggested");
+      return null;
+    }
+  }
+
+  return {
+    async triage(input) {
+      const { description, categories, ticketId } = input;
+      const offline = () =>
+        offlineTriage(description, categories, input.language ? { language: input.language } : {});
+      const keys = categories.map((c) => c.key);
+      if (keys.length === 0 || description.trim().length === 0) return offline();
+      const language = detectLanguage(description) ?? input.language ?? "it";
+      const schema = triageSchema(keys as [string, ...string[]]);
+      try {
+        const parsed = await call("triage", ticketId, config.timeoutMs, async (signal) => {
+          const messages = triageMessages(description, categories, language);
+          const completion = await client.chat.completions.parse(
+            {
+              model: config.model,
+              temperature: 0,
+              messages: [
+                { role: "system", content: messages.system },
+                { role: "user", content: messages.user },
+              ],
+              response_format: zodResponseFormat(schema, "triage"),
+            },
+            requestOptions(signal, config.timeoutMs),
+          );
+          const message = completion.choices[0]?.message;
+          const tokens = completion.usage?.total_tokens ?? 0;
+          if (!message || message.refusal) {
+            return { value: new AiCallError("refused", "the model refused"), tokens };
+          }
+          // Validated again here: compatible servers and future SDKs must not loosen the contract.
+          const checked = schema.safeParse(message.parsed);
+          return {
+            value: checked.success ? checked.data : new AiCallError("bad-output", checked.error.message),
+            tokens,
+          };
+        });
+        if (parsed instanceof AiCallError) throw parsed;
+        const summary = capText(clean(parsed.summary), SUMMARY_MAX_CHARS);
+        const missingFacts = parsed.missingFacts
+          .map((fact) => capText(clean(fact), MAX_FACT_CHARS))
+          .filter((fact) => fact.length > 0)
+          .slice(0, MAX_MISSING_FACTS);
+        let { blocking, priority } = parsed as { blocking: boolean; priority: TriageResult["priority"] };
+        if (looksLikeInjection(description)) {
+          // The text tried to steer the model: its urgency is judged by the word rules instead.
+          const fallback = offline();
+          logger.warn(
+            { purpose: "triage", ticketId, aiPriority: priority, priority: fallback.priority },
+            "description looks like prompt injection: AI priority not trusted",
+          );
+          blocking = fallback.blocking;
+          priority = fallback.priority;
+        }
+        return {
+          source: "ai",
+          category: parsed.category,
+          blocking,
+          priority,
+          language: parsed.language as TriageLanguage,
+          summary: summary.length > 0 ? summary : offline().summary,
+          missingFacts,
+        };
+      } catch (error) {
+        logFailure("triage", ticketId, error, "offline classifier used");
+        return offline();
+      }
+    },
+
+    async transcribe({ audio, mime, name, ticketId, language }) {
+      if (audio.byteLength === 0 || audio.byteLength > MAX_AUDIO_BYTES) {
+        logger.warn(
+          { purpose: "transcribe", ticketId, bytes: audio.byteLength },
+          "voice note not transcribed: size",
+        );
+        return null;
+      }
+      try {
+        const text = await call("transcribe", ticketId, config.transcribeTimeoutMs, async (signal) => {
+          const file = await toFile(audio, name, { type: mime });
+          const result = await client.audio.transcriptions.create(
+            { file, model: config.transcribeModel, ...(language ? { language } : {}) },
+            requestOptions(signal, config.transcribeTimeoutMs),
+          );
+          const tokens = result.usage?.type === "tokens" ? result.usage.total_tokens : 0;
+          return { value: typeof result.text === "string" ? result.text : "", tokens };
+        });
+        const trimmed = text.trim();
+        if (trimmed.length === 0) throw new AiCallError("bad-output", "empty transcription");
+        return { text: trimmed };
+      } catch (error) {
+        logFailure("transcribe", ticketId, error, "no transcription");
+        return null;
+      }
+    },
+
+    async summarize(transcript, options = {}) {
+      const sample = typeof transcript === "string" ? transcript : transcript.map((l) => l.text).join("\n");
+      const language = options.language ?? detectLanguage(sample) ?? "it";
+      return chatText(
+        "summarize",
+        options.ticketId,
+        summaryMessages(transcript, language),
+        MAX_HELPER_SUMMARY_CHARS,
+      );
+    },
+
+    async suggestReply({ transcript, policyText, language, ticketId }) {
+      return chatText(
+        "suggest-reply",
+        ticketId,
+        replyMessages(transcript, policyText, language),
+        MAX_DRAFT_CHARS,
+      );
+    },
+
+    async usageToday() {
+      const totals = await usage.totals(dayOf(now()));
+      return { ...totals, capReached: capReached(totals) };
+    },
+  };
+}
