@@ -218,6 +218,10 @@ export function createFakeStaffActions(technicians: FakeTechnician[]): FakeStaff
       tickets.set(next.number, next);
       if (fake.publish && action.type !== "note" && action.type !== "ack-page") {
         await fake.publish({ type: "ticket.updated", ticket: next, change: action.type });
+        // Like the runtime: every desk hears about a reply, the desk it came from included.
+        if (action.type === "reply" || action.type === "ask") {
+          await fake.publish({ type: "staff.reply", ticket: next, text: action.text, by: tech.name });
+        }
       }
       return extraCharge ? { ok: true, ticket: next, charge: extraCharge } : { ok: true, ticket: next };
     },

@@ -331,6 +331,25 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
   const threads = new Map<string, string>();
   /** Latest card ref known per ticket number. */
   const cards = new Map<string, { channel: string; ts: string }>();
+  /**
+   * Replies and questions sent from this desk, until the runtime's `staff.reply` echo comes back
+   * (bounded: echoes that never come must not pile up).
+   */
+  const ownReplies: string[] = [];
+  const ownReplyKey = (ticket: string, text: string) => `${ticket}\n${text.trim()}`;
+  const rememberOwnReply = (ticket: string, text: string) => {
+    ownReplies.push(ownReplyKey(ticket, text));
+    if (ownReplies.length > 200) ownReplies.shift();
+  };
+  const consumeOwnReply = (ticket: string, text: string): boolean => {
+    const index = ownReplies.indexOf(ownReplyKey(ticket, text));
+    if (index < 0) return false;
+    ownReplies.splice(index, 1);
+    return true;
+  };
+  const forgetOwnReply = (action: StaffAction) => {
+    if (action.type === "reply" || action.type === "ask") consumeOwnReply(action.ticket, action.text);
+  };
   /** Notifications about one ticket run one after the other, so two events never post two cards. */
   const queues = new Map<string, Promise<unknown>>();
 
@@ -481,6 +500,8 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
         return;
       }
       case "staff.reply": {
+        // The runtime tells every desk, this one included: a reply typed in the thread is already there.
+        if (consumeOwnReply(event.ticket.number, event.text)) return;
         const { ref } = await ensureCard(event.ticket);
         await postThread(
           ref,
@@ -582,7 +603,9 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
       );
       return null;
     }
+    if (action.type === "reply" || action.type === "ask") rememberOwnReply(action.ticket, action.text);
     const result = await staff().perform(action);
+    if (!result.ok) forgetOwnReply(action);
     if (!result.ok) await reply(describeFailure(result, action.ticket));
     // Notes and page acks change nothing the card shows.
     else if (action.type !== "note" && action.type !== "ack-page") await updateCard(result.ticket);

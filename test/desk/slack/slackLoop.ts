@@ -122,6 +122,15 @@ export async function runSlackLoop(
         : undefined,
     );
     expect((await harness.customerTexts()).some((t) => t.includes("segreto interno"))).toBe(false);
+    // The runtime's staff.reply echo of a reply typed in this thread is not posted again.
+    await harness.customerTexts();
+    await desk.idle();
+    const echoes = api
+      .callsTo("chat.postMessage")
+      .filter(
+        (c) => c.args.thread_ts === ref.ts && String(c.args.text).includes("Riavvia il router, per favore"),
+      );
+    expect(echoes).toHaveLength(0);
 
     // 4. Customer writes → the message lands in the thread, neutralised.
     await harness.customerWrites(number, "Fatto <!channel>, ora funziona");
