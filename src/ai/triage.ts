@@ -71,7 +71,7 @@ export interface SuggestReplyInput {
 
 /** The AI assist; only exists when a key is configured. */
 export interface AiAssist {
-  /** Never rejects and never takes longer than the configured timeout (plus a few ms). */
+  /** Never rejects and never takes longer than the configured timeout (plus timer jitter). */
   triage(input: TriageInput): Promise<TriageResult>;
   /** The voice note's text, or `null` (failure, timeout, cap, empty result); never rejects. */
   transcribe(input: TranscribeInput): Promise<{ text: string } | null>;
@@ -82,6 +82,8 @@ export interface AiAssist {
   ): Promise<string | null>;
   /** A reply draft for the technician to review (never sent by itself), or `null`; never rejects. */
   suggestReply(input: SuggestReplyInput): Promise<string | null>;
+  /** Resolves once every usage row written so far is stored (call before shutdown). */
+  settle(): Promise<void>;
   /** Today's usage and whether the daily cap stops AI calls now. */
   usageToday(): Promise<AiUsageTotals & { capReached: boolean }>;
 }
@@ -199,12 +201,33 @@ export function createAiAssist(config: AiConfig, deps: AiAssistDeps): AiAssist |
     );
   }
 
+  // Usage rows are written in the background so no caller waits on the ledger; the cap check
+  // waits for them first, so it never misses a call already made.
+  const pendingWrites = new Set<Promise<void>>();
+  function record(purpose: AiPurpose, ticketId: string | undefined, tokens: number): void {
+    const at = now();
+    const write = usage
+      .record({ day: dayOf(at), ticketId: ticketId ?? null, purpose, tokens, at })
+      .catch((error: unknown) => {
+        logger.error(
+          { purpose, ticketId, tokens, err: (error as Error).message },
+          "could not record AI usage",
+        );
+      })
+      .finally(() => pendingWrites.delete(write));
+    pendingWrites.add(write);
+  }
+  const settle = async (): Promise<void> => {
+    await Promise.all([...pendingWrites]);
+  };
+
   /** Throws `capped` when today's calls or tokens reached the cap (logged once a day). */
   async function checkCap(purpose: AiPurpose, ticketId: string | undefined): Promise<void> {
     if (!hasCap) return;
     const day = dayOf(now());
     let totals: AiUsageTotals;
     try {
+      await settle();
       totals = await usage.totals(day);
     } catch (cause) {
       // Without the ledger the cap cannot be enforced; spending blind is worse than no AI.
@@ -226,15 +249,6 @@ export function createAiAssist(config: AiConfig, deps: AiAssistDeps): AiAssist |
       );
     }
     throw new AiCallError("capped", "AI daily cap reached");
-  }
-
-  async function record(purpose: AiPurpose, ticketId: string | undefined, tokens: number): Promise<void> {
-    const at = now();
-    try {
-      await usage.record({ day: dayOf(at), ticketId: ticketId ?? null, purpose, tokens, at });
-    } catch (error) {
-      logger.error({ purpose, ticketId, tokens, err: (error as Error).message }, "could not record AI usage");
-    }
   }
 
   /**
@@ -260,7 +274,7 @@ export function createAiAssist(config: AiConfig, deps: AiAssistDeps): AiAssist |
       });
     } finally {
       if (sent) {
-        await record(purpose, ticketId, tokens);
+        record(purpose, ticketId, tokens);
         logger.info(
           { purpose, ticketId, tokens, ms: Math.round(performance.now() - started), model: config.model },
           "AI call",
@@ -439,7 +453,10 @@ export function createAiAssist(config: AiConfig, deps: AiAssistDeps): AiAssist |
       );
     },
 
+    settle,
+
     async usageToday() {
+      await settle();
       const totals = await usage.totals(dayOf(now()));
       return { ...totals, capReached: capReached(totals) };
     },

@@ -73,6 +73,7 @@ describe("AiUsageStore on the database", () => {
     const first = createAiAssist(config, { usage, logger: silent, now })!;
     expect((await first.triage({ description, categories, ticketId: "LG-1" })).source).toBe("ai");
     expect((await first.triage({ description, categories, ticketId: "LG-2" })).source).toBe("ai");
+    await first.settle(); // as on shutdown
     // A restarted process sees the same ledger.
     const second = createAiAssist(config, { usage, logger: silent, now })!;
     expect((await second.triage({ description, categories, ticketId: "LG-3" })).source).toBe("offline");

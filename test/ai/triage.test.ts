@@ -309,6 +309,23 @@ describe("triage", () => {
     expect(warned("usage-unavailable")).toBe(true);
   });
 
+  it("does not make the customer wait for the usage ledger", async () => {
+    const stuck = createMemoryAiUsageStore();
+    usage = { ...stuck, record: () => new Promise<void>(() => {}) } as MemoryAiUsageStore;
+    fake.queueChat({ kind: "json", content: goodAnswer });
+    expect((await assist().triage({ description: PRINTER, categories })).source).toBe("ai");
+  });
+
+  it("logs a usage row that could not be stored", async () => {
+    const failing = createMemoryAiUsageStore();
+    usage = { ...failing, record: async () => Promise.reject(new Error("disk full")) } as MemoryAiUsageStore;
+    fake.queueChat({ kind: "json", content: goodAnswer });
+    const ai = assist();
+    expect((await ai.triage({ description: PRINTER, categories })).source).toBe("ai");
+    await ai.settle();
+    expect(logs.some((l) => l.level === "error" && /could not record AI usage/.test(l.msg ?? ""))).toBe(true);
+  });
+
   it("answers offline for an empty description without calling the model", async () => {
     const result = await assist().triage({ description: "   ", categories, language: "en" });
     expect(result.source).toBe("offline");
