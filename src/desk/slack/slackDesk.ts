@@ -14,6 +14,7 @@ import {
   App,
   type AppOptions,
   type BlockAction,
+  type Logger as BoltLogger,
   HTTPReceiver,
   type HTTPReceiverOptions,
   LogLevel,
@@ -89,6 +90,8 @@ export interface SlackDeskOptions {
   now?: () => Date;
   /** Bolt log level (default `error`). */
   logLevel?: LogLevel;
+  /** Where Bolt and the desk log (see `boltLoggerFrom` for pino); Bolt's console logger when omitted. */
+  logger?: BoltLogger;
   /** Largest file copied from a technician's thread message to the customer. */
   maxFileBytes?: number;
 }
@@ -276,6 +279,8 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
   const maxFileBytes = options.maxFileBytes ?? 25 * 1024 * 1024;
   const logLevel = options.logLevel ?? LogLevel.ERROR;
   const inflight = new Inflight();
+  if (options.logger) options.logger.setLevel(logLevel);
+  const logging = options.logger ? { logger: options.logger } : { logLevel };
   const mode: "http" | "socket" = options.appToken ? "socket" : "http";
 
   const clientOptions: webApi.WebClientOptions = {
@@ -291,7 +296,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     receiver = new TrackingSocketModeReceiver(
       {
         appToken: options.appToken!,
-        logLevel,
+        ...logging,
         // The socket client opens its connection with apps.connections.open: same API base (GovSlack).
         ...(options.apiUrl ? { installerOptions: { clientOptions: { slackApiUrl: options.apiUrl } } } : {}),
       },
@@ -305,7 +310,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
       );
     }
     receiver = new TrackingHTTPReceiver(
-      { signingSecret: options.signingSecret, endpoints: endpoint, logLevel, processBeforeResponse: false },
+      { signingSecret: options.signingSecret, endpoints: endpoint, ...logging, processBeforeResponse: false },
       inflight,
     );
   }
@@ -314,7 +319,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     token: options.botToken,
     receiver: receiver as Receiver,
     clientOptions,
-    logLevel,
+    ...logging,
     // auth.test runs in start(), not in the constructor.
     deferInitialization: true,
     ...(mode === "socket"
