@@ -21,6 +21,8 @@ export type TriageLanguage = "it" | "en";
 export interface TriageCategory extends ClassifierCategory {
   /** Human label, either one string or per language. */
   label?: string | { it?: string; en?: string };
+  /** The category is blocking by definition (weekend service). */
+  blocking?: boolean;
 }
 
 /** A triage suggestion. The customer still confirms the category; technicians see the rest. */
@@ -84,7 +86,8 @@ export function offlineTriage(
   options: { language?: TriageLanguage } = {},
 ): TriageResult {
   const { category } = classify(description, categories);
-  const blocking = guessBlocking(description);
+  const blocking =
+    guessBlocking(description) || categories.some((c) => c.key === category && c.blocking === true);
   return {
     source: "offline",
     category,

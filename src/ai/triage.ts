@@ -262,6 +262,7 @@ export function createAiAssist(config: AiConfig, deps: AiAssistDeps): AiAssist |
     request: (signal: AbortSignal) => Promise<{ value: T; tokens: number }>,
   ): Promise<T> {
     let sent = false;
+    let ok = false;
     let tokens = 0;
     const started = performance.now();
     try {
@@ -270,13 +271,14 @@ export function createAiAssist(config: AiConfig, deps: AiAssistDeps): AiAssist |
         sent = true;
         const answer = await request(signal);
         tokens = answer.tokens;
+        ok = true;
         return answer.value;
       });
     } finally {
       if (sent) {
         record(purpose, ticketId, tokens);
         logger.info(
-          { purpose, ticketId, tokens, ms: Math.round(performance.now() - started), model: config.model },
+          { purpose, ticketId, ok, tokens, ms: Math.round(performance.now() - started), model: config.model },
           "AI call",
         );
       }
@@ -391,6 +393,7 @@ export function createAiAssist(config: AiConfig, deps: AiAssistDeps): AiAssist |
           blocking = fallback.blocking;
           priority = fallback.priority;
         }
+        if (categories.some((c) => c.key === parsed.category && c.blocking === true)) blocking = true;
         return {
           source: "ai",
           category: parsed.category,

@@ -25,6 +25,13 @@ describe("offlineTriage", () => {
     expect(result.priority).toBe("urgent");
   });
 
+  it("treats a category that is blocking by definition as blocking", () => {
+    const result = offlineTriage("Domenica mattina il programma non parte", categories);
+    expect(result.category).toBe("weekend-blocking");
+    expect(result.blocking).toBe(true);
+    expect(result.priority).toBe("urgent");
+  });
+
   it("derives priority from words and category", () => {
     expect(offlinePriority("help", "other", true)).toBe("high");
     expect(offlinePriority("urgent please", "other", false)).toBe("high");

@@ -136,6 +136,12 @@ describe("triage", () => {
     expect(result.missingFacts).toEqual(["a", "b", "c", "d", "e"]);
   });
 
+  it("keeps a category that is blocking by definition blocking", async () => {
+    fake.queueChat({ kind: "json", content: { ...goodAnswer, category: "weekend-blocking", blocking: false } });
+    const result = await assist().triage({ description: "Sabato: J2K non parte", categories });
+    expect(result).toMatchObject({ source: "ai", category: "weekend-blocking", blocking: true });
+  });
+
   it.each([
     ["malformed JSON", { kind: "text", content: '{"category": "peripheral-setup", "blocking": tr' } as const],
     ["plain prose", { kind: "text", content: "Sure! The category is printers." } as const],
