@@ -133,7 +133,8 @@ interface ChatRef {
 
 /** Work collected during one transaction and acted on after it commits. */
 interface Effects {
-  outbound: string[];
+  /** Chats with new outbound messages, delivered after commit. */
+  outbound: Map<string, ChatRef>;
   jobsDue: boolean;
   events: { type: string; ticket: string | null; payload: Record<string, unknown>; at: Date }[];
   ticketsOpened: number;
@@ -141,7 +142,7 @@ interface Effects {
 }
 
 const newEffects = (): Effects => ({
-  outbound: [],
+  outbound: new Map(),
   jobsDue: false,
   events: [],
   ticketsOpened: 0,
@@ -407,15 +408,14 @@ export class SupportRuntime implements StaffActions {
         const { key, params, choices } = intent.params;
         const text = this.renderer.render(key, params, language);
         const rendered = choices?.map((c) => ({ id: c.id, label: this.renderer.choiceLabel(c, language) }));
-        fx.outbound.push(
-          await store.queueOutbound(tx, {
-            channel: chat.channel,
-            chatId: chat.chatId,
-            text,
-            body: rendered && rendered.length > 0 ? { choices: rendered, kind: key } : { kind: key },
-            at: now,
-          }),
-        );
+        await store.queueOutbound(tx, {
+          channel: chat.channel,
+          chatId: chat.chatId,
+          text,
+          body: rendered && rendered.length > 0 ? { choices: rendered, kind: key } : { kind: key },
+          at: now,
+        });
+        fx.outbound.set(this.chatKey(chat), chat);
         return [];
       }
       case "registerCustomer": {
@@ -828,16 +828,16 @@ export class SupportRuntime implements StaffActions {
     const customer = await store.getCustomer(tx, ticket.customerId);
     const language: Language =
       customer?.language === "en" ? "en" : customer?.language === "it" ? "it" : this.policy.defaultLanguage;
-    fx.outbound.push(
-      await store.queueOutbound(tx, {
-        channel: ticket.channel,
-        chatId: ticket.chatId,
-        text: this.renderer.render(key, params, language),
-        body: { kind: key },
-        at: this.clock.now(),
-        ticketId: ticket.id,
-      }),
-    );
+    await store.queueOutbound(tx, {
+      channel: ticket.channel,
+      chatId: ticket.chatId,
+      text: this.renderer.render(key, params, language),
+      body: { kind: key },
+      at: this.clock.now(),
+      ticketId: ticket.id,
+    });
+    const chat = { channel: ticket.channel as ChannelName, chatId: ticket.chatId };
+    fx.outbound.set(this.chatKey(chat), chat);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1144,7 +1144,7 @@ export class SupportRuntime implements StaffActions {
     if (fx.events.length > 0) this.options.onEvents?.(fx.events);
     for (let i = 0; i < fx.ticketsOpened; i++) this.options.metrics?.ticketOpened();
     for (let i = 0; i < fx.ticketsClosed; i++) this.options.metrics?.ticketClosed();
-    if (fx.outbound.length > 0) await this.deliver(fx.outbound);
+    if (fx.outbound.size > 0) await this.deliverChats([...fx.outbound.values()]);
     if (fx.jobsDue && this.running) this.kickScheduler();
   }
 
@@ -1152,24 +1152,29 @@ export class SupportRuntime implements StaffActions {
    * Sends pending outbound messages (all due ones, or the given ids) in order per chat. A chat
    * whose message fails keeps its later messages queued, so the customer never sees them out of order.
    */
-  async deliver(ids?: string[]): Promise<{ sent: number; failed: number }> {
-    const rows = await store.pendingOutbound(this.db.prisma, this.clock.now(), 500, ids);
+  async deliver(): Promise<{ sent: number; failed: number }> {
+    const rows = await store.pendingOutbound(this.db.prisma, this.clock.now(), 500);
     const chats = new Map<string, ChatRef>();
     for (const row of rows)
       chats.set(`${row.channel}:${row.chatId}`, { channel: row.channel as ChannelName, chatId: row.chatId });
+    return this.deliverChats([...chats.values()]);
+  }
+
+  private async deliverChats(chats: ChatRef[]): Promise<{ sent: number; failed: number }> {
     const totals = { sent: 0, failed: 0 };
     await Promise.all(
-      [...chats.entries()].map(([key, chat]) =>
+      chats.map((chat) =>
         // One delivery at a time per chat, reading the queue afresh inside: two concurrent
         // passes (after a commit, the scheduler, a restart) can never send a message twice.
-        this.deliveryQueue.run(key, async () => {
+        this.deliveryQueue.run(this.chatKey(chat), async () => {
           const result = await this.deliverChat(chat);
           totals.sent += result.sent;
           totals.failed += result.failed;
         }),
       ),
     );
-    this.options.metrics?.outboxDepth(await store.countPendingOutbound(this.db.prisma));
+    if (this.options.metrics)
+      this.options.metrics.outboxDepth(await store.countPendingOutbound(this.db.prisma));
     return totals;
   }
 
