@@ -50,6 +50,7 @@ export interface BoardRouteDeps {
   webChannel: WebChannel;
   boardQueries?: BoardQueries;
   whatsappQr?: () => string | null;
+  timeZone: string;
 }
 
 /** Registers `/staff` and `/staff/api/*`. */
@@ -180,7 +181,10 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
     if (session === "login") return reply.redirect("/staff/login", 303);
     const language = pickLanguage(req.headers["accept-language"]);
     reply.type("text/html; charset=utf-8");
-    return renderPage("board.html.tmpl", language, { technician: escapeHtml(session.technician.name) });
+    return renderPage("board.html.tmpl", language, {
+      technician: escapeHtml(session.technician.name),
+      timeZone: escapeHtml(deps.timeZone),
+    });
   });
 
   // Everything under /staff/api and /staff/files needs a session.

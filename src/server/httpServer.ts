@@ -55,6 +55,8 @@ export interface HttpServerDeps {
   webhooks?: WebhookRoute[];
   /** The WhatsApp pairing QR payload while pairing, else null. */
   whatsappQr?: () => string | null;
+  /** IANA zone the board shows times in (the policy's); default Europe/Rome. */
+  timeZone?: string;
 }
 
 export interface HttpServer {
@@ -178,6 +180,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     webChannel: deps.webChannel,
     ...(deps.boardQueries ? { boardQueries: deps.boardQueries } : {}),
     ...(deps.whatsappQr ? { whatsappQr: deps.whatsappQr } : {}),
+    timeZone: deps.timeZone ?? "Europe/Rome",
   });
 
   return {

@@ -206,7 +206,8 @@ export function createFakeWebRuntime(options: {
       case "reply":
       case "ask": {
         lines.push({ direction: "staff", text: action.text, at, by: tech.name });
-        await say(ticket.chatId, `${tech.name}: ${action.text}`, {}, ticket.number);
+        // Shown to the customer with the technician's name; kept once in the transcript as the staff line.
+        await options.send({ channel: "web", chatId: ticket.chatId, text: `${tech.name}: ${action.text}` });
         const status = action.type === "ask" ? "waiting-on-customer" : ticket.status;
         return { ok: true, ticket: update(ticket, { status }) };
       }

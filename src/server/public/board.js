@@ -18,10 +18,13 @@
       style: "currency",
       currency: currency || "EUR",
     }).format(cents / 100);
+  // Times in the support team's zone (the policy's), not whatever zone this browser runs in.
+  const timeZone = document.body.dataset.timeZone || "Europe/Rome";
   const when = (iso) =>
     new Date(iso).toLocaleString(lang === "it" ? "it-IT" : "en-GB", {
       dateStyle: "short",
       timeStyle: "short",
+      timeZone,
     });
 
   async function api(path, options = {}) {
@@ -69,7 +72,7 @@
         { type: "button", "aria-current": String(ticket.number === state.selected) },
         el("span", { class: "num" }, ticket.number),
         el("span", { class: `badge ${ticket.priority}` }, t(`board.priorities.${ticket.priority}`)),
-        el("span", { class: "badge" }, ticket.status),
+        el("span", { class: "badge" }, t(`board.statuses.${ticket.status}`)),
         el("span", { class: "sub" }, `${ticket.customer.company} — ${ticket.summary || ticket.description}`),
       );
       button.addEventListener("click", () => select(ticket.number));
@@ -79,7 +82,7 @@
   }
 
   function attachmentLink(number, a) {
-    const label = `📎 ${a.name || a.kind}`;
+    const label = a.name || a.kind;
     if (!a.ref) return el("span", {}, label);
     const href = a.ref.startsWith("web-upload:")
       ? `/staff/files/${encodeURIComponent(a.ref.slice("web-upload:".length))}`
@@ -93,11 +96,14 @@
     $("ticket").hidden = false;
     $("ticket-title").textContent = `${ticket.number} — ${ticket.customer.company}`;
     const meta = [
-      `${t("board.status")}: ${ticket.status}`,
+      `${t("board.status")}: ${t(`board.statuses.${ticket.status}`)}`,
       `${t("board.priority")}: ${t(`board.priorities.${ticket.priority}`)}${ticket.blocking ? ` (${t("board.blocking")})` : ""}`,
       `${t("board.assignee")}: ${ticket.assignee ? ticket.assignee.name : t("board.nobody")}`,
-      `${t("board.customer")}: ${[ticket.customer.contactName, ticket.customer.phone, ticket.customer.email].filter(Boolean).join(", ")}`,
     ];
+    const contact = [ticket.customer.contactName, ticket.customer.phone, ticket.customer.email].filter(
+      Boolean,
+    );
+    if (contact.length) meta.push(`${t("board.customer")}: ${contact.join(", ")}`);
     if (ticket.charge) meta.push(chargeText(ticket.charge));
     $("ticket-meta").textContent = meta.join(" · ");
     const closed = ticket.status === "closed";

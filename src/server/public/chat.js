@@ -78,12 +78,13 @@
       } else if (a.url) {
         const link = document.createElement("a");
         link.href = fileUrl(a.url);
-        link.textContent = `📎 ${a.name}`;
+        link.textContent = a.name;
+        link.className = "file-link";
         link.target = "_blank";
         link.rel = "noopener";
         li.append(document.createElement("br"), link);
       } else if (a.name) {
-        li.append(document.createElement("br"), document.createTextNode(`📎 ${a.name}`));
+        li.append(document.createElement("br"), document.createTextNode(a.name));
       }
     }
     if (event.choices?.length) {

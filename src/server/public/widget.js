@@ -31,7 +31,26 @@
   button.type = "button";
   button.setAttribute("aria-label", text.open);
   button.setAttribute("aria-expanded", "false");
-  button.textContent = "💬";
+  const SVG = "http://www.w3.org/2000/svg";
+  const icon = (d) => {
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "26");
+    svg.setAttribute("height", "26");
+    svg.setAttribute("fill", "none");
+    svg.setAttribute("stroke", "currentColor");
+    svg.setAttribute("stroke-width", "2");
+    svg.setAttribute("stroke-linecap", "round");
+    svg.setAttribute("stroke-linejoin", "round");
+    svg.setAttribute("aria-hidden", "true");
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+    return svg;
+  };
+  const CHAT_ICON = "M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z";
+  const CLOSE_ICON = "M18 6L6 18M6 6l12 12";
+  button.replaceChildren(icon(CHAT_ICON));
   Object.assign(button.style, {
     position: "fixed",
     right: "16px",
@@ -42,7 +61,9 @@
     border: "0",
     background: "#0b6bcb",
     color: "#fff",
-    fontSize: "26px",
+    display: "flex",
+    alignItems: "center",
+    justifyContent: "center",
     cursor: "pointer",
     boxShadow: "0 4px 14px rgba(0,0,0,.3)",
     zIndex: "2147483647",
@@ -50,7 +71,7 @@
   button.addEventListener("click", () => {
     const open = frame.style.display === "none";
     frame.style.display = open ? "block" : "none";
-    button.textContent = open ? "✕" : "💬";
+    button.replaceChildren(icon(open ? CLOSE_ICON : CHAT_ICON));
     button.setAttribute("aria-label", open ? text.close : text.open);
     button.setAttribute("aria-expanded", String(open));
     if (open) frame.focus();
