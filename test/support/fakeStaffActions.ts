@@ -182,8 +182,8 @@ export function createFakeStaffActions(technicians: FakeTechnician[]): FakeStaff
           break;
         case "close": {
           if (current.status === "closed") return fail("invalid-state", "already closed");
-          if (!Number.isInteger(action.minutes) || action.minutes <= 0)
-            return fail("invalid-input", "minutes must be a positive integer");
+          if (!Number.isInteger(action.minutes) || action.minutes < 0)
+            return fail("invalid-input", "minutes must be a whole number ≥ 0");
           if (!action.resolution.trim()) return fail("invalid-input", "resolution required");
           extraCharge = charge(current, action.minutes, action.plan);
           next = {
@@ -250,7 +250,7 @@ export function createFakeStaffActions(technicians: FakeTechnician[]): FakeStaff
 
     async previewCharge(ticket, minutes, plan) {
       const current = tickets.get(ticket);
-      if (!current || !Number.isInteger(minutes) || minutes <= 0) return null;
+      if (!current || !Number.isInteger(minutes) || minutes < 0) return null;
       return charge(current, minutes, plan);
     },
 

@@ -93,7 +93,7 @@ export function closeModal(
           type: "number_input",
           action_id: MODAL.closeMinutesAction,
           is_decimal_allowed: false,
-          min_value: "1",
+          min_value: "0",
           dispatch_action_config: { trigger_actions_on: ["on_character_entered", "on_enter_pressed"] },
         },
       },
@@ -204,9 +204,7 @@ export function statePlan(values: ViewStateValues | undefined): string | undefin
   return chosen && chosen !== PLAN_AS_INTAKE ? chosen : undefined;
 }
 
-/** Minutes typed in the close modal, or null when not a positive whole number. */
+/** Minutes typed in the close modal (a whole number, 0 allowed: the core decides), or null. */
 export function parseMinutes(raw: string): number | null {
-  if (!/^\d{1,5}$/.test(raw)) return null;
-  const n = Number(raw);
-  return n > 0 ? n : null;
+  return /^\d{1,5}$/.test(raw) ? Number(raw) : null;
 }

@@ -854,7 +854,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
       await ack({
         response_action: "errors",
         errors: {
-          ...(minutes === null ? { minutes: "Type the minutes spent as a whole number above 0." } : {}),
+          ...(minutes === null ? { minutes: "Type the minutes spent as a whole number (0 or more)." } : {}),
           ...(!resolution ? { resolution: "Describe the resolution for the customer." } : {}),
         },
       });

@@ -619,7 +619,7 @@ describe("Slack desk: modals", () => {
           private_metadata: JSON.stringify({ ticket: ticket.number }),
         },
         values: {
-          minutes: { [MODAL.closeMinutesAction]: { type: "number_input", value: "0" } },
+          minutes: { [MODAL.closeMinutesAction]: { type: "number_input", value: "-5" } },
           resolution: { resolution: { type: "plain_text_input", value: "" } },
         },
       }),
