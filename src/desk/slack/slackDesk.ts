@@ -334,6 +334,8 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
   let started = false;
   /** `channel:ts` of a card → ticket number; refilled from `listTickets("open")` after a restart. */
   const threads = new Map<string, string>();
+  /** Threads already found not to belong to an open ticket (bounded). */
+  const notTickets = new Set<string>();
   /** Latest card ref known per ticket number. */
   const cards = new Map<string, { channel: string; ts: string }>();
   /**
@@ -373,8 +375,15 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     const key = `${channel}:${threadTs}`;
     const known = threads.get(key);
     if (known) return known;
+    if (notTickets.has(key)) return null;
     for (const ticket of await staff().listTickets("open")) remember(ticket);
-    return threads.get(key) ?? null;
+    const found = threads.get(key) ?? null;
+    if (!found) {
+      // A message's ts never becomes a card's ts later, so "not a ticket thread" stays true.
+      notTickets.add(key);
+      if (notTickets.size > 1000) notTickets.delete(notTickets.values().next().value!);
+    }
+    return found;
   };
 
   /** Calls the Web API, turning its failures into {@link SlackDeskError}s. */

@@ -479,6 +479,29 @@ describe("Slack desk: thread relay", () => {
     expect(lastCall("chat.postEphemeral").args).toMatchObject({ user: STRANGER, thread_ts: ref.ts });
   });
 
+  it("looks a foreign thread up once, then remembers it is not a ticket", async () => {
+    await openTicket();
+    let scans = 0;
+    const listTickets = staff.listTickets.bind(staff);
+    staff.listTickets = async (...args) => {
+      scans += 1;
+      return listTickets(...args);
+    };
+    for (const ts of ["1790000450.000001", "1790000450.000002"]) {
+      await postEvent(url, {
+        type: "message",
+        channel: STAFF,
+        user: MARIO.slackUserId,
+        text: "chiacchiere",
+        ts,
+        thread_ts: "1700000000.000777",
+      });
+    }
+    await desk.idle();
+    expect(scans).toBe(1);
+    expect(staff.performed).toHaveLength(0);
+  });
+
   it("downloads files shared in the thread with the bot token and relays them", async () => {
     const { ticket, ref } = await openTicket();
     const bytes = new Uint8Array([0x25, 0x50, 0x44, 0x46, 1, 2, 3]);
