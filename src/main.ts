@@ -1,2 +1,49 @@
-/** `npm start`: runs the bot. */
-console.log("sportello: starting (under construction)");
+/**
+ * `npm start`: the bot. With no settings at all it runs on SQLite (./data/sportello.db) with the
+ * web chat and the staff board on http://127.0.0.1:3000; channels and desks turn on with their
+ * environment variables (see .env.example).
+ */
+import { startApp } from "./app/startApp.js";
+import { EnvError, loadEnv } from "./config/env.js";
+import { DatabaseError } from "./data/database.js";
+import { createLogger } from "./observability/logger.js";
+import { PolicyError } from "./policy/loadPolicy.js";
+
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? "info" });
+
+// A stray rejection inside a platform library (whatsapp-web.js has some) is logged, never fatal.
+process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
+
+try {
+  const env = loadEnv();
+  const app = await startApp(env, logger);
+  const lines = [
+    "",
+    `sportello is running for ${app.policy.company} (policy ${app.policy.id})`,
+    `  customer web chat:  ${app.url}/`,
+    `  staff board:        ${app.url}/staff`,
+    `  health / metrics:   ${app.url}/health  ${app.url}/metrics`,
+    `  embed on a website: <script src="${app.url}/widget.js"></script>`,
+    "",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    await app.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+} catch (error) {
+  if (error instanceof EnvError || error instanceof PolicyError || error instanceof DatabaseError) {
+    process.stderr.write(`sportello: ${error.message}\n`);
+  } else {
+    process.stderr.write(
+      `sportello: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+}

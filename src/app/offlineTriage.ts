@@ -1,19 +1,25 @@
 /**
- * The always-available triage: the offline classifier over the preset's category keywords.
- * The customer still confirms the suggested category; this only saves them a menu.
+ * The always-available triage for the runtime: the offline classifier over the preset's
+ * category keywords. The customer still confirms the suggested category.
  */
-import { classify, guessBlocking } from "../ai/classifier.js";
+import { offlineTriage } from "../ai/offlineTriage.js";
 import type { Policy } from "../policy/schema.js";
 import type { TriageSuggestion } from "../runtime/supportRuntime.js";
 
+/** Triage categories of a preset, as the classifier and the AI take them. */
+export function triageCategories(policy: Policy) {
+  return policy.categories.map((c) => ({
+    key: c.key,
+    keywords: c.keywords,
+    label: c.label,
+    blocking: c.blocking,
+  }));
+}
+
 export function createOfflineTriage(policy: Policy): (description: string) => TriageSuggestion {
-  const categories = policy.categories.map((c) => ({ key: c.key, keywords: c.keywords }));
+  const categories = triageCategories(policy);
   return (description) => {
-    const result = classify(description, categories);
-    return {
-      category: result.confidence > 0 ? result.category : null,
-      blocking: guessBlocking(description),
-      summary: null,
-    };
+    const result = offlineTriage(description, categories, { language: policy.defaultLanguage });
+    return { category: result.category, blocking: result.blocking, summary: result.summary };
   };
 }

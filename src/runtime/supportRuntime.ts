@@ -27,6 +27,7 @@ import type { ChannelAdapter, ChannelName, InboundMessage, OutboundMessage } fro
 import { ChannelSendError } from "../channels/port.js";
 import type { Database, Tx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
+import type { TranscriptEntry } from "../desk/board/boardQueries.js";
 import type {
   ChargeView,
   DeskEvent,
@@ -752,10 +753,14 @@ export class SupportRuntime implements StaffActions {
           );
           break;
         case "relayToCustomer":
-          await this.queueToCustomer(tx, fx, ticket, "relay.fromTechnician", {
-            technician: params.technician as string,
-            text: params.text as string,
-          });
+          await this.queueToCustomer(
+            tx,
+            fx,
+            ticket,
+            "relay.fromTechnician",
+            { technician: params.technician as string, text: params.text as string },
+            params.technician as string,
+          );
           break;
         case "conversation": {
           const data = params.data as Record<string, unknown>;
@@ -824,6 +829,7 @@ export class SupportRuntime implements StaffActions {
     ticket: store.TicketRow,
     key: string,
     params?: Params,
+    author?: string,
   ): Promise<void> {
     const customer = await store.getCustomer(tx, ticket.customerId);
     const language: Language =
@@ -832,7 +838,7 @@ export class SupportRuntime implements StaffActions {
       channel: ticket.channel,
       chatId: ticket.chatId,
       text: this.renderer.render(key, params, language),
-      body: { kind: key },
+      body: author ? { kind: key, author } : { kind: key },
       at: this.clock.now(),
       ticketId: ticket.id,
     });
@@ -991,27 +997,33 @@ export class SupportRuntime implements StaffActions {
     return row ? this.toView(this.db.prisma, row) : null;
   };
 
-  /** Transcript of a ticket, staff notes included (for the board). */
-  transcript = async (number: string) => {
+  /** Transcript of a ticket, staff replies and internal notes included (for the board). */
+  transcript = async (number: string): Promise<TranscriptEntry[]> => {
     const row = await store.findTicket(this.db.prisma, number);
     if (!row) return [];
     const messages = await store.transcript(this.db.prisma, row.id);
     const events = await store.listEvents(this.db.prisma, { ticketId: row.id });
-    const lines = [
-      ...messages.map((m) => ({
-        direction: m.direction === "in" ? "in" : "out",
-        text: m.text,
-        at: m.at.toISOString(),
-        attachments: m.body.attachments ?? [],
-      })),
+    const lines: TranscriptEntry[] = [
+      ...messages.map((m): TranscriptEntry => {
+        const staff = m.body.kind === "relay.fromTechnician";
+        return {
+          direction: m.direction === "in" ? "in" : staff ? "staff" : "out",
+          text: m.text,
+          at: m.at.toISOString(),
+          ...(staff && m.body.author ? { by: m.body.author } : {}),
+          attachments: m.body.attachments ?? [],
+        };
+      }),
       ...events
         .filter((e) => e.type === "ticket.note")
-        .map((e) => ({
-          direction: "note",
-          text: String(e.payload.text ?? ""),
-          at: e.at.toISOString(),
-          attachments: [],
-        })),
+        .map(
+          (e): TranscriptEntry => ({
+            direction: "note",
+            text: String(e.payload.text ?? ""),
+            at: e.at.toISOString(),
+            ...(e.actor ? { by: e.actor } : {}),
+          }),
+        ),
     ];
     return lines.sort((a, b) => a.at.localeCompare(b.at));
   };

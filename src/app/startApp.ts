@@ -1,0 +1,220 @@
+/**
+ * The composition root: reads the checked environment, opens and migrates the database, builds
+ * the runtime with every configured channel and desk, and serves the web chat, the staff board,
+ * `/health`, `/metrics` and the webhooks. An unconfigured channel is off with one log line saying
+ * how to turn it on; a channel that fails never stops the others.
+ */
+
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { detectLanguage } from "../ai/classifier.js";
+import { aiConfigFromEnv } from "../ai/config.js";
+import { createAiAssist } from "../ai/triage.js";
+import type { ChannelAdapter } from "../channels/port.js";
+import { createTelegramAdapter } from "../channels/telegram/telegramAdapter.js";
+import { telegramConfigFromEnv } from "../channels/telegram/telegramConfig.js";
+import { createWebChannel } from "../channels/web/webChannel.js";
+import { createWhatsAppAdapter } from "../channels/whatsapp/whatsAppAdapter.js";
+import type { Env } from "../config/env.js";
+import { createAiUsageStore } from "../data/aiUsageStore.js";
+import { type Database, migrate, openDatabase, redact } from "../data/database.js";
+import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
+import { createStaffAuth } from "../desk/board/staffAuth.js";
+import { mountSlackDeskOnFastify } from "../desk/slack/fastifyMount.js";
+import { createSlackDesk, type SlackDesk, slackDeskOptionsFromEnv } from "../desk/slack/slackDesk.js";
+import type { Logger } from "../observability/logger.js";
+import { createMetrics } from "../observability/metrics.js";
+import { loadPolicy } from "../policy/loadPolicy.js";
+import type { Policy } from "../policy/schema.js";
+import { type Clock, systemClock } from "../runtime/clock.js";
+import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
+import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
+import { createOfflineTriage, triageCategories } from "./offlineTriage.js";
+
+export interface App {
+  readonly policy: Policy;
+  readonly db: Database;
+  readonly runtime: SupportRuntime;
+  readonly server: HttpServer;
+  /** Base URL the server listens on, e.g. http://127.0.0.1:3000 */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Voice notes kept on disk so transcription jobs survive a restart. */
+function fileMediaStore(dir: string) {
+  return {
+    async put(bytes: Uint8Array, name: string) {
+      await mkdir(dir, { recursive: true });
+      const ref = `${randomUUID()}-${name.replace(/[^\w.-]/g, "_").slice(-60)}`;
+      await writeFile(join(dir, ref), bytes);
+      return ref;
+    },
+    async get(ref: string) {
+      if (!/^[\w.-]+$/.test(ref)) throw new Error("invalid media reference");
+      return new Uint8Array(await readFile(join(dir, ref)));
+    },
+  };
+}
+
+export async function startApp(
+  env: Env,
+  logger: Logger & { child: (b: object) => Logger },
+  options: { clock?: Clock; rawEnv?: Record<string, string | undefined> } = {},
+): Promise<App> {
+  const rawEnv = options.rawEnv ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const policy = loadPolicy(env.SPORTELLO_POLICY);
+  const dataDir = resolve(env.SPORTELLO_DATA_DIR);
+  const db = await openDatabase(env.DATABASE_URL);
+  const applied = await migrate(db);
+  logger.info(
+    {
+      database: db.provider === "sqlite" ? env.DATABASE_URL : redact(env.DATABASE_URL),
+      migrationsApplied: applied.length,
+    },
+    "database ready",
+  );
+
+  const metrics = createMetrics({ defaultMetrics: true });
+
+  // AI is optional: without a key nothing changes and nothing mentions it to customers.
+  const aiConfig = aiConfigFromEnv(rawEnv);
+  const ai = createAiAssist(aiConfig, {
+    usage: createAiUsageStore(db.prisma),
+    logger: logger.child({ part: "ai" }),
+    now: () => clock.now(),
+  });
+  const categories = triageCategories(policy);
+  const assist: AssistPort | null = ai
+    ? {
+        triage: async ({ description, language, ticketId }) => {
+          const r = await ai.triage({ description, categories, language, ...(ticketId ? { ticketId } : {}) });
+          return { category: r.category, blocking: r.blocking, summary: r.summary, language: r.language };
+        },
+        transcribe: (input) => ai.transcribe(input),
+      }
+    : null;
+  logger.info(
+    ai ? `AI assist on (model ${aiConfig.model})` : "AI assist off: set OPENAI_API_KEY to turn it on",
+  );
+
+  const channels: ChannelAdapter[] = [];
+  const webChannel = createWebChannel({ dataDir, now: () => clock.now() });
+  channels.push(webChannel);
+  const webhooks: WebhookRoute[] = [];
+
+  const telegram = telegramConfigFromEnv(rawEnv);
+  if (telegram.enabled) {
+    const adapter = createTelegramAdapter({
+      ...telegram.options,
+      logger: logger.child({ channel: "telegram" }),
+    });
+    channels.push(adapter);
+    if (telegram.options.webhook)
+      webhooks.push({ path: "/telegram/webhook", handler: adapter.webhookHandler() });
+  } else {
+    logger.info(telegram.hint);
+  }
+
+  let whatsapp: ChannelAdapter | null = null;
+  if (env.WHATSAPP_ENABLED) {
+    whatsapp = createWhatsAppAdapter({
+      dataDir,
+      chromePath: env.CHROME_PATH,
+      maxMediaBytes: env.WHATSAPP_MAX_MEDIA_MB * 1024 * 1024,
+      ...(env.WHATSAPP_PAIR_PHONE ? { pairWithPhone: env.WHATSAPP_PAIR_PHONE } : {}),
+      logger: logger.child({ channel: "whatsapp" }),
+    });
+    channels.push(whatsapp);
+  } else {
+    logger.info("WhatsApp off: set WHATSAPP_ENABLED=true (and CHROME_PATH) to link a WhatsApp account");
+  }
+
+  const runtime = new SupportRuntime({
+    db,
+    policy,
+    clock,
+    logger: logger.child({ part: "runtime" }),
+    channels,
+    offlineTriage: createOfflineTriage(policy),
+    detectLanguage,
+    assist,
+    mediaStore: fileMediaStore(join(dataDir, "media")),
+    metrics: {
+      messageIn: (channel) => metrics.messagesIn.inc({ channel }),
+      messageOut: (channel) => metrics.messagesOut.inc({ channel }),
+      ticketOpened: () => metrics.ticketsOpened.inc(),
+      ticketClosed: () => metrics.ticketsClosed.inc(),
+      replyLatency: (seconds) => metrics.replyLatency.observe(seconds),
+      outboxDepth: (n) => metrics.outboxDepth.set(n),
+    },
+  });
+
+  let slack: SlackDesk | null = null;
+  const slackOptions = slackDeskOptionsFromEnv(rawEnv, runtime.seen);
+  if (slackOptions) {
+    slack = createSlackDesk({ ...slackOptions, timeZone: policy.timezone, now: () => clock.now() });
+    runtime.addDesk(slack);
+  } else {
+    logger.info(
+      "Slack desk off: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_STAFF_CHANNEL to use it (the staff board at /staff works without it)",
+    );
+  }
+
+  const staffAuth = createStaffAuth({
+    store: createStaffCredentialStore(db.prisma),
+    ...(env.SESSION_SECRET ? { sessionSecret: env.SESSION_SECRET } : {}),
+    now: () => clock.now(),
+  });
+  const server = createHttpServer({
+    port: env.PORT,
+    host: env.HOST,
+    webChannel,
+    staffActions: runtime,
+    boardQueries: { transcript: runtime.transcript },
+    staffAuth,
+    metrics,
+    logger: logger.child({ part: "http" }) as never,
+    webhooks,
+    timeZone: policy.timezone,
+    whatsappQr: () => {
+      const state = whatsapp?.state();
+      return state?.status === "waiting-for-qr" ? state.qr : null;
+    },
+    health: async () => {
+      let reachable = true;
+      let error: string | undefined;
+      try {
+        await db.prisma.$queryRawUnsafe("SELECT 1");
+      } catch (e) {
+        reachable = false;
+        error = (e as Error).message;
+      }
+      return {
+        db: { reachable, ...(error ? { error } : {}) },
+        channels: Object.fromEntries(runtime.channelStates().map((c) => [c.name, c.state])),
+        desks: { slack: slack ? "on" : "off" },
+        policy: policy.id,
+      };
+    },
+  });
+  if (slack && slack.mode === "http") await mountSlackDeskOnFastify(server.app, slack);
+
+  await runtime.start();
+  const url = await server.start();
+  return {
+    policy,
+    db,
+    runtime,
+    server,
+    url,
+    async stop() {
+      await server.stop().catch(() => undefined);
+      await runtime.stop();
+      await ai?.settle().catch(() => undefined);
+      await db.close();
+    },
+  };
+}
