@@ -334,6 +334,13 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
   let started = false;
   /** `channel:ts` of a card → ticket number; refilled from `listTickets("open")` after a restart. */
   const threads = new Map<string, string>();
+  /** Dedup checks run one at a time: the store's check-then-insert expects serialised callers. */
+  let seenChain: Promise<unknown> = Promise.resolve();
+  const seenOnce = (eventId: string): Promise<boolean> => {
+    const run = seenChain.catch(() => undefined).then(() => options.seen(DEDUP_SOURCE, eventId));
+    seenChain = run;
+    return run;
+  };
   /** Threads already found not to belong to an open ticket (bounded). */
   const notTickets = new Set<string>();
   /** Latest card ref known per ticket number. */
@@ -640,16 +647,16 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     const m = event as unknown as MessageEventLike;
     if (!USER_POST_SUBTYPES.has(m.subtype) || m.bot_id || !m.user) return;
     if (!m.thread_ts || m.thread_ts === m.ts) return;
-    // Slack redelivers with the same event_id when our ack was late or lost; the durable mark is
-    // only taken for messages we may act on, so ordinary channel chatter costs no write.
-    const eventId = (body as { event_id?: unknown }).event_id;
-    if (typeof eventId === "string" && (await options.seen(DEDUP_SOURCE, eventId))) {
-      app.logger.debug(`slack desk: dropping redelivered event ${eventId}`);
-      return;
-    }
     await safely("relaying the thread message", async () => {
       const number = await ticketForThread(m.channel, m.thread_ts!);
       if (!number) return;
+      // Slack redelivers with the same event_id when our ack was late or lost; the durable mark
+      // is only taken for ticket-thread messages, so ordinary channel chatter costs no write.
+      const eventId = (body as { event_id?: unknown }).event_id;
+      if (typeof eventId === "string" && (await seenOnce(eventId))) {
+        app.logger.debug(`slack desk: dropping redelivered event ${eventId}`);
+        return;
+      }
       const user = m.user!;
       const tell = (text: string) => ephemeral(m.channel, user, text, m.thread_ts);
       const raw = m.text ?? "";

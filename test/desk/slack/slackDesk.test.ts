@@ -312,6 +312,32 @@ describe("Slack desk: request verification", () => {
     expect(staff.toCustomer.filter((m) => m.ticket === ticket.number && m.kind === "reply")).toHaveLength(1);
   });
 
+  it("acts once when the original delivery and Slack's retry arrive together", async () => {
+    const { ref } = await openTicket();
+    const event = {
+      type: "message",
+      channel: STAFF,
+      user: LUCIA.slackUserId,
+      text: "Insieme",
+      ts: "1790000101.000001",
+      thread_ts: ref.ts,
+    };
+    const responses = await Promise.all([
+      postEvent(url, event, { eventId: "EvTWIN0001" }),
+      postEvent(url, event, {
+        eventId: "EvTWIN0001",
+        headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" },
+      }),
+      postEvent(url, event, {
+        eventId: "EvTWIN0001",
+        headers: { "x-slack-retry-num": "2", "x-slack-retry-reason": "http_timeout" },
+      }),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    await desk.idle();
+    expect(staff.performed.filter((a) => a.type === "reply")).toHaveLength(1);
+  });
+
   it("can be mounted on another HTTP server through requestListener", async () => {
     const { createServer } = await import("node:http");
     const other = createSlackDesk({
@@ -471,8 +497,8 @@ describe("Slack desk: thread relay", () => {
     });
     await desk.idle();
     expect(staff.performed).toHaveLength(0);
-    // Only the thread reply that could be acted on took a durable dedup mark.
-    expect(seenKeys.size).toBe(1);
+    // None of these is a ticket-thread post, so none took a durable dedup mark.
+    expect(seenKeys.size).toBe(0);
     await postEvent(url, { ...base, user: STRANGER, text: "I am not staff" });
     await desk.idle();
     expect(staff.performed).toHaveLength(0);
