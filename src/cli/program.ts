@@ -14,6 +14,7 @@ import { type CliContext, CliError, EXIT_FAILURE, EXIT_USAGE, processContext } f
 import { registerCustomersCommand } from "./customersCommand.js";
 import { registerHoursCommand } from "./hoursCommand.js";
 import { registerPlayCommand } from "./playCommand.js";
+import { registerStaffCommand } from "./staffCommand.js";
 
 /** Builds the program; output goes through `ctx` and errors are thrown, never `process.exit`. */
 export function buildProgram(ctx: CliContext = processContext()): Command {
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext = processContext()): Command {
   registerCustomersCommand(program, ctx);
   registerPlayCommand(program, ctx);
   registerChatCommand(program, ctx);
+  registerStaffCommand(program, ctx);
   return program;
 }
 
