@@ -16,12 +16,9 @@ import {
   type BlockAction,
   type Logger as BoltLogger,
   HTTPReceiver,
-  type HTTPReceiverOptions,
   LogLevel,
   type Receiver,
-  type ReceiverEvent,
-  SocketModeReceiver,
-  type SocketModeReceiverOptions,
+  type SocketModeReceiver,
   type types,
   type webApi,
 } from "@slack/bolt";
@@ -50,6 +47,10 @@ import {
 } from "./deskModals.js";
 import { escapeSlackText, mention, safeText } from "./slackText.js";
 import { parseSportelloCommand, SPORTELLO_HELP } from "./sportelloCommand.js";
+import { describeFailure, slackToPlain } from "./staffWording.js";
+
+export { describeFailure, slackToPlain };
+
 import {
   ACTION,
   cardText,
@@ -59,6 +60,7 @@ import {
   ticketCardBlocks,
   ticketLine,
 } from "./ticketCard.js";
+import { Inflight, TrackingHTTPReceiver, TrackingSocketModeReceiver } from "./trackingReceivers.js";
 
 /** Durable de-duplication: resolves true when `(source, key)` was already processed, and marks it. */
 export type SeenFunction = (source: string, key: string) => Promise<boolean>;
@@ -154,49 +156,6 @@ export function slackDeskOptionsFromEnv(
 const DEDUP_SOURCE = "slack-event";
 const ROTA_DAYS = 14;
 
-/** Tracks in-flight request handling so `idle()`/`stop()` can wait for it. */
-class Inflight {
-  private readonly pending = new Set<Promise<unknown>>();
-  track<T>(promise: Promise<T>): Promise<T> {
-    this.pending.add(promise);
-    const done = () => this.pending.delete(promise);
-    promise.then(done, done);
-    return promise;
-  }
-  async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-  }
-}
-
-/** Wraps the App handed to a receiver so each event's whole processing is tracked from arrival. */
-function trackingApp(app: App, inflight: Inflight): App {
-  return {
-    processEvent: (event: ReceiverEvent) => inflight.track(app.processEvent(event)),
-  } as unknown as App;
-}
-
-class TrackingHTTPReceiver extends HTTPReceiver {
-  readonly inflight: Inflight;
-  constructor(options: HTTPReceiverOptions, inflight: Inflight) {
-    super(options);
-    this.inflight = inflight;
-  }
-  override init(app: App): void {
-    super.init(trackingApp(app, this.inflight));
-  }
-}
-
-class TrackingSocketModeReceiver extends SocketModeReceiver {
-  readonly inflight: Inflight;
-  constructor(options: SocketModeReceiverOptions, inflight: Inflight) {
-    super(options);
-    this.inflight = inflight;
-  }
-  override init(app: App): void {
-    super.init(trackingApp(app, this.inflight));
-  }
-}
-
 /** Loose view of a `message` event; Bolt's union is too narrow to read subtypes generically. */
 interface MessageEventLike {
   type: "message";
@@ -233,41 +192,6 @@ function attachmentKind(mime: string | undefined): AttachmentKind {
   if (mime.startsWith("video/")) return "video";
   if (mime.startsWith("audio/")) return "audio";
   return "document";
-}
-
-/** Wording for the runtime's error codes (staff-facing, English). */
-export function describeFailure(result: Extract<StaffActionResult, { ok: false }>, ticket: string): string {
-  const detail = result.message ? `: ${safeText(result.message, 300)}` : "";
-  switch (result.code) {
-    case "not-technician":
-      return "Only technicians can do this. Ask an admin to link your Slack account to a technician.";
-    case "unknown-ticket":
-      return `Ticket ${safeText(ticket, 60)} does not exist.`;
-    case "already-claimed":
-      return `${safeText(ticket, 60)} is already claimed${detail}.`;
-    case "invalid-state":
-      return `Not possible on ${safeText(ticket, 60)} right now${detail}.`;
-    case "invalid-input":
-      return `That did not work${detail}.`;
-  }
-}
-
-/**
- * Turns a technician's Slack message into plain text for the customer: Slack's `&amp;`/`&lt;`/`&gt;`
- * entities are undone, links become `label (url)`, user mentions become names.
- */
-export function slackToPlain(text: string, names: Map<string, string> = new Map()): string {
-  return text
-    .replace(/<([^<>|]+)(?:\|([^<>]*))?>/g, (_all, target: string, label: string | undefined) => {
-      if (target.startsWith("@")) return `@${label || names.get(target.slice(1)) || "colleague"}`;
-      if (target.startsWith("#")) return `#${label || "channel"}`;
-      if (target.startsWith("!")) return label ? `@${label}` : `@${target.slice(1).split("^")[0]}`;
-      const url = target.startsWith("mailto:") ? target.slice("mailto:".length) : target;
-      return label && label !== url ? `${label} (${url})` : url;
-    })
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&");
 }
 
 /** Creates the Slack desk; nothing connects or listens until {@link StaffDesk.start}. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseMinutes } from "../../../src/desk/slack/deskModals.js";
-import { slackToPlain } from "../../../src/desk/slack/slackDesk.js";
 import { escapeSlackText, formatCents, safeText } from "../../../src/desk/slack/slackText.js";
 import { parseSportelloCommand } from "../../../src/desk/slack/sportelloCommand.js";
+import { slackToPlain } from "../../../src/desk/slack/staffWording.js";
 import { formatCoverage } from "../../../src/desk/slack/ticketCard.js";
 
 describe("Slack text", () => {
