@@ -73,3 +73,18 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
     contentType: registry.contentType,
   };
 }
+
+/**
+ * The runtime's metrics port (`RuntimeMetrics` in src/runtime/supportRuntime.ts) over these
+ * Prometheus metrics; structural, so this module does not depend on the runtime.
+ */
+export function runtimeMetrics(metrics: Metrics) {
+  return {
+    messageIn: (channel: string) => metrics.messagesIn.inc({ channel }),
+    messageOut: (channel: string) => metrics.messagesOut.inc({ channel }),
+    ticketOpened: () => metrics.ticketsOpened.inc(),
+    ticketClosed: () => metrics.ticketsClosed.inc(),
+    replyLatency: (seconds: number) => metrics.replyLatency.observe(seconds),
+    outboxDepth: (n: number) => metrics.outboxDepth.set(n),
+  };
+}

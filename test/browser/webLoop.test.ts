@@ -106,6 +106,9 @@ describe("web chat and staff board in Chromium", () => {
     await customer.getByText("Come valuti l'assistenza ricevuta?").waitFor(WAIT);
     await customer.getByRole("button", { name: "5", exact: true }).waitFor(WAIT);
     await staff.getByRole("button", { name: "Riapri" }).waitFor(WAIT);
+    // A closed ticket takes no more replies or closes from the board.
+    expect(await staff.locator("#close-form").isVisible()).toBe(false);
+    expect(await staff.locator("#message-form").isVisible()).toBe(false);
     expect(stack.runtime.tickets.get("WEB-0001")).toMatchObject({ status: "closed", minutes: 45 });
     await screenshotBoth(customer, "chat");
   });

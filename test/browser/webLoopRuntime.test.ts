@@ -1,0 +1,165 @@
+/**
+ * The same loop as webLoop.test.ts, on the real {@link SupportRuntime} and database (SQLite, or
+ * PostgreSQL with SPORTELLO_TEST_DB=postgres): an unknown customer goes through the Leotron intake
+ * on the web chat in real Chromium, a technician claims, answers and closes on the board (local
+ * mode: no credentials configured, so localhost signs in by name), and the customer sees the
+ * claim, the reply, the outcome with the charge and the feedback question.
+ */
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWebChannel } from "../../src/channels/web/webChannel.js";
+import * as store from "../../src/data/supportStore.js";
+import type { BoardQueries } from "../../src/desk/board/boardQueries.js";
+import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
+import { silentLogger } from "../../src/observability/logger.js";
+import { createMetrics, runtimeMetrics } from "../../src/observability/metrics.js";
+import { loadPolicy } from "../../src/policy/loadPolicy.js";
+import { SimulatedClock } from "../../src/runtime/clock.js";
+import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
+import { createMemoryCredentialStore } from "../support/fakeWebRuntime.js";
+import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+
+const SHOTS = "test-results/screenshots";
+const WAIT = { timeout: 10_000 };
+
+let t: TestDatabase;
+let runtime: SupportRuntime;
+let server: HttpServer;
+let baseUrl: string;
+let browser: Browser;
+let dataDir: string;
+const metrics = createMetrics({ defaultMetrics: false });
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  t = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(tmpdir(), "sportello-web-rt-"));
+  // Tuesday 10:00 in Rome: support is open, so the intake is the same every run.
+  const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
+  const webChannel = createWebChannel({ dataDir, now: () => clock.now() });
+  runtime = new SupportRuntime({
+    db: t.db,
+    policy: loadPolicy("leotron"),
+    clock,
+    logger: silentLogger,
+    channels: [webChannel],
+    offlineTriage: () => ({ category: null }),
+    metrics: runtimeMetrics(metrics),
+  });
+  await store.upsertTechnician(t.db.prisma, { name: "Marco" });
+  await runtime.start();
+  server = createHttpServer({
+    port: 0,
+    host: "127.0.0.1",
+    webChannel,
+    staffActions: runtime,
+    boardQueries: { transcript: runtime.transcript } as BoardQueries,
+    health: async () => ({ db: { reachable: true }, channels: { web: webChannel.state() } }),
+    metrics,
+    logger: silentLogger,
+    // No technician has credentials: the board is open to localhost, by name.
+    staffAuth: createStaffAuth({ store: createMemoryCredentialStore([]) }),
+  });
+  baseUrl = await server.start();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => {});
+  await browser?.close();
+  await server?.stop();
+  await runtime?.stop();
+  await t?.drop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function open(viewport: { width: number; height: number }): Promise<Page> {
+  const context = await browser.newContext({ viewport, locale: "it-IT", timezoneId: "Europe/Rome" });
+  contexts.push(context);
+  return context.newPage();
+}
+
+/** Sends a line and waits until the bot has answered it (one more bot message than before). */
+async function customerSays(page: Page, text: string): Promise<void> {
+  const before = await page.locator("li.msg.out").count();
+  await page.getByLabel("Il tuo messaggio").fill(text);
+  await page.keyboard.press("Enter");
+  await page.locator("li.msg.out").nth(before).waitFor(WAIT);
+}
+
+async function customerChooses(page: Page, label: string): Promise<void> {
+  const before = await page.locator("li.msg.out").count();
+  await page.getByRole("button", { name: label, exact: true }).click();
+  await page.locator("li.msg.out").nth(before).waitFor(WAIT);
+}
+
+describe("web chat and staff board on the real runtime", () => {
+  it("opens, claims, answers and closes a ticket end to end", async () => {
+    const customer = await open({ width: 390, height: 780 });
+    await customer.goto(`${baseUrl}/`);
+    await customer.getByRole("heading", { name: "Assistenza tecnica" }).waitFor(WAIT);
+    await customerSays(customer, "La stampante degli scontrini non stampa");
+    await customerSays(customer, "Bar Roma");
+    await customerSays(customer, "Anna Rossi 3331234567");
+    await customerChooses(customer, "Configurazione delle periferiche nel software");
+    await customerChooses(customer, "Sì, riesco a lavorare");
+    await customerChooses(customer, "Accetto");
+    await customer
+      .getByText(/LT-2027-00001/)
+      .first()
+      .waitFor(WAIT);
+    const [ticket] = await runtime.listTickets("all");
+    expect(ticket).toMatchObject({ number: "LT-2027-00001", channel: "web", status: "open" });
+
+    const staff = await open({ width: 1280, height: 820 });
+    await staff.goto(`${baseUrl}/staff`);
+    await staff.getByLabel("Nome").fill("Marco");
+    await staff.getByRole("button", { name: "Entra" }).click();
+    await staff.getByRole("button", { name: /LT-2027-00001/ }).click();
+    await staff.locator("#transcript").getByText("La stampante degli scontrini non stampa").waitFor(WAIT);
+    await staff.getByRole("button", { name: "Prendi in carico" }).click();
+    await staff.locator("#ticket-meta").getByText("Assegnato a: Marco").waitFor(WAIT);
+    await customer.getByText(/Marco.*LT-2027-00001/).waitFor(WAIT);
+
+    await staff.getByLabel("Messaggio").fill("Reinstallo il driver della stampante da remoto, un attimo.");
+    await staff.getByRole("button", { name: "Rispondi al cliente" }).click();
+    await customer.getByText(/Marco: Reinstallo il driver della stampante da remoto/).waitFor(WAIT);
+
+    await staff.getByLabel("Minuti lavorati").fill("45");
+    await staff.getByLabel("Soluzione").fill("Driver della stampante reinstallato");
+    await staff.getByRole("button", { name: "Mostra addebito" }).click();
+    // 80 €/h + VAT, minimum one hour (Leotron policy).
+    await staff.locator("#charge").getByText(/97,60/).waitFor(WAIT);
+    await staff.getByRole("button", { name: "Conferma chiusura" }).click();
+
+    await customer.getByText(/chiusa: Driver della stampante reinstallato/).waitFor(WAIT);
+    await customer.getByText(/97,60/).waitFor(WAIT);
+    await customer.getByText(/Come valuti l'assistenza/).waitFor(WAIT);
+    await staff.getByRole("button", { name: "Riapri" }).waitFor(WAIT);
+    // A closed ticket takes no more replies or closes from the board.
+    expect(await staff.locator("#close-form").isVisible()).toBe(false);
+    expect(await staff.locator("#message-form").isVisible()).toBe(false);
+    expect(await runtime.getTicket("LT-2027-00001")).toMatchObject({ status: "closed", minutes: 45 });
+    const exposed = await metrics.render();
+    expect(exposed).toContain("sportello_tickets_closed_total 1");
+
+    await customer.screenshot({ path: `${SHOTS}/chat-runtime-phone.png`, fullPage: true });
+    await staff.screenshot({ path: `${SHOTS}/board-runtime-desktop.png`, fullPage: true });
+  });
+});
