@@ -25,6 +25,8 @@ import { createTestDatabase, type TestDatabase } from "../support/testDatabase.j
 
 const SHOTS = "test-results/screenshots";
 const WAIT = { timeout: 10_000 };
+const PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
 let t: TestDatabase;
 let runtime: SupportRuntime;
@@ -136,6 +138,25 @@ describe("web chat and staff board on the real runtime", () => {
     await staff.getByRole("button", { name: "Prendi in carico" }).click();
     await staff.locator("#ticket-meta").getByText("Assegnato a: Marco").waitFor(WAIT);
     await customer.getByText(/Marco.*LT-2027-00001/).waitFor(WAIT);
+
+    // A photo from the customer reaches the ticket; the board links it and serves it to staff only.
+    await customer.getByLabel("Allega una foto o un file").setInputFiles({
+      name: "errore.png",
+      mimeType: "image/png",
+      buffer: Buffer.from(PNG, "base64"),
+    });
+    await customer.getByLabel("Il tuo messaggio").fill("Ecco la foto dell'errore");
+    await customer.keyboard.press("Enter");
+    const link = staff.locator("#transcript a", { hasText: "errore.png" });
+    await link.waitFor(WAIT);
+    const href = await link.getAttribute("href");
+    expect(href).toMatch(/^\/staff\/files\/[a-f0-9]{32}$/);
+    const file = await staff.request.get(`${baseUrl}${href}`);
+    expect(file.status()).toBe(200);
+    expect(file.headers()["content-type"]).toBe("image/png");
+    expect(Buffer.from(await file.body())).toEqual(Buffer.from(PNG, "base64"));
+    const anonymous = await fetch(`${baseUrl}${href}`);
+    expect(anonymous.status).toBe(401);
 
     await staff.getByLabel("Messaggio").fill("Reinstallo il driver della stampante da remoto, un attimo.");
     await staff.getByRole("button", { name: "Rispondi al cliente" }).click();
