@@ -3,11 +3,15 @@
  * web chat and the staff board on http://127.0.0.1:3000; channels and desks turn on with their
  * environment variables (see .env.example).
  */
+import { existsSync } from "node:fs";
 import { startApp } from "./app/startApp.js";
 import { EnvError, loadEnv } from "./config/env.js";
 import { DatabaseError } from "./data/database.js";
 import { createLogger } from "./observability/logger.js";
 import { PolicyError } from "./policy/loadPolicy.js";
+
+// Settings may come from a .env file (copy .env.example); real environment variables win.
+if (existsSync(".env")) process.loadEnvFile(".env");
 
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? "info" });
 

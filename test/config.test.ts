@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
-import { EnvError, loadEnv } from "../src/config/env.js";
+import { EnvError, EnvSchema, loadEnv } from "../src/config/env.js";
 
 describe("environment", () => {
   it("runs with nothing set: SQLite, leotron, port 3000, every channel off", () => {
@@ -24,7 +26,17 @@ describe("environment", () => {
   });
 
   it("asks for the settings a configured feature needs", () => {
-    expect(() => loadEnv({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow(/SLACK_SIGNING_SECRET[\s\S]*SLACK_STAFF_CHANNEL/);
-    expect(() => loadEnv({ TELEGRAM_WEBHOOK_URL: "https://bot.example.com/telegram/webhook" })).toThrow(/TELEGRAM_WEBHOOK_SECRET/);
+    expect(() => loadEnv({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow(
+      /SLACK_SIGNING_SECRET[\s\S]*SLACK_STAFF_CHANNEL/,
+    );
+    expect(() => loadEnv({ TELEGRAM_WEBHOOK_URL: "https://bot.example.com/telegram/webhook" })).toThrow(
+      /TELEGRAM_WEBHOOK_SECRET/,
+    );
+  });
+
+  it(".env.example lists every variable and is itself valid", () => {
+    const example = parseEnv(readFileSync(new URL("../.env.example", import.meta.url), "utf8"));
+    for (const name of Object.keys(EnvSchema.shape)) expect(Object.keys(example)).toContain(name);
+    expect(() => loadEnv(example)).not.toThrow();
   });
 });
