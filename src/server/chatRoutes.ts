@@ -127,8 +127,18 @@ export function registerChatRoutes(
     return reply.code(202).send({ ok: true, duplicate: result.duplicate });
   });
 
-  app.get("/chat/stream", (req, reply) => {
+  app.get("/chat/stream", async (req, reply) => {
     const chatId = webChannel.chatIdFor(tokenOf(req));
+    try {
+      await webChannel.restore(chatId);
+    } catch (error) {
+      // Without history the chat still works live; the stored transcript stays in the database.
+      req.log.warn({ err: error }, "web chat history could not be loaded");
+    }
+    if (req.raw.socket.destroyed) {
+      reply.hijack();
+      return;
+    }
     const query = req.query as Record<string, string | undefined>;
     const lastEventId = (req.headers["last-event-id"] as string | undefined) ?? query.lastEventId;
     reply.hijack();

@@ -325,6 +325,48 @@ describe("live updates (SSE)", () => {
   });
 });
 
+describe("history after a restart", () => {
+  it("shows a chat's stored lines to a page that reconnects to a fresh process", async () => {
+    const asked: string[] = [];
+    stack = await startWebStack({
+      history: async (chatId) => {
+        asked.push(chatId);
+        return [
+          { direction: "in", text: "Il PC non si accende", at: "2027-03-30T08:00:00.000Z" },
+          {
+            direction: "out",
+            text: "Riesci comunque a lavorare?",
+            at: new Date("2027-03-30T08:00:01.000Z"),
+            choices: [{ id: "blocked", label: "No" }],
+          },
+        ];
+      },
+    });
+    const { baseUrl, webChannel } = stack;
+    const chatId = webChannel.chatIdFor(TOKEN);
+    // The EventSource of a page loaded before the restart sends an id from the old process.
+    const stream = await openStream(`${baseUrl}/chat/stream?t=${TOKEN}`, "deadbeef-41");
+    const events = await stream.next(2);
+    expect(events.map((e) => [e.direction, e.text])).toEqual([
+      ["in", "Il PC non si accende"],
+      ["out", "Riesci comunque a lavorare?"],
+    ]);
+    expect(events[1]!.choices).toEqual([{ id: "blocked", label: "No" }]);
+    await webChannel.send({ channel: "web", chatId, text: "live" });
+    expect((await stream.next(1))[0]).toMatchObject({ text: "live" });
+    stream.close();
+    // Loaded once per chat and process, not on every reconnect.
+    const again = await openStream(`${baseUrl}/chat/stream?t=${TOKEN}`);
+    expect((await again.next(3)).map((e) => e.text)).toEqual([
+      "Il PC non si accende",
+      "Riesci comunque a lavorare?",
+      "live",
+    ]);
+    again.close();
+    expect(asked).toEqual([chatId]);
+  });
+});
+
 describe("staff board access", () => {
   it("with no credentials configured, refuses everyone but localhost (403)", async () => {
     const { server } = await start();

@@ -5,7 +5,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createWebChannel, type UploadLimits, type WebChannel } from "../../src/channels/web/webChannel.js";
+import {
+  createWebChannel,
+  type UploadLimits,
+  type WebChannel,
+  type WebHistoryLine,
+} from "../../src/channels/web/webChannel.js";
 import { createStaffAuth, type StaffAuth } from "../../src/desk/board/staffAuth.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { createMetrics, type Metrics } from "../../src/observability/metrics.js";
@@ -29,6 +34,7 @@ export interface WebStackOptions {
   /** Passwords to configure before start; none = localhost-only board. */
   passwords?: Record<string, string>;
   uploadLimits?: UploadLimits;
+  history?: (chatId: string) => Promise<WebHistoryLine[]>;
   health?: () => Promise<HealthReport>;
   webhooks?: WebhookRoute[];
   whatsappQr?: () => string | null;
@@ -41,6 +47,7 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
   const webChannel = createWebChannel({
     dataDir,
     ...(options.uploadLimits ? { uploadLimits: options.uploadLimits } : {}),
+    ...(options.history ? { history: options.history } : {}),
   });
   const runtime = createFakeWebRuntime({ send: (m) => webChannel.send(m) });
   await webChannel.start(runtime.handler);

@@ -105,6 +105,19 @@ export interface WebChannelOptions {
   maxChats?: number;
   uploadLimits?: UploadLimits;
   now?: () => Date;
+  /**
+   * The chat's stored transcript (the runtime's messages), newest last. Used once per chat and
+   * process, so a page reloaded after a restart still shows the conversation.
+   */
+  history?: (chatId: string) => Promise<WebHistoryLine[]>;
+}
+
+/** One stored line of a chat, for {@link WebChannelOptions.history}. */
+export interface WebHistoryLine {
+  direction: "in" | "out";
+  text: string;
+  at: Date | string;
+  choices?: Choice[];
 }
 
 /** The web channel adapter plus what the chat routes need. */
@@ -120,6 +133,8 @@ export interface WebChannel extends ChannelAdapter {
    * from an earlier process), then live ones. Returns the unsubscribe function.
    */
   subscribe(chatId: string, listener: (event: WebChatEvent) => void, lastEventId?: string): () => void;
+  /** Loads the chat's stored history into the backlog if this process has not seen the chat yet. */
+  restore(chatId: string): Promise<void>;
   /** Stores an upload streamed from the request; throws 413/415 {@link WebChannelError}s. */
   saveUpload(
     chatId: string,
@@ -153,14 +168,17 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
   let handler: InboundHandler | null = null;
   let state: ChannelState = { status: "off", hint: "web channel not started" };
   /** Map order doubles as LRU order: touched chats are re-inserted at the end. */
-  const chats = new Map<string, { backlog: WebChatEvent[]; listeners: Set<(e: WebChatEvent) => void> }>();
+  const chats = new Map<
+    string,
+    { backlog: WebChatEvent[]; listeners: Set<(e: WebChatEvent) => void>; restored: boolean }
+  >();
 
   function chat(chatId: string) {
     let entry = chats.get(chatId);
     if (entry) {
       chats.delete(chatId);
     } else {
-      entry = { backlog: [], listeners: new Set() };
+      entry = { backlog: [], listeners: new Set(), restored: false };
     }
     chats.set(chatId, entry);
     while (chats.size > maxChats) {
@@ -332,6 +350,27 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
         throw error;
       }
       return { duplicate: false };
+    },
+
+    async restore(chatId) {
+      const entry = chat(chatId);
+      // Only a chat this process has not seen: otherwise the backlog already holds the recent lines
+      // and mixing in stored ones would show them twice.
+      if (entry.restored || entry.backlog.length > 0 || !options.history) return;
+      entry.restored = true;
+      const lines = (await options.history(chatId)).slice(-backlogSize);
+      // Something was published while the history loaded: ids would be out of order, keep it simple.
+      if (entry.backlog.length > 0) return;
+      for (const line of lines) {
+        seq += 1;
+        entry.backlog.push({
+          id: `${epoch}-${seq}`,
+          direction: line.direction,
+          text: line.text,
+          at: new Date(line.at).toISOString(),
+          ...(line.choices?.length ? { choices: line.choices } : {}),
+        });
+      }
     },
 
     subscribe(chatId, listener, lastEventId) {
