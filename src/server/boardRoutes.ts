@@ -32,6 +32,15 @@ export function isLocalRequest(req: FastifyRequest): boolean {
   return loopback && !proxied;
 }
 
+/** Host of an Origin header; null for `null` (sandboxed frames) or garbage. */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
 function readCookie(req: FastifyRequest, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? "").split(";")) {
     const [key, ...rest] = part.trim().split("=");
@@ -65,6 +74,8 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
     return recent.length >= MAX_FAILURES;
   }
   function recordFailure(ip: string): void {
+    // Bounded: under a spray from many addresses the oldest entries go first.
+    if (failures.size > 10_000) failures.delete(failures.keys().next().value as string);
     failures.set(ip, [...(failures.get(ip) ?? []), Date.now()]);
   }
 
@@ -201,7 +212,7 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
         if (!type.startsWith("application/json")) {
           return sendError(reply, 415, "json-required", "State changes must be JSON");
         }
-        if (origin && host && new URL(origin).host !== host) {
+        if (origin && host && originHost(origin) !== host) {
           return sendError(reply, 403, "cross-origin", "Cross-origin request refused");
         }
       }

@@ -91,6 +91,10 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       done(Object.assign(new Error("Malformed JSON body"), { statusCode: 400, code: "bad-json" }), undefined);
     }
   });
+  app.addContentTypeParser("text/plain", { parseAs: "string" }, (req, body, done) => {
+    req.rawBody = body as string;
+    done(null, body);
+  });
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (req, body, done) => {
     const raw = body as string;
     req.rawBody = raw;

@@ -120,7 +120,14 @@ describe("routes", () => {
       headers: { "content-type": "application/x-www-form-urlencoded" },
       payload: form,
     });
+    await server.app.inject({
+      method: "POST",
+      url: "/slack/events",
+      headers: { "content-type": "text/plain; charset=utf-8" },
+      payload: "plain words",
+    });
     expect(seen[0]).toEqual({ body: { type: "url_verification", challenge: "abc" }, rawBody: json });
+    expect(seen[2]).toEqual({ body: "plain words", rawBody: "plain words" });
     expect(seen[1]).toEqual({ body: { payload: '{"a":1}', x: "y" }, rawBody: form });
   });
 
@@ -545,6 +552,13 @@ describe("staff board access", () => {
       payload: { type: "claim" },
     });
     expect(crossSite.statusCode).toBe(403);
+    const sandboxed = await server.app.inject({
+      method: "POST",
+      url,
+      headers: { cookie, origin: "null", host: "localhost:3000" },
+      payload: { type: "claim" },
+    });
+    expect(sandboxed.statusCode).toBe(403);
     expect(runtime.tickets.get("WEB-0001")!.assignee).toBeNull();
     const claim = await server.app.inject({
       method: "POST",

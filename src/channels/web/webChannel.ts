@@ -414,7 +414,13 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
           done(null, chunk);
         },
       });
-      await pipeline(file.stream, counter, createWriteStream(target));
+      try {
+        await pipeline(file.stream, counter, createWriteStream(target));
+      } catch (error) {
+        // A client that gave up half way leaves nothing behind.
+        await rm(target, { force: true });
+        throw error;
+      }
       if (tooLarge || file.truncated?.()) {
         await rm(target, { force: true });
         throw new WebChannelError(
