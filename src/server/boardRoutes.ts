@@ -22,6 +22,8 @@ export const STAFF_COOKIE = "sportello_staff";
 const FILTERS: readonly TicketFilter[] = ["open", "mine", "unclaimed", "today", "all"];
 const PRIORITIES = ["low", "normal", "high", "urgent"] as const;
 const MAX_FAILURES = 10;
+/** Names a technician may have (the same rule as `sportello staff add`). */
+const TECHNICIAN_NAME = /^[\p{L}\p{N} ._'-]{2,60}$/u;
 const FAILURE_WINDOW_MS = 10 * 60 * 1000;
 
 /** Whether a request comes straight from this machine (not through a proxy that runs on it). */
@@ -60,6 +62,7 @@ export interface BoardRouteDeps {
   boardQueries?: BoardQueries;
   whatsappQr?: () => string | null;
   timeZone: string;
+  localTechnician?: (name: string) => Promise<{ id: string; name: string } | null>;
 }
 
 /** Registers `/staff` and `/staff/api/*`. */
@@ -159,7 +162,13 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
     if (configured) {
       session = name && password ? await staffAuth.loginWithPassword(name, password) : null;
     } else {
-      const technician = name ? await staffActions.findTechnician({ name }) : null;
+      let technician: { id: string; name: string } | null = name
+        ? await staffActions.findTechnician({ name })
+        : null;
+      // Zero configuration: whoever sits at this machine may register themselves by name.
+      if (!technician && deps.localTechnician && TECHNICIAN_NAME.test(name)) {
+        technician = await deps.localTechnician(name);
+      }
       session = technician
         ? {
             ...staffAuth.localSession(technician.name),

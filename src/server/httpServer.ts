@@ -57,6 +57,11 @@ export interface HttpServerDeps {
   whatsappQr?: () => string | null;
   /** IANA zone the board shows times in (the policy's); default Europe/Rome. */
   timeZone?: string;
+  /**
+   * While no technician has credentials, a localhost sign-in with an unknown name registers that
+   * technician through this (e.g. upsertTechnician), so a fresh `npm start` works at once.
+   */
+  localTechnician?: (name: string) => Promise<{ id: string; name: string } | null>;
 }
 
 export interface HttpServer {
@@ -185,6 +190,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     ...(deps.boardQueries ? { boardQueries: deps.boardQueries } : {}),
     ...(deps.whatsappQr ? { whatsappQr: deps.whatsappQr } : {}),
     timeZone: deps.timeZone ?? "Europe/Rome",
+    ...(deps.localTechnician ? { localTechnician: deps.localTechnician } : {}),
   });
 
   return {

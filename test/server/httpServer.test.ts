@@ -421,6 +421,36 @@ describe("staff board access", () => {
     expect(board.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
   });
 
+  it("with no credentials configured, registers a new name from localhost when allowed", async () => {
+    const registered: string[] = [];
+    const { server } = await start({
+      localTechnician: async (name) => {
+        registered.push(name);
+        return { id: `tech-${name}`, name };
+      },
+    });
+    const form = (payload: string, remoteAddress = "127.0.0.1") =>
+      server.app.inject({
+        method: "POST",
+        url: "/staff/login",
+        remoteAddress,
+        payload,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
+    expect((await form("name=Marco")).statusCode).toBe(303);
+    expect(registered).toEqual([]);
+    expect((await form("name=%3Cscript%3E")).statusCode).toBe(401);
+    expect((await form("name=Anna%20Verdi", REMOTE)).statusCode).toBe(403);
+    const login = await form("name=Anna%20Verdi");
+    expect(login.statusCode).toBe(303);
+    expect(registered).toEqual(["Anna Verdi"]);
+    const me = await server.app.inject({
+      url: "/staff/api/me",
+      headers: { cookie: cookieOf(login.headers) },
+    });
+    expect(me.json()).toEqual({ name: "Anna Verdi", mode: "local" });
+  });
+
   it("with passwords configured: wrong password 401, right password in, tampered cookie 401", async () => {
     const { server, staffAuth } = await start({ passwords: { Marco: "correct horse battery" } });
     expect(await staffAuth.configured()).toBe(true);

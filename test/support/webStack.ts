@@ -38,6 +38,7 @@ export interface WebStackOptions {
   health?: () => Promise<HealthReport>;
   webhooks?: WebhookRoute[];
   whatsappQr?: () => string | null;
+  localTechnician?: (name: string) => Promise<{ id: string; name: string } | null>;
   /** Listen for real (SSE and browser tests) or only use inject. */
   listen?: boolean;
 }
@@ -69,6 +70,7 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
     staffAuth,
     ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     ...(options.whatsappQr ? { whatsappQr: options.whatsappQr } : {}),
+    ...(options.localTechnician ? { localTechnician: options.localTechnician } : {}),
   });
   const baseUrl = options.listen === false ? "http://127.0.0.1" : await server.start();
   if (options.listen === false) await server.app.ready();
