@@ -131,6 +131,10 @@ const MEDIA_KINDS = new Set(["image", "video", "document", "audio"]);
 export function createConversationMachine(policy: Policy) {
   const categoryKeys = policy.categories.map((c) => c.key);
   const hardwareCategories = new Set(policy.categories.filter((c) => c.hardware).map((c) => c.key));
+  /** Categories that are blocking by definition (weekend service) make sense only during it. */
+  const blockingCategories = new Set(policy.categories.filter((c) => c.blocking).map((c) => c.key));
+  const offerable = (key: string, at: Date) =>
+    !blockingCategories.has(key) || availability(policy, at).service === "weekend";
 
   const inputText = (context: ConversationContext) => context.input.text.trim();
   const answer = (context: ConversationContext): string | undefined =>
@@ -145,9 +149,10 @@ export function createConversationMachine(policy: Policy) {
     inputText(context) === "" &&
     context.input.attachments.length > 0 &&
     context.input.attachments.every((a) => !MEDIA_KINDS.has(a.kind) && a.kind !== "voice");
+  /** Text that can be a problem description: not a greeting, a command or a bare "1"/"ok". */
   const isSubstantive = (context: ConversationContext) => {
     const text = inputText(context);
-    return text.length > 0 && !isGreetingOnly(text) && !isMenuCommand(text);
+    return text.length >= 8 && /\p{L}{3}/u.test(text) && !isGreetingOnly(text) && !isMenuCommand(text);
   };
   const now = (context: ConversationContext) => new Date(context.now);
 
@@ -233,9 +238,11 @@ export function createConversationMachine(policy: Policy) {
     ],
   });
 
-  const categoryPrompt = (): Prompt => ({
+  const categoryPrompt = (context: ConversationContext): Prompt => ({
     key: "intake.pickCategory",
-    choices: policy.categories.map((c) => ({ id: c.key, params: {}, key: `category:${c.key}` })),
+    choices: policy.categories
+      .filter((c) => offerable(c.key, now(context)))
+      .map((c) => ({ id: c.key, params: {}, key: `category:${c.key}` })),
   });
 
   /** Asks a question: remembers it (for re-prompts and numbered answers) and sends it. */
@@ -334,7 +341,8 @@ export function createConversationMachine(policy: Policy) {
       isMenu: ({ event }) => event.type === "inbound" && isMenuCommand(event.text),
       isCancel: ({ event }) => event.type === "inbound" && isCancelCommand(event.text),
       idleExpired: ({ context, event }) => {
-        if (event.type !== "inbound" || !context.lastInboundAt) return false;
+        // A chat that follows an open ticket stays with it however long the pause.
+        if (event.type !== "inbound" || !context.lastInboundAt || context.ticket !== null) return false;
         const idleMs = new Date(event.at).getTime() - new Date(context.lastInboundAt).getTime();
         return idleMs > policy.conversation.idleResetMinutes * 60_000;
       },
@@ -701,7 +709,12 @@ export function createConversationMachine(policy: Policy) {
             actions: assign({
               draft: ({ context, event }) => ({
                 ...(context.draft ?? emptyDraft()),
-                suggested: event.category && categoryKeys.includes(event.category) ? event.category : null,
+                suggested:
+                  event.category &&
+                  categoryKeys.includes(event.category) &&
+                  offerable(event.category, now(context))
+                    ? event.category
+                    : null,
                 suggestedBlocking: event.blocking ?? null,
                 summary: event.summary ?? null,
               }),
@@ -744,7 +757,7 @@ export function createConversationMachine(policy: Policy) {
         },
       },
       categoryPick: {
-        entry: askAction(() => categoryPrompt()),
+        entry: askAction((c) => categoryPrompt(c)),
         on: {
           input: [
             {
@@ -769,6 +782,15 @@ export function createConversationMachine(policy: Policy) {
             guard: ({ context }) =>
               hardwareCategories.has(context.draft?.category ?? "") && !context.draft?.itemAsked,
             target: "hardwareItem",
+          },
+          {
+            guard: ({ context }) =>
+              blockingCategories.has(context.draft?.category ?? "") && context.draft?.blocking === null,
+            target: "route",
+            reenter: true,
+            actions: assign({
+              draft: ({ context }) => ({ ...context.draft!, blocking: true, coverage: null }),
+            }),
           },
           {
             guard: ({ context }) => policy.intake.askBlocking && context.draft?.blocking === null,

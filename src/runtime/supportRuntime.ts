@@ -567,7 +567,9 @@ export class SupportRuntime implements StaffActions {
       channel: chat.channel,
       chatId: chat.chatId,
       salesRep: draft.salesRep,
-      callbackDueAt: callbackHours ? new Date(now.getTime() + callbackHours * 3_600_000) : null,
+      // The callback promise starts when the request reaches support (after any authorization).
+      callbackDueAt:
+        callbackHours && draft.status === "open" ? new Date(now.getTime() + callbackHours * 3_600_000) : null,
       at: now,
     });
     // The intake messages of this chat belong to the ticket's transcript.
