@@ -1,0 +1,246 @@
+/**
+ * End to end on Telegram: the real grammY / telegraf clients against the fake Bot API server,
+ * the real Telegram adapter, the real SupportRuntime and a real database (SQLite or PostgreSQL),
+ * and finally the whole app started like `npm start` with only a Telegram token set.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { detectLanguage } from "../../../src/ai/classifier.js";
+import { createOfflineTriage } from "../../../src/app/offlineTriage.js";
+import { type App, startApp } from "../../../src/app/startApp.js";
+import {
+  createTelegramAdapter,
+  type TelegramAdapter,
+} from "../../../src/channels/telegram/telegramAdapter.js";
+import { TELEGRAM_DRIVER_NAMES } from "../../../src/channels/telegram/telegramDriver.js";
+import { loadEnv } from "../../../src/config/env.js";
+import * as store from "../../../src/data/supportStore.js";
+import type { StaffAction } from "../../../src/desk/port.js";
+import { createLogger, silentLogger } from "../../../src/observability/logger.js";
+import { loadPolicy } from "../../../src/policy/loadPolicy.js";
+import { SimulatedClock } from "../../../src/runtime/clock.js";
+import { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
+import { FakeTelegramApi, type SentMessage } from "../../support/fakeTelegramApi.js";
+import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
+
+/** Polls `check` until it holds; nothing here asserts on how fast things happen. */
+async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Lets the pollers run a few more rounds, to catch a second reply that should never come. */
+async function settle(api: FakeTelegramApi): Promise<void> {
+  await waitUntil(() => api.pendingUpdates.length === 0, "every update confirmed to the Bot API");
+  const polls = api.callsOf("getUpdates").length;
+  await waitUntil(() => api.callsOf("getUpdates").length >= polls + 2, "two more polls");
+}
+
+const texts = (messages: SentMessage[]) => messages.map((message) => message.text ?? "");
+const labels = (message: SentMessage | undefined) =>
+  (message?.reply_markup?.inline_keyboard ?? []).flat().map((button) => button.text);
+
+/** The token must pass the env check (`digits:` + 20 or more characters), unlike the fake's default. */
+const APP_TOKEN = "987654321:AAFakeTokenForSportelloE2E_test";
+const EASTER_MONDAY = "2027-03-29T10:00:00+02:00";
+
+describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime via %s", (driver) => {
+  let t: TestDatabase;
+  let api: FakeTelegramApi;
+  let adapter: TelegramAdapter;
+  let runtime: SupportRuntime;
+  let clock: SimulatedClock;
+  let nextUser = 5_100_000;
+
+  // One bot, one runtime and one database for the block, customers told apart by Telegram user id:
+  // callback query ids are unique per bot (the fake numbers them per instance), and the runtime
+  // de-duplicates on them durably.
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    api = await FakeTelegramApi.start();
+    clock = new SimulatedClock(EASTER_MONDAY);
+    const policy = loadPolicy("leotron");
+    adapter = createTelegramAdapter({
+      token: api.token,
+      driver,
+      apiRoot: api.apiRoot,
+      pollingTimeoutSeconds: 1,
+      now: () => clock.now(),
+    });
+    runtime = new SupportRuntime({
+      db: t.db,
+      policy,
+      clock,
+      logger: silentLogger,
+      channels: [adapter],
+      offlineTriage: createOfflineTriage(policy),
+      detectLanguage,
+    });
+    await runtime.start();
+    expect(adapter.state()).toMatchObject({ status: "connected" });
+  });
+
+  afterAll(async () => {
+    await runtime?.stop();
+    await api?.close();
+    await t?.drop();
+  });
+
+  /** A standard-plan customer known by their Telegram user id (no phone, no code needed). */
+  async function knownCustomer(): Promise<{ userId: number; customerId: string }> {
+    const userId = nextUser++;
+    const customer = await store.createCustomer(t.db.prisma, {
+      company: "Bar Roma",
+      contactName: "Mario Rossi",
+      language: "it",
+      plans: ["standard"],
+      verified: true,
+    });
+    await store.linkIdentity(t.db.prisma, customer.id, "telegram", String(userId));
+    return { userId, customerId: customer.id };
+  }
+
+  /** Waits for a bot message to `userId` whose text contains `fragment`, and returns it. */
+  async function botSays(userId: number, fragment: string | RegExp): Promise<SentMessage> {
+    const find = () =>
+      api
+        .sentTo(userId)
+        .find((message) =>
+          typeof fragment === "string" ? message.text?.includes(fragment) : fragment.test(message.text ?? ""),
+        );
+    await waitUntil(
+      () => find() !== undefined,
+      `the bot to say ${String(fragment)}; it said ${JSON.stringify(texts(api.sentTo(userId)))}`,
+    );
+    return find()!;
+  }
+
+  async function perform(action: StaffAction) {
+    const result = await runtime.perform(action);
+    expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
+    return result;
+  }
+
+  it("problem → inline-keyboard choices → ticket number → Easter Monday closed-hours message → technician reply → close and feedback", async () => {
+    const { userId } = await knownCustomer();
+
+    api.enqueueText("Non capisco come si fa il reso nel programma, la funzione non va", { id: userId });
+    const category = await botSays(userId, "Uso del software");
+    expect(labels(category)).toEqual(["Sì", "No, è altro"]);
+
+    // The customer taps "Sì" on the phone: a callback query, not a typed message.
+    const press = api.pressButton("Sì", userId);
+    const pressId = (press.callback_query as { id: string }).id;
+    const canWork = await botSays(userId, "Riesci comunque a lavorare");
+    await waitUntil(
+      () => api.callsOf("answerCallbackQuery").some((call) => call.params.callback_query_id === pressId),
+      "the button press to be answered",
+    );
+    await waitUntil(() => api.sentTo(userId)[0]?.reply_markup === undefined, "the keyboard to be removed");
+    expect(
+      api
+        .callsOf("editMessageReplyMarkup")
+        .some(
+          (call) => call.params.message_id === category.message_id && Number(call.params.chat_id) === userId,
+        ),
+    ).toBe(true);
+    // Gone from the phone, so the same choice cannot be pressed twice.
+    expect(() => api.pressButton("Sì", userId)).toThrow(/no visible button/);
+
+    expect(labels(canWork)).toEqual(["Sì, riesco a lavorare", "No, sono bloccato"]);
+    api.pressButton("No, sono bloccato", userId);
+
+    const opened = await botSays(userId, /LT-2027-\d{5}/);
+    const ticket = /LT-2027-\d{5}/.exec(opened.text ?? "")![0];
+    await botSays(userId, "copia di sicurezza");
+    await botSays(userId, "Pasquetta");
+    await botSays(userId, "martedì 30 marzo alle 09:00");
+    await waitUntil(
+      () => api.sentTo(userId)[1]?.reply_markup === undefined,
+      "the second keyboard to be removed",
+    );
+    expect(await runtime.getTicket(ticket)).toMatchObject({
+      status: "open",
+      channel: "telegram",
+      chatId: String(userId),
+      blocking: true,
+      category: "software-usage",
+    });
+
+    // A technician takes it and writes from the desk; the customer reads it on Telegram.
+    await store.upsertTechnician(t.db.prisma, { name: "marco" });
+    await perform({ type: "claim", ticket, by: { name: "marco" } });
+    await botSays(userId, "marco");
+    await perform({ type: "reply", ticket, by: { name: "marco" }, text: "Ti chiamo tra 5 minuti" });
+    await botSays(userId, "Ti chiamo tra 5 minuti");
+
+    await perform({
+      type: "close",
+      ticket,
+      by: { name: "marco" },
+      minutes: 70,
+      resolution: "reinstallato driver",
+    });
+    await botSays(userId, "reinstallato driver");
+    const rating = await botSays(userId, "da 1 a 5");
+    expect(labels(rating)).toHaveLength(5);
+    expect(await runtime.getTicket(ticket)).toMatchObject({ status: "closed" });
+
+    api.pressButton("5", userId);
+    await botSays(userId, "commento");
+    api.enqueueText("ottimo servizio", { id: userId });
+    await botSays(userId, "Grazie per il tuo riscontro");
+    const recorded = await t.db.prisma.feedback.findMany({ where: { ticket: { number: ticket } } });
+    expect(recorded.map(({ rating: stars, comment }) => ({ stars, comment }))).toEqual([
+      { stars: 5, comment: "ottimo servizio" },
+    ]);
+    const tickets = await t.db.prisma.ticket.findMany({
+      where: { channel: "telegram", chatId: String(userId) },
+    });
+    expect(tickets.map((row) => row.number)).toEqual([ticket]);
+  });
+
+  it("an update delivered twice gets one reply, and a redelivered ticket-opening press opens one ticket", async () => {
+    const { userId } = await knownCustomer();
+
+    // Same update_id twice, as after a crash before Telegram saw the offset confirmed.
+    api.enqueueTwice({
+      message: api.privateMessage(
+        { text: "Non capisco come si fa il reso nel programma, la funzione non va" },
+        { id: userId },
+      ),
+    });
+    await botSays(userId, "Uso del software");
+    await settle(api);
+    expect(texts(api.sentTo(userId))).toEqual([
+      "Sembra un problema di: Uso del software e formazione. È corretto?",
+    ]);
+
+    api.pressButton("Sì", userId);
+    await botSays(userId, "Riesci comunque a lavorare");
+    // The press that opens the ticket arrives twice with the same update_id.
+    const press = api.pressButton("No, sono bloccato", userId);
+    api.enqueueUpdate(press);
+    await botSays(userId, "martedì 30 marzo");
+    await settle(api);
+
+    const sent = texts(api.sentTo(userId));
+    expect(sent.filter((text) => /LT-2027-\d{5}/.test(text))).toHaveLength(1);
+    expect(sent.filter((text) => text.includes("Pasquetta"))).toHaveLength(1);
+    expect(sent.filter((text) => text.includes("Riesci comunque a lavorare"))).toHaveLength(1);
+    const tickets = await t.db.prisma.ticket.findMany({
+      where: { channel: "telegram", chatId: String(userId) },
+    });
+    expect(tickets).toHaveLength(1);
+    // Both copies of the press were answered, so the phone stops its spinner either way.
+    const pressId = (press.callback_query as { id: string }).id;
+    expect(
+      api.callsOf("answerCallbackQuery").filter((call) => call.params.callback_query_id === pressId).length,
+    ).toBeGreaterThanOrEqual(1);
+  });
+});
