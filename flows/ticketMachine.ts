@@ -10,6 +10,14 @@ import { computeCharge } from "../src/policy/charge.js";
 import type { Policy } from "../src/policy/schema.js";
 import type { Params } from "./intents.js";
 
+/** A file kept by the runtime's media store, sent to the customer with a technician's reply. */
+export interface StoredAttachment {
+  kind: string;
+  name: string;
+  mime?: string;
+  ref: string;
+}
+
 export type TicketState =
   | "new"
   | "awaiting-authorization"
@@ -31,7 +39,12 @@ export type TicketEvent =
   | { type: "open"; requiresAuthorization: boolean }
   | { type: "authorize"; technician: { id: string; name: string }; salesRep: string }
   | { type: "claim"; technician: { id: string; name: string } }
-  | { type: "reply"; technician: { id: string; name: string }; text: string }
+  | {
+      type: "reply";
+      technician: { id: string; name: string };
+      text: string;
+      attachments?: StoredAttachment[];
+    }
   | { type: "note"; technician: { id: string; name: string }; text: string }
   | { type: "ask"; technician: { id: string; name: string }; text: string }
   | { type: "customer.message" }
@@ -50,7 +63,7 @@ export type TicketEvent =
 export type TicketIntent =
   | { type: "record"; params: { event: string; actor: string | null; payload: Record<string, unknown> } }
   | { type: "tellCustomer"; params: { key: string; params?: Params } }
-  | { type: "relayToCustomer"; params: { technician: string; text: string } }
+  | { type: "relayToCustomer"; params: { technician: string; text: string; attachments: StoredAttachment[] } }
   | {
       type: "conversation";
       params: {
@@ -121,7 +134,11 @@ export function createTicketMachine(policy: Policy) {
   const replyActions = [
     {
       type: "relayToCustomer" as const,
-      params: ({ event }: Args<"reply" | "ask">) => ({ technician: event.technician.name, text: event.text }),
+      params: ({ event }: Args<"reply" | "ask">) => ({
+        technician: event.technician.name,
+        text: event.text,
+        attachments: "attachments" in event ? (event.attachments ?? []) : [],
+      }),
     },
     {
       type: "record" as const,
@@ -189,7 +206,7 @@ export function createTicketMachine(policy: Policy) {
     actions: {
       record: (_, _p: { event: string; actor: string | null; payload: Record<string, unknown> }) => {},
       tellCustomer: (_, _p: { key: string; params?: Params }) => {},
-      relayToCustomer: (_, _p: { technician: string; text: string }) => {},
+      relayToCustomer: (_, _p: { technician: string; text: string; attachments: StoredAttachment[] }) => {},
       conversation: (_, _p: { event: string; data: Record<string, unknown> }) => {},
       desk: (_, _p: { event: string; change: string; text?: string }) => {},
       saveClose: (

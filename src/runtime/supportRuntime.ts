@@ -22,8 +22,19 @@ import {
   type TicketDraft,
 } from "../../flows/intents.js";
 import { matchChoice } from "../../flows/textMatchers.js";
-import { createTicketMachine, type TicketContext, type TicketEvent } from "../../flows/ticketMachine.js";
-import type { ChannelAdapter, ChannelName, InboundMessage, OutboundMessage } from "../channels/port.js";
+import {
+  createTicketMachine,
+  type StoredAttachment,
+  type TicketContext,
+  type TicketEvent,
+} from "../../flows/ticketMachine.js";
+import type {
+  ChannelAdapter,
+  ChannelName,
+  InboundMessage,
+  OutboundAttachment,
+  OutboundMessage,
+} from "../channels/port.js";
 import { ChannelSendError } from "../channels/port.js";
 import type { Database, Tx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
@@ -762,6 +773,7 @@ export class SupportRuntime implements StaffActions {
             "relay.fromTechnician",
             { technician: params.technician as string, text: params.text as string },
             params.technician as string,
+            params.attachments as StoredAttachment[],
           );
           break;
         case "conversation": {
@@ -832,6 +844,7 @@ export class SupportRuntime implements StaffActions {
     key: string,
     params?: Params,
     author?: string,
+    attachments: StoredAttachment[] = [],
   ): Promise<void> {
     const customer = await store.getCustomer(tx, ticket.customerId);
     const language: Language =
@@ -840,7 +853,20 @@ export class SupportRuntime implements StaffActions {
       channel: ticket.channel,
       chatId: ticket.chatId,
       text: this.renderer.render(key, params, language),
-      body: author ? { kind: key, author } : { kind: key },
+      body: {
+        kind: key,
+        ...(author ? { author } : {}),
+        ...(attachments.length
+          ? {
+              attachments: attachments.map((a) => ({
+                kind: a.kind,
+                name: a.name,
+                ref: a.ref,
+                ...(a.mime ? { mime: a.mime } : {}),
+              })),
+            }
+          : {}),
+      },
       at: this.clock.now(),
       ticketId: ticket.id,
     });
@@ -863,7 +889,31 @@ export class SupportRuntime implements StaffActions {
       case "claim":
         event = { type: "claim", technician: tech };
         break;
-      case "reply":
+      case "reply": {
+        const files = action.attachments?.filter((a) => a.data) ?? [];
+        if (!action.text.trim() && files.length === 0)
+          return { ok: false, code: "invalid-input", message: "the message is empty" };
+        if (files.length > 0 && !this.options.mediaStore) {
+          return {
+            ok: false,
+            code: "invalid-input",
+            message: "files cannot be relayed: no media store configured",
+          };
+        }
+        // Bytes go to the media store before the transaction; the outbox keeps only references.
+        const stored: StoredAttachment[] = [];
+        for (const file of files) {
+          const ref = await this.options.mediaStore!.put(file.data!, file.name);
+          stored.push({ kind: file.kind, name: file.name, ref, ...(file.mime ? { mime: file.mime } : {}) });
+        }
+        event = {
+          type: "reply",
+          technician: tech,
+          text: action.text.trim(),
+          ...(stored.length ? { attachments: stored } : {}),
+        };
+        break;
+      }
       case "note":
       case "ask":
         if (!action.text.trim()) return { ok: false, code: "invalid-input", message: "the message is empty" };
@@ -1201,14 +1251,26 @@ export class SupportRuntime implements StaffActions {
     let sent = 0;
     for (const row of await store.pendingForChat(this.db.prisma, chat.channel, chat.chatId)) {
       if (row.nextAttemptAt && row.nextAttemptAt > now) break;
-      const message: OutboundMessage = {
-        channel: chat.channel,
-        chatId: chat.chatId,
-        text: row.text,
-        outboxId: row.id,
-        ...(row.body.choices ? { choices: row.body.choices } : {}),
-      };
       try {
+        const files = row.body.attachments?.filter((a) => a.ref) ?? [];
+        const attachments: OutboundAttachment[] = [];
+        for (const file of files) {
+          if (!this.options.mediaStore) break;
+          attachments.push({
+            kind: file.kind as OutboundAttachment["kind"],
+            name: file.name ?? "file",
+            data: await this.options.mediaStore.get(file.ref!),
+            ...(file.mime ? { mime: file.mime } : {}),
+          });
+        }
+        const message: OutboundMessage = {
+          channel: chat.channel,
+          chatId: chat.chatId,
+          text: row.text,
+          outboxId: row.id,
+          ...(row.body.choices ? { choices: row.body.choices } : {}),
+          ...(attachments.length ? { attachments } : {}),
+        };
         const result = await adapter.send(message);
         await store.markDelivered(this.db.prisma, row.id, this.clock.now(), result.platformMessageId);
         this.options.metrics?.messageOut(chat.channel);

@@ -77,4 +77,68 @@ describe("runtime: delivery and de-duplication", () => {
     expect(channel.sent.length).toBe(pending.length);
     await runtime.stop();
   });
+
+  it("a technician's file reaches the customer with the reply, through the durable outbox", async () => {
+    const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
+    const channel = new LocalChannel({ as: "whatsapp", now: () => clock.now() });
+    const files = new Map<string, Uint8Array>();
+    const runtime = new SupportRuntime({
+      db: t.db,
+      policy: loadPolicy("leotron"),
+      clock,
+      logger: silentLogger,
+      channels: [channel],
+      offlineTriage: () => ({ category: "software-usage" }),
+      mediaStore: {
+        put: async (bytes, name) => {
+          files.set(name, bytes);
+          return name;
+        },
+        get: async (ref) => files.get(ref)!,
+      },
+    });
+    const phone = "+393330000003";
+    await store.createCustomer(t.db.prisma, {
+      company: "Bar Roma",
+      phone,
+      language: "it",
+      plans: ["standard"],
+      verified: true,
+    });
+    await store.upsertTechnician(t.db.prisma, { name: "marco" });
+    await runtime.start();
+    const chat = `${phone.slice(1)}@c.us`;
+    for (const [i, text] of ["Non capisco come si fa il reso nel programma", "sì", "1"].entries()) {
+      await channel.receive(channel.message(chat, text, { senderId: phone, platformMessageId: `f${i}` }));
+    }
+    const ticket = await t.db.prisma.ticket.findFirstOrThrow({ where: { chatId: chat } });
+    expect((await runtime.perform({ type: "claim", ticket: ticket.number, by: { name: "marco" } })).ok).toBe(
+      true,
+    );
+    const pdf = new TextEncoder().encode("%PDF-1.4 guide");
+    const result = await runtime.perform({
+      type: "reply",
+      ticket: ticket.number,
+      by: { name: "marco" },
+      text: "Ecco la guida",
+      attachments: [{ kind: "document", name: "guida.pdf", mime: "application/pdf", data: pdf }],
+    });
+    expect(result.ok).toBe(true);
+    const last = channel.sent.at(-1)!;
+    expect(last.text).toContain("Ecco la guida");
+    expect(last.attachments?.[0]).toMatchObject({
+      kind: "document",
+      name: "guida.pdf",
+      mime: "application/pdf",
+    });
+    expect(new TextDecoder().decode(last.attachments![0]!.data)).toBe("%PDF-1.4 guide");
+    const empty = await runtime.perform({
+      type: "reply",
+      ticket: ticket.number,
+      by: { name: "marco" },
+      text: "  ",
+    });
+    expect(empty).toMatchObject({ ok: false, code: "invalid-input" });
+    await runtime.stop();
+  });
 });
