@@ -23,7 +23,7 @@ import { loadPolicy } from "../../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../../src/runtime/clock.js";
 import { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
 import { FakeTelegramApi, type SentMessage } from "../../support/fakeTelegramApi.js";
-import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
+import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
 /** Polls `check` until it holds; nothing here asserts on how fast things happen. */
 async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -242,5 +242,128 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
     expect(
       api.callsOf("answerCallbackQuery").filter((call) => call.params.callback_query_id === pressId).length,
     ).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("Telegram through the whole app (startApp, like npm start with only a Telegram token)", () => {
+  let api: FakeTelegramApi;
+  let app: App | undefined;
+  let database: { url: string; drop(): Promise<void> };
+  let dataDir: string;
+
+  beforeEach(async () => {
+    api = await FakeTelegramApi.start({ token: APP_TOKEN });
+    database = await createEmptyDatabase();
+    dataDir = mkdtempSync(join(tmpdir(), "sportello-telegram-app-"));
+    app = undefined;
+  });
+
+  afterEach(async () => {
+    await app?.stop();
+    await api.close();
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function start(extra: Record<string, string> = {}): Promise<App> {
+    const rawEnv: Record<string, string | undefined> = {
+      TELEGRAM_BOT_TOKEN: api.token,
+      TELEGRAM_API_ROOT: api.apiRoot,
+      DATABASE_URL: database.url,
+      PORT: "0",
+      SPORTELLO_DATA_DIR: dataDir,
+      ...extra,
+    };
+    // A working Tuesday morning, so the replies do not depend on when the suite runs.
+    app = await startApp(loadEnv(rawEnv), createLogger({ level: "silent" }), {
+      rawEnv,
+      clock: new SimulatedClock("2027-03-30T10:00:00+02:00"),
+    });
+    return app;
+  }
+
+  async function health(
+    url: string,
+  ): Promise<{ status: string; channels: Record<string, { status: string }> }> {
+    const response = await fetch(`${url}/health`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as { status: string; channels: Record<string, { status: string }> };
+  }
+
+  it.each(TELEGRAM_DRIVER_NAMES)(
+    "long polling via %s: /health shows Telegram and web connected and WhatsApp off; a message gets a reply; stops cleanly",
+    async (driver) => {
+      const running = await start({ TELEGRAM_DRIVER: driver });
+      expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(running.url).not.toMatch(/:0$/);
+
+      const report = await health(running.url);
+      expect(report.status).toBe("ok");
+      expect(report.channels.telegram).toMatchObject({
+        status: "connected",
+        detail: expect.stringContaining(`via ${driver} (long polling)`),
+      });
+      expect(report.channels.web).toMatchObject({ status: "connected" });
+      const whatsapp = report.channels.whatsapp;
+      expect(whatsapp === undefined || whatsapp.status === "off").toBe(true);
+
+      const userId = 6_200_001;
+      api.enqueueText("Buongiorno, la stampante non stampa più", { id: userId });
+      await waitUntil(() => api.sentTo(userId).length > 0, "a reply on Telegram");
+      const stored = await running.db.prisma.message.findMany({
+        where: { channel: "telegram", chatId: String(userId), direction: "in" },
+      });
+      expect(stored.map((message) => message.text)).toEqual(["Buongiorno, la stampante non stampa più"]);
+
+      await running.stop();
+      app = undefined;
+      // Stopped means stopped: nobody polls the Bot API any more.
+      const polls = api.callsOf("getUpdates").length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(api.callsOf("getUpdates").length).toBe(polls);
+    },
+  );
+
+  it("webhook mode: a wrong or missing secret is refused with 401 and processes nothing; the right one is answered", async () => {
+    const running = await start({
+      TELEGRAM_WEBHOOK_URL: "https://bot.example.com/telegram/webhook",
+      TELEGRAM_WEBHOOK_SECRET: "s3cret",
+    });
+    expect(api.webhook).toEqual({ url: "https://bot.example.com/telegram/webhook", secretToken: "s3cret" });
+    expect(api.callsOf("getUpdates")).toHaveLength(0);
+    expect((await health(running.url)).channels.telegram).toMatchObject({
+      status: "connected",
+      detail: expect.stringContaining("(webhook)"),
+    });
+
+    const userId = 6_300_001;
+    let updateId = 900_000;
+    const post = async (secret: string | undefined, text: string) => {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (secret !== undefined) headers["x-telegram-bot-api-secret-token"] = secret;
+      const response = await fetch(`${running.url}/telegram/webhook`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          update_id: updateId++,
+          message: api.privateMessage({ text }, { id: userId }),
+        }),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    const inbound = () =>
+      running.db.prisma.message.count({
+        where: { channel: "telegram", chatId: String(userId), direction: "in" },
+      });
+
+    expect(await post("wrong-secret", "Buongiorno, la stampante non stampa")).toBe(401);
+    expect(await post(undefined, "Buongiorno, la stampante non stampa")).toBe(401);
+    expect(await inbound()).toBe(0);
+    expect(api.sentTo(userId)).toHaveLength(0);
+
+    expect(await post("s3cret", "Buongiorno, la stampante non stampa")).toBe(200);
+    expect(await inbound()).toBe(1);
+    await waitUntil(() => api.sentTo(userId).length > 0, "a reply on Telegram");
   });
 });
