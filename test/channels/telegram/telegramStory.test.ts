@@ -49,6 +49,21 @@ const labels = (message: SentMessage | undefined) =>
 const APP_TOKEN = "987654321:AAFakeTokenForSportelloE2E_test";
 const EASTER_MONDAY = "2027-03-29T10:00:00+02:00";
 
+// Exiting cleanly is part of the contract: after every stop() no poller, timer, socket or server
+// of ours may be left keeping the process alive.
+let resourcesAtStart: string[] = [];
+beforeAll(() => {
+  resourcesAtStart = process.getActiveResourcesInfo().sort();
+});
+afterAll(async () => {
+  const leftBehind = () => JSON.stringify(process.getActiveResourcesInfo().sort());
+  const deadline = Date.now() + 5_000;
+  while (leftBehind() !== JSON.stringify(resourcesAtStart) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect(leftBehind()).toBe(JSON.stringify(resourcesAtStart));
+});
+
 describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime via %s", (driver) => {
   let t: TestDatabase;
   let api: FakeTelegramApi;
