@@ -20,17 +20,19 @@ import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
 import { type Database, migrate, openDatabase, redact } from "../data/database.js";
 import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
+import * as store from "../data/supportStore.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
 import { mountSlackDeskOnFastify } from "../desk/slack/fastifyMount.js";
 import { createSlackDesk, type SlackDesk, slackDeskOptionsFromEnv } from "../desk/slack/slackDesk.js";
 import type { Logger } from "../observability/logger.js";
-import { createMetrics } from "../observability/metrics.js";
+import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import type { Policy } from "../policy/schema.js";
 import { type Clock, systemClock } from "../runtime/clock.js";
 import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
-import { createOfflineTriage, triageCategories } from "./offlineTriage.js";
+import { assistPortFor } from "./assistPort.js";
+import { createOfflineTriage } from "./offlineTriage.js";
 
 export interface App {
   readonly policy: Policy;
@@ -86,22 +88,26 @@ export async function startApp(
     logger: logger.child({ part: "ai" }),
     now: () => clock.now(),
   });
-  const categories = triageCategories(policy);
-  const assist: AssistPort | null = ai
-    ? {
-        triage: async ({ description, language, ticketId }) => {
-          const r = await ai.triage({ description, categories, language, ...(ticketId ? { ticketId } : {}) });
-          return { category: r.category, blocking: r.blocking, summary: r.summary, language: r.language };
-        },
-        transcribe: (input) => ai.transcribe(input),
-      }
-    : null;
+  const assist: AssistPort | null = ai ? assistPortFor(ai, policy) : null;
   logger.info(
     ai ? `AI assist on (model ${aiConfig.model})` : "AI assist off: set OPENAI_API_KEY to turn it on",
   );
 
   const channels: ChannelAdapter[] = [];
-  const webChannel = createWebChannel({ dataDir, now: () => clock.now() });
+  const webChannel = createWebChannel({
+    dataDir,
+    now: () => clock.now(),
+    // A page reloaded after a restart shows the chat's stored lines (delivered ones only).
+    history: async (chatId) =>
+      (await store.chatTranscript(db.prisma, "web", chatId, 200))
+        .filter((line) => line.direction === "in" || line.delivered)
+        .map((line) => ({
+          direction: line.direction === "in" ? ("in" as const) : ("out" as const),
+          text: line.text,
+          at: line.at,
+          ...(line.body.choices ? { choices: line.body.choices } : {}),
+        })),
+  });
   channels.push(webChannel);
   const webhooks: WebhookRoute[] = [];
 
@@ -142,14 +148,7 @@ export async function startApp(
     detectLanguage,
     assist,
     mediaStore: fileMediaStore(join(dataDir, "media")),
-    metrics: {
-      messageIn: (channel) => metrics.messagesIn.inc({ channel }),
-      messageOut: (channel) => metrics.messagesOut.inc({ channel }),
-      ticketOpened: () => metrics.ticketsOpened.inc(),
-      ticketClosed: () => metrics.ticketsClosed.inc(),
-      replyLatency: (seconds) => metrics.replyLatency.observe(seconds),
-      outboxDepth: (n) => metrics.outboxDepth.set(n),
-    },
+    metrics: runtimeMetrics(metrics),
   });
 
   let slack: SlackDesk | null = null;
@@ -174,6 +173,8 @@ export async function startApp(
     webChannel,
     staffActions: runtime,
     boardQueries: { transcript: runtime.transcript },
+    // With no credentials configured, a localhost user signs in by name and becomes a technician.
+    localTechnician: (name) => store.upsertTechnician(db.prisma, { name }),
     staffAuth,
     metrics,
     logger: logger.child({ part: "http" }) as never,

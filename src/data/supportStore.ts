@@ -336,18 +336,35 @@ export interface TranscriptLine {
   text: string;
   at: Date;
   body: MessageBody;
+  /** Outbound only: the message reached the platform. */
+  delivered: boolean;
 }
 
-export async function transcript(tx: Client, ticketId: string): Promise<TranscriptLine[]> {
-  const rows = await tx.message.findMany({ where: { ticketId }, orderBy: [{ at: "asc" }, { id: "asc" }] });
-  return rows.map((r) => ({
-    direction: r.direction,
-    text: r.text,
-    at: r.at,
-    body: parseJson(messageBodySchema, r.body, {}),
-  }));
+/**
+ * A ticket's transcript: the messages linked to it, plus everything in its chat between its
+ * opening and its closing (the bot's confirmations, claim and closing lines).
+ */
+export async function transcript(
+  tx: Client,
+  ticket: { id: string; channel: string; chatId: string; createdAt: Date; closedAt: Date | null },
+): Promise<TranscriptLine[]> {
+  const rows = await tx.message.findMany({
+    where: {
+      OR: [
+        { ticketId: ticket.id },
+        {
+          channel: ticket.channel,
+          chatId: ticket.chatId,
+          at: { gte: ticket.createdAt, ...(ticket.closedAt ? { lte: ticket.closedAt } : {}) },
+        },
+      ],
+    },
+    orderBy: [{ at: "asc" }, { id: "asc" }],
+  });
+  return rows.map(toTranscriptLine);
 }
 
+/** The last `limit` messages of a chat, oldest first. */
 export async function chatTranscript(
   tx: Client,
   channel: string,
@@ -356,15 +373,26 @@ export async function chatTranscript(
 ): Promise<TranscriptLine[]> {
   const rows = await tx.message.findMany({
     where: { channel, chatId },
-    orderBy: [{ at: "asc" }, { id: "asc" }],
+    orderBy: [{ at: "desc" }, { id: "desc" }],
     take: limit,
   });
-  return rows.map((r) => ({
+  return rows.reverse().map(toTranscriptLine);
+}
+
+function toTranscriptLine(r: {
+  direction: string;
+  text: string;
+  at: Date;
+  body: string;
+  status: string;
+}): TranscriptLine {
+  return {
     direction: r.direction,
     text: r.text,
     at: r.at,
     body: parseJson(messageBodySchema, r.body, {}),
-  }));
+    delivered: r.status === "sent",
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -116,7 +116,15 @@ export interface StaffActions {
   findTechnician(by: TechnicianRef): Promise<{ id: string; name: string; slackUserId: string | null } | null>;
   /** The on-call rota between two instants, and who is on call at an instant. */
   listOnCall(from: Date, to: Date): Promise<OnCallShiftView[]>;
-  setOnCall(by: TechnicianRef, shift: { technician: TechnicianRef; startsAt: Date; endsAt: Date }): Promise<StaffActionResult | { ok: true; shift: OnCallShiftView }>;
+  setOnCall(
+    by: TechnicianRef,
+    shift: { technician: TechnicianRef; startsAt: Date; endsAt: Date },
+  ): Promise<StaffActionResult | { ok: true; shift: OnCallShiftView }>;
+  /**
+   * A reply draft for the technician (AI), never sent to the customer by itself; null when
+   * nothing could be drafted. Absent when AI is off: desks then offer no "Suggest reply".
+   */
+  suggestReply?(ticket: string): Promise<string | null>;
 }
 
 export interface OnCallShiftView {

@@ -71,6 +71,12 @@ export interface TriageSuggestion {
 export interface AssistPort {
   triage(input: { description: string; ticketId?: string; language: Language }): Promise<TriageSuggestion>;
   transcribe(input: { audio: Uint8Array; mime: string; name: string }): Promise<{ text: string } | null>;
+  /** A reply draft for a technician to review (never sent by the runtime), or null. */
+  suggestReply?(input: {
+    transcript: { from: string; text: string; at?: Date }[];
+    language: Language;
+    ticketId?: string;
+  }): Promise<string | null>;
 }
 
 /** Counters the runtime reports (Prometheus in production). */
@@ -113,6 +119,8 @@ export interface RuntimeOptions {
 const MAX_DELIVERY_ATTEMPTS = 8;
 const INTENTS = new Set<string>(INTENT_TYPES);
 const MAX_EVENT_STEPS = 50;
+
+const chargeSchema = z.object({ billedMinutes: z.number() }).passthrough();
 
 const persistedConversation = z.object({
   v: z.literal(1),
@@ -178,8 +186,17 @@ export class SupportRuntime implements StaffActions {
   private running = false;
   private jobsRunning: Promise<number> | null = null;
 
+  /**
+   * Drafts a reply to a ticket's customer from its transcript, for the technician to review; it
+   * is never sent by itself. Present only when the AI assist can draft (AI on); resolves null
+   * for an unknown ticket or when the AI gives nothing usable.
+   */
+  readonly suggestReply?: (number: string) => Promise<string | null>;
+
   constructor(options: RuntimeOptions) {
     this.options = options;
+    const drafts = options.assist?.suggestReply ? options.assist : null;
+    if (drafts) this.suggestReply = (number) => this.draftReply(drafts, number);
     this.db = options.db;
     this.policy = options.policy;
     this.clock = options.clock;
@@ -796,6 +813,8 @@ export class SupportRuntime implements StaffActions {
         case "saveClose": {
           const charge = params.charge as ReturnType<typeof computeCharge>;
           Object.assign(update, {
+            // The full charge (billed minutes, plan) is kept with the coverage for desks.
+            coverage: { ...JSON.parse(ticket.coverage), charge },
             minutes: params.minutes as number,
             resolution: params.resolution as string,
             category: params.category as string | null,
@@ -1053,7 +1072,7 @@ export class SupportRuntime implements StaffActions {
   transcript = async (number: string): Promise<TranscriptEntry[]> => {
     const row = await store.findTicket(this.db.prisma, number);
     if (!row) return [];
-    const messages = await store.transcript(this.db.prisma, row.id);
+    const messages = await store.transcript(this.db.prisma, row);
     const events = await store.listEvents(this.db.prisma, { ticketId: row.id });
     const lines: TranscriptEntry[] = [
       ...messages.map((m): TranscriptEntry => {
@@ -1079,6 +1098,38 @@ export class SupportRuntime implements StaffActions {
     ];
     return lines.sort((a, b) => a.at.localeCompare(b.at));
   };
+
+  private async draftReply(assist: AssistPort, number: string): Promise<string | null> {
+    const ticket = await this.getTicket(number);
+    if (!ticket) return null;
+    // Internal notes stay out: they are not meant for the customer and need not leave the process.
+    const transcript = (await this.transcript(number))
+      .filter((line) => line.direction !== "note" && line.text.trim() !== "")
+      .map((line) => ({
+        from:
+          line.direction === "in"
+            ? "customer"
+            : line.direction === "staff"
+              ? `technician${line.by ? ` ${line.by}` : ""}`
+              : "support bot",
+        text: line.text,
+        at: new Date(line.at),
+      }));
+    if (transcript.length === 0)
+      transcript.push({ from: "customer", text: ticket.description, at: new Date(ticket.createdAt) });
+    const language: Language =
+      ticket.customer.language === "en"
+        ? "en"
+        : ticket.customer.language === "it"
+          ? "it"
+          : this.policy.defaultLanguage;
+    try {
+      return (await assist.suggestReply?.({ transcript, language, ticketId: ticket.number })) ?? null;
+    } catch (error) {
+      this.logger.warn({ err: error, ticket: number }, "reply draft failed");
+      return null;
+    }
+  }
 
   previewCharge = async (number: string, minutes: number, plan?: string): Promise<ChargeView | null> => {
     const row = await store.findTicket(this.db.prisma, number);
@@ -1187,7 +1238,7 @@ export class SupportRuntime implements StaffActions {
           : {
               covered: row.chargeGrossCents === 0,
               plan: typeof coverage.plan === "string" ? coverage.plan : null,
-              billedMinutes: 0,
+              billedMinutes: chargeSchema.safeParse(coverage.charge).data?.billedMinutes ?? 0,
               netCents: row.chargeNetCents ?? 0,
               vatCents: row.chargeVatCents ?? 0,
               grossCents: row.chargeGrossCents,

@@ -1,0 +1,103 @@
+/**
+ * A compact, plain-text rendering of a support-policy preset for the AI reply drafts: the model
+ * must stay within what the company offers (hours, plans, rates, contacts), so it gets the rules
+ * as data, not as a prompt someone has to keep in sync by hand.
+ */
+import type { Policy } from "../policy/schema.js";
+
+type Language = "it" | "en";
+
+const DAY_NAMES: Record<string, string> = {
+  mon: "Mon",
+  tue: "Tue",
+  wed: "Wed",
+  thu: "Thu",
+  fri: "Fri",
+  sat: "Sat",
+  sun: "Sun",
+};
+
+function ranges(list: readonly (readonly [string, string])[]): string {
+  return list.length > 0 ? list.map(([from, to]) => `${from}-${to}`).join(", ") : "closed";
+}
+
+function days(list: readonly string[]): string {
+  return list.map((d) => DAY_NAMES[d] ?? d).join(", ");
+}
+
+/** Amount in cents as "80.00 EUR" (the draft's language decides nothing about money format here). */
+function money(cents: number, currency: string): string {
+  return `${(cents / 100).toFixed(2)} ${currency}`;
+}
+
+/**
+ * The policy text a reply draft must stay within: company, opening hours (time zone included),
+ * plans and the categories they cover, rates and contacts. Labels in `language`; pure.
+ */
+export function policyText(policy: Policy, language: Language = policy.defaultLanguage): string {
+  const label = (key: string) => policy.categories.find((c) => c.key === key)?.label[language] ?? key;
+  const lines: string[] = [`Company: ${policy.company}`];
+
+  const hours = policy.hours;
+  lines.push(
+    `Opening hours (${policy.timezone}): ${days(hours.weekday.days)} ${ranges(hours.weekday.ranges)}`,
+  );
+  if (hours.weekend) {
+    const special = Object.entries(hours.weekend.byDay)
+      .map(([day, r]) => `${DAY_NAMES[day] ?? day} ${ranges(r ?? [])}`)
+      .join("; ");
+    lines.push(
+      `Weekend service: ${days(hours.weekend.days)} ${ranges(hours.weekend.ranges)}${special ? ` (${special})` : ""}; only for what the plans below include at the weekend`,
+    );
+  }
+  if (hours.holidayReduced) lines.push(`Reduced-hours holidays: ${ranges(hours.holidayReduced.ranges)}`);
+  if (policy.sla.callbackWithinHours)
+    lines.push(`Callback promise: within ${policy.sla.callbackWithinHours} hours`);
+
+  if (policy.plans.length > 0) {
+    lines.push("Plans:");
+    for (const plan of policy.plans) {
+      const caps = [
+        plan.capMinutesPerIntervention
+          ? `up to ${plan.capMinutesPerIntervention} min per intervention`
+          : null,
+        plan.capMinutesPerMonth ? `up to ${plan.capMinutesPerMonth} min per month` : null,
+      ].filter(Boolean);
+      const parts = [`- ${plan.label[language]} (${plan.kind}): covers ${plan.covers.map(label).join(", ")}`];
+      if (caps.length) parts.push(`; ${caps.join(", ")}`);
+      if (plan.weekend) {
+        parts.push(
+          `; weekend: ${plan.weekend.categories.map(label).join(", ")}${plan.weekend.requiresBlocking ? " when blocking" : ""}`,
+        );
+      }
+      if (plan.warranty) {
+        parts.push(
+          `; warranty ${plan.warranty.standardMonths} months (extendable to ${plan.warranty.maxMonths})`,
+        );
+        if (plan.warranty.excludes.length)
+          parts.push(`; excludes: ${plan.warranty.excludes.map((e) => e[language]).join(" ")}`);
+      }
+      for (const note of plan.notes) parts.push(`; ${note[language]}`);
+      lines.push(parts.join(""));
+    }
+  }
+
+  const c = policy.charges;
+  const rate = [
+    `Work not covered by a plan: ${money(c.hourlyCents, c.currency)} per hour + VAT ${c.vatPercent}%`,
+    c.minimumMinutes > 0 ? `minimum ${c.minimumMinutes} min` : null,
+    `then ${c.incrementMinutes}-minute increments`,
+    c.freeMinutes > 0 ? `first ${c.freeMinutes} min free` : null,
+  ].filter(Boolean);
+  lines.push(`${rate.join(", ")}; the customer agrees to the rate before the work starts`);
+  for (const p of c.packages) lines.push(`- ${p.label[language]}: ${money(p.cents, c.currency)} (${p.unit})`);
+
+  if (policy.contacts.length > 0) {
+    lines.push("Contacts:");
+    for (const contact of policy.contacts) {
+      const when = contact.when === "always" ? "" : ` (${contact.when})`;
+      lines.push(`- ${contact.label[language]}${contact.value ? `: ${contact.value}` : ""}${when}`);
+    }
+  }
+  return lines.join("\n");
+}
