@@ -2,8 +2,9 @@
  * Opening the database and applying the committed migrations. This folder (`src/data`) is the
  * only place that imports Prisma; everything else goes through the stores it exports.
  */
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+
 import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
@@ -47,7 +48,10 @@ export const DEFAULT_DATABASE_URL = "file:./data/sportello.db";
 export function providerOf(url: string): Provider {
   if (/^postgres(ql)?:\/\//.test(url)) return "postgres";
   if (url.startsWith("file:")) return "sqlite";
-  throw new DatabaseError("bad-url", `DATABASE_URL must start with file: (SQLite) or postgresql:// (got "${url}")`);
+  throw new DatabaseError(
+    "bad-url",
+    `DATABASE_URL must start with file: (SQLite) or postgresql:// (got "${url}")`,
+  );
 }
 
 /** Opens (and for SQLite creates) the database at `url`; call {@link migrate} before use. */
@@ -65,14 +69,21 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     await prisma.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
     await prisma.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   } else {
-    const adapter = new PrismaPg({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+    const adapter = new PrismaPg({
+      connectionString: url,
+      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+    });
     prisma = new PostgresClient({ adapter }) as unknown as Prisma;
     try {
       await prisma.$queryRawUnsafe("SELECT 1");
     } catch (cause) {
-      throw new DatabaseError("unreachable", `cannot reach PostgreSQL at ${redact(url)}: ${(cause as Error).message}`, {
-        cause,
-      });
+      throw new DatabaseError(
+        "unreachable",
+        `cannot reach PostgreSQL at ${redact(url)}: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
     }
   }
   return {
@@ -158,9 +169,13 @@ export async function migrate(db: Database): Promise<string[]> {
         );
       });
     } catch (cause) {
-      throw new DatabaseError("migration-failed", `migration ${file.name} failed: ${(cause as Error).message}`, {
-        cause,
-      });
+      throw new DatabaseError(
+        "migration-failed",
+        `migration ${file.name} failed: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
     }
     done.push(file.name);
   }
