@@ -494,7 +494,12 @@ export function createConversationMachine(policy: Policy) {
                 say("intake.welcomeUnknown", () => ({ company: policy.company })),
               ],
             },
-            { guard: "voiceWithAi", target: "voice" },
+            // The voice note itself stays on the ticket, next to the text it is transcribed to.
+            {
+              guard: "voiceWithAi",
+              target: "voice",
+              actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft],
+            },
             { guard: "voiceWithoutAi", actions: say("intake.voiceNotSupported") },
             {
               guard: "substantive",
@@ -572,7 +577,12 @@ export function createConversationMachine(policy: Policy) {
                 say("intake.welcomeUnknown", () => ({ company: policy.company })),
               ],
             },
-            { guard: "voiceWithAi", target: "voice" },
+            // The voice note itself stays on the ticket, next to the text it is transcribed to.
+            {
+              guard: "voiceWithAi",
+              target: "voice",
+              actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft],
+            },
             { guard: "voiceWithoutAi", actions: say("intake.voiceNotSupported") },
             {
               guard: "substantive",
@@ -639,7 +649,8 @@ export function createConversationMachine(policy: Policy) {
         on: {
           input: [
             { guard: "unsupportedOnly", actions: say("common.unsupportedMedia") },
-            { guard: "voiceWithAi", target: "voice" },
+            // The voice note itself stays on the ticket, next to the text it is transcribed to.
+            { guard: "voiceWithAi", target: "voice", actions: appendInputToDraft },
             { guard: "voiceWithoutAi", actions: say("intake.voiceNotSupported") },
             { guard: "mediaOnly", actions: [appendInputToDraft, say("intake.attachmentReceived")] },
             { guard: ({ context }) => inputText(context).length < 3, actions: reprompt },
