@@ -295,6 +295,8 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     if (!actions) throw new SlackDeskError("slack-not-started", "the Slack desk is not started");
     return actions;
   };
+  /** The card offers reply drafts only when the staff actions can make them (AI on). */
+  const cardOptions = () => ({ suggestReply: typeof actions?.suggestReply === "function" });
   const remember = (ticket: TicketView) => {
     const ref = deskRefOf(ticket);
     if (!ref) return;
@@ -369,7 +371,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
       client.chat.postMessage({
         channel: options.staffChannel,
         text: cardText(ticket),
-        blocks: ticketCardBlocks(ticket, zone),
+        blocks: ticketCardBlocks(ticket, zone, cardOptions()),
         unfurl_links: false,
         unfurl_media: false,
       }),
@@ -389,7 +391,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
         channel: ref.channel,
         ts: ref.ts,
         text: cardText(ticket),
-        blocks: ticketCardBlocks(ticket, zone),
+        blocks: ticketCardBlocks(ticket, zone, cardOptions()),
       }),
     );
   };
@@ -751,6 +753,32 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
         }),
       );
     }
+  });
+  // A draft is shown to the clicking technician only (ephemeral) and never reaches the customer:
+  // sending stays a deliberate reply in the ticket's thread.
+  onButton(ACTION.suggestReply, async ({ ticket, user, tell }) => {
+    const tech = await staff().findTechnician(by(user));
+    if (!tech) {
+      await tell(
+        "Only technicians can act on tickets. Ask an admin to link your Slack account to a technician.",
+      );
+      return;
+    }
+    const suggest = staff().suggestReply;
+    if (!suggest) {
+      await tell("Reply drafts are not available (AI assist is off).");
+      return;
+    }
+    const draft = await suggest.call(staff(), ticket);
+    if (!draft) {
+      await tell(
+        `No draft for ${safeText(ticket, 60)} right now (the AI gave no usable answer). Write the reply yourself or try again later.`,
+      );
+      return;
+    }
+    await tell(
+      `*Draft reply for ${safeText(ticket, 60)} — NOT sent to the customer.* Only you can see it. Check and edit it, then post it in the ticket's thread to send it.\n>>> ${safeText(draft, 2600)}`,
+    );
   });
   onButton(ACTION.close, (ctx) => withTicketModal(ctx, (t, meta) => closeModal(t, meta, undefined)));
   onButton(ACTION.ask, (ctx) => withTicketModal(ctx, askModal));

@@ -20,7 +20,14 @@ export const ACTION = {
   reopen: "sportello_reopen",
   authorize: "sportello_authorize",
   ackPage: "sportello_ack_page",
+  suggestReply: "sportello_suggest_reply",
 } as const;
+
+/** What the desk can offer beyond the core actions (the runtime decides, e.g. AI on or off). */
+export interface CardOptions {
+  /** Offer "Suggest reply" (an AI draft shown only to the clicking technician). */
+  suggestReply?: boolean;
+}
 
 const STATUS_LABEL: Record<TicketView["status"], string> = {
   new: "new",
@@ -93,7 +100,7 @@ function button(text: string, actionId: string, value: string, style?: "primary"
 }
 
 /** Buttons the card offers in each status. */
-export function cardButtons(ticket: TicketView): Button[] {
+export function cardButtons(ticket: TicketView, options: CardOptions = {}): Button[] {
   const n = ticket.number;
   switch (ticket.status) {
     case "awaiting-authorization":
@@ -103,11 +110,9 @@ export function cardButtons(ticket: TicketView): Button[] {
     default: {
       const buttons: Button[] = [];
       if (!ticket.assignee) buttons.push(button("Claim", ACTION.claim, n, "primary"));
-      buttons.push(
-        button("Ask customer", ACTION.ask, n),
-        button("Add note", ACTION.note, n),
-        button("Close", ACTION.close, n, "danger"),
-      );
+      buttons.push(button("Ask customer", ACTION.ask, n));
+      if (options.suggestReply) buttons.push(button("Suggest reply", ACTION.suggestReply, n));
+      buttons.push(button("Add note", ACTION.note, n), button("Close", ACTION.close, n, "danger"));
       return buttons;
     }
   }
@@ -119,7 +124,7 @@ export function cardText(ticket: TicketView): string {
 }
 
 /** The card's blocks. */
-export function ticketCardBlocks(ticket: TicketView, zone: string): KnownBlock[] {
+export function ticketCardBlocks(ticket: TicketView, zone: string, options: CardOptions = {}): KnownBlock[] {
   const c = ticket.customer;
   const contact = [c.contactName, c.phone, c.email]
     .filter((v): v is string => !!v)
@@ -188,7 +193,11 @@ export function ticketCardBlocks(ticket: TicketView, zone: string): KnownBlock[]
     if (lines.length)
       blocks.push({ type: "section", text: { type: "mrkdwn", text: lines.join("\n"), verbatim: true } });
   }
-  blocks.push({ type: "actions", block_id: `ticket:${ticket.number}`, elements: cardButtons(ticket) });
+  blocks.push({
+    type: "actions",
+    block_id: `ticket:${ticket.number}`,
+    elements: cardButtons(ticket, options),
+  });
   return blocks;
 }
 
