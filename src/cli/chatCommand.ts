@@ -74,7 +74,7 @@ export function registerChatCommand(program: Command, ctx: CliContext = processC
       await migrate(db);
       const print = (m: OutboundMessage) => {
         ctx.stdout(`\n🤖 ${m.text}\n`);
-        m.choices?.forEach((c, i) => ctx.stdout(`   ${i + 1}. ${c.label}\n`));
+        for (const [i, c] of (m.choices ?? []).entries()) ctx.stdout(`   ${i + 1}. ${c.label}\n`);
       };
       const channel = new LocalChannel({ as: who.channel, now: () => clock.now(), onSend: print });
       const runtime = new SupportRuntime({

@@ -1398,7 +1398,7 @@ export class SupportRuntime implements StaffActions {
       case "oncall.repage": {
         const number = String(p.number);
         const ticket = await store.findTicket(this.db.prisma, number);
-        if (!ticket || ticket.status !== "open") return;
+        if (ticket?.status !== "open") return;
         const fx = newEffects();
         await this.db.prisma.$transaction((tx) => this.page(tx, fx, number, Number(p.repeat ?? 1)));
         return this.afterCommit(fx);

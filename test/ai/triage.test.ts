@@ -137,7 +137,10 @@ describe("triage", () => {
   });
 
   it("keeps a category that is blocking by definition blocking", async () => {
-    fake.queueChat({ kind: "json", content: { ...goodAnswer, category: "weekend-blocking", blocking: false } });
+    fake.queueChat({
+      kind: "json",
+      content: { ...goodAnswer, category: "weekend-blocking", blocking: false },
+    });
     const result = await assist().triage({ description: "Sabato: J2K non parte", categories });
     expect(result).toMatchObject({ source: "ai", category: "weekend-blocking", blocking: true });
   });
