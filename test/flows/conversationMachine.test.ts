@@ -1,0 +1,205 @@
+/**
+ * Pure tests of the conversation machine with XState's transition(): no database, no runtime.
+ * The intents are the action objects transition() returns.
+ */
+import { describe, expect, it } from "vitest";
+import { initialTransition, transition } from "xstate";
+import {
+  type ConversationEvent,
+  createConversationMachine,
+  MAX_DESCRIPTION_CHARS,
+} from "../../flows/conversationMachine.js";
+import type { CustomerFacts, InboundFacts } from "../../flows/intents.js";
+import { matchChoice, parseCustomerDate } from "../../flows/textMatchers.js";
+import { nextRegularOpening, weekendRouting } from "../../flows/weekendFlow.js";
+import { loadPolicy } from "../../src/policy/loadPolicy.js";
+
+const leotron = loadPolicy("leotron");
+const machine = createConversationMachine(leotron);
+const customer: CustomerFacts = {
+  id: "c1",
+  company: "Bar Roma",
+  contactName: "Giovanni",
+  language: "it",
+  plans: ["standard"],
+  purchases: [],
+  verified: true,
+  salesRep: null,
+};
+const facts = (over: Partial<InboundFacts> = {}): InboundFacts => ({
+  customer,
+  openTickets: [],
+  language: "it",
+  aiEnabled: false,
+  ...over,
+});
+const inbound = (
+  text: string,
+  at = "2027-03-30T10:00:00+02:00",
+  over: Partial<InboundFacts> = {},
+): ConversationEvent => ({
+  type: "inbound",
+  at: new Date(at).toISOString(),
+  text,
+  attachments: [],
+  facts: facts(over),
+});
+
+function run(events: ConversationEvent[]) {
+  let [snapshot] = initialTransition(machine, { language: "it", now: "2027-03-30T08:00:00.000Z" });
+  const intents: { type: string; params: Record<string, unknown> }[] = [];
+  for (const event of events) {
+    const [next, actions] = transition(machine, snapshot, event);
+    snapshot = next;
+    intents.push(
+      ...actions
+        .filter((a) => a.type !== "rememberPrompt")
+        .map((a) => ({ type: a.type, params: a.params as Record<string, unknown> })),
+    );
+  }
+  return { snapshot, intents, replies: intents.filter((i) => i.type === "reply").map((i) => i.params.key) };
+}
+
+describe("conversation machine (pure)", () => {
+  it("a greeting gets the welcome and the menu; a problem written directly skips the menu", () => {
+    expect(run([inbound("Buongiorno")]).replies).toEqual(["intake.welcome", "menu.prompt"]);
+    const direct = run([inbound("La stampante non stampa gli scontrini")]);
+    expect(direct.snapshot.value).toBe("triaging");
+    expect(direct.intents).toContainEqual({
+      type: "triage",
+      params: { text: "La stampante non stampa gli scontrini" },
+    });
+  });
+
+  it("asks an unknown customer for company and contact, then registers them unverified", () => {
+    const { intents, snapshot } = run([
+      inbound("Il PC non si accende più da stamattina", undefined, { customer: null }),
+      inbound("Bar Roma", undefined, { customer: null }),
+      inbound("Giovanni, 333 1234567", undefined, { customer: null }),
+    ]);
+    expect(intents).toContainEqual({
+      type: "registerCustomer",
+      params: { company: "Bar Roma", contactName: "Giovanni, 333 1234567", language: "it" },
+    });
+    // The problem written first is not lost: triage runs on it right after identification.
+    expect(intents).toContainEqual({
+      type: "triage",
+      params: { text: "Il PC non si accende più da stamattina" },
+    });
+    expect(snapshot.value).toBe("triaging");
+  });
+
+  it("keeps at most MAX_DESCRIPTION_CHARS of a huge message on the ticket", () => {
+    const huge = `La cassa non funziona. ${"x".repeat(50_000)}`;
+    const { intents } = run([
+      inbound(huge),
+      { type: "triage.done", category: "software-usage" },
+      inbound("sì"),
+      inbound("1"),
+    ]);
+    const open = intents.find((i) => i.type === "openTicket");
+    expect(open).toBeDefined();
+    const draft = open!.params.draft as { description: string };
+    expect(draft.description.length).toBe(MAX_DESCRIPTION_CHARS);
+  });
+
+  it("re-prompts unknown answers instead of staying silent, and 'annulla' drops the draft", () => {
+    const { replies, snapshot } = run([
+      inbound("La stampante non stampa gli scontrini"),
+      { type: "triage.done", category: "peripheral-setup" },
+      inbound("forse, non so"),
+      inbound("annulla"),
+    ]);
+    expect(replies).toEqual([
+      "intake.confirmCategory",
+      "common.notUnderstood",
+      "intake.confirmCategory",
+      "common.cancelled",
+    ]);
+    expect(snapshot.value).toBe("idle");
+    expect(snapshot.context.draft).toBeNull();
+  });
+
+  it("offers the weekend-only category only during weekend service", () => {
+    const weekday = run([
+      inbound("Problema strano con il gestionale"),
+      { type: "triage.done", category: "weekend-blocking" },
+    ]);
+    expect(weekday.snapshot.value).toBe("categoryPick");
+    expect(weekday.snapshot.context.choices).not.toContain("weekend-blocking");
+    const saturday = run([
+      inbound("Problema strano con il gestionale", "2027-03-27T10:00:00+01:00"),
+      { type: "triage.done", category: "weekend-blocking" },
+    ]);
+    expect(saturday.snapshot.value).toBe("categoryConfirm");
+  });
+
+  it("stays quiet in relay and leaves it with 'menu'", () => {
+    const { intents, snapshot } = run([
+      inbound("La stampante non stampa gli scontrini"),
+      { type: "triage.done", category: "peripheral-setup" },
+      inbound("sì"),
+      inbound("1"),
+      { type: "ticket.opened", number: "LT-2027-00001", status: "open", at: "2027-03-30T08:01:00.000Z" },
+      {
+        type: "ticket.claimed",
+        number: "LT-2027-00001",
+        technician: "marco",
+        at: "2027-03-30T08:02:00.000Z",
+      },
+      inbound("ecco la foto del problema"),
+    ]);
+    expect(snapshot.value).toBe("relay");
+    expect(intents.at(-1)).toEqual({
+      type: "appendToTicket",
+      params: { number: "LT-2027-00001", text: "ecco la foto del problema", attachments: [] },
+    });
+    const left = run([
+      {
+        type: "ticket.claimed",
+        number: "LT-2027-00001",
+        technician: "marco",
+        at: "2027-03-30T08:02:00.000Z",
+      },
+      inbound("menu"),
+    ]);
+    expect(left.snapshot.value).toBe("menu");
+  });
+});
+
+describe("weekend routing and answer matching (pure)", () => {
+  const saturday = new Date("2027-03-27T10:00:00+01:00");
+  it("pages only for a blocking, eligible problem during weekend service", () => {
+    expect(weekendRouting(leotron, saturday, { blocking: true, coverage: { weekendEligible: true } })).toBe(
+      "page-on-call",
+    );
+    expect(weekendRouting(leotron, saturday, { blocking: false, coverage: { weekendEligible: true } })).toBe(
+      "wait-for-next-opening",
+    );
+    expect(weekendRouting(leotron, saturday, { blocking: true, coverage: { weekendEligible: false } })).toBe(
+      "wait-for-next-opening",
+    );
+    expect(
+      weekendRouting(leotron, new Date("2027-03-30T10:00:00+02:00"), {
+        blocking: true,
+        coverage: { weekendEligible: true },
+      }),
+    ).toBe("not-weekend-service");
+    // Saturday → Easter Sunday and Monday closed → Tuesday 9:00 (after the DST change).
+    expect(nextRegularOpening(leotron, saturday)?.toISOString()).toBe("2027-03-30T07:00:00.000Z");
+  });
+
+  it("understands numbers, synonyms and label words; dates in common formats", () => {
+    expect(matchChoice("2", ["yes", "other"])).toBe("other");
+    expect(matchChoice("Sì!", ["yes", "other"])).toBe("yes");
+    expect(matchChoice("nuovo problema", ["new", "status", "info", "hours"])).toBe("new");
+    expect(
+      matchChoice("No, grazie", ["accept", "decline"], { accept: "Accetto", decline: "No, grazie" }),
+    ).toBe("decline");
+    expect(matchChoice("7", ["yes", "other"])).toBeUndefined();
+    expect(parseCustomerDate("15/03/2026", "Europe/Rome")).toBe("2026-03-15");
+    expect(parseCustomerDate("2026-03-15", "Europe/Rome")).toBe("2026-03-15");
+    expect(parseCustomerDate("03/2026", "Europe/Rome")).toBe("2026-03-01");
+    expect(parseCustomerDate("ieri", "Europe/Rome")).toBeNull();
+  });
+});
