@@ -145,6 +145,11 @@ export function createConversationMachine(policy: Policy) {
     context.input.attachments.filter((a) => MEDIA_KINDS.has(a.kind));
   const hasVoice = (context: ConversationContext) =>
     context.input.attachments.some((a) => a.kind === "voice");
+  /** The voice note of a draft that has no written description yet. */
+  const draftVoice = (context: ConversationContext) =>
+    context.draft && context.draft.description === ""
+      ? context.draft.attachments.findLast((a) => a.kind === "voice")
+      : undefined;
   const onlyUnsupported = (context: ConversationContext) =>
     inputText(context) === "" &&
     context.input.attachments.length > 0 &&
@@ -304,7 +309,10 @@ export function createConversationMachine(policy: Policy) {
             ? {
                 ...context.draft,
                 description: isSubstantive(context) ? inputText(context) : "",
-                attachments: context.input.attachments.filter((a) => MEDIA_KINDS.has(a.kind)),
+                // A voice note is kept too: it is transcribed once the customer is identified.
+                attachments: context.input.attachments.filter(
+                  (a) => MEDIA_KINDS.has(a.kind) || a.kind === "voice",
+                ),
               }
             : null,
       }),
@@ -488,7 +496,9 @@ export function createConversationMachine(policy: Policy) {
               actions: [
                 assign({
                   draft: ({ context }) =>
-                    isSubstantive(context) || media(context).length > 0 ? { ...emptyDraft() } : null,
+                    isSubstantive(context) || media(context).length > 0 || hasVoice(context)
+                      ? { ...emptyDraft() }
+                      : null,
                 }),
                 "keepFirstMessage",
                 say("intake.welcomeUnknown", () => ({ company: policy.company })),
@@ -639,6 +649,11 @@ export function createConversationMachine(policy: Policy) {
             actions: say("intake.thanksIdentified"),
           },
           {
+            guard: ({ context }) => context.aiEnabled && draftVoice(context) !== undefined,
+            target: "voice",
+            actions: say("intake.thanksIdentified"),
+          },
+          {
             target: "describe",
             actions: [assign({ draft: () => emptyDraft() }), say("intake.thanksIdentified")],
           },
@@ -662,7 +677,8 @@ export function createConversationMachine(policy: Policy) {
         entry: {
           type: "transcribe",
           params: ({ context }) => ({
-            attachment: context.input.attachments.find((a) => a.kind === "voice")!,
+            // The note just received, or the one kept while the customer was identified.
+            attachment: (context.input.attachments.find((a) => a.kind === "voice") ?? draftVoice(context))!,
           }),
         },
         on: {

@@ -78,7 +78,7 @@ function memoryMediaStore() {
 }
 
 /** A runtime for one fresh customer, with AI on (real SDK → fake server) or off. */
-async function setup(options: { ai: boolean; env?: Record<string, string> }) {
+async function setup(options: { ai: boolean; env?: Record<string, string>; unknown?: boolean }) {
   const clock = new SimulatedClock("2027-03-30T10:00:00+02:00"); // a Tuesday, support open
   const channel = new LocalChannel({ as: "whatsapp", now: () => clock.now() });
   const logs: Logged[] = [];
@@ -108,14 +108,16 @@ async function setup(options: { ai: boolean; env?: Record<string, string> }) {
   // The channel is started by hand (not runtime.start()) so jobs run only when the test says so.
   await channel.start(runtime.handleInbound);
   const phone = `+39333${String(7_000_000 + ++phoneCounter)}`;
-  await store.createCustomer(t.db.prisma, {
-    company: `Ferramenta ${phoneCounter}`,
-    contactName: "Giulia",
-    phone,
-    language: "it",
-    plans: ["standard", "j-system"],
-    verified: true,
-  });
+  if (!options.unknown) {
+    await store.createCustomer(t.db.prisma, {
+      company: `Ferramenta ${phoneCounter}`,
+      contactName: "Giulia",
+      phone,
+      language: "it",
+      plans: ["standard", "j-system"],
+      verified: true,
+    });
+  }
   const chat = `${phone.slice(1)}@c.us`;
   let seen = 0;
   const fetched: number[] = [];
@@ -285,6 +287,37 @@ describe("AI assist in the runtime (real openai SDK, fake server)", () => {
     const [ticket] = await s.tickets();
     expect(ticket!.description).toBe("Outlook non riceve più la posta da ieri");
     expect(ticket!.category).toBe("email-setup");
+    await s.ai!.settle();
+  });
+
+  it("an unknown customer's first voice note is transcribed once they are identified", async () => {
+    const s = await setup({ ai: true, unknown: true });
+    await s.voice();
+    expect(s.fresh().map((m) => m.text)).toEqual([
+      "Ciao! Sono l'assistente dell'assistenza tecnica Leotron. Non trovo il tuo numero tra i nostri clienti: ti chiedo due dati, poi apriamo la segnalazione.",
+      "Come si chiama la tua azienda o il tuo negozio?",
+    ]);
+    await s.say("Bar Sport Verona");
+    const before = fake.transcriptionRequests().length;
+    await s.say("Luca, 045 1234567");
+    expect(s.fresh().map((m) => m.text)).toEqual([
+      "Grazie. Il tuo nome e un recapito (telefono o e-mail) per richiamarti?",
+      "Grazie! Un collega verificherà i tuoi dati.",
+    ]);
+    fake.queueTranscription({ kind: "text", text: "il registratore di cassa non stampa lo scontrino" });
+    await s.runtime.runDueJobs();
+    expect(fake.transcriptionRequests().length).toBe(before + 1);
+    expect(s.fresh().map((m) => m.text)).toEqual([
+      VOICE_CONFIRM("il registratore di cassa non stampa lo scontrino"),
+    ]);
+    fake.queueChat(triageAnswer("peripheral-setup", "Cassa non stampa scontrino"));
+    await s.say("sì");
+    await s.runtime.runDueJobs();
+    await answerUntilOpened(s, s.fresh());
+    const [ticket] = await s.tickets();
+    expect(ticket!.description).toBe("il registratore di cassa non stampa lo scontrino");
+    const view = await s.runtime.getTicket(ticket!.number);
+    expect(view!.attachments.filter((a) => a.kind === "voice")).toHaveLength(1);
     await s.ai!.settle();
   });
 
