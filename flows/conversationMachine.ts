@@ -722,6 +722,15 @@ export function createConversationMachine(policy: Policy) {
               }),
             },
             { guard: ({ context }) => answer(context) === "write", target: "describe" },
+            // A new voice note is the customer saying it again: it is transcribed in turn.
+            {
+              guard: "voiceWithAi",
+              target: "voice",
+              actions: [
+                assign({ draft: ({ context }) => ({ ...context.draft!, pendingVoice: null }) }),
+                appendInputToDraft,
+              ],
+            },
             // A written correction replaces what was understood.
             { guard: "substantive", target: "triaging", actions: appendInputToDraft },
             { actions: reprompt },

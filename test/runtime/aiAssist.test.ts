@@ -272,6 +272,33 @@ describe("AI assist in the runtime (real openai SDK, fake server)", () => {
     await s.ai!.settle();
   });
 
+  it("a second voice note instead of 'sì' is transcribed in turn and both recordings stay attached", async () => {
+    const s = await setup({ ai: true });
+    await s.voice();
+    fake.queueTranscription({ kind: "text", text: "la stampante fa rumore" });
+    await s.runtime.runDueJobs();
+    expect(s.fresh().map((m) => m.text)).toEqual([VOICE_CONFIRM("la stampante fa rumore")]);
+    const second = new Uint8Array([0x4f, 0x67, 0x67, 0x53, 9, 9, 9]);
+    await s.voice(second);
+    expect(s.fresh()).toEqual([]);
+    const before = fake.transcriptionRequests().length;
+    fake.queueTranscription({ kind: "text", text: "la stampante fiscale non emette lo scontrino" });
+    await s.runtime.runDueJobs();
+    expect([...fake.transcriptionRequests()[before]!.files[0]!.bytes]).toEqual([...second]);
+    expect(s.fresh().map((m) => m.text)).toEqual([
+      VOICE_CONFIRM("la stampante fiscale non emette lo scontrino"),
+    ]);
+    fake.queueChat(triageAnswer("peripheral-setup", "Stampante fiscale non emette scontrino"));
+    await s.say("sì");
+    await s.runtime.runDueJobs();
+    await answerUntilOpened(s, s.fresh());
+    const [ticket] = await s.tickets();
+    expect(ticket!.description).toBe("la stampante fiscale non emette lo scontrino");
+    const view = await s.runtime.getTicket(ticket!.number);
+    expect(view!.attachments.filter((a) => a.kind === "voice")).toHaveLength(2);
+    await s.ai!.settle();
+  });
+
   it("'No, lo scrivo' asks for the written description, which becomes the ticket's", async () => {
     const s = await setup({ ai: true });
     await s.voice();
