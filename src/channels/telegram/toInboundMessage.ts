@@ -44,7 +44,12 @@ export function toInboundMessage(update: Update, context: InboundContext): Inbou
   if (name) inbound.senderName = name;
   if (message.from.language_code) inbound.languageHint = message.from.language_code;
   const payload = startPayloadOf(message.text);
-  if (payload !== undefined) inbound.startPayload = payload;
+  if (payload !== undefined) {
+    inbound.startPayload = payload;
+    // The code travels in startPayload; left in the text, "/start K7P2QX" reads as a problem
+    // description to the flows (a digit makes it more than a greeting), so pass the bare command.
+    inbound.text = "/start";
+  }
   return inbound;
 }
 

@@ -26,10 +26,16 @@ import { FakeTelegramApi, type SentMessage } from "../../support/fakeTelegramApi
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
 /** Polls `check` until it holds; nothing here asserts on how fast things happen. */
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+async function waitUntil(
+  check: () => boolean,
+  what: string | (() => string),
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -130,7 +136,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
         );
     await waitUntil(
       () => find() !== undefined,
-      `the bot to say ${String(fragment)}; it said ${JSON.stringify(texts(api.sentTo(userId)))}`,
+      () => `the bot to say ${String(fragment)}; it said ${JSON.stringify(texts(api.sentTo(userId)))}`,
     );
     return find()!;
   }
@@ -218,6 +224,46 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
       where: { channel: "telegram", chatId: String(userId) },
     });
     expect(tickets.map((row) => row.number)).toEqual([ticket]);
+  });
+
+  it("a deep link /start CODE links the Telegram user to the customer, who is then served as known", async () => {
+    const userId = nextUser++;
+    const customer = await store.createCustomer(t.db.prisma, {
+      company: "Ferramenta Bianchi",
+      language: "it",
+      plans: ["standard"],
+      verified: true,
+    });
+    // A fixed code with digits, as most generated codes have (a digit once made it a "problem").
+    const code = "K7P2QX";
+    await t.db.prisma.customer.update({ where: { id: customer.id }, data: { code } });
+    api.enqueueText(`/start ${code}`, { id: userId });
+    await botSays(userId, "Come posso aiutarti?");
+    const identity = await t.db.prisma.channelIdentity.findUnique({
+      where: { channel_externalId: { channel: "telegram", externalId: String(userId) } },
+    });
+    expect(identity?.customerId).toBe(customer.id);
+    api.enqueueText("Non capisco come si fa il reso nel programma, la funzione non va", { id: userId });
+    await botSays(userId, "Uso del software");
+    // /start opens the menu, and the problem goes straight to triage: no "who are you" questions.
+    expect(texts(api.sentTo(userId))).toEqual([
+      "Come posso aiutarti?",
+      "Sembra un problema di: Uso del software e formazione. È corretto?",
+    ]);
+  });
+
+  it("a 429 from Telegram while replying is waited out: the reply arrives once, nothing is lost", async () => {
+    const { userId } = await knownCustomer();
+    const sendsBefore = api.callsOf("sendMessage").length;
+    api.failNext("sendMessage", { retryAfter: 1 });
+    api.enqueueText("Non capisco come si fa il reso nel programma, la funzione non va", { id: userId });
+    await botSays(userId, "Uso del software");
+    await settle(api);
+    expect(texts(api.sentTo(userId))).toEqual([
+      "Sembra un problema di: Uso del software e formazione. È corretto?",
+    ]);
+    // One refused with 429, one delivered.
+    expect(api.callsOf("sendMessage").length - sendsBefore).toBe(2);
   });
 
   it("an update delivered twice gets one reply, and a redelivered ticket-opening press opens one ticket", async () => {
