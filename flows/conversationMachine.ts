@@ -331,7 +331,11 @@ export function createConversationMachine(policy: Policy) {
           // The customer record decides; otherwise the language detected on the first message sticks.
           language:
             e.facts.customer?.language ?? (context.lastInboundAt ? context.language : e.facts.language),
-          input: { text: e.text, choice: e.choice ?? null, attachments: e.attachments },
+          input: {
+            text: e.text,
+            choice: e.choice ?? null,
+            attachments: e.attachments.filter((a) => !a.error),
+          },
         };
       }),
       // Intents: executed by the runtime from the action objects `transition()` returns.
@@ -408,7 +412,29 @@ export function createConversationMachine(policy: Policy) {
           target: ".menu",
           actions: ["refreshFromInbound", assign({ draft: null, feedback: null })],
         },
-        { actions: ["refreshFromInbound", raise({ type: "input" })] },
+        {
+          actions: [
+            "refreshFromInbound",
+            // Files that could not be downloaded are explained, then the rest of the message goes on.
+            enqueueActions(({ event, enqueue }) => {
+              if (event.type !== "inbound") return;
+              for (const error of new Set(event.attachments.flatMap((a) => (a.error ? [a.error] : [])))) {
+                enqueue({
+                  type: "reply",
+                  params: { key: error === "too-large" ? "common.mediaTooLarge" : "common.mediaUnavailable" },
+                });
+              }
+            }),
+            enqueueActions(({ event, enqueue }) => {
+              const onlyFailedFiles =
+                event.type === "inbound" &&
+                event.text.trim() === "" &&
+                event.attachments.length > 0 &&
+                event.attachments.every((a) => a.error);
+              if (!onlyFailedFiles) enqueue.raise({ type: "input" });
+            }),
+          ],
+        },
       ],
       "ticket.claimed": {
         target: ".relay",
@@ -427,7 +453,7 @@ export function createConversationMachine(policy: Policy) {
           say("intake.authorized", () => ({})),
           {
             type: "reply",
-            params: ({ context, event }) => ({
+            params: ({ event }) => ({
               key: "intake.authorizedNumber",
               params: { number: event.number, hours: policy.sla.callbackWithinHours ?? null },
             }),

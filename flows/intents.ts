@@ -15,6 +15,8 @@ export interface AttachmentMeta {
   name?: string;
   size?: number;
   ref?: string;
+  /** Set when the runtime could not download it (the customer is told; it is not on the ticket). */
+  error?: "too-large" | "unavailable";
 }
 
 /** What the runtime knows about the customer writing, refreshed on every message. */

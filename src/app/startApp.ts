@@ -172,7 +172,7 @@ export async function startApp(
     host: env.HOST,
     webChannel,
     staffActions: runtime,
-    boardQueries: { transcript: runtime.transcript },
+    boardQueries: { transcript: runtime.transcript, attachment: runtime.attachment },
     // With no credentials configured, a localhost user signs in by name and becomes a technician.
     localTechnician: (name) => store.upsertTechnician(db.prisma, { name }),
     staffAuth,

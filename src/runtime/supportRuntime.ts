@@ -117,6 +117,7 @@ export interface RuntimeOptions {
 }
 
 const MAX_DELIVERY_ATTEMPTS = 8;
+const STORED_KINDS = new Set(["image", "video", "audio", "voice", "document"]);
 const INTENTS = new Set<string>(INTENT_TYPES);
 const MAX_EVENT_STEPS = 50;
 
@@ -293,21 +294,30 @@ export class SupportRuntime implements StaffActions {
 
   private async prepareAttachments(message: InboundMessage): Promise<AttachmentMeta[]> {
     const out: AttachmentMeta[] = [];
+    // A redelivered message is dropped in the transaction; don't download its media again first.
+    if (
+      message.attachments.length > 0 &&
+      (await store.inboundSeen(this.db.prisma, message.channel, message.platformMessageId))
+    ) {
+      return out;
+    }
     for (const a of message.attachments) {
       const meta: AttachmentMeta = { kind: a.kind };
       if (a.mime) meta.mime = a.mime;
       if (a.name) meta.name = a.name;
       if (a.size !== undefined) meta.size = a.size;
       if (a.ref) meta.ref = a.ref;
-      // Voice notes are kept when AI is on: the transcription job runs later, maybe after a restart.
-      if (a.kind === "voice" && this.options.assist && this.options.mediaStore && a.fetch) {
+      // Media are kept in the media store before the transaction: platform download links expire,
+      // technicians need the photos, and transcription jobs may run after a restart. Web uploads
+      // are already stored by the web channel.
+      const keep = STORED_KINDS.has(a.kind) && !a.ref?.startsWith("web-upload:");
+      if (keep && this.options.mediaStore && a.fetch) {
         try {
-          meta.ref = await this.options.mediaStore.put(await a.fetch(), a.name ?? "voice.ogg");
+          meta.ref = await this.options.mediaStore.put(await a.fetch(), a.name ?? `${a.kind}.bin`);
         } catch (error) {
-          this.logger.warn(
-            { err: error },
-            "voice note could not be downloaded; it will be handled as not understood",
-          );
+          const code = (error as { code?: unknown }).code;
+          meta.error = typeof code === "string" && /too.?large/i.test(code) ? "too-large" : "unavailable";
+          this.logger.warn({ err: error, kind: a.kind }, "attachment could not be downloaded");
         }
       }
       out.push(meta);
@@ -1142,6 +1152,28 @@ export class SupportRuntime implements StaffActions {
       category: row.category ?? undefined,
       usedThisMonthMinutes: context.usedThisMonthMinutes,
     });
+  };
+
+  /**
+   * Bytes of an attachment of a ticket's transcript (kept in the media store), for desks. Only
+   * references that belong to that ticket are served.
+   */
+  attachment = async (
+    number: string,
+    ref: string,
+  ): Promise<{ bytes: Uint8Array; mime: string; name: string } | null> => {
+    if (!this.options.mediaStore) return null;
+    const row = await store.findTicket(this.db.prisma, number);
+    if (!row) return null;
+    const lines = await store.transcript(this.db.prisma, row);
+    const meta = lines.flatMap((l) => l.body.attachments ?? []).find((a) => a.ref === ref);
+    if (!meta) return null;
+    try {
+      const bytes = await this.options.mediaStore.get(ref);
+      return { bytes, mime: meta.mime ?? "application/octet-stream", name: meta.name ?? "file" };
+    } catch {
+      return null;
+    }
   };
 
   setDeskRef = async (number: string, ref: Record<string, unknown>): Promise<void> => {

@@ -32,6 +32,7 @@ const offline = createOfflineTriage(policy);
 // Customer-facing texts, as locales/it.json has them.
 const VOICE_CONFIRM = (text: string) => `Ho capito così:\n«${text}»\nÈ corretto?`;
 const VOICE_NOT_UNDERSTOOD = "Non sono riuscito a capire il messaggio vocale. Puoi scrivere il problema?";
+const MEDIA_UNAVAILABLE = "Non riesco a scaricare il file che hai inviato. Puoi provare a rimandarlo?";
 const VOICE_NOT_SUPPORTED =
   "Ho ricevuto un messaggio vocale, ma non posso ascoltarlo: per favore scrivi il problema in un messaggio di testo.";
 const ASK_DESCRIPTION =
@@ -376,7 +377,10 @@ describe("AI assist in the runtime (real openai SDK, fake server)", () => {
         c.prepare(s);
         await s.voice(VOICE_BYTES, c.fail === true);
         await s.runtime.runDueJobs();
-        expect(s.fresh().map((m) => m.text)).toEqual([VOICE_NOT_UNDERSTOOD, ASK_DESCRIPTION]);
+        // A voice note that cannot even be downloaded is explained as such (nothing to transcribe).
+        expect(s.fresh().map((m) => m.text)).toEqual(
+          c.fail === true ? [MEDIA_UNAVAILABLE] : [VOICE_NOT_UNDERSTOOD, ASK_DESCRIPTION],
+        );
         const jobs = await t.db.prisma.job.findMany({
           where: { kind: "ai.transcribe", lastError: { not: null } },
         });
@@ -507,9 +511,9 @@ describe("AI assist in the runtime (real openai SDK, fake server)", () => {
     const requestsBefore = fake.requests.length;
     await s.voice();
     expect(s.fresh().map((m) => m.text)).toEqual([VOICE_NOT_SUPPORTED]);
-    // Nothing was downloaded or kept: there is nobody to transcribe it.
-    expect(s.fetched).toEqual([]);
-    expect(s.media.files.size).toBe(0);
+    // Nothing is transcribed, but the recording is kept once for technicians to listen to.
+    expect(s.fetched).toHaveLength(1);
+    expect(s.media.files.size).toBe(1);
     await s.runtime.runDueJobs();
     expect(s.fresh()).toEqual([]);
 

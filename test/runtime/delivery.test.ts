@@ -141,4 +141,76 @@ describe("runtime: delivery and de-duplication", () => {
     expect(empty).toMatchObject({ ok: false, code: "invalid-input" });
     await runtime.stop();
   });
+
+  it("keeps customers' photos for technicians and explains files that could not be downloaded", async () => {
+    const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
+    const channel = new LocalChannel({ as: "telegram", now: () => clock.now() });
+    const files = new Map<string, Uint8Array>();
+    const runtime = new SupportRuntime({
+      db: t.db,
+      policy: loadPolicy("leotron"),
+      clock,
+      logger: silentLogger,
+      channels: [channel],
+      offlineTriage: () => ({ category: "software-usage" }),
+      mediaStore: {
+        put: async (bytes, name) => {
+          const ref = `m${files.size}-${name}`;
+          files.set(ref, bytes);
+          return ref;
+        },
+        get: async (ref) => files.get(ref)!,
+      },
+    });
+    const customer = await store.createCustomer(t.db.prisma, {
+      company: "Bar Roma",
+      language: "it",
+      plans: ["standard"],
+      verified: true,
+    });
+    await store.linkIdentity(t.db.prisma, customer.id, "telegram", "555");
+    await runtime.start();
+    const photo = new TextEncoder().encode("JPEG bytes");
+    let fetches = 0;
+    const message = channel.message("555", "Lo schermo mostra questo errore strano", {
+      senderId: "555",
+      platformMessageId: "ph1",
+      attachments: [
+        {
+          kind: "image",
+          name: "errore.jpg",
+          mime: "image/jpeg",
+          size: photo.length,
+          fetch: async () => (fetches++, photo),
+        },
+        {
+          kind: "video",
+          name: "huge.mp4",
+          size: 90_000_000,
+          fetch: async () => {
+            throw Object.assign(new Error("too big"), { code: "telegram.media_too_large" });
+          },
+        },
+      ],
+    });
+    await channel.receive(message);
+    await channel.receive(message); // redelivered: neither processed nor downloaded again
+    expect(fetches).toBe(1);
+    expect(channel.sent.some((m) => m.text.includes("troppo grande"))).toBe(true);
+    for (const [i, text] of ["sì", "1"].entries()) {
+      await channel.receive(
+        channel.message("555", text, { senderId: "555", platformMessageId: `ph${i + 2}` }),
+      );
+    }
+    const ticket = await t.db.prisma.ticket.findFirstOrThrow({ where: { chatId: "555" } });
+    const view = await runtime.getTicket(ticket.number);
+    expect(view!.attachments.map((a) => a.name)).toEqual(["errore.jpg"]);
+    const lines = await runtime.transcript(ticket.number);
+    const ref = lines.flatMap((l) => l.attachments ?? []).find((a) => a.name === "errore.jpg")!.ref!;
+    const served = await runtime.attachment(ticket.number, ref);
+    expect(new TextDecoder().decode(served!.bytes)).toBe("JPEG bytes");
+    expect(served!.mime).toBe("image/jpeg");
+    expect(await runtime.attachment(ticket.number, "m99-other.jpg")).toBeNull();
+    await runtime.stop();
+  });
 });
