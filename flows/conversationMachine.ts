@@ -267,6 +267,9 @@ export function createConversationMachine(policy: Policy) {
     }),
   });
 
+  /** Stores a short free-text answer (an item name, a sales representative) on the draft. */
+  const keepAnswerAs = (field: "item" | "salesRep") => ({ type: "keepAnswer" as const, params: { field } });
+
   /** "Sorry, I didn't understand" followed by the last question again. */
   const reprompt = [
     say("common.notUnderstood"),
@@ -316,6 +319,9 @@ export function createConversationMachine(policy: Policy) {
               }
             : null,
       }),
+      keepAnswer: assign(({ context }, { field }: { field: "item" | "salesRep" }) => ({
+        draft: { ...context.draft!, [field]: inputText(context).slice(0, 200) },
+      })),
       rememberPrompt: assign((_, prompt: Prompt) => ({
         prompt,
         choices: (prompt.choices ?? []).map((c) => c.id),
@@ -911,9 +917,7 @@ export function createConversationMachine(policy: Policy) {
             {
               guard: ({ context }) => inputText(context).length >= 2 && context.choices.length === 0,
               target: "hardwareDate",
-              actions: assign({
-                draft: ({ context }) => ({ ...context.draft!, item: inputText(context).slice(0, 200) }),
-              }),
+              actions: keepAnswerAs("item"),
             },
             { actions: reprompt },
           ],
@@ -926,9 +930,7 @@ export function createConversationMachine(policy: Policy) {
             {
               guard: ({ context }) => inputText(context).length >= 2,
               target: "hardwareDate",
-              actions: assign({
-                draft: ({ context }) => ({ ...context.draft!, item: inputText(context).slice(0, 200) }),
-              }),
+              actions: keepAnswerAs("item"),
             },
             { actions: reprompt },
           ],
@@ -1047,9 +1049,7 @@ export function createConversationMachine(policy: Policy) {
             {
               guard: ({ context }) => inputText(context).length >= 2,
               target: "opening",
-              actions: assign({
-                draft: ({ context }) => ({ ...context.draft!, salesRep: inputText(context).slice(0, 200) }),
-              }),
+              actions: keepAnswerAs("salesRep"),
             },
             { actions: reprompt },
           ],
