@@ -281,15 +281,11 @@ export async function pendingForChat(
   }));
 }
 
-export async function markDelivered(
-  tx: Client,
-  id: string,
-  at: Date,
-  platformMessageId?: string,
-): Promise<void> {
-  await tx.message.update({
-    where: { id },
-    data: { status: "sent", deliveredAt: at, attempts: { increment: 1 }, ...(platformMessageId ? {} : {}) },
+export async function markDelivered(tx: Client, ids: string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.message.updateMany({
+    where: { id: { in: ids } },
+    data: { status: "sent", deliveredAt: at, attempts: { increment: 1 } },
   });
 }
 
@@ -308,23 +304,6 @@ export async function markDeliveryFailed(
       nextAttemptAt: retryAt,
     },
   });
-}
-
-/** The latest bot message of a chat, if it offered choices (to understand typed answers). */
-export async function lastOutboundWithChoices(
-  tx: Client,
-  channel: string,
-  chatId: string,
-): Promise<OutboundRow | null> {
-  const row = await tx.message.findFirst({
-    where: { channel, chatId, direction: "out" },
-    orderBy: [{ at: "desc" }, { id: "desc" }],
-  });
-  if (!row) return null;
-  const body = parseJson(messageBodySchema, row.body, {});
-  return body.choices?.length
-    ? { id: row.id, channel, chatId, text: row.text, body, attempts: row.attempts }
-    : null;
 }
 
 export async function countPendingOutbound(tx: Client): Promise<number> {

@@ -123,6 +123,8 @@ const MAX_EVENT_STEPS = 50;
 
 const chargeSchema = z.object({ billedMinutes: z.number() }).passthrough();
 
+const persistedLabels = z.object({ labels: z.record(z.string(), z.string()).optional() });
+
 const persistedConversation = z.object({
   v: z.literal(1),
   value: z.union([z.string(), z.record(z.string(), z.unknown())]),
@@ -254,7 +256,8 @@ export class SupportRuntime implements StaffActions {
           ticketId: followed?.id ?? null,
         });
         const language = this.languageFor(customer, message);
-        const choice = message.choice ?? (await this.choiceFromLabels(tx, chat, message.text));
+        const conversation = await store.loadConversation(tx, chat.channel, chat.chatId);
+        const choice = message.choice ?? this.choiceFromLabels(conversation?.snapshot ?? null, message.text);
         const event: ConversationEvent = {
           type: "inbound",
           at: this.clock.now().toISOString(),
@@ -272,10 +275,14 @@ export class SupportRuntime implements StaffActions {
             aiEnabled: Boolean(this.options.assist),
           },
         };
-        await this.runConversation(tx, chat, [event], fx, {
-          senderId: message.senderId,
-          customerId: customer?.id ?? null,
-        });
+        await this.runConversation(
+          tx,
+          chat,
+          [event],
+          fx,
+          { senderId: message.senderId, customerId: customer?.id ?? null },
+          conversation,
+        );
         return true;
       });
       return fresh ? fx : null;
@@ -327,15 +334,13 @@ export class SupportRuntime implements StaffActions {
 
   /**
    * Maps a typed answer ("No, grazie", "2") to the choice list the customer was last shown: the
-   * machine knows choice ids, only the runtime knows the labels it rendered.
+   * machine knows choice ids, only the runtime knows the labels it rendered (kept with the snapshot).
    */
-  private async choiceFromLabels(tx: Tx, chat: ChatRef, text: string): Promise<string | undefined> {
-    if (!text.trim() || text.length > 200) return undefined;
-    const last = await store.lastOutboundWithChoices(tx, chat.channel, chat.chatId);
-    if (!last?.body.choices?.length) return undefined;
-    const ids = last.body.choices.map((c) => c.id);
-    const labels = Object.fromEntries(last.body.choices.map((c) => [c.id, c.label]));
-    return matchChoice(text, ids, labels);
+  private choiceFromLabels(serialized: string | null, text: string): string | undefined {
+    if (!serialized || !text.trim() || text.length > 200) return undefined;
+    const labels = persistedLabels.safeParse(JSON.parse(serialized)).data?.labels;
+    if (!labels || Object.keys(labels).length === 0) return undefined;
+    return matchChoice(text, Object.keys(labels), labels);
   }
 
   private languageFor(customer: store.CustomerRecord | null, message: InboundMessage): Language {
@@ -373,9 +378,13 @@ export class SupportRuntime implements StaffActions {
     events: ConversationEvent[],
     fx: Effects,
     who: { senderId: string | null; customerId: string | null },
+    preloaded?: Awaited<ReturnType<typeof store.loadConversation>>,
   ): Promise<void> {
-    const row = await store.loadConversation(tx, chat.channel, chat.chatId);
+    const row =
+      preloaded !== undefined ? preloaded : await store.loadConversation(tx, chat.channel, chat.chatId);
     let snapshot = this.restore(row?.snapshot ?? null, chat);
+    let labels: Record<string, string> =
+      (row ? persistedLabels.safeParse(JSON.parse(row.snapshot)).data?.labels : undefined) ?? {};
     let customerId = who.customerId ?? row?.customerId ?? null;
     const queue = [...events];
     let steps = 0;
@@ -396,11 +405,14 @@ export class SupportRuntime implements StaffActions {
           setCustomerId: (id: string) => {
             customerId = id;
           },
+          setLabels: (rendered: Record<string, string>) => {
+            labels = rendered;
+          },
         });
         queue.push(...followUps);
       }
     }
-    const persisted = JSON.stringify({ v: 1, value: snapshot.value, context: snapshot.context });
+    const persisted = JSON.stringify({ v: 1, value: snapshot.value, context: snapshot.context, labels });
     const saved = await store.saveConversation(
       tx,
       { channel: chat.channel, chatId: chat.chatId, customerId, snapshot: persisted },
@@ -439,7 +451,12 @@ export class SupportRuntime implements StaffActions {
     intent: Intent,
     language: Language,
     fx: Effects,
-    who: { senderId: string | null; readonly customerId: string | null; setCustomerId(id: string): void },
+    who: {
+      senderId: string | null;
+      readonly customerId: string | null;
+      setCustomerId(id: string): void;
+      setLabels?(labels: Record<string, string>): void;
+    },
   ): Promise<ConversationEvent[]> {
     const now = this.clock.now();
     switch (intent.type) {
@@ -454,6 +471,8 @@ export class SupportRuntime implements StaffActions {
           body: rendered && rendered.length > 0 ? { choices: rendered, kind: key } : { kind: key },
           at: now,
         });
+        if (rendered && rendered.length > 0)
+          who.setLabels?.(Object.fromEntries(rendered.map((c) => [c.id, c.label])));
         fx.outbound.set(this.chatKey(chat), chat);
         return [];
       }
@@ -727,8 +746,9 @@ export class SupportRuntime implements StaffActions {
   // -------------------------------------------------------------------------------------------
   // Ticket machine
 
-  private async ticketContext(tx: Tx, ticket: store.TicketRow): Promise<TicketContext> {
-    const customer = await store.getCustomer(tx, ticket.customerId);
+  /** The ticket machine's context; the customer's plans and monthly usage only matter for a charge. */
+  private async ticketContext(tx: Tx, ticket: store.TicketRow, forCharge = false): Promise<TicketContext> {
+    const customer = forCharge ? await store.getCustomer(tx, ticket.customerId) : null;
     const technician = ticket.assigneeId ? await store.findTechnician(tx, { id: ticket.assigneeId }) : null;
     const coverage = JSON.parse(ticket.coverage) as Record<string, unknown>;
     const plan = typeof coverage.plan === "string" ? coverage.plan : null;
@@ -753,7 +773,7 @@ export class SupportRuntime implements StaffActions {
     event: TicketEvent,
     fx: Effects,
   ): Promise<{ status: string }> {
-    const context = await this.ticketContext(tx, ticket);
+    const context = await this.ticketContext(tx, ticket, event.type === "close");
     const snapshot = this.ticketMachine.resolveState({ value: ticket.status as never, context });
     if (!snapshot.can(event)) {
       throw new RuntimeError(
@@ -1144,7 +1164,7 @@ export class SupportRuntime implements StaffActions {
   previewCharge = async (number: string, minutes: number, plan?: string): Promise<ChargeView | null> => {
     const row = await store.findTicket(this.db.prisma, number);
     if (!row || !Number.isInteger(minutes) || minutes < 0) return null;
-    const context = await this.ticketContext(this.db.prisma as unknown as Tx, row);
+    const context = await this.ticketContext(this.db.prisma as unknown as Tx, row, true);
     const chosen = plan ?? (typeof context.coverage.plan === "string" ? context.coverage.plan : null);
     return computeCharge(this.policy, {
       minutes,
@@ -1332,6 +1352,8 @@ export class SupportRuntime implements StaffActions {
     if (!adapter) return { sent: 0, failed: 0 };
     const now = this.clock.now();
     let sent = 0;
+    // Marked sent in one statement per pass; a crash before it re-sends them (at-least-once).
+    const delivered: string[] = [];
     for (const row of await store.pendingForChat(this.db.prisma, chat.channel, chat.chatId)) {
       if (row.nextAttemptAt && row.nextAttemptAt > now) break;
       try {
@@ -1354,8 +1376,8 @@ export class SupportRuntime implements StaffActions {
           ...(row.body.choices ? { choices: row.body.choices } : {}),
           ...(attachments.length ? { attachments } : {}),
         };
-        const result = await adapter.send(message);
-        await store.markDelivered(this.db.prisma, row.id, this.clock.now(), result.platformMessageId);
+        await adapter.send(message);
+        delivered.push(row.id);
         this.options.metrics?.messageOut(chat.channel);
         sent++;
       } catch (error) {
@@ -1367,6 +1389,7 @@ export class SupportRuntime implements StaffActions {
             : (this.options.retryDelayMs ?? ((n) => Math.min(60_000 * 2 ** (n - 1), 3_600_000)))(attempt);
         const retryAt =
           permanent || attempt >= MAX_DELIVERY_ATTEMPTS ? null : new Date(this.clock.now().getTime() + delay);
+        await store.markDelivered(this.db.prisma, delivered.splice(0), this.clock.now());
         await store.markDeliveryFailed(this.db.prisma, row.id, (error as Error).message, retryAt);
         this.logger.warn(
           { err: error, channel: chat.channel, chat: chat.chatId, retryAt },
@@ -1376,6 +1399,7 @@ export class SupportRuntime implements StaffActions {
         if (retryAt) return { sent, failed: 1 };
       }
     }
+    await store.markDelivered(this.db.prisma, delivered, this.clock.now());
     return { sent, failed: 0 };
   }
 
