@@ -44,9 +44,11 @@ export type TicketEvent =
       technician: { id: string; name: string };
       text: string;
       attachments?: StoredAttachment[];
+      /** The desk the reply came from, passed on to desks so that one can skip its own echo. */
+      origin?: string;
     }
   | { type: "note"; technician: { id: string; name: string }; text: string }
-  | { type: "ask"; technician: { id: string; name: string }; text: string }
+  | { type: "ask"; technician: { id: string; name: string }; text: string; origin?: string }
   | { type: "customer.message" }
   | {
       type: "close";
@@ -73,7 +75,12 @@ export type TicketIntent =
     }
   | {
       type: "desk";
-      params: { event: "ticket.updated" | "ticket.escalated" | "staff.reply"; change: string; text?: string };
+      params: {
+        event: "ticket.updated" | "ticket.escalated" | "staff.reply";
+        change: string;
+        text?: string;
+        origin?: string;
+      };
     }
   | {
       type: "saveClose";
@@ -154,6 +161,7 @@ export function createTicketMachine(policy: Policy) {
         event: "staff.reply",
         change: "reply",
         text: event.text,
+        ...(event.origin ? { origin: event.origin } : {}),
       }),
     },
   ];

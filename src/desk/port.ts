@@ -72,9 +72,24 @@ export type TechnicianRef = { id: string } | { slackUserId: string } | { name: s
 
 export type StaffAction =
   | { type: "claim"; ticket: string; by: TechnicianRef }
-  | { type: "reply"; ticket: string; by: TechnicianRef; text: string; attachments?: OutboundAttachment[] }
+  | {
+      type: "reply";
+      ticket: string;
+      by: TechnicianRef;
+      text: string;
+      attachments?: OutboundAttachment[];
+      /** The desk the reply was typed on (e.g. "slack", "board"); echoed on `staff.reply`. */
+      origin?: string;
+    }
   | { type: "note"; ticket: string; by: TechnicianRef; text: string }
-  | { type: "ask"; ticket: string; by: TechnicianRef; text: string }
+  | {
+      type: "ask";
+      ticket: string;
+      by: TechnicianRef;
+      text: string;
+      /** The desk the question was typed on; echoed on `staff.reply`. */
+      origin?: string;
+    }
   | {
       type: "close";
       ticket: string;
@@ -125,6 +140,11 @@ export interface StaffActions {
    * nothing could be drafted. Absent when AI is off: desks then offer no "Suggest reply".
    */
   suggestReply?(ticket: string): Promise<string | null>;
+  /**
+   * The preset's ticket categories, for a Close form's category choice (a close with any other
+   * category is refused). Absent on older runtimes: desks then fall back to free text.
+   */
+  listCategories?(): Promise<{ key: string; label: { it: string; en: string } }[]>;
 }
 
 export interface OnCallShiftView {
@@ -139,7 +159,14 @@ export type DeskEvent =
   | { type: "ticket.opened"; ticket: TicketView }
   | { type: "ticket.updated"; ticket: TicketView; change: string }
   | { type: "customer.message"; ticket: TicketView; text: string; attachments: TicketView["attachments"] }
-  | { type: "staff.reply"; ticket: TicketView; text: string; by: string }
+  | {
+      type: "staff.reply";
+      ticket: TicketView;
+      text: string;
+      by: string;
+      /** The desk the reply was typed on, when it said so: that desk can skip its own echo. */
+      origin?: string;
+    }
   | {
       type: "oncall.paged";
       ticket: TicketView;

@@ -838,6 +838,7 @@ export class SupportRuntime implements StaffActions {
             ticket: ticket.number,
             change: params.change,
             ...(params.text ? { text: params.text, by: context.assignee?.name ?? "" } : {}),
+            ...(params.origin ? { origin: params.origin } : {}),
           });
           break;
         case "saveClose": {
@@ -960,13 +961,22 @@ export class SupportRuntime implements StaffActions {
           technician: tech,
           text: action.text.trim(),
           ...(stored.length ? { attachments: stored } : {}),
+          ...(action.origin ? { origin: action.origin } : {}),
         };
         break;
       }
       case "note":
+        if (!action.text.trim()) return { ok: false, code: "invalid-input", message: "the message is empty" };
+        event = { type: "note", technician: tech, text: action.text.trim() };
+        break;
       case "ask":
         if (!action.text.trim()) return { ok: false, code: "invalid-input", message: "the message is empty" };
-        event = { type: action.type, technician: tech, text: action.text.trim() };
+        event = {
+          type: "ask",
+          technician: tech,
+          text: action.text.trim(),
+          ...(action.origin ? { origin: action.origin } : {}),
+        };
         break;
       case "close":
         if (!Number.isInteger(action.minutes) || action.minutes < 0) {
@@ -1195,6 +1205,9 @@ export class SupportRuntime implements StaffActions {
       return null;
     }
   };
+
+  listCategories = async (): Promise<{ key: string; label: { it: string; en: string } }[]> =>
+    this.policy.categories.map((c) => ({ key: c.key, label: { it: c.label.it, en: c.label.en } }));
 
   setDeskRef = async (number: string, ref: Record<string, unknown>): Promise<void> => {
     await store.setTicketDeskRef(this.db.prisma, number, ref);
@@ -1505,7 +1518,13 @@ export class SupportRuntime implements StaffActions {
         };
         break;
       case "staff.reply":
-        event = { type: "staff.reply", ticket, text: String(p.text ?? ""), by: String(p.by ?? "") };
+        event = {
+          type: "staff.reply",
+          ticket,
+          text: String(p.text ?? ""),
+          by: String(p.by ?? ""),
+          ...(typeof p.origin === "string" && p.origin ? { origin: p.origin } : {}),
+        };
         break;
       case "oncall.paged": {
         const technician = p.technicianId ? await this.findTechnician({ id: String(p.technicianId) }) : null;

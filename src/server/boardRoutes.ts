@@ -25,6 +25,8 @@ const MAX_FAILURES = 10;
 /** Names a technician may have (the same rule as `sportello staff add`). */
 const TECHNICIAN_NAME = /^[\p{L}\p{N} ._'-]{2,60}$/u;
 const FAILURE_WINDOW_MS = 10 * 60 * 1000;
+/** Longest sales representative's name accepted (as in the Slack Authorize modal). */
+const MAX_SALES_REP = 120;
 
 /** Whether a request comes straight from this machine (not through a proxy that runs on it). */
 export function isLocalRequest(req: FastifyRequest): boolean {
@@ -277,7 +279,11 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
         case "note":
         case "ask":
           if (!text) return sendError(reply, 400, "invalid-input", "text is required");
-          action = { type: body.type, ticket: number, by, text };
+          // The origin lets other desks tell the board's replies from their own echoes.
+          action =
+            body.type === "note"
+              ? { type: "note", ticket: number, by, text }
+              : { type: body.type, ticket: number, by, text, origin: "board" };
           break;
         case "close": {
           const minutes = Number(body.minutes);
@@ -285,9 +291,44 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
           if (!Number.isInteger(minutes) || minutes < 0 || !resolution) {
             return sendError(reply, 400, "invalid-input", "minutes and resolution are required");
           }
-          action = { type: "close", ticket: number, by, minutes, resolution };
+          const category = body.category === undefined || body.category === "" ? undefined : body.category;
+          if (category !== undefined) {
+            const keys = (await staffActions.listCategories?.())?.map((c) => c.key);
+            if (typeof category !== "string" || (keys && !keys.includes(category))) {
+              return sendError(
+                reply,
+                400,
+                "invalid-input",
+                `category must be one of the preset's categories${keys ? ` (${keys.join(", ")})` : ""}`,
+              );
+            }
+          }
+          action = {
+            type: "close",
+            ticket: number,
+            by,
+            minutes,
+            resolution,
+            ...(category !== undefined ? { category } : {}),
+          };
           break;
         }
+        case "authorize": {
+          const salesRep = typeof body.salesRep === "string" ? body.salesRep.trim() : "";
+          if (!salesRep || salesRep.length > MAX_SALES_REP) {
+            return sendError(
+              reply,
+              400,
+              "invalid-input",
+              `salesRep (the sales representative who authorized) is required, at most ${MAX_SALES_REP} characters`,
+            );
+          }
+          action = { type: "authorize", ticket: number, by, salesRep };
+          break;
+        }
+        case "ack-page":
+          action = { type: "ack-page", ticket: number, by };
+          break;
         case "reopen":
           action = { type: "reopen", ticket: number, by, ...(text ? { reason: text } : {}) };
           break;
@@ -296,11 +337,23 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
       }
       const result = await staffActions.perform(action);
       if (!result.ok) {
-        const status = result.code === "unknown-ticket" ? 404 : result.code === "not-technician" ? 403 : 409;
+        const status =
+          result.code === "unknown-ticket"
+            ? 404
+            : result.code === "not-technician"
+              ? 403
+              : result.code === "invalid-input"
+                ? 400
+                : 409;
         return sendError(reply, status, result.code, result.message);
       }
       return result;
     });
+
+    // null when the runtime cannot list them: the close form then sends no category.
+    api.get("/staff/api/categories", async () => ({
+      categories: (await staffActions.listCategories?.()) ?? null,
+    }));
 
     api.get("/staff/api/whatsapp", async () => {
       const qr = deps.whatsappQr?.() ?? null;

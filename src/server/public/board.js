@@ -11,7 +11,7 @@
   const $ = (id) => document.getElementById(id);
   const lang = document.documentElement.lang;
   const POLL_MS = 3000;
-  const state = { filter: "open", priority: "", selected: null, ticket: null };
+  const state = { filter: "open", priority: "", selected: null, ticket: null, categories: null };
 
   const money = (cents, currency) =>
     new Intl.NumberFormat(lang === "it" ? "it-IT" : "en-GB", {
@@ -107,10 +107,19 @@
     if (ticket.charge) meta.push(chargeText(ticket.charge));
     $("ticket-meta").textContent = meta.join(" · ");
     const closed = ticket.status === "closed";
-    $("claim").hidden = closed || ticket.status === "claimed";
+    const awaiting = ticket.status === "awaiting-authorization";
+    $("claim").hidden = closed || awaiting || ticket.status === "claimed";
     $("reopen").hidden = !closed;
+    $("authorize-form").hidden = !awaiting;
+    // Urgent tickets are the ones that page the on-call technician.
+    $("ack-page").hidden = closed || ticket.priority !== "urgent";
     $("message-form").hidden = closed;
     $("close-form").hidden = closed;
+    // Prefill the category once per ticket, so a poll never undoes the technician's choice.
+    if ($("category").dataset.ticket !== ticket.number) {
+      $("category").dataset.ticket = ticket.number;
+      $("category").value = ticket.category || "";
+    }
     const lines = transcript || [{ direction: "in", text: ticket.description, at: ticket.createdAt }];
     $("transcript").replaceChildren(
       ...lines.map((line) =>
@@ -156,6 +165,18 @@
     $("whatsapp").hidden = !qrSvg;
     // The SVG comes from our own server's QR renderer, never from user input.
     if (qrSvg) $("qr").innerHTML = qrSvg;
+  }
+
+  async function loadCategories() {
+    const { categories } = await api("/staff/api/categories");
+    state.categories = categories;
+    $("category-box").hidden = !categories;
+    if (!categories) return;
+    const label = (c) => (lang === "it" ? c.label.it : c.label.en);
+    $("category").replaceChildren(
+      el("option", { value: "" }, "—"),
+      ...categories.map((c) => el("option", { value: c.key }, label(c))),
+    );
   }
 
   async function refresh() {
@@ -205,6 +226,16 @@
   });
   $("claim").addEventListener("click", () => act({ type: "claim" }));
   $("reopen").addEventListener("click", () => act({ type: "reopen" }));
+  $("ack-page").addEventListener("click", () => act({ type: "ack-page" }));
+  $("authorize-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const salesRep = $("sales-rep").value.trim();
+    if (!salesRep) {
+      feedback(t("board.errors.invalid-input"), true);
+      return;
+    }
+    if (await act({ type: "authorize", salesRep })) $("sales-rep").value = "";
+  });
 
   $("message-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -241,7 +272,8 @@
       feedback(t("board.errors.invalid-input"), true);
       return;
     }
-    if (await act({ type: "close", minutes: minutes(), resolution })) {
+    const category = state.categories ? $("category").value : "";
+    if (await act({ type: "close", minutes: minutes(), resolution, ...(category ? { category } : {}) })) {
       $("minutes").value = "";
       $("resolution").value = "";
       $("charge").textContent = "";
@@ -249,7 +281,10 @@
     }
   });
 
-  void refresh();
+  // Categories come before the first render, so the close form is prefilled with the ticket's.
+  void loadCategories()
+    .catch((error) => feedback(error.message, true))
+    .then(refresh);
   setInterval(() => {
     if (!document.hidden) void refresh();
   }, POLL_MS);

@@ -1,0 +1,219 @@
+/**
+ * The board's Authorize, Acknowledge page and close-with-category actions and the reply origin,
+ * through the HTTP API on the real {@link SupportRuntime} (LeghornGroup preset: its intake asks
+ * for the sales representative, so the ticket waits for an authorization). SQLite, or
+ * PostgreSQL with SPORTELLO_TEST_DB=postgres.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalChannel } from "../../src/channels/local/localChannel.js";
+import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
+import * as store from "../../src/data/supportStore.js";
+import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
+import type { DeskEvent, StaffDesk } from "../../src/desk/port.js";
+import { silentLogger } from "../../src/observability/logger.js";
+import { createMetrics } from "../../src/observability/metrics.js";
+import { loadPolicy } from "../../src/policy/loadPolicy.js";
+import { SimulatedClock } from "../../src/runtime/clock.js";
+import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
+import { createMemoryCredentialStore } from "../support/fakeWebRuntime.js";
+import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+
+const REMOTE = "203.0.113.9";
+const NUMBER = "LG-2027-00001";
+
+let t: TestDatabase;
+let runtime: SupportRuntime;
+let server: HttpServer;
+let webChannel: WebChannel;
+let dataDir: string;
+let telegram: LocalChannel;
+const deskEvents: DeskEvent[] = [];
+const cookies: Record<string, string> = {};
+
+/** A desk that only records what the runtime tells it. */
+const recordingDesk: StaffDesk = {
+  name: "recorder",
+  start: async () => {},
+  stop: async () => {},
+  notify: async (event) => {
+    deskEvents.push(event);
+  },
+};
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(tmpdir(), "sportello-board-actions-"));
+  const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
+  telegram = new LocalChannel({ as: "telegram", now: () => clock.now() });
+  webChannel = createWebChannel({ dataDir, now: () => clock.now() });
+  runtime = new SupportRuntime({
+    db: t.db,
+    policy: loadPolicy("leghorn"),
+    clock,
+    logger: silentLogger,
+    channels: [telegram, webChannel],
+    desks: [recordingDesk],
+    offlineTriage: () => ({ category: "hardware-repair" }),
+  });
+  const luca = await store.upsertTechnician(t.db.prisma, { name: "Luca" });
+  await runtime.start();
+  // Luca has a password; Intruder can log in to the board but is no technician of the runtime.
+  const credentials = createMemoryCredentialStore(["Luca", "Intruder"]);
+  credentials.records.get("Luca")!.id = luca.id;
+  const staffAuth = createStaffAuth({ store: credentials, sessionSecret: "test-secret-test-secret" });
+  await staffAuth.setPassword("Luca", "luca-password-1");
+  await staffAuth.setPassword("Intruder", "intruder-password-1");
+  server = createHttpServer({
+    port: 0,
+    host: "127.0.0.1",
+    webChannel,
+    staffActions: runtime,
+    health: async () => ({ db: { reachable: true }, channels: {} }),
+    metrics: createMetrics({ defaultMetrics: false }),
+    logger: silentLogger,
+    staffAuth,
+  });
+  await server.app.ready();
+  for (const [name, password] of [
+    ["Luca", "luca-password-1"],
+    ["Intruder", "intruder-password-1"],
+  ] as const) {
+    const login = await server.app.inject({
+      method: "POST",
+      url: "/staff/login",
+      remoteAddress: REMOTE,
+      payload: `name=${name}&password=${password}`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(login.statusCode).toBe(303);
+    const raw = login.headers["set-cookie"];
+    cookies[name] = String(Array.isArray(raw) ? raw[0] : raw).split(";")[0]!;
+  }
+  // The LeghornGroup intake of an unknown customer, as in the leghorn authorization story.
+  for (const text of [
+    "Hello, the electronic lock does not turn on",
+    "Porto Logistics",
+    "Anna Bianchi, +39 333 1112223",
+    "sì",
+    "Smart lock SL-200",
+    "10/01/2027",
+    "Mario Rossi",
+  ]) {
+    await telegram.receive(telegram.message("555000111", text));
+  }
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await runtime?.stop();
+  await webChannel?.stop();
+  await t?.drop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+function act(as: "Luca" | "Intruder" | null, body: unknown, number = NUMBER) {
+  return server.app.inject({
+    method: "POST",
+    url: `/staff/api/tickets/${number}/actions`,
+    remoteAddress: REMOTE,
+    headers: { "content-type": "application/json", ...(as ? { cookie: cookies[as]! } : {}) },
+    payload: JSON.stringify(body),
+  });
+}
+
+describe("board actions on the real runtime (LeghornGroup)", () => {
+  it("the intake left the ticket waiting for the sales representative", async () => {
+    expect(await runtime.getTicket(NUMBER)).toMatchObject({
+      status: "awaiting-authorization",
+      salesRep: "Mario Rossi",
+    });
+  });
+
+  it("refuses Authorize and Acknowledge page from non-staff and without a session", async () => {
+    for (const body of [{ type: "authorize", salesRep: "Mario Rossi" }, { type: "ack-page" }]) {
+      const anonymous = await act(null, body);
+      expect(anonymous.statusCode).toBe(401);
+      const intruder = await act("Intruder", body);
+      expect(intruder.statusCode).toBe(403);
+      expect(intruder.json().error.code).toBe("not-technician");
+    }
+    expect((await runtime.getTicket(NUMBER))?.status).toBe("awaiting-authorization");
+  });
+
+  it("refuses an Authorize without a usable sales representative with a clear 400", async () => {
+    for (const salesRep of [undefined, "", "   ", 42, "x".repeat(121)]) {
+      const response = await act("Luca", { type: "authorize", salesRep });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toMatchObject({ code: "invalid-input" });
+      expect(response.json().error.message).toMatch(/salesRep .*required/);
+    }
+    expect((await runtime.getTicket(NUMBER))?.status).toBe("awaiting-authorization");
+  });
+
+  it("a ticket awaiting authorization cannot be claimed; once authorized it can", async () => {
+    const early = await act("Luca", { type: "claim" });
+    expect(early.statusCode).toBe(409);
+    expect(early.json().error.code).toBe("invalid-state");
+    const authorized = await act("Luca", { type: "authorize", salesRep: "  Mario Rossi " });
+    expect(authorized.statusCode).toBe(200);
+    expect(authorized.json().ticket).toMatchObject({ status: "open", salesRep: "Mario Rossi" });
+    expect(telegram.sent.at(-1)?.text).toMatch(/LG-2027-00001 è ora/);
+    // Authorizing twice is a state error, not a silent success.
+    expect((await act("Luca", { type: "authorize", salesRep: "Mario Rossi" })).statusCode).toBe(409);
+    const claimed = await act("Luca", { type: "claim" });
+    expect(claimed.statusCode).toBe(200);
+    expect(claimed.json().ticket).toMatchObject({ status: "claimed", assignee: { name: "Luca" } });
+  });
+
+  it("Acknowledge page is recorded for the technician", async () => {
+    const response = await act("Luca", { type: "ack-page" });
+    expect(response.statusCode).toBe(200);
+    const events = await store.listEvents(t.db.prisma, {});
+    expect(events.filter((e) => e.type === "oncall.acknowledged").map((e) => e.actor)).toEqual(["Luca"]);
+    expect((await act("Luca", { type: "ack-page" }, "LG-2027-99999")).statusCode).toBe(404);
+  });
+
+  it("a board reply reaches desks marked as coming from the board", async () => {
+    const response = await act("Luca", { type: "reply", text: "Please hold the reset button for 10 s." });
+    expect(response.statusCode).toBe(200);
+    await runtime.runDueJobs();
+    const replies = deskEvents.filter((e) => e.type === "staff.reply");
+    expect(replies).toEqual([
+      expect.objectContaining({ text: "Please hold the reset button for 10 s.", origin: "board" }),
+    ]);
+  });
+
+  it("lists the preset's categories and closes only with one of them", async () => {
+    const listed = await server.app.inject({
+      url: "/staff/api/categories",
+      remoteAddress: REMOTE,
+      headers: { cookie: cookies.Luca! },
+    });
+    expect(listed.statusCode).toBe(200);
+    const keys = (listed.json().categories as { key: string; label: { it: string; en: string } }[]).map(
+      (c) => c.key,
+    );
+    expect(keys).toEqual(loadPolicy("leghorn").categories.map((c) => c.key));
+    expect(
+      (await server.app.inject({ url: "/staff/api/categories", remoteAddress: REMOTE })).statusCode,
+    ).toBe(401);
+
+    const close = { type: "close", minutes: 10, resolution: "Lock reset" };
+    for (const category of ["printers-of-mars", 7]) {
+      const refused = await act("Luca", { ...close, category });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error.code).toBe("invalid-input");
+      expect(refused.json().error.message).toContain("category must be one of the preset's categories");
+    }
+    expect((await runtime.getTicket(NUMBER))?.status).toBe("claimed");
+    const before = (await runtime.getTicket(NUMBER))?.category;
+    const chosen = keys.find((k) => k !== before) ?? keys[0]!;
+    const closed = await act("Luca", { ...close, category: chosen });
+    expect(closed.statusCode).toBe(200);
+    expect(closed.json().ticket).toMatchObject({ status: "closed", category: chosen });
+  });
+});
