@@ -220,7 +220,13 @@ export function createFakeStaffActions(technicians: FakeTechnician[]): FakeStaff
         await fake.publish({ type: "ticket.updated", ticket: next, change: action.type });
         // Like the runtime: every desk hears about a reply, the desk it came from included.
         if (action.type === "reply" || action.type === "ask") {
-          await fake.publish({ type: "staff.reply", ticket: next, text: action.text, by: tech.name });
+          await fake.publish({
+            type: "staff.reply",
+            ticket: next,
+            text: action.text,
+            by: tech.name,
+            ...(action.origin ? { origin: action.origin } : {}),
+          });
         }
       }
       return extraCharge ? { ok: true, ticket: next, charge: extraCharge } : { ok: true, ticket: next };

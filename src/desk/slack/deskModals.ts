@@ -54,12 +54,23 @@ function header(ticket: TicketView): types.KnownBlock {
   };
 }
 
-/** The Close modal; `charge` is the core's preview for the minutes typed so far. */
+/** A ticket category the Close modal offers (key and the preset's label). */
+export interface CategoryChoice {
+  key: string;
+  label: { it: string; en: string };
+}
+
+/**
+ * The Close modal; `charge` is the core's preview for the minutes typed so far. With
+ * `categories` the category is a select of the preset's keys (prefilled with the ticket's),
+ * otherwise free text.
+ */
 export function closeModal(
   ticket: TicketView,
   meta: ModalMetadata,
   charge: ChargeView | null | undefined,
   typedMinutes?: number,
+  categories?: CategoryChoice[],
 ): View {
   const planOptions: types.PlainTextOption[] = [
     { text: { type: "plain_text", text: "As decided at intake" }, value: PLAN_AS_INTAKE },
@@ -103,17 +114,7 @@ export function closeModal(
         label: { type: "plain_text", text: "Resolution (sent to the customer)" },
         element: { type: "plain_text_input", action_id: "resolution", multiline: true, max_length: 2000 },
       },
-      {
-        type: "input",
-        block_id: "category",
-        optional: true,
-        label: { type: "plain_text", text: "Category" },
-        element: {
-          type: "plain_text_input",
-          action_id: "category",
-          ...(ticket.category ? { initial_value: ticket.category } : {}),
-        },
-      },
+      categoryInput(ticket, categories),
       {
         type: "input",
         block_id: "plan",
@@ -128,6 +129,42 @@ export function closeModal(
       },
       { type: "section", block_id: "charge", text: { type: "mrkdwn", text: chargeText } },
     ],
+  };
+}
+
+function categoryInput(ticket: TicketView, categories: CategoryChoice[] | undefined): types.InputBlock {
+  const label = { type: "plain_text" as const, text: "Category" };
+  if (!categories?.length) {
+    return {
+      type: "input",
+      block_id: "category",
+      optional: true,
+      label,
+      element: {
+        type: "plain_text_input",
+        action_id: "category",
+        ...(ticket.category ? { initial_value: ticket.category } : {}),
+      },
+    };
+  }
+  // Slack allows at most 100 options, 75 characters of text and 150 of value each.
+  const options: types.PlainTextOption[] = categories.slice(0, 100).map((c) => ({
+    text: { type: "plain_text", text: truncate(c.label.en || c.key, 75) },
+    value: c.key.slice(0, 150),
+  }));
+  const current = options.find((o) => o.value === ticket.category);
+  return {
+    type: "input",
+    block_id: "category",
+    optional: true,
+    label,
+    element: {
+      type: "static_select",
+      action_id: "category",
+      placeholder: { type: "plain_text", text: "Choose a category" },
+      options,
+      ...(current ? { initial_option: current } : {}),
+    },
   };
 }
 
@@ -196,6 +233,12 @@ export type ViewStateValues = Record<
 /** Reads one text/number input from a view state. */
 export function stateValue(values: ViewStateValues | undefined, blockId: string, actionId: string): string {
   return values?.[blockId]?.[actionId]?.value?.trim() ?? "";
+}
+
+/** Reads the category, from the select or (older runtimes) the text input; "" when none. */
+export function stateCategory(values: ViewStateValues | undefined): string {
+  const input = values?.category?.category;
+  return (input?.selected_option?.value ?? input?.value ?? "").trim();
 }
 
 /** Reads the plan select; `undefined` means "as decided at intake". */

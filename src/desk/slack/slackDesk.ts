@@ -41,6 +41,7 @@ import {
   type ModalMetadata,
   noteModal,
   parseMinutes,
+  stateCategory,
   statePlan,
   stateValue,
   type ViewStateValues,
@@ -154,6 +155,8 @@ export function slackDeskOptionsFromEnv(
 }
 
 const DEDUP_SOURCE = "slack-event";
+/** `origin` of the replies and questions typed on this desk (and of their `staff.reply` echo). */
+export const SLACK_ORIGIN = "slack";
 const ROTA_DAYS = 14;
 
 /** Loose view of a `message` event; Bolt's union is too narrow to read subtypes generically. */
@@ -295,6 +298,8 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     if (!actions) throw new SlackDeskError("slack-not-started", "the Slack desk is not started");
     return actions;
   };
+  /** The preset's categories for the Close modal's select; undefined: free text (older runtimes). */
+  const categoryChoices = async () => (actions?.listCategories ? await actions.listCategories() : undefined);
   /** The card offers reply drafts only when the staff actions can make them (AI on). */
   const cardOptions = () => ({ suggestReply: typeof actions?.suggestReply === "function" });
   const remember = (ticket: TicketView) => {
@@ -447,8 +452,10 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
         return;
       }
       case "staff.reply": {
-        // The runtime tells every desk, this one included: a reply typed in the thread is already there.
-        if (consumeOwnReply(event.ticket.number, event.text)) return;
+        // The runtime tells every desk, this one included: a reply typed in the thread is already
+        // there. The origin says so; the remembered text covers runtimes that do not pass it on.
+        const echo = consumeOwnReply(event.ticket.number, event.text);
+        if (event.origin === SLACK_ORIGIN || echo) return;
         const { ref } = await ensureCard(event.ticket);
         await postThread(
           ref,
@@ -602,7 +609,14 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
       const text = slackToPlain(raw, await mentionedNames(raw)).trim();
       if (!text && attachments.length === 0) return;
       await act(
-        { type: "reply", ticket: number, by: by(user), text, ...(attachments.length ? { attachments } : {}) },
+        {
+          type: "reply",
+          ticket: number,
+          by: by(user),
+          text,
+          ...(attachments.length ? { attachments } : {}),
+          origin: SLACK_ORIGIN,
+        },
         user,
         tell,
       );
@@ -780,7 +794,10 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
       `*Draft reply for ${safeText(ticket, 60)} — NOT sent to the customer.* Only you can see it. Check and edit it, then post it in the ticket's thread to send it.\n>>> ${safeText(draft, 2600)}`,
     );
   });
-  onButton(ACTION.close, (ctx) => withTicketModal(ctx, (t, meta) => closeModal(t, meta, undefined)));
+  onButton(ACTION.close, async (ctx) => {
+    const categories = await categoryChoices();
+    await withTicketModal(ctx, (t, meta) => closeModal(t, meta, undefined, undefined, categories));
+  });
   onButton(ACTION.ask, (ctx) => withTicketModal(ctx, askModal));
   onButton(ACTION.note, (ctx) => withTicketModal(ctx, noteModal));
   onButton(ACTION.authorize, (ctx) => withTicketModal(ctx, authorizeModal));
@@ -802,11 +819,12 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
           minutes === null
             ? undefined
             : await staff().previewCharge(ticket.number, minutes, statePlan(values));
+        const categories = await categoryChoices();
         await call("views.update", () =>
           client.views.update({
             view_id: view.id,
             hash: view.hash,
-            view: closeModal(ticket, meta, charge, minutes ?? undefined),
+            view: closeModal(ticket, meta, charge, minutes ?? undefined, categories),
           }),
         );
       });
@@ -836,7 +854,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     await safely(
       `closing ${meta.ticket}`,
       async () => {
-        const category = stateValue(values, "category", "category");
+        const category = stateCategory(values);
         const plan = statePlan(values);
         const result = await act(
           {
@@ -893,7 +911,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
   };
   textModalSubmit(
     MODAL.ask,
-    (ticket, user, text) => ({ type: "ask", ticket, by: by(user), text }),
+    (ticket, user, text) => ({ type: "ask", ticket, by: by(user), text, origin: SLACK_ORIGIN }),
     "asked the customer",
   );
   textModalSubmit(

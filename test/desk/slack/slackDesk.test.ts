@@ -247,6 +247,19 @@ describe("Slack desk: cards", () => {
     expect(String(post.args.text)).toContain("Lucia Verdi");
     expect(String(post.args.text)).not.toContain("<!here>");
   });
+
+  it("staff.reply that came from Slack is skipped by its origin; one from the board is posted", async () => {
+    const { ticket, ref } = await openTicket();
+    const posts = () => api.callsTo("chat.postMessage").length;
+    const before = posts();
+    // Not remembered as typed here (e.g. another instance of the desk): the origin alone decides.
+    await desk.notify({ type: "staff.reply", ticket, text: "Riavvio io", by: "Mario", origin: "slack" });
+    expect(posts()).toBe(before);
+    await desk.notify({ type: "staff.reply", ticket, text: "Dalla bacheca", by: "Lucia", origin: "board" });
+    expect(posts()).toBe(before + 1);
+    expect(lastCall("chat.postMessage").args.thread_ts).toBe(ref.ts);
+    expect(String(lastCall("chat.postMessage").args.text)).toContain("Dalla bacheca");
+  });
 });
 
 describe("Slack desk: request verification", () => {
@@ -455,6 +468,7 @@ describe("Slack desk: thread relay", () => {
         ticket: ticket.number,
         by: { slackUserId: MARIO.slackUserId },
         text: "Prova <Ctrl> & riavvia, guida: la guida (https://example.com/guida) (@Lucia Verdi, @Person UOTHER)",
+        origin: "slack",
       },
     ]);
   });
@@ -656,6 +670,90 @@ describe("Slack desk: modals", () => {
     expect(staff.toCustomer.map((m) => m.kind)).toEqual(["outcome", "feedback"]);
   });
 
+  it("with the preset's categories the Close modal offers a select prefilled with the ticket's", async () => {
+    staff.listCategories = async () => [
+      { key: "network", label: { it: "Rete", en: "Network" } },
+      { key: "printers", label: { it: "Stampanti", en: "Printers" } },
+      { key: "other", label: { it: "Altro", en: "Other" } },
+    ];
+    const { ticket, ref } = await openTicket({ category: "network" });
+    await postInteraction(
+      url,
+      buttonPayload({
+        actionId: ACTION.close,
+        value: ticket.number,
+        user: MARIO.slackUserId,
+        channel: STAFF,
+        messageTs: ref.ts,
+      }),
+    );
+    await desk.idle();
+    const view = lastCall("views.open").args.view as {
+      private_metadata: string;
+      blocks: { block_id?: string; element?: Record<string, unknown> }[];
+    };
+    const select = view.blocks.find((b) => b.block_id === "category")?.element;
+    expect(select).toMatchObject({
+      type: "static_select",
+      action_id: "category",
+      initial_option: { value: "network", text: { text: "Network" } },
+    });
+    expect(((select?.options ?? []) as { value: string }[]).map((o) => o.value)).toEqual([
+      "network",
+      "printers",
+      "other",
+    ]);
+
+    // The live charge preview keeps the select.
+    const values = {
+      minutes: { [MODAL.closeMinutesAction]: { type: "number_input", value: "20" } },
+      resolution: { resolution: { type: "plain_text_input", value: "Cartuccia sostituita" } },
+      category: { category: { type: "static_select", selected_option: { value: "printers" } } },
+      plan: { [MODAL.closePlanAction]: { type: "static_select", selected_option: { value: "__intake__" } } },
+    };
+    await postInteraction(
+      url,
+      viewPayload("block_actions", {
+        user: MARIO.slackUserId,
+        view: { id: "V3", callback_id: MODAL.close, private_metadata: view.private_metadata },
+        values,
+        action: {
+          action_id: MODAL.closeMinutesAction,
+          block_id: "minutes",
+          type: "number_input",
+          value: "20",
+        },
+      }),
+    );
+    await desk.idle();
+    const updated = lastCall("views.update").args.view as {
+      blocks: { block_id?: string; element?: unknown }[];
+    };
+    expect(updated.blocks.find((b) => b.block_id === "category")?.element).toMatchObject({
+      type: "static_select",
+    });
+
+    await postInteraction(
+      url,
+      viewPayload("view_submission", {
+        user: MARIO.slackUserId,
+        view: { id: "V3", callback_id: MODAL.close, private_metadata: view.private_metadata },
+        values,
+      }),
+    );
+    await desk.idle();
+    expect(staff.performed).toEqual([
+      {
+        type: "close",
+        ticket: ticket.number,
+        by: { slackUserId: MARIO.slackUserId },
+        minutes: 20,
+        resolution: "Cartuccia sostituita",
+        category: "printers",
+      },
+    ]);
+  });
+
   it("a close submission without valid minutes is refused inside the ack and performs nothing", async () => {
     const { ticket } = await openTicket();
     const response = await postInteraction(
@@ -717,6 +815,7 @@ describe("Slack desk: modals", () => {
         ticket: ticket.number,
         by: { slackUserId: LUCIA.slackUserId },
         text: "Che modello di stampante?",
+        origin: "slack",
       },
     ]);
     expect(staff.toCustomer.map((m) => m.text)).toEqual(["Che modello di stampante?"]);

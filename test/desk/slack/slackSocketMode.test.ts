@@ -86,7 +86,13 @@ it("in Socket Mode the desk connects through apps.connections.open, acks envelop
       await desk.idle();
     }
     expect(staff.performed.filter((a) => a.type === "reply")).toEqual([
-      { type: "reply", ticket: ticket.number, by: { slackUserId: "UMARIO" }, text: "Arrivo" },
+      {
+        type: "reply",
+        ticket: ticket.number,
+        by: { slackUserId: "UMARIO" },
+        text: "Arrivo",
+        origin: "slack",
+      },
     ]);
   } finally {
     await desk.stop();
