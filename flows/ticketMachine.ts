@@ -79,6 +79,7 @@ export type TicketIntent =
         event: "ticket.updated" | "ticket.escalated" | "staff.reply";
         change: string;
         text?: string;
+        by?: string;
         origin?: string;
       };
     }
@@ -161,6 +162,7 @@ export function createTicketMachine(policy: Policy) {
         event: "staff.reply",
         change: "reply",
         text: event.text,
+        by: event.technician.name,
         ...(event.origin ? { origin: event.origin } : {}),
       }),
     },
@@ -216,7 +218,7 @@ export function createTicketMachine(policy: Policy) {
       tellCustomer: (_, _p: { key: string; params?: Params }) => {},
       relayToCustomer: (_, _p: { technician: string; text: string; attachments: StoredAttachment[] }) => {},
       conversation: (_, _p: { event: string; data: Record<string, unknown> }) => {},
-      desk: (_, _p: { event: string; change: string; text?: string }) => {},
+      desk: (_, _p: { event: string; change: string; text?: string; by?: string; origin?: string }) => {},
       saveClose: (
         _,
         _p: {

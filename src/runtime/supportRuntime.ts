@@ -837,7 +837,9 @@ export class SupportRuntime implements StaffActions {
             event: params.event as DeskEvent["type"],
             ticket: ticket.number,
             change: params.change,
-            ...(params.text ? { text: params.text, by: context.assignee?.name ?? "" } : {}),
+            ...(params.text
+              ? { text: params.text, by: String(params.by ?? context.assignee?.name ?? "") }
+              : {}),
             ...(params.origin ? { origin: params.origin } : {}),
           });
           break;
