@@ -270,6 +270,17 @@ export function createConversationMachine(policy: Policy) {
   /** Stores a short free-text answer (an item name, a sales representative) on the draft. */
   const keepAnswerAs = (field: "item" | "salesRep") => ({ type: "keepAnswer" as const, params: { field } });
 
+  /**
+   * A message that starts a new problem where none is in progress (idle, menu): a problem
+   * written directly skips the menu; a voice note is transcribed (it stays on the ticket, next to
+   * its text) or, without AI, the customer is asked to write.
+   */
+  const newProblem = [
+    { guard: "voiceWithAi" as const, target: "voice", actions: "startDraft" as const },
+    { guard: "voiceWithoutAi" as const, actions: say("intake.voiceNotSupported") },
+    { guard: "substantive" as const, target: "triaging", actions: "startDraft" as const },
+  ];
+
   /** "Sorry, I didn't understand" followed by the last question again. */
   const reprompt = [
     say("common.notUnderstood"),
@@ -281,6 +292,19 @@ export function createConversationMachine(policy: Policy) {
 
   const appendInputToDraft = "appendInputToDraft" as const;
 
+  /** The draft with the current message's text and files added. */
+  const withInput = (draft: Draft, context: ConversationContext): Draft => {
+    const text = inputText(context);
+    return {
+      ...draft,
+      description: text ? (draft.description ? `${draft.description}\n${text}` : text) : draft.description,
+      attachments: [
+        ...draft.attachments,
+        ...context.input.attachments.filter((a) => a.kind !== "sticker" && a.kind !== "location"),
+      ],
+    };
+  };
+
   return setup({
     types: {
       context: {} as ConversationContext,
@@ -289,23 +313,10 @@ export function createConversationMachine(policy: Policy) {
     },
     actions: {
       appendInputToDraft: assign({
-        draft: ({ context }) => {
-          const draft = context.draft ?? emptyDraft();
-          const text = inputText(context);
-          return {
-            ...draft,
-            description: text
-              ? draft.description
-                ? `${draft.description}\n${text}`
-                : text
-              : draft.description,
-            attachments: [
-              ...draft.attachments,
-              ...context.input.attachments.filter((a) => a.kind !== "sticker" && a.kind !== "location"),
-            ],
-          };
-        },
+        draft: ({ context }) => withInput(context.draft ?? emptyDraft(), context),
       }),
+      /** A new problem starts from this message (text, media, voice). */
+      startDraft: assign({ draft: ({ context }) => withInput(emptyDraft(), context) }),
       keepFirstMessage: assign({
         draft: ({ context }) =>
           context.draft
@@ -536,22 +547,11 @@ export function createConversationMachine(policy: Policy) {
                 say("intake.welcomeUnknown", () => ({ company: policy.company })),
               ],
             },
-            // The voice note itself stays on the ticket, next to the text it is transcribed to.
-            {
-              guard: "voiceWithAi",
-              target: "voice",
-              actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft],
-            },
-            { guard: "voiceWithoutAi", actions: say("intake.voiceNotSupported") },
-            {
-              guard: "substantive",
-              target: "triaging",
-              actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft],
-            },
+            ...newProblem,
             {
               guard: "mediaOnly",
               target: "describe",
-              actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft],
+              actions: "startDraft",
             },
             {
               target: "menu",
@@ -619,18 +619,7 @@ export function createConversationMachine(policy: Policy) {
                 say("intake.welcomeUnknown", () => ({ company: policy.company })),
               ],
             },
-            // The voice note itself stays on the ticket, next to the text it is transcribed to.
-            {
-              guard: "voiceWithAi",
-              target: "voice",
-              actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft],
-            },
-            { guard: "voiceWithoutAi", actions: say("intake.voiceNotSupported") },
-            {
-              guard: "substantive",
-              target: "triaging",
-              actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft],
-            },
+            ...newProblem,
             { actions: reprompt },
           ],
         },
