@@ -6,7 +6,7 @@
  * returns intents (named actions) for the runtime to execute. Every company rule comes from the
  * policy preset; nothing here names a company.
  */
-import { assign, enqueueActions, raise, setup } from "xstate";
+import { assign, enqueueActions, fromPromise, raise, setup } from "xstate";
 import { availability } from "../src/policy/calendar.js";
 import { rateQuote } from "../src/policy/charge.js";
 import { type CoverageDecision, decideCoverage } from "../src/policy/coverage.js";
@@ -89,9 +89,10 @@ export type ConversationEvent =
       facts: InboundFacts;
     }
   | { type: "input" }
-  | { type: "triage.done"; category: string | null; blocking?: boolean; summary?: string | null }
-  | { type: "voice.transcribed"; text: string }
-  | { type: "voice.failed" }
+  | { type: "xstate.done.actor.triage"; output: TriageOutput }
+  | { type: "xstate.error.actor.triage"; error: unknown }
+  | { type: "xstate.done.actor.transcribe"; output: TranscribeOutput }
+  | { type: "xstate.error.actor.transcribe"; error: unknown }
   | { type: "ticket.opened"; number: string; status: string; at: string }
   | { type: "ticket.claimed"; number: string; technician: string; at: string }
   | { type: "ticket.authorized"; number: string; at: string }
@@ -105,6 +106,30 @@ export type ConversationEvent =
   | { type: "ticket.reopened"; number: string; at: string };
 
 type InboundEvent = Extract<ConversationEvent, { type: "inbound" }>;
+
+/** What the named `triage` actor answers (AI or the offline classifier). */
+export interface TriageOutput {
+  category: string | null;
+  blocking?: boolean;
+  summary?: string | null;
+}
+
+/** What the named `transcribe` actor answers; null when the voice note was not understood. */
+export type TranscribeOutput = { text: string } | null;
+
+/**
+ * The flows' named actors. Their work is I/O (a model, the offline classifier, a download), so
+ * the machine only declares them: the runtime executes each `xstate.spawnChild` of these sources
+ * as a durable job and answers with the actor's done (or error) event, which survives restarts.
+ */
+export const conversationActors = {
+  triage: fromPromise<TriageOutput, { text: string }>(async () => {
+    throw new Error("the triage actor is executed by the runtime");
+  }),
+  transcribe: fromPromise<TranscribeOutput, { attachment: AttachmentMeta }>(async () => {
+    throw new Error("the transcribe actor is executed by the runtime");
+  }),
+};
 
 function emptyDraft(): Draft {
   return {
@@ -311,6 +336,7 @@ export function createConversationMachine(policy: Policy) {
       events: {} as ConversationEvent,
       input: {} as { language: Language; now: string },
     },
+    actors: conversationActors,
     actions: {
       appendInputToDraft: assign({
         draft: ({ context }) => withInput(context.draft ?? emptyDraft(), context),
@@ -695,24 +721,29 @@ export function createConversationMachine(policy: Policy) {
         },
       },
       voice: {
-        entry: {
-          type: "transcribe",
-          params: ({ context }) => ({
+        invoke: {
+          id: "transcribe",
+          src: "transcribe",
+          input: ({ context }) => ({
             // The note just received, or the one kept while the customer was identified.
             attachment: (context.input.attachments.find((a) => a.kind === "voice") ?? draftVoice(context))!,
           }),
+          onDone: [
+            {
+              guard: ({ event }) => Boolean(event.output?.text.trim()),
+              target: "voiceConfirm",
+              actions: assign({
+                draft: ({ context, event }) => ({
+                  ...(context.draft ?? emptyDraft()),
+                  pendingVoice: event.output!.text,
+                }),
+              }),
+            },
+            { target: "describe", actions: say("intake.voiceNotUnderstood") },
+          ],
+          onError: { target: "describe", actions: say("intake.voiceNotUnderstood") },
         },
         on: {
-          "voice.transcribed": {
-            target: "voiceConfirm",
-            actions: assign({
-              draft: ({ context, event }) => ({
-                ...(context.draft ?? emptyDraft()),
-                pendingVoice: event.text,
-              }),
-            }),
-          },
-          "voice.failed": { target: "describe", actions: say("intake.voiceNotUnderstood") },
           input: { actions: [appendInputToDraft] },
         },
       },
@@ -759,24 +790,30 @@ export function createConversationMachine(policy: Policy) {
         },
       },
       triaging: {
-        entry: { type: "triage", params: ({ context }) => ({ text: context.draft?.description ?? "" }) },
-        on: {
-          "triage.done": {
+        invoke: {
+          id: "triage",
+          src: "triage",
+          input: ({ context }) => ({ text: context.draft?.description ?? "" }),
+          onDone: {
             target: "categorySuggested",
             actions: assign({
               draft: ({ context, event }) => ({
                 ...(context.draft ?? emptyDraft()),
                 suggested:
-                  event.category &&
-                  categoryKeys.includes(event.category) &&
-                  offerable(event.category, now(context))
-                    ? event.category
+                  event.output.category &&
+                  categoryKeys.includes(event.output.category) &&
+                  offerable(event.output.category, now(context))
+                    ? event.output.category
                     : null,
-                suggestedBlocking: event.blocking ?? null,
-                summary: event.summary ?? null,
+                suggestedBlocking: event.output.blocking ?? null,
+                summary: event.output.summary ?? null,
               }),
             }),
           },
+          // No suggestion: the customer picks the category.
+          onError: { target: "categorySuggested" },
+        },
+        on: {
           input: { actions: [appendInputToDraft] },
         },
       },

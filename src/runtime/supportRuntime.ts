@@ -138,6 +138,30 @@ const persistedConversation = z.object({
     .passthrough(),
 });
 
+/**
+ * The intent an action object of the conversation machine stands for: its custom actions, and
+ * the `xstate.spawnChild` of its named actors (triage, transcribe), which the runtime executes.
+ */
+function toIntent(action: { type: string; params?: unknown }): Intent | null {
+  if (action.type === "xstate.spawnChild") {
+    const { src, input } = (action.params ?? {}) as { src?: unknown; input?: unknown };
+    return src === "triage" || src === "transcribe" ? ({ type: src, params: input } as Intent) : null;
+  }
+  return INTENTS.has(action.type) ? ({ type: action.type, params: action.params } as Intent) : null;
+}
+
+/** The named triage actor's answer, as the event XState expects. */
+function triageDone(s: TriageSuggestion): ConversationEvent {
+  return {
+    type: "xstate.done.actor.triage",
+    output: {
+      category: s.category,
+      ...(s.blocking !== undefined ? { blocking: s.blocking } : {}),
+      summary: s.summary ?? null,
+    },
+  };
+}
+
 /** Stable error with a code, thrown by runtime operations callers may show. */
 export class RuntimeError extends Error {
   constructor(
@@ -395,8 +419,8 @@ export class SupportRuntime implements StaffActions {
       const [next, actions] = transition(this.conversation, snapshot, event);
       snapshot = next;
       for (const action of actions) {
-        if (!INTENTS.has(action.type)) continue;
-        const intent = { type: action.type, params: action.params } as Intent;
+        const intent = toIntent(action);
+        if (!intent) continue;
         const followUps = await this.executeIntent(tx, chat, intent, snapshot.context.language, fx, {
           senderId: who.senderId,
           get customerId() {
@@ -512,14 +536,7 @@ export class SupportRuntime implements StaffActions {
           return [];
         }
         const suggestion = this.options.offlineTriage?.(intent.params.text) ?? { category: null };
-        return [
-          {
-            type: "triage.done",
-            category: suggestion.category,
-            blocking: suggestion.blocking,
-            summary: suggestion.summary ?? null,
-          },
-        ];
+        return [triageDone(suggestion)];
       }
       case "transcribe": {
         if (this.options.assist && intent.params.attachment.ref) {
@@ -532,7 +549,7 @@ export class SupportRuntime implements StaffActions {
           fx.jobsDue = true;
           return [];
         }
-        return [{ type: "voice.failed" }];
+        return [{ type: "xstate.done.actor.transcribe", output: null }];
       }
       case "openTicket":
         return this.openTicket(tx, chat, intent.params.draft, fx, who);
@@ -1566,12 +1583,7 @@ export class SupportRuntime implements StaffActions {
       this.logger.warn({ err: error }, "AI triage failed; offline classifier used");
       suggestion = this.options.offlineTriage?.(String(p.text ?? "")) ?? { category: null };
     }
-    await this.deliverToConversation(chat, {
-      type: "triage.done",
-      category: suggestion.category,
-      blocking: suggestion.blocking,
-      summary: suggestion.summary ?? null,
-    });
+    await this.deliverToConversation(chat, triageDone(suggestion));
   }
 
   private async aiTranscribeJob(p: Record<string, unknown>): Promise<void> {
@@ -1590,10 +1602,10 @@ export class SupportRuntime implements StaffActions {
     } catch (error) {
       this.logger.warn({ err: error }, "transcription failed");
     }
-    await this.deliverToConversation(
-      chat,
-      result?.text ? { type: "voice.transcribed", text: result.text } : { type: "voice.failed" },
-    );
+    await this.deliverToConversation(chat, {
+      type: "xstate.done.actor.transcribe",
+      output: result?.text ? { text: result.text } : null,
+    });
   }
 
   /** Feeds an answer from the outside world (AI, timers) to a chat's machine. */

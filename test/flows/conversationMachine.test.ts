@@ -51,11 +51,14 @@ function run(events: ConversationEvent[]) {
   for (const event of events) {
     const [next, actions] = transition(machine, snapshot, event);
     snapshot = next;
-    intents.push(
-      ...actions
-        .filter((a) => a.type !== "rememberPrompt")
-        .map((a) => ({ type: a.type, params: a.params as Record<string, unknown> })),
-    );
+    for (const a of actions) {
+      const params = a.params as Record<string, unknown>;
+      const type: string = a.type;
+      // Named actors (triage, transcribe) show up as spawnChild actions with their input.
+      if (type === "xstate.spawnChild")
+        intents.push({ type: String(params.src), params: params.input as Record<string, unknown> });
+      else if (type !== "rememberPrompt" && type !== "xstate.stopChild") intents.push({ type, params });
+    }
   }
   return { snapshot, intents, replies: intents.filter((i) => i.type === "reply").map((i) => i.params.key) };
 }
@@ -93,7 +96,7 @@ describe("conversation machine (pure)", () => {
     const huge = `La cassa non funziona. ${"x".repeat(50_000)}`;
     const { intents } = run([
       inbound(huge),
-      { type: "triage.done", category: "software-usage" },
+      { type: "xstate.done.actor.triage", output: { category: "software-usage" } },
       inbound("sì"),
       inbound("1"),
     ]);
@@ -106,7 +109,7 @@ describe("conversation machine (pure)", () => {
   it("re-prompts unknown answers instead of staying silent, and 'annulla' drops the draft", () => {
     const { replies, snapshot } = run([
       inbound("La stampante non stampa gli scontrini"),
-      { type: "triage.done", category: "peripheral-setup" },
+      { type: "xstate.done.actor.triage", output: { category: "peripheral-setup" } },
       inbound("forse, non so"),
       inbound("annulla"),
     ]);
@@ -123,13 +126,13 @@ describe("conversation machine (pure)", () => {
   it("offers the weekend-only category only during weekend service", () => {
     const weekday = run([
       inbound("Problema strano con il gestionale"),
-      { type: "triage.done", category: "weekend-blocking" },
+      { type: "xstate.done.actor.triage", output: { category: "weekend-blocking" } },
     ]);
     expect(weekday.snapshot.value).toBe("categoryPick");
     expect(weekday.snapshot.context.choices).not.toContain("weekend-blocking");
     const saturday = run([
       inbound("Problema strano con il gestionale", "2027-03-27T10:00:00+01:00"),
-      { type: "triage.done", category: "weekend-blocking" },
+      { type: "xstate.done.actor.triage", output: { category: "weekend-blocking" } },
     ]);
     expect(saturday.snapshot.value).toBe("categoryConfirm");
   });
@@ -137,7 +140,7 @@ describe("conversation machine (pure)", () => {
   it("stays quiet in relay and leaves it with 'menu'", () => {
     const { intents, snapshot } = run([
       inbound("La stampante non stampa gli scontrini"),
-      { type: "triage.done", category: "peripheral-setup" },
+      { type: "xstate.done.actor.triage", output: { category: "peripheral-setup" } },
       inbound("sì"),
       inbound("1"),
       { type: "ticket.opened", number: "LT-2027-00001", status: "open", at: "2027-03-30T08:01:00.000Z" },
