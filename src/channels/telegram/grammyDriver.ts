@@ -1,11 +1,13 @@
 import { Bot, GrammyError, HttpError, InputFile } from "grammy";
 import type { Update } from "grammy/types";
 import {
+  apiCaller,
   TelegramApiError,
   type TelegramBotIdentity,
   type TelegramDriver,
   type TelegramDriverOptions,
   type TelegramUpdateHandler,
+  toFileInfo,
 } from "./telegramDriver.js";
 import type { InlineKeyboard, TelegramFileMethod } from "./toTelegramReply.js";
 
@@ -28,13 +30,7 @@ export function createGrammyDriver(options: TelegramDriverOptions): TelegramDriv
     throw error.error;
   });
 
-  const call = async <T>(method: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      throw toApiError(method, error);
-    }
-  };
+  const call = apiCaller(toApiError);
 
   return {
     name: "grammy",
@@ -122,11 +118,7 @@ export function createGrammyDriver(options: TelegramDriverOptions): TelegramDriv
       );
     },
     async getFile(fileId) {
-      const file = await call("getFile", () => bot.api.getFile(fileId));
-      const result: { filePath?: string; size?: number } = {};
-      if (file.file_path) result.filePath = file.file_path;
-      if (file.file_size !== undefined) result.size = file.file_size;
-      return result;
+      return toFileInfo(await call("getFile", () => bot.api.getFile(fileId)));
     },
   };
 }

@@ -1,11 +1,13 @@
 import type { Update } from "grammy/types";
 import { Telegraf, TelegramError } from "telegraf";
 import {
+  apiCaller,
   TelegramApiError,
   type TelegramBotIdentity,
   type TelegramDriver,
   type TelegramDriverOptions,
   type TelegramUpdateHandler,
+  toFileInfo,
 } from "./telegramDriver.js";
 import type { InlineKeyboard, TelegramFileMethod } from "./toTelegramReply.js";
 
@@ -31,13 +33,7 @@ export function createTelegrafDriver(options: TelegramDriverOptions): TelegramDr
     throw error;
   });
 
-  const call = async <T>(method: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      throw toApiError(method, error);
-    }
-  };
+  const call = apiCaller(toApiError);
 
   return {
     name: "telegraf",
@@ -107,11 +103,7 @@ export function createTelegrafDriver(options: TelegramDriverOptions): TelegramDr
       );
     },
     async getFile(fileId) {
-      const file = await call("getFile", () => bot.telegram.getFile(fileId));
-      const result: { filePath?: string; size?: number } = {};
-      if (file.file_path) result.filePath = file.file_path;
-      if (file.file_size !== undefined) result.size = file.file_size;
-      return result;
+      return toFileInfo(await call("getFile", () => bot.telegram.getFile(fileId)));
     },
   };
 }

@@ -85,3 +85,28 @@ export interface TelegramDriverOptions {
   /** Long-poll timeout in seconds handed to getUpdates. */
   pollingTimeoutSeconds?: number;
 }
+
+/**
+ * Wraps a driver's Bot API calls so every failure leaves the driver as a {@link TelegramApiError},
+ * mapped from the library's own error type by `toApiError`.
+ */
+export function apiCaller(toApiError: (method: string, error: unknown) => TelegramApiError) {
+  return async <T>(method: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw toApiError(method, error);
+    }
+  };
+}
+
+/** The part of a Bot API `File` the adapter needs. */
+export function toFileInfo(file: { file_path?: string; file_size?: number }): {
+  filePath?: string;
+  size?: number;
+} {
+  const result: { filePath?: string; size?: number } = {};
+  if (file.file_path) result.filePath = file.file_path;
+  if (file.file_size !== undefined) result.size = file.file_size;
+  return result;
+}
