@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalChannel } from "../../src/channels/local/localChannel.js";
-import { ChannelSendError } from "../../src/channels/port.js";
+import { type ChannelName, ChannelSendError } from "../../src/channels/port.js";
 import * as store from "../../src/data/supportStore.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
@@ -15,18 +15,33 @@ describe("runtime: delivery and de-duplication", () => {
   });
   afterAll(async () => t.drop());
 
-  async function setup(phone: string) {
+  /** A runtime on the test database with a local channel and an in-memory media store (not started). */
+  function startRuntime(as: ChannelName, category: string | null) {
     const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
-    const channel = new LocalChannel({ as: "whatsapp", now: () => clock.now() });
+    const channel = new LocalChannel({ as, now: () => clock.now() });
+    const files = new Map<string, Uint8Array>();
     const runtime = new SupportRuntime({
       db: t.db,
       policy: loadPolicy("leotron"),
       clock,
       logger: silentLogger,
       channels: [channel],
-      offlineTriage: () => ({ category: null }),
+      offlineTriage: () => ({ category }),
       retryDelayMs: () => 1000,
+      mediaStore: {
+        put: async (bytes, name) => {
+          const ref = `m${files.size}-${name}`;
+          files.set(ref, bytes);
+          return ref;
+        },
+        get: async (ref) => files.get(ref)!,
+      },
     });
+    return { clock, channel, runtime };
+  }
+
+  async function setup(phone: string) {
+    const { clock, channel, runtime } = startRuntime("whatsapp", null);
     await store.createCustomer(t.db.prisma, {
       company: "Bar Roma",
       phone,
@@ -79,24 +94,7 @@ describe("runtime: delivery and de-duplication", () => {
   });
 
   it("a technician's file reaches the customer with the reply, through the durable outbox", async () => {
-    const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
-    const channel = new LocalChannel({ as: "whatsapp", now: () => clock.now() });
-    const files = new Map<string, Uint8Array>();
-    const runtime = new SupportRuntime({
-      db: t.db,
-      policy: loadPolicy("leotron"),
-      clock,
-      logger: silentLogger,
-      channels: [channel],
-      offlineTriage: () => ({ category: "software-usage" }),
-      mediaStore: {
-        put: async (bytes, name) => {
-          files.set(name, bytes);
-          return name;
-        },
-        get: async (ref) => files.get(ref)!,
-      },
-    });
+    const { clock, channel, runtime } = startRuntime("whatsapp", "software-usage");
     const phone = "+393330000003";
     await store.createCustomer(t.db.prisma, {
       company: "Bar Roma",
@@ -143,25 +141,7 @@ describe("runtime: delivery and de-duplication", () => {
   });
 
   it("keeps customers' photos for technicians and explains files that could not be downloaded", async () => {
-    const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
-    const channel = new LocalChannel({ as: "telegram", now: () => clock.now() });
-    const files = new Map<string, Uint8Array>();
-    const runtime = new SupportRuntime({
-      db: t.db,
-      policy: loadPolicy("leotron"),
-      clock,
-      logger: silentLogger,
-      channels: [channel],
-      offlineTriage: () => ({ category: "software-usage" }),
-      mediaStore: {
-        put: async (bytes, name) => {
-          const ref = `m${files.size}-${name}`;
-          files.set(ref, bytes);
-          return ref;
-        },
-        get: async (ref) => files.get(ref)!,
-      },
-    });
+    const { clock, channel, runtime } = startRuntime("telegram", "software-usage");
     const customer = await store.createCustomer(t.db.prisma, {
       company: "Bar Roma",
       language: "it",
