@@ -1,7 +1,7 @@
 // Prisma CLI configuration. Prisma 6.19 with the JS schema engine and driver adapters works
 // offline (the classic schema engine binary cannot be downloaded here). The provider follows
 // DATABASE_URL exactly like the running app: a postgres URL → PostgreSQL, anything else → SQLite.
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { defineConfig } from "prisma/config";
 
@@ -19,6 +19,6 @@ export default defineConfig({
   engine: "js",
   schema: isPostgres ? "prisma/postgres" : "prisma/sqlite",
   async adapter() {
-    return isPostgres ? new PrismaPg({ connectionString: url }) : new PrismaBetterSQLite3({ url });
+    return isPostgres ? new PrismaPg({ connectionString: url }) : new PrismaLibSQL({ url });
   },
 });

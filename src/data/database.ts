@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
@@ -62,8 +62,9 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     const file = url.slice("file:".length);
     if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
     // busy timeout: a second process (CLI while the bot runs) waits instead of failing at once.
-    const adapter = new PrismaBetterSQLite3({ url: file, timeout: 5000 });
+    const adapter = new PrismaLibSQL({ url: `file:${file}` });
     prisma = new SqliteClient({ adapter });
+    await prisma.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
     // WAL lets readers run during a write; NORMAL sync is still durable across process crashes.
     await prisma.$queryRawUnsafe("PRAGMA journal_mode = WAL");
     await prisma.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
