@@ -19,7 +19,7 @@ import { createWhatsAppAdapter } from "../channels/whatsapp/whatsAppAdapter.js";
 import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
 import { type Database, migrate, openDatabase, redact } from "../data/database.js";
-import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
+import { createStaffAccessStore } from "../data/staffAccessStore.js";
 import * as store from "../data/supportStore.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
 import { mountSlackDeskOnFastify } from "../desk/slack/fastifyMount.js";
@@ -162,19 +162,16 @@ export async function startApp(
     );
   }
 
-  const staffAuth = createStaffAuth({
-    store: createStaffCredentialStore(db.prisma),
-    ...(env.SESSION_SECRET ? { sessionSecret: env.SESSION_SECRET } : {}),
-    now: () => clock.now(),
-  });
+  const staffAuth = createStaffAuth({ store: createStaffAccessStore(db.prisma), now: () => clock.now() });
   const server = createHttpServer({
     port: env.PORT,
     host: env.HOST,
+    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+    trustProxy: env.TRUST_PROXY,
+    allowedHosts: env.ALLOWED_HOSTS,
     webChannel,
     staffActions: runtime,
     boardQueries: { transcript: runtime.transcript, attachment: runtime.attachment },
-    // With no credentials configured, a localhost user signs in by name and becomes a technician.
-    localTechnician: (name) => store.upsertTechnician(db.prisma, { name }),
     staffAuth,
     metrics,
     logger: logger.child({ part: "http" }) as never,

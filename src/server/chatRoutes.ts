@@ -23,7 +23,7 @@ const ASSETS: Record<string, string> = {
 
 /** The chat page may be framed anywhere (that is what the widget does); nothing else may. */
 const CHAT_CSP =
-  "default-src 'self'; img-src 'self' data: blob: https:; media-src 'self' blob: https:; frame-ancestors *; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https:; media-src 'self' blob: https:; connect-src 'self'; object-src 'none'; frame-ancestors *; base-uri 'none'; form-action 'self'";
 
 function tokenOf(req: FastifyRequest): string {
   const header = req.headers["x-chat-token"];
@@ -73,7 +73,10 @@ export function registerChatRoutes(
       }
       reply.type(type).header("cache-control", "no-cache");
       if (path === "/widget.js") {
-        reply.header("access-control-allow-origin", "*");
+        // Customers' own sites load this script: open it up from helmet's same-origin default.
+        reply
+          .header("access-control-allow-origin", "*")
+          .header("cross-origin-resource-policy", "cross-origin");
         return body.replace("__SPORTELLO_LABELS__", widgetLabels());
       }
       return body;
@@ -83,7 +86,11 @@ export function registerChatRoutes(
   app.get("/", async (req, reply) => {
     const language = pickLanguage(req.headers["accept-language"]);
     const embed = (req.query as Record<string, string | undefined>).embed === "1";
-    reply.type("text/html; charset=utf-8").header("content-security-policy", CHAT_CSP);
+    // The one page other sites may frame (the widget): its own CSP, and no X-Frame-Options.
+    reply
+      .type("text/html; charset=utf-8")
+      .header("content-security-policy", CHAT_CSP)
+      .removeHeader("x-frame-options");
     return renderPage("chat.html.tmpl", language, {
       embedClass: embed ? "embed" : "",
       maxMb: String(Math.round(webChannel.uploadLimits.maxBytes / 1024 / 1024)),
