@@ -14,6 +14,7 @@ import type { BoardQueries } from "../desk/board/boardQueries.js";
 import type { StaffAuth } from "../desk/board/staffAuth.js";
 import type { StaffActions } from "../desk/port.js";
 import type { Metrics } from "../observability/metrics.js";
+import { wellFormed } from "../text/wellFormed.js";
 import { type BoardAccessMode, registerBoardAuth } from "./boardAuth.js";
 import { registerBoardRoutes } from "./boardRoutes.js";
 import { registerChatRoutes } from "./chatRoutes.js";
@@ -170,7 +171,11 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     req.rawBody = raw;
     if (raw.trim() === "") return done(null, {});
     try {
-      done(null, JSON.parse(raw));
+      // Lone surrogates ("\ud83d") become U+FFFD so no later encoder throws on them.
+      done(
+        null,
+        JSON.parse(raw, (_key, value) => (typeof value === "string" ? wellFormed(value) : value)),
+      );
     } catch {
       done(Object.assign(new Error("Malformed JSON body"), { statusCode: 400, code: "bad-json" }), undefined);
     }
