@@ -18,12 +18,14 @@ import { createWebChannel } from "../channels/web/webChannel.js";
 import { createWhatsAppAdapter } from "../channels/whatsapp/whatsAppAdapter.js";
 import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
-import { type Database, migrate, openDatabase, redact } from "../data/database.js";
+import { type Coordination, createCoordination } from "../data/coordination.js";
+import { type Database, migrate, openDatabase, probeWrite, redact } from "../data/database.js";
 import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
 import * as store from "../data/supportStore.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
 import { mountSlackDeskOnFastify } from "../desk/slack/fastifyMount.js";
 import { createSlackDesk, type SlackDesk, slackDeskOptionsFromEnv } from "../desk/slack/slackDesk.js";
+import { createHealthRegistry, type HealthRegistry } from "../observability/healthRegistry.js";
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
@@ -33,12 +35,17 @@ import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { assistPortFor } from "./assistPort.js";
 import { createOfflineTriage } from "./offlineTriage.js";
+import { createWebFanout } from "./webFanout.js";
 
 export interface App {
   readonly policy: Policy;
   readonly db: Database;
   readonly runtime: SupportRuntime;
   readonly server: HttpServer;
+  /** Claims, chat locks and the bus shared with other instances on the same database. */
+  readonly coordination: Coordination;
+  /** Component states behind `/health`. */
+  readonly health: HealthRegistry;
   /** Base URL the server listens on, e.g. http://127.0.0.1:3000 */
   readonly url: string;
   stop(): Promise<void>;
@@ -80,6 +87,11 @@ export async function startApp(
   );
 
   const metrics = createMetrics({ defaultMetrics: true });
+  const health = createHealthRegistry(() => clock.now());
+  // PostgreSQL: several instances may share the database (claims, chat locks, LISTEN/NOTIFY).
+  const coordination = await createCoordination(db, {
+    onBusState: (state) => (state.ok ? health.ok("bus", "LISTEN/NOTIFY") : health.error("bus", state.reason)),
+  });
 
   // AI is optional: without a key nothing changes and nothing mentions it to customers.
   const aiConfig = aiConfigFromEnv(rawEnv);
@@ -97,16 +109,24 @@ export async function startApp(
   const webChannel = createWebChannel({
     dataDir,
     now: () => clock.now(),
-    // A page reloaded after a restart shows the chat's stored lines (delivered ones only).
+    fanout: createWebFanout(coordination),
+    // A page reloaded after a restart shows the chat's stored lines (delivered ones only), with
+    // the ids they had when they were shown live.
     history: async (chatId) =>
       (await store.chatTranscript(db.prisma, "web", chatId, 200))
         .filter((line) => line.direction === "in" || line.delivered)
-        .map((line) => ({
-          direction: line.direction === "in" ? ("in" as const) : ("out" as const),
-          text: line.text,
-          at: line.at,
-          ...(line.body.choices ? { choices: line.body.choices } : {}),
-        })),
+        .map((line) => {
+          const clientId = line.platformMessageId?.startsWith(`${chatId}:`)
+            ? line.platformMessageId.slice(chatId.length + 1)
+            : undefined;
+          return {
+            direction: line.direction === "in" ? ("in" as const) : ("out" as const),
+            text: line.text,
+            at: line.at,
+            ...(line.direction === "in" ? (clientId ? { clientId } : {}) : { outboxId: line.id }),
+            ...(line.body.choices ? { choices: line.body.choices } : {}),
+          };
+        }),
   });
   channels.push(webChannel);
   const webhooks: WebhookRoute[] = [];
@@ -185,18 +205,22 @@ export async function startApp(
       return state?.status === "waiting-for-qr" ? state.qr : null;
     },
     health: async () => {
-      let reachable = true;
-      let error: string | undefined;
-      try {
-        await db.prisma.$queryRawUnsafe("SELECT 1");
-      } catch (e) {
-        reachable = false;
-        error = (e as Error).message;
+      // A write, not a read: a full disk or a read-only database still answers SELECT 1.
+      const error = await probeWrite(db);
+      if (error) health.error("database", `cannot write: ${error}`);
+      else health.ok("database", db.provider);
+      const channels = runtime.channelStates();
+      for (const { name, state } of channels) {
+        if (state.status === "error") health.error(`channel:${name}`, state.error);
+        else if (state.status === "off") health.remove(`channel:${name}`);
+        else health.ok(`channel:${name}`, state.status);
       }
       return {
-        db: { reachable, ...(error ? { error } : {}) },
-        channels: Object.fromEntries(runtime.channelStates().map((c) => [c.name, c.state])),
+        db: { reachable: error === null, ...(error ? { error } : {}) },
+        channels: Object.fromEntries(channels.map((c) => [c.name, c.state])),
         desks: { slack: slack ? "on" : "off" },
+        components: health.snapshot(),
+        healthy: health.healthy(),
         policy: policy.id,
       };
     },
@@ -210,11 +234,14 @@ export async function startApp(
     db,
     runtime,
     server,
+    coordination,
+    health,
     url,
     async stop() {
       await server.stop().catch(() => undefined);
       await runtime.stop();
       await ai?.settle().catch(() => undefined);
+      await coordination.close();
       await db.close();
     },
   };

@@ -313,6 +313,10 @@ export async function countPendingOutbound(tx: Client): Promise<number> {
 }
 
 export interface TranscriptLine {
+  /** The message row (an outbound line's outbox id). */
+  id: string;
+  /** Inbound: the platform's message id. */
+  platformMessageId: string | null;
   direction: string;
   text: string;
   at: Date;
@@ -361,6 +365,8 @@ export async function chatTranscript(
 }
 
 function toTranscriptLine(r: {
+  id: string;
+  platformMessageId: string | null;
   direction: string;
   text: string;
   at: Date;
@@ -368,6 +374,8 @@ function toTranscriptLine(r: {
   status: string;
 }): TranscriptLine {
   return {
+    id: r.id,
+    platformMessageId: r.platformMessageId,
     direction: r.direction,
     text: r.text,
     at: r.at,
