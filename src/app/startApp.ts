@@ -36,6 +36,7 @@ import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/
 import { assistPortFor } from "./assistPort.js";
 import { createOfflineTriage } from "./offlineTriage.js";
 import { createWebFanout } from "./webFanout.js";
+import { webHistory } from "./webHistory.js";
 
 export interface App {
   readonly policy: Policy;
@@ -110,23 +111,7 @@ export async function startApp(
     dataDir,
     now: () => clock.now(),
     fanout: createWebFanout(coordination),
-    // A page reloaded after a restart shows the chat's stored lines (delivered ones only), with
-    // the ids they had when they were shown live.
-    history: async (chatId) =>
-      (await store.chatTranscript(db.prisma, "web", chatId, 200))
-        .filter((line) => line.direction === "in" || line.delivered)
-        .map((line) => {
-          const clientId = line.platformMessageId?.startsWith(`${chatId}:`)
-            ? line.platformMessageId.slice(chatId.length + 1)
-            : undefined;
-          return {
-            direction: line.direction === "in" ? ("in" as const) : ("out" as const),
-            text: line.text,
-            at: line.at,
-            ...(line.direction === "in" ? (clientId ? { clientId } : {}) : { outboxId: line.id }),
-            ...(line.body.choices ? { choices: line.body.choices } : {}),
-          };
-        }),
+    history: (chatId) => webHistory(db, chatId),
   });
   channels.push(webChannel);
   const webhooks: WebhookRoute[] = [];

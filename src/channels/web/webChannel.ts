@@ -405,7 +405,14 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
         // Not accepted: forget it so the customer's retry with the same id is not taken for a duplicate.
         const index = entry.backlog.indexOf(event);
         if (index >= 0) entry.backlog.splice(index, 1);
-        throw error;
+        if (error instanceof WebChannelError) throw error;
+        // The runtime could not store it (database full, gone…): the page keeps the text and
+        // the customer sends it again; nothing was acknowledged, so nothing is lost.
+        throw new WebChannelError(
+          "unavailable",
+          503,
+          "The message could not be stored right now; please send it again in a moment",
+        );
       }
       return { duplicate: false };
     },
