@@ -14,6 +14,7 @@ import { type CliContext, CliError, EXIT_FAILURE, EXIT_USAGE, processContext } f
 import { registerCustomersCommand } from "./customersCommand.js";
 import { registerHoursCommand } from "./hoursCommand.js";
 import { registerPlayCommand } from "./playCommand.js";
+import { registerReportCommand } from "./reportCommand.js";
 import { registerStaffCommand } from "./staffCommand.js";
 import { registerStatementCommand } from "./statementCommand.js";
 
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CliContext = processContext()): Command {
   registerChatCommand(program, ctx);
   registerStaffCommand(program, ctx);
   registerStatementCommand(program, ctx);
+  registerReportCommand(program, ctx);
   return program;
 }
 
