@@ -17,13 +17,16 @@ import { createWebChannel } from "../channels/web/webChannel.js";
 import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
 import { type Database, migrate, openDatabase, redact } from "../data/database.js";
+import { responseFacts } from "../data/reportQueries.js";
 import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
 import * as store from "../data/supportStore.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
 import type { SlackDesk } from "../desk/slack/slackDesk.js";
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
+import { firstResponseObserver } from "../observability/responseTimeMetric.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
+import { policyResolver } from "../policy/policyResolver.js";
 import type { Policy } from "../policy/schema.js";
 import { type Clock, systemClock } from "../runtime/clock.js";
 import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
@@ -152,6 +155,12 @@ export async function startApp(
     assist,
     mediaStore: fileMediaStore(join(dataDir, "media")),
     metrics: runtimeMetrics(metrics),
+    onEvents: firstResponseObserver({
+      metrics,
+      facts: (number) => responseFacts(db.prisma, number),
+      policies: policyResolver([policy]),
+      logger: logger.child({ part: "metrics" }),
+    }),
   });
 
   let slack: SlackDesk | null = null;

@@ -10,12 +10,15 @@ import { DatabaseError } from "../data/databaseError.js";
 import { CalendarError } from "../policy/calendar.js";
 import { CoverageError } from "../policy/coverage.js";
 import { PolicyError } from "../policy/loadPolicy.js";
+import { registerBackupCommand } from "./backupCommand.js";
 import { registerChargeCommand } from "./chargeCommand.js";
 import { registerChatCommand } from "./chatCommand.js";
 import { type CliContext, CliError, EXIT_FAILURE, EXIT_USAGE, processContext } from "./cliContext.js";
 import { registerCustomersCommand } from "./customersCommand.js";
 import { registerHoursCommand } from "./hoursCommand.js";
 import { registerPlayCommand } from "./playCommand.js";
+import { registerReportCommand } from "./reportCommand.js";
+import { registerRetentionCommand } from "./retentionCommand.js";
 import { registerStaffCommand } from "./staffCommand.js";
 import { registerStatementCommand } from "./statementCommand.js";
 
@@ -33,6 +36,9 @@ export function buildProgram(ctx: CliContext = processContext()): Command {
   registerChatCommand(program, ctx);
   registerStaffCommand(program, ctx);
   registerStatementCommand(program, ctx);
+  registerReportCommand(program, ctx);
+  registerRetentionCommand(program, ctx);
+  registerBackupCommand(program, ctx);
   return program;
 }
 
