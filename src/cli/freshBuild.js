@@ -15,15 +15,17 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** Bumped when the build options change, so older bundles are rebuilt. */
-const BUILD_FORMAT = 2;
+const BUILD_FORMAT = 3;
 
 /**
  * npm packages bundled in rather than loaded from node_modules: plain JavaScript on the path of
- * every command (policy YAML, dates, holidays, arguments, texts), used only by our own code, so
- * one copy in the bundle replaces hundreds of files Node would resolve and compile at each start.
- * Every other package (Prisma, the platform libraries, zod, pino, …) stays external.
+ * every command (policy YAML and its validation, dates, holidays, arguments, texts), so one copy
+ * in the bundle replaces hundreds of files Node would resolve and compile at each start
+ * (date-holidays alone pulls in ~300 modules). zod keeps working across copies (openai's helper
+ * loads its own): its registry and config live on globalThis and `instanceof` checks traits.
+ * Every other package (Prisma, the platform libraries, pino, …) stays external.
  */
-export const INLINED_PACKAGES = ["commander", "date-holidays", "i18next", "luxon", "yaml"];
+export const INLINED_PACKAGES = ["commander", "date-holidays", "i18next", "luxon", "yaml", "zod"];
 
 /**
  * `@scope/name/sub` → `@scope/name`, `name/sub` → `name`.
