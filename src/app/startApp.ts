@@ -22,6 +22,7 @@ import { type Database, migrate, openDatabase, redact } from "../data/database.j
 import { responseFacts } from "../data/reportQueries.js";
 import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
 import * as store from "../data/supportStore.js";
+import { createManagerDesk } from "../desk/board/managerDesk.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
 import { mountSlackDeskOnFastify } from "../desk/slack/fastifyMount.js";
 import { createSlackDesk, type SlackDesk, slackDeskOptionsFromEnv } from "../desk/slack/slackDesk.js";
@@ -185,6 +186,7 @@ export async function startApp(
     // With no credentials configured, a localhost user signs in by name and becomes a technician.
     localTechnician: (name) => store.upsertTechnician(db.prisma, { name }),
     staffAuth,
+    manager: createManagerDesk({ db, policy }),
     metrics,
     logger: logger.child({ part: "http" }) as never,
     webhooks,
