@@ -21,6 +21,7 @@ import { type Database, migrate, openDatabase, probeWrite, redact } from "../dat
 import { responseFacts } from "../data/reportQueries.js";
 import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
 import * as store from "../data/supportStore.js";
+import { createManagerDesk } from "../desk/board/managerDesk.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
 import type { SlackDesk } from "../desk/slack/slackDesk.js";
 import { createHealthRegistry, type HealthRegistry } from "../observability/healthRegistry.js";
@@ -197,6 +198,7 @@ export async function startApp(
     // With no credentials configured, a localhost user signs in by name and becomes a technician.
     localTechnician: (name) => store.upsertTechnician(db.prisma, { name }),
     staffAuth,
+    manager: createManagerDesk({ db, policy }),
     metrics,
     logger: logger.child({ part: "http" }) as never,
     webhooks,

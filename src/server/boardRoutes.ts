@@ -10,9 +10,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import QRCode from "qrcode";
 import type { WebChannel } from "../channels/web/webChannel.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
+import type { ManagerDesk } from "../desk/board/managerDesk.js";
 import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
 import type { StaffAction, StaffActions, TechnicianRef, TicketFilter, TicketView } from "../desk/port.js";
 import { sendUpload } from "./chatRoutes.js";
+import { registerManagerRoutes } from "./managerRoutes.js";
 import { sendError } from "./sendError.js";
 import { escapeHtml, lookup, pickLanguage, renderPage, webStrings } from "./webStrings.js";
 
@@ -65,6 +67,10 @@ export interface BoardRouteDeps {
   whatsappQr?: () => string | null;
   timeZone: string;
   localTechnician?: (name: string) => Promise<{ id: string; name: string } | null>;
+  /** Reports and statements (admin pages); off when absent. */
+  manager?: ManagerDesk;
+  /** Whether a session is an administrator's (default: the localhost session of a fresh install). */
+  isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
 
 /** Registers `/staff` and `/staff/api/*`. */
@@ -191,6 +197,14 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
     setSession(req, reply, session);
     return reply.redirect("/staff", 303);
   });
+
+  if (deps.manager) {
+    registerManagerRoutes(app, {
+      manager: deps.manager,
+      access,
+      isAdmin: deps.isAdmin ?? ((session) => session.mode === "local"),
+    });
+  }
 
   app.post("/staff/logout", async (req, reply) => {
     setSession(req, reply, null);
