@@ -9,7 +9,7 @@
  * - `role NAME technician|admin`; `list`: everyone, their role, identities and access.
  */
 import type { Command } from "commander";
-import { type Database, migrate, openDatabase } from "../data/database.js";
+import type { Database } from "../data/database.js";
 import {
   createStaffAccessStore,
   setTechnicianIdentity,
@@ -25,6 +25,7 @@ import {
   TECHNICIAN_NAME,
 } from "../desk/board/staffAuth.js";
 import { type CliContext, CliError, EXIT_FAILURE, printJson, processContext } from "./cliContext.js";
+import { withDatabase } from "./withDatabase.js";
 
 const DB_HELP = "database (default $DATABASE_URL or file:./data/sportello.db)";
 
@@ -36,23 +37,21 @@ export function registerStaffCommand(program: Command, ctx: CliContext = process
     databaseUrl: string | undefined,
     run: (auth: StaffAuth, db: Database) => Promise<T>,
   ): Promise<T> {
-    const db = await openDatabase(databaseUrl ?? ctx.env.DATABASE_URL ?? "file:./data/sportello.db");
-    try {
-      await migrate(db);
-      return await run(
-        createStaffAuth({ store: createStaffAccessStore(db.prisma), now: () => ctx.now() }),
-        db,
-      );
-    } catch (error) {
-      if (error instanceof StaffAuthError) {
-        throw new CliError(error.message, error.code === "unknown-technician" ? 2 : EXIT_FAILURE);
+    return withDatabase(ctx, databaseUrl, async (db) => {
+      try {
+        return await run(
+          createStaffAuth({ store: createStaffAccessStore(db.prisma), now: () => ctx.now() }),
+          db,
+        );
+      } catch (error) {
+        if (error instanceof StaffAuthError) {
+          throw new CliError(error.message, error.code === "unknown-technician" ? 2 : EXIT_FAILURE);
+        }
+        if ((error as { code?: string }).code === "identity-taken")
+          throw new CliError((error as Error).message);
+        throw error;
       }
-      if ((error as { code?: string }).code === "identity-taken")
-        throw new CliError((error as Error).message);
-      throw error;
-    } finally {
-      await db.close();
-    }
+    });
   }
 
   function printLink(link: { token: string; expiresAt: Date }, name: string, url: string, purpose: string) {

@@ -9,8 +9,11 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { DatabaseError } from "./databaseError.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
+
+export { DatabaseError };
 
 export type Provider = "sqlite" | "postgres";
 
@@ -27,18 +30,6 @@ export interface Database {
   readonly provider: Provider;
   readonly url: string;
   close(): Promise<void>;
-}
-
-/** Error with a stable code, thrown when the database cannot be opened or migrated. */
-export class DatabaseError extends Error {
-  constructor(
-    readonly code: "bad-url" | "migration-failed" | "unreachable",
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "DatabaseError";
-  }
 }
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -93,6 +84,22 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     url,
     close: () => prisma.$disconnect(),
   };
+}
+
+/**
+ * Checks that the database can be written now (disk full, read-only, connection gone all fail):
+ * rewrites the one row of the health table. Resolves null when fine, else the reason.
+ */
+export async function probeWrite(db: Database): Promise<string | null> {
+  try {
+    await db.prisma.$executeRawUnsafe(
+      `INSERT INTO "_sportello_health" ("id", "at") VALUES (1, ${db.provider === "postgres" ? "$1" : "?"}) ON CONFLICT ("id") DO UPDATE SET "at" = excluded."at"`,
+      new Date().toISOString(),
+    );
+    return null;
+  } catch (error) {
+    return (error as Error).message.split("\n").filter(Boolean).pop()?.slice(0, 300) ?? "write failed";
+  }
 }
 
 /** Hides the password of a connection URL for logs and errors. */

@@ -7,11 +7,13 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import QRCode from "qrcode";
 import type { WebChannel } from "../channels/web/webChannel.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
+import type { ManagerDesk } from "../desk/board/managerDesk.js";
 import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
 import type { StaffAction, StaffActions, TechnicianRef, TicketFilter, TicketView } from "../desk/port.js";
 import { boardClosedTo, csrfTokenFor, requireStaff, sessionOf } from "./boardAuth.js";
 import { registerBoardLoginRoutes } from "./boardLoginRoutes.js";
 import { sendUpload } from "./chatRoutes.js";
+import { registerManagerRoutes } from "./managerRoutes.js";
 import { sendError } from "./sendError.js";
 import { escapeHtml, pickLanguage, renderPage } from "./webStrings.js";
 
@@ -31,12 +33,27 @@ export interface BoardRouteDeps {
   boardQueries?: BoardQueries;
   whatsappQr?: () => string | null;
   timeZone: string;
+  /** Reports and statements (admin pages); off when absent. */
+  manager?: ManagerDesk;
+  /** Whether a session is an administrator's (default: the technician's role is admin). */
+  isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
 
 /** Registers `/staff` and `/staff/api/*`, `/staff/files/*` (sign-in: see boardLoginRoutes.ts). */
 export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps): void {
   const { staffActions } = deps;
   registerBoardLoginRoutes(app, { staffAuth: deps.staffAuth, timeZone: deps.timeZone });
+
+  if (deps.manager) {
+    registerManagerRoutes(app, {
+      manager: deps.manager,
+      access: async (req) => {
+        if (boardClosedTo(req)) return "forbidden";
+        return (await sessionOf(req)) ?? "login";
+      },
+      isAdmin: deps.isAdmin ?? ((session) => session.technician.role === "admin"),
+    });
+  }
 
   app.get("/staff", async (req, reply) => {
     if (boardClosedTo(req)) {

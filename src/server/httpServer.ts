@@ -11,7 +11,8 @@ import type { ChannelState } from "../channels/port.js";
 import type { WebChannel } from "../channels/web/webChannel.js";
 import { WebChannelError } from "../channels/web/webChannel.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
-import type { StaffAuth } from "../desk/board/staffAuth.js";
+import type { ManagerDesk } from "../desk/board/managerDesk.js";
+import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
 import type { StaffActions } from "../desk/port.js";
 import type { Metrics } from "../observability/metrics.js";
 import { wellFormed } from "../text/wellFormed.js";
@@ -32,6 +33,8 @@ declare module "fastify" {
 export interface HealthReport {
   db: { reachable: boolean; error?: string };
   channels: Partial<Record<string, ChannelState>>;
+  /** False while a component (database, channel, desk, bus) is in error; see `components`. */
+  healthy?: boolean;
   [extra: string]: unknown;
 }
 
@@ -79,6 +82,10 @@ export interface HttpServerDeps {
   routes?: ((scope: FastifyInstance) => void)[];
   /** Connection limits; defaults suit phones uploading 10 MB on a slow line. */
   timeouts?: Partial<HttpTimeouts>;
+  /** Reports and monthly statements for administrators (board pages); off when absent. */
+  manager?: ManagerDesk;
+  /** Whether a board session is an administrator's (default: the technician's role is admin). */
+  isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
 
 /** How long the server waits for clients. */
@@ -235,7 +242,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   app.get("/health", async (_req, reply) => {
     try {
       const report = await deps.health();
-      const ok = report.db.reachable;
+      const ok = report.db.reachable && report.healthy !== false;
       return reply.code(ok ? 200 : 503).send({ status: ok ? "ok" : "degraded", ...report });
     } catch (error) {
       return reply.code(503).send({ status: "error", error: (error as Error).message });
@@ -270,6 +277,8 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       ...(deps.boardQueries ? { boardQueries: deps.boardQueries } : {}),
       ...(deps.whatsappQr ? { whatsappQr: deps.whatsappQr } : {}),
       timeZone: deps.timeZone ?? "Europe/Rome",
+      ...(deps.manager ? { manager: deps.manager } : {}),
+      ...(deps.isAdmin ? { isAdmin: deps.isAdmin } : {}),
     });
     for (const register of deps.routes ?? []) register(scope);
   });
