@@ -226,4 +226,14 @@ describe("board actions on the real runtime (LeghornGroup)", () => {
     expect(closed.statusCode).toBe(200);
     expect(closed.json().ticket).toMatchObject({ status: "closed", category: chosen });
   });
+
+  it("each desk keeps its own reference for the ticket: a second desk never overwrites the first", async () => {
+    await runtime.setDeskRef(NUMBER, "slack", { channel: "C1", ts: "1.2" });
+    await runtime.setDeskRef(NUMBER, "email", { messageId: "<t1@support.example.com>" });
+    await runtime.setDeskRef(NUMBER, "slack", { channel: "C1", ts: "3.4" });
+    expect((await runtime.getTicket(NUMBER))?.deskRefs).toEqual({
+      slack: { channel: "C1", ts: "3.4" },
+      email: { messageId: "<t1@support.example.com>" },
+    });
+  });
 });

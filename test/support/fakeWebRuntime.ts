@@ -29,8 +29,8 @@ export interface FakeWebRuntime {
 
 /** The fake's technicians (webStack.ts stores them with these ids for staff access). */
 export const TECHNICIANS = [
-  { id: "tech-marco", name: "Marco", slackUserId: null },
-  { id: "tech-giulia", name: "Giulia", slackUserId: null },
+  { id: "tech-marco", name: "Marco", identities: {} },
+  { id: "tech-giulia", name: "Giulia", identities: {} },
 ];
 
 /** Builds the fake; `send` is the web channel's send (the fake does no outbox, it awaits delivery). */
@@ -134,7 +134,7 @@ export function createFakeWebRuntime(options: {
       createdAt: at,
       updatedAt: at,
       openNow: true,
-      deskRef: null,
+      deskRefs: {},
     };
     tickets.set(number, ticket);
     transcripts.set(number, draft.lines);
