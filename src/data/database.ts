@@ -37,6 +37,11 @@ export interface Database {
   readonly sqlite?: SqliteConnection;
   /** Runs `work` in one write transaction (committed when it resolves, rolled back if it throws). */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` outside a transaction (each statement commits on its own); on SQLite with the
+   * shared connection held, so no transaction's statements and these interleave.
+   */
+  session<T>(work: (client: StoreTx | Prisma) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -105,6 +110,16 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
           return sqlite.transaction(() => work(tx));
         }
       : (work) => prisma.$transaction((tx) => work(tx)),
+    session: sqlite
+      ? async (work) => {
+          const release = await sqlite.acquire();
+          try {
+            return await work(new SqliteTx(sqlite));
+          } finally {
+            release();
+          }
+        }
+      : (work) => work(prisma),
     close: async () => {
       await prisma.$disconnect();
       sqlite?.close();

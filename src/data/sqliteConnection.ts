@@ -92,13 +92,13 @@ export class SqliteConnection {
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     const release = await this.acquire();
     try {
-      this.db.exec("BEGIN IMMEDIATE");
+      this.statement("BEGIN IMMEDIATE").run();
       try {
         const value = await work();
-        this.db.exec("COMMIT");
+        this.statement("COMMIT").run();
         return value;
       } catch (error) {
-        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+        if (this.db.inTransaction) this.statement("ROLLBACK").run();
         throw error;
       }
     } finally {

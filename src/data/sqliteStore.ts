@@ -547,3 +547,52 @@ export function cancelJobs(tx: SqliteTx, keys: string[]): void {
   for (const key of keys)
     tx.run(`UPDATE "Job" SET "status" = 'cancelled' WHERE "key" = ? AND "status" = 'pending'`, key);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Outbox
+
+/** A chat's undelivered messages, oldest first (at most 100). */
+export function pendingForChat(tx: SqliteTx, channel: string, chatId: string) {
+  return tx
+    .rows(
+      `SELECT "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt" FROM "Message"
+       WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending'
+       ORDER BY "at" ASC, "id" ASC LIMIT 100`,
+      channel,
+      chatId,
+    )
+    .map((r) => ({
+      id: str(r.id),
+      channel: str(r.channel),
+      chatId: str(r.chatId),
+      text: str(r.text),
+      body: str(r.body),
+      attempts: r.attempts as number,
+      nextAttemptAt: maybeDate(r.nextAttemptAt),
+    }));
+}
+
+/** Marks messages sent in one statement (one commit), by the ids the sender already has. */
+export function markDelivered(tx: SqliteTx, ids: string[], at: Date): void {
+  if (ids.length === 0) return;
+  tx.run(
+    `UPDATE "Message" SET "status" = 'sent', "deliveredAt" = ?, "attempts" = "attempts" + 1 WHERE "id" IN (${ids.map(() => "?").join(", ")})`,
+    iso(at),
+    ...ids,
+  );
+}
+
+export function markDeliveryFailed(tx: SqliteTx, id: string, error: string, retryAt: Date | null): void {
+  tx.run(
+    `UPDATE "Message" SET "status" = ?, "attempts" = "attempts" + 1, "lastError" = ?, "nextAttemptAt" = ? WHERE "id" = ?`,
+    retryAt ? "pending" : "failed",
+    error.slice(0, 1000),
+    retryAt ? iso(retryAt) : null,
+    id,
+  );
+}
+
+export function countPendingOutbound(tx: SqliteTx): number {
+  return tx.row(`SELECT COUNT(*) AS "n" FROM "Message" WHERE "direction" = 'out' AND "status" = 'pending'`)!
+    .n as number;
+}

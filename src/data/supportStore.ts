@@ -292,10 +292,15 @@ export async function pendingOutbound(
 
 /** A chat's undelivered messages, oldest first, with their next attempt time. */
 export async function pendingForChat(
-  tx: PrismaClient,
+  tx: Client,
   channel: string,
   chatId: string,
 ): Promise<(OutboundRow & { nextAttemptAt: Date | null })[]> {
+  if (tx instanceof SqliteTx)
+    return sql.pendingForChat(tx, channel, chatId).map((r) => ({
+      ...r,
+      body: parseJson(messageBodySchema, r.body, {}),
+    }));
   const rows = await tx.message.findMany({
     where: { channel, chatId, direction: "out", status: "pending" },
     orderBy: [{ at: "asc" }, { id: "asc" }],
@@ -312,7 +317,8 @@ export async function pendingForChat(
   }));
 }
 
-export async function markDelivered(tx: PrismaClient, ids: string[], at: Date): Promise<void> {
+export async function markDelivered(tx: Client, ids: string[], at: Date): Promise<void> {
+  if (tx instanceof SqliteTx) return sql.markDelivered(tx, ids, at);
   if (ids.length === 0) return;
   await tx.message.updateMany({
     where: { id: { in: ids } },
@@ -321,11 +327,12 @@ export async function markDelivered(tx: PrismaClient, ids: string[], at: Date): 
 }
 
 export async function markDeliveryFailed(
-  tx: PrismaClient,
+  tx: Client,
   id: string,
   error: string,
   retryAt: Date | null,
 ): Promise<void> {
+  if (tx instanceof SqliteTx) return sql.markDeliveryFailed(tx, id, error, retryAt);
   await tx.message.update({
     where: { id },
     data: {
@@ -337,7 +344,8 @@ export async function markDeliveryFailed(
   });
 }
 
-export async function countPendingOutbound(tx: PrismaClient): Promise<number> {
+export async function countPendingOutbound(tx: Client): Promise<number> {
+  if (tx instanceof SqliteTx) return sql.countPendingOutbound(tx);
   return tx.message.count({ where: { direction: "out", status: "pending" } });
 }
 
