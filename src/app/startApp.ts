@@ -24,11 +24,13 @@ import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
 import * as store from "../data/supportStore.js";
 import { createManagerDesk } from "../desk/board/managerDesk.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
+import { createCannedReplyService } from "../desk/cannedReplyService.js";
 import { mountSlackDeskOnFastify } from "../desk/slack/fastifyMount.js";
 import { createSlackDesk, type SlackDesk, slackDeskOptionsFromEnv } from "../desk/slack/slackDesk.js";
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
 import { firstResponseObserver } from "../observability/responseTimeMetric.js";
+import { loadCannedReplies } from "../policy/cannedReplies.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { policyResolver } from "../policy/policyResolver.js";
 import type { Policy } from "../policy/schema.js";
@@ -172,6 +174,13 @@ export async function startApp(
     );
   }
 
+  const cannedReplies = createCannedReplyService({
+    policy,
+    replies: loadCannedReplies(env.SPORTELLO_POLICY),
+    getTicket: (number) => runtime.getTicket(number),
+    now: () => clock.now(),
+  });
+
   const staffAuth = createStaffAuth({
     store: createStaffCredentialStore(db.prisma),
     ...(env.SESSION_SECRET ? { sessionSecret: env.SESSION_SECRET } : {}),
@@ -187,6 +196,7 @@ export async function startApp(
     localTechnician: (name) => store.upsertTechnician(db.prisma, { name }),
     staffAuth,
     manager: createManagerDesk({ db, policy }),
+    cannedReplies,
     metrics,
     logger: logger.child({ part: "http" }) as never,
     webhooks,
