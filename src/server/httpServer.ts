@@ -30,6 +30,8 @@ declare module "fastify" {
 export interface HealthReport {
   db: { reachable: boolean; error?: string };
   channels: Partial<Record<string, ChannelState>>;
+  /** False while a component (database, channel, desk, bus) is in error; see `components`. */
+  healthy?: boolean;
   [extra: string]: unknown;
 }
 
@@ -166,7 +168,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   app.get("/health", async (_req, reply) => {
     try {
       const report = await deps.health();
-      const ok = report.db.reachable;
+      const ok = report.db.reachable && report.healthy !== false;
       return reply.code(ok ? 200 : 503).send({ status: ok ? "ok" : "degraded", ...report });
     } catch (error) {
       return reply.code(503).send({ status: "error", error: (error as Error).message });
