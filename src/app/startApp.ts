@@ -171,6 +171,13 @@ export async function startApp(
     }),
   });
 
+  const cannedReplies = createCannedReplyService({
+    policy,
+    replies: loadCannedReplies(env.SPORTELLO_POLICY),
+    getTicket: (number) => runtime.getTicket(number),
+    now: () => clock.now(),
+  });
+
   let slack: SlackDesk | null = null;
   // Bolt is loaded when any SLACK_* setting is present (a partial setup still gets its error).
   const slackDesk = Object.keys(rawEnv).some((key) => key.startsWith("SLACK_") && rawEnv[key])
@@ -178,20 +185,18 @@ export async function startApp(
     : null;
   const slackOptions = slackDesk?.slackDeskOptionsFromEnv(rawEnv, runtime.seen);
   if (slackDesk && slackOptions) {
-    slack = slackDesk.createSlackDesk({ ...slackOptions, timeZone: policy.timezone, now: () => clock.now() });
+    slack = slackDesk.createSlackDesk({
+      ...slackOptions,
+      timeZone: policy.timezone,
+      now: () => clock.now(),
+      cannedReplies,
+    });
     runtime.addDesk(slack);
   } else {
     logger.info(
       "Slack desk off: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_STAFF_CHANNEL to use it (the staff board at /staff works without it)",
     );
   }
-
-  const cannedReplies = createCannedReplyService({
-    policy,
-    replies: loadCannedReplies(env.SPORTELLO_POLICY),
-    getTicket: (number) => runtime.getTicket(number),
-    now: () => clock.now(),
-  });
 
   const staffAuth = createStaffAuth({
     store: createStaffCredentialStore(db.prisma),
