@@ -12,6 +12,7 @@ import { WebChannelError } from "../channels/web/webChannel.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
 import type { ManagerDesk } from "../desk/board/managerDesk.js";
 import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
+import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffActions } from "../desk/port.js";
 import type { Metrics } from "../observability/metrics.js";
 import { registerBoardRoutes } from "./boardRoutes.js";
@@ -67,6 +68,8 @@ export interface HttpServerDeps {
   localTechnician?: (name: string) => Promise<{ id: string; name: string } | null>;
   /** Reports and monthly statements for administrators (board pages); off when absent. */
   manager?: ManagerDesk;
+  /** The preset's canned replies for the board's reply box. */
+  cannedReplies?: CannedReplyService;
   /** Whether a board session is an administrator's. */
   isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
@@ -199,6 +202,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     timeZone: deps.timeZone ?? "Europe/Rome",
     ...(deps.localTechnician ? { localTechnician: deps.localTechnician } : {}),
     ...(deps.manager ? { manager: deps.manager } : {}),
+    ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
     ...(deps.isAdmin ? { isAdmin: deps.isAdmin } : {}),
   });
 
