@@ -10,35 +10,46 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { detectLanguage } from "../ai/classifier.js";
 import { aiConfigFromEnv } from "../ai/config.js";
-import { createAiAssist } from "../ai/triage.js";
+import type { AiAssist } from "../ai/triage.js";
 import type { ChannelAdapter } from "../channels/port.js";
-import { createTelegramAdapter } from "../channels/telegram/telegramAdapter.js";
 import { telegramConfigFromEnv } from "../channels/telegram/telegramConfig.js";
 import { createWebChannel } from "../channels/web/webChannel.js";
-import { createWhatsAppAdapter } from "../channels/whatsapp/whatsAppAdapter.js";
 import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
-import { type Database, migrate, openDatabase, redact } from "../data/database.js";
+import { type Coordination, createCoordination } from "../data/coordination.js";
+import { type Database, migrate, openDatabase, probeWrite, redact } from "../data/database.js";
+import { responseFacts } from "../data/reportQueries.js";
 import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
 import * as store from "../data/supportStore.js";
+import { createManagerDesk } from "../desk/board/managerDesk.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
-import { mountSlackDeskOnFastify } from "../desk/slack/fastifyMount.js";
-import { createSlackDesk, type SlackDesk, slackDeskOptionsFromEnv } from "../desk/slack/slackDesk.js";
+import { createCannedReplyService } from "../desk/cannedReplyService.js";
+import type { SlackDesk } from "../desk/slack/slackDesk.js";
+import { createHealthRegistry, type HealthRegistry } from "../observability/healthRegistry.js";
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
+import { firstResponseObserver } from "../observability/responseTimeMetric.js";
+import { loadCannedReplies } from "../policy/cannedReplies.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
+import { policyResolver } from "../policy/policyResolver.js";
 import type { Policy } from "../policy/schema.js";
 import { type Clock, systemClock } from "../runtime/clock.js";
 import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { assistPortFor } from "./assistPort.js";
 import { createOfflineTriage } from "./offlineTriage.js";
+import { createWebFanout } from "./webFanout.js";
+import { webHistory } from "./webHistory.js";
 
 export interface App {
   readonly policy: Policy;
   readonly db: Database;
   readonly runtime: SupportRuntime;
   readonly server: HttpServer;
+  /** Claims, chat locks and the bus shared with other instances on the same database. */
+  readonly coordination: Coordination;
+  /** Component states behind `/health`. */
+  readonly health: HealthRegistry;
   /** Base URL the server listens on, e.g. http://127.0.0.1:3000 */
   readonly url: string;
   stop(): Promise<void>;
@@ -80,14 +91,23 @@ export async function startApp(
   );
 
   const metrics = createMetrics({ defaultMetrics: true });
+  const health = createHealthRegistry(() => clock.now());
+  // PostgreSQL: several instances may share the database (claims, chat locks, LISTEN/NOTIFY).
+  const coordination = await createCoordination(db, {
+    onBusState: (state) => (state.ok ? health.ok("bus", "LISTEN/NOTIFY") : health.error("bus", state.reason)),
+  });
 
   // AI is optional: without a key nothing changes and nothing mentions it to customers.
   const aiConfig = aiConfigFromEnv(rawEnv);
-  const ai = createAiAssist(aiConfig, {
-    usage: createAiUsageStore(db.prisma),
-    logger: logger.child({ part: "ai" }),
-    now: () => clock.now(),
-  });
+  // Platform libraries (openai, grammY/Telegraf, whatsapp-web.js, Bolt) are loaded only when
+  // their setting turns them on: a bot with none of them starts in a fraction of the time.
+  const ai: AiAssist | null = aiConfig.apiKey
+    ? (await import("../ai/triage.js")).createAiAssist(aiConfig, {
+        usage: createAiUsageStore(db.prisma),
+        logger: logger.child({ part: "ai" }),
+        now: () => clock.now(),
+      })
+    : null;
   const assist: AssistPort | null = ai ? assistPortFor(ai, policy) : null;
   logger.info(
     ai ? `AI assist on (model ${aiConfig.model})` : "AI assist off: set OPENAI_API_KEY to turn it on",
@@ -97,22 +117,15 @@ export async function startApp(
   const webChannel = createWebChannel({
     dataDir,
     now: () => clock.now(),
-    // A page reloaded after a restart shows the chat's stored lines (delivered ones only).
-    history: async (chatId) =>
-      (await store.chatTranscript(db.prisma, "web", chatId, 200))
-        .filter((line) => line.direction === "in" || line.delivered)
-        .map((line) => ({
-          direction: line.direction === "in" ? ("in" as const) : ("out" as const),
-          text: line.text,
-          at: line.at,
-          ...(line.body.choices ? { choices: line.body.choices } : {}),
-        })),
+    fanout: createWebFanout(coordination),
+    history: (chatId) => webHistory(db, chatId),
   });
   channels.push(webChannel);
   const webhooks: WebhookRoute[] = [];
 
   const telegram = telegramConfigFromEnv(rawEnv);
   if (telegram.enabled) {
+    const { createTelegramAdapter } = await import("../channels/telegram/telegramAdapter.js");
     const adapter = createTelegramAdapter({
       ...telegram.options,
       logger: logger.child({ channel: "telegram" }),
@@ -126,6 +139,7 @@ export async function startApp(
 
   let whatsapp: ChannelAdapter | null = null;
   if (env.WHATSAPP_ENABLED) {
+    const { createWhatsAppAdapter } = await import("../channels/whatsapp/whatsAppAdapter.js");
     whatsapp = createWhatsAppAdapter({
       dataDir,
       chromePath: env.CHROME_PATH,
@@ -149,12 +163,34 @@ export async function startApp(
     assist,
     mediaStore: fileMediaStore(join(dataDir, "media")),
     metrics: runtimeMetrics(metrics),
+    onEvents: firstResponseObserver({
+      metrics,
+      facts: (number) => responseFacts(db.prisma, number),
+      policies: policyResolver([policy]),
+      logger: logger.child({ part: "metrics" }),
+    }),
+  });
+
+  const cannedReplies = createCannedReplyService({
+    policy,
+    replies: loadCannedReplies(env.SPORTELLO_POLICY),
+    getTicket: (number) => runtime.getTicket(number),
+    now: () => clock.now(),
   });
 
   let slack: SlackDesk | null = null;
-  const slackOptions = slackDeskOptionsFromEnv(rawEnv, runtime.seen);
-  if (slackOptions) {
-    slack = createSlackDesk({ ...slackOptions, timeZone: policy.timezone, now: () => clock.now() });
+  // Bolt is loaded when any SLACK_* setting is present (a partial setup still gets its error).
+  const slackDesk = Object.keys(rawEnv).some((key) => key.startsWith("SLACK_") && rawEnv[key])
+    ? await import("../desk/slack/slackDesk.js")
+    : null;
+  const slackOptions = slackDesk?.slackDeskOptionsFromEnv(rawEnv, runtime.seen);
+  if (slackDesk && slackOptions) {
+    slack = slackDesk.createSlackDesk({
+      ...slackOptions,
+      timeZone: policy.timezone,
+      now: () => clock.now(),
+      cannedReplies,
+    });
     runtime.addDesk(slack);
   } else {
     logger.info(
@@ -176,6 +212,8 @@ export async function startApp(
     // With no credentials configured, a localhost user signs in by name and becomes a technician.
     localTechnician: (name) => store.upsertTechnician(db.prisma, { name }),
     staffAuth,
+    manager: createManagerDesk({ db, policy }),
+    cannedReplies,
     metrics,
     logger: logger.child({ part: "http" }) as never,
     webhooks,
@@ -185,23 +223,30 @@ export async function startApp(
       return state?.status === "waiting-for-qr" ? state.qr : null;
     },
     health: async () => {
-      let reachable = true;
-      let error: string | undefined;
-      try {
-        await db.prisma.$queryRawUnsafe("SELECT 1");
-      } catch (e) {
-        reachable = false;
-        error = (e as Error).message;
+      // A write, not a read: a full disk or a read-only database still answers SELECT 1.
+      const error = await probeWrite(db);
+      if (error) health.error("database", `cannot write: ${error}`);
+      else health.ok("database", db.provider);
+      const channels = runtime.channelStates();
+      for (const { name, state } of channels) {
+        if (state.status === "error") health.error(`channel:${name}`, state.error);
+        else if (state.status === "off") health.remove(`channel:${name}`);
+        else health.ok(`channel:${name}`, state.status);
       }
       return {
-        db: { reachable, ...(error ? { error } : {}) },
-        channels: Object.fromEntries(runtime.channelStates().map((c) => [c.name, c.state])),
+        db: { reachable: error === null, ...(error ? { error } : {}) },
+        channels: Object.fromEntries(channels.map((c) => [c.name, c.state])),
         desks: { slack: slack ? "on" : "off" },
+        components: health.snapshot(),
+        healthy: health.healthy(),
         policy: policy.id,
       };
     },
   });
-  if (slack && slack.mode === "http") await mountSlackDeskOnFastify(server.app, slack);
+  if (slack && slack.mode === "http") {
+    const { mountSlackDeskOnFastify } = await import("../desk/slack/fastifyMount.js");
+    await mountSlackDeskOnFastify(server.app, slack);
+  }
 
   await runtime.start();
   const url = await server.start();
@@ -210,11 +255,14 @@ export async function startApp(
     db,
     runtime,
     server,
+    coordination,
+    health,
     url,
     async stop() {
       await server.stop().catch(() => undefined);
       await runtime.stop();
       await ai?.settle().catch(() => undefined);
+      await coordination.close();
       await db.close();
     },
   };

@@ -8,10 +8,13 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { DatabaseError } from "./databaseError.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 import { SharedLibSQL, SqliteConnection } from "./sqliteConnection.js";
 import { SqliteTx } from "./sqliteStore.js";
+
+export { DatabaseError };
 
 export type Provider = "sqlite" | "postgres";
 
@@ -43,18 +46,6 @@ export interface Database {
    */
   session<T>(work: (client: StoreTx | Prisma) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-}
-
-/** Error with a stable code, thrown when the database cannot be opened or migrated. */
-export class DatabaseError extends Error {
-  constructor(
-    readonly code: "bad-url" | "migration-failed" | "unreachable",
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "DatabaseError";
-  }
 }
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -125,6 +116,22 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
       sqlite?.close();
     },
   };
+}
+
+/**
+ * Checks that the database can be written now (disk full, read-only, connection gone all fail):
+ * rewrites the one row of the health table. Resolves null when fine, else the reason.
+ */
+export async function probeWrite(db: Database): Promise<string | null> {
+  try {
+    await db.prisma.$executeRawUnsafe(
+      `INSERT INTO "_sportello_health" ("id", "at") VALUES (1, ${db.provider === "postgres" ? "$1" : "?"}) ON CONFLICT ("id") DO UPDATE SET "at" = excluded."at"`,
+      new Date().toISOString(),
+    );
+    return null;
+  } catch (error) {
+    return (error as Error).message.split("\n").filter(Boolean).pop()?.slice(0, 300) ?? "write failed";
+  }
 }
 
 /** Hides the password of a connection URL for logs and errors. */

@@ -322,7 +322,7 @@ export async function markDelivered(tx: Client, ids: string[], at: Date): Promis
   if (ids.length === 0) return;
   await tx.message.updateMany({
     where: { id: { in: ids } },
-    data: { status: "sent", deliveredAt: at, attempts: { increment: 1 } },
+    data: { status: "sent", deliveredAt: at, attempts: { increment: 1 }, claimedBy: null, leaseUntil: null },
   });
 }
 
@@ -340,6 +340,8 @@ export async function markDeliveryFailed(
       attempts: { increment: 1 },
       lastError: error.slice(0, 1000),
       nextAttemptAt: retryAt,
+      claimedBy: null,
+      leaseUntil: null,
     },
   });
 }
@@ -350,6 +352,10 @@ export async function countPendingOutbound(tx: Client): Promise<number> {
 }
 
 export interface TranscriptLine {
+  /** The message row (an outbound line's outbox id). */
+  id: string;
+  /** Inbound: the platform's message id. */
+  platformMessageId: string | null;
   direction: string;
   text: string;
   at: Date;
@@ -398,6 +404,8 @@ export async function chatTranscript(
 }
 
 function toTranscriptLine(r: {
+  id: string;
+  platformMessageId: string | null;
   direction: string;
   text: string;
   at: Date;
@@ -405,6 +413,8 @@ function toTranscriptLine(r: {
   status: string;
 }): TranscriptLine {
   return {
+    id: r.id,
+    platformMessageId: r.platformMessageId,
     direction: r.direction,
     text: r.text,
     at: r.at,
@@ -790,6 +800,9 @@ export async function scheduleJob(
       status: "pending",
       attempts: 0,
       lastError: null,
+      // Rescheduled while it runs (a repeated page): the running pass must not mark it done.
+      claimedBy: null,
+      leaseUntil: null,
     },
   });
 }
