@@ -533,7 +533,9 @@ export function scheduleJob(
   tx.run(
     `INSERT INTO "Job" ("id", "kind", "key", "dueAt", "payload", "status", "attempts", "createdAt") VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)
      ON CONFLICT ("key") DO UPDATE SET "kind" = excluded."kind", "dueAt" = excluded."dueAt", "payload" = excluded."payload",
-       "status" = 'pending', "attempts" = 0, "lastError" = NULL`,
+       "status" = 'pending', "attempts" = 0, "lastError" = NULL,
+       -- Rescheduled while it runs (a repeated page): the running pass must not mark it done.
+       "claimedBy" = NULL, "leaseUntil" = NULL`,
     newId(),
     j.kind,
     j.key,
@@ -576,7 +578,7 @@ export function pendingForChat(tx: SqliteTx, channel: string, chatId: string) {
 export function markDelivered(tx: SqliteTx, ids: string[], at: Date): void {
   if (ids.length === 0) return;
   tx.run(
-    `UPDATE "Message" SET "status" = 'sent', "deliveredAt" = ?, "attempts" = "attempts" + 1 WHERE "id" IN (${ids.map(() => "?").join(", ")})`,
+    `UPDATE "Message" SET "status" = 'sent', "deliveredAt" = ?, "attempts" = "attempts" + 1, "claimedBy" = NULL, "leaseUntil" = NULL WHERE "id" IN (${ids.map(() => "?").join(", ")})`,
     iso(at),
     ...ids,
   );
@@ -584,7 +586,7 @@ export function markDelivered(tx: SqliteTx, ids: string[], at: Date): void {
 
 export function markDeliveryFailed(tx: SqliteTx, id: string, error: string, retryAt: Date | null): void {
   tx.run(
-    `UPDATE "Message" SET "status" = ?, "attempts" = "attempts" + 1, "lastError" = ?, "nextAttemptAt" = ? WHERE "id" = ?`,
+    `UPDATE "Message" SET "status" = ?, "attempts" = "attempts" + 1, "lastError" = ?, "nextAttemptAt" = ?, "claimedBy" = NULL, "leaseUntil" = NULL WHERE "id" = ?`,
     retryAt ? "pending" : "failed",
     error.slice(0, 1000),
     retryAt ? iso(retryAt) : null,
