@@ -16,15 +16,20 @@ import { telegramConfigFromEnv } from "../channels/telegram/telegramConfig.js";
 import { createWebChannel } from "../channels/web/webChannel.js";
 import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
-import { type Database, migrate, openDatabase, redact } from "../data/database.js";
+import { type Coordination, createCoordination } from "../data/coordination.js";
+import { type Database, migrate, openDatabase, probeWrite, redact } from "../data/database.js";
 import { responseFacts } from "../data/reportQueries.js";
 import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
 import * as store from "../data/supportStore.js";
+import { createManagerDesk } from "../desk/board/managerDesk.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
+import { createCannedReplyService } from "../desk/cannedReplyService.js";
 import type { SlackDesk } from "../desk/slack/slackDesk.js";
+import { createHealthRegistry, type HealthRegistry } from "../observability/healthRegistry.js";
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
 import { firstResponseObserver } from "../observability/responseTimeMetric.js";
+import { loadCannedReplies } from "../policy/cannedReplies.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { policyResolver } from "../policy/policyResolver.js";
 import type { Policy } from "../policy/schema.js";
@@ -33,12 +38,18 @@ import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { assistPortFor } from "./assistPort.js";
 import { createOfflineTriage } from "./offlineTriage.js";
+import { createWebFanout } from "./webFanout.js";
+import { webHistory } from "./webHistory.js";
 
 export interface App {
   readonly policy: Policy;
   readonly db: Database;
   readonly runtime: SupportRuntime;
   readonly server: HttpServer;
+  /** Claims, chat locks and the bus shared with other instances on the same database. */
+  readonly coordination: Coordination;
+  /** Component states behind `/health`. */
+  readonly health: HealthRegistry;
   /** Base URL the server listens on, e.g. http://127.0.0.1:3000 */
   readonly url: string;
   stop(): Promise<void>;
@@ -80,6 +91,11 @@ export async function startApp(
   );
 
   const metrics = createMetrics({ defaultMetrics: true });
+  const health = createHealthRegistry(() => clock.now());
+  // PostgreSQL: several instances may share the database (claims, chat locks, LISTEN/NOTIFY).
+  const coordination = await createCoordination(db, {
+    onBusState: (state) => (state.ok ? health.ok("bus", "LISTEN/NOTIFY") : health.error("bus", state.reason)),
+  });
 
   // AI is optional: without a key nothing changes and nothing mentions it to customers.
   const aiConfig = aiConfigFromEnv(rawEnv);
@@ -101,16 +117,8 @@ export async function startApp(
   const webChannel = createWebChannel({
     dataDir,
     now: () => clock.now(),
-    // A page reloaded after a restart shows the chat's stored lines (delivered ones only).
-    history: async (chatId) =>
-      (await store.chatTranscript(db.prisma, "web", chatId, 200))
-        .filter((line) => line.direction === "in" || line.delivered)
-        .map((line) => ({
-          direction: line.direction === "in" ? ("in" as const) : ("out" as const),
-          text: line.text,
-          at: line.at,
-          ...(line.body.choices ? { choices: line.body.choices } : {}),
-        })),
+    fanout: createWebFanout(coordination),
+    history: (chatId) => webHistory(db, chatId),
   });
   channels.push(webChannel);
   const webhooks: WebhookRoute[] = [];
@@ -163,6 +171,13 @@ export async function startApp(
     }),
   });
 
+  const cannedReplies = createCannedReplyService({
+    policy,
+    replies: loadCannedReplies(env.SPORTELLO_POLICY),
+    getTicket: (number) => runtime.getTicket(number),
+    now: () => clock.now(),
+  });
+
   let slack: SlackDesk | null = null;
   // Bolt is loaded when any SLACK_* setting is present (a partial setup still gets its error).
   const slackDesk = Object.keys(rawEnv).some((key) => key.startsWith("SLACK_") && rawEnv[key])
@@ -170,7 +185,12 @@ export async function startApp(
     : null;
   const slackOptions = slackDesk?.slackDeskOptionsFromEnv(rawEnv, runtime.seen);
   if (slackDesk && slackOptions) {
-    slack = slackDesk.createSlackDesk({ ...slackOptions, timeZone: policy.timezone, now: () => clock.now() });
+    slack = slackDesk.createSlackDesk({
+      ...slackOptions,
+      timeZone: policy.timezone,
+      now: () => clock.now(),
+      cannedReplies,
+    });
     runtime.addDesk(slack);
   } else {
     logger.info(
@@ -192,6 +212,8 @@ export async function startApp(
     // With no credentials configured, a localhost user signs in by name and becomes a technician.
     localTechnician: (name) => store.upsertTechnician(db.prisma, { name }),
     staffAuth,
+    manager: createManagerDesk({ db, policy }),
+    cannedReplies,
     metrics,
     logger: logger.child({ part: "http" }) as never,
     webhooks,
@@ -201,18 +223,22 @@ export async function startApp(
       return state?.status === "waiting-for-qr" ? state.qr : null;
     },
     health: async () => {
-      let reachable = true;
-      let error: string | undefined;
-      try {
-        await db.prisma.$queryRawUnsafe("SELECT 1");
-      } catch (e) {
-        reachable = false;
-        error = (e as Error).message;
+      // A write, not a read: a full disk or a read-only database still answers SELECT 1.
+      const error = await probeWrite(db);
+      if (error) health.error("database", `cannot write: ${error}`);
+      else health.ok("database", db.provider);
+      const channels = runtime.channelStates();
+      for (const { name, state } of channels) {
+        if (state.status === "error") health.error(`channel:${name}`, state.error);
+        else if (state.status === "off") health.remove(`channel:${name}`);
+        else health.ok(`channel:${name}`, state.status);
       }
       return {
-        db: { reachable, ...(error ? { error } : {}) },
-        channels: Object.fromEntries(runtime.channelStates().map((c) => [c.name, c.state])),
+        db: { reachable: error === null, ...(error ? { error } : {}) },
+        channels: Object.fromEntries(channels.map((c) => [c.name, c.state])),
         desks: { slack: slack ? "on" : "off" },
+        components: health.snapshot(),
+        healthy: health.healthy(),
         policy: policy.id,
       };
     },
@@ -229,11 +255,14 @@ export async function startApp(
     db,
     runtime,
     server,
+    coordination,
+    health,
     url,
     async stop() {
       await server.stop().catch(() => undefined);
       await runtime.stop();
       await ai?.settle().catch(() => undefined);
+      await coordination.close();
       await db.close();
     },
   };

@@ -10,7 +10,9 @@ import type { ChannelState } from "../channels/port.js";
 import type { WebChannel } from "../channels/web/webChannel.js";
 import { WebChannelError } from "../channels/web/webChannel.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
-import type { StaffAuth } from "../desk/board/staffAuth.js";
+import type { ManagerDesk } from "../desk/board/managerDesk.js";
+import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
+import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffActions } from "../desk/port.js";
 import type { Metrics } from "../observability/metrics.js";
 import { registerBoardRoutes } from "./boardRoutes.js";
@@ -28,6 +30,8 @@ declare module "fastify" {
 export interface HealthReport {
   db: { reachable: boolean; error?: string };
   channels: Partial<Record<string, ChannelState>>;
+  /** False while a component (database, channel, desk, bus) is in error; see `components`. */
+  healthy?: boolean;
   [extra: string]: unknown;
 }
 
@@ -62,6 +66,12 @@ export interface HttpServerDeps {
    * technician through this (e.g. upsertTechnician), so a fresh `npm start` works at once.
    */
   localTechnician?: (name: string) => Promise<{ id: string; name: string } | null>;
+  /** Reports and monthly statements for administrators (board pages); off when absent. */
+  manager?: ManagerDesk;
+  /** The preset's canned replies for the board's reply box. */
+  cannedReplies?: CannedReplyService;
+  /** Whether a board session is an administrator's. */
+  isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
 
 export interface HttpServer {
@@ -158,7 +168,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   app.get("/health", async (_req, reply) => {
     try {
       const report = await deps.health();
-      const ok = report.db.reachable;
+      const ok = report.db.reachable && report.healthy !== false;
       return reply.code(ok ? 200 : 503).send({ status: ok ? "ok" : "degraded", ...report });
     } catch (error) {
       return reply.code(503).send({ status: "error", error: (error as Error).message });
@@ -191,6 +201,9 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     ...(deps.whatsappQr ? { whatsappQr: deps.whatsappQr } : {}),
     timeZone: deps.timeZone ?? "Europe/Rome",
     ...(deps.localTechnician ? { localTechnician: deps.localTechnician } : {}),
+    ...(deps.manager ? { manager: deps.manager } : {}),
+    ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
+    ...(deps.isAdmin ? { isAdmin: deps.isAdmin } : {}),
   });
 
   return {

@@ -50,7 +50,11 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
 
 /** One entry of a chat as the browser shows it. */
 export interface WebChatEvent {
-  /** `epoch-seq`: the SSE event id, used as Last-Event-ID on reconnect. */
+  /**
+   * The SSE event id (Last-Event-ID on reconnect), stable across restarts and instances:
+   * `o-<outbox row>` for outbound, `i-<client message id>` for inbound messages, so a page or
+   * stream replaying after a restart or from another instance never shows a line twice.
+   */
   id: string;
   direction: "in" | "out";
   text: string;
@@ -110,6 +114,18 @@ export interface WebChannelOptions {
    * process, so a page reloaded after a restart still shows the conversation.
    */
   history?: (chatId: string) => Promise<WebHistoryLine[]>;
+  /**
+   * Shares chat events with the other instances of a deployment (several processes behind a
+   * load balancer): whatever one instance sends or receives reaches streams held by another.
+   */
+  fanout?: WebFanout;
+}
+
+/** The channel's link to the other instances (LISTEN/NOTIFY on PostgreSQL). */
+export interface WebFanout {
+  publish(chatId: string, event: WebChatEvent): Promise<void>;
+  /** Calls `handler` with every event any instance published (this one's included). */
+  subscribe(handler: (chatId: string, event: WebChatEvent) => void): () => void;
 }
 
 /** One stored line of a chat, for {@link WebChannelOptions.history}. */
@@ -118,6 +134,23 @@ export interface WebHistoryLine {
   text: string;
   at: Date | string;
   choices?: Choice[];
+  /** Outbound: the outbox row (gives the line the same id it had when it was sent). */
+  outboxId?: string;
+  /** Inbound: the browser's message id. */
+  clientId?: string;
+}
+
+/** The stable event id of a chat line (see {@link WebChatEvent.id}). */
+export function webEventId(line: {
+  direction: "in" | "out";
+  outboxId?: string | undefined;
+  clientId?: string | undefined;
+  text: string;
+  at: string;
+}): string {
+  if (line.direction === "out" && line.outboxId) return `o-${line.outboxId}`;
+  if (line.direction === "in" && line.clientId) return `i-${line.clientId}`;
+  return `h-${createHash("sha256").update(`${line.direction}|${line.at}|${line.text}`).digest("hex").slice(0, 20)}`;
 }
 
 /** The web channel adapter plus what the chat routes need. */
@@ -162,9 +195,6 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
   const backlogSize = options.backlogSize ?? 100;
   const maxChats = options.maxChats ?? 2000;
   const uploadDir = path.join(options.dataDir, "uploads");
-  // A fresh epoch per process: a Last-Event-ID from before a restart must not hide new events.
-  const epoch = randomBytes(4).toString("hex");
-  let seq = 0;
   let handler: InboundHandler | null = null;
   let state: ChannelState = { status: "off", hint: "web channel not started" };
   /** Map order doubles as LRU order: touched chats are re-inserted at the end. */
@@ -172,6 +202,9 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
     string,
     { backlog: WebChatEvent[]; listeners: Set<(e: WebChatEvent) => void>; restored: boolean }
   >();
+  /** Events that came from another instance (not this process's own accepted messages). */
+  const remote = new WeakSet<WebChatEvent>();
+  let unsubscribeFanout: (() => void) | null = null;
 
   function chat(chatId: string) {
     let entry = chats.get(chatId);
@@ -189,13 +222,27 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
     return entry;
   }
 
-  function publish(chatId: string, event: Omit<WebChatEvent, "id">): WebChatEvent {
-    seq += 1;
-    const full: WebChatEvent = { id: `${epoch}-${seq}`, ...event };
+  /** Adds an event to a chat's backlog and live streams, once per id. */
+  function show(chatId: string, full: WebChatEvent): WebChatEvent {
     const entry = chat(chatId);
+    const existing = entry.backlog.find((e) => e.id === full.id);
+    if (existing) return existing;
     entry.backlog.push(full);
     if (entry.backlog.length > backlogSize) entry.backlog.splice(0, entry.backlog.length - backlogSize);
     for (const listener of entry.listeners) listener(full);
+    return full;
+  }
+
+  function publish(chatId: string, event: Omit<WebChatEvent, "id">): WebChatEvent {
+    // A line with neither an outbox row nor a client id (sent directly) gets a one-off id.
+    const id =
+      event.outboxId || event.clientId
+        ? webEventId({ ...event, outboxId: event.outboxId, clientId: event.clientId })
+        : `x-${randomBytes(8).toString("hex")}`;
+    const full = show(chatId, { id, ...event });
+    options.fanout?.publish(chatId, full).catch(() => {
+      // The other instances miss it live; their streams get it from the history on reload.
+    });
     return full;
   }
 
@@ -230,12 +277,21 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
 
     async start(onMessage) {
       handler = onMessage;
+      unsubscribeFanout ??=
+        options.fanout?.subscribe((chatId, event) => {
+          // Only chats this process holds: the others load their history when first streamed.
+          if (!chats.has(chatId)) return;
+          const shown = show(chatId, event);
+          if (shown === event) remote.add(event);
+        }) ?? null;
       await mkdir(uploadDir, { recursive: true });
       state = { status: "connected", detail: "web chat on /" };
     },
 
     async stop() {
       handler = null;
+      unsubscribeFanout?.();
+      unsubscribeFanout = null;
       state = { status: "off", hint: "web channel stopped" };
     },
 
@@ -296,7 +352,9 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
       }
       if (text.length > 4000) throw new WebChannelError("text-too-long", 413, "Message too long");
       const entry = chat(chatId);
-      if (entry.backlog.some((e) => e.direction === "in" && e.clientId === input.clientId)) {
+      if (
+        entry.backlog.some((e) => e.direction === "in" && e.clientId === input.clientId && !remote.has(e))
+      ) {
         return { duplicate: true };
       }
       const at = now();
@@ -347,39 +405,51 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
         // Not accepted: forget it so the customer's retry with the same id is not taken for a duplicate.
         const index = entry.backlog.indexOf(event);
         if (index >= 0) entry.backlog.splice(index, 1);
-        throw error;
+        if (error instanceof WebChannelError) throw error;
+        // The runtime could not store it (database full, gone…): the page keeps the text and
+        // the customer sends it again; nothing was acknowledged, so nothing is lost.
+        throw new WebChannelError(
+          "unavailable",
+          503,
+          "The message could not be stored right now; please send it again in a moment",
+        );
       }
       return { duplicate: false };
     },
 
     async restore(chatId) {
       const entry = chat(chatId);
-      // Only a chat this process has not seen: otherwise the backlog already holds the recent lines
-      // and mixing in stored ones would show them twice.
-      if (entry.restored || entry.backlog.length > 0 || !options.history) return;
+      // Once per chat and process: later lines reach the backlog as they are sent or received.
+      if (entry.restored || !options.history) return;
       entry.restored = true;
       const lines = (await options.history(chatId)).slice(-backlogSize);
-      // Something was published while the history loaded: ids would be out of order, keep it simple.
-      if (entry.backlog.length > 0) return;
+      // Lines are merged by their stable ids: what this process already holds is not added twice.
+      const held = new Set(entry.backlog.map((e) => e.id));
+      const stored: WebChatEvent[] = [];
       for (const line of lines) {
-        seq += 1;
-        entry.backlog.push({
-          id: `${epoch}-${seq}`,
+        const at = new Date(line.at).toISOString();
+        const event: WebChatEvent = {
+          id: webEventId({ ...line, at }),
           direction: line.direction,
           text: line.text,
-          at: new Date(line.at).toISOString(),
+          at,
           ...(line.choices?.length ? { choices: line.choices } : {}),
-        });
+          ...(line.clientId ? { clientId: line.clientId } : {}),
+          ...(line.outboxId ? { outboxId: line.outboxId } : {}),
+        };
+        if (!held.has(event.id)) stored.push(event);
       }
+      entry.backlog.unshift(...stored);
+      if (entry.backlog.length > backlogSize) entry.backlog.splice(0, entry.backlog.length - backlogSize);
     },
 
     subscribe(chatId, listener, lastEventId) {
       const entry = chat(chatId);
       let replay = entry.backlog;
-      if (lastEventId?.startsWith(`${epoch}-`)) {
-        const after = Number(lastEventId.slice(epoch.length + 1));
-        replay = entry.backlog.filter((e) => Number(e.id.slice(epoch.length + 1)) > after);
-      }
+      // Ids are stable: resume after the last one the browser had; an id this process does not
+      // hold (evicted, or from long ago) replays the backlog, and the page drops what it shows.
+      const index = lastEventId ? entry.backlog.findIndex((e) => e.id === lastEventId) : -1;
+      if (index >= 0) replay = entry.backlog.slice(index + 1);
       for (const event of replay) listener(event);
       entry.listeners.add(listener);
       return () => {
