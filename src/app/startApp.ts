@@ -214,6 +214,7 @@ export async function startApp(
     staffAuth,
     manager: createManagerDesk({ db, policy }),
     cannedReplies,
+    customers: { db, policy, dataDir, now: () => clock.now() },
     metrics,
     logger: logger.child({ part: "http" }) as never,
     webhooks,
