@@ -22,11 +22,13 @@ import { responseFacts } from "../data/reportQueries.js";
 import { createStaffAccessStore } from "../data/staffAccessStore.js";
 import { createManagerDesk } from "../desk/board/managerDesk.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
+import { createCannedReplyService } from "../desk/cannedReplyService.js";
 import type { SlackDesk } from "../desk/slack/slackDesk.js";
 import { createHealthRegistry, type HealthRegistry } from "../observability/healthRegistry.js";
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
 import { firstResponseObserver } from "../observability/responseTimeMetric.js";
+import { loadCannedReplies } from "../policy/cannedReplies.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { policyResolver } from "../policy/policyResolver.js";
 import type { Policy } from "../policy/schema.js";
@@ -209,6 +211,13 @@ async function startServices(
     }),
   });
 
+  const cannedReplies = createCannedReplyService({
+    policy,
+    replies: loadCannedReplies(env.SPORTELLO_POLICY),
+    getTicket: (number) => runtime.getTicket(number),
+    now: () => clock.now(),
+  });
+
   let slack: SlackDesk | null = null;
   // Bolt is loaded when any SLACK_* setting is present (a partial setup still gets its error).
   const slackDesk = Object.keys(rawEnv).some((key) => key.startsWith("SLACK_") && rawEnv[key])
@@ -216,7 +225,12 @@ async function startServices(
     : null;
   const slackOptions = slackDesk?.slackDeskOptionsFromEnv(rawEnv, runtime.seen);
   if (slackDesk && slackOptions) {
-    slack = slackDesk.createSlackDesk({ ...slackOptions, timeZone: policy.timezone, now: () => clock.now() });
+    slack = slackDesk.createSlackDesk({
+      ...slackOptions,
+      timeZone: policy.timezone,
+      now: () => clock.now(),
+      cannedReplies,
+    });
     runtime.addDesk(slack);
   } else {
     logger.info(
@@ -236,6 +250,8 @@ async function startServices(
     boardQueries: { transcript: runtime.transcript, attachment: runtime.attachment },
     staffAuth,
     manager: createManagerDesk({ db, policy }),
+    cannedReplies,
+    customers: { db, policy, dataDir, now: () => clock.now() },
     metrics,
     logger: logger.child({ part: "http" }) as never,
     webhooks,

@@ -48,14 +48,14 @@ export class OutboxDelivery {
       ),
     );
     const metrics = this.ctx.options.metrics;
-    if (metrics) metrics.outboxDepth(await store.countPendingOutbound(this.ctx.db.prisma));
+    if (metrics) metrics.outboxDepth(await this.ctx.db.session((c) => store.countPendingOutbound(c)));
     return totals;
   }
 
   /** Sends a chat's pending messages oldest first, stopping at the first one not due or failing. */
   private async deliverChat(chat: ChatRef): Promise<DeliveryTotals> {
     const { ctx } = this;
-    const prisma = ctx.db.prisma;
+    const { db } = ctx;
     const media = ctx.options.mediaStore;
     const adapter = ctx.channels.get(chat.channel);
     // No adapter (channel off): messages stay pending for when the channel comes back.
@@ -64,7 +64,8 @@ export class OutboxDelivery {
     let sent = 0;
     // Marked sent in one statement per pass; a crash before it re-sends them (at-least-once).
     const delivered: string[] = [];
-    for (const row of await store.pendingForChat(prisma, chat.channel, chat.chatId)) {
+    const pending = await db.session((c) => store.pendingForChat(c, chat.channel, chat.chatId));
+    for (const row of pending) {
       if (row.nextAttemptAt && row.nextAttemptAt > now) break;
       try {
         const files = row.body.attachments?.filter((a) => a.ref) ?? [];
@@ -99,14 +100,17 @@ export class OutboxDelivery {
             : (ctx.options.retryDelayMs ?? ((n) => Math.min(60_000 * 2 ** (n - 1), 3_600_000)))(attempt);
         const retryAt =
           permanent || attempt >= MAX_DELIVERY_ATTEMPTS ? null : new Date(ctx.clock.now().getTime() + delay);
-        await store.markDelivered(prisma, delivered.splice(0), ctx.clock.now());
-        await store.markDeliveryFailed(prisma, row.id, (error as Error).message, retryAt);
+        const done = delivered.splice(0);
+        await db.session(async (c) => {
+          await store.markDelivered(c, done, ctx.clock.now());
+          await store.markDeliveryFailed(c, row.id, (error as Error).message, retryAt);
+        });
         ctx.logger.warn({ err: error, channel: chat.channel, chat: chat.chatId, retryAt }, "delivery failed");
         // A permanently failed message no longer holds back the ones after it.
         if (retryAt) return { sent, failed: 1 };
       }
     }
-    await store.markDelivered(prisma, delivered, ctx.clock.now());
+    if (delivered.length > 0) await db.session((c) => store.markDelivered(c, delivered, ctx.clock.now()));
     return { sent, failed: 0 };
   }
 }

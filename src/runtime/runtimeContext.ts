@@ -4,7 +4,7 @@
  * per-chat transaction helper.
  */
 import type { ChannelAdapter } from "../channels/port.js";
-import type { Database, Tx } from "../data/database.js";
+import type { Database, StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { StaffDesk } from "../desk/port.js";
 import type { Renderer } from "../i18n/renderer.js";
@@ -65,7 +65,12 @@ export interface AuditEntry {
 }
 
 /** Stores an audit-trail entry in the transaction and collects it for {@link RuntimeOptions.onEvents}. */
-export async function recordEvent(ctx: RuntimeContext, tx: Tx, fx: Effects, e: AuditEntry): Promise<void> {
+export async function recordEvent(
+  ctx: RuntimeContext,
+  tx: StoreTx,
+  fx: Effects,
+  e: AuditEntry,
+): Promise<void> {
   const at = ctx.clock.now();
   await store.recordEvent(tx, {
     ticketId: e.ticketId,
@@ -84,11 +89,11 @@ export async function recordEvent(ctx: RuntimeContext, tx: Tx, fx: Effects, e: A
 export async function inChatTransaction<T>(
   ctx: RuntimeContext,
   chat: ChatRef,
-  work: (tx: Tx, fx: Effects) => Promise<T>,
+  work: (tx: StoreTx, fx: Effects) => Promise<T>,
 ): Promise<{ value: T; fx: Effects }> {
   return ctx.chatQueue.run(chatKey(chat), async () => {
     const fx = newEffects();
-    const value = await ctx.db.prisma.$transaction((tx) => work(tx, fx));
+    const value = await ctx.db.transaction((tx) => work(tx, fx));
     return { value, fx };
   });
 }

@@ -9,11 +9,14 @@ import type { WebChannel } from "../channels/web/webChannel.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
 import type { ManagerDesk } from "../desk/board/managerDesk.js";
 import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
+import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffAction, StaffActions, TechnicianRef, TicketFilter, TicketView } from "../desk/port.js";
 import { boardClosedTo, csrfTokenFor, requireStaff, sessionOf } from "./boardAuth.js";
 import { registerBoardLoginRoutes } from "./boardLoginRoutes.js";
 import { sendUpload } from "./chatRoutes.js";
+import { type CustomerRouteDeps, registerCustomerRoutes } from "./customerRoutes.js";
 import { registerManagerRoutes } from "./managerRoutes.js";
+import { registerReplyRoutes } from "./replyRoutes.js";
 import { sendError } from "./sendError.js";
 import { escapeHtml, pickLanguage, renderPage } from "./webStrings.js";
 
@@ -35,6 +38,10 @@ export interface BoardRouteDeps {
   timeZone: string;
   /** Reports and statements (admin pages); off when absent. */
   manager?: ManagerDesk;
+  /** The preset's canned replies, offered in the reply box. */
+  cannedReplies?: CannedReplyService;
+  /** Customer search and pages (history, admins' edits, export and erasure). */
+  customers?: Omit<CustomerRouteDeps, "access" | "isAdmin">;
   /** Whether a session is an administrator's (default: the technician's role is admin). */
   isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
@@ -44,16 +51,22 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
   const { staffActions } = deps;
   registerBoardLoginRoutes(app, { staffAuth: deps.staffAuth, timeZone: deps.timeZone });
 
-  if (deps.manager) {
-    registerManagerRoutes(app, {
-      manager: deps.manager,
-      access: async (req) => {
-        if (boardClosedTo(req)) return "forbidden";
-        return (await sessionOf(req)) ?? "login";
-      },
-      isAdmin: deps.isAdmin ?? ((session) => session.technician.role === "admin"),
-    });
-  }
+  // Canned replies, files to customers, and (with a manager desk) the admin pages, on the
+  // board's sessions; admin means the technician's role (sportello staff role NAME admin).
+  const gate = {
+    access: async (req: FastifyRequest): Promise<StaffSession | "forbidden" | "login"> => {
+      if (boardClosedTo(req)) return "forbidden";
+      return (await sessionOf(req)) ?? "login";
+    },
+    isAdmin: deps.isAdmin ?? ((session: StaffSession) => session.technician.role === "admin"),
+  };
+  registerReplyRoutes(app, {
+    ...gate,
+    staffActions,
+    ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
+  });
+  registerManagerRoutes(app, { ...gate, ...(deps.manager ? { manager: deps.manager } : {}) });
+  if (deps.customers) registerCustomerRoutes(app, { ...gate, ...deps.customers });
 
   app.get("/staff", async (req, reply) => {
     if (boardClosedTo(req)) {

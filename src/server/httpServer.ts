@@ -13,11 +13,12 @@ import { WebChannelError } from "../channels/web/webChannel.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
 import type { ManagerDesk } from "../desk/board/managerDesk.js";
 import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
+import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffActions } from "../desk/port.js";
 import type { Metrics } from "../observability/metrics.js";
 import { wellFormed } from "../text/wellFormed.js";
 import { type BoardAccessMode, registerBoardAuth } from "./boardAuth.js";
-import { registerBoardRoutes } from "./boardRoutes.js";
+import { type BoardRouteDeps, registerBoardRoutes } from "./boardRoutes.js";
 import { registerChatRoutes } from "./chatRoutes.js";
 import { sendError } from "./sendError.js";
 import { registerHostCheck, registerWebHardening } from "./webHardening.js";
@@ -84,6 +85,10 @@ export interface HttpServerDeps {
   timeouts?: Partial<HttpTimeouts>;
   /** Reports and monthly statements for administrators (board pages); off when absent. */
   manager?: ManagerDesk;
+  /** The preset's canned replies for the board's reply box. */
+  cannedReplies?: CannedReplyService;
+  /** Customer search and pages: database, preset, data folder, clock. */
+  customers?: BoardRouteDeps["customers"];
   /** Whether a board session is an administrator's (default: the technician's role is admin). */
   isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
@@ -278,6 +283,8 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       ...(deps.whatsappQr ? { whatsappQr: deps.whatsappQr } : {}),
       timeZone: deps.timeZone ?? "Europe/Rome",
       ...(deps.manager ? { manager: deps.manager } : {}),
+      ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
+      ...(deps.customers ? { customers: deps.customers } : {}),
       ...(deps.isAdmin ? { isAdmin: deps.isAdmin } : {}),
     });
     for (const register of deps.routes ?? []) register(scope);

@@ -10,11 +10,11 @@ import { dirname, join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { DateTime } from "luxon";
 import type { ManagerDesk } from "../desk/board/managerDesk.js";
-import type { StaffSession } from "../desk/board/staffAuth.js";
 import { ReportError } from "../reports/report.js";
 import { parseMonth, type Statement, StatementError } from "../reports/statement.js";
 import { statementToCsv } from "../reports/statementCsv.js";
 import { sendError } from "./sendError.js";
+import { type StaffGateDeps, staffGate } from "./staffGate.js";
 import {
   escapeHtml,
   lookup,
@@ -25,12 +25,9 @@ import {
   webStrings,
 } from "./webStrings.js";
 
-export interface ManagerRouteDeps {
-  manager: ManagerDesk;
-  /** The board's session check: a session, or why there is none. */
-  access(req: FastifyRequest): Promise<StaffSession | "forbidden" | "login">;
-  /** Whether the session's technician is an administrator. */
-  isAdmin(session: StaffSession): Promise<boolean> | boolean;
+export interface ManagerRouteDeps extends StaffGateDeps {
+  /** Without it only the shared staff assets are served. */
+  manager?: ManagerDesk;
 }
 
 const require = createRequire(import.meta.url);
@@ -42,6 +39,8 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   "/staff/reports.js": { file: join(publicDir, "reports.js"), type: "text/javascript; charset=utf-8" },
   "/staff/statement.js": { file: join(publicDir, "statement.js"), type: "text/javascript; charset=utf-8" },
   "/staff/desk.css": { file: join(publicDir, "desk.css"), type: "text/css; charset=utf-8" },
+  "/staff/replies.js": { file: join(publicDir, "replies.js"), type: "text/javascript; charset=utf-8" },
+  "/staff/customers.js": { file: join(publicDir, "customers.js"), type: "text/javascript; charset=utf-8" },
 };
 
 function money(language: WebLanguage, cents: number, currency: string): string {
@@ -103,7 +102,7 @@ ${allowances ? `<h3>${t("allowance")}</h3><ul class="allowances">${allowances}</
 <table class="grand-total"><tbody><tr><th scope="row">${t("grandTotal")}</th><td class="num">${total.interventions} · ${total.minutes} min · ${total.billedMinutes} min</td>${amounts(total)}</tr></tbody></table>`;
 }
 
-/** Registers the manager's pages, their JSON and the chart library. */
+/** Registers the staff assets, and with a manager desk the manager's pages and their JSON. */
 export function registerManagerRoutes(app: FastifyInstance, deps: ManagerRouteDeps): void {
   const cache = new Map<string, string>();
   for (const [path, asset] of Object.entries(ASSETS)) {
@@ -117,47 +116,12 @@ export function registerManagerRoutes(app: FastifyInstance, deps: ManagerRouteDe
     });
   }
 
-  /** The admin session of a request, or a reply already sent (redirect, 401, 403). */
-  async function admin(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    page: boolean,
-  ): Promise<StaffSession | null> {
-    const session = await deps.access(req);
-    if (session === "forbidden") {
-      sendError(
-        reply,
-        403,
-        "localhost-only",
-        "No staff credentials configured: the board is open from localhost only",
-      );
-      return null;
-    }
-    if (session === "login") {
-      if (page) reply.redirect("/staff/login", 303);
-      else sendError(reply, 401, "login-required", "Log in first");
-      return null;
-    }
-    if (!(await deps.isAdmin(session))) {
-      if (page) {
-        const language = pickLanguage(req.headers["accept-language"]);
-        reply
-          .code(403)
-          .type("text/html; charset=utf-8")
-          .send(
-            renderPage("desk-forbidden.html.tmpl", language, {
-              technician: escapeHtml(session.technician.name),
-            }),
-          );
-      } else {
-        sendError(reply, 403, "admin-only", "Only administrators can see reports and statements");
-      }
-      return null;
-    }
-    return session;
-  }
+  if (!deps.manager) return;
+  const manager: ManagerDesk = deps.manager;
+  const admin = (req: FastifyRequest, reply: FastifyReply, page: boolean) =>
+    staffGate(deps, req, reply, { admin: true, page });
 
-  const today = () => DateTime.now().setZone(deps.manager.timezone);
+  const today = () => DateTime.now().setZone(manager.timezone);
 
   app.get("/staff/reports", async (req, reply) => {
     const session = await admin(req, reply, true);
@@ -178,7 +142,7 @@ export function registerManagerRoutes(app: FastifyInstance, deps: ManagerRouteDe
     const q = req.query as Record<string, string | undefined>;
     const now = today();
     try {
-      return await deps.manager.report(
+      return await manager.report(
         q.from ?? now.startOf("month").toISODate() ?? "",
         q.to ?? now.toISODate() ?? "",
       );
@@ -195,7 +159,7 @@ export function registerManagerRoutes(app: FastifyInstance, deps: ManagerRouteDe
     const customer = q.customer?.trim() || undefined;
     try {
       parseMonth(month);
-      const statement = await deps.manager.statement(month, customer);
+      const statement = await manager.statement(month, customer);
       if (!statement) {
         sendError(reply, 404, "unknown-customer", `No customer with code ${customer}`);
         return null;
@@ -239,7 +203,7 @@ export function registerManagerRoutes(app: FastifyInstance, deps: ManagerRouteDe
     let status = 200;
     try {
       parseMonth(month);
-      const statement = await deps.manager.statement(month, customer || undefined);
+      const statement = await manager.statement(month, customer || undefined);
       if (statement) {
         body = statementHtml(statement, language);
       } else {

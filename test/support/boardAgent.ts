@@ -3,6 +3,9 @@
  * token from the pages, and signs in the way the login form does.
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import type { Prisma } from "../../src/data/database.js";
+import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
+import { hashPassword } from "../../src/desk/board/passwords.js";
 
 export interface BoardAgent {
   cookies: Map<string, string>;
@@ -71,4 +74,35 @@ export function boardAgent(app: FastifyInstance, base: Partial<InjectOptions> = 
     form,
     login: (name, password) => form("/staff/login", { name, password }),
   };
+}
+
+/**
+ * Gives a technician a board password (creating them if needed, with a role) on the real store,
+ * as `sportello staff invite` + the invite page would.
+ */
+export async function technicianWithPassword(
+  prisma: Prisma,
+  name: string,
+  password: string,
+  role: "technician" | "admin" = "technician",
+): Promise<{ id: string }> {
+  const store = createStaffAccessStore(prisma);
+  const account = (await store.findByName(name)) ?? (await store.create(name, role));
+  await store.setRole(account.id, role);
+  await store.setPassword(account.id, await hashPassword(password));
+  return { id: account.id };
+}
+
+/** Signs in through the login form and returns the Cookie header value of the session. */
+export async function signedInCookie(
+  app: FastifyInstance,
+  name: string,
+  password: string,
+  remoteAddress = "127.0.0.1",
+): Promise<string> {
+  const agent = boardAgent(app, { remoteAddress });
+  const res = await agent.login(name, password);
+  if (res.statusCode !== 303)
+    throw new Error(`sign-in of ${name} failed: ${res.statusCode} ${res.body.slice(0, 200)}`);
+  return [...agent.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
 }
