@@ -13,7 +13,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -220,6 +220,12 @@ export function createUploadStore(options: {
   let loaded: Promise<void> | null = null;
 
   const metaPath = (id: string) => path.join(dir, `${id}.json`);
+  /** Writes metadata atomically (temp file + rename): a concurrent read never sees half a file. */
+  const writeMeta = async (meta: Meta) => {
+    const temp = path.join(dir, `${meta.id}.json.${randomBytes(4).toString("hex")}.tmp`);
+    await writeFile(temp, JSON.stringify(meta));
+    await rename(temp, metaPath(meta.id));
+  };
   const count = (chatId: string, delta: number) => {
     perChat.set(chatId, Math.max(0, (perChat.get(chatId) ?? 0) + delta));
     total = Math.max(0, total + delta);
@@ -318,7 +324,7 @@ export function createUploadStore(options: {
           accepted: false,
           at: now().toISOString(),
         };
-        await writeFile(metaPath(id), JSON.stringify(meta));
+        await writeMeta(meta);
         count(chatId, size);
         const { accepted: _a, at: _t, ...stored } = meta;
         return stored;
@@ -342,7 +348,7 @@ export function createUploadStore(options: {
         accepted: true,
         at: now().toISOString(),
       };
-      await writeFile(metaPath(id), JSON.stringify(meta));
+      await writeMeta(meta);
       count(chatId, meta.size);
       const { accepted: _a, at: _t, ...stored } = meta;
       return stored;
@@ -351,8 +357,7 @@ export function createUploadStore(options: {
     async keep(ids) {
       for (const id of ids) {
         const meta = await readMeta(id);
-        if (meta && meta.accepted === false)
-          await writeFile(metaPath(id), JSON.stringify({ ...meta, accepted: true }));
+        if (meta && meta.accepted === false) await writeMeta({ ...meta, accepted: true });
       }
     },
 
