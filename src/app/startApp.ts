@@ -71,6 +71,9 @@ function fileMediaStore(dir: string) {
   };
 }
 
+/** How often the retention purge runs while the bot is up. */
+const RETENTION_EVERY_MS = 24 * 3600 * 1000;
+
 export async function startApp(
   env: Env,
   logger: Logger & { child: (b: object) => Logger },
@@ -249,8 +252,23 @@ export async function startApp(
     await mountSlackDeskOnFastify(server.app, slack);
   }
 
+  /** Purges transcripts and files older than `months`, now and once a day (idempotent). */
+  function startRetention(months: number): NodeJS.Timeout {
+    // Loaded on use: the archive library is not needed to start.
+    const purge = () =>
+      import("../privacy/personalData.js")
+        .then(({ purgeRetention }) => purgeRetention(db, dataDir, months, clock.now()))
+        .then((summary) => logger.info({ ...summary, months }, "retention purge"))
+        .catch((error) => logger.error({ err: error }, "retention purge failed"));
+    void purge();
+    const timer = setInterval(purge, RETENTION_EVERY_MS);
+    timer.unref();
+    return timer;
+  }
+
   await runtime.start();
   const url = await server.start();
+  const retention = env.RETENTION_MONTHS ? startRetention(env.RETENTION_MONTHS) : null;
   return {
     policy,
     db,
@@ -260,6 +278,7 @@ export async function startApp(
     health,
     url,
     async stop() {
+      if (retention) clearInterval(retention);
       await server.stop().catch(() => undefined);
       await runtime.stop();
       await ai?.settle().catch(() => undefined);
