@@ -6,7 +6,7 @@
  * to escalate and both instances run their jobs. Prints one JSON line with msg/s and the checks,
  * which must all be 0; exits 1 otherwise.
  *
- *   npm run bench:instances -- [--conversations 200] [--concurrency 20] [--database-url URL]
+ *   npm run bench:instances -- [--conversations 200] [--concurrency 20] [--database-url URL] [--single-submit]
  *
  * Without --database-url a scratch database is created on postgresql://postgres@127.0.0.1:5432
  * and dropped afterwards.
@@ -32,8 +32,11 @@ const { values } = parseArgs({
     conversations: { type: "string", default: "200" },
     concurrency: { type: "string", default: "20" },
     "database-url": { type: "string" },
+    /** Each message to one instance only (throughput without the double submissions). */
+    "single-submit": { type: "boolean", default: false },
   },
 });
+const doubleSubmit = !values["single-submit"];
 const conversations = Number(values.conversations);
 const concurrency = Number(values.concurrency);
 if (
@@ -155,7 +158,7 @@ async function main() {
         const message = { senderId: phone, platformMessageId: `i${index}-${step}` };
         const results = await Promise.allSettled([
           first.channel.receive(first.channel.message(chat, text, message)),
-          second.channel.receive(second.channel.message(chat, text, message)),
+          ...(doubleSubmit ? [second.channel.receive(second.channel.message(chat, text, message))] : []),
         ]);
         failures += results.filter((r) => r.status === "rejected").length;
         messages++;
@@ -202,7 +205,7 @@ async function main() {
     conversations,
     concurrency,
     messages,
-    submissions: messages * 2,
+    submissions: doubleSubmit ? messages * 2 : messages,
     seconds: Math.round(seconds * 100) / 100,
     msgsPerSecond: Math.round(messages / seconds),
     outbound,
