@@ -166,6 +166,8 @@ export async function startApp(
     assist,
     mediaStore: fileMediaStore(join(dataDir, "media")),
     metrics: runtimeMetrics(metrics),
+    coordination,
+    health,
     onEvents: firstResponseObserver({
       metrics,
       facts: (number) => responseFacts(db.prisma, number),
