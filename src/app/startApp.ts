@@ -71,6 +71,9 @@ function fileMediaStore(dir: string) {
   };
 }
 
+/** How often the retention purge runs while the bot is up. */
+const RETENTION_EVERY_MS = 24 * 3600 * 1000;
+
 export async function startApp(
   env: Env,
   logger: Logger & { child: (b: object) => Logger },
@@ -163,6 +166,8 @@ export async function startApp(
     assist,
     mediaStore: fileMediaStore(join(dataDir, "media")),
     metrics: runtimeMetrics(metrics),
+    coordination,
+    health,
     onEvents: firstResponseObserver({
       metrics,
       facts: (number) => responseFacts(db.prisma, number),
@@ -214,6 +219,7 @@ export async function startApp(
     staffAuth,
     manager: createManagerDesk({ db, policy }),
     cannedReplies,
+    customers: { db, policy, dataDir, now: () => clock.now() },
     metrics,
     logger: logger.child({ part: "http" }) as never,
     webhooks,
@@ -248,8 +254,23 @@ export async function startApp(
     await mountSlackDeskOnFastify(server.app, slack);
   }
 
+  /** Purges transcripts and files older than `months`, now and once a day (idempotent). */
+  function startRetention(months: number): NodeJS.Timeout {
+    // Loaded on use: the archive library is not needed to start.
+    const purge = () =>
+      import("../privacy/personalData.js")
+        .then(({ purgeRetention }) => purgeRetention(db, dataDir, months, clock.now()))
+        .then((summary) => logger.info({ ...summary, months }, "retention purge"))
+        .catch((error) => logger.error({ err: error }, "retention purge failed"));
+    void purge();
+    const timer = setInterval(purge, RETENTION_EVERY_MS);
+    timer.unref();
+    return timer;
+  }
+
   await runtime.start();
   const url = await server.start();
+  const retention = env.RETENTION_MONTHS ? startRetention(env.RETENTION_MONTHS) : null;
   return {
     policy,
     db,
@@ -259,6 +280,7 @@ export async function startApp(
     health,
     url,
     async stop() {
+      if (retention) clearInterval(retention);
       await server.stop().catch(() => undefined);
       await runtime.stop();
       await ai?.settle().catch(() => undefined);

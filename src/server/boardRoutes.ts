@@ -15,6 +15,7 @@ import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
 import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffAction, StaffActions, TechnicianRef, TicketFilter, TicketView } from "../desk/port.js";
 import { sendUpload } from "./chatRoutes.js";
+import { type CustomerRouteDeps, registerCustomerRoutes } from "./customerRoutes.js";
 import { registerManagerRoutes } from "./managerRoutes.js";
 import { registerReplyRoutes } from "./replyRoutes.js";
 import { sendError } from "./sendError.js";
@@ -73,6 +74,8 @@ export interface BoardRouteDeps {
   manager?: ManagerDesk;
   /** The preset's canned replies, offered in the reply box. */
   cannedReplies?: CannedReplyService;
+  /** Customer search and pages (history, admins' edits, export and erasure). */
+  customers?: Omit<CustomerRouteDeps, "access" | "isAdmin">;
   /** Whether a session is an administrator's (default: the localhost session of a fresh install). */
   isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
@@ -210,6 +213,7 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
     ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
   });
   registerManagerRoutes(app, { ...gate, ...(deps.manager ? { manager: deps.manager } : {}) });
+  if (deps.customers) registerCustomerRoutes(app, { ...gate, ...deps.customers });
 
   app.post("/staff/logout", async (req, reply) => {
     setSession(req, reply, null);

@@ -15,7 +15,7 @@ import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
 import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffActions } from "../desk/port.js";
 import type { Metrics } from "../observability/metrics.js";
-import { registerBoardRoutes } from "./boardRoutes.js";
+import { type BoardRouteDeps, registerBoardRoutes } from "./boardRoutes.js";
 import { registerChatRoutes } from "./chatRoutes.js";
 import { sendError } from "./sendError.js";
 
@@ -70,6 +70,8 @@ export interface HttpServerDeps {
   manager?: ManagerDesk;
   /** The preset's canned replies for the board's reply box. */
   cannedReplies?: CannedReplyService;
+  /** Customer search and pages: database, preset, data folder, clock. */
+  customers?: BoardRouteDeps["customers"];
   /** Whether a board session is an administrator's. */
   isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
@@ -203,6 +205,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     ...(deps.localTechnician ? { localTechnician: deps.localTechnician } : {}),
     ...(deps.manager ? { manager: deps.manager } : {}),
     ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
+    ...(deps.customers ? { customers: deps.customers } : {}),
     ...(deps.isAdmin ? { isAdmin: deps.isAdmin } : {}),
   });
 

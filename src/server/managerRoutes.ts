@@ -40,6 +40,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   "/staff/statement.js": { file: join(publicDir, "statement.js"), type: "text/javascript; charset=utf-8" },
   "/staff/desk.css": { file: join(publicDir, "desk.css"), type: "text/css; charset=utf-8" },
   "/staff/replies.js": { file: join(publicDir, "replies.js"), type: "text/javascript; charset=utf-8" },
+  "/staff/customers.js": { file: join(publicDir, "customers.js"), type: "text/javascript; charset=utf-8" },
 };
 
 function money(language: WebLanguage, cents: number, currency: string): string {
