@@ -17,10 +17,9 @@ import { createWebChannel } from "../channels/web/webChannel.js";
 import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
 import { type Coordination, createCoordination } from "../data/coordination.js";
-import { type Database, migrate, openDatabase, probeWrite, redact } from "../data/database.js";
+import { type Database, DatabaseError, migrate, openDatabase, probeWrite, redact } from "../data/database.js";
 import { responseFacts } from "../data/reportQueries.js";
-import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
-import * as store from "../data/supportStore.js";
+import { createStaffAccessStore } from "../data/staffAccessStore.js";
 import { createManagerDesk } from "../desk/board/managerDesk.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
 import { createCannedReplyService } from "../desk/cannedReplyService.js";
@@ -38,6 +37,7 @@ import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { assistPortFor } from "./assistPort.js";
 import { createOfflineTriage } from "./offlineTriage.js";
+import { checkDataDir, listenError, StartupError } from "./startupError.js";
 import { createWebFanout } from "./webFanout.js";
 import { webHistory } from "./webHistory.js";
 
@@ -83,7 +83,47 @@ export async function startApp(
   const clock = options.clock ?? systemClock;
   const policy = loadPolicy(env.SPORTELLO_POLICY);
   const dataDir = resolve(env.SPORTELLO_DATA_DIR);
-  const db = await openDatabase(env.DATABASE_URL);
+  // Uploads, voice notes and the WhatsApp session live here: without it the web chat would be dead.
+  await checkDataDir(dataDir);
+  const db = await openDatabaseOrExplain(env.DATABASE_URL);
+  // From here on, a failure stops whatever already started: never half started.
+  const started: (() => Promise<unknown>)[] = [() => db.close()];
+  try {
+    return await startServices(env, logger, { ...options, rawEnv, clock, policy, dataDir, db, started });
+  } catch (error) {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Opens the database; errors that are not already explained become a {@link StartupError}. */
+async function openDatabaseOrExplain(url: string): Promise<Database> {
+  try {
+    return await openDatabase(url);
+  } catch (error) {
+    if (error instanceof DatabaseError) throw error;
+    const reason = (error as Error).message?.split("\n")[0] ?? String(error);
+    throw new StartupError(
+      "database",
+      `cannot open the database ${url.startsWith("file:") ? url : redact(url)} (${reason}): check DATABASE_URL and the folder's permissions`,
+      { cause: error },
+    );
+  }
+}
+
+async function startServices(
+  env: Env,
+  logger: Logger & { child: (b: object) => Logger },
+  context: {
+    rawEnv: Record<string, string | undefined>;
+    clock: Clock;
+    policy: Policy;
+    dataDir: string;
+    db: Database;
+    started: (() => Promise<unknown>)[];
+  },
+): Promise<App> {
+  const { rawEnv, clock, policy, dataDir, db, started } = context;
   const applied = await migrate(db);
   logger.info(
     {
@@ -203,19 +243,16 @@ export async function startApp(
     );
   }
 
-  const staffAuth = createStaffAuth({
-    store: createStaffCredentialStore(db.prisma),
-    ...(env.SESSION_SECRET ? { sessionSecret: env.SESSION_SECRET } : {}),
-    now: () => clock.now(),
-  });
+  const staffAuth = createStaffAuth({ store: createStaffAccessStore(db.prisma), now: () => clock.now() });
   const server = createHttpServer({
     port: env.PORT,
     host: env.HOST,
+    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+    trustProxy: env.TRUST_PROXY,
+    allowedHosts: env.ALLOWED_HOSTS,
     webChannel,
     staffActions: runtime,
     boardQueries: { transcript: runtime.transcript, attachment: runtime.attachment },
-    // With no credentials configured, a localhost user signs in by name and becomes a technician.
-    localTechnician: (name) => store.upsertTechnician(db.prisma, { name }),
     staffAuth,
     manager: createManagerDesk({ db, policy }),
     cannedReplies,
@@ -268,8 +305,16 @@ export async function startApp(
     return timer;
   }
 
+  started.push(() => coordination.close());
   await runtime.start();
-  const url = await server.start();
+  started.push(() => runtime.stop());
+  let url: string;
+  try {
+    url = await server.start();
+  } catch (error) {
+    throw listenError(error, env.HOST, env.PORT);
+  }
+  started.push(() => server.stop());
   const retention = env.RETENTION_MONTHS ? startRetention(env.RETENTION_MONTHS) : null;
   return {
     policy,

@@ -83,7 +83,7 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     } catch (cause) {
       throw new DatabaseError(
         "unreachable",
-        `cannot reach PostgreSQL at ${redact(url)}: ${(cause as Error).message}`,
+        `cannot reach PostgreSQL at ${redact(url)} (${conciseReason(cause)}): check DATABASE_URL, that PostgreSQL runs and that the database exists`,
         {
           cause,
         },
@@ -157,6 +157,16 @@ function dropDeadConnections(pool: pg.Pool): void {
       held.release = () => undefined;
     });
   });
+}
+
+/** The gist of a driver error: Prisma wraps it in several lines, the last one says what happened. */
+function conciseReason(cause: unknown): string {
+  const lines = String((cause as Error)?.message ?? cause)
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const last = lines.at(-1) ?? "unknown error";
+  return last.replace(/^Raw query failed\. Code: `[^`]*`\. Message: /, "").replace(/^`|`$/g, "");
 }
 
 /** Hides the password of a connection URL for logs and errors. */

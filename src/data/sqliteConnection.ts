@@ -182,12 +182,14 @@ export class SqliteConnection {
   /** Runs a statement given by SQL text and positional arguments, as `@libsql/client` would. */
   execute(sql: string, args: unknown[]): ResultSet {
     const cached = this.prepare(sql);
+    // One array, never spread: libsql reads a lone object argument (a single NULL too) as named
+    // parameters and fails with "failed to downcast any to object".
     const params = args.map(toSqlValue);
     if (cached.reader) {
-      const rows = cached.stmt.all(...params) as unknown[][];
+      const rows = cached.stmt.all(params) as unknown[][];
       return resultSet(cached.columns, cached.columnTypes, rows, 0);
     }
-    const info = cached.stmt.run(...params);
+    const info = cached.stmt.run(params);
     return resultSet([], [], [], info.changes, BigInt(info.lastInsertRowid));
   }
 

@@ -496,31 +496,54 @@ export function recordFeedback(
 // ---------------------------------------------------------------------------------------------
 // Technicians
 
-function toTechnician(r: Row): TechnicianRecord {
-  return { id: str(r.id), name: str(r.name), slackUserId: maybeStr(r.slackUserId), phone: maybeStr(r.phone) };
+function toTechnician(tx: SqliteTx, r: Row): TechnicianRecord {
+  const id = str(r.id);
+  const identities = tx.rows(
+    `SELECT "desk", "externalId" FROM "TechnicianIdentity" WHERE "technicianId" = ? AND "desk" <> 'board'`,
+    id,
+  );
+  return {
+    id,
+    name: str(r.name),
+    phone: maybeStr(r.phone),
+    identities: Object.fromEntries(identities.map((i) => [str(i.desk), str(i.externalId)])),
+  };
 }
 
 export function findTechnician(
   tx: SqliteTx,
-  by: { id: string } | { slackUserId: string } | { name: string },
+  by: { id: string } | { name: string } | { desk: string; externalId: string },
 ): TechnicianRecord | null {
-  const [column, value] =
-    "id" in by ? ["id", by.id] : "slackUserId" in by ? ["slackUserId", by.slackUserId] : ["name", by.name];
-  const r = tx.row(
-    `SELECT "id", "name", "slackUserId", "phone" FROM "Technician" WHERE "${column}" = ? AND "active" = 1 LIMIT 1`,
-    value,
-  );
-  return r ? toTechnician(r) : null;
+  const r =
+    "desk" in by
+      ? tx.row(
+          `SELECT t."id", t."name", t."phone" FROM "Technician" t JOIN "TechnicianIdentity" i ON i."technicianId" = t."id"
+           WHERE i."desk" = ? AND i."externalId" = ? AND t."active" = 1 LIMIT 1`,
+          by.desk,
+          by.externalId,
+        )
+      : tx.row(
+          `SELECT "id", "name", "phone" FROM "Technician" WHERE "${"id" in by ? "id" : "name"}" = ? AND "active" = 1 LIMIT 1`,
+          "id" in by ? by.id : by.name,
+        );
+  return r ? toTechnician(tx, r) : null;
+}
+
+/** Each desk's stored reference for a ticket (raw JSON). */
+export function ticketDeskRefRows(tx: SqliteTx, ticketId: string): { desk: string; ref: string }[] {
+  return tx
+    .rows(`SELECT "desk", "ref" FROM "TicketDeskRef" WHERE "ticketId" = ?`, ticketId)
+    .map((r) => ({ desk: str(r.desk), ref: str(r.ref) }));
 }
 
 export function onCallAt(tx: SqliteTx, at: Date): TechnicianRecord | null {
   const r = tx.row(
-    `SELECT t."id", t."name", t."slackUserId", t."phone" FROM "OnCallShift" s JOIN "Technician" t ON t."id" = s."technicianId"
+    `SELECT t."id", t."name", t."phone" FROM "OnCallShift" s JOIN "Technician" t ON t."id" = s."technicianId"
      WHERE s."startsAt" <= ? AND s."endsAt" > ? AND t."active" = 1 ORDER BY s."startsAt" DESC LIMIT 1`,
     iso(at),
     iso(at),
   );
-  return r ? toTechnician(r) : null;
+  return r ? toTechnician(tx, r) : null;
 }
 
 // ---------------------------------------------------------------------------------------------

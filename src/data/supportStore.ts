@@ -592,12 +592,42 @@ export async function linkIntakeMessages(
   await tx.message.updateMany({ where: { channel, chatId, ticketId: null }, data: { ticketId } });
 }
 
+/** Stores what one desk keeps for a ticket, next to (never over) other desks' references. */
 export async function setTicketDeskRef(
   tx: PrismaClient,
   number: string,
-  deskRef: Record<string, unknown>,
+  desk: string,
+  ref: Record<string, unknown>,
 ): Promise<void> {
-  await tx.ticket.update({ where: { number }, data: { deskRef: toJson(deskRef) } });
+  const ticket = await tx.ticket.findUniqueOrThrow({ where: { number }, select: { id: true } });
+  await tx.ticketDeskRef.upsert({
+    where: { ticketId_desk: { ticketId: ticket.id, desk } },
+    create: { ticketId: ticket.id, desk, ref: toJson(ref) },
+    update: { ref: toJson(ref) },
+  });
+}
+
+/** Every desk's reference for a ticket, by desk name. */
+export async function ticketDeskRefs(
+  tx: Client,
+  ticketId: string,
+): Promise<Record<string, Record<string, unknown>>> {
+  const rows =
+    tx instanceof SqliteTx
+      ? sql.ticketDeskRefRows(tx, ticketId)
+      : await tx.ticketDeskRef.findMany({ where: { ticketId }, select: { desk: true, ref: true } });
+  const refs: Record<string, Record<string, unknown>> = {};
+  for (const row of rows) {
+    try {
+      const value = JSON.parse(row.ref) as unknown;
+      if (value && typeof value === "object" && !Array.isArray(value)) {
+        refs[row.desk] = value as Record<string, unknown>;
+      }
+    } catch {
+      // A reference a desk can no longer read is as good as none: it posts a new card.
+    }
+  }
+  return refs;
 }
 
 export async function openTicketsForCustomer(tx: Client, customerId: string): Promise<TicketRow[]> {
@@ -699,77 +729,109 @@ export async function recordFeedback(
 export interface TechnicianRecord {
   id: string;
   name: string;
-  slackUserId: string | null;
   phone: string | null;
+  /** How the technician is known on each messaging desk (slack, email…); the board login is not one. */
+  identities: Partial<Record<string, string>>;
 }
 
+/** Technician rows with their desk identities. */
+const withIdentities = {
+  identities: { where: { desk: { not: "board" } }, select: { desk: true, externalId: true } },
+} as const;
+
+type TechnicianRow = {
+  id: string;
+  name: string;
+  phone: string | null;
+  identities: { desk: string; externalId: string }[];
+};
+
+function toTechnician(row: TechnicianRow): TechnicianRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    phone: row.phone,
+    identities: Object.fromEntries(row.identities.map((i) => [i.desk, i.externalId])),
+  };
+}
+
+/** An active technician by id, name, or identity on a desk. */
 export async function findTechnician(
   tx: Client,
-  by: { id: string } | { slackUserId: string } | { name: string },
+  by: { id: string } | { name: string } | { desk: string; externalId: string },
 ): Promise<TechnicianRecord | null> {
   if (tx instanceof SqliteTx) return sql.findTechnician(tx, by);
   const where =
-    "id" in by ? { id: by.id } : "slackUserId" in by ? { slackUserId: by.slackUserId } : { name: by.name };
-  const row = await tx.technician.findFirst({ where: { ...where, active: true } });
-  return row ? { id: row.id, name: row.name, slackUserId: row.slackUserId, phone: row.phone } : null;
+    "id" in by
+      ? { id: by.id }
+      : "name" in by
+        ? { name: by.name }
+        : { identities: { some: { desk: by.desk, externalId: by.externalId } } };
+  const row = await tx.technician.findFirst({ where: { ...where, active: true }, include: withIdentities });
+  return row ? toTechnician(row) : null;
 }
 
+/** Adds (or updates) a technician, with their identities on desks (e.g. `{ slack: "U012AB3CD" }`). */
 export async function upsertTechnician(
   tx: PrismaClient,
-  t: { name: string; slackUserId?: string | null; phone?: string | null },
+  t: { name: string; phone?: string | null; identities?: Partial<Record<"slack" | "email", string>> },
 ): Promise<TechnicianRecord> {
   const row = await tx.technician.upsert({
     where: { name: t.name },
-    create: { name: t.name, slackUserId: t.slackUserId ?? null, phone: t.phone ?? null },
-    update: {
-      ...(t.slackUserId !== undefined ? { slackUserId: t.slackUserId } : {}),
-      ...(t.phone !== undefined ? { phone: t.phone } : {}),
-    },
+    create: { name: t.name, phone: t.phone ?? null },
+    update: { ...(t.phone !== undefined ? { phone: t.phone } : {}) },
   });
-  return { id: row.id, name: row.name, slackUserId: row.slackUserId, phone: row.phone };
-}
-
-export async function technicianCredentials(tx: PrismaClient) {
-  return tx.technician.findMany({
-    select: { id: true, name: true, passwordHash: true, tokenHash: true, active: true },
-  });
-}
-
-export async function setTechnicianSecrets(
-  tx: PrismaClient,
-  id: string,
-  data: { passwordHash?: string | null; tokenHash?: string | null },
-) {
-  await tx.technician.update({ where: { id }, data });
+  for (const [desk, externalId] of Object.entries(t.identities ?? {})) {
+    if (!externalId) continue;
+    await tx.technicianIdentity.upsert({
+      where: { technicianId_desk: { technicianId: row.id, desk } },
+      create: { technicianId: row.id, desk, externalId },
+      update: { externalId },
+    });
+  }
+  return toTechnician(
+    await tx.technician.findUniqueOrThrow({ where: { id: row.id }, include: withIdentities }),
+  );
 }
 
 export async function onCallAt(tx: Client, at: Date): Promise<TechnicianRecord | null> {
   if (tx instanceof SqliteTx) return sql.onCallAt(tx, at);
   const shift = await tx.onCallShift.findFirst({
     where: { startsAt: { lte: at }, endsAt: { gt: at }, technician: { active: true } },
-    include: { technician: true },
+    include: { technician: { include: withIdentities } },
     orderBy: { startsAt: "desc" },
   });
-  return shift
-    ? {
-        id: shift.technician.id,
-        name: shift.technician.name,
-        slackUserId: shift.technician.slackUserId,
-        phone: shift.technician.phone,
-      }
-    : null;
+  return shift ? toTechnician(shift.technician) : null;
 }
 
-export async function listShifts(tx: PrismaClient, from: Date, to: Date) {
-  return tx.onCallShift.findMany({
+/** A shift with its technician (and their desk identities). */
+export interface ShiftRecord {
+  id: string;
+  startsAt: Date;
+  endsAt: Date;
+  technician: TechnicianRecord;
+}
+
+export async function listShifts(tx: PrismaClient, from: Date, to: Date): Promise<ShiftRecord[]> {
+  const rows = await tx.onCallShift.findMany({
     where: { endsAt: { gt: from }, startsAt: { lt: to } },
-    include: { technician: true },
+    include: { technician: { include: withIdentities } },
     orderBy: { startsAt: "asc" },
   });
+  return rows.map((r) => ({
+    id: r.id,
+    startsAt: r.startsAt,
+    endsAt: r.endsAt,
+    technician: toTechnician(r.technician),
+  }));
 }
 
-export async function addShift(tx: PrismaClient, s: { technicianId: string; startsAt: Date; endsAt: Date }) {
-  return tx.onCallShift.create({ data: s, include: { technician: true } });
+export async function addShift(
+  tx: PrismaClient,
+  s: { technicianId: string; startsAt: Date; endsAt: Date },
+): Promise<ShiftRecord> {
+  const r = await tx.onCallShift.create({ data: s, include: { technician: { include: withIdentities } } });
+  return { id: r.id, startsAt: r.startsAt, endsAt: r.endsAt, technician: toTechnician(r.technician) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,12 +10,13 @@ import path from "node:path";
 import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
+import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import { createManagerDesk } from "../../src/desk/board/managerDesk.js";
+import { hashPassword } from "../../src/desk/board/passwords.js";
 import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
-import { createMemoryCredentialStore } from "../support/fakeWebRuntime.js";
 import { type SeededMonth, seedMonth } from "../support/seedMonth.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
@@ -36,10 +37,17 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "sportello-manager-"));
   seed = await seedMonth(t.db, dataDir);
   webChannel = createWebChannel({ dataDir });
-  const credentials = createMemoryCredentialStore(["Laura", "Luca"]);
-  const staffAuth = createStaffAuth({ store: credentials, sessionSecret: "manager-pages-secret-0123456789" });
-  await staffAuth.setPassword("Laura", "laura-password-1");
-  await staffAuth.setPassword("Luca", "luca-password-1");
+  // Laura is an administrator, Luca a technician (roles as `sportello staff role` sets them).
+  const access = createStaffAccessStore(t.db.prisma);
+  for (const [name, role, password] of [
+    ["Laura", "admin", "laura-password-1"],
+    ["Luca", "technician", "luca-password-1"],
+  ] as const) {
+    const account = (await access.findByName(name)) ?? (await access.create(name, role));
+    await access.setRole(account.id, role);
+    await access.setPassword(account.id, await hashPassword(password));
+  }
+  const staffAuth = createStaffAuth({ store: access });
   server = createHttpServer({
     port: 0,
     host: "127.0.0.1",
@@ -50,8 +58,6 @@ beforeAll(async () => {
     logger: silentLogger,
     staffAuth,
     manager: createManagerDesk({ db: t.db, policy: seed.policies.leotron! }),
-    // Laura is the administrator, Luca a technician.
-    isAdmin: (session) => session.technician.name === "Laura",
   });
   baseUrl = await server.start();
   browser = await chromium.launch({

@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalChannel } from "../../src/channels/local/localChannel.js";
 import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
+import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import * as store from "../../src/data/supportStore.js";
 import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
 import { type CannedReplyService, createCannedReplyService } from "../../src/desk/cannedReplyService.js";
@@ -21,7 +22,7 @@ import { listPresets, loadPolicy, PolicyError } from "../../src/policy/loadPolic
 import { SimulatedClock } from "../../src/runtime/clock.js";
 import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
-import { createMemoryCredentialStore } from "../support/fakeWebRuntime.js";
+import { signedInCookie, technicianWithPassword } from "../support/boardAgent.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 describe("canned reply files", () => {
@@ -143,13 +144,8 @@ describe("canned replies and files on the staff board", () => {
       getTicket: (n) => runtime.getTicket(n),
       now: () => clock.now(),
     });
-    const credentials = createMemoryCredentialStore(["Marco"]);
-    credentials.records.get("Marco")!.id = tech.id;
-    const staffAuth = createStaffAuth({
-      store: credentials,
-      sessionSecret: "canned-replies-secret-0123456789",
-    });
-    await staffAuth.setPassword("Marco", "marco-password-1");
+    await technicianWithPassword(t.db.prisma, "Marco", "marco-password-1");
+    const staffAuth = createStaffAuth({ store: createStaffAccessStore(t.db.prisma) });
     server = createHttpServer({
       port: 0,
       host: "127.0.0.1",
@@ -159,18 +155,11 @@ describe("canned replies and files on the staff board", () => {
       metrics: createMetrics({ defaultMetrics: false }),
       logger: silentLogger,
       staffAuth,
+      publicUrl: "http://board.example",
       cannedReplies: replies,
     });
     await server.app.ready();
-    const login = await server.app.inject({
-      method: "POST",
-      url: "/staff/login",
-      remoteAddress: "203.0.113.5",
-      payload: "name=Marco&password=marco-password-1",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    });
-    const raw = login.headers["set-cookie"];
-    cookie = String(Array.isArray(raw) ? raw[0] : raw).split(";")[0]!;
+    cookie = await signedInCookie(server.app, "Marco", "marco-password-1", "203.0.113.5");
   });
 
   afterAll(async () => {

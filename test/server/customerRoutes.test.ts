@@ -8,11 +8,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
+import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
-import { createMemoryCredentialStore } from "../support/fakeWebRuntime.js";
+import { signedInCookie, technicianWithPassword } from "../support/boardAgent.js";
 import { type SeededMonth, seedMonth } from "../support/seedMonth.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
@@ -29,12 +30,10 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "sportello-customers-"));
   seed = await seedMonth(t.db, dataDir);
   webChannel = createWebChannel({ dataDir });
-  const staffAuth = createStaffAuth({
-    store: createMemoryCredentialStore(["Laura", "Luca"]),
-    sessionSecret: "customer-routes-secret-0123456789",
-  });
-  await staffAuth.setPassword("Laura", "laura-password-1");
-  await staffAuth.setPassword("Luca", "luca-password-1");
+  // Laura is an administrator, Luca a technician.
+  await technicianWithPassword(t.db.prisma, "Laura", "laura-password-1", "admin");
+  await technicianWithPassword(t.db.prisma, "Luca", "luca-password-1");
+  const staffAuth = createStaffAuth({ store: createStaffAccessStore(t.db.prisma) });
   server = createHttpServer({
     port: 0,
     host: "127.0.0.1",
@@ -50,22 +49,14 @@ beforeAll(async () => {
       dataDir,
       now: () => new Date("2027-04-02T10:00:00Z"),
     },
-    isAdmin: (session) => session.technician.name === "Laura",
+    publicUrl: "https://support.example.com",
   });
   await server.app.ready();
   for (const [name, password] of [
     ["Laura", "laura-password-1"],
     ["Luca", "luca-password-1"],
   ] as const) {
-    const login = await server.app.inject({
-      method: "POST",
-      url: "/staff/login",
-      remoteAddress: REMOTE,
-      payload: `name=${name}&password=${password}`,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    });
-    const raw = login.headers["set-cookie"];
-    cookies[name] = String(Array.isArray(raw) ? raw[0] : raw).split(";")[0]!;
+    cookies[name] = await signedInCookie(server.app, name, password, REMOTE);
   }
 });
 

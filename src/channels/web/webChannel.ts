@@ -9,11 +9,7 @@
  * hashing, so the chat id the staff sees never lets anyone read that customer's stream.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type {
   AttachmentKind,
   ChannelAdapter,
@@ -25,28 +21,24 @@ import type {
   SendResult,
 } from "../port.js";
 import { ChannelSendError } from "../port.js";
+import {
+  createUploadStore,
+  DEFAULT_UPLOAD_LIMITS,
+  type StoredUpload,
+  UploadError,
+  type UploadLimits,
+} from "./uploadStore.js";
 
-/** Size and type limits of customer uploads. */
-export interface UploadLimits {
-  maxBytes: number;
-  /** Whether a declared MIME type is accepted. */
-  accepts(mime: string): boolean;
-}
+export {
+  attachmentKindOf,
+  DEFAULT_UPLOAD_LIMITS,
+  type StoredUpload,
+  sanitizeFileName,
+  type UploadLimits,
+} from "./uploadStore.js";
 
-/**
- * Photos, videos, audio, PDF and plain text. SVG and HTML are refused on purpose: they can carry
- * scripts and would run on our origin when a technician opens them.
- */
-export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
-  maxBytes: 10 * 1024 * 1024,
-  accepts: (mime) =>
-    /^image\/(jpeg|png|gif|webp|heic|heif)$/.test(mime) ||
-    /^video\/(mp4|webm|quicktime|3gpp)$/.test(mime) ||
-    /^audio\/(mpeg|mp4|ogg|webm|wav|aac)$/.test(mime) ||
-    mime === "application/pdf" ||
-    mime === "text/plain" ||
-    mime === "text/csv",
-};
+/** Pending uploads older than this are deleted (their request died mid-way). */
+const ABANDONED_UPLOAD_MS = 60 * 60 * 1000;
 
 /** One entry of a chat as the browser shows it. */
 export interface WebChatEvent {
@@ -65,16 +57,6 @@ export interface WebChatEvent {
   clientId?: string;
   /** Outbox row of an outbound message; a redelivery of the same row is not shown twice. */
   outboxId?: string;
-}
-
-/** A stored upload's metadata. */
-export interface StoredUpload {
-  id: string;
-  chatId: string;
-  name: string;
-  mime: string;
-  size: number;
-  kind: AttachmentKind;
 }
 
 /** What the HTTP layer hands over for one customer message. */
@@ -168,25 +150,23 @@ export interface WebChannel extends ChannelAdapter {
   subscribe(chatId: string, listener: (event: WebChatEvent) => void, lastEventId?: string): () => void;
   /** Loads the chat's stored history into the backlog if this process has not seen the chat yet. */
   restore(chatId: string): Promise<void>;
-  /** Stores an upload streamed from the request; throws 413/415 {@link WebChannelError}s. */
+  /**
+   * Stores an upload streamed from the request (type from its content, size and quotas
+   * checked); throws 413/415 {@link WebChannelError}s. It stays pending until
+   * {@link WebChannel.keepUploads} (message accepted) or {@link WebChannel.discardUploads}.
+   */
   saveUpload(
     chatId: string,
     file: { name: string; mime: string; stream: NodeJS.ReadableStream; truncated?: () => boolean },
   ): Promise<StoredUpload>;
+  keepUploads(ids: string[]): Promise<void>;
+  /** Deletes uploads of a message that was refused (or was a duplicate). */
+  discardUploads(ids: string[]): Promise<void>;
   /** Reads a stored upload; null when unknown. */
   readUpload(id: string): Promise<{ meta: StoredUpload; bytes: Uint8Array } | null>;
 }
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{22,128}$/;
-const UPLOAD_ID_RE = /^[a-f0-9]{32}$/;
-
-/** Maps a MIME type to the port's attachment kind. */
-export function attachmentKindOf(mime: string): AttachmentKind {
-  if (mime.startsWith("image/")) return "image";
-  if (mime.startsWith("video/")) return "video";
-  if (mime.startsWith("audio/")) return "audio";
-  return "document";
-}
 
 /** Creates the web channel (name `web`). */
 export function createWebChannel(options: WebChannelOptions): WebChannel {
@@ -255,20 +235,9 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
     return `/chat/files/${id}/${encodeURIComponent(name)}`;
   }
 
-  async function writeMeta(meta: StoredUpload): Promise<void> {
-    await writeFile(path.join(uploadDir, `${meta.id}.json`), JSON.stringify(meta));
-  }
-
-  async function readUpload(id: string) {
-    if (!UPLOAD_ID_RE.test(id)) return null;
-    try {
-      const meta = JSON.parse(await readFile(path.join(uploadDir, `${id}.json`), "utf8")) as StoredUpload;
-      const bytes = new Uint8Array(await readFile(path.join(uploadDir, id)));
-      return { meta, bytes };
-    } catch {
-      return null;
-    }
-  }
+  const uploads = createUploadStore({ dir: uploadDir, limits, now });
+  let sweeper: NodeJS.Timeout | null = null;
+  const readUpload = (id: string) => uploads.read(id);
 
   const channel: WebChannel = {
     name: "web",
@@ -284,11 +253,19 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
           const shown = show(chatId, event);
           if (shown === event) remote.add(event);
         }) ?? null;
-      await mkdir(uploadDir, { recursive: true });
+      // Creates the folder, loads the quota counters and removes uploads a crash left behind.
+      await uploads.sweep(ABANDONED_UPLOAD_MS);
+      sweeper = setInterval(
+        () => void uploads.sweep(ABANDONED_UPLOAD_MS).catch(() => undefined),
+        ABANDONED_UPLOAD_MS,
+      );
+      sweeper.unref();
       state = { status: "connected", detail: "web chat on /" };
     },
 
     async stop() {
+      if (sweeper) clearInterval(sweeper);
+      sweeper = null;
       handler = null;
       unsubscribeFanout?.();
       unsubscribeFanout = null;
@@ -311,19 +288,14 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
       const attachments: WebChatEvent["attachments"] = [];
       for (const a of message.attachments ?? []) {
         if (a.data) {
-          const id = randomBytes(16).toString("hex");
           const mime = a.mime ?? "application/octet-stream";
-          await mkdir(uploadDir, { recursive: true });
-          await writeFile(path.join(uploadDir, id), a.data);
-          await writeMeta({
-            id,
-            chatId: message.chatId,
+          const stored = await uploads.put(message.chatId, {
             name: a.name,
             mime,
-            size: a.data.byteLength,
             kind: a.kind,
+            data: a.data,
           });
-          attachments.push({ kind: a.kind, name: a.name, mime, url: uploadUrl(id, a.name) });
+          attachments.push({ kind: a.kind, name: stored.name, mime, url: uploadUrl(stored.id, stored.name) });
         } else if (a.url && /^https?:\/\//.test(a.url)) {
           attachments.push({ kind: a.kind, name: a.name, mime: a.mime, url: a.url });
         }
@@ -458,61 +430,18 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
     },
 
     async saveUpload(chatId, file) {
-      const mime = file.mime.toLowerCase().split(";")[0]!.trim();
-      if (!limits.accepts(mime)) {
-        // Drain so the client gets our answer instead of a reset connection.
-        file.stream.resume();
-        throw new WebChannelError(
-          "unsupported-type",
-          415,
-          `Files of type ${mime || "unknown"} are not accepted`,
-        );
-      }
-      await mkdir(uploadDir, { recursive: true });
-      const id = randomBytes(16).toString("hex");
-      const target = path.join(uploadDir, id);
-      let size = 0;
-      let tooLarge = false;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          size += chunk.length;
-          if (size > limits.maxBytes) {
-            tooLarge = true;
-            done();
-            return;
-          }
-          done(null, chunk);
-        },
-      });
       try {
-        await pipeline(file.stream, counter, createWriteStream(target));
+        return await uploads.save(chatId, file);
       } catch (error) {
-        // A client that gave up half way leaves nothing behind.
-        await rm(target, { force: true });
+        if (error instanceof UploadError) throw new WebChannelError(error.code, error.status, error.message);
         throw error;
       }
-      if (tooLarge || file.truncated?.()) {
-        await rm(target, { force: true });
-        throw new WebChannelError(
-          "file-too-large",
-          413,
-          `Files larger than ${Math.round(limits.maxBytes / 1024 / 1024)} MB are not accepted`,
-        );
-      }
-      const name = sanitizeFileName(file.name) || "file";
-      const meta: StoredUpload = { id, chatId, name, mime, size, kind: attachmentKindOf(mime) };
-      await writeMeta(meta);
-      return meta;
     },
+
+    keepUploads: (ids) => uploads.keep(ids),
+    discardUploads: (ids) => uploads.discard(ids),
 
     readUpload,
   };
   return channel;
-}
-
-/** Keeps a display-safe file name: no path parts, no control characters, bounded length. */
-export function sanitizeFileName(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? "";
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  return base.replace(/[\u0000-\u001f\u007f"]/g, "").slice(0, 120);
 }

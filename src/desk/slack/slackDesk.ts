@@ -185,8 +185,11 @@ interface MessageEventLike {
 /** Message subtypes that are still a person's post (`file_share`: a post with files). */
 const USER_POST_SUBTYPES = new Set([undefined, "file_share", "thread_broadcast"]);
 
+/** This desk's name: the key of its references and of technicians' Slack identities. */
+const DESK = "slack";
+
 function deskRefOf(ticket: TicketView): { channel: string; ts: string } | null {
-  const ref = ticket.deskRef;
+  const ref = ticket.deskRefs?.[DESK];
   return ref && typeof ref.channel === "string" && typeof ref.ts === "string"
     ? { channel: ref.channel, ts: ref.ts }
     : null;
@@ -387,7 +390,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     const ref = { channel: String(posted.channel ?? options.staffChannel), ts: String(posted.ts) };
     cards.set(ticket.number, ref);
     threads.set(`${ref.channel}:${ref.ts}`, ticket.number);
-    await staff().setDeskRef(ticket.number, ref);
+    await staff().setDeskRef(ticket.number, DESK, ref);
     return { ref, created: true };
   };
 
@@ -507,7 +510,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
         },
       ],
     };
-    const slackUserId = event.technician?.slackUserId ?? null;
+    const slackUserId = event.technician?.identities[DESK] ?? null;
     if (slackUserId) {
       const dm = await call("conversations.open", () => client.conversations.open({ users: slackUserId }));
       const dmChannel = dm.channel?.id;
@@ -545,7 +548,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
 
   // ------------------------------------------------------------------ Slack → StaffActions
 
-  const by = (slackUserId: string): TechnicianRef => ({ slackUserId });
+  const by = (slackUserId: string): TechnicianRef => ({ desk: DESK, externalId: slackUserId });
 
   /** Performs an action for a Slack user after checking they are a technician. */
   const act = async (
@@ -1024,7 +1027,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
             const shifts = await staff().listOnCall(from, to);
             const lines = shifts.map(
               (s) =>
-                `• ${formatWhen(s.startsAt, zone)} → ${formatWhen(s.endsAt, zone)} — ${safeText(s.technician.name, 80)}${s.technician.slackUserId ? ` (${mention(s.technician.slackUserId)})` : ""}`,
+                `• ${formatWhen(s.startsAt, zone)} → ${formatWhen(s.endsAt, zone)} — ${safeText(s.technician.name, 80)}${s.technician.identities[DESK] ? ` (${mention(s.technician.identities[DESK])})` : ""}`,
             );
             await say(
               lines.length
@@ -1035,7 +1038,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
           }
           case "oncall-set": {
             const result = await staff().setOnCall(by(user), {
-              technician: { slackUserId: parsed.slackUserId },
+              technician: by(parsed.slackUserId),
               startsAt: parsed.startsAt,
               endsAt: parsed.endsAt,
             });
@@ -1063,7 +1066,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
   });
 
   const desk: SlackDesk = {
-    name: "slack",
+    name: DESK,
     mode,
     app,
     appOptions,
