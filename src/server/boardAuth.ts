@@ -73,6 +73,16 @@ export function boardClosedTo(req: FastifyRequest): boolean {
   return req.server.boardAuth.mode === "localhost" && !isLocalRequest(req);
 }
 
+/** 403 `localhost-only`: the answer of a board in localhost mode to anyone not at this computer. */
+export function refuseClosedBoard(reply: FastifyReply): FastifyReply {
+  return sendError(
+    reply,
+    403,
+    "localhost-only",
+    "This board is open from this computer only (no PUBLIC_URL)",
+  );
+}
+
 /** The session of a request, or null (no cookie, expired, revoked, or a local session out of place). */
 export async function sessionOf(req: FastifyRequest): Promise<StaffSession | null> {
   const { staffAuth, mode } = req.server.boardAuth;
@@ -145,12 +155,7 @@ function sameOrigin(origin: string, req: FastifyRequest): boolean {
 
 async function guard(req: FastifyRequest, reply: FastifyReply, role: StaffRole | null) {
   if (boardClosedTo(req)) {
-    return sendError(
-      reply,
-      403,
-      "localhost-only",
-      "This board is open from this computer only (no PUBLIC_URL)",
-    );
+    return refuseClosedBoard(reply);
   }
   const session = await sessionOf(req);
   if (!session) return sendError(reply, 401, "login-required", "Sign in first");

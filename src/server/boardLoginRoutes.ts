@@ -12,6 +12,7 @@ import {
   checkCsrf,
   csrfTokenFor,
   isLocalRequest,
+  refuseClosedBoard,
   sessionOf,
   setSessionCookie,
 } from "./boardAuth.js";
@@ -39,14 +40,7 @@ function errorLine(language: WebLanguage, code: string | undefined): string {
   return code ? `<p class="error" role="alert">${say(language, `board.errors.${code}`)}</p>` : "";
 }
 
-function closed(reply: FastifyReply) {
-  return sendError(
-    reply,
-    403,
-    "localhost-only",
-    "This board is open from this computer only (no PUBLIC_URL)",
-  );
-}
+const closed = refuseClosedBoard;
 
 /** Registers `/staff/login`, `/staff/login/local`, `/staff/setup`, `/staff/invite`, `/staff/logout`. */
 export function registerBoardLoginRoutes(

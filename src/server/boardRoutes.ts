@@ -11,7 +11,7 @@ import type { ManagerDesk } from "../desk/board/managerDesk.js";
 import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
 import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffAction, StaffActions, TechnicianRef, TicketFilter, TicketView } from "../desk/port.js";
-import { boardClosedTo, csrfTokenFor, requireStaff, sessionOf } from "./boardAuth.js";
+import { boardClosedTo, csrfTokenFor, refuseClosedBoard, requireStaff, sessionOf } from "./boardAuth.js";
 import { registerBoardLoginRoutes } from "./boardLoginRoutes.js";
 import { sendUpload } from "./chatRoutes.js";
 import { type CustomerRouteDeps, registerCustomerRoutes } from "./customerRoutes.js";
@@ -70,12 +70,7 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
 
   app.get("/staff", async (req, reply) => {
     if (boardClosedTo(req)) {
-      return sendError(
-        reply,
-        403,
-        "localhost-only",
-        "This board is open from this computer only (no PUBLIC_URL)",
-      );
+      return refuseClosedBoard(reply);
     }
     const session = await sessionOf(req);
     if (!session) return reply.redirect("/staff/login", 303);

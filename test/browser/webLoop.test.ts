@@ -145,12 +145,12 @@ describe("web chat and staff board in Chromium", () => {
     await customer.getByText("Thanks. Can you still work?").waitFor(WAIT);
     const image = customer.locator("li.msg.in img");
     await image.waitFor(WAIT);
-    // The image loads through the chat's own file URL.
-    expect(
-      await image.evaluate(
-        (img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth,
-      ),
-    ).toBe(1);
+    // The image loads through the chat's own file URL (awaited: decoding may finish after attach).
+    await expect
+      .poll(() =>
+        image.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth),
+      )
+      .toBe(1);
     const received = stack.runtime.received.at(-1)!;
     expect(received.attachments[0]).toMatchObject({ kind: "image", mime: "image/png", name: "screen.png" });
   });
