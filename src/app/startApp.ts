@@ -71,6 +71,9 @@ function fileMediaStore(dir: string) {
   };
 }
 
+/** How often the retention purge runs while the bot is up. */
+const RETENTION_EVERY_MS = 24 * 3600 * 1000;
+
 export async function startApp(
   env: Env,
   logger: Logger & { child: (b: object) => Logger },
@@ -203,6 +206,8 @@ async function startServices(
     assist,
     mediaStore: fileMediaStore(join(dataDir, "media")),
     metrics: runtimeMetrics(metrics),
+    coordination,
+    health,
     onEvents: firstResponseObserver({
       metrics,
       facts: (number) => responseFacts(db.prisma, number),
@@ -286,6 +291,20 @@ async function startServices(
     await mountSlackDeskOnFastify(server.app, slack);
   }
 
+  /** Purges transcripts and files older than `months`, now and once a day (idempotent). */
+  function startRetention(months: number): NodeJS.Timeout {
+    // Loaded on use: the archive library is not needed to start.
+    const purge = () =>
+      import("../privacy/personalData.js")
+        .then(({ purgeRetention }) => purgeRetention(db, dataDir, months, clock.now()))
+        .then((summary) => logger.info({ ...summary, months }, "retention purge"))
+        .catch((error) => logger.error({ err: error }, "retention purge failed"));
+    void purge();
+    const timer = setInterval(purge, RETENTION_EVERY_MS);
+    timer.unref();
+    return timer;
+  }
+
   started.push(() => coordination.close());
   await runtime.start();
   started.push(() => runtime.stop());
@@ -296,6 +315,7 @@ async function startServices(
     throw listenError(error, env.HOST, env.PORT);
   }
   started.push(() => server.stop());
+  const retention = env.RETENTION_MONTHS ? startRetention(env.RETENTION_MONTHS) : null;
   return {
     policy,
     db,
@@ -305,6 +325,7 @@ async function startServices(
     health,
     url,
     async stop() {
+      if (retention) clearInterval(retention);
       await server.stop().catch(() => undefined);
       await runtime.stop();
       await ai?.settle().catch(() => undefined);

@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { DatabaseError } from "./databaseError.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
@@ -73,10 +74,9 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     sqlite = new SqliteConnection(file);
     prisma = new SqliteClient({ adapter: new SharedLibSQL(sqlite) });
   } else {
-    const adapter = new PrismaPg({
-      connectionString: url,
-      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
-    });
+    const pool = new pg.Pool({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+    dropDeadConnections(pool);
+    const adapter = new PrismaPg(pool, { disposeExternalPool: true });
     prisma = new PostgresClient({ adapter }) as unknown as Prisma;
     try {
       await prisma.$queryRawUnsafe("SELECT 1");
@@ -132,6 +132,31 @@ export async function probeWrite(db: Database): Promise<string | null> {
   } catch (error) {
     return (error as Error).message.split("\n").filter(Boolean).pop()?.slice(0, 300) ?? "write failed";
   }
+}
+
+/**
+ * A connection killed while a transaction holds it (server restart, failover,
+ * `pg_terminate_backend`) is not always given back to the pool by the Prisma adapter, which would
+ * lose a pool slot per fault and hang shutdown. Such a connection is removed from the pool as
+ * soon as it ends; the adapter's own later release of it is then a no-op.
+ */
+function dropDeadConnections(pool: pg.Pool): void {
+  const checkedOut = new Set<pg.PoolClient>();
+  pool.on("acquire", (client) => checkedOut.add(client));
+  pool.on("release", (_error, client) => checkedOut.delete(client as pg.PoolClient));
+  pool.on("connect", (client) => {
+    client.on("end", () => {
+      const held = client as pg.PoolClient;
+      if (!checkedOut.has(held)) return;
+      checkedOut.delete(held);
+      try {
+        held.release(new Error("connection lost"));
+      } catch {
+        // already released
+      }
+      held.release = () => undefined;
+    });
+  });
 }
 
 /** The gist of a driver error: Prisma wraps it in several lines, the last one says what happened. */

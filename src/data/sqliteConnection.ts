@@ -28,6 +28,8 @@ interface CachedStatement {
 }
 
 const CACHE_LIMIT = 1_000;
+/** Database work allowed per turn of the event loop before yielding to timers and I/O. */
+const SLICE_MS = 8;
 
 /** A process's single SQLite connection, with its statement cache and transaction gate. */
 export class SqliteConnection {
@@ -35,6 +37,10 @@ export class SqliteConnection {
   private readonly cache = new Map<string, CachedStatement>();
   private readonly objectStatements = new Map<string, Statement>();
   private held = false;
+  /** When this turn of the event loop started using the connection (null: not yet). */
+  private sliceStart: number | null = null;
+  private turnScheduled = false;
+  private readonly turnQueue: (() => void)[] = [];
   private readonly waiting: (() => void)[] = [];
 
   constructor(readonly file: string) {
@@ -113,6 +119,7 @@ export class SqliteConnection {
 
   /** Waits until no transaction holds the connection, then holds it; call the returned release. */
   async acquire(): Promise<() => void> {
+    await this.fairTurn();
     if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.held = true;
     let released = false;
@@ -122,7 +129,46 @@ export class SqliteConnection {
       const next = this.waiting.shift();
       if (next) next();
       else this.held = false;
+      this.pump();
     };
+  }
+
+  /**
+   * Database work is synchronous: many queued transactions could run back to back in one turn
+   * of the event loop and starve timers and sockets. After {@link SLICE_MS} of work in a turn,
+   * callers queue (first come, first served) for the next turn; timers and I/O run in between.
+   */
+  private async fairTurn(): Promise<void> {
+    if (this.turnQueue.length === 0 && this.inSlice()) return;
+    await new Promise<void>((resolve) => {
+      this.turnQueue.push(resolve);
+      this.scheduleTurn();
+    });
+  }
+
+  private inSlice(): boolean {
+    const now = performance.now();
+    if (this.sliceStart === null) {
+      this.sliceStart = now;
+      this.scheduleTurn();
+      return true;
+    }
+    return now - this.sliceStart < SLICE_MS;
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      this.sliceStart = null;
+      this.pump();
+    });
+  }
+
+  /** Lets the next caller waiting for a turn go on, while this turn's slice lasts. */
+  private pump(): void {
+    if (this.turnQueue.length > 0 && this.inSlice()) this.turnQueue.shift()!();
   }
 
   /** Waits until no transaction holds the connection (for a single statement). */

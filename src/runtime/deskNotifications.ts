@@ -79,6 +79,14 @@ export class DeskNotifier {
         event = { type: "ticket.updated", ticket, change: job.change };
         break;
     }
-    await desk.notify(event);
+    const health = this.ctx.options.health;
+    try {
+      await desk.notify(event);
+    } catch (error) {
+      // Retried by the job; meanwhile /health says which desk is failing and why.
+      health?.error(`desk:${desk.name}`, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+    health?.ok(`desk:${desk.name}`);
   }
 }

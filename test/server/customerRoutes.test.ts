@@ -138,7 +138,7 @@ describe("search and customer pages", () => {
     const base = `/staff/api/customers/${seed.customers.D.code}`;
     expect((await call("Luca", "POST", `${base}/export`, {})).statusCode).toBe(403);
     const exported = await call("Laura", "POST", `${base}/export`, {});
-    expect(exported.statusCode).toBe(200);
+    expect(exported.statusCode, exported.body).toBe(200);
     expect(exported.headers["content-type"]).toBe("application/gzip");
     expect(exported.rawPayload.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     expect((await call("Luca", "POST", `${base}/erase`, { confirm: seed.customers.D.code })).statusCode).toBe(
@@ -146,7 +146,7 @@ describe("search and customer pages", () => {
     );
     expect((await call("Laura", "POST", `${base}/erase`, { confirm: "WRONG" })).statusCode).toBe(400);
     const erased = await call("Laura", "POST", `${base}/erase`, { confirm: seed.customers.D.code });
-    expect(erased.statusCode).toBe(200);
+    expect(erased.statusCode, erased.body).toBe(200);
     const page = (await call("Laura", "GET", base)).json();
     expect(page).toMatchObject({ company: `[erased ${seed.customers.D.code}]`, phone: null, email: null });
   });
