@@ -81,7 +81,25 @@ export async function findCustomerForSender(
       return toCustomerRecord(byPhone);
     }
   }
+  if (channel === "email") {
+    // An e-mail sender is the customer with that address, whatever its case.
+    const byEmail = await findCustomerByEmail(tx, senderId);
+    if (byEmail) {
+      await tx.channelIdentity.create({ data: { channel, externalId: senderId, customerId: byEmail.id } });
+      return byEmail;
+    }
+  }
   return null;
+}
+
+/** The customer with this e-mail address (case-insensitive), the oldest when several share it. */
+export async function findCustomerByEmail(tx: Client, email: string): Promise<CustomerRecord | null> {
+  const address = email.trim().toLowerCase();
+  if (!address) return null;
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT "id" FROM "Customer" WHERE lower("email") = ${address} ORDER BY "createdAt" ASC LIMIT 1`;
+  const id = rows[0]?.id;
+  return id ? getCustomer(tx, id) : null;
 }
 
 export async function findCustomerByCode(tx: Client, code: string): Promise<CustomerRecord | null> {
