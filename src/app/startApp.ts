@@ -11,6 +11,8 @@ import { join, resolve } from "node:path";
 import { detectLanguage } from "../ai/classifier.js";
 import { aiConfigFromEnv } from "../ai/config.js";
 import { createAiAssist } from "../ai/triage.js";
+import { createEmailAdapter } from "../channels/email/emailAdapter.js";
+import { emailConfigFromEnv } from "../channels/email/emailConfig.js";
 import type { ChannelAdapter } from "../channels/port.js";
 import { createTelegramAdapter } from "../channels/telegram/telegramAdapter.js";
 import { telegramConfigFromEnv } from "../channels/telegram/telegramConfig.js";
@@ -19,6 +21,7 @@ import { createWhatsAppAdapter } from "../channels/whatsapp/whatsAppAdapter.js";
 import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
 import { type Database, migrate, openDatabase, redact } from "../data/database.js";
+import { createMailThreadStore } from "../data/mailStore.js";
 import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
 import * as store from "../data/supportStore.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
@@ -136,6 +139,20 @@ export async function startApp(
     channels.push(whatsapp);
   } else {
     logger.info("WhatsApp off: set WHATSAPP_ENABLED=true (and CHROME_PATH) to link a WhatsApp account");
+  }
+
+  const email = emailConfigFromEnv(rawEnv);
+  if (email.enabled) {
+    channels.push(
+      createEmailAdapter({
+        ...email.settings,
+        store: createMailThreadStore(db.prisma),
+        logger: logger.child({ channel: "email" }),
+        defaultSubject: policy.company,
+      }),
+    );
+  } else {
+    logger.info(email.hint);
   }
 
   const runtime = new SupportRuntime({
