@@ -242,6 +242,11 @@ export async function queueOutbound(
   return row.id;
 }
 
+/** Replaces the text of a queued outbound message (an e-mail gathering one turn's replies). */
+export async function setOutboundText(tx: Client, id: string, text: string): Promise<void> {
+  await tx.message.update({ where: { id }, data: { text } });
+}
+
 export interface OutboundRow {
   id: string;
   channel: string;
@@ -531,6 +536,27 @@ export async function updateTicket(
     },
   });
   return result.count === 1;
+}
+
+/** Facts a customer gave after the ticket opened; the consent is kept with the coverage. */
+export async function completeTicketFacts(
+  tx: Client,
+  ticketId: string,
+  facts: { category?: string; blocking?: boolean; consent?: boolean; salesRep?: string },
+): Promise<void> {
+  const row = await tx.ticket.findUnique({ where: { id: ticketId }, select: { coverage: true } });
+  if (!row) return;
+  const coverage = parseJson(z.record(z.string(), z.unknown()), row.coverage, {});
+  await tx.ticket.update({
+    where: { id: ticketId },
+    data: {
+      ...(facts.category !== undefined ? { category: facts.category } : {}),
+      ...(facts.blocking !== undefined ? { blocking: facts.blocking } : {}),
+      ...(facts.salesRep !== undefined ? { salesRep: facts.salesRep } : {}),
+      ...(facts.consent !== undefined ? { coverage: toJson({ ...coverage, consent: facts.consent }) } : {}),
+      version: { increment: 1 },
+    },
+  });
 }
 
 export async function setTicketDeskRef(

@@ -21,6 +21,7 @@ import {
   type Params,
   type TicketDraft,
 } from "../../flows/intents.js";
+import type { MailAnswers } from "../../flows/mailIntake.js";
 import { matchChoice } from "../../flows/textMatchers.js";
 import {
   createTicketMachine,
@@ -186,6 +187,8 @@ interface Effects {
   events: { type: string; ticket: string | null; payload: Record<string, unknown>; at: Date }[];
   ticketsOpened: number;
   ticketsClosed: number;
+  /** E-mail chats: the outbound row this turn's replies are gathered into (one e-mail per turn). */
+  mailTurn: Map<string, { id: string; text: string }>;
 }
 
 const newEffects = (): Effects => ({
@@ -194,6 +197,7 @@ const newEffects = (): Effects => ({
   events: [],
   ticketsOpened: 0,
   ticketsClosed: 0,
+  mailTurn: new Map(),
 });
 
 export class SupportRuntime implements StaffActions {
@@ -297,6 +301,7 @@ export class SupportRuntime implements StaffActions {
             })),
             language,
             aiEnabled: Boolean(this.options.assist),
+            oneReply: message.channel === "email",
           },
         };
         await this.runConversation(
@@ -488,6 +493,31 @@ export class SupportRuntime implements StaffActions {
         const { key, params, choices } = intent.params;
         const text = this.renderer.render(key, params, language);
         const rendered = choices?.map((c) => ({ id: c.id, label: this.renderer.choiceLabel(c, language) }));
+        if (chat.channel === "email") {
+          // One e-mail per turn: the replies of this turn are paragraphs of one message, choices
+          // as a numbered list the customer answers with a number or words.
+          const block = rendered?.length
+            ? `${text}\n${rendered.map((c, i) => `   ${i + 1}. ${c.label}`).join("\n")}`
+            : text;
+          const turn = fx.mailTurn.get(this.chatKey(chat));
+          if (turn) {
+            turn.text = `${turn.text}\n\n${block}`;
+            await store.setOutboundText(tx, turn.id, turn.text);
+          } else {
+            const id = await store.queueOutbound(tx, {
+              channel: chat.channel,
+              chatId: chat.chatId,
+              text: block,
+              body: { kind: key },
+              at: now,
+            });
+            fx.mailTurn.set(this.chatKey(chat), { id, text: block });
+          }
+          if (rendered && rendered.length > 0)
+            who.setLabels?.(Object.fromEntries(rendered.map((c) => [c.id, c.label])));
+          fx.outbound.set(this.chatKey(chat), chat);
+          return [];
+        }
         await store.queueOutbound(tx, {
           channel: chat.channel,
           chatId: chat.chatId,
@@ -607,7 +637,36 @@ export class SupportRuntime implements StaffActions {
         });
         return [];
       }
+      case "completeTicket":
+        await this.completeTicket(tx, fx, intent.params.number, intent.params.answers);
+        return [];
     }
+  }
+
+  /** One-reply intake: the customer's answers (category, blocking, consent, sales rep) land on the ticket. */
+  private async completeTicket(tx: Tx, fx: Effects, number: string, answers: MailAnswers): Promise<void> {
+    const ticket = await store.findTicket(tx, number);
+    if (!ticket) return;
+    await store.completeTicketFacts(tx, ticket.id, answers);
+    await this.record(tx, fx, {
+      ticketId: ticket.id,
+      ticket: number,
+      type: "ticket.completed",
+      actor: "customer",
+      payload: { ...answers },
+    });
+    const parts = [
+      answers.category ? `category ${answers.category}` : null,
+      answers.blocking === undefined ? null : answers.blocking ? "blocked" : "can work",
+      answers.consent === undefined ? null : answers.consent ? "charge accepted" : "charge declined",
+      answers.salesRep ? `sales rep ${answers.salesRep}` : null,
+    ].filter(Boolean);
+    if (parts.length > 0)
+      await this.notifyDesks(tx, fx, {
+        event: "ticket.updated",
+        ticket: number,
+        change: `customer answered: ${parts.join(", ")}`,
+      });
   }
 
   private async openTicket(

@@ -12,6 +12,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -22,6 +23,22 @@ import { join } from "node:path";
 import { ImapFlow } from "imapflow";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
+
+/** Process ids whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
 
 export const DOVECOT = process.env.DOVECOT_BIN ?? "/usr/sbin/dovecot";
 
@@ -151,6 +168,14 @@ service stats {
       const pidFile = join(dir, "run", "master.pid");
       if (!existsSync(pidFile)) return;
       const pid = Number(readFileSync(pidFile, "utf8").trim());
+      // The IMAP sessions are the master's children: they end with it, like a server going away.
+      for (const child of childrenOf(pid)) {
+        try {
+          process.kill(child, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
       try {
         process.kill(pid, "SIGTERM");
       } catch {

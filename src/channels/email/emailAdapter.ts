@@ -147,6 +147,7 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
       subject: baseSubject(mail.subject ?? "") || (options.defaultSubject ?? ""),
       messageId,
     });
+    logger.debug({ messageId, chatId, newThread }, "e-mail handed to the runtime");
     await onMessage?.(message);
   }
 
@@ -227,11 +228,17 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
       logger: false,
       // Restart IDLE regularly: some servers and NAT boxes drop idle connections silently.
       maxIdleTime: 5 * 60_000,
+      // Enter IDLE right after our own commands (imapflow waits 15 s by default), so new mail is
+      // announced at once.
+      autoIdleDelay: 500,
     });
     imap.on("error", (error: Error) => logger.warn({ err: error }, "IMAP connection error"));
     await imap.connect();
     await imap.mailboxOpen(options.imap.folder);
-    imap.on("exists", () => void drain());
+    imap.on("exists", (info: unknown) => {
+      logger.debug({ info }, "IMAP: new mail");
+      void drain();
+    });
     return imap;
   }
 
@@ -241,6 +248,11 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
       try {
         imapState = { status: "starting" };
         const imap = await connectOnce();
+        if (!running) {
+          // Stopped while connecting.
+          await imap.logout().catch(() => imap.close());
+          return;
+        }
         client = imap;
         attempt = 0;
         imapState = {
@@ -254,6 +266,7 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
         client = null;
         if (!running) return;
         imapState = { status: "error", error: "IMAP connection closed; reconnecting" };
+        logger.warn("IMAP connection closed; reconnecting");
       } catch (error) {
         client = null;
         imapState = { status: "error", error: `IMAP: ${(error as Error).message}` };
