@@ -240,6 +240,9 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
       async () => ((await tickets()).length === before + 2 ? true : null),
       20_000,
     );
-    await until("the channel to be connected again", async () => stack.adapter.state().status === "connected");
+    await until(
+      "the channel to be connected again",
+      async () => stack.adapter.state().status === "connected",
+    );
   }, 40_000);
 });
