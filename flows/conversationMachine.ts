@@ -1286,7 +1286,10 @@ export function createConversationMachine(policy: Policy) {
                       type: "recordConsent",
                       params: { accepted: answers.consent, quote: { ...rateQuote(policy) } },
                     });
-                  const remaining = (context.draft?.asked ?? []).filter((q) => !answered.includes(q));
+                  // The suggested category stands unless the customer corrects it in this answer.
+                  const remaining = (context.draft?.asked ?? []).filter(
+                    (q) => !answered.includes(q) && q !== "category",
+                  );
                   enqueue({
                     type: "reply",
                     params: {
