@@ -109,7 +109,8 @@ export type ConversationEvent =
       charge: { grossCents: number; covered: boolean } | null;
       at: string;
     }
-  | { type: "ticket.reopened"; number: string; at: string };
+  | { type: "ticket.reopened"; number: string; at: string }
+  | { type: "ticket.declined"; number: string; at: string };
 
 type InboundEvent = Extract<ConversationEvent, { type: "inbound" }>;
 
@@ -567,6 +568,11 @@ export function createConversationMachine(policy: Policy) {
             }),
           },
         ],
+      },
+      // The ticket machine tells the customer; the chat stops following the ticket.
+      "ticket.declined": {
+        target: ".idle",
+        actions: assign({ ticket: null, technician: null, draft: null, prompt: null, choices: [] }),
       },
       "ticket.reopened": {
         target: ".relay",

@@ -24,6 +24,7 @@ import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
 import * as store from "../data/supportStore.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
 import type { SlackDesk } from "../desk/slack/slackDesk.js";
+import { createRenderer } from "../i18n/renderer.js";
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
 import { firstResponseObserver } from "../observability/responseTimeMetric.js";
@@ -161,7 +162,10 @@ export async function startApp(
     logger.info(email.hint);
   }
 
+  // Links in e-mails (feedback form, sales rep) point here: PUBLIC_URL, else where we listen.
+  let listeningAt = `http://${env.HOST}:${env.PORT}`;
   const runtime = new SupportRuntime({
+    publicUrl: () => env.PUBLIC_URL ?? listeningAt,
     db,
     policy,
     clock,
@@ -200,7 +204,9 @@ export async function startApp(
     ...(env.SESSION_SECRET ? { sessionSecret: env.SESSION_SECRET } : {}),
     now: () => clock.now(),
   });
+  const renderer = createRenderer(policy);
   const server = createHttpServer({
+    linkPages: { links: runtime.links, render: renderer.render, company: policy.company },
     port: env.PORT,
     host: env.HOST,
     webChannel,
@@ -241,6 +247,7 @@ export async function startApp(
 
   await runtime.start();
   const url = await server.start();
+  listeningAt = url;
   return {
     policy,
     db,

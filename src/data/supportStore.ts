@@ -180,6 +180,8 @@ export const messageBodySchema = z.object({
   attachments: z.array(attachmentMetaSchema).optional(),
   author: z.string().optional(),
   kind: z.string().optional(),
+  /** E-mail subject for messages that start their own thread (close summary, sales rep). */
+  subject: z.string().optional(),
 });
 export type MessageBody = z.infer<typeof messageBodySchema>;
 

@@ -9,6 +9,7 @@ import type { Tx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { scheduleJob } from "./jobs.js";
+import { requestAuthorization } from "./mailLinks.js";
 import { appendToMailTurn, completeTicket } from "./mailNotices.js";
 import { type Effects, markOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { type ChatRef, chatKey, type TriageSuggestion } from "./runtimeTypes.js";
@@ -192,6 +193,8 @@ export class ConversationIntents {
       }
       case "completeTicket":
         await completeTicket(ctx, tx, fx, intent.params.number, intent.params.answers);
+        // The rep named in the answer gets the authorization links.
+        if (intent.params.answers.salesRep) await requestAuthorization(ctx, tx, fx, intent.params.number);
         return [];
     }
   }

@@ -15,6 +15,7 @@ import type { StaffActions } from "../desk/port.js";
 import type { Metrics } from "../observability/metrics.js";
 import { registerBoardRoutes } from "./boardRoutes.js";
 import { registerChatRoutes } from "./chatRoutes.js";
+import { type LinkRoutesDeps, registerLinkRoutes } from "./linkRoutes.js";
 import { sendError } from "./sendError.js";
 
 declare module "fastify" {
@@ -62,6 +63,8 @@ export interface HttpServerDeps {
    * technician through this (e.g. upsertTechnician), so a fresh `npm start` works at once.
    */
   localTechnician?: (name: string) => Promise<{ id: string; name: string } | null>;
+  /** One-time link pages (feedback form, sales rep authorization), when the runtime offers them. */
+  linkPages?: LinkRoutesDeps;
 }
 
 export interface HttpServer {
@@ -183,6 +186,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   }
 
   registerChatRoutes(app, { webChannel: deps.webChannel, streams });
+  if (deps.linkPages) registerLinkRoutes(app, deps.linkPages);
   registerBoardRoutes(app, {
     staffActions: deps.staffActions,
     staffAuth: deps.staffAuth,

@@ -30,7 +30,7 @@ export async function startEmailStack(
   t: TestDatabase,
   imap: ImapTestServer,
   smtp: SmtpTestServer,
-  options: { policy?: string; at?: string; publicUrl?: string } = {},
+  options: { policy?: string; at?: string; publicUrl?: () => string } = {},
 ): Promise<EmailStack> {
   const config = emailConfigFromEnv({
     IMAP_URL: imap.url(SUPPORT),
@@ -52,6 +52,7 @@ export async function startEmailStack(
   const runtime = new SupportRuntime({
     db: t.db,
     policy: loadPolicy(options.policy ?? "leotron"),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     clock,
     logger: silentLogger,
     channels: [adapter],
