@@ -5,8 +5,18 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Prisma, Tx } from "./database.js";
+import { newId } from "./ids.js";
+import { iso, SqliteTx } from "./sqliteStore.js";
 
-type Client = Tx | Prisma;
+type Client = Tx | Prisma | SqliteTx;
+type PrismaClient = Tx | Prisma;
+
+const repOf = (r: Record<string, unknown>): SalesRepRecord => ({
+  id: r.id as string,
+  name: r.name as string,
+  email: (r.email as string | null) ?? null,
+  phone: (r.phone as string | null) ?? null,
+});
 
 export interface SalesRepRecord {
   id: string;
@@ -17,7 +27,7 @@ export interface SalesRepRecord {
 
 /** Creates or updates a rep, found by e-mail (else by exact name). */
 export async function upsertSalesRep(
-  tx: Client,
+  tx: PrismaClient,
   rep: { name: string; email?: string | null; phone?: string | null },
 ): Promise<SalesRepRecord> {
   const email = rep.email?.trim().toLowerCase() || null;
@@ -36,7 +46,11 @@ export async function upsertSalesRep(
 }
 
 /** Links a customer to a rep record (and keeps the rep's name on the customer). */
-export async function linkCustomerToRep(tx: Client, customerId: string, rep: SalesRepRecord): Promise<void> {
+export async function linkCustomerToRep(
+  tx: PrismaClient,
+  customerId: string,
+  rep: SalesRepRecord,
+): Promise<void> {
   await tx.customer.update({ where: { id: customerId }, data: { salesRepId: rep.id, salesRep: rep.name } });
 }
 
@@ -46,6 +60,17 @@ export async function salesRepForCustomer(
   customerId: string,
   namedRep: string | null,
 ): Promise<SalesRepRecord | null> {
+  if (tx instanceof SqliteTx) {
+    const c = tx.row(`SELECT "salesRepId", "salesRep" FROM "Customer" WHERE "id" = ?`, customerId);
+    if (c?.salesRepId) {
+      const r = tx.row(`SELECT * FROM "SalesRep" WHERE "id" = ?`, c.salesRepId as string);
+      if (r) return repOf(r);
+    }
+    const name = (namedRep ?? (c?.salesRep as string | null) ?? "").trim();
+    if (!name) return null;
+    const r = tx.row(`SELECT * FROM "SalesRep" WHERE lower(trim("name")) = ? LIMIT 1`, name.toLowerCase());
+    return r ? repOf(r) : null;
+  }
   const customer = await tx.customer.findUnique({
     where: { id: customerId },
     select: { salesRepId: true, salesRep: true },
@@ -81,6 +106,19 @@ export async function createActionToken(
   t: { purpose: LinkPurpose; ticketId: string; recipient: string | null; expiresAt: Date },
 ): Promise<string> {
   const token = randomBytes(24).toString("base64url");
+  if (tx instanceof SqliteTx) {
+    tx.run(
+      `INSERT INTO "ActionToken" ("id", "tokenHash", "purpose", "ticketId", "recipient", "expiresAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      newId(),
+      hash(token),
+      t.purpose,
+      t.ticketId,
+      t.recipient,
+      iso(t.expiresAt),
+      iso(new Date()),
+    );
+    return token;
+  }
   await tx.actionToken.create({
     data: {
       tokenHash: hash(token),
@@ -96,12 +134,35 @@ export async function createActionToken(
 /** The token's record, or null for an unknown token. */
 export async function findActionToken(tx: Client, token: string): Promise<ActionTokenRecord | null> {
   if (!/^[\w-]{16,64}$/.test(token)) return null;
+  if (tx instanceof SqliteTx) {
+    const r = tx.row(`SELECT * FROM "ActionToken" WHERE "tokenHash" = ?`, hash(token));
+    if (!r) return null;
+    const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+    return {
+      id: r.id as string,
+      purpose: r.purpose as LinkPurpose,
+      ticketId: r.ticketId as string,
+      recipient: (r.recipient as string | null) ?? null,
+      expiresAt: date(r.expiresAt)!,
+      usedAt: date(r.usedAt),
+      outcome: (r.outcome as string | null) ?? null,
+    };
+  }
   const row = await tx.actionToken.findUnique({ where: { tokenHash: hash(token) } });
   return row ? { ...row, purpose: row.purpose as LinkPurpose } : null;
 }
 
 /** Marks the token used; false when it was already used (by a concurrent request too). */
 export async function useActionToken(tx: Client, id: string, outcome: string, at: Date): Promise<boolean> {
+  if (tx instanceof SqliteTx)
+    return (
+      tx.run(
+        `UPDATE "ActionToken" SET "usedAt" = ?, "outcome" = ? WHERE "id" = ? AND "usedAt" IS NULL`,
+        iso(at),
+        outcome,
+        id,
+      ) === 1
+    );
   const { count } = await tx.actionToken.updateMany({
     where: { id, usedAt: null },
     data: { usedAt: at, outcome },

@@ -45,7 +45,7 @@ export interface TicketView {
   /** Coverage decided at intake: which plan, warranty, or billable with the quoted rate and consent. */
   coverage: Record<string, unknown>;
   salesRep: string | null;
-  assignee: { id: string; name: string; slackUserId: string | null } | null;
+  assignee: TechnicianView | null;
   callbackDueAt: string | null;
   minutes: number | null;
   resolution: string | null;
@@ -55,8 +55,11 @@ export interface TicketView {
   updatedAt: string;
   /** Whether support is open at the moment the view was built. */
   openNow: boolean;
-  /** Opaque reference a desk stored for this ticket (e.g. Slack channel + card ts). */
-  deskRef: Record<string, unknown> | null;
+  /**
+   * What each desk stored for this ticket, by desk name (e.g. `slack`: its card's channel and
+   * ts); opaque to everyone but that desk, so desks never overwrite each other.
+   */
+  deskRefs: Record<string, Record<string, unknown>>;
 }
 
 export type TicketStatus =
@@ -67,8 +70,21 @@ export type TicketStatus =
   | "waiting-on-customer"
   | "closed";
 
-/** Who performs a staff action: a technician by internal id, Slack user id or name. */
-export type TechnicianRef = { id: string } | { slackUserId: string } | { name: string };
+/**
+ * A technician as desks see them. `identities` holds how they are known on each desk that has
+ * one (e.g. `slack`: a member id, `email`: an address), keyed by desk name.
+ */
+export interface TechnicianView {
+  id: string;
+  name: string;
+  identities: Partial<Record<string, string>>;
+}
+
+/**
+ * Who performs a staff action: a technician by internal id, by name, or by their identity on a
+ * desk (e.g. `{ desk: "slack", externalId: "U012AB3CD" }`).
+ */
+export type TechnicianRef = { id: string } | { name: string } | { desk: string; externalId: string };
 
 export type StaffAction =
   | { type: "claim"; ticket: string; by: TechnicianRef }
@@ -125,10 +141,10 @@ export interface StaffActions {
   getTicket(number: string): Promise<TicketView | null>;
   /** Preview of the charge for a close, without closing (the Close modal shows it). */
   previewCharge(ticket: string, minutes: number, plan?: string): Promise<ChargeView | null>;
-  /** Store a desk reference (e.g. Slack card ts) on the ticket. */
-  setDeskRef(ticket: string, ref: Record<string, unknown>): Promise<void>;
+  /** Stores what a desk keeps for a ticket (e.g. its Slack card), under that desk's name only. */
+  setDeskRef(ticket: string, desk: string, ref: Record<string, unknown>): Promise<void>;
   /** Resolve a technician; null when the person is not a technician. */
-  findTechnician(by: TechnicianRef): Promise<{ id: string; name: string; slackUserId: string | null } | null>;
+  findTechnician(by: TechnicianRef): Promise<TechnicianView | null>;
   /** The on-call rota between two instants, and who is on call at an instant. */
   listOnCall(from: Date, to: Date): Promise<OnCallShiftView[]>;
   setOnCall(
@@ -149,7 +165,7 @@ export interface StaffActions {
 
 export interface OnCallShiftView {
   id: string;
-  technician: { id: string; name: string; slackUserId: string | null };
+  technician: TechnicianView;
   startsAt: string;
   endsAt: string;
 }
@@ -170,7 +186,7 @@ export type DeskEvent =
   | {
       type: "oncall.paged";
       ticket: TicketView;
-      technician: { id: string; name: string; slackUserId: string | null } | null;
+      technician: TechnicianView | null;
       weekendLine: string | null;
       repeat: number;
     }

@@ -87,8 +87,28 @@ function holidayOfDay(policy: Policy, day: DateTime): HolidayEntry | null {
   return holidaysOfYear(policy, day.year).get(day.toISODate() ?? "") ?? null;
 }
 
-/** Opening ranges of the local day starting at `day` (start of day in the policy zone). */
+/** Day plans are pure in (policy, local day) and asked for on every message: kept per policy. */
+const dayPlans = new WeakMap<Policy, Map<number, DayPlan>>();
+const DAY_PLANS_KEPT = 800;
+
+/** Opening ranges of the local day starting at `day` (start of day in the policy zone), cached. */
 function dayPlan(policy: Policy, day: DateTime): DayPlan {
+  let plans = dayPlans.get(policy);
+  if (!plans) {
+    plans = new Map();
+    dayPlans.set(policy, plans);
+  }
+  const key = day.toMillis();
+  let plan = plans.get(key);
+  if (!plan) {
+    plan = computeDayPlan(policy, day);
+    if (plans.size >= DAY_PLANS_KEPT) plans.delete(plans.keys().next().value!);
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
+function computeDayPlan(policy: Policy, day: DateTime): DayPlan {
   const holiday = holidayOfDay(policy, day);
   const weekdayKey = WEEKDAYS[day.weekday - 1]!;
   const isWeekendDay = day.weekday >= 6;

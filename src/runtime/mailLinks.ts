@@ -11,7 +11,7 @@
  */
 import type { Language, Params } from "../../flows/intents.js";
 import { emailChatId, ticketThreadKey } from "../channels/email/threading.js";
-import type { Tx } from "../data/database.js";
+import type { StoreTx as Tx } from "../data/database.js";
 import * as links from "../data/linkStore.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";

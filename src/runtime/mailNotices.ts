@@ -3,7 +3,7 @@
  * landing on the ticket. (Summaries and the sales representative's mails live next door.)
  */
 import type { MailAnswers } from "../../flows/mailIntake.js";
-import type { Tx } from "../data/database.js";
+import type { StoreTx as Tx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { type Effects, markOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
