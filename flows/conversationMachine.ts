@@ -21,6 +21,8 @@ import type {
   Params,
   TicketDraft,
 } from "./intents.js";
+import type { MailAnswers } from "./mailIntake.js";
+import { type MailQuestion, mailQuestions, parseMailAnswers } from "./mailIntake.js";
 import {
   isCancelCommand,
   isGreetingOnly,
@@ -50,6 +52,8 @@ export interface Draft {
   coverage: CoverageDecision | null;
   /** A transcribed voice note waiting for the customer's confirmation. */
   pendingVoice: string | null;
+  /** One-reply intake: the questions still open on the ticket, in the order they were numbered. */
+  asked?: MailQuestion[];
 }
 
 export interface Prompt {
@@ -63,6 +67,8 @@ export interface ConversationContext {
   customer: CustomerFacts | null;
   openTickets: OpenTicketFacts[];
   aiEnabled: boolean;
+  /** The channel reads one message per turn (e-mail): intake in one reply. */
+  oneReply?: boolean;
   identity: { company: string | null };
   draft: Draft | null;
   /** The ticket this chat follows (opened here, not yet closed). */
@@ -103,7 +109,8 @@ export type ConversationEvent =
       charge: { grossCents: number; covered: boolean } | null;
       at: string;
     }
-  | { type: "ticket.reopened"; number: string; at: string };
+  | { type: "ticket.reopened"; number: string; at: string }
+  | { type: "ticket.declined"; number: string; at: string };
 
 type InboundEvent = Extract<ConversationEvent, { type: "inbound" }>;
 
@@ -330,6 +337,61 @@ export function createConversationMachine(policy: Policy) {
     };
   };
 
+  const offeredCategories = (context: ConversationContext) =>
+    policy.categories.filter((c) => offerable(c.key, now(context))).map((c) => c.key);
+
+  /** The numbered questions of a one-reply intake, as replies (the channel sends them as one message). */
+  const mailQuestionReplies = (
+    context: ConversationContext,
+    asked: MailQuestion[],
+    intro: boolean,
+  ): { key: string; params?: Params; choices?: ChoiceIntent[] }[] => {
+    if (asked.length === 0) return [];
+    const replies: { key: string; params?: Params; choices?: ChoiceIntent[] }[] = [
+      {
+        key: intro ? "mail.questionsIntro" : "mail.questionsAgain",
+        params: { number: context.ticket ?? "" },
+      },
+    ];
+    asked.forEach((question, i) => {
+      const n = i + 1;
+      switch (question) {
+        case "category":
+          replies.push({
+            key: "mail.askCategory",
+            params: { n, category: { $category: context.draft?.category ?? "other" } },
+            choices: offeredCategories(context).map((key) => ({ id: key, key: `category:${key}` })),
+          });
+          break;
+        case "blocking":
+          replies.push({ key: "mail.askBlocking", params: { n } });
+          break;
+        case "consent": {
+          const quote = rateQuote(policy);
+          replies.push({
+            key: quote.freeMinutes > 0 ? "mail.askConsentWithFree" : "mail.askConsent",
+            params: {
+              n,
+              hourly: { $money: quote.hourlyCents },
+              vat: quote.vatPercent,
+              minimum: quote.minimumMinutes,
+              increment: quote.incrementMinutes,
+              free: quote.freeMinutes,
+            },
+          });
+          break;
+        }
+        case "salesRep":
+          replies.push({ key: "mail.askSalesRep", params: { n } });
+          break;
+      }
+    });
+    return replies;
+  };
+
+  const mailParse = (context: ConversationContext) =>
+    parseMailAnswers(inputText(context), context.draft?.asked ?? [], policy, offeredCategories(context));
+
   return setup({
     types: {
       context: {} as ConversationContext,
@@ -371,6 +433,7 @@ export function createConversationMachine(policy: Policy) {
           customer: e.facts.customer,
           openTickets: e.facts.openTickets,
           aiEnabled: e.facts.aiEnabled,
+          oneReply: e.facts.oneReply ?? false,
           // The customer record decides; otherwise the language detected on the first message sticks.
           language:
             e.facts.customer?.language ?? (context.lastInboundAt ? context.language : e.facts.language),
@@ -391,6 +454,7 @@ export function createConversationMachine(policy: Policy) {
       appendToTicket: (_, _params: { number: string; text: string; attachments: AttachmentMeta[] }) => {},
       recordConsent: (_, _params: { accepted: boolean; quote: Record<string, unknown> }) => {},
       recordFeedback: (_, _params: { number: string; rating: number; comment: string | null }) => {},
+      completeTicket: (_, _params: { number: string; answers: MailAnswers }) => {},
     },
     guards: {
       isMenu: ({ event }) => event.type === "inbound" && isMenuCommand(event.text),
@@ -409,6 +473,8 @@ export function createConversationMachine(policy: Policy) {
       empty: ({ context }) => inputText(context) === "" && context.input.attachments.length === 0,
       mediaOnly: ({ context }) => inputText(context) === "" && media(context).length > 0,
       followsTicket: ({ context }) => context.ticket !== null,
+      mailProblem: ({ context }) =>
+        context.oneReply === true && (isSubstantive(context) || media(context).length > 0),
       feedbackEnabled: () => policy.feedback.enabled,
     },
   }).createMachine({
@@ -503,6 +569,11 @@ export function createConversationMachine(policy: Policy) {
           },
         ],
       },
+      // The ticket machine tells the customer; the chat stops following the ticket.
+      "ticket.declined": {
+        target: ".idle",
+        actions: assign({ ticket: null, technician: null, draft: null, prompt: null, choices: [] }),
+      },
       "ticket.reopened": {
         target: ".relay",
         actions: [
@@ -573,6 +644,7 @@ export function createConversationMachine(policy: Policy) {
                 say("intake.welcomeUnknown", () => ({ company: policy.company })),
               ],
             },
+            { guard: "mailProblem", target: "mailTriaging", actions: "startDraft" },
             ...newProblem,
             {
               guard: "mediaOnly",
@@ -690,6 +762,11 @@ export function createConversationMachine(policy: Policy) {
       },
       afterIdentify: {
         always: [
+          {
+            guard: ({ context }) => context.oneReply === true && (context.draft?.description ?? "") !== "",
+            target: "mailTriaging",
+            actions: say("intake.thanksIdentified"),
+          },
           {
             guard: ({ context }) => (context.draft?.description ?? "") !== "",
             target: "triaging",
@@ -1109,6 +1186,157 @@ export function createConversationMachine(policy: Policy) {
             ],
           },
           input: { actions: [appendInputToDraft] },
+        },
+      },
+      /** One-reply intake (e-mail): the first message is classified, then the ticket opens at once. */
+      mailTriaging: {
+        invoke: {
+          id: "triage",
+          src: "triage",
+          input: ({ context }) => ({ text: context.draft?.description ?? "" }),
+          onDone: {
+            target: "mailOpening",
+            actions: assign({
+              draft: ({ context, event }) => ({
+                ...(context.draft ?? emptyDraft()),
+                suggested:
+                  event.output.category &&
+                  categoryKeys.includes(event.output.category) &&
+                  offerable(event.output.category, now(context))
+                    ? event.output.category
+                    : null,
+                suggestedBlocking: event.output.blocking ?? null,
+                summary: event.output.summary ?? null,
+              }),
+            }),
+          },
+          onError: { target: "mailOpening" },
+        },
+        on: { input: { actions: [appendInputToDraft] } },
+      },
+      mailOpening: {
+        entry: [
+          assign({
+            draft: ({ context }) => {
+              const draft = context.draft ?? emptyDraft();
+              const category = draft.suggested ?? "other";
+              const blocking = blockingCategories.has(category) ? true : (draft.suggestedBlocking ?? false);
+              const salesRep = draft.salesRep ?? context.customer?.salesRep ?? null;
+              const next = { ...draft, category, blocking, salesRep, coverage: null };
+              const coverage = coverageOf(context, next);
+              return {
+                ...next,
+                coverage,
+                asked: mailQuestions(policy, {
+                  category,
+                  categoryIsBlocking: blockingCategories.has(category),
+                  covered: coverage.covered,
+                  consent: draft.consent,
+                  salesRep,
+                }),
+              };
+            },
+          }),
+          ...(policy.intake.backupReminder ? [say("intake.backupReminder")] : []),
+          { type: "openTicket", params: ({ context }) => ({ draft: toTicketDraft(context) }) },
+        ],
+        on: {
+          "ticket.opened": {
+            target: "mailAnswer",
+            actions: [
+              assign({ ticket: ({ event }) => event.number, now: ({ event }) => event.at }),
+              {
+                type: "reply",
+                params: ({ event }) => ({
+                  key:
+                    event.status === "awaiting-authorization"
+                      ? "intake.ticketAwaitingAuthorization"
+                      : "intake.ticketOpened",
+                  params: { number: event.number, hours: policy.sla.callbackWithinHours ?? null },
+                }),
+              },
+              enqueueActions(({ context, enqueue }) => {
+                for (const params of availabilityReplies(context, context.draft, true))
+                  enqueue({ type: "reply", params });
+              }),
+              enqueueActions(({ context, enqueue }) => {
+                for (const params of mailQuestionReplies(context, context.draft?.asked ?? [], true))
+                  enqueue({ type: "reply", params });
+              }),
+              assign({ prompt: null, choices: [] }),
+            ],
+          },
+          input: { actions: [appendInputToDraft] },
+        },
+      },
+      /** One-reply intake: the customer's answer completes the ticket; anything else is added to it. */
+      mailAnswer: {
+        always: {
+          guard: ({ context }) => (context.draft?.asked ?? []).length === 0,
+          target: "waiting",
+          actions: assign({ draft: null }),
+        },
+        on: {
+          input: [
+            { guard: "empty" },
+            {
+              guard: ({ context }) => mailParse(context).answered.length > 0,
+              target: "mailAnswer",
+              reenter: true,
+              actions: [
+                enqueueActions(({ context, enqueue }) => {
+                  const { answers, answered } = mailParse(context);
+                  enqueue({ type: "completeTicket", params: { number: context.ticket!, answers } });
+                  if (answers.consent !== undefined)
+                    enqueue({
+                      type: "recordConsent",
+                      params: { accepted: answers.consent, quote: { ...rateQuote(policy) } },
+                    });
+                  // The suggested category stands unless the customer corrects it in this answer.
+                  const remaining = (context.draft?.asked ?? []).filter(
+                    (q) => !answered.includes(q) && q !== "category",
+                  );
+                  enqueue({
+                    type: "reply",
+                    params: {
+                      key:
+                        answers.consent === false
+                          ? "mail.consentDeclined"
+                          : remaining.length === 0
+                            ? "mail.completed"
+                            : "mail.partlyCompleted",
+                      params: { number: context.ticket! },
+                    },
+                  });
+                  for (const params of mailQuestionReplies(context, remaining, false))
+                    enqueue({ type: "reply", params });
+                  enqueue.assign({
+                    draft: { ...context.draft!, asked: remaining },
+                  });
+                }),
+              ],
+            },
+            {
+              actions: [
+                {
+                  type: "appendToTicket",
+                  params: ({ context }) => ({
+                    number: context.ticket!,
+                    text: inputText(context),
+                    attachments: context.input.attachments,
+                  }),
+                },
+                enqueueActions(({ context, enqueue }) => {
+                  enqueue({
+                    type: "reply",
+                    params: { key: "mail.stillNeeded", params: { number: context.ticket! } },
+                  });
+                  for (const params of mailQuestionReplies(context, context.draft?.asked ?? [], false))
+                    enqueue({ type: "reply", params });
+                }),
+              ],
+            },
+          ],
         },
       },
       /** Ticket open, nobody has claimed it yet: messages are added to the ticket. */

@@ -5,6 +5,7 @@
  */
 import type { AttachmentKind } from "../src/channels/port.js";
 import type { Purchase } from "../src/policy/coverage.js";
+import type { MailAnswers } from "./mailIntake.js";
 
 export type Language = "it" | "en";
 
@@ -44,6 +45,8 @@ export interface InboundFacts {
   /** Customer record, else detected from the text, else the preset default. */
   language: Language;
   aiEnabled: boolean;
+  /** The channel reads one message per turn (e-mail): intake in one reply, no menu dialogue. */
+  oneReply?: boolean;
 }
 
 /** Message parameters: plain values, or typed values the renderer formats per locale. */
@@ -95,7 +98,9 @@ export type Intent =
   | { type: "openTicket"; params: { draft: TicketDraft } }
   | { type: "appendToTicket"; params: { number: string; text: string; attachments: AttachmentMeta[] } }
   | { type: "recordConsent"; params: { accepted: boolean; quote: Record<string, unknown> } }
-  | { type: "recordFeedback"; params: { number: string; rating: number; comment: string | null } };
+  | { type: "recordFeedback"; params: { number: string; rating: number; comment: string | null } }
+  /** Facts the customer gave after the ticket opened (one-reply intake): set them on the ticket. */
+  | { type: "completeTicket"; params: { number: string; answers: MailAnswers } };
 
 export type IntentType = Intent["type"];
 export const INTENT_TYPES: readonly IntentType[] = [
@@ -108,4 +113,5 @@ export const INTENT_TYPES: readonly IntentType[] = [
   "appendToTicket",
   "recordConsent",
   "recordFeedback",
+  "completeTicket",
 ];

@@ -38,6 +38,8 @@ export interface TicketContext {
 export type TicketEvent =
   | { type: "open"; requiresAuthorization: boolean }
   | { type: "authorize"; technician: { id: string; name: string }; salesRep: string }
+  /** The sales representative declined the request (one-time link): the customer is told politely. */
+  | { type: "decline"; salesRep: string }
   | { type: "claim"; technician: { id: string; name: string } }
   | {
       type: "reply";
@@ -69,7 +71,12 @@ export type TicketIntent =
   | {
       type: "conversation";
       params: {
-        event: "ticket.claimed" | "ticket.closed" | "ticket.reopened" | "ticket.authorized";
+        event:
+          | "ticket.claimed"
+          | "ticket.closed"
+          | "ticket.reopened"
+          | "ticket.authorized"
+          | "ticket.declined";
         data: Record<string, unknown>;
       };
     }
@@ -284,6 +291,38 @@ export function createTicketMachine(policy: Policy) {
                   change: `authorized (sales rep ${event.salesRep})`,
                 }),
               },
+            ],
+          },
+          decline: {
+            target: "closed",
+            actions: [
+              {
+                type: "record",
+                params: ({ event }) => ({
+                  event: "ticket.declined",
+                  actor: event.salesRep,
+                  payload: { salesRep: event.salesRep },
+                }),
+              },
+              {
+                type: "tellCustomer",
+                params: ({ context }) => ({
+                  key: "intake.repDeclined",
+                  params: { number: context.number, contacts: { $contacts: "all" } },
+                }),
+              },
+              {
+                type: "conversation",
+                params: ({ context }) => ({ event: "ticket.declined", data: { number: context.number } }),
+              },
+              {
+                type: "desk",
+                params: ({ event }) => ({
+                  event: "ticket.updated",
+                  change: `declined by the sales representative (${event.salesRep})`,
+                }),
+              },
+              { type: "cancelTimers", params: () => ({ kinds: TIMERS }) },
             ],
           },
           close: { guard: "validClose", target: "closed", actions: closeActions as never },

@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { detectLanguage } from "../ai/classifier.js";
 import { aiConfigFromEnv } from "../ai/config.js";
 import type { AiAssist } from "../ai/triage.js";
+import { emailConfigFromEnv } from "../channels/email/emailConfig.js";
 import type { ChannelAdapter } from "../channels/port.js";
 import { telegramConfigFromEnv } from "../channels/telegram/telegramConfig.js";
 import { createWebChannel } from "../channels/web/webChannel.js";
@@ -18,12 +19,14 @@ import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
 import { type Coordination, createCoordination } from "../data/coordination.js";
 import { type Database, DatabaseError, migrate, openDatabase, probeWrite, redact } from "../data/database.js";
+import { createMailThreadStore } from "../data/mailStore.js";
 import { responseFacts } from "../data/reportQueries.js";
 import { createStaffAccessStore } from "../data/staffAccessStore.js";
 import { createManagerDesk } from "../desk/board/managerDesk.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
 import { createCannedReplyService } from "../desk/cannedReplyService.js";
 import type { SlackDesk } from "../desk/slack/slackDesk.js";
+import { createRenderer } from "../i18n/renderer.js";
 import { createHealthRegistry, type HealthRegistry } from "../observability/healthRegistry.js";
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
@@ -35,6 +38,7 @@ import type { Policy } from "../policy/schema.js";
 import { type Clock, systemClock } from "../runtime/clock.js";
 import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
+import { registerLinkRoutes } from "../server/linkRoutes.js";
 import { assistPortFor } from "./assistPort.js";
 import { createOfflineTriage } from "./offlineTriage.js";
 import { checkDataDir, listenError, StartupError } from "./startupError.js";
@@ -195,7 +199,25 @@ async function startServices(
     logger.info("WhatsApp off: set WHATSAPP_ENABLED=true (and CHROME_PATH) to link a WhatsApp account");
   }
 
+  const email = emailConfigFromEnv(rawEnv);
+  if (email.enabled) {
+    const { createEmailAdapter } = await import("../channels/email/emailAdapter.js");
+    channels.push(
+      createEmailAdapter({
+        ...email.settings,
+        store: createMailThreadStore(db.prisma),
+        logger: logger.child({ channel: "email" }),
+        defaultSubject: policy.company,
+      }),
+    );
+  } else {
+    logger.info(email.hint);
+  }
+
+  // Links in e-mails (feedback form, sales rep) point here: PUBLIC_URL, else where we listen.
+  let listeningAt = `http://${env.HOST}:${env.PORT}`;
   const runtime = new SupportRuntime({
+    publicUrl: () => env.PUBLIC_URL ?? listeningAt,
     db,
     policy,
     clock,
@@ -244,7 +266,14 @@ async function startServices(
   }
 
   const staffAuth = createStaffAuth({ store: createStaffAccessStore(db.prisma), now: () => clock.now() });
+  const renderer = createRenderer(policy);
   const server = createHttpServer({
+    // One-time link pages from e-mails (feedback form, sales rep authorization): the token in
+    // the URL is the credential, so they sit in the hardened scope without a staff session.
+    routes: [
+      (scope) =>
+        registerLinkRoutes(scope, { links: runtime.links, render: renderer.render, company: policy.company }),
+    ],
     port: env.PORT,
     host: env.HOST,
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
@@ -314,6 +343,7 @@ async function startServices(
   } catch (error) {
     throw listenError(error, env.HOST, env.PORT);
   }
+  listeningAt = url;
   started.push(() => server.stop());
   const retention = env.RETENTION_MONTHS ? startRetention(env.RETENTION_MONTHS) : null;
   return {

@@ -5,9 +5,9 @@
  */
 
 /** Channels a customer can write from. `local` is the terminal chat and the story runner. */
-export type ChannelName = "whatsapp" | "telegram" | "web" | "local";
+export type ChannelName = "whatsapp" | "telegram" | "web" | "email" | "local";
 
-export const CHANNEL_NAMES: readonly ChannelName[] = ["whatsapp", "telegram", "web", "local"];
+export const CHANNEL_NAMES: readonly ChannelName[] = ["whatsapp", "telegram", "web", "email", "local"];
 
 /** What kind of media an attachment is; `voice` is a recorded voice note (WhatsApp `ptt`, Telegram voice). */
 export type AttachmentKind =
@@ -80,6 +80,8 @@ export interface OutboundMessage {
   attachments?: OutboundAttachment[];
   /** Stable id of the stored outbound row; adapters may use it as an idempotency key. */
   outboxId?: string;
+  /** A title for channels that have one (the e-mail subject); others ignore it. */
+  subject?: string;
 }
 
 /** What an adapter reports about its platform connection. */

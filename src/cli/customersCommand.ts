@@ -17,7 +17,7 @@ export function registerCustomersCommand(program: Command, ctx: CliContext = pro
   customers
     .command("import")
     .description(
-      "import customers from CSV (company, phone, email, telegram, language, plan, jsystem, purchases, salesrep); " +
+      "import customers from CSV (company, phone, email, telegram, language, plan, jsystem, purchases, salesrep, salesrep_email, salesrep_phone); " +
         "nothing is written unless every row is valid",
     )
     .argument("<file>", "CSV file with a header row")

@@ -146,6 +146,23 @@ export const EnvSchema = z
     SLACK_ESCALATION_CHANNEL: optionalText,
     SLACK_API_URL: optionalUrl,
 
+    IMAP_URL: optionalText.refine((v) => v === undefined || /^imaps?:\/\/[^@/]+@[^/]+/.test(v), {
+      error: "expected imaps://user:password@imap.example.com[:993][/folder] (user and password URL-encoded)",
+    }),
+    SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
+      error: "expected smtps://user:password@smtp.example.com[:465] or smtp://…:587",
+    }),
+    MAIL_FROM: optionalText.refine(
+      (v) => v === undefined || /^[^<>]*<[^<>\s]+@[^<>\s]+>$|^[^<>\s]+@[^<>\s]+$/.test(v),
+      {
+        error: 'expected an address such as "Assistenza <support@example.com>"',
+      },
+    ),
+    MAIL_FOLDER: optionalText,
+    MAIL_MAX_MB: positiveInt(25),
+    MAIL_MAX_ATTACHMENT_MB: positiveInt(15),
+    MAIL_POLL_SECONDS: positiveInt(60),
+
     OPENAI_API_KEY: optionalText,
     OPENAI_BASE_URL: optionalUrl,
     OPENAI_MODEL: z
@@ -174,6 +191,21 @@ export const EnvSchema = z
         path: ["SLACK_STAFF_CHANNEL"],
         message: "required with SLACK_BOT_TOKEN: the channel id where ticket cards go (C0123…)",
       });
+    }
+    const mail = [env.IMAP_URL, env.SMTP_URL, env.MAIL_FROM];
+    if (mail.some(Boolean) && !mail.every(Boolean)) {
+      for (const [name, value] of [
+        ["IMAP_URL", env.IMAP_URL],
+        ["SMTP_URL", env.SMTP_URL],
+        ["MAIL_FROM", env.MAIL_FROM],
+      ] as const) {
+        if (!value)
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message: "required for e-mail: set IMAP_URL, SMTP_URL and MAIL_FROM together",
+          });
+      }
     }
     if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
       ctx.addIssue({

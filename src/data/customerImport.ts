@@ -10,6 +10,7 @@ import { DateTime } from "luxon";
 import { z } from "zod";
 import type { Policy } from "../policy/schema.js";
 import type { Database, Tx } from "./database.js";
+import { upsertSalesRep } from "./linkStore.js";
 
 /** Columns understood by the import (header names are case-insensitive; aliases in {@link COLUMN_ALIASES}). */
 export const CUSTOMER_COLUMNS = [
@@ -22,6 +23,8 @@ export const CUSTOMER_COLUMNS = [
   "jsystem",
   "purchases",
   "salesrep",
+  "salesrep_email",
+  "salesrep_phone",
 ] as const;
 export type CustomerColumn = (typeof CUSTOMER_COLUMNS)[number];
 
@@ -34,6 +37,15 @@ const COLUMN_ALIASES: Record<string, CustomerColumn> = {
   "sales rep": "salesrep",
   sales_rep: "salesrep",
   "sales-rep": "salesrep",
+  "sales rep email": "salesrep_email",
+  "salesrep email": "salesrep_email",
+  sales_rep_email: "salesrep_email",
+  "sales rep phone": "salesrep_phone",
+  "salesrep phone": "salesrep_phone",
+  sales_rep_phone: "salesrep_phone",
+  commerciale: "salesrep",
+  "email commerciale": "salesrep_email",
+  "telefono commerciale": "salesrep_phone",
   lingua: "language",
   azienda: "company",
   telefono: "phone",
@@ -60,6 +72,9 @@ export interface CustomerRecord {
   plans?: string[];
   purchases?: ImportedPurchase[];
   salesRep?: string | null;
+  /** The rep's contacts: with them the rep becomes a SalesRep record linked to the customer. */
+  salesRepEmail?: string | null;
+  salesRepPhone?: string | null;
 }
 
 /** A problem with one row (row 1 = header); `field` names the column. */
@@ -211,8 +226,21 @@ function rowSchema(options: ParseOptions) {
         .optional(),
       purchases: purchases.optional(),
       salesrep: optionalText.optional(),
+      salesrep_email: optionalText
+        .refine((v) => v === undefined || v === null || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v), {
+          error: "expected the sales representative's e-mail address",
+        })
+        .optional(),
+      salesrep_phone: optionalText.optional(),
     })
     .superRefine((row, ctx) => {
+      if ((row.salesrep_email || row.salesrep_phone) && !row.salesrep) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["salesrep"],
+          message: "expected the sales representative's name with their e-mail or phone",
+        });
+      }
       if (!row.phone && !row.telegram) {
         ctx.addIssue({
           code: "custom",
@@ -338,6 +366,8 @@ export function parseCustomerCsv(text: string, options: ParseOptions = {}): Cust
       ...(plans !== undefined ? { plans } : {}),
       ...(present.has("purchases") ? { purchases: r.purchases ?? [] } : {}),
       ...(present.has("salesrep") ? { salesRep: r.salesrep ?? null } : {}),
+      ...(present.has("salesrep_email") ? { salesRepEmail: r.salesrep_email?.toLowerCase() ?? null } : {}),
+      ...(present.has("salesrep_phone") ? { salesRepPhone: r.salesrep_phone ?? null } : {}),
     });
   }
   if (issues.length > 0) throw new CustomerImportError("invalid-rows", issues, options.file);
@@ -453,6 +483,19 @@ async function importOne(
     });
     customerId = created.id;
     summary.created++;
+  }
+  if (record.salesRep !== undefined) {
+    // The rep as a record (name, e-mail, phone): authorization links and cost reports go there.
+    const rep = record.salesRep
+      ? record.salesRepEmail || record.salesRepPhone
+        ? await upsertSalesRep(tx, {
+            name: record.salesRep,
+            email: record.salesRepEmail ?? null,
+            ...(record.salesRepPhone !== undefined ? { phone: record.salesRepPhone } : {}),
+          })
+        : await tx.salesRep.findFirst({ where: { name: record.salesRep } })
+      : null;
+    await tx.customer.update({ where: { id: customerId }, data: { salesRepId: rep?.id ?? null } });
   }
   if (record.purchases !== undefined) {
     // The file is the list of record: replacing keeps re-imports idempotent.

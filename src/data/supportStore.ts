@@ -74,7 +74,14 @@ export async function findCustomerForSender(
   senderId: string,
   phone: string | null,
 ): Promise<CustomerRecord | null> {
-  if (tx instanceof SqliteTx) return sql.findCustomerForSender(tx, channel, senderId, phone);
+  if (tx instanceof SqliteTx) {
+    const found = sql.findCustomerForSender(tx, channel, senderId, phone);
+    if (found || channel !== "email") return found;
+    // An e-mail sender is the customer with that address, whatever its case.
+    const byEmail = await findCustomerByEmail(tx, senderId);
+    if (byEmail) sql.linkIdentity(tx, byEmail.id, channel, senderId);
+    return byEmail;
+  }
   const identity = await tx.channelIdentity.findUnique({
     where: { channel_externalId: { channel, externalId: senderId } },
     include: { customer: { include: customerInclude } },
@@ -87,7 +94,27 @@ export async function findCustomerForSender(
       return toCustomerRecord(byPhone);
     }
   }
+  if (channel === "email") {
+    // An e-mail sender is the customer with that address, whatever its case.
+    const byEmail = await findCustomerByEmail(tx, senderId);
+    if (byEmail) {
+      await tx.channelIdentity.create({ data: { channel, externalId: senderId, customerId: byEmail.id } });
+      return byEmail;
+    }
+  }
   return null;
+}
+
+/** The customer with this e-mail address (case-insensitive), the oldest when several share it. */
+export async function findCustomerByEmail(tx: Client, email: string): Promise<CustomerRecord | null> {
+  const address = email.trim().toLowerCase();
+  if (!address) return null;
+  const query = `SELECT "id" FROM "Customer" WHERE lower("email") = $1 ORDER BY "createdAt" ASC LIMIT 1`;
+  const id =
+    tx instanceof SqliteTx
+      ? (tx.row(query.replace("$1", "?"), address)?.id as string | undefined)
+      : (await tx.$queryRawUnsafe<{ id: string }[]>(query, address))[0]?.id;
+  return id ? getCustomer(tx, id) : null;
 }
 
 export async function findCustomerByCode(tx: Client, code: string): Promise<CustomerRecord | null> {
@@ -173,6 +200,8 @@ export const messageBodySchema = z.object({
   attachments: z.array(attachmentMetaSchema).optional(),
   author: z.string().optional(),
   kind: z.string().optional(),
+  /** E-mail subject for messages that start their own thread (close summary, sales rep). */
+  subject: z.string().optional(),
 });
 export type MessageBody = z.infer<typeof messageBodySchema>;
 
@@ -253,6 +282,15 @@ export async function queueOutbound(
     select: { id: true },
   });
   return row.id;
+}
+
+/** Replaces the text of a queued outbound message (an e-mail gathering one turn's replies). */
+export async function setOutboundText(tx: Client, id: string, text: string): Promise<void> {
+  if (tx instanceof SqliteTx) {
+    tx.run(`UPDATE "Message" SET "text" = ? WHERE "id" = ?`, text, id);
+    return;
+  }
+  await tx.message.update({ where: { id }, data: { text } });
 }
 
 export interface OutboundRow {
@@ -573,6 +611,41 @@ export async function updateTicket(
     },
   });
   return result.count === 1;
+}
+
+/** Facts a customer gave after the ticket opened; the consent is kept with the coverage. */
+export async function completeTicketFacts(
+  tx: Client,
+  ticketId: string,
+  facts: { category?: string; blocking?: boolean; consent?: boolean; salesRep?: string },
+): Promise<void> {
+  if (tx instanceof SqliteTx) {
+    const row = tx.row(`SELECT "coverage" FROM "Ticket" WHERE "id" = ?`, ticketId);
+    if (!row) return;
+    const coverage = parseJson(z.record(z.string(), z.unknown()), row.coverage as string, {});
+    const sets: string[] = [`"version" = "version" + 1`];
+    const args: (string | number)[] = [];
+    if (facts.category !== undefined) sets.push(`"category" = ?`), args.push(facts.category);
+    if (facts.blocking !== undefined) sets.push(`"blocking" = ?`), args.push(facts.blocking ? 1 : 0);
+    if (facts.salesRep !== undefined) sets.push(`"salesRep" = ?`), args.push(facts.salesRep);
+    if (facts.consent !== undefined)
+      sets.push(`"coverage" = ?`), args.push(toJson({ ...coverage, consent: facts.consent }));
+    tx.run(`UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ?`, ...args, ticketId);
+    return;
+  }
+  const row = await tx.ticket.findUnique({ where: { id: ticketId }, select: { coverage: true } });
+  if (!row) return;
+  const coverage = parseJson(z.record(z.string(), z.unknown()), row.coverage, {});
+  await tx.ticket.update({
+    where: { id: ticketId },
+    data: {
+      ...(facts.category !== undefined ? { category: facts.category } : {}),
+      ...(facts.blocking !== undefined ? { blocking: facts.blocking } : {}),
+      ...(facts.salesRep !== undefined ? { salesRep: facts.salesRep } : {}),
+      ...(facts.consent !== undefined ? { coverage: toJson({ ...coverage, consent: facts.consent }) } : {}),
+      version: { increment: 1 },
+    },
+  });
 }
 
 /** Moves a ticket's callback promise (e.g. when a sales representative authorizes it). */

@@ -211,7 +211,12 @@ export const PolicySchema = z
       pageMaxRepeats: z.number().int().nonnegative(),
     }),
     conversation: z.strictObject({ idleResetMinutes: z.number().int().positive() }),
-    feedback: z.strictObject({ enabled: z.boolean(), formUrl: z.url().optional() }),
+    feedback: z.strictObject({
+      enabled: z.boolean(),
+      formUrl: z.url().optional(),
+      /** After every close, a summary by e-mail (with the feedback link) to customers with an address. */
+      emailSummary: z.boolean().default(false),
+    }),
     weekend: z.strictObject({ pageOnCall: z.boolean() }),
   })
   .superRefine((policy, ctx) => {

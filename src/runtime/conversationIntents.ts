@@ -9,6 +9,8 @@ import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { scheduleJob } from "./jobs.js";
+import { requestAuthorization } from "./mailLinks.js";
+import { appendToMailTurn, completeTicket } from "./mailNotices.js";
 import { type Effects, markOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { type ChatRef, chatKey, type TriageSuggestion } from "./runtimeTypes.js";
 import type { TicketExecutor } from "./ticketExecutor.js";
@@ -59,6 +61,17 @@ export class ConversationIntents {
         const { key, params, choices } = intent.params;
         const text = ctx.renderer.render(key, params, language);
         const rendered = choices?.map((c) => ({ id: c.id, label: ctx.renderer.choiceLabel(c, language) }));
+        if (chat.channel === "email") {
+          // One e-mail per turn: this turn's replies are paragraphs of one message, the choices a
+          // numbered list answered with a number or words.
+          const block = rendered?.length
+            ? `${text}\n${rendered.map((c, i) => `   ${i + 1}. ${c.label}`).join("\n")}`
+            : text;
+          await appendToMailTurn(tx, fx, chat, block, { kind: key }, now);
+          if (rendered && rendered.length > 0)
+            who.setLabels(Object.fromEntries(rendered.map((c) => [c.id, c.label])));
+          return [];
+        }
         await store.queueOutbound(tx, {
           channel: chat.channel,
           chatId: chat.chatId,
@@ -178,6 +191,11 @@ export class ConversationIntents {
         });
         return [];
       }
+      case "completeTicket":
+        await completeTicket(ctx, tx, fx, intent.params.number, intent.params.answers);
+        // The rep named in the answer gets the authorization links.
+        if (intent.params.answers.salesRep) await requestAuthorization(ctx, tx, fx, intent.params.number);
+        return [];
     }
   }
 }

@@ -82,6 +82,7 @@ export class InboundPipeline {
           openTickets: openTickets.map((t) => ({ number: t.number, status: t.status, category: t.category })),
           language,
           aiEnabled: Boolean(ctx.options.assist),
+          oneReply: message.channel === "email",
         },
       };
       await this.conversations.run(

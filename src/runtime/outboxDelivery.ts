@@ -153,6 +153,7 @@ export class OutboxDelivery {
       outboxId: row.id,
       ...(row.body.choices ? { choices: row.body.choices } : {}),
       ...(attachments.length ? { attachments } : {}),
+      ...(row.body.subject ? { subject: row.body.subject } : {}),
     };
   }
 }

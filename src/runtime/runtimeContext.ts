@@ -49,6 +49,8 @@ export interface Effects {
   events: DomainEvent[];
   ticketsOpened: number;
   ticketsClosed: number;
+  /** E-mail chats: the outbound row this turn's replies are gathered into (one e-mail per turn). */
+  mailTurn: Map<string, { id: string; text: string }>;
 }
 
 /** Acts on what a committed transaction collected (delivery, events, scheduler). */
@@ -56,7 +58,14 @@ export type AfterCommit = (fx: Effects) => Promise<void>;
 
 /** An empty {@link Effects} for a new transaction. */
 export function newEffects(): Effects {
-  return { outbound: new Map(), jobsDue: false, events: [], ticketsOpened: 0, ticketsClosed: 0 };
+  return {
+    outbound: new Map(),
+    jobsDue: false,
+    events: [],
+    ticketsOpened: 0,
+    ticketsClosed: 0,
+    mailTurn: new Map(),
+  };
 }
 
 /** Notes that a chat has new outbound messages to deliver after commit. */

@@ -62,6 +62,8 @@ export interface RuntimeOptions {
   policy: Policy;
   clock: Clock;
   logger: Logger;
+  /** Public base URL of the HTTP server, for links in e-mails (feedback form, sales rep). */
+  publicUrl?: () => string;
   channels?: ChannelAdapter[];
   desks?: StaffDesk[];
   /** Offline triage, always available (pure). */

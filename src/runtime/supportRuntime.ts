@@ -23,6 +23,7 @@ import { DeskNotifier } from "./deskNotifications.js";
 import { InboundPipeline } from "./inboundPipeline.js";
 import { JobScheduler } from "./jobScheduler.js";
 import { KeyedQueue } from "./keyedQueue.js";
+import { MailLinks } from "./mailLinks.js";
 import { OnCallRota } from "./onCallRota.js";
 import { OutboxDelivery } from "./outboxDelivery.js";
 import type { Effects, RuntimeContext } from "./runtimeContext.js";
@@ -70,6 +71,8 @@ export class SupportRuntime implements StaffActions {
   readonly findTechnician: TicketViews["findTechnician"];
   readonly listOnCall: OnCallRota["listOnCall"];
   readonly setOnCall: OnCallRota["setOnCall"];
+  /** One-time links sent by e-mail: the sales rep's authorize/decline, the customer's feedback form. */
+  readonly links: MailLinks;
 
   /**
    * Drafts a reply to a ticket's customer from its transcript, for the technician to review; it
@@ -119,6 +122,7 @@ export class SupportRuntime implements StaffActions {
       this.outbox,
     );
     const staff = new StaffActionHandler(ctx, tickets, sla, views, afterCommit);
+    this.links = new MailLinks(ctx, tickets, sla, afterCommit);
     this.handleInbound = new InboundPipeline(ctx, conversations, afterCommit).handle;
     this.perform = staff.perform;
     this.seen = staff.seen;

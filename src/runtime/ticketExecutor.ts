@@ -16,6 +16,7 @@ import type { ChannelName } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
+import { afterClose, requestAuthorization } from "./mailLinks.js";
 import { type Effects, markOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { type ChatRef, RuntimeError } from "./runtimeTypes.js";
 import { loadTicketContext } from "./ticketContext.js";
@@ -183,6 +184,10 @@ export class TicketExecutor {
       const chat = { channel: ticket.channel as ChannelName, chatId: ticket.chatId };
       await this.runConversation(tx, chat, conversationEvents, fx, ticket.customerId);
     }
+    // E-mail beside the conversation: the rep's authorization links, the close summary.
+    if (event.type === "open" && next.value === "awaiting-authorization")
+      await requestAuthorization(this.ctx, tx, fx, ticket.number);
+    if (event.type === "close") await afterClose(this.ctx, tx, fx, ticket.number);
     return { status: String(next.value) };
   }
 

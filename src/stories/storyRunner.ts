@@ -77,12 +77,13 @@ export const storySchema = z.looseObject({
   name: z.string().optional(),
   policy: z.string(),
   at: z.string(),
-  channel: z.enum(["whatsapp", "telegram", "local"]).default("whatsapp"),
+  channel: z.enum(["whatsapp", "telegram", "email", "local"]).default("whatsapp"),
   ai: z.boolean().optional(),
   customer: z
     .looseObject({
       phone: z.string().optional(),
       telegram: z.string().optional(),
+      email: z.string().optional(),
       company: z.string(),
       contactName: z.string().optional(),
       language: z.enum(["it", "en"]).default("it"),
@@ -213,14 +214,23 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
       ? phone
       : channelName === "telegram"
         ? (c?.telegram ?? "700000001")
-        : "local-customer";
-  const chatId = channelName === "whatsapp" ? `${phone.replace(/^\+/, "")}@c.us` : senderId;
+        : channelName === "email"
+          ? (c?.email ?? story.sender ?? "customer@example.com").toLowerCase()
+          : "local-customer";
+  // An e-mail conversation is one thread (the e-mail adapter's chat id: address#thread).
+  const chatId =
+    channelName === "whatsapp"
+      ? `${phone.replace(/^\+/, "")}@c.us`
+      : channelName === "email"
+        ? `${senderId}#story`
+        : senderId;
   let customerId: string | null = null;
   if (c) {
     const customer = await store.createCustomer(db.prisma, {
       company: c.company,
       contactName: c.contactName ?? null,
       phone: c.phone ?? null,
+      email: c.email ?? null,
       language: c.language,
       plans: c.plans,
       verified: true,
@@ -232,7 +242,8 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
       })),
     });
     customerId = customer.id;
-    await store.linkIdentity(db.prisma, customer.id, channelName, senderId);
+    // E-mail customers are found by their address, as the e-mail adapter's senders are.
+    if (channelName !== "email") await store.linkIdentity(db.prisma, customer.id, channelName, senderId);
   }
   for (const shift of story.onCall) {
     const tech = await store.upsertTechnician(db.prisma, { name: shift.as });

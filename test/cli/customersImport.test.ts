@@ -147,7 +147,7 @@ describe("parseCustomerCsv", () => {
         row: 1,
         field: "fax",
         message:
-          "unknown column: expected company, phone, email, telegram, language, plan, jsystem, purchases, salesrep",
+          "unknown column: expected company, phone, email, telegram, language, plan, jsystem, purchases, salesrep, salesrep_email, salesrep_phone",
       },
       { row: 1, field: "phone", message: "missing column: expected phone and/or telegram" },
     ]);

@@ -1,0 +1,51 @@
+-- AlterTable
+ALTER TABLE "Customer" ADD COLUMN "salesRepId" TEXT;
+
+-- CreateTable
+CREATE TABLE "SalesRep" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "name" TEXT NOT NULL,
+    "email" TEXT,
+    "phone" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "ActionToken" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "tokenHash" TEXT NOT NULL,
+    "purpose" TEXT NOT NULL,
+    "ticketId" TEXT NOT NULL,
+    "recipient" TEXT,
+    "expiresAt" DATETIME NOT NULL,
+    "usedAt" DATETIME,
+    "outcome" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "MailThread" (
+    "chatId" TEXT NOT NULL PRIMARY KEY,
+    "address" TEXT NOT NULL,
+    "subject" TEXT NOT NULL,
+    "rootMessageId" TEXT NOT NULL,
+    "lastMessageId" TEXT NOT NULL,
+    "references" TEXT NOT NULL DEFAULT '[]',
+    "updatedAt" DATETIME NOT NULL
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "SalesRep_email_key" ON "SalesRep"("email");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "ActionToken_tokenHash_key" ON "ActionToken"("tokenHash");
+
+-- CreateIndex
+CREATE INDEX "ActionToken_ticketId_idx" ON "ActionToken"("ticketId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "MailThread_rootMessageId_key" ON "MailThread"("rootMessageId");
+
+-- CreateIndex
+CREATE INDEX "MailThread_address_idx" ON "MailThread"("address");
+

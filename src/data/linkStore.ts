@@ -1,0 +1,171 @@
+/**
+ * Sales representatives (name, e-mail, phone; linked to customers) and one-time links (a rep's
+ * authorize/decline, a customer's feedback form). Only a SHA-256 of a link's token is stored;
+ * using a link is one conditional update, so it works once and only once, also under races.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Prisma, Tx } from "./database.js";
+import { newId } from "./ids.js";
+import { iso, SqliteTx } from "./sqliteStore.js";
+
+type Client = Tx | Prisma | SqliteTx;
+type PrismaClient = Tx | Prisma;
+
+const repOf = (r: Record<string, unknown>): SalesRepRecord => ({
+  id: r.id as string,
+  name: r.name as string,
+  email: (r.email as string | null) ?? null,
+  phone: (r.phone as string | null) ?? null,
+});
+
+export interface SalesRepRecord {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+}
+
+/** Creates or updates a rep, found by e-mail (else by exact name). */
+export async function upsertSalesRep(
+  tx: PrismaClient,
+  rep: { name: string; email?: string | null; phone?: string | null },
+): Promise<SalesRepRecord> {
+  const email = rep.email?.trim().toLowerCase() || null;
+  const existing = email
+    ? await tx.salesRep.findUnique({ where: { email } })
+    : await tx.salesRep.findFirst({ where: { name: rep.name.trim() } });
+  const data = {
+    name: rep.name.trim(),
+    email,
+    ...(rep.phone !== undefined ? { phone: rep.phone?.trim() || null } : {}),
+  };
+  const row = existing
+    ? await tx.salesRep.update({ where: { id: existing.id }, data })
+    : await tx.salesRep.create({ data });
+  return { id: row.id, name: row.name, email: row.email, phone: row.phone };
+}
+
+/** Links a customer to a rep record (and keeps the rep's name on the customer). */
+export async function linkCustomerToRep(
+  tx: PrismaClient,
+  customerId: string,
+  rep: SalesRepRecord,
+): Promise<void> {
+  await tx.customer.update({ where: { id: customerId }, data: { salesRepId: rep.id, salesRep: rep.name } });
+}
+
+/** The rep of a customer: the linked record, else a record with the customer's rep name. */
+export async function salesRepForCustomer(
+  tx: Client,
+  customerId: string,
+  namedRep: string | null,
+): Promise<SalesRepRecord | null> {
+  if (tx instanceof SqliteTx) {
+    const c = tx.row(`SELECT "salesRepId", "salesRep" FROM "Customer" WHERE "id" = ?`, customerId);
+    if (c?.salesRepId) {
+      const r = tx.row(`SELECT * FROM "SalesRep" WHERE "id" = ?`, c.salesRepId as string);
+      if (r) return repOf(r);
+    }
+    const name = (namedRep ?? (c?.salesRep as string | null) ?? "").trim();
+    if (!name) return null;
+    const r = tx.row(`SELECT * FROM "SalesRep" WHERE lower(trim("name")) = ? LIMIT 1`, name.toLowerCase());
+    return r ? repOf(r) : null;
+  }
+  const customer = await tx.customer.findUnique({
+    where: { id: customerId },
+    select: { salesRepId: true, salesRep: true },
+  });
+  if (customer?.salesRepId) {
+    const row = await tx.salesRep.findUnique({ where: { id: customer.salesRepId } });
+    if (row) return { id: row.id, name: row.name, email: row.email, phone: row.phone };
+  }
+  const name = (namedRep ?? customer?.salesRep ?? "").trim();
+  if (!name) return null;
+  const reps = await tx.salesRep.findMany({ take: 500 });
+  const row = reps.find((r) => r.name.trim().toLowerCase() === name.toLowerCase());
+  return row ? { id: row.id, name: row.name, email: row.email, phone: row.phone } : null;
+}
+
+export type LinkPurpose = "authorize" | "feedback";
+
+export interface ActionTokenRecord {
+  id: string;
+  purpose: LinkPurpose;
+  ticketId: string;
+  recipient: string | null;
+  expiresAt: Date;
+  usedAt: Date | null;
+  outcome: string | null;
+}
+
+const hash = (token: string) => createHash("sha256").update(token).digest("hex");
+
+/** Creates a one-time link token; returns the token (shown once, in the e-mail). */
+export async function createActionToken(
+  tx: Client,
+  t: { purpose: LinkPurpose; ticketId: string; recipient: string | null; expiresAt: Date },
+): Promise<string> {
+  const token = randomBytes(24).toString("base64url");
+  if (tx instanceof SqliteTx) {
+    tx.run(
+      `INSERT INTO "ActionToken" ("id", "tokenHash", "purpose", "ticketId", "recipient", "expiresAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      newId(),
+      hash(token),
+      t.purpose,
+      t.ticketId,
+      t.recipient,
+      iso(t.expiresAt),
+      iso(new Date()),
+    );
+    return token;
+  }
+  await tx.actionToken.create({
+    data: {
+      tokenHash: hash(token),
+      purpose: t.purpose,
+      ticketId: t.ticketId,
+      recipient: t.recipient,
+      expiresAt: t.expiresAt,
+    },
+  });
+  return token;
+}
+
+/** The token's record, or null for an unknown token. */
+export async function findActionToken(tx: Client, token: string): Promise<ActionTokenRecord | null> {
+  if (!/^[\w-]{16,64}$/.test(token)) return null;
+  if (tx instanceof SqliteTx) {
+    const r = tx.row(`SELECT * FROM "ActionToken" WHERE "tokenHash" = ?`, hash(token));
+    if (!r) return null;
+    const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+    return {
+      id: r.id as string,
+      purpose: r.purpose as LinkPurpose,
+      ticketId: r.ticketId as string,
+      recipient: (r.recipient as string | null) ?? null,
+      expiresAt: date(r.expiresAt)!,
+      usedAt: date(r.usedAt),
+      outcome: (r.outcome as string | null) ?? null,
+    };
+  }
+  const row = await tx.actionToken.findUnique({ where: { tokenHash: hash(token) } });
+  return row ? { ...row, purpose: row.purpose as LinkPurpose } : null;
+}
+
+/** Marks the token used; false when it was already used (by a concurrent request too). */
+export async function useActionToken(tx: Client, id: string, outcome: string, at: Date): Promise<boolean> {
+  if (tx instanceof SqliteTx)
+    return (
+      tx.run(
+        `UPDATE "ActionToken" SET "usedAt" = ?, "outcome" = ? WHERE "id" = ? AND "usedAt" IS NULL`,
+        iso(at),
+        outcome,
+        id,
+      ) === 1
+    );
+  const { count } = await tx.actionToken.updateMany({
+    where: { id, usedAt: null },
+    data: { usedAt: at, outcome },
+  });
+  return count === 1;
+}
