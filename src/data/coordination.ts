@@ -22,6 +22,8 @@ import pg from "pg";
 import { z } from "zod";
 import type { Database, StoreTx, Tx } from "./database.js";
 import { parseJson } from "./json.js";
+import * as sql from "./sqliteStore.js";
+import { SqliteTx } from "./sqliteStore.js";
 import { type JobRow, messageBodySchema, type OutboundRow } from "./supportStore.js";
 
 /** An outbound message claimed for delivery by this instance. */
@@ -187,6 +189,12 @@ export function startCoordination(
     },
     async releaseOutbox(ids: string[]): Promise<void> {
       if (ids.length === 0) return;
+      if (db.sqlite) {
+        await db.session(async (client) => {
+          if (client instanceof SqliteTx) sql.releaseOutbox(client, ids, instanceId);
+        });
+        return;
+      }
       await prisma.message.updateMany({
         where: { id: { in: ids }, claimedBy: instanceId },
         data: clearClaim,
@@ -250,18 +258,25 @@ export function startCoordination(
       },
       async claimChatOutbox(chat) {
         const leaseUntil = new Date(wall() + outboxLeaseMs);
-        return prisma.$transaction(async (tx) => {
-          const rows = await tx.message.findMany({
-            where: { channel: chat.channel, chatId: chat.chatId, direction: "out", status: "pending" },
-            orderBy: [{ at: "asc" }, { id: "asc" }],
-            take: 100,
+        // The hot path's shared connection: cached statements, no Prisma round per message.
+        return db.session(async (client) => {
+          if (client instanceof SqliteTx)
+            return sql
+              .claimChatOutbox(client, chat.channel, chat.chatId, instanceId, leaseUntil)
+              .map(toClaimed);
+          return prisma.$transaction(async (tx) => {
+            const rows = await tx.message.findMany({
+              where: { channel: chat.channel, chatId: chat.chatId, direction: "out", status: "pending" },
+              orderBy: [{ at: "asc" }, { id: "asc" }],
+              take: 100,
+            });
+            if (rows.length === 0) return [];
+            await tx.message.updateMany({
+              where: { id: { in: rows.map((r) => r.id) } },
+              data: { claimedBy: instanceId, leaseUntil },
+            });
+            return rows.map(toClaimed);
           });
-          if (rows.length === 0) return [];
-          await tx.message.updateMany({
-            where: { id: { in: rows.map((r) => r.id) } },
-            data: { claimedBy: instanceId, leaseUntil },
-          });
-          return rows.map(toClaimed);
         });
       },
       async publish(topic, payload) {

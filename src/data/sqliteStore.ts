@@ -621,3 +621,32 @@ export function countPendingOutbound(tx: SqliteTx): number {
   return tx.row(`SELECT COUNT(*) AS "n" FROM "Message" WHERE "direction" = 'out' AND "status" = 'pending'`)!
     .n as number;
 }
+
+/** Claims a chat's pending outbound messages (oldest first, at most 100) for this instance. */
+export function claimChatOutbox(
+  tx: SqliteTx,
+  channel: string,
+  chatId: string,
+  instanceId: string,
+  leaseUntil: Date,
+) {
+  const rows = pendingForChat(tx, channel, chatId);
+  if (rows.length === 0) return rows;
+  tx.run(
+    `UPDATE "Message" SET "claimedBy" = ?, "leaseUntil" = ? WHERE "id" IN (${rows.map(() => "?").join(", ")})`,
+    instanceId,
+    iso(leaseUntil),
+    ...rows.map((r) => r.id),
+  );
+  return rows;
+}
+
+/** Gives back claimed, unsent messages. */
+export function releaseOutbox(tx: SqliteTx, ids: string[], instanceId: string): void {
+  if (ids.length === 0) return;
+  tx.run(
+    `UPDATE "Message" SET "claimedBy" = NULL, "leaseUntil" = NULL WHERE "claimedBy" = ? AND "id" IN (${ids.map(() => "?").join(", ")})`,
+    instanceId,
+    ...ids,
+  );
+}
