@@ -171,7 +171,7 @@ export type DeskEvent =
       type: "oncall.paged";
       ticket: TicketView;
       technician: { id: string; name: string; slackUserId: string | null } | null;
-      weekendLine: string | null;
+      onCallLine: string | null;
       repeat: number;
     }
   | { type: "ticket.escalated"; ticket: TicketView; afterServiceMinutes: number };

@@ -61,9 +61,9 @@ export interface Renderer {
 export function createRenderer(policy: Policy): Renderer {
   const t = translator();
 
-  const contactLines = (which: "all" | "weekend", language: Language) =>
+  const contactLines = (which: string, language: Language) =>
     policy.contacts
-      .filter((c) => c.value && c.kind !== "payment" && (which === "all" || c.when === "weekend"))
+      .filter((c) => c.value && c.kind !== "payment" && (which === "all" || c.when === which))
       .map(
         (c) =>
           `• ${c.label[language]}: ${c.value}${c.voicemail ? ` (${t.t("common.voicemail", { lng: language })})` : ""}`,
@@ -73,10 +73,27 @@ export function createRenderer(policy: Policy): Renderer {
   const value = (v: ParamValue, language: Language): string | number | boolean | null => {
     if (v === null || typeof v !== "object") return v;
     if ("$instant" in v) return formatWhen(v.$instant, language, policy.timezone);
+    if ("$time" in v) return DateTime.fromISO(v.$time, { zone: policy.timezone }).toFormat("HH:mm");
+    if ("$level" in v)
+      return policy.serviceLevels.find((l) => l.key === v.$level)?.label[language] ?? v.$level;
+    if ("$levelAudience" in v) {
+      const level = policy.serviceLevels.find((l) => l.key === v.$levelAudience);
+      return level?.audience?.[language] ?? level?.label[language] ?? v.$levelAudience;
+    }
+    if ("$plan" in v) return policy.plans.find((p) => p.key === v.$plan)?.label[language] ?? v.$plan;
+    if ("$package" in v)
+      return policy.charges.packages.find((p) => p.key === v.$package)?.label[language] ?? v.$package;
     if ("$money" in v) return formatMoney(v.$money, language, policy.charges.currency);
     if ("$category" in v)
       return policy.categories.find((c) => c.key === v.$category)?.label[language] ?? v.$category;
     if ("$holiday" in v) return t.t(`holidays.${v.$holiday}`, { lng: language, defaultValue: v.$holiday });
+    if ("$tickets" in v)
+      return v.$tickets
+        .map(
+          (ticket) =>
+            `• ${ticket.number} — ${t.t(`ticketStatus.${ticket.status}`, { lng: language, defaultValue: ticket.status })}`,
+        )
+        .join("\n");
     if ("$list" in v) return v.$list.map((line) => `• ${line}`).join("\n");
     if ("$contacts" in v) return contactLines(v.$contacts, language);
     return null;

@@ -123,6 +123,12 @@ const MAX_EVENT_STEPS = 50;
 
 const chargeSchema = z.object({ billedMinutes: z.number() }).passthrough();
 
+/** The service levels a ticket's coverage says serve it, as a calendar audience (null: all levels). */
+function servedBy(coverage: Record<string, unknown>): { plans: string[]; levels: string[] } | null {
+  const levels = z.array(z.string()).safeParse(coverage.serviceLevels);
+  return levels.success ? { plans: [], levels: levels.data } : null;
+}
+
 const persistedLabels = z.object({ labels: z.record(z.string(), z.string()).optional() });
 
 const persistedConversation = z.object({
@@ -297,6 +303,7 @@ export class SupportRuntime implements StaffActions {
             })),
             language,
             aiEnabled: Boolean(this.options.assist),
+            senderPhone: phone,
           },
         };
         await this.runConversation(
@@ -677,7 +684,13 @@ export class SupportRuntime implements StaffActions {
       await store.scheduleJob(tx, {
         kind: "ticket.escalate",
         key: `ticket.escalate:${number}`,
-        dueAt: addServiceMinutes(this.policy, now, this.policy.sla.escalateUnclaimedAfterServiceMinutes),
+        // Service minutes of the levels that serve this request (no weekend minutes without weekend service).
+        dueAt: addServiceMinutes(
+          this.policy,
+          now,
+          this.policy.sla.escalateUnclaimedAfterServiceMinutes,
+          servedBy(draft.coverage),
+        ),
         payload: { number },
       });
     }
@@ -1067,6 +1080,7 @@ export class SupportRuntime implements StaffActions {
                 this.policy,
                 this.clock.now(),
                 this.policy.sla.escalateUnclaimedAfterServiceMinutes,
+                servedBy(JSON.parse(ticket.coverage) as Record<string, unknown>),
               ),
               payload: { number: ticket.number },
             });
@@ -1547,13 +1561,15 @@ export class SupportRuntime implements StaffActions {
         break;
       case "oncall.paged": {
         const technician = p.technicianId ? await this.findTechnician({ id: String(p.technicianId) }) : null;
-        const weekend =
-          this.policy.contacts.find((c) => c.when === "weekend" && c.kind === "phone")?.value ?? null;
+        // The phone line of the service level that pages (a contact with `when: <level key>`).
+        const paging = new Set(this.policy.serviceLevels.filter((l) => l.pageOnCall).map((l) => l.key));
+        const line =
+          this.policy.contacts.find((c) => c.kind === "phone" && paging.has(c.when))?.value ?? null;
         event = {
           type: "oncall.paged",
           ticket,
           technician,
-          weekendLine: weekend,
+          onCallLine: line,
           repeat: Number(p.repeat ?? 0),
         };
         break;

@@ -101,6 +101,7 @@ beforeAll(async () => {
     "sì",
     "Smart lock SL-200",
     "10/01/2027",
+    "no", // no serious damage
     "Mario Rossi",
   ]) {
     await telegram.receive(telegram.message("555000111", text));

@@ -487,7 +487,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     const details = [
       `*${t.number}* · ${t.priority}${t.blocking ? " · blocking" : ""}`,
       `Customer: ${contactLine(t)}`,
-      event.weekendLine ? `Weekend line: ${safeText(event.weekendLine, 60)}` : null,
+      event.onCallLine ? `On-call line: ${safeText(event.onCallLine, 60)}` : null,
       `Description: ${safeText(t.description, 600)}`,
     ]
       .filter(Boolean)

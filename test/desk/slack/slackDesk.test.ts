@@ -943,7 +943,7 @@ describe("Slack desk: on-call and escalation", () => {
       type: "oncall.paged",
       ticket,
       technician: LUCIA,
-      weekendLine: "+39 0586 000111",
+      onCallLine: "+39 0586 000111",
       repeat: 0,
     });
     expect(lastCall("conversations.open").args.users).toBe(LUCIA.slackUserId);
@@ -962,7 +962,7 @@ describe("Slack desk: on-call and escalation", () => {
       type: "oncall.paged",
       ticket,
       technician: LUCIA,
-      weekendLine: "+39 0586 000111",
+      onCallLine: "+39 0586 000111",
       repeat: 1,
     });
     expect(String(lastCall("chat.postMessage").args.text)).toContain("reminder 1");
