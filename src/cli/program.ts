@@ -15,6 +15,7 @@ import { registerCustomersCommand } from "./customersCommand.js";
 import { registerHoursCommand } from "./hoursCommand.js";
 import { registerPlayCommand } from "./playCommand.js";
 import { registerStaffCommand } from "./staffCommand.js";
+import { registerStatementCommand } from "./statementCommand.js";
 
 /** Builds the program; output goes through `ctx` and errors are thrown, never `process.exit`. */
 export function buildProgram(ctx: CliContext = processContext()): Command {
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext = processContext()): Command {
   registerPlayCommand(program, ctx);
   registerChatCommand(program, ctx);
   registerStaffCommand(program, ctx);
+  registerStatementCommand(program, ctx);
   return program;
 }
 

@@ -95,6 +95,22 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
   };
 }
 
+/**
+ * Checks that the database can be written now (disk full, read-only, connection gone all fail):
+ * rewrites the one row of the health table. Resolves null when fine, else the reason.
+ */
+export async function probeWrite(db: Database): Promise<string | null> {
+  try {
+    await db.prisma.$executeRawUnsafe(
+      `INSERT INTO "_sportello_health" ("id", "at") VALUES (1, ${db.provider === "postgres" ? "$1" : "?"}) ON CONFLICT ("id") DO UPDATE SET "at" = excluded."at"`,
+      new Date().toISOString(),
+    );
+    return null;
+  } catch (error) {
+    return (error as Error).message.split("\n").filter(Boolean).pop()?.slice(0, 300) ?? "write failed";
+  }
+}
+
 /** Hides the password of a connection URL for logs and errors. */
 export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");

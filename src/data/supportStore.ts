@@ -285,7 +285,7 @@ export async function markDelivered(tx: Client, ids: string[], at: Date): Promis
   if (ids.length === 0) return;
   await tx.message.updateMany({
     where: { id: { in: ids } },
-    data: { status: "sent", deliveredAt: at, attempts: { increment: 1 } },
+    data: { status: "sent", deliveredAt: at, attempts: { increment: 1 }, claimedBy: null, leaseUntil: null },
   });
 }
 
@@ -302,6 +302,8 @@ export async function markDeliveryFailed(
       attempts: { increment: 1 },
       lastError: error.slice(0, 1000),
       nextAttemptAt: retryAt,
+      claimedBy: null,
+      leaseUntil: null,
     },
   });
 }
@@ -712,6 +714,9 @@ export async function scheduleJob(
       status: "pending",
       attempts: 0,
       lastError: null,
+      // Rescheduled while it runs (a repeated page): the running pass must not mark it done.
+      claimedBy: null,
+      leaseUntil: null,
     },
   });
 }

@@ -252,6 +252,21 @@ export function addServiceMinutes(
   );
 }
 
+/**
+ * Opening ranges of the local calendar day that contains `at` (policy zone), with the service of
+ * each; [] on a closed day. For service-time arithmetic outside this module.
+ */
+export function openRangesOfDay(
+  policy: Policy,
+  at: Date,
+): { start: Date; end: Date; service: OpenService }[] {
+  return dayPlan(policy, local(policy, at).startOf("day")).ranges.map((r) => ({
+    start: r.start.toJSDate(),
+    end: r.end.toJSDate(),
+    service: r.service,
+  }));
+}
+
 /** Holiday key of the local date of `at`, if the policy knows that holiday. */
 export function holidayOn(policy: Policy, at: Date): string | null {
   return holidayOfDay(policy, local(policy, at).startOf("day"))?.key ?? null;

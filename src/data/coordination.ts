@@ -1,0 +1,432 @@
+/**
+ * Coordination of several sportello instances on one database, on PostgreSQL's own mechanisms:
+ *
+ * - a chat is processed by one instance at a time: {@link Coordination.lockChat} takes a
+ *   transaction-level advisory lock on the chat key inside the message's transaction;
+ * - jobs and outbound messages are claimed with a lease (`claimedBy`, `leaseUntil`): jobs with
+ *   `FOR UPDATE SKIP LOCKED`, a chat's outbox under a short advisory lock so its messages stay
+ *   in order; a claim of an instance that is gone (its presence connection closed) or whose
+ *   lease ran out is taken over;
+ * - {@link Coordination.publish}/{@link Coordination.subscribe} fan events out to every instance
+ *   (`LISTEN/NOTIFY`), e.g. a web chat reply sent by one instance to a customer streaming from
+ *   another.
+ *
+ * SQLite is one instance: the same calls run the same code, the chat lock is the caller's
+ * in-process queue, claims of an earlier process are taken over at once, and events stay in the
+ * process. Leases are wall-clock time (an operational matter), never the business clock, which
+ * tests and stories simulate.
+ */
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import pg from "pg";
+import { z } from "zod";
+import type { Database, Tx } from "./database.js";
+import { parseJson } from "./json.js";
+import { type JobRow, messageBodySchema, type OutboundRow } from "./supportStore.js";
+
+/** An outbound message claimed for delivery by this instance. */
+export interface ClaimedOutbound extends OutboundRow {
+  nextAttemptAt: Date | null;
+}
+
+/** What a chat is, for the outbox. */
+export interface OutboxChat {
+  channel: string;
+  chatId: string;
+}
+
+/** State of the presence/notification connection, for `/health`. */
+export type BusState = { ok: true } | { ok: false; reason: string };
+
+export interface CoordinationOptions {
+  /** This instance's id (default random); shown in `claimedBy`. */
+  instanceId?: string;
+  /** How long a claim on a job protects it (default 5 min: a job may call a slow desk or AI). */
+  jobLeaseMs?: number;
+  /** How long a claim on a chat's outbox protects it (default 2 min, above any send timeout). */
+  outboxLeaseMs?: number;
+  /** Wall clock for leases (tests may move it). */
+  wallClock?: () => number;
+  /** Told when the PostgreSQL presence/notification connection is lost or back. */
+  onBusState?: (state: BusState) => void;
+}
+
+export interface Coordination {
+  readonly instanceId: string;
+  /**
+   * Serialises a chat across instances until the caller's transaction ends (PostgreSQL:
+   * `pg_advisory_xact_lock` on the chat key). SQLite: nothing to do, the single process queues
+   * chats itself.
+   */
+  lockChat(tx: Pick<Tx, "$executeRawUnsafe">, chatKey: string): Promise<void>;
+  /** Claims up to `limit` due jobs for this instance. */
+  claimJobs(now: Date, limit?: number): Promise<JobRow[]>;
+  /**
+   * Marks a claimed job done; false when it was rescheduled or taken over meanwhile (it then
+   * stays pending for whoever holds it now).
+   */
+  completeJob(id: string, at: Date): Promise<boolean>;
+  /** Records a claimed job's failure: pending again at `retryAt`, or failed for good when null. */
+  failJob(id: string, error: string, retryAt: Date | null): Promise<void>;
+  /**
+   * Claims a chat's pending outbound messages, oldest first, unless another live instance is
+   * delivering that chat (then none: it sends them in order itself).
+   */
+  claimChatOutbox(chat: OutboxChat): Promise<ClaimedOutbound[]>;
+  /** Gives claimed, unsent messages back (not due yet, or held back behind a failed one). */
+  releaseOutbox(ids: string[]): Promise<void>;
+  /** Chats with a pending outbound message due at `now`. */
+  chatsWithDueOutbox(now: Date, limit?: number): Promise<OutboxChat[]>;
+  /** When the earliest pending outbound retry is due, or null. */
+  nextOutboxAttempt(): Promise<Date | null>;
+  /** Sends `payload` (≤ 7,900 bytes) to every instance's subscribers of `topic`, this one included. */
+  publish(topic: string, payload: string): Promise<void>;
+  /** Subscribes to a topic; returns the unsubscribe function. */
+  subscribe(topic: string, handler: (payload: string) => void): () => void;
+  /** Closes the presence/notification connection. */
+  close(): Promise<void>;
+}
+
+/** Largest NOTIFY payload we send (PostgreSQL's limit is 8,000 bytes). */
+export const MAX_NOTIFY_BYTES = 7900;
+
+const TOPIC_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+const APP_PREFIX = "sportello:";
+
+const jobPayload = z.record(z.string(), z.unknown());
+
+/** A date from a raw row (drivers give Date, or text without a zone for `timestamp(3)`). */
+function toDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  const s = String(value);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(" ", "T")}Z`);
+}
+
+function toJobRow(r: Record<string, unknown>): JobRow {
+  return {
+    id: String(r.id),
+    kind: String(r.kind),
+    key: String(r.key),
+    dueAt: toDate(r.dueAt),
+    payload: parseJson(jobPayload, String(r.payload), {}),
+    attempts: Number(r.attempts),
+  };
+}
+
+function toClaimed(r: {
+  id: string;
+  channel: string;
+  chatId: string;
+  text: string;
+  body: string;
+  attempts: number | bigint;
+  nextAttemptAt: unknown;
+}): ClaimedOutbound {
+  return {
+    id: r.id,
+    channel: r.channel,
+    chatId: r.chatId,
+    text: r.text,
+    body: parseJson(messageBodySchema, r.body, {}),
+    attempts: Number(r.attempts),
+    nextAttemptAt: r.nextAttemptAt === null || r.nextAttemptAt === undefined ? null : toDate(r.nextAttemptAt),
+  };
+}
+
+/** Creates the coordination of this instance; on PostgreSQL it opens the presence connection. */
+export async function createCoordination(
+  db: Database,
+  options: CoordinationOptions = {},
+): Promise<Coordination> {
+  const instanceId = options.instanceId ?? randomBytes(8).toString("hex");
+  const jobLeaseMs = options.jobLeaseMs ?? 5 * 60_000;
+  const outboxLeaseMs = options.outboxLeaseMs ?? 2 * 60_000;
+  const wall = options.wallClock ?? Date.now;
+  const prisma = db.prisma;
+  const local = new EventEmitter();
+  local.setMaxListeners(0);
+
+  const clearClaim = { claimedBy: null, leaseUntil: null } as const;
+
+  const common = {
+    instanceId,
+    async completeJob(id: string, at: Date): Promise<boolean> {
+      const r = await prisma.job.updateMany({
+        where: { id, claimedBy: instanceId },
+        data: { status: "done", doneAt: at, attempts: { increment: 1 }, ...clearClaim },
+      });
+      return r.count === 1;
+    },
+    async failJob(id: string, error: string, retryAt: Date | null): Promise<void> {
+      await prisma.job.updateMany({
+        where: { id, claimedBy: instanceId },
+        data: {
+          status: retryAt ? "pending" : "failed",
+          attempts: { increment: 1 },
+          lastError: error.slice(0, 1000),
+          ...(retryAt ? { dueAt: retryAt } : {}),
+          ...clearClaim,
+        },
+      });
+    },
+    async releaseOutbox(ids: string[]): Promise<void> {
+      if (ids.length === 0) return;
+      await prisma.message.updateMany({
+        where: { id: { in: ids }, claimedBy: instanceId },
+        data: clearClaim,
+      });
+    },
+    async chatsWithDueOutbox(now: Date, limit = 500): Promise<OutboxChat[]> {
+      return prisma.message.findMany({
+        where: { direction: "out", status: "pending", nextAttemptAt: { lte: now } },
+        distinct: ["channel", "chatId"],
+        select: { channel: true, chatId: true },
+        take: limit,
+      });
+    },
+    async nextOutboxAttempt(): Promise<Date | null> {
+      const row = await prisma.message.findFirst({
+        where: { direction: "out", status: "pending", nextAttemptAt: { not: null } },
+        orderBy: { nextAttemptAt: "asc" },
+        select: { nextAttemptAt: true },
+      });
+      return row?.nextAttemptAt ?? null;
+    },
+    subscribe(topic: string, handler: (payload: string) => void): () => void {
+      local.on(topic, handler);
+      return () => {
+        local.off(topic, handler);
+      };
+    },
+  };
+
+  if (db.provider === "sqlite") {
+    return {
+      ...common,
+      async lockChat() {
+        // One instance: the caller's in-process queue already runs a chat's messages one by one.
+      },
+      async claimJobs(now, limit = 100) {
+        const leaseUntil = new Date(wall() + jobLeaseMs);
+        return prisma.$transaction(async (tx) => {
+          const rows = await tx.job.findMany({
+            where: {
+              status: "pending",
+              dueAt: { lte: now },
+              // Claims of an earlier process are void: SQLite runs one instance.
+              OR: [
+                { claimedBy: null },
+                { claimedBy: { not: instanceId } },
+                { leaseUntil: { lt: new Date(wall()) } },
+              ],
+            },
+            orderBy: [{ dueAt: "asc" }, { id: "asc" }],
+            take: limit,
+          });
+          if (rows.length === 0) return [];
+          await tx.job.updateMany({
+            where: { id: { in: rows.map((r) => r.id) } },
+            data: { claimedBy: instanceId, leaseUntil },
+          });
+          return rows.map((r) => toJobRow(r));
+        });
+      },
+      async claimChatOutbox(chat) {
+        const leaseUntil = new Date(wall() + outboxLeaseMs);
+        return prisma.$transaction(async (tx) => {
+          const rows = await tx.message.findMany({
+            where: { channel: chat.channel, chatId: chat.chatId, direction: "out", status: "pending" },
+            orderBy: [{ at: "asc" }, { id: "asc" }],
+            take: 100,
+          });
+          if (rows.length === 0) return [];
+          await tx.message.updateMany({
+            where: { id: { in: rows.map((r) => r.id) } },
+            data: { claimedBy: instanceId, leaseUntil },
+          });
+          return rows.map(toClaimed);
+        });
+      },
+      async publish(topic, payload) {
+        if (!TOPIC_RE.test(topic)) throw new Error(`bad topic ${topic}`);
+        local.emit(topic, payload);
+      },
+      async close() {
+        local.removeAllListeners();
+      },
+    };
+  }
+
+  // PostgreSQL: one dedicated connection LISTENs and announces this instance (application_name):
+  // while it is open, the instance's claims are respected until their lease ends; once it is
+  // closed (process gone), they are taken over at once.
+  const bus = await openBus(db.url, `${APP_PREFIX}${instanceId}`, local, options.onBusState);
+  const alive = (column: string) =>
+    `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = '${APP_PREFIX}' || ${column})`;
+  return {
+    ...common,
+    async lockChat(tx, chatKey) {
+      await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", `chat:${chatKey}`);
+    },
+    async claimJobs(now, limit = 100) {
+      const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(
+        `UPDATE "Job" SET "claimedBy" = $1, "leaseUntil" = $2::timestamp
+         WHERE "id" IN (
+           SELECT "id" FROM "Job" j
+           WHERE j."status" = 'pending' AND j."dueAt" <= $3::timestamp
+             AND (j."claimedBy" IS NULL OR j."leaseUntil" < $4::timestamp OR NOT ${alive('j."claimedBy"')})
+           ORDER BY j."dueAt", j."id"
+           LIMIT $5
+           FOR UPDATE SKIP LOCKED)
+         RETURNING "id", "kind", "key", "dueAt", "payload", "attempts"`,
+        instanceId,
+        new Date(wall() + jobLeaseMs).toISOString(),
+        now.toISOString(),
+        new Date(wall()).toISOString(),
+        limit,
+      );
+      return rows
+        .map(toJobRow)
+        .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : 1));
+    },
+    async claimChatOutbox(chat) {
+      const leaseUntil = new Date(wall() + outboxLeaseMs).toISOString();
+      const rows = await prisma.$transaction(async (tx) => {
+        // Two instances claiming the same chat would each see the other's claim only after it
+        // commits: a short lock per chat makes the check and the claim one step.
+        await tx.$executeRawUnsafe(
+          "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+          `outbox:${chat.channel}:${chat.chatId}`,
+        );
+        return tx.$queryRawUnsafe<
+          {
+            id: string;
+            channel: string;
+            chatId: string;
+            text: string;
+            body: string;
+            attempts: number;
+            nextAttemptAt: unknown;
+            at: unknown;
+          }[]
+        >(
+          `UPDATE "Message" SET "claimedBy" = $1, "leaseUntil" = $2::timestamp
+           WHERE "id" IN (
+             SELECT "id" FROM "Message"
+             WHERE "channel" = $3 AND "chatId" = $4 AND "direction" = 'out' AND "status" = 'pending'
+             ORDER BY "at", "id" LIMIT 100)
+           AND NOT EXISTS (
+             SELECT 1 FROM "Message" o
+             WHERE o."channel" = $3 AND o."chatId" = $4 AND o."direction" = 'out' AND o."status" = 'pending'
+               AND o."claimedBy" IS NOT NULL AND o."claimedBy" <> $1 AND o."leaseUntil" >= $5::timestamp
+               AND ${alive('o."claimedBy"')})
+           RETURNING "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt", "at"`,
+          instanceId,
+          leaseUntil,
+          chat.channel,
+          chat.chatId,
+          new Date(wall()).toISOString(),
+        );
+      });
+      return rows
+        .map((r) => ({ row: toClaimed(r), at: toDate(r.at).getTime() }))
+        .sort((a, b) => a.at - b.at || (a.row.id < b.row.id ? -1 : 1))
+        .map((r) => r.row);
+    },
+    publish: (topic, payload) => bus.publish(topic, payload),
+    subscribe(topic, handler) {
+      bus.listen(topic);
+      return common.subscribe(topic, handler);
+    },
+    async close() {
+      local.removeAllListeners();
+      await bus.close();
+    },
+  };
+}
+
+interface Bus {
+  listen(topic: string): void;
+  publish(topic: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The LISTEN/NOTIFY connection, reconnected with backoff when it drops. */
+async function openBus(
+  url: string,
+  applicationName: string,
+  emitter: EventEmitter,
+  onState: ((state: BusState) => void) | undefined,
+): Promise<Bus> {
+  const topics = new Set<string>();
+  let client: pg.Client | null = null;
+  let closed = false;
+  let retryMs = 250;
+  let reconnectTimer: NodeJS.Timeout | null = null;
+  let connecting: Promise<void> | null = null;
+
+  const quote = (topic: string) => {
+    if (!TOPIC_RE.test(topic)) throw new Error(`bad topic ${topic}`);
+    return `"${topic}"`;
+  };
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url, application_name: applicationName });
+    next.on("notification", (n) => {
+      if (n.payload !== undefined) emitter.emit(n.channel, n.payload);
+    });
+    const lost = (error?: Error) => {
+      if (client !== next) return;
+      client = null;
+      next.removeAllListeners("error");
+      next.on("error", () => undefined);
+      void next.end().catch(() => undefined);
+      if (closed) return;
+      onState?.({ ok: false, reason: `notification connection lost: ${error?.message ?? "closed"}` });
+      schedule();
+    };
+    next.on("error", lost);
+    next.on("end", () => lost());
+    await next.connect();
+    for (const topic of topics) await next.query(`LISTEN ${quote(topic)}`);
+    client = next;
+    retryMs = 250;
+    onState?.({ ok: true });
+  };
+
+  const schedule = () => {
+    if (closed || reconnectTimer) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      connecting = connect().catch((error: Error) => {
+        onState?.({ ok: false, reason: `notification connection failed: ${error.message}` });
+        retryMs = Math.min(retryMs * 2, 10_000);
+        schedule();
+      });
+    }, retryMs);
+    reconnectTimer.unref();
+  };
+
+  await connect();
+
+  return {
+    listen(topic) {
+      if (topics.has(topic)) return;
+      topics.add(topic);
+      client?.query(`LISTEN ${quote(topic)}`).catch(() => undefined);
+    },
+    async publish(topic, payload) {
+      if (Buffer.byteLength(payload) > MAX_NOTIFY_BYTES) throw new Error("notification payload too large");
+      if (!client) await connecting;
+      if (!client) throw new Error("notification connection is down");
+      await client.query("SELECT pg_notify($1, $2)", [topic, payload]);
+    },
+    async close() {
+      closed = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * Coordination primitives on the test database: exclusive, leased claims of jobs and of a
+ * chat's outbox between two instances; a gone instance's claims taken over; events fanned out;
+ * on PostgreSQL, one chat locked across instances.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Coordination, createCoordination } from "../../src/data/coordination.js";
+import { type Database, openDatabase, probeWrite } from "../../src/data/database.js";
+import * as store from "../../src/data/supportStore.js";
+import { createTestDatabase, type TestDatabase, usingPostgres } from "../support/testDatabase.js";
+
+describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite, one instance"})`, () => {
+  let t: TestDatabase;
+  let second: Database;
+  let a: Coordination;
+  let b: Coordination;
+  const now = new Date("2027-03-30T08:00:00Z");
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    second = await openDatabase(t.url);
+    a = await createCoordination(t.db, { instanceId: "inst-a" });
+    b = await createCoordination(second, { instanceId: "inst-b" });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close().catch(() => undefined);
+    await second.close();
+    await t.drop();
+  });
+
+  it("claims each due job once while its claimant lives, and takes it over when the claimant is gone or its lease ran out", async () => {
+    for (let i = 0; i < 6; i++)
+      await store.scheduleJob(t.db.prisma, {
+        kind: "test",
+        key: `job-${i}`,
+        dueAt: new Date(now.getTime() - i),
+        payload: { i },
+      });
+    await store.scheduleJob(t.db.prisma, {
+      kind: "test",
+      key: "later",
+      dueAt: new Date(now.getTime() + 60_000),
+      payload: {},
+    });
+    // Concurrently on PostgreSQL; SQLite (one writer per file) takes them one after the other.
+    const [first, other] = usingPostgres
+      ? await Promise.all([a.claimJobs(now, 4), b.claimJobs(now, 4)])
+      : [await a.claimJobs(now, 4), await b.claimJobs(now, 4)];
+    const ids = [...first, ...other].map((j) => j.key);
+    if (usingPostgres) {
+      // Both live: every job claimed exactly once.
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.sort()).toEqual(["job-0", "job-1", "job-2", "job-3", "job-4", "job-5"]);
+      expect(await a.claimJobs(now)).toEqual([]);
+    } else {
+      // One instance: another "instance" on the same file is an earlier process, its claims void.
+      expect(ids).not.toContain("later");
+    }
+    // A job rescheduled while it runs (a repeated page) is not marked done by the old run.
+    const mine = (await a.claimJobs(new Date(now.getTime() + 3_600_000))).concat(first);
+    const job = mine[0]!;
+    await store.scheduleJob(t.db.prisma, {
+      kind: "test",
+      key: job.key,
+      dueAt: new Date(now.getTime() + 120_000),
+      payload: { again: true },
+    });
+    expect(await a.completeJob(job.id, now)).toBe(false);
+    const row = await t.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row.status).toBe("pending");
+  });
+
+  it("lets one instance at a time deliver a chat, and the next one after its claims are released", async () => {
+    const chat = { channel: "web", chatId: "w-coord" };
+    for (const text of ["uno", "due", "tre"])
+      await store.queueOutbound(t.db.prisma, { ...chat, text, body: {}, at: now });
+    const first = await a.claimChatOutbox(chat);
+    expect(first.map((m) => m.text)).toEqual(["uno", "due", "tre"]);
+    const during = await b.claimChatOutbox(chat);
+    if (usingPostgres) expect(during).toEqual([]);
+    await store.markDelivered(t.db.prisma, [first[0]!.id], now);
+    await a.releaseOutbox(first.slice(1).map((m) => m.id));
+    const after = await b.claimChatOutbox(chat);
+    expect(after.map((m) => m.text)).toEqual(["due", "tre"]);
+  });
+
+  it("fans events out to every instance", async () => {
+    const got: string[] = [];
+    const unsubscribe = (usingPostgres ? b : a).subscribe("sportello_test", (p) => got.push(p));
+    const seen = new Promise<void>((resolve) => {
+      const off = a.subscribe("sportello_test", () => {
+        off();
+        resolve();
+      });
+    });
+    // LISTEN is asynchronous: publish until the other side hears it.
+    for (let i = 0; got.length === 0 && i < 50; i++) {
+      await a.publish("sportello_test", JSON.stringify({ i }));
+      await seen;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (got.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    unsubscribe();
+    expect(got.length).toBeGreaterThan(0);
+  });
+
+  it("reports whether the database can be written", async () => {
+    expect(await probeWrite(t.db)).toBeNull();
+  });
+
+  if (usingPostgres) {
+    it("serialises one chat across instances inside their transactions", async () => {
+      const order: string[] = [];
+      let releaseFirst!: () => void;
+      const held = new Promise<void>((resolve) => {
+        releaseFirst = resolve;
+      });
+      let locked!: () => void;
+      const firstLocked = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const first = t.db.prisma.$transaction(async (tx) => {
+        await a.lockChat(tx, "web:w-lock");
+        order.push("a-in");
+        locked();
+        await held;
+        order.push("a-out");
+      });
+      await firstLocked;
+      const other = second.prisma.$transaction(async (tx) => {
+        await b.lockChat(tx, "web:w-lock");
+        order.push("b-in");
+      });
+      // b is blocked until a commits; a finishes only after we let it.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      releaseFirst();
+      await Promise.all([first, other]);
+      expect(order).toEqual(["a-in", "a-out", "b-in"]);
+    });
+
+    it("takes over the claims of an instance whose connection is gone", async () => {
+      const chat = { channel: "web", chatId: "w-gone" };
+      await store.queueOutbound(t.db.prisma, { ...chat, text: "ciao", body: {}, at: now });
+      expect((await b.claimChatOutbox(chat)).length).toBe(1);
+      expect(await a.claimChatOutbox(chat)).toEqual([]);
+      await b.close();
+      expect((await a.claimChatOutbox(chat)).map((m) => m.text)).toEqual(["ciao"]);
+    });
+  }
+});
