@@ -110,4 +110,16 @@ describe("servicesForCoverage", () => {
     expect(servicesForCoverage({ weekendEligible: false })).toBe(REGULAR_SERVICES);
     expect(servicesForCoverage({})).toBe(REGULAR_SERVICES);
   });
+
+  it("uses the service levels decided at intake", () => {
+    const levels = servicesForCoverage({ serviceLevels: ["weekday", "holiday-reduced"] });
+    expect(levels).toEqual(["weekday", "holiday-reduced"]);
+    // Saturday 9:00–13:00 is weekend service: not counted for a ticket it does not serve.
+    const from = at("2027-03-12T18:00:00+01:00");
+    const to = at("2027-03-15T10:00:00+01:00");
+    expect(serviceMinutesBetween(leotron, from, to, levels)).toBe(60);
+    expect(serviceMinutesBetween(leotron, from, to, ["weekday", "weekend", "holiday-reduced"])).toBe(
+      60 + 480 + 240,
+    );
+  });
 });
