@@ -11,7 +11,7 @@ import { LocalChannel } from "../channels/local/localChannel.js";
 import type { ChannelName, OutboundMessage } from "../channels/port.js";
 import { migrate, openDatabase } from "../data/database.js";
 import * as store from "../data/supportStore.js";
-import type { StaffAction } from "../desk/port.js";
+import type { ChargeView, PackageBilling, StaffAction } from "../desk/port.js";
 import { createLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import type { Clock } from "../runtime/clock.js";
@@ -20,10 +20,55 @@ import { type CliContext, CliError, policyOption, processContext } from "./cliCo
 import { parseAt } from "./hoursCommand.js";
 
 const HELP = `Commands:
-  /staff claim | reply TEXT | note TEXT | ask TEXT | close MINUTES RESOLUTION | reopen | authorize SALES_REP
+  /staff claim | reply TEXT | note TEXT | ask TEXT | reopen | authorize SALES_REP
+  /staff close MINUTES [package=KEY km=N overnight=N days=N] RESOLUTION
+                        shows the charge; /staff confirm closes (/staff cancel drops it)
   /staff as NAME        act as another technician (default: tecnico)
   /advance 30m|2h|1d    move the clock forward and run due timers
   /help  /quit`;
+
+/**
+ * `/staff close` arguments: MINUTES, then optional package=KEY km=N overnight=N days=N, then the
+ * resolution. Null when the minutes or a count is not a whole number.
+ */
+export function parseCloseArgs(
+  words: string[],
+): { minutes: number; resolution: string; billing?: PackageBilling } | null {
+  const [first, ...rest] = words;
+  if (!first || !/^\d+$/.test(first)) return null;
+  const billing: PackageBilling = { package: "" };
+  let i = 0;
+  for (; i < rest.length; i++) {
+    const m = /^(package|km|overnight|days)=(\S+)$/.exec(rest[i]!);
+    if (!m) break;
+    if (m[1] === "package") billing.package = m[2]!;
+    else {
+      if (!/^\d+$/.test(m[2]!)) return null;
+      const n = Number(m[2]);
+      if (m[1] === "km") billing.km = n;
+      else if (m[1] === "overnight") billing.daysOvernight = n;
+      else billing.days = n;
+    }
+  }
+  const resolution = rest.slice(i).join(" ") || "-";
+  if (billing.package === "") {
+    if (billing.km !== undefined || billing.daysOvernight !== undefined || billing.days !== undefined)
+      return null;
+    return { minutes: Number(first), resolution };
+  }
+  return { minutes: Number(first), resolution, billing };
+}
+
+function describeCharge(charge: ChargeView): string {
+  const money = (cents: number) => `${(cents / 100).toFixed(2)} ${charge.currency}`;
+  const what = charge.package
+    ? `package ${charge.package}${(charge.lines ?? [])
+        .filter((l) => l.item !== "package")
+        .map((l) => ` + ${l.quantity} ${l.item}`)
+        .join("")}`
+    : `${charge.billedMinutes} min billed${charge.covered ? ` (plan ${charge.plan})` : ""}`;
+  return `${what}: ${money(charge.netCents)} + VAT ${money(charge.vatCents)} = ${money(charge.grossCents)}`;
+}
 
 /** A clock that starts at `start` and then follows real time; `/advance` jumps it forward. */
 class ShiftedClock implements Clock {
@@ -100,6 +145,7 @@ export function registerChatCommand(program: Command, ctx: CliContext = processC
           })
         )?.number;
 
+      let pendingClose: StaffAction | null = null;
       const staff = async (line: string) => {
         const [verb = "", ...rest] = line.split(/\s+/);
         const text = rest.join(" ");
@@ -126,14 +172,34 @@ export function registerChatCommand(program: Command, ctx: CliContext = processC
             action = { type: verb, ticket, by, text };
             break;
           case "close": {
-            const minutes = Number(rest[0]);
-            if (!Number.isInteger(minutes)) {
-              ctx.stdout("(usage: /staff close MINUTES RESOLUTION)\n");
+            const parsed = parseCloseArgs(rest);
+            if (!parsed) {
+              ctx.stdout("(usage: /staff close MINUTES [package=KEY km=N overnight=N days=N] RESOLUTION)\n");
               return;
             }
-            action = { type: "close", ticket, by, minutes, resolution: rest.slice(1).join(" ") || "-" };
-            break;
+            const preview = await runtime.previewCharge(ticket, parsed.minutes, undefined, parsed.billing);
+            if (!preview) {
+              ctx.stdout("(refused: invalid-input — unknown package or travel on a package without it)\n");
+              return;
+            }
+            pendingClose = { type: "close", ticket, by, ...parsed };
+            ctx.stdout(
+              `(charge ${describeCharge(preview)}: /staff confirm to close, /staff cancel to drop)\n`,
+            );
+            return;
           }
+          case "confirm":
+            if (!pendingClose) {
+              ctx.stdout("(nothing to confirm: /staff close first)\n");
+              return;
+            }
+            action = pendingClose;
+            pendingClose = null;
+            break;
+          case "cancel":
+            pendingClose = null;
+            ctx.stdout("(close dropped)\n");
+            return;
           case "reopen":
             action = { type: "reopen", ticket, by };
             break;

@@ -43,6 +43,7 @@ import type {
   ChargeView,
   DeskEvent,
   OnCallShiftView,
+  PackageBilling,
   StaffAction,
   StaffActionResult,
   StaffActions,
@@ -54,7 +55,8 @@ import type {
 import { createRenderer, type Renderer } from "../i18n/renderer.js";
 import type { Logger } from "../observability/logger.js";
 import { addServiceMinutes, availability } from "../policy/calendar.js";
-import { computeCharge } from "../policy/charge.js";
+import { computeCharge, packageCharge } from "../policy/charge.js";
+import { CoverageError } from "../policy/coverage.js";
 import type { Policy } from "../policy/schema.js";
 import type { Clock } from "./clock.js";
 import { KeyedQueue } from "./keyedQueue.js";
@@ -121,7 +123,19 @@ const STORED_KINDS = new Set(["image", "video", "audio", "voice", "document"]);
 const INTENTS = new Set<string>(INTENT_TYPES);
 const MAX_EVENT_STEPS = 50;
 
-const chargeSchema = z.object({ billedMinutes: z.number() }).passthrough();
+const chargeSchema = z.object({ billedMinutes: z.number(), covered: z.boolean().optional() }).passthrough();
+const packageChargeSchema = z.object({
+  package: z.string(),
+  lines: z.array(
+    z.object({ item: z.string(), quantity: z.number(), unitCents: z.number(), cents: z.number() }),
+  ),
+});
+
+/** The package and its lines of a stored package charge, for desks. */
+function packageOfCharge(charge: unknown): Pick<ChargeView, "package" | "lines"> {
+  const parsed = packageChargeSchema.safeParse(charge);
+  return parsed.success ? { package: parsed.data.package, lines: parsed.data.lines } : {};
+}
 
 /** The service levels a ticket's coverage says serve it, as a calendar audience (null: all levels). */
 function servedBy(coverage: Record<string, unknown>): { plans: string[]; levels: string[] } | null {
@@ -1024,7 +1038,17 @@ export class SupportRuntime implements StaffActions {
           resolution: action.resolution.trim(),
           ...(action.category ? { category: action.category } : {}),
           ...(action.plan ? { plan: action.plan } : {}),
+          ...(action.billing ? { billing: action.billing } : {}),
         };
+        if (action.billing) {
+          try {
+            packageCharge(this.policy, action.billing);
+          } catch (error) {
+            if (error instanceof CoverageError)
+              return { ok: false, code: "invalid-input", message: error.message };
+            throw error;
+          }
+        }
         break;
       case "reopen":
         event = { type: "reopen", technician: tech, ...(action.reason ? { reason: action.reason } : {}) };
@@ -1204,9 +1228,22 @@ export class SupportRuntime implements StaffActions {
     }
   }
 
-  previewCharge = async (number: string, minutes: number, plan?: string): Promise<ChargeView | null> => {
+  previewCharge = async (
+    number: string,
+    minutes: number,
+    plan?: string,
+    billing?: PackageBilling,
+  ): Promise<ChargeView | null> => {
     const row = await store.findTicket(this.db.prisma, number);
     if (!row || !Number.isInteger(minutes) || minutes < 0) return null;
+    if (billing) {
+      try {
+        return packageCharge(this.policy, billing);
+      } catch (error) {
+        if (error instanceof CoverageError) return null;
+        throw error;
+      }
+    }
     const context = await this.ticketContext(this.db.prisma as unknown as Tx, row, true);
     const chosen = plan ?? (typeof context.coverage.plan === "string" ? context.coverage.plan : null);
     return computeCharge(this.policy, {
@@ -1241,6 +1278,13 @@ export class SupportRuntime implements StaffActions {
 
   listCategories = async (): Promise<{ key: string; label: { it: string; en: string } }[]> =>
     this.policy.categories.map((c) => ({ key: c.key, label: { it: c.label.it, en: c.label.en } }));
+
+  listPackages = async (): Promise<{ key: string; label: { it: string; en: string }; travel: boolean }[]> =>
+    this.policy.charges.packages.map((p) => ({
+      key: p.key,
+      label: { it: p.label.it, en: p.label.en },
+      travel: p.travel,
+    }));
 
   setDeskRef = async (number: string, ref: Record<string, unknown>): Promise<void> => {
     await store.setTicketDeskRef(this.db.prisma, number, ref);
@@ -1334,9 +1378,11 @@ export class SupportRuntime implements StaffActions {
         row.chargeGrossCents === null
           ? null
           : {
-              covered: row.chargeGrossCents === 0,
+              // The charge as computed at close (covered by a plan even when an excess is billed).
+              covered: chargeSchema.safeParse(coverage.charge).data?.covered ?? row.chargeGrossCents === 0,
               plan: typeof coverage.plan === "string" ? coverage.plan : null,
               billedMinutes: chargeSchema.safeParse(coverage.charge).data?.billedMinutes ?? 0,
+              ...packageOfCharge(coverage.charge),
               netCents: row.chargeNetCents ?? 0,
               vatCents: row.chargeVatCents ?? 0,
               grossCents: row.chargeGrossCents,

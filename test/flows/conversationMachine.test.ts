@@ -209,6 +209,12 @@ describe("weekend routing and answer matching (pure)", () => {
     expect(matchChoice("7", ["yes", "other"])).toBeUndefined();
     expect(parseCustomerDate("15/03/2026", "Europe/Rome")).toBe("2026-03-15");
     expect(parseCustomerDate("2026-03-15", "Europe/Rome")).toBe("2026-03-15");
+    // English customers (en-US browsers too): month names, and month-first only when unambiguous.
+    expect(parseCustomerDate("7 January 2027", "Europe/Rome")).toBe("2027-01-07");
+    expect(parseCustomerDate("January 7, 2027", "Europe/Rome")).toBe("2027-01-07");
+    expect(parseCustomerDate("3 marzo 2026", "Europe/Rome")).toBe("2026-03-03");
+    expect(parseCustomerDate("3/15/2026", "Europe/Rome")).toBe("2026-03-15");
+    expect(parseCustomerDate("4/3/2026", "Europe/Rome")).toBe("2026-03-04");
     expect(parseCustomerDate("03/2026", "Europe/Rome")).toBe("2026-03-01");
     expect(parseCustomerDate("ieri", "Europe/Rome")).toBeNull();
   });
