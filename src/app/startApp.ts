@@ -10,23 +10,23 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { detectLanguage } from "../ai/classifier.js";
 import { aiConfigFromEnv } from "../ai/config.js";
-import { createAiAssist } from "../ai/triage.js";
+import type { AiAssist } from "../ai/triage.js";
 import type { ChannelAdapter } from "../channels/port.js";
-import { createTelegramAdapter } from "../channels/telegram/telegramAdapter.js";
 import { telegramConfigFromEnv } from "../channels/telegram/telegramConfig.js";
 import { createWebChannel } from "../channels/web/webChannel.js";
-import { createWhatsAppAdapter } from "../channels/whatsapp/whatsAppAdapter.js";
 import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
 import { type Database, migrate, openDatabase, redact } from "../data/database.js";
+import { responseFacts } from "../data/reportQueries.js";
 import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
 import * as store from "../data/supportStore.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
-import { mountSlackDeskOnFastify } from "../desk/slack/fastifyMount.js";
-import { createSlackDesk, type SlackDesk, slackDeskOptionsFromEnv } from "../desk/slack/slackDesk.js";
+import type { SlackDesk } from "../desk/slack/slackDesk.js";
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
+import { firstResponseObserver } from "../observability/responseTimeMetric.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
+import { policyResolver } from "../policy/policyResolver.js";
 import type { Policy } from "../policy/schema.js";
 import { type Clock, systemClock } from "../runtime/clock.js";
 import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
@@ -83,11 +83,15 @@ export async function startApp(
 
   // AI is optional: without a key nothing changes and nothing mentions it to customers.
   const aiConfig = aiConfigFromEnv(rawEnv);
-  const ai = createAiAssist(aiConfig, {
-    usage: createAiUsageStore(db.prisma),
-    logger: logger.child({ part: "ai" }),
-    now: () => clock.now(),
-  });
+  // Platform libraries (openai, grammY/Telegraf, whatsapp-web.js, Bolt) are loaded only when
+  // their setting turns them on: a bot with none of them starts in a fraction of the time.
+  const ai: AiAssist | null = aiConfig.apiKey
+    ? (await import("../ai/triage.js")).createAiAssist(aiConfig, {
+        usage: createAiUsageStore(db.prisma),
+        logger: logger.child({ part: "ai" }),
+        now: () => clock.now(),
+      })
+    : null;
   const assist: AssistPort | null = ai ? assistPortFor(ai, policy) : null;
   logger.info(
     ai ? `AI assist on (model ${aiConfig.model})` : "AI assist off: set OPENAI_API_KEY to turn it on",
@@ -113,6 +117,7 @@ export async function startApp(
 
   const telegram = telegramConfigFromEnv(rawEnv);
   if (telegram.enabled) {
+    const { createTelegramAdapter } = await import("../channels/telegram/telegramAdapter.js");
     const adapter = createTelegramAdapter({
       ...telegram.options,
       logger: logger.child({ channel: "telegram" }),
@@ -126,6 +131,7 @@ export async function startApp(
 
   let whatsapp: ChannelAdapter | null = null;
   if (env.WHATSAPP_ENABLED) {
+    const { createWhatsAppAdapter } = await import("../channels/whatsapp/whatsAppAdapter.js");
     whatsapp = createWhatsAppAdapter({
       dataDir,
       chromePath: env.CHROME_PATH,
@@ -149,12 +155,22 @@ export async function startApp(
     assist,
     mediaStore: fileMediaStore(join(dataDir, "media")),
     metrics: runtimeMetrics(metrics),
+    onEvents: firstResponseObserver({
+      metrics,
+      facts: (number) => responseFacts(db.prisma, number),
+      policies: policyResolver([policy]),
+      logger: logger.child({ part: "metrics" }),
+    }),
   });
 
   let slack: SlackDesk | null = null;
-  const slackOptions = slackDeskOptionsFromEnv(rawEnv, runtime.seen);
-  if (slackOptions) {
-    slack = createSlackDesk({ ...slackOptions, timeZone: policy.timezone, now: () => clock.now() });
+  // Bolt is loaded when any SLACK_* setting is present (a partial setup still gets its error).
+  const slackDesk = Object.keys(rawEnv).some((key) => key.startsWith("SLACK_") && rawEnv[key])
+    ? await import("../desk/slack/slackDesk.js")
+    : null;
+  const slackOptions = slackDesk?.slackDeskOptionsFromEnv(rawEnv, runtime.seen);
+  if (slackDesk && slackOptions) {
+    slack = slackDesk.createSlackDesk({ ...slackOptions, timeZone: policy.timezone, now: () => clock.now() });
     runtime.addDesk(slack);
   } else {
     logger.info(
@@ -201,7 +217,10 @@ export async function startApp(
       };
     },
   });
-  if (slack && slack.mode === "http") await mountSlackDeskOnFastify(server.app, slack);
+  if (slack && slack.mode === "http") {
+    const { mountSlackDeskOnFastify } = await import("../desk/slack/fastifyMount.js");
+    await mountSlackDeskOnFastify(server.app, slack);
+  }
 
   await runtime.start();
   const url = await server.start();

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// `npx sportello …`: sportello runs its TypeScript sources directly through tsx (no build step).
-import { register } from "tsx/esm/api";
+// `npx sportello …`: runs the compiled CLI, rebuilt first if the TypeScript sources changed (./freshBuild.js).
+import { runCompiled } from "./freshBuild.js";
 
-register();
-await import("./main.ts");
+await runCompiled("cli");

@@ -10,6 +10,7 @@ import {
   printJson,
   processContext,
 } from "./cliContext.js";
+import { withDatabase } from "./withDatabase.js";
 
 export function registerCustomersCommand(program: Command, ctx: CliContext = processContext()): void {
   const customers = program.command("customers").description("customer records");
@@ -55,4 +56,63 @@ export function registerCustomersCommand(program: Command, ctx: CliContext = pro
         throw error;
       }
     });
+
+  customers
+    .command("export")
+    .description(
+      "write everything held about a customer (record, identities, transcripts, tickets, feedback, files) to one .tar.gz",
+    )
+    .argument("<code>", "customer code")
+    .option("--out <file>", "archive to write; default ./customer-CODE.tar.gz")
+    .option("--data-dir <dir>", "data folder with the stored files; default $SPORTELLO_DATA_DIR or ./data")
+    .option("--database-url <url>", "database URL; default $DATABASE_URL or file:./data/sportello.db")
+    .action(async (code: string, options: { out?: string; dataDir?: string; databaseUrl?: string }) => {
+      const { exportCustomer } = await import("../privacy/personalData.js");
+      const file = options.out ?? `customer-${code.toUpperCase().replace(/[^A-Z0-9]/g, "")}.tar.gz`;
+      await withDatabase(ctx, options.databaseUrl, async (db) => {
+        printJson(
+          ctx,
+          await privacy(() => exportCustomer(db, dataDirOf(ctx, options.dataDir), code, file, ctx.now())),
+        );
+      });
+    });
+  customers
+    .command("erase")
+    .description(
+      "erase a customer's personal data and files; anonymised tickets and charges stay for invoicing (audited)",
+    )
+    .argument("<code>", "customer code")
+    .option("--by <name>", "who asked for the erasure, for the audit event", "cli")
+    .option("--data-dir <dir>", "data folder with the stored files; default $SPORTELLO_DATA_DIR or ./data")
+    .option("--database-url <url>", "database URL; default $DATABASE_URL or file:./data/sportello.db")
+    .action(async (code: string, options: { by: string; dataDir?: string; databaseUrl?: string }) => {
+      const { eraseCustomer } = await import("../privacy/personalData.js");
+      await withDatabase(ctx, options.databaseUrl, async (db) => {
+        printJson(
+          ctx,
+          await privacy(() =>
+            eraseCustomer(db, dataDirOf(ctx, options.dataDir), code, { actor: options.by, at: ctx.now() }),
+          ),
+        );
+      });
+    });
 }
+
+function dataDirOf(ctx: CliContext, option: string | undefined): string {
+  return option ?? (ctx.env.SPORTELLO_DATA_DIR?.trim() || "./data");
+}
+
+/** Runs a personal-data operation, turning its coded errors into CLI errors. */
+async function privacy<T>(run: () => Promise<T>): Promise<T> {
+  const { PrivacyError } = await import("../data/customerPrivacy.js");
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof PrivacyError) {
+      throw new CliError(error.message, error.code === "unknown-customer" ? EXIT_FAILURE : EXIT_USAGE);
+    }
+    throw error;
+  }
+}
+
+export { dataDirOf, privacy };

@@ -3,15 +3,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { detectLanguage } from "../ai/classifier.js";
-import { createOfflineTriage } from "../app/offlineTriage.js";
-import { migrate, openDatabase } from "../data/database.js";
-import { loadPolicy } from "../policy/loadPolicy.js";
-import { playStory, readStory, type StoryResult, storyFiles } from "../stories/storyRunner.js";
+import type { StoryResult } from "../stories/storyRunner.js";
 import { type CliContext, CliError, EXIT_FAILURE, printJson, processContext } from "./cliContext.js";
 
 /** Plays every story under `path`, each on a new temporary SQLite database. */
 export async function playStories(path: string): Promise<StoryResult[]> {
+  // Loaded on use, like every database-backed command (see ./program.ts).
+  const { detectLanguage } = await import("../ai/classifier.js");
+  const { createOfflineTriage } = await import("../app/offlineTriage.js");
+  const { migrate, openDatabase } = await import("../data/database.js");
+  const { loadPolicy } = await import("../policy/loadPolicy.js");
+  const { playStory, readStory, storyFiles } = await import("../stories/storyRunner.js");
   const results: StoryResult[] = [];
   for (const file of storyFiles(path)) {
     const story = readStory(file);

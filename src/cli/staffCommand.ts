@@ -4,15 +4,23 @@
  * `sportello staff list`: the technicians and how they can log in.
  */
 import type { Command } from "commander";
-import { migrate, openDatabase } from "../data/database.js";
-import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
-import { upsertTechnician } from "../data/supportStore.js";
-import { createStaffAuth, staffLoginLink } from "../desk/board/staffAuth.js";
 import { type CliContext, CliError, printJson, processContext } from "./cliContext.js";
 
 export function registerStaffCommand(program: Command, ctx: CliContext = processContext()): void {
   const staff = program.command("staff").description("technicians of the staff board and the Slack desk");
   const dbUrl = (value?: string) => value ?? ctx.env.DATABASE_URL ?? "file:./data/sportello.db";
+  // Loaded on use, like every database-backed command (see ./program.ts).
+  const openMigrated = async (url: string) => {
+    const { migrate, openDatabase } = await import("../data/database.js");
+    const db = await openDatabase(url);
+    try {
+      await migrate(db);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return db;
+  };
 
   staff
     .command("add")
@@ -34,9 +42,11 @@ export function registerStaffCommand(program: Command, ctx: CliContext = process
           `invalid --slack-user "${options.slackUser}": expected a Slack member id such as U012AB3CD`,
         );
       }
-      const db = await openDatabase(dbUrl(options.databaseUrl));
+      const { createStaffCredentialStore } = await import("../data/staffCredentialStore.js");
+      const { upsertTechnician } = await import("../data/supportStore.js");
+      const { createStaffAuth, staffLoginLink } = await import("../desk/board/staffAuth.js");
+      const db = await openMigrated(dbUrl(options.databaseUrl));
       try {
-        await migrate(db);
         const technician = await upsertTechnician(db.prisma, {
           name: clean,
           ...(options.slackUser ? { slackUserId: options.slackUser } : {}),
@@ -59,9 +69,8 @@ export function registerStaffCommand(program: Command, ctx: CliContext = process
     .description("list technicians (names, Slack ids, whether they have a login)")
     .option("--database-url <url>", "database (default $DATABASE_URL or file:./data/sportello.db)")
     .action(async (options: { databaseUrl?: string }) => {
-      const db = await openDatabase(dbUrl(options.databaseUrl));
+      const db = await openMigrated(dbUrl(options.databaseUrl));
       try {
-        await migrate(db);
         const rows = await db.prisma.technician.findMany({ orderBy: { name: "asc" } });
         printJson(
           ctx,

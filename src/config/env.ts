@@ -68,6 +68,12 @@ export const EnvSchema = z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .optional()
       .default("info"),
+    // Read by the logger itself (src/observability/logger.ts); checked here like every setting.
+    LOG_FORMAT: z
+      .string()
+      .optional()
+      .transform((v) => v?.trim().toLowerCase() || undefined)
+      .pipe(z.enum(["pretty", "json"], { error: "expected pretty, json or empty (automatic)" }).optional()),
     SESSION_SECRET: optionalText,
 
     TELEGRAM_BOT_TOKEN: optionalText.refine((v) => v === undefined || /^\d+:[\w-]{20,}$/.test(v), {

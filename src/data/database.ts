@@ -9,8 +9,11 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { DatabaseError } from "./databaseError.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
+
+export { DatabaseError };
 
 export type Provider = "sqlite" | "postgres";
 
@@ -27,18 +30,6 @@ export interface Database {
   readonly provider: Provider;
   readonly url: string;
   close(): Promise<void>;
-}
-
-/** Error with a stable code, thrown when the database cannot be opened or migrated. */
-export class DatabaseError extends Error {
-  constructor(
-    readonly code: "bad-url" | "migration-failed" | "unreachable",
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "DatabaseError";
-  }
 }
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");

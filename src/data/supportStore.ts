@@ -492,15 +492,18 @@ export async function findTicket(tx: Client, number: string): Promise<TicketRow 
   return tx.ticket.findUnique({ where: { number: number.trim().toUpperCase() } });
 }
 
+/** Changes to a ticket (coverage and desk reference as objects, stored as JSON). */
+export type TicketUpdate = Partial<Omit<TicketRow, "id" | "version" | "coverage" | "deskRef">> & {
+  coverage?: unknown;
+  deskRef?: unknown;
+};
+
 /** Optimistic update: false when the ticket changed since `version` was read. */
 export async function updateTicket(
   tx: Client,
   id: string,
   version: number,
-  data: Partial<Omit<TicketRow, "id" | "version" | "coverage" | "deskRef">> & {
-    coverage?: unknown;
-    deskRef?: unknown;
-  },
+  data: TicketUpdate,
 ): Promise<boolean> {
   const { coverage, deskRef, ...rest } = data;
   const result = await tx.ticket.updateMany({
@@ -513,6 +516,21 @@ export async function updateTicket(
     },
   });
   return result.count === 1;
+}
+
+/** Moves a ticket's callback promise (e.g. when a sales representative authorizes it). */
+export async function setCallbackDue(tx: Client, id: string, dueAt: Date): Promise<void> {
+  await tx.ticket.update({ where: { id }, data: { callbackDueAt: dueAt } });
+}
+
+/** Links a chat's intake messages (not yet on a ticket) to the ticket just opened from them. */
+export async function linkIntakeMessages(
+  tx: Client,
+  channel: string,
+  chatId: string,
+  ticketId: string,
+): Promise<void> {
+  await tx.message.updateMany({ where: { channel, chatId, ticketId: null }, data: { ticketId } });
 }
 
 export async function setTicketDeskRef(

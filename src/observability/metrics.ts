@@ -17,6 +17,8 @@ export interface Metrics {
   replyLatency: Histogram<string>;
   /** Outbound rows not yet delivered. */
   outboxDepth: Gauge<string>;
+  /** Service-hour seconds from a ticket's opening to a technician's first response, by preset. */
+  firstResponseServiceSeconds: Histogram<"policy">;
   /** Prometheus text exposition of every metric in {@link registry}. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -61,8 +63,16 @@ export function createMetrics(options: { defaultMetrics?: boolean; prefix?: stri
     help: "Outbound messages waiting for delivery.",
     registers,
   });
+  const firstResponseServiceSeconds = new Histogram({
+    name: `${prefix}first_response_service_seconds`,
+    help: "Seconds of the preset's service hours (lunch gaps, closed days and holidays excluded) from a ticket's opening to a technician's first response (claim, reply, question or close).",
+    labelNames: ["policy"] as const,
+    buckets: [300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 16 * 3600, 24 * 3600, 48 * 3600],
+    registers,
+  });
   return {
     registry,
+    firstResponseServiceSeconds,
     messagesIn,
     messagesOut,
     ticketsOpened,

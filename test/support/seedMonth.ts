@@ -219,8 +219,15 @@ export interface SeededMonth {
 
 type Op = { at: string; order: number; run: () => Promise<void> };
 
-/** Seeds the month into `db`; customer files go to `<dataDir>/media`. */
-export async function seedMonth(db: Database, dataDir: string): Promise<SeededMonth> {
+/**
+ * Seeds the month into `db`; customer files go to `<dataDir>/media`. `onEvents` listens to the
+ * runtimes' committed events (metrics).
+ */
+export async function seedMonth(
+  db: Database,
+  dataDir: string,
+  options: { onEvents?: ConstructorParameters<typeof SupportRuntime>[0]["onEvents"] } = {},
+): Promise<SeededMonth> {
   const clock = new SimulatedClock("2027-02-01T00:00:00+01:00");
   const policies: Record<string, Policy> = {};
   const runtimes: Record<string, SupportRuntime> = {};
@@ -232,6 +239,7 @@ export async function seedMonth(db: Database, dataDir: string): Promise<SeededMo
       clock,
       logger: silentLogger,
       channels: [new LocalChannel({ as: "telegram", now: () => clock.now() })],
+      ...(options.onEvents ? { onEvents: options.onEvents } : {}),
     });
     await runtimes[id]!.start();
   }

@@ -1,0 +1,154 @@
+/**
+ * Runs a chat's conversation machine inside a transaction: restores its snapshot, feeds it the
+ * events, executes the intents each step emits (their answers are fed back as events), and saves
+ * the new snapshot with the choice labels the customer was shown.
+ */
+import { initialTransition, transition } from "xstate";
+import { z } from "zod";
+import { type ConversationEvent, createConversationMachine } from "../../flows/conversationMachine.js";
+import { INTENT_TYPES, type Intent } from "../../flows/intents.js";
+import { matchChoice } from "../../flows/textMatchers.js";
+import type { Tx } from "../data/database.js";
+import * as store from "../data/supportStore.js";
+import type { ConversationIntents, IntentScope } from "./conversationIntents.js";
+import type { Effects, RuntimeContext } from "./runtimeContext.js";
+import { type ChatRef, chatKey, RuntimeError } from "./runtimeTypes.js";
+
+const MAX_EVENT_STEPS = 50;
+const INTENTS = new Set<string>(INTENT_TYPES);
+
+const persistedLabels = z.object({ labels: z.record(z.string(), z.string()).optional() });
+
+const persistedConversation = z.object({
+  v: z.literal(1),
+  value: z.union([z.string(), z.record(z.string(), z.unknown())]),
+  context: z
+    .object({
+      language: z.enum(["it", "en"]),
+      ticket: z.string().nullable(),
+      choices: z.array(z.string()),
+      draft: z.record(z.string(), z.unknown()).nullable(),
+    })
+    .passthrough(),
+});
+
+/** A stored conversation row, as {@link store.loadConversation} returns it. */
+export type ConversationRow = Awaited<ReturnType<typeof store.loadConversation>>;
+
+/**
+ * The intent an action object of the conversation machine stands for: its custom actions, and
+ * the `xstate.spawnChild` of its named actors (triage, transcribe), which the runtime executes.
+ */
+export function toIntent(action: { type: string; params?: unknown }): Intent | null {
+  if (action.type === "xstate.spawnChild") {
+    const { src, input } = (action.params ?? {}) as { src?: unknown; input?: unknown };
+    return src === "triage" || src === "transcribe" ? ({ type: src, params: input } as Intent) : null;
+  }
+  return INTENTS.has(action.type) ? ({ type: action.type, params: action.params } as Intent) : null;
+}
+
+/**
+ * Maps a typed answer ("No, grazie", "2") to the choice list the customer was last shown: the
+ * machine knows choice ids, only the runtime knows the labels it rendered (kept with the snapshot).
+ */
+export function choiceFromLabels(serialized: string | null, text: string): string | undefined {
+  if (!serialized || !text.trim() || text.length > 200) return undefined;
+  const labels = persistedLabels.safeParse(JSON.parse(serialized)).data?.labels;
+  if (!labels || Object.keys(labels).length === 0) return undefined;
+  return matchChoice(text, Object.keys(labels), labels);
+}
+
+/** Who wrote, for the intents that register or link a customer. */
+export interface Writer {
+  senderId: string | null;
+  customerId: string | null;
+}
+
+/** Executes conversation machine events for a chat. */
+export class ConversationExecutor {
+  private readonly machine;
+
+  constructor(
+    private readonly ctx: RuntimeContext,
+    private readonly intents: () => ConversationIntents,
+  ) {
+    this.machine = createConversationMachine(ctx.policy);
+  }
+
+  /**
+   * Runs `events` (and the answers its intents produce) through the chat's machine in the
+   * caller's transaction and saves the snapshot. `preloaded` saves reading the row again.
+   */
+  async run(
+    tx: Tx,
+    chat: ChatRef,
+    events: ConversationEvent[],
+    fx: Effects,
+    who: Writer,
+    preloaded?: ConversationRow,
+  ): Promise<void> {
+    const row =
+      preloaded !== undefined ? preloaded : await store.loadConversation(tx, chat.channel, chat.chatId);
+    let snapshot = this.restore(row?.snapshot ?? null, chat);
+    let labels: Record<string, string> =
+      (row ? persistedLabels.safeParse(JSON.parse(row.snapshot)).data?.labels : undefined) ?? {};
+    let customerId = who.customerId ?? row?.customerId ?? null;
+    const scope: IntentScope = {
+      senderId: who.senderId,
+      get customerId() {
+        return customerId;
+      },
+      setCustomerId: (id) => {
+        customerId = id;
+      },
+      setLabels: (rendered) => {
+        labels = rendered;
+      },
+    };
+    const queue = [...events];
+    let steps = 0;
+    while (queue.length > 0) {
+      if (++steps > MAX_EVENT_STEPS)
+        throw new RuntimeError("runaway-flow", `conversation ${chatKey(chat)} did not settle`);
+      const event = queue.shift()!;
+      const [next, actions] = transition(this.machine, snapshot, event);
+      snapshot = next;
+      for (const action of actions) {
+        const intent = toIntent(action);
+        if (!intent) continue;
+        queue.push(...(await this.intents().execute(tx, chat, intent, snapshot.context.language, fx, scope)));
+      }
+    }
+    const persisted = JSON.stringify({ v: 1, value: snapshot.value, context: snapshot.context, labels });
+    const saved = await store.saveConversation(
+      tx,
+      { channel: chat.channel, chatId: chat.chatId, customerId, snapshot: persisted },
+      row ? row.version : null,
+    );
+    if (!saved) throw new RuntimeError("conflict", `conversation ${chatKey(chat)} changed concurrently`);
+  }
+
+  private restore(serialized: string | null, chat: ChatRef) {
+    if (serialized) {
+      try {
+        const parsed = persistedConversation.parse(JSON.parse(serialized));
+        return this.machine.resolveState({
+          value: parsed.value as never,
+          context: parsed.context as never,
+        });
+      } catch (error) {
+        // An unreadable snapshot (e.g. after an incompatible upgrade) restarts the conversation
+        // rather than blocking the customer; the transcript keeps what was said.
+        this.ctx.logger.warn(
+          { err: error, chat: chatKey(chat) },
+          "conversation snapshot unreadable; starting over",
+        );
+      }
+    }
+    const [initial] = initialTransition(this.machine, {
+      language: this.ctx.policy.defaultLanguage,
+      now: this.ctx.clock.now().toISOString(),
+    });
+    return initial;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Executes the intents of the conversation machine inside the chat's transaction: replies to the
+ * customer, registering customers, AI or offline triage and transcription, opening tickets,
+ * appending to them, consent and feedback. Each returns the events to feed back to the machine.
+ */
+import type { ConversationEvent } from "../../flows/conversationMachine.js";
+import type { Intent, Language } from "../../flows/intents.js";
+import type { Tx } from "../data/database.js";
+import * as store from "../data/supportStore.js";
+import { notifyDesks } from "./deskNotifications.js";
+import { scheduleJob } from "./jobs.js";
+import { type Effects, markOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
+import { type ChatRef, chatKey, type TriageSuggestion } from "./runtimeTypes.js";
+import type { TicketExecutor } from "./ticketExecutor.js";
+import type { TicketOpening } from "./ticketOpening.js";
+
+/** The writer of the message being handled, and what intents may change about them. */
+export interface IntentScope {
+  readonly senderId: string | null;
+  readonly customerId: string | null;
+  setCustomerId(id: string): void;
+  /** Keeps the labels of the choices just shown, to match typed answers later. */
+  setLabels(labels: Record<string, string>): void;
+}
+
+/** The named triage actor's answer, as the event XState expects. */
+export function triageDone(s: TriageSuggestion): ConversationEvent {
+  return {
+    type: "xstate.done.actor.triage",
+    output: {
+      category: s.category,
+      ...(s.blocking !== undefined ? { blocking: s.blocking } : {}),
+      summary: s.summary ?? null,
+    },
+  };
+}
+
+/** Executes conversation intents. */
+export class ConversationIntents {
+  constructor(
+    private readonly ctx: RuntimeContext,
+    private readonly tickets: TicketExecutor,
+    private readonly opening: TicketOpening,
+  ) {}
+
+  /** Executes one intent in the caller's transaction; returns the events it answers with. */
+  async execute(
+    tx: Tx,
+    chat: ChatRef,
+    intent: Intent,
+    language: Language,
+    fx: Effects,
+    who: IntentScope,
+  ): Promise<ConversationEvent[]> {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    switch (intent.type) {
+      case "reply": {
+        const { key, params, choices } = intent.params;
+        const text = ctx.renderer.render(key, params, language);
+        const rendered = choices?.map((c) => ({ id: c.id, label: ctx.renderer.choiceLabel(c, language) }));
+        await store.queueOutbound(tx, {
+          channel: chat.channel,
+          chatId: chat.chatId,
+          text,
+          body: rendered && rendered.length > 0 ? { choices: rendered, kind: key } : { kind: key },
+          at: now,
+        });
+        if (rendered && rendered.length > 0)
+          who.setLabels(Object.fromEntries(rendered.map((c) => [c.id, c.label])));
+        markOutbound(fx, chat);
+        return [];
+      }
+      case "registerCustomer": {
+        const phone = chat.channel === "whatsapp" && who.senderId?.startsWith("+") ? who.senderId : null;
+        const customer = await store.createCustomer(tx, {
+          company: intent.params.company,
+          contactName: intent.params.contactName,
+          phone,
+          language: intent.params.language,
+          verified: false,
+        });
+        if (who.senderId) await store.linkIdentity(tx, customer.id, chat.channel, who.senderId);
+        who.setCustomerId(customer.id);
+        await recordEvent(ctx, tx, fx, {
+          ticketId: null,
+          ticket: null,
+          type: "customer.registered",
+          actor: null,
+          payload: { customerId: customer.id, company: customer.company, verified: false },
+        });
+        return [];
+      }
+      case "setLanguage": {
+        if (who.customerId) await store.setCustomerLanguage(tx, who.customerId, intent.params.language);
+        return [];
+      }
+      case "triage": {
+        if (ctx.options.assist) {
+          await scheduleJob(tx, {
+            kind: "ai.triage",
+            key: `ai.triage:${chatKey(chat)}:${now.getTime()}`,
+            dueAt: now,
+            payload: { chat, text: intent.params.text, language },
+          });
+          fx.jobsDue = true;
+          return [];
+        }
+        const suggestion = ctx.options.offlineTriage?.(intent.params.text) ?? { category: null };
+        return [triageDone(suggestion)];
+      }
+      case "transcribe": {
+        if (ctx.options.assist && intent.params.attachment.ref) {
+          await scheduleJob(tx, {
+            kind: "ai.transcribe",
+            key: `ai.transcribe:${chatKey(chat)}:${now.getTime()}`,
+            dueAt: now,
+            payload: { chat, attachment: intent.params.attachment },
+          });
+          fx.jobsDue = true;
+          return [];
+        }
+        return [{ type: "xstate.done.actor.transcribe", output: null }];
+      }
+      case "openTicket":
+        return this.opening.open(tx, chat, intent.params.draft, fx, who.customerId);
+      case "appendToTicket": {
+        const ticket = await store.findTicket(tx, intent.params.number);
+        if (!ticket) return [];
+        await recordEvent(ctx, tx, fx, {
+          ticketId: ticket.id,
+          ticket: ticket.number,
+          type: "customer.message",
+          actor: "customer",
+          payload: { text: intent.params.text, attachments: intent.params.attachments },
+        });
+        await notifyDesks(ctx, tx, fx, {
+          event: "customer.message",
+          ticket: ticket.number,
+          text: intent.params.text,
+          attachments: intent.params.attachments,
+        });
+        if (ticket.status === "waiting-on-customer") {
+          await this.tickets.run(tx, ticket, { type: "customer.message" }, fx);
+        }
+        return [];
+      }
+      case "recordConsent": {
+        await recordEvent(ctx, tx, fx, {
+          ticketId: null,
+          ticket: null,
+          type: "customer.consent",
+          actor: "customer",
+          payload: { accepted: intent.params.accepted, quote: intent.params.quote, chat: chatKey(chat) },
+        });
+        return [];
+      }
+      case "recordFeedback": {
+        const ticket = await store.findTicket(tx, intent.params.number);
+        if (!ticket) return [];
+        await store.recordFeedback(tx, {
+          ticketId: ticket.id,
+          rating: intent.params.rating,
+          comment: intent.params.comment,
+          at: now,
+        });
+        await recordEvent(ctx, tx, fx, {
+          ticketId: ticket.id,
+          ticket: ticket.number,
+          type: "feedback.recorded",
+          actor: "customer",
+          payload: { rating: intent.params.rating, comment: intent.params.comment },
+        });
+        await notifyDesks(ctx, tx, fx, {
+          event: "ticket.updated",
+          ticket: ticket.number,
+          change: `feedback ${intent.params.rating}/5`,
+        });
+        return [];
+      }
+    }
+  }
+}

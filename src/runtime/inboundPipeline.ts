@@ -1,0 +1,153 @@
+/**
+ * The inbound pipeline: one customer message, serialised per chat. Drops platform redeliveries
+ * (durable, via the transcript's unique key), keeps its media, identifies the customer, and in
+ * ONE transaction stores the transcript line and runs the chat's conversation machine (snapshot,
+ * ticket changes, events, jobs and outbound messages); what was queued is delivered after commit.
+ */
+import type { ConversationEvent } from "../../flows/conversationMachine.js";
+import type { AttachmentMeta, CustomerFacts, Language } from "../../flows/intents.js";
+import type { InboundMessage } from "../channels/port.js";
+import * as store from "../data/supportStore.js";
+import { type ConversationExecutor, choiceFromLabels } from "./conversationExecutor.js";
+import type { AfterCommit } from "./runtimeContext.js";
+import { inChatTransaction, type RuntimeContext } from "./runtimeContext.js";
+import type { ChatRef } from "./runtimeTypes.js";
+
+const STORED_KINDS = new Set(["image", "video", "audio", "voice", "document"]);
+
+/** The facts the machine is given about a known customer. */
+function customerFacts(c: store.CustomerRecord): CustomerFacts {
+  return {
+    id: c.id,
+    company: c.company,
+    contactName: c.contactName,
+    language: c.language === "it" || c.language === "en" ? c.language : null,
+    plans: c.plans,
+    purchases: c.purchases,
+    verified: c.verified,
+    salesRep: c.salesRep,
+  };
+}
+
+/** Handles customer messages from every channel. */
+export class InboundPipeline {
+  constructor(
+    private readonly ctx: RuntimeContext,
+    private readonly conversations: ConversationExecutor,
+    private readonly afterCommit: AfterCommit,
+  ) {}
+
+  /**
+   * Handles one customer message; resolves once it is durably processed and the replies were
+   * handed to the channel (delivery failures are retried later, never lost).
+   */
+  handle = async (message: InboundMessage): Promise<void> => {
+    const { ctx } = this;
+    const received = ctx.clock.now();
+    const chat: ChatRef = { channel: message.channel, chatId: message.chatId };
+    const prepared = await this.prepareAttachments(message);
+    const { value: fresh, fx } = await inChatTransaction(ctx, chat, async (tx, effects) => {
+      if (await store.inboundSeen(tx, message.channel, message.platformMessageId)) return false;
+      const phone =
+        message.channel === "whatsapp" && message.senderId.startsWith("+") ? message.senderId : null;
+      let customer = await store.findCustomerForSender(tx, message.channel, message.senderId, phone);
+      if (!customer && message.startPayload) {
+        customer = await store.findCustomerByCode(tx, message.startPayload);
+        if (customer) await store.linkIdentity(tx, customer.id, message.channel, message.senderId);
+      }
+      const openTickets = customer ? await store.openTicketsForCustomer(tx, customer.id) : [];
+      const followed = openTickets.find((t) => t.channel === chat.channel && t.chatId === chat.chatId);
+      await store.storeInbound(tx, {
+        channel: message.channel,
+        chatId: message.chatId,
+        platformMessageId: message.platformMessageId,
+        text: message.text,
+        body: {
+          attachments: prepared.map(({ kind, mime, name, size, ref }) => ({ kind, mime, name, size, ref })),
+        },
+        at: message.at,
+        ticketId: followed?.id ?? null,
+      });
+      const language = this.languageFor(customer, message);
+      const conversation = await store.loadConversation(tx, chat.channel, chat.chatId);
+      const choice = message.choice ?? choiceFromLabels(conversation?.snapshot ?? null, message.text);
+      const event: ConversationEvent = {
+        type: "inbound",
+        at: ctx.clock.now().toISOString(),
+        text: message.text,
+        ...(choice ? { choice } : {}),
+        attachments: prepared,
+        facts: {
+          customer: customer ? customerFacts(customer) : null,
+          openTickets: openTickets.map((t) => ({ number: t.number, status: t.status, category: t.category })),
+          language,
+          aiEnabled: Boolean(ctx.options.assist),
+          senderPhone: phone,
+        },
+      };
+      await this.conversations.run(
+        tx,
+        chat,
+        [event],
+        effects,
+        { senderId: message.senderId, customerId: customer?.id ?? null },
+        conversation,
+      );
+      return true;
+    });
+    if (!fresh) {
+      ctx.logger.debug(
+        { channel: message.channel, id: message.platformMessageId },
+        "duplicate delivery dropped",
+      );
+      return;
+    }
+    ctx.options.metrics?.messageIn(message.channel);
+    await this.afterCommit(fx);
+    ctx.options.metrics?.replyLatency((ctx.clock.now().getTime() - received.getTime()) / 1000);
+  };
+
+  /** Keeps the message's media in the media store (before the transaction) and describes them. */
+  private async prepareAttachments(message: InboundMessage): Promise<AttachmentMeta[]> {
+    const { ctx } = this;
+    const out: AttachmentMeta[] = [];
+    // A redelivered message is dropped in the transaction; don't download its media again first.
+    if (
+      message.attachments.length > 0 &&
+      (await store.inboundSeen(ctx.db.prisma, message.channel, message.platformMessageId))
+    ) {
+      return out;
+    }
+    for (const a of message.attachments) {
+      const meta: AttachmentMeta = { kind: a.kind };
+      if (a.mime) meta.mime = a.mime;
+      if (a.name) meta.name = a.name;
+      if (a.size !== undefined) meta.size = a.size;
+      if (a.ref) meta.ref = a.ref;
+      // Media are kept in the media store before the transaction: platform download links expire,
+      // technicians need the photos, and transcription jobs may run after a restart. Web uploads
+      // are already stored by the web channel.
+      const keep = STORED_KINDS.has(a.kind) && !a.ref?.startsWith("web-upload:");
+      if (keep && ctx.options.mediaStore && a.fetch) {
+        try {
+          meta.ref = await ctx.options.mediaStore.put(await a.fetch(), a.name ?? `${a.kind}.bin`);
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          meta.error = typeof code === "string" && /too.?large/i.test(code) ? "too-large" : "unavailable";
+          ctx.logger.warn({ err: error, kind: a.kind }, "attachment could not be downloaded");
+        }
+      }
+      out.push(meta);
+    }
+    return out;
+  }
+
+  private languageFor(customer: store.CustomerRecord | null, message: InboundMessage): Language {
+    if (customer && (customer.language === "it" || customer.language === "en")) return customer.language;
+    const detected = message.text ? this.ctx.options.detectLanguage?.(message.text) : null;
+    if (detected) return detected;
+    const hint = message.languageHint?.slice(0, 2).toLowerCase();
+    if (hint === "it" || hint === "en") return hint;
+    return this.ctx.policy.defaultLanguage;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * SLA and escalation: the durable timers of a ticket (escalation when unclaimed, the callback
+ * promise, repeated on-call pages), paging the on-call technician, and running those timers
+ * when they fall due.
+ */
+
+import { z } from "zod";
+import type { TicketEvent } from "../../flows/ticketMachine.js";
+import type { ChannelName } from "../channels/port.js";
+import type { Tx } from "../data/database.js";
+import * as store from "../data/supportStore.js";
+import { addServiceMinutes } from "../policy/calendar.js";
+import { notifyDesks } from "./deskNotifications.js";
+import { type JobPayload, scheduleJob, timerKey } from "./jobs.js";
+import {
+  type AfterCommit,
+  type Effects,
+  inChatTransaction,
+  newEffects,
+  type RuntimeContext,
+  recordEvent,
+} from "./runtimeContext.js";
+import type { TicketExecutor } from "./ticketExecutor.js";
+
+/** A ticket's SLA timers and the on-call pager. */
+export class SlaTimers {
+  constructor(
+    private readonly ctx: RuntimeContext,
+    private readonly tickets: TicketExecutor,
+    private readonly afterCommit: AfterCommit,
+  ) {}
+
+  /**
+   * Schedules the escalation of a ticket still unclaimed after the preset's service minutes from
+   * `from`, counted in the service levels that serve it (its coverage's `serviceLevels`): a
+   * ticket without weekend service does not escalate on Saturday.
+   */
+  async scheduleEscalation(
+    tx: Tx,
+    number: string,
+    from: Date,
+    coverage: Record<string, unknown> = {},
+  ): Promise<void> {
+    const { policy } = this.ctx;
+    const levels = z.array(z.string()).safeParse(coverage.serviceLevels);
+    const audience = levels.success ? { plans: [], levels: levels.data } : null;
+    await scheduleJob(tx, {
+      kind: "ticket.escalate",
+      key: timerKey("ticket.escalate", number),
+      dueAt: addServiceMinutes(policy, from, policy.sla.escalateUnclaimedAfterServiceMinutes, audience),
+      payload: { number },
+    });
+  }
+
+  /** Schedules the check of the callback promise at `dueAt`. */
+  async scheduleCallback(tx: Tx, number: string, dueAt: Date): Promise<void> {
+    await scheduleJob(tx, {
+      kind: "ticket.callback",
+      key: timerKey("ticket.callback", number),
+      dueAt,
+      payload: { number },
+    });
+  }
+
+  /** Pages the on-call technician about a ticket (desks notified) and schedules the next page. */
+  async page(tx: Tx, fx: Effects, number: string, repeat: number): Promise<void> {
+    const { clock, policy } = this.ctx;
+    const now = clock.now();
+    const ticket = await store.findTicket(tx, number);
+    const technician = await store.onCallAt(tx, now);
+    await recordEvent(this.ctx, tx, fx, {
+      ticketId: ticket?.id ?? null,
+      ticket: number,
+      type: "oncall.paged",
+      actor: null,
+      payload: { technician: technician?.name ?? null, repeat },
+    });
+    await notifyDesks(this.ctx, tx, fx, {
+      event: "oncall.paged",
+      ticket: number,
+      repeat,
+      technicianId: technician?.id ?? null,
+    });
+    if (repeat < policy.sla.pageMaxRepeats) {
+      await scheduleJob(tx, {
+        kind: "oncall.repage",
+        key: timerKey("oncall.repage", number),
+        dueAt: new Date(now.getTime() + policy.sla.pageRepeatMinutes * 60_000),
+        payload: { number, repeat: repeat + 1 },
+      });
+    }
+  }
+
+  /** Runs a due `ticket.escalate` job. */
+  escalate = (job: JobPayload<"ticket.escalate">): Promise<void> =>
+    this.fire(job.number, {
+      type: "escalate",
+      afterServiceMinutes: this.ctx.policy.sla.escalateUnclaimedAfterServiceMinutes,
+    });
+
+  /** Runs a due `ticket.callback` job. */
+  callbackOverdue = (job: JobPayload<"ticket.callback">): Promise<void> =>
+    this.fire(job.number, { type: "callback.overdue" });
+
+  /** Runs a due `oncall.repage` job: pages again while the ticket is still open (unclaimed). */
+  repage = async (job: JobPayload<"oncall.repage">): Promise<void> => {
+    const ticket = await store.findTicket(this.ctx.db.prisma, job.number);
+    if (ticket?.status !== "open") return;
+    const fx = newEffects();
+    await this.ctx.db.prisma.$transaction((tx) => this.page(tx, fx, job.number, job.repeat));
+    return this.afterCommit(fx);
+  };
+
+  /** Feeds a timer's event to the ticket machine, if the ticket still accepts it. */
+  private async fire(number: string, event: TicketEvent): Promise<void> {
+    const ticket = await store.findTicket(this.ctx.db.prisma, number);
+    if (!ticket) return;
+    const chat = { channel: ticket.channel as ChannelName, chatId: ticket.chatId };
+    const { fx } = await inChatTransaction(this.ctx, chat, async (tx, effects) => {
+      const fresh = await store.findTicket(tx, number);
+      if (!fresh) return;
+      if (!(await this.tickets.can(tx, fresh, event))) return;
+      await this.tickets.run(tx, fresh, event, effects);
+    });
+    await this.afterCommit(fx);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Staff actions (the write side of the StaffActions port): a technician claims, replies, asks,
+ * notes, closes, reopens, authorizes or acknowledges a page. Input is checked first (stable
+ * codes), then the ticket machine runs in the chat's queue and one transaction.
+ */
+import type { StoredAttachment, TicketEvent } from "../../flows/ticketMachine.js";
+import type { ChannelName } from "../channels/port.js";
+import * as store from "../data/supportStore.js";
+import type { StaffAction, StaffActionResult } from "../desk/port.js";
+import { packageCharge } from "../policy/charge.js";
+import { CoverageError } from "../policy/coverage.js";
+import type { AfterCommit } from "./runtimeContext.js";
+import { inChatTransaction, type RuntimeContext, recordEvent } from "./runtimeContext.js";
+import { RuntimeError } from "./runtimeTypes.js";
+import type { SlaTimers } from "./slaTimers.js";
+import type { TicketExecutor } from "./ticketExecutor.js";
+import type { TicketViews } from "./ticketViews.js";
+
+type Failure = Extract<StaffActionResult, { ok: false }>;
+const invalid = (message: string): Failure => ({ ok: false, code: "invalid-input", message });
+
+/** Performs staff actions on tickets. */
+export class StaffActionHandler {
+  constructor(
+    private readonly ctx: RuntimeContext,
+    private readonly tickets: TicketExecutor,
+    private readonly sla: SlaTimers,
+    private readonly views: TicketViews,
+    private readonly afterCommit: AfterCommit,
+  ) {}
+
+  /** Performs one action; never throws for a refused action (the result says why, with a code). */
+  perform = async (action: StaffAction): Promise<StaffActionResult> => {
+    const { ctx } = this;
+    const located = await store.findTicket(ctx.db.prisma, action.ticket);
+    if (!located) return { ok: false, code: "unknown-ticket", message: `no ticket ${action.ticket}` };
+    const technician = await store.findTechnician(ctx.db.prisma, action.by);
+    if (!technician)
+      return { ok: false, code: "not-technician", message: "only technicians can act on tickets" };
+    const event = await this.toEvent(action, { id: technician.id, name: technician.name });
+    if (event !== null && "ok" in event) return event;
+    const chat = { channel: located.channel as ChannelName, chatId: located.chatId };
+    try {
+      const { fx } = await inChatTransaction(ctx, chat, async (tx, effects) => {
+        const ticket = await store.findTicket(tx, action.ticket);
+        if (!ticket) throw new RuntimeError("unknown-ticket", `no ticket ${action.ticket}`);
+        if (event === null) {
+          await store.cancelJobs(tx, [`oncall.repage:${ticket.number}`]);
+          await recordEvent(ctx, tx, effects, {
+            ticketId: ticket.id,
+            ticket: ticket.number,
+            type: "oncall.acknowledged",
+            actor: technician.name,
+            payload: {},
+          });
+          return;
+        }
+        // A claimed ticket is the technician's: the machine's cancelTimers stops the escalation.
+        await this.tickets.run(tx, ticket, event, effects);
+        if (event.type === "authorize") {
+          // The callback promise runs from the authorization, when the request reaches support.
+          const now = ctx.clock.now();
+          const hours = ctx.policy.sla.callbackWithinHours;
+          if (hours) {
+            const due = new Date(now.getTime() + hours * 3_600_000);
+            await store.setCallbackDue(tx, ticket.id, due);
+            await this.sla.scheduleCallback(tx, ticket.number, due);
+          }
+          await this.sla.scheduleEscalation(
+            tx,
+            ticket.number,
+            now,
+            JSON.parse(ticket.coverage) as Record<string, unknown>,
+          );
+        }
+      });
+      await this.afterCommit(fx);
+    } catch (error) {
+      if (error instanceof RuntimeError) {
+        const code =
+          error.code === "already-claimed"
+            ? "already-claimed"
+            : error.code === "unknown-ticket"
+              ? "unknown-ticket"
+              : "invalid-state";
+        return { ok: false, code, message: error.message };
+      }
+      throw error;
+    }
+    const view = await this.views.getTicket(action.ticket);
+    if (!view) return { ok: false, code: "unknown-ticket", message: `no ticket ${action.ticket}` };
+    return { ok: true, ticket: view, ...(view.charge ? { charge: view.charge } : {}) };
+  };
+
+  /** Durable idempotency check for platform deliveries (Slack event_id…). */
+  seen = async (source: string, key: string): Promise<boolean> =>
+    store.markDeliverySeen(this.ctx.db.prisma, source, key);
+
+  /** Stores the opaque reference a desk keeps for a ticket (e.g. its Slack card). */
+  setDeskRef = async (number: string, ref: Record<string, unknown>): Promise<void> => {
+    await store.setTicketDeskRef(this.ctx.db.prisma, number, ref);
+  };
+
+  /**
+   * The ticket event an action stands for (null: acknowledging a page), or why it is refused.
+   * Files of a reply go to the media store here, before any transaction.
+   */
+  private async toEvent(
+    action: StaffAction,
+    tech: { id: string; name: string },
+  ): Promise<TicketEvent | Failure | null> {
+    const { policy, options } = this.ctx;
+    switch (action.type) {
+      case "claim":
+        return { type: "claim", technician: tech };
+      case "reply": {
+        const files = action.attachments?.filter((a) => a.data) ?? [];
+        if (!action.text.trim() && files.length === 0) return invalid("the message is empty");
+        if (files.length > 0 && !options.mediaStore)
+          return invalid("files cannot be relayed: no media store configured");
+        // Bytes go to the media store before the transaction; the outbox keeps only references.
+        const stored: StoredAttachment[] = [];
+        for (const file of files) {
+          const ref = await options.mediaStore!.put(file.data!, file.name);
+          stored.push({ kind: file.kind, name: file.name, ref, ...(file.mime ? { mime: file.mime } : {}) });
+        }
+        return {
+          type: "reply",
+          technician: tech,
+          text: action.text.trim(),
+          ...(stored.length ? { attachments: stored } : {}),
+          ...(action.origin ? { origin: action.origin } : {}),
+        };
+      }
+      case "note":
+        if (!action.text.trim()) return invalid("the message is empty");
+        return { type: "note", technician: tech, text: action.text.trim() };
+      case "ask":
+        if (!action.text.trim()) return invalid("the message is empty");
+        return {
+          type: "ask",
+          technician: tech,
+          text: action.text.trim(),
+          ...(action.origin ? { origin: action.origin } : {}),
+        };
+      case "close":
+        if (!Number.isInteger(action.minutes) || action.minutes < 0)
+          return invalid("minutes must be a whole number ≥ 0");
+        if (action.category && !policy.categories.some((c) => c.key === action.category))
+          return invalid(`unknown category ${action.category}`);
+        if (action.billing) {
+          try {
+            packageCharge(policy, action.billing);
+          } catch (error) {
+            if (error instanceof CoverageError) return invalid(error.message);
+            throw error;
+          }
+        }
+        return {
+          type: "close",
+          technician: tech,
+          minutes: action.minutes,
+          resolution: action.resolution.trim(),
+          ...(action.category ? { category: action.category } : {}),
+          ...(action.plan ? { plan: action.plan } : {}),
+          ...(action.billing ? { billing: action.billing } : {}),
+        };
+      case "reopen":
+        return { type: "reopen", technician: tech, ...(action.reason ? { reason: action.reason } : {}) };
+      case "authorize":
+        if (!action.salesRep.trim()) return invalid("the sales representative is required");
+        return { type: "authorize", technician: tech, salesRep: action.salesRep.trim() };
+      case "ack-page":
+        return null;
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/** The ticket machine's context for a stored ticket (pure inputs the machine decides on). */
+import { DateTime } from "luxon";
+import type { TicketContext } from "../../flows/ticketMachine.js";
+import type { Prisma, Tx } from "../data/database.js";
+import * as store from "../data/supportStore.js";
+import type { RuntimeContext } from "./runtimeContext.js";
+
+/**
+ * Loads the ticket machine's context; the customer's plans and monthly usage are read only when
+ * `forCharge` (they only matter for a charge).
+ */
+export async function loadTicketContext(
+  ctx: RuntimeContext,
+  tx: Tx | Prisma,
+  ticket: store.TicketRow,
+  forCharge = false,
+): Promise<TicketContext> {
+  const customer = forCharge ? await store.getCustomer(tx, ticket.customerId) : null;
+  const technician = ticket.assigneeId ? await store.findTechnician(tx, { id: ticket.assigneeId }) : null;
+  const coverage = JSON.parse(ticket.coverage) as Record<string, unknown>;
+  const plan = typeof coverage.plan === "string" ? coverage.plan : null;
+  const monthStart = DateTime.fromJSDate(ctx.clock.now(), { zone: ctx.policy.timezone })
+    .startOf("month")
+    .toJSDate();
+  return {
+    number: ticket.number,
+    category: ticket.category,
+    plans: customer?.plans ?? [],
+    coverage,
+    assignee: technician ? { id: technician.id, name: technician.name } : null,
+    usedThisMonthMinutes:
+      plan && customer ? await store.minutesUsedThisMonth(tx, customer.id, monthStart, plan) : 0,
+  };
+}

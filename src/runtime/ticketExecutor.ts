@@ -1,0 +1,224 @@
+/**
+ * Runs the ticket machine on a stored ticket inside a transaction and executes its intents:
+ * audit entries, messages to the customer, desk notifications, the closing charge, cancelled
+ * timers, and the events it passes on to the chat's conversation machine.
+ */
+import { transition } from "xstate";
+import type { ConversationEvent } from "../../flows/conversationMachine.js";
+import type { Language, Params } from "../../flows/intents.js";
+import {
+  createTicketMachine,
+  type StoredAttachment,
+  type TicketEvent,
+  type TicketIntent,
+} from "../../flows/ticketMachine.js";
+import type { ChannelName } from "../channels/port.js";
+import type { Tx } from "../data/database.js";
+import * as store from "../data/supportStore.js";
+import { notifyDesks } from "./deskNotifications.js";
+import { type Effects, markOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
+import { type ChatRef, RuntimeError } from "./runtimeTypes.js";
+import { loadTicketContext } from "./ticketContext.js";
+
+/** Runs conversation events in a chat, in the caller's transaction (the conversation executor). */
+export type ConversationRunner = (
+  tx: Tx,
+  chat: ChatRef,
+  events: ConversationEvent[],
+  fx: Effects,
+  customerId: string | null,
+) => Promise<void>;
+
+const TICKET_INTENTS = new Set<TicketIntent["type"]>([
+  "record",
+  "tellCustomer",
+  "relayToCustomer",
+  "conversation",
+  "desk",
+  "saveClose",
+  "cancelTimers",
+]);
+
+/** The intent an action object of the ticket machine stands for (XState's own actions are skipped). */
+function toTicketIntent(action: { type: string; params?: unknown }): TicketIntent | null {
+  return TICKET_INTENTS.has(action.type as TicketIntent["type"]) ? (action as TicketIntent) : null;
+}
+
+/** The conversation event a ticket machine's `conversation` intent stands for. */
+function toConversationEvent(
+  intent: Extract<TicketIntent, { type: "conversation" }>,
+  at: string,
+): ConversationEvent {
+  return { ...intent.params.data, type: intent.params.event, at } as ConversationEvent;
+}
+
+/** Executes ticket machine events on stored tickets. */
+export class TicketExecutor {
+  private readonly machine;
+
+  constructor(
+    private readonly ctx: RuntimeContext,
+    private readonly runConversation: ConversationRunner,
+  ) {
+    this.machine = createTicketMachine(ctx.policy);
+  }
+
+  /** True when the ticket machine accepts `event` in the ticket's current state. */
+  async can(tx: Tx, ticket: store.TicketRow, event: TicketEvent): Promise<boolean> {
+    const context = await loadTicketContext(this.ctx, tx, ticket);
+    return this.machine.resolveState({ value: ticket.status as never, context }).can(event);
+  }
+
+  /**
+   * Runs one ticket event in the caller's transaction; returns the new status. Throws
+   * RuntimeError "invalid-state" / "already-claimed" when not allowed, "conflict" on a concurrent change.
+   */
+  async run(tx: Tx, ticket: store.TicketRow, event: TicketEvent, fx: Effects): Promise<{ status: string }> {
+    const context = await loadTicketContext(this.ctx, tx, ticket, event.type === "close");
+    const snapshot = this.machine.resolveState({ value: ticket.status as never, context });
+    if (!snapshot.can(event)) {
+      throw new RuntimeError(
+        event.type === "claim" && ticket.status !== "open" && ticket.assigneeId
+          ? "already-claimed"
+          : "invalid-state",
+        `cannot ${event.type} ticket ${ticket.number} while it is ${ticket.status}`,
+      );
+    }
+    const [next, actions] = transition(this.machine, snapshot, event);
+    const now = this.ctx.clock.now();
+    const update: store.TicketUpdate = { status: String(next.value) };
+    if (next.context.assignee?.id !== context.assignee?.id) {
+      update.assigneeId = next.context.assignee?.id ?? null;
+      if (event.type === "claim") update.claimedAt = now;
+    }
+    const conversationEvents: ConversationEvent[] = [];
+    for (const action of actions) {
+      const intent = toTicketIntent(action);
+      if (!intent) continue;
+      switch (intent.type) {
+        case "record":
+          await recordEvent(this.ctx, tx, fx, {
+            ticketId: ticket.id,
+            ticket: ticket.number,
+            type: intent.params.event,
+            actor: intent.params.actor ?? null,
+            payload: intent.params.payload,
+          });
+          break;
+        case "tellCustomer":
+          await this.queueToCustomer(tx, fx, ticket, intent.params.key, intent.params.params);
+          break;
+        case "relayToCustomer": {
+          const { technician, text, attachments } = intent.params;
+          await this.queueToCustomer(
+            tx,
+            fx,
+            ticket,
+            "relay.fromTechnician",
+            { technician, text },
+            technician,
+            attachments,
+          );
+          break;
+        }
+        case "conversation":
+          conversationEvents.push(toConversationEvent(intent, now.toISOString()));
+          break;
+        case "desk": {
+          const { event: deskEvent, change, text, by, origin } = intent.params;
+          await notifyDesks(
+            this.ctx,
+            tx,
+            fx,
+            deskEvent === "staff.reply"
+              ? {
+                  event: "staff.reply",
+                  ticket: ticket.number,
+                  change,
+                  text: text ?? "",
+                  by: text ? String(by ?? context.assignee?.name ?? "") : "",
+                  ...(origin ? { origin } : {}),
+                }
+              : { event: deskEvent, ticket: ticket.number, change },
+          );
+          break;
+        }
+        case "saveClose": {
+          const { charge, minutes, resolution, category } = intent.params;
+          Object.assign(update, {
+            // The full charge (billed minutes, plan) is kept with the coverage for desks.
+            coverage: { ...JSON.parse(ticket.coverage), charge },
+            minutes,
+            resolution,
+            category,
+            chargeNetCents: charge.netCents,
+            chargeVatCents: charge.vatCents,
+            chargeGrossCents: charge.grossCents,
+            closedAt: now,
+          });
+          fx.ticketsClosed++;
+          break;
+        }
+        case "cancelTimers":
+          await store.cancelJobs(
+            tx,
+            intent.params.kinds.map((kind) => `${kind}:${ticket.number}`),
+          );
+          break;
+      }
+    }
+    if (next.value === "open" && ticket.status === "closed") update.closedAt = null;
+    const ok = await store.updateTicket(tx, ticket.id, ticket.version, update);
+    if (!ok)
+      throw new RuntimeError(
+        event.type === "claim" ? "already-claimed" : "conflict",
+        `ticket ${ticket.number} changed concurrently`,
+      );
+    if (conversationEvents.length > 0) {
+      const chat = { channel: ticket.channel as ChannelName, chatId: ticket.chatId };
+      await this.runConversation(tx, chat, conversationEvents, fx, ticket.customerId);
+    }
+    return { status: String(next.value) };
+  }
+
+  /** Queues a message to the ticket's customer, in their language. */
+  private async queueToCustomer(
+    tx: Tx,
+    fx: Effects,
+    ticket: store.TicketRow,
+    key: string,
+    params?: Params,
+    author?: string,
+    attachments: StoredAttachment[] = [],
+  ): Promise<void> {
+    const customer = await store.getCustomer(tx, ticket.customerId);
+    const language: Language =
+      customer?.language === "en"
+        ? "en"
+        : customer?.language === "it"
+          ? "it"
+          : this.ctx.policy.defaultLanguage;
+    await store.queueOutbound(tx, {
+      channel: ticket.channel,
+      chatId: ticket.chatId,
+      text: this.ctx.renderer.render(key, params, language),
+      body: {
+        kind: key,
+        ...(author ? { author } : {}),
+        ...(attachments.length
+          ? {
+              attachments: attachments.map((a) => ({
+                kind: a.kind,
+                name: a.name,
+                ref: a.ref,
+                ...(a.mime ? { mime: a.mime } : {}),
+              })),
+            }
+          : {}),
+      },
+      at: this.ctx.clock.now(),
+      ticketId: ticket.id,
+    });
+    markOutbound(fx, { channel: ticket.channel as ChannelName, chatId: ticket.chatId });
+  }
+}
