@@ -13,6 +13,7 @@ import type { BoardQueries } from "../desk/board/boardQueries.js";
 import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
 import type { StaffAction, StaffActions, TechnicianRef, TicketFilter, TicketView } from "../desk/port.js";
 import { sendUpload } from "./chatRoutes.js";
+import { billingFromForm } from "./packageBilling.js";
 import { sendError } from "./sendError.js";
 import { escapeHtml, lookup, pickLanguage, renderPage, webStrings } from "./webStrings.js";
 
@@ -261,7 +262,17 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
       if (!Number.isInteger(minutes) || minutes < 0 || minutes > 24 * 60 * 31) {
         return sendError(reply, 400, "invalid-input", "minutes must be a whole number");
       }
-      const charge = await staffActions.previewCharge(number, minutes, query.plan || undefined);
+      const form = billingFromForm(query);
+      if (form.error !== undefined) return sendError(reply, 400, "invalid-input", form.error);
+      const charge = await staffActions.previewCharge(number, minutes, query.plan || undefined, form.billing);
+      if (!charge && form.billing) {
+        return sendError(
+          reply,
+          400,
+          "invalid-input",
+          `unknown package "${form.billing.package}" or travel on a package without it`,
+        );
+      }
       return { charge };
     });
 
@@ -303,6 +314,8 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
               );
             }
           }
+          const form = billingFromForm(body);
+          if (form.error !== undefined) return sendError(reply, 400, "invalid-input", form.error);
           action = {
             type: "close",
             ticket: number,
@@ -310,6 +323,7 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
             minutes,
             resolution,
             ...(category !== undefined ? { category } : {}),
+            ...(form.billing ? { billing: form.billing } : {}),
           };
           break;
         }
@@ -349,6 +363,9 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
       }
       return result;
     });
+
+    // The preset's packages for the close form's billing choice (empty: hourly time only).
+    api.get("/staff/api/packages", async () => ({ packages: (await staffActions.listPackages?.()) ?? [] }));
 
     // null when the runtime cannot list them: the close form then sends no category.
     api.get("/staff/api/categories", async () => ({

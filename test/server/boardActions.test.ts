@@ -213,8 +213,39 @@ describe("board actions on the real runtime (LeghornGroup)", () => {
     expect((await runtime.getTicket(NUMBER))?.status).toBe("claimed");
     const before = (await runtime.getTicket(NUMBER))?.category;
     const chosen = keys.find((k) => k !== before) ?? keys[0]!;
-    const closed = await act("Luca", { ...close, category: chosen });
+    // A package with travel: listed, previewed before confirming, refused when malformed, billed.
+    const packages = await server.app.inject({
+      url: "/staff/api/packages",
+      remoteAddress: REMOTE,
+      headers: { cookie: cookies.Luca! },
+    });
+    expect(packages.json().packages.map((p: { key: string; travel: boolean }) => [p.key, p.travel])).toEqual([
+      ["half-day", false],
+      ["day", false],
+      ["onsite-day", true],
+    ]);
+    const preview = await server.app.inject({
+      url: `/staff/api/tickets/${NUMBER}/charge?minutes=300&package=onsite-day&km=64&days=2`,
+      remoteAddress: REMOTE,
+      headers: { cookie: cookies.Luca! },
+    });
+    // 550 + 64 × 0.40 + 2 × 50 = 675.60 € net; VAT 22% = 148.63 €.
+    expect(preview.json().charge).toMatchObject({
+      package: "onsite-day",
+      netCents: 67560,
+      grossCents: 82423,
+    });
+    const badKm = await act("Luca", { ...close, category: chosen, package: "onsite-day", km: -3 });
+    expect(badKm.statusCode).toBe(400);
+    const travelOnHalfDay = await act("Luca", { ...close, category: chosen, package: "half-day", km: 10 });
+    expect(travelOnHalfDay.statusCode).toBe(400);
+    expect(travelOnHalfDay.json().error.message).toContain("no travel expenses");
+    const closed = await act("Luca", { ...close, category: chosen, package: "onsite-day", km: 64, days: 2 });
     expect(closed.statusCode).toBe(200);
-    expect(closed.json().ticket).toMatchObject({ status: "closed", category: chosen });
+    expect(closed.json().ticket).toMatchObject({
+      status: "closed",
+      category: chosen,
+      charge: { package: "onsite-day", grossCents: 82423, covered: false },
+    });
   });
 });
