@@ -58,6 +58,8 @@ export interface TicketView {
   chatId: string;
   /** Coverage decided at intake: which plan, warranty, or billable with the quoted rate and consent. */
   coverage: Record<string, unknown>;
+  /** What the customer answered after the close (rating 1–5 and comment); single-ticket views only. */
+  feedback?: { rating: number; comment: string | null; at: string } | null;
   salesRep: string | null;
   assignee: { id: string; name: string; slackUserId: string | null } | null;
   callbackDueAt: string | null;

@@ -79,7 +79,12 @@ export class TicketViews {
   /** One ticket by its readable number, or null. */
   getTicket = async (number: string): Promise<TicketView | null> => {
     const row = await store.findTicket(this.prisma, number);
-    return row ? this.toView(this.prisma, row) : null;
+    if (!row) return null;
+    const [view, feedback] = await Promise.all([
+      this.toView(this.prisma, row),
+      store.latestFeedback(this.prisma, row.id),
+    ]);
+    return { ...view, feedback: feedback ? { ...feedback, at: feedback.at.toISOString() } : null };
   };
 
   /** Transcript of a ticket, staff replies and internal notes included (for the board). */

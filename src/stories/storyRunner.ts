@@ -11,7 +11,7 @@ import { LocalChannel } from "../channels/local/localChannel.js";
 import type { ChannelName, OutboundMessage } from "../channels/port.js";
 import type { Database } from "../data/database.js";
 import * as store from "../data/supportStore.js";
-import type { StaffAction } from "../desk/port.js";
+import type { StaffAction, StaffDesk } from "../desk/port.js";
 import { silentLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { SimulatedClock } from "../runtime/clock.js";
@@ -172,6 +172,8 @@ export interface PlayOptions {
   offlineTriage?: (description: string) => TriageSuggestion;
   detectLanguage?: (text: string) => "it" | "en" | null;
   assist?: AssistPort | null;
+  /** Desks that receive the runtime's notifications (tests record them). */
+  desks?: StaffDesk[];
   file?: string;
 }
 
@@ -207,6 +209,7 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
       ...(options.offlineTriage ? { offlineTriage: options.offlineTriage } : {}),
       ...(options.detectLanguage ? { detectLanguage: options.detectLanguage } : {}),
       ...(options.assist ? { assist: options.assist } : {}),
+      ...(options.desks ? { desks: options.desks } : {}),
       onEvents: (batch) => {
         for (const e of batch)
           events.push({ ...e.payload, type: e.type, ticket: e.ticket, at: e.at.toISOString() });

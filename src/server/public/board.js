@@ -105,6 +105,11 @@
     );
     if (contact.length) meta.push(`${t("board.customer")}: ${contact.join(", ")}`);
     if (ticket.charge) meta.push(chargeText(ticket.charge));
+    if (ticket.feedback) {
+      const r = ticket.feedback.rating;
+      const comment = ticket.feedback.comment ? ` — “${ticket.feedback.comment}”` : "";
+      meta.push(`${t("board.feedback")}: ${"★".repeat(r)}${"☆".repeat(5 - r)} ${r}/5${comment}`);
+    }
     $("ticket-meta").textContent = meta.join(" · ");
     const closed = ticket.status === "closed";
     const awaiting = ticket.status === "awaiting-authorization";
