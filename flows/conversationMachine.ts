@@ -748,7 +748,10 @@ export function createConversationMachine(policy: Policy) {
               guard: ({ context }) => answer(context) === "hours",
               target: "idle",
               actions: [
-                say("menu.hoursIntro", () => ({ company: policy.company })),
+                say("menu.hoursIntro", (c) => ({
+                  company: policy.company,
+                  hours: { $hours: c.customer?.plans ?? [] },
+                })),
                 enqueueActions(({ context, enqueue }) => {
                   for (const params of availabilityReplies(context, null, false))
                     enqueue({ type: "reply", params });

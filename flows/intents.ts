@@ -71,6 +71,8 @@ export type ParamValue =
   | { $plan: string }
   /** Label of a charge package. */
   | { $package: string }
+  /** Opening hours of the service levels open to customers with these plans, one line each. */
+  | { $hours: string[] }
   /** Tickets with their status in the customer's words. */
   | { $tickets: { number: string; status: string }[] };
 export type Params = Record<string, ParamValue>;
