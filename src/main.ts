@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { startApp } from "./app/startApp.js";
+import { StartupError } from "./app/startupError.js";
 import { EnvError, loadEnv } from "./config/env.js";
 import { DatabaseError } from "./data/database.js";
 import { createLogger } from "./observability/logger.js";
@@ -42,12 +43,16 @@ try {
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
 } catch (error) {
-  if (error instanceof EnvError || error instanceof PolicyError || error instanceof DatabaseError) {
-    process.stderr.write(`sportello: ${error.message}\n`);
-  } else {
-    process.stderr.write(
-      `sportello: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-  }
+  // One line with what to do; the details (stack, cause) only at debug level.
+  logger.debug({ err: error }, "start-up failed");
+  const known =
+    error instanceof EnvError ||
+    error instanceof PolicyError ||
+    error instanceof DatabaseError ||
+    error instanceof StartupError;
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(
+    `sportello: ${known ? message : `failed to start: ${message.split("\n")[0]} (LOG_LEVEL=debug shows details)`}\n`,
+  );
   process.exit(1);
 }

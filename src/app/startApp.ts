@@ -16,15 +16,19 @@ import { telegramConfigFromEnv } from "../channels/telegram/telegramConfig.js";
 import { createWebChannel } from "../channels/web/webChannel.js";
 import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
-import { type Database, migrate, openDatabase, redact } from "../data/database.js";
+import { type Coordination, createCoordination } from "../data/coordination.js";
+import { type Database, DatabaseError, migrate, openDatabase, probeWrite, redact } from "../data/database.js";
 import { responseFacts } from "../data/reportQueries.js";
-import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
-import * as store from "../data/supportStore.js";
+import { createStaffAccessStore } from "../data/staffAccessStore.js";
+import { createManagerDesk } from "../desk/board/managerDesk.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
+import { createCannedReplyService } from "../desk/cannedReplyService.js";
 import type { SlackDesk } from "../desk/slack/slackDesk.js";
+import { createHealthRegistry, type HealthRegistry } from "../observability/healthRegistry.js";
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
 import { firstResponseObserver } from "../observability/responseTimeMetric.js";
+import { loadCannedReplies } from "../policy/cannedReplies.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { policyResolver } from "../policy/policyResolver.js";
 import type { Policy } from "../policy/schema.js";
@@ -33,12 +37,19 @@ import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { assistPortFor } from "./assistPort.js";
 import { createOfflineTriage } from "./offlineTriage.js";
+import { checkDataDir, listenError, StartupError } from "./startupError.js";
+import { createWebFanout } from "./webFanout.js";
+import { webHistory } from "./webHistory.js";
 
 export interface App {
   readonly policy: Policy;
   readonly db: Database;
   readonly runtime: SupportRuntime;
   readonly server: HttpServer;
+  /** Claims, chat locks and the bus shared with other instances on the same database. */
+  readonly coordination: Coordination;
+  /** Component states behind `/health`. */
+  readonly health: HealthRegistry;
   /** Base URL the server listens on, e.g. http://127.0.0.1:3000 */
   readonly url: string;
   stop(): Promise<void>;
@@ -60,6 +71,9 @@ function fileMediaStore(dir: string) {
   };
 }
 
+/** How often the retention purge runs while the bot is up. */
+const RETENTION_EVERY_MS = 24 * 3600 * 1000;
+
 export async function startApp(
   env: Env,
   logger: Logger & { child: (b: object) => Logger },
@@ -69,7 +83,47 @@ export async function startApp(
   const clock = options.clock ?? systemClock;
   const policy = loadPolicy(env.SPORTELLO_POLICY);
   const dataDir = resolve(env.SPORTELLO_DATA_DIR);
-  const db = await openDatabase(env.DATABASE_URL);
+  // Uploads, voice notes and the WhatsApp session live here: without it the web chat would be dead.
+  await checkDataDir(dataDir);
+  const db = await openDatabaseOrExplain(env.DATABASE_URL);
+  // From here on, a failure stops whatever already started: never half started.
+  const started: (() => Promise<unknown>)[] = [() => db.close()];
+  try {
+    return await startServices(env, logger, { ...options, rawEnv, clock, policy, dataDir, db, started });
+  } catch (error) {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Opens the database; errors that are not already explained become a {@link StartupError}. */
+async function openDatabaseOrExplain(url: string): Promise<Database> {
+  try {
+    return await openDatabase(url);
+  } catch (error) {
+    if (error instanceof DatabaseError) throw error;
+    const reason = (error as Error).message?.split("\n")[0] ?? String(error);
+    throw new StartupError(
+      "database",
+      `cannot open the database ${url.startsWith("file:") ? url : redact(url)} (${reason}): check DATABASE_URL and the folder's permissions`,
+      { cause: error },
+    );
+  }
+}
+
+async function startServices(
+  env: Env,
+  logger: Logger & { child: (b: object) => Logger },
+  context: {
+    rawEnv: Record<string, string | undefined>;
+    clock: Clock;
+    policy: Policy;
+    dataDir: string;
+    db: Database;
+    started: (() => Promise<unknown>)[];
+  },
+): Promise<App> {
+  const { rawEnv, clock, policy, dataDir, db, started } = context;
   const applied = await migrate(db);
   logger.info(
     {
@@ -80,6 +134,11 @@ export async function startApp(
   );
 
   const metrics = createMetrics({ defaultMetrics: true });
+  const health = createHealthRegistry(() => clock.now());
+  // PostgreSQL: several instances may share the database (claims, chat locks, LISTEN/NOTIFY).
+  const coordination = await createCoordination(db, {
+    onBusState: (state) => (state.ok ? health.ok("bus", "LISTEN/NOTIFY") : health.error("bus", state.reason)),
+  });
 
   // AI is optional: without a key nothing changes and nothing mentions it to customers.
   const aiConfig = aiConfigFromEnv(rawEnv);
@@ -101,16 +160,8 @@ export async function startApp(
   const webChannel = createWebChannel({
     dataDir,
     now: () => clock.now(),
-    // A page reloaded after a restart shows the chat's stored lines (delivered ones only).
-    history: async (chatId) =>
-      (await store.chatTranscript(db.prisma, "web", chatId, 200))
-        .filter((line) => line.direction === "in" || line.delivered)
-        .map((line) => ({
-          direction: line.direction === "in" ? ("in" as const) : ("out" as const),
-          text: line.text,
-          at: line.at,
-          ...(line.body.choices ? { choices: line.body.choices } : {}),
-        })),
+    fanout: createWebFanout(coordination),
+    history: (chatId) => webHistory(db, chatId),
   });
   channels.push(webChannel);
   const webhooks: WebhookRoute[] = [];
@@ -155,12 +206,21 @@ export async function startApp(
     assist,
     mediaStore: fileMediaStore(join(dataDir, "media")),
     metrics: runtimeMetrics(metrics),
+    coordination,
+    health,
     onEvents: firstResponseObserver({
       metrics,
       facts: (number) => responseFacts(db.prisma, number),
       policies: policyResolver([policy]),
       logger: logger.child({ part: "metrics" }),
     }),
+  });
+
+  const cannedReplies = createCannedReplyService({
+    policy,
+    replies: loadCannedReplies(env.SPORTELLO_POLICY),
+    getTicket: (number) => runtime.getTicket(number),
+    now: () => clock.now(),
   });
 
   let slack: SlackDesk | null = null;
@@ -170,7 +230,12 @@ export async function startApp(
     : null;
   const slackOptions = slackDesk?.slackDeskOptionsFromEnv(rawEnv, runtime.seen);
   if (slackDesk && slackOptions) {
-    slack = slackDesk.createSlackDesk({ ...slackOptions, timeZone: policy.timezone, now: () => clock.now() });
+    slack = slackDesk.createSlackDesk({
+      ...slackOptions,
+      timeZone: policy.timezone,
+      now: () => clock.now(),
+      cannedReplies,
+    });
     runtime.addDesk(slack);
   } else {
     logger.info(
@@ -178,20 +243,20 @@ export async function startApp(
     );
   }
 
-  const staffAuth = createStaffAuth({
-    store: createStaffCredentialStore(db.prisma),
-    ...(env.SESSION_SECRET ? { sessionSecret: env.SESSION_SECRET } : {}),
-    now: () => clock.now(),
-  });
+  const staffAuth = createStaffAuth({ store: createStaffAccessStore(db.prisma), now: () => clock.now() });
   const server = createHttpServer({
     port: env.PORT,
     host: env.HOST,
+    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+    trustProxy: env.TRUST_PROXY,
+    allowedHosts: env.ALLOWED_HOSTS,
     webChannel,
     staffActions: runtime,
     boardQueries: { transcript: runtime.transcript, attachment: runtime.attachment },
-    // With no credentials configured, a localhost user signs in by name and becomes a technician.
-    localTechnician: (name) => store.upsertTechnician(db.prisma, { name }),
     staffAuth,
+    manager: createManagerDesk({ db, policy }),
+    cannedReplies,
+    customers: { db, policy, dataDir, now: () => clock.now() },
     metrics,
     logger: logger.child({ part: "http" }) as never,
     webhooks,
@@ -201,18 +266,22 @@ export async function startApp(
       return state?.status === "waiting-for-qr" ? state.qr : null;
     },
     health: async () => {
-      let reachable = true;
-      let error: string | undefined;
-      try {
-        await db.prisma.$queryRawUnsafe("SELECT 1");
-      } catch (e) {
-        reachable = false;
-        error = (e as Error).message;
+      // A write, not a read: a full disk or a read-only database still answers SELECT 1.
+      const error = await probeWrite(db);
+      if (error) health.error("database", `cannot write: ${error}`);
+      else health.ok("database", db.provider);
+      const channels = runtime.channelStates();
+      for (const { name, state } of channels) {
+        if (state.status === "error") health.error(`channel:${name}`, state.error);
+        else if (state.status === "off") health.remove(`channel:${name}`);
+        else health.ok(`channel:${name}`, state.status);
       }
       return {
-        db: { reachable, ...(error ? { error } : {}) },
-        channels: Object.fromEntries(runtime.channelStates().map((c) => [c.name, c.state])),
+        db: { reachable: error === null, ...(error ? { error } : {}) },
+        channels: Object.fromEntries(channels.map((c) => [c.name, c.state])),
         desks: { slack: slack ? "on" : "off" },
+        components: health.snapshot(),
+        healthy: health.healthy(),
         policy: policy.id,
       };
     },
@@ -222,18 +291,45 @@ export async function startApp(
     await mountSlackDeskOnFastify(server.app, slack);
   }
 
+  /** Purges transcripts and files older than `months`, now and once a day (idempotent). */
+  function startRetention(months: number): NodeJS.Timeout {
+    // Loaded on use: the archive library is not needed to start.
+    const purge = () =>
+      import("../privacy/personalData.js")
+        .then(({ purgeRetention }) => purgeRetention(db, dataDir, months, clock.now()))
+        .then((summary) => logger.info({ ...summary, months }, "retention purge"))
+        .catch((error) => logger.error({ err: error }, "retention purge failed"));
+    void purge();
+    const timer = setInterval(purge, RETENTION_EVERY_MS);
+    timer.unref();
+    return timer;
+  }
+
+  started.push(() => coordination.close());
   await runtime.start();
-  const url = await server.start();
+  started.push(() => runtime.stop());
+  let url: string;
+  try {
+    url = await server.start();
+  } catch (error) {
+    throw listenError(error, env.HOST, env.PORT);
+  }
+  started.push(() => server.stop());
+  const retention = env.RETENTION_MONTHS ? startRetention(env.RETENTION_MONTHS) : null;
   return {
     policy,
     db,
     runtime,
     server,
+    coordination,
+    health,
     url,
     async stop() {
+      if (retention) clearInterval(retention);
       await server.stop().catch(() => undefined);
       await runtime.stop();
       await ai?.settle().catch(() => undefined);
+      await coordination.close();
       await db.close();
     },
   };

@@ -64,6 +64,35 @@ export const EnvSchema = z
       .optional()
       .transform((v) => v?.trim() || "127.0.0.1"),
     PUBLIC_URL: optionalUrl,
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((v, ctx): boolean | number | string[] => {
+        const value = v?.trim() ?? "";
+        if (value === "" || /^(false|no|off|0)$/i.test(value)) return false;
+        if (/^(true|yes|on)$/i.test(value)) return true;
+        if (/^\d{1,2}$/.test(value)) return Number(value);
+        const list = value
+          .split(",")
+          .map((p) => p.trim())
+          .filter(Boolean);
+        if (list.every((p) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$|^(loopback|linklocal|uniquelocal)$/.test(p)))
+          return list;
+        ctx.addIssue({
+          code: "custom",
+          message: "expected true, a hop count (1), or proxy addresses/CIDRs such as 127.0.0.1,10.0.0.0/8",
+        });
+        return z.NEVER;
+      }),
+    ALLOWED_HOSTS: z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? "")
+          .split(",")
+          .map((h) => h.trim())
+          .filter(Boolean),
+      ),
     LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .optional()
@@ -74,7 +103,6 @@ export const EnvSchema = z
       .optional()
       .transform((v) => v?.trim().toLowerCase() || undefined)
       .pipe(z.enum(["pretty", "json"], { error: "expected pretty, json or empty (automatic)" }).optional()),
-    SESSION_SECRET: optionalText,
 
     TELEGRAM_BOT_TOKEN: optionalText.refine((v) => v === undefined || /^\d+:[\w-]{20,}$/.test(v), {
       error: "expected a BotFather token such as 123456789:AA…",
@@ -93,6 +121,19 @@ export const EnvSchema = z
       .transform((v) => v?.trim() || "/usr/bin/chromium"),
     WHATSAPP_PAIR_PHONE: optionalText,
     WHATSAPP_MAX_MEDIA_MB: positiveInt(16),
+    /** Months of transcripts and customer files kept; unset = kept until erased. */
+    RETENTION_MONTHS: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === "" ? undefined : Number(v)))
+      .pipe(
+        z
+          .number({ error: "expected whole months, e.g. 24" })
+          .int({ error: "expected whole months, e.g. 24" })
+          .min(1, { error: "expected at least 1 month" })
+          .max(1200, { error: "expected at most 1200 months" })
+          .optional(),
+      ),
 
     SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith("xoxb-"), {
       error: "expected a bot token xoxb-…",

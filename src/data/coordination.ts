@@ -20,7 +20,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { z } from "zod";
-import type { Database, Tx } from "./database.js";
+import type { Database, StoreTx, Tx } from "./database.js";
 import { parseJson } from "./json.js";
 import { type JobRow, messageBodySchema, type OutboundRow } from "./supportStore.js";
 
@@ -58,7 +58,7 @@ export interface Coordination {
    * `pg_advisory_xact_lock` on the chat key). SQLite: nothing to do, the single process queues
    * chats itself.
    */
-  lockChat(tx: Pick<Tx, "$executeRawUnsafe">, chatKey: string): Promise<void>;
+  lockChat(tx: StoreTx, chatKey: string): Promise<void>;
   /** Claims up to `limit` due jobs for this instance. */
   claimJobs(now: Date, limit?: number): Promise<JobRow[]>;
   /**
@@ -133,11 +133,27 @@ function toClaimed(r: {
   };
 }
 
-/** Creates the coordination of this instance; on PostgreSQL it opens the presence connection. */
+/**
+ * Creates the coordination of this instance; on PostgreSQL it resolves once the presence
+ * connection is open (so this instance's claims are respected from its first one).
+ */
 export async function createCoordination(
   db: Database,
   options: CoordinationOptions = {},
 ): Promise<Coordination> {
+  const coordination = startCoordination(db, options);
+  await coordination.ready;
+  return coordination;
+}
+
+/**
+ * Like {@link createCoordination}, without waiting: the presence connection opens in the
+ * background (a runtime built without one, e.g. in tests, gets this).
+ */
+export function startCoordination(
+  db: Database,
+  options: CoordinationOptions = {},
+): Coordination & { readonly ready: Promise<void> } {
   const instanceId = options.instanceId ?? randomBytes(8).toString("hex");
   const jobLeaseMs = options.jobLeaseMs ?? 5 * 60_000;
   const outboxLeaseMs = options.outboxLeaseMs ?? 2 * 60_000;
@@ -203,6 +219,7 @@ export async function createCoordination(
   if (db.provider === "sqlite") {
     return {
       ...common,
+      ready: Promise.resolve(),
       async lockChat() {
         // One instance: the caller's in-process queue already runs a chat's messages one by one.
       },
@@ -260,13 +277,18 @@ export async function createCoordination(
   // PostgreSQL: one dedicated connection LISTENs and announces this instance (application_name):
   // while it is open, the instance's claims are respected until their lease ends; once it is
   // closed (process gone), they are taken over at once.
-  const bus = await openBus(db.url, `${APP_PREFIX}${instanceId}`, local, options.onBusState);
+  const bus = openBus(db.url, `${APP_PREFIX}${instanceId}`, local, options.onBusState);
   const alive = (column: string) =>
     `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = '${APP_PREFIX}' || ${column})`;
   return {
     ...common,
+    ready: bus.ready,
     async lockChat(tx, chatKey) {
-      await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", `chat:${chatKey}`);
+      // On PostgreSQL the runtime's transaction is always Prisma's (SqliteTx exists only on SQLite).
+      await (tx as Tx).$executeRawUnsafe(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        `chat:${chatKey}`,
+      );
     },
     async claimJobs(now, limit = 100) {
       const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(
@@ -346,18 +368,20 @@ export async function createCoordination(
 }
 
 interface Bus {
+  /** Resolves when the connection is first open (rejects if that first attempt fails). */
+  ready: Promise<void>;
   listen(topic: string): void;
   publish(topic: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The LISTEN/NOTIFY connection, reconnected with backoff when it drops. */
-async function openBus(
+function openBus(
   url: string,
   applicationName: string,
   emitter: EventEmitter,
   onState: ((state: BusState) => void) | undefined,
-): Promise<Bus> {
+): Bus {
   const topics = new Set<string>();
   let client: pg.Client | null = null;
   let closed = false;
@@ -407,9 +431,17 @@ async function openBus(
     reconnectTimer.unref();
   };
 
-  await connect();
+  connecting = connect().catch((error: Error) => {
+    onState?.({ ok: false, reason: `notification connection failed: ${error.message}` });
+    schedule();
+    throw error;
+  });
+  const ready = connecting;
+  // A failed first attempt is reported above and retried; nobody may be waiting on it.
+  ready.catch(() => undefined);
 
   return {
+    ready,
     listen(topic) {
       if (topics.has(topic)) return;
       topics.add(topic);
@@ -417,7 +449,7 @@ async function openBus(
     },
     async publish(topic, payload) {
       if (Buffer.byteLength(payload) > MAX_NOTIFY_BYTES) throw new Error("notification payload too large");
-      if (!client) await connecting;
+      if (!client) await connecting?.catch(() => undefined);
       if (!client) throw new Error("notification connection is down");
       await client.query("SELECT pg_notify($1, $2)", [topic, payload]);
     },

@@ -61,7 +61,7 @@ export interface TicketView {
   /** What the customer answered after the close (rating 1–5 and comment); single-ticket views only. */
   feedback?: { rating: number; comment: string | null; at: string } | null;
   salesRep: string | null;
-  assignee: { id: string; name: string; slackUserId: string | null } | null;
+  assignee: TechnicianView | null;
   callbackDueAt: string | null;
   minutes: number | null;
   resolution: string | null;
@@ -71,8 +71,11 @@ export interface TicketView {
   updatedAt: string;
   /** Whether support is open at the moment the view was built. */
   openNow: boolean;
-  /** Opaque reference a desk stored for this ticket (e.g. Slack channel + card ts). */
-  deskRef: Record<string, unknown> | null;
+  /**
+   * What each desk stored for this ticket, by desk name (e.g. `slack`: its card's channel and
+   * ts); opaque to everyone but that desk, so desks never overwrite each other.
+   */
+  deskRefs: Record<string, Record<string, unknown>>;
 }
 
 export type TicketStatus =
@@ -83,8 +86,21 @@ export type TicketStatus =
   | "waiting-on-customer"
   | "closed";
 
-/** Who performs a staff action: a technician by internal id, Slack user id or name. */
-export type TechnicianRef = { id: string } | { slackUserId: string } | { name: string };
+/**
+ * A technician as desks see them. `identities` holds how they are known on each desk that has
+ * one (e.g. `slack`: a member id, `email`: an address), keyed by desk name.
+ */
+export interface TechnicianView {
+  id: string;
+  name: string;
+  identities: Partial<Record<string, string>>;
+}
+
+/**
+ * Who performs a staff action: a technician by internal id, by name, or by their identity on a
+ * desk (e.g. `{ desk: "slack", externalId: "U012AB3CD" }`).
+ */
+export type TechnicianRef = { id: string } | { name: string } | { desk: string; externalId: string };
 
 export type StaffAction =
   | { type: "claim"; ticket: string; by: TechnicianRef }
@@ -150,10 +166,10 @@ export interface StaffActions {
   ): Promise<ChargeView | null>;
   /** The preset's packages (key, label, travel), for a Close form's billing choice. */
   listPackages?(): Promise<{ key: string; label: { it: string; en: string }; travel: boolean }[]>;
-  /** Store a desk reference (e.g. Slack card ts) on the ticket. */
-  setDeskRef(ticket: string, ref: Record<string, unknown>): Promise<void>;
+  /** Stores what a desk keeps for a ticket (e.g. its Slack card), under that desk's name only. */
+  setDeskRef(ticket: string, desk: string, ref: Record<string, unknown>): Promise<void>;
   /** Resolve a technician; null when the person is not a technician. */
-  findTechnician(by: TechnicianRef): Promise<{ id: string; name: string; slackUserId: string | null } | null>;
+  findTechnician(by: TechnicianRef): Promise<TechnicianView | null>;
   /** The on-call rota between two instants, and who is on call at an instant. */
   listOnCall(from: Date, to: Date): Promise<OnCallShiftView[]>;
   setOnCall(
@@ -174,7 +190,7 @@ export interface StaffActions {
 
 export interface OnCallShiftView {
   id: string;
-  technician: { id: string; name: string; slackUserId: string | null };
+  technician: TechnicianView;
   startsAt: string;
   endsAt: string;
 }
@@ -195,7 +211,7 @@ export type DeskEvent =
   | {
       type: "oncall.paged";
       ticket: TicketView;
-      technician: { id: string; name: string; slackUserId: string | null } | null;
+      technician: TechnicianView | null;
       onCallLine: string | null;
       repeat: number;
     }

@@ -119,15 +119,49 @@ function holidayOfDay(policy: Policy, day: DateTime): HolidayEntry | null {
   return holidaysOfYear(policy, day.year).get(day.toISODate() ?? "") ?? null;
 }
 
-/** Opening ranges of the local day starting at `day` (start of day in the policy zone) for `audience`. */
+/** Day plans are pure in (policy, local day) and asked for on every message: kept per policy. */
+const dayPlans = new WeakMap<Policy, Map<number, DayPlan>>();
+const DAY_PLANS_KEPT = 800;
+
+/**
+ * Opening ranges of the local day starting at `day` (start of day in the policy zone) for
+ * `audience`: the day's plan of every level (cached), narrowed to the levels serving `audience`.
+ */
 function dayPlan(policy: Policy, day: DateTime, audience?: Audience | null): DayPlan {
+  let plans = dayPlans.get(policy);
+  if (!plans) {
+    plans = new Map();
+    dayPlans.set(policy, plans);
+  }
+  const key = day.toMillis();
+  let plan = plans.get(key);
+  if (!plan) {
+    plan = computeDayPlan(policy, day);
+    if (plans.size >= DAY_PLANS_KEPT) plans.delete(plans.keys().next().value!);
+    plans.set(key, plan);
+  }
+  if (!audience) return plan;
+  const ranges = plan.ranges.filter((r) => {
+    const level = serviceLevel(policy, r.service);
+    return level !== undefined && levelServes(level, audience);
+  });
+  if (ranges.length === plan.ranges.length) return plan;
+  const emptyReason = ranges.length
+    ? null
+    : plan.holiday
+      ? "holiday"
+      : day.weekday >= 6
+        ? "weekend"
+        : "no-service-day";
+  return { holiday: plan.holiday, ranges, emptyReason };
+}
+
+function computeDayPlan(policy: Policy, day: DateTime): DayPlan {
   const holiday = holidayOfDay(policy, day);
   const weekdayKey = WEEKDAYS[day.weekday - 1]!;
   const isWeekendDay = day.weekday >= 6;
   const build = (level: PolicyServiceLevel, ranges: [string, string][]): OpenRange[] =>
-    levelServes(level, audience)
-      ? ranges.map(([s, e]) => ({ start: wallTime(day, s), end: wallTime(day, e), service: level.key }))
-      : [];
+    ranges.map(([s, e]) => ({ start: wallTime(day, s), end: wallTime(day, e), service: level.key }));
 
   if (holiday) {
     const level = holiday.service === "closed" ? undefined : serviceLevel(policy, holiday.service);

@@ -1,7 +1,8 @@
 /**
  * The job scheduler: runs due jobs (durable timers and background work) one pass at a time,
  * each with its typed handler, retrying failures with backoff; then retries due deliveries.
- * While the runtime runs it wakes itself for the next due job (at least every 30 s).
+ * Jobs are claimed with a lease first, so among instances on one database each runs once.
+ * While the runtime runs it wakes itself for the next due job or delivery retry (at least every 30 s).
  */
 import * as store from "../data/supportStore.js";
 import { type Job, type JobKind, type JobPayload, toJob } from "./jobs.js";
@@ -53,8 +54,17 @@ export class JobScheduler {
       void this.runDueJobs()
         .catch((error) => this.ctx.logger.error({ err: error }, "scheduler pass failed"))
         .then(async () => {
-          const next = await store.nextJobDue(this.ctx.db.prisma).catch(() => null);
-          const wait = next ? Math.max(0, next.getTime() - this.ctx.clock.now().getTime()) : IDLE_WAKE_MS;
+          const [job, retry] = await Promise.all([
+            store.nextJobDue(this.ctx.db.prisma).catch(() => null),
+            this.ctx.coordination.nextOutboxAttempt().catch(() => null),
+          ]);
+          const next = Math.min(
+            job?.getTime() ?? Number.POSITIVE_INFINITY,
+            retry?.getTime() ?? Number.POSITIVE_INFINITY,
+          );
+          const wait = Number.isFinite(next)
+            ? Math.max(0, next - this.ctx.clock.now().getTime())
+            : IDLE_WAKE_MS;
           this.kick(Math.min(wait, IDLE_WAKE_MS));
         });
     }, delayMs);
@@ -75,10 +85,10 @@ export class JobScheduler {
 
   private async runOnce(): Promise<number> {
     const { ctx } = this;
-    const prisma = ctx.db.prisma;
+    const { coordination } = ctx;
     let ran = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const rows = await store.dueJobs(prisma, ctx.clock.now());
+      const rows = await coordination.claimJobs(ctx.clock.now());
       if (rows.length === 0) break;
       for (const row of rows) {
         ran++;
@@ -86,14 +96,15 @@ export class JobScheduler {
           const read = toJob(row);
           if ("error" in read) ctx.logger.warn({ kind: row.kind, key: row.key }, `${read.error}; ignored`);
           else await this.dispatch(read.job);
-          await store.completeJob(prisma, row.id, ctx.clock.now());
+          // Not done when it was rescheduled meanwhile (a repeated page): it stays pending.
+          await coordination.completeJob(row.id, ctx.clock.now());
         } catch (error) {
           const attempt = row.attempts + 1;
           const retryAt =
             attempt >= MAX_JOB_ATTEMPTS
               ? null
               : new Date(ctx.clock.now().getTime() + Math.min(5_000 * 2 ** attempt, 600_000));
-          await store.failJob(prisma, row.id, (error as Error).message, retryAt);
+          await coordination.failJob(row.id, (error as Error).message, retryAt);
           ctx.logger.warn({ err: error, job: row.kind, key: row.key, retryAt }, "job failed");
         }
       }

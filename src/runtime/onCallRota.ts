@@ -8,7 +8,7 @@ type Shift = Awaited<ReturnType<typeof store.addShift>>;
 function toShiftView(s: Shift): OnCallShiftView {
   return {
     id: s.id,
-    technician: { id: s.technician.id, name: s.technician.name, slackUserId: s.technician.slackUserId },
+    technician: { id: s.technician.id, name: s.technician.name, identities: s.technician.identities },
     startsAt: s.startsAt.toISOString(),
     endsAt: s.endsAt.toISOString(),
   };

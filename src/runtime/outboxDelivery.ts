@@ -1,16 +1,17 @@
 /**
- * Outbox delivery: sends a chat's pending outbound messages oldest first, one pass at a time per
- * chat, marks them sent, and on failure schedules a retry with backoff (or gives up on a permanent
- * error). A chat whose message fails keeps its later messages queued, so order is never broken.
+ * Outbox delivery: sends a chat's pending outbound messages oldest first, marks them sent, and on
+ * failure retries that chat alone within seconds (or gives up on a permanent error). A chat whose
+ * message fails keeps its later messages queued, so order is never broken. Among instances on one
+ * database a chat's messages are claimed as a block with a lease, so only one instance sends them
+ * and none twice; in this process one pass at a time runs per chat.
  */
 import type { ChannelName, OutboundAttachment, OutboundMessage } from "../channels/port.js";
-import { ChannelSendError } from "../channels/port.js";
+import type { ClaimedOutbound } from "../data/coordination.js";
 import * as store from "../data/supportStore.js";
+import { nextDeliveryDelay, WakeUps } from "./deliveryRetry.js";
 import { KeyedQueue } from "./keyedQueue.js";
 import type { RuntimeContext } from "./runtimeContext.js";
 import { type ChatRef, chatKey } from "./runtimeTypes.js";
-
-const MAX_DELIVERY_ATTEMPTS = 8;
 
 /** Sent and failed counts of a delivery pass. */
 export interface DeliveryTotals {
@@ -21,16 +22,16 @@ export interface DeliveryTotals {
 /** Delivers the outbox to the channels. */
 export class OutboxDelivery {
   private readonly perChat = new KeyedQueue();
+  /** A chat waiting for a retry is woken exactly when it is due, not at the next scheduler pass. */
+  private readonly wakeUps = new WakeUps();
+  private stopped = false;
 
   constructor(private readonly ctx: RuntimeContext) {}
 
   /** Sends every due pending message (after a restart, and on the scheduler's passes). */
   async deliverDue(): Promise<DeliveryTotals> {
-    const rows = await store.pendingOutbound(this.ctx.db.prisma, this.ctx.clock.now(), 500);
-    const chats = new Map<string, ChatRef>();
-    for (const row of rows)
-      chats.set(`${row.channel}:${row.chatId}`, { channel: row.channel as ChannelName, chatId: row.chatId });
-    return this.deliverChats([...chats.values()]);
+    const chats = await this.ctx.coordination.chatsWithDueOutbox(this.ctx.clock.now(), 500);
+    return this.deliverChats(chats.map((c) => ({ channel: c.channel as ChannelName, chatId: c.chatId })));
   }
 
   /** Sends the pending messages of these chats. */
@@ -38,8 +39,7 @@ export class OutboxDelivery {
     const totals = { sent: 0, failed: 0 };
     await Promise.all(
       chats.map((chat) =>
-        // One delivery at a time per chat, reading the queue afresh inside: two concurrent
-        // passes (after a commit, the scheduler, a restart) can never send a message twice.
+        // One pass at a time per chat here; the claim keeps other instances out meanwhile.
         this.perChat.run(chatKey(chat), async () => {
           const result = await this.deliverChat(chat);
           totals.sent += result.sent;
@@ -48,65 +48,111 @@ export class OutboxDelivery {
       ),
     );
     const metrics = this.ctx.options.metrics;
-    if (metrics) metrics.outboxDepth(await store.countPendingOutbound(this.ctx.db.prisma));
+    if (metrics) metrics.outboxDepth(await this.ctx.db.session((c) => store.countPendingOutbound(c)));
     return totals;
+  }
+
+  /** Stops the retry wake-ups (the scheduler's passes still deliver what is due). */
+  stop(): void {
+    this.stopped = true;
+    this.wakeUps.clear();
   }
 
   /** Sends a chat's pending messages oldest first, stopping at the first one not due or failing. */
   private async deliverChat(chat: ChatRef): Promise<DeliveryTotals> {
     const { ctx } = this;
-    const prisma = ctx.db.prisma;
-    const media = ctx.options.mediaStore;
     const adapter = ctx.channels.get(chat.channel);
     // No adapter (channel off): messages stay pending for when the channel comes back.
     if (!adapter) return { sent: 0, failed: 0 };
+    const rows = await ctx.coordination.claimChatOutbox(chat);
     const now = ctx.clock.now();
     let sent = 0;
+    let failed = 0;
     // Marked sent in one statement per pass; a crash before it re-sends them (at-least-once).
     const delivered: string[] = [];
-    for (const row of await store.pendingForChat(prisma, chat.channel, chat.chatId)) {
-      if (row.nextAttemptAt && row.nextAttemptAt > now) break;
-      try {
-        const files = row.body.attachments?.filter((a) => a.ref) ?? [];
-        const attachments: OutboundAttachment[] = [];
-        for (const file of files) {
-          if (!media) break;
-          attachments.push({
-            kind: file.kind as OutboundAttachment["kind"],
-            name: file.name ?? "file",
-            data: await media.get(file.ref!),
-            ...(file.mime ? { mime: file.mime } : {}),
-          });
+    let index = 0;
+    try {
+      for (; index < rows.length; index++) {
+        const row = rows[index]!;
+        if (row.nextAttemptAt && row.nextAttemptAt > now) {
+          this.wakeAt(chat, row.nextAttemptAt.getTime() - now.getTime());
+          break;
         }
-        const message: OutboundMessage = {
-          channel: chat.channel,
-          chatId: chat.chatId,
-          text: row.text,
-          outboxId: row.id,
-          ...(row.body.choices ? { choices: row.body.choices } : {}),
-          ...(attachments.length ? { attachments } : {}),
-        };
-        await adapter.send(message);
-        delivered.push(row.id);
-        ctx.options.metrics?.messageOut(chat.channel);
-        sent++;
-      } catch (error) {
-        const permanent = error instanceof ChannelSendError && error.permanent;
-        const attempt = row.attempts + 1;
-        const delay =
-          error instanceof ChannelSendError && error.retryAfterMs !== undefined
-            ? error.retryAfterMs
-            : (ctx.options.retryDelayMs ?? ((n) => Math.min(60_000 * 2 ** (n - 1), 3_600_000)))(attempt);
-        const retryAt =
-          permanent || attempt >= MAX_DELIVERY_ATTEMPTS ? null : new Date(ctx.clock.now().getTime() + delay);
-        await store.markDelivered(prisma, delivered.splice(0), ctx.clock.now());
-        await store.markDeliveryFailed(prisma, row.id, (error as Error).message, retryAt);
-        ctx.logger.warn({ err: error, channel: chat.channel, chat: chat.chatId, retryAt }, "delivery failed");
-        // A permanently failed message no longer holds back the ones after it.
-        if (retryAt) return { sent, failed: 1 };
+        try {
+          await adapter.send(await this.toMessage(chat, row));
+          delivered.push(row.id);
+          ctx.options.metrics?.messageOut(chat.channel);
+          sent++;
+        } catch (error) {
+          const attempt = row.attempts + 1;
+          const delay = this.retryDelay(error, attempt);
+          const retryAt = delay === null ? null : new Date(ctx.clock.now().getTime() + delay);
+          const done = delivered.splice(0);
+          await ctx.db.session(async (c) => {
+            await store.markDelivered(c, done, ctx.clock.now());
+            await store.markDeliveryFailed(c, row.id, (error as Error).message, retryAt);
+          });
+          ctx.logger.warn(
+            { err: error, channel: chat.channel, chat: chat.chatId, retryAt },
+            "delivery failed",
+          );
+          // A permanently failed message no longer holds back the ones after it.
+          if (delay === null) continue;
+          failed = 1;
+          this.wakeAt(chat, delay);
+          index++;
+          break;
+        }
       }
+    } finally {
+      if (delivered.length > 0) {
+        await ctx.db.session((c) => store.markDelivered(c, delivered, ctx.clock.now()));
+      }
+      // The rest (not due, or behind a failed one) is given back for the next pass.
+      await ctx.coordination.releaseOutbox(rows.slice(index).map((r) => r.id));
     }
-    await store.markDelivered(prisma, delivered, ctx.clock.now());
-    return { sent, failed: 0 };
+    return { sent, failed };
+  }
+
+  /** The delay before the next attempt, or null to give up. */
+  private retryDelay(error: unknown, attempt: number): number | null {
+    const custom = this.ctx.options.retryDelayMs;
+    const delay = nextDeliveryDelay(error, attempt);
+    if (delay === null || !custom) return delay;
+    // A configured schedule replaces the backoff, never a platform's own retry_after.
+    const platform = (error as { retryAfterMs?: number }).retryAfterMs;
+    return platform !== undefined ? delay : custom(attempt);
+  }
+
+  private wakeAt(chat: ChatRef, delayMs: number): void {
+    if (this.stopped) return;
+    this.wakeUps.schedule(chatKey(chat), Math.max(0, delayMs), () => {
+      void this.deliverChats([chat]).catch((error) =>
+        this.ctx.logger.warn({ err: error, chat: chat.chatId }, "delivery retry failed"),
+      );
+    });
+  }
+
+  private async toMessage(chat: ChatRef, row: ClaimedOutbound): Promise<OutboundMessage> {
+    const media = this.ctx.options.mediaStore;
+    const files = row.body.attachments?.filter((a) => a.ref) ?? [];
+    const attachments: OutboundAttachment[] = [];
+    for (const file of files) {
+      if (!media) break;
+      attachments.push({
+        kind: file.kind as OutboundAttachment["kind"],
+        name: file.name ?? "file",
+        data: await media.get(file.ref!),
+        ...(file.mime ? { mime: file.mime } : {}),
+      });
+    }
+    return {
+      channel: chat.channel,
+      chatId: chat.chatId,
+      text: row.text,
+      outboxId: row.id,
+      ...(row.body.choices ? { choices: row.body.choices } : {}),
+      ...(attachments.length ? { attachments } : {}),
+    };
   }
 }

@@ -4,7 +4,8 @@
  * per-chat transaction helper.
  */
 import type { ChannelAdapter } from "../channels/port.js";
-import type { Database, Tx } from "../data/database.js";
+import type { Coordination } from "../data/coordination.js";
+import type { Database, StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { StaffDesk } from "../desk/port.js";
 import type { Renderer } from "../i18n/renderer.js";
@@ -12,7 +13,13 @@ import type { Logger } from "../observability/logger.js";
 import type { Policy } from "../policy/schema.js";
 import type { Clock } from "./clock.js";
 import type { KeyedQueue } from "./keyedQueue.js";
-import { type ChatRef, chatKey, type DomainEvent, type RuntimeOptions } from "./runtimeTypes.js";
+import {
+  type ChatRef,
+  chatKey,
+  type DomainEvent,
+  RuntimeError,
+  type RuntimeOptions,
+} from "./runtimeTypes.js";
 
 /** The dependencies of the runtime's modules, built once by {@link SupportRuntime}. */
 export interface RuntimeContext {
@@ -28,6 +35,8 @@ export interface RuntimeContext {
   readonly desks: StaffDesk[];
   /** Runs the work that changes a chat one task at a time, in arrival order. */
   readonly chatQueue: KeyedQueue;
+  /** Chat locks and claims shared with the other instances on the database. */
+  readonly coordination: Coordination;
 }
 
 /** Work collected during one transaction and acted on after it commits. */
@@ -65,7 +74,12 @@ export interface AuditEntry {
 }
 
 /** Stores an audit-trail entry in the transaction and collects it for {@link RuntimeOptions.onEvents}. */
-export async function recordEvent(ctx: RuntimeContext, tx: Tx, fx: Effects, e: AuditEntry): Promise<void> {
+export async function recordEvent(
+  ctx: RuntimeContext,
+  tx: StoreTx,
+  fx: Effects,
+  e: AuditEntry,
+): Promise<void> {
   const at = ctx.clock.now();
   await store.recordEvent(tx, {
     ticketId: e.ticketId,
@@ -79,16 +93,46 @@ export async function recordEvent(ctx: RuntimeContext, tx: Tx, fx: Effects, e: A
 
 /**
  * Runs `work` in one database transaction, serialised with everything else that changes this
- * chat; returns its result and the effects to act on after the commit.
+ * chat — in this process by the chat queue, across instances by the chat lock taken first in the
+ * transaction — and returns its result and the effects to act on after the commit.
+ *
+ * A transaction that fails for the database's sake (disk full, connection lost) rejects this
+ * one call only: nothing was committed, nothing is sent, the next task of the chat runs as usual,
+ * and `/health` shows the failure until a transaction commits again.
  */
 export async function inChatTransaction<T>(
   ctx: RuntimeContext,
   chat: ChatRef,
-  work: (tx: Tx, fx: Effects) => Promise<T>,
+  work: (tx: StoreTx, fx: Effects) => Promise<T>,
 ): Promise<{ value: T; fx: Effects }> {
-  return ctx.chatQueue.run(chatKey(chat), async () => {
+  const key = chatKey(chat);
+  return ctx.chatQueue.run(key, async () => {
     const fx = newEffects();
-    const value = await ctx.db.prisma.$transaction((tx) => work(tx, fx));
+    let value: T;
+    try {
+      value = await ctx.db.transaction(async (tx) => {
+        await ctx.coordination.lockChat(tx, key);
+        return work(tx, fx);
+      });
+    } catch (error) {
+      if (!(error instanceof RuntimeError)) {
+        ctx.options.health?.error("database.commit", `a transaction failed: ${errorLine(error)}`);
+      }
+      throw error;
+    }
+    ctx.options.health?.ok("database.commit");
     return { value, fx };
   });
+}
+
+/** The last meaningful line of an error message (Prisma's are long). */
+function errorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    message
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? "unknown error"
+  ).slice(0, 300);
 }

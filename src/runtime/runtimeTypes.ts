@@ -4,8 +4,10 @@
  */
 import type { Language } from "../../flows/intents.js";
 import type { ChannelAdapter, ChannelName } from "../channels/port.js";
+import type { Coordination } from "../data/coordination.js";
 import type { Database } from "../data/database.js";
 import type { StaffDesk } from "../desk/port.js";
+import type { HealthRegistry } from "../observability/healthRegistry.js";
 import type { Logger } from "../observability/logger.js";
 import type { Policy } from "../policy/schema.js";
 import type { Clock } from "./clock.js";
@@ -73,8 +75,18 @@ export interface RuntimeOptions {
   mediaStore?: MediaStore;
   /** Called after every committed change with the domain events recorded (story runner, metrics). */
   onEvents?: (events: DomainEvent[]) => void;
-  /** Delay before a failed send is retried, by attempt (ms). */
+  /**
+   * Delay before a failed send is retried, by attempt (ms); default: within seconds, see
+   * {@link nextDeliveryDelay}. A platform's `retry_after` always wins.
+   */
   retryDelayMs?: (attempt: number) => number;
+  /**
+   * Claims, chat locks and the bus shared with other instances on the same database; default: one
+   * opened for this runtime (and closed by `stop()`).
+   */
+  coordination?: Coordination;
+  /** Where the runtime reports the database's and the desks' state for `/health`. */
+  health?: HealthRegistry;
 }
 
 /** Stable error with a code, thrown by runtime operations callers may show. */

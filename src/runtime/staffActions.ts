@@ -96,9 +96,9 @@ export class StaffActionHandler {
   seen = async (source: string, key: string): Promise<boolean> =>
     store.markDeliverySeen(this.ctx.db.prisma, source, key);
 
-  /** Stores the opaque reference a desk keeps for a ticket (e.g. its Slack card). */
-  setDeskRef = async (number: string, ref: Record<string, unknown>): Promise<void> => {
-    await store.setTicketDeskRef(this.ctx.db.prisma, number, ref);
+  /** Stores the opaque reference one desk keeps for a ticket (e.g. its Slack card). */
+  setDeskRef = async (number: string, desk: string, ref: Record<string, unknown>): Promise<void> => {
+    await store.setTicketDeskRef(this.ctx.db.prisma, number, desk, ref);
   };
 
   /**

@@ -12,6 +12,7 @@
  *   timers and background work (rows in the job table).
  */
 import type { ChannelAdapter } from "../channels/port.js";
+import { startCoordination } from "../data/coordination.js";
 import type { StaffActions, StaffDesk } from "../desk/port.js";
 import { createRenderer } from "../i18n/renderer.js";
 import type { Policy } from "../policy/schema.js";
@@ -49,6 +50,8 @@ export class SupportRuntime implements StaffActions {
   private readonly ctx: RuntimeContext;
   private readonly outbox: OutboxDelivery;
   private readonly scheduler: JobScheduler;
+  /** The coordination was opened here (none given): stop() closes it. */
+  private readonly ownsCoordination: boolean;
   /**
    * Handles one customer message; resolves once it is durably processed and the replies were
    * handed to the channel (delivery failures are retried later, never lost).
@@ -88,7 +91,9 @@ export class SupportRuntime implements StaffActions {
       channels: new Map((options.channels ?? []).map((c) => [c.name, c])),
       desks: [...(options.desks ?? [])],
       chatQueue: new KeyedQueue(),
+      coordination: options.coordination ?? startCoordination(options.db),
     };
+    this.ownsCoordination = !options.coordination;
     this.ctx = ctx;
     const afterCommit = (fx: Effects) => this.afterCommit(fx);
     this.outbox = new OutboxDelivery(ctx);
@@ -179,8 +184,10 @@ export class SupportRuntime implements StaffActions {
   /** Stops the scheduler (waiting for a running pass), then the channels and desks. */
   async stop(): Promise<void> {
     await this.scheduler.stop();
+    this.outbox.stop();
     for (const channel of this.ctx.channels.values()) await channel.stop().catch(() => undefined);
     for (const desk of this.ctx.desks) await desk.stop().catch(() => undefined);
+    if (this.ownsCoordination) await this.ctx.coordination.close();
   }
 
   /** Each channel's connection state, for /health. */

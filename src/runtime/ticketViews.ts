@@ -6,10 +6,17 @@ import { DateTime } from "luxon";
 import { z } from "zod";
 import type { Language } from "../../flows/intents.js";
 import type { ChannelName } from "../channels/port.js";
-import type { Prisma, Tx } from "../data/database.js";
+import type { Prisma, StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { TranscriptEntry } from "../desk/board/boardQueries.js";
-import type { ChargeView, PackageBilling, TechnicianRef, TicketFilter, TicketView } from "../desk/port.js";
+import type {
+  ChargeView,
+  PackageBilling,
+  TechnicianRef,
+  TechnicianView,
+  TicketFilter,
+  TicketView,
+} from "../desk/port.js";
 import { availability } from "../policy/calendar.js";
 import { computeCharge, packageCharge } from "../policy/charge.js";
 import { CoverageError } from "../policy/coverage.js";
@@ -30,12 +37,7 @@ function packageOfCharge(charge: unknown): Pick<ChargeView, "package" | "lines">
   return parsed.success ? { package: parsed.data.package, lines: parsed.data.lines } : {};
 }
 
-/** A technician as desks see them. */
-export interface TechnicianView {
-  id: string;
-  name: string;
-  slackUserId: string | null;
-}
+export type { TechnicianView } from "../desk/port.js";
 
 /** The read side of the StaffActions port. */
 export class TicketViews {
@@ -180,10 +182,10 @@ export class TicketViews {
   listCategories = async (): Promise<{ key: string; label: { it: string; en: string } }[]> =>
     this.ctx.policy.categories.map((c) => ({ key: c.key, label: { it: c.label.it, en: c.label.en } }));
 
-  /** An active technician by id, Slack user id or name, or null. */
+  /** An active technician by id, name or desk identity, or null. */
   findTechnician = async (by: TechnicianRef): Promise<TechnicianView | null> => {
     const t = await store.findTechnician(this.prisma, by);
-    return t ? { id: t.id, name: t.name, slackUserId: t.slackUserId } : null;
+    return t ? { id: t.id, name: t.name, identities: t.identities } : null;
   };
 
   /** The language to write to a ticket's customer in. */
@@ -192,7 +194,7 @@ export class TicketViews {
     return language === "en" ? "en" : language === "it" ? "it" : this.ctx.policy.defaultLanguage;
   }
 
-  private async toView(tx: Tx | Prisma, row: store.TicketRow): Promise<TicketView> {
+  private async toView(tx: StoreTx | Prisma, row: store.TicketRow): Promise<TicketView> {
     const { policy } = this.ctx;
     const customer = await store.getCustomer(tx, row.customerId);
     const assignee = row.assigneeId ? await store.findTechnician(tx, { id: row.assigneeId }) : null;
@@ -228,7 +230,7 @@ export class TicketViews {
       chatId: row.chatId,
       coverage,
       salesRep: row.salesRep,
-      assignee: assignee ? { id: assignee.id, name: assignee.name, slackUserId: assignee.slackUserId } : null,
+      assignee: assignee ? { id: assignee.id, name: assignee.name, identities: assignee.identities } : null,
       callbackDueAt: row.callbackDueAt?.toISOString() ?? null,
       minutes: row.minutes,
       resolution: row.resolution,
@@ -250,7 +252,7 @@ export class TicketViews {
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
       openNow: availability(policy, this.ctx.clock.now()).open,
-      deskRef: row.deskRef ? (JSON.parse(row.deskRef) as Record<string, unknown>) : null,
+      deskRefs: await store.ticketDeskRefs(tx, row.id),
     };
   }
 }

@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { StoredUpload, WebChannel } from "../channels/web/webChannel.js";
+import { type StoredUpload, type WebChannel, WebChannelError } from "../channels/web/webChannel.js";
+import { wellFormed } from "../text/wellFormed.js";
 import { sendError } from "./sendError.js";
 import { lookup, pickLanguage, publicDir, renderPage, webStrings } from "./webStrings.js";
 
@@ -23,7 +24,7 @@ const ASSETS: Record<string, string> = {
 
 /** The chat page may be framed anywhere (that is what the widget does); nothing else may. */
 const CHAT_CSP =
-  "default-src 'self'; img-src 'self' data: blob: https:; media-src 'self' blob: https:; frame-ancestors *; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https:; media-src 'self' blob: https:; connect-src 'self'; object-src 'none'; frame-ancestors *; base-uri 'none'; form-action 'self'";
 
 function tokenOf(req: FastifyRequest): string {
   const header = req.headers["x-chat-token"];
@@ -35,7 +36,21 @@ function tokenOf(req: FastifyRequest): string {
 function fieldValue(file: MultipartFile, name: string): string | undefined {
   const field = file.fields[name];
   const single = Array.isArray(field) ? field[0] : field;
-  return single && single.type === "field" ? String(single.value) : undefined;
+  return single && single.type === "field" ? wellFormed(String(single.value)) : undefined;
+}
+
+/**
+ * What a failure while reading a multipart body means: our own refusals pass through, system
+ * errors (disk full…) stay server errors, anything else is a malformed body (busboy's
+ * "Unexpected end of form", "Malformed part header", a client that hung up…).
+ */
+function multipartError(error: unknown): unknown {
+  if (error instanceof WebChannelError) return error;
+  const code = (error as { code?: unknown }).code;
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) return error;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code) && code !== "ECONNRESET") return error;
+  return new WebChannelError("bad-multipart", 400, "Malformed multipart body");
 }
 
 /** The widget button's labels in both languages (it picks one from navigator.language). */
@@ -73,7 +88,10 @@ export function registerChatRoutes(
       }
       reply.type(type).header("cache-control", "no-cache");
       if (path === "/widget.js") {
-        reply.header("access-control-allow-origin", "*");
+        // Customers' own sites load this script: open it up from helmet's same-origin default.
+        reply
+          .header("access-control-allow-origin", "*")
+          .header("cross-origin-resource-policy", "cross-origin");
         return body.replace("__SPORTELLO_LABELS__", widgetLabels());
       }
       return body;
@@ -83,7 +101,11 @@ export function registerChatRoutes(
   app.get("/", async (req, reply) => {
     const language = pickLanguage(req.headers["accept-language"]);
     const embed = (req.query as Record<string, string | undefined>).embed === "1";
-    reply.type("text/html; charset=utf-8").header("content-security-policy", CHAT_CSP);
+    // The one page other sites may frame (the widget): its own CSP, and no X-Frame-Options.
+    reply
+      .type("text/html; charset=utf-8")
+      .header("content-security-policy", CHAT_CSP)
+      .removeHeader("x-frame-options");
     return renderPage("chat.html.tmpl", language, {
       embedClass: embed ? "embed" : "",
       maxMb: String(Math.round(webChannel.uploadLimits.maxBytes / 1024 / 1024)),
@@ -96,34 +118,56 @@ export function registerChatRoutes(
     let body: Record<string, unknown>;
     const uploads: StoredUpload[] = [];
     if (req.isMultipart()) {
-      const file = await req.file();
+      let file: MultipartFile | undefined;
+      try {
+        file = await req.file();
+        if (file) {
+          uploads.push(
+            await webChannel.saveUpload(chatId, {
+              name: file.filename,
+              mime: file.mimetype,
+              stream: file.file,
+              truncated: () => file!.file.truncated,
+            }),
+          );
+        }
+      } catch (error) {
+        throw multipartError(error);
+      }
       if (!file) return sendError(reply, 400, "empty-message", "Multipart message without a file");
-      const stored = await webChannel.saveUpload(chatId, {
-        name: file.filename,
-        mime: file.mimetype,
-        stream: file.file,
-        truncated: () => file.file.truncated,
-      });
-      uploads.push(stored);
       body = {
         clientId: fieldValue(file, "clientId"),
         text: fieldValue(file, "text") ?? "",
         languageHint: fieldValue(file, "languageHint"),
       };
     } else {
-      body = (req.body ?? {}) as Record<string, unknown>;
+      const parsed = req.body;
+      body =
+        parsed && typeof parsed === "object" && !Array.isArray(parsed)
+          ? (parsed as Record<string, unknown>)
+          : {};
     }
-    const str = (value: unknown) => (typeof value === "string" ? value : undefined);
-    const choice = str(body.choice);
+    const str = (value: unknown) => (typeof value === "string" ? wellFormed(value) : undefined);
+    const choice = str(body.choice)?.slice(0, 200);
     const languageHint = str(body.languageHint)?.slice(0, 35);
-    const result = await webChannel.receive({
-      token,
-      clientId: str(body.clientId) ?? "",
-      text: str(body.text) ?? "",
-      uploads,
-      ...(choice ? { choice } : {}),
-      ...(languageHint ? { languageHint } : {}),
-    });
+    const ids = uploads.map((u) => u.id);
+    let result: { duplicate: boolean };
+    try {
+      result = await webChannel.receive({
+        token,
+        clientId: str(body.clientId) ?? "",
+        text: str(body.text) ?? "",
+        uploads,
+        ...(choice ? { choice } : {}),
+        ...(languageHint ? { languageHint } : {}),
+      });
+    } catch (error) {
+      // A refused message leaves no file behind.
+      await webChannel.discardUploads(ids);
+      throw error;
+    }
+    if (result.duplicate) await webChannel.discardUploads(ids);
+    else await webChannel.keepUploads(ids);
     return reply.code(202).send({ ok: true, duplicate: result.duplicate });
   });
 
@@ -182,13 +226,15 @@ export function registerChatRoutes(
 
 /** Sends a stored upload; only media is shown inline, everything else is downloaded. */
 export function sendUpload(reply: FastifyReply, meta: StoredUpload, bytes: Uint8Array): FastifyReply {
-  const inline = /^(image|video|audio)\//.test(meta.mime);
-  const asciiName = meta.name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
+  // Only media is shown inline; documents, office files and archives are always downloaded.
+  const inline = /^(image\/(jpeg|png|gif|webp|avif)|video\/|audio\/)/.test(meta.mime);
+  const name = wellFormed(meta.name);
+  const asciiName = name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
   return reply
     .type(meta.mime)
     .header(
       "content-disposition",
-      `${inline ? "inline" : "attachment"}; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(meta.name)}`,
+      `${inline ? "inline" : "attachment"}; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(name)}`,
     )
     .header("content-security-policy", "default-src 'none'; sandbox")
     .header("cache-control", "private, max-age=3600")

@@ -4,18 +4,24 @@
  * channels mount (Telegram, Slack). Collaborators come in as parameters so tests can run it
  * against fakes and `npm start` against the real runtime.
  */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import multipart from "@fastify/multipart";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { ChannelState } from "../channels/port.js";
 import type { WebChannel } from "../channels/web/webChannel.js";
 import { WebChannelError } from "../channels/web/webChannel.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
-import type { StaffAuth } from "../desk/board/staffAuth.js";
+import type { ManagerDesk } from "../desk/board/managerDesk.js";
+import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
+import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffActions } from "../desk/port.js";
 import type { Metrics } from "../observability/metrics.js";
-import { registerBoardRoutes } from "./boardRoutes.js";
+import { wellFormed } from "../text/wellFormed.js";
+import { type BoardAccessMode, registerBoardAuth } from "./boardAuth.js";
+import { type BoardRouteDeps, registerBoardRoutes } from "./boardRoutes.js";
 import { registerChatRoutes } from "./chatRoutes.js";
 import { sendError } from "./sendError.js";
+import { registerHostCheck, registerWebHardening } from "./webHardening.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -28,6 +34,8 @@ declare module "fastify" {
 export interface HealthReport {
   db: { reachable: boolean; error?: string };
   channels: Partial<Record<string, ChannelState>>;
+  /** False while a component (database, channel, desk, bus) is in error; see `components`. */
+  healthy?: boolean;
   [extra: string]: unknown;
 }
 
@@ -58,11 +66,51 @@ export interface HttpServerDeps {
   /** IANA zone the board shows times in (the policy's); default Europe/Rome. */
   timeZone?: string;
   /**
-   * While no technician has credentials, a localhost sign-in with an unknown name registers that
-   * technician through this (e.g. upsertTechnician), so a fresh `npm start` works at once.
+   * Where the server is reachable from outside (PUBLIC_URL). Set: the board takes passwords
+   * only (public mode). Unset: the board answers this machine only (localhost mode).
    */
-  localTechnician?: (name: string) => Promise<{ id: string; name: string } | null>;
+  publicUrl?: string;
+  /** Fastify's trustProxy (TRUST_PROXY): whose X-Forwarded-For / -Proto to believe. */
+  trustProxy?: boolean | number | string | string[];
+  /** More Host names to accept besides PUBLIC_URL's and the localhost names (ALLOWED_HOSTS). */
+  allowedHosts?: string[];
+  /** Requests per minute per client on every route (default 600). */
+  perClientPerMinute?: number;
+  /**
+   * More routes, registered inside the hardened scope (Host check, CSRF, throttling, headers),
+   * e.g. admin pages guarded with `requireAdmin` from boardAuth.ts.
+   */
+  routes?: ((scope: FastifyInstance) => void)[];
+  /** Connection limits; defaults suit phones uploading 10 MB on a slow line. */
+  timeouts?: Partial<HttpTimeouts>;
+  /** Reports and monthly statements for administrators (board pages); off when absent. */
+  manager?: ManagerDesk;
+  /** The preset's canned replies for the board's reply box. */
+  cannedReplies?: CannedReplyService;
+  /** Customer search and pages: database, preset, data folder, clock. */
+  customers?: BoardRouteDeps["customers"];
+  /** Whether a board session is an administrator's (default: the technician's role is admin). */
+  isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
+
+/** How long the server waits for clients. */
+export interface HttpTimeouts {
+  /** The whole request, headers and body (408 after). Default 120 s. */
+  requestMs: number;
+  /** The request headers. Default 15 s. */
+  headersMs: number;
+  /** A socket with no traffic either way (SSE streams ping more often). Default 30 s. */
+  idleMs: number;
+  /** An idle keep-alive connection between requests. Default 5 s. */
+  keepAliveMs: number;
+}
+
+const DEFAULT_TIMEOUTS: HttpTimeouts = {
+  requestMs: 120_000,
+  headersMs: 15_000,
+  idleMs: 30_000,
+  keepAliveMs: 5_000,
+};
 
 export interface HttpServer {
   readonly app: FastifyInstance;
@@ -72,16 +120,60 @@ export interface HttpServer {
   stop(): Promise<void>;
 }
 
+/** Stable error codes for 4xx errors raised by Fastify and its plugins. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_CSRF_MISSING_SECRET: "csrf-invalid",
+  FST_CSRF_INVALID_TOKEN: "csrf-invalid",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "bad-json",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported-type",
+  FST_ERR_CTP_BODY_TOO_LARGE: "too-large",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "bad-request",
+  FST_ERR_BAD_URL: "bad-url",
+  FST_INVALID_MULTIPART_CONTENT_TYPE: "bad-multipart",
+  FST_REQ_FILE_TOO_LARGE: "file-too-large",
+  FST_PARTS_LIMIT: "bad-multipart",
+  FST_FILES_LIMIT: "bad-multipart",
+  FST_FIELDS_LIMIT: "bad-multipart",
+  FST_PROTO_VIOLATION: "bad-multipart",
+};
+
+function clientErrorCode(status: number, code: string | undefined): string {
+  if (code && FASTIFY_CODES[code]) return FASTIFY_CODES[code]!;
+  // Our own codes (e.g. bad-json, too-many-attempts) pass through.
+  if (code && /^[a-z][a-z-]{2,40}$/.test(code)) return code;
+  if (status === 413) return "file-too-large";
+  if (status === 415) return "unsupported-type";
+  if (status === 429) return "too-many-attempts";
+  return "bad-request";
+}
+
 /** Builds the server (routes registered, not yet listening). */
 export function createHttpServer(deps: HttpServerDeps): HttpServer {
-  const app = Fastify({
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
+  const app = Fastify<Server>({
     loggerInstance: deps.logger,
-    // Request lines would log chat tokens and login tokens from query strings.
+    // Request lines would log chat tokens and invite tokens from query strings.
     logController: new LogController({ disableRequestLogging: true }),
     // SSE streams never go idle; on shutdown every connection is cut so close() cannot hang.
     forceCloseConnections: true,
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    // A hop count is valid for Fastify (proxy-addr) though its types omit it.
+    trustProxy: (deps.trustProxy ?? false) as boolean | string | string[],
+    // Our own http.Server, so the timeouts are checked every second rather than every 30 s.
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const server = createServer(
+        {
+          requestTimeout: timeouts.requestMs,
+          headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+          keepAliveTimeout: timeouts.keepAliveMs,
+          connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
+          maxHeaderSize: 16 * 1024,
+        },
+        handler,
+      );
+      server.setTimeout(timeouts.idleMs);
+      return server;
+    },
   });
   const streams = new Set<NodeJS.WritableStream & { end(): void }>();
 
@@ -91,7 +183,11 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     req.rawBody = raw;
     if (raw.trim() === "") return done(null, {});
     try {
-      done(null, JSON.parse(raw));
+      // Lone surrogates ("\ud83d") become U+FFFD so no later encoder throws on them.
+      done(
+        null,
+        JSON.parse(raw, (_key, value) => (typeof value === "string" ? wellFormed(value) : value)),
+      );
     } catch {
       done(Object.assign(new Error("Malformed JSON body"), { statusCode: 400, code: "bad-json" }), undefined);
     }
@@ -106,22 +202,21 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     done(null, Object.fromEntries(new URLSearchParams(raw)));
   });
 
+  registerBoardAuth(app, {
+    staffAuth: deps.staffAuth,
+    mode: (deps.publicUrl ? "public" : "localhost") satisfies BoardAccessMode,
+  });
+  const hardening = {
+    listenHost: deps.host,
+    ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+    ...(deps.allowedHosts ? { allowedHosts: deps.allowedHosts } : {}),
+    ...(deps.perClientPerMinute ? { perClientPerMinute: deps.perClientPerMinute } : {}),
+  };
+  registerHostCheck(app, hardening);
+
   void app.register(multipart, {
     throwFileSizeLimit: false,
     limits: { fileSize: deps.webChannel.uploadLimits.maxBytes, files: 1, fields: 10, fieldSize: 16 * 1024 },
-  });
-
-  app.addHook("onSend", async (req, reply, payload) => {
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("referrer-policy", "no-referrer");
-    if (!reply.hasHeader("content-security-policy")) {
-      reply.header(
-        "content-security-policy",
-        "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-      );
-    }
-    void req;
-    return payload;
   });
 
   app.addHook("onResponse", async (req, reply) => {
@@ -141,15 +236,9 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     if (error instanceof WebChannelError) return sendError(reply, error.status, error.code, error.message);
     const err = error as { statusCode?: number; code?: string; message?: string };
     const status = err.statusCode ?? 500;
-    if (status === 413) return sendError(reply, 413, "file-too-large", "Request too large");
-    if (status === 415) return sendError(reply, 415, "unsupported-type", "Unsupported content type");
     if (status >= 400 && status < 500) {
-      return sendError(
-        reply,
-        status,
-        err.code === "bad-json" ? "bad-json" : "bad-request",
-        err.message ?? "",
-      );
+      const code = clientErrorCode(status, err.code);
+      return sendError(reply, status, code, status === 413 ? "Request too large" : (err.message ?? code));
     }
     req.log.error({ err: error }, "request failed");
     return sendError(reply, 500, "internal", "Internal error");
@@ -158,7 +247,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   app.get("/health", async (_req, reply) => {
     try {
       const report = await deps.health();
-      const ok = report.db.reachable;
+      const ok = report.db.reachable && report.healthy !== false;
       return reply.code(ok ? 200 : 503).send({ status: ok ? "ok" : "degraded", ...report });
     } catch (error) {
       return reply.code(503).send({ status: "error", error: (error as Error).message });
@@ -170,27 +259,35 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     return deps.metrics.render();
   });
 
-  for (const hook of deps.webhooks ?? []) {
-    app.post(hook.path, async (req, reply) => {
-      const result = await hook.handler({
-        headers: req.headers,
-        body: req.body,
-        ...(req.rawBody !== undefined ? { rawBody: req.rawBody } : {}),
+  // One scope for the routes, so the hardening plugins are loaded before any route is added
+  // (rate-limit and helmet hook into routes as they are declared).
+  void app.register(async (scope) => {
+    await registerWebHardening(scope, hardening);
+    for (const hook of deps.webhooks ?? []) {
+      scope.post(hook.path, async (req, reply) => {
+        const result = await hook.handler({
+          headers: req.headers,
+          body: req.body,
+          ...(req.rawBody !== undefined ? { rawBody: req.rawBody } : {}),
+        });
+        for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
+        return reply.code(result.status).send(result.body ?? "");
       });
-      for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
-      return reply.code(result.status).send(result.body ?? "");
+    }
+    registerChatRoutes(scope, { webChannel: deps.webChannel, streams });
+    registerBoardRoutes(scope, {
+      staffActions: deps.staffActions,
+      staffAuth: deps.staffAuth,
+      webChannel: deps.webChannel,
+      ...(deps.boardQueries ? { boardQueries: deps.boardQueries } : {}),
+      ...(deps.whatsappQr ? { whatsappQr: deps.whatsappQr } : {}),
+      timeZone: deps.timeZone ?? "Europe/Rome",
+      ...(deps.manager ? { manager: deps.manager } : {}),
+      ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
+      ...(deps.customers ? { customers: deps.customers } : {}),
+      ...(deps.isAdmin ? { isAdmin: deps.isAdmin } : {}),
     });
-  }
-
-  registerChatRoutes(app, { webChannel: deps.webChannel, streams });
-  registerBoardRoutes(app, {
-    staffActions: deps.staffActions,
-    staffAuth: deps.staffAuth,
-    webChannel: deps.webChannel,
-    ...(deps.boardQueries ? { boardQueries: deps.boardQueries } : {}),
-    ...(deps.whatsappQr ? { whatsappQr: deps.whatsappQr } : {}),
-    timeZone: deps.timeZone ?? "Europe/Rome",
-    ...(deps.localTechnician ? { localTechnician: deps.localTechnician } : {}),
+    for (const register of deps.routes ?? []) register(scope);
   });
 
   return {

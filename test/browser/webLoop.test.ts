@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { DateTime } from "luxon";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { staffInviteLink } from "../../src/desk/board/staffAuth.js";
 import { startWebStack, type WebStack } from "../support/webStack.js";
 
 const SHOTS = "test-results/screenshots";
@@ -23,7 +24,7 @@ const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  stack = await startWebStack({ passwords: { Marco: "correct horse battery" } });
+  stack = await startWebStack();
   browser = await chromium.launch({
     executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
     args: [
@@ -73,8 +74,16 @@ describe("web chat and staff board in Chromium", () => {
     // The answered choice list can no longer be clicked.
     expect(await customer.getByRole("button", { name: "Sì, posso lavorare" }).isDisabled()).toBe(true);
 
+    // Marco got a one-time link (`sportello staff invite Marco`): he chooses his password there.
+    const { token } = await stack.staffAuth.issueInvite("Marco");
     const staff = await open(DESKTOP);
-    await staff.goto(`${stack.baseUrl}/staff`);
+    await staff.goto(staffInviteLink(stack.baseUrl, token));
+    await staff.getByLabel("Nuova password (almeno 10 caratteri)").fill("correct horse battery");
+    await staff.getByLabel("Ripeti la password").fill("correct horse battery");
+    await staff.getByRole("button", { name: "Salva e accedi" }).click();
+    await staff.getByRole("button", { name: /WEB-0001/ }).waitFor(WAIT);
+    // The link is spent; the password he chose is what signs him in from now on.
+    await staff.getByRole("button", { name: "Esci" }).click();
     await staff.getByLabel("Nome").fill("Marco");
     await staff.getByLabel("Password").fill("correct horse battery");
     await staff.getByRole("button", { name: "Entra" }).click();

@@ -139,6 +139,28 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
       expect(order).toEqual(["a-in", "a-out", "b-in"]);
     });
 
+    it("takes over a live instance's claims once their lease has ended", async () => {
+      const chat = { channel: "web", chatId: "w-lease" };
+      await store.queueOutbound(t.db.prisma, { ...chat, text: "ciao", body: {}, at: now });
+      await store.scheduleJob(t.db.prisma, { kind: "test", key: "lease-job", dueAt: now, payload: {} });
+      expect((await b.claimChatOutbox(chat)).length).toBe(1);
+      const claimedByB = (await b.claimJobs(new Date(now.getTime() + 86_400_000))).map((j) => j.key);
+      expect(claimedByB).toContain("lease-job");
+      expect(await a.claimChatOutbox(chat)).toEqual([]);
+      // Ten minutes later (wall clock) both leases (2 and 5 minutes) have run out.
+      const later = await createCoordination(t.db, {
+        instanceId: "inst-later",
+        wallClock: () => Date.now() + 10 * 60_000,
+      });
+      try {
+        expect((await later.claimChatOutbox(chat)).map((m) => m.text)).toEqual(["ciao"]);
+        const jobs = await later.claimJobs(new Date(now.getTime() + 86_400_000));
+        expect(jobs.map((j) => j.key)).toContain("lease-job");
+      } finally {
+        await later.close();
+      }
+    });
+
     it("takes over the claims of an instance whose connection is gone", async () => {
       const chat = { channel: "web", chatId: "w-gone" };
       await store.queueOutbound(t.db.prisma, { ...chat, text: "ciao", body: {}, at: now });

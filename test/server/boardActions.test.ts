@@ -10,8 +10,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalChannel } from "../../src/channels/local/localChannel.js";
 import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
+import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import * as store from "../../src/data/supportStore.js";
-import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
+import { hashPassword } from "../../src/desk/board/passwords.js";
+import { createStaffAuth, type StaffAuth } from "../../src/desk/board/staffAuth.js";
 import type { DeskEvent, StaffDesk } from "../../src/desk/port.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { createMetrics } from "../../src/observability/metrics.js";
@@ -19,7 +21,7 @@ import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
 import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
-import { createMemoryCredentialStore } from "../support/fakeWebRuntime.js";
+import { type BoardAgent, boardAgent } from "../support/boardAgent.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 const REMOTE = "203.0.113.9";
@@ -32,7 +34,8 @@ let webChannel: WebChannel;
 let dataDir: string;
 let telegram: LocalChannel;
 const deskEvents: DeskEvent[] = [];
-const cookies: Record<string, string> = {};
+const agents: Record<string, { agent: BoardAgent; csrf: string }> = {};
+let staffAuth: StaffAuth;
 
 /** A desk that only records what the runtime tells it. */
 const recordingDesk: StaffDesk = {
@@ -59,17 +62,21 @@ beforeAll(async () => {
     desks: [recordingDesk],
     offlineTriage: () => ({ category: "hardware-repair" }),
   });
-  const luca = await store.upsertTechnician(t.db.prisma, { name: "Luca" });
+  const access = createStaffAccessStore(t.db.prisma);
   await runtime.start();
-  // Luca has a password; Intruder can log in to the board but is no technician of the runtime.
-  const credentials = createMemoryCredentialStore(["Luca", "Intruder"]);
-  credentials.records.get("Luca")!.id = luca.id;
-  const staffAuth = createStaffAuth({ store: credentials, sessionSecret: "test-secret-test-secret" });
-  await staffAuth.setPassword("Luca", "luca-password-1");
-  await staffAuth.setPassword("Intruder", "intruder-password-1");
+  // Luca works tickets; Intruder had a password too but is disabled once signed in.
+  staffAuth = createStaffAuth({ store: access });
+  for (const [name, password] of [
+    ["Luca", "luca-password-1"],
+    ["Intruder", "intruder-password-1"],
+  ] as const) {
+    const account = await access.create(name, "technician");
+    await access.setPassword(account.id, await hashPassword(password));
+  }
   server = createHttpServer({
     port: 0,
     host: "127.0.0.1",
+    publicUrl: "https://support.example.com",
     webChannel,
     staffActions: runtime,
     health: async () => ({ db: { reachable: true }, channels: {} }),
@@ -82,16 +89,9 @@ beforeAll(async () => {
     ["Luca", "luca-password-1"],
     ["Intruder", "intruder-password-1"],
   ] as const) {
-    const login = await server.app.inject({
-      method: "POST",
-      url: "/staff/login",
-      remoteAddress: REMOTE,
-      payload: `name=${name}&password=${password}`,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    });
-    expect(login.statusCode).toBe(303);
-    const raw = login.headers["set-cookie"];
-    cookies[name] = String(Array.isArray(raw) ? raw[0] : raw).split(";")[0]!;
+    const agent = boardAgent(server.app, { remoteAddress: REMOTE, headers: { host: "support.example.com" } });
+    expect((await agent.login(name, password)).statusCode).toBe(303);
+    agents[name] = { agent, csrf: await agent.csrf("/staff") };
   }
   // The LeghornGroup intake of an unknown customer, as in the leghorn authorization story.
   for (const text of [
@@ -117,13 +117,20 @@ afterAll(async () => {
 });
 
 function act(as: "Luca" | "Intruder" | null, body: unknown, number = NUMBER) {
-  return server.app.inject({
-    method: "POST",
+  const request = {
+    method: "POST" as const,
     url: `/staff/api/tickets/${number}/actions`,
     remoteAddress: REMOTE,
-    headers: { "content-type": "application/json", ...(as ? { cookie: cookies[as]! } : {}) },
     payload: JSON.stringify(body),
-  });
+  };
+  if (!as) {
+    return server.app.inject({
+      ...request,
+      headers: { host: "support.example.com", "content-type": "application/json" },
+    });
+  }
+  const { agent, csrf } = agents[as]!;
+  return agent.request({ ...request, headers: { "content-type": "application/json", "x-csrf-token": csrf } });
 }
 
 describe("board actions on the real runtime (LeghornGroup)", () => {
@@ -134,13 +141,14 @@ describe("board actions on the real runtime (LeghornGroup)", () => {
     });
   });
 
-  it("refuses Authorize and Acknowledge page from non-staff and without a session", async () => {
+  it("refuses Authorize and Acknowledge page without a session and from a disabled technician", async () => {
     for (const body of [{ type: "authorize", salesRep: "Mario Rossi" }, { type: "ack-page" }]) {
       const anonymous = await act(null, body);
       expect(anonymous.statusCode).toBe(401);
+      await staffAuth.disable("Intruder");
       const intruder = await act("Intruder", body);
-      expect(intruder.statusCode).toBe(403);
-      expect(intruder.json().error.code).toBe("not-technician");
+      expect(intruder.statusCode).toBe(401);
+      expect(intruder.json().error.code).toBe("login-required");
     }
     expect((await runtime.getTicket(NUMBER))?.status).toBe("awaiting-authorization");
   });
@@ -189,18 +197,20 @@ describe("board actions on the real runtime (LeghornGroup)", () => {
   });
 
   it("lists the preset's categories and closes only with one of them", async () => {
-    const listed = await server.app.inject({
-      url: "/staff/api/categories",
-      remoteAddress: REMOTE,
-      headers: { cookie: cookies.Luca! },
-    });
+    const listed = await agents.Luca!.agent.request({ url: "/staff/api/categories" });
     expect(listed.statusCode).toBe(200);
     const keys = (listed.json().categories as { key: string; label: { it: string; en: string } }[]).map(
       (c) => c.key,
     );
     expect(keys).toEqual(loadPolicy("leghorn").categories.map((c) => c.key));
     expect(
-      (await server.app.inject({ url: "/staff/api/categories", remoteAddress: REMOTE })).statusCode,
+      (
+        await server.app.inject({
+          url: "/staff/api/categories",
+          remoteAddress: REMOTE,
+          headers: { host: "support.example.com" },
+        })
+      ).statusCode,
     ).toBe(401);
 
     const close = { type: "close", minutes: 10, resolution: "Lock reset" };
@@ -214,20 +224,14 @@ describe("board actions on the real runtime (LeghornGroup)", () => {
     const before = (await runtime.getTicket(NUMBER))?.category;
     const chosen = keys.find((k) => k !== before) ?? keys[0]!;
     // A package with travel: listed, previewed before confirming, refused when malformed, billed.
-    const packages = await server.app.inject({
-      url: "/staff/api/packages",
-      remoteAddress: REMOTE,
-      headers: { cookie: cookies.Luca! },
-    });
+    const packages = await agents.Luca!.agent.request({ url: "/staff/api/packages" });
     expect(packages.json().packages.map((p: { key: string; travel: boolean }) => [p.key, p.travel])).toEqual([
       ["half-day", false],
       ["day", false],
       ["onsite-day", true],
     ]);
-    const preview = await server.app.inject({
+    const preview = await agents.Luca!.agent.request({
       url: `/staff/api/tickets/${NUMBER}/charge?minutes=300&package=onsite-day&km=64&days=2`,
-      remoteAddress: REMOTE,
-      headers: { cookie: cookies.Luca! },
     });
     // 550 + 64 × 0.40 + 2 × 50 = 675.60 € net; VAT 22% = 148.63 €.
     expect(preview.json().charge).toMatchObject({
@@ -246,6 +250,16 @@ describe("board actions on the real runtime (LeghornGroup)", () => {
       status: "closed",
       category: chosen,
       charge: { package: "onsite-day", grossCents: 82423, covered: false },
+    });
+  });
+
+  it("each desk keeps its own reference for the ticket: a second desk never overwrites the first", async () => {
+    await runtime.setDeskRef(NUMBER, "slack", { channel: "C1", ts: "1.2" });
+    await runtime.setDeskRef(NUMBER, "email", { messageId: "<t1@support.example.com>" });
+    await runtime.setDeskRef(NUMBER, "slack", { channel: "C1", ts: "3.4" });
+    expect((await runtime.getTicket(NUMBER))?.deskRefs).toEqual({
+      slack: { channel: "C1", ts: "3.4" },
+      email: { messageId: "<t1@support.example.com>" },
     });
   });
 });

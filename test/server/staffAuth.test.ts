@@ -1,74 +1,111 @@
-import { describe, expect, it } from "vitest";
+/**
+ * Staff access service on the real store (SQLite, or PostgreSQL with SPORTELLO_TEST_DB=postgres):
+ * hashes, one-time links used concurrently, sessions revoked by disable, roles.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createStaffAuth,
-  hashPassword,
-  hashToken,
-  staffLoginLink,
-  verifyPassword,
-} from "../../src/desk/board/staffAuth.js";
-import { createMemoryCredentialStore } from "../support/fakeWebRuntime.js";
+  createStaffAccessStore,
+  setTechnicianIdentity,
+  technicianIdentities,
+} from "../../src/data/staffAccessStore.js";
+import { hashPassword, hashToken, verifyPassword } from "../../src/desk/board/passwords.js";
+import { createStaffAuth, type StaffAuth, staffInviteLink } from "../../src/desk/board/staffAuth.js";
+import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
-describe("staff credentials", () => {
-  it("hashes passwords with a salt and verifies only the right one", async () => {
+let t: TestDatabase;
+let now = new Date("2026-11-25T10:00:00Z");
+let auth: StaffAuth;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  auth = createStaffAuth({ store: createStaffAccessStore(t.db.prisma), now: () => now });
+});
+afterAll(async () => {
+  await t?.drop();
+});
+
+describe("passwords", () => {
+  it("hashes with a salt and verifies only the right one", async () => {
     const a = await hashPassword("correct horse battery");
-    const b = await hashPassword("correct horse battery");
     expect(a).toMatch(/^scrypt\$16384\$8\$1\$/);
-    expect(a).not.toBe(b);
+    expect(a).not.toBe(await hashPassword("correct horse battery"));
     expect(await verifyPassword("correct horse battery", a)).toBe(true);
     expect(await verifyPassword("correct horse batterY", a)).toBe(false);
     expect(await verifyPassword("x", "not-a-hash")).toBe(false);
     expect(await verifyPassword("x", "scrypt$16384$8$1$c2FsdA$")).toBe(false);
   });
+});
 
-  it("refuses short passwords and unknown technicians", async () => {
-    const auth = createStaffAuth({ store: createMemoryCredentialStore() });
-    await expect(auth.setPassword("Marco", "short")).rejects.toMatchObject({ code: "weak-password" });
-    await expect(auth.setPassword("Nobody", "long enough pw")).rejects.toMatchObject({
-      code: "unknown-technician",
-    });
-    await expect(auth.issueToken("Nobody")).rejects.toMatchObject({ code: "unknown-technician" });
-    expect(await auth.configured()).toBe(false);
-  });
-
-  it("issues a token that logs in, stores only its hash, and a new token replaces the old", async () => {
-    const store = createMemoryCredentialStore();
-    const auth = createStaffAuth({ store });
-    const first = await auth.issueToken("Giulia");
-    expect(store.records.get("Giulia")!.tokenHash).toBe(hashToken(first));
-    expect(await auth.configured()).toBe(true);
-    expect((await auth.loginWithToken(first))?.technician).toEqual({ id: "tech-giulia", name: "Giulia" });
-    const second = await auth.issueToken("Giulia");
-    expect(await auth.loginWithToken(first)).toBeNull();
-    expect(await auth.loginWithToken(second)).not.toBeNull();
-    expect(await auth.loginWithToken("../../")).toBeNull();
-    store.records.get("Giulia")!.active = false;
-    expect(await auth.loginWithToken(second)).toBeNull();
-    expect(staffLoginLink("http://localhost:3000/", second)).toBe(
-      `http://localhost:3000/staff/login?token=${second}`,
+describe("staff access", () => {
+  it("stores only hashes; a link is used once even when two browsers race", async () => {
+    await createStaffAccessStore(t.db.prisma).create("Marco", "technician");
+    const { token, expiresAt } = await auth.issueInvite("marco");
+    expect(expiresAt.toISOString()).toBe("2026-11-26T10:00:00.000Z");
+    const row = await t.db.prisma.staffInvite.findFirstOrThrow();
+    expect(row.tokenHash).toBe(hashToken(token));
+    const results = await Promise.allSettled([
+      auth.acceptInvite(token, "first passphrase!"),
+      auth.acceptInvite(token, "second passphrase"),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(results.find((r) => r.status === "rejected")).toMatchObject({ reason: { code: "invite-used" } });
+    const identity = await t.db.prisma.technicianIdentity.findFirstOrThrow({ where: { desk: "board" } });
+    expect(identity.externalId).toBe("marco");
+    expect(identity.secretHash).toMatch(/^scrypt\$/);
+    expect(staffInviteLink("http://localhost:3000/", token)).toBe(
+      `http://localhost:3000/staff/invite?token=${token}`,
     );
   });
 
-  it("signs sessions: tampering, another secret and expiry are refused", async () => {
-    let now = new Date("2026-11-20T10:00:00Z");
-    const store = createMemoryCredentialStore();
-    const auth = createStaffAuth({ store, sessionSecret: "s1", sessionTtlMs: 60_000, now: () => now });
-    await auth.setPassword("Marco", "correct horse battery");
-    const session = await auth.loginWithPassword("Marco", "correct horse battery");
-    expect(session).toMatchObject({ mode: "password", technician: { name: "Marco" } });
-    expect(await auth.loginWithPassword("Marco", "wrong")).toBeNull();
-    expect(await auth.loginWithPassword("Giulia", "correct horse battery")).toBeNull();
-    const cookie = auth.sign(session!);
-    expect(auth.verify(cookie)).toEqual(session);
-    const [payload, mac] = cookie.split(".");
-    const other = Buffer.from(
-      JSON.stringify({ ...session, technician: { id: "x", name: "Giulia" } }),
-    ).toString("base64url");
-    expect(auth.verify(`${other}.${mac}`)).toBeNull();
-    expect(auth.verify(`${payload}.${mac}.x`)).toBeNull();
-    expect(auth.verify(undefined)).toBeNull();
-    const elsewhere = createStaffAuth({ store, sessionSecret: "s2", now: () => now });
-    expect(elsewhere.verify(cookie)).toBeNull();
-    now = new Date("2026-11-20T10:01:01Z");
-    expect(auth.verify(cookie)).toBeNull();
+  it("refuses weak passwords, unknown technicians and expired links", async () => {
+    await createStaffAccessStore(t.db.prisma).create("Giulia", "technician");
+    const { token } = await auth.issueInvite("Giulia");
+    await expect(auth.acceptInvite(token, "short")).rejects.toMatchObject({ code: "weak-password" });
+    await expect(auth.acceptInvite(token, "giulia")).rejects.toMatchObject({ code: "weak-password" });
+    await expect(auth.issueInvite("Nobody")).rejects.toMatchObject({ code: "unknown-technician" });
+    now = new Date("2026-11-26T10:00:01Z");
+    await expect(auth.acceptInvite(token, "a fine passphrase")).rejects.toMatchObject({
+      code: "invite-expired",
+    });
+    await expect(auth.inspectInvite("not a token")).rejects.toMatchObject({ code: "invite-invalid" });
+  });
+
+  it("disable ends sessions and pending links; sessions follow role changes", async () => {
+    const issued = await auth
+      .login("Marco", "first passphrase!")
+      .then(async (s) => s ?? (await auth.login("Marco", "second passphrase")));
+    expect(issued?.session.technician).toMatchObject({ name: "Marco", role: "technician" });
+    await auth.setRole("Marco", "admin");
+    expect((await auth.resolve(issued!.token))?.technician.role).toBe("admin");
+    const pending = await auth.issueInvite("Giulia");
+    await auth.disable("Marco");
+    await auth.disable("Giulia");
+    expect(await auth.resolve(issued!.token)).toBeNull();
+    await expect(auth.inspectInvite(pending.token)).rejects.toMatchObject({ code: "invite-invalid" });
+    const list = await auth.list();
+    expect(list.map((a) => [a.name, a.active, a.role, a.sessions])).toEqual([
+      ["Giulia", false, "technician", 0],
+      ["Marco", false, "admin", 0],
+    ]);
+    now = new Date(now.getTime() + 13 * 3600 * 1000);
+  });
+
+  it("keeps each desk's identity in its own record, one owner per identity", async () => {
+    const store = createStaffAccessStore(t.db.prisma);
+    const anna = await store.create("Anna", "technician");
+    const luca = await store.create("Luca", "technician");
+    await setTechnicianIdentity(t.db.prisma, anna.id, "slack", "UANNA");
+    await setTechnicianIdentity(t.db.prisma, anna.id, "email", "Anna@Example.com");
+    await expect(setTechnicianIdentity(t.db.prisma, luca.id, "slack", "UANNA")).rejects.toMatchObject({
+      code: "identity-taken",
+    });
+    expect((await technicianIdentities(t.db.prisma)).get(anna.id)).toMatchObject({
+      slack: "UANNA",
+      email: "anna@example.com",
+    });
+  });
+
+  it("creates a first admin only on an empty install", async () => {
+    await expect(auth.createFirstAdmin("Mallory")).rejects.toMatchObject({ code: "not-first-technician" });
   });
 });

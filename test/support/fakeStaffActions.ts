@@ -13,6 +13,7 @@ import type {
   StaffActionResult,
   StaffActions,
   TechnicianRef,
+  TechnicianView,
   TicketFilter,
   TicketView,
 } from "../../src/desk/port.js";
@@ -74,9 +75,14 @@ export function sampleTicket(partial: Partial<TicketView> = {}): TicketView {
     createdAt: at,
     updatedAt: at,
     openNow: true,
-    deskRef: null,
+    deskRefs: {},
     ...partial,
   };
+}
+
+/** The neutral view of a fake technician (their Slack id becomes the `slack` identity). */
+export function viewOf(tech: FakeTechnician): TechnicianView {
+  return { id: tech.id, name: tech.name, identities: tech.slackUserId ? { slack: tech.slackUserId } : {} };
 }
 
 /** Creates the fake with the given technicians. */
@@ -90,7 +96,9 @@ export function createFakeStaffActions(technicians: FakeTechnician[]): FakeStaff
 
   const findTech = (by: TechnicianRef): FakeTechnician | null => {
     if ("id" in by) return technicians.find((t) => t.id === by.id) ?? null;
-    if ("slackUserId" in by) return technicians.find((t) => t.slackUserId === by.slackUserId) ?? null;
+    if ("desk" in by) {
+      return by.desk === "slack" ? (technicians.find((t) => t.slackUserId === by.externalId) ?? null) : null;
+    }
     return technicians.find((t) => t.name === by.name) ?? null;
   };
 
@@ -142,7 +150,7 @@ export function createFakeStaffActions(technicians: FakeTechnician[]): FakeStaff
       if (!tech) return fail("not-technician", "only technicians can act on tickets");
       const current = tickets.get(action.ticket);
       if (!current) return fail("unknown-ticket", `no ticket ${action.ticket}`);
-      const assignee = { id: tech.id, name: tech.name, slackUserId: tech.slackUserId };
+      const assignee = viewOf(tech);
       let next: TicketView;
       let extraCharge: ChargeView | undefined;
       switch (action.type) {
@@ -260,15 +268,15 @@ export function createFakeStaffActions(technicians: FakeTechnician[]): FakeStaff
       return charge(current, minutes, plan);
     },
 
-    async setDeskRef(ticket, ref) {
+    async setDeskRef(ticket, desk, ref) {
       const current = tickets.get(ticket);
       if (!current) throw new Error(`no ticket ${ticket}`);
-      tickets.set(ticket, { ...current, deskRef: ref });
+      tickets.set(ticket, { ...current, deskRefs: { ...current.deskRefs, [desk]: ref } });
     },
 
     async findTechnician(by) {
       const tech = findTech(by);
-      return tech ? { ...tech } : null;
+      return tech ? viewOf(tech) : null;
     },
 
     async listOnCall(from, to) {
@@ -283,7 +291,7 @@ export function createFakeStaffActions(technicians: FakeTechnician[]): FakeStaff
         return fail("invalid-input", "the shift must end after it starts");
       const view: OnCallShiftView = {
         id: `s-${shifts.length + 1}`,
-        technician: { ...tech },
+        technician: viewOf(tech),
         startsAt: shift.startsAt.toISOString(),
         endsAt: shift.endsAt.toISOString(),
       };

@@ -2,13 +2,12 @@
  * A hand-written stand-in for the runtime behind the web chat and the staff board, until the
  * real one is wired: an inbound handler that runs a tiny two-step intake (describe → "is it
  * blocking?" choice → ticket opened), a {@link StaffActions} over the same in-memory tickets
- * whose replies and close reach the customer through the channel's `send`, transcript queries,
- * and an in-memory credential store. Not a mock: it keeps honest state and refuses what the
+ * whose replies and close reach the customer through the channel's `send`, and transcript
+ * queries. Not a mock: it keeps honest state and refuses what the
  * real runtime refuses (double claim, acting on closed tickets, non-technicians).
  */
 import type { InboundHandler, InboundMessage, OutboundMessage } from "../../src/channels/port.js";
 import type { BoardQueries, TranscriptEntry } from "../../src/desk/board/boardQueries.js";
-import type { StaffCredentialRecord, StaffCredentialStore } from "../../src/desk/board/staffAuth.js";
 import type {
   ChargeView,
   StaffAction,
@@ -28,9 +27,10 @@ export interface FakeWebRuntime {
   received: InboundMessage[];
 }
 
-const TECHNICIANS = [
-  { id: "tech-marco", name: "Marco", slackUserId: null },
-  { id: "tech-giulia", name: "Giulia", slackUserId: null },
+/** The fake's technicians (webStack.ts stores them with these ids for staff access). */
+export const TECHNICIANS = [
+  { id: "tech-marco", name: "Marco", identities: {} },
+  { id: "tech-giulia", name: "Giulia", identities: {} },
 ];
 
 /** Builds the fake; `send` is the web channel's send (the fake does no outbox, it awaits delivery). */
@@ -134,7 +134,7 @@ export function createFakeWebRuntime(options: {
       createdAt: at,
       updatedAt: at,
       openNow: true,
-      deskRef: null,
+      deskRefs: {},
     };
     tickets.set(number, ticket);
     transcripts.set(number, draft.lines);
@@ -278,38 +278,4 @@ export function createFakeWebRuntime(options: {
   };
 
   return { handler, staffActions, boardQueries, tickets, transcripts, received };
-}
-
-/** An in-memory {@link StaffCredentialStore} over the fake's technicians. */
-export function createMemoryCredentialStore(
-  names: string[] = TECHNICIANS.map((t) => t.name),
-): StaffCredentialStore & { records: Map<string, StaffCredentialRecord> } {
-  const records = new Map<string, StaffCredentialRecord>(
-    names.map((name) => [
-      name,
-      {
-        id: TECHNICIANS.find((t) => t.name === name)?.id ?? `tech-${name}`,
-        name,
-        passwordHash: null,
-        tokenHash: null,
-      },
-    ]),
-  );
-  return {
-    records,
-    findByName: async (name) => records.get(name) ?? null,
-    findByTokenHash: async (hash) => [...records.values()].find((r) => r.tokenHash === hash) ?? null,
-    setPassword: async (name, hash) => {
-      const record = records.get(name);
-      if (record) record.passwordHash = hash;
-    },
-    setTokenHash: async (name, hash) => {
-      const record = records.get(name);
-      if (record) record.tokenHash = hash;
-    },
-    hasCredentials: async () =>
-      [...records.values()].some(
-        (r) => r.active !== false && (r.passwordHash !== null || r.tokenHash !== null),
-      ),
-  };
 }

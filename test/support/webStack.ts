@@ -1,6 +1,7 @@
 /**
  * Starts the HTTP server with the web channel and the fake runtime on 127.0.0.1:0 for server and
- * browser tests. The lead swaps {@link createFakeWebRuntime} for the real runtime here.
+ * browser tests. Staff access is the real one, on a fresh test database holding the fake
+ * runtime's technicians (same ids, so board actions reach the fake as the signed-in technician).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,12 +12,15 @@ import {
   type WebChannel,
   type WebHistoryLine,
 } from "../../src/channels/web/webChannel.js";
-import { createStaffAuth, type StaffAuth } from "../../src/desk/board/staffAuth.js";
+import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
+import { hashPassword } from "../../src/desk/board/passwords.js";
+import { createStaffAuth, type StaffAccessStore, type StaffAuth } from "../../src/desk/board/staffAuth.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { createMetrics, type Metrics } from "../../src/observability/metrics.js";
-import type { HealthReport, HttpServer, WebhookRoute } from "../../src/server/httpServer.js";
+import type { HealthReport, HttpServer, HttpServerDeps, WebhookRoute } from "../../src/server/httpServer.js";
 import { createHttpServer } from "../../src/server/httpServer.js";
-import { createFakeWebRuntime, createMemoryCredentialStore, type FakeWebRuntime } from "./fakeWebRuntime.js";
+import { createFakeWebRuntime, type FakeWebRuntime, TECHNICIANS } from "./fakeWebRuntime.js";
+import { createTestDatabase, type TestDatabase } from "./testDatabase.js";
 
 export interface WebStack {
   server: HttpServer;
@@ -24,27 +28,38 @@ export interface WebStack {
   webChannel: WebChannel;
   runtime: FakeWebRuntime;
   staffAuth: StaffAuth;
-  store: ReturnType<typeof createMemoryCredentialStore>;
+  store: StaffAccessStore;
+  database: TestDatabase;
   metrics: Metrics;
   dataDir: string;
   close(): Promise<void>;
 }
 
 export interface WebStackOptions {
-  /** Passwords to configure before start; none = localhost-only board. */
+  /** Passwords of the fake's technicians (Marco, Giulia) to set before start. */
   passwords?: Record<string, string>;
+  /** Roles of the fake's technicians (default technician). */
+  roles?: Record<string, "technician" | "admin">;
+  /** Public mode (PUBLIC_URL); absent = localhost mode. */
+  publicUrl?: string;
+  trustProxy?: HttpServerDeps["trustProxy"];
+  timeouts?: HttpServerDeps["timeouts"];
+  perClientPerMinute?: number;
+  routes?: HttpServerDeps["routes"];
   uploadLimits?: UploadLimits;
   history?: (chatId: string) => Promise<WebHistoryLine[]>;
   health?: () => Promise<HealthReport>;
   webhooks?: WebhookRoute[];
   whatsappQr?: () => string | null;
-  localTechnician?: (name: string) => Promise<{ id: string; name: string } | null>;
+  /** Clock of staff access (invite and session expiry). */
+  now?: () => Date;
   /** Listen for real (SSE and browser tests) or only use inject. */
   listen?: boolean;
 }
 
 export async function startWebStack(options: WebStackOptions = {}): Promise<WebStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "sportello-web-"));
+  const database = await createTestDatabase();
   const webChannel = createWebChannel({
     dataDir,
     ...(options.uploadLimits ? { uploadLimits: options.uploadLimits } : {}),
@@ -52,10 +67,15 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
   });
   const runtime = createFakeWebRuntime({ send: (m) => webChannel.send(m) });
   await webChannel.start(runtime.handler);
-  const store = createMemoryCredentialStore();
-  const staffAuth = createStaffAuth({ store, sessionSecret: "test-secret-test-secret" });
-  for (const [name, password] of Object.entries(options.passwords ?? {}))
-    await staffAuth.setPassword(name, password);
+  const store = createStaffAccessStore(database.db.prisma);
+  for (const t of TECHNICIANS) {
+    await database.db.prisma.technician.create({
+      data: { id: t.id, name: t.name, role: options.roles?.[t.name] ?? "technician" },
+    });
+    const password = options.passwords?.[t.name];
+    if (password) await store.setPassword(t.id, await hashPassword(password));
+  }
+  const staffAuth = createStaffAuth({ store, ...(options.now ? { now: options.now } : {}) });
   const metrics = createMetrics({ defaultMetrics: false });
   const server = createHttpServer({
     port: 0,
@@ -68,9 +88,13 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
     metrics,
     logger: silentLogger,
     staffAuth,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.perClientPerMinute ? { perClientPerMinute: options.perClientPerMinute } : {}),
     ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+    ...(options.routes ? { routes: options.routes } : {}),
     ...(options.whatsappQr ? { whatsappQr: options.whatsappQr } : {}),
-    ...(options.localTechnician ? { localTechnician: options.localTechnician } : {}),
   });
   const baseUrl = options.listen === false ? "http://127.0.0.1" : await server.start();
   if (options.listen === false) await server.app.ready();
@@ -81,11 +105,13 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
     runtime,
     staffAuth,
     store,
+    database,
     metrics,
     dataDir,
     async close() {
       await server.stop();
       await webChannel.stop();
+      await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -9,11 +9,7 @@
  * hashing, so the chat id the staff sees never lets anyone read that customer's stream.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type {
   AttachmentKind,
   ChannelAdapter,
@@ -25,32 +21,32 @@ import type {
   SendResult,
 } from "../port.js";
 import { ChannelSendError } from "../port.js";
+import {
+  createUploadStore,
+  DEFAULT_UPLOAD_LIMITS,
+  type StoredUpload,
+  UploadError,
+  type UploadLimits,
+} from "./uploadStore.js";
 
-/** Size and type limits of customer uploads. */
-export interface UploadLimits {
-  maxBytes: number;
-  /** Whether a declared MIME type is accepted. */
-  accepts(mime: string): boolean;
-}
+export {
+  attachmentKindOf,
+  DEFAULT_UPLOAD_LIMITS,
+  type StoredUpload,
+  sanitizeFileName,
+  type UploadLimits,
+} from "./uploadStore.js";
 
-/**
- * Photos, videos, audio, PDF and plain text. SVG and HTML are refused on purpose: they can carry
- * scripts and would run on our origin when a technician opens them.
- */
-export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
-  maxBytes: 10 * 1024 * 1024,
-  accepts: (mime) =>
-    /^image\/(jpeg|png|gif|webp|heic|heif)$/.test(mime) ||
-    /^video\/(mp4|webm|quicktime|3gpp)$/.test(mime) ||
-    /^audio\/(mpeg|mp4|ogg|webm|wav|aac)$/.test(mime) ||
-    mime === "application/pdf" ||
-    mime === "text/plain" ||
-    mime === "text/csv",
-};
+/** Pending uploads older than this are deleted (their request died mid-way). */
+const ABANDONED_UPLOAD_MS = 60 * 60 * 1000;
 
 /** One entry of a chat as the browser shows it. */
 export interface WebChatEvent {
-  /** `epoch-seq`: the SSE event id, used as Last-Event-ID on reconnect. */
+  /**
+   * The SSE event id (Last-Event-ID on reconnect), stable across restarts and instances:
+   * `o-<outbox row>` for outbound, `i-<client message id>` for inbound messages, so a page or
+   * stream replaying after a restart or from another instance never shows a line twice.
+   */
   id: string;
   direction: "in" | "out";
   text: string;
@@ -61,16 +57,6 @@ export interface WebChatEvent {
   clientId?: string;
   /** Outbox row of an outbound message; a redelivery of the same row is not shown twice. */
   outboxId?: string;
-}
-
-/** A stored upload's metadata. */
-export interface StoredUpload {
-  id: string;
-  chatId: string;
-  name: string;
-  mime: string;
-  size: number;
-  kind: AttachmentKind;
 }
 
 /** What the HTTP layer hands over for one customer message. */
@@ -110,6 +96,18 @@ export interface WebChannelOptions {
    * process, so a page reloaded after a restart still shows the conversation.
    */
   history?: (chatId: string) => Promise<WebHistoryLine[]>;
+  /**
+   * Shares chat events with the other instances of a deployment (several processes behind a
+   * load balancer): whatever one instance sends or receives reaches streams held by another.
+   */
+  fanout?: WebFanout;
+}
+
+/** The channel's link to the other instances (LISTEN/NOTIFY on PostgreSQL). */
+export interface WebFanout {
+  publish(chatId: string, event: WebChatEvent): Promise<void>;
+  /** Calls `handler` with every event any instance published (this one's included). */
+  subscribe(handler: (chatId: string, event: WebChatEvent) => void): () => void;
 }
 
 /** One stored line of a chat, for {@link WebChannelOptions.history}. */
@@ -118,6 +116,23 @@ export interface WebHistoryLine {
   text: string;
   at: Date | string;
   choices?: Choice[];
+  /** Outbound: the outbox row (gives the line the same id it had when it was sent). */
+  outboxId?: string;
+  /** Inbound: the browser's message id. */
+  clientId?: string;
+}
+
+/** The stable event id of a chat line (see {@link WebChatEvent.id}). */
+export function webEventId(line: {
+  direction: "in" | "out";
+  outboxId?: string | undefined;
+  clientId?: string | undefined;
+  text: string;
+  at: string;
+}): string {
+  if (line.direction === "out" && line.outboxId) return `o-${line.outboxId}`;
+  if (line.direction === "in" && line.clientId) return `i-${line.clientId}`;
+  return `h-${createHash("sha256").update(`${line.direction}|${line.at}|${line.text}`).digest("hex").slice(0, 20)}`;
 }
 
 /** The web channel adapter plus what the chat routes need. */
@@ -135,25 +150,23 @@ export interface WebChannel extends ChannelAdapter {
   subscribe(chatId: string, listener: (event: WebChatEvent) => void, lastEventId?: string): () => void;
   /** Loads the chat's stored history into the backlog if this process has not seen the chat yet. */
   restore(chatId: string): Promise<void>;
-  /** Stores an upload streamed from the request; throws 413/415 {@link WebChannelError}s. */
+  /**
+   * Stores an upload streamed from the request (type from its content, size and quotas
+   * checked); throws 413/415 {@link WebChannelError}s. It stays pending until
+   * {@link WebChannel.keepUploads} (message accepted) or {@link WebChannel.discardUploads}.
+   */
   saveUpload(
     chatId: string,
     file: { name: string; mime: string; stream: NodeJS.ReadableStream; truncated?: () => boolean },
   ): Promise<StoredUpload>;
+  keepUploads(ids: string[]): Promise<void>;
+  /** Deletes uploads of a message that was refused (or was a duplicate). */
+  discardUploads(ids: string[]): Promise<void>;
   /** Reads a stored upload; null when unknown. */
   readUpload(id: string): Promise<{ meta: StoredUpload; bytes: Uint8Array } | null>;
 }
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{22,128}$/;
-const UPLOAD_ID_RE = /^[a-f0-9]{32}$/;
-
-/** Maps a MIME type to the port's attachment kind. */
-export function attachmentKindOf(mime: string): AttachmentKind {
-  if (mime.startsWith("image/")) return "image";
-  if (mime.startsWith("video/")) return "video";
-  if (mime.startsWith("audio/")) return "audio";
-  return "document";
-}
 
 /** Creates the web channel (name `web`). */
 export function createWebChannel(options: WebChannelOptions): WebChannel {
@@ -162,9 +175,6 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
   const backlogSize = options.backlogSize ?? 100;
   const maxChats = options.maxChats ?? 2000;
   const uploadDir = path.join(options.dataDir, "uploads");
-  // A fresh epoch per process: a Last-Event-ID from before a restart must not hide new events.
-  const epoch = randomBytes(4).toString("hex");
-  let seq = 0;
   let handler: InboundHandler | null = null;
   let state: ChannelState = { status: "off", hint: "web channel not started" };
   /** Map order doubles as LRU order: touched chats are re-inserted at the end. */
@@ -172,6 +182,9 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
     string,
     { backlog: WebChatEvent[]; listeners: Set<(e: WebChatEvent) => void>; restored: boolean }
   >();
+  /** Events that came from another instance (not this process's own accepted messages). */
+  const remote = new WeakSet<WebChatEvent>();
+  let unsubscribeFanout: (() => void) | null = null;
 
   function chat(chatId: string) {
     let entry = chats.get(chatId);
@@ -189,13 +202,27 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
     return entry;
   }
 
-  function publish(chatId: string, event: Omit<WebChatEvent, "id">): WebChatEvent {
-    seq += 1;
-    const full: WebChatEvent = { id: `${epoch}-${seq}`, ...event };
+  /** Adds an event to a chat's backlog and live streams, once per id. */
+  function show(chatId: string, full: WebChatEvent): WebChatEvent {
     const entry = chat(chatId);
+    const existing = entry.backlog.find((e) => e.id === full.id);
+    if (existing) return existing;
     entry.backlog.push(full);
     if (entry.backlog.length > backlogSize) entry.backlog.splice(0, entry.backlog.length - backlogSize);
     for (const listener of entry.listeners) listener(full);
+    return full;
+  }
+
+  function publish(chatId: string, event: Omit<WebChatEvent, "id">): WebChatEvent {
+    // A line with neither an outbox row nor a client id (sent directly) gets a one-off id.
+    const id =
+      event.outboxId || event.clientId
+        ? webEventId({ ...event, outboxId: event.outboxId, clientId: event.clientId })
+        : `x-${randomBytes(8).toString("hex")}`;
+    const full = show(chatId, { id, ...event });
+    options.fanout?.publish(chatId, full).catch(() => {
+      // The other instances miss it live; their streams get it from the history on reload.
+    });
     return full;
   }
 
@@ -208,20 +235,9 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
     return `/chat/files/${id}/${encodeURIComponent(name)}`;
   }
 
-  async function writeMeta(meta: StoredUpload): Promise<void> {
-    await writeFile(path.join(uploadDir, `${meta.id}.json`), JSON.stringify(meta));
-  }
-
-  async function readUpload(id: string) {
-    if (!UPLOAD_ID_RE.test(id)) return null;
-    try {
-      const meta = JSON.parse(await readFile(path.join(uploadDir, `${id}.json`), "utf8")) as StoredUpload;
-      const bytes = new Uint8Array(await readFile(path.join(uploadDir, id)));
-      return { meta, bytes };
-    } catch {
-      return null;
-    }
-  }
+  const uploads = createUploadStore({ dir: uploadDir, limits, now });
+  let sweeper: NodeJS.Timeout | null = null;
+  const readUpload = (id: string) => uploads.read(id);
 
   const channel: WebChannel = {
     name: "web",
@@ -230,12 +246,29 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
 
     async start(onMessage) {
       handler = onMessage;
-      await mkdir(uploadDir, { recursive: true });
+      unsubscribeFanout ??=
+        options.fanout?.subscribe((chatId, event) => {
+          // Only chats this process holds: the others load their history when first streamed.
+          if (!chats.has(chatId)) return;
+          const shown = show(chatId, event);
+          if (shown === event) remote.add(event);
+        }) ?? null;
+      // Creates the folder, loads the quota counters and removes uploads a crash left behind.
+      await uploads.sweep(ABANDONED_UPLOAD_MS);
+      sweeper = setInterval(
+        () => void uploads.sweep(ABANDONED_UPLOAD_MS).catch(() => undefined),
+        ABANDONED_UPLOAD_MS,
+      );
+      sweeper.unref();
       state = { status: "connected", detail: "web chat on /" };
     },
 
     async stop() {
+      if (sweeper) clearInterval(sweeper);
+      sweeper = null;
       handler = null;
+      unsubscribeFanout?.();
+      unsubscribeFanout = null;
       state = { status: "off", hint: "web channel stopped" };
     },
 
@@ -255,19 +288,14 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
       const attachments: WebChatEvent["attachments"] = [];
       for (const a of message.attachments ?? []) {
         if (a.data) {
-          const id = randomBytes(16).toString("hex");
           const mime = a.mime ?? "application/octet-stream";
-          await mkdir(uploadDir, { recursive: true });
-          await writeFile(path.join(uploadDir, id), a.data);
-          await writeMeta({
-            id,
-            chatId: message.chatId,
+          const stored = await uploads.put(message.chatId, {
             name: a.name,
             mime,
-            size: a.data.byteLength,
             kind: a.kind,
+            data: a.data,
           });
-          attachments.push({ kind: a.kind, name: a.name, mime, url: uploadUrl(id, a.name) });
+          attachments.push({ kind: a.kind, name: stored.name, mime, url: uploadUrl(stored.id, stored.name) });
         } else if (a.url && /^https?:\/\//.test(a.url)) {
           attachments.push({ kind: a.kind, name: a.name, mime: a.mime, url: a.url });
         }
@@ -296,7 +324,9 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
       }
       if (text.length > 4000) throw new WebChannelError("text-too-long", 413, "Message too long");
       const entry = chat(chatId);
-      if (entry.backlog.some((e) => e.direction === "in" && e.clientId === input.clientId)) {
+      if (
+        entry.backlog.some((e) => e.direction === "in" && e.clientId === input.clientId && !remote.has(e))
+      ) {
         return { duplicate: true };
       }
       const at = now();
@@ -347,39 +377,51 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
         // Not accepted: forget it so the customer's retry with the same id is not taken for a duplicate.
         const index = entry.backlog.indexOf(event);
         if (index >= 0) entry.backlog.splice(index, 1);
-        throw error;
+        if (error instanceof WebChannelError) throw error;
+        // The runtime could not store it (database full, gone…): the page keeps the text and
+        // the customer sends it again; nothing was acknowledged, so nothing is lost.
+        throw new WebChannelError(
+          "unavailable",
+          503,
+          "The message could not be stored right now; please send it again in a moment",
+        );
       }
       return { duplicate: false };
     },
 
     async restore(chatId) {
       const entry = chat(chatId);
-      // Only a chat this process has not seen: otherwise the backlog already holds the recent lines
-      // and mixing in stored ones would show them twice.
-      if (entry.restored || entry.backlog.length > 0 || !options.history) return;
+      // Once per chat and process: later lines reach the backlog as they are sent or received.
+      if (entry.restored || !options.history) return;
       entry.restored = true;
       const lines = (await options.history(chatId)).slice(-backlogSize);
-      // Something was published while the history loaded: ids would be out of order, keep it simple.
-      if (entry.backlog.length > 0) return;
+      // Lines are merged by their stable ids: what this process already holds is not added twice.
+      const held = new Set(entry.backlog.map((e) => e.id));
+      const stored: WebChatEvent[] = [];
       for (const line of lines) {
-        seq += 1;
-        entry.backlog.push({
-          id: `${epoch}-${seq}`,
+        const at = new Date(line.at).toISOString();
+        const event: WebChatEvent = {
+          id: webEventId({ ...line, at }),
           direction: line.direction,
           text: line.text,
-          at: new Date(line.at).toISOString(),
+          at,
           ...(line.choices?.length ? { choices: line.choices } : {}),
-        });
+          ...(line.clientId ? { clientId: line.clientId } : {}),
+          ...(line.outboxId ? { outboxId: line.outboxId } : {}),
+        };
+        if (!held.has(event.id)) stored.push(event);
       }
+      entry.backlog.unshift(...stored);
+      if (entry.backlog.length > backlogSize) entry.backlog.splice(0, entry.backlog.length - backlogSize);
     },
 
     subscribe(chatId, listener, lastEventId) {
       const entry = chat(chatId);
       let replay = entry.backlog;
-      if (lastEventId?.startsWith(`${epoch}-`)) {
-        const after = Number(lastEventId.slice(epoch.length + 1));
-        replay = entry.backlog.filter((e) => Number(e.id.slice(epoch.length + 1)) > after);
-      }
+      // Ids are stable: resume after the last one the browser had; an id this process does not
+      // hold (evicted, or from long ago) replays the backlog, and the page drops what it shows.
+      const index = lastEventId ? entry.backlog.findIndex((e) => e.id === lastEventId) : -1;
+      if (index >= 0) replay = entry.backlog.slice(index + 1);
       for (const event of replay) listener(event);
       entry.listeners.add(listener);
       return () => {
@@ -388,61 +430,18 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
     },
 
     async saveUpload(chatId, file) {
-      const mime = file.mime.toLowerCase().split(";")[0]!.trim();
-      if (!limits.accepts(mime)) {
-        // Drain so the client gets our answer instead of a reset connection.
-        file.stream.resume();
-        throw new WebChannelError(
-          "unsupported-type",
-          415,
-          `Files of type ${mime || "unknown"} are not accepted`,
-        );
-      }
-      await mkdir(uploadDir, { recursive: true });
-      const id = randomBytes(16).toString("hex");
-      const target = path.join(uploadDir, id);
-      let size = 0;
-      let tooLarge = false;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          size += chunk.length;
-          if (size > limits.maxBytes) {
-            tooLarge = true;
-            done();
-            return;
-          }
-          done(null, chunk);
-        },
-      });
       try {
-        await pipeline(file.stream, counter, createWriteStream(target));
+        return await uploads.save(chatId, file);
       } catch (error) {
-        // A client that gave up half way leaves nothing behind.
-        await rm(target, { force: true });
+        if (error instanceof UploadError) throw new WebChannelError(error.code, error.status, error.message);
         throw error;
       }
-      if (tooLarge || file.truncated?.()) {
-        await rm(target, { force: true });
-        throw new WebChannelError(
-          "file-too-large",
-          413,
-          `Files larger than ${Math.round(limits.maxBytes / 1024 / 1024)} MB are not accepted`,
-        );
-      }
-      const name = sanitizeFileName(file.name) || "file";
-      const meta: StoredUpload = { id, chatId, name, mime, size, kind: attachmentKindOf(mime) };
-      await writeMeta(meta);
-      return meta;
     },
+
+    keepUploads: (ids) => uploads.keep(ids),
+    discardUploads: (ids) => uploads.discard(ids),
 
     readUpload,
   };
   return channel;
-}
-
-/** Keeps a display-safe file name: no path parts, no control characters, bounded length. */
-export function sanitizeFileName(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? "";
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  return base.replace(/[\u0000-\u001f\u007f"]/g, "").slice(0, 120);
 }

@@ -23,6 +23,7 @@ import {
   type webApi,
 } from "@slack/bolt";
 import type { AttachmentKind, OutboundAttachment } from "../../channels/port.js";
+import type { CannedReplyService } from "../cannedReplyService.js";
 import type {
   DeskEvent,
   StaffAction,
@@ -99,6 +100,8 @@ export interface SlackDeskOptions {
   logger?: BoltLogger;
   /** Largest file copied from a technician's thread message to the customer. */
   maxFileBytes?: number;
+  /** The preset's canned replies, for `/sportello reply NUMBER KEY`. */
+  cannedReplies?: CannedReplyService;
 }
 
 /** The Slack desk, a {@link StaffDesk} with the Slack-specific handles. */
@@ -184,8 +187,11 @@ interface MessageEventLike {
 /** Message subtypes that are still a person's post (`file_share`: a post with files). */
 const USER_POST_SUBTYPES = new Set([undefined, "file_share", "thread_broadcast"]);
 
+/** This desk's name: the key of its references and of technicians' Slack identities. */
+const DESK = "slack";
+
 function deskRefOf(ticket: TicketView): { channel: string; ts: string } | null {
-  const ref = ticket.deskRef;
+  const ref = ticket.deskRefs?.[DESK];
   return ref && typeof ref.channel === "string" && typeof ref.ts === "string"
     ? { channel: ref.channel, ts: ref.ts }
     : null;
@@ -387,7 +393,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     const ref = { channel: String(posted.channel ?? options.staffChannel), ts: String(posted.ts) };
     cards.set(ticket.number, ref);
     threads.set(`${ref.channel}:${ref.ts}`, ticket.number);
-    await staff().setDeskRef(ticket.number, ref);
+    await staff().setDeskRef(ticket.number, DESK, ref);
     return { ref, created: true };
   };
 
@@ -507,7 +513,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
         },
       ],
     };
-    const slackUserId = event.technician?.slackUserId ?? null;
+    const slackUserId = event.technician?.identities[DESK] ?? null;
     if (slackUserId) {
       const dm = await call("conversations.open", () => client.conversations.open({ users: slackUserId }));
       const dmChannel = dm.channel?.id;
@@ -545,7 +551,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
 
   // ------------------------------------------------------------------ Slack → StaffActions
 
-  const by = (slackUserId: string): TechnicianRef => ({ slackUserId });
+  const by = (slackUserId: string): TechnicianRef => ({ desk: DESK, externalId: slackUserId });
 
   /** Performs an action for a Slack user after checking they are a technician. */
   const act = async (
@@ -972,6 +978,38 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
             );
             return;
           }
+          case "reply": {
+            const canned = options.cannedReplies;
+            const keys = canned?.keys("en") ?? [];
+            if (!canned || keys.length === 0) {
+              await say("No canned replies are configured for this preset.");
+              return;
+            }
+            if (parsed.key === null) {
+              await say(
+                `*Canned replies* (\`${commandName} reply ${safeText(parsed.ticket, 60)} KEY\`)\n${keys.map((k) => `• \`${k.key}\` — ${safeText(k.title, 120)}`).join("\n")}`,
+              );
+              return;
+            }
+            const rendered = await canned.render(parsed.ticket, parsed.key, tech.name);
+            if (!rendered) {
+              const known = keys.some((k) => k.key === parsed.key);
+              await say(
+                known
+                  ? `Ticket ${safeText(parsed.ticket, 60)} does not exist.`
+                  : `No canned reply \`${safeText(parsed.key, 60)}\`: try \`${commandName} reply ${safeText(parsed.ticket, 60)}\` for the list.`,
+              );
+              return;
+            }
+            const result = await act(
+              { type: "reply", ticket: parsed.ticket, by: by(user), text: rendered.text, origin: "slack" },
+              user,
+              say,
+            );
+            if (result?.ok)
+              await say(`Sent to the customer of ${parsed.ticket}: ${safeText(rendered.text, 1500)}`);
+            return;
+          }
           case "ticket": {
             const ticket = await staff().getTicket(parsed.ticket);
             if (!ticket) {
@@ -996,7 +1034,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
             const shifts = await staff().listOnCall(from, to);
             const lines = shifts.map(
               (s) =>
-                `• ${formatWhen(s.startsAt, zone)} → ${formatWhen(s.endsAt, zone)} — ${safeText(s.technician.name, 80)}${s.technician.slackUserId ? ` (${mention(s.technician.slackUserId)})` : ""}`,
+                `• ${formatWhen(s.startsAt, zone)} → ${formatWhen(s.endsAt, zone)} — ${safeText(s.technician.name, 80)}${s.technician.identities[DESK] ? ` (${mention(s.technician.identities[DESK])})` : ""}`,
             );
             await say(
               lines.length
@@ -1007,7 +1045,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
           }
           case "oncall-set": {
             const result = await staff().setOnCall(by(user), {
-              technician: { slackUserId: parsed.slackUserId },
+              technician: by(parsed.slackUserId),
               startsAt: parsed.startsAt,
               endsAt: parsed.endsAt,
             });
@@ -1035,7 +1073,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
   });
 
   const desk: SlackDesk = {
-    name: "slack",
+    name: DESK,
     mode,
     app,
     appOptions,

@@ -20,6 +20,7 @@
     }).format(cents / 100);
   // Times in the support team's zone (the policy's), not whatever zone this browser runs in.
   const timeZone = document.body.dataset.timeZone || "Europe/Rome";
+  const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribute("content") || "";
   const when = (iso) =>
     new Date(iso).toLocaleString(lang === "it" ? "it-IT" : "en-GB", {
       dateStyle: "short",
@@ -30,7 +31,11 @@
   async function api(path, options = {}) {
     const response = await fetch(path, {
       ...options,
-      headers: options.body ? { "content-type": "application/json" } : {},
+      headers: {
+        ...(options.body ? { "content-type": "application/json" } : {}),
+        // The page's CSRF token (boardAuth.ts): state changes without it are refused.
+        "x-csrf-token": csrfToken,
+      },
       credentials: "same-origin",
     });
     if (response.status === 401) {

@@ -9,7 +9,7 @@ import {
 } from "../../../src/desk/slack/slackDesk.js";
 import { ACTION } from "../../../src/desk/slack/ticketCard.js";
 import { type FakeSlackApi, startFakeSlackApi } from "../../support/fakeSlackApi.js";
-import { createFakeStaffActions, type FakeStaffActions } from "../../support/fakeStaffActions.js";
+import { createFakeStaffActions, type FakeStaffActions, viewOf } from "../../support/fakeStaffActions.js";
 import {
   buttonPayload,
   postCommand,
@@ -64,7 +64,7 @@ async function openTicket(partial: Partial<TicketView> = {}) {
   const ticket = staff.addTicket(partial);
   await desk.notify({ type: "ticket.opened", ticket });
   const stored = staff.tickets.get(ticket.number)!;
-  const ref = stored.deskRef as { channel: string; ts: string };
+  const ref = stored.deskRefs.slack as { channel: string; ts: string };
   return { ticket: stored, ref };
 }
 
@@ -154,7 +154,7 @@ describe("Slack desk: cards", () => {
     await desk.notify({ type: "ticket.updated", ticket: snapshot, change: "priority raised" });
     const cards = api.callsTo("chat.postMessage").filter((c) => c.args.thread_ts === undefined);
     expect(cards).toHaveLength(1);
-    const ref = staff.tickets.get(snapshot.number)?.deskRef as { ts: string };
+    const ref = staff.tickets.get(snapshot.number)?.deskRefs.slack as { ts: string };
     const threadLines = api.callsTo("chat.postMessage").filter((c) => c.args.thread_ts === ref.ts);
     expect(threadLines.map((c) => String(c.args.text))).toEqual([
       expect.stringContaining("altro dettaglio"),
@@ -167,7 +167,7 @@ describe("Slack desk: cards", () => {
     const closed: TicketView = {
       ...ticket,
       status: "closed",
-      assignee: MARIO,
+      assignee: viewOf(MARIO),
       minutes: 45,
       resolution: "Replaced the router",
       charge: {
@@ -233,10 +233,10 @@ describe("Slack desk: cards", () => {
     expect(error).toBeInstanceOf(SlackDeskError);
     expect((error as SlackDeskError).code).toBe("slack-rate-limited");
     expect((error as SlackDeskError).retryAfterMs).toBe(7000);
-    expect(staff.tickets.get(ticket.number)?.deskRef).toBeNull();
+    expect(staff.tickets.get(ticket.number)?.deskRefs.slack).toBeUndefined();
     // The runtime retries later and this time it goes through.
     await desk.notify({ type: "ticket.opened", ticket });
-    expect(staff.tickets.get(ticket.number)?.deskRef).not.toBeNull();
+    expect(staff.tickets.get(ticket.number)?.deskRefs.slack).not.toBeNull();
   });
 
   it("staff.reply from another desk becomes a thread line", async () => {
@@ -398,7 +398,7 @@ describe("Slack desk: claim", () => {
     expect(response.status).toBe(200);
     await desk.idle();
     expect(staff.performed).toEqual([
-      { type: "claim", ticket: ticket.number, by: { slackUserId: MARIO.slackUserId } },
+      { type: "claim", ticket: ticket.number, by: { desk: "slack", externalId: MARIO.slackUserId } },
     ]);
     const update = lastCall("chat.update");
     expect(update.args).toMatchObject({ channel: STAFF, ts: ref.ts });
@@ -466,7 +466,7 @@ describe("Slack desk: thread relay", () => {
       {
         type: "reply",
         ticket: ticket.number,
-        by: { slackUserId: MARIO.slackUserId },
+        by: { desk: "slack", externalId: MARIO.slackUserId },
         text: "Prova <Ctrl> & riavvia, guida: la guida (https://example.com/guida) (@Lucia Verdi, @Person UOTHER)",
         origin: "slack",
       },
@@ -488,7 +488,7 @@ describe("Slack desk: thread relay", () => {
       {
         type: "note",
         ticket: ticket.number,
-        by: { slackUserId: LUCIA.slackUserId },
+        by: { desk: "slack", externalId: LUCIA.slackUserId },
         text: "il cliente ha già cambiato il cavo",
       },
     ]);
@@ -658,7 +658,7 @@ describe("Slack desk: modals", () => {
       {
         type: "close",
         ticket: ticket.number,
-        by: { slackUserId: MARIO.slackUserId },
+        by: { desk: "slack", externalId: MARIO.slackUserId },
         minutes: 50,
         resolution: "Router sostituito",
         category: "network",
@@ -746,7 +746,7 @@ describe("Slack desk: modals", () => {
       {
         type: "close",
         ticket: ticket.number,
-        by: { slackUserId: MARIO.slackUserId },
+        by: { desk: "slack", externalId: MARIO.slackUserId },
         minutes: 20,
         resolution: "Cartuccia sostituita",
         category: "printers",
@@ -809,11 +809,16 @@ describe("Slack desk: modals", () => {
       await desk.idle();
     }
     expect(staff.performed).toEqual([
-      { type: "note", ticket: ticket.number, by: { slackUserId: LUCIA.slackUserId }, text: "solo per noi" },
+      {
+        type: "note",
+        ticket: ticket.number,
+        by: { desk: "slack", externalId: LUCIA.slackUserId },
+        text: "solo per noi",
+      },
       {
         type: "ask",
         ticket: ticket.number,
-        by: { slackUserId: LUCIA.slackUserId },
+        by: { desk: "slack", externalId: LUCIA.slackUserId },
         text: "Che modello di stampante?",
         origin: "slack",
       },
@@ -942,7 +947,7 @@ describe("Slack desk: on-call and escalation", () => {
     await desk.notify({
       type: "oncall.paged",
       ticket,
-      technician: LUCIA,
+      technician: viewOf(LUCIA),
       onCallLine: "+39 0586 000111",
       repeat: 0,
     });
@@ -961,7 +966,7 @@ describe("Slack desk: on-call and escalation", () => {
     await desk.notify({
       type: "oncall.paged",
       ticket,
-      technician: LUCIA,
+      technician: viewOf(LUCIA),
       onCallLine: "+39 0586 000111",
       repeat: 1,
     });

@@ -37,7 +37,7 @@ it("the desk's endpoint mounted on a Fastify server verifies signatures and hand
     const base = `http://127.0.0.1:${address.port}`;
     const ticket = staff.addTicket();
     await desk.notify({ type: "ticket.opened", ticket });
-    const ref = staff.tickets.get(ticket.number)!.deskRef as { channel: string; ts: string };
+    const ref = staff.tickets.get(ticket.number)!.deskRefs.slack as { channel: string; ts: string };
 
     const forged = await postInteraction(
       `${base}/slack/events`,

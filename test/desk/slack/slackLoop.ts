@@ -75,8 +75,8 @@ export async function runSlackLoop(
     expect(JSON.stringify(card.args.blocks)).toContain(number);
     const ref = await waitFor("the card ref", async () => {
       const t = await harness.actions.getTicket(number);
-      return t?.deskRef && typeof t.deskRef.ts === "string"
-        ? (t.deskRef as { channel: string; ts: string })
+      return t?.deskRefs.slack && typeof t.deskRefs.slack.ts === "string"
+        ? (t.deskRefs.slack as { channel: string; ts: string })
         : undefined;
     });
 
@@ -93,7 +93,7 @@ export async function runSlackLoop(
       }),
     );
     await desk.idle();
-    expect((await harness.actions.getTicket(number))?.assignee?.slackUserId).toBe(tech);
+    expect((await harness.actions.getTicket(number))?.assignee?.identities.slack).toBe(tech);
     await waitFor("the claim notice to the customer", async () =>
       (await harness.customerTexts()).length > before ? true : undefined,
     );

@@ -43,7 +43,7 @@ it("full loop on the real runtime with a customer on the local channel", async (
     plans: ["standard"],
     verified: true,
   });
-  await store.upsertTechnician(t.db.prisma, { name: "Mario Bianchi", slackUserId: "UMARIO" });
+  await store.upsertTechnician(t.db.prisma, { name: "Mario Bianchi", identities: { slack: "UMARIO" } });
   await runtime.start();
   let n = 0;
   const say = (text: string) =>

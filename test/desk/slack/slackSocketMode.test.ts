@@ -39,7 +39,7 @@ it("in Socket Mode the desk connects through apps.connections.open, acks envelop
 
     const ticket = staff.addTicket();
     await desk.notify({ type: "ticket.opened", ticket });
-    const ref = staff.tickets.get(ticket.number)!.deskRef as { channel: string; ts: string };
+    const ref = staff.tickets.get(ticket.number)!.deskRefs.slack as { channel: string; ts: string };
 
     // A click arrives as an `interactive` envelope.
     api.socketMode.push({
@@ -89,7 +89,7 @@ it("in Socket Mode the desk connects through apps.connections.open, acks envelop
       {
         type: "reply",
         ticket: ticket.number,
-        by: { slackUserId: "UMARIO" },
+        by: { desk: "slack", externalId: "UMARIO" },
         text: "Arrivo",
         origin: "slack",
       },

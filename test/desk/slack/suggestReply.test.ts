@@ -68,7 +68,7 @@ async function startDesk(actions: StaffActions) {
 async function openTicket() {
   const ticket = staff.addTicket({ description: "La stampante non stampa" });
   await desk!.notify({ type: "ticket.opened", ticket });
-  const ref = staff.tickets.get(ticket.number)!.deskRef as { channel: string; ts: string };
+  const ref = staff.tickets.get(ticket.number)!.deskRefs.slack as { channel: string; ts: string };
   return { ticket, ref };
 }
 

@@ -1,0 +1,404 @@
+/**
+ * Files customers send on the web chat, on disk under `<dataDir>/uploads/`.
+ *
+ * - The type is decided from the content (magic bytes, `file-type`), never from what the browser
+ *   declares: `setup.exe` declared as `application/pdf` is refused. Text without magic bytes is
+ *   accepted only when it is valid UTF-8 without control characters.
+ * - Size limits per file, per chat and for all chats together (quotas).
+ * - An upload stays *pending* until the message that carries it is accepted; files of refused
+ *   messages are deleted at once, pending files left behind (a crash mid-request) by
+ *   {@link UploadStore.sweep}.
+ * - Names are sanitised without cutting characters in half, and get the extension of their
+ *   real type.
+ */
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { fileTypeFromFile } from "file-type";
+import { wellFormed } from "../../text/wellFormed.js";
+import type { AttachmentKind } from "../port.js";
+
+/** Size and type limits of customer uploads. */
+export interface UploadLimits {
+  /** Largest single file. */
+  maxBytes: number;
+  /** All files of one chat together. */
+  perChatBytes: number;
+  /** All uploads together. */
+  totalBytes: number;
+  /** Whether a type (as detected from the content) is accepted. */
+  accepts(mime: string): boolean;
+}
+
+/** Office documents and archives: accepted for staff to download, never shown inline. */
+export const DOWNLOAD_ONLY_TYPES = new Set([
+  "application/zip",
+  "application/x-7z-compressed",
+  "application/x-rar-compressed",
+  "application/vnd.rar",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  "application/vnd.oasis.opendocument.text",
+  "application/vnd.oasis.opendocument.spreadsheet",
+  "application/vnd.oasis.opendocument.presentation",
+]);
+
+/**
+ * Photos, videos, audio, PDF, plain text/CSV, office documents and archives. SVG and HTML are
+ * refused on purpose: they can carry scripts and would run on our origin.
+ */
+export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
+  maxBytes: 10 * 1024 * 1024,
+  perChatBytes: 100 * 1024 * 1024,
+  totalBytes: 5 * 1024 * 1024 * 1024,
+  accepts: (mime) =>
+    /^image\/(jpeg|png|gif|webp|heic|heif|avif)$/.test(mime) ||
+    /^video\/(mp4|webm|quicktime|3gpp)$/.test(mime) ||
+    /^audio\/(mpeg|mp4|x-m4a|ogg|opus|webm|wav|x-wav|aac|amr)$/.test(mime) ||
+    mime === "application/pdf" ||
+    mime === "text/plain" ||
+    mime === "text/csv" ||
+    DOWNLOAD_ONLY_TYPES.has(mime),
+};
+
+/** A stored upload's metadata. */
+export interface StoredUpload {
+  id: string;
+  chatId: string;
+  name: string;
+  mime: string;
+  size: number;
+  kind: AttachmentKind;
+}
+
+interface Meta extends StoredUpload {
+  /** False until the message carrying it was accepted. */
+  accepted?: boolean;
+  at?: string;
+}
+
+/** Error with a stable code and the HTTP status the routes answer with. */
+export class UploadError extends Error {
+  constructor(
+    readonly code: "unsupported-type" | "file-too-large" | "chat-quota-exceeded" | "storage-full",
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "UploadError";
+  }
+}
+
+const UPLOAD_ID_RE = /^[a-f0-9]{32}$/;
+/** Bytes read to tell text from binary. */
+const SNIFF_BYTES = 4096;
+
+/** Maps a MIME type to the port's attachment kind. */
+export function attachmentKindOf(mime: string): AttachmentKind {
+  if (mime.startsWith("image/")) return "image";
+  if (mime.startsWith("video/")) return "video";
+  if (mime.startsWith("audio/")) return "audio";
+  return "document";
+}
+
+/**
+ * A display-safe file name: no path parts, no control or bidirectional-override characters, no
+ * lone UTF-16 surrogates, at most 120 characters (never cutting one in half), extension kept.
+ */
+export function sanitizeFileName(name: string): string {
+  const base = wellFormed(name.split(/[\\/]/).pop() ?? "").normalize("NFC");
+  const clean = base
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f"<>|:*?\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd]/g, "")
+    .replace(/^[\s.]+|[\s.]+$/g, "");
+  const chars = [...clean];
+  if (chars.length <= 120) return clean;
+  const dot = clean.lastIndexOf(".");
+  const ext = dot > 0 ? [...clean.slice(dot)].slice(0, 12).join("") : "";
+  return chars.slice(0, 120 - [...ext].length).join("") + ext;
+}
+
+/** Valid UTF-8 text without control characters other than tab and line breaks. */
+function looksLikeText(bytes: Uint8Array): boolean {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    // A multi-byte character cut at the end of the sniffed head is still text.
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(
+        bytes.subarray(0, Math.max(0, bytes.length - 3)),
+      );
+    } catch {
+      return false;
+    }
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters mean "not text"
+  return !/[\u0000-\u0008\u000b\u000e-\u001f\u007f]/.test(text);
+}
+
+/**
+ * The real type of a stored file from its content (magic bytes; inside zip containers the entry
+ * names, so docx/xlsx/odt are told apart); null when it is nothing we recognise.
+ */
+export async function detectType(
+  file: string,
+  declared: string,
+): Promise<{ mime: string; ext: string } | null> {
+  const found = await fileTypeFromFile(file);
+  if (found) return { mime: found.mime, ext: found.ext };
+  // No magic bytes: plain text, when the sender says so too and it is no markup in disguise.
+  if (declared !== "text/plain" && declared !== "text/csv") return null;
+  const head = await readHead(file);
+  if (!looksLikeText(head)) return null;
+  if (/<\s*(svg|html|script|!doctype|\?xml|iframe|object)/i.test(new TextDecoder().decode(head))) return null;
+  return declared === "text/csv" ? { mime: "text/csv", ext: "csv" } : { mime: "text/plain", ext: "txt" };
+}
+
+async function readHead(file: string): Promise<Uint8Array> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+const EXT_ALIASES: Record<string, string[]> = {
+  jpg: ["jpg", "jpeg", "jfif"],
+  tif: ["tif", "tiff"],
+  txt: ["txt", "text", "log", "md"],
+  mp4: ["mp4", "m4v"],
+  mov: ["mov", "qt"],
+};
+
+function withExtension(name: string, ext: string): string {
+  const dot = name.lastIndexOf(".");
+  const current = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
+  if ((EXT_ALIASES[ext] ?? [ext]).includes(current)) return name;
+  return `${name || "file"}.${ext}`;
+}
+
+export interface UploadStore {
+  /** Streams an upload to disk, checks size, quota and real type; the result is pending. */
+  save(
+    chatId: string,
+    file: { name: string; mime: string; stream: NodeJS.ReadableStream; truncated?: () => boolean },
+  ): Promise<StoredUpload>;
+  /** Stores a file the bot sends (accepted at once). */
+  put(
+    chatId: string,
+    file: { name: string; mime: string; kind: AttachmentKind; data: Uint8Array },
+  ): Promise<StoredUpload>;
+  /** The message carrying these uploads was accepted: keep them. */
+  keep(ids: string[]): Promise<void>;
+  /** The message carrying these uploads was refused or a duplicate: delete them now. */
+  discard(ids: string[]): Promise<void>;
+  read(id: string): Promise<{ meta: StoredUpload; bytes: Uint8Array } | null>;
+  /** Deletes pending uploads older than `olderThanMs` (left by a crash mid-request); returns how many. */
+  sweep(olderThanMs: number): Promise<number>;
+  /** Bytes used by a chat and in total. */
+  usage(chatId?: string): { chat: number; total: number };
+}
+
+/** Creates the store; call {@link UploadStore.sweep} at start (it also loads the quota counters). */
+export function createUploadStore(options: {
+  dir: string;
+  limits: UploadLimits;
+  now?: () => Date;
+}): UploadStore {
+  const { dir, limits } = options;
+  const now = options.now ?? (() => new Date());
+  const perChat = new Map<string, number>();
+  let total = 0;
+  let loaded: Promise<void> | null = null;
+
+  const metaPath = (id: string) => path.join(dir, `${id}.json`);
+  const count = (chatId: string, delta: number) => {
+    perChat.set(chatId, Math.max(0, (perChat.get(chatId) ?? 0) + delta));
+    total = Math.max(0, total + delta);
+  };
+
+  async function readMeta(id: string): Promise<Meta | null> {
+    if (!UPLOAD_ID_RE.test(id)) return null;
+    try {
+      return JSON.parse(await readFile(metaPath(id), "utf8")) as Meta;
+    } catch {
+      return null;
+    }
+  }
+
+  async function load(): Promise<void> {
+    loaded ??= (async () => {
+      await mkdir(dir, { recursive: true });
+      for (const entry of await readdir(dir)) {
+        if (!entry.endsWith(".json")) continue;
+        const meta = await readMeta(entry.slice(0, -5));
+        if (meta) count(meta.chatId, meta.size);
+      }
+    })();
+    return loaded;
+  }
+
+  async function remove(id: string): Promise<void> {
+    const meta = await readMeta(id);
+    await rm(path.join(dir, id), { force: true });
+    await rm(metaPath(id), { force: true });
+    if (meta) count(meta.chatId, -meta.size);
+  }
+
+  return {
+    async save(chatId, file) {
+      await load();
+      const id = randomBytes(16).toString("hex");
+      const target = path.join(dir, id);
+      const chatLeft = limits.perChatBytes - (perChat.get(chatId) ?? 0);
+      const totalLeft = limits.totalBytes - total;
+      const cap = Math.min(limits.maxBytes, chatLeft, totalLeft);
+      let size = 0;
+      let over = false;
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          size += chunk.length;
+          if (size > cap) {
+            over = true;
+            done();
+            return;
+          }
+          done(null, chunk);
+        },
+      });
+      try {
+        await pipeline(file.stream, counter, createWriteStream(target));
+      } catch (error) {
+        // A client that gave up half way leaves nothing behind.
+        await rm(target, { force: true });
+        throw error;
+      }
+      try {
+        if (over || file.truncated?.()) {
+          if (size <= limits.maxBytes && !file.truncated?.()) {
+            throw size > totalLeft
+              ? new UploadError(
+                  "storage-full",
+                  413,
+                  "No room for more files: try again later or write instead",
+                )
+              : new UploadError("chat-quota-exceeded", 413, "This chat has reached its file quota");
+          }
+          throw new UploadError(
+            "file-too-large",
+            413,
+            `Files larger than ${Math.round(limits.maxBytes / 1024 / 1024)} MB are not accepted`,
+          );
+        }
+        const declared = file.mime.toLowerCase().split(";")[0]!.trim();
+        const type = size > 0 ? await detectType(target, declared) : null;
+        if (!type || !limits.accepts(type.mime)) {
+          throw new UploadError(
+            "unsupported-type",
+            415,
+            `This kind of file is not accepted${type ? ` (${type.mime})` : ""}: send photos, videos, audio, PDF, text, office documents or zip archives`,
+          );
+        }
+        const name = withExtension(sanitizeFileName(file.name) || "file", type.ext);
+        const meta: Meta = {
+          id,
+          chatId,
+          name,
+          mime: type.mime,
+          size,
+          kind: attachmentKindOf(type.mime),
+          accepted: false,
+          at: now().toISOString(),
+        };
+        await writeFile(metaPath(id), JSON.stringify(meta));
+        count(chatId, size);
+        const { accepted: _a, at: _t, ...stored } = meta;
+        return stored;
+      } catch (error) {
+        await rm(target, { force: true });
+        throw error;
+      }
+    },
+
+    async put(chatId, file) {
+      await load();
+      const id = randomBytes(16).toString("hex");
+      await writeFile(path.join(dir, id), file.data);
+      const meta: Meta = {
+        id,
+        chatId,
+        name: sanitizeFileName(file.name) || "file",
+        mime: file.mime,
+        size: file.data.byteLength,
+        kind: file.kind,
+        accepted: true,
+        at: now().toISOString(),
+      };
+      await writeFile(metaPath(id), JSON.stringify(meta));
+      count(chatId, meta.size);
+      const { accepted: _a, at: _t, ...stored } = meta;
+      return stored;
+    },
+
+    async keep(ids) {
+      for (const id of ids) {
+        const meta = await readMeta(id);
+        if (meta && meta.accepted === false)
+          await writeFile(metaPath(id), JSON.stringify({ ...meta, accepted: true }));
+      }
+    },
+
+    async discard(ids) {
+      for (const id of ids) if (UPLOAD_ID_RE.test(id)) await remove(id);
+    },
+
+    async read(id) {
+      const meta = await readMeta(id);
+      if (!meta) return null;
+      try {
+        const bytes = new Uint8Array(await readFile(path.join(dir, id)));
+        const { accepted: _a, at: _t, ...stored } = meta;
+        return { meta: stored, bytes };
+      } catch {
+        return null;
+      }
+    },
+
+    async sweep(olderThanMs) {
+      await load();
+      const cutoff = now().getTime() - olderThanMs;
+      let removed = 0;
+      for (const entry of await readdir(dir)) {
+        if (entry.endsWith(".json")) {
+          const meta = await readMeta(entry.slice(0, -5));
+          if (meta && meta.accepted === false && Date.parse(meta.at ?? "") < cutoff) {
+            await remove(meta.id);
+            removed += 1;
+          }
+        } else if (UPLOAD_ID_RE.test(entry) && !(await readMeta(entry))) {
+          // A file whose metadata was never written (a crash mid-upload), once it is old enough
+          // not to be an upload in progress.
+          const modified = await stat(path.join(dir, entry)).then(
+            (s) => s.mtimeMs,
+            () => Number.POSITIVE_INFINITY,
+          );
+          if (modified < cutoff) {
+            await rm(path.join(dir, entry), { force: true });
+            removed += 1;
+          }
+        }
+      }
+      return removed;
+    },
+
+    usage: (chatId) => ({ chat: chatId ? (perChat.get(chatId) ?? 0) : 0, total }),
+  };
+}
