@@ -7,8 +7,8 @@
  * policy preset; nothing here names a company.
  */
 import { assign, enqueueActions, fromPromise, raise, setup } from "xstate";
-import { availability } from "../src/policy/calendar.js";
-import { rateQuote } from "../src/policy/charge.js";
+import { type Audience, availability } from "../src/policy/calendar.js";
+import { type Charge, rateQuote } from "../src/policy/charge.js";
 import { type CoverageDecision, decideCoverage } from "../src/policy/coverage.js";
 import type { Policy } from "../src/policy/schema.js";
 import type {
@@ -23,6 +23,7 @@ import type {
 } from "./intents.js";
 import type { MailAnswers } from "./mailIntake.js";
 import { type MailQuestion, mailQuestions, parseMailAnswers } from "./mailIntake.js";
+import { levelLine, offerableCategory, serviceRouting } from "./serviceRouting.js";
 import {
   isCancelCommand,
   isGreetingOnly,
@@ -31,7 +32,6 @@ import {
   normalize,
   parseCustomerDate,
 } from "./textMatchers.js";
-import { nextRegularOpening, weekendRouting } from "./weekendFlow.js";
 
 /** Longest description kept on a ticket; the full text stays in the transcript. */
 export const MAX_DESCRIPTION_CHARS = 4000;
@@ -54,6 +54,8 @@ export interface Draft {
   pendingVoice: string | null;
   /** One-reply intake: the questions still open on the ticket, in the order they were numbered. */
   asked?: MailQuestion[];
+  /** The device shows serious damage (presets with a serious-damage return rule ask). */
+  seriousDamage: boolean | null;
 }
 
 export interface Prompt {
@@ -69,6 +71,8 @@ export interface ConversationContext {
   aiEnabled: boolean;
   /** The channel reads one message per turn (e-mail): intake in one reply. */
   oneReply?: boolean;
+  /** The sender's phone number when the channel gives one. */
+  senderPhone: string | null;
   identity: { company: string | null };
   draft: Draft | null;
   /** The ticket this chat follows (opened here, not yet closed). */
@@ -106,13 +110,17 @@ export type ConversationEvent =
       type: "ticket.closed";
       number: string;
       resolution: string;
-      charge: { grossCents: number; covered: boolean } | null;
+      charge: CloseCharge | null;
       at: string;
     }
   | { type: "ticket.reopened"; number: string; at: string }
   | { type: "ticket.declined"; number: string; at: string };
 
 type InboundEvent = Extract<ConversationEvent, { type: "inbound" }>;
+
+/** The charge of a close as the conversation needs it (a policy `Charge`, extra fields optional). */
+export type CloseCharge = Pick<Charge, "grossCents" | "covered"> &
+  Partial<Omit<Charge, "grossCents" | "covered">>;
 
 /** What the named `triage` actor answers (AI or the offline classifier). */
 export interface TriageOutput {
@@ -154,19 +162,41 @@ function emptyDraft(): Draft {
     salesRep: null,
     coverage: null,
     pendingVoice: null,
+    seriousDamage: null,
   };
 }
 
 const MEDIA_KINDS = new Set(["image", "video", "document", "audio"]);
 
+const PHONE = /\+?\d[\d\s./()-]{5,}\d/;
+const EMAIL = /[^\s@]+@[^\s@]+\.[^\s@]{2,}/;
+
+/** A name (with or without a contact): some letters, not a greeting, a command or a long story. */
+function looksLikeName(text: string): boolean {
+  const withoutReach = text.replace(EMAIL, " ").replace(PHONE, " ");
+  return (
+    (withoutReach.match(/\p{L}/gu) ?? []).length >= 2 &&
+    text.length <= 120 &&
+    !isGreetingOnly(text) &&
+    !isMenuCommand(text)
+  );
+}
+
+/** Contains a phone number or an e-mail address. */
+function hasReach(text: string): boolean {
+  return PHONE.test(text) || EMAIL.test(text);
+}
+
 /** Builds the conversation machine for one policy preset. */
 export function createConversationMachine(policy: Policy) {
   const categoryKeys = policy.categories.map((c) => c.key);
   const hardwareCategories = new Set(policy.categories.filter((c) => c.hardware).map((c) => c.key));
-  /** Categories that are blocking by definition (weekend service) make sense only during it. */
+  /** Categories that are blocking by definition are offered only while a level serving them runs. */
   const blockingCategories = new Set(policy.categories.filter((c) => c.blocking).map((c) => c.key));
-  const offerable = (key: string, at: Date) =>
-    !blockingCategories.has(key) || availability(policy, at).service === "weekend";
+  const offerable = (context: ConversationContext, key: string) =>
+    offerableCategory(policy, key, now(context), context.customer?.plans ?? []);
+  const seriousDamageRule =
+    policy.plans.find((p) => p.kind === "warranty")?.warranty?.seriousDamageReturn ?? null;
 
   const inputText = (context: ConversationContext) => context.input.text.trim();
   const answer = (context: ConversationContext): string | undefined =>
@@ -204,9 +234,15 @@ export function createConversationMachine(policy: Policy) {
       blocking: draft.blocking ?? false,
     });
 
+  /** Whose hours apply: the customer's plans, the draft's category and blocking state. */
+  const audienceOf = (context: ConversationContext, draft: Draft | null): Audience => ({
+    plans: context.customer?.plans ?? [],
+    category: draft?.category ?? null,
+    blocking: draft?.blocking === true || blockingCategories.has(draft?.category ?? ""),
+  });
+
   const shouldPage = (context: ConversationContext, draft: Draft) =>
-    weekendRouting(policy, now(context), { blocking: draft.blocking === true, coverage: draft.coverage }) ===
-    "page-on-call";
+    serviceRouting(policy, now(context), audienceOf(context, draft)).kind === "page-on-call";
 
   const toTicketDraft = (context: ConversationContext): TicketDraft => {
     const draft = context.draft ?? emptyDraft();
@@ -221,7 +257,11 @@ export function createConversationMachine(policy: Policy) {
       blocking: draft.blocking === true,
       priority: page ? "urgent" : draft.blocking ? "high" : "normal",
       salesRep: draft.salesRep,
-      coverage: { ...(draft.coverage ?? {}), consent: draft.consent },
+      coverage: {
+        ...(draft.coverage ?? {}),
+        consent: draft.consent,
+        ...(draft.seriousDamage !== null ? { seriousDamage: draft.seriousDamage } : {}),
+      },
       consent: draft.consent,
       pageOnCall: page,
       status: policy.intake.requireSalesRepAuthorization ? "awaiting-authorization" : "open",
@@ -229,33 +269,45 @@ export function createConversationMachine(policy: Policy) {
     };
   };
 
-  /** Availability lines after a ticket opens, or when the customer asks for hours. */
+  /**
+   * Availability lines after a ticket opens, or when the customer asks for hours: only the
+   * service levels that serve this customer (and request) count for "open now" and "next opening".
+   */
   const availabilityReplies = (context: ConversationContext, draft: Draft | null, opened: boolean) => {
     const at = now(context);
-    const a = availability(policy, at);
+    const audience = audienceOf(context, draft);
+    const a = availability(policy, at, audience);
     const instant = (d: Date | null) => (d ? { $instant: d.toISOString() } : null);
     const replies: { key: string; params?: Params }[] = [];
-    const routing = draft
-      ? weekendRouting(policy, at, { blocking: draft.blocking === true, coverage: draft.coverage })
-      : a.service === "weekend"
-        ? "wait-for-next-opening"
-        : "not-weekend-service";
-    if (opened && routing === "page-on-call") {
-      replies.push({ key: "weekend.paged", params: { weekendLine: weekendLine(policy) } });
-    } else if (routing === "wait-for-next-opening") {
+    const routing = serviceRouting(policy, at, audience);
+    if (opened && routing.kind === "page-on-call") {
+      const line = levelLine(policy, routing.level.key);
       replies.push({
-        key: opened ? "weekend.notCovered" : "weekend.openNow",
-        params: { nextOpenAt: instant(nextRegularOpening(policy, at)), weekendLine: weekendLine(policy) },
+        key: line ? "service.pagedWithLine" : "service.paged",
+        params: { service: { $level: routing.level.key }, line },
+      });
+    } else if (routing.kind === "not-served") {
+      const line = levelLine(policy, routing.level.key);
+      replies.push({
+        key: opened ? "service.notServedTicket" : "service.notServed",
+        params: {
+          service: { $level: routing.level.key },
+          audience: { $levelAudience: routing.level.key },
+          line: line ?? "",
+          nextOpenAt: instant(a.nextOpenAt),
+        },
       });
     } else if (a.open) {
       const awaiting = policy.intake.requireSalesRepAuthorization;
       replies.push({
         key: opened && !awaiting ? "availability.openNowTicket" : "availability.openNow",
-        params: { closesAt: instant(a.closesAt) },
+        params: { closesAt: a.closesAt ? { $time: a.closesAt.toISOString() } : null },
       });
     } else {
+      const callback =
+        opened && !policy.intake.requireSalesRepAuthorization && !policy.sla.callbackWithinHours;
       replies.push({
-        key: `availability.closed.${a.reason ?? "evening"}`,
+        key: `availability.${callback ? "closedCallback" : "closed"}.${a.reason ?? "evening"}`,
         params: { holiday: a.holiday ? { $holiday: a.holiday } : null, nextOpenAt: instant(a.nextOpenAt) },
       });
     }
@@ -263,6 +315,42 @@ export function createConversationMachine(policy: Policy) {
       replies.push({ key: "availability.callbackWithin", params: { hours: policy.sla.callbackWithinHours } });
     }
     return replies;
+  };
+
+  /** The close message: the charge whenever there is one, "covered" or "no charge" otherwise. */
+  const closeReply = (event: Extract<ConversationEvent, { type: "ticket.closed" }>) => {
+    const charge = event.charge;
+    const base: Params = { number: event.number, resolution: event.resolution };
+    if (!charge) return { key: "feedback.closed", params: base };
+    const money = { $money: charge.grossCents };
+    if (charge.grossCents > 0) {
+      if (charge.package) {
+        const travel = (charge.lines ?? []).some((l) => l.item !== "package");
+        return {
+          key: travel ? "feedback.closedPackageTravel" : "feedback.closedPackage",
+          params: { ...base, charge: money, package: { $package: charge.package } },
+        };
+      }
+      if (charge.plan) {
+        return {
+          key: "feedback.closedWithExcess",
+          params: {
+            ...base,
+            charge: money,
+            plan: { $plan: charge.plan },
+            minutes: charge.billedMinutes ?? 0,
+          },
+        };
+      }
+      return {
+        key: "feedback.closedWithCharge",
+        params: { ...base, charge: money, minutes: charge.billedMinutes ?? 0 },
+      };
+    }
+    if (charge.covered && charge.plan) {
+      return { key: "feedback.closedCovered", params: { ...base, plan: { $plan: charge.plan } } };
+    }
+    return { key: "feedback.closedFree", params: base };
   };
 
   const menuPrompt = (): Prompt => ({
@@ -278,7 +366,7 @@ export function createConversationMachine(policy: Policy) {
   const categoryPrompt = (context: ConversationContext): Prompt => ({
     key: "intake.pickCategory",
     choices: policy.categories
-      .filter((c) => offerable(c.key, now(context)))
+      .filter((c) => offerable(context, c.key))
       .map((c) => ({ id: c.key, params: {}, key: `category:${c.key}` })),
   });
 
@@ -324,6 +412,43 @@ export function createConversationMachine(policy: Policy) {
 
   const appendInputToDraft = "appendInputToDraft" as const;
 
+  const welcomeUnknown = {
+    type: "reply" as const,
+    params: ({ context }: { context: ConversationContext }) => ({
+      key: context.senderPhone ? "intake.welcomeUnknownPhone" : "intake.welcomeUnknown",
+      params: { company: policy.company },
+    }),
+  };
+
+  /**
+   * Sign-up questions want a written answer: a file is kept for the ticket and the question asked
+   * again; a voice note or a sticker gets "please write" with the message types that are read.
+   */
+  const writtenAnswerGuards = [
+    {
+      guard: ({ context }: { context: ConversationContext }) => media(context).length > 0,
+      actions: [
+        "keepMediaOnDraft" as const,
+        say("intake.attachmentKeptAnswerFirst"),
+        {
+          type: "reply" as const,
+          params: ({ context }: { context: ConversationContext }) => context.prompt ?? menuPrompt(),
+        },
+      ],
+    },
+    {
+      guard: ({ context }: { context: ConversationContext }) =>
+        inputText(context) === "" && context.input.attachments.length > 0,
+      actions: [
+        say("intake.writtenAnswerOnly"),
+        {
+          type: "reply" as const,
+          params: ({ context }: { context: ConversationContext }) => context.prompt ?? menuPrompt(),
+        },
+      ],
+    },
+  ];
+
   /** The draft with the current message's text and files added. */
   const withInput = (draft: Draft, context: ConversationContext): Draft => {
     const text = inputText(context);
@@ -338,7 +463,7 @@ export function createConversationMachine(policy: Policy) {
   };
 
   const offeredCategories = (context: ConversationContext) =>
-    policy.categories.filter((c) => offerable(c.key, now(context))).map((c) => c.key);
+    policy.categories.filter((c) => offerable(context, c.key)).map((c) => c.key);
 
   /** The numbered questions of a one-reply intake, as replies (the channel sends them as one message). */
   const mailQuestionReplies = (
@@ -403,6 +528,13 @@ export function createConversationMachine(policy: Policy) {
       appendInputToDraft: assign({
         draft: ({ context }) => withInput(context.draft ?? emptyDraft(), context),
       }),
+      /** Files sent while a written answer is expected are kept for the ticket. */
+      keepMediaOnDraft: assign({
+        draft: ({ context }) => ({
+          ...(context.draft ?? emptyDraft()),
+          attachments: [...(context.draft?.attachments ?? []), ...media(context)],
+        }),
+      }),
       /** A new problem starts from this message (text, media, voice). */
       startDraft: assign({ draft: ({ context }) => withInput(emptyDraft(), context) }),
       keepFirstMessage: assign({
@@ -434,6 +566,7 @@ export function createConversationMachine(policy: Policy) {
           openTickets: e.facts.openTickets,
           aiEnabled: e.facts.aiEnabled,
           oneReply: e.facts.oneReply ?? false,
+          senderPhone: e.facts.senderPhone ?? null,
           // The customer record decides; otherwise the language detected on the first message sticks.
           language:
             e.facts.customer?.language ?? (context.lastInboundAt ? context.language : e.facts.language),
@@ -484,6 +617,7 @@ export function createConversationMachine(policy: Policy) {
       customer: null,
       openTickets: [],
       aiEnabled: false,
+      senderPhone: null,
       identity: { company: null },
       draft: null,
       ticket: null,
@@ -593,33 +727,14 @@ export function createConversationMachine(policy: Policy) {
               draft: null,
               feedback: ({ event }) => ({ ticket: event.number, rating: null }),
             }),
-            {
-              type: "reply",
-              params: ({ event }) => ({
-                key:
-                  event.charge && !event.charge.covered && event.charge.grossCents > 0
-                    ? "feedback.closedWithCharge"
-                    : "feedback.closed",
-                params: {
-                  number: event.number,
-                  resolution: event.resolution,
-                  charge: event.charge ? { $money: event.charge.grossCents } : null,
-                },
-              }),
-            },
+            { type: "reply", params: ({ event }) => closeReply(event) },
           ],
         },
         {
           target: ".idle",
           actions: [
             assign({ ticket: null, technician: null, now: ({ event }) => event.at }),
-            {
-              type: "reply",
-              params: ({ event }) => ({
-                key: "feedback.closed",
-                params: { number: event.number, resolution: event.resolution, charge: null },
-              }),
-            },
+            { type: "reply", params: ({ event }) => closeReply(event) },
           ],
         },
       ],
@@ -641,7 +756,7 @@ export function createConversationMachine(policy: Policy) {
                       : null,
                 }),
                 "keepFirstMessage",
-                say("intake.welcomeUnknown", () => ({ company: policy.company })),
+                welcomeUnknown,
               ],
             },
             { guard: "mailProblem", target: "mailTriaging", actions: "startDraft" },
@@ -682,7 +797,12 @@ export function createConversationMachine(policy: Policy) {
                     : {
                         key: "menu.ticketList",
                         params: {
-                          tickets: { $list: context.openTickets.map((t) => `${t.number} — ${t.status}`) },
+                          tickets: {
+                            $tickets: context.openTickets.map((t) => ({
+                              number: t.number,
+                              status: t.status,
+                            })),
+                          },
                         },
                       },
               },
@@ -700,7 +820,10 @@ export function createConversationMachine(policy: Policy) {
               guard: ({ context }) => answer(context) === "hours",
               target: "idle",
               actions: [
-                say("menu.hoursIntro", () => ({ company: policy.company })),
+                say("menu.hoursIntro", (c) => ({
+                  company: policy.company,
+                  hours: { $hours: c.customer?.plans ?? [] },
+                })),
                 enqueueActions(({ context, enqueue }) => {
                   for (const params of availabilityReplies(context, null, false))
                     enqueue({ type: "reply", params });
@@ -711,11 +834,7 @@ export function createConversationMachine(policy: Policy) {
             {
               guard: "unknownCustomer",
               target: "identify",
-              actions: [
-                assign({ draft: () => emptyDraft() }),
-                appendInputToDraft,
-                say("intake.welcomeUnknown", () => ({ company: policy.company })),
-              ],
+              actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft, welcomeUnknown],
             },
             ...newProblem,
             { actions: reprompt },
@@ -729,7 +848,11 @@ export function createConversationMachine(policy: Policy) {
             entry: askAction(() => ({ key: "intake.askCompany" })),
             on: {
               input: [
-                { guard: ({ context }) => inputText(context).length < 2, actions: reprompt },
+                ...writtenAnswerGuards,
+                {
+                  guard: ({ context }) => !/\p{L}/u.test(inputText(context)) || inputText(context).length < 2,
+                  actions: reprompt,
+                },
                 {
                   target: "contact",
                   actions: assign({
@@ -740,10 +863,18 @@ export function createConversationMachine(policy: Policy) {
             },
           },
           contact: {
-            entry: askAction(() => ({ key: "intake.askContact" })),
+            entry: askAction((c) => ({ key: c.senderPhone ? "intake.askContactName" : "intake.askContact" })),
             on: {
               input: [
-                { guard: ({ context }) => inputText(context).length < 2, actions: reprompt },
+                ...writtenAnswerGuards,
+                {
+                  guard: ({ context }) => !looksLikeName(inputText(context)),
+                  actions: [say("intake.contactNotAName")],
+                },
+                {
+                  guard: ({ context }) => context.senderPhone === null && !hasReach(inputText(context)),
+                  actions: say("intake.contactNeedsReach"),
+                },
                 {
                   target: "#conversation.afterIdentify",
                   actions: {
@@ -779,7 +910,13 @@ export function createConversationMachine(policy: Policy) {
           },
           {
             target: "describe",
-            actions: [assign({ draft: () => emptyDraft() }), say("intake.thanksIdentified")],
+            actions: [
+              // Files sent during sign-up stay for the ticket.
+              assign({
+                draft: ({ context }) => ({ ...emptyDraft(), attachments: context.draft?.attachments ?? [] }),
+              }),
+              say("intake.thanksIdentified"),
+            ],
           },
         ],
       },
@@ -879,7 +1016,7 @@ export function createConversationMachine(policy: Policy) {
                 suggested:
                   event.output.category &&
                   categoryKeys.includes(event.output.category) &&
-                  offerable(event.output.category, now(context))
+                  offerable(context, event.output.category)
                     ? event.output.category
                     : null,
                 suggestedBlocking: event.output.blocking ?? null,
@@ -934,7 +1071,7 @@ export function createConversationMachine(policy: Policy) {
             {
               guard: ({ context }) => {
                 const choice = answer(context);
-                return choice !== undefined && categoryKeys.includes(choice);
+                return choice !== undefined && categoryKeys.includes(choice) && offerable(context, choice);
               },
               target: "route",
               actions: assign({
@@ -953,6 +1090,13 @@ export function createConversationMachine(policy: Policy) {
             guard: ({ context }) =>
               hardwareCategories.has(context.draft?.category ?? "") && !context.draft?.itemAsked,
             target: "hardwareItem",
+          },
+          {
+            guard: ({ context }) =>
+              seriousDamageRule !== null &&
+              hardwareCategories.has(context.draft?.category ?? "") &&
+              context.draft?.seriousDamage === null,
+            target: "seriousDamage",
           },
           {
             guard: ({ context }) =>
@@ -1065,6 +1209,34 @@ export function createConversationMachine(policy: Policy) {
                 }),
               }),
             },
+            { actions: reprompt },
+          ],
+        },
+      },
+      seriousDamage: {
+        entry: askAction(() => ({
+          key: "intake.askSeriousDamage",
+          choices: [
+            { id: "damaged", key: "intake.seriouslyDamaged" },
+            { id: "not-damaged", key: "intake.notDamaged" },
+          ],
+        })),
+        on: {
+          input: [
+            {
+              guard: ({ context }) => answer(context) === "damaged",
+              target: "route",
+              actions: [
+                assign({ draft: ({ context }) => ({ ...context.draft!, seriousDamage: true }) }),
+                say("intake.seriousDamageReturn", () => ({ place: seriousDamageRule?.place ?? "" })),
+              ],
+            },
+            {
+              guard: ({ context }) => answer(context) === "not-damaged",
+              target: "route",
+              actions: assign({ draft: ({ context }) => ({ ...context.draft!, seriousDamage: false }) }),
+            },
+            { guard: "mediaOnly", actions: [appendInputToDraft, say("intake.attachmentReceived")] },
             { actions: reprompt },
           ],
         },
@@ -1202,7 +1374,7 @@ export function createConversationMachine(policy: Policy) {
                 suggested:
                   event.output.category &&
                   categoryKeys.includes(event.output.category) &&
-                  offerable(event.output.category, now(context))
+                  offerable(context, event.output.category)
                     ? event.output.category
                     : null,
                 suggestedBlocking: event.output.blocking ?? null,
@@ -1478,11 +1650,6 @@ export function createConversationMachine(policy: Policy) {
       },
     },
   });
-}
-
-/** The preset's weekend phone line, if it has one. */
-export function weekendLine(policy: Policy): string | null {
-  return policy.contacts.find((c) => c.when === "weekend" && c.kind === "phone")?.value ?? null;
 }
 
 export type ConversationMachine = ReturnType<typeof createConversationMachine>;

@@ -47,6 +47,8 @@ export interface InboundFacts {
   aiEnabled: boolean;
   /** The channel reads one message per turn (e-mail): intake in one reply, no menu dialogue. */
   oneReply?: boolean;
+  /** The sender's phone number when the channel gives one (WhatsApp); not asked again. */
+  senderPhone?: string | null;
 }
 
 /** Message parameters: plain values, or typed values the renderer formats per locale. */
@@ -56,11 +58,26 @@ export type ParamValue =
   | boolean
   | null
   | { $instant: string }
+  /** Time of day only ("13:00"), for a closing time on the same day. */
+  | { $time: string }
   | { $money: number }
   | { $category: string }
   | { $holiday: string }
   | { $list: string[] }
-  | { $contacts: "all" | "weekend" };
+  /** Contact lines: all of them, or those of one service level (`when: <level key>`). */
+  | { $contacts: string }
+  /** Label of a service level ("weekend service"). */
+  | { $level: string }
+  /** Whom a service level is for ("blocking problems of J-System customers"). */
+  | { $levelAudience: string }
+  /** Label of a plan. */
+  | { $plan: string }
+  /** Label of a charge package. */
+  | { $package: string }
+  /** Opening hours of the service levels open to customers with these plans, one line each. */
+  | { $hours: string[] }
+  /** Tickets with their status in the customer's words. */
+  | { $tickets: { number: string; status: string }[] };
 export type Params = Record<string, ParamValue>;
 
 export interface ChoiceIntent {

@@ -79,6 +79,8 @@ const SYNONYMS: Record<string, string[]> = {
   hours: ["orari", "orario", "contatti", "hours", "contacts", "opening hours", "quando siete aperti"],
   skip: ["no", "nessuno", "niente", "skip", "salta", "no grazie", "no thanks", "none", "fatto", "done"],
   write: ["scrivo", "scrivere", "write", "riscrivo", "no"],
+  damaged: ["si", "sì", "yes", "rotto", "rottura", "danneggiato", "broken", "damaged"],
+  "not-damaged": ["no", "non rotto", "not broken", "not damaged"],
 };
 
 /**
@@ -111,11 +113,29 @@ export function matchChoice(
   return undefined;
 }
 
-/** Parses a purchase date written as 15/03/2026, 15-3-26, 2026-03-15 or "03/2026" (first of month). */
+/**
+ * Parses a purchase date written as 15/03/2026, 15-3-26, 2026-03-15, "03/2026" (first of month),
+ * "15 March 2026", "March 15, 2026" or "15 marzo 2026". Day-first wins; a US-style 3/15/2026
+ * (month first) is read only when the first number cannot be a month.
+ */
 export function parseCustomerDate(text: string, zone: string): string | null {
-  const t = text.trim();
+  const t = text.trim().replace(/\s+/g, " ");
+  for (const locale of ["it", "en"]) {
+    for (const format of [
+      "d LLLL yyyy",
+      "d LLL yyyy",
+      "LLLL d, yyyy",
+      "LLLL d yyyy",
+      "LLL d, yyyy",
+      "LLLL yyyy",
+    ]) {
+      const parsed = DateTime.fromFormat(t.toLowerCase(), format, { zone, locale });
+      if (parsed.isValid) return parsed.toISODate();
+    }
+  }
   const formats = [
     "d/M/yyyy",
+    "M/d/yyyy",
     "d-M-yyyy",
     "d.M.yyyy",
     "yyyy-MM-dd",

@@ -6,7 +6,7 @@
  * computed here by the pure policy core.
  */
 import { assign, setup } from "xstate";
-import { computeCharge } from "../src/policy/charge.js";
+import { computeCharge, type PackageInput, packageCharge } from "../src/policy/charge.js";
 import type { Policy } from "../src/policy/schema.js";
 import type { Params } from "./intents.js";
 
@@ -59,6 +59,8 @@ export type TicketEvent =
       resolution: string;
       category?: string;
       plan?: string;
+      /** A preset package billed instead of the minutes. */
+      billing?: PackageInput;
     }
   | { type: "reopen"; technician: { id: string; name: string }; reason?: string }
   | { type: "escalate"; afterServiceMinutes: number }
@@ -104,6 +106,7 @@ export type TicketIntent =
 /** Builds the ticket machine for one policy preset. */
 export function createTicketMachine(policy: Policy) {
   const closeCharge = (context: TicketContext, event: Extract<TicketEvent, { type: "close" }>) => {
+    if (event.billing) return packageCharge(policy, event.billing);
     const plan = event.plan ?? (typeof context.coverage.plan === "string" ? context.coverage.plan : null);
     return computeCharge(policy, {
       minutes: event.minutes,

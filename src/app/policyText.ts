@@ -38,19 +38,25 @@ export function policyText(policy: Policy, language: Language = policy.defaultLa
   const label = (key: string) => policy.categories.find((c) => c.key === key)?.label[language] ?? key;
   const lines: string[] = [`Company: ${policy.company}`];
 
-  const hours = policy.hours;
-  lines.push(
-    `Opening hours (${policy.timezone}): ${days(hours.weekday.days)} ${ranges(hours.weekday.ranges)}`,
-  );
-  if (hours.weekend) {
-    const special = Object.entries(hours.weekend.byDay)
+  lines.push(`Service levels (${policy.timezone}):`);
+  for (const level of policy.serviceLevels) {
+    const special = Object.entries(level.byDay)
       .map(([day, r]) => `${DAY_NAMES[day] ?? day} ${ranges(r ?? [])}`)
       .join("; ");
+    const when = level.holidays ? "on the holidays that name it" : days(level.days);
+    const serves = level.audience
+      ? `only for ${level.audience[language]}`
+      : [
+          level.serves.plans ? `plans ${level.serves.plans.join(", ")}` : null,
+          level.serves.categories ? `categories ${level.serves.categories.map(label).join(", ")}` : null,
+          level.serves.requiresBlocking ? "blocking problems" : null,
+        ]
+          .filter(Boolean)
+          .join(", ") || "every customer";
     lines.push(
-      `Weekend service: ${days(hours.weekend.days)} ${ranges(hours.weekend.ranges)}${special ? ` (${special})` : ""}; only for what the plans below include at the weekend`,
+      `- ${level.label[language]}: ${when} ${ranges(level.ranges)}${special ? ` (${special})` : ""}; ${serves}`,
     );
   }
-  if (hours.holidayReduced) lines.push(`Reduced-hours holidays: ${ranges(hours.holidayReduced.ranges)}`);
   if (policy.sla.callbackWithinHours)
     lines.push(`Callback promise: within ${policy.sla.callbackWithinHours} hours`);
 
@@ -65,11 +71,6 @@ export function policyText(policy: Policy, language: Language = policy.defaultLa
       ].filter(Boolean);
       const parts = [`- ${plan.label[language]} (${plan.kind}): covers ${plan.covers.map(label).join(", ")}`];
       if (caps.length) parts.push(`; ${caps.join(", ")}`);
-      if (plan.weekend) {
-        parts.push(
-          `; weekend: ${plan.weekend.categories.map(label).join(", ")}${plan.weekend.requiresBlocking ? " when blocking" : ""}`,
-        );
-      }
       if (plan.warranty) {
         parts.push(
           `; warranty ${plan.warranty.standardMonths} months (extendable to ${plan.warranty.maxMonths})`,
@@ -90,7 +91,15 @@ export function policyText(policy: Policy, language: Language = policy.defaultLa
     c.freeMinutes > 0 ? `first ${c.freeMinutes} min free` : null,
   ].filter(Boolean);
   lines.push(`${rate.join(", ")}; the customer agrees to the rate before the work starts`);
-  for (const p of c.packages) lines.push(`- ${p.label[language]}: ${money(p.cents, c.currency)} (${p.unit})`);
+  for (const p of c.packages)
+    lines.push(
+      `- ${p.label[language]}: ${money(p.cents, c.currency)}${p.travel ? " + travel expenses" : ""}`,
+    );
+  if (c.travel) {
+    lines.push(
+      `- Travel: ${money(c.travel.kmCents, c.currency)}/km, per diem ${money(c.travel.perDiemOvernightCents, c.currency)} with overnight stay, ${money(c.travel.perDiemCents, c.currency)} without`,
+    );
+  }
 
   if (policy.contacts.length > 0) {
     lines.push("Contacts:");

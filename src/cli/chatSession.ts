@@ -19,19 +19,33 @@ import type { Policy } from "../policy/schema.js";
 import type { Clock } from "../runtime/clock.js";
 import { SupportRuntime } from "../runtime/supportRuntime.js";
 import type { CliContext } from "./cliContext.js";
+import { describeCharge, parseCloseArgs } from "./staffClose.js";
 
 /** The session's own commands; any other line starting with "/" is refused, never sent. */
 export const CHAT_COMMANDS = ["/staff", "/status", "/advance", "/help", "/quit", "/exit"] as const;
 
 export const CHAT_HELP = `Commands:
-  /staff claim | reply TEXT | note TEXT | ask TEXT | close MINUTES RESOLUTION | reopen | authorize SALES_REP
+  /staff claim | reply TEXT | note TEXT | ask TEXT | reopen | authorize SALES_REP
+  /staff close MINUTES [package=KEY km=N overnight=N days=N] RESOLUTION
+                        shows the charge first; /staff confirm closes, /staff cancel drops it
   /staff as NAME        act as another technician (default: "Technician", "Tecnico", … in the customer's language)
   /status               the chat's latest ticket: number, status, technician, charge
   /advance 30m|2h|1d    move the clock forward and run due timers
   //text                send "/text" to the bot as the customer
   /help  /quit`;
 
-const STAFF_VERBS = ["claim", "reply", "note", "ask", "close", "reopen", "authorize", "as"];
+const STAFF_VERBS = [
+  "claim",
+  "reply",
+  "note",
+  "ask",
+  "close",
+  "confirm",
+  "cancel",
+  "reopen",
+  "authorize",
+  "as",
+];
 
 /** A clock that starts at `start` and then follows real time; `/advance` jumps it forward. */
 class ShiftedClock implements Clock {
@@ -118,6 +132,7 @@ export async function runChatSession(ctx: CliContext, options: ChatSessionOption
     return row ? runtime.getTicket(row.number) : null;
   };
 
+  let pendingClose: StaffAction | null = null;
   const staff = async (line: string) => {
     const [verb = "", ...rest] = line.split(/\s+/);
     const text = rest.join(" ");
@@ -155,20 +170,32 @@ export async function runChatSession(ctx: CliContext, options: ChatSessionOption
         action = { type: verb, ticket: ticket.number, by, text };
         break;
       case "close": {
-        const minutes = Number(rest[0]);
-        if (!Number.isInteger(minutes) || minutes < 0) {
-          say("(usage: /staff close MINUTES RESOLUTION)\n");
+        const parsed = parseCloseArgs(rest);
+        if (!parsed) {
+          say("(usage: /staff close MINUTES [package=KEY km=N overnight=N days=N] RESOLUTION)\n");
           return;
         }
-        action = {
-          type: "close",
-          ticket: ticket.number,
-          by,
-          minutes,
-          resolution: rest.slice(1).join(" ") || "-",
-        };
-        break;
+        const preview = await runtime.previewCharge(ticket.number, parsed.minutes, undefined, parsed.billing);
+        if (!preview) {
+          say("(refused: invalid-input — unknown package, or travel on a package without it)\n");
+          return;
+        }
+        pendingClose = { type: "close", ticket: ticket.number, by, ...parsed };
+        say(`(charge ${describeCharge(preview)}: /staff confirm to close, /staff cancel to drop)\n`);
+        return;
       }
+      case "confirm":
+        if (!pendingClose) {
+          say("(nothing to confirm: /staff close first)\n");
+          return;
+        }
+        action = pendingClose;
+        pendingClose = null;
+        break;
+      case "cancel":
+        pendingClose = null;
+        say("(close dropped)\n");
+        return;
       default:
         action = { type: "authorize", ticket: ticket.number, by, salesRep: text };
     }

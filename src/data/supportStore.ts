@@ -410,6 +410,13 @@ export async function transcript(
   tx: PrismaClient,
   ticket: { id: string; channel: string; chatId: string; createdAt: Date; closedAt: Date | null },
 ): Promise<TranscriptLine[]> {
+  const next = ticket.closedAt
+    ? await tx.ticket.findFirst({
+        where: { channel: ticket.channel, chatId: ticket.chatId, createdAt: { gt: ticket.createdAt } },
+        orderBy: { createdAt: "asc" },
+        select: { createdAt: true },
+      })
+    : null;
   const rows = await tx.message.findMany({
     where: {
       OR: [
@@ -417,7 +424,8 @@ export async function transcript(
         {
           channel: ticket.channel,
           chatId: ticket.chatId,
-          at: { gte: ticket.createdAt, ...(ticket.closedAt ? { lte: ticket.closedAt } : {}) },
+          // After the close the chat goes on (outcome, rating, comment) until its next ticket opens.
+          at: { gte: ticket.createdAt, ...(next ? { lt: next.createdAt } : {}) },
         },
       ],
     },
@@ -786,6 +794,18 @@ export async function minutesUsedThisMonth(
         plan,
     )
     .reduce((sum, r) => sum + (r.minutes ?? 0), 0);
+}
+
+/** The customer's latest feedback on a ticket, or null. */
+export async function latestFeedback(
+  tx: PrismaClient,
+  ticketId: string,
+): Promise<{ rating: number; comment: string | null; at: Date } | null> {
+  return tx.feedback.findFirst({
+    where: { ticketId },
+    orderBy: { at: "desc" },
+    select: { rating: true, comment: true, at: true },
+  });
 }
 
 export async function recordFeedback(

@@ -15,6 +15,20 @@ export interface ChargeView {
   vatCents: number;
   grossCents: number;
   currency: string;
+  /** A fixed-price package billed instead of hourly time, with its lines (net cents). */
+  package?: string;
+  lines?: { item: string; quantity: number; unitCents: number; cents: number }[];
+}
+
+/** Billing a close with a preset package (instead of hourly time), with its travel expenses. */
+export interface PackageBilling {
+  /** Package key (or alias) from the preset's `charges.packages`. */
+  package: string;
+  km?: number;
+  /** Per-diem days with an overnight stay. */
+  daysOvernight?: number;
+  /** Per-diem days without an overnight stay. */
+  days?: number;
 }
 
 /** A ticket as desks show it; plain data, safe to serialise. */
@@ -44,6 +58,8 @@ export interface TicketView {
   chatId: string;
   /** Coverage decided at intake: which plan, warranty, or billable with the quoted rate and consent. */
   coverage: Record<string, unknown>;
+  /** What the customer answered after the close (rating 1–5 and comment); single-ticket views only. */
+  feedback?: { rating: number; comment: string | null; at: string } | null;
   salesRep: string | null;
   assignee: TechnicianView | null;
   callbackDueAt: string | null;
@@ -115,6 +131,8 @@ export type StaffAction =
       category?: string;
       /** Override of the plan used for the charge (`none` forces billable). */
       plan?: string;
+      /** Bill a package instead of the minutes (the minutes are still recorded). */
+      billing?: PackageBilling;
     }
   | { type: "reopen"; ticket: string; by: TechnicianRef; reason?: string }
   | { type: "authorize"; ticket: string; by: TechnicianRef; salesRep: string }
@@ -140,7 +158,14 @@ export interface StaffActions {
   listTickets(filter: TicketFilter, by?: TechnicianRef): Promise<TicketView[]>;
   getTicket(number: string): Promise<TicketView | null>;
   /** Preview of the charge for a close, without closing (the Close modal shows it). */
-  previewCharge(ticket: string, minutes: number, plan?: string): Promise<ChargeView | null>;
+  previewCharge(
+    ticket: string,
+    minutes: number,
+    plan?: string,
+    billing?: PackageBilling,
+  ): Promise<ChargeView | null>;
+  /** The preset's packages (key, label, travel), for a Close form's billing choice. */
+  listPackages?(): Promise<{ key: string; label: { it: string; en: string }; travel: boolean }[]>;
   /** Stores what a desk keeps for a ticket (e.g. its Slack card), under that desk's name only. */
   setDeskRef(ticket: string, desk: string, ref: Record<string, unknown>): Promise<void>;
   /** Resolve a technician; null when the person is not a technician. */
@@ -187,7 +212,7 @@ export type DeskEvent =
       type: "oncall.paged";
       ticket: TicketView;
       technician: TechnicianView | null;
-      weekendLine: string | null;
+      onCallLine: string | null;
       repeat: number;
     }
   | { type: "ticket.escalated"; ticket: TicketView; afterServiceMinutes: number };

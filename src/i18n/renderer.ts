@@ -7,9 +7,10 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import i18next, { type i18n } from "i18next";
-import { DateTime } from "luxon";
+import { DateTime, Info } from "luxon";
 import type { ChoiceIntent, Language, Params, ParamValue } from "../../flows/intents.js";
-import type { Policy } from "../policy/schema.js";
+import { levelOpenToPlans } from "../policy/calendar.js";
+import { type Policy, WEEKDAYS } from "../policy/schema.js";
 
 export const LANGUAGES: readonly Language[] = ["it", "en"];
 
@@ -61,22 +62,78 @@ export interface Renderer {
 export function createRenderer(policy: Policy): Renderer {
   const t = translator();
 
-  const contactLines = (which: "all" | "weekend", language: Language) =>
+  const contactLines = (which: string, language: Language) =>
     policy.contacts
-      .filter((c) => c.value && c.kind !== "payment" && (which === "all" || c.when === "weekend"))
+      .filter((c) => c.value && c.kind !== "payment" && (which === "all" || c.when === which))
       .map(
         (c) =>
           `• ${c.label[language]}: ${c.value}${c.voicemail ? ` (${t.t("common.voicemail", { lng: language })})` : ""}`,
       )
       .join("\n");
 
+  /** "• regular support: Mon–Fri 09:00–13:00, 14:30–18:30", per level open to `plans`. */
+  const hoursLines = (plans: string[], language: Language) => {
+    const names = Info.weekdays("short", { locale: language === "it" ? "it" : "en-GB" });
+    const day = (key: string) => names[WEEKDAYS.indexOf(key as (typeof WEEKDAYS)[number])] ?? key;
+    // Consecutive days read as a span ("Mon–Fri"), others as a list.
+    const dayList = (keys: string[]) => {
+      const idx = keys.map((k) => WEEKDAYS.indexOf(k as (typeof WEEKDAYS)[number])).sort((x, y) => x - y);
+      const consecutive = idx.length > 2 && idx.every((v, i) => i === 0 || v === (idx[i - 1] ?? 0) + 1);
+      const first = WEEKDAYS[idx[0] ?? 0] ?? "";
+      const last = WEEKDAYS[idx[idx.length - 1] ?? 0] ?? "";
+      return consecutive ? `${day(first)}–${day(last)}` : keys.map(day).join(", ");
+    };
+    const ranges = (list: readonly (readonly [string, string])[]) =>
+      list.map(([a, b]) => `${a}–${b}`).join(", ");
+    const holidayNames = (service: string) =>
+      policy.holidays.days
+        .filter((d) => d.service === service)
+        .map((d) => t.t(`holidays.${d.key}`, { lng: language, defaultValue: d.key }));
+    return policy.serviceLevels
+      .filter((level) => levelOpenToPlans(level, plans))
+      .map((level) => {
+        const parts: string[] = [];
+        if (level.holidays) {
+          parts.push(`${ranges(level.ranges)} (${holidayNames(level.key).join(", ")})`);
+        } else {
+          const plain = level.days.filter((d) => !level.byDay[d]);
+          if (plain.length) parts.push(`${dayList(plain)} ${ranges(level.ranges)}`);
+          for (const [d, r] of Object.entries(level.byDay)) parts.push(`${day(d)} ${ranges(r ?? [])}`);
+        }
+        const only = level.audience
+          ? ` — ${t.t("menu.hoursOnlyFor", { lng: language, audience: level.audience[language] })}`
+          : "";
+        const label = level.label[language];
+        return `• ${label.charAt(0).toUpperCase()}${label.slice(1)}: ${parts.join("; ")}${only}`;
+      })
+      .join("\n");
+  };
+
   const value = (v: ParamValue, language: Language): string | number | boolean | null => {
     if (v === null || typeof v !== "object") return v;
     if ("$instant" in v) return formatWhen(v.$instant, language, policy.timezone);
+    if ("$time" in v) return DateTime.fromISO(v.$time, { zone: policy.timezone }).toFormat("HH:mm");
+    if ("$level" in v)
+      return policy.serviceLevels.find((l) => l.key === v.$level)?.label[language] ?? v.$level;
+    if ("$levelAudience" in v) {
+      const level = policy.serviceLevels.find((l) => l.key === v.$levelAudience);
+      return level?.audience?.[language] ?? level?.label[language] ?? v.$levelAudience;
+    }
+    if ("$plan" in v) return policy.plans.find((p) => p.key === v.$plan)?.label[language] ?? v.$plan;
+    if ("$package" in v)
+      return policy.charges.packages.find((p) => p.key === v.$package)?.label[language] ?? v.$package;
     if ("$money" in v) return formatMoney(v.$money, language, policy.charges.currency);
     if ("$category" in v)
       return policy.categories.find((c) => c.key === v.$category)?.label[language] ?? v.$category;
     if ("$holiday" in v) return t.t(`holidays.${v.$holiday}`, { lng: language, defaultValue: v.$holiday });
+    if ("$hours" in v) return hoursLines(v.$hours, language);
+    if ("$tickets" in v)
+      return v.$tickets
+        .map(
+          (ticket) =>
+            `• ${ticket.number} — ${t.t(`ticketStatus.${ticket.status}`, { lng: language, defaultValue: ticket.status })}`,
+        )
+        .join("\n");
     if ("$list" in v) return v.$list.map((line) => `• ${line}`).join("\n");
     if ("$contacts" in v) return contactLines(v.$contacts, language);
     return null;

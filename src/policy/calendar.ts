@@ -5,12 +5,45 @@
  */
 import { DateTime } from "luxon";
 import { type HolidayEntry, holidaysOfYear } from "./holidayCalendar.js";
-import { minutesOfTime, type Policy, WEEKDAYS } from "./schema.js";
+import { minutesOfTime, type Policy, type PolicyServiceLevel, WEEKDAYS } from "./schema.js";
 
-/** The service running at an instant; "closed" when none is. */
-export type Service = "weekday" | "weekend" | "holiday-reduced" | "closed";
-/** A service that has opening hours. */
-export type OpenService = Exclude<Service, "closed">;
+/** The key of the service level running at an instant (`policy.serviceLevels`), or "closed". */
+export type Service = string;
+/** The key of a service level that has opening hours. */
+export type OpenService = string;
+
+/**
+ * Whose opening hours are asked: the customer's plans, the request's category and whether it
+ * blocks their work. Without an audience every service level counts (the company's hours).
+ */
+export interface Audience {
+  plans: readonly string[];
+  category?: string | null;
+  blocking?: boolean;
+  /** Already decided (a ticket's `coverage.serviceLevels`): exactly these levels count. */
+  levels?: readonly string[];
+}
+
+/** Does `level` serve `audience`? A missing category matches only levels serving every category. */
+export function levelServes(level: PolicyServiceLevel, audience: Audience | null | undefined): boolean {
+  if (!audience) return true;
+  if (audience.levels) return audience.levels.includes(level.key);
+  const { plans, categories, requiresBlocking } = level.serves;
+  if (plans !== null && !plans.some((p) => audience.plans.includes(p))) return false;
+  if (categories !== null && !(audience.category != null && categories.includes(audience.category)))
+    return false;
+  return !requiresBlocking || audience.blocking === true;
+}
+
+/** Could `level` serve a customer with these plans, for some category and blocking state? */
+export function levelOpenToPlans(level: PolicyServiceLevel, plans: readonly string[]): boolean {
+  return level.serves.plans === null || level.serves.plans.some((p) => plans.includes(p));
+}
+
+/** The service level with `key`, if the preset has it. */
+export function serviceLevel(policy: Policy, key: string | null | undefined): PolicyServiceLevel | undefined {
+  return policy.serviceLevels.find((l) => l.key === key);
+}
 export type ClosedReason = "lunch" | "before-opening" | "evening" | "weekend" | "holiday" | "no-service-day";
 
 export interface Availability {
@@ -62,7 +95,6 @@ interface DayPlan {
   ranges: OpenRange[];
   /** Why the whole day has no ranges. */
   emptyReason: ClosedReason | null;
-  isWeekendDay: boolean;
 }
 
 /** Days searched for the next opening before giving up (a policy may have no hours at all). */
@@ -91,8 +123,11 @@ function holidayOfDay(policy: Policy, day: DateTime): HolidayEntry | null {
 const dayPlans = new WeakMap<Policy, Map<number, DayPlan>>();
 const DAY_PLANS_KEPT = 800;
 
-/** Opening ranges of the local day starting at `day` (start of day in the policy zone), cached. */
-function dayPlan(policy: Policy, day: DateTime): DayPlan {
+/**
+ * Opening ranges of the local day starting at `day` (start of day in the policy zone) for
+ * `audience`: the day's plan of every level (cached), narrowed to the levels serving `audience`.
+ */
+function dayPlan(policy: Policy, day: DateTime, audience?: Audience | null): DayPlan {
   let plans = dayPlans.get(policy);
   if (!plans) {
     plans = new Map();
@@ -105,37 +140,45 @@ function dayPlan(policy: Policy, day: DateTime): DayPlan {
     if (plans.size >= DAY_PLANS_KEPT) plans.delete(plans.keys().next().value!);
     plans.set(key, plan);
   }
-  return plan;
+  if (!audience) return plan;
+  const ranges = plan.ranges.filter((r) => {
+    const level = serviceLevel(policy, r.service);
+    return level !== undefined && levelServes(level, audience);
+  });
+  if (ranges.length === plan.ranges.length) return plan;
+  const emptyReason = ranges.length
+    ? null
+    : plan.holiday
+      ? "holiday"
+      : day.weekday >= 6
+        ? "weekend"
+        : "no-service-day";
+  return { holiday: plan.holiday, ranges, emptyReason };
 }
 
 function computeDayPlan(policy: Policy, day: DateTime): DayPlan {
   const holiday = holidayOfDay(policy, day);
   const weekdayKey = WEEKDAYS[day.weekday - 1]!;
   const isWeekendDay = day.weekday >= 6;
-  const build = (ranges: [string, string][], service: OpenService): OpenRange[] =>
-    ranges.map(([s, e]) => ({ start: wallTime(day, s), end: wallTime(day, e), service }));
+  const build = (level: PolicyServiceLevel, ranges: [string, string][]): OpenRange[] =>
+    ranges.map(([s, e]) => ({ start: wallTime(day, s), end: wallTime(day, e), service: level.key }));
 
-  if (holiday?.service === "closed") return { holiday, ranges: [], emptyReason: "holiday", isWeekendDay };
-  if (holiday?.service === "reduced") {
-    const ranges = build(policy.hours.holidayReduced?.ranges ?? [], "holiday-reduced");
-    return { holiday, ranges, emptyReason: ranges.length ? null : "holiday", isWeekendDay };
+  if (holiday) {
+    const level = holiday.service === "closed" ? undefined : serviceLevel(policy, holiday.service);
+    const ranges = level ? build(level, level.byDay[weekdayKey] ?? level.ranges) : [];
+    return { holiday, ranges, emptyReason: ranges.length ? null : "holiday" };
   }
-  const { weekday, weekend } = policy.hours;
-  let ranges: OpenRange[] = [];
-  if (weekday.days.includes(weekdayKey)) {
-    ranges = build(weekday.ranges, "weekday");
-  } else if (weekend?.days.includes(weekdayKey)) {
-    ranges = build(weekend.byDay[weekdayKey] ?? weekend.ranges, "weekend");
-  }
+  const level = policy.serviceLevels.find((l) => !l.holidays && l.days.includes(weekdayKey));
+  const ranges = level ? build(level, level.byDay[weekdayKey] ?? level.ranges) : [];
   const emptyReason = ranges.length ? null : isWeekendDay ? "weekend" : "no-service-day";
-  return { holiday, ranges, emptyReason, isWeekendDay };
+  return { holiday, ranges, emptyReason };
 }
 
 /** First opening range starting at or after `from`. */
-function nextOpening(policy: Policy, from: DateTime): OpenRange | null {
+function nextOpening(policy: Policy, from: DateTime, audience?: Audience | null): OpenRange | null {
   let day = from.startOf("day");
   for (let i = 0; i < SEARCH_DAYS; i++) {
-    const found = dayPlan(policy, day).ranges.find((r) => r.start >= from);
+    const found = dayPlan(policy, day, audience).ranges.find((r) => r.start >= from);
     if (found) return found;
     day = day.plus({ days: 1 }).startOf("day");
   }
@@ -148,21 +191,24 @@ function closedReason(plan: DayPlan, t: DateTime): ClosedReason {
   if (!first || !last) return plan.emptyReason ?? "no-service-day";
   if (t < first.start) return "before-opening";
   if (t >= last.end) {
-    if (last.service === "holiday-reduced") return "holiday";
-    if (last.service === "weekend") return "weekend";
-    return "evening";
+    if (plan.holiday) return "holiday";
+    return t.weekday >= 6 ? "weekend" : "evening";
   }
   return "lunch";
 }
 
-/** Is the service open at `at`, which one, and when does it close / open next. */
-export function availability(policy: Policy, at: Date): Availability {
+/**
+ * Is the service open at `at`, which level, and when does it close / open next. With an
+ * `audience`, only the levels that serve it count: a customer without weekend service is closed
+ * on Saturday and next opens on the next regular opening.
+ */
+export function availability(policy: Policy, at: Date, audience?: Audience | null): Availability {
   const t = local(policy, at);
-  const plan = dayPlan(policy, t.startOf("day"));
+  const plan = dayPlan(policy, t.startOf("day"), audience);
   const holiday = plan.holiday?.key ?? null;
   const current = plan.ranges.find((r) => r.start <= t && t < r.end);
   if (current) {
-    const next = nextOpening(policy, current.end);
+    const next = nextOpening(policy, current.end, audience);
     return {
       open: true,
       service: current.service,
@@ -173,7 +219,7 @@ export function availability(policy: Policy, at: Date): Availability {
       reason: null,
     };
   }
-  const next = nextOpening(policy, t);
+  const next = nextOpening(policy, t, audience);
   return {
     open: false,
     service: "closed",
@@ -211,14 +257,19 @@ export function hoursReport(policy: Policy, at: Date): HoursReport {
  * not count; starting while closed counts from the next opening). Used for SLA escalation.
  * @throws CalendarError "no-service" when the policy never opens.
  */
-export function addServiceMinutes(policy: Policy, from: Date, minutes: number): Date {
+export function addServiceMinutes(
+  policy: Policy,
+  from: Date,
+  minutes: number,
+  audience?: Audience | null,
+): Date {
   if (minutes <= 0) return from;
   let remainingMs = minutes * 60_000;
   const start = local(policy, from);
   let day = start.startOf("day");
   // Give up only after SEARCH_DAYS days in a row without any opening (long waits are fine).
   for (let idle = 0; idle < SEARCH_DAYS; idle++) {
-    const ranges = dayPlan(policy, day).ranges;
+    const ranges = dayPlan(policy, day, audience).ranges;
     if (ranges.some((r) => r.end > start)) idle = 0;
     for (const range of ranges) {
       if (range.end <= start) continue;

@@ -3,7 +3,15 @@
  * preset → net at the hourly rate (rounded half-up to the cent) → VAT rounded half-up once on the net.
  */
 import { type CoverageDecision, CoverageError, categoryOf, planCapMinutes, planOf } from "./coverage.js";
-import type { Localized, Policy } from "./schema.js";
+import type { Localized, Policy, PolicyPackage } from "./schema.js";
+
+/** One line of a package charge: the package itself, kilometres or per-diem days. */
+export interface ChargeLine {
+  item: "package" | "km" | "per-diem-overnight" | "per-diem";
+  quantity: number;
+  unitCents: number;
+  cents: number;
+}
 
 export interface Charge {
   covered: boolean;
@@ -13,6 +21,21 @@ export interface Charge {
   vatCents: number;
   grossCents: number;
   currency: string;
+  /** Key of the fixed-price package billed instead of hourly time. */
+  package?: string;
+  /** Package charges only: the package and its travel expenses, net cents. */
+  lines?: ChargeLine[];
+}
+
+/** A fixed-price package with its travel expenses. */
+export interface PackageInput {
+  /** Package key or one of its aliases. */
+  package: string;
+  km?: number;
+  /** Per-diem days with an overnight stay. */
+  daysOvernight?: number;
+  /** Per-diem days without an overnight stay. */
+  days?: number;
 }
 
 export interface ChargeInput {
@@ -35,7 +58,8 @@ export interface RateQuote {
   incrementMinutes: number;
   freeMinutes: number;
   currency: string;
-  packages: { key: string; cents: number; unit: "each" | "km" | "day"; label: Localized }[];
+  packages: { key: string; cents: number; travel: boolean; label: Localized }[];
+  travel: Policy["charges"]["travel"];
 }
 
 /** Integer division rounded half-up (for non-negative operands). */
@@ -66,7 +90,7 @@ function coverageOfPlan(policy: Policy, input: ChargeInput): CoverageDecision {
     plan: null,
     capMinutes: null,
     warranty: null,
-    weekendEligible: false,
+    serviceLevels: [],
     freeMinutes,
   };
   const category = input.category === undefined ? null : categoryOf(policy, input.category);
@@ -81,16 +105,13 @@ function coverageOfPlan(policy: Policy, input: ChargeInput): CoverageDecision {
     );
   }
   const cap = plan.kind === "warranty" ? null : planCapMinutes(plan, used);
-  const weekendEligible =
-    plan.weekend !== null && (category === null || plan.weekend.categories.includes(category.key));
-  if (cap === 0) return { ...billable, plan: plan.key, capMinutes: 0, weekendEligible };
+  if (cap === 0) return { ...billable, plan: plan.key, capMinutes: 0 };
   return {
     ...billable,
     covered: true,
     basis: plan.kind === "warranty" ? "warranty" : "plan",
     plan: plan.key,
     capMinutes: cap,
-    weekendEligible,
   };
 }
 
@@ -134,6 +155,69 @@ export function rateQuote(policy: Policy): RateQuote {
     incrementMinutes: c.incrementMinutes,
     freeMinutes: c.freeMinutes,
     currency: c.currency,
-    packages: c.packages.map((p) => ({ key: p.key, cents: p.cents, unit: p.unit, label: p.label })),
+    packages: c.packages.map((p) => ({ key: p.key, cents: p.cents, travel: p.travel, label: p.label })),
+    travel: c.travel,
+  };
+}
+
+/** The package named `name` (key or alias). @throws CoverageError unknown-package */
+export function packageOf(policy: Policy, name: string): PolicyPackage {
+  const found = policy.charges.packages.find((p) => p.key === name || p.aliases.includes(name));
+  if (!found) {
+    const known = policy.charges.packages.map((p) => p.key).join(", ") || "none";
+    throw new CoverageError(
+      "unknown-package",
+      `unknown package "${name}" for ${policy.id}: expected one of ${known}`,
+    );
+  }
+  return found;
+}
+
+function wholeCount(name: string, value: number | undefined): number {
+  const n = value ?? 0;
+  if (!Number.isInteger(n) || n < 0 || n > 100_000) {
+    throw new CoverageError("invalid-input", `${name} must be a whole number from 0 to 100000, got ${value}`);
+  }
+  return n;
+}
+
+/**
+ * The charge of a fixed-price package: its price plus, for packages with travel, kilometres and
+ * per-diem days at the preset's travel rates; VAT once on the net total.
+ * @throws CoverageError unknown-package, or invalid-input (negative/fractional counts, travel on a package without it)
+ */
+export function packageCharge(policy: Policy, input: PackageInput): Charge {
+  const pkg = packageOf(policy, input.package);
+  const km = wholeCount("km", input.km);
+  const daysOvernight = wholeCount("days with overnight stay", input.daysOvernight);
+  const days = wholeCount("days without overnight stay", input.days);
+  const lines: ChargeLine[] = [{ item: "package", quantity: 1, unitCents: pkg.cents, cents: pkg.cents }];
+  const travel = policy.charges.travel;
+  if (km + daysOvernight + days > 0) {
+    if (!pkg.travel || !travel) {
+      throw new CoverageError(
+        "invalid-input",
+        `package "${pkg.key}" has no travel expenses (km, per-diem days)`,
+      );
+    }
+    const add = (item: ChargeLine["item"], quantity: number, unitCents: number) => {
+      if (quantity > 0) lines.push({ item, quantity, unitCents, cents: quantity * unitCents });
+    };
+    add("km", km, travel.kmCents);
+    add("per-diem-overnight", daysOvernight, travel.perDiemOvernightCents);
+    add("per-diem", days, travel.perDiemCents);
+  }
+  const netCents = lines.reduce((sum, l) => sum + l.cents, 0);
+  const vatCents = vatCentsOf(policy, netCents);
+  return {
+    covered: false,
+    plan: null,
+    billedMinutes: 0,
+    netCents,
+    vatCents,
+    grossCents: netCents + vatCents,
+    currency: policy.charges.currency,
+    package: pkg.key,
+    lines,
   };
 }

@@ -3,6 +3,7 @@
  * is it billable. Pure; `at` decides whether a warranty is still running.
  */
 import { DateTime } from "luxon";
+import { levelServes } from "./calendar.js";
 import type { Policy, PolicyCategory, PolicyPlan } from "./schema.js";
 
 /** A hardware purchase of the customer (warranty length in months from the purchase date). */
@@ -42,8 +43,8 @@ export interface CoverageDecision {
   capMinutes: number | null;
   /** Warranty of the item (hardware categories only), active or not; `until` is the last covered day. */
   warranty: { item: string; until: string; active: boolean } | null;
-  /** A plan of the customer includes weekend service for this category (and blocking state). */
-  weekendEligible: boolean;
+  /** Keys of the service levels that serve this request (customer's plans, category, blocking). */
+  serviceLevels: string[];
   /** Minutes of every intervention the preset does not bill. */
   freeMinutes: number;
 }
@@ -51,7 +52,7 @@ export interface CoverageDecision {
 /** Invalid input to the coverage or charge engine; `code` is stable. */
 export class CoverageError extends Error {
   constructor(
-    readonly code: "unknown-category" | "unknown-plan" | "invalid-input",
+    readonly code: "unknown-category" | "unknown-plan" | "unknown-package" | "invalid-input",
     message: string,
   ) {
     super(message);
@@ -141,9 +142,9 @@ export function decideCoverage(policy: Policy, facts: CoverageFacts): CoverageDe
   const customerPlans = policy.plans.filter((p) => p.kind === "contract" && facts.plans.includes(p.key));
   // A blocking category (weekend-blocking) is blocking whatever the customer answered.
   const blocking = facts.blocking === true || category.blocking;
-  const weekendEligible = customerPlans.some(
-    (p) => p.weekend?.categories.includes(category.key) === true && (!p.weekend.requiresBlocking || blocking),
-  );
+  const serviceLevels = policy.serviceLevels
+    .filter((l) => levelServes(l, { plans: facts.plans, category: category.key, blocking }))
+    .map((l) => l.key);
   const freeMinutes = policy.charges.freeMinutes;
 
   let warranty: CoverageDecision["warranty"] = null;
@@ -163,7 +164,7 @@ export function decideCoverage(policy: Policy, facts: CoverageFacts): CoverageDe
           plan: warrantyPlan.key,
           capMinutes: null,
           warranty,
-          weekendEligible,
+          serviceLevels,
           freeMinutes,
         };
       }
@@ -183,7 +184,7 @@ export function decideCoverage(policy: Policy, facts: CoverageFacts): CoverageDe
       plan: null,
       capMinutes: null,
       warranty,
-      weekendEligible,
+      serviceLevels,
       freeMinutes,
     };
   }
@@ -194,7 +195,7 @@ export function decideCoverage(policy: Policy, facts: CoverageFacts): CoverageDe
       plan: best.plan.key,
       capMinutes: 0,
       warranty,
-      weekendEligible,
+      serviceLevels,
       freeMinutes,
     };
   }
@@ -204,7 +205,7 @@ export function decideCoverage(policy: Policy, facts: CoverageFacts): CoverageDe
     plan: best.plan.key,
     capMinutes: best.cap,
     warranty,
-    weekendEligible,
+    serviceLevels,
     freeMinutes,
   };
 }

@@ -5,8 +5,8 @@
 import Holidays from "date-holidays";
 import type { Policy } from "./schema.js";
 
-/** How the service runs on a holiday. */
-export type HolidayService = "closed" | "reduced";
+/** How the service runs on a holiday: "closed", or the key of the service level that runs. */
+export type HolidayService = string;
 
 export interface HolidayEntry {
   key: string;

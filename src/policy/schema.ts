@@ -59,13 +59,36 @@ const Days = z.array(z.enum(WEEKDAYS)).refine((days) => new Set(days).size === d
   error: "expected each day at most once",
 });
 
-const WeekdayHours = z.strictObject({ days: Days, ranges: Ranges });
+/** Who a service level serves; each list omitted (null) means "any". */
+const Serves = z.strictObject({
+  /** Plan keys whose customers it serves; null = every customer, also one without a plan. */
+  plans: z.array(Key).nullable().default(null),
+  /** Categories it handles; null = every category. */
+  categories: z.array(Key).nullable().default(null),
+  /** Only problems that stop the customer's work. */
+  requiresBlocking: z.boolean().default(false),
+});
+export type ServesRule = z.infer<typeof Serves>;
 
-const WeekendHours = z.strictObject({
-  days: Days,
+/**
+ * A service level: when the team works (days and ranges, or the holidays that name it) and whom
+ * it serves. The calendar, the flows and the desks read levels by key; none is special.
+ */
+const ServiceLevel = z.strictObject({
+  key: Key,
+  /** How customers call it: "l'assistenza del fine settimana" / "weekend service". */
+  label: LocalizedSchema,
+  /** Whom it is for, told to customers it does not serve ("blocking problems of J-System customers"). */
+  audience: LocalizedSchema.nullable().default(null),
+  days: Days.default([]),
   ranges: Ranges,
   /** Per-day override of `ranges` (e.g. Sunday morning only). */
   byDay: z.partialRecord(z.enum(WEEKDAYS), Ranges).default({}),
+  /** Runs on the holidays whose `service` names this level, instead of that day's usual level. */
+  holidays: z.boolean().default(false),
+  serves: Serves.default({ plans: null, categories: null, requiresBlocking: false }),
+  /** Tickets it serves page the on-call technician (the level runs outside office hours). */
+  pageOnCall: z.boolean().default(false),
 });
 
 const HolidayRule = z
@@ -77,7 +100,8 @@ const HolidayRule = z
     error: "expected a date that exists",
   });
 
-const HolidayService = z.enum(["closed", "reduced"]);
+/** "closed", or the key of a service level marked `holidays: true` that runs that day. */
+const HolidayService = z.union([z.literal("closed"), Key]);
 
 const Holidays = z.strictObject({
   /** Imports a country's holidays from the date-holidays library. */
@@ -98,8 +122,10 @@ const Category = z.strictObject({
   label: LocalizedSchema,
   /** An item and its purchase date matter (warranty). */
   hardware: z.boolean().default(false),
-  /** The category is by definition a blocking problem (weekend service). */
+  /** The category is by definition a blocking problem (offered only while a level serving it runs). */
   blocking: z.boolean().default(false),
+  /** Customers may pick it; false = an internal category technicians set at close. */
+  customerChoice: z.boolean().default(true),
   keywords: z
     .strictObject({ it: z.array(Text).default([]), en: z.array(Text).default([]) })
     .default({ it: [], en: [] }),
@@ -115,11 +141,6 @@ const Plan = z.strictObject({
   covers: z.array(Key),
   capMinutesPerIntervention: PositiveMinutes.nullable().default(null),
   capMinutesPerMonth: PositiveMinutes.nullable().default(null),
-  /** Weekend service included by this plan, for some of its categories. */
-  weekend: z
-    .strictObject({ categories: z.array(Key), requiresBlocking: z.boolean() })
-    .nullable()
-    .default(null),
   warranty: z
     .strictObject({
       standardMonths: PositiveMinutes,
@@ -149,16 +170,25 @@ const Charges = z.strictObject({
   minimumMinutes: z.number().int().nonnegative(),
   incrementMinutes: PositiveMinutes,
   freeMinutes: z.number().int().nonnegative(),
+  /** Fixed-price packages billed instead of hourly time (net cents, VAT added). */
   packages: z
     .array(
       z.strictObject({
         key: Key,
+        /** Other names accepted for the key (e.g. on-site-day for onsite-day). */
+        aliases: z.array(Key).default([]),
         cents: Cents,
-        unit: z.enum(["each", "km", "day"]).default("each"),
         label: LocalizedSchema,
+        /** Travel expenses (kilometres, per-diem days) are added to it. */
+        travel: z.boolean().default(false),
       }),
     )
     .default([]),
+  /** Travel expenses of packages with `travel: true`. */
+  travel: z
+    .strictObject({ kmCents: Cents, perDiemOvernightCents: Cents, perDiemCents: Cents })
+    .nullable()
+    .default(null),
 });
 
 const Contact = z.strictObject({
@@ -167,7 +197,8 @@ const Contact = z.strictObject({
   label: LocalizedSchema,
   /** Phone number as printed by the company, e-mail address, URL or software menu path. */
   value: z.string().nullable(),
-  when: z.enum(["always", "weekdays", "weekend"]).default("always"),
+  /** "always", or the key of the service level it belongs to (e.g. the weekend line). */
+  when: z.union([z.literal("always"), Key]).default("always"),
   voicemail: z.boolean().default(false),
   /** The company asks for written messages rather than voice notes. */
   preferText: z.boolean().default(false),
@@ -189,11 +220,7 @@ export const PolicySchema = z
     }),
     defaultLanguage: z.enum(["it", "en"]),
     ticketPrefix: z.string().regex(/^[A-Z]{2,4}$/, { error: "expected 2–4 uppercase letters such as LT" }),
-    hours: z.strictObject({
-      weekday: WeekdayHours,
-      weekend: WeekendHours.nullable().default(null),
-      holidayReduced: z.strictObject({ ranges: Ranges }).nullable().default(null),
-    }),
+    serviceLevels: z.array(ServiceLevel).min(1),
     holidays: Holidays,
     categories: z.array(Category).min(1),
     plans: z.array(Plan),
@@ -217,7 +244,6 @@ export const PolicySchema = z
       /** After every close, a summary by e-mail (with the feedback link) to customers with an address. */
       emailSummary: z.boolean().default(false),
     }),
-    weekend: z.strictObject({ pageOnCall: z.boolean() }),
   })
   .superRefine((policy, ctx) => {
     const issue = (path: (string | number)[], message: string) =>
@@ -234,6 +260,17 @@ export const PolicySchema = z
     duplicates(policy.contacts, "contacts");
     duplicates(policy.holidays.days, "holidays.days");
     duplicates(policy.charges.packages, "charges.packages");
+    duplicates(policy.serviceLevels, "serviceLevels");
+    const packageNames = new Set<string>();
+    policy.charges.packages.forEach((p, i) => {
+      for (const name of [p.key, ...p.aliases]) {
+        if (packageNames.has(name))
+          issue(["charges", "packages", i], `expected "${name}" to name one package only`);
+        packageNames.add(name);
+      }
+      if (p.travel && policy.charges.travel === null)
+        issue(["charges", "travel"], `expected travel rates, since package "${p.key}" has travel: true`);
+    });
 
     const categories = new Set(policy.categories.map((c) => c.key));
     const known = `expected one of the keys under categories (${[...categories].join(", ")})`;
@@ -241,10 +278,6 @@ export const PolicySchema = z
     policy.plans.forEach((plan, i) => {
       plan.covers.forEach((key, j) => {
         if (!categories.has(key)) issue(["plans", i, "covers", j], `unknown category "${key}": ${known}`);
-      });
-      plan.weekend?.categories.forEach((key, j) => {
-        if (!categories.has(key))
-          issue(["plans", i, "weekend", "categories", j], `unknown category "${key}": ${known}`);
       });
       if (plan.kind === "warranty" && plan.warranty === null) {
         issue(
@@ -265,36 +298,60 @@ export const PolicySchema = z
     if (policy.plans.filter((p) => p.kind === "warranty").length > 1) {
       issue(["plans"], "expected at most one plan of kind warranty");
     }
-    const { weekday, weekend } = policy.hours;
-    if (weekend) {
-      weekend.days.forEach((day, i) => {
-        if (weekday.days.includes(day)) {
+    const plans = new Set(policy.plans.map((p) => p.key));
+    const levels = new Map(policy.serviceLevels.map((l) => [l.key, l]));
+    const dayOwner = new Map<string, string>();
+    policy.serviceLevels.forEach((level, i) => {
+      level.days.forEach((day, j) => {
+        const owner = dayOwner.get(day);
+        if (owner !== undefined)
           issue(
-            ["hours", "weekend", "days", i],
-            `expected "${day}" in only one of hours.weekday.days and hours.weekend.days`,
+            ["serviceLevels", i, "days", j],
+            `expected "${day}" in only one service level (also in "${owner}")`,
           );
-        }
+        dayOwner.set(day, level.key);
       });
-      for (const day of Object.keys(weekend.byDay)) {
-        if (!weekend.days.includes(day as WeekdayKey)) {
-          issue(["hours", "weekend", "byDay", day], `expected "${day}" to be listed in hours.weekend.days`);
-        }
+      for (const day of Object.keys(level.byDay)) {
+        if (!level.days.includes(day as WeekdayKey))
+          issue(
+            ["serviceLevels", i, "byDay", day],
+            `expected "${day}" to be listed in serviceLevels[${i}].days`,
+          );
       }
-    }
+      level.serves.plans?.forEach((key, j) => {
+        if (!plans.has(key))
+          issue(
+            ["serviceLevels", i, "serves", "plans", j],
+            `unknown plan "${key}": expected one of ${[...plans].join(", ")}`,
+          );
+      });
+      level.serves.categories?.forEach((key, j) => {
+        if (!categories.has(key))
+          issue(["serviceLevels", i, "serves", "categories", j], `unknown category "${key}": ${known}`);
+      });
+    });
+    const holidayLevel = (service: string, path: (string | number)[]) => {
+      if (service === "closed") return;
+      if (levels.get(service)?.holidays !== true)
+        issue(path, `expected "closed" or the key of a service level with holidays: true (got "${service}")`);
+    };
+    policy.holidays.days.forEach((d, i) => {
+      holidayLevel(d.service, ["holidays", "days", i, "service"]);
+    });
+    if (policy.holidays.calendar)
+      holidayLevel(policy.holidays.calendar.service, ["holidays", "calendar", "service"]);
+    policy.contacts.forEach((c, i) => {
+      if (c.when !== "always" && !levels.has(c.when))
+        issue(
+          ["contacts", i, "when"],
+          `expected "always" or a service level key (${[...levels.keys()].join(", ")})`,
+        );
+    });
     const country = policy.holidays.calendar?.country;
     if (country !== undefined && !isKnownCountry(country)) {
       issue(
         ["holidays", "calendar", "country"],
         `expected a country known to date-holidays, got "${country}"`,
-      );
-    }
-    const reducedUsed =
-      policy.holidays.days.some((d) => d.service === "reduced") ||
-      policy.holidays.calendar?.service === "reduced";
-    if (reducedUsed && policy.hours.holidayReduced === null) {
-      issue(
-        ["hours", "holidayReduced"],
-        "expected reduced holiday hours, since a holiday has service: reduced",
       );
     }
   });
@@ -305,3 +362,5 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 export type PolicyPlan = Policy["plans"][number];
 export type PolicyCategory = Policy["categories"][number];
 export type PolicyContact = Policy["contacts"][number];
+export type PolicyServiceLevel = Policy["serviceLevels"][number];
+export type PolicyPackage = Policy["charges"]["packages"][number];

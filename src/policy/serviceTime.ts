@@ -7,19 +7,40 @@ import { DateTime } from "luxon";
 import { type OpenService, openRangesOfDay } from "./calendar.js";
 import type { Policy } from "./schema.js";
 
-/** Services a ticket's clock runs in. */
-export type ServiceSet = readonly OpenService[];
+/**
+ * Service levels a ticket's clock runs in: every level of the preset, the regular ones (levels
+ * that serve every customer and category), or the keys of the levels that serve the ticket.
+ */
+export type ServiceSet = "all" | "regular" | readonly OpenService[];
 
-/** Every service of the preset: weekday, weekend and reduced-holiday hours. */
-export const ALL_SERVICES: ServiceSet = ["weekday", "weekend", "holiday-reduced"];
-/** The regular services: weekend hours only serve customers whose plan includes weekend service. */
-export const REGULAR_SERVICES: ServiceSet = ["weekday", "holiday-reduced"];
+/** Every service level of the preset. */
+export const ALL_SERVICES: ServiceSet = "all";
+/** The levels that serve everyone (not the weekend service reserved to some plans). */
+export const REGULAR_SERVICES: ServiceSet = "regular";
+
+function levelKeys(policy: Policy, services: ServiceSet): Set<string> {
+  if (services === "all") return new Set(policy.serviceLevels.map((l) => l.key));
+  if (services === "regular") {
+    return new Set(
+      policy.serviceLevels
+        .filter((l) => l.serves.plans === null && l.serves.categories === null && !l.serves.requiresBlocking)
+        .map((l) => l.key),
+    );
+  }
+  return new Set(services);
+}
 
 /**
- * The services that serve a ticket: weekend hours count only when its coverage was
- * weekend-eligible (a plan with weekend service for that category and blocking state).
+ * The service levels that serve a ticket: its coverage's `serviceLevels` (decided at intake);
+ * tickets from before service levels were data carry `weekendEligible` instead.
  */
-export function servicesForCoverage(coverage: { weekendEligible?: unknown }): ServiceSet {
+export function servicesForCoverage(coverage: {
+  serviceLevels?: unknown;
+  weekendEligible?: unknown;
+}): ServiceSet {
+  if (Array.isArray(coverage.serviceLevels) && coverage.serviceLevels.every((k) => typeof k === "string")) {
+    return coverage.serviceLevels as string[];
+  }
   return coverage.weekendEligible === true ? ALL_SERVICES : REGULAR_SERVICES;
 }
 
@@ -40,11 +61,12 @@ export function serviceMillisBetween(
   const end = to.getTime();
   if (!(end > start)) return 0;
   let total = 0;
+  const keys = levelKeys(policy, services);
   // Noon of each local day: always exists, whatever DST does at night.
   let day = DateTime.fromMillis(start, { zone: policy.timezone }).startOf("day").plus({ hours: 12 });
   for (let i = 0; i < MAX_DAYS && day.startOf("day").toMillis() < end; i++) {
     for (const range of openRangesOfDay(policy, day.toJSDate())) {
-      if (!services.includes(range.service)) continue;
+      if (!keys.has(range.service)) continue;
       const overlap = Math.min(range.end.getTime(), end) - Math.max(range.start.getTime(), start);
       if (overlap > 0) total += overlap;
     }

@@ -187,7 +187,10 @@ export class ConversationIntents {
         await notifyDesks(ctx, tx, fx, {
           event: "ticket.updated",
           ticket: ticket.number,
-          change: `feedback ${intent.params.rating}/5`,
+          // Staff read the rating and the comment in the Slack thread and on the board.
+          change: `customer feedback: ${"★".repeat(intent.params.rating)}${"☆".repeat(5 - intent.params.rating)} ${intent.params.rating}/5${
+            intent.params.comment ? ` — “${intent.params.comment.slice(0, 150)}”` : ""
+          }`,
         });
         return [];
       }

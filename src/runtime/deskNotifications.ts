@@ -63,9 +63,12 @@ export class DeskNotifier {
         const technician = job.technicianId
           ? await this.views.findTechnician({ id: job.technicianId })
           : null;
-        const weekend =
-          this.ctx.policy.contacts.find((c) => c.when === "weekend" && c.kind === "phone")?.value ?? null;
-        event = { type: "oncall.paged", ticket, technician, weekendLine: weekend, repeat: job.repeat };
+        // The phone line of the service level that pages (a contact with `when: <level key>`).
+        const { policy } = this.ctx;
+        const paging = new Set(policy.serviceLevels.filter((l) => l.pageOnCall).map((l) => l.key));
+        const onCallLine =
+          policy.contacts.find((c) => c.kind === "phone" && paging.has(c.when))?.value ?? null;
+        event = { type: "oncall.paged", ticket, technician, onCallLine, repeat: job.repeat };
         break;
       }
       case "ticket.escalated":

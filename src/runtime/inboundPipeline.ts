@@ -83,6 +83,7 @@ export class InboundPipeline {
           language,
           aiEnabled: Boolean(ctx.options.assist),
           oneReply: message.channel === "email",
+          senderPhone: phone,
         },
       };
       await this.conversations.run(

@@ -3,6 +3,8 @@
  * promise, repeated on-call pages), paging the on-call technician, and running those timers
  * when they fall due.
  */
+
+import { z } from "zod";
 import type { TicketEvent } from "../../flows/ticketMachine.js";
 import type { ChannelName } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
@@ -28,13 +30,24 @@ export class SlaTimers {
     private readonly afterCommit: AfterCommit,
   ) {}
 
-  /** Schedules the escalation of a ticket still unclaimed after the preset's service minutes from `from`. */
-  async scheduleEscalation(tx: StoreTx, number: string, from: Date): Promise<void> {
+  /**
+   * Schedules the escalation of a ticket still unclaimed after the preset's service minutes from
+   * `from`, counted in the service levels that serve it (its coverage's `serviceLevels`): a
+   * ticket without weekend service does not escalate on Saturday.
+   */
+  async scheduleEscalation(
+    tx: StoreTx,
+    number: string,
+    from: Date,
+    coverage: Record<string, unknown> = {},
+  ): Promise<void> {
     const { policy } = this.ctx;
+    const levels = z.array(z.string()).safeParse(coverage.serviceLevels);
+    const audience = levels.success ? { plans: [], levels: levels.data } : null;
     await scheduleJob(tx, {
       kind: "ticket.escalate",
       key: timerKey("ticket.escalate", number),
-      dueAt: addServiceMinutes(policy, from, policy.sla.escalateUnclaimedAfterServiceMinutes),
+      dueAt: addServiceMinutes(policy, from, policy.sla.escalateUnclaimedAfterServiceMinutes, audience),
       payload: { number },
     });
   }

@@ -7,6 +7,8 @@ import type { StoredAttachment, TicketEvent } from "../../flows/ticketMachine.js
 import type { ChannelName } from "../channels/port.js";
 import * as store from "../data/supportStore.js";
 import type { StaffAction, StaffActionResult } from "../desk/port.js";
+import { packageCharge } from "../policy/charge.js";
+import { CoverageError } from "../policy/coverage.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { RuntimeError } from "./runtimeTypes.js";
@@ -64,7 +66,12 @@ export class StaffActionHandler {
             await store.setCallbackDue(tx, ticket.id, due);
             await this.sla.scheduleCallback(tx, ticket.number, due);
           }
-          await this.sla.scheduleEscalation(tx, ticket.number, now);
+          await this.sla.scheduleEscalation(
+            tx,
+            ticket.number,
+            now,
+            JSON.parse(ticket.coverage) as Record<string, unknown>,
+          );
         }
       });
       await this.afterCommit(fx);
@@ -141,6 +148,14 @@ export class StaffActionHandler {
           return invalid("minutes must be a whole number ≥ 0");
         if (action.category && !policy.categories.some((c) => c.key === action.category))
           return invalid(`unknown category ${action.category}`);
+        if (action.billing) {
+          try {
+            packageCharge(policy, action.billing);
+          } catch (error) {
+            if (error instanceof CoverageError) return invalid(error.message);
+            throw error;
+          }
+        }
         return {
           type: "close",
           technician: tech,
@@ -148,6 +163,7 @@ export class StaffActionHandler {
           resolution: action.resolution.trim(),
           ...(action.category ? { category: action.category } : {}),
           ...(action.plan ? { plan: action.plan } : {}),
+          ...(action.billing ? { billing: action.billing } : {}),
         };
       case "reopen":
         return { type: "reopen", technician: tech, ...(action.reason ? { reason: action.reason } : {}) };

@@ -68,6 +68,7 @@ export class SupportRuntime implements StaffActions {
   readonly previewCharge: TicketViews["previewCharge"];
   readonly attachment: TicketViews["attachment"];
   readonly listCategories: TicketViews["listCategories"];
+  readonly listPackages: TicketViews["listPackages"];
   readonly findTechnician: TicketViews["findTechnician"];
   readonly listOnCall: OnCallRota["listOnCall"];
   readonly setOnCall: OnCallRota["setOnCall"];
@@ -133,6 +134,7 @@ export class SupportRuntime implements StaffActions {
     this.previewCharge = views.previewCharge;
     this.attachment = views.attachment;
     this.listCategories = views.listCategories;
+    this.listPackages = views.listPackages;
     this.findTechnician = views.findTechnician;
     this.listOnCall = rota.listOnCall;
     this.setOnCall = rota.setOnCall;

@@ -85,7 +85,7 @@ export class TicketOpening {
       fx,
     );
     await notifyDesks(ctx, tx, fx, { event: "ticket.opened", ticket: number });
-    if (opened.status === "open") await this.sla.scheduleEscalation(tx, number, now);
+    if (opened.status === "open") await this.sla.scheduleEscalation(tx, number, now, draft.coverage);
     if (ticket.callbackDueAt && opened.status === "open")
       await this.sla.scheduleCallback(tx, number, ticket.callbackDueAt);
     if (draft.pageOnCall) await this.sla.page(tx, fx, number, 0);

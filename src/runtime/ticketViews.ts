@@ -9,13 +9,33 @@ import type { ChannelName } from "../channels/port.js";
 import type { Prisma, StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { TranscriptEntry } from "../desk/board/boardQueries.js";
-import type { ChargeView, TechnicianRef, TechnicianView, TicketFilter, TicketView } from "../desk/port.js";
+import type {
+  ChargeView,
+  PackageBilling,
+  TechnicianRef,
+  TechnicianView,
+  TicketFilter,
+  TicketView,
+} from "../desk/port.js";
 import { availability } from "../policy/calendar.js";
-import { computeCharge } from "../policy/charge.js";
+import { computeCharge, packageCharge } from "../policy/charge.js";
+import { CoverageError } from "../policy/coverage.js";
 import type { RuntimeContext } from "./runtimeContext.js";
 import { loadTicketContext } from "./ticketContext.js";
 
-const chargeSchema = z.object({ billedMinutes: z.number() }).passthrough();
+const chargeSchema = z.object({ billedMinutes: z.number(), covered: z.boolean().optional() }).passthrough();
+const packageChargeSchema = z.object({
+  package: z.string(),
+  lines: z.array(
+    z.object({ item: z.string(), quantity: z.number(), unitCents: z.number(), cents: z.number() }),
+  ),
+});
+
+/** The package and its lines of a stored package charge, for desks. */
+function packageOfCharge(charge: unknown): Pick<ChargeView, "package" | "lines"> {
+  const parsed = packageChargeSchema.safeParse(charge);
+  return parsed.success ? { package: parsed.data.package, lines: parsed.data.lines } : {};
+}
 
 export type { TechnicianView } from "../desk/port.js";
 
@@ -61,7 +81,12 @@ export class TicketViews {
   /** One ticket by its readable number, or null. */
   getTicket = async (number: string): Promise<TicketView | null> => {
     const row = await store.findTicket(this.prisma, number);
-    return row ? this.toView(this.prisma, row) : null;
+    if (!row) return null;
+    const [view, feedback] = await Promise.all([
+      this.toView(this.prisma, row),
+      store.latestFeedback(this.prisma, row.id),
+    ]);
+    return { ...view, feedback: feedback ? { ...feedback, at: feedback.at.toISOString() } : null };
   };
 
   /** Transcript of a ticket, staff replies and internal notes included (for the board). */
@@ -96,9 +121,22 @@ export class TicketViews {
   };
 
   /** The charge closing the ticket with these minutes (and plan) would make, without closing it. */
-  previewCharge = async (number: string, minutes: number, plan?: string): Promise<ChargeView | null> => {
+  previewCharge = async (
+    number: string,
+    minutes: number,
+    plan?: string,
+    billing?: PackageBilling,
+  ): Promise<ChargeView | null> => {
     const row = await store.findTicket(this.prisma, number);
     if (!row || !Number.isInteger(minutes) || minutes < 0) return null;
+    if (billing) {
+      try {
+        return packageCharge(this.ctx.policy, billing);
+      } catch (error) {
+        if (error instanceof CoverageError) return null;
+        throw error;
+      }
+    }
     const context = await loadTicketContext(this.ctx, this.prisma, row, true);
     const chosen = plan ?? (typeof context.coverage.plan === "string" ? context.coverage.plan : null);
     return computeCharge(this.ctx.policy, {
@@ -131,6 +169,14 @@ export class TicketViews {
       return null;
     }
   };
+
+  /** The preset's packages (billed instead of hourly time at close), with their labels. */
+  listPackages = async (): Promise<{ key: string; label: { it: string; en: string }; travel: boolean }[]> =>
+    this.ctx.policy.charges.packages.map((p) => ({
+      key: p.key,
+      label: { it: p.label.it, en: p.label.en },
+      travel: p.travel,
+    }));
 
   /** The preset's categories with their labels. */
   listCategories = async (): Promise<{ key: string; label: { it: string; en: string } }[]> =>
@@ -192,9 +238,11 @@ export class TicketViews {
         row.chargeGrossCents === null
           ? null
           : {
-              covered: row.chargeGrossCents === 0,
+              // As computed at close: covered by a plan even when an excess is billed.
+              covered: chargeSchema.safeParse(coverage.charge).data?.covered ?? row.chargeGrossCents === 0,
               plan: typeof coverage.plan === "string" ? coverage.plan : null,
               billedMinutes: chargeSchema.safeParse(coverage.charge).data?.billedMinutes ?? 0,
+              ...packageOfCharge(coverage.charge),
               netCents: row.chargeNetCents ?? 0,
               vatCents: row.chargeVatCents ?? 0,
               grossCents: row.chargeGrossCents,

@@ -16,6 +16,7 @@ import { registerBoardLoginRoutes } from "./boardLoginRoutes.js";
 import { sendUpload } from "./chatRoutes.js";
 import { type CustomerRouteDeps, registerCustomerRoutes } from "./customerRoutes.js";
 import { registerManagerRoutes } from "./managerRoutes.js";
+import { billingFromForm } from "./packageBilling.js";
 import { registerReplyRoutes } from "./replyRoutes.js";
 import { sendError } from "./sendError.js";
 import { escapeHtml, pickLanguage, renderPage } from "./webStrings.js";
@@ -119,7 +120,17 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
       if (!Number.isInteger(minutes) || minutes < 0 || minutes > 24 * 60 * 31) {
         return sendError(reply, 400, "invalid-input", "minutes must be a whole number");
       }
-      const charge = await staffActions.previewCharge(number, minutes, query.plan || undefined);
+      const form = billingFromForm(query);
+      if (form.error !== undefined) return sendError(reply, 400, "invalid-input", form.error);
+      const charge = await staffActions.previewCharge(number, minutes, query.plan || undefined, form.billing);
+      if (!charge && form.billing) {
+        return sendError(
+          reply,
+          400,
+          "invalid-input",
+          `unknown package "${form.billing.package}" or travel on a package without it`,
+        );
+      }
       return { charge };
     });
 
@@ -161,6 +172,8 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
               );
             }
           }
+          const form = billingFromForm(body);
+          if (form.error !== undefined) return sendError(reply, 400, "invalid-input", form.error);
           action = {
             type: "close",
             ticket: number,
@@ -168,6 +181,7 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
             minutes,
             resolution,
             ...(category !== undefined ? { category } : {}),
+            ...(form.billing ? { billing: form.billing } : {}),
           };
           break;
         }
@@ -207,6 +221,9 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
       }
       return result;
     });
+
+    // The preset's packages for the close form's billing choice (empty: hourly time only).
+    api.get("/staff/api/packages", async () => ({ packages: (await staffActions.listPackages?.()) ?? [] }));
 
     // null when the runtime cannot list them: the close form then sends no category.
     api.get("/staff/api/categories", async () => ({

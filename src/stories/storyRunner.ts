@@ -11,7 +11,7 @@ import { LocalChannel } from "../channels/local/localChannel.js";
 import type { ChannelName, OutboundMessage } from "../channels/port.js";
 import type { Database } from "../data/database.js";
 import * as store from "../data/supportStore.js";
-import type { StaffAction } from "../desk/port.js";
+import type { StaffAction, StaffDesk } from "../desk/port.js";
 import { silentLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { SimulatedClock } from "../runtime/clock.js";
@@ -48,6 +48,10 @@ const stepSchema = z.union([
       noReply: z.boolean().optional(),
       ticket: z.record(z.string(), z.unknown()).optional(),
       noTicket: z.boolean().optional(),
+      /** How many tickets exist (of the story's customer, when there is one). */
+      tickets: z.number().int().nonnegative().optional(),
+      /** Fields of the charge of the latest ticket (as computed at close: covered, plan, billedMinutes, package, lines, cents). */
+      charge: z.record(z.string(), z.unknown()).nullable().optional(),
       event: z.looseObject({ type: z.string() }).optional(),
       noEvent: z.looseObject({ type: z.string() }).optional(),
     }),
@@ -65,6 +69,11 @@ const stepSchema = z.union([
       minutes: z.number().int().optional(),
       category: z.string().optional(),
       plan: z.string().optional(),
+      /** Bill a preset package instead of the minutes, with its travel expenses. */
+      package: z.string().optional(),
+      km: z.number().int().nonnegative().optional(),
+      daysOvernight: z.number().int().nonnegative().optional(),
+      days: z.number().int().nonnegative().optional(),
       salesRep: z.string().optional(),
       expectError: z.string().optional(),
     }),
@@ -164,6 +173,8 @@ export interface PlayOptions {
   offlineTriage?: (description: string) => TriageSuggestion;
   detectLanguage?: (text: string) => "it" | "en" | null;
   assist?: AssistPort | null;
+  /** Desks that receive the runtime's notifications (tests record them). */
+  desks?: StaffDesk[];
   file?: string;
 }
 
@@ -199,6 +210,7 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
       ...(options.offlineTriage ? { offlineTriage: options.offlineTriage } : {}),
       ...(options.detectLanguage ? { detectLanguage: options.detectLanguage } : {}),
       ...(options.assist ? { assist: options.assist } : {}),
+      ...(options.desks ? { desks: options.desks } : {}),
       onEvents: (batch) => {
         for (const e of batch)
           events.push({ ...e.payload, type: e.type, ticket: e.ticket, at: e.at.toISOString() });
@@ -337,6 +349,16 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
               resolution: s.note ?? s.text ?? "",
               ...(s.category ? { category: s.category } : {}),
               ...(s.plan ? { plan: s.plan } : {}),
+              ...(s.package
+                ? {
+                    billing: {
+                      package: s.package,
+                      ...(s.km !== undefined ? { km: s.km } : {}),
+                      ...(s.daysOvernight !== undefined ? { daysOvernight: s.daysOvernight } : {}),
+                      ...(s.days !== undefined ? { days: s.days } : {}),
+                    },
+                  }
+                : {}),
             };
             break;
           case "reply":
@@ -397,6 +419,24 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
         }
         if (e.noReply && replies.length > 0)
           failures.push(`${where}: expected no reply; replies were:\n${shown}`);
+        if (e.tickets !== undefined) {
+          const rows = await store.listTicketRows(db.prisma, {});
+          const count = customerId ? rows.filter((r) => r.customerId === customerId).length : rows.length;
+          if (count !== e.tickets) failures.push(`${where}: expected ${e.tickets} ticket(s), found ${count}`);
+        }
+        if (e.charge !== undefined) {
+          const row = await latestTicket();
+          const stored = row
+            ? (JSON.parse(row.coverage) as { charge?: Record<string, unknown> }).charge
+            : undefined;
+          const actual = row?.chargeGrossCents === null || !row ? null : (stored ?? {});
+          if (e.charge === null) {
+            if (actual !== null) failures.push(`${where}: expected no charge, got ${JSON.stringify(actual)}`);
+          } else {
+            const mismatch = actual === null ? "no charge yet" : subsetMismatch(e.charge, actual);
+            if (mismatch) failures.push(`${where}: charge: ${mismatch}`);
+          }
+        }
         if (e.ticket || e.noTicket) {
           const row = await latestTicket();
           if (e.noTicket && row) failures.push(`${where}: expected no ticket, found ${row.number}`);

@@ -91,6 +91,7 @@ describe("staff board: LeghornGroup authorization", () => {
       "sì",
       "Serratura SL-200",
       "10/01/2027",
+      "no", // no serious damage
       "Mario Rossi",
     ]) {
       await telegram.receive(telegram.message("555000111", text));

@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { CHAT_COMMANDS, runChatSession } from "../../src/cli/chatSession.js";
 import type { CliContext } from "../../src/cli/cliContext.js";
+import { parseCloseArgs } from "../../src/cli/staffClose.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { createEmptyDatabase } from "../support/testDatabase.js";
 
@@ -107,10 +108,12 @@ describe("sportello chat (terminal)", () => {
     open = chat;
     await openTicket(chat, "it");
     await chat.say("/staff claim", "(LT-2026-00001: claimed, Tecnico)");
+    // The charge is shown before the close is confirmed.
     await chat.say(
       "/staff close 30 stampante riconfigurata",
-      "(LT-2026-00001: closed, Tecnico, charge 97.60 EUR)",
+      "(charge 60 min billed: 80.00 EUR + VAT 17.60 EUR = 97.60 EUR: /staff confirm to close",
     );
+    await chat.say("/staff confirm", "(LT-2026-00001: closed, Tecnico, charge 97.60 EUR)");
     await chat.say("/staff reopen", "(LT-2026-00001: ");
     // The status line is read back after the action: reopened, the old charge is gone.
     expect(chat.latest).toContain("(LT-2026-00001: claimed, Tecnico)\n");
@@ -121,12 +124,23 @@ describe("sportello chat (terminal)", () => {
     await chat.session;
   });
 
+  it("parses a package close with travel, and refuses travel without a package", () => {
+    expect(parseCloseArgs("480 package=onsite-day km=95 overnight=1 test sul varco".split(" "))).toEqual({
+      minutes: 480,
+      resolution: "test sul varco",
+      billing: { package: "onsite-day", km: 95, daysOvernight: 1 },
+    });
+    expect(parseCloseArgs("20 km=10 fatto".split(" "))).toBeNull();
+    expect(parseCloseArgs("20 package=day km=1.5 x".split(" "))).toBeNull();
+    expect(parseCloseArgs("15 reset".split(" "))).toEqual({ minutes: 15, resolution: "reset" });
+  });
+
   it("names the default technician in the customer's language", async () => {
     const chat = await startChat();
     open = chat;
     await openTicket(chat, "en");
     await chat.say("/staff claim", "(LT-2026-00001: claimed, Technician)");
-    expect(chat.latest).toContain("Technician took request LT-2026-00001");
+    expect(chat.latest).toContain("Technician is now handling request LT-2026-00001");
     await chat.say("/staff as Giulia", "(acting as Giulia)");
     await chat.say("/staff reply On my way", "Giulia: On my way");
   });

@@ -133,7 +133,7 @@ describe("sportello hours", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("broken.yaml");
     expect(r.stderr).toContain(
-      'hours.weekday.ranges[1][0]: expected a time "HH:MM" between 00:00 and 24:00 (got "25:00")',
+      'serviceLevels[0].ranges[1][0]: expected a time "HH:MM" between 00:00 and 24:00 (got "25:00")',
     );
   });
 
@@ -211,9 +211,73 @@ describe("sportello charge", () => {
     ]);
     expect(category.code).toBe(2);
     expect(category.stderr).toContain('unknown category "knitting"');
-    const missing = await run(["charge", "--policy", "leotron"]);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("required option '--minutes <min>' not specified");
+    const travelWithoutPackage = await run(["charge", "--policy", "leghorn", "--km", "10"]);
+    expect(travelWithoutPackage.code).toBe(2);
+    expect(travelWithoutPackage.stderr).toContain("need --package");
+    const unknownPackage = await run(["charge", "--policy", "leghorn", "--package", "week"]);
+    expect(unknownPackage.code).toBe(2);
+    expect(unknownPackage.stderr).toContain(
+      'unknown package "week" for leghorn: expected one of half-day, day, onsite-day',
+    );
+    const travelOnConsultancy = await run([
+      "charge",
+      "--policy",
+      "leghorn",
+      "--package",
+      "half-day",
+      "--km",
+      "5",
+    ]);
+    expect(travelOnConsultancy.code).toBe(2);
+    expect(travelOnConsultancy.stderr).toContain('package "half-day" has no travel expenses');
+  });
+
+  it("quotes a LeghornGroup package with travel as integer cents with the preset's VAT", async () => {
+    const r = await run([
+      "charge",
+      "--policy",
+      "leghorn",
+      "--package",
+      "onsite-day",
+      "--km",
+      "87",
+      "--days-overnight",
+      "2",
+      "--days",
+      "1",
+    ]);
+    expect(r.code).toBe(0);
+    // 550 + 87 × 0.40 + 2 × 150 + 1 × 50 = 934.80 € net; VAT 22% = 205.66 €.
+    expect(JSON.parse(r.stdout)).toEqual({
+      covered: false,
+      plan: null,
+      billedMinutes: 0,
+      netCents: 93480,
+      vatCents: 20566,
+      grossCents: 114046,
+      currency: "EUR",
+      package: "onsite-day",
+      lines: [
+        { item: "package", quantity: 1, unitCents: 55000, cents: 55000 },
+        { item: "km", quantity: 87, unitCents: 40, cents: 3480 },
+        { item: "per-diem-overnight", quantity: 2, unitCents: 15000, cents: 30000 },
+        { item: "per-diem", quantity: 1, unitCents: 5000, cents: 5000 },
+      ],
+    });
+    const alias = await run(["charge", "--policy", "leghorn", "--package", "full-day"]);
+    expect(JSON.parse(alias.stdout)).toMatchObject({ package: "day", netCents: 40000, grossCents: 48800 });
+  });
+
+  it("without --minutes or --package prints the price list with every package and the travel rates", async () => {
+    const r = await run(["charge", "--policy", "leghorn"]);
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout);
+    expect(list.packages.map((p: { key: string; grossCents: number }) => [p.key, p.grossCents])).toEqual([
+      ["half-day", 30500],
+      ["day", 48800],
+      ["onsite-day", 67100],
+    ]);
+    expect(list.travel).toEqual({ kmCents: 40, perDiemOvernightCents: 15000, perDiemCents: 5000 });
   });
 });
 

@@ -10,8 +10,9 @@ import {
   MAX_DESCRIPTION_CHARS,
 } from "../../flows/conversationMachine.js";
 import type { CustomerFacts, InboundFacts } from "../../flows/intents.js";
+import { serviceRouting } from "../../flows/serviceRouting.js";
 import { matchChoice, parseCustomerDate } from "../../flows/textMatchers.js";
-import { nextRegularOpening, weekendRouting } from "../../flows/weekendFlow.js";
+import { availability } from "../../src/policy/calendar.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 
 const leotron = loadPolicy("leotron");
@@ -123,7 +124,7 @@ describe("conversation machine (pure)", () => {
     expect(snapshot.context.draft).toBeNull();
   });
 
-  it("offers the weekend-only category only during weekend service", () => {
+  it("offers the weekend-only category only while a level serving it runs, to customers it serves", () => {
     const weekday = run([
       inbound("Problema strano con il gestionale"),
       { type: "xstate.done.actor.triage", output: { category: "weekend-blocking" } },
@@ -131,10 +132,20 @@ describe("conversation machine (pure)", () => {
     expect(weekday.snapshot.value).toBe("categoryPick");
     expect(weekday.snapshot.context.choices).not.toContain("weekend-blocking");
     const saturday = run([
-      inbound("Problema strano con il gestionale", "2027-03-27T10:00:00+01:00"),
+      inbound("Problema strano con il gestionale", "2027-03-27T10:00:00+01:00", {
+        customer: { ...customer, plans: ["standard", "j-system"] },
+      }),
       { type: "xstate.done.actor.triage", output: { category: "weekend-blocking" } },
     ]);
     expect(saturday.snapshot.value).toBe("categoryConfirm");
+    // A standard customer has no weekend service: not offered on Saturday either.
+    const standardSaturday = run([
+      inbound("Problema strano con il gestionale", "2027-03-27T10:00:00+01:00"),
+      { type: "xstate.done.actor.triage", output: { category: "weekend-blocking" } },
+    ]);
+    expect(standardSaturday.snapshot.value).toBe("categoryPick");
+    expect(standardSaturday.snapshot.context.choices).not.toContain("weekend-blocking");
+    expect(standardSaturday.snapshot.context.choices).not.toContain("operator-error");
   });
 
   it("stays quiet in relay and leaves it with 'menu'", () => {
@@ -172,24 +183,20 @@ describe("conversation machine (pure)", () => {
 
 describe("weekend routing and answer matching (pure)", () => {
   const saturday = new Date("2027-03-27T10:00:00+01:00");
-  it("pages only for a blocking, eligible problem during weekend service", () => {
-    expect(weekendRouting(leotron, saturday, { blocking: true, coverage: { weekendEligible: true } })).toBe(
-      "page-on-call",
+  it("pages only for a blocking problem the open service level serves", () => {
+    const jsystem = { plans: ["j-system"], category: "software-usage" };
+    const kind = (at: Date, audience: Parameters<typeof serviceRouting>[2]) =>
+      serviceRouting(leotron, at, audience).kind;
+    expect(kind(saturday, { ...jsystem, blocking: true })).toBe("page-on-call");
+    expect(kind(saturday, { ...jsystem, blocking: false })).toBe("not-served");
+    expect(kind(saturday, { plans: ["standard"], category: "software-usage", blocking: true })).toBe(
+      "own-hours",
     );
-    expect(weekendRouting(leotron, saturday, { blocking: false, coverage: { weekendEligible: true } })).toBe(
-      "wait-for-next-opening",
-    );
-    expect(weekendRouting(leotron, saturday, { blocking: true, coverage: { weekendEligible: false } })).toBe(
-      "wait-for-next-opening",
-    );
-    expect(
-      weekendRouting(leotron, new Date("2027-03-30T10:00:00+02:00"), {
-        blocking: true,
-        coverage: { weekendEligible: true },
-      }),
-    ).toBe("not-weekend-service");
-    // Saturday → Easter Sunday and Monday closed → Tuesday 9:00 (after the DST change).
-    expect(nextRegularOpening(leotron, saturday)?.toISOString()).toBe("2027-03-30T07:00:00.000Z");
+    expect(kind(new Date("2027-03-30T10:00:00+02:00"), { ...jsystem, blocking: true })).toBe("own-hours");
+    // A standard customer on Saturday: Easter Sunday and Monday closed → Tuesday 9:00 (after the DST change).
+    const standard = availability(leotron, saturday, { plans: ["standard"], category: "software-usage" });
+    expect(standard.open).toBe(false);
+    expect(standard.nextOpenAt?.toISOString()).toBe("2027-03-30T07:00:00.000Z");
   });
 
   it("understands numbers, synonyms and label words; dates in common formats", () => {
@@ -202,6 +209,12 @@ describe("weekend routing and answer matching (pure)", () => {
     expect(matchChoice("7", ["yes", "other"])).toBeUndefined();
     expect(parseCustomerDate("15/03/2026", "Europe/Rome")).toBe("2026-03-15");
     expect(parseCustomerDate("2026-03-15", "Europe/Rome")).toBe("2026-03-15");
+    // English customers (en-US browsers too): month names, and month-first only when unambiguous.
+    expect(parseCustomerDate("7 January 2027", "Europe/Rome")).toBe("2027-01-07");
+    expect(parseCustomerDate("January 7, 2027", "Europe/Rome")).toBe("2027-01-07");
+    expect(parseCustomerDate("3 marzo 2026", "Europe/Rome")).toBe("2026-03-03");
+    expect(parseCustomerDate("3/15/2026", "Europe/Rome")).toBe("2026-03-15");
+    expect(parseCustomerDate("4/3/2026", "Europe/Rome")).toBe("2026-03-04");
     expect(parseCustomerDate("03/2026", "Europe/Rome")).toBe("2026-03-01");
     expect(parseCustomerDate("ieri", "Europe/Rome")).toBeNull();
   });

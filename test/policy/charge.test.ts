@@ -172,14 +172,12 @@ describe("leghorn charges (first 15 minutes free, 52 €/h in 15-minute fraction
       freeMinutes: 15,
       currency: "EUR",
     });
-    expect(quote.packages.map((p) => [p.key, p.cents, p.unit])).toEqual([
-      ["half-day", 25000, "each"],
-      ["full-day", 40000, "each"],
-      ["on-site-day", 55000, "each"],
-      ["travel-km", 40, "km"],
-      ["per-diem-overnight", 15000, "day"],
-      ["per-diem", 5000, "day"],
+    expect(quote.packages.map((p) => [p.key, p.cents, p.travel])).toEqual([
+      ["half-day", 25000, false],
+      ["day", 40000, false],
+      ["onsite-day", 55000, true],
     ]);
+    expect(quote.travel).toEqual({ kmCents: 40, perDiemOvernightCents: 15000, perDiemCents: 5000 });
     expect(rateQuote(leotron)).toEqual({
       hourlyCents: 8000,
       vatPercent: 22,
@@ -188,6 +186,7 @@ describe("leghorn charges (first 15 minutes free, 52 €/h in 15-minute fraction
       freeMinutes: 0,
       currency: "EUR",
       packages: [],
+      travel: null,
     });
   });
 });
@@ -230,7 +229,7 @@ describe("decideCoverage", () => {
       plan: "standard",
       capMinutes: null,
       warranty: null,
-      weekendEligible: false,
+      serviceLevels: ["weekday", "holiday-reduced"],
       freeMinutes: 0,
     });
   });
@@ -240,27 +239,27 @@ describe("decideCoverage", () => {
       covered: true,
       plan: "j-system",
       capMinutes: 60,
-      weekendEligible: true,
+      serviceLevels: ["weekday", "weekend", "holiday-reduced"],
     });
   });
 
   it("the weekend-blocking category is blocking even if the customer's answer says otherwise", () => {
     expect(
       decideCoverage(leotron, { plans: ["j-system"], category: "weekend-blocking", at, blocking: false })
-        .weekendEligible,
-    ).toBe(true);
+        .serviceLevels,
+    ).toContain("weekend");
   });
 
   it("weekend service needs J-System and a blocking problem", () => {
     const facts = { plans: ["standard", "j-system"], category: "software-usage", at };
     expect(decideCoverage(leotron, { ...facts, blocking: true })).toMatchObject({
       plan: "standard",
-      weekendEligible: true,
+      serviceLevels: ["weekday", "weekend", "holiday-reduced"],
     });
-    expect(decideCoverage(leotron, { ...facts, blocking: false }).weekendEligible).toBe(false);
-    expect(decideCoverage(leotron, { ...facts, plans: ["standard"], blocking: true }).weekendEligible).toBe(
-      false,
-    );
+    expect(decideCoverage(leotron, { ...facts, blocking: false }).serviceLevels).not.toContain("weekend");
+    expect(
+      decideCoverage(leotron, { ...facts, plans: ["standard"], blocking: true }).serviceLevels,
+    ).not.toContain("weekend");
   });
 
   it("prefers the uncapped plan when two plans cover the category", () => {
@@ -279,7 +278,7 @@ describe("decideCoverage", () => {
       plan: null,
       capMinutes: null,
       warranty: null,
-      weekendEligible: false,
+      serviceLevels: ["weekday", "holiday-reduced"],
       freeMinutes: 0,
     });
   });
@@ -305,7 +304,7 @@ describe("decideCoverage", () => {
         plan: "warranty",
         capMinutes: null,
         warranty: { item: "PC cassa", until: "2027-08-31", active: true },
-        weekendEligible: false,
+        serviceLevels: ["weekday", "holiday-reduced"],
         freeMinutes: 0,
       });
     });

@@ -63,14 +63,20 @@ describe("presets", () => {
   it("leotron encodes document 002", () => {
     const p = loadPolicy("leotron");
     expect(p.ticketPrefix).toBe("LT");
-    expect(p.hours.weekday).toEqual({
+    expect(p.serviceLevels.map((l) => l.key)).toEqual(["weekday", "weekend", "holiday-reduced"]);
+    expect(p.serviceLevels[1]?.serves).toEqual({
+      plans: ["j-system"],
+      categories: ["weekend-blocking", "software-usage", "software-reinstall", "data-recovery"],
+      requiresBlocking: true,
+    });
+    expect(p.serviceLevels[0]).toMatchObject({
       days: ["mon", "tue", "wed", "thu", "fri"],
       ranges: [
         ["09:00", "13:00"],
         ["14:30", "18:30"],
       ],
     });
-    expect(p.holidays.days.filter((d) => d.service === "reduced").map((d) => d.key)).toEqual([
+    expect(p.holidays.days.filter((d) => d.service === "holiday-reduced").map((d) => d.key)).toEqual([
       "liberation-day",
       "labour-day",
       "republic-day",
@@ -98,13 +104,13 @@ describe("presets", () => {
       askBlocking: true,
     });
     expect(p.feedback.enabled).toBe(true);
-    expect(p.weekend.pageOnCall).toBe(true);
+    expect(p.serviceLevels.map((l) => l.pageOnCall)).toEqual([false, true, false]);
   });
 
   it("leotron-web encodes document 003", () => {
     const p = loadPolicy("leotron-web");
     expect(p.ticketPrefix).toBe("LW");
-    expect(p.hours.weekday.ranges).toEqual([
+    expect(p.serviceLevels[0]?.ranges).toEqual([
       ["09:15", "12:45"],
       ["14:45", "18:15"],
     ]);
@@ -126,8 +132,8 @@ describe("presets", () => {
     expect(p.intake.requireSalesRepAuthorization).toBe(true);
     expect(p.sla.callbackWithinHours).toBe(24);
     expect(p.contacts.find((c) => c.kind === "email")?.value).toBe("support@leghorngroup.com");
-    expect(p.hours.weekend).toBeNull();
-    expect(p.weekend.pageOnCall).toBe(false);
+    expect(p.serviceLevels.map((l) => l.key)).toEqual(["weekday"]);
+    expect(p.serviceLevels[0]?.serves.plans).toBeNull();
     expect(p.plans[0]?.warranty).toMatchObject({
       standardMonths: 12,
       extensionMonths: [24, 36],
@@ -166,27 +172,27 @@ describe("invalid presets", () => {
 
   it('bad time "25:00"', () => {
     const error = errorOf("bad-time", (doc) => {
-      doc.hours.weekday.ranges[1][0] = "25:00";
+      doc.serviceLevels[0].ranges[1][0] = "25:00";
     });
     expect(error.issues).toEqual([
       {
-        path: "hours.weekday.ranges[1][0]",
+        path: "serviceLevels[0].ranges[1][0]",
         message: 'expected a time "HH:MM" between 00:00 and 24:00 (got "25:00")',
       },
     ]);
-    expect(error.message).toContain('hours.weekday.ranges[1][0]: expected a time "HH:MM"');
+    expect(error.message).toContain('serviceLevels[0].ranges[1][0]: expected a time "HH:MM"');
   });
 
   it("overlapping ranges", () => {
     const error = errorOf("overlap", (doc) => {
-      doc.hours.weekday.ranges = [
+      doc.serviceLevels[0].ranges = [
         ["09:00", "13:00"],
         ["12:30", "18:30"],
       ];
     });
     expect(error.issues).toEqual([
       {
-        path: "hours.weekday.ranges[1][0]",
+        path: "serviceLevels[0].ranges[1][0]",
         message: "overlapping ranges: expected 12:30 to be at or after the end of the previous range",
       },
     ]);
@@ -194,9 +200,9 @@ describe("invalid presets", () => {
 
   it("a range ending before it starts", () => {
     const error = errorOf("backwards", (doc) => {
-      doc.hours.holidayReduced.ranges = [["13:00", "09:00"]];
+      doc.serviceLevels[2].ranges = [["13:00", "09:00"]];
     });
-    expect(error.issues[0]?.path).toBe("hours.holidayReduced.ranges[0]");
+    expect(error.issues[0]?.path).toBe("serviceLevels[2].ranges[0]");
   });
 
   it("unknown category in a plan", () => {
@@ -219,15 +225,28 @@ describe("invalid presets", () => {
     expect(error.message).toContain('Unrecognized key: "hourlyCent"');
   });
 
-  it("a day in both weekday and weekend service", () => {
+  it("a day in two service levels", () => {
     const error = errorOf("both", (doc) => {
-      doc.hours.weekend.days = ["fri", "sat", "sun"];
+      doc.serviceLevels[1].days = ["fri", "sat", "sun"];
     });
     expect(error.issues).toEqual([
       {
-        path: "hours.weekend.days[0]",
-        message: 'expected "fri" in only one of hours.weekday.days and hours.weekend.days',
+        path: "serviceLevels[1].days[0]",
+        message: 'expected "fri" in only one service level (also in "weekday")',
       },
+    ]);
+  });
+
+  it("references to service levels, plans and packages are checked", () => {
+    const error = errorOf("refs", (doc) => {
+      doc.serviceLevels[1].serves.plans = ["gold"];
+      doc.holidays.days[7].service = "reduced";
+      doc.contacts[4].when = "weekends";
+    });
+    expect(error.issues.map((i) => i.path)).toEqual([
+      "serviceLevels[1].serves.plans[0]",
+      "holidays.days[7].service",
+      "contacts[4].when",
     ]);
   });
 

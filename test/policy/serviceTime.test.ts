@@ -110,4 +110,17 @@ describe("servicesForCoverage", () => {
     expect(servicesForCoverage({ weekendEligible: false })).toBe(REGULAR_SERVICES);
     expect(servicesForCoverage({})).toBe(REGULAR_SERVICES);
   });
+
+  it("uses the service levels decided at intake", () => {
+    const levels = servicesForCoverage({ serviceLevels: ["weekday", "holiday-reduced"] });
+    expect(levels).toEqual(["weekday", "holiday-reduced"]);
+    // Friday 18:00–18:30 and Monday 9:00–10:00; the weekend service (Saturday 8 h, Sunday
+    // morning 4 h) counts only for tickets it serves.
+    const from = at("2027-03-12T18:00:00+01:00");
+    const to = at("2027-03-15T10:00:00+01:00");
+    expect(serviceMinutesBetween(leotron, from, to, levels)).toBe(90);
+    expect(serviceMinutesBetween(leotron, from, to, ["weekday", "weekend", "holiday-reduced"])).toBe(
+      90 + 480 + 240,
+    );
+  });
 });

@@ -322,14 +322,14 @@ describe("AI assist in the runtime (real openai SDK, fake server)", () => {
     const s = await setup({ ai: true, unknown: true });
     await s.voice();
     expect(s.fresh().map((m) => m.text)).toEqual([
-      "Ciao! Sono l'assistente dell'assistenza tecnica Leotron. Non trovo il tuo numero tra i nostri clienti: ti chiedo due dati, poi apriamo la segnalazione.",
+      "Ciao! Sono l'assistente virtuale del supporto tecnico Leotron. Non trovo il tuo numero tra i nostri clienti: ti chiedo due dati, poi apriamo la segnalazione.",
       "Come si chiama la tua azienda o il tuo negozio?",
     ]);
     await s.say("Bar Sport Verona");
     const before = fake.transcriptionRequests().length;
     await s.say("Luca, 045 1234567");
     expect(s.fresh().map((m) => m.text)).toEqual([
-      "Grazie. Il tuo nome e un recapito (telefono o e-mail) per richiamarti?",
+      "Grazie. Come ti chiami? Ti ricontatteremo a questo numero.",
       "Grazie! Un collega verificherà i tuoi dati.",
     ]);
     fake.queueTranscription({ kind: "text", text: "il registratore di cassa non stampa lo scontrino" });

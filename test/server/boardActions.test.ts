@@ -101,6 +101,7 @@ beforeAll(async () => {
     "sì",
     "Smart lock SL-200",
     "10/01/2027",
+    "no", // no serious damage
     "Mario Rossi",
   ]) {
     await telegram.receive(telegram.message("555000111", text));
@@ -222,9 +223,34 @@ describe("board actions on the real runtime (LeghornGroup)", () => {
     expect((await runtime.getTicket(NUMBER))?.status).toBe("claimed");
     const before = (await runtime.getTicket(NUMBER))?.category;
     const chosen = keys.find((k) => k !== before) ?? keys[0]!;
-    const closed = await act("Luca", { ...close, category: chosen });
+    // A package with travel: listed, previewed before confirming, refused when malformed, billed.
+    const packages = await agents.Luca!.agent.request({ url: "/staff/api/packages" });
+    expect(packages.json().packages.map((p: { key: string; travel: boolean }) => [p.key, p.travel])).toEqual([
+      ["half-day", false],
+      ["day", false],
+      ["onsite-day", true],
+    ]);
+    const preview = await agents.Luca!.agent.request({
+      url: `/staff/api/tickets/${NUMBER}/charge?minutes=300&package=onsite-day&km=64&days=2`,
+    });
+    // 550 + 64 × 0.40 + 2 × 50 = 675.60 € net; VAT 22% = 148.63 €.
+    expect(preview.json().charge).toMatchObject({
+      package: "onsite-day",
+      netCents: 67560,
+      grossCents: 82423,
+    });
+    const badKm = await act("Luca", { ...close, category: chosen, package: "onsite-day", km: -3 });
+    expect(badKm.statusCode).toBe(400);
+    const travelOnHalfDay = await act("Luca", { ...close, category: chosen, package: "half-day", km: 10 });
+    expect(travelOnHalfDay.statusCode).toBe(400);
+    expect(travelOnHalfDay.json().error.message).toContain("no travel expenses");
+    const closed = await act("Luca", { ...close, category: chosen, package: "onsite-day", km: 64, days: 2 });
     expect(closed.statusCode).toBe(200);
-    expect(closed.json().ticket).toMatchObject({ status: "closed", category: chosen });
+    expect(closed.json().ticket).toMatchObject({
+      status: "closed",
+      category: chosen,
+      charge: { package: "onsite-day", grossCents: 82423, covered: false },
+    });
   });
 
   it("each desk keeps its own reference for the ticket: a second desk never overwrites the first", async () => {

@@ -3,7 +3,7 @@
  * Staff-facing wording is English-only constants.
  */
 import type { types } from "@slack/bolt";
-import type { ChargeView, TicketView } from "../port.js";
+import type { ChargeView, PackageBilling, TicketView } from "../port.js";
 import { safeText, truncate } from "./slackText.js";
 import { formatCharge } from "./ticketCard.js";
 
@@ -17,7 +17,31 @@ export const MODAL = {
   authorize: "sportello_authorize_modal",
   closeMinutesAction: "sportello_close_minutes",
   closePlanAction: "sportello_close_plan",
+  closePackageAction: "sportello_close_package",
+  closeKmAction: "sportello_close_km",
+  closeDaysOvernightAction: "sportello_close_days_overnight",
+  closeDaysAction: "sportello_close_days",
 } as const;
+
+/** The modal's live inputs: a change re-computes the charge preview. */
+export const CLOSE_LIVE_ACTIONS = [
+  MODAL.closeMinutesAction,
+  MODAL.closePlanAction,
+  MODAL.closePackageAction,
+  MODAL.closeKmAction,
+  MODAL.closeDaysOvernightAction,
+  MODAL.closeDaysAction,
+] as const;
+
+/** "Hourly time" in the package select. */
+const HOURLY = "__hourly__";
+
+/** A package the Close modal offers (key, the preset's label, whether travel is added). */
+export interface PackageChoice {
+  key: string;
+  label: { it: string; en: string };
+  travel: boolean;
+}
 
 /** Plan choice meaning "keep the coverage decided at intake". */
 export const PLAN_AS_INTAKE = "__intake__";
@@ -71,6 +95,7 @@ export function closeModal(
   charge: ChargeView | null | undefined,
   typedMinutes?: number,
   categories?: CategoryChoice[],
+  packages: PackageChoice[] = [],
 ): View {
   const planOptions: types.PlainTextOption[] = [
     { text: { type: "plain_text", text: "As decided at intake" }, value: PLAN_AS_INTAKE },
@@ -127,9 +152,75 @@ export function closeModal(
           initial_option: planOptions[0],
         },
       },
+      ...packageInputs(packages),
       { type: "section", block_id: "charge", text: { type: "mrkdwn", text: chargeText } },
     ],
   };
+}
+
+/** Billing: hourly time or a package, and the travel counts (used by packages with travel). */
+function packageInputs(packages: PackageChoice[]): types.InputBlock[] {
+  if (packages.length === 0) return [];
+  const options: types.PlainTextOption[] = [
+    { text: { type: "plain_text", text: "Hourly time (minutes above)" }, value: HOURLY },
+    ...packages.map((p) => ({
+      text: {
+        type: "plain_text" as const,
+        text: truncate(`${p.label.en}${p.travel ? " + travel" : ""}`, 75),
+      },
+      value: truncate(p.key, 150),
+    })),
+  ];
+  const count = (blockId: string, actionId: string, label: string): types.InputBlock => ({
+    type: "input",
+    block_id: blockId,
+    optional: true,
+    dispatch_action: true,
+    label: { type: "plain_text", text: label },
+    element: {
+      type: "number_input",
+      action_id: actionId,
+      is_decimal_allowed: false,
+      min_value: "0",
+      dispatch_action_config: { trigger_actions_on: ["on_character_entered", "on_enter_pressed"] },
+    },
+  });
+  return [
+    {
+      type: "input",
+      block_id: "package",
+      dispatch_action: true,
+      label: { type: "plain_text", text: "Billing" },
+      element: {
+        type: "static_select",
+        action_id: MODAL.closePackageAction,
+        options,
+        initial_option: options[0],
+      },
+    },
+    count("km", MODAL.closeKmAction, "Kilometres (packages with travel)"),
+    count("days_overnight", MODAL.closeDaysOvernightAction, "Per-diem days with overnight stay"),
+    count("days", MODAL.closeDaysAction, "Per-diem days without overnight stay"),
+  ];
+}
+
+/** The package billing chosen in the modal, or undefined for hourly time; null when a count is not a whole number. */
+export function stateBilling(values: ViewStateValues | undefined): PackageBilling | undefined | null {
+  const chosen = values?.package?.[MODAL.closePackageAction]?.selected_option?.value;
+  if (!chosen || chosen === HOURLY) return undefined;
+  const billing: PackageBilling = { package: chosen };
+  const counts = [
+    ["km", MODAL.closeKmAction, "km"],
+    ["days_overnight", MODAL.closeDaysOvernightAction, "daysOvernight"],
+    ["days", MODAL.closeDaysAction, "days"],
+  ] as const;
+  for (const [blockId, actionId, field] of counts) {
+    const raw = stateValue(values, blockId, actionId);
+    if (raw === "") continue;
+    if (!/^\d{1,6}$/.test(raw)) return null;
+    billing[field] = Number(raw);
+  }
+  return billing;
 }
 
 function categoryInput(ticket: TicketView, categories: CategoryChoice[] | undefined): types.InputBlock {

@@ -36,12 +36,14 @@ import type {
 import {
   askModal,
   authorizeModal,
+  CLOSE_LIVE_ACTIONS,
   closeModal,
   decodeMetadata,
   MODAL,
   type ModalMetadata,
   noteModal,
   parseMinutes,
+  stateBilling,
   stateCategory,
   statePlan,
   stateValue,
@@ -306,6 +308,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
   };
   /** The preset's categories for the Close modal's select; undefined: free text (older runtimes). */
   const categoryChoices = async () => (actions?.listCategories ? await actions.listCategories() : undefined);
+  const packageChoices = async () => (actions?.listPackages ? await actions.listPackages() : []);
   /** The card offers reply drafts only when the staff actions can make them (AI on). */
   const cardOptions = () => ({ suggestReply: typeof actions?.suggestReply === "function" });
   const remember = (ticket: TicketView) => {
@@ -493,7 +496,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     const details = [
       `*${t.number}* · ${t.priority}${t.blocking ? " · blocking" : ""}`,
       `Customer: ${contactLine(t)}`,
-      event.weekendLine ? `Weekend line: ${safeText(event.weekendLine, 60)}` : null,
+      event.onCallLine ? `On-call line: ${safeText(event.onCallLine, 60)}` : null,
       `Description: ${safeText(t.description, 600)}`,
     ]
       .filter(Boolean)
@@ -801,15 +804,15 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     );
   });
   onButton(ACTION.close, async (ctx) => {
-    const categories = await categoryChoices();
-    await withTicketModal(ctx, (t, meta) => closeModal(t, meta, undefined, undefined, categories));
+    const [categories, packages] = await Promise.all([categoryChoices(), packageChoices()]);
+    await withTicketModal(ctx, (t, meta) => closeModal(t, meta, undefined, undefined, categories, packages));
   });
   onButton(ACTION.ask, (ctx) => withTicketModal(ctx, askModal));
   onButton(ACTION.note, (ctx) => withTicketModal(ctx, noteModal));
   onButton(ACTION.authorize, (ctx) => withTicketModal(ctx, authorizeModal));
 
   // Live charge preview: minutes or plan changed inside the Close modal.
-  for (const live of [MODAL.closeMinutesAction, MODAL.closePlanAction]) {
+  for (const live of CLOSE_LIVE_ACTIONS) {
     app.action<BlockAction>(live, async ({ ack, body }) => {
       await ack();
       const view = body.view;
@@ -821,16 +824,17 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
         if (!ticket) return;
         const values = view.state?.values as ViewStateValues | undefined;
         const minutes = parseMinutes(stateValue(values, "minutes", MODAL.closeMinutesAction));
+        const billing = stateBilling(values);
         const charge =
-          minutes === null
+          minutes === null || billing === null
             ? undefined
-            : await staff().previewCharge(ticket.number, minutes, statePlan(values));
-        const categories = await categoryChoices();
+            : await staff().previewCharge(ticket.number, minutes, statePlan(values), billing);
+        const [categories, packages] = await Promise.all([categoryChoices(), packageChoices()]);
         await call("views.update", () =>
           client.views.update({
             view_id: view.id,
             hash: view.hash,
-            view: closeModal(ticket, meta, charge, minutes ?? undefined, categories),
+            view: closeModal(ticket, meta, charge, minutes ?? undefined, categories, packages),
           }),
         );
       });
@@ -841,13 +845,15 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
     const values = view.state.values as ViewStateValues;
     const minutes = parseMinutes(stateValue(values, "minutes", MODAL.closeMinutesAction));
     const resolution = stateValue(values, "resolution", "resolution");
-    if (minutes === null || !resolution) {
+    const billing = stateBilling(values);
+    if (minutes === null || !resolution || billing === null) {
       // Validation errors must travel in the ack itself; this is quick and needs no I/O.
       await ack({
         response_action: "errors",
         errors: {
           ...(minutes === null ? { minutes: "Type the minutes spent as a whole number (0 or more)." } : {}),
           ...(!resolution ? { resolution: "Describe the resolution for the customer." } : {}),
+          ...(billing === null ? { km: "Kilometres and per-diem days are whole numbers (0 or more)." } : {}),
         },
       });
       return;
@@ -871,6 +877,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
             resolution,
             ...(category ? { category } : {}),
             ...(plan ? { plan } : {}),
+            ...(billing ? { billing } : {}),
           },
           user,
           tell,

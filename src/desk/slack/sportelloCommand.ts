@@ -19,7 +19,7 @@ export const SPORTELLO_HELP = [
   "• `/sportello tickets [open|mine|today]` — list tickets (default: open)",
   "• `/sportello ticket LT-2026-00042` — show one ticket",
   "• `/sportello reply LT-2026-00042 KEY` — send the canned reply KEY to the ticket's customer (without KEY: list them)",
-  "• `/sportello oncall` — the weekend on-call rota",
+  "• `/sportello oncall` — the on-call rota",
   "• `/sportello oncall set @user FROM TO` — set a shift; FROM/TO as `2026-11-28` or `2026-11-28T08:00` (Europe/Rome). A date-only TO means the end of that day.",
 ].join("\n");
 

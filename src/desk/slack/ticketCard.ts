@@ -47,8 +47,18 @@ export function formatWhen(iso: string, zone: string): string {
 /** "covered by assist-pro" or "€ 73,20 (60 min billed)". */
 export function formatCharge(charge: ChargeView): string {
   const money = `${formatCents(charge.grossCents, charge.currency)} incl. VAT (net ${formatCents(charge.netCents, charge.currency)})`;
+  if (charge.package) {
+    const travel = (charge.lines ?? [])
+      .filter((l) => l.item !== "package")
+      .map((l) => ` + ${l.quantity} ${l.item}`)
+      .join("");
+    return `${money}, package ${safeText(charge.package, 60)}${travel}`;
+  }
+  if (charge.covered && charge.grossCents === 0)
+    return `covered${charge.plan ? ` by ${safeText(charge.plan, 80)}` : ""}, no charge`;
+  // A plan's cap exceeded: the excess is billed and shown, never hidden behind "covered".
   if (charge.covered)
-    return `covered${charge.plan ? ` by ${safeText(charge.plan, 80)}` : ""}, ${charge.billedMinutes} min`;
+    return `${money}, ${charge.billedMinutes} min billed beyond plan ${safeText(charge.plan ?? "", 80)}`;
   return `${money}, ${charge.billedMinutes} min billed${charge.plan ? ` (plan ${safeText(charge.plan, 80)})` : ""}`;
 }
 

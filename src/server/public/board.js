@@ -110,6 +110,11 @@
     );
     if (contact.length) meta.push(`${t("board.customer")}: ${contact.join(", ")}`);
     if (ticket.charge) meta.push(chargeText(ticket.charge));
+    if (ticket.feedback) {
+      const r = ticket.feedback.rating;
+      const comment = ticket.feedback.comment ? ` — “${ticket.feedback.comment}”` : "";
+      meta.push(`${t("board.feedback")}: ${"★".repeat(r)}${"☆".repeat(5 - r)} ${r}/5${comment}`);
+    }
     $("ticket-meta").textContent = meta.join(" · ");
     const closed = ticket.status === "closed";
     const awaiting = ticket.status === "awaiting-authorization";
@@ -143,6 +148,15 @@
   }
 
   function chargeText(charge) {
+    if (charge.package) {
+      const pkg = (state.packages || []).find((p) => p.key === charge.package);
+      const travel = (charge.lines || []).filter((l) => l.item !== "package");
+      return `${t("board.packageCharge", { package: pkg ? (lang === "it" ? pkg.label.it : pkg.label.en) : charge.package })}${
+        travel.length
+          ? ` + ${travel.map((l) => `${l.quantity} × ${t(`board.lines.${l.item}`)}`).join(", ")}`
+          : ""
+      } — ${money(charge.netCents, charge.currency)} + ${money(charge.vatCents, charge.currency)} = ${money(charge.grossCents, charge.currency)}`;
+    }
     const cover = charge.covered ? t("board.covered", { plan: charge.plan || "" }) : t("board.billable");
     return `${cover} — ${t("board.charge", {
       minutes: charge.billedMinutes,
@@ -170,6 +184,35 @@
     $("whatsapp").hidden = !qrSvg;
     // The SVG comes from our own server's QR renderer, never from user input.
     if (qrSvg) $("qr").innerHTML = qrSvg;
+  }
+
+  async function loadPackages() {
+    const { packages } = await api("/staff/api/packages");
+    state.packages = packages;
+    $("billing-box").hidden = packages.length === 0;
+    const label = (p) => (lang === "it" ? p.label.it : p.label.en);
+    $("billing").replaceChildren(
+      el("option", { value: "" }, t("board.hourly")),
+      ...packages.map((p) => el("option", { value: p.key }, label(p))),
+    );
+  }
+
+  /** The close form's billing fields: a package with its travel, or nothing (hourly time). */
+  function billingFields() {
+    const key = $("billing").value;
+    if (!key) return {};
+    const pkg = (state.packages || []).find((p) => p.key === key);
+    const fields = { package: key };
+    if (pkg?.travel) {
+      for (const [id, name] of [
+        ["km", "km"],
+        ["days-overnight", "daysOvernight"],
+        ["days", "days"],
+      ]) {
+        if ($(id).value !== "") fields[name] = Number($(id).value);
+      }
+    }
+    return fields;
   }
 
   async function loadCategories() {
@@ -251,10 +294,14 @@
   });
 
   const minutes = () => Number($("minutes").value);
-  $("minutes").addEventListener("input", () => {
-    $("confirm-close").disabled = true;
-    $("charge").textContent = "";
-  });
+  for (const id of ["minutes", "billing", "km", "days-overnight", "days"]) {
+    $(id).addEventListener("input", () => {
+      $("confirm-close").disabled = true;
+      $("charge").textContent = "";
+      const pkg = (state.packages || []).find((p) => p.key === $("billing").value);
+      $("travel-box").hidden = !pkg?.travel;
+    });
+  }
   $("preview").addEventListener("click", async () => {
     if ($("minutes").value === "" || !Number.isInteger(minutes()) || minutes() < 0) {
       feedback(t("board.errors.invalid-input"), true);
@@ -262,7 +309,10 @@
     }
     try {
       const { charge } = await api(
-        `/staff/api/tickets/${encodeURIComponent(state.selected)}/charge?minutes=${minutes()}`,
+        `/staff/api/tickets/${encodeURIComponent(state.selected)}/charge?${new URLSearchParams({
+          minutes: String(minutes()),
+          ...Object.fromEntries(Object.entries(billingFields()).map(([k, v]) => [k, String(v)])),
+        })}`,
       );
       $("charge").textContent = charge ? chargeText(charge) : "—";
       $("confirm-close").disabled = false;
@@ -278,8 +328,18 @@
       return;
     }
     const category = state.categories ? $("category").value : "";
-    if (await act({ type: "close", minutes: minutes(), resolution, ...(category ? { category } : {}) })) {
+    const body = {
+      type: "close",
+      minutes: minutes(),
+      resolution,
+      ...(category ? { category } : {}),
+      ...billingFields(),
+    };
+    if (await act(body)) {
       $("minutes").value = "";
+      $("billing").value = "";
+      for (const id of ["km", "days-overnight", "days"]) $(id).value = "";
+      $("travel-box").hidden = true;
       $("resolution").value = "";
       $("charge").textContent = "";
       $("confirm-close").disabled = true;
@@ -287,7 +347,7 @@
   });
 
   // Categories come before the first render, so the close form is prefilled with the ticket's.
-  void loadCategories()
+  void Promise.all([loadCategories(), loadPackages()])
     .catch((error) => feedback(error.message, true))
     .then(refresh);
   setInterval(() => {

@@ -948,7 +948,7 @@ describe("Slack desk: on-call and escalation", () => {
       type: "oncall.paged",
       ticket,
       technician: viewOf(LUCIA),
-      weekendLine: "+39 0586 000111",
+      onCallLine: "+39 0586 000111",
       repeat: 0,
     });
     expect(lastCall("conversations.open").args.users).toBe(LUCIA.slackUserId);
@@ -967,7 +967,7 @@ describe("Slack desk: on-call and escalation", () => {
       type: "oncall.paged",
       ticket,
       technician: viewOf(LUCIA),
-      weekendLine: "+39 0586 000111",
+      onCallLine: "+39 0586 000111",
       repeat: 1,
     });
     expect(String(lastCall("chat.postMessage").args.text)).toContain("reminder 1");
