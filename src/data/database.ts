@@ -77,7 +77,12 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     const pool = new pg.Pool({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
     dropDeadConnections(pool);
     const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-    prisma = new PostgresClient({ adapter }) as unknown as Prisma;
+    // Under a burst every pool connection may be busy: a transaction waits for one longer than
+    // Prisma's 2 s default instead of failing the message (each chat's queue keeps order meanwhile).
+    prisma = new PostgresClient({
+      adapter,
+      transactionOptions: { maxWait: 15_000, timeout: 30_000 },
+    }) as unknown as Prisma;
     try {
       await prisma.$queryRawUnsafe("SELECT 1");
     } catch (cause) {
