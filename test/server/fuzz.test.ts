@@ -323,7 +323,7 @@ describe(`fuzzed requests (seed ${SEED.toString(16)})`, () => {
     expect(failures).toEqual([]);
     // The fuzz must reach the application, not only the HTTP parser.
     const counts = (from: number, to: number) => statuses.filter((s) => s >= from && s < to).length;
-    expect(counts(200, 300)).toBeGreaterThan(50);
+    expect(counts(200, 300)).toBeGreaterThan(20);
     expect(counts(400, 500)).toBeGreaterThan(300);
     // And the server still serves after all that.
     expect((await fetch(`${stack.baseUrl}/health`)).status).toBe(200);
