@@ -403,6 +403,23 @@ export function createConversationMachine(policy: Policy) {
       appendInputToDraft: assign({
         draft: ({ context }) => withInput(context.draft ?? emptyDraft(), context),
       }),
+      /** The triage's suggestion (category offerable now, blocking, summary) kept on the draft. */
+      keepTriage: assign(({ context, event }) => {
+        const output = (event as Extract<ConversationEvent, { type: "xstate.done.actor.triage" }>).output;
+        return {
+          draft: {
+            ...(context.draft ?? emptyDraft()),
+            suggested:
+              output.category &&
+              categoryKeys.includes(output.category) &&
+              offerable(output.category, now(context))
+                ? output.category
+                : null,
+            suggestedBlocking: output.blocking ?? null,
+            summary: output.summary ?? null,
+          },
+        };
+      }),
       /** A new problem starts from this message (text, media, voice). */
       startDraft: assign({ draft: ({ context }) => withInput(emptyDraft(), context) }),
       keepFirstMessage: assign({
@@ -873,19 +890,7 @@ export function createConversationMachine(policy: Policy) {
           input: ({ context }) => ({ text: context.draft?.description ?? "" }),
           onDone: {
             target: "categorySuggested",
-            actions: assign({
-              draft: ({ context, event }) => ({
-                ...(context.draft ?? emptyDraft()),
-                suggested:
-                  event.output.category &&
-                  categoryKeys.includes(event.output.category) &&
-                  offerable(event.output.category, now(context))
-                    ? event.output.category
-                    : null,
-                suggestedBlocking: event.output.blocking ?? null,
-                summary: event.output.summary ?? null,
-              }),
-            }),
+            actions: "keepTriage",
           },
           // No suggestion: the customer picks the category.
           onError: { target: "categorySuggested" },
@@ -1196,19 +1201,7 @@ export function createConversationMachine(policy: Policy) {
           input: ({ context }) => ({ text: context.draft?.description ?? "" }),
           onDone: {
             target: "mailOpening",
-            actions: assign({
-              draft: ({ context, event }) => ({
-                ...(context.draft ?? emptyDraft()),
-                suggested:
-                  event.output.category &&
-                  categoryKeys.includes(event.output.category) &&
-                  offerable(event.output.category, now(context))
-                    ? event.output.category
-                    : null,
-                suggestedBlocking: event.output.blocking ?? null,
-                summary: event.output.summary ?? null,
-              }),
-            }),
+            actions: "keepTriage",
           },
           onError: { target: "mailOpening" },
         },

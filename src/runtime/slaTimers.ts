@@ -29,6 +29,24 @@ export class SlaTimers {
   ) {}
 
   /** Schedules the escalation of a ticket still unclaimed after the preset's service minutes from `from`. */
+  /**
+   * A ticket was authorized (by staff or the sales rep's link): the callback promise runs from
+   * now, when the request reaches support, and the unclaimed-escalation timer starts.
+   */
+  async startAfterAuthorization(
+    tx: StoreTx,
+    ticket: { id: string; number: string },
+    now: Date,
+  ): Promise<void> {
+    const hours = this.ctx.policy.sla.callbackWithinHours;
+    if (hours) {
+      const due = new Date(now.getTime() + hours * 3_600_000);
+      await store.setCallbackDue(tx, ticket.id, due);
+      await this.scheduleCallback(tx, ticket.number, due);
+    }
+    await this.scheduleEscalation(tx, ticket.number, now);
+  }
+
   async scheduleEscalation(tx: StoreTx, number: string, from: Date): Promise<void> {
     const { policy } = this.ctx;
     await scheduleJob(tx, {
