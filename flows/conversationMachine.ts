@@ -535,6 +535,21 @@ export function createConversationMachine(policy: Policy) {
           attachments: [...(context.draft?.attachments ?? []), ...media(context)],
         }),
       }),
+      /** The triage's suggestion (category offerable now, blocking, summary) kept on the draft. */
+      keepTriage: assign(({ context, event }) => {
+        const output = (event as Extract<ConversationEvent, { type: "xstate.done.actor.triage" }>).output;
+        return {
+          draft: {
+            ...(context.draft ?? emptyDraft()),
+            suggested:
+              output.category && categoryKeys.includes(output.category) && offerable(context, output.category)
+                ? output.category
+                : null,
+            suggestedBlocking: output.blocking ?? null,
+            summary: output.summary ?? null,
+          },
+        };
+      }),
       /** A new problem starts from this message (text, media, voice). */
       startDraft: assign({ draft: ({ context }) => withInput(emptyDraft(), context) }),
       keepFirstMessage: assign({
@@ -1010,19 +1025,7 @@ export function createConversationMachine(policy: Policy) {
           input: ({ context }) => ({ text: context.draft?.description ?? "" }),
           onDone: {
             target: "categorySuggested",
-            actions: assign({
-              draft: ({ context, event }) => ({
-                ...(context.draft ?? emptyDraft()),
-                suggested:
-                  event.output.category &&
-                  categoryKeys.includes(event.output.category) &&
-                  offerable(context, event.output.category)
-                    ? event.output.category
-                    : null,
-                suggestedBlocking: event.output.blocking ?? null,
-                summary: event.output.summary ?? null,
-              }),
-            }),
+            actions: "keepTriage",
           },
           // No suggestion: the customer picks the category.
           onError: { target: "categorySuggested" },
@@ -1368,19 +1371,7 @@ export function createConversationMachine(policy: Policy) {
           input: ({ context }) => ({ text: context.draft?.description ?? "" }),
           onDone: {
             target: "mailOpening",
-            actions: assign({
-              draft: ({ context, event }) => ({
-                ...(context.draft ?? emptyDraft()),
-                suggested:
-                  event.output.category &&
-                  categoryKeys.includes(event.output.category) &&
-                  offerable(context, event.output.category)
-                    ? event.output.category
-                    : null,
-                suggestedBlocking: event.output.blocking ?? null,
-                summary: event.output.summary ?? null,
-              }),
-            }),
+            actions: "keepTriage",
           },
           onError: { target: "mailOpening" },
         },

@@ -306,13 +306,7 @@ export class MailLinks {
         fx,
       );
       // As when staff authorize: the callback promise runs from the authorization.
-      const hours = ctx.policy.sla.callbackWithinHours;
-      if (hours) {
-        const due = new Date(now.getTime() + hours * 3_600_000);
-        await store.setCallbackDue(tx, ticket.id, due);
-        await this.sla.scheduleCallback(tx, ticket.number, due);
-      }
-      await this.sla.scheduleEscalation(tx, ticket.number, now);
+      await this.sla.startAfterAuthorization(tx, ticket, now);
       return { ok: true, number: ticket.number, outcome };
     });
     await this.afterCommit(fx);

@@ -31,6 +31,29 @@ export class SlaTimers {
   ) {}
 
   /**
+   * A ticket was authorized (by staff or the sales rep's link): the callback promise runs from
+   * now, when the request reaches support, and the unclaimed-escalation timer starts.
+   */
+  async startAfterAuthorization(
+    tx: StoreTx,
+    ticket: { id: string; number: string; coverage: string },
+    now: Date,
+  ): Promise<void> {
+    const hours = this.ctx.policy.sla.callbackWithinHours;
+    if (hours) {
+      const due = new Date(now.getTime() + hours * 3_600_000);
+      await store.setCallbackDue(tx, ticket.id, due);
+      await this.scheduleCallback(tx, ticket.number, due);
+    }
+    await this.scheduleEscalation(
+      tx,
+      ticket.number,
+      now,
+      JSON.parse(ticket.coverage) as Record<string, unknown>,
+    );
+  }
+
+  /**
    * Schedules the escalation of a ticket still unclaimed after the preset's service minutes from
    * `from`, counted in the service levels that serve it (its coverage's `serviceLevels`): a
    * ticket without weekend service does not escalate on Saturday.

@@ -57,22 +57,7 @@ export class StaffActionHandler {
         }
         // A claimed ticket is the technician's: the machine's cancelTimers stops the escalation.
         await this.tickets.run(tx, ticket, event, effects);
-        if (event.type === "authorize") {
-          // The callback promise runs from the authorization, when the request reaches support.
-          const now = ctx.clock.now();
-          const hours = ctx.policy.sla.callbackWithinHours;
-          if (hours) {
-            const due = new Date(now.getTime() + hours * 3_600_000);
-            await store.setCallbackDue(tx, ticket.id, due);
-            await this.sla.scheduleCallback(tx, ticket.number, due);
-          }
-          await this.sla.scheduleEscalation(
-            tx,
-            ticket.number,
-            now,
-            JSON.parse(ticket.coverage) as Record<string, unknown>,
-          );
-        }
+        if (event.type === "authorize") await this.sla.startAfterAuthorization(tx, ticket, ctx.clock.now());
       });
       await this.afterCommit(fx);
     } catch (error) {
