@@ -21,12 +21,15 @@ import { type Database, migrate, openDatabase, probeWrite, redact } from "../dat
 import { responseFacts } from "../data/reportQueries.js";
 import { createStaffCredentialStore } from "../data/staffCredentialStore.js";
 import * as store from "../data/supportStore.js";
+import { createManagerDesk } from "../desk/board/managerDesk.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
+import { createCannedReplyService } from "../desk/cannedReplyService.js";
 import type { SlackDesk } from "../desk/slack/slackDesk.js";
 import { createHealthRegistry, type HealthRegistry } from "../observability/healthRegistry.js";
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
 import { firstResponseObserver } from "../observability/responseTimeMetric.js";
+import { loadCannedReplies } from "../policy/cannedReplies.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { policyResolver } from "../policy/policyResolver.js";
 import type { Policy } from "../policy/schema.js";
@@ -67,6 +70,9 @@ function fileMediaStore(dir: string) {
     },
   };
 }
+
+/** How often the retention purge runs while the bot is up. */
+const RETENTION_EVERY_MS = 24 * 3600 * 1000;
 
 export async function startApp(
   env: Env,
@@ -170,6 +176,13 @@ export async function startApp(
     }),
   });
 
+  const cannedReplies = createCannedReplyService({
+    policy,
+    replies: loadCannedReplies(env.SPORTELLO_POLICY),
+    getTicket: (number) => runtime.getTicket(number),
+    now: () => clock.now(),
+  });
+
   let slack: SlackDesk | null = null;
   // Bolt is loaded when any SLACK_* setting is present (a partial setup still gets its error).
   const slackDesk = Object.keys(rawEnv).some((key) => key.startsWith("SLACK_") && rawEnv[key])
@@ -177,7 +190,12 @@ export async function startApp(
     : null;
   const slackOptions = slackDesk?.slackDeskOptionsFromEnv(rawEnv, runtime.seen);
   if (slackDesk && slackOptions) {
-    slack = slackDesk.createSlackDesk({ ...slackOptions, timeZone: policy.timezone, now: () => clock.now() });
+    slack = slackDesk.createSlackDesk({
+      ...slackOptions,
+      timeZone: policy.timezone,
+      now: () => clock.now(),
+      cannedReplies,
+    });
     runtime.addDesk(slack);
   } else {
     logger.info(
@@ -199,6 +217,9 @@ export async function startApp(
     // With no credentials configured, a localhost user signs in by name and becomes a technician.
     localTechnician: (name) => store.upsertTechnician(db.prisma, { name }),
     staffAuth,
+    manager: createManagerDesk({ db, policy }),
+    cannedReplies,
+    customers: { db, policy, dataDir, now: () => clock.now() },
     metrics,
     logger: logger.child({ part: "http" }) as never,
     webhooks,
@@ -233,8 +254,23 @@ export async function startApp(
     await mountSlackDeskOnFastify(server.app, slack);
   }
 
+  /** Purges transcripts and files older than `months`, now and once a day (idempotent). */
+  function startRetention(months: number): NodeJS.Timeout {
+    // Loaded on use: the archive library is not needed to start.
+    const purge = () =>
+      import("../privacy/personalData.js")
+        .then(({ purgeRetention }) => purgeRetention(db, dataDir, months, clock.now()))
+        .then((summary) => logger.info({ ...summary, months }, "retention purge"))
+        .catch((error) => logger.error({ err: error }, "retention purge failed"));
+    void purge();
+    const timer = setInterval(purge, RETENTION_EVERY_MS);
+    timer.unref();
+    return timer;
+  }
+
   await runtime.start();
   const url = await server.start();
+  const retention = env.RETENTION_MONTHS ? startRetention(env.RETENTION_MONTHS) : null;
   return {
     policy,
     db,
@@ -244,6 +280,7 @@ export async function startApp(
     health,
     url,
     async stop() {
+      if (retention) clearInterval(retention);
       await server.stop().catch(() => undefined);
       await runtime.stop();
       await ai?.settle().catch(() => undefined);

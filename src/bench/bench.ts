@@ -134,6 +134,8 @@ async function main() {
       const chat = `${phone.slice(1)}@c.us`;
       for (const [step, text] of SCRIPT.entries()) {
         const t0 = await pace();
+        // Each message arrives as its own I/O event, as from a socket: the loop turns in between.
+        await new Promise((resolve) => setImmediate(resolve));
         await channel.receive(
           channel.message(chat, text, { senderId: phone, platformMessageId: `b${index}-${step}` }),
         );

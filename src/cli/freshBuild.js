@@ -15,15 +15,17 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** Bumped when the build options change, so older bundles are rebuilt. */
-const BUILD_FORMAT = 2;
+const BUILD_FORMAT = 3;
 
 /**
  * npm packages bundled in rather than loaded from node_modules: plain JavaScript on the path of
- * every command (policy YAML, dates, holidays, arguments, texts), used only by our own code, so
- * one copy in the bundle replaces hundreds of files Node would resolve and compile at each start.
- * Every other package (Prisma, the platform libraries, zod, pino, …) stays external.
+ * every command (policy YAML and its validation, dates, holidays, arguments, texts), so one copy
+ * in the bundle replaces hundreds of files Node would resolve and compile at each start
+ * (date-holidays alone pulls in ~300 modules). zod keeps working across copies (openai's helper
+ * loads its own): its registry and config live on globalThis and `instanceof` checks traits.
+ * Every other package (Prisma, the platform libraries, pino, …) stays external.
  */
-export const INLINED_PACKAGES = ["commander", "date-holidays", "i18next", "luxon", "yaml"];
+export const INLINED_PACKAGES = ["commander", "date-holidays", "i18next", "luxon", "yaml", "zod"];
 
 /**
  * `@scope/name/sub` → `@scope/name`, `name/sub` → `name`.
@@ -33,6 +35,9 @@ function packageName(specifier) {
   const parts = specifier.split("/");
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
+
+/** Names of the bundle folders in the cache (other folders there, e.g. yaml/, are not ours to prune). */
+const BUILD_ID = /^[0-9a-z]+-[0-9a-f]{8}$/;
 
 /** The checkout this file belongs to (src/cli/ → ../..). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -89,7 +94,7 @@ function currentBuild(s) {
  */
 async function build(s) {
   const esbuild = await import("esbuild");
-  const id = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+  const id = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`; // matches BUILD_ID
   const outdir = join(s.cacheDir, id);
   /** @type {import("esbuild").Plugin} */
   const sourceUrls = {
@@ -114,7 +119,7 @@ async function build(s) {
     setup(b) {
       b.onResolve({ filter: /^[^./]/ }, (args) => {
         // Inside an inlined package its own imports are bundled too; elsewhere only the listed ones.
-        if (args.importer.includes("/node_modules/")) return undefined;
+        if (/[\\/]node_modules[\\/]/.test(args.importer)) return undefined;
         if (INLINED_PACKAGES.includes(packageName(args.path))) return undefined;
         return { path: args.path, external: true };
       });
@@ -171,7 +176,7 @@ async function build(s) {
 function prune(cacheDir, keep) {
   const hour = 3_600_000;
   const dirs = readdirSync(cacheDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name !== keep)
+    .filter((d) => d.isDirectory() && BUILD_ID.test(d.name) && d.name !== keep)
     .map((d) => ({ path: join(cacheDir, d.name), mtime: statSync(join(cacheDir, d.name)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime);
   for (const [i, d] of dirs.entries()) {

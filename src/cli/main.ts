@@ -1,5 +1,10 @@
 /** Entry point of the `sportello` command line; commands are registered in ./program.ts. */
+import { existsSync } from "node:fs";
 import { runCli } from "./program.js";
+
+// The bot's own settings: a .env in the current folder, as `npm start` reads it (real variables
+// win), so `sportello staff add` and `npm start` use the same database, PUBLIC_URL and PORT.
+if (existsSync(".env")) process.loadEnvFile(".env");
 
 // exitCode rather than process.exit: output is flushed and long-running commands keep the
 // process alive on their own until their action resolves.

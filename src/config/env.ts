@@ -93,6 +93,19 @@ export const EnvSchema = z
       .transform((v) => v?.trim() || "/usr/bin/chromium"),
     WHATSAPP_PAIR_PHONE: optionalText,
     WHATSAPP_MAX_MEDIA_MB: positiveInt(16),
+    /** Months of transcripts and customer files kept; unset = kept until erased. */
+    RETENTION_MONTHS: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === "" ? undefined : Number(v)))
+      .pipe(
+        z
+          .number({ error: "expected whole months, e.g. 24" })
+          .int({ error: "expected whole months, e.g. 24" })
+          .min(1, { error: "expected at least 1 month" })
+          .max(1200, { error: "expected at most 1200 months" })
+          .optional(),
+      ),
 
     SLACK_BOT_TOKEN: optionalText.refine((v) => v === undefined || v.startsWith("xoxb-"), {
       error: "expected a bot token xoxb-…",

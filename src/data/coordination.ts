@@ -20,7 +20,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { z } from "zod";
-import type { Database, Tx } from "./database.js";
+import type { Database, StoreTx, Tx } from "./database.js";
 import { parseJson } from "./json.js";
 import { type JobRow, messageBodySchema, type OutboundRow } from "./supportStore.js";
 
@@ -58,7 +58,7 @@ export interface Coordination {
    * `pg_advisory_xact_lock` on the chat key). SQLite: nothing to do, the single process queues
    * chats itself.
    */
-  lockChat(tx: Pick<Tx, "$executeRawUnsafe">, chatKey: string): Promise<void>;
+  lockChat(tx: StoreTx, chatKey: string): Promise<void>;
   /** Claims up to `limit` due jobs for this instance. */
   claimJobs(now: Date, limit?: number): Promise<JobRow[]>;
   /**
@@ -284,7 +284,11 @@ export function startCoordination(
     ...common,
     ready: bus.ready,
     async lockChat(tx, chatKey) {
-      await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", `chat:${chatKey}`);
+      // On PostgreSQL every transaction is Prisma's.
+      await (tx as Tx).$executeRawUnsafe(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        `chat:${chatKey}`,
+      );
     },
     async claimJobs(now, limit = 100) {
       const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(

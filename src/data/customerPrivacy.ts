@@ -229,8 +229,12 @@ export async function eraseCustomerData(
     ]);
     const id = s.customer.id;
     const erasedName = `[erased ${s.customer.code}]`;
-    await tx.message.deleteMany({ where: { id: { in: s.messages.map((m) => m.id) } } });
-    await tx.conversation.deleteMany({ where: { id: { in: s.conversations.map((c) => c.id) } } });
+    // Empty id lists are skipped: an empty IN is not a statement to send.
+    if (s.messages.length)
+      await tx.message.deleteMany({ where: { id: { in: s.messages.map((m) => m.id) } } });
+    if (s.conversations.length) {
+      await tx.conversation.deleteMany({ where: { id: { in: s.conversations.map((c) => c.id) } } });
+    }
     for (const chat of s.chats.values()) {
       await tx.conversation.deleteMany({ where: { channel: chat.channel, chatId: chat.chatId } });
     }
@@ -253,15 +257,16 @@ export async function eraseCustomerData(
         data: { payload: toJson(pick(parseJson(anyRecord, e.payload, {}), KEPT_EVENT_KEYS)) },
       });
     }
-    await tx.feedback.updateMany({
-      where: { id: { in: s.feedback.map((f) => f.id) } },
-      data: { comment: null },
-    });
+    if (s.feedback.length)
+      await tx.feedback.updateMany({
+        where: { id: { in: s.feedback.map((f) => f.id) } },
+        data: { comment: null },
+      });
     // Work still queued for their chats (AI jobs carry the text) goes too.
     const keys = [...s.chats.keys(), ...s.tickets.map((t) => t.number)];
     const jobs = await tx.job.findMany({ select: { id: true, key: true, payload: true } });
     const theirs = jobs.filter((j) => keys.some((k) => j.key.includes(k) || j.payload.includes(k)));
-    await tx.job.deleteMany({ where: { id: { in: theirs.map((j) => j.id) } } });
+    if (theirs.length) await tx.job.deleteMany({ where: { id: { in: theirs.map((j) => j.id) } } });
     await tx.customer.update({
       where: { id },
       data: { company: erasedName, contactName: null, phone: null, email: null, verified: false },

@@ -7,12 +7,13 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { DatabaseError } from "./databaseError.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
+import { SharedLibSQL, SqliteConnection } from "./sqliteConnection.js";
+import { SqliteTx } from "./sqliteStore.js";
 
 export { DatabaseError };
 
@@ -26,10 +27,25 @@ export type Prisma = InstanceType<typeof SqliteClient>;
 /** The client handed to a `$transaction` callback. */
 export type Tx = Omit<Prisma, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
+/**
+ * A transaction of the runtime: Prisma's transaction client (PostgreSQL), or on SQLite the
+ * shared connection's own transaction, which the stores run as cached plain SQL.
+ */
+export type StoreTx = Tx | SqliteTx;
+
 export interface Database {
   readonly prisma: Prisma;
   readonly provider: Provider;
   readonly url: string;
+  /** SQLite only: the process's one connection, shared by Prisma and the hot path. */
+  readonly sqlite?: SqliteConnection;
+  /** Runs `work` in one write transaction (committed when it resolves, rolled back if it throws). */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` outside a transaction (each statement commits on its own); on SQLite with the
+   * shared connection held, so no transaction's statements and these interleave.
+   */
+  session<T>(work: (client: StoreTx | Prisma) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -50,17 +66,13 @@ export function providerOf(url: string): Provider {
 export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<Database> {
   const provider = providerOf(url);
   let prisma: Prisma;
+  let sqlite: SqliteConnection | undefined;
   if (provider === "sqlite") {
     const file = url.slice("file:".length);
     if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
-    // busy timeout: a second process (CLI while the bot runs) waits instead of failing at once.
-    const adapter = new PrismaLibSQL({ url: `file:${file}` });
-    prisma = new SqliteClient({ adapter });
-    await prisma.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
-    // WAL lets readers run during a write; NORMAL sync is still durable across process crashes.
-    await prisma.$queryRawUnsafe("PRAGMA journal_mode = WAL");
-    await prisma.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
-    await prisma.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+    // One connection for the whole process (PRAGMAs set there), shared with Prisma.
+    sqlite = new SqliteConnection(file);
+    prisma = new SqliteClient({ adapter: new SharedLibSQL(sqlite) });
   } else {
     const pool = new pg.Pool({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
     dropDeadConnections(pool);
@@ -82,7 +94,27 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     prisma,
     provider,
     url,
-    close: () => prisma.$disconnect(),
+    ...(sqlite ? { sqlite } : {}),
+    transaction: sqlite
+      ? (work) => {
+          const tx = new SqliteTx(sqlite);
+          return sqlite.transaction(() => work(tx));
+        }
+      : (work) => prisma.$transaction((tx) => work(tx)),
+    session: sqlite
+      ? async (work) => {
+          const release = await sqlite.acquire();
+          try {
+            return await work(new SqliteTx(sqlite));
+          } finally {
+            release();
+          }
+        }
+      : (work) => work(prisma),
+    close: async () => {
+      await prisma.$disconnect();
+      sqlite?.close();
+    },
   };
 }
 

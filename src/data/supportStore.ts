@@ -6,8 +6,13 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Prisma, Tx } from "./database.js";
 import { parseJson, toJson } from "./json.js";
+import * as sql from "./sqliteStore.js";
+import { SqliteTx } from "./sqliteStore.js";
 
-type Client = Tx | Prisma;
+/** Prisma (outside or inside a `$transaction`). */
+type PrismaClient = Tx | Prisma;
+/** Where a transactional read or write runs: Prisma, or the SQLite hot path's own transaction. */
+type Client = PrismaClient | SqliteTx;
 
 const stringArray = z.array(z.string());
 
@@ -69,6 +74,7 @@ export async function findCustomerForSender(
   senderId: string,
   phone: string | null,
 ): Promise<CustomerRecord | null> {
+  if (tx instanceof SqliteTx) return sql.findCustomerForSender(tx, channel, senderId, phone);
   const identity = await tx.channelIdentity.findUnique({
     where: { channel_externalId: { channel, externalId: senderId } },
     include: { customer: { include: customerInclude } },
@@ -85,6 +91,7 @@ export async function findCustomerForSender(
 }
 
 export async function findCustomerByCode(tx: Client, code: string): Promise<CustomerRecord | null> {
+  if (tx instanceof SqliteTx) return sql.findCustomerByCode(tx, code);
   const row = await tx.customer.findUnique({ where: { code: code.toUpperCase() }, include: customerInclude });
   return row ? toCustomerRecord(row) : null;
 }
@@ -95,6 +102,7 @@ export async function linkIdentity(
   channel: string,
   externalId: string,
 ): Promise<void> {
+  if (tx instanceof SqliteTx) return sql.linkIdentity(tx, customerId, channel, externalId);
   await tx.channelIdentity.upsert({
     where: { channel_externalId: { channel, externalId } },
     create: { channel, externalId, customerId },
@@ -120,6 +128,7 @@ export interface NewCustomer {
 }
 
 export async function createCustomer(tx: Client, data: NewCustomer): Promise<CustomerRecord> {
+  if (tx instanceof SqliteTx) return sql.createCustomer(tx, newCustomerCode(), data);
   const row = await tx.customer.create({
     data: {
       code: newCustomerCode(),
@@ -139,10 +148,12 @@ export async function createCustomer(tx: Client, data: NewCustomer): Promise<Cus
 }
 
 export async function setCustomerLanguage(tx: Client, customerId: string, language: string): Promise<void> {
+  if (tx instanceof SqliteTx) return sql.setCustomerLanguage(tx, customerId, language);
   await tx.customer.update({ where: { id: customerId }, data: { language } });
 }
 
 export async function getCustomer(tx: Client, id: string): Promise<CustomerRecord | null> {
+  if (tx instanceof SqliteTx) return sql.getCustomer(tx, id);
   const row = await tx.customer.findUnique({ where: { id }, include: customerInclude });
   return row ? toCustomerRecord(row) : null;
 }
@@ -167,6 +178,7 @@ export type MessageBody = z.infer<typeof messageBodySchema>;
 
 /** True when this platform message was already stored (a redelivery). */
 export async function inboundSeen(tx: Client, channel: string, platformMessageId: string): Promise<boolean> {
+  if (tx instanceof SqliteTx) return sql.inboundSeen(tx, channel, platformMessageId);
   const row = await tx.message.findUnique({
     where: { channel_platformMessageId: { channel, platformMessageId } },
     select: { id: true },
@@ -186,6 +198,15 @@ export async function storeInbound(
     ticketId?: string | null;
   },
 ): Promise<string> {
+  if (tx instanceof SqliteTx)
+    return sql.insertMessage(tx, {
+      ...m,
+      direction: "in",
+      body: toJson(m.body),
+      status: "stored",
+      nextAttemptAt: null,
+      ticketId: m.ticketId ?? null,
+    });
   const row = await tx.message.create({
     data: {
       channel: m.channel,
@@ -207,6 +228,16 @@ export async function queueOutbound(
   tx: Client,
   m: { channel: string; chatId: string; text: string; body: MessageBody; at: Date; ticketId?: string | null },
 ): Promise<string> {
+  if (tx instanceof SqliteTx)
+    return sql.insertMessage(tx, {
+      ...m,
+      direction: "out",
+      platformMessageId: null,
+      body: toJson(m.body),
+      status: "pending",
+      nextAttemptAt: m.at,
+      ticketId: m.ticketId ?? null,
+    });
   const row = await tx.message.create({
     data: {
       channel: m.channel,
@@ -235,7 +266,7 @@ export interface OutboundRow {
 
 /** Pending outbound messages due for a (re)try, oldest first. */
 export async function pendingOutbound(
-  tx: Client,
+  tx: PrismaClient,
   now: Date,
   limit = 200,
   ids?: string[],
@@ -265,6 +296,11 @@ export async function pendingForChat(
   channel: string,
   chatId: string,
 ): Promise<(OutboundRow & { nextAttemptAt: Date | null })[]> {
+  if (tx instanceof SqliteTx)
+    return sql.pendingForChat(tx, channel, chatId).map((r) => ({
+      ...r,
+      body: parseJson(messageBodySchema, r.body, {}),
+    }));
   const rows = await tx.message.findMany({
     where: { channel, chatId, direction: "out", status: "pending" },
     orderBy: [{ at: "asc" }, { id: "asc" }],
@@ -282,6 +318,7 @@ export async function pendingForChat(
 }
 
 export async function markDelivered(tx: Client, ids: string[], at: Date): Promise<void> {
+  if (tx instanceof SqliteTx) return sql.markDelivered(tx, ids, at);
   if (ids.length === 0) return;
   await tx.message.updateMany({
     where: { id: { in: ids } },
@@ -295,6 +332,7 @@ export async function markDeliveryFailed(
   error: string,
   retryAt: Date | null,
 ): Promise<void> {
+  if (tx instanceof SqliteTx) return sql.markDeliveryFailed(tx, id, error, retryAt);
   await tx.message.update({
     where: { id },
     data: {
@@ -309,6 +347,7 @@ export async function markDeliveryFailed(
 }
 
 export async function countPendingOutbound(tx: Client): Promise<number> {
+  if (tx instanceof SqliteTx) return sql.countPendingOutbound(tx);
   return tx.message.count({ where: { direction: "out", status: "pending" } });
 }
 
@@ -330,7 +369,7 @@ export interface TranscriptLine {
  * opening and its closing (the bot's confirmations, claim and closing lines).
  */
 export async function transcript(
-  tx: Client,
+  tx: PrismaClient,
   ticket: { id: string; channel: string; chatId: string; createdAt: Date; closedAt: Date | null },
 ): Promise<TranscriptLine[]> {
   const rows = await tx.message.findMany({
@@ -351,7 +390,7 @@ export async function transcript(
 
 /** The last `limit` messages of a chat, oldest first. */
 export async function chatTranscript(
-  tx: Client,
+  tx: PrismaClient,
   channel: string,
   chatId: string,
   limit = 500,
@@ -387,7 +426,12 @@ function toTranscriptLine(r: {
 // ---------------------------------------------------------------------------------------------
 // Conversations
 
-export async function loadConversation(tx: Client, channel: string, chatId: string) {
+export async function loadConversation(
+  tx: Client,
+  channel: string,
+  chatId: string,
+): Promise<sql.ConversationRecord | null> {
+  if (tx instanceof SqliteTx) return sql.loadConversation(tx, channel, chatId);
   return tx.conversation.findUnique({ where: { channel_chatId: { channel, chatId } } });
 }
 
@@ -400,6 +444,7 @@ export async function saveConversation(
   c: { channel: string; chatId: string; customerId: string | null; snapshot: string },
   expectedVersion: number | null,
 ): Promise<boolean> {
+  if (tx instanceof SqliteTx) return sql.saveConversation(tx, c, expectedVersion);
   if (expectedVersion === null) {
     await tx.conversation.create({ data: { ...c, version: 1 } });
     return true;
@@ -411,7 +456,7 @@ export async function saveConversation(
   return result.count === 1;
 }
 
-export async function countConversations(tx: Client): Promise<number> {
+export async function countConversations(tx: PrismaClient): Promise<number> {
   return tx.conversation.count();
 }
 
@@ -449,6 +494,7 @@ export interface TicketRow {
 
 /** Next readable number for a prefix and year, e.g. LT-2026-00042 (counter row in the same transaction). */
 export async function nextTicketNumber(tx: Client, prefix: string, year: number): Promise<string> {
+  if (tx instanceof SqliteTx) return sql.nextTicketNumber(tx, prefix, year);
   const counter = await tx.ticketCounter.upsert({
     where: { prefix_year: { prefix, year } },
     create: { prefix, year, last: 1 },
@@ -476,6 +522,7 @@ export async function createTicket(
     at: Date;
   },
 ): Promise<TicketRow> {
+  if (tx instanceof SqliteTx) return sql.createTicket(tx, { ...t, coverage: toJson(t.coverage) });
   return tx.ticket.create({
     data: {
       number: t.number,
@@ -497,6 +544,7 @@ export async function createTicket(
 }
 
 export async function findTicket(tx: Client, number: string): Promise<TicketRow | null> {
+  if (tx instanceof SqliteTx) return sql.findTicket(tx, number);
   return tx.ticket.findUnique({ where: { number: number.trim().toUpperCase() } });
 }
 
@@ -513,6 +561,7 @@ export async function updateTicket(
   version: number,
   data: TicketUpdate,
 ): Promise<boolean> {
+  if (tx instanceof SqliteTx) return sql.updateTicket(tx, id, version, data);
   const { coverage, deskRef, ...rest } = data;
   const result = await tx.ticket.updateMany({
     where: { id, version },
@@ -528,6 +577,7 @@ export async function updateTicket(
 
 /** Moves a ticket's callback promise (e.g. when a sales representative authorizes it). */
 export async function setCallbackDue(tx: Client, id: string, dueAt: Date): Promise<void> {
+  if (tx instanceof SqliteTx) return sql.setCallbackDue(tx, id, dueAt);
   await tx.ticket.update({ where: { id }, data: { callbackDueAt: dueAt } });
 }
 
@@ -538,11 +588,12 @@ export async function linkIntakeMessages(
   chatId: string,
   ticketId: string,
 ): Promise<void> {
+  if (tx instanceof SqliteTx) return sql.linkIntakeMessages(tx, channel, chatId, ticketId);
   await tx.message.updateMany({ where: { channel, chatId, ticketId: null }, data: { ticketId } });
 }
 
 export async function setTicketDeskRef(
-  tx: Client,
+  tx: PrismaClient,
   number: string,
   deskRef: Record<string, unknown>,
 ): Promise<void> {
@@ -550,6 +601,7 @@ export async function setTicketDeskRef(
 }
 
 export async function openTicketsForCustomer(tx: Client, customerId: string): Promise<TicketRow[]> {
+  if (tx instanceof SqliteTx) return sql.openTicketsForCustomer(tx, customerId);
   return tx.ticket.findMany({
     where: { customerId, status: { not: "closed" } },
     orderBy: { createdAt: "asc" },
@@ -557,7 +609,7 @@ export async function openTicketsForCustomer(tx: Client, customerId: string): Pr
 }
 
 export async function listTicketRows(
-  tx: Client,
+  tx: PrismaClient,
   filter: { statusNot?: string; status?: string; assigneeId?: string | null; since?: Date; take?: number },
 ): Promise<TicketRow[]> {
   return tx.ticket.findMany({
@@ -576,6 +628,7 @@ export async function recordEvent(
   tx: Client,
   e: { ticketId: string | null; type: string; actor: string | null; payload: unknown; at: Date },
 ): Promise<void> {
+  if (tx instanceof SqliteTx) return sql.recordEvent(tx, { ...e, payload: toJson(e.payload) });
   await tx.ticketEvent.create({
     data: { ticketId: e.ticketId, type: e.type, actor: e.actor, payload: toJson(e.payload), at: e.at },
   });
@@ -590,7 +643,7 @@ export interface EventRow {
 }
 
 export async function listEvents(
-  tx: Client,
+  tx: PrismaClient,
   filter: { ticketId?: string; since?: Date } = {},
 ): Promise<EventRow[]> {
   const rows = await tx.ticketEvent.findMany({
@@ -616,10 +669,13 @@ export async function minutesUsedThisMonth(
   monthStart: Date,
   plan: string,
 ): Promise<number> {
-  const rows = await tx.ticket.findMany({
-    where: { customerId, status: "closed", closedAt: { gte: monthStart } },
-    select: { minutes: true, coverage: true },
-  });
+  const rows =
+    tx instanceof SqliteTx
+      ? sql.closedSince(tx, customerId, monthStart)
+      : await tx.ticket.findMany({
+          where: { customerId, status: "closed", closedAt: { gte: monthStart } },
+          select: { minutes: true, coverage: true },
+        });
   return rows
     .filter(
       (r) =>
@@ -633,6 +689,7 @@ export async function recordFeedback(
   tx: Client,
   f: { ticketId: string; rating: number; comment: string | null; at: Date },
 ): Promise<void> {
+  if (tx instanceof SqliteTx) return sql.recordFeedback(tx, f);
   await tx.feedback.create({ data: f });
 }
 
@@ -650,6 +707,7 @@ export async function findTechnician(
   tx: Client,
   by: { id: string } | { slackUserId: string } | { name: string },
 ): Promise<TechnicianRecord | null> {
+  if (tx instanceof SqliteTx) return sql.findTechnician(tx, by);
   const where =
     "id" in by ? { id: by.id } : "slackUserId" in by ? { slackUserId: by.slackUserId } : { name: by.name };
   const row = await tx.technician.findFirst({ where: { ...where, active: true } });
@@ -657,7 +715,7 @@ export async function findTechnician(
 }
 
 export async function upsertTechnician(
-  tx: Client,
+  tx: PrismaClient,
   t: { name: string; slackUserId?: string | null; phone?: string | null },
 ): Promise<TechnicianRecord> {
   const row = await tx.technician.upsert({
@@ -671,14 +729,14 @@ export async function upsertTechnician(
   return { id: row.id, name: row.name, slackUserId: row.slackUserId, phone: row.phone };
 }
 
-export async function technicianCredentials(tx: Client) {
+export async function technicianCredentials(tx: PrismaClient) {
   return tx.technician.findMany({
     select: { id: true, name: true, passwordHash: true, tokenHash: true, active: true },
   });
 }
 
 export async function setTechnicianSecrets(
-  tx: Client,
+  tx: PrismaClient,
   id: string,
   data: { passwordHash?: string | null; tokenHash?: string | null },
 ) {
@@ -686,6 +744,7 @@ export async function setTechnicianSecrets(
 }
 
 export async function onCallAt(tx: Client, at: Date): Promise<TechnicianRecord | null> {
+  if (tx instanceof SqliteTx) return sql.onCallAt(tx, at);
   const shift = await tx.onCallShift.findFirst({
     where: { startsAt: { lte: at }, endsAt: { gt: at }, technician: { active: true } },
     include: { technician: true },
@@ -701,7 +760,7 @@ export async function onCallAt(tx: Client, at: Date): Promise<TechnicianRecord |
     : null;
 }
 
-export async function listShifts(tx: Client, from: Date, to: Date) {
+export async function listShifts(tx: PrismaClient, from: Date, to: Date) {
   return tx.onCallShift.findMany({
     where: { endsAt: { gt: from }, startsAt: { lt: to } },
     include: { technician: true },
@@ -709,7 +768,7 @@ export async function listShifts(tx: Client, from: Date, to: Date) {
   });
 }
 
-export async function addShift(tx: Client, s: { technicianId: string; startsAt: Date; endsAt: Date }) {
+export async function addShift(tx: PrismaClient, s: { technicianId: string; startsAt: Date; endsAt: Date }) {
   return tx.onCallShift.create({ data: s, include: { technician: true } });
 }
 
@@ -730,6 +789,7 @@ export async function scheduleJob(
   tx: Client,
   j: { kind: string; key: string; dueAt: Date; payload: unknown },
 ): Promise<void> {
+  if (tx instanceof SqliteTx) return sql.scheduleJob(tx, { ...j, payload: toJson(j.payload) });
   await tx.job.upsert({
     where: { key: j.key },
     create: { kind: j.kind, key: j.key, dueAt: j.dueAt, payload: toJson(j.payload) },
@@ -749,10 +809,11 @@ export async function scheduleJob(
 
 export async function cancelJobs(tx: Client, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
+  if (tx instanceof SqliteTx) return sql.cancelJobs(tx, keys);
   await tx.job.updateMany({ where: { key: { in: keys }, status: "pending" }, data: { status: "cancelled" } });
 }
 
-export async function dueJobs(tx: Client, now: Date, limit = 100): Promise<JobRow[]> {
+export async function dueJobs(tx: PrismaClient, now: Date, limit = 100): Promise<JobRow[]> {
   const rows = await tx.job.findMany({
     where: { status: "pending", dueAt: { lte: now } },
     orderBy: [{ dueAt: "asc" }, { id: "asc" }],
@@ -768,7 +829,7 @@ export async function dueJobs(tx: Client, now: Date, limit = 100): Promise<JobRo
   }));
 }
 
-export async function nextJobDue(tx: Client): Promise<Date | null> {
+export async function nextJobDue(tx: PrismaClient): Promise<Date | null> {
   const row = await tx.job.findFirst({
     where: { status: "pending" },
     orderBy: { dueAt: "asc" },
@@ -777,11 +838,16 @@ export async function nextJobDue(tx: Client): Promise<Date | null> {
   return row?.dueAt ?? null;
 }
 
-export async function completeJob(tx: Client, id: string, at: Date): Promise<void> {
+export async function completeJob(tx: PrismaClient, id: string, at: Date): Promise<void> {
   await tx.job.update({ where: { id }, data: { status: "done", doneAt: at, attempts: { increment: 1 } } });
 }
 
-export async function failJob(tx: Client, id: string, error: string, retryAt: Date | null): Promise<void> {
+export async function failJob(
+  tx: PrismaClient,
+  id: string,
+  error: string,
+  retryAt: Date | null,
+): Promise<void> {
   await tx.job.update({
     where: { id },
     data: {
@@ -798,7 +864,7 @@ export async function failJob(tx: Client, id: string, error: string, retryAt: Da
  * Check-then-insert is safe because callers serialise per source in one process; a concurrent
  * insert from another process fails on the primary key and is reported as seen.
  */
-export async function markDeliverySeen(tx: Client, source: string, key: string): Promise<boolean> {
+export async function markDeliverySeen(tx: PrismaClient, source: string, key: string): Promise<boolean> {
   const existing = await tx.processedDelivery.findUnique({ where: { source_key: { source, key } } });
   if (existing) return true;
   try {

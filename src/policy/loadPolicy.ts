@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type Policy, PolicySchema } from "./schema.js";
+import { cachedYaml } from "./yamlCache.js";
 
 /** Folder of the bundled presets (`<project>/policies`). */
 export const PRESETS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../policies");
@@ -117,6 +118,14 @@ export function loadPolicy(nameOrPath: string): Policy {
   } catch (cause) {
     throw new PolicyError("unreadable", `cannot read preset ${shown}: ${(cause as Error).message}`, shown);
   }
+  return parsePolicy(
+    cachedYaml(text, () => parseYaml(text, shown)),
+    shown,
+  );
+}
+
+/** The YAML document as plain data; a syntax error names its line and column. */
+function parseYaml(text: string, shown: string): unknown {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e) => ({
@@ -131,5 +140,5 @@ export function loadPolicy(nameOrPath: string): Policy {
       issues,
     );
   }
-  return parsePolicy(doc.toJS(), shown);
+  return doc.toJS();
 }

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { type ConversationEvent, createConversationMachine } from "../../flows/conversationMachine.js";
 import { INTENT_TYPES, type Intent } from "../../flows/intents.js";
 import { matchChoice } from "../../flows/textMatchers.js";
-import type { Tx } from "../data/database.js";
+import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { ConversationIntents, IntentScope } from "./conversationIntents.js";
 import type { Effects, RuntimeContext } from "./runtimeContext.js";
@@ -80,7 +80,7 @@ export class ConversationExecutor {
    * caller's transaction and saves the snapshot. `preloaded` saves reading the row again.
    */
   async run(
-    tx: Tx,
+    tx: StoreTx,
     chat: ChatRef,
     events: ConversationEvent[],
     fx: Effects,

@@ -5,7 +5,7 @@
  */
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { Intent, Language } from "../../flows/intents.js";
-import type { Tx } from "../data/database.js";
+import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { scheduleJob } from "./jobs.js";
@@ -45,7 +45,7 @@ export class ConversationIntents {
 
   /** Executes one intent in the caller's transaction; returns the events it answers with. */
   async execute(
-    tx: Tx,
+    tx: StoreTx,
     chat: ChatRef,
     intent: Intent,
     language: Language,

@@ -3,7 +3,7 @@
  * `desk.notify` job per desk, so a failing desk never blocks or repeats another; when the job
  * runs, the desk event with the ticket as it is then.
  */
-import type { Tx } from "../data/database.js";
+import type { StoreTx } from "../data/database.js";
 import type { DeskEvent } from "../desk/port.js";
 import type { JobPayload } from "./jobs.js";
 import { type DeskNotification, scheduleJob } from "./jobs.js";
@@ -13,7 +13,7 @@ import type { TicketViews } from "./ticketViews.js";
 /** Schedules one `desk.notify` job per desk for this change, in the caller's transaction. */
 export async function notifyDesks(
   ctx: RuntimeContext,
-  tx: Tx,
+  tx: StoreTx,
   fx: Effects,
   notification: DeskNotification,
 ): Promise<void> {

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { AttachmentMeta, Language } from "../../flows/intents.js";
 import type { ChannelName } from "../channels/port.js";
-import type { Tx } from "../data/database.js";
+import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { ChatRef } from "./runtimeTypes.js";
 
@@ -40,7 +40,7 @@ export type Job = JobSpec & { id: string; key: string; dueAt: Date; attempts: nu
 export type JobPayload<K extends JobKind> = Extract<JobSpec, { kind: K }>["payload"];
 
 /** Schedules (or moves) the pending job with this key, in the caller's transaction. */
-export async function scheduleJob(tx: Tx, job: NewJob): Promise<void> {
+export async function scheduleJob(tx: StoreTx, job: NewJob): Promise<void> {
   await store.scheduleJob(tx, { kind: job.kind, key: job.key, dueAt: job.dueAt, payload: job.payload });
 }
 

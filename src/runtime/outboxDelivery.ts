@@ -48,7 +48,7 @@ export class OutboxDelivery {
       ),
     );
     const metrics = this.ctx.options.metrics;
-    if (metrics) metrics.outboxDepth(await store.countPendingOutbound(this.ctx.db.prisma));
+    if (metrics) metrics.outboxDepth(await this.ctx.db.session((c) => store.countPendingOutbound(c)));
     return totals;
   }
 
@@ -61,7 +61,7 @@ export class OutboxDelivery {
   /** Sends a chat's pending messages oldest first, stopping at the first one not due or failing. */
   private async deliverChat(chat: ChatRef): Promise<DeliveryTotals> {
     const { ctx } = this;
-    const prisma = ctx.db.prisma;
+    const { db } = ctx;
     const adapter = ctx.channels.get(chat.channel);
     // No adapter (channel off): messages stay pending for when the channel comes back.
     if (!adapter) return { sent: 0, failed: 0 };
@@ -88,8 +88,11 @@ export class OutboxDelivery {
           const attempt = row.attempts + 1;
           const delay = this.retryDelay(error, attempt);
           const retryAt = delay === null ? null : new Date(ctx.clock.now().getTime() + delay);
-          await store.markDelivered(prisma, delivered.splice(0), ctx.clock.now());
-          await store.markDeliveryFailed(prisma, row.id, (error as Error).message, retryAt);
+          const done = delivered.splice(0);
+          await db.session(async (c) => {
+            await store.markDelivered(c, done, ctx.clock.now());
+            await store.markDeliveryFailed(c, row.id, (error as Error).message, retryAt);
+          });
           ctx.logger.warn(
             { err: error, channel: chat.channel, chat: chat.chatId, retryAt },
             "delivery failed",
@@ -103,7 +106,7 @@ export class OutboxDelivery {
         }
       }
     } finally {
-      await store.markDelivered(prisma, delivered, ctx.clock.now());
+      await db.session((c) => store.markDelivered(c, delivered, ctx.clock.now()));
       // The rest (not due, or behind a failed one) is given back for the next pass.
       await ctx.coordination.releaseOutbox(rows.slice(index).map((r) => r.id));
     }

@@ -5,7 +5,7 @@
  */
 import type { ChannelAdapter } from "../channels/port.js";
 import type { Coordination } from "../data/coordination.js";
-import type { Database, Tx } from "../data/database.js";
+import type { Database, StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { StaffDesk } from "../desk/port.js";
 import type { Renderer } from "../i18n/renderer.js";
@@ -74,7 +74,12 @@ export interface AuditEntry {
 }
 
 /** Stores an audit-trail entry in the transaction and collects it for {@link RuntimeOptions.onEvents}. */
-export async function recordEvent(ctx: RuntimeContext, tx: Tx, fx: Effects, e: AuditEntry): Promise<void> {
+export async function recordEvent(
+  ctx: RuntimeContext,
+  tx: StoreTx,
+  fx: Effects,
+  e: AuditEntry,
+): Promise<void> {
   const at = ctx.clock.now();
   await store.recordEvent(tx, {
     ticketId: e.ticketId,
@@ -98,14 +103,14 @@ export async function recordEvent(ctx: RuntimeContext, tx: Tx, fx: Effects, e: A
 export async function inChatTransaction<T>(
   ctx: RuntimeContext,
   chat: ChatRef,
-  work: (tx: Tx, fx: Effects) => Promise<T>,
+  work: (tx: StoreTx, fx: Effects) => Promise<T>,
 ): Promise<{ value: T; fx: Effects }> {
   const key = chatKey(chat);
   return ctx.chatQueue.run(key, async () => {
     const fx = newEffects();
     let value: T;
     try {
-      value = await ctx.db.prisma.$transaction(async (tx) => {
+      value = await ctx.db.transaction(async (tx) => {
         await ctx.coordination.lockChat(tx, key);
         return work(tx, fx);
       });

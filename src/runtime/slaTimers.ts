@@ -5,7 +5,7 @@
  */
 import type { TicketEvent } from "../../flows/ticketMachine.js";
 import type { ChannelName } from "../channels/port.js";
-import type { Tx } from "../data/database.js";
+import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { addServiceMinutes } from "../policy/calendar.js";
 import { notifyDesks } from "./deskNotifications.js";
@@ -29,7 +29,7 @@ export class SlaTimers {
   ) {}
 
   /** Schedules the escalation of a ticket still unclaimed after the preset's service minutes from `from`. */
-  async scheduleEscalation(tx: Tx, number: string, from: Date): Promise<void> {
+  async scheduleEscalation(tx: StoreTx, number: string, from: Date): Promise<void> {
     const { policy } = this.ctx;
     await scheduleJob(tx, {
       kind: "ticket.escalate",
@@ -40,7 +40,7 @@ export class SlaTimers {
   }
 
   /** Schedules the check of the callback promise at `dueAt`. */
-  async scheduleCallback(tx: Tx, number: string, dueAt: Date): Promise<void> {
+  async scheduleCallback(tx: StoreTx, number: string, dueAt: Date): Promise<void> {
     await scheduleJob(tx, {
       kind: "ticket.callback",
       key: timerKey("ticket.callback", number),
@@ -50,7 +50,7 @@ export class SlaTimers {
   }
 
   /** Pages the on-call technician about a ticket (desks notified) and schedules the next page. */
-  async page(tx: Tx, fx: Effects, number: string, repeat: number): Promise<void> {
+  async page(tx: StoreTx, fx: Effects, number: string, repeat: number): Promise<void> {
     const { clock, policy } = this.ctx;
     const now = clock.now();
     const ticket = await store.findTicket(tx, number);
@@ -94,7 +94,7 @@ export class SlaTimers {
     const ticket = await store.findTicket(this.ctx.db.prisma, job.number);
     if (ticket?.status !== "open") return;
     const fx = newEffects();
-    await this.ctx.db.prisma.$transaction((tx) => this.page(tx, fx, job.number, job.repeat));
+    await this.ctx.db.transaction((tx) => this.page(tx, fx, job.number, job.repeat));
     return this.afterCommit(fx);
   };
 

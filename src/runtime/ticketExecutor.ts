@@ -13,7 +13,7 @@ import {
   type TicketIntent,
 } from "../../flows/ticketMachine.js";
 import type { ChannelName } from "../channels/port.js";
-import type { Tx } from "../data/database.js";
+import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { type Effects, markOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
@@ -22,7 +22,7 @@ import { loadTicketContext } from "./ticketContext.js";
 
 /** Runs conversation events in a chat, in the caller's transaction (the conversation executor). */
 export type ConversationRunner = (
-  tx: Tx,
+  tx: StoreTx,
   chat: ChatRef,
   events: ConversationEvent[],
   fx: Effects,
@@ -64,7 +64,7 @@ export class TicketExecutor {
   }
 
   /** True when the ticket machine accepts `event` in the ticket's current state. */
-  async can(tx: Tx, ticket: store.TicketRow, event: TicketEvent): Promise<boolean> {
+  async can(tx: StoreTx, ticket: store.TicketRow, event: TicketEvent): Promise<boolean> {
     const context = await loadTicketContext(this.ctx, tx, ticket);
     return this.machine.resolveState({ value: ticket.status as never, context }).can(event);
   }
@@ -73,7 +73,12 @@ export class TicketExecutor {
    * Runs one ticket event in the caller's transaction; returns the new status. Throws
    * RuntimeError "invalid-state" / "already-claimed" when not allowed, "conflict" on a concurrent change.
    */
-  async run(tx: Tx, ticket: store.TicketRow, event: TicketEvent, fx: Effects): Promise<{ status: string }> {
+  async run(
+    tx: StoreTx,
+    ticket: store.TicketRow,
+    event: TicketEvent,
+    fx: Effects,
+  ): Promise<{ status: string }> {
     const context = await loadTicketContext(this.ctx, tx, ticket, event.type === "close");
     const snapshot = this.machine.resolveState({ value: ticket.status as never, context });
     if (!snapshot.can(event)) {
@@ -183,7 +188,7 @@ export class TicketExecutor {
 
   /** Queues a message to the ticket's customer, in their language. */
   private async queueToCustomer(
-    tx: Tx,
+    tx: StoreTx,
     fx: Effects,
     ticket: store.TicketRow,
     key: string,

@@ -6,7 +6,7 @@
 import { DateTime } from "luxon";
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { TicketDraft } from "../../flows/intents.js";
-import type { Tx } from "../data/database.js";
+import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { type Effects, type RuntimeContext, recordEvent } from "./runtimeContext.js";
@@ -24,7 +24,7 @@ export class TicketOpening {
 
   /** Opens a ticket in the caller's transaction; answers the machine with `ticket.opened`. */
   async open(
-    tx: Tx,
+    tx: StoreTx,
     chat: ChatRef,
     draft: TicketDraft,
     fx: Effects,

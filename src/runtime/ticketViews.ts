@@ -6,7 +6,7 @@ import { DateTime } from "luxon";
 import { z } from "zod";
 import type { Language } from "../../flows/intents.js";
 import type { ChannelName } from "../channels/port.js";
-import type { Prisma, Tx } from "../data/database.js";
+import type { Prisma, StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { TranscriptEntry } from "../desk/board/boardQueries.js";
 import type { ChargeView, TechnicianRef, TicketFilter, TicketView } from "../desk/port.js";
@@ -153,7 +153,7 @@ export class TicketViews {
     return language === "en" ? "en" : language === "it" ? "it" : this.ctx.policy.defaultLanguage;
   }
 
-  private async toView(tx: Tx | Prisma, row: store.TicketRow): Promise<TicketView> {
+  private async toView(tx: StoreTx | Prisma, row: store.TicketRow): Promise<TicketView> {
     const { policy } = this.ctx;
     const customer = await store.getCustomer(tx, row.customerId);
     const assignee = row.assigneeId ? await store.findTechnician(tx, { id: row.assigneeId }) : null;

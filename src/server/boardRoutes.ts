@@ -10,9 +10,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import QRCode from "qrcode";
 import type { WebChannel } from "../channels/web/webChannel.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
+import type { ManagerDesk } from "../desk/board/managerDesk.js";
 import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
+import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffAction, StaffActions, TechnicianRef, TicketFilter, TicketView } from "../desk/port.js";
 import { sendUpload } from "./chatRoutes.js";
+import { type CustomerRouteDeps, registerCustomerRoutes } from "./customerRoutes.js";
+import { registerManagerRoutes } from "./managerRoutes.js";
+import { registerReplyRoutes } from "./replyRoutes.js";
 import { sendError } from "./sendError.js";
 import { escapeHtml, lookup, pickLanguage, renderPage, webStrings } from "./webStrings.js";
 
@@ -65,6 +70,14 @@ export interface BoardRouteDeps {
   whatsappQr?: () => string | null;
   timeZone: string;
   localTechnician?: (name: string) => Promise<{ id: string; name: string } | null>;
+  /** Reports and statements (admin pages); off when absent. */
+  manager?: ManagerDesk;
+  /** The preset's canned replies, offered in the reply box. */
+  cannedReplies?: CannedReplyService;
+  /** Customer search and pages (history, admins' edits, export and erasure). */
+  customers?: Omit<CustomerRouteDeps, "access" | "isAdmin">;
+  /** Whether a session is an administrator's (default: the localhost session of a fresh install). */
+  isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
 
 /** Registers `/staff` and `/staff/api/*`. */
@@ -191,6 +204,16 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
     setSession(req, reply, session);
     return reply.redirect("/staff", 303);
   });
+
+  // Canned replies, files to customers, and (with a manager desk) the admin pages.
+  const gate = { access, isAdmin: deps.isAdmin ?? ((session: StaffSession) => session.mode === "local") };
+  registerReplyRoutes(app, {
+    ...gate,
+    staffActions,
+    ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
+  });
+  registerManagerRoutes(app, { ...gate, ...(deps.manager ? { manager: deps.manager } : {}) });
+  if (deps.customers) registerCustomerRoutes(app, { ...gate, ...deps.customers });
 
   app.post("/staff/logout", async (req, reply) => {
     setSession(req, reply, null);

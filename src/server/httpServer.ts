@@ -10,10 +10,12 @@ import type { ChannelState } from "../channels/port.js";
 import type { WebChannel } from "../channels/web/webChannel.js";
 import { WebChannelError } from "../channels/web/webChannel.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
-import type { StaffAuth } from "../desk/board/staffAuth.js";
+import type { ManagerDesk } from "../desk/board/managerDesk.js";
+import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
+import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffActions } from "../desk/port.js";
 import type { Metrics } from "../observability/metrics.js";
-import { registerBoardRoutes } from "./boardRoutes.js";
+import { type BoardRouteDeps, registerBoardRoutes } from "./boardRoutes.js";
 import { registerChatRoutes } from "./chatRoutes.js";
 import { sendError } from "./sendError.js";
 
@@ -64,6 +66,14 @@ export interface HttpServerDeps {
    * technician through this (e.g. upsertTechnician), so a fresh `npm start` works at once.
    */
   localTechnician?: (name: string) => Promise<{ id: string; name: string } | null>;
+  /** Reports and monthly statements for administrators (board pages); off when absent. */
+  manager?: ManagerDesk;
+  /** The preset's canned replies for the board's reply box. */
+  cannedReplies?: CannedReplyService;
+  /** Customer search and pages: database, preset, data folder, clock. */
+  customers?: BoardRouteDeps["customers"];
+  /** Whether a board session is an administrator's. */
+  isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
 
 export interface HttpServer {
@@ -193,6 +203,10 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     ...(deps.whatsappQr ? { whatsappQr: deps.whatsappQr } : {}),
     timeZone: deps.timeZone ?? "Europe/Rome",
     ...(deps.localTechnician ? { localTechnician: deps.localTechnician } : {}),
+    ...(deps.manager ? { manager: deps.manager } : {}),
+    ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
+    ...(deps.customers ? { customers: deps.customers } : {}),
+    ...(deps.isAdmin ? { isAdmin: deps.isAdmin } : {}),
   });
 
   return {

@@ -1,5 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -65,6 +73,23 @@ describe("compiled bundle (src/cli/freshBuild.js)", () => {
     // A removed input forces a rebuild, which reports the broken import instead of running stale code.
     rmSync(join(root, "flows/word.ts"));
     await expect(ensureFreshBuild(options)).rejects.toThrow(/word/);
+  });
+
+  it("prunes old bundles (keeping the newest) and nothing else in the cache folder", async () => {
+    const cacheDir = join(root, "cache-prune");
+    const old = new Date(Date.now() - 3 * 3_600_000);
+    const fakes = ["aaaa-00000001", "aaab-00000002", "aaac-00000003", "aaad-00000004"];
+    for (const [i, name] of [...fakes, "yaml"].entries()) {
+      mkdirSync(join(cacheDir, name), { recursive: true });
+      const at = new Date(old.getTime() + i * 60_000);
+      utimesSync(join(cacheDir, name), at, at);
+    }
+    write("src/app.ts", 'console.log("pruned");\n');
+    const built = await ensureFreshBuild({ ...options, cacheDir });
+    expect(built.built).toBe(true);
+    const left = readdirSync(cacheDir).sort();
+    // The new bundle, the two newest old ones, the stamp and the YAML cache stay.
+    expect(left).toEqual([...fakes.slice(2), "build.json", built.id, "yaml"].sort());
   });
 
   it("the sportello bin runs the current sources of this checkout", async () => {

@@ -23,6 +23,7 @@ import {
   type webApi,
 } from "@slack/bolt";
 import type { AttachmentKind, OutboundAttachment } from "../../channels/port.js";
+import type { CannedReplyService } from "../cannedReplyService.js";
 import type {
   DeskEvent,
   StaffAction,
@@ -97,6 +98,8 @@ export interface SlackDeskOptions {
   logger?: BoltLogger;
   /** Largest file copied from a technician's thread message to the customer. */
   maxFileBytes?: number;
+  /** The preset's canned replies, for `/sportello reply NUMBER KEY`. */
+  cannedReplies?: CannedReplyService;
 }
 
 /** The Slack desk, a {@link StaffDesk} with the Slack-specific handles. */
@@ -963,6 +966,38 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
                 ? `*Tickets (${parsed.filter})*\n${shown.join("\n")}${more}`
                 : `No tickets (${parsed.filter}).`,
             );
+            return;
+          }
+          case "reply": {
+            const canned = options.cannedReplies;
+            const keys = canned?.keys("en") ?? [];
+            if (!canned || keys.length === 0) {
+              await say("No canned replies are configured for this preset.");
+              return;
+            }
+            if (parsed.key === null) {
+              await say(
+                `*Canned replies* (\`${commandName} reply ${safeText(parsed.ticket, 60)} KEY\`)\n${keys.map((k) => `• \`${k.key}\` — ${safeText(k.title, 120)}`).join("\n")}`,
+              );
+              return;
+            }
+            const rendered = await canned.render(parsed.ticket, parsed.key, tech.name);
+            if (!rendered) {
+              const known = keys.some((k) => k.key === parsed.key);
+              await say(
+                known
+                  ? `Ticket ${safeText(parsed.ticket, 60)} does not exist.`
+                  : `No canned reply \`${safeText(parsed.key, 60)}\`: try \`${commandName} reply ${safeText(parsed.ticket, 60)}\` for the list.`,
+              );
+              return;
+            }
+            const result = await act(
+              { type: "reply", ticket: parsed.ticket, by: by(user), text: rendered.text, origin: "slack" },
+              user,
+              say,
+            );
+            if (result?.ok)
+              await say(`Sent to the customer of ${parsed.ticket}: ${safeText(rendered.text, 1500)}`);
             return;
           }
           case "ticket": {

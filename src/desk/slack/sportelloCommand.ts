@@ -9,6 +9,7 @@ export type SportelloCommand =
   | { kind: "ticket"; ticket: string }
   | { kind: "oncall" }
   | { kind: "oncall-set"; slackUserId: string; startsAt: Date; endsAt: Date }
+  | { kind: "reply"; ticket: string; key: string | null }
   | { kind: "help"; problem?: string };
 
 /** Staff-facing help text (English-only constant). */
@@ -17,6 +18,7 @@ export const SPORTELLO_HELP = [
   "• `/sportello claim LT-2026-00042` — take a ticket",
   "• `/sportello tickets [open|mine|today]` — list tickets (default: open)",
   "• `/sportello ticket LT-2026-00042` — show one ticket",
+  "• `/sportello reply LT-2026-00042 KEY` — send the canned reply KEY to the ticket's customer (without KEY: list them)",
   "• `/sportello oncall` — the weekend on-call rota",
   "• `/sportello oncall set @user FROM TO` — set a shift; FROM/TO as `2026-11-28` or `2026-11-28T08:00` (Europe/Rome). A date-only TO means the end of that day.",
 ].join("\n");
@@ -52,6 +54,14 @@ export function parseSportelloCommand(text: string, zone: string): SportelloComm
       if (!ticket || rest.length > 1 || !TICKET.test(ticket))
         return { kind: "help", problem: `\`${sub}\` needs one ticket number` };
       return { kind: sub, ticket: ticket.toUpperCase() };
+    }
+    case "reply": {
+      // Either order: the ticket number is PREFIX-YEAR-SEQUENCE, the key is kebab-case.
+      const ticket = rest.find((w) => /^[A-Za-z]{2,4}-\d{4}-\d+$/.test(w));
+      const key = rest.find((w) => w !== ticket) ?? null;
+      if (!ticket || rest.length > 2 || (key !== null && !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(key)))
+        return { kind: "help", problem: "use `/sportello reply LT-2026-00042 KEY`" };
+      return { kind: "reply", ticket: ticket.toUpperCase(), key };
     }
     case "tickets": {
       const filter = (rest[0] ?? "open").toLowerCase();

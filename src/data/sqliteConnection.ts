@@ -1,0 +1,313 @@
+/**
+ * One SQLite connection per process, shared by Prisma and the runtime's hot path.
+ *
+ * Prisma's libSQL adapter would open a fresh connection after every transaction (losing the
+ * connection PRAGMAs: synchronous = NORMAL, busy_timeout, foreign keys) and prepare every
+ * statement again. Two connections in one process can also block each other: the synchronous
+ * driver waits for the write lock on the only thread, which is the one that would release it.
+ * So every statement of this process goes through this connection:
+ *
+ * - a statement cache (SQL text → prepared statement), shared by Prisma and our own SQL;
+ * - a gate: a transaction holds the connection exclusively until it commits or rolls back, and
+ *   single statements wait while one is open (they would otherwise join it).
+ *
+ * {@link SharedLibSQL} is the Prisma adapter factory that hands this connection to Prisma through
+ * an `@libsql/client`-compatible facade.
+ */
+import type { Client, InStatement, ResultSet, Transaction } from "@libsql/client";
+import { PrismaLibSQL } from "@prisma/adapter-libsql";
+import Database from "libsql";
+
+type Statement = Database.Statement<unknown[]>;
+
+interface CachedStatement {
+  stmt: Statement;
+  reader: boolean;
+  columns: string[];
+  columnTypes: string[];
+}
+
+const CACHE_LIMIT = 1_000;
+/** Database work allowed per turn of the event loop before yielding to timers and I/O. */
+const SLICE_MS = 8;
+
+/** A process's single SQLite connection, with its statement cache and transaction gate. */
+export class SqliteConnection {
+  readonly db: Database.Database;
+  private readonly cache = new Map<string, CachedStatement>();
+  private readonly objectStatements = new Map<string, Statement>();
+  private held = false;
+  /** When this turn of the event loop started using the connection (null: not yet). */
+  private sliceStart: number | null = null;
+  private turnScheduled = false;
+  private readonly turnQueue: (() => void)[] = [];
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly file: string) {
+    this.db = new Database(file);
+    // busy timeout: a second process (CLI while the bot runs) waits instead of failing at once.
+    this.pragma("busy_timeout = 5000");
+    // WAL lets readers of other processes run during a write; NORMAL sync is still durable across
+    // process crashes (a power cut may lose the last commits, never corrupt the file).
+    this.pragma("journal_mode = WAL");
+    this.pragma("synchronous = NORMAL");
+    this.pragma("foreign_keys = ON");
+  }
+
+  private pragma(setting: string): void {
+    const stmt = this.db.prepare(`PRAGMA ${setting}`);
+    if (stmt.reader) stmt.all();
+    else stmt.run();
+  }
+
+  /** The prepared statement for this SQL text (prepared once, then reused). */
+  prepare(sql: string): CachedStatement {
+    let cached = this.cache.get(sql);
+    if (!cached) {
+      const stmt = this.db.prepare(sql);
+      const reader = stmt.reader;
+      if (reader) stmt.raw(true);
+      const columns = reader ? stmt.columns() : [];
+      cached = {
+        stmt,
+        reader,
+        columns: columns.map((c) => c.name),
+        columnTypes: columns.map((c) => c.type ?? ""),
+      };
+      // Statements with variable parts (IN lists of any length) must not grow the cache forever.
+      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(sql, cached);
+    }
+    return cached;
+  }
+
+  /** A cached prepared statement whose rows come back as objects (the hot path's own SQL). */
+  statement(sql: string): Statement {
+    let stmt = this.objectStatements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.objectStatements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * Runs `work` in one write transaction on this connection (BEGIN IMMEDIATE … COMMIT), holding
+   * the connection so nothing else joins it; rolls back if `work` throws.
+   */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      this.statement("BEGIN IMMEDIATE").run();
+      try {
+        const value = await work();
+        this.statement("COMMIT").run();
+        return value;
+      } catch (error) {
+        if (this.db.inTransaction) this.statement("ROLLBACK").run();
+        throw error;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** True while a transaction holds the connection. */
+  get busy(): boolean {
+    return this.held;
+  }
+
+  /** Waits until no transaction holds the connection, then holds it; call the returned release. */
+  async acquire(): Promise<() => void> {
+    await this.fairTurn();
+    if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.held = true;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.held = false;
+      this.pump();
+    };
+  }
+
+  /**
+   * Database work is synchronous: many queued transactions could run back to back in one turn
+   * of the event loop and starve timers and sockets. After {@link SLICE_MS} of work in a turn,
+   * callers queue (first come, first served) for the next turn; timers and I/O run in between.
+   */
+  private async fairTurn(): Promise<void> {
+    if (this.turnQueue.length === 0 && this.inSlice()) return;
+    await new Promise<void>((resolve) => {
+      this.turnQueue.push(resolve);
+      this.scheduleTurn();
+    });
+  }
+
+  private inSlice(): boolean {
+    const now = performance.now();
+    if (this.sliceStart === null) {
+      this.sliceStart = now;
+      this.scheduleTurn();
+      return true;
+    }
+    return now - this.sliceStart < SLICE_MS;
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      this.sliceStart = null;
+      this.pump();
+    });
+  }
+
+  /** Lets the next caller waiting for a turn go on, while this turn's slice lasts. */
+  private pump(): void {
+    if (this.turnQueue.length > 0 && this.inSlice()) this.turnQueue.shift()!();
+  }
+
+  /** Waits until no transaction holds the connection (for a single statement). */
+  async whenFree(): Promise<void> {
+    while (this.held) {
+      const release = await this.acquire();
+      release();
+    }
+  }
+
+  /** Runs a statement given by SQL text and positional arguments, as `@libsql/client` would. */
+  execute(sql: string, args: unknown[]): ResultSet {
+    const cached = this.prepare(sql);
+    const params = args.map(toSqlValue);
+    if (cached.reader) {
+      const rows = cached.stmt.all(...params) as unknown[][];
+      return resultSet(cached.columns, cached.columnTypes, rows, 0);
+    }
+    const info = cached.stmt.run(...params);
+    return resultSet([], [], [], info.changes, BigInt(info.lastInsertRowid));
+  }
+
+  close(): void {
+    this.cache.clear();
+    this.objectStatements.clear();
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toSqlValue(value: unknown): unknown {
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (value instanceof Date) return value.valueOf();
+  if (value instanceof ArrayBuffer) return Buffer.from(value);
+  if (value === undefined) throw new TypeError("undefined cannot be passed as argument to the database");
+  return value;
+}
+
+function resultSet(
+  columns: string[],
+  columnTypes: string[],
+  rows: unknown[][],
+  rowsAffected: number,
+  lastInsertRowid?: bigint,
+): ResultSet {
+  return {
+    columns,
+    columnTypes,
+    rows: rows as unknown as ResultSet["rows"],
+    rowsAffected,
+    lastInsertRowid,
+    toJSON: () => ({ columns, columnTypes, rows, rowsAffected }),
+  };
+}
+
+function statementParts(stmt: InStatement): { sql: string; args: unknown[] } {
+  if (typeof stmt === "string") return { sql: stmt, args: [] };
+  if (!Array.isArray(stmt.args ?? [])) throw new TypeError("named SQL arguments are not supported");
+  return { sql: stmt.sql, args: (stmt.args as unknown[] | undefined) ?? [] };
+}
+
+/** The `@libsql/client` surface Prisma's adapter uses, over the shared connection. */
+function clientFacade(conn: SqliteConnection): Client {
+  const facade = {
+    closed: false,
+    protocol: "file",
+    async execute(stmt: InStatement, args?: unknown[]) {
+      const parts =
+        typeof stmt === "string" ? { sql: stmt, args: args ?? [] } : statementParts(stmt as InStatement);
+      await conn.whenFree();
+      return conn.execute(parts.sql, parts.args);
+    },
+    async executeMultiple(sql: string) {
+      await conn.whenFree();
+      conn.db.exec(sql);
+    },
+    async transaction(mode: "write" | "read" | "deferred" = "write"): Promise<Transaction> {
+      const release = await conn.acquire();
+      try {
+        conn.db.exec(mode === "write" ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+      } catch (error) {
+        release();
+        throw error;
+      }
+      const finish = (sql: string) => {
+        try {
+          if (conn.db.inTransaction) conn.db.exec(sql);
+        } finally {
+          release();
+        }
+      };
+      const tx = {
+        async execute(s: InStatement) {
+          const parts = statementParts(s);
+          return conn.execute(parts.sql, parts.args);
+        },
+        async batch(list: InStatement[]) {
+          return list.map((s) => {
+            const parts = statementParts(s);
+            return conn.execute(parts.sql, parts.args);
+          });
+        },
+        async executeMultiple(sql: string) {
+          conn.db.exec(sql);
+        },
+        async commit() {
+          finish("COMMIT");
+        },
+        async rollback() {
+          finish("ROLLBACK");
+        },
+        close() {
+          finish("ROLLBACK");
+        },
+        get closed() {
+          return !conn.db.inTransaction;
+        },
+      };
+      return tx as unknown as Transaction;
+    },
+    async batch() {
+      throw new Error("batch is not used by Prisma's adapter");
+    },
+    async sync() {
+      return undefined;
+    },
+    close() {
+      facade.closed = true;
+    },
+  };
+  return facade as unknown as Client;
+}
+
+/** Prisma's libSQL adapter factory, on the process's shared {@link SqliteConnection}. */
+export class SharedLibSQL extends PrismaLibSQL {
+  constructor(private readonly connection: SqliteConnection) {
+    super({ url: `file:${connection.file}` });
+  }
+
+  override createClient(): Client {
+    return clientFacade(this.connection);
+  }
+}

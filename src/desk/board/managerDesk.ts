@@ -1,0 +1,39 @@
+/**
+ * What the manager's pages of the board read: the monthly statement and the report, built by the
+ * pure engines in src/reports from the rows src/data returns. One object per process, handed to
+ * the HTTP routes (and usable from any other desk).
+ */
+import type { Database } from "../../data/database.js";
+import { reportData } from "../../data/reportQueries.js";
+import { closedTicketsBetween, customerCodeExists } from "../../data/statementQueries.js";
+import { policyResolver } from "../../policy/policyResolver.js";
+import type { Policy } from "../../policy/schema.js";
+import { buildReport, dayRange, type Report } from "../../reports/report.js";
+import { buildStatement, monthQueryWindow, type Statement } from "../../reports/statement.js";
+
+export interface ManagerDesk {
+  /** IANA zone the report's days are in (the preset's). */
+  readonly timezone: string;
+  /** The statement of `month` (YYYY-MM), of one customer or all; null for an unknown customer. */
+  statement(month: string, customer?: string): Promise<Statement | null>;
+  /** The report of the local days from..to (YYYY-MM-DD, included). */
+  report(from: string, to: string): Promise<Report>;
+}
+
+export function createManagerDesk(deps: { db: Database; policy: Policy }): ManagerDesk {
+  const policies = policyResolver([deps.policy]);
+  const timezone = deps.policy.timezone;
+  return {
+    timezone,
+    async statement(month, customer) {
+      const window = monthQueryWindow(month);
+      if (customer && !(await customerCodeExists(deps.db.prisma, customer))) return null;
+      const tickets = await closedTicketsBetween(deps.db.prisma, window, customer);
+      return buildStatement(month, tickets, policies);
+    },
+    async report(from, to) {
+      const data = await reportData(deps.db.prisma, dayRange(from, to, timezone));
+      return buildReport({ from, to, timezone }, data, policies);
+    },
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * History on the staff board: search (ticket number, company, phone, e-mail, text), a customer's
+ * page (tickets, plans, purchases with warranty dates, sales rep, language), and for admins the
+ * edit of plans and purchases (audited) and the customer's data export and erasure.
+ *
+ * CSRF: state changes must be JSON with a same-origin (or no) Origin header.
+ */
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { PrivacyError } from "../data/customerPrivacy.js";
+import { customerHistory, searchSupport, updateCustomerContract } from "../data/customerQueries.js";
+import type { Database } from "../data/database.js";
+import { warrantyUntil } from "../policy/coverage.js";
+import type { Policy } from "../policy/schema.js";
+import { eraseCustomer, exportCustomer } from "../privacy/personalData.js";
+import { sendError } from "./sendError.js";
+import { type StaffGateDeps, staffGate } from "./staffGate.js";
+import { escapeHtml, pickLanguage, renderPage } from "./webStrings.js";
+
+export interface CustomerRouteDeps extends StaffGateDeps {
+  db: Database;
+  policy: Policy;
+  /** Data folder with the customers' files (export, erasure). */
+  dataDir: string;
+  now(): Date;
+}
+
+function jsonSameOrigin(req: FastifyRequest, reply: FastifyReply): boolean {
+  const type = req.headers["content-type"] ?? "";
+  if (!type.startsWith("application/json")) {
+    sendError(reply, 415, "json-required", "State changes must be JSON");
+    return false;
+  }
+  const origin = req.headers.origin;
+  if (origin) {
+    let host: string | null = null;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = null;
+    }
+    if (host !== req.headers.host) {
+      sendError(reply, 403, "cross-origin", "Cross-origin request refused");
+      return false;
+    }
+  }
+  return true;
+}
+
+export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRouteDeps): void {
+  const { policy } = deps;
+  const contractPlans = policy.plans.filter((p) => p.kind === "contract").map((p) => p.key);
+  const maxMonths = policy.plans.find((p) => p.kind === "warranty")?.warranty?.maxMonths ?? 120;
+  const Change = z.strictObject({
+    plans: z
+      .array(z.enum(contractPlans.length ? (contractPlans as [string, ...string[]]) : ["-"]))
+      .max(20)
+      .optional(),
+    purchases: z
+      .array(
+        z.strictObject({
+          item: z.string().trim().min(1).max(120),
+          purchasedOn: z.iso.date(),
+          warrantyMonths: z.number().int().min(1).max(maxMonths),
+        }),
+      )
+      .max(200)
+      .optional(),
+  });
+
+  const staff = (req: FastifyRequest, reply: FastifyReply, page = false) =>
+    staffGate(deps, req, reply, { admin: false, page });
+  const admin = (req: FastifyRequest, reply: FastifyReply) =>
+    staffGate(deps, req, reply, { admin: true, page: false });
+
+  app.get("/staff/customers", async (req, reply) => {
+    const session = await staff(req, reply, true);
+    if (!session) return reply;
+    const language = pickLanguage(req.headers["accept-language"]);
+    return reply.type("text/html; charset=utf-8").send(
+      renderPage("customers.html.tmpl", language, {
+        technician: escapeHtml(session.technician.name),
+        admin: (await deps.isAdmin(session)) ? "true" : "false",
+        plans: escapeHtml(JSON.stringify(contractPlans)),
+      }),
+    );
+  });
+
+  app.get("/staff/api/search", async (req, reply) => {
+    if (!(await staff(req, reply))) return reply;
+    const q = (req.query as Record<string, string | undefined>).q ?? "";
+    return searchSupport(deps.db, q);
+  });
+
+  app.get("/staff/api/customers/:code", async (req, reply) => {
+    const session = await staff(req, reply);
+    if (!session) return reply;
+    const { code } = req.params as { code: string };
+    const history = await customerHistory(deps.db, code);
+    if (!history) return sendError(reply, 404, "unknown-customer", `No customer with code ${code}`);
+    return {
+      ...history,
+      purchases: history.purchases.map((p) => ({
+        ...p,
+        warrantyUntil: /^\d{4}-\d{2}-\d{2}$/.test(p.purchasedOn)
+          ? warrantyUntil(p.purchasedOn, Math.min(p.warrantyMonths, maxMonths))
+          : null,
+      })),
+      availablePlans: contractPlans,
+      canEdit: await deps.isAdmin(session),
+    };
+  });
+
+  app.put("/staff/api/customers/:code", async (req, reply) => {
+    const session = await admin(req, reply);
+    if (!session || !jsonSameOrigin(req, reply)) return reply;
+    const parsed = Change.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return sendError(
+        reply,
+        400,
+        "invalid-input",
+        `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`,
+      );
+    }
+    const { code } = req.params as { code: string };
+    const ok = await updateCustomerContract(
+      deps.db,
+      code,
+      {
+        ...(parsed.data.plans ? { plans: [...new Set(parsed.data.plans)] } : {}),
+        ...(parsed.data.purchases ? { purchases: parsed.data.purchases } : {}),
+      },
+      { actor: session.technician.name, at: deps.now() },
+    );
+    if (!ok) return sendError(reply, 404, "unknown-customer", `No customer with code ${code}`);
+    return customerHistory(deps.db, code);
+  });
+
+  app.post("/staff/api/customers/:code/export", async (req, reply) => {
+    const session = await admin(req, reply);
+    if (!session || !jsonSameOrigin(req, reply)) return reply;
+    const { code } = req.params as { code: string };
+    const dir = await mkdtemp(path.join(tmpdir(), "sportello-export-"));
+    const file = path.join(dir, "export.tar.gz");
+    try {
+      await exportCustomer(deps.db, deps.dataDir, code, file, deps.now());
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      if (error instanceof PrivacyError) return sendError(reply, 404, error.code, error.message);
+      throw error;
+    }
+    const stream = createReadStream(file);
+    stream.on("close", () => void rm(dir, { recursive: true, force: true }));
+    const safe = code.toUpperCase().replace(/[^A-Z0-9]/g, "");
+    return reply
+      .type("application/gzip")
+      .header("content-disposition", `attachment; filename="customer-${safe}.tar.gz"`)
+      .send(stream);
+  });
+
+  app.post("/staff/api/customers/:code/erase", async (req, reply) => {
+    const session = await admin(req, reply);
+    if (!session || !jsonSameOrigin(req, reply)) return reply;
+    const { code } = req.params as { code: string };
+    const confirm = (req.body as { confirm?: unknown } | null)?.confirm;
+    if (typeof confirm !== "string" || confirm.trim().toUpperCase() !== code.trim().toUpperCase()) {
+      return sendError(
+        reply,
+        400,
+        "confirmation-required",
+        "Type the customer's code to confirm the erasure",
+      );
+    }
+    try {
+      return await eraseCustomer(deps.db, deps.dataDir, code, {
+        actor: session.technician.name,
+        at: deps.now(),
+      });
+    } catch (error) {
+      if (error instanceof PrivacyError) return sendError(reply, 404, error.code, error.message);
+      throw error;
+    }
+  });
+}

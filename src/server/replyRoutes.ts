@@ -1,0 +1,100 @@
+/**
+ * Technicians' reply tools on the staff board: the preset's canned replies rendered for a ticket
+ * (inserted into the reply box by the board), and sending a file to the customer (multipart,
+ * one file and an optional text), relayed through the normal reply action.
+ *
+ * CSRF: the file upload must carry the `x-sportello-board` header and a same-origin (or no)
+ * Origin; a cross-site form can set neither.
+ */
+import type { MultipartFile } from "@fastify/multipart";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { AttachmentKind } from "../channels/port.js";
+import type { CannedReplyService } from "../desk/cannedReplyService.js";
+import type { StaffActions, TechnicianRef } from "../desk/port.js";
+import { sendError } from "./sendError.js";
+import { type StaffGateDeps, staffGate } from "./staffGate.js";
+
+export interface ReplyRouteDeps extends StaffGateDeps {
+  staffActions: StaffActions;
+  cannedReplies?: CannedReplyService;
+}
+
+function kindOf(mime: string): AttachmentKind {
+  if (mime.startsWith("image/")) return "image";
+  if (mime.startsWith("video/")) return "video";
+  if (mime.startsWith("audio/")) return "audio";
+  return "document";
+}
+
+function sameOrigin(req: FastifyRequest): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export function registerReplyRoutes(app: FastifyInstance, deps: ReplyRouteDeps): void {
+  app.get("/staff/api/tickets/:number/replies", async (req, reply) => {
+    const session = await staffGate(deps, req, reply, { admin: false, page: false });
+    if (!session) return reply;
+    const { number } = req.params as { number: string };
+    if (!deps.cannedReplies) return { replies: [] };
+    const replies = await deps.cannedReplies.forTicket(number, session.technician.name);
+    if (!replies) return sendError(reply, 404, "unknown-ticket", `No ticket ${number}`);
+    return { replies };
+  });
+
+  app.post("/staff/api/tickets/:number/files", async (req, reply) => {
+    const session = await staffGate(deps, req, reply, { admin: false, page: false });
+    if (!session) return reply;
+    if (req.headers["x-sportello-board"] !== "1" || !sameOrigin(req)) {
+      return sendError(reply, 403, "cross-origin", "Cross-origin request refused");
+    }
+    if (!req.isMultipart())
+      return sendError(reply, 415, "multipart-required", "Send the file as multipart/form-data");
+    let file: MultipartFile | undefined;
+    try {
+      file = await req.file();
+    } catch {
+      return sendError(reply, 400, "bad-multipart", "Malformed multipart body");
+    }
+    if (!file) return sendError(reply, 400, "invalid-input", "file is required");
+    const data = await file.toBuffer().catch(() => null);
+    if (!data || file.file.truncated) return sendError(reply, 413, "file-too-large", "The file is too large");
+    const field = file.fields.text;
+    const single = Array.isArray(field) ? field[0] : field;
+    const text = single && single.type === "field" ? String(single.value).trim().slice(0, 4000) : "";
+    // Whole code points, so a long name is never cut inside a surrogate pair.
+    const name = [...(file.filename || "file")]
+      .slice(0, 120)
+      .map((c) => (c.charCodeAt(0) < 32 || c === "/" || c === "\\" ? "_" : c))
+      .join("");
+    const { number } = req.params as { number: string };
+    const by: TechnicianRef = session.technician.id
+      ? { id: session.technician.id }
+      : { name: session.technician.name };
+    const result = await deps.staffActions.perform({
+      type: "reply",
+      ticket: number,
+      by,
+      text,
+      origin: "board",
+      attachments: [{ kind: kindOf(file.mimetype), name, mime: file.mimetype, data: new Uint8Array(data) }],
+    });
+    if (!result.ok) {
+      const status =
+        result.code === "unknown-ticket"
+          ? 404
+          : result.code === "not-technician"
+            ? 403
+            : result.code === "invalid-input"
+              ? 400
+              : 409;
+      return sendError(reply, status, result.code, result.message);
+    }
+    return result;
+  });
+}

@@ -1,0 +1,174 @@
+/**
+ * The manager's pages in real Chromium on the seeded month: an administrator opens the reports
+ * (charts drawn by the locally served chart.js, no request leaves the server, no CSP violation)
+ * and the March statement (totals, CSV download); a technician is refused both.
+ * SQLite, or PostgreSQL with SPORTELLO_TEST_DB=postgres.
+ */
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
+import { createManagerDesk } from "../../src/desk/board/managerDesk.js";
+import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
+import { silentLogger } from "../../src/observability/logger.js";
+import { createMetrics } from "../../src/observability/metrics.js";
+import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
+import { createMemoryCredentialStore } from "../support/fakeWebRuntime.js";
+import { type SeededMonth, seedMonth } from "../support/seedMonth.js";
+import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+
+const SHOTS = "test-results/screenshots";
+const WAIT = { timeout: 15_000 };
+
+let t: TestDatabase;
+let seed: SeededMonth;
+let dataDir: string;
+let server: HttpServer;
+let webChannel: WebChannel;
+let baseUrl: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  await mkdir(SHOTS, { recursive: true });
+  t = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(tmpdir(), "sportello-manager-"));
+  seed = await seedMonth(t.db, dataDir);
+  webChannel = createWebChannel({ dataDir });
+  const credentials = createMemoryCredentialStore(["Laura", "Luca"]);
+  const staffAuth = createStaffAuth({ store: credentials, sessionSecret: "manager-pages-secret-0123456789" });
+  await staffAuth.setPassword("Laura", "laura-password-1");
+  await staffAuth.setPassword("Luca", "luca-password-1");
+  server = createHttpServer({
+    port: 0,
+    host: "127.0.0.1",
+    webChannel,
+    staffActions: seed.runtimes.leotron!,
+    health: async () => ({ db: { reachable: true }, channels: {} }),
+    metrics: createMetrics({ defaultMetrics: false }),
+    logger: silentLogger,
+    staffAuth,
+    manager: createManagerDesk({ db: t.db, policy: seed.policies.leotron! }),
+    // Laura is the administrator, Luca a technician.
+    isAdmin: (session) => session.technician.name === "Laura",
+  });
+  baseUrl = await server.start();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await webChannel?.stop();
+  await seed?.stop();
+  await t?.drop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+/** A browser context signed in as `name`; collects every request URL and console error. */
+async function signedIn(name: string, password: string) {
+  const context: BrowserContext = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    locale: "it-IT",
+    timezoneId: "Europe/Rome",
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  const errors: string[] = [];
+  page.on("request", (r) => requests.push(r.url()));
+  page.on("response", (r) => {
+    if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+  });
+  page.on("console", (m) => {
+    // Failed loads are checked through the responses (Chromium's own favicon request is not one).
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${baseUrl}/staff/login`);
+  await page.getByLabel("Nome").fill(name);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Entra" }).click();
+  await page.waitForURL(`${baseUrl}/staff`, WAIT);
+  return { context, page, requests, errors };
+}
+
+describe("manager pages", () => {
+  it("an administrator opens the reports with charts and the March statement", async () => {
+    const { context, page, requests, errors } = await signedIn("Laura", "laura-password-1");
+    try {
+      await page.goto(`${baseUrl}/staff/reports`);
+      await page.locator("#from").fill("2027-03-01");
+      await page.locator("#to").fill("2027-03-31");
+      await page.getByRole("button", { name: "Mostra" }).click();
+      await page.waitForSelector('body[data-loaded="2027-03-01..2027-03-31"]', WAIT);
+      expect(await page.locator("#opened").textContent()).toBe("12");
+      expect(await page.locator("#closed").textContent()).toBe("11");
+      // Service-hour medians (hand-computed in test/reports/report.test.ts).
+      expect(await page.locator("#first-median").textContent()).toBe("20");
+      expect(await page.locator("#resolution-p90").textContent()).toBe("210");
+      expect(await page.locator("#csat-average").textContent()).toBe("3,67");
+      await page.getByText("Ci è voluto troppo").waitFor(WAIT);
+      // Runs in the page (a string, so the test needs no DOM types): datasets drawn per chart.
+      const charts = (await page.evaluate(`["chart-weeks", "chart-csat", "chart-revenue"].map(
+        (id) => window.Chart.getChart(document.getElementById(id))?.data.datasets.length ?? 0,
+      )`)) as number[];
+      expect(charts.every((n) => n > 0)).toBe(true);
+      await page.getByRole("button", { name: "per piano" }).click();
+      await page.screenshot({ path: `${SHOTS}/manager-reports.png`, fullPage: true });
+
+      await page.getByRole("link", { name: "Estratto conto" }).click();
+      await page.getByLabel("Mese").fill("2027-03");
+      await page.getByRole("button", { name: "Mostra" }).click();
+      await page.waitForURL(/month=2027-03/, WAIT);
+      const grand = page.locator(".grand-total");
+      await expect.poll(() => grand.textContent()).toContain("584,38");
+      expect(await grand.textContent()).toContain("479,00");
+      const ottica = page.locator('section.customer:has-text("Ottica Blu")');
+      expect(await ottica.textContent()).toContain(
+        "170 min usati su 120 min del mese (50 min oltre il limite)",
+      );
+      await page.screenshot({ path: `${SHOTS}/manager-statement.png`, fullPage: true });
+
+      const [download] = await Promise.all([
+        page.waitForEvent("download", WAIT),
+        page.getByRole("link", { name: "Scarica CSV" }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe("statement-2027-03.csv");
+      const csv = await readFile((await download.path())!, "utf8");
+      expect(csv).toContain("total,2027-03");
+      expect(csv).toContain("47900,10538,58438");
+
+      // Everything came from this server (chart.js included); no script was blocked.
+      expect(requests.filter((u) => !u.startsWith(baseUrl))).toEqual([]);
+      expect(requests).toContain(`${baseUrl}/staff/vendor/chart.umd.min.js`);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("a technician cannot open the reports or a statement", async () => {
+    const { context, page } = await signedIn("Luca", "luca-password-1");
+    try {
+      const reports = await page.goto(`${baseUrl}/staff/reports`);
+      expect(reports?.status()).toBe(403);
+      await page.getByText("riservata agli amministratori").waitFor(WAIT);
+      const statement = await page.goto(`${baseUrl}/staff/statement?month=2027-03`);
+      expect(statement?.status()).toBe(403);
+      const api = await page.evaluate(async () => {
+        const r = await fetch("/staff/api/statement?month=2027-03");
+        return { status: r.status, body: await r.json() };
+      });
+      expect(api).toMatchObject({ status: 403, body: { error: { code: "admin-only" } } });
+      const csv = await page.evaluate(async () => (await fetch("/staff/statement.csv?month=2027-03")).status);
+      expect(csv).toBe(403);
+    } finally {
+      await context.close();
+    }
+  });
+});

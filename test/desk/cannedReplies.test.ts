@@ -1,0 +1,265 @@
+/**
+ * Canned replies: the presets' reply files load and fill their placeholders in the customer's
+ * language; a broken file is refused with the field path; on the staff board a technician gets
+ * them rendered for a ticket and sends a file to the customer, relayed by the real runtime.
+ * SQLite, or PostgreSQL with SPORTELLO_TEST_DB=postgres.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalChannel } from "../../src/channels/local/localChannel.js";
+import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
+import * as store from "../../src/data/supportStore.js";
+import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
+import { type CannedReplyService, createCannedReplyService } from "../../src/desk/cannedReplyService.js";
+import { silentLogger } from "../../src/observability/logger.js";
+import { createMetrics } from "../../src/observability/metrics.js";
+import { cannedRepliesFile, loadCannedReplies, renderCannedReply } from "../../src/policy/cannedReplies.js";
+import { decideCoverage } from "../../src/policy/coverage.js";
+import { listPresets, loadPolicy, PolicyError } from "../../src/policy/loadPolicy.js";
+import { SimulatedClock } from "../../src/runtime/clock.js";
+import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
+import { createMemoryCredentialStore } from "../support/fakeWebRuntime.js";
+import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+
+describe("canned reply files", () => {
+  it("every bundled preset has replies in both languages, and only known placeholders", () => {
+    for (const preset of listPresets()) {
+      const replies = loadCannedReplies(preset);
+      expect(replies.length, preset).toBeGreaterThan(0);
+      for (const r of replies) {
+        for (const language of ["it", "en"] as const) {
+          const text = renderCannedReply(r, language, {
+            customer: "Giulia",
+            company: "Bar Roma",
+            ticket: "LT-2027-00042",
+            technician: "Marco",
+            nextOpening: "martedì 30 marzo alle 09:00",
+          });
+          expect(text, `${preset}/${r.key}/${language}`).not.toMatch(/[{}]/);
+        }
+      }
+    }
+  });
+
+  it("refuses an unknown placeholder and a duplicate key with the field path", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "sportello-replies-"));
+    try {
+      const preset = path.join(dir, "mine.yaml");
+      expect(cannedRepliesFile(preset)).toBe(path.join(dir, "replies", "mine.yaml"));
+      expect(loadCannedReplies(preset)).toEqual([]);
+      await mkdir(path.join(dir, "replies"));
+      await writeFile(
+        path.join(dir, "replies", "mine.yaml"),
+        [
+          "replies:",
+          "  - { key: hello, title: { it: Ciao, en: Hello }, text: { it: 'Ciao {cliente}', en: 'Hi {customer}' } }",
+          "  - { key: hello, title: { it: Ciao, en: Hello }, text: { it: 'Ciao', en: 'Hi' } }",
+        ].join("\n"),
+      );
+      let error: unknown;
+      try {
+        loadCannedReplies(preset);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(PolicyError);
+      expect((error as Error).message).toContain("replies[0].text.it: unknown placeholder {cliente}");
+      expect((error as Error).message).toContain('replies[1].key: duplicate key "hello"');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("canned replies and files on the staff board", () => {
+  let t: TestDatabase;
+  let runtime: SupportRuntime;
+  let server: HttpServer;
+  let webChannel: WebChannel;
+  let telegram: LocalChannel;
+  let dataDir: string;
+  let replies: CannedReplyService;
+  let cookie: string;
+  let number: string;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    dataDir = await mkdtemp(path.join(tmpdir(), "sportello-canned-"));
+    // Tuesday 30 March 2027, 13:30: lunch break, support reopens at 14:30.
+    const clock = new SimulatedClock("2027-03-30T13:30:00+02:00");
+    const policy = loadPolicy("leotron");
+    telegram = new LocalChannel({ as: "telegram", now: () => clock.now() });
+    webChannel = createWebChannel({ dataDir, now: () => clock.now() });
+    const media = new Map<string, Uint8Array>();
+    runtime = new SupportRuntime({
+      db: t.db,
+      policy,
+      clock,
+      logger: silentLogger,
+      channels: [telegram, webChannel],
+      mediaStore: {
+        put: async (bytes, name) => {
+          const ref = `${media.size}-${name}`;
+          media.set(ref, bytes);
+          return ref;
+        },
+        get: async (ref) => media.get(ref) ?? new Uint8Array(),
+      },
+    });
+    await runtime.start();
+    const tech = await store.upsertTechnician(t.db.prisma, { name: "Marco" });
+    const customer = await store.createCustomer(t.db.prisma, {
+      company: "Bar Roma",
+      contactName: "Giulia",
+      phone: "+393331110001",
+      language: "en",
+      plans: ["standard"],
+      verified: true,
+    });
+    number = await store.nextTicketNumber(t.db.prisma, "LT", 2027);
+    await store.createTicket(t.db.prisma, {
+      number,
+      policy: "leotron",
+      status: "open",
+      category: "software-usage",
+      priority: "normal",
+      blocking: false,
+      description: "the till does not print",
+      coverage: decideCoverage(policy, { plans: ["standard"], category: "software-usage", at: clock.now() }),
+      customerId: customer.id,
+      channel: "telegram",
+      chatId: "777",
+      salesRep: null,
+      callbackDueAt: null,
+      at: clock.now(),
+    });
+    expect((await runtime.perform({ type: "claim", ticket: number, by: { id: tech.id } })).ok).toBe(true);
+    replies = createCannedReplyService({
+      policy,
+      replies: loadCannedReplies("leotron"),
+      getTicket: (n) => runtime.getTicket(n),
+      now: () => clock.now(),
+    });
+    const credentials = createMemoryCredentialStore(["Marco"]);
+    credentials.records.get("Marco")!.id = tech.id;
+    const staffAuth = createStaffAuth({
+      store: credentials,
+      sessionSecret: "canned-replies-secret-0123456789",
+    });
+    await staffAuth.setPassword("Marco", "marco-password-1");
+    server = createHttpServer({
+      port: 0,
+      host: "127.0.0.1",
+      webChannel,
+      staffActions: runtime,
+      health: async () => ({ db: { reachable: true }, channels: {} }),
+      metrics: createMetrics({ defaultMetrics: false }),
+      logger: silentLogger,
+      staffAuth,
+      cannedReplies: replies,
+    });
+    await server.app.ready();
+    const login = await server.app.inject({
+      method: "POST",
+      url: "/staff/login",
+      remoteAddress: "203.0.113.5",
+      payload: "name=Marco&password=marco-password-1",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    const raw = login.headers["set-cookie"];
+    cookie = String(Array.isArray(raw) ? raw[0] : raw).split(";")[0]!;
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await runtime?.stop();
+    await webChannel?.stop();
+    await t?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("renders the replies for the ticket in the customer's language with its placeholders", async () => {
+    const r = await server.app.inject({
+      method: "GET",
+      url: `/staff/api/tickets/${number}/replies`,
+      remoteAddress: "203.0.113.5",
+      headers: { cookie },
+    });
+    expect(r.statusCode).toBe(200);
+    const list = r.json().replies as { key: string; title: string; text: string }[];
+    const next = list.find((x) => x.key === "next-opening")!;
+    expect(next.title).toBe("When we reopen");
+    expect(next.text).toBe(
+      `Hi Giulia, ticket ${number} is in the queue: support reopens Tuesday 30 March at 14:30 and a technician will call you back.`,
+    );
+    expect(list.find((x) => x.key === "call-soon")!.text).toContain("this is Marco");
+    const unknown = await server.app.inject({
+      method: "GET",
+      url: "/staff/api/tickets/LT-2027-99999/replies",
+      remoteAddress: "203.0.113.5",
+      headers: { cookie },
+    });
+    expect(unknown.statusCode).toBe(404);
+    const anonymous = await server.app.inject({
+      method: "GET",
+      url: `/staff/api/tickets/${number}/replies`,
+      remoteAddress: "203.0.113.5",
+    });
+    expect(anonymous.statusCode).toBe(401);
+  });
+
+  it("sends a file from the board to the customer, and refuses a cross-site upload", async () => {
+    const boundary = "----sportello";
+    const body = [
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="text"',
+      "",
+      "Here is the driver",
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="file"; filename="driver.pdf"',
+      "Content-Type: application/pdf",
+      "",
+      "%PDF-1.4 fake driver",
+      `--${boundary}--`,
+      "",
+    ].join("\r\n");
+    const headers = {
+      cookie,
+      "content-type": `multipart/form-data; boundary=${boundary}`,
+      host: "board.example",
+      origin: "http://board.example",
+    };
+    const sent = await server.app.inject({
+      method: "POST",
+      url: `/staff/api/tickets/${number}/files`,
+      remoteAddress: "203.0.113.5",
+      headers: { ...headers, "x-sportello-board": "1" },
+      payload: body,
+    });
+    expect(sent.statusCode, sent.body).toBe(200);
+    await expect
+      .poll(() => telegram.sent.find((m) => m.attachments?.some((a) => a.name === "driver.pdf")))
+      .toBeTruthy();
+    const message = telegram.sent.find((m) => m.attachments?.some((a) => a.name === "driver.pdf"))!;
+    expect(message.text).toContain("Here is the driver");
+    const crossSite = await server.app.inject({
+      method: "POST",
+      url: `/staff/api/tickets/${number}/files`,
+      remoteAddress: "203.0.113.5",
+      headers: { ...headers, origin: "https://evil.example", "x-sportello-board": "1" },
+      payload: body,
+    });
+    expect(crossSite.statusCode).toBe(403);
+    const noHeader = await server.app.inject({
+      method: "POST",
+      url: `/staff/api/tickets/${number}/files`,
+      remoteAddress: "203.0.113.5",
+      headers,
+      payload: body,
+    });
+    expect(noHeader.statusCode).toBe(403);
+  });
+});
