@@ -22,7 +22,7 @@ import pg from "pg";
 import { z } from "zod";
 import type { Database, StoreTx, Tx } from "./database.js";
 import { parseJson } from "./json.js";
-import { type JobRow, messageBodySchema, type OutboundRow } from "./supportStore.js";
+import { type JobRow, messageBodySchema, type OutboundRow, pendingForChat } from "./supportStore.js";
 
 /** An outbound message claimed for delivery by this instance. */
 export interface ClaimedOutbound extends OutboundRow {
@@ -249,20 +249,12 @@ export function startCoordination(
         });
       },
       async claimChatOutbox(chat) {
-        const leaseUntil = new Date(wall() + outboxLeaseMs);
-        return prisma.$transaction(async (tx) => {
-          const rows = await tx.message.findMany({
-            where: { channel: chat.channel, chatId: chat.chatId, direction: "out", status: "pending" },
-            orderBy: [{ at: "asc" }, { id: "asc" }],
-            take: 100,
-          });
-          if (rows.length === 0) return [];
-          await tx.message.updateMany({
-            where: { id: { in: rows.map((r) => r.id) } },
-            data: { claimedBy: instanceId, leaseUntil },
-          });
-          return rows.map(toClaimed);
-        });
+        // The one process delivers each chat one pass at a time (its own queue): the claim is
+        // the read, on the hot path's prepared statement, with nothing to write.
+        return db.session((c) => pendingForChat(c, chat.channel, chat.chatId));
+      },
+      async releaseOutbox() {
+        // Nothing was written by the claim.
       },
       async publish(topic, payload) {
         if (!TOPIC_RE.test(topic)) throw new Error(`bad topic ${topic}`);
