@@ -42,9 +42,7 @@ export interface BoardRouteDeps {
   /** The preset's canned replies, offered in the reply box. */
   cannedReplies?: CannedReplyService;
   /** Customer search and pages (history, admins' edits, export and erasure). */
-  customers?: Omit<CustomerRouteDeps, "access" | "isAdmin">;
-  /** Whether a session is an administrator's (default: the technician's role is admin). */
-  isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
+  customers?: CustomerRouteDeps;
 }
 
 /** Registers `/staff` and `/staff/api/*`, `/staff/files/*` (sign-in: see boardLoginRoutes.ts). */
@@ -52,22 +50,14 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
   const { staffActions } = deps;
   registerBoardLoginRoutes(app, { staffAuth: deps.staffAuth, timeZone: deps.timeZone });
 
-  // Canned replies, files to customers, and (with a manager desk) the admin pages, on the
-  // board's sessions; admin means the technician's role (sportello staff role NAME admin).
-  const gate = {
-    access: async (req: FastifyRequest): Promise<StaffSession | "forbidden" | "login"> => {
-      if (boardClosedTo(req)) return "forbidden";
-      return (await sessionOf(req)) ?? "login";
-    },
-    isAdmin: deps.isAdmin ?? ((session: StaffSession) => session.technician.role === "admin"),
-  };
+  // Canned replies, files to customers, and (with a manager desk) the admin pages, behind the
+  // same guards; admin means the technician's role (sportello staff role NAME admin).
   registerReplyRoutes(app, {
-    ...gate,
     staffActions,
     ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
   });
-  registerManagerRoutes(app, { ...gate, ...(deps.manager ? { manager: deps.manager } : {}) });
-  if (deps.customers) registerCustomerRoutes(app, { ...gate, ...deps.customers });
+  registerManagerRoutes(app, deps.manager ? { manager: deps.manager } : {});
+  if (deps.customers) registerCustomerRoutes(app, deps.customers);
 
   app.get("/staff", async (req, reply) => {
     if (boardClosedTo(req)) {

@@ -3,52 +3,33 @@
  * page (tickets, plans, purchases with warranty dates, sales rep, language), and for admins the
  * edit of plans and purchases (audited) and the customer's data export and erasure.
  *
- * CSRF: state changes must be JSON with a same-origin (or no) Origin header.
+ * Access: the page and reads need a technician, the edit, export and erasure an admin; all
+ * through boardAuth.ts's guards (state changes: same-origin and the board's CSRF token).
  */
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { PrivacyError } from "../data/customerPrivacy.js";
 import { customerHistory, searchSupport, updateCustomerContract } from "../data/customerQueries.js";
 import type { Database } from "../data/database.js";
+import type { StaffSession } from "../desk/board/staffAuth.js";
 import { warrantyUntil } from "../policy/coverage.js";
 import type { Policy } from "../policy/schema.js";
 import { eraseCustomer, exportCustomer } from "../privacy/personalData.js";
+import { csrfTokenFor, requireAdmin, requireStaff } from "./boardAuth.js";
 import { sendError } from "./sendError.js";
-import { type StaffGateDeps, staffGate } from "./staffGate.js";
+import { requireStaffPage } from "./staffGate.js";
 import { escapeHtml, pickLanguage, renderPage } from "./webStrings.js";
 
-export interface CustomerRouteDeps extends StaffGateDeps {
+export interface CustomerRouteDeps {
   db: Database;
   policy: Policy;
   /** Data folder with the customers' files (export, erasure). */
   dataDir: string;
   now(): Date;
-}
-
-function jsonSameOrigin(req: FastifyRequest, reply: FastifyReply): boolean {
-  const type = req.headers["content-type"] ?? "";
-  if (!type.startsWith("application/json")) {
-    sendError(reply, 415, "json-required", "State changes must be JSON");
-    return false;
-  }
-  const origin = req.headers.origin;
-  if (origin) {
-    let host: string | null = null;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      host = null;
-    }
-    if (host !== req.headers.host) {
-      sendError(reply, 403, "cross-origin", "Cross-origin request refused");
-      return false;
-    }
-  }
-  return true;
 }
 
 export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRouteDeps): void {
@@ -72,33 +53,29 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
       .optional(),
   });
 
-  const staff = (req: FastifyRequest, reply: FastifyReply, page = false) =>
-    staffGate(deps, req, reply, { admin: false, page });
-  const admin = (req: FastifyRequest, reply: FastifyReply) =>
-    staffGate(deps, req, reply, { admin: true, page: false });
+  const staffOf = (req: FastifyRequest) => req.staff as StaffSession;
+  const isAdmin = (session: StaffSession) => session.technician.role === "admin";
 
-  app.get("/staff/customers", async (req, reply) => {
-    const session = await staff(req, reply, true);
-    if (!session) return reply;
+  app.get("/staff/customers", { preHandler: requireStaffPage }, async (req, reply) => {
+    const session = staffOf(req);
     const language = pickLanguage(req.headers["accept-language"]);
     return reply.type("text/html; charset=utf-8").send(
       renderPage("customers.html.tmpl", language, {
         technician: escapeHtml(session.technician.name),
-        admin: (await deps.isAdmin(session)) ? "true" : "false",
+        admin: isAdmin(session) ? "true" : "false",
         plans: escapeHtml(JSON.stringify(contractPlans)),
+        csrf: escapeHtml(csrfTokenFor(reply)),
       }),
     );
   });
 
-  app.get("/staff/api/search", async (req, reply) => {
-    if (!(await staff(req, reply))) return reply;
+  app.get("/staff/api/search", { preHandler: requireStaff }, async (req) => {
     const q = (req.query as Record<string, string | undefined>).q ?? "";
     return searchSupport(deps.db, q);
   });
 
-  app.get("/staff/api/customers/:code", async (req, reply) => {
-    const session = await staff(req, reply);
-    if (!session) return reply;
+  app.get("/staff/api/customers/:code", { preHandler: requireStaff }, async (req, reply) => {
+    const session = staffOf(req);
     const { code } = req.params as { code: string };
     const history = await customerHistory(deps.db, code);
     if (!history) return sendError(reply, 404, "unknown-customer", `No customer with code ${code}`);
@@ -111,13 +88,12 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
           : null,
       })),
       availablePlans: contractPlans,
-      canEdit: await deps.isAdmin(session),
+      canEdit: isAdmin(session),
     };
   });
 
-  app.put("/staff/api/customers/:code", async (req, reply) => {
-    const session = await admin(req, reply);
-    if (!session || !jsonSameOrigin(req, reply)) return reply;
+  app.put("/staff/api/customers/:code", { preHandler: requireAdmin }, async (req, reply) => {
+    const session = staffOf(req);
     const parsed = Change.safeParse(req.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -142,9 +118,7 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
     return customerHistory(deps.db, code);
   });
 
-  app.post("/staff/api/customers/:code/export", async (req, reply) => {
-    const session = await admin(req, reply);
-    if (!session || !jsonSameOrigin(req, reply)) return reply;
+  app.post("/staff/api/customers/:code/export", { preHandler: requireAdmin }, async (req, reply) => {
     const { code } = req.params as { code: string };
     const dir = await mkdtemp(path.join(tmpdir(), "sportello-export-"));
     const file = path.join(dir, "export.tar.gz");
@@ -164,9 +138,8 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
       .send(stream);
   });
 
-  app.post("/staff/api/customers/:code/erase", async (req, reply) => {
-    const session = await admin(req, reply);
-    if (!session || !jsonSameOrigin(req, reply)) return reply;
+  app.post("/staff/api/customers/:code/erase", { preHandler: requireAdmin }, async (req, reply) => {
+    const session = staffOf(req);
     const { code } = req.params as { code: string };
     const confirm = (req.body as { confirm?: unknown } | null)?.confirm;
     if (typeof confirm !== "string" || confirm.trim().toUpperCase() !== code.trim().toUpperCase()) {

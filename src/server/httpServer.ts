@@ -12,7 +12,7 @@ import type { WebChannel } from "../channels/web/webChannel.js";
 import { WebChannelError } from "../channels/web/webChannel.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
 import type { ManagerDesk } from "../desk/board/managerDesk.js";
-import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
+import type { StaffAuth } from "../desk/board/staffAuth.js";
 import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffActions } from "../desk/port.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -89,8 +89,6 @@ export interface HttpServerDeps {
   cannedReplies?: CannedReplyService;
   /** Customer search and pages: database, preset, data folder, clock. */
   customers?: BoardRouteDeps["customers"];
-  /** Whether a board session is an administrator's (default: the technician's role is admin). */
-  isAdmin?: (session: StaffSession) => Promise<boolean> | boolean;
 }
 
 /** How long the server waits for clients. */
@@ -285,7 +283,6 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       ...(deps.manager ? { manager: deps.manager } : {}),
       ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
       ...(deps.customers ? { customers: deps.customers } : {}),
-      ...(deps.isAdmin ? { isAdmin: deps.isAdmin } : {}),
     });
     for (const register of deps.routes ?? []) register(scope);
   });

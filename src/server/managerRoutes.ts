@@ -2,7 +2,8 @@
  * The manager's pages of the staff board, for administrators only: `/staff/reports` (live
  * figures with charts drawn by chart.js, served from node_modules, no CDN) and
  * `/staff/statement` (printable monthly statement, CSV download), with their JSON under
- * `/staff/api/`. Pages carry no inline script, so the board's CSP holds.
+ * `/staff/api/`. Pages carry no inline script, so the board's CSP holds. Access: admins only,
+ * pages through `requireAdminPage` (sign-in redirect), JSON through `requireAdmin`.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,11 +11,13 @@ import { dirname, join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { DateTime } from "luxon";
 import type { ManagerDesk } from "../desk/board/managerDesk.js";
+import type { StaffSession } from "../desk/board/staffAuth.js";
 import { ReportError } from "../reports/report.js";
 import { parseMonth, type Statement, StatementError } from "../reports/statement.js";
 import { statementToCsv } from "../reports/statementCsv.js";
+import { requireAdmin } from "./boardAuth.js";
 import { sendError } from "./sendError.js";
-import { type StaffGateDeps, staffGate } from "./staffGate.js";
+import { requireAdminPage } from "./staffGate.js";
 import {
   escapeHtml,
   lookup,
@@ -25,7 +28,7 @@ import {
   webStrings,
 } from "./webStrings.js";
 
-export interface ManagerRouteDeps extends StaffGateDeps {
+export interface ManagerRouteDeps {
   /** Without it only the shared staff assets are served. */
   manager?: ManagerDesk;
 }
@@ -118,14 +121,12 @@ export function registerManagerRoutes(app: FastifyInstance, deps: ManagerRouteDe
 
   if (!deps.manager) return;
   const manager: ManagerDesk = deps.manager;
-  const admin = (req: FastifyRequest, reply: FastifyReply, page: boolean) =>
-    staffGate(deps, req, reply, { admin: true, page });
+  const staffOf = (req: FastifyRequest) => req.staff as StaffSession;
 
   const today = () => DateTime.now().setZone(manager.timezone);
 
-  app.get("/staff/reports", async (req, reply) => {
-    const session = await admin(req, reply, true);
-    if (!session) return reply;
+  app.get("/staff/reports", { preHandler: requireAdminPage }, async (req, reply) => {
+    const session = staffOf(req);
     const language = pickLanguage(req.headers["accept-language"]);
     const now = today();
     return reply.type("text/html; charset=utf-8").send(
@@ -137,8 +138,7 @@ export function registerManagerRoutes(app: FastifyInstance, deps: ManagerRouteDe
     );
   });
 
-  app.get("/staff/api/reports", async (req, reply) => {
-    if (!(await admin(req, reply, false))) return reply;
+  app.get("/staff/api/reports", { preHandler: requireAdmin }, async (req, reply) => {
     const q = req.query as Record<string, string | undefined>;
     const now = today();
     try {
@@ -174,14 +174,12 @@ export function registerManagerRoutes(app: FastifyInstance, deps: ManagerRouteDe
     }
   }
 
-  app.get("/staff/api/statement", async (req, reply) => {
-    if (!(await admin(req, reply, false))) return reply;
+  app.get("/staff/api/statement", { preHandler: requireAdmin }, async (req, reply) => {
     const found = await statementOf(req, reply);
     return found ? found.statement : reply;
   });
 
-  app.get("/staff/statement.csv", async (req, reply) => {
-    if (!(await admin(req, reply, true))) return reply;
+  app.get("/staff/statement.csv", { preHandler: requireAdminPage }, async (req, reply) => {
     const found = await statementOf(req, reply);
     if (!found) return reply;
     const name = `statement-${found.month}${found.customer ? `-${found.customer.toUpperCase().replace(/[^A-Z0-9]/g, "")}` : ""}.csv`;
@@ -191,9 +189,8 @@ export function registerManagerRoutes(app: FastifyInstance, deps: ManagerRouteDe
       .send(statementToCsv(found.statement));
   });
 
-  app.get("/staff/statement", async (req, reply) => {
-    const session = await admin(req, reply, true);
-    if (!session) return reply;
+  app.get("/staff/statement", { preHandler: requireAdminPage }, async (req, reply) => {
+    const session = staffOf(req);
     const language = pickLanguage(req.headers["accept-language"]);
     const q = req.query as Record<string, string | undefined>;
     const month = (q.month ?? today().toFormat("yyyy-MM")).trim();

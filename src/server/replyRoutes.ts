@@ -3,18 +3,19 @@
  * (inserted into the reply box by the board), and sending a file to the customer (multipart,
  * one file and an optional text), relayed through the normal reply action.
  *
- * CSRF: the file upload must carry the `x-sportello-board` header and a same-origin (or no)
- * Origin; a cross-site form can set neither.
+ * Both are technicians' routes behind `requireStaff` (boardAuth.ts): a session, and for the
+ * upload same-origin plus the board's CSRF token (`x-csrf-token` header).
  */
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AttachmentKind } from "../channels/port.js";
+import type { StaffSession } from "../desk/board/staffAuth.js";
 import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffActions, TechnicianRef } from "../desk/port.js";
+import { requireStaff } from "./boardAuth.js";
 import { sendError } from "./sendError.js";
-import { type StaffGateDeps, staffGate } from "./staffGate.js";
 
-export interface ReplyRouteDeps extends StaffGateDeps {
+export interface ReplyRouteDeps {
   staffActions: StaffActions;
   cannedReplies?: CannedReplyService;
 }
@@ -26,20 +27,11 @@ function kindOf(mime: string): AttachmentKind {
   return "document";
 }
 
-function sameOrigin(req: FastifyRequest): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
 export function registerReplyRoutes(app: FastifyInstance, deps: ReplyRouteDeps): void {
-  app.get("/staff/api/tickets/:number/replies", async (req, reply) => {
-    const session = await staffGate(deps, req, reply, { admin: false, page: false });
-    if (!session) return reply;
+  const staffOf = (req: FastifyRequest) => req.staff as StaffSession;
+
+  app.get("/staff/api/tickets/:number/replies", { preHandler: requireStaff }, async (req, reply) => {
+    const session = staffOf(req);
     const { number } = req.params as { number: string };
     if (!deps.cannedReplies) return { replies: [] };
     const replies = await deps.cannedReplies.forTicket(number, session.technician.name);
@@ -47,12 +39,8 @@ export function registerReplyRoutes(app: FastifyInstance, deps: ReplyRouteDeps):
     return { replies };
   });
 
-  app.post("/staff/api/tickets/:number/files", async (req, reply) => {
-    const session = await staffGate(deps, req, reply, { admin: false, page: false });
-    if (!session) return reply;
-    if (req.headers["x-sportello-board"] !== "1" || !sameOrigin(req)) {
-      return sendError(reply, 403, "cross-origin", "Cross-origin request refused");
-    }
+  app.post("/staff/api/tickets/:number/files", { preHandler: requireStaff }, async (req, reply) => {
+    const session = staffOf(req);
     if (!req.isMultipart())
       return sendError(reply, 415, "multipart-required", "Send the file as multipart/form-data");
     let file: MultipartFile | undefined;

@@ -170,7 +170,9 @@ describe("manager pages", () => {
         const r = await fetch("/staff/api/statement?month=2027-03");
         return { status: r.status, body: await r.json() };
       });
-      expect(api).toMatchObject({ status: 403, body: { error: { code: "admin-only" } } });
+      expect(api).toMatchObject({ status: 403, body: { error: { code: "admin-required" } } });
+      const reportsApi = await page.evaluate(async () => (await fetch("/staff/api/reports")).status);
+      expect(reportsApi).toBe(403);
       const csv = await page.evaluate(async () => (await fetch("/staff/statement.csv?month=2027-03")).status);
       expect(csv).toBe(403);
     } finally {

@@ -22,7 +22,7 @@ import { listPresets, loadPolicy, PolicyError } from "../../src/policy/loadPolic
 import { SimulatedClock } from "../../src/runtime/clock.js";
 import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
-import { signedInCookie, technicianWithPassword } from "../support/boardAgent.js";
+import { signedInSession, technicianWithPassword } from "../support/boardAgent.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 describe("canned reply files", () => {
@@ -84,6 +84,7 @@ describe("canned replies and files on the staff board", () => {
   let dataDir: string;
   let replies: CannedReplyService;
   let cookie: string;
+  let csrf: string;
   let number: string;
 
   beforeAll(async () => {
@@ -159,7 +160,7 @@ describe("canned replies and files on the staff board", () => {
       cannedReplies: replies,
     });
     await server.app.ready();
-    cookie = await signedInCookie(server.app, "Marco", "marco-password-1", "203.0.113.5");
+    ({ cookie, csrf } = await signedInSession(server.app, "Marco", "marco-password-1", "203.0.113.5"));
   });
 
   afterAll(async () => {
@@ -200,7 +201,7 @@ describe("canned replies and files on the staff board", () => {
     expect(anonymous.statusCode).toBe(401);
   });
 
-  it("sends a file from the board to the customer, and refuses a cross-site upload", async () => {
+  it("sends a file from the board to the customer, and refuses a cross-site or token-less upload", async () => {
     const boundary = "----sportello";
     const body = [
       `--${boundary}`,
@@ -221,34 +222,41 @@ describe("canned replies and files on the staff board", () => {
       host: "board.example",
       origin: "http://board.example",
     };
-    const sent = await server.app.inject({
-      method: "POST",
-      url: `/staff/api/tickets/${number}/files`,
-      remoteAddress: "203.0.113.5",
-      headers: { ...headers, "x-sportello-board": "1" },
-      payload: body,
-    });
+    const upload = (extra: Record<string, string>) =>
+      server.app.inject({
+        method: "POST",
+        url: `/staff/api/tickets/${number}/files`,
+        remoteAddress: "203.0.113.5",
+        headers: { ...headers, ...extra },
+        payload: body,
+      });
+    const sent = await upload({ "x-csrf-token": csrf });
     expect(sent.statusCode, sent.body).toBe(200);
     await expect
       .poll(() => telegram.sent.find((m) => m.attachments?.some((a) => a.name === "driver.pdf")))
       .toBeTruthy();
     const message = telegram.sent.find((m) => m.attachments?.some((a) => a.name === "driver.pdf"))!;
     expect(message.text).toContain("Here is the driver");
-    const crossSite = await server.app.inject({
-      method: "POST",
-      url: `/staff/api/tickets/${number}/files`,
-      remoteAddress: "203.0.113.5",
-      headers: { ...headers, origin: "https://evil.example", "x-sportello-board": "1" },
-      payload: body,
-    });
+    const delivered = telegram.sent.length;
+    // The board's guards: a cross-site page, a token-less or forged request, no session.
+    const crossSite = await upload({ origin: "https://evil.example", "x-csrf-token": csrf });
     expect(crossSite.statusCode).toBe(403);
-    const noHeader = await server.app.inject({
+    expect(crossSite.json().error.code).toBe("cross-origin");
+    const fetchedCrossSite = await upload({ "sec-fetch-site": "cross-site", "x-csrf-token": csrf });
+    expect(fetchedCrossSite.json().error.code).toBe("cross-origin");
+    const noToken = await upload({});
+    expect(noToken.statusCode).toBe(403);
+    expect(noToken.json().error.code).toBe("csrf-invalid");
+    const forged = await upload({ "x-csrf-token": `${csrf.slice(0, -2)}xx` });
+    expect(forged.json().error.code).toBe("csrf-invalid");
+    const anonymous = await server.app.inject({
       method: "POST",
       url: `/staff/api/tickets/${number}/files`,
       remoteAddress: "203.0.113.5",
-      headers,
+      headers: { "content-type": headers["content-type"], host: headers.host, origin: headers.origin },
       payload: body,
     });
-    expect(noHeader.statusCode).toBe(403);
+    expect(anonymous.statusCode).toBe(401);
+    expect(telegram.sent).toHaveLength(delivered);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * History on the staff board over HTTP on the seeded month: search by phone, company, ticket
  * number and transcript text; a customer's page with warranty dates; an admin's edit of plans and
- * purchases (validated against the preset, audited); the export and the erasure, admins only.
+ * purchases (validated against the preset, audited); the export and the erasure, admins only, behind
+ * the board's guards (a cross-site or token-less change is refused, a technician gets admin-required).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,7 +14,7 @@ import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
-import { signedInCookie, technicianWithPassword } from "../support/boardAgent.js";
+import { signedInSession, technicianWithPassword } from "../support/boardAgent.js";
 import { type SeededMonth, seedMonth } from "../support/seedMonth.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
@@ -23,7 +24,7 @@ let seed: SeededMonth;
 let dataDir: string;
 let server: HttpServer;
 let webChannel: WebChannel;
-const cookies: Record<string, string> = {};
+const sessions: Record<string, { cookie: string; csrf: string }> = {};
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -56,7 +57,7 @@ beforeAll(async () => {
     ["Laura", "laura-password-1"],
     ["Luca", "luca-password-1"],
   ] as const) {
-    cookies[name] = await signedInCookie(server.app, name, password, REMOTE);
+    sessions[name] = await signedInSession(server.app, name, password, REMOTE);
   }
 });
 
@@ -68,15 +69,24 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-function call(as: "Laura" | "Luca", method: "GET" | "PUT" | "POST", url: string, payload?: unknown) {
+/** A request as the board's scripts send it (session cookie, CSRF token), plus `extra` headers. */
+function call(
+  as: "Laura" | "Luca",
+  method: "GET" | "PUT" | "POST",
+  url: string,
+  payload?: unknown,
+  extra: Record<string, string | undefined> = { "x-csrf-token": sessions[as]?.csrf },
+) {
+  const headers: Record<string, string> = {
+    cookie: sessions[as]!.cookie,
+    ...(payload !== undefined ? { "content-type": "application/json" } : {}),
+  };
+  for (const [name, value] of Object.entries(extra)) if (value !== undefined) headers[name] = value;
   return server.app.inject({
     method,
     url,
     remoteAddress: REMOTE,
-    headers: {
-      cookie: cookies[as]!,
-      ...(payload !== undefined ? { "content-type": "application/json" } : {}),
-    },
+    headers,
     ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
   });
 }
@@ -117,7 +127,9 @@ describe("search and customer pages", () => {
       purchases: [{ item: "Stampante fiscale", purchasedOn: "2027-01-10", warrantyMonths: 24 }],
     };
     const url = `/staff/api/customers/${seed.customers.B.code}`;
-    expect((await call("Luca", "PUT", url, change)).statusCode).toBe(403);
+    const technician = await call("Luca", "PUT", url, change);
+    expect(technician.statusCode).toBe(403);
+    expect(technician.json().error.code).toBe("admin-required");
     const bad = await call("Laura", "PUT", url, { plans: ["gold"] });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe("invalid-input");
@@ -136,18 +148,70 @@ describe("search and customer pages", () => {
 
   it("exports and erases a customer from the board, admins only, erasure confirmed by the code", async () => {
     const base = `/staff/api/customers/${seed.customers.D.code}`;
-    expect((await call("Luca", "POST", `${base}/export`, {})).statusCode).toBe(403);
+    const technicianExport = await call("Luca", "POST", `${base}/export`, {});
+    expect(technicianExport.statusCode).toBe(403);
+    expect(technicianExport.json().error.code).toBe("admin-required");
     const exported = await call("Laura", "POST", `${base}/export`, {});
     expect(exported.statusCode, exported.body).toBe(200);
     expect(exported.headers["content-type"]).toBe("application/gzip");
     expect(exported.rawPayload.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
-    expect((await call("Luca", "POST", `${base}/erase`, { confirm: seed.customers.D.code })).statusCode).toBe(
-      403,
-    );
+    const technicianErase = await call("Luca", "POST", `${base}/erase`, { confirm: seed.customers.D.code });
+    expect(technicianErase.statusCode).toBe(403);
+    expect(technicianErase.json().error.code).toBe("admin-required");
     expect((await call("Laura", "POST", `${base}/erase`, { confirm: "WRONG" })).statusCode).toBe(400);
     const erased = await call("Laura", "POST", `${base}/erase`, { confirm: seed.customers.D.code });
     expect(erased.statusCode, erased.body).toBe(200);
     const page = (await call("Laura", "GET", base)).json();
     expect(page).toMatchObject({ company: `[erased ${seed.customers.D.code}]`, phone: null, email: null });
+  });
+
+  it("refuses a cross-site or token-less change on every admin route, and changes nothing", async () => {
+    const code = seed.customers.C.code;
+    const before = (await call("Laura", "GET", `/staff/api/customers/${code}`)).json();
+    const changes = [
+      ["PUT", `/staff/api/customers/${code}`, { plans: [] }],
+      ["POST", `/staff/api/customers/${code}/export`, {}],
+      ["POST", `/staff/api/customers/${code}/erase`, { confirm: code }],
+    ] as const;
+    const csrf = sessions.Laura!.csrf;
+    for (const [method, url, payload] of changes) {
+      const refusals = [
+        [{ "x-csrf-token": csrf, origin: "https://evil.example" }, "cross-origin"],
+        [{ "x-csrf-token": csrf, "sec-fetch-site": "cross-site" }, "cross-origin"],
+        [{}, "csrf-invalid"],
+        [{ "x-csrf-token": "forged-token" }, "csrf-invalid"],
+        // Another technician's token does not go with this session's CSRF secret.
+        [{ "x-csrf-token": sessions.Luca!.csrf }, "csrf-invalid"],
+      ] as const;
+      for (const [headers, error] of refusals) {
+        const r = await call("Laura", method, url, payload, headers);
+        expect(r.statusCode, `${method} ${url} ${JSON.stringify(headers)}`).toBe(403);
+        expect(r.json().error.code).toBe(error);
+      }
+      // A cross-site HTML form (urlencoded, no token) is refused as well.
+      const form = await server.app.inject({
+        method,
+        url,
+        remoteAddress: REMOTE,
+        headers: {
+          cookie: sessions.Laura!.cookie,
+          "content-type": "application/x-www-form-urlencoded",
+          origin: "https://evil.example",
+        },
+        payload: `confirm=${code}`,
+      });
+      expect(form.statusCode).toBe(403);
+      expect(form.json().error.code).toBe("cross-origin");
+    }
+    expect((await call("Laura", "GET", `/staff/api/customers/${code}`)).json()).toEqual(before);
+  });
+
+  it("serves the customers page with the CSRF token its script sends", async () => {
+    const page = await call("Luca", "GET", "/staff/customers");
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/<meta name="csrf-token" content="[^"]+">/);
+    const anonymous = await server.app.inject({ method: "GET", url: "/staff/customers", remoteAddress: REMOTE });
+    expect(anonymous.statusCode).toBe(303);
+    expect(anonymous.headers.location).toBe("/staff/login");
   });
 });

@@ -93,6 +93,24 @@ export async function technicianWithPassword(
   return { id: account.id };
 }
 
+/**
+ * Signs in through the login form; returns the Cookie header value of the session and the CSRF
+ * token of the board page, as the board's scripts send it (`x-csrf-token`).
+ */
+export async function signedInSession(
+  app: FastifyInstance,
+  name: string,
+  password: string,
+  remoteAddress = "127.0.0.1",
+): Promise<{ cookie: string; csrf: string }> {
+  const agent = boardAgent(app, { remoteAddress });
+  const res = await agent.login(name, password);
+  if (res.statusCode !== 303)
+    throw new Error(`sign-in of ${name} failed: ${res.statusCode} ${res.body.slice(0, 200)}`);
+  const csrf = await agent.csrf("/staff");
+  return { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join("; "), csrf };
+}
+
 /** Signs in through the login form and returns the Cookie header value of the session. */
 export async function signedInCookie(
   app: FastifyInstance,
@@ -100,9 +118,5 @@ export async function signedInCookie(
   password: string,
   remoteAddress = "127.0.0.1",
 ): Promise<string> {
-  const agent = boardAgent(app, { remoteAddress });
-  const res = await agent.login(name, password);
-  if (res.statusCode !== 303)
-    throw new Error(`sign-in of ${name} failed: ${res.statusCode} ${res.body.slice(0, 200)}`);
-  return [...agent.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  return (await signedInSession(app, name, password, remoteAddress)).cookie;
 }

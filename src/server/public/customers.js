@@ -24,11 +24,17 @@
     return node;
   }
 
+  // The board's CSRF token, sent on every request (the server checks it on changes).
+  const csrfToken = document.querySelector('meta[name="csrf-token"]')?.getAttribute("content") || "";
+
   async function api(path, options = {}) {
     const response = await fetch(path, {
       ...options,
       credentials: "same-origin",
-      headers: options.body ? { "content-type": "application/json" } : {},
+      headers: {
+        "x-csrf-token": csrfToken,
+        ...(options.body ? { "content-type": "application/json" } : {}),
+      },
     });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));

@@ -59,7 +59,9 @@
         method: "POST",
         body: form,
         credentials: "same-origin",
-        headers: { "x-sportello-board": "1" },
+        headers: {
+          "x-csrf-token": document.querySelector('meta[name="csrf-token"]')?.getAttribute("content") || "",
+        },
       });
       const body = await response.json().catch(() => ({}));
       if (!response.ok) throw new Error(body.error?.message || response.statusText);
