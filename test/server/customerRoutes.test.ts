@@ -210,7 +210,11 @@ describe("search and customer pages", () => {
     const page = await call("Luca", "GET", "/staff/customers");
     expect(page.statusCode).toBe(200);
     expect(page.body).toMatch(/<meta name="csrf-token" content="[^"]+">/);
-    const anonymous = await server.app.inject({ method: "GET", url: "/staff/customers", remoteAddress: REMOTE });
+    const anonymous = await server.app.inject({
+      method: "GET",
+      url: "/staff/customers",
+      remoteAddress: REMOTE,
+    });
     expect(anonymous.statusCode).toBe(303);
     expect(anonymous.headers.location).toBe("/staff/login");
   });
