@@ -1,7 +1,9 @@
 /**
  * The manager's pages in real Chromium on the seeded month: an administrator opens the reports
  * (charts drawn by the locally served chart.js, no request leaves the server, no CSP violation)
- * and the March statement (totals, CSV download); a technician is refused both.
+ * and the March statement (totals, CSV download); a technician is refused both. On the customers
+ * page an administrator saves a customer's plans and downloads the export through the page's own
+ * script (which sends the board's CSRF token); the same change without the token is refused.
  * SQLite, or PostgreSQL with SPORTELLO_TEST_DB=postgres.
  */
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -58,6 +60,12 @@ beforeAll(async () => {
     logger: silentLogger,
     staffAuth,
     manager: createManagerDesk({ db: t.db, policy: seed.policies.leotron! }),
+    customers: {
+      db: t.db,
+      policy: seed.policies.leotron!,
+      dataDir,
+      now: () => new Date("2027-04-02T10:00:00Z"),
+    },
   });
   baseUrl = await server.start();
   browser = await chromium.launch({
@@ -175,6 +183,48 @@ describe("manager pages", () => {
       expect(reportsApi).toBe(403);
       const csv = await page.evaluate(async () => (await fetch("/staff/statement.csv?month=2027-03")).status);
       expect(csv).toBe(403);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("an administrator saves a customer's plans and exports the data from the customers page", async () => {
+    const { context, page, errors } = await signedIn("Laura", "laura-password-1");
+    const code = seed.customers.B.code;
+    try {
+      await page.goto(`${baseUrl}/staff/customers?customer=${code}`);
+      await page.locator("#plan-standard").check(WAIT);
+      await page.locator("#save").click();
+      await page.getByText("Salvato.").waitFor(WAIT);
+      const saved = await page.evaluate(
+        async (c) => (await fetch(`/staff/api/customers/${c}`)).json() as Promise<{ plans: string[] }>,
+        code,
+      );
+      expect(saved.plans).toEqual(["standard"]);
+
+      const [download] = await Promise.all([
+        page.waitForEvent("download", WAIT),
+        page.locator("#export").click(),
+      ]);
+      expect(download.suggestedFilename()).toBe(`customer-${code}.tar.gz`);
+      expect((await readFile((await download.path())!)).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+      expect(errors).toEqual([]);
+
+      // The same change without the page's CSRF token is refused and changes nothing.
+      const forged = await page.evaluate(async (c) => {
+        const r = await fetch(`/staff/api/customers/${c}`, {
+          method: "PUT",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ plans: [] }),
+        });
+        return { status: r.status, body: await r.json() };
+      }, code);
+      expect(forged).toMatchObject({ status: 403, body: { error: { code: "csrf-invalid" } } });
+      const after = await page.evaluate(
+        async (c) => (await fetch(`/staff/api/customers/${c}`)).json() as Promise<{ plans: string[] }>,
+        code,
+      );
+      expect(after.plans).toEqual(["standard"]);
     } finally {
       await context.close();
     }
