@@ -93,6 +93,17 @@ export async function technicianWithPassword(
   return { id: account.id };
 }
 
+/** Signs in through the login form; returns the signed-in agent. */
+async function signedInAgent(app: FastifyInstance, name: string, password: string, remoteAddress: string) {
+  const agent = boardAgent(app, { remoteAddress });
+  const res = await agent.login(name, password);
+  if (res.statusCode !== 303)
+    throw new Error(`sign-in of ${name} failed: ${res.statusCode} ${res.body.slice(0, 200)}`);
+  return agent;
+}
+
+const cookieHeaderOf = (agent: BoardAgent) => [...agent.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+
 /**
  * Signs in through the login form; returns the Cookie header value of the session and the CSRF
  * token of the board page, as the board's scripts send it (`x-csrf-token`).
@@ -103,12 +114,9 @@ export async function signedInSession(
   password: string,
   remoteAddress = "127.0.0.1",
 ): Promise<{ cookie: string; csrf: string }> {
-  const agent = boardAgent(app, { remoteAddress });
-  const res = await agent.login(name, password);
-  if (res.statusCode !== 303)
-    throw new Error(`sign-in of ${name} failed: ${res.statusCode} ${res.body.slice(0, 200)}`);
+  const agent = await signedInAgent(app, name, password, remoteAddress);
   const csrf = await agent.csrf("/staff");
-  return { cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join("; "), csrf };
+  return { cookie: cookieHeaderOf(agent), csrf };
 }
 
 /** Signs in through the login form and returns the Cookie header value of the session. */
@@ -118,5 +126,5 @@ export async function signedInCookie(
   password: string,
   remoteAddress = "127.0.0.1",
 ): Promise<string> {
-  return (await signedInSession(app, name, password, remoteAddress)).cookie;
+  return cookieHeaderOf(await signedInAgent(app, name, password, remoteAddress));
 }
