@@ -44,6 +44,7 @@ beforeAll(async () => {
   // Tuesday 10:00 in Rome: support is open, so the intake is the same every run.
   const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
   const webChannel = createWebChannel({ dataDir, now: () => clock.now() });
+  const media = new Map<string, Uint8Array>();
   runtime = new SupportRuntime({
     db: t.db,
     policy: loadPolicy("leotron"),
@@ -52,6 +53,15 @@ beforeAll(async () => {
     channels: [webChannel],
     offlineTriage: () => ({ category: null }),
     metrics: runtimeMetrics(metrics),
+    // Files the board sends to customers (the app keeps them under the data folder).
+    mediaStore: {
+      put: async (bytes, name) => {
+        const ref = `${media.size}-${name}`;
+        media.set(ref, bytes);
+        return ref;
+      },
+      get: async (ref) => media.get(ref) ?? new Uint8Array(),
+    },
   });
   await store.upsertTechnician(t.db.prisma, { name: "Marco" });
   await runtime.start();
@@ -161,6 +171,16 @@ describe("web chat and staff board on the real runtime", () => {
     await staff.getByLabel("Messaggio").fill("Reinstallo il driver della stampante da remoto, un attimo.");
     await staff.getByRole("button", { name: "Rispondi al cliente" }).click();
     await customer.getByText(/Marco: Reinstallo il driver della stampante da remoto/).waitFor(WAIT);
+
+    // A file to the customer from the reply box (the board's script sends the CSRF token).
+    await staff.locator("#file").setInputFiles({
+      name: "schema-collegamento.png",
+      mimeType: "image/png",
+      buffer: Buffer.from(PNG, "base64"),
+    });
+    await staff.locator("#send-file").click();
+    await staff.locator("#file-status").getByText("File inviato.").waitFor(WAIT);
+    await customer.getByAltText("schema-collegamento.png").first().waitFor(WAIT);
 
     await staff.getByLabel("Minuti lavorati").fill("45");
     await staff.getByLabel("Soluzione").fill("Driver della stampante reinstallato");
