@@ -21,6 +21,7 @@ import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
 import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
+import { memoryMediaStore } from "../support/memoryMediaStore.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 const SHOTS = "test-results/screenshots";
@@ -44,7 +45,6 @@ beforeAll(async () => {
   // Tuesday 10:00 in Rome: support is open, so the intake is the same every run.
   const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
   const webChannel = createWebChannel({ dataDir, now: () => clock.now() });
-  const media = new Map<string, Uint8Array>();
   runtime = new SupportRuntime({
     db: t.db,
     policy: loadPolicy("leotron"),
@@ -54,14 +54,7 @@ beforeAll(async () => {
     offlineTriage: () => ({ category: null }),
     metrics: runtimeMetrics(metrics),
     // Files the board sends to customers (the app keeps them under the data folder).
-    mediaStore: {
-      put: async (bytes, name) => {
-        const ref = `${media.size}-${name}`;
-        media.set(ref, bytes);
-        return ref;
-      },
-      get: async (ref) => media.get(ref) ?? new Uint8Array(),
-    },
+    mediaStore: memoryMediaStore(),
   });
   await store.upsertTechnician(t.db.prisma, { name: "Marco" });
   await runtime.start();

@@ -23,6 +23,7 @@ import { SimulatedClock } from "../../src/runtime/clock.js";
 import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
 import { signedInSession, technicianWithPassword } from "../support/boardAgent.js";
+import { memoryMediaStore } from "../support/memoryMediaStore.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 describe("canned reply files", () => {
@@ -95,21 +96,13 @@ describe("canned replies and files on the staff board", () => {
     const policy = loadPolicy("leotron");
     telegram = new LocalChannel({ as: "telegram", now: () => clock.now() });
     webChannel = createWebChannel({ dataDir, now: () => clock.now() });
-    const media = new Map<string, Uint8Array>();
     runtime = new SupportRuntime({
       db: t.db,
       policy,
       clock,
       logger: silentLogger,
       channels: [telegram, webChannel],
-      mediaStore: {
-        put: async (bytes, name) => {
-          const ref = `${media.size}-${name}`;
-          media.set(ref, bytes);
-          return ref;
-        },
-        get: async (ref) => media.get(ref) ?? new Uint8Array(),
-      },
+      mediaStore: memoryMediaStore(),
     });
     await runtime.start();
     const tech = await store.upsertTechnician(t.db.prisma, { name: "Marco" });
