@@ -236,9 +236,12 @@ export function formatInstant(policy: Policy, at: Date): string {
   return local(policy, at).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
 }
 
-/** The `sportello hours` answer for `at`. */
-export function hoursReport(policy: Policy, at: Date): HoursReport {
-  const a = availability(policy, at);
+/**
+ * The `sportello hours` answer for `at`: the company's hours, or with `audience` the hours of
+ * the service levels that serve that customer (a standard customer is never told a weekend).
+ */
+export function hoursReport(policy: Policy, at: Date, audience?: Audience | null): HoursReport {
+  const a = availability(policy, at, audience);
   const fmt = (d: Date | null) => (d ? formatInstant(policy, d) : null);
   return {
     policy: policy.id,

@@ -101,6 +101,26 @@ describe("sportello hours", () => {
     });
   });
 
+  it("answers for a customer: no weekend promised without weekend service", async () => {
+    // Friday 4 June 2027, evening: the company reopens Saturday (weekend service), but only for
+    // blocking problems of J-System customers.
+    const at = ["--policy", "leotron", "--at", "2027-06-04T19:00:00+02:00"];
+    const company = JSON.parse((await run(["hours", ...at])).stdout);
+    expect(company).toMatchObject({ nextOpenAt: "2027-06-05T09:00:00+02:00", nextOpenService: "weekend" });
+    const standard = JSON.parse((await run(["hours", ...at, "--plan", "standard"])).stdout);
+    expect(standard).toMatchObject({ nextOpenAt: "2027-06-07T09:00:00+02:00", nextOpenService: "weekday" });
+    const notBlocking = JSON.parse((await run(["hours", ...at, "--plan", "standard,j-system"])).stdout);
+    expect(notBlocking).toMatchObject({ nextOpenAt: "2027-06-07T09:00:00+02:00" });
+    const eligible = JSON.parse(
+      (await run(["hours", ...at, "--plan", "j-system", "--category", "software-usage", "--blocking"]))
+        .stdout,
+    );
+    expect(eligible).toMatchObject({ nextOpenAt: "2027-06-05T09:00:00+02:00", nextOpenService: "weekend" });
+    const bad = await run(["hours", ...at, "--plan", "gold"]);
+    expect(bad).toMatchObject({ code: 2, stdout: "" });
+    expect(bad.stderr).toContain('unknown --plan "gold"');
+  });
+
   it("bad --at: message on stderr, nothing on stdout, exit 2", async () => {
     const r = await run(["hours", "--policy", "leotron", "--at", "yesterday"]);
     expect(r.code).toBe(2);
