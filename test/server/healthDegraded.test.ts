@@ -92,6 +92,7 @@ describe("/health with the e-mail channel (real Dovecot)", () => {
       IMAP_URL: imap.url(SUPPORT),
       SMTP_URL: smtp.url,
       MAIL_FROM: `Assistenza <${SUPPORT}>`,
+      MAIL_POLL_SECONDS: "1",
       DATABASE_URL: database.url,
       PORT: "0",
       SPORTELLO_DATA_DIR: dataDir,
@@ -146,5 +147,20 @@ describe("/health with the e-mail channel (real Dovecot)", () => {
     );
     expect(back.body.status).toBe("ok");
     expect(back.body.components["channel:email"]).toMatchObject({ status: "ok", detail: "connected" });
+
+    // Only the SMTP server goes away (nothing being sent): degraded too, naming SMTP.
+    await smtp.stop();
+    const smtpDown = await until(
+      "/health to be degraded by SMTP",
+      async () => {
+        const result = await health();
+        return result.code === 503 ? result : null;
+      },
+      15_000,
+    );
+    expect(smtpDown.body.components["channel:email"]).toMatchObject({
+      status: "error",
+      reason: expect.stringContaining("SMTP"),
+    });
   }, 60_000);
 });

@@ -287,7 +287,8 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
       running = true;
       loop = receiveLoop();
       // SMTP problems show in /health but never stop the channel (sends are retried by the outbox);
-      // while SMTP is in error it is checked again at every poll, so /health recovers on its own.
+      // SMTP is checked again at every poll, so /health shows an SMTP server going away even when
+      // nothing is being sent, and recovers on its own.
       const verifySmtp = () =>
         transport
           .verify()
@@ -300,7 +301,7 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
           });
       pollTimer = setInterval(() => {
         void drain();
-        if (smtpError) void verifySmtp();
+        void verifySmtp();
       }, options.pollSeconds * 1000);
       pollTimer.unref?.();
       void verifySmtp();
