@@ -82,6 +82,16 @@ describe("/health with the e-mail channel (real Dovecot)", () => {
     const response = await fetch(`${app.url}/health`);
     return { code: response.status, body: (await response.json()) as Health };
   };
+  /** Waits until `/health` answers with this status code, and returns its report. */
+  const healthIs = (code: number, what: string, ms: number) =>
+    until(
+      what,
+      async () => {
+        const result = await health();
+        return result.code === code ? result : null;
+      },
+      ms,
+    );
 
   beforeAll(async () => {
     imap = (await startDovecot([SUPPORT])) as typeof imap;
@@ -115,14 +125,7 @@ describe("/health with the e-mail channel (real Dovecot)", () => {
     });
 
     await imap.pause();
-    const down = await until(
-      "/health to be degraded",
-      async () => {
-        const result = await health();
-        return result.code === 503 ? result : null;
-      },
-      15_000,
-    );
+    const down = await healthIs(503, "/health to be degraded", 15_000);
     expect(down.body.status).toBe("degraded");
     expect(down.body.components["channel:email"]).toMatchObject({
       status: "error",
@@ -137,27 +140,13 @@ describe("/health with the e-mail channel (real Dovecot)", () => {
     for (let i = 0; i < 5; i++) expect((await health()).code).toBe(503);
 
     await imap.start();
-    const back = await until(
-      "/health to recover",
-      async () => {
-        const result = await health();
-        return result.code === 200 ? result : null;
-      },
-      20_000,
-    );
+    const back = await healthIs(200, "/health to recover", 20_000);
     expect(back.body.status).toBe("ok");
     expect(back.body.components["channel:email"]).toMatchObject({ status: "ok", detail: "connected" });
 
     // Only the SMTP server goes away (nothing being sent): degraded too, naming SMTP.
     await smtp.stop();
-    const smtpDown = await until(
-      "/health to be degraded by SMTP",
-      async () => {
-        const result = await health();
-        return result.code === 503 ? result : null;
-      },
-      15_000,
-    );
+    const smtpDown = await healthIs(503, "/health to be degraded by SMTP", 15_000);
     expect(smtpDown.body.components["channel:email"]).toMatchObject({
       status: "error",
       reason: expect.stringContaining("SMTP"),
