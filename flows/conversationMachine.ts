@@ -187,6 +187,30 @@ function hasReach(text: string): boolean {
   return PHONE.test(text) || EMAIL.test(text);
 }
 
+function validCompany(text: string): boolean {
+  return /\p{L}/u.test(text) && text.length >= 2;
+}
+
+/** The non-empty lines of a one-reply answer, without their "1)", "2." numbers. */
+function answerLines(text: string): string[] {
+  return text
+    .split(/\n/)
+    .map((l) => l.trim().replace(/^\d{1,2}\s*[).:\-–]\s*/, ""))
+    .filter((l) => l !== "");
+}
+
+/**
+ * Company and contact from one answer to both sign-up questions (first line the company, the
+ * rest the contact's name and how to reach them), or null when either is missing or unclear.
+ */
+function identityAnswers(text: string, hasPhone: boolean): { company: string; contactName: string } | null {
+  const [company = "", ...rest] = answerLines(text);
+  const contact = rest.join(", ");
+  if (!validCompany(company) || !looksLikeName(contact)) return null;
+  if (!hasPhone && !hasReach(contact)) return null;
+  return { company: company.slice(0, 200), contactName: contact.slice(0, 200) };
+}
+
 /** Builds the conversation machine for one policy preset. */
 export function createConversationMachine(policy: Policy) {
   const categoryKeys = policy.categories.map((c) => c.key);
@@ -857,8 +881,46 @@ export function createConversationMachine(policy: Policy) {
         },
       },
       identify: {
-        initial: "company",
+        initial: "choose",
         states: {
+          // A one-reply channel (e-mail) asks both sign-up questions in one message.
+          choose: {
+            always: [
+              { guard: ({ context }) => context.oneReply === true, target: "both" },
+              { target: "company" },
+            ],
+          },
+          both: {
+            entry: askAction(() => ({ key: "intake.askCompanyAndContact" })),
+            on: {
+              input: [
+                ...writtenAnswerGuards,
+                {
+                  guard: ({ context }) =>
+                    identityAnswers(inputText(context), context.senderPhone !== null) !== null,
+                  target: "#conversation.afterIdentify",
+                  actions: {
+                    type: "registerCustomer",
+                    params: ({ context }) => ({
+                      ...identityAnswers(inputText(context), context.senderPhone !== null)!,
+                      language: context.language,
+                    }),
+                  },
+                },
+                {
+                  // Only the company was understood: the contact is asked on its own.
+                  guard: ({ context }) => validCompany(answerLines(inputText(context))[0] ?? ""),
+                  target: "contact",
+                  actions: assign({
+                    identity: ({ context }) => ({
+                      company: answerLines(inputText(context))[0]!.slice(0, 200),
+                    }),
+                  }),
+                },
+                { actions: reprompt },
+              ],
+            },
+          },
           company: {
             entry: askAction(() => ({ key: "intake.askCompany" })),
             on: {

@@ -1029,3 +1029,28 @@ export async function markDeliverySeen(tx: PrismaClient, source: string, key: st
     return true;
   }
 }
+
+/**
+ * The ticket an outbound message was about: the one it was queued for, else the chat's latest
+ * ticket, else (an e-mail thread about a ticket, e.g. the close summary) the ticket its thread
+ * key names. Null when the message was about no ticket.
+ */
+export async function ticketOfOutbound(
+  prisma: PrismaClient,
+  outbound: { id: string; channel: string; chatId: string; threadTicket?: string | null },
+): Promise<{ id: string; number: string } | null> {
+  const select = { id: true, number: true } as const;
+  const row = await prisma.message.findUnique({ where: { id: outbound.id }, select: { ticketId: true } });
+  if (row?.ticketId) {
+    const ticket = await prisma.ticket.findUnique({ where: { id: row.ticketId }, select });
+    if (ticket) return ticket;
+  }
+  const latest = await prisma.ticket.findFirst({
+    where: { channel: outbound.channel, chatId: outbound.chatId },
+    orderBy: { createdAt: "desc" },
+    select,
+  });
+  if (latest) return latest;
+  if (!outbound.threadTicket) return null;
+  return prisma.ticket.findUnique({ where: { number: outbound.threadTicket }, select });
+}

@@ -26,7 +26,14 @@ export class OutboxDelivery {
   private readonly wakeUps = new WakeUps();
   private stopped = false;
 
-  constructor(private readonly ctx: RuntimeContext) {}
+  /**
+   * @param onGiveUp told about each message the outbox gives up on (permanent error or attempts
+   *   used up), after it was marked failed; staff are told from there.
+   */
+  constructor(
+    private readonly ctx: RuntimeContext,
+    private readonly onGiveUp?: (chat: ChatRef, outboxId: string, error: unknown) => Promise<void>,
+  ) {}
 
   /** Sends every due pending message (after a restart, and on the scheduler's passes). */
   async deliverDue(): Promise<DeliveryTotals> {
@@ -97,7 +104,12 @@ export class OutboxDelivery {
             "delivery failed",
           );
           // A permanently failed message no longer holds back the ones after it.
-          if (delay === null) continue;
+          if (delay === null) {
+            await this.onGiveUp?.(chat, row.id, error).catch((reportError: unknown) =>
+              ctx.logger.error({ err: reportError, chat: chat.chatId }, "delivery failure not reported"),
+            );
+            continue;
+          }
           failed = 1;
           this.wakeAt(chat, delay);
           index++;

@@ -19,6 +19,7 @@ import type { Policy } from "../policy/schema.js";
 import { AiJobs } from "./aiJobs.js";
 import { ConversationExecutor } from "./conversationExecutor.js";
 import { ConversationIntents } from "./conversationIntents.js";
+import { reportDeliveryFailure } from "./deliveryFailures.js";
 import { DeskNotifier } from "./deskNotifications.js";
 import { InboundPipeline } from "./inboundPipeline.js";
 import { JobScheduler } from "./jobScheduler.js";
@@ -99,7 +100,9 @@ export class SupportRuntime implements StaffActions {
     this.ownsCoordination = !options.coordination;
     this.ctx = ctx;
     const afterCommit = (fx: Effects) => this.afterCommit(fx);
-    this.outbox = new OutboxDelivery(ctx);
+    this.outbox = new OutboxDelivery(ctx, (chat, outboxId, error) =>
+      reportDeliveryFailure(ctx, afterCommit, chat, outboxId, error),
+    );
     const views = new TicketViews(ctx);
     const rota = new OnCallRota(ctx);
     const tickets: TicketExecutor = new TicketExecutor(ctx, (tx, chat, events, fx, customerId) =>

@@ -246,7 +246,8 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
     let attempt = 0;
     while (running) {
       try {
-        imapState = { status: "starting" };
+        // While reconnecting, the last error stays visible (a reconnect attempt is not "ok").
+        if (imapState.status !== "error") imapState = { status: "starting" };
         const imap = await connectOnce();
         if (!running) {
           // Stopped while connecting.
@@ -285,18 +286,25 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
       onMessage = handler;
       running = true;
       loop = receiveLoop();
-      pollTimer = setInterval(() => void drain(), options.pollSeconds * 1000);
+      // SMTP problems show in /health but never stop the channel (sends are retried by the outbox);
+      // SMTP is checked again at every poll, so /health shows an SMTP server going away even when
+      // nothing is being sent, and recovers on its own.
+      const verifySmtp = () =>
+        transport
+          .verify()
+          .then(() => {
+            smtpError = null;
+          })
+          .catch((error: Error) => {
+            smtpError = `SMTP: ${error.message}`;
+            logger.warn({ err: error }, "SMTP server not reachable; outgoing e-mail will be retried");
+          });
+      pollTimer = setInterval(() => {
+        void drain();
+        void verifySmtp();
+      }, options.pollSeconds * 1000);
       pollTimer.unref?.();
-      // SMTP problems show in /health but never stop the channel (sends are retried by the outbox).
-      transport
-        .verify()
-        .then(() => {
-          smtpError = null;
-        })
-        .catch((error: Error) => {
-          smtpError = `SMTP: ${error.message}`;
-          logger.warn({ err: error }, "SMTP server not reachable; outgoing e-mail will be retried");
-        });
+      void verifySmtp();
     },
     async stop() {
       running = false;
@@ -336,10 +344,16 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
       } catch (error) {
         const code = (error as { responseCode?: number }).responseCode;
         if (code !== undefined && code >= 500) {
-          throw new ChannelSendError("smtp-rejected", `SMTP ${code}: ${(error as Error).message}`, {
-            permanent: true,
-            cause: error,
-          });
+          // The server's own reply line ("550 5.1.1 <x@y>: mailbox unavailable") is what staff need.
+          const reply = (error as { response?: string }).response?.trim() || (error as Error).message;
+          throw new ChannelSendError(
+            "smtp-rejected",
+            `SMTP ${reply.startsWith(String(code)) ? reply : `${code} ${reply}`}`,
+            {
+              permanent: true,
+              cause: error,
+            },
+          );
         }
         smtpError = `SMTP: ${(error as Error).message}`;
         throw new ChannelSendError(

@@ -78,3 +78,9 @@ export function messageIdList(value: string | string[] | undefined): string[] {
   const joined = Array.isArray(value) ? value.join(" ") : (value ?? "");
   return joined.match(/<[^<>\s]+>/g) ?? [];
 }
+
+/** The ticket number a thread key made by {@link ticketThreadKey} names, or null. */
+export function ticketOfThreadKey(threadKey: string): string | null {
+  const match = /^[tr]-([a-z]{2,4}-\d{4}-\d+)$/.exec(threadKey);
+  return match ? match[1]!.toUpperCase() : null;
+}

@@ -140,6 +140,47 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
     expect(inbox.html).toContain("Provi a riavviare la stampante");
   });
 
+  it("an SMTP 4xx is retried until delivered; a 5xx is told to staff on the ticket with the server's reply", async () => {
+    const by = { name: "giulia" };
+    smtp.failNext(1, 451);
+    expect(
+      (await stack.runtime.perform({ type: "reply", ticket: number, by, text: "Riprovo tra poco." })).ok,
+    ).toBe(true);
+    // The retry is due a little later (on the runtime's clock).
+    stack.clock.advance(60_000);
+    await smtp.waitFor((m) => (m.text ?? "").includes("Riprovo tra poco."), "the reply after a 451");
+    expect(stack.events.some((e) => e.type === "message.delivery-failed")).toBe(false);
+
+    smtp.failNext(1, 550);
+    expect(
+      (await stack.runtime.perform({ type: "reply", ticket: number, by, text: "Le mando il tecnico." })).ok,
+    ).toBe(true);
+    const note = await until("a staff note about the failed e-mail", async () =>
+      stack.events.find(
+        (e) => e.type === "ticket.note" && String(e.payload.text).includes("non è stata recapitata"),
+      ),
+    );
+    expect(note.ticket).toBe(number);
+    expect(note.payload.text).toContain(MARIO);
+    expect(note.payload.text).toContain("550 test failure 550");
+    expect(stack.events.find((e) => e.type === "message.delivery-failed")?.payload).toMatchObject({
+      channel: "email",
+      address: MARIO,
+      reason: expect.stringContaining("550"),
+    });
+    // Stored on the ticket's trail, where the board shows notes.
+    const ticket = await store.findTicket(t.db.prisma, number);
+    const trail = await t.db.prisma.ticketEvent.findMany({
+      where: { ticketId: ticket!.id, type: "ticket.note" },
+    });
+    expect(trail.some((e) => e.payload.includes(MARIO) && e.payload.includes("550"))).toBe(true);
+    // Given up: the failed reply is not sent again, and later messages still go out.
+    smtp.failNext(0, 0);
+    await stack.runtime.perform({ type: "reply", ticket: number, by, text: "Ci sentiamo domani." });
+    await smtp.waitFor((m) => (m.text ?? "").includes("Ci sentiamo domani."), "the next reply");
+    expect(smtp.received.some((m) => (m.text ?? "").includes("Le mando il tecnico."))).toBe(false);
+  });
+
   it("an auto-reply and a bounce open nothing and get no answer", async () => {
     const sentBefore = smtp.received.length;
     const ticketsBefore = (await tickets()).length;
