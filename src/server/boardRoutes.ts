@@ -18,7 +18,7 @@ import { type CustomerRouteDeps, registerCustomerRoutes } from "./customerRoutes
 import { registerManagerRoutes } from "./managerRoutes.js";
 import { billingFromForm } from "./packageBilling.js";
 import { registerReplyRoutes } from "./replyRoutes.js";
-import { sendError } from "./sendError.js";
+import { sendActionRefusal, sendError } from "./sendError.js";
 import { escapeHtml, pickLanguage, renderPage } from "./webStrings.js";
 
 const FILTERS: readonly TicketFilter[] = ["open", "mine", "unclaimed", "today", "all"];
@@ -198,17 +198,7 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
           return sendError(reply, 400, "invalid-input", "unknown action type");
       }
       const result = await staffActions.perform(action);
-      if (!result.ok) {
-        const status =
-          result.code === "unknown-ticket"
-            ? 404
-            : result.code === "not-technician"
-              ? 403
-              : result.code === "invalid-input"
-                ? 400
-                : 409;
-        return sendError(reply, status, result.code, result.message);
-      }
+      if (!result.ok) return sendActionRefusal(reply, result);
       return result;
     });
 

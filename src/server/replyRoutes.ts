@@ -13,7 +13,7 @@ import type { StaffSession } from "../desk/board/staffAuth.js";
 import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffActions, TechnicianRef } from "../desk/port.js";
 import { requireStaff } from "./boardAuth.js";
-import { sendError } from "./sendError.js";
+import { sendActionRefusal, sendError } from "./sendError.js";
 
 export interface ReplyRouteDeps {
   staffActions: StaffActions;
@@ -72,17 +72,7 @@ export function registerReplyRoutes(app: FastifyInstance, deps: ReplyRouteDeps):
       origin: "board",
       attachments: [{ kind: kindOf(file.mimetype), name, mime: file.mimetype, data: new Uint8Array(data) }],
     });
-    if (!result.ok) {
-      const status =
-        result.code === "unknown-ticket"
-          ? 404
-          : result.code === "not-technician"
-            ? 403
-            : result.code === "invalid-input"
-              ? 400
-              : 409;
-      return sendError(reply, status, result.code, result.message);
-    }
+    if (!result.ok) return sendActionRefusal(reply, result);
     return result;
   });
 }
