@@ -43,6 +43,39 @@ export function describeAllowance(a: AllowanceUse): string {
     : `${a.plan}: ${a.usedMinutes}/${a.capMinutes} min per month${over}`;
 }
 
+type Totals = Statement["totals"];
+
+/** A total row: only minutes, billed minutes and the amounts are filled in. */
+function totalRow(
+  kind: "customer-total" | "total",
+  month: string,
+  currency: string,
+  t: Totals,
+  who: { code?: string; company?: string; allowance?: string },
+): (string | number)[] {
+  return [
+    kind,
+    month,
+    who.code ?? "",
+    who.company ?? "",
+    "",
+    "",
+    "",
+    "",
+    t.minutes,
+    "",
+    "",
+    "",
+    t.billedMinutes,
+    "",
+    t.netCents,
+    t.vatCents,
+    t.grossCents,
+    currency,
+    who.allowance ?? "",
+  ];
+}
+
 export function statementToCsv(statement: Statement): string {
   const rows: (string | number)[][] = [];
   const { month, currency } = statement;
@@ -70,50 +103,14 @@ export function statementToCsv(statement: Statement): string {
         "",
       ]);
     }
-    const t = c.totals;
-    rows.push([
-      "customer-total",
-      month,
-      c.code,
-      c.company,
-      "",
-      "",
-      "",
-      "",
-      t.minutes,
-      "",
-      "",
-      "",
-      t.billedMinutes,
-      "",
-      t.netCents,
-      t.vatCents,
-      t.grossCents,
-      currency,
-      c.allowances.map(describeAllowance).join("; "),
-    ]);
+    rows.push(
+      totalRow("customer-total", month, currency, c.totals, {
+        code: c.code,
+        company: c.company,
+        allowance: c.allowances.map(describeAllowance).join("; "),
+      }),
+    );
   }
-  const t = statement.totals;
-  rows.push([
-    "total",
-    month,
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    t.minutes,
-    "",
-    "",
-    "",
-    t.billedMinutes,
-    "",
-    t.netCents,
-    t.vatCents,
-    t.grossCents,
-    currency,
-    "",
-  ]);
+  rows.push(totalRow("total", month, currency, statement.totals, {}));
   return stringify(rows, { header: true, columns: [...COLUMNS] });
 }
