@@ -297,6 +297,15 @@ export function createConversationMachine(policy: Policy) {
    * Availability lines after a ticket opens, or when the customer asks for hours: only the
    * service levels that serve this customer (and request) count for "open now" and "next opening".
    */
+  /** The customer's "request opened" line (chat and e-mail intake alike). */
+  const ticketOpenedLine = (event: { number: string; status: string }) => ({
+    key:
+      event.status === "awaiting-authorization"
+        ? "intake.ticketAwaitingAuthorization"
+        : "intake.ticketOpened",
+    params: { number: event.number, hours: policy.sla.callbackWithinHours ?? null },
+  });
+
   const availabilityReplies = (context: ConversationContext, draft: Draft | null, opened: boolean) => {
     const at = now(context);
     const audience = audienceOf(context, draft);
@@ -1405,16 +1414,7 @@ export function createConversationMachine(policy: Policy) {
             target: "waiting",
             actions: [
               assign({ ticket: ({ event }) => event.number, now: ({ event }) => event.at }),
-              {
-                type: "reply",
-                params: ({ event }) => ({
-                  key:
-                    event.status === "awaiting-authorization"
-                      ? "intake.ticketAwaitingAuthorization"
-                      : "intake.ticketOpened",
-                  params: { number: event.number, hours: policy.sla.callbackWithinHours ?? null },
-                }),
-              },
+              { type: "reply", params: ({ event }) => ticketOpenedLine(event) },
               enqueueActions(({ context, enqueue }) => {
                 for (const params of availabilityReplies(context, context.draft, true))
                   enqueue({ type: "reply", params });
@@ -1470,16 +1470,7 @@ export function createConversationMachine(policy: Policy) {
             target: "mailAnswer",
             actions: [
               assign({ ticket: ({ event }) => event.number, now: ({ event }) => event.at }),
-              {
-                type: "reply",
-                params: ({ event }) => ({
-                  key:
-                    event.status === "awaiting-authorization"
-                      ? "intake.ticketAwaitingAuthorization"
-                      : "intake.ticketOpened",
-                  params: { number: event.number, hours: policy.sla.callbackWithinHours ?? null },
-                }),
-              },
+              { type: "reply", params: ({ event }) => ticketOpenedLine(event) },
               enqueueActions(({ context, enqueue }) => {
                 for (const params of availabilityReplies(context, context.draft, true))
                   enqueue({ type: "reply", params });
