@@ -4,11 +4,15 @@
  * reply latency percentiles, CPU time per message, event-loop delay p99, RSS and the memory each
  * idle conversation keeps in the process.
  *
- *   npm run bench -- --conversations 1000 --concurrency 50 [--rate 500] [--database-url URL]
+ *   npm run bench -- --conversations 1000 --concurrency 50 [--rate 500] [--database-url URL] [--peer]
+ *
+ * `--peer` then runs the same customers and messages on BuilderBot (see peerBench.ts) and prints
+ * its line and the ratio of the two rates.
  *
  * With `--rate N` messages are offered on a fixed schedule (message k at start + k/N s) and the
  * latency is measured from each message's scheduled send time, so queueing shows in it.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +26,7 @@ import { silentLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { SimulatedClock } from "../runtime/clock.js";
 import { SupportRuntime } from "../runtime/supportRuntime.js";
+import { benchPhones, driveConversations, percentile } from "./benchWorkload.js";
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +35,7 @@ const { values } = parseArgs({
     rate: { type: "string" },
     "database-url": { type: "string" },
     policy: { type: "string", default: "leotron" },
+    peer: { type: "boolean", default: false },
   },
 });
 
@@ -45,8 +51,6 @@ if (
   console.error("bench: --conversations and --concurrency must be whole numbers ≥ 1");
   process.exit(2);
 }
-
-const SCRIPT = ["ciao", "1", "La stampante non stampa gli scontrini", "sì", "1", "grazie, attendo"];
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heapUsed = () => {
@@ -98,7 +102,7 @@ async function main() {
   });
   await runtime.start();
 
-  const phones = Array.from({ length: conversations }, (_, i) => `+39333${String(i).padStart(7, "0")}`);
+  const phones = benchPhones(conversations);
   for (let i = 0; i < phones.length; i += 500) {
     await db.prisma.customer.createMany({
       data: phones.slice(i, i + 500).map((phone, k) => ({
@@ -112,8 +116,6 @@ async function main() {
   }
 
   const heapBefore = heapUsed();
-  const latencies: number[] = [];
-  let next = 0;
   let sentMessages = 0;
   const eld = monitorEventLoopDelay({ resolution: 5 });
   eld.enable();
@@ -127,23 +129,18 @@ async function main() {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     return due;
   };
-  const worker = async () => {
-    while (next < phones.length) {
-      const index = next++;
-      const phone = phones[index]!;
-      const chat = `${phone.slice(1)}@c.us`;
-      for (const [step, text] of SCRIPT.entries()) {
-        const t0 = await pace();
-        // Each message arrives as its own I/O event, as from a socket: the loop turns in between.
-        await new Promise((resolve) => setImmediate(resolve));
-        await channel.receive(
-          channel.message(chat, text, { senderId: phone, platformMessageId: `b${index}-${step}` }),
-        );
-        latencies.push(performance.now() - t0);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, conversations) }, worker));
+  const latencies = await driveConversations(
+    phones,
+    concurrency,
+    (phone, index, step, text) =>
+      channel.receive(
+        channel.message(`${phone.slice(1)}@c.us`, text, {
+          senderId: phone,
+          platformMessageId: `b${index}-${step}`,
+        }),
+      ),
+    pace,
+  );
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   eld.disable();
@@ -153,9 +150,7 @@ async function main() {
   const conversationsStored = await db.prisma.conversation.count();
 
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]! * 100) /
-    100;
+  const pct = (p: number) => percentile(latencies, p);
   const result = {
     database: db.provider === "sqlite" ? "sqlite" : redact(url),
     conversations,
@@ -175,12 +170,34 @@ async function main() {
     bytesPerIdleConversation: gc ? Math.max(0, Math.round((heapAfter - heapBefore) / conversations)) : null,
   };
   console.log(JSON.stringify(result));
+  if (values.peer) runPeer(result.msgsPerSecond);
   await db.close();
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   if (tickets !== conversations) {
     console.error(`bench: expected ${conversations} tickets, got ${tickets}`);
     process.exitCode = 1;
   }
+}
+
+/** `--peer`: the same workload on BuilderBot right after ours (`npm run bench:peer`), and the ratio. */
+function runPeer(ours: number): void {
+  const peer = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(import.meta.dirname, "peerBench.ts"),
+      "--conversations",
+      String(conversations),
+      "--concurrency",
+      String(concurrency),
+    ],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const line = peer.stdout.trim().split("\n").pop() ?? "";
+  console.log(line);
+  const theirs = (JSON.parse(line || "{}") as { msgsPerSecond?: number }).msgsPerSecond;
+  if (theirs) console.log(JSON.stringify({ sportelloVsPeer: Math.round((ours / theirs) * 100) / 100 }));
 }
 
 await main();

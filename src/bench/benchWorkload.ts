@@ -1,0 +1,53 @@
+/**
+ * The workload every benchmark drives, so sportello and its peer get the same users and the same
+ * messages: N WhatsApp customers, each sending the six messages of one intake in order.
+ */
+
+/** One customer's intake: greeting, "already a customer", the problem, blocking, priority, thanks. */
+export const SCRIPT = [
+  "ciao",
+  "1",
+  "La stampante non stampa gli scontrini",
+  "sì",
+  "1",
+  "grazie, attendo",
+] as const;
+
+/** The phone numbers of `count` customers (the same on every run). */
+export function benchPhones(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `+39333${String(i).padStart(7, "0")}`);
+}
+
+/** Latency percentile (ms, two decimals) of an ascending-sorted list. */
+export function percentile(sorted: number[], p: number): number {
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 100) / 100;
+}
+
+/**
+ * Drives `conversations` customers through {@link SCRIPT}, `concurrency` at a time: each message
+ * waits for `send` to resolve before the customer's next one, and arrives as its own turn of the
+ * event loop (as from a socket). Returns each message's latency in ms, in completion order.
+ */
+export async function driveConversations(
+  phones: string[],
+  concurrency: number,
+  send: (phone: string, index: number, step: number, text: string) => Promise<void>,
+  pace: () => Promise<number> = async () => performance.now(),
+): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < phones.length) {
+      const index = next++;
+      const phone = phones[index]!;
+      for (const [step, text] of SCRIPT.entries()) {
+        const t0 = await pace();
+        await new Promise((resolve) => setImmediate(resolve));
+        await send(phone, index, step, text);
+        latencies.push(performance.now() - t0);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, phones.length) }, worker));
+  return latencies;
+}
