@@ -5,10 +5,12 @@
  */
 
 /**
- * Wraps `fn` so that a call with the same argument objects (by identity) as the previous call
- * returns the previous result. Only for pure functions of immutable arguments.
+ * Wraps `fn` (of one or two arguments) so that a call with the same arguments (by identity) as
+ * the previous call returns the previous result. Only for pure functions of immutable arguments.
  */
-export function lastResult<A, B, T>(fn: (a: A, b: B) => T): (a: A, b: B) => T {
+export function lastResult<A, T>(fn: (a: A) => T): (a: A) => T;
+export function lastResult<A, B, T>(fn: (a: A, b: B) => T): (a: A, b: B) => T;
+export function lastResult<A, B, T>(fn: (a: A, b?: B) => T): (a: A, b?: B) => T {
   let lastA: A | undefined;
   let lastB: B | undefined;
   let last: T | undefined;
