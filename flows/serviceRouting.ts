@@ -11,7 +11,7 @@ import {
   levelServes,
   serviceLevel,
 } from "../src/policy/calendar.js";
-import type { Policy, PolicyServiceLevel } from "../src/policy/schema.js";
+import type { Policy, PolicyCategory, PolicyServiceLevel } from "../src/policy/schema.js";
 
 export type ServiceRouting =
   /** The level open now serves the request and pages the on-call technician. */
@@ -23,12 +23,32 @@ export type ServiceRouting =
 
 /** How a request of `audience` at `at` is handled. */
 export function serviceRouting(policy: Policy, at: Date, audience: Audience): ServiceRouting {
-  const now = availability(policy, at);
-  const level = now.open ? serviceLevel(policy, now.service) : undefined;
+  const level = openLevel(policy, at);
   if (!level) return { kind: "own-hours" };
   if (levelServes(level, audience))
     return level.pageOnCall ? { kind: "page-on-call", level } : { kind: "own-hours" };
   return levelOpenToPlans(level, audience.plans) ? { kind: "not-served", level } : { kind: "own-hours" };
+}
+
+/** The service level open at `at`, if any. */
+function openLevel(policy: Policy, at: Date): PolicyServiceLevel | undefined {
+  const now = availability(policy, at);
+  return now.open ? serviceLevel(policy, now.service) : undefined;
+}
+
+/**
+ * A category a customer may pick: not an internal one, and a blocking-by-definition category only
+ * while the open level (`level()`, read only for those) lists it explicitly and is open to `plans`.
+ */
+function offerable(
+  category: PolicyCategory,
+  level: () => PolicyServiceLevel | undefined,
+  plans: readonly string[],
+): boolean {
+  if (!category.customerChoice) return false;
+  if (!category.blocking) return true;
+  const open = level();
+  return open?.serves.categories?.includes(category.key) === true && levelOpenToPlans(open, plans);
 }
 
 /**
@@ -37,11 +57,21 @@ export function serviceRouting(policy: Policy, at: Date, audience: Audience): Se
  */
 export function offerableCategory(policy: Policy, key: string, at: Date, plans: readonly string[]): boolean {
   const category = policy.categories.find((c) => c.key === key);
-  if (!category?.customerChoice) return false;
-  if (!category.blocking) return true;
-  const now = availability(policy, at);
-  const level = now.open ? serviceLevel(policy, now.service) : undefined;
-  return level?.serves.categories?.includes(key) === true && levelOpenToPlans(level, plans);
+  return category !== undefined && offerable(category, () => openLevel(policy, at), plans);
+}
+
+/** The keys of the categories a customer may pick now (see {@link offerableCategory}), in order. */
+export function offerableCategories(policy: Policy, at: Date, plans: readonly string[]): string[] {
+  let level: PolicyServiceLevel | undefined;
+  let known = false;
+  const levelNow = () => {
+    if (!known) {
+      level = openLevel(policy, at);
+      known = true;
+    }
+    return level;
+  };
+  return policy.categories.filter((c) => offerable(c, levelNow, plans)).map((c) => c.key);
 }
 
 /** The phone line of a service level (a contact with `when: <level key>`), if the preset has one. */

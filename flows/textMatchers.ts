@@ -83,6 +83,11 @@ const SYNONYMS: Record<string, string[]> = {
   "not-damaged": ["no", "non rotto", "not broken", "not damaged"],
 };
 
+/** The synonyms normalised once, by choice id. */
+const NORMALIZED_SYNONYMS = new Map(
+  Object.entries(SYNONYMS).map(([id, words]) => [id, new Set(words.map(normalize))]),
+);
+
 /**
  * Maps an answer to one of the offered choice ids: the id itself, its 1-based number ("2", "2."),
  * a known synonym, or (via `labels`) the words of its label. Returns undefined when unsure.
@@ -104,7 +109,7 @@ export function matchChoice(
     const label = labels[id];
     if (label && normalize(label) === n) return id;
   }
-  const bySynonym = choiceIds.filter((id) => (SYNONYMS[id] ?? []).some((word) => normalize(word) === n));
+  const bySynonym = choiceIds.filter((id) => NORMALIZED_SYNONYMS.get(id)?.has(n) === true);
   if (bySynonym.length === 1) return bySynonym[0];
   for (const id of choiceIds) {
     const label = labels[id];
@@ -120,34 +125,46 @@ export function matchChoice(
  */
 export function parseCustomerDate(text: string, zone: string): string | null {
   const t = text.trim().replace(/\s+/g, " ");
-  for (const locale of ["it", "en"]) {
-    for (const format of [
-      "d LLLL yyyy",
-      "d LLL yyyy",
-      "LLLL d, yyyy",
-      "LLLL d yyyy",
-      "LLL d, yyyy",
-      "LLLL yyyy",
-    ]) {
-      const parsed = DateTime.fromFormat(t.toLowerCase(), format, { zone, locale });
-      if (parsed.isValid) return parsed.toISODate();
-    }
+  const lower = t.toLowerCase();
+  const { worded, numeric } = dateParsers();
+  for (const { locale, parser } of worded) {
+    const parsed = DateTime.fromFormatParser(lower, parser, { zone, locale });
+    if (parsed.isValid) return parsed.toISODate();
   }
-  const formats = [
-    "d/M/yyyy",
-    "M/d/yyyy",
-    "d-M-yyyy",
-    "d.M.yyyy",
-    "yyyy-MM-dd",
-    "d/M/yy",
-    "d-M-yy",
-    "M/yyyy",
-    "M-yyyy",
-    "MM/yyyy",
-  ];
-  for (const format of formats) {
-    const parsed = DateTime.fromFormat(t, format, { zone });
+  for (const parser of numeric) {
+    const parsed = DateTime.fromFormatParser(t, parser, { zone });
     if (parsed.isValid) return parsed.toISODate();
   }
   return null;
+}
+
+type FormatParser = ReturnType<typeof DateTime.buildFormatParser>;
+let parsers: { worded: { locale: string; parser: FormatParser }[]; numeric: FormatParser[] } | null = null;
+
+/** The date formats, each compiled once (on first use) instead of on every parse. */
+function dateParsers() {
+  parsers ??= {
+    // Month names in Italian and English, tried first.
+    worded: ["it", "en"].flatMap((locale) =>
+      ["d LLLL yyyy", "d LLL yyyy", "LLLL d, yyyy", "LLLL d yyyy", "LLL d, yyyy", "LLLL yyyy"].map(
+        (format) => ({
+          locale,
+          parser: DateTime.buildFormatParser(format, { locale }),
+        }),
+      ),
+    ),
+    numeric: [
+      "d/M/yyyy",
+      "M/d/yyyy",
+      "d-M-yyyy",
+      "d.M.yyyy",
+      "yyyy-MM-dd",
+      "d/M/yy",
+      "d-M-yy",
+      "M/yyyy",
+      "M-yyyy",
+      "MM/yyyy",
+    ].map((format) => DateTime.buildFormatParser(format)),
+  };
+  return parsers;
 }

@@ -1,0 +1,138 @@
+/**
+ * The conversation machine's `setup()`: its types, named actors, the actions that keep the
+ * message on the context, the intents (declared here, executed by the runtime from the action
+ * objects `transition()` returns) and the named guards the states test.
+ */
+import { assign, setup } from "xstate";
+import type { AttachmentMeta, Language, TicketDraft } from "../intents.js";
+import type { MailAnswers } from "../mailIntake.js";
+import { isCancelCommand, isMenuCommand } from "../textMatchers.js";
+import { conversationActors } from "./actors.js";
+import type {
+  ConversationContext,
+  ConversationEvent,
+  Draft,
+  InboundEvent,
+  Prompt,
+  ReplyParams,
+} from "./conversationTypes.js";
+import {
+  answer,
+  emptyDraft,
+  hasVoice,
+  inputText,
+  isMedia,
+  isSubstantive,
+  media,
+  onlyUnsupported,
+  withInput,
+} from "./messageInput.js";
+
+/**
+ * The `setup()` of the conversation machine. Policy-independent: the state modules build their
+ * typed configs and actions with it (`createStateConfig`, `assign`, `enqueueActions`, `raise`).
+ */
+export const conversationSetup = setup({
+  types: {
+    context: {} as ConversationContext,
+    events: {} as ConversationEvent,
+    input: {} as { language: Language; now: string },
+  },
+  actors: conversationActors,
+  actions: {
+    appendInputToDraft: assign({
+      draft: ({ context }) => withInput(context.draft ?? emptyDraft(), context),
+    }),
+    /** Files sent while a written answer is expected are kept for the ticket. */
+    keepMediaOnDraft: assign({
+      draft: ({ context }) => ({
+        ...(context.draft ?? emptyDraft()),
+        attachments: [...(context.draft?.attachments ?? []), ...media(context)],
+      }),
+    }),
+    /** The triage's suggestion kept on the draft. */
+    keepTriage: assign(
+      ({ context }, suggestion: Pick<Draft, "suggested" | "suggestedBlocking" | "summary">) => ({
+        draft: { ...(context.draft ?? emptyDraft()), ...suggestion },
+      }),
+    ),
+    /** A new problem starts from this message (text, media, voice). */
+    startDraft: assign({ draft: ({ context }) => withInput(emptyDraft(), context) }),
+    keepFirstMessage: assign({
+      draft: ({ context }) =>
+        context.draft
+          ? {
+              ...context.draft,
+              description: isSubstantive(context) ? inputText(context) : "",
+              // A voice note is kept too: it is transcribed once the customer is identified.
+              attachments: context.input.attachments.filter((a) => isMedia(a) || a.kind === "voice"),
+            }
+          : null,
+    }),
+    keepAnswer: assign(({ context }, { field }: { field: "item" | "salesRep" }) => ({
+      draft: { ...context.draft!, [field]: inputText(context).slice(0, 200) },
+    })),
+    rememberPrompt: assign((_, prompt: Prompt) => ({
+      prompt,
+      choices: (prompt.choices ?? []).map((c) => c.id),
+    })),
+    refreshFromInbound: assign(({ event, context }) => {
+      const e = event as InboundEvent;
+      return {
+        now: e.at,
+        lastInboundAt: e.at,
+        customer: e.facts.customer,
+        openTickets: e.facts.openTickets,
+        aiEnabled: e.facts.aiEnabled,
+        oneReply: e.facts.oneReply ?? false,
+        senderPhone: e.facts.senderPhone ?? null,
+        // The customer record decides; otherwise the language detected on the first message sticks.
+        language: e.facts.customer?.language ?? (context.lastInboundAt ? context.language : e.facts.language),
+        input: {
+          text: e.text,
+          choice: e.choice ?? null,
+          attachments: e.attachments.filter((a) => !a.error),
+        },
+      };
+    }),
+    // Intents: executed by the runtime from the action objects `transition()` returns.
+    reply: (_, _params: ReplyParams) => {},
+    registerCustomer: (_, _params: { company: string; contactName: string; language: Language }) => {},
+    setLanguage: (_, _params: { language: Language }) => {},
+    triage: (_, _params: { text: string }) => {},
+    transcribe: (_, _params: { attachment: AttachmentMeta }) => {},
+    openTicket: (_, _params: { draft: TicketDraft }) => {},
+    appendToTicket: (_, _params: { number: string; text: string; attachments: AttachmentMeta[] }) => {},
+    recordConsent: (_, _params: { accepted: boolean; quote: Record<string, unknown> }) => {},
+    recordFeedback: (_, _params: { number: string; rating: number; comment: string | null }) => {},
+    completeTicket: (_, _params: { number: string; answers: MailAnswers }) => {},
+  },
+  guards: {
+    isMenu: ({ event }) => event.type === "inbound" && isMenuCommand(event.text),
+    isCancel: ({ event }) => event.type === "inbound" && isCancelCommand(event.text),
+    /** More than `idleMs` since the last message (the preset's idle reset). */
+    idleExpired: ({ context, event }, { idleMs }: { idleMs: number }) => {
+      // A chat that follows an open ticket stays with it however long the pause.
+      if (event.type !== "inbound" || !context.lastInboundAt || context.ticket !== null) return false;
+      return new Date(event.at).getTime() - new Date(context.lastInboundAt).getTime() > idleMs;
+    },
+    unknownCustomer: ({ context }) => context.customer === null && context.identity.company === null,
+    substantive: ({ context }) => isSubstantive(context),
+    voiceWithAi: ({ context }) => hasVoice(context) && inputText(context) === "" && context.aiEnabled,
+    voiceWithoutAi: ({ context }) => hasVoice(context) && inputText(context) === "" && !context.aiEnabled,
+    unsupportedOnly: ({ context }) => onlyUnsupported(context),
+    empty: ({ context }) => inputText(context) === "" && context.input.attachments.length === 0,
+    mediaOnly: ({ context }) => inputText(context) === "" && media(context).length > 0,
+    followsTicket: ({ context }) => context.ticket !== null,
+    mailProblem: ({ context }) =>
+      context.oneReply === true && (isSubstantive(context) || media(context).length > 0),
+    /** The message answers the offered choice `choice`. */
+    answered: ({ context }, { choice }: { choice: string }) => answer(context) === choice,
+    /** The channel reads one message per turn (e-mail). */
+    oneReply: ({ context }) => context.oneReply === true,
+    /** The draft has a written description. */
+    described: ({ context }) => (context.draft?.description ?? "") !== "",
+    /** At least `min` characters of text. */
+    textAtLeast: ({ context }, { min }: { min: number }) => inputText(context).length >= min,
+  },
+});

@@ -1,0 +1,123 @@
+/**
+ * The conversation machine's vocabulary: its context (persisted with each chat's snapshot, so
+ * its keys never change), the events the runtime sends it and what its named actors answer.
+ */
+import type { Charge } from "../../src/policy/charge.js";
+import type { CoverageDecision } from "../../src/policy/coverage.js";
+import type {
+  AttachmentMeta,
+  ChoiceIntent,
+  CustomerFacts,
+  InboundFacts,
+  Language,
+  OpenTicketFacts,
+  Params,
+} from "../intents.js";
+import type { MailQuestion } from "../mailIntake.js";
+
+/** The problem being collected, before the ticket opens. */
+export interface Draft {
+  description: string;
+  attachments: AttachmentMeta[];
+  category: string | null;
+  suggested: string | null;
+  summary: string | null;
+  item: string | null;
+  purchasedOn: string | null;
+  itemAsked: boolean;
+  blocking: boolean | null;
+  suggestedBlocking: boolean | null;
+  consent: boolean | null;
+  salesRep: string | null;
+  coverage: CoverageDecision | null;
+  /** A transcribed voice note waiting for the customer's confirmation. */
+  pendingVoice: string | null;
+  /** One-reply intake: the questions still open on the ticket, in the order they were numbered. */
+  asked?: MailQuestion[];
+  /** The device shows serious damage (presets with a serious-damage return rule ask). */
+  seriousDamage: boolean | null;
+}
+
+/** A question asked to the customer (a reply with its choice list). */
+export interface Prompt {
+  key: string;
+  params?: Params;
+  choices?: ChoiceIntent[];
+}
+
+/** The conversation machine's context: one chat's state between messages. */
+export interface ConversationContext {
+  language: Language;
+  customer: CustomerFacts | null;
+  openTickets: OpenTicketFacts[];
+  aiEnabled: boolean;
+  /** The channel reads one message per turn (e-mail): intake in one reply. */
+  oneReply?: boolean;
+  /** The sender's phone number when the channel gives one. */
+  senderPhone: string | null;
+  identity: { company: string | null };
+  draft: Draft | null;
+  /** The ticket this chat follows (opened here, not yet closed). */
+  ticket: string | null;
+  technician: string | null;
+  feedback: { ticket: string; rating: number | null } | null;
+  /** Last question asked, re-sent when the answer is not understood. */
+  prompt: Prompt | null;
+  /** Choice ids of the last list offered, in order, so "2" can be understood. */
+  choices: string[];
+  now: string;
+  lastInboundAt: string | null;
+  /** Current inbound message, split out for the states. */
+  input: { text: string; choice: string | null; attachments: AttachmentMeta[] };
+}
+
+/** The inbound message, the named actors' answers and the ticket machine's news. */
+export type ConversationEvent =
+  | {
+      type: "inbound";
+      at: string;
+      text: string;
+      choice?: string;
+      attachments: AttachmentMeta[];
+      facts: InboundFacts;
+    }
+  | { type: "input" }
+  | { type: "xstate.done.actor.triage"; output: TriageOutput }
+  | { type: "xstate.error.actor.triage"; error: unknown }
+  | { type: "xstate.done.actor.transcribe"; output: TranscribeOutput }
+  | { type: "xstate.error.actor.transcribe"; error: unknown }
+  | { type: "ticket.opened"; number: string; status: string; at: string }
+  | { type: "ticket.claimed"; number: string; technician: string; at: string }
+  | { type: "ticket.authorized"; number: string; at: string }
+  | {
+      type: "ticket.closed";
+      number: string;
+      resolution: string;
+      charge: CloseCharge | null;
+      at: string;
+    }
+  | { type: "ticket.reopened"; number: string; at: string }
+  | { type: "ticket.declined"; number: string; at: string };
+
+/** A customer's message with the facts the runtime read for it. */
+export type InboundEvent = Extract<ConversationEvent, { type: "inbound" }>;
+
+/** The `ticket.closed` event: the outcome and the charge of a close. */
+export type TicketClosedEvent = Extract<ConversationEvent, { type: "ticket.closed" }>;
+
+/** The charge of a close as the conversation needs it (a policy `Charge`, extra fields optional). */
+export type CloseCharge = Pick<Charge, "grossCents" | "covered"> &
+  Partial<Omit<Charge, "grossCents" | "covered">>;
+
+/** What the named `triage` actor answers (AI or the offline classifier). */
+export interface TriageOutput {
+  category: string | null;
+  blocking?: boolean;
+  summary?: string | null;
+}
+
+/** What the named `transcribe` actor answers; null when the voice note was not understood. */
+export type TranscribeOutput = { text: string } | null;
+
+/** A reply intent's params: a locale key, its params and the choices offered (a prompt's shape). */
+export type ReplyParams = Prompt;

@@ -1,0 +1,192 @@
+/**
+ * Collecting the problem: `describe` (text, files, a voice note), `voice`/`voiceConfirm` (the
+ * transcription, confirmed by the customer), `triaging` (the named triage actor suggests a
+ * category) and the category's confirmation or choice.
+ */
+import { assign } from "xstate";
+import { conversationSetup as m } from "./conversationSetup.js";
+import type { ConversationContext, TriageOutput } from "./conversationTypes.js";
+import type { IntakeRules } from "./intakeRules.js";
+import { answer, draftVoice, emptyDraft, inputText } from "./messageInput.js";
+import { categoryPrompt } from "./replies.js";
+import { appendInputToDraft, ask, keepOnDraft, mediaKept, reprompt, say } from "./steps.js";
+
+/** The triage's suggestion (a category offerable now, blocking, summary), kept on the draft. */
+export const keepTriage = (rules: IntakeRules) => ({
+  type: "keepTriage" as const,
+  params: ({ context, event }: { context: ConversationContext; event: { output: TriageOutput } }) => ({
+    suggested:
+      event.output.category && rules.offerable(context, event.output.category) ? event.output.category : null,
+    suggestedBlocking: event.output.blocking ?? null,
+    summary: event.output.summary ?? null,
+  }),
+});
+
+const voiceNotUnderstood = { target: "describe", actions: say("intake.voiceNotUnderstood") };
+
+/** The states from `describe` to `categoryPick`. */
+export function problemStates(rules: IntakeRules) {
+  const describe = m.createStateConfig({
+    entry: ask(() => ({ key: "intake.askDescription" })),
+    on: {
+      input: [
+        { guard: "unsupportedOnly", actions: say("common.unsupportedMedia") },
+        // The voice note itself stays on the ticket, next to the text it is transcribed to.
+        { guard: "voiceWithAi", target: "voice", actions: appendInputToDraft },
+        { guard: "voiceWithoutAi", actions: say("intake.voiceNotSupported") },
+        mediaKept,
+        { guard: ({ context }) => inputText(context).length < 3, actions: reprompt },
+        { target: "triaging", actions: appendInputToDraft },
+      ],
+    },
+  });
+
+  const voice = m.createStateConfig({
+    invoke: {
+      id: "transcribe",
+      src: "transcribe",
+      input: ({ context }) => ({
+        // The note just received, or the one kept while the customer was identified.
+        attachment: (context.input.attachments.find((a) => a.kind === "voice") ?? draftVoice(context))!,
+      }),
+      onDone: [
+        {
+          guard: ({ event }) => Boolean(event.output?.text.trim()),
+          target: "voiceConfirm",
+          actions: assign({
+            draft: ({ context, event }) => ({
+              ...(context.draft ?? emptyDraft()),
+              pendingVoice: event.output!.text,
+            }),
+          }),
+        },
+        voiceNotUnderstood,
+      ],
+      onError: voiceNotUnderstood,
+    },
+    on: { input: keepOnDraft },
+  });
+
+  const voiceConfirm = m.createStateConfig({
+    entry: ask((c) => ({
+      key: "intake.voiceConfirm",
+      params: { text: c.draft?.pendingVoice ?? "" },
+      choices: [
+        { id: "yes", key: "common.yes" },
+        { id: "write", key: "intake.voiceWrite" },
+      ],
+    })),
+    on: {
+      input: [
+        {
+          guard: { type: "answered", params: { choice: "yes" } },
+          target: "triaging",
+          actions: assign({
+            draft: ({ context }) => {
+              const draft = context.draft ?? emptyDraft();
+              const text = draft.pendingVoice ?? "";
+              return {
+                ...draft,
+                pendingVoice: null,
+                description: draft.description ? `${draft.description}\n${text}` : text,
+              };
+            },
+          }),
+        },
+        { guard: { type: "answered", params: { choice: "write" } }, target: "describe" },
+        // A new voice note is the customer saying it again: it is transcribed in turn.
+        {
+          guard: "voiceWithAi",
+          target: "voice",
+          actions: [
+            assign({ draft: ({ context }) => ({ ...context.draft!, pendingVoice: null }) }),
+            appendInputToDraft,
+          ],
+        },
+        // A written correction replaces what was understood.
+        { guard: "substantive", target: "triaging", actions: appendInputToDraft },
+        { actions: reprompt },
+      ],
+    },
+  });
+
+  const triaging = m.createStateConfig({
+    invoke: {
+      id: "triage",
+      src: "triage",
+      input: ({ context }) => ({ text: context.draft?.description ?? "" }),
+      onDone: {
+        target: "categorySuggested",
+        actions: keepTriage(rules),
+      },
+      // No suggestion: the customer picks the category.
+      onError: { target: "categorySuggested" },
+    },
+    on: { input: keepOnDraft },
+  });
+
+  const categorySuggested = m.createStateConfig({
+    always: [
+      {
+        guard: ({ context }) => !context.draft?.suggested || context.draft.suggested === "other",
+        target: "categoryPick",
+      },
+      { target: "categoryConfirm" },
+    ],
+  });
+
+  const categoryConfirm = m.createStateConfig({
+    entry: ask((c) => ({
+      key: "intake.confirmCategory",
+      params: { category: { $category: c.draft?.suggested ?? "other" } },
+      choices: [
+        { id: "yes", key: "common.yes" },
+        { id: "other", key: "intake.otherCategory" },
+      ],
+    })),
+    on: {
+      input: [
+        {
+          guard: { type: "answered", params: { choice: "yes" } },
+          target: "route",
+          actions: assign({
+            draft: ({ context }) => ({ ...context.draft!, category: context.draft!.suggested }),
+          }),
+        },
+        { guard: { type: "answered", params: { choice: "other" } }, target: "categoryPick" },
+        mediaKept,
+        { actions: reprompt },
+      ],
+    },
+  });
+
+  const categoryPick = m.createStateConfig({
+    entry: ask((c) => categoryPrompt(rules, c)),
+    on: {
+      input: [
+        {
+          guard: ({ context }) => {
+            const choice = answer(context);
+            return choice !== undefined && rules.offerable(context, choice);
+          },
+          target: "route",
+          actions: assign({
+            draft: ({ context }) => ({ ...context.draft!, category: answer(context)! }),
+          }),
+        },
+        mediaKept,
+        { actions: reprompt },
+      ],
+    },
+  });
+
+  return {
+    describe,
+    voice,
+    voiceConfirm,
+    triaging,
+    categorySuggested,
+    categoryConfirm,
+    categoryPick,
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * The conversation's composed replies and prompts: the menu, the category list, the price quote,
+ * the availability lines after a ticket opens, the "request opened" line, the close message and
+ * the numbered questions of a one-reply intake. Every string is a locale key with params.
+ */
+import { availability } from "../../src/policy/calendar.js";
+import { rateQuote } from "../../src/policy/charge.js";
+import type { Policy } from "../../src/policy/schema.js";
+import type { Params } from "../intents.js";
+import type { MailQuestion } from "../mailIntake.js";
+import { levelLine, serviceRouting } from "../serviceRouting.js";
+import type {
+  ConversationContext,
+  Draft,
+  Prompt,
+  ReplyParams,
+  TicketClosedEvent,
+} from "./conversationTypes.js";
+import { type IntakeRules, now } from "./intakeRules.js";
+
+/** The main menu. */
+export const MENU_PROMPT: Prompt = {
+  key: "menu.prompt",
+  choices: [
+    { id: "new", key: "menu.new" },
+    { id: "status", key: "menu.status" },
+    { id: "info", key: "menu.info" },
+    { id: "hours", key: "menu.hours" },
+  ],
+};
+
+/** The categories the customer may pick now. */
+export function categoryPrompt(rules: IntakeRules, context: ConversationContext): Prompt {
+  return {
+    key: "intake.pickCategory",
+    choices: rules.offeredCategories(context).map((key) => ({ id: key, params: {}, key: `category:${key}` })),
+  };
+}
+
+/** The hourly rate's figures, as the params of a quote (chat and e-mail intake alike). */
+export function quoteParams(policy: Policy): Params {
+  const quote = rateQuote(policy);
+  return {
+    hourly: { $money: quote.hourlyCents },
+    vat: quote.vatPercent,
+    minimum: quote.minimumMinutes,
+    increment: quote.incrementMinutes,
+    free: quote.freeMinutes,
+  };
+}
+
+/** The quote starts with free minutes (the message says so). */
+export const hasFreeMinutes = (quote: Params) => (quote.free as number) > 0;
+
+/** The customer's "request opened" line (chat and e-mail intake alike). */
+export function ticketOpenedLine(policy: Policy, event: { number: string; status: string }): ReplyParams {
+  return {
+    key:
+      event.status === "awaiting-authorization"
+        ? "intake.ticketAwaitingAuthorization"
+        : "intake.ticketOpened",
+    params: { number: event.number, hours: policy.sla.callbackWithinHours ?? null },
+  };
+}
+
+const instant = (d: Date | null) => (d ? { $instant: d.toISOString() } : null);
+
+/**
+ * Availability lines after a ticket opens, or when the customer asks for hours: only the
+ * service levels that serve this customer (and request) count for "open now" and "next opening".
+ */
+export function availabilityReplies(
+  rules: IntakeRules,
+  context: ConversationContext,
+  draft: Draft | null,
+  opened: boolean,
+): ReplyParams[] {
+  const { policy } = rules;
+  const at = now(context);
+  const audience = rules.audienceOf(context, draft);
+  const a = availability(policy, at, audience);
+  const replies: ReplyParams[] = [];
+  const routing = serviceRouting(policy, at, audience);
+  if (opened && routing.kind === "page-on-call") {
+    const line = levelLine(policy, routing.level.key);
+    replies.push({
+      key: line ? "service.pagedWithLine" : "service.paged",
+      params: { service: { $level: routing.level.key }, line },
+    });
+  } else if (routing.kind === "not-served") {
+    const line = levelLine(policy, routing.level.key);
+    replies.push({
+      key: opened ? "service.notServedTicket" : "service.notServed",
+      params: {
+        service: { $level: routing.level.key },
+        audience: { $levelAudience: routing.level.key },
+        line: line ?? "",
+        nextOpenAt: instant(a.nextOpenAt),
+      },
+    });
+  } else if (a.open) {
+    const awaiting = policy.intake.requireSalesRepAuthorization;
+    replies.push({
+      key: opened && !awaiting ? "availability.openNowTicket" : "availability.openNow",
+      params: { closesAt: a.closesAt ? { $time: a.closesAt.toISOString() } : null },
+    });
+  } else {
+    const callback = opened && !policy.intake.requireSalesRepAuthorization && !policy.sla.callbackWithinHours;
+    replies.push({
+      key: `availability.${callback ? "closedCallback" : "closed"}.${a.reason ?? "evening"}`,
+      params: { holiday: a.holiday ? { $holiday: a.holiday } : null, nextOpenAt: instant(a.nextOpenAt) },
+    });
+  }
+  if (opened && policy.sla.callbackWithinHours && !policy.intake.requireSalesRepAuthorization) {
+    replies.push({ key: "availability.callbackWithin", params: { hours: policy.sla.callbackWithinHours } });
+  }
+  return replies;
+}
+
+/** The close message: the charge whenever there is one, "covered" or "no charge" otherwise. */
+export function closeReply(event: TicketClosedEvent): ReplyParams {
+  const charge = event.charge;
+  const base: Params = { number: event.number, resolution: event.resolution };
+  if (!charge) return { key: "feedback.closed", params: base };
+  const money = { $money: charge.grossCents };
+  if (charge.grossCents > 0) {
+    if (charge.package) {
+      const travel = (charge.lines ?? []).some((l) => l.item !== "package");
+      return {
+        key: travel ? "feedback.closedPackageTravel" : "feedback.closedPackage",
+        params: { ...base, charge: money, package: { $package: charge.package } },
+      };
+    }
+    if (charge.plan) {
+      return {
+        key: "feedback.closedWithExcess",
+        params: {
+          ...base,
+          charge: money,
+          plan: { $plan: charge.plan },
+          minutes: charge.billedMinutes ?? 0,
+        },
+      };
+    }
+    return {
+      key: "feedback.closedWithCharge",
+      params: { ...base, charge: money, minutes: charge.billedMinutes ?? 0 },
+    };
+  }
+  if (charge.covered && charge.plan) {
+    return { key: "feedback.closedCovered", params: { ...base, plan: { $plan: charge.plan } } };
+  }
+  return { key: "feedback.closedFree", params: base };
+}
+
+/** The numbered questions of a one-reply intake, as replies (the channel sends them as one message). */
+export function mailQuestionReplies(
+  rules: IntakeRules,
+  context: ConversationContext,
+  asked: MailQuestion[],
+  intro: boolean,
+): ReplyParams[] {
+  if (asked.length === 0) return [];
+  const replies: ReplyParams[] = [
+    {
+      key: intro ? "mail.questionsIntro" : "mail.questionsAgain",
+      params: { number: context.ticket ?? "" },
+    },
+  ];
+  asked.forEach((question, i) => {
+    const n = i + 1;
+    switch (question) {
+      case "category":
+        replies.push({
+          key: "mail.askCategory",
+          params: { n, category: { $category: context.draft?.category ?? "other" } },
+          choices: rules.offeredCategories(context).map((key) => ({ id: key, key: `category:${key}` })),
+        });
+        break;
+      case "blocking":
+        replies.push({ key: "mail.askBlocking", params: { n } });
+        break;
+      case "consent": {
+        const quote = quoteParams(rules.policy);
+        replies.push({
+          key: hasFreeMinutes(quote) ? "mail.askConsentWithFree" : "mail.askConsent",
+          params: { n, ...quote },
+        });
+        break;
+      }
+      case "salesRep":
+        replies.push({ key: "mail.askSalesRep", params: { n } });
+        break;
+    }
+  });
+  return replies;
+}

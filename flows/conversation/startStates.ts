@@ -1,0 +1,158 @@
+/**
+ * Where a conversation starts and returns: `idle` (the first message decides: sign-up, a problem
+ * written directly, a file, or the welcome and the menu), the `menu` (new problem, ticket status,
+ * more information on a ticket, hours and contacts) and `addInfo` (which open ticket to add to).
+ */
+import { assign } from "xstate";
+import { conversationSetup as m } from "./conversationSetup.js";
+import type { ConversationContext } from "./conversationTypes.js";
+import type { IntakeRules } from "./intakeRules.js";
+import { answer, emptyDraft, hasVoice, inputText, isSubstantive, media } from "./messageInput.js";
+import { availabilityReplies, MENU_PROMPT } from "./replies.js";
+import { addToTicket, appendInputToDraft, ask, newProblem, replyEach, reprompt, say } from "./steps.js";
+
+/** The states `idle`, `menu` and `addInfo`. */
+export function startStates(rules: IntakeRules) {
+  const { policy } = rules;
+  const welcomeUnknown = {
+    type: "reply" as const,
+    params: ({ context }: { context: ConversationContext }) => ({
+      key: context.senderPhone ? "intake.welcomeUnknownPhone" : "intake.welcomeUnknown",
+      params: { company: policy.company },
+    }),
+  };
+
+  const idle = m.createStateConfig({
+    on: {
+      input: [
+        { guard: "unsupportedOnly", actions: say("common.unsupportedMedia") },
+        { guard: "empty", target: "menu" },
+        {
+          guard: "unknownCustomer",
+          target: "identify",
+          actions: [
+            assign({
+              draft: ({ context }) =>
+                isSubstantive(context) || media(context).length > 0 || hasVoice(context)
+                  ? { ...emptyDraft() }
+                  : null,
+            }),
+            "keepFirstMessage",
+            welcomeUnknown,
+          ],
+        },
+        { guard: "mailProblem", target: "mailTriaging", actions: "startDraft" },
+        ...newProblem,
+        {
+          guard: "mediaOnly",
+          target: "describe",
+          actions: "startDraft",
+        },
+        {
+          target: "menu",
+          actions: say("intake.welcome", (c) => ({
+            company: policy.company,
+            name: c.customer?.contactName ?? c.customer?.company ?? "",
+          })),
+        },
+      ],
+    },
+  });
+
+  const menu = m.createStateConfig({
+    entry: ask(() => MENU_PROMPT),
+    on: {
+      input: [
+        { guard: "unsupportedOnly", actions: say("common.unsupportedMedia") },
+        {
+          guard: { type: "answered", params: { choice: "new" } },
+          target: "describe",
+          actions: assign({ draft: () => emptyDraft() }),
+        },
+        {
+          guard: { type: "answered", params: { choice: "status" } },
+          target: "idle",
+          actions: {
+            type: "reply",
+            params: ({ context }) =>
+              context.openTickets.length === 0
+                ? { key: "menu.noTickets" }
+                : {
+                    key: "menu.ticketList",
+                    params: {
+                      tickets: {
+                        $tickets: context.openTickets.map((t) => ({
+                          number: t.number,
+                          status: t.status,
+                        })),
+                      },
+                    },
+                  },
+          },
+        },
+        {
+          guard: ({ context }) => answer(context) === "info" && context.openTickets.length > 0,
+          target: "addInfo",
+        },
+        {
+          guard: { type: "answered", params: { choice: "info" } },
+          target: "idle",
+          actions: say("menu.noTickets"),
+        },
+        {
+          guard: { type: "answered", params: { choice: "hours" } },
+          target: "idle",
+          actions: [
+            say("menu.hoursIntro", (c) => ({
+              company: policy.company,
+              hours: { $hours: c.customer?.plans ?? [] },
+            })),
+            replyEach((context) => availabilityReplies(rules, context, null, false)),
+            say("menu.contacts", () => ({ contacts: { $contacts: "all" } })),
+          ],
+        },
+        {
+          guard: "unknownCustomer",
+          target: "identify",
+          actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft, welcomeUnknown],
+        },
+        ...newProblem,
+        { actions: reprompt },
+      ],
+    },
+  });
+
+  const addInfo = m.createStateConfig({
+    entry: ask((c) => ({
+      key: c.openTickets.length === 1 ? "menu.addInfoOne" : "menu.addInfoPick",
+      params: { number: c.openTickets[0]?.number ?? "" },
+      choices: c.openTickets.length === 1 ? [] : c.openTickets.map((t) => ({ id: t.number, text: t.number })),
+    })),
+    on: {
+      input: [
+        {
+          guard: ({ context }) => context.openTickets.length > 1 && answer(context) !== undefined,
+          target: "waiting",
+          actions: [
+            assign({ ticket: ({ context }) => answer(context)! }),
+            say("menu.addInfoOne", (c) => ({ number: c.ticket })),
+          ],
+        },
+        {
+          guard: ({ context }) =>
+            context.openTickets.length === 1 &&
+            (inputText(context) !== "" || context.input.attachments.length > 0),
+          target: "waiting",
+          actions: [
+            assign({ ticket: ({ context }) => context.openTickets[0]!.number }),
+            addToTicket((context) => context.openTickets[0]!.number),
+            say("relay.addedToTicket", (c) => ({ number: c.ticket })),
+          ],
+        },
+        { actions: reprompt },
+      ],
+    },
+  });
+
+  return { idle, menu, addInfo };
+}

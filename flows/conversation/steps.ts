@@ -1,0 +1,107 @@
+/**
+ * Building blocks of the conversation's transitions: ask a question (and remember it), say a
+ * line, re-prompt, keep an answer on the draft, add a message to the ticket, and the transitions
+ * shared by several states (a new problem, a written answer expected).
+ */
+import type { Params } from "../intents.js";
+import { conversationSetup as m } from "./conversationSetup.js";
+import type { ConversationContext, Draft, Prompt, ReplyParams } from "./conversationTypes.js";
+import { inputText, media } from "./messageInput.js";
+import { MENU_PROMPT } from "./replies.js";
+
+/** What the params functions of the conversation's actions read. */
+type Args = { context: ConversationContext };
+
+/** The reply intent with the locale key `key` (params computed from the context). */
+export const say = (key: string, params?: (context: ConversationContext) => Params) => ({
+  type: "reply" as const,
+  params: ({ context }: Args) => ({
+    key,
+    params: params ? params(context) : undefined,
+  }),
+});
+
+/**
+ * Asks a question: remembers it (for re-prompts and numbered answers) and sends it. The prompt
+ * is built once; the reply sends the remembered one.
+ */
+export const ask = (build: (context: ConversationContext) => Prompt) => [
+  { type: "rememberPrompt" as const, params: ({ context }: Args) => build(context) },
+  { type: "reply" as const, params: ({ context }: Args) => context.prompt! },
+];
+
+/** The last question again (the menu when none was asked). */
+export const repeatPrompt = {
+  type: "reply" as const,
+  params: ({ context }: Args) => context.prompt ?? MENU_PROMPT,
+};
+
+/** "Sorry, I didn't understand" followed by the last question again. */
+export const reprompt = [say("common.notUnderstood"), repeatPrompt];
+
+/** Sends each reply `build` composes (availability lines, numbered questions). */
+export const replyEach = (build: (context: ConversationContext) => ReplyParams[]) =>
+  m.enqueueActions(({ context, enqueue }) => {
+    for (const params of build(context)) enqueue({ type: "reply", params });
+  });
+
+/** Stores a short free-text answer (an item name, a sales representative) on the draft. */
+export const keepAnswerAs = (field: "item" | "salesRep") => ({
+  type: "keepAnswer" as const,
+  params: { field },
+});
+
+/** Sets the fields of `patch` on the draft. */
+export const setDraft = (patch: Partial<Draft>) =>
+  m.assign({ draft: ({ context }: Args) => ({ ...context.draft!, ...patch }) });
+
+/** Adds the message's text and files to the ticket `number(context)`. */
+export const addToTicket = (number: (context: ConversationContext) => string) => ({
+  type: "appendToTicket" as const,
+  params: ({ context }: Args) => ({
+    number: number(context),
+    text: inputText(context),
+    attachments: context.input.attachments,
+  }),
+});
+
+/** The ticket this chat follows. */
+export const followedTicket = (context: ConversationContext) => context.ticket!;
+
+/** Keeps the message's text and files on the draft. */
+export const appendInputToDraft = "appendInputToDraft" as const;
+
+/** While an actor works or the ticket opens, further messages are kept on the draft. */
+export const keepOnDraft = { actions: [appendInputToDraft] };
+
+/** A file received while a question waits for its answer is kept and acknowledged. */
+export const mediaKept = {
+  guard: "mediaOnly" as const,
+  actions: [appendInputToDraft, say("intake.attachmentReceived")],
+};
+
+/**
+ * A message that starts a new problem where none is in progress (idle, menu): a problem
+ * written directly skips the menu; a voice note is transcribed (it stays on the ticket, next to
+ * its text) or, without AI, the customer is asked to write.
+ */
+export const newProblem = [
+  { guard: "voiceWithAi" as const, target: "voice", actions: "startDraft" as const },
+  { guard: "voiceWithoutAi" as const, actions: say("intake.voiceNotSupported") },
+  { guard: "substantive" as const, target: "triaging", actions: "startDraft" as const },
+];
+
+/**
+ * Sign-up questions want a written answer: a file is kept for the ticket and the question asked
+ * again; a voice note or a sticker gets "please write" with the message types that are read.
+ */
+export const writtenAnswerGuards = [
+  {
+    guard: ({ context }: Args) => media(context).length > 0,
+    actions: ["keepMediaOnDraft" as const, say("intake.attachmentKeptAnswerFirst"), repeatPrompt],
+  },
+  {
+    guard: ({ context }: Args) => inputText(context) === "" && context.input.attachments.length > 0,
+    actions: [say("intake.writtenAnswerOnly"), repeatPrompt],
+  },
+];
