@@ -105,14 +105,16 @@ export function matchChoice(
     const index = Number(number[1]) - 1;
     return choiceIds[index];
   }
+  // Own labels only: a choice id such as "constructor" must not find Object.prototype's.
+  const labelOf = (id: string): string | undefined => (Object.hasOwn(labels, id) ? labels[id] : undefined);
   for (const id of choiceIds) {
-    const label = labels[id];
+    const label = labelOf(id);
     if (label && normalize(label) === n) return id;
   }
   const bySynonym = choiceIds.filter((id) => NORMALIZED_SYNONYMS.get(id)?.has(n) === true);
   if (bySynonym.length === 1) return bySynonym[0];
   for (const id of choiceIds) {
-    const label = labels[id];
+    const label = labelOf(id);
     if (label && n.length >= 4 && normalize(label).includes(n)) return id;
   }
   return undefined;
