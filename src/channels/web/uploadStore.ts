@@ -19,6 +19,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileTypeFromFile } from "file-type";
 import { wellFormed } from "../../text/wellFormed.js";
+import { attachmentKindOf } from "../attachmentKind.js";
 import type { AttachmentKind } from "../port.js";
 
 /** Size and type limits of customer uploads. */
@@ -96,14 +97,6 @@ export class UploadError extends Error {
 const UPLOAD_ID_RE = /^[a-f0-9]{32}$/;
 /** Bytes read to tell text from binary. */
 const SNIFF_BYTES = 4096;
-
-/** Maps a MIME type to the port's attachment kind. */
-export function attachmentKindOf(mime: string): AttachmentKind {
-  if (mime.startsWith("image/")) return "image";
-  if (mime.startsWith("video/")) return "video";
-  if (mime.startsWith("audio/")) return "audio";
-  return "document";
-}
 
 /**
  * A display-safe file name: no path parts, no control or bidirectional-override characters, no

@@ -29,8 +29,8 @@ import {
   type UploadLimits,
 } from "./uploadStore.js";
 
+export { attachmentKindOf } from "../attachmentKind.js";
 export {
-  attachmentKindOf,
   DEFAULT_UPLOAD_LIMITS,
   type StoredUpload,
   sanitizeFileName,

@@ -22,7 +22,8 @@ import {
   type types,
   type webApi,
 } from "@slack/bolt";
-import type { AttachmentKind, OutboundAttachment } from "../../channels/port.js";
+import { attachmentKindOf } from "../../channels/attachmentKind.js";
+import type { OutboundAttachment } from "../../channels/port.js";
 import type { CannedReplyService } from "../cannedReplyService.js";
 import type {
   DeskEvent,
@@ -195,14 +196,6 @@ function deskRefOf(ticket: TicketView): { channel: string; ts: string } | null {
   return ref && typeof ref.channel === "string" && typeof ref.ts === "string"
     ? { channel: ref.channel, ts: ref.ts }
     : null;
-}
-
-function attachmentKind(mime: string | undefined): AttachmentKind {
-  if (!mime) return "document";
-  if (mime.startsWith("image/")) return "image";
-  if (mime.startsWith("video/")) return "video";
-  if (mime.startsWith("audio/")) return "audio";
-  return "document";
 }
 
 /** Creates the Slack desk; nothing connects or listens until {@link StaffDesk.start}. */
@@ -683,7 +676,7 @@ export function createSlackDesk(options: SlackDeskOptions): SlackDesk {
         const data = new Uint8Array(await response.arrayBuffer());
         if (data.byteLength > maxFileBytes) throw new Error("too large");
         const mime = file.mimetype ?? (type || undefined);
-        attachments.push({ kind: attachmentKind(mime), name, data, ...(mime ? { mime } : {}) });
+        attachments.push({ kind: attachmentKindOf(mime), name, data, ...(mime ? { mime } : {}) });
       } catch (error) {
         app.logger.warn(`slack desk: could not download ${name}`, error);
         problems.push(`${escapeSlackText(name)} (download failed)`);
