@@ -4,7 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import type { AttachmentKind, ChannelAdapter, Choice } from "../port.js";
-import type { StoredUpload, UploadLimits } from "./uploadStore.js";
+import type { UploadLimits } from "./uploadLimits.js";
+import type { StoredUpload } from "./uploadStore.js";
 
 /** One entry of a chat as the browser shows it. */
 export interface WebChatEvent {
