@@ -16,6 +16,7 @@ export const CUSTOMER_COLUMNS = [
   "salesrep_email",
   "salesrep_phone",
 ] as const;
+/** One of {@link CUSTOMER_COLUMNS}. */
 export type CustomerColumn = (typeof CUSTOMER_COLUMNS)[number];
 
 /** One hardware purchase as written to HardwarePurchase. */

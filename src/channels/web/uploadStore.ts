@@ -62,6 +62,7 @@ function storedUpload({ accepted: _accepted, at: _at, ...stored }: Meta): Stored
   return stored;
 }
 
+/** The upload folder: saving, keeping or discarding, reading and sweeping uploads. */
 export interface UploadStore {
   /** Streams an upload to disk, checks size, quota and real type; the result is pending. */
   save(
