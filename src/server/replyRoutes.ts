@@ -8,7 +8,7 @@
  */
 import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { AttachmentKind } from "../channels/port.js";
+import { attachmentKindOf } from "../channels/attachmentKind.js";
 import type { StaffSession } from "../desk/board/staffAuth.js";
 import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffActions, TechnicianRef } from "../desk/port.js";
@@ -18,13 +18,6 @@ import { sendActionRefusal, sendError } from "./sendError.js";
 export interface ReplyRouteDeps {
   staffActions: StaffActions;
   cannedReplies?: CannedReplyService;
-}
-
-function kindOf(mime: string): AttachmentKind {
-  if (mime.startsWith("image/")) return "image";
-  if (mime.startsWith("video/")) return "video";
-  if (mime.startsWith("audio/")) return "audio";
-  return "document";
 }
 
 export function registerReplyRoutes(app: FastifyInstance, deps: ReplyRouteDeps): void {
@@ -70,7 +63,9 @@ export function registerReplyRoutes(app: FastifyInstance, deps: ReplyRouteDeps):
       by,
       text,
       origin: "board",
-      attachments: [{ kind: kindOf(file.mimetype), name, mime: file.mimetype, data: new Uint8Array(data) }],
+      attachments: [
+        { kind: attachmentKindOf(file.mimetype), name, mime: file.mimetype, data: new Uint8Array(data) },
+      ],
     });
     if (!result.ok) return sendActionRefusal(reply, result);
     return result;

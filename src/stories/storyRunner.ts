@@ -2,171 +2,42 @@
  * Plays YAML stories: a customer and technicians talk to the real runtime (real database, real
  * machines, simulated clock), and each `expect` step checks replies, the ticket or the domain
  * events. Used by `npx sportello play` and by the test suite.
+ *
+ * The story format is in `storySchema`, reading files in `storyFiles`, the checks in
+ * `storyExpectations`, staff steps in `storyStaffAction`; this module sets the scene and plays.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import { basename } from "node:path";
 import { LocalChannel } from "../channels/local/localChannel.js";
 import type { ChannelName, OutboundMessage } from "../channels/port.js";
 import type { Database } from "../data/database.js";
 import * as store from "../data/supportStore.js";
-import type { StaffAction, StaffDesk } from "../desk/port.js";
+import type { StaffDesk } from "../desk/port.js";
 import { silentLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { SimulatedClock } from "../runtime/clock.js";
 import { type AssistPort, SupportRuntime, type TriageSuggestion } from "../runtime/supportRuntime.js";
+import { checkExpectation, type StoryEvent } from "./storyExpectations.js";
+import type { Story } from "./storySchema.js";
+import { toStaffAction } from "./storyStaffAction.js";
 
-const attachmentSchema = z.object({
-  kind: z.enum(["image", "video", "audio", "voice", "document", "sticker", "location", "other"]),
-  name: z.string().optional(),
-  mime: z.string().optional(),
-  size: z.number().int().nonnegative().optional(),
-});
+export type { StoryEvent } from "./storyExpectations.js";
+export { readStory, storyFiles } from "./storyFiles.js";
+export { type Story, storySchema } from "./storySchema.js";
+export { subsetMismatch } from "./subsetMismatch.js";
 
-const textMatch = z.union([
-  z.object({ contains: z.string() }),
-  z.object({ matches: z.string() }),
-  z.object({ notContains: z.string() }),
-]);
-
-const stepSchema = z.union([
-  z.object({
-    say: z.union([
-      z.string(),
-      z.object({
-        text: z.string().default(""),
-        attachments: z.array(attachmentSchema).default([]),
-        choice: z.string().optional(),
-        id: z.string().optional(),
-      }),
-    ]),
-  }),
-  z.object({
-    expect: z.object({
-      reply: textMatch.optional(),
-      noReply: z.boolean().optional(),
-      ticket: z.record(z.string(), z.unknown()).optional(),
-      noTicket: z.boolean().optional(),
-      /** How many tickets exist (of the story's customer, when there is one). */
-      tickets: z.number().int().nonnegative().optional(),
-      /** Fields of the charge of the latest ticket (as computed at close: covered, plan, billedMinutes, package, lines, cents). */
-      charge: z.record(z.string(), z.unknown()).nullable().optional(),
-      event: z.looseObject({ type: z.string() }).optional(),
-      noEvent: z.looseObject({ type: z.string() }).optional(),
-    }),
-  }),
-  z.object({
-    advance: z.union([z.string().regex(/^\d+(ms|s|m|h|d)$/), z.object({ to: z.string() })]),
-  }),
-  z.object({
-    staff: z.object({
-      as: z.string(),
-      do: z.enum(["claim", "reply", "note", "ask", "close", "reopen", "authorize", "ack-page"]),
-      ticket: z.string().optional(),
-      text: z.string().optional(),
-      note: z.string().optional(),
-      minutes: z.number().int().optional(),
-      category: z.string().optional(),
-      plan: z.string().optional(),
-      /** Bill a preset package instead of the minutes, with its travel expenses. */
-      package: z.string().optional(),
-      km: z.number().int().nonnegative().optional(),
-      daysOvernight: z.number().int().nonnegative().optional(),
-      days: z.number().int().nonnegative().optional(),
-      salesRep: z.string().optional(),
-      expectError: z.string().optional(),
-    }),
-  }),
-  z.object({ redeliver: z.literal("last") }),
-  z.object({ restart: z.literal(true) }),
-]);
-
-export const storySchema = z.looseObject({
-  name: z.string().optional(),
-  policy: z.string(),
-  at: z.string(),
-  channel: z.enum(["whatsapp", "telegram", "email", "local"]).default("whatsapp"),
-  ai: z.boolean().optional(),
-  customer: z
-    .looseObject({
-      phone: z.string().optional(),
-      telegram: z.string().optional(),
-      email: z.string().optional(),
-      company: z.string(),
-      contactName: z.string().optional(),
-      language: z.enum(["it", "en"]).default("it"),
-      plans: z.array(z.string()).default([]),
-      salesRep: z.string().optional(),
-      purchases: z
-        .array(
-          z.looseObject({ item: z.string(), date: z.string(), warrantyMonths: z.number().int().positive() }),
-        )
-        .default([]),
-    })
-    .optional(),
-  sender: z.string().optional(),
-  onCall: z.array(z.looseObject({ as: z.string(), from: z.string(), to: z.string() })).default([]),
-  steps: z.array(stepSchema).min(1),
-});
-export type Story = z.infer<typeof storySchema>;
-
+/** The outcome of one story: failures, and what was said and recorded. */
 export interface StoryResult {
   file: string;
   name: string;
   ok: boolean;
   failures: string[];
   transcript: { at: string; who: "customer" | "bot" | "staff"; text: string; choices?: string[] }[];
-  events: { type: string; ticket: string | null; at: string; [k: string]: unknown }[];
-}
-
-/** Parses a story file; throws with the file and the field path on a malformed story. */
-export function readStory(file: string): Story {
-  const raw = parseYaml(readFileSync(file, "utf8")) as unknown;
-  const parsed = storySchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`)
-      .join("\n");
-    throw new Error(`${file}: not a valid story\n${issues}`);
-  }
-  return parsed.data;
-}
-
-/** Story files under a path (a file, or every .yaml/.yml in a folder, sorted). */
-export function storyFiles(path: string): string[] {
-  const full = resolve(path);
-  if (statSync(full).isDirectory()) {
-    return readdirSync(full)
-      .filter((f) => /\.ya?ml$/.test(f))
-      .sort()
-      .map((f) => join(full, f));
-  }
-  return [full];
+  events: StoryEvent[];
 }
 
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Checks that `actual` contains every key/value of `expected` (deeply; arrays by index). */
-export function subsetMismatch(expected: unknown, actual: unknown, path = ""): string | null {
-  if (expected === null || typeof expected !== "object") {
-    return expected === actual
-      ? null
-      : `${path || "value"}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
-  }
-  if (actual === null || typeof actual !== "object")
-    return `${path || "value"}: expected an object, got ${JSON.stringify(actual)}`;
-  for (const [key, value] of Object.entries(expected as Record<string, unknown>)) {
-    const mismatch = subsetMismatch(
-      value,
-      (actual as Record<string, unknown>)[key],
-      path ? `${path}.${key}` : key,
-    );
-    if (mismatch) return mismatch;
-  }
-  return null;
-}
-
+/** What a story plays against. */
 export interface PlayOptions {
   db: Database;
   /** Offline triage used by the runtime (the same one `npm start` uses). */
@@ -337,44 +208,7 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
           failures.push(`${where}: staff ${s.do} but there is no ticket`);
           continue;
         }
-        const by = { name: s.as };
-        let action: StaffAction;
-        switch (s.do) {
-          case "close":
-            action = {
-              type: "close",
-              ticket,
-              by,
-              minutes: s.minutes ?? 0,
-              resolution: s.note ?? s.text ?? "",
-              ...(s.category ? { category: s.category } : {}),
-              ...(s.plan ? { plan: s.plan } : {}),
-              ...(s.package
-                ? {
-                    billing: {
-                      package: s.package,
-                      ...(s.km !== undefined ? { km: s.km } : {}),
-                      ...(s.daysOvernight !== undefined ? { daysOvernight: s.daysOvernight } : {}),
-                      ...(s.days !== undefined ? { days: s.days } : {}),
-                    },
-                  }
-                : {}),
-            };
-            break;
-          case "reply":
-          case "note":
-          case "ask":
-            action = { type: s.do, ticket, by, text: s.text ?? s.note ?? "" };
-            break;
-          case "authorize":
-            action = { type: "authorize", ticket, by, salesRep: s.salesRep ?? "" };
-            break;
-          case "reopen":
-            action = { type: "reopen", ticket, by, ...(s.text ? { reason: s.text } : {}) };
-            break;
-          default:
-            action = { type: s.do, ticket, by } as StaffAction;
-        }
+        const action = toStaffAction(s, ticket);
         transcript.push({
           at: clock.now().toISOString(),
           who: "staff",
@@ -391,89 +225,18 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
         }
         await runtime.runDueJobs();
       } else if ("expect" in step) {
-        const e = step.expect;
-        const replies = window.map((m) =>
-          // Intl puts no-break spaces in money ("80,00 €"); stories are written with plain ones.
-          (
-            m.text + (m.choices ? `\n${m.choices.map((ch, i) => `${i + 1}. ${ch.label}`).join("\n")}` : "")
-          ).replace(/[\u00a0\u202f]/g, " "),
+        failures.push(
+          ...(await checkExpectation(step.expect, {
+            where,
+            window,
+            events,
+            latestTicket,
+            countTickets: async () => {
+              const rows = await store.listTicketRows(db.prisma, {});
+              return customerId ? rows.filter((r) => r.customerId === customerId).length : rows.length;
+            },
+          })),
         );
-        const shown = replies.length
-          ? replies.map((r) => `    > ${r.replaceAll("\n", "\n      ")}`).join("\n")
-          : "    (no reply)";
-        if (e.reply) {
-          const r = e.reply as { contains?: string; matches?: string; notContains?: string };
-          if (r.contains !== undefined && !replies.some((t) => t.includes(r.contains!))) {
-            failures.push(
-              `${where}: expected a reply containing ${JSON.stringify(r.contains)}; replies were:\n${shown}`,
-            );
-          }
-          if (r.matches !== undefined && !replies.some((t) => new RegExp(r.matches!, "s").test(t))) {
-            failures.push(`${where}: expected a reply matching /${r.matches}/; replies were:\n${shown}`);
-          }
-          if (r.notContains !== undefined && replies.some((t) => t.includes(r.notContains!))) {
-            failures.push(
-              `${where}: expected no reply containing ${JSON.stringify(r.notContains)}; replies were:\n${shown}`,
-            );
-          }
-        }
-        if (e.noReply && replies.length > 0)
-          failures.push(`${where}: expected no reply; replies were:\n${shown}`);
-        if (e.tickets !== undefined) {
-          const rows = await store.listTicketRows(db.prisma, {});
-          const count = customerId ? rows.filter((r) => r.customerId === customerId).length : rows.length;
-          if (count !== e.tickets) failures.push(`${where}: expected ${e.tickets} ticket(s), found ${count}`);
-        }
-        if (e.charge !== undefined) {
-          const row = await latestTicket();
-          const stored = row
-            ? (JSON.parse(row.coverage) as { charge?: Record<string, unknown> }).charge
-            : undefined;
-          const actual = row?.chargeGrossCents === null || !row ? null : (stored ?? {});
-          if (e.charge === null) {
-            if (actual !== null) failures.push(`${where}: expected no charge, got ${JSON.stringify(actual)}`);
-          } else {
-            const mismatch = actual === null ? "no charge yet" : subsetMismatch(e.charge, actual);
-            if (mismatch) failures.push(`${where}: charge: ${mismatch}`);
-          }
-        }
-        if (e.ticket || e.noTicket) {
-          const row = await latestTicket();
-          if (e.noTicket && row) failures.push(`${where}: expected no ticket, found ${row.number}`);
-          if (e.ticket) {
-            if (!row) failures.push(`${where}: expected a ticket, there is none`);
-            else {
-              const actual = {
-                ...row,
-                coverage: JSON.parse(row.coverage),
-                charge:
-                  row.chargeGrossCents === null
-                    ? null
-                    : {
-                        netCents: row.chargeNetCents,
-                        vatCents: row.chargeVatCents,
-                        grossCents: row.chargeGrossCents,
-                      },
-              };
-              const mismatch = subsetMismatch(e.ticket, actual);
-              if (mismatch) failures.push(`${where}: ticket ${row.number}: ${mismatch}`);
-            }
-          }
-        }
-        if (e.event) {
-          const candidates = events.filter((ev) => ev.type === e.event!.type);
-          if (!candidates.some((ev) => subsetMismatch(e.event, ev) === null)) {
-            const seen = candidates.length
-              ? candidates.map((ev) => `    ${JSON.stringify(ev)}`).join("\n")
-              : `    (none; events so far: ${events.map((ev) => ev.type).join(", ") || "none"})`;
-            failures.push(
-              `${where}: expected event ${JSON.stringify(e.event)}; ${e.event.type} events:\n${seen}`,
-            );
-          }
-        }
-        if (e.noEvent && events.some((ev) => subsetMismatch(e.noEvent, ev) === null)) {
-          failures.push(`${where}: expected no event ${JSON.stringify(e.noEvent)}`);
-        }
       }
     }
   } finally {

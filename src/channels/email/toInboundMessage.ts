@@ -3,7 +3,8 @@
  * already decided the chat (thread) and that the mail is a person's, not an automated one.
  */
 import type { ParsedMail } from "mailparser";
-import type { AttachmentKind, InboundAttachment, InboundMessage } from "../port.js";
+import { attachmentKindOf } from "../attachmentKind.js";
+import type { InboundAttachment, InboundMessage } from "../port.js";
 import { newTextOfReply } from "./mailText.js";
 import { baseSubject } from "./threading.js";
 
@@ -26,13 +27,6 @@ export interface InboundMailContext {
 export function senderAddress(mail: ParsedMail): string | null {
   const from = mail.from?.value?.[0]?.address ?? mail.replyTo?.value?.[0]?.address;
   return from ? from.trim().toLowerCase() : null;
-}
-
-function attachmentKind(mime: string): AttachmentKind {
-  if (mime.startsWith("image/")) return "image";
-  if (mime.startsWith("video/")) return "video";
-  if (mime.startsWith("audio/")) return "audio";
-  return "document";
 }
 
 /** Thrown by an attachment's `fetch` when it was over the size limit (the runtime says so). */
@@ -62,7 +56,7 @@ export function toInboundMessage(mail: ParsedMail, ctx: InboundMailContext): Inb
       const name = a.filename ?? `attachment-${i + 1}`;
       const tooLarge = a.size > ctx.maxAttachmentBytes;
       return {
-        kind: attachmentKind(a.contentType),
+        kind: attachmentKindOf(a.contentType),
         mime: a.contentType,
         name,
         size: a.size,

@@ -1,99 +1,32 @@
-import { timingSafeEqual } from "node:crypto";
+/**
+ * The Telegram customer channel: receiving (polling or webhook, in chat order, acknowledged only
+ * once the runtime accepted), sending with short rate-limit waits and resumable split messages,
+ * and the connection state. Conversions are in `toInboundMessage` and `toTelegramReply`, the Bot
+ * API behind a `TelegramDriver` (grammY or Telegraf).
+ */
 import type { Update } from "grammy/types";
-import {
-  type ChannelAdapter,
-  ChannelSendError,
-  type ChannelState,
-  type InboundHandler,
-  type InboundMessage,
-  type OutboundMessage,
-  type SendResult,
-} from "../port.js";
+import type { ChannelSendError, ChannelState, InboundHandler, InboundMessage } from "../port.js";
+import { sleep } from "./abortableSleep.js";
 import { downloadTelegramFile, TELEGRAM_DOWNLOAD_LIMIT_BYTES } from "./downloadTelegramFile.js";
 import { createGrammyDriver } from "./grammyDriver.js";
 import { createTelegrafDriver } from "./telegrafDriver.js";
-import {
-  TelegramApiError,
-  type TelegramBotIdentity,
-  type TelegramDriver,
-  type TelegramDriverName,
-} from "./telegramDriver.js";
-import { createTelegramTranslate, type TelegramTranslate } from "./telegramTexts.js";
+import type { TelegramAdapter, TelegramAdapterOptions, TelegramLogger } from "./telegramAdapterOptions.js";
+import { TelegramApiError, type TelegramBotIdentity, type TelegramDriver } from "./telegramDriver.js";
+import { createTelegramSender } from "./telegramSender.js";
+import { createTelegramTranslate } from "./telegramTexts.js";
+import { createTelegramWebhookHandler } from "./telegramWebhook.js";
 import { toCallbackAcknowledgement, toGroupNotice, toInboundMessage } from "./toInboundMessage.js";
-import { TelegramReplyError, type TelegramReplyStep, toTelegramReply } from "./toTelegramReply.js";
 
-/** pino-compatible subset the adapter logs through. */
-export interface TelegramLogger {
-  debug(details: object, message?: string): void;
-  info(details: object, message?: string): void;
-  warn(details: object, message?: string): void;
-  error(details: object, message?: string): void;
-}
-
-/** A webhook request as any HTTP framework can hand it over. */
-export interface TelegramWebhookRequest {
-  headers: Record<string, string | string[] | undefined>;
-  /** The parsed JSON update, or the raw body as string/bytes. */
-  body: unknown;
-}
-
-/** What the HTTP layer must answer to Telegram. */
-export interface TelegramWebhookResponse {
-  status: number;
-  body?: unknown;
-}
-
-/** Framework-agnostic webhook endpoint, to be mounted at `/telegram/webhook`. */
-export type TelegramWebhookHandler = (request: TelegramWebhookRequest) => Promise<TelegramWebhookResponse>;
-
-/** Options of {@link createTelegramAdapter}. */
-export interface TelegramAdapterOptions {
-  /** Bot token from BotFather (`TELEGRAM_BOT_TOKEN`). */
-  token: string;
-  /** Library used to talk to the Bot API (`TELEGRAM_DRIVER`); grammY by default. */
-  driver?: TelegramDriverName;
-  /** Bot API root (`TELEGRAM_API_ROOT`): a self-hosted Bot API server, or a fake one in tests. */
-  apiRoot?: string;
-  /** Webhook mode instead of long polling: the public URL and the secret Telegram must echo back. */
-  webhook?: { url: string; secretToken: string };
-  logger?: TelegramLogger;
-  /** Largest inbound file `fetch()` downloads; defaults to Telegram's 20 MB bot download limit. */
-  maxMediaBytes?: number;
-  /**
-   * A 429 asking to wait at most this long is waited out inside `send` (so a split message is not
-   * half-sent); longer waits throw {@link ChannelSendError} with `retryAfterMs`. Default 5 s.
-   */
-  maxInlineRetryAfterMs?: number;
-  /** Customer-facing lines (`telegram.*` locale keys); defaults to the project locales. */
-  translate?: TelegramTranslate;
-  /** Long-poll timeout handed to getUpdates, in seconds (default 30). */
-  pollingTimeoutSeconds?: number;
-  /** First delay before re-offering an update the runtime failed to accept (doubles, max 30 s). */
-  acceptRetryDelayMs?: number;
-  /** Delay before retrying a start that failed for a transient reason (network, 5xx, 409). */
-  reconnectDelayMs?: number;
-  /** Clock for the receive time of callback queries (Telegram gives them no date). */
-  now?: () => Date;
-}
-
-/** The Telegram {@link ChannelAdapter}, plus its webhook endpoint. */
-export interface TelegramAdapter extends ChannelAdapter {
-  readonly name: "telegram";
-  readonly driverName: TelegramDriverName;
-  /**
-   * The webhook endpoint. Answers 401 (and processes nothing) unless `X-Telegram-Bot-Api-Secret-Token`
-   * matches; 503 before start/after stop and 500 when the runtime did not accept the update (Telegram
-   * redelivers both); 200 only after `onMessage` resolved.
-   */
-  webhookHandler(): TelegramWebhookHandler;
-}
+export type { TelegramAdapter, TelegramAdapterOptions, TelegramLogger } from "./telegramAdapterOptions.js";
+export type {
+  TelegramWebhookHandler,
+  TelegramWebhookRequest,
+  TelegramWebhookResponse,
+} from "./telegramWebhook.js";
 
 const DEFAULT_API_ROOT = "https://api.telegram.org";
 const ALLOWED_UPDATES = ["message", "callback_query"] as const;
 const MAX_ACCEPT_DELAY_MS = 30_000;
-const INLINE_RETRIES = 2;
-/** Outbox ids whose split message was partly delivered; bounded so a stuck outbox can't grow it. */
-const MAX_REMEMBERED_PROGRESS = 1000;
 
 const silentLogger: TelegramLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -151,7 +84,6 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
   let lifetime = new AbortController();
   let reconnectTimer: NodeJS.Timeout | undefined;
   const chatQueues = new Map<string, Promise<void>>();
-  const sentParts = new Map<string, number>();
 
   const fetchFile = (file: { fileId: string; size?: number }) =>
     downloadTelegramFile(driver, file, { apiRoot, token: options.token, maxBytes: maxMediaBytes });
@@ -294,24 +226,6 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
     }
   };
 
-  const deliver = async (step: TelegramReplyStep): Promise<{ messageId: number }> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return step.method === "sendMessage"
-          ? await driver.sendMessage(step.chatId, step.text, step.replyMarkup)
-          : await driver.sendFile(step.method, step.chatId, step.file);
-      } catch (error) {
-        const waitMs =
-          error instanceof TelegramApiError && error.status === 429
-            ? (error.retryAfterSeconds ?? 1) * 1000
-            : undefined;
-        if (waitMs === undefined || waitMs > maxInlineRetryAfterMs || attempt >= INLINE_RETRIES) throw error;
-        logger.info({ method: step.method, waitMs }, "telegram: rate limited, waiting before retrying");
-        await sleep(waitMs);
-      }
-    }
-  };
-
   return {
     name: "telegram",
     driverName,
@@ -341,143 +255,16 @@ export function createTelegramAdapter(options: TelegramAdapterOptions): Telegram
       return current;
     },
 
-    async send(message: OutboundMessage): Promise<SendResult> {
-      let steps: TelegramReplyStep[];
-      try {
-        steps = toTelegramReply(message);
-      } catch (error) {
-        if (error instanceof TelegramReplyError) {
-          throw new ChannelSendError(error.code, error.message, { permanent: true, cause: error });
-        }
-        throw error;
-      }
-      const key = message.outboxId;
-      const alreadySent = key ? (sentParts.get(key) ?? 0) : 0;
-      let last: { messageId: number } | undefined;
-      for (let index = alreadySent; index < steps.length; index++) {
-        try {
-          last = await deliver(steps[index]!);
-        } catch (error) {
-          if (key && index > 0) rememberProgress(sentParts, key, index);
-          throw toSendError(error);
-        }
-      }
-      if (key) sentParts.delete(key);
-      return last ? { platformMessageId: `${message.chatId}:${last.messageId}` } : {};
-    },
+    send: createTelegramSender({ driver, logger, maxInlineRetryAfterMs }),
 
-    webhookHandler(): TelegramWebhookHandler {
-      return async (request) => {
-        const secret = options.webhook?.secretToken;
-        const given = headerValue(request.headers, "x-telegram-bot-api-secret-token");
-        if (!secret || given === undefined || !sameSecret(given, secret)) {
-          logger.warn({}, "telegram: webhook request with a missing or wrong secret token refused");
-          return { status: 401, body: { ok: false, error: "unauthorized" } };
-        }
-        if (!running || !me || !onMessage) return { status: 503, body: { ok: false, error: "not ready" } };
-        const update = parseUpdate(request.body);
-        if (!update) return { status: 400, body: { ok: false, error: "not a Telegram update" } };
-        try {
-          await driver.handleWebhookUpdate(update, (received) => dispatch(received, false));
-          return { status: 200, body: { ok: true } };
-        } catch (error) {
-          logger.error({ err: error, updateId: update.update_id }, "telegram: webhook update not accepted");
-          return { status: 500, body: { ok: false, error: "not accepted" } };
-        }
-      };
+    webhookHandler() {
+      return createTelegramWebhookHandler({
+        secretToken: options.webhook?.secretToken,
+        ready: () => running && !!me && !!onMessage,
+        handle: (update) => driver.handleWebhookUpdate(update, (received) => dispatch(received, false)),
+        warn: (details, message) => logger.warn(details, message),
+        error: (details, message) => logger.error(details, message),
+      });
     },
   };
-}
-
-function toSendError(error: unknown): ChannelSendError {
-  if (error instanceof ChannelSendError) return error;
-  if (!(error instanceof TelegramApiError)) {
-    return new ChannelSendError(
-      "telegram.send_failed",
-      error instanceof Error ? error.message : String(error),
-      {
-        cause: error,
-      },
-    );
-  }
-  const status = error.status;
-  if (status === 429) {
-    return new ChannelSendError("telegram.rate_limited", error.message, {
-      retryAfterMs: (error.retryAfterSeconds ?? 1) * 1000,
-      cause: error,
-    });
-  }
-  if (status === 403) {
-    return new ChannelSendError(
-      "telegram.blocked",
-      `the customer blocked the bot or left: ${error.message}`,
-      {
-        permanent: true,
-        cause: error,
-      },
-    );
-  }
-  if (status === 400) {
-    const code = /chat not found/i.test(error.message) ? "telegram.chat_not_found" : "telegram.bad_request";
-    return new ChannelSendError(code, error.message, { permanent: true, cause: error });
-  }
-  if (status === 401 || status === 404) {
-    return new ChannelSendError(
-      "telegram.unauthorized",
-      `Telegram rejected the bot token: ${error.message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  return new ChannelSendError("telegram.unavailable", error.message, { cause: error });
-}
-
-function rememberProgress(progress: Map<string, number>, key: string, sent: number): void {
-  progress.delete(key);
-  progress.set(key, sent);
-  if (progress.size > MAX_REMEMBERED_PROGRESS) {
-    const oldest = progress.keys().next().value;
-    if (oldest !== undefined) progress.delete(oldest);
-  }
-}
-
-function headerValue(headers: TelegramWebhookRequest["headers"], name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== name) continue;
-    return Array.isArray(value) ? value[0] : value;
-  }
-  return undefined;
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function parseUpdate(body: unknown): Update | undefined {
-  let value = body;
-  try {
-    if (typeof value === "string") value = JSON.parse(value);
-    else if (value instanceof Uint8Array) value = JSON.parse(Buffer.from(value).toString("utf8"));
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null) return undefined;
-  const updateId = (value as { update_id?: unknown }).update_id;
-  return typeof updateId === "number" && Number.isInteger(updateId) ? (value as Update) : undefined;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { TelegramAdapterOptions } from "./telegramAdapter.js";
+import type { TelegramAdapterOptions } from "./telegramAdapterOptions.js";
 import { TELEGRAM_DRIVER_NAMES, type TelegramDriverName } from "./telegramDriver.js";
 
 /** A Telegram setting that cannot work; `code` is stable, the message names the variable. */

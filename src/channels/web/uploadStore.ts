@@ -13,57 +13,18 @@
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { fileTypeFromFile } from "file-type";
-import { wellFormed } from "../../text/wellFormed.js";
+import { attachmentKindOf } from "../attachmentKind.js";
 import type { AttachmentKind } from "../port.js";
+import { detectType } from "./detectUploadType.js";
+import { sanitizeFileName, withExtension } from "./uploadFileName.js";
+import type { UploadLimits } from "./uploadLimits.js";
 
-/** Size and type limits of customer uploads. */
-export interface UploadLimits {
-  /** Largest single file. */
-  maxBytes: number;
-  /** All files of one chat together. */
-  perChatBytes: number;
-  /** All uploads together. */
-  totalBytes: number;
-  /** Whether a type (as detected from the content) is accepted. */
-  accepts(mime: string): boolean;
-}
-
-/** Office documents and archives: accepted for staff to download, never shown inline. */
-export const DOWNLOAD_ONLY_TYPES = new Set([
-  "application/zip",
-  "application/x-7z-compressed",
-  "application/x-rar-compressed",
-  "application/vnd.rar",
-  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-  "application/vnd.oasis.opendocument.text",
-  "application/vnd.oasis.opendocument.spreadsheet",
-  "application/vnd.oasis.opendocument.presentation",
-]);
-
-/**
- * Photos, videos, audio, PDF, plain text/CSV, office documents and archives. SVG and HTML are
- * refused on purpose: they can carry scripts and would run on our origin.
- */
-export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
-  maxBytes: 10 * 1024 * 1024,
-  perChatBytes: 100 * 1024 * 1024,
-  totalBytes: 5 * 1024 * 1024 * 1024,
-  accepts: (mime) =>
-    /^image\/(jpeg|png|gif|webp|heic|heif|avif)$/.test(mime) ||
-    /^video\/(mp4|webm|quicktime|3gpp)$/.test(mime) ||
-    /^audio\/(mpeg|mp4|x-m4a|ogg|opus|webm|wav|x-wav|aac|amr)$/.test(mime) ||
-    mime === "application/pdf" ||
-    mime === "text/plain" ||
-    mime === "text/csv" ||
-    DOWNLOAD_ONLY_TYPES.has(mime),
-};
+export { sanitizeFileName } from "./uploadFileName.js";
+export { DEFAULT_UPLOAD_LIMITS, DOWNLOAD_ONLY_TYPES, type UploadLimits } from "./uploadLimits.js";
 
 /** A stored upload's metadata. */
 export interface StoredUpload {
@@ -94,97 +55,14 @@ export class UploadError extends Error {
 }
 
 const UPLOAD_ID_RE = /^[a-f0-9]{32}$/;
-/** Bytes read to tell text from binary. */
-const SNIFF_BYTES = 4096;
+const newUploadId = () => randomBytes(16).toString("hex");
 
-/** Maps a MIME type to the port's attachment kind. */
-export function attachmentKindOf(mime: string): AttachmentKind {
-  if (mime.startsWith("image/")) return "image";
-  if (mime.startsWith("video/")) return "video";
-  if (mime.startsWith("audio/")) return "audio";
-  return "document";
+/** The public part of an upload's metadata. */
+function storedUpload({ accepted: _accepted, at: _at, ...stored }: Meta): StoredUpload {
+  return stored;
 }
 
-/**
- * A display-safe file name: no path parts, no control or bidirectional-override characters, no
- * lone UTF-16 surrogates, at most 120 characters (never cutting one in half), extension kept.
- */
-export function sanitizeFileName(name: string): string {
-  const base = wellFormed(name.split(/[\\/]/).pop() ?? "").normalize("NFC");
-  const clean = base
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f"<>|:*?\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd]/g, "")
-    .replace(/^[\s.]+|[\s.]+$/g, "");
-  const chars = [...clean];
-  if (chars.length <= 120) return clean;
-  const dot = clean.lastIndexOf(".");
-  const ext = dot > 0 ? [...clean.slice(dot)].slice(0, 12).join("") : "";
-  return chars.slice(0, 120 - [...ext].length).join("") + ext;
-}
-
-/** Valid UTF-8 text without control characters other than tab and line breaks. */
-function looksLikeText(bytes: Uint8Array): boolean {
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    // A multi-byte character cut at the end of the sniffed head is still text.
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(
-        bytes.subarray(0, Math.max(0, bytes.length - 3)),
-      );
-    } catch {
-      return false;
-    }
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters mean "not text"
-  return !/[\u0000-\u0008\u000b\u000e-\u001f\u007f]/.test(text);
-}
-
-/**
- * The real type of a stored file from its content (magic bytes; inside zip containers the entry
- * names, so docx/xlsx/odt are told apart); null when it is nothing we recognise.
- */
-export async function detectType(
-  file: string,
-  declared: string,
-): Promise<{ mime: string; ext: string } | null> {
-  const found = await fileTypeFromFile(file);
-  if (found) return { mime: found.mime, ext: found.ext };
-  // No magic bytes: plain text, when the sender says so too and it is no markup in disguise.
-  if (declared !== "text/plain" && declared !== "text/csv") return null;
-  const head = await readHead(file);
-  if (!looksLikeText(head)) return null;
-  if (/<\s*(svg|html|script|!doctype|\?xml|iframe|object)/i.test(new TextDecoder().decode(head))) return null;
-  return declared === "text/csv" ? { mime: "text/csv", ext: "csv" } : { mime: "text/plain", ext: "txt" };
-}
-
-async function readHead(file: string): Promise<Uint8Array> {
-  const handle = await open(file, "r");
-  try {
-    const buffer = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-const EXT_ALIASES: Record<string, string[]> = {
-  jpg: ["jpg", "jpeg", "jfif"],
-  tif: ["tif", "tiff"],
-  txt: ["txt", "text", "log", "md"],
-  mp4: ["mp4", "m4v"],
-  mov: ["mov", "qt"],
-};
-
-function withExtension(name: string, ext: string): string {
-  const dot = name.lastIndexOf(".");
-  const current = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
-  if ((EXT_ALIASES[ext] ?? [ext]).includes(current)) return name;
-  return `${name || "file"}.${ext}`;
-}
-
+/** The upload folder: saving, keeping or discarding, reading and sweeping uploads. */
 export interface UploadStore {
   /** Streams an upload to disk, checks size, quota and real type; the result is pending. */
   save(
@@ -231,6 +109,13 @@ export function createUploadStore(options: {
     total = Math.max(0, total + delta);
   };
 
+  /** Writes a new upload's metadata and counts its size; returns its public part. */
+  const record = async (meta: Meta): Promise<StoredUpload> => {
+    await writeMeta(meta);
+    count(meta.chatId, meta.size);
+    return storedUpload(meta);
+  };
+
   async function readMeta(id: string): Promise<Meta | null> {
     if (!UPLOAD_ID_RE.test(id)) return null;
     try {
@@ -262,7 +147,7 @@ export function createUploadStore(options: {
   return {
     async save(chatId, file) {
       await load();
-      const id = randomBytes(16).toString("hex");
+      const id = newUploadId();
       const target = path.join(dir, id);
       const chatLeft = limits.perChatBytes - (perChat.get(chatId) ?? 0);
       const totalLeft = limits.totalBytes - total;
@@ -324,10 +209,7 @@ export function createUploadStore(options: {
           accepted: false,
           at: now().toISOString(),
         };
-        await writeMeta(meta);
-        count(chatId, size);
-        const { accepted: _a, at: _t, ...stored } = meta;
-        return stored;
+        return await record(meta);
       } catch (error) {
         await rm(target, { force: true });
         throw error;
@@ -336,7 +218,7 @@ export function createUploadStore(options: {
 
     async put(chatId, file) {
       await load();
-      const id = randomBytes(16).toString("hex");
+      const id = newUploadId();
       await writeFile(path.join(dir, id), file.data);
       const meta: Meta = {
         id,
@@ -348,10 +230,7 @@ export function createUploadStore(options: {
         accepted: true,
         at: now().toISOString(),
       };
-      await writeMeta(meta);
-      count(chatId, meta.size);
-      const { accepted: _a, at: _t, ...stored } = meta;
-      return stored;
+      return record(meta);
     },
 
     async keep(ids) {
@@ -370,8 +249,7 @@ export function createUploadStore(options: {
       if (!meta) return null;
       try {
         const bytes = new Uint8Array(await readFile(path.join(dir, id)));
-        const { accepted: _a, at: _t, ...stored } = meta;
-        return { meta: stored, bytes };
+        return { meta: storedUpload(meta), bytes };
       } catch {
         return null;
       }

@@ -7,164 +7,50 @@
  * Identity: the browser keeps a random secret session token (localStorage, so it also works
  * inside a third-party iframe where cookies are blocked); the chat id is derived from it by
  * hashing, so the chat id the staff sees never lets anyone read that customer's stream.
+ *
+ * The contract (options, events, errors) is in `webChannelContract`, the per-chat events and
+ * streams in `webChatBacklog`, stored files in `uploadStore`.
  */
 import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import type {
-  AttachmentKind,
-  ChannelAdapter,
   ChannelState,
-  Choice,
   InboundAttachment,
   InboundHandler,
   OutboundMessage,
   SendResult,
 } from "../port.js";
 import { ChannelSendError } from "../port.js";
+import { createUploadStore, DEFAULT_UPLOAD_LIMITS, UploadError } from "./uploadStore.js";
 import {
-  createUploadStore,
-  DEFAULT_UPLOAD_LIMITS,
-  type StoredUpload,
-  UploadError,
-  type UploadLimits,
-} from "./uploadStore.js";
+  type WebChannel,
+  WebChannelError,
+  type WebChannelOptions,
+  type WebChatEvent,
+  webEventId,
+} from "./webChannelContract.js";
+import { WebChatBacklog } from "./webChatBacklog.js";
 
+export { attachmentKindOf } from "../attachmentKind.js";
 export {
-  attachmentKindOf,
   DEFAULT_UPLOAD_LIMITS,
   type StoredUpload,
   sanitizeFileName,
   type UploadLimits,
 } from "./uploadStore.js";
+export {
+  type WebChannel,
+  WebChannelError,
+  type WebChannelOptions,
+  type WebChatEvent,
+  type WebFanout,
+  type WebHistoryLine,
+  type WebInbound,
+  webEventId,
+} from "./webChannelContract.js";
 
 /** Pending uploads older than this are deleted (their request died mid-way). */
 const ABANDONED_UPLOAD_MS = 60 * 60 * 1000;
-
-/** One entry of a chat as the browser shows it. */
-export interface WebChatEvent {
-  /**
-   * The SSE event id (Last-Event-ID on reconnect), stable across restarts and instances:
-   * `o-<outbox row>` for outbound, `i-<client message id>` for inbound messages, so a page or
-   * stream replaying after a restart or from another instance never shows a line twice.
-   */
-  id: string;
-  direction: "in" | "out";
-  text: string;
-  at: string;
-  choices?: Choice[];
-  attachments?: { kind: AttachmentKind; name: string; mime?: string; url: string }[];
-  /** Client message id of an inbound message, so the sender's own tab can drop its optimistic copy. */
-  clientId?: string;
-  /** Outbox row of an outbound message; a redelivery of the same row is not shown twice. */
-  outboxId?: string;
-}
-
-/** What the HTTP layer hands over for one customer message. */
-export interface WebInbound {
-  token: string;
-  /** Client-generated UUID; a double submit carries the same id and is dropped. */
-  clientId: string;
-  text: string;
-  choice?: string;
-  languageHint?: string;
-  uploads?: StoredUpload[];
-}
-
-/** Error with a stable code and the HTTP status the routes should answer with. */
-export class WebChannelError extends Error {
-  readonly code: string;
-  readonly status: number;
-  constructor(code: string, status: number, message: string) {
-    super(message);
-    this.name = "WebChannelError";
-    this.code = code;
-    this.status = status;
-  }
-}
-
-export interface WebChannelOptions {
-  /** Uploads go to `<dataDir>/uploads/`. */
-  dataDir: string;
-  /** Events kept per chat for reconnects and page reloads. */
-  backlogSize?: number;
-  /** Chats whose backlog is kept in memory (least recently used are dropped). */
-  maxChats?: number;
-  uploadLimits?: UploadLimits;
-  now?: () => Date;
-  /**
-   * The chat's stored transcript (the runtime's messages), newest last. Used once per chat and
-   * process, so a page reloaded after a restart still shows the conversation.
-   */
-  history?: (chatId: string) => Promise<WebHistoryLine[]>;
-  /**
-   * Shares chat events with the other instances of a deployment (several processes behind a
-   * load balancer): whatever one instance sends or receives reaches streams held by another.
-   */
-  fanout?: WebFanout;
-}
-
-/** The channel's link to the other instances (LISTEN/NOTIFY on PostgreSQL). */
-export interface WebFanout {
-  publish(chatId: string, event: WebChatEvent): Promise<void>;
-  /** Calls `handler` with every event any instance published (this one's included). */
-  subscribe(handler: (chatId: string, event: WebChatEvent) => void): () => void;
-}
-
-/** One stored line of a chat, for {@link WebChannelOptions.history}. */
-export interface WebHistoryLine {
-  direction: "in" | "out";
-  text: string;
-  at: Date | string;
-  choices?: Choice[];
-  /** Outbound: the outbox row (gives the line the same id it had when it was sent). */
-  outboxId?: string;
-  /** Inbound: the browser's message id. */
-  clientId?: string;
-}
-
-/** The stable event id of a chat line (see {@link WebChatEvent.id}). */
-export function webEventId(line: {
-  direction: "in" | "out";
-  outboxId?: string | undefined;
-  clientId?: string | undefined;
-  text: string;
-  at: string;
-}): string {
-  if (line.direction === "out" && line.outboxId) return `o-${line.outboxId}`;
-  if (line.direction === "in" && line.clientId) return `i-${line.clientId}`;
-  return `h-${createHash("sha256").update(`${line.direction}|${line.at}|${line.text}`).digest("hex").slice(0, 20)}`;
-}
-
-/** The web channel adapter plus what the chat routes need. */
-export interface WebChannel extends ChannelAdapter {
-  readonly name: "web";
-  readonly uploadLimits: UploadLimits;
-  /** The chat id that belongs to a session token; throws `bad-token` for malformed tokens. */
-  chatIdFor(token: string): string;
-  /** Passes a customer message to the runtime; resolves when the runtime accepted it. */
-  receive(input: WebInbound): Promise<{ duplicate: boolean }>;
-  /**
-   * Streams a chat's events: first the backlog after `lastEventId` (all of it when absent or
-   * from an earlier process), then live ones. Returns the unsubscribe function.
-   */
-  subscribe(chatId: string, listener: (event: WebChatEvent) => void, lastEventId?: string): () => void;
-  /** Loads the chat's stored history into the backlog if this process has not seen the chat yet. */
-  restore(chatId: string): Promise<void>;
-  /**
-   * Stores an upload streamed from the request (type from its content, size and quotas
-   * checked); throws 413/415 {@link WebChannelError}s. It stays pending until
-   * {@link WebChannel.keepUploads} (message accepted) or {@link WebChannel.discardUploads}.
-   */
-  saveUpload(
-    chatId: string,
-    file: { name: string; mime: string; stream: NodeJS.ReadableStream; truncated?: () => boolean },
-  ): Promise<StoredUpload>;
-  keepUploads(ids: string[]): Promise<void>;
-  /** Deletes uploads of a message that was refused (or was a duplicate). */
-  discardUploads(ids: string[]): Promise<void>;
-  /** Reads a stored upload; null when unknown. */
-  readUpload(id: string): Promise<{ meta: StoredUpload; bytes: Uint8Array } | null>;
-}
 
 const TOKEN_RE = /^[A-Za-z0-9_-]{22,128}$/;
 
@@ -172,46 +58,13 @@ const TOKEN_RE = /^[A-Za-z0-9_-]{22,128}$/;
 export function createWebChannel(options: WebChannelOptions): WebChannel {
   const now = options.now ?? (() => new Date());
   const limits = options.uploadLimits ?? DEFAULT_UPLOAD_LIMITS;
-  const backlogSize = options.backlogSize ?? 100;
-  const maxChats = options.maxChats ?? 2000;
   const uploadDir = path.join(options.dataDir, "uploads");
   let handler: InboundHandler | null = null;
   let state: ChannelState = { status: "off", hint: "web channel not started" };
-  /** Map order doubles as LRU order: touched chats are re-inserted at the end. */
-  const chats = new Map<
-    string,
-    { backlog: WebChatEvent[]; listeners: Set<(e: WebChatEvent) => void>; restored: boolean }
-  >();
+  const chats = new WebChatBacklog(options.backlogSize ?? 100, options.maxChats ?? 2000);
   /** Events that came from another instance (not this process's own accepted messages). */
   const remote = new WeakSet<WebChatEvent>();
   let unsubscribeFanout: (() => void) | null = null;
-
-  function chat(chatId: string) {
-    let entry = chats.get(chatId);
-    if (entry) {
-      chats.delete(chatId);
-    } else {
-      entry = { backlog: [], listeners: new Set(), restored: false };
-    }
-    chats.set(chatId, entry);
-    while (chats.size > maxChats) {
-      const oldest = [...chats.entries()].find(([, c]) => c.listeners.size === 0);
-      if (!oldest) break;
-      chats.delete(oldest[0]);
-    }
-    return entry;
-  }
-
-  /** Adds an event to a chat's backlog and live streams, once per id. */
-  function show(chatId: string, full: WebChatEvent): WebChatEvent {
-    const entry = chat(chatId);
-    const existing = entry.backlog.find((e) => e.id === full.id);
-    if (existing) return existing;
-    entry.backlog.push(full);
-    if (entry.backlog.length > backlogSize) entry.backlog.splice(0, entry.backlog.length - backlogSize);
-    for (const listener of entry.listeners) listener(full);
-    return full;
-  }
 
   function publish(chatId: string, event: Omit<WebChatEvent, "id">): WebChatEvent {
     // A line with neither an outbox row nor a client id (sent directly) gets a one-off id.
@@ -219,7 +72,7 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
       event.outboxId || event.clientId
         ? webEventId({ ...event, outboxId: event.outboxId, clientId: event.clientId })
         : `x-${randomBytes(8).toString("hex")}`;
-    const full = show(chatId, { id, ...event });
+    const full = chats.show(chatId, { id, ...event });
     options.fanout?.publish(chatId, full).catch(() => {
       // The other instances miss it live; their streams get it from the history on reload.
     });
@@ -250,7 +103,7 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
         options.fanout?.subscribe((chatId, event) => {
           // Only chats this process holds: the others load their history when first streamed.
           if (!chats.has(chatId)) return;
-          const shown = show(chatId, event);
+          const shown = chats.show(chatId, event);
           if (shown === event) remote.add(event);
         }) ?? null;
       // Creates the folder, loads the quota counters and removes uploads a crash left behind.
@@ -282,7 +135,7 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
       }
       // Replaying the same outbox row (a retry after a crash) must not show the message twice.
       if (message.outboxId) {
-        const existing = chats.get(message.chatId)?.backlog.find((e) => e.outboxId === message.outboxId);
+        const existing = chats.peek(message.chatId)?.backlog.find((e) => e.outboxId === message.outboxId);
         if (existing) return { platformMessageId: existing.id };
       }
       const attachments: WebChatEvent["attachments"] = [];
@@ -323,7 +176,7 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
         throw new WebChannelError("empty-message", 400, "Empty message");
       }
       if (text.length > 4000) throw new WebChannelError("text-too-long", 413, "Message too long");
-      const entry = chat(chatId);
+      const entry = chats.chat(chatId);
       if (
         entry.backlog.some((e) => e.direction === "in" && e.clientId === input.clientId && !remote.has(e))
       ) {
@@ -389,45 +242,8 @@ export function createWebChannel(options: WebChannelOptions): WebChannel {
       return { duplicate: false };
     },
 
-    async restore(chatId) {
-      const entry = chat(chatId);
-      // Once per chat and process: later lines reach the backlog as they are sent or received.
-      if (entry.restored || !options.history) return;
-      entry.restored = true;
-      const lines = (await options.history(chatId)).slice(-backlogSize);
-      // Lines are merged by their stable ids: what this process already holds is not added twice.
-      const held = new Set(entry.backlog.map((e) => e.id));
-      const stored: WebChatEvent[] = [];
-      for (const line of lines) {
-        const at = new Date(line.at).toISOString();
-        const event: WebChatEvent = {
-          id: webEventId({ ...line, at }),
-          direction: line.direction,
-          text: line.text,
-          at,
-          ...(line.choices?.length ? { choices: line.choices } : {}),
-          ...(line.clientId ? { clientId: line.clientId } : {}),
-          ...(line.outboxId ? { outboxId: line.outboxId } : {}),
-        };
-        if (!held.has(event.id)) stored.push(event);
-      }
-      entry.backlog.unshift(...stored);
-      if (entry.backlog.length > backlogSize) entry.backlog.splice(0, entry.backlog.length - backlogSize);
-    },
-
-    subscribe(chatId, listener, lastEventId) {
-      const entry = chat(chatId);
-      let replay = entry.backlog;
-      // Ids are stable: resume after the last one the browser had; an id this process does not
-      // hold (evicted, or from long ago) replays the backlog, and the page drops what it shows.
-      const index = lastEventId ? entry.backlog.findIndex((e) => e.id === lastEventId) : -1;
-      if (index >= 0) replay = entry.backlog.slice(index + 1);
-      for (const event of replay) listener(event);
-      entry.listeners.add(listener);
-      return () => {
-        entry.listeners.delete(listener);
-      };
-    },
+    restore: (chatId) => chats.restore(chatId, options.history),
+    subscribe: (chatId, listener, lastEventId) => chats.subscribe(chatId, listener, lastEventId),
 
     async saveUpload(chatId, file) {
       try {

@@ -217,3 +217,12 @@ export function ticketLine(ticket: TicketView): string {
 }
 
 export { STATUS_LABEL };
+
+/** "Company — contact · phone · e-mail" of a ticket's customer, safe for mrkdwn. */
+export function contactLine(ticket: TicketView): string {
+  const c = ticket.customer;
+  const parts = [c.contactName, c.phone, c.email]
+    .filter((v): v is string => !!v)
+    .map((v) => safeText(v, 120));
+  return `${safeText(c.company, 120)}${parts.length ? ` — ${parts.join(" · ")}` : ""}`;
+}
