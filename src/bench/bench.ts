@@ -26,7 +26,7 @@ import { silentLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { SimulatedClock } from "../runtime/clock.js";
 import { SupportRuntime } from "../runtime/supportRuntime.js";
-import { benchPhones, driveConversations, percentile } from "./benchWorkload.js";
+import { benchPhones, driveConversations, percentile, workloadSize } from "./benchWorkload.js";
 
 const { values } = parseArgs({
   options: {
@@ -39,18 +39,8 @@ const { values } = parseArgs({
   },
 });
 
-const conversations = Number(values.conversations);
-const concurrency = Number(values.concurrency);
+const { conversations, concurrency } = workloadSize("bench", values);
 const rate = values.rate ? Number(values.rate) : null;
-if (
-  !Number.isInteger(conversations) ||
-  conversations < 1 ||
-  !Number.isInteger(concurrency) ||
-  concurrency < 1
-) {
-  console.error("bench: --conversations and --concurrency must be whole numbers ≥ 1");
-  process.exit(2);
-}
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heapUsed = () => {

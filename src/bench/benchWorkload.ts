@@ -3,6 +3,28 @@
  * messages: N WhatsApp customers, each sending the six messages of one intake in order.
  */
 
+/**
+ * The size of a bench run from its `--conversations` and `--concurrency` options (whole numbers
+ * ≥ 1); exits 2 with one line naming the command if they are not.
+ */
+export function workloadSize(
+  command: string,
+  values: { conversations?: string; concurrency?: string },
+): { conversations: number; concurrency: number } {
+  const conversations = Number(values.conversations);
+  const concurrency = Number(values.concurrency);
+  if (
+    !Number.isInteger(conversations) ||
+    conversations < 1 ||
+    !Number.isInteger(concurrency) ||
+    concurrency < 1
+  ) {
+    console.error(`${command}: --conversations and --concurrency must be whole numbers ≥ 1`);
+    process.exit(2);
+  }
+  return { conversations, concurrency };
+}
+
 /** One customer's intake: greeting, "already a customer", the problem, blocking, priority, thanks. */
 export const SCRIPT = [
   "ciao",

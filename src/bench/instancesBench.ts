@@ -26,6 +26,7 @@ import { silentLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { SimulatedClock } from "../runtime/clock.js";
 import { SupportRuntime } from "../runtime/supportRuntime.js";
+import { workloadSize } from "./benchWorkload.js";
 
 const { values } = parseArgs({
   options: {
@@ -37,17 +38,7 @@ const { values } = parseArgs({
   },
 });
 const doubleSubmit = !values["single-submit"];
-const conversations = Number(values.conversations);
-const concurrency = Number(values.concurrency);
-if (
-  !Number.isInteger(conversations) ||
-  conversations < 1 ||
-  !Number.isInteger(concurrency) ||
-  concurrency < 1
-) {
-  console.error("bench:instances: --conversations and --concurrency must be whole numbers ≥ 1");
-  process.exit(2);
-}
+const { conversations, concurrency } = workloadSize("bench:instances", values);
 
 const SCRIPT = ["ciao", "1", "La stampante non stampa gli scontrini", "sì", "1", "grazie, attendo"];
 const ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { benchPhones, driveConversations, percentile } from "./benchWorkload.js";
+import { benchPhones, driveConversations, percentile, workloadSize } from "./benchWorkload.js";
 
 /** The BuilderBot release the issue measured (1.3.x, the last stable line). */
 const PEER = "@builderbot/bot@1.3.13";
@@ -27,17 +27,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "50" },
   },
 });
-const conversations = Number(values.conversations);
-const concurrency = Number(values.concurrency);
-if (
-  !Number.isInteger(conversations) ||
-  conversations < 1 ||
-  !Number.isInteger(concurrency) ||
-  concurrency < 1
-) {
-  console.error("bench:peer: --conversations and --concurrency must be whole numbers ≥ 1");
-  process.exit(2);
-}
+const { conversations, concurrency } = workloadSize("bench:peer", values);
 
 /** The part of BuilderBot's API this bench uses. */
 interface PeerFlow {

@@ -4,6 +4,7 @@
  * {@link StaffAction}s. The runtime performs the actions (through the ticket machine, inside one
  * transaction) and tells every desk what changed through {@link DeskEvent}s.
  */
+import type { TicketState } from "../../flows/ticket/ticketTypes.js";
 import type { ChannelName, OutboundAttachment } from "../channels/port.js";
 
 /** Money for one intervention, integer cents. */
@@ -78,13 +79,8 @@ export interface TicketView {
   deskRefs: Record<string, Record<string, unknown>>;
 }
 
-export type TicketStatus =
-  | "new"
-  | "awaiting-authorization"
-  | "open"
-  | "claimed"
-  | "waiting-on-customer"
-  | "closed";
+/** A ticket's status as desks show it: the ticket machine's own states. */
+export type TicketStatus = TicketState;
 
 /**
  * A technician as desks see them. `identities` holds how they are known on each desk that has
