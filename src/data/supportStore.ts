@@ -6,13 +6,13 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Prisma, Tx } from "./database.js";
 import { parseJson, toJson } from "./json.js";
-import * as sql from "./sqliteStore.js";
-import { SqliteTx } from "./sqliteStore.js";
+import * as sql from "./sqlStore.js";
+import { SqlTx } from "./sqlTx.js";
 
 /** Prisma (outside or inside a `$transaction`). */
 type PrismaClient = Tx | Prisma;
 /** Where a transactional read or write runs: Prisma, or the SQLite hot path's own transaction. */
-type Client = PrismaClient | SqliteTx;
+type Client = PrismaClient | SqlTx;
 
 const stringArray = z.array(z.string());
 
@@ -74,12 +74,12 @@ export async function findCustomerForSender(
   senderId: string,
   phone: string | null,
 ): Promise<CustomerRecord | null> {
-  if (tx instanceof SqliteTx) {
-    const found = sql.findCustomerForSender(tx, channel, senderId, phone);
+  if (tx instanceof SqlTx) {
+    const found = await sql.findCustomerForSender(tx, channel, senderId, phone);
     if (found || channel !== "email") return found;
     // An e-mail sender is the customer with that address, whatever its case.
     const byEmail = await findCustomerByEmail(tx, senderId);
-    if (byEmail) sql.linkIdentity(tx, byEmail.id, channel, senderId);
+    if (byEmail) await sql.linkIdentity(tx, byEmail.id, channel, senderId);
     return byEmail;
   }
   const identity = await tx.channelIdentity.findUnique({
@@ -109,16 +109,16 @@ export async function findCustomerForSender(
 export async function findCustomerByEmail(tx: Client, email: string): Promise<CustomerRecord | null> {
   const address = email.trim().toLowerCase();
   if (!address) return null;
-  const query = `SELECT "id" FROM "Customer" WHERE lower("email") = $1 ORDER BY "createdAt" ASC LIMIT 1`;
   const id =
-    tx instanceof SqliteTx
-      ? (tx.row(query.replace("$1", "?"), address)?.id as string | undefined)
-      : (await tx.$queryRawUnsafe<{ id: string }[]>(query, address))[0]?.id;
+    tx instanceof SqlTx
+      ? await sql.customerIdByEmail(tx, address)
+      : (await tx.$queryRawUnsafe<{ id: string }[]>(sql.CUSTOMER_ID_BY_EMAIL.replace("?", "$1"), address))[0]
+          ?.id;
   return id ? getCustomer(tx, id) : null;
 }
 
 export async function findCustomerByCode(tx: Client, code: string): Promise<CustomerRecord | null> {
-  if (tx instanceof SqliteTx) return sql.findCustomerByCode(tx, code);
+  if (tx instanceof SqlTx) return sql.findCustomerByCode(tx, code);
   const row = await tx.customer.findUnique({ where: { code: code.toUpperCase() }, include: customerInclude });
   return row ? toCustomerRecord(row) : null;
 }
@@ -129,7 +129,7 @@ export async function linkIdentity(
   channel: string,
   externalId: string,
 ): Promise<void> {
-  if (tx instanceof SqliteTx) return sql.linkIdentity(tx, customerId, channel, externalId);
+  if (tx instanceof SqlTx) return sql.linkIdentity(tx, customerId, channel, externalId);
   await tx.channelIdentity.upsert({
     where: { channel_externalId: { channel, externalId } },
     create: { channel, externalId, customerId },
@@ -155,7 +155,7 @@ export interface NewCustomer {
 }
 
 export async function createCustomer(tx: Client, data: NewCustomer): Promise<CustomerRecord> {
-  if (tx instanceof SqliteTx) return sql.createCustomer(tx, newCustomerCode(), data);
+  if (tx instanceof SqlTx) return sql.createCustomer(tx, newCustomerCode(), data);
   const row = await tx.customer.create({
     data: {
       code: newCustomerCode(),
@@ -175,12 +175,12 @@ export async function createCustomer(tx: Client, data: NewCustomer): Promise<Cus
 }
 
 export async function setCustomerLanguage(tx: Client, customerId: string, language: string): Promise<void> {
-  if (tx instanceof SqliteTx) return sql.setCustomerLanguage(tx, customerId, language);
+  if (tx instanceof SqlTx) return sql.setCustomerLanguage(tx, customerId, language);
   await tx.customer.update({ where: { id: customerId }, data: { language } });
 }
 
 export async function getCustomer(tx: Client, id: string): Promise<CustomerRecord | null> {
-  if (tx instanceof SqliteTx) return sql.getCustomer(tx, id);
+  if (tx instanceof SqlTx) return sql.getCustomer(tx, id);
   const row = await tx.customer.findUnique({ where: { id }, include: customerInclude });
   return row ? toCustomerRecord(row) : null;
 }
@@ -207,7 +207,7 @@ export type MessageBody = z.infer<typeof messageBodySchema>;
 
 /** True when this platform message was already stored (a redelivery). */
 export async function inboundSeen(tx: Client, channel: string, platformMessageId: string): Promise<boolean> {
-  if (tx instanceof SqliteTx) return sql.inboundSeen(tx, channel, platformMessageId);
+  if (tx instanceof SqlTx) return sql.inboundSeen(tx, channel, platformMessageId);
   const row = await tx.message.findUnique({
     where: { channel_platformMessageId: { channel, platformMessageId } },
     select: { id: true },
@@ -227,7 +227,7 @@ export async function storeInbound(
     ticketId?: string | null;
   },
 ): Promise<string> {
-  if (tx instanceof SqliteTx)
+  if (tx instanceof SqlTx)
     return sql.insertMessage(tx, {
       ...m,
       direction: "in",
@@ -257,7 +257,7 @@ export async function queueOutbound(
   tx: Client,
   m: { channel: string; chatId: string; text: string; body: MessageBody; at: Date; ticketId?: string | null },
 ): Promise<string> {
-  if (tx instanceof SqliteTx)
+  if (tx instanceof SqlTx)
     return sql.insertMessage(tx, {
       ...m,
       direction: "out",
@@ -286,10 +286,7 @@ export async function queueOutbound(
 
 /** Replaces the text of a queued outbound message (an e-mail gathering one turn's replies). */
 export async function setOutboundText(tx: Client, id: string, text: string): Promise<void> {
-  if (tx instanceof SqliteTx) {
-    tx.run(`UPDATE "Message" SET "text" = ? WHERE "id" = ?`, text, id);
-    return;
-  }
+  if (tx instanceof SqlTx) return sql.setOutboundText(tx, id, text);
   await tx.message.update({ where: { id }, data: { text } });
 }
 
@@ -334,8 +331,8 @@ export async function pendingForChat(
   channel: string,
   chatId: string,
 ): Promise<(OutboundRow & { nextAttemptAt: Date | null })[]> {
-  if (tx instanceof SqliteTx)
-    return sql.pendingForChat(tx, channel, chatId).map((r) => ({
+  if (tx instanceof SqlTx)
+    return (await sql.pendingForChat(tx, channel, chatId)).map((r) => ({
       ...r,
       body: parseJson(messageBodySchema, r.body, {}),
     }));
@@ -356,7 +353,7 @@ export async function pendingForChat(
 }
 
 export async function markDelivered(tx: Client, ids: string[], at: Date): Promise<void> {
-  if (tx instanceof SqliteTx) return sql.markDelivered(tx, ids, at);
+  if (tx instanceof SqlTx) return sql.markDelivered(tx, ids, at);
   if (ids.length === 0) return;
   await tx.message.updateMany({
     where: { id: { in: ids } },
@@ -370,7 +367,7 @@ export async function markDeliveryFailed(
   error: string,
   retryAt: Date | null,
 ): Promise<void> {
-  if (tx instanceof SqliteTx) return sql.markDeliveryFailed(tx, id, error, retryAt);
+  if (tx instanceof SqlTx) return sql.markDeliveryFailed(tx, id, error, retryAt);
   await tx.message.update({
     where: { id },
     data: {
@@ -385,7 +382,7 @@ export async function markDeliveryFailed(
 }
 
 export async function countPendingOutbound(tx: Client): Promise<number> {
-  if (tx instanceof SqliteTx) return sql.countPendingOutbound(tx);
+  if (tx instanceof SqlTx) return sql.countPendingOutbound(tx);
   return tx.message.count({ where: { direction: "out", status: "pending" } });
 }
 
@@ -477,7 +474,7 @@ export async function loadConversation(
   channel: string,
   chatId: string,
 ): Promise<sql.ConversationRecord | null> {
-  if (tx instanceof SqliteTx) return sql.loadConversation(tx, channel, chatId);
+  if (tx instanceof SqlTx) return sql.loadConversation(tx, channel, chatId);
   return tx.conversation.findUnique({ where: { channel_chatId: { channel, chatId } } });
 }
 
@@ -490,7 +487,7 @@ export async function saveConversation(
   c: { channel: string; chatId: string; customerId: string | null; snapshot: string },
   expectedVersion: number | null,
 ): Promise<boolean> {
-  if (tx instanceof SqliteTx) return sql.saveConversation(tx, c, expectedVersion);
+  if (tx instanceof SqlTx) return sql.saveConversation(tx, c, expectedVersion);
   if (expectedVersion === null) {
     await tx.conversation.create({ data: { ...c, version: 1 } });
     return true;
@@ -540,7 +537,7 @@ export interface TicketRow {
 
 /** Next readable number for a prefix and year, e.g. LT-2026-00042 (counter row in the same transaction). */
 export async function nextTicketNumber(tx: Client, prefix: string, year: number): Promise<string> {
-  if (tx instanceof SqliteTx) return sql.nextTicketNumber(tx, prefix, year);
+  if (tx instanceof SqlTx) return sql.nextTicketNumber(tx, prefix, year);
   const counter = await tx.ticketCounter.upsert({
     where: { prefix_year: { prefix, year } },
     create: { prefix, year, last: 1 },
@@ -568,7 +565,7 @@ export async function createTicket(
     at: Date;
   },
 ): Promise<TicketRow> {
-  if (tx instanceof SqliteTx) return sql.createTicket(tx, { ...t, coverage: toJson(t.coverage) });
+  if (tx instanceof SqlTx) return sql.createTicket(tx, { ...t, coverage: toJson(t.coverage) });
   return tx.ticket.create({
     data: {
       number: t.number,
@@ -590,7 +587,7 @@ export async function createTicket(
 }
 
 export async function findTicket(tx: Client, number: string): Promise<TicketRow | null> {
-  if (tx instanceof SqliteTx) return sql.findTicket(tx, number);
+  if (tx instanceof SqlTx) return sql.findTicket(tx, number);
   return tx.ticket.findUnique({ where: { number: number.trim().toUpperCase() } });
 }
 
@@ -607,7 +604,7 @@ export async function updateTicket(
   version: number,
   data: TicketUpdate,
 ): Promise<boolean> {
-  if (tx instanceof SqliteTx) return sql.updateTicket(tx, id, version, data);
+  if (tx instanceof SqlTx) return sql.updateTicket(tx, id, version, data);
   const { coverage, deskRef, ...rest } = data;
   const result = await tx.ticket.updateMany({
     where: { id, version },
@@ -627,38 +624,26 @@ export async function completeTicketFacts(
   ticketId: string,
   facts: { category?: string; blocking?: boolean; consent?: boolean; salesRep?: string },
 ): Promise<void> {
-  if (tx instanceof SqliteTx) {
-    const row = tx.row(`SELECT "coverage" FROM "Ticket" WHERE "id" = ?`, ticketId);
-    if (!row) return;
-    const coverage = parseJson(z.record(z.string(), z.unknown()), row.coverage as string, {});
-    const sets: string[] = [`"version" = "version" + 1`];
-    const args: (string | number)[] = [];
-    if (facts.category !== undefined) sets.push(`"category" = ?`), args.push(facts.category);
-    if (facts.blocking !== undefined) sets.push(`"blocking" = ?`), args.push(facts.blocking ? 1 : 0);
-    if (facts.salesRep !== undefined) sets.push(`"salesRep" = ?`), args.push(facts.salesRep);
-    if (facts.consent !== undefined)
-      sets.push(`"coverage" = ?`), args.push(toJson({ ...coverage, consent: facts.consent }));
-    tx.run(`UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ?`, ...args, ticketId);
-    return;
-  }
-  const row = await tx.ticket.findUnique({ where: { id: ticketId }, select: { coverage: true } });
-  if (!row) return;
-  const coverage = parseJson(z.record(z.string(), z.unknown()), row.coverage, {});
-  await tx.ticket.update({
-    where: { id: ticketId },
-    data: {
-      ...(facts.category !== undefined ? { category: facts.category } : {}),
-      ...(facts.blocking !== undefined ? { blocking: facts.blocking } : {}),
-      ...(facts.salesRep !== undefined ? { salesRep: facts.salesRep } : {}),
-      ...(facts.consent !== undefined ? { coverage: toJson({ ...coverage, consent: facts.consent }) } : {}),
-      version: { increment: 1 },
-    },
-  });
+  const stored =
+    tx instanceof SqlTx
+      ? await sql.ticketCoverage(tx, ticketId)
+      : ((await tx.ticket.findUnique({ where: { id: ticketId }, select: { coverage: true } }))?.coverage ??
+        null);
+  if (stored === null) return;
+  const coverage = parseJson(z.record(z.string(), z.unknown()), stored, {});
+  const data = {
+    ...(facts.category !== undefined ? { category: facts.category } : {}),
+    ...(facts.blocking !== undefined ? { blocking: facts.blocking } : {}),
+    ...(facts.salesRep !== undefined ? { salesRep: facts.salesRep } : {}),
+    ...(facts.consent !== undefined ? { coverage: toJson({ ...coverage, consent: facts.consent }) } : {}),
+  };
+  if (tx instanceof SqlTx) return sql.setTicketColumns(tx, ticketId, data);
+  await tx.ticket.update({ where: { id: ticketId }, data: { ...data, version: { increment: 1 } } });
 }
 
 /** Moves a ticket's callback promise (e.g. when a sales representative authorizes it). */
 export async function setCallbackDue(tx: Client, id: string, dueAt: Date): Promise<void> {
-  if (tx instanceof SqliteTx) return sql.setCallbackDue(tx, id, dueAt);
+  if (tx instanceof SqlTx) return sql.setCallbackDue(tx, id, dueAt);
   await tx.ticket.update({ where: { id }, data: { callbackDueAt: dueAt } });
 }
 
@@ -669,7 +654,7 @@ export async function linkIntakeMessages(
   chatId: string,
   ticketId: string,
 ): Promise<void> {
-  if (tx instanceof SqliteTx) return sql.linkIntakeMessages(tx, channel, chatId, ticketId);
+  if (tx instanceof SqlTx) return sql.linkIntakeMessages(tx, channel, chatId, ticketId);
   await tx.message.updateMany({ where: { channel, chatId, ticketId: null }, data: { ticketId } });
 }
 
@@ -694,8 +679,8 @@ export async function ticketDeskRefs(
   ticketId: string,
 ): Promise<Record<string, Record<string, unknown>>> {
   const rows =
-    tx instanceof SqliteTx
-      ? sql.ticketDeskRefRows(tx, ticketId)
+    tx instanceof SqlTx
+      ? await sql.ticketDeskRefRows(tx, ticketId)
       : await tx.ticketDeskRef.findMany({ where: { ticketId }, select: { desk: true, ref: true } });
   const refs: Record<string, Record<string, unknown>> = {};
   for (const row of rows) {
@@ -712,7 +697,7 @@ export async function ticketDeskRefs(
 }
 
 export async function openTicketsForCustomer(tx: Client, customerId: string): Promise<TicketRow[]> {
-  if (tx instanceof SqliteTx) return sql.openTicketsForCustomer(tx, customerId);
+  if (tx instanceof SqlTx) return sql.openTicketsForCustomer(tx, customerId);
   return tx.ticket.findMany({
     where: { customerId, status: { not: "closed" } },
     orderBy: { createdAt: "asc" },
@@ -739,7 +724,7 @@ export async function recordEvent(
   tx: Client,
   e: { ticketId: string | null; type: string; actor: string | null; payload: unknown; at: Date },
 ): Promise<void> {
-  if (tx instanceof SqliteTx) return sql.recordEvent(tx, { ...e, payload: toJson(e.payload) });
+  if (tx instanceof SqlTx) return sql.recordEvent(tx, { ...e, payload: toJson(e.payload) });
   await tx.ticketEvent.create({
     data: { ticketId: e.ticketId, type: e.type, actor: e.actor, payload: toJson(e.payload), at: e.at },
   });
@@ -781,8 +766,8 @@ export async function minutesUsedThisMonth(
   plan: string,
 ): Promise<number> {
   const rows =
-    tx instanceof SqliteTx
-      ? sql.closedSince(tx, customerId, monthStart)
+    tx instanceof SqlTx
+      ? await sql.closedSince(tx, customerId, monthStart)
       : await tx.ticket.findMany({
           where: { customerId, status: "closed", closedAt: { gte: monthStart } },
           select: { minutes: true, coverage: true },
@@ -812,7 +797,7 @@ export async function recordFeedback(
   tx: Client,
   f: { ticketId: string; rating: number; comment: string | null; at: Date },
 ): Promise<void> {
-  if (tx instanceof SqliteTx) return sql.recordFeedback(tx, f);
+  if (tx instanceof SqlTx) return sql.recordFeedback(tx, f);
   await tx.feedback.create({ data: f });
 }
 
@@ -853,7 +838,7 @@ export async function findTechnician(
   tx: Client,
   by: { id: string } | { name: string } | { desk: string; externalId: string },
 ): Promise<TechnicianRecord | null> {
-  if (tx instanceof SqliteTx) return sql.findTechnician(tx, by);
+  if (tx instanceof SqlTx) return sql.findTechnician(tx, by);
   const where =
     "id" in by
       ? { id: by.id }
@@ -888,7 +873,7 @@ export async function upsertTechnician(
 }
 
 export async function onCallAt(tx: Client, at: Date): Promise<TechnicianRecord | null> {
-  if (tx instanceof SqliteTx) return sql.onCallAt(tx, at);
+  if (tx instanceof SqlTx) return sql.onCallAt(tx, at);
   const shift = await tx.onCallShift.findFirst({
     where: { startsAt: { lte: at }, endsAt: { gt: at }, technician: { active: true } },
     include: { technician: { include: withIdentities } },
@@ -944,7 +929,7 @@ export async function scheduleJob(
   tx: Client,
   j: { kind: string; key: string; dueAt: Date; payload: unknown },
 ): Promise<void> {
-  if (tx instanceof SqliteTx) return sql.scheduleJob(tx, { ...j, payload: toJson(j.payload) });
+  if (tx instanceof SqlTx) return sql.scheduleJob(tx, { ...j, payload: toJson(j.payload) });
   await tx.job.upsert({
     where: { key: j.key },
     create: { kind: j.kind, key: j.key, dueAt: j.dueAt, payload: toJson(j.payload) },
@@ -964,7 +949,7 @@ export async function scheduleJob(
 
 export async function cancelJobs(tx: Client, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
-  if (tx instanceof SqliteTx) return sql.cancelJobs(tx, keys);
+  if (tx instanceof SqlTx) return sql.cancelJobs(tx, keys);
   await tx.job.updateMany({ where: { key: { in: keys }, status: "pending" }, data: { status: "cancelled" } });
 }
 

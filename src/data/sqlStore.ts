@@ -1,11 +1,23 @@
 /**
- * The runtime's transactional reads and writes as plain SQL on the shared SQLite connection,
- * with cached prepared statements (the hot path: one inbound message = one transaction of these).
- * {@link supportStore} dispatches here when it is handed a {@link SqliteTx}; values are stored
- * exactly as Prisma stores them (ISO instants with "+00:00", booleans as 0/1, cuid-shaped ids).
+ * The runtime's transactional reads and writes as plain SQL over a {@link SqlTx} (the hot path:
+ * one inbound message = one transaction of these), written once for SQLite and PostgreSQL.
+ * {@link supportStore} dispatches here when it is handed a {@link SqlTx}; values are stored
+ * exactly as Prisma stores them (ISO instants with "+00:00", booleans as 1/0, cuid-shaped ids).
  */
 import { newId } from "./ids.js";
-import type { SqliteConnection } from "./sqliteConnection.js";
+import {
+  bool,
+  date,
+  iso,
+  maybeDate,
+  maybeNum,
+  maybeStr,
+  num,
+  type SqlArg,
+  type SqlRow,
+  type SqlTx,
+  str,
+} from "./sqlTx.js";
 import type {
   CustomerRecord,
   NewCustomer,
@@ -13,33 +25,6 @@ import type {
   TicketRow,
   TicketUpdate,
 } from "./supportStore.js";
-
-type Value = string | number | null;
-type Row = Record<string, Value>;
-
-/** A write transaction on the shared SQLite connection (from {@link SqliteConnection.transaction}). */
-export class SqliteTx {
-  constructor(private readonly conn: SqliteConnection) {}
-
-  rows(sql: string, ...args: Value[]): Row[] {
-    return this.conn.statement(sql).all(...args) as Row[];
-  }
-
-  row(sql: string, ...args: Value[]): Row | undefined {
-    return this.conn.statement(sql).get(...args) as Row | undefined;
-  }
-
-  run(sql: string, ...args: Value[]): number {
-    return this.conn.statement(sql).run(...args).changes;
-  }
-}
-
-/** An instant as Prisma's libSQL adapter stores it. */
-export const iso = (d: Date): string => d.toISOString().replace("Z", "+00:00");
-const date = (v: unknown): Date => new Date(v as string);
-const maybeDate = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
-const str = (v: unknown): string => v as string;
-const maybeStr = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 
 // ---------------------------------------------------------------------------------------------
 // Customers
@@ -53,17 +38,11 @@ function parsePlans(json: string): string[] {
   }
 }
 
-function toCustomer(tx: SqliteTx, r: Row): CustomerRecord {
-  const purchases = tx
-    .rows(
-      `SELECT "item", "purchasedOn", "warrantyMonths" FROM "HardwarePurchase" WHERE "customerId" = ? ORDER BY "id"`,
-      r.id as string,
-    )
-    .map((p) => ({
-      item: str(p.item),
-      purchasedOn: str(p.purchasedOn),
-      warrantyMonths: p.warrantyMonths as number,
-    }));
+async function toCustomer(tx: SqlTx, r: SqlRow): Promise<CustomerRecord> {
+  const purchases = await tx.rows(
+    `SELECT "item", "purchasedOn", "warrantyMonths" FROM "HardwarePurchase" WHERE "customerId" = ? ORDER BY "id"`,
+    str(r.id),
+  );
   return {
     id: str(r.id),
     code: str(r.code),
@@ -73,35 +52,39 @@ function toCustomer(tx: SqliteTx, r: Row): CustomerRecord {
     email: maybeStr(r.email),
     language: str(r.language),
     plans: parsePlans(str(r.plans)),
-    verified: r.verified === 1,
+    verified: bool(r.verified),
     salesRep: maybeStr(r.salesRep),
-    purchases,
+    purchases: purchases.map((p) => ({
+      item: str(p.item),
+      purchasedOn: str(p.purchasedOn),
+      warrantyMonths: num(p.warrantyMonths),
+    })),
   };
 }
 
 const CUSTOMER = `SELECT "id", "code", "company", "contactName", "phone", "email", "language", "plans", "verified", "salesRep" FROM "Customer"`;
 
-export function getCustomer(tx: SqliteTx, id: string): CustomerRecord | null {
-  const r = tx.row(`${CUSTOMER} WHERE "id" = ?`, id);
+export async function getCustomer(tx: SqlTx, id: string): Promise<CustomerRecord | null> {
+  const r = await tx.row(`${CUSTOMER} WHERE "id" = ?`, id);
   return r ? toCustomer(tx, r) : null;
 }
 
-export function findCustomerForSender(
-  tx: SqliteTx,
+export async function findCustomerForSender(
+  tx: SqlTx,
   channel: string,
   senderId: string,
   phone: string | null,
-): CustomerRecord | null {
-  const identity = tx.row(
+): Promise<CustomerRecord | null> {
+  const identity = await tx.row(
     `SELECT "customerId" FROM "ChannelIdentity" WHERE "channel" = ? AND "externalId" = ?`,
     channel,
     senderId,
   );
   if (identity) return getCustomer(tx, str(identity.customerId));
   if (!phone) return null;
-  const byPhone = tx.row(`${CUSTOMER} WHERE "phone" = ?`, phone);
+  const byPhone = await tx.row(`${CUSTOMER} WHERE "phone" = ?`, phone);
   if (!byPhone) return null;
-  tx.run(
+  await tx.run(
     `INSERT INTO "ChannelIdentity" ("id", "channel", "externalId", "customerId", "createdAt") VALUES (?, ?, ?, ?, ?)`,
     newId(),
     channel,
@@ -112,13 +95,26 @@ export function findCustomerForSender(
   return toCustomer(tx, byPhone);
 }
 
-export function findCustomerByCode(tx: SqliteTx, code: string): CustomerRecord | null {
-  const r = tx.row(`${CUSTOMER} WHERE "code" = ?`, code.toUpperCase());
+export async function findCustomerByCode(tx: SqlTx, code: string): Promise<CustomerRecord | null> {
+  const r = await tx.row(`${CUSTOMER} WHERE "code" = ?`, code.toUpperCase());
   return r ? toCustomer(tx, r) : null;
 }
 
-export function linkIdentity(tx: SqliteTx, customerId: string, channel: string, externalId: string): void {
-  tx.run(
+/** The oldest customer with an e-mail address (bound in lower case), whatever the stored case. */
+export const CUSTOMER_ID_BY_EMAIL = `SELECT "id" FROM "Customer" WHERE lower("email") = ? ORDER BY "createdAt" ASC LIMIT 1`;
+
+export async function customerIdByEmail(tx: SqlTx, address: string): Promise<string | null> {
+  const r = await tx.row(CUSTOMER_ID_BY_EMAIL, address);
+  return r ? str(r.id) : null;
+}
+
+export async function linkIdentity(
+  tx: SqlTx,
+  customerId: string,
+  channel: string,
+  externalId: string,
+): Promise<void> {
+  await tx.run(
     `INSERT INTO "ChannelIdentity" ("id", "channel", "externalId", "customerId", "createdAt") VALUES (?, ?, ?, ?, ?)
      ON CONFLICT ("channel", "externalId") DO UPDATE SET "customerId" = excluded."customerId"`,
     newId(),
@@ -129,10 +125,10 @@ export function linkIdentity(tx: SqliteTx, customerId: string, channel: string, 
   );
 }
 
-export function createCustomer(tx: SqliteTx, code: string, data: NewCustomer): CustomerRecord {
+export async function createCustomer(tx: SqlTx, code: string, data: NewCustomer): Promise<CustomerRecord> {
   const id = newId();
   const now = iso(new Date());
-  tx.run(
+  await tx.run(
     `INSERT INTO "Customer" ("id", "code", "company", "contactName", "phone", "email", "language", "plans", "salesRep", "verified", "createdAt", "updatedAt")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     id,
@@ -149,7 +145,7 @@ export function createCustomer(tx: SqliteTx, code: string, data: NewCustomer): C
     now,
   );
   for (const p of data.purchases ?? []) {
-    tx.run(
+    await tx.run(
       `INSERT INTO "HardwarePurchase" ("id", "customerId", "item", "purchasedOn", "warrantyMonths") VALUES (?, ?, ?, ?, ?)`,
       newId(),
       id,
@@ -158,11 +154,11 @@ export function createCustomer(tx: SqliteTx, code: string, data: NewCustomer): C
       p.warrantyMonths,
     );
   }
-  return getCustomer(tx, id)!;
+  return (await getCustomer(tx, id))!;
 }
 
-export function setCustomerLanguage(tx: SqliteTx, customerId: string, language: string): void {
-  tx.run(
+export async function setCustomerLanguage(tx: SqlTx, customerId: string, language: string): Promise<void> {
+  await tx.run(
     `UPDATE "Customer" SET "language" = ?, "updatedAt" = ? WHERE "id" = ?`,
     language,
     iso(new Date()),
@@ -173,19 +169,18 @@ export function setCustomerLanguage(tx: SqliteTx, customerId: string, language: 
 // ---------------------------------------------------------------------------------------------
 // Messages
 
-export function inboundSeen(tx: SqliteTx, channel: string, platformMessageId: string): boolean {
-  return (
-    tx.row(
-      `SELECT 1 AS "one" FROM "Message" WHERE "channel" = ? AND "platformMessageId" = ?`,
-      channel,
-      platformMessageId,
-    ) !== undefined
+export async function inboundSeen(tx: SqlTx, channel: string, platformMessageId: string): Promise<boolean> {
+  const r = await tx.row(
+    `SELECT 1 AS "one" FROM "Message" WHERE "channel" = ? AND "platformMessageId" = ?`,
+    channel,
+    platformMessageId,
   );
+  return r !== undefined;
 }
 
 /** Inserts a transcript or outbox row; returns its id. */
-export function insertMessage(
-  tx: SqliteTx,
+export async function insertMessage(
+  tx: SqlTx,
   m: {
     channel: string;
     chatId: string;
@@ -198,9 +193,9 @@ export function insertMessage(
     nextAttemptAt: Date | null;
     ticketId: string | null;
   },
-): string {
+): Promise<string> {
   const id = newId();
-  tx.run(
+  await tx.run(
     `INSERT INTO "Message" ("id", "channel", "chatId", "direction", "platformMessageId", "ticketId", "text", "body", "status", "attempts", "at", "nextAttemptAt")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
     id,
@@ -218,8 +213,18 @@ export function insertMessage(
   return id;
 }
 
-export function linkIntakeMessages(tx: SqliteTx, channel: string, chatId: string, ticketId: string): void {
-  tx.run(
+/** Replaces the text of a queued outbound message. */
+export async function setOutboundText(tx: SqlTx, id: string, text: string): Promise<void> {
+  await tx.run(`UPDATE "Message" SET "text" = ? WHERE "id" = ?`, text, id);
+}
+
+export async function linkIntakeMessages(
+  tx: SqlTx,
+  channel: string,
+  chatId: string,
+  ticketId: string,
+): Promise<void> {
+  await tx.run(
     `UPDATE "Message" SET "ticketId" = ? WHERE "channel" = ? AND "chatId" = ? AND "ticketId" IS NULL`,
     ticketId,
     channel,
@@ -240,8 +245,12 @@ export interface ConversationRecord {
   updatedAt: Date;
 }
 
-export function loadConversation(tx: SqliteTx, channel: string, chatId: string): ConversationRecord | null {
-  const r = tx.row(
+export async function loadConversation(
+  tx: SqlTx,
+  channel: string,
+  chatId: string,
+): Promise<ConversationRecord | null> {
+  const r = await tx.row(
     `SELECT "id", "channel", "chatId", "customerId", "snapshot", "version", "updatedAt" FROM "Conversation" WHERE "channel" = ? AND "chatId" = ?`,
     channel,
     chatId,
@@ -253,20 +262,20 @@ export function loadConversation(tx: SqliteTx, channel: string, chatId: string):
         chatId: str(r.chatId),
         customerId: maybeStr(r.customerId),
         snapshot: str(r.snapshot),
-        version: r.version as number,
+        version: num(r.version),
         updatedAt: date(r.updatedAt),
       }
     : null;
 }
 
-export function saveConversation(
-  tx: SqliteTx,
+export async function saveConversation(
+  tx: SqlTx,
   c: { channel: string; chatId: string; customerId: string | null; snapshot: string },
   expectedVersion: number | null,
-): boolean {
+): Promise<boolean> {
   const now = iso(new Date());
   if (expectedVersion === null) {
-    tx.run(
+    await tx.run(
       `INSERT INTO "Conversation" ("id", "channel", "chatId", "customerId", "snapshot", "version", "updatedAt") VALUES (?, ?, ?, ?, ?, 1, ?)`,
       newId(),
       c.channel,
@@ -277,17 +286,16 @@ export function saveConversation(
     );
     return true;
   }
-  return (
-    tx.run(
-      `UPDATE "Conversation" SET "snapshot" = ?, "customerId" = ?, "version" = "version" + 1, "updatedAt" = ? WHERE "channel" = ? AND "chatId" = ? AND "version" = ?`,
-      c.snapshot,
-      c.customerId,
-      now,
-      c.channel,
-      c.chatId,
-      expectedVersion,
-    ) === 1
+  const changed = await tx.run(
+    `UPDATE "Conversation" SET "snapshot" = ?, "customerId" = ?, "version" = "version" + 1, "updatedAt" = ? WHERE "channel" = ? AND "chatId" = ? AND "version" = ?`,
+    c.snapshot,
+    c.customerId,
+    now,
+    c.channel,
+    c.chatId,
+    expectedVersion,
   );
+  return changed === 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,7 +303,7 @@ export function saveConversation(
 
 const TICKET = `SELECT * FROM "Ticket"`;
 
-function toTicket(r: Row): TicketRow {
+function toTicket(r: SqlRow): TicketRow {
   return {
     id: str(r.id),
     number: str(r.number),
@@ -303,7 +311,7 @@ function toTicket(r: Row): TicketRow {
     status: str(r.status),
     category: maybeStr(r.category),
     priority: str(r.priority),
-    blocking: r.blocking === 1,
+    blocking: bool(r.blocking),
     description: str(r.description),
     coverage: str(r.coverage),
     customerId: str(r.customerId),
@@ -312,32 +320,32 @@ function toTicket(r: Row): TicketRow {
     salesRep: maybeStr(r.salesRep),
     assigneeId: maybeStr(r.assigneeId),
     callbackDueAt: maybeDate(r.callbackDueAt),
-    minutes: r.minutes as number | null,
+    minutes: maybeNum(r.minutes),
     resolution: maybeStr(r.resolution),
-    chargeNetCents: r.chargeNetCents as number | null,
-    chargeVatCents: r.chargeVatCents as number | null,
-    chargeGrossCents: r.chargeGrossCents as number | null,
+    chargeNetCents: maybeNum(r.chargeNetCents),
+    chargeVatCents: maybeNum(r.chargeVatCents),
+    chargeGrossCents: maybeNum(r.chargeGrossCents),
     deskRef: maybeStr(r.deskRef),
     createdAt: date(r.createdAt),
     updatedAt: date(r.updatedAt),
     claimedAt: maybeDate(r.claimedAt),
     closedAt: maybeDate(r.closedAt),
-    version: r.version as number,
+    version: num(r.version),
   };
 }
 
-export function nextTicketNumber(tx: SqliteTx, prefix: string, year: number): string {
-  const r = tx.row(
+export async function nextTicketNumber(tx: SqlTx, prefix: string, year: number): Promise<string> {
+  const r = (await tx.row(
     `INSERT INTO "TicketCounter" ("prefix", "year", "last") VALUES (?, ?, 1)
-     ON CONFLICT ("prefix", "year") DO UPDATE SET "last" = "last" + 1 RETURNING "last"`,
+     ON CONFLICT ("prefix", "year") DO UPDATE SET "last" = "TicketCounter"."last" + 1 RETURNING "last"`,
     prefix,
     year,
-  )!;
+  ))!;
   return `${prefix}-${year}-${String(r.last).padStart(5, "0")}`;
 }
 
-export function createTicket(
-  tx: SqliteTx,
+export async function createTicket(
+  tx: SqlTx,
   t: Omit<
     TicketRow,
     | "id"
@@ -358,9 +366,9 @@ export function createTicket(
     coverage: string;
     at: Date;
   },
-): TicketRow {
+): Promise<TicketRow> {
   const id = newId();
-  tx.run(
+  await tx.run(
     `INSERT INTO "Ticket" ("id", "number", "policy", "status", "category", "priority", "blocking", "description", "coverage", "customerId", "channel", "chatId", "salesRep", "callbackDueAt", "createdAt", "updatedAt", "version")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
     id,
@@ -380,18 +388,20 @@ export function createTicket(
     iso(t.at),
     iso(new Date()),
   );
-  return toTicket(tx.row(`${TICKET} WHERE "id" = ?`, id)!);
+  return toTicket((await tx.row(`${TICKET} WHERE "id" = ?`, id))!);
 }
 
-export function findTicket(tx: SqliteTx, number: string): TicketRow | null {
-  const r = tx.row(`${TICKET} WHERE "number" = ?`, number.trim().toUpperCase());
+export async function findTicket(tx: SqlTx, number: string): Promise<TicketRow | null> {
+  const r = await tx.row(`${TICKET} WHERE "number" = ?`, number.trim().toUpperCase());
   return r ? toTicket(r) : null;
 }
 
-export function openTicketsForCustomer(tx: SqliteTx, customerId: string): TicketRow[] {
-  return tx
-    .rows(`${TICKET} WHERE "customerId" = ? AND "status" <> 'closed' ORDER BY "createdAt" ASC`, customerId)
-    .map(toTicket);
+export async function openTicketsForCustomer(tx: SqlTx, customerId: string): Promise<TicketRow[]> {
+  const rows = await tx.rows(
+    `${TICKET} WHERE "customerId" = ? AND "status" <> 'closed' ORDER BY "createdAt" ASC`,
+    customerId,
+  );
+  return rows.map(toTicket);
 }
 
 const TICKET_COLUMNS = new Set([
@@ -414,7 +424,7 @@ const TICKET_COLUMNS = new Set([
   "closedAt",
 ]);
 
-function toSql(value: unknown): Value {
+function toSql(value: unknown): SqlArg {
   if (value === null || value === undefined) return null;
   if (value instanceof Date) return iso(value);
   if (typeof value === "boolean") return value ? 1 : 0;
@@ -423,9 +433,14 @@ function toSql(value: unknown): Value {
 }
 
 /** Optimistic update: false when the ticket changed since `version` was read. */
-export function updateTicket(tx: SqliteTx, id: string, version: number, data: TicketUpdate): boolean {
+export async function updateTicket(
+  tx: SqlTx,
+  id: string,
+  version: number,
+  data: TicketUpdate,
+): Promise<boolean> {
   const sets: string[] = [];
-  const args: Value[] = [];
+  const args: SqlArg[] = [];
   for (const [column, value] of Object.entries(data)) {
     if (value === undefined) continue;
     if (!TICKET_COLUMNS.has(column)) throw new Error(`updateTicket: unknown column ${column}`);
@@ -434,18 +449,39 @@ export function updateTicket(tx: SqliteTx, id: string, version: number, data: Ti
   }
   sets.push(`"updatedAt" = ?`, `"version" = "version" + 1`);
   args.push(iso(new Date()));
-  return (
-    tx.run(
-      `UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ? AND "version" = ?`,
-      ...args,
-      id,
-      version,
-    ) === 1
+  const changed = await tx.run(
+    `UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ? AND "version" = ?`,
+    ...args,
+    id,
+    version,
   );
+  return changed === 1;
 }
 
-export function setCallbackDue(tx: SqliteTx, id: string, dueAt: Date): void {
-  tx.run(
+/** Sets the given columns of a ticket and bumps its version (no version check). */
+export async function setTicketColumns(
+  tx: SqlTx,
+  id: string,
+  data: Partial<Record<"category" | "blocking" | "salesRep" | "coverage", string | boolean>>,
+): Promise<void> {
+  const sets: string[] = [`"version" = "version" + 1`];
+  const args: SqlArg[] = [];
+  for (const [column, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    sets.push(`"${column}" = ?`);
+    args.push(toSql(value));
+  }
+  await tx.run(`UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ?`, ...args, id);
+}
+
+/** A ticket's coverage (raw JSON), or null for an unknown ticket. */
+export async function ticketCoverage(tx: SqlTx, id: string): Promise<string | null> {
+  const r = await tx.row(`SELECT "coverage" FROM "Ticket" WHERE "id" = ?`, id);
+  return r ? str(r.coverage) : null;
+}
+
+export async function setCallbackDue(tx: SqlTx, id: string, dueAt: Date): Promise<void> {
+  await tx.run(
     `UPDATE "Ticket" SET "callbackDueAt" = ?, "updatedAt" = ? WHERE "id" = ?`,
     iso(dueAt),
     iso(new Date()),
@@ -453,11 +489,11 @@ export function setCallbackDue(tx: SqliteTx, id: string, dueAt: Date): void {
   );
 }
 
-export function recordEvent(
-  tx: SqliteTx,
+export async function recordEvent(
+  tx: SqlTx,
   e: { ticketId: string | null; type: string; actor: string | null; payload: string; at: Date },
-): void {
-  tx.run(
+): Promise<void> {
+  await tx.run(
     `INSERT INTO "TicketEvent" ("id", "ticketId", "type", "actor", "payload", "at") VALUES (?, ?, ?, ?, ?, ?)`,
     newId(),
     e.ticketId,
@@ -469,21 +505,20 @@ export function recordEvent(
 }
 
 /** Minutes and coverage of a customer's tickets closed since `monthStart`. */
-export function closedSince(tx: SqliteTx, customerId: string, monthStart: Date) {
-  return tx
-    .rows(
-      `SELECT "minutes", "coverage" FROM "Ticket" WHERE "customerId" = ? AND "status" = 'closed' AND "closedAt" >= ?`,
-      customerId,
-      iso(monthStart),
-    )
-    .map((r) => ({ minutes: r.minutes as number | null, coverage: str(r.coverage) }));
+export async function closedSince(tx: SqlTx, customerId: string, monthStart: Date) {
+  const rows = await tx.rows(
+    `SELECT "minutes", "coverage" FROM "Ticket" WHERE "customerId" = ? AND "status" = 'closed' AND "closedAt" >= ?`,
+    customerId,
+    iso(monthStart),
+  );
+  return rows.map((r) => ({ minutes: maybeNum(r.minutes), coverage: str(r.coverage) }));
 }
 
-export function recordFeedback(
-  tx: SqliteTx,
+export async function recordFeedback(
+  tx: SqlTx,
   f: { ticketId: string; rating: number; comment: string | null; at: Date },
-): void {
-  tx.run(
+): Promise<void> {
+  await tx.run(
     `INSERT INTO "Feedback" ("id", "ticketId", "rating", "comment", "at") VALUES (?, ?, ?, ?, ?)`,
     newId(),
     f.ticketId,
@@ -496,9 +531,9 @@ export function recordFeedback(
 // ---------------------------------------------------------------------------------------------
 // Technicians
 
-function toTechnician(tx: SqliteTx, r: Row): TechnicianRecord {
+async function toTechnician(tx: SqlTx, r: SqlRow): Promise<TechnicianRecord> {
   const id = str(r.id);
-  const identities = tx.rows(
+  const identities = await tx.rows(
     `SELECT "desk", "externalId" FROM "TechnicianIdentity" WHERE "technicianId" = ? AND "desk" <> 'board'`,
     id,
   );
@@ -510,36 +545,38 @@ function toTechnician(tx: SqliteTx, r: Row): TechnicianRecord {
   };
 }
 
-export function findTechnician(
-  tx: SqliteTx,
+export async function findTechnician(
+  tx: SqlTx,
   by: { id: string } | { name: string } | { desk: string; externalId: string },
-): TechnicianRecord | null {
+): Promise<TechnicianRecord | null> {
   const r =
     "desk" in by
-      ? tx.row(
+      ? await tx.row(
           `SELECT t."id", t."name", t."phone" FROM "Technician" t JOIN "TechnicianIdentity" i ON i."technicianId" = t."id"
-           WHERE i."desk" = ? AND i."externalId" = ? AND t."active" = 1 LIMIT 1`,
+           WHERE i."desk" = ? AND i."externalId" = ? AND t."active" = TRUE LIMIT 1`,
           by.desk,
           by.externalId,
         )
-      : tx.row(
-          `SELECT "id", "name", "phone" FROM "Technician" WHERE "${"id" in by ? "id" : "name"}" = ? AND "active" = 1 LIMIT 1`,
+      : await tx.row(
+          `SELECT "id", "name", "phone" FROM "Technician" WHERE "${"id" in by ? "id" : "name"}" = ? AND "active" = TRUE LIMIT 1`,
           "id" in by ? by.id : by.name,
         );
   return r ? toTechnician(tx, r) : null;
 }
 
 /** Each desk's stored reference for a ticket (raw JSON). */
-export function ticketDeskRefRows(tx: SqliteTx, ticketId: string): { desk: string; ref: string }[] {
-  return tx
-    .rows(`SELECT "desk", "ref" FROM "TicketDeskRef" WHERE "ticketId" = ?`, ticketId)
-    .map((r) => ({ desk: str(r.desk), ref: str(r.ref) }));
+export async function ticketDeskRefRows(
+  tx: SqlTx,
+  ticketId: string,
+): Promise<{ desk: string; ref: string }[]> {
+  const rows = await tx.rows(`SELECT "desk", "ref" FROM "TicketDeskRef" WHERE "ticketId" = ?`, ticketId);
+  return rows.map((r) => ({ desk: str(r.desk), ref: str(r.ref) }));
 }
 
-export function onCallAt(tx: SqliteTx, at: Date): TechnicianRecord | null {
-  const r = tx.row(
+export async function onCallAt(tx: SqlTx, at: Date): Promise<TechnicianRecord | null> {
+  const r = await tx.row(
     `SELECT t."id", t."name", t."phone" FROM "OnCallShift" s JOIN "Technician" t ON t."id" = s."technicianId"
-     WHERE s."startsAt" <= ? AND s."endsAt" > ? AND t."active" = 1 ORDER BY s."startsAt" DESC LIMIT 1`,
+     WHERE s."startsAt" <= ? AND s."endsAt" > ? AND t."active" = TRUE ORDER BY s."startsAt" DESC LIMIT 1`,
     iso(at),
     iso(at),
   );
@@ -549,11 +586,11 @@ export function onCallAt(tx: SqliteTx, at: Date): TechnicianRecord | null {
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-export function scheduleJob(
-  tx: SqliteTx,
+export async function scheduleJob(
+  tx: SqlTx,
   j: { kind: string; key: string; dueAt: Date; payload: string },
-): void {
-  tx.run(
+): Promise<void> {
+  await tx.run(
     `INSERT INTO "Job" ("id", "kind", "key", "dueAt", "payload", "status", "attempts", "createdAt") VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)
      ON CONFLICT ("key") DO UPDATE SET "kind" = excluded."kind", "dueAt" = excluded."dueAt", "payload" = excluded."payload",
        "status" = 'pending', "attempts" = 0, "lastError" = NULL,
@@ -568,47 +605,51 @@ export function scheduleJob(
   );
 }
 
-export function cancelJobs(tx: SqliteTx, keys: string[]): void {
+export async function cancelJobs(tx: SqlTx, keys: string[]): Promise<void> {
   for (const key of keys)
-    tx.run(`UPDATE "Job" SET "status" = 'cancelled' WHERE "key" = ? AND "status" = 'pending'`, key);
+    await tx.run(`UPDATE "Job" SET "status" = 'cancelled' WHERE "key" = ? AND "status" = 'pending'`, key);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Outbox
 
 /** A chat's undelivered messages, oldest first (at most 100). */
-export function pendingForChat(tx: SqliteTx, channel: string, chatId: string) {
-  return tx
-    .rows(
-      `SELECT "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt" FROM "Message"
-       WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending'
-       ORDER BY "at" ASC, "id" ASC LIMIT 100`,
-      channel,
-      chatId,
-    )
-    .map((r) => ({
-      id: str(r.id),
-      channel: str(r.channel),
-      chatId: str(r.chatId),
-      text: str(r.text),
-      body: str(r.body),
-      attempts: r.attempts as number,
-      nextAttemptAt: maybeDate(r.nextAttemptAt),
-    }));
+export async function pendingForChat(tx: SqlTx, channel: string, chatId: string) {
+  const rows = await tx.rows(
+    `SELECT "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt" FROM "Message"
+     WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending'
+     ORDER BY "at" ASC, "id" ASC LIMIT 100`,
+    channel,
+    chatId,
+  );
+  return rows.map((r) => ({
+    id: str(r.id),
+    channel: str(r.channel),
+    chatId: str(r.chatId),
+    text: str(r.text),
+    body: str(r.body),
+    attempts: num(r.attempts),
+    nextAttemptAt: maybeDate(r.nextAttemptAt),
+  }));
 }
 
 /** Marks messages sent in one statement (one commit), by the ids the sender already has. */
-export function markDelivered(tx: SqliteTx, ids: string[], at: Date): void {
+export async function markDelivered(tx: SqlTx, ids: string[], at: Date): Promise<void> {
   if (ids.length === 0) return;
-  tx.run(
+  await tx.run(
     `UPDATE "Message" SET "status" = 'sent', "deliveredAt" = ?, "attempts" = "attempts" + 1, "claimedBy" = NULL, "leaseUntil" = NULL WHERE "id" IN (${ids.map(() => "?").join(", ")})`,
     iso(at),
     ...ids,
   );
 }
 
-export function markDeliveryFailed(tx: SqliteTx, id: string, error: string, retryAt: Date | null): void {
-  tx.run(
+export async function markDeliveryFailed(
+  tx: SqlTx,
+  id: string,
+  error: string,
+  retryAt: Date | null,
+): Promise<void> {
+  await tx.run(
     `UPDATE "Message" SET "status" = ?, "attempts" = "attempts" + 1, "lastError" = ?, "nextAttemptAt" = ?, "claimedBy" = NULL, "leaseUntil" = NULL WHERE "id" = ?`,
     retryAt ? "pending" : "failed",
     error.slice(0, 1000),
@@ -617,22 +658,24 @@ export function markDeliveryFailed(tx: SqliteTx, id: string, error: string, retr
   );
 }
 
-export function countPendingOutbound(tx: SqliteTx): number {
-  return tx.row(`SELECT COUNT(*) AS "n" FROM "Message" WHERE "direction" = 'out' AND "status" = 'pending'`)!
-    .n as number;
+export async function countPendingOutbound(tx: SqlTx): Promise<number> {
+  const r = await tx.row(
+    `SELECT COUNT(*) AS "n" FROM "Message" WHERE "direction" = 'out' AND "status" = 'pending'`,
+  );
+  return num(r!.n);
 }
 
 /** Claims a chat's pending outbound messages (oldest first, at most 100) for this instance. */
-export function claimChatOutbox(
-  tx: SqliteTx,
+export async function claimChatOutbox(
+  tx: SqlTx,
   channel: string,
   chatId: string,
   instanceId: string,
   leaseUntil: Date,
 ) {
-  const rows = pendingForChat(tx, channel, chatId);
+  const rows = await pendingForChat(tx, channel, chatId);
   if (rows.length === 0) return rows;
-  tx.run(
+  await tx.run(
     `UPDATE "Message" SET "claimedBy" = ?, "leaseUntil" = ? WHERE "id" IN (${rows.map(() => "?").join(", ")})`,
     instanceId,
     iso(leaseUntil),
@@ -642,9 +685,9 @@ export function claimChatOutbox(
 }
 
 /** Gives back claimed, unsent messages. */
-export function releaseOutbox(tx: SqliteTx, ids: string[], instanceId: string): void {
+export async function releaseOutbox(tx: SqlTx, ids: string[], instanceId: string): Promise<void> {
   if (ids.length === 0) return;
-  tx.run(
+  await tx.run(
     `UPDATE "Message" SET "claimedBy" = NULL, "leaseUntil" = NULL WHERE "claimedBy" = ? AND "id" IN (${ids.map(() => "?").join(", ")})`,
     instanceId,
     ...ids,
