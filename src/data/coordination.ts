@@ -22,7 +22,7 @@ import pg from "pg";
 import { z } from "zod";
 import type { Database, StoreTx } from "./database.js";
 import { parseJson } from "./json.js";
-import * as sql from "./sqlStore.js";
+import * as sql from "./sqlMessages.js";
 import { type JobRow, messageBodySchema, type OutboundRow } from "./supportStore.js";
 
 /** An outbound message claimed for delivery by this instance. */

@@ -34,6 +34,10 @@ export type Tx = Omit<Prisma, "$connect" | "$disconnect" | "$on" | "$transaction
  * (named prepared statements).
  */
 export type StoreTx = SqlTx;
+/** Prisma (outside or inside a `$transaction`). */
+export type PrismaClient = Tx | Prisma;
+/** Where a store's read or write runs: Prisma, or the hot path's own transaction. */
+export type StoreClient = PrismaClient | StoreTx;
 
 export interface Database {
   readonly prisma: Prisma;

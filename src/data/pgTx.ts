@@ -22,13 +22,8 @@ interface Prepared {
 const NAMED_LIMIT = 1_000;
 const prepared = new Map<string, Prepared>();
 
-/**
- * Rewrites `?` placeholders to `$1..$n` (outside quotes and comments), once per SQL text, and
- * names the statement after a hash of its text.
- */
-export function toPostgres(sql: string): Prepared {
-  let p = prepared.get(sql);
-  if (p) return p;
+/** Replaces each `?` placeholder outside quotes and comments by `param(index)`. */
+function replacePlaceholders(sql: string, param: (index: number) => string): string {
   let text = "";
   let n = 0;
   for (let i = 0; i < sql.length; i++) {
@@ -44,11 +39,22 @@ export function toPostgres(sql: string): Prepared {
       text += sql.slice(i, stop);
       i = stop - 1;
     } else if (c === "?") {
-      text += `$${++n}`;
+      text += param(n++);
     } else {
       text += c;
     }
   }
+  return text;
+}
+
+/**
+ * The statement for an SQL text with `?` placeholders: `$1..$n` instead, named after a hash of
+ * its text (worked out once per text).
+ */
+export function toPostgres(sql: string): Prepared {
+  let p = prepared.get(sql);
+  if (p) return p;
+  const text = replacePlaceholders(sql, (i) => `$${i + 1}`);
   p = {
     name:
       prepared.size < NAMED_LIMIT ? `sp_${createHash("sha1").update(text).digest("hex").slice(0, 20)}` : null,
@@ -56,6 +62,17 @@ export function toPostgres(sql: string): Prepared {
   };
   if (p.name) prepared.set(sql, p);
   return p;
+}
+
+/**
+ * The statement with its arguments written in as quoted literals, which PostgreSQL types from
+ * their use as it does untyped parameters (so `'1'` fits a boolean and an integer column alike).
+ */
+export function withLiterals(sql: string, args: SqlArg[]): string {
+  return replacePlaceholders(sql, (i) => {
+    const value = args[i];
+    return value === null || value === undefined ? "NULL" : pg.escapeLiteral(String(value));
+  });
 }
 
 const TIMESTAMP = 1114;
@@ -76,13 +93,32 @@ export class TransactionTimeout extends Error {}
 export class PgTx extends SqlTx {
   /** Set when the transaction was ended behind the work's back (time limit): no more statements. */
   closed: Error | null = null;
+  /** A transaction whose BEGIN is still to be sent (with its first statement). */
+  private beginPending: boolean;
+  /** Whether BEGIN went out: COMMIT or ROLLBACK is due. */
+  begun = false;
 
-  constructor(private readonly client: pg.PoolClient) {
+  constructor(
+    private readonly client: pg.PoolClient,
+    transaction: boolean,
+  ) {
     super();
+    this.beginPending = transaction;
   }
 
   private async query(sql: string, args: SqlArg[]): Promise<pg.QueryResult<SqlRow>> {
     if (this.closed) throw this.closed;
+    if (this.beginPending) {
+      // One round trip instead of two: BEGIN and the first statement (typically the chat's lock)
+      // in one simple query.
+      this.beginPending = false;
+      this.begun = true;
+      const results = (await this.client.query({
+        text: `BEGIN; ${withLiterals(sql, args)}`,
+        types,
+      })) as unknown as pg.QueryResult<SqlRow>[];
+      return results[results.length - 1]!;
+    }
     const p = toPostgres(sql);
     return this.client.query<SqlRow>(
       p.name ? { name: p.name, text: p.text, values: args, types } : { text: p.text, values: args, types },
@@ -137,7 +173,7 @@ export function pgTransaction<T>(
   work: (tx: PgTx) => Promise<T>,
 ): Promise<T> {
   return withClient(pool, async (client, broken) => {
-    const tx = new PgTx(client);
+    const tx = new PgTx(client, true);
     let ended = null as Promise<unknown> | null;
     const rollback = () =>
       client.query("ROLLBACK").catch((error: Error) => {
@@ -147,16 +183,16 @@ export function pgTransaction<T>(
     const timer = setTimeout(() => {
       tx.closed = new TransactionTimeout(`transaction rolled back after ${options.timeoutMs} ms`);
       // Queued behind the statement in flight, if any; the work's next statement fails.
-      ended = rollback();
+      if (tx.begun) ended = rollback();
     }, options.timeoutMs);
     try {
-      await client.query("BEGIN");
       const value = await work(tx);
       if (tx.closed) throw tx.closed;
-      await client.query("COMMIT");
+      if (tx.begun) await client.query("COMMIT");
       return value;
     } catch (error) {
-      await (ended ?? rollback());
+      if (ended) await ended;
+      else if (tx.begun) await rollback();
       throw error;
     } finally {
       clearTimeout(timer);
@@ -166,5 +202,5 @@ export function pgTransaction<T>(
 
 /** Runs `work` with one pooled client, each statement committing on its own. */
 export function pgSession<T>(pool: pg.Pool, work: (tx: PgTx) => Promise<T>): Promise<T> {
-  return withClient(pool, (client) => work(new PgTx(client)));
+  return withClient(pool, (client) => work(new PgTx(client, false)));
 }
