@@ -22,6 +22,7 @@ import pg from "pg";
 import { z } from "zod";
 import type { Database, StoreTx } from "./database.js";
 import { parseJson } from "./json.js";
+import { pgScript } from "./pgTx.js";
 import * as sql from "./sqlMessages.js";
 import { type JobRow, messageBodySchema, type OutboundRow } from "./supportStore.js";
 
@@ -303,22 +304,25 @@ export function startCoordination(
     },
     async claimChatOutbox(chat) {
       const leaseUntil = new Date(wall() + outboxLeaseMs).toISOString();
-      const rows = await db.transaction(async (tx) => {
-        // Two instances claiming the same chat would each see the other's claim only after it
-        // commits: a short lock per chat makes the check and the claim one step.
-        await tx.run(ADVISORY_XACT_LOCK, `outbox:${chat.channel}:${chat.chatId}`);
-        return tx.rows(
-          `UPDATE "Message" SET "claimedBy" = ?, "leaseUntil" = ?::timestamp
-           WHERE "id" IN (
-             SELECT "id" FROM "Message"
-             WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending'
-             ORDER BY "at", "id" LIMIT 100)
-           AND NOT EXISTS (
-             SELECT 1 FROM "Message" o
-             WHERE o."channel" = ? AND o."chatId" = ? AND o."direction" = 'out' AND o."status" = 'pending'
-               AND o."claimedBy" IS NOT NULL AND o."claimedBy" <> ? AND o."leaseUntil" >= ?::timestamp
-               AND ${alive('o."claimedBy"')})
-           RETURNING "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt", "at"`,
+      // Two instances claiming the same chat would each see the other's claim only after it
+      // commits: a short lock per chat makes the check and the claim one step. Both statements go
+      // in one round trip, as one transaction; the claim reads with a snapshot taken after the lock.
+      const rows = await pgScript(
+        db.pool!,
+        `${ADVISORY_XACT_LOCK};
+         UPDATE "Message" SET "claimedBy" = ?, "leaseUntil" = ?::timestamp
+         WHERE "id" IN (
+           SELECT "id" FROM "Message"
+           WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending'
+           ORDER BY "at", "id" LIMIT 100)
+         AND NOT EXISTS (
+           SELECT 1 FROM "Message" o
+           WHERE o."channel" = ? AND o."chatId" = ? AND o."direction" = 'out' AND o."status" = 'pending'
+             AND o."claimedBy" IS NOT NULL AND o."claimedBy" <> ? AND o."leaseUntil" >= ?::timestamp
+             AND ${alive('o."claimedBy"')})
+         RETURNING "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt", "at"`,
+        [
+          `outbox:${chat.channel}:${chat.chatId}`,
           instanceId,
           leaseUntil,
           chat.channel,
@@ -327,8 +331,8 @@ export function startCoordination(
           chat.chatId,
           instanceId,
           new Date(wall()).toISOString(),
-        );
-      });
+        ],
+      );
       return rows
         .map((r) => ({ row: toClaimed(r as Parameters<typeof toClaimed>[0]), at: toDate(r.at).getTime() }))
         .sort((a, b) => a.at - b.at || (a.row.id < b.row.id ? -1 : 1))

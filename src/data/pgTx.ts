@@ -200,6 +200,19 @@ export function pgTransaction<T>(
   });
 }
 
+/**
+ * Runs several statements (`;`-separated, `?` placeholders over all of them) in one round trip:
+ * one simple query with the arguments written in, which PostgreSQL runs as one implicit
+ * transaction (all or nothing), each statement with a fresh snapshot. Returns the last
+ * statement's rows.
+ */
+export async function pgScript(pool: pg.Pool, sql: string, args: SqlArg[]): Promise<SqlRow[]> {
+  const results = (await pool.query({ text: withLiterals(sql, args), types })) as unknown as
+    | pg.QueryResult<SqlRow>[]
+    | pg.QueryResult<SqlRow>;
+  return Array.isArray(results) ? results[results.length - 1]!.rows : results.rows;
+}
+
 /** Runs `work` with one pooled client, each statement committing on its own. */
 export function pgSession<T>(pool: pg.Pool, work: (tx: PgTx) => Promise<T>): Promise<T> {
   return withClient(pool, (client) => work(new PgTx(client, false)));
