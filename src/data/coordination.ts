@@ -20,10 +20,10 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { z } from "zod";
-import type { Database, StoreTx, Tx } from "./database.js";
+import type { Database, StoreTx } from "./database.js";
 import { parseJson } from "./json.js";
-import * as sql from "./sqliteStore.js";
-import { SqliteTx } from "./sqliteStore.js";
+import { pgScript } from "./pgTx.js";
+import * as sql from "./sqlMessages.js";
 import { type JobRow, messageBodySchema, type OutboundRow } from "./supportStore.js";
 
 /** An outbound message claimed for delivery by this instance. */
@@ -96,6 +96,9 @@ const TOPIC_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 const APP_PREFIX = "sportello:";
 
 const jobPayload = z.record(z.string(), z.unknown());
+
+/** Serialises a key (chat, chat's outbox) across instances until the transaction ends. */
+const ADVISORY_XACT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))";
 
 /** A date from a raw row (drivers give Date, or text without a zone for `timestamp(3)`). */
 function toDate(value: unknown): Date {
@@ -189,16 +192,7 @@ export function startCoordination(
     },
     async releaseOutbox(ids: string[]): Promise<void> {
       if (ids.length === 0) return;
-      if (db.sqlite) {
-        await db.session(async (client) => {
-          if (client instanceof SqliteTx) sql.releaseOutbox(client, ids, instanceId);
-        });
-        return;
-      }
-      await prisma.message.updateMany({
-        where: { id: { in: ids }, claimedBy: instanceId },
-        data: clearClaim,
-      });
+      await db.session((client) => sql.releaseOutbox(client, ids, instanceId));
     },
     async chatsWithDueOutbox(now: Date, limit = 500): Promise<OutboxChat[]> {
       return prisma.message.findMany({
@@ -259,25 +253,11 @@ export function startCoordination(
       async claimChatOutbox(chat) {
         const leaseUntil = new Date(wall() + outboxLeaseMs);
         // The hot path's shared connection: cached statements, no Prisma round per message.
-        return db.session(async (client) => {
-          if (client instanceof SqliteTx)
-            return sql
-              .claimChatOutbox(client, chat.channel, chat.chatId, instanceId, leaseUntil)
-              .map(toClaimed);
-          return prisma.$transaction(async (tx) => {
-            const rows = await tx.message.findMany({
-              where: { channel: chat.channel, chatId: chat.chatId, direction: "out", status: "pending" },
-              orderBy: [{ at: "asc" }, { id: "asc" }],
-              take: 100,
-            });
-            if (rows.length === 0) return [];
-            await tx.message.updateMany({
-              where: { id: { in: rows.map((r) => r.id) } },
-              data: { claimedBy: instanceId, leaseUntil },
-            });
-            return rows.map(toClaimed);
-          });
-        });
+        return db.session(async (client) =>
+          (await sql.claimChatOutbox(client, chat.channel, chat.chatId, instanceId, leaseUntil)).map(
+            toClaimed,
+          ),
+        );
       },
       async publish(topic, payload) {
         if (!TOPIC_RE.test(topic)) throw new Error(`bad topic ${topic}`);
@@ -299,11 +279,7 @@ export function startCoordination(
     ...common,
     ready: bus.ready,
     async lockChat(tx, chatKey) {
-      // On PostgreSQL the runtime's transaction is always Prisma's (SqliteTx exists only on SQLite).
-      await (tx as Tx).$executeRawUnsafe(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        `chat:${chatKey}`,
-      );
+      await tx.run(ADVISORY_XACT_LOCK, `chat:${chatKey}`);
     },
     async claimJobs(now, limit = 100) {
       const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(
@@ -328,45 +304,37 @@ export function startCoordination(
     },
     async claimChatOutbox(chat) {
       const leaseUntil = new Date(wall() + outboxLeaseMs).toISOString();
-      const rows = await prisma.$transaction(async (tx) => {
-        // Two instances claiming the same chat would each see the other's claim only after it
-        // commits: a short lock per chat makes the check and the claim one step.
-        await tx.$executeRawUnsafe(
-          "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+      // Two instances claiming the same chat would each see the other's claim only after it
+      // commits: a short lock per chat makes the check and the claim one step. Both statements go
+      // in one round trip, as one transaction; the claim reads with a snapshot taken after the lock.
+      const rows = await pgScript(
+        db.pool!,
+        `${ADVISORY_XACT_LOCK};
+         UPDATE "Message" SET "claimedBy" = ?, "leaseUntil" = ?::timestamp
+         WHERE "id" IN (
+           SELECT "id" FROM "Message"
+           WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending'
+           ORDER BY "at", "id" LIMIT 100)
+         AND NOT EXISTS (
+           SELECT 1 FROM "Message" o
+           WHERE o."channel" = ? AND o."chatId" = ? AND o."direction" = 'out' AND o."status" = 'pending'
+             AND o."claimedBy" IS NOT NULL AND o."claimedBy" <> ? AND o."leaseUntil" >= ?::timestamp
+             AND ${alive('o."claimedBy"')})
+         RETURNING "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt", "at"`,
+        [
           `outbox:${chat.channel}:${chat.chatId}`,
-        );
-        return tx.$queryRawUnsafe<
-          {
-            id: string;
-            channel: string;
-            chatId: string;
-            text: string;
-            body: string;
-            attempts: number;
-            nextAttemptAt: unknown;
-            at: unknown;
-          }[]
-        >(
-          `UPDATE "Message" SET "claimedBy" = $1, "leaseUntil" = $2::timestamp
-           WHERE "id" IN (
-             SELECT "id" FROM "Message"
-             WHERE "channel" = $3 AND "chatId" = $4 AND "direction" = 'out' AND "status" = 'pending'
-             ORDER BY "at", "id" LIMIT 100)
-           AND NOT EXISTS (
-             SELECT 1 FROM "Message" o
-             WHERE o."channel" = $3 AND o."chatId" = $4 AND o."direction" = 'out' AND o."status" = 'pending'
-               AND o."claimedBy" IS NOT NULL AND o."claimedBy" <> $1 AND o."leaseUntil" >= $5::timestamp
-               AND ${alive('o."claimedBy"')})
-           RETURNING "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt", "at"`,
           instanceId,
           leaseUntil,
           chat.channel,
           chat.chatId,
+          chat.channel,
+          chat.chatId,
+          instanceId,
           new Date(wall()).toISOString(),
-        );
-      });
+        ],
+      );
       return rows
-        .map((r) => ({ row: toClaimed(r), at: toDate(r.at).getTime() }))
+        .map((r) => ({ row: toClaimed(r as Parameters<typeof toClaimed>[0]), at: toDate(r.at).getTime() }))
         .sort((a, b) => a.at - b.at || (a.row.id < b.row.id ? -1 : 1))
         .map((r) => r.row);
     },

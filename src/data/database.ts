@@ -12,8 +12,9 @@ import pg from "pg";
 import { DatabaseError } from "./databaseError.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
+import { pgSession, pgTransaction } from "./pgTx.js";
 import { SharedLibSQL, SqliteConnection } from "./sqliteConnection.js";
-import { SqliteTx } from "./sqliteStore.js";
+import { SqliteTx, type SqlTx } from "./sqlTx.js";
 
 export { DatabaseError };
 
@@ -28,10 +29,15 @@ export type Prisma = InstanceType<typeof SqliteClient>;
 export type Tx = Omit<Prisma, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 
 /**
- * A transaction of the runtime: Prisma's transaction client (PostgreSQL), or on SQLite the
- * shared connection's own transaction, which the stores run as cached plain SQL.
+ * A transaction of the runtime, which the stores run as plain SQL without Prisma: on SQLite the
+ * shared connection's own transaction (cached statements), on PostgreSQL a pooled `pg` client
+ * (named prepared statements).
  */
-export type StoreTx = Tx | SqliteTx;
+export type StoreTx = SqlTx;
+/** Prisma (outside or inside a `$transaction`). */
+export type PrismaClient = Tx | Prisma;
+/** Where a store's read or write runs: Prisma, or the hot path's own transaction. */
+export type StoreClient = PrismaClient | StoreTx;
 
 export interface Database {
   readonly prisma: Prisma;
@@ -39,19 +45,27 @@ export interface Database {
   readonly url: string;
   /** SQLite only: the process's one connection, shared by Prisma and the hot path. */
   readonly sqlite?: SqliteConnection;
+  /** PostgreSQL only: the process's connection pool, shared by Prisma and the hot path. */
+  readonly pool?: pg.Pool;
   /** Runs `work` in one write transaction (committed when it resolves, rolled back if it throws). */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
-   * Runs `work` outside a transaction (each statement commits on its own); on SQLite with the
-   * shared connection held, so no transaction's statements and these interleave.
+   * Runs `work` outside a transaction (each statement commits on its own) on one connection: on
+   * SQLite the shared one, held so no transaction's statements and these interleave; on
+   * PostgreSQL a pooled one.
    */
-  session<T>(work: (client: StoreTx | Prisma) => Promise<T>): Promise<T>;
+  session<T>(work: (client: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 export const DEFAULT_DATABASE_URL = "file:./data/sportello.db";
+
+/** PostgreSQL: how long a transaction waits for a pooled connection. */
+const TRANSACTION_MAX_WAIT_MS = 15_000;
+/** PostgreSQL: how long a transaction may run before it is rolled back. */
+const TRANSACTION_TIMEOUT_MS = 30_000;
 
 export function providerOf(url: string): Provider {
   if (/^postgres(ql)?:\/\//.test(url)) return "postgres";
@@ -67,6 +81,7 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
   const provider = providerOf(url);
   let prisma: Prisma;
   let sqlite: SqliteConnection | undefined;
+  let pool: pg.Pool | undefined;
   if (provider === "sqlite") {
     const file = url.slice("file:".length);
     if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
@@ -74,14 +89,19 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     sqlite = new SqliteConnection(file);
     prisma = new SqliteClient({ adapter: new SharedLibSQL(sqlite) });
   } else {
-    const pool = new pg.Pool({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+    // One pool for Prisma's adapter and the hot path. Under a burst every connection may be busy:
+    // a transaction waits for one up to 15 s (Prisma's maxWait below) instead of failing the
+    // message (each chat's queue keeps order meanwhile).
+    pool = new pg.Pool({
+      connectionString: url,
+      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      connectionTimeoutMillis: TRANSACTION_MAX_WAIT_MS,
+    });
     dropDeadConnections(pool);
     const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-    // Under a burst every pool connection may be busy: a transaction waits for one longer than
-    // Prisma's 2 s default instead of failing the message (each chat's queue keeps order meanwhile).
     prisma = new PostgresClient({
       adapter,
-      transactionOptions: { maxWait: 15_000, timeout: 30_000 },
+      transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS },
     }) as unknown as Prisma;
     try {
       await prisma.$queryRawUnsafe("SELECT 1");
@@ -95,17 +115,19 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
       );
     }
   }
+  const pgPool = pool;
   return {
     prisma,
     provider,
     url,
     ...(sqlite ? { sqlite } : {}),
+    ...(pool ? { pool } : {}),
     transaction: sqlite
       ? (work) => {
           const tx = new SqliteTx(sqlite);
           return sqlite.transaction(() => work(tx));
         }
-      : (work) => prisma.$transaction((tx) => work(tx)),
+      : (work) => pgTransaction(pgPool!, { timeoutMs: TRANSACTION_TIMEOUT_MS }, work),
     session: sqlite
       ? async (work) => {
           const release = await sqlite.acquire();
@@ -115,7 +137,7 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
             release();
           }
         }
-      : (work) => work(prisma),
+      : (work) => pgSession(pgPool!, work),
     close: async () => {
       await prisma.$disconnect();
       sqlite?.close();

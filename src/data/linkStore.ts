@@ -6,9 +6,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Prisma, Tx } from "./database.js";
 import { newId } from "./ids.js";
-import { iso, SqliteTx } from "./sqliteStore.js";
+import { date, iso, maybeDate, maybeStr, SqlTx, str } from "./sqlTx.js";
 
-type Client = Tx | Prisma | SqliteTx;
+type Client = Tx | Prisma | SqlTx;
 type PrismaClient = Tx | Prisma;
 
 const repOf = (r: Record<string, unknown>): SalesRepRecord => ({
@@ -60,15 +60,18 @@ export async function salesRepForCustomer(
   customerId: string,
   namedRep: string | null,
 ): Promise<SalesRepRecord | null> {
-  if (tx instanceof SqliteTx) {
-    const c = tx.row(`SELECT "salesRepId", "salesRep" FROM "Customer" WHERE "id" = ?`, customerId);
+  if (tx instanceof SqlTx) {
+    const c = await tx.row(`SELECT "salesRepId", "salesRep" FROM "Customer" WHERE "id" = ?`, customerId);
     if (c?.salesRepId) {
-      const r = tx.row(`SELECT * FROM "SalesRep" WHERE "id" = ?`, c.salesRepId as string);
+      const r = await tx.row(`SELECT * FROM "SalesRep" WHERE "id" = ?`, str(c.salesRepId));
       if (r) return repOf(r);
     }
-    const name = (namedRep ?? (c?.salesRep as string | null) ?? "").trim();
+    const name = (namedRep ?? maybeStr(c?.salesRep) ?? "").trim();
     if (!name) return null;
-    const r = tx.row(`SELECT * FROM "SalesRep" WHERE lower(trim("name")) = ? LIMIT 1`, name.toLowerCase());
+    const r = await tx.row(
+      `SELECT * FROM "SalesRep" WHERE lower(trim("name")) = ? LIMIT 1`,
+      name.toLowerCase(),
+    );
     return r ? repOf(r) : null;
   }
   const customer = await tx.customer.findUnique({
@@ -106,8 +109,8 @@ export async function createActionToken(
   t: { purpose: LinkPurpose; ticketId: string; recipient: string | null; expiresAt: Date },
 ): Promise<string> {
   const token = randomBytes(24).toString("base64url");
-  if (tx instanceof SqliteTx) {
-    tx.run(
+  if (tx instanceof SqlTx) {
+    await tx.run(
       `INSERT INTO "ActionToken" ("id", "tokenHash", "purpose", "ticketId", "recipient", "expiresAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)`,
       newId(),
       hash(token),
@@ -134,18 +137,17 @@ export async function createActionToken(
 /** The token's record, or null for an unknown token. */
 export async function findActionToken(tx: Client, token: string): Promise<ActionTokenRecord | null> {
   if (!/^[\w-]{16,64}$/.test(token)) return null;
-  if (tx instanceof SqliteTx) {
-    const r = tx.row(`SELECT * FROM "ActionToken" WHERE "tokenHash" = ?`, hash(token));
+  if (tx instanceof SqlTx) {
+    const r = await tx.row(`SELECT * FROM "ActionToken" WHERE "tokenHash" = ?`, hash(token));
     if (!r) return null;
-    const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
     return {
-      id: r.id as string,
+      id: str(r.id),
       purpose: r.purpose as LinkPurpose,
-      ticketId: r.ticketId as string,
-      recipient: (r.recipient as string | null) ?? null,
-      expiresAt: date(r.expiresAt)!,
-      usedAt: date(r.usedAt),
-      outcome: (r.outcome as string | null) ?? null,
+      ticketId: str(r.ticketId),
+      recipient: maybeStr(r.recipient),
+      expiresAt: date(r.expiresAt),
+      usedAt: maybeDate(r.usedAt),
+      outcome: maybeStr(r.outcome),
     };
   }
   const row = await tx.actionToken.findUnique({ where: { tokenHash: hash(token) } });
@@ -154,14 +156,14 @@ export async function findActionToken(tx: Client, token: string): Promise<Action
 
 /** Marks the token used; false when it was already used (by a concurrent request too). */
 export async function useActionToken(tx: Client, id: string, outcome: string, at: Date): Promise<boolean> {
-  if (tx instanceof SqliteTx)
+  if (tx instanceof SqlTx)
     return (
-      tx.run(
+      (await tx.run(
         `UPDATE "ActionToken" SET "usedAt" = ?, "outcome" = ? WHERE "id" = ? AND "usedAt" IS NULL`,
         iso(at),
         outcome,
         id,
-      ) === 1
+      )) === 1
     );
   const { count } = await tx.actionToken.updateMany({
     where: { id, usedAt: null },

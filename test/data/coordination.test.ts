@@ -120,7 +120,7 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
       const firstLocked = new Promise<void>((resolve) => {
         locked = resolve;
       });
-      const first = t.db.prisma.$transaction(async (tx) => {
+      const first = t.db.transaction(async (tx) => {
         await a.lockChat(tx, "web:w-lock");
         order.push("a-in");
         locked();
@@ -128,7 +128,7 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
         order.push("a-out");
       });
       await firstLocked;
-      const other = second.prisma.$transaction(async (tx) => {
+      const other = second.transaction(async (tx) => {
         await b.lockChat(tx, "web:w-lock");
         order.push("b-in");
       });

@@ -1,0 +1,181 @@
+/**
+ * Customers and how they are recognised on each channel, over Prisma or the hot path's
+ * {@link SqlTx} (whose SQL is in `sqlCustomers.ts`).
+ */
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { StoreClient as Client } from "./database.js";
+import { parseJson, toJson } from "./json.js";
+import * as sql from "./sqlCustomers.js";
+import { SqlTx } from "./sqlTx.js";
+
+const stringArray = z.array(z.string());
+
+// ---------------------------------------------------------------------------------------------
+// Customers
+
+export interface CustomerRecord {
+  id: string;
+  code: string;
+  company: string;
+  contactName: string | null;
+  phone: string | null;
+  email: string | null;
+  language: string;
+  plans: string[];
+  verified: boolean;
+  salesRep: string | null;
+  purchases: { item: string; purchasedOn: string; warrantyMonths: number }[];
+}
+
+const customerInclude = { purchases: true } as const;
+
+function toCustomerRecord(row: {
+  id: string;
+  code: string;
+  company: string;
+  contactName: string | null;
+  phone: string | null;
+  email: string | null;
+  language: string;
+  plans: string;
+  verified: boolean;
+  salesRep: string | null;
+  purchases: { item: string; purchasedOn: string; warrantyMonths: number }[];
+}): CustomerRecord {
+  return {
+    id: row.id,
+    code: row.code,
+    company: row.company,
+    contactName: row.contactName,
+    phone: row.phone,
+    email: row.email,
+    language: row.language,
+    plans: parseJson(stringArray, row.plans, []),
+    verified: row.verified,
+    salesRep: row.salesRep,
+    purchases: row.purchases.map((p) => ({
+      item: p.item,
+      purchasedOn: p.purchasedOn,
+      warrantyMonths: p.warrantyMonths,
+    })),
+  };
+}
+
+/** The customer behind a channel identity, else (WhatsApp) the one with that phone number. */
+export async function findCustomerForSender(
+  tx: Client,
+  channel: string,
+  senderId: string,
+  phone: string | null,
+): Promise<CustomerRecord | null> {
+  if (tx instanceof SqlTx) {
+    const found = await sql.findCustomerForSender(tx, channel, senderId, phone);
+    if (found || channel !== "email") return found;
+    // An e-mail sender is the customer with that address, whatever its case.
+    const byEmail = await findCustomerByEmail(tx, senderId);
+    if (byEmail) await sql.linkIdentity(tx, byEmail.id, channel, senderId);
+    return byEmail;
+  }
+  const identity = await tx.channelIdentity.findUnique({
+    where: { channel_externalId: { channel, externalId: senderId } },
+    include: { customer: { include: customerInclude } },
+  });
+  if (identity) return toCustomerRecord(identity.customer);
+  if (phone) {
+    const byPhone = await tx.customer.findUnique({ where: { phone }, include: customerInclude });
+    if (byPhone) {
+      await tx.channelIdentity.create({ data: { channel, externalId: senderId, customerId: byPhone.id } });
+      return toCustomerRecord(byPhone);
+    }
+  }
+  if (channel === "email") {
+    // An e-mail sender is the customer with that address, whatever its case.
+    const byEmail = await findCustomerByEmail(tx, senderId);
+    if (byEmail) {
+      await tx.channelIdentity.create({ data: { channel, externalId: senderId, customerId: byEmail.id } });
+      return byEmail;
+    }
+  }
+  return null;
+}
+
+/** The customer with this e-mail address (case-insensitive), the oldest when several share it. */
+export async function findCustomerByEmail(tx: Client, email: string): Promise<CustomerRecord | null> {
+  const address = email.trim().toLowerCase();
+  if (!address) return null;
+  const id =
+    tx instanceof SqlTx
+      ? await sql.customerIdByEmail(tx, address)
+      : (await tx.$queryRawUnsafe<{ id: string }[]>(sql.CUSTOMER_ID_BY_EMAIL.replace("?", "$1"), address))[0]
+          ?.id;
+  return id ? getCustomer(tx, id) : null;
+}
+
+export async function findCustomerByCode(tx: Client, code: string): Promise<CustomerRecord | null> {
+  if (tx instanceof SqlTx) return sql.findCustomerByCode(tx, code);
+  const row = await tx.customer.findUnique({ where: { code: code.toUpperCase() }, include: customerInclude });
+  return row ? toCustomerRecord(row) : null;
+}
+
+export async function linkIdentity(
+  tx: Client,
+  customerId: string,
+  channel: string,
+  externalId: string,
+): Promise<void> {
+  if (tx instanceof SqlTx) return sql.linkIdentity(tx, customerId, channel, externalId);
+  await tx.channelIdentity.upsert({
+    where: { channel_externalId: { channel, externalId } },
+    create: { channel, externalId, customerId },
+    update: { customerId },
+  });
+}
+
+export function newCustomerCode(): string {
+  const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  return Array.from(randomBytes(6), (b) => alphabet[b % alphabet.length]).join("");
+}
+
+export interface NewCustomer {
+  company: string;
+  contactName?: string | null;
+  phone?: string | null;
+  email?: string | null;
+  language: string;
+  plans?: string[];
+  verified: boolean;
+  salesRep?: string | null;
+  purchases?: { item: string; purchasedOn: string; warrantyMonths: number }[];
+}
+
+export async function createCustomer(tx: Client, data: NewCustomer): Promise<CustomerRecord> {
+  if (tx instanceof SqlTx) return sql.createCustomer(tx, newCustomerCode(), data);
+  const row = await tx.customer.create({
+    data: {
+      code: newCustomerCode(),
+      company: data.company,
+      contactName: data.contactName ?? null,
+      phone: data.phone ?? null,
+      email: data.email ?? null,
+      language: data.language,
+      plans: toJson(data.plans ?? []),
+      verified: data.verified,
+      salesRep: data.salesRep ?? null,
+      purchases: { create: data.purchases ?? [] },
+    },
+    include: customerInclude,
+  });
+  return toCustomerRecord(row);
+}
+
+export async function setCustomerLanguage(tx: Client, customerId: string, language: string): Promise<void> {
+  if (tx instanceof SqlTx) return sql.setCustomerLanguage(tx, customerId, language);
+  await tx.customer.update({ where: { id: customerId }, data: { language } });
+}
+
+export async function getCustomer(tx: Client, id: string): Promise<CustomerRecord | null> {
+  if (tx instanceof SqlTx) return sql.getCustomer(tx, id);
+  const row = await tx.customer.findUnique({ where: { id }, include: customerInclude });
+  return row ? toCustomerRecord(row) : null;
+}

@@ -1,0 +1,365 @@
+/**
+ * The hot path's SQL for conversations, tickets and jobs, written once for SQLite and PostgreSQL
+ * (see {@link SqlTx}); values stored exactly as Prisma stores them.
+ */
+import { newId } from "./ids.js";
+import {
+  bool,
+  date,
+  iso,
+  maybeDate,
+  maybeNum,
+  maybeStr,
+  num,
+  type SqlArg,
+  type SqlRow,
+  type SqlTx,
+  str,
+} from "./sqlTx.js";
+import type { TicketRow, TicketUpdate } from "./ticketStore.js";
+
+// ---------------------------------------------------------------------------------------------
+// Conversations
+
+export interface ConversationRecord {
+  id: string;
+  channel: string;
+  chatId: string;
+  customerId: string | null;
+  snapshot: string;
+  version: number;
+  updatedAt: Date;
+}
+
+export async function loadConversation(
+  tx: SqlTx,
+  channel: string,
+  chatId: string,
+): Promise<ConversationRecord | null> {
+  const r = await tx.row(
+    `SELECT "id", "channel", "chatId", "customerId", "snapshot", "version", "updatedAt" FROM "Conversation" WHERE "channel" = ? AND "chatId" = ?`,
+    channel,
+    chatId,
+  );
+  return r
+    ? {
+        id: str(r.id),
+        channel: str(r.channel),
+        chatId: str(r.chatId),
+        customerId: maybeStr(r.customerId),
+        snapshot: str(r.snapshot),
+        version: num(r.version),
+        updatedAt: date(r.updatedAt),
+      }
+    : null;
+}
+
+export async function saveConversation(
+  tx: SqlTx,
+  c: { channel: string; chatId: string; customerId: string | null; snapshot: string },
+  expectedVersion: number | null,
+): Promise<boolean> {
+  const now = iso(new Date());
+  if (expectedVersion === null) {
+    await tx.run(
+      `INSERT INTO "Conversation" ("id", "channel", "chatId", "customerId", "snapshot", "version", "updatedAt") VALUES (?, ?, ?, ?, ?, 1, ?)`,
+      newId(),
+      c.channel,
+      c.chatId,
+      c.customerId,
+      c.snapshot,
+      now,
+    );
+    return true;
+  }
+  const changed = await tx.run(
+    `UPDATE "Conversation" SET "snapshot" = ?, "customerId" = ?, "version" = "version" + 1, "updatedAt" = ? WHERE "channel" = ? AND "chatId" = ? AND "version" = ?`,
+    c.snapshot,
+    c.customerId,
+    now,
+    c.channel,
+    c.chatId,
+    expectedVersion,
+  );
+  return changed === 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tickets
+
+const TICKET = `SELECT * FROM "Ticket"`;
+
+function toTicket(r: SqlRow): TicketRow {
+  return {
+    id: str(r.id),
+    number: str(r.number),
+    policy: str(r.policy),
+    status: str(r.status),
+    category: maybeStr(r.category),
+    priority: str(r.priority),
+    blocking: bool(r.blocking),
+    description: str(r.description),
+    coverage: str(r.coverage),
+    customerId: str(r.customerId),
+    channel: str(r.channel),
+    chatId: str(r.chatId),
+    salesRep: maybeStr(r.salesRep),
+    assigneeId: maybeStr(r.assigneeId),
+    callbackDueAt: maybeDate(r.callbackDueAt),
+    minutes: maybeNum(r.minutes),
+    resolution: maybeStr(r.resolution),
+    chargeNetCents: maybeNum(r.chargeNetCents),
+    chargeVatCents: maybeNum(r.chargeVatCents),
+    chargeGrossCents: maybeNum(r.chargeGrossCents),
+    deskRef: maybeStr(r.deskRef),
+    createdAt: date(r.createdAt),
+    updatedAt: date(r.updatedAt),
+    claimedAt: maybeDate(r.claimedAt),
+    closedAt: maybeDate(r.closedAt),
+    version: num(r.version),
+  };
+}
+
+export async function nextTicketNumber(tx: SqlTx, prefix: string, year: number): Promise<string> {
+  const r = (await tx.row(
+    `INSERT INTO "TicketCounter" ("prefix", "year", "last") VALUES (?, ?, 1)
+     ON CONFLICT ("prefix", "year") DO UPDATE SET "last" = "TicketCounter"."last" + 1 RETURNING "last"`,
+    prefix,
+    year,
+  ))!;
+  return `${prefix}-${year}-${String(r.last).padStart(5, "0")}`;
+}
+
+export async function createTicket(
+  tx: SqlTx,
+  t: Omit<
+    TicketRow,
+    | "id"
+    | "coverage"
+    | "assigneeId"
+    | "minutes"
+    | "resolution"
+    | "chargeNetCents"
+    | "chargeVatCents"
+    | "chargeGrossCents"
+    | "deskRef"
+    | "createdAt"
+    | "updatedAt"
+    | "claimedAt"
+    | "closedAt"
+    | "version"
+  > & {
+    coverage: string;
+    at: Date;
+  },
+): Promise<TicketRow> {
+  const id = newId();
+  await tx.run(
+    `INSERT INTO "Ticket" ("id", "number", "policy", "status", "category", "priority", "blocking", "description", "coverage", "customerId", "channel", "chatId", "salesRep", "callbackDueAt", "createdAt", "updatedAt", "version")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+    id,
+    t.number,
+    t.policy,
+    t.status,
+    t.category,
+    t.priority,
+    t.blocking ? 1 : 0,
+    t.description,
+    t.coverage,
+    t.customerId,
+    t.channel,
+    t.chatId,
+    t.salesRep,
+    t.callbackDueAt ? iso(t.callbackDueAt) : null,
+    iso(t.at),
+    iso(new Date()),
+  );
+  return toTicket((await tx.row(`${TICKET} WHERE "id" = ?`, id))!);
+}
+
+export async function findTicket(tx: SqlTx, number: string): Promise<TicketRow | null> {
+  const r = await tx.row(`${TICKET} WHERE "number" = ?`, number.trim().toUpperCase());
+  return r ? toTicket(r) : null;
+}
+
+export async function openTicketsForCustomer(tx: SqlTx, customerId: string): Promise<TicketRow[]> {
+  const rows = await tx.rows(
+    `${TICKET} WHERE "customerId" = ? AND "status" <> 'closed' ORDER BY "createdAt" ASC`,
+    customerId,
+  );
+  return rows.map(toTicket);
+}
+
+const TICKET_COLUMNS = new Set([
+  "status",
+  "category",
+  "priority",
+  "blocking",
+  "description",
+  "coverage",
+  "salesRep",
+  "assigneeId",
+  "callbackDueAt",
+  "minutes",
+  "resolution",
+  "chargeNetCents",
+  "chargeVatCents",
+  "chargeGrossCents",
+  "deskRef",
+  "claimedAt",
+  "closedAt",
+]);
+
+function toSql(value: unknown): SqlArg {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return iso(value);
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (typeof value === "string" || typeof value === "number") return value;
+  return JSON.stringify(value);
+}
+
+/** Optimistic update: false when the ticket changed since `version` was read. */
+export async function updateTicket(
+  tx: SqlTx,
+  id: string,
+  version: number,
+  data: TicketUpdate,
+): Promise<boolean> {
+  const sets: string[] = [];
+  const args: SqlArg[] = [];
+  for (const [column, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    if (!TICKET_COLUMNS.has(column)) throw new Error(`updateTicket: unknown column ${column}`);
+    sets.push(`"${column}" = ?`);
+    args.push(toSql(value));
+  }
+  sets.push(`"updatedAt" = ?`, `"version" = "version" + 1`);
+  args.push(iso(new Date()));
+  const changed = await tx.run(
+    `UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ? AND "version" = ?`,
+    ...args,
+    id,
+    version,
+  );
+  return changed === 1;
+}
+
+/** Sets the given columns of a ticket and bumps its version (no version check). */
+export async function setTicketColumns(
+  tx: SqlTx,
+  id: string,
+  data: Partial<Record<"category" | "blocking" | "salesRep" | "coverage", string | boolean>>,
+): Promise<void> {
+  const sets: string[] = [`"version" = "version" + 1`];
+  const args: SqlArg[] = [];
+  for (const [column, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    sets.push(`"${column}" = ?`);
+    args.push(toSql(value));
+  }
+  await tx.run(`UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ?`, ...args, id);
+}
+
+/** A ticket's coverage (raw JSON), or null for an unknown ticket. */
+export async function ticketCoverage(tx: SqlTx, id: string): Promise<string | null> {
+  const r = await tx.row(`SELECT "coverage" FROM "Ticket" WHERE "id" = ?`, id);
+  return r ? str(r.coverage) : null;
+}
+
+export async function linkIntakeMessages(
+  tx: SqlTx,
+  channel: string,
+  chatId: string,
+  ticketId: string,
+): Promise<void> {
+  await tx.run(
+    `UPDATE "Message" SET "ticketId" = ? WHERE "channel" = ? AND "chatId" = ? AND "ticketId" IS NULL`,
+    ticketId,
+    channel,
+    chatId,
+  );
+}
+
+/** Each desk's stored reference for a ticket (raw JSON). */
+export async function ticketDeskRefRows(
+  tx: SqlTx,
+  ticketId: string,
+): Promise<{ desk: string; ref: string }[]> {
+  const rows = await tx.rows(`SELECT "desk", "ref" FROM "TicketDeskRef" WHERE "ticketId" = ?`, ticketId);
+  return rows.map((r) => ({ desk: str(r.desk), ref: str(r.ref) }));
+}
+
+export async function setCallbackDue(tx: SqlTx, id: string, dueAt: Date): Promise<void> {
+  await tx.run(
+    `UPDATE "Ticket" SET "callbackDueAt" = ?, "updatedAt" = ? WHERE "id" = ?`,
+    iso(dueAt),
+    iso(new Date()),
+    id,
+  );
+}
+
+export async function recordEvent(
+  tx: SqlTx,
+  e: { ticketId: string | null; type: string; actor: string | null; payload: string; at: Date },
+): Promise<void> {
+  await tx.run(
+    `INSERT INTO "TicketEvent" ("id", "ticketId", "type", "actor", "payload", "at") VALUES (?, ?, ?, ?, ?, ?)`,
+    newId(),
+    e.ticketId,
+    e.type,
+    e.actor,
+    e.payload,
+    iso(e.at),
+  );
+}
+
+/** Minutes and coverage of a customer's tickets closed since `monthStart`. */
+export async function closedSince(tx: SqlTx, customerId: string, monthStart: Date) {
+  const rows = await tx.rows(
+    `SELECT "minutes", "coverage" FROM "Ticket" WHERE "customerId" = ? AND "status" = 'closed' AND "closedAt" >= ?`,
+    customerId,
+    iso(monthStart),
+  );
+  return rows.map((r) => ({ minutes: maybeNum(r.minutes), coverage: str(r.coverage) }));
+}
+
+export async function recordFeedback(
+  tx: SqlTx,
+  f: { ticketId: string; rating: number; comment: string | null; at: Date },
+): Promise<void> {
+  await tx.run(
+    `INSERT INTO "Feedback" ("id", "ticketId", "rating", "comment", "at") VALUES (?, ?, ?, ?, ?)`,
+    newId(),
+    f.ticketId,
+    f.rating,
+    f.comment,
+    iso(f.at),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs
+
+export async function scheduleJob(
+  tx: SqlTx,
+  j: { kind: string; key: string; dueAt: Date; payload: string },
+): Promise<void> {
+  await tx.run(
+    `INSERT INTO "Job" ("id", "kind", "key", "dueAt", "payload", "status", "attempts", "createdAt") VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)
+     ON CONFLICT ("key") DO UPDATE SET "kind" = excluded."kind", "dueAt" = excluded."dueAt", "payload" = excluded."payload",
+       "status" = 'pending', "attempts" = 0, "lastError" = NULL,
+       -- Rescheduled while it runs (a repeated page): the running pass must not mark it done.
+       "claimedBy" = NULL, "leaseUntil" = NULL`,
+    newId(),
+    j.kind,
+    j.key,
+    iso(j.dueAt),
+    j.payload,
+    iso(new Date()),
+  );
+}
+
+export async function cancelJobs(tx: SqlTx, keys: string[]): Promise<void> {
+  for (const key of keys)
+    await tx.run(`UPDATE "Job" SET "status" = 'cancelled' WHERE "key" = ? AND "status" = 'pending'`, key);
+}

@@ -1,0 +1,65 @@
+/**
+ * The hot path's view of a database transaction: three calls that run one SQL statement each,
+ * written once for both providers (`?` placeholders, double-quoted identifiers, `TRUE`/`FALSE`,
+ * `ON CONFLICT`, `RETURNING`). On SQLite a call returns its result at once (synchronous driver);
+ * on PostgreSQL it returns a promise ({@link PgTx}). The store `await`s either.
+ *
+ * Values are bound as Prisma stores them: instants as ISO text with "+00:00" (PostgreSQL's
+ * `timestamp(3)` columns read it as UTC), booleans as 1/0. Rows may come back with either
+ * provider's types (0/1 or true/false, ISO text or Date, bigint counts as numbers); the readers
+ * below accept both.
+ */
+import type { SqliteConnection } from "./sqliteConnection.js";
+
+/** A bound argument. */
+export type SqlArg = string | number | null;
+/** A result row, by column name. */
+export type SqlRow = Record<string, unknown>;
+/** A value now (SQLite) or later (PostgreSQL). */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** A transaction (or, from `db.session`, a connection in autocommit) of the hot path. */
+export abstract class SqlTx {
+  /** All rows of a query. */
+  abstract rows(sql: string, ...args: SqlArg[]): MaybePromise<SqlRow[]>;
+  /** The first row of a query, if any. */
+  abstract row(sql: string, ...args: SqlArg[]): MaybePromise<SqlRow | undefined>;
+  /** Runs a statement; returns the number of rows it changed. */
+  abstract run(sql: string, ...args: SqlArg[]): MaybePromise<number>;
+}
+
+/** A write transaction on the shared SQLite connection (from {@link SqliteConnection.transaction}). */
+export class SqliteTx extends SqlTx {
+  constructor(private readonly conn: SqliteConnection) {
+    super();
+  }
+
+  rows(sql: string, ...args: SqlArg[]): SqlRow[] {
+    return this.conn.statement(sql).all(...args) as SqlRow[];
+  }
+
+  row(sql: string, ...args: SqlArg[]): SqlRow | undefined {
+    return this.conn.statement(sql).get(...args) as SqlRow | undefined;
+  }
+
+  run(sql: string, ...args: SqlArg[]): number {
+    return this.conn.statement(sql).run(...args).changes;
+  }
+}
+
+/** An instant as Prisma stores it (libSQL: this text; PostgreSQL `timestamp(3)`: its UTC time). */
+export const iso = (d: Date): string => d.toISOString().replace("Z", "+00:00");
+/** An instant column. */
+export const date = (v: unknown): Date => (v instanceof Date ? v : new Date(v as string));
+/** A nullable instant column. */
+export const maybeDate = (v: unknown): Date | null => (v === null || v === undefined ? null : date(v));
+/** A text column. */
+export const str = (v: unknown): string => v as string;
+/** A nullable text column. */
+export const maybeStr = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
+/** A boolean column (SQLite 0/1, PostgreSQL true/false). */
+export const bool = (v: unknown): boolean => v === true || v === 1;
+/** A whole-number column (PostgreSQL counts are bigint). */
+export const num = (v: unknown): number => (typeof v === "number" ? v : Number(v));
+/** A nullable whole-number column. */
+export const maybeNum = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));

@@ -1,0 +1,344 @@
+/**
+ * Conversations (each chat's machine snapshot), tickets, their events and feedback, over Prisma
+ * or the hot path's {@link SqlTx} (whose SQL is in `sqlTickets.ts`).
+ */
+import { z } from "zod";
+import type { StoreClient as Client, PrismaClient } from "./database.js";
+import { parseJson, toJson } from "./json.js";
+import * as sql from "./sqlTickets.js";
+import { SqlTx } from "./sqlTx.js";
+
+// ---------------------------------------------------------------------------------------------
+// Conversations
+
+export async function loadConversation(
+  tx: Client,
+  channel: string,
+  chatId: string,
+): Promise<sql.ConversationRecord | null> {
+  if (tx instanceof SqlTx) return sql.loadConversation(tx, channel, chatId);
+  return tx.conversation.findUnique({ where: { channel_chatId: { channel, chatId } } });
+}
+
+/**
+ * Saves a snapshot; with `expectedVersion` it refuses (returns false) if somebody else saved in
+ * between, so two processes can never interleave one conversation.
+ */
+export async function saveConversation(
+  tx: Client,
+  c: { channel: string; chatId: string; customerId: string | null; snapshot: string },
+  expectedVersion: number | null,
+): Promise<boolean> {
+  if (tx instanceof SqlTx) return sql.saveConversation(tx, c, expectedVersion);
+  if (expectedVersion === null) {
+    await tx.conversation.create({ data: { ...c, version: 1 } });
+    return true;
+  }
+  const result = await tx.conversation.updateMany({
+    where: { channel: c.channel, chatId: c.chatId, version: expectedVersion },
+    data: { snapshot: c.snapshot, customerId: c.customerId, version: { increment: 1 } },
+  });
+  return result.count === 1;
+}
+
+export async function countConversations(tx: PrismaClient): Promise<number> {
+  return tx.conversation.count();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tickets
+
+export interface TicketRow {
+  id: string;
+  number: string;
+  policy: string;
+  status: string;
+  category: string | null;
+  priority: string;
+  blocking: boolean;
+  description: string;
+  coverage: string;
+  customerId: string;
+  channel: string;
+  chatId: string;
+  salesRep: string | null;
+  assigneeId: string | null;
+  callbackDueAt: Date | null;
+  minutes: number | null;
+  resolution: string | null;
+  chargeNetCents: number | null;
+  chargeVatCents: number | null;
+  chargeGrossCents: number | null;
+  deskRef: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  claimedAt: Date | null;
+  closedAt: Date | null;
+  version: number;
+}
+
+/** Next readable number for a prefix and year, e.g. LT-2026-00042 (counter row in the same transaction). */
+export async function nextTicketNumber(tx: Client, prefix: string, year: number): Promise<string> {
+  if (tx instanceof SqlTx) return sql.nextTicketNumber(tx, prefix, year);
+  const counter = await tx.ticketCounter.upsert({
+    where: { prefix_year: { prefix, year } },
+    create: { prefix, year, last: 1 },
+    update: { last: { increment: 1 } },
+  });
+  return `${prefix}-${year}-${String(counter.last).padStart(5, "0")}`;
+}
+
+export async function createTicket(
+  tx: Client,
+  t: {
+    number: string;
+    policy: string;
+    status: string;
+    category: string | null;
+    priority: string;
+    blocking: boolean;
+    description: string;
+    coverage: unknown;
+    customerId: string;
+    channel: string;
+    chatId: string;
+    salesRep: string | null;
+    callbackDueAt: Date | null;
+    at: Date;
+  },
+): Promise<TicketRow> {
+  if (tx instanceof SqlTx) return sql.createTicket(tx, { ...t, coverage: toJson(t.coverage) });
+  return tx.ticket.create({
+    data: {
+      number: t.number,
+      policy: t.policy,
+      status: t.status,
+      category: t.category,
+      priority: t.priority,
+      blocking: t.blocking,
+      description: t.description,
+      coverage: toJson(t.coverage),
+      customerId: t.customerId,
+      channel: t.channel,
+      chatId: t.chatId,
+      salesRep: t.salesRep,
+      callbackDueAt: t.callbackDueAt,
+      createdAt: t.at,
+    },
+  });
+}
+
+export async function findTicket(tx: Client, number: string): Promise<TicketRow | null> {
+  if (tx instanceof SqlTx) return sql.findTicket(tx, number);
+  return tx.ticket.findUnique({ where: { number: number.trim().toUpperCase() } });
+}
+
+/** Changes to a ticket (coverage and desk reference as objects, stored as JSON). */
+export type TicketUpdate = Partial<Omit<TicketRow, "id" | "version" | "coverage" | "deskRef">> & {
+  coverage?: unknown;
+  deskRef?: unknown;
+};
+
+/** Optimistic update: false when the ticket changed since `version` was read. */
+export async function updateTicket(
+  tx: Client,
+  id: string,
+  version: number,
+  data: TicketUpdate,
+): Promise<boolean> {
+  if (tx instanceof SqlTx) return sql.updateTicket(tx, id, version, data);
+  const { coverage, deskRef, ...rest } = data;
+  const result = await tx.ticket.updateMany({
+    where: { id, version },
+    data: {
+      ...rest,
+      ...(coverage !== undefined ? { coverage: toJson(coverage) } : {}),
+      ...(deskRef !== undefined ? { deskRef: toJson(deskRef) } : {}),
+      version: { increment: 1 },
+    },
+  });
+  return result.count === 1;
+}
+
+/** Facts a customer gave after the ticket opened; the consent is kept with the coverage. */
+export async function completeTicketFacts(
+  tx: Client,
+  ticketId: string,
+  facts: { category?: string; blocking?: boolean; consent?: boolean; salesRep?: string },
+): Promise<void> {
+  const stored =
+    tx instanceof SqlTx
+      ? await sql.ticketCoverage(tx, ticketId)
+      : ((await tx.ticket.findUnique({ where: { id: ticketId }, select: { coverage: true } }))?.coverage ??
+        null);
+  if (stored === null) return;
+  const coverage = parseJson(z.record(z.string(), z.unknown()), stored, {});
+  const data = {
+    ...(facts.category !== undefined ? { category: facts.category } : {}),
+    ...(facts.blocking !== undefined ? { blocking: facts.blocking } : {}),
+    ...(facts.salesRep !== undefined ? { salesRep: facts.salesRep } : {}),
+    ...(facts.consent !== undefined ? { coverage: toJson({ ...coverage, consent: facts.consent }) } : {}),
+  };
+  if (tx instanceof SqlTx) return sql.setTicketColumns(tx, ticketId, data);
+  await tx.ticket.update({ where: { id: ticketId }, data: { ...data, version: { increment: 1 } } });
+}
+
+/** Moves a ticket's callback promise (e.g. when a sales representative authorizes it). */
+export async function setCallbackDue(tx: Client, id: string, dueAt: Date): Promise<void> {
+  if (tx instanceof SqlTx) return sql.setCallbackDue(tx, id, dueAt);
+  await tx.ticket.update({ where: { id }, data: { callbackDueAt: dueAt } });
+}
+
+/** Links a chat's intake messages (not yet on a ticket) to the ticket just opened from them. */
+export async function linkIntakeMessages(
+  tx: Client,
+  channel: string,
+  chatId: string,
+  ticketId: string,
+): Promise<void> {
+  if (tx instanceof SqlTx) return sql.linkIntakeMessages(tx, channel, chatId, ticketId);
+  await tx.message.updateMany({ where: { channel, chatId, ticketId: null }, data: { ticketId } });
+}
+
+/** Stores what one desk keeps for a ticket, next to (never over) other desks' references. */
+export async function setTicketDeskRef(
+  tx: PrismaClient,
+  number: string,
+  desk: string,
+  ref: Record<string, unknown>,
+): Promise<void> {
+  const ticket = await tx.ticket.findUniqueOrThrow({ where: { number }, select: { id: true } });
+  await tx.ticketDeskRef.upsert({
+    where: { ticketId_desk: { ticketId: ticket.id, desk } },
+    create: { ticketId: ticket.id, desk, ref: toJson(ref) },
+    update: { ref: toJson(ref) },
+  });
+}
+
+/** Every desk's reference for a ticket, by desk name. */
+export async function ticketDeskRefs(
+  tx: Client,
+  ticketId: string,
+): Promise<Record<string, Record<string, unknown>>> {
+  const rows =
+    tx instanceof SqlTx
+      ? await sql.ticketDeskRefRows(tx, ticketId)
+      : await tx.ticketDeskRef.findMany({ where: { ticketId }, select: { desk: true, ref: true } });
+  const refs: Record<string, Record<string, unknown>> = {};
+  for (const row of rows) {
+    try {
+      const value = JSON.parse(row.ref) as unknown;
+      if (value && typeof value === "object" && !Array.isArray(value)) {
+        refs[row.desk] = value as Record<string, unknown>;
+      }
+    } catch {
+      // A reference a desk can no longer read is as good as none: it posts a new card.
+    }
+  }
+  return refs;
+}
+
+export async function openTicketsForCustomer(tx: Client, customerId: string): Promise<TicketRow[]> {
+  if (tx instanceof SqlTx) return sql.openTicketsForCustomer(tx, customerId);
+  return tx.ticket.findMany({
+    where: { customerId, status: { not: "closed" } },
+    orderBy: { createdAt: "asc" },
+  });
+}
+
+export async function listTicketRows(
+  tx: PrismaClient,
+  filter: { statusNot?: string; status?: string; assigneeId?: string | null; since?: Date; take?: number },
+): Promise<TicketRow[]> {
+  return tx.ticket.findMany({
+    where: {
+      ...(filter.statusNot ? { status: { not: filter.statusNot } } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.assigneeId !== undefined ? { assigneeId: filter.assigneeId } : {}),
+      ...(filter.since ? { createdAt: { gte: filter.since } } : {}),
+    },
+    orderBy: { createdAt: "desc" },
+    take: filter.take ?? 100,
+  });
+}
+
+export async function recordEvent(
+  tx: Client,
+  e: { ticketId: string | null; type: string; actor: string | null; payload: unknown; at: Date },
+): Promise<void> {
+  if (tx instanceof SqlTx) return sql.recordEvent(tx, { ...e, payload: toJson(e.payload) });
+  await tx.ticketEvent.create({
+    data: { ticketId: e.ticketId, type: e.type, actor: e.actor, payload: toJson(e.payload), at: e.at },
+  });
+}
+
+export interface EventRow {
+  type: string;
+  ticketId: string | null;
+  actor: string | null;
+  payload: Record<string, unknown>;
+  at: Date;
+}
+
+export async function listEvents(
+  tx: PrismaClient,
+  filter: { ticketId?: string; since?: Date } = {},
+): Promise<EventRow[]> {
+  const rows = await tx.ticketEvent.findMany({
+    where: {
+      ...(filter.ticketId ? { ticketId: filter.ticketId } : {}),
+      ...(filter.since ? { at: { gte: filter.since } } : {}),
+    },
+    orderBy: [{ at: "asc" }, { id: "asc" }],
+  });
+  return rows.map((r) => ({
+    type: r.type,
+    ticketId: r.ticketId,
+    actor: r.actor,
+    payload: parseJson(z.record(z.string(), z.unknown()), r.payload, {}),
+    at: r.at,
+  }));
+}
+
+/** Minutes already used this month on a plan (for presets that cap a plan per month). */
+export async function minutesUsedThisMonth(
+  tx: Client,
+  customerId: string,
+  monthStart: Date,
+  plan: string,
+): Promise<number> {
+  const rows =
+    tx instanceof SqlTx
+      ? await sql.closedSince(tx, customerId, monthStart)
+      : await tx.ticket.findMany({
+          where: { customerId, status: "closed", closedAt: { gte: monthStart } },
+          select: { minutes: true, coverage: true },
+        });
+  return rows
+    .filter(
+      (r) =>
+        parseJson(z.object({ plan: z.string().nullable().optional() }).passthrough(), r.coverage, {}).plan ===
+        plan,
+    )
+    .reduce((sum, r) => sum + (r.minutes ?? 0), 0);
+}
+
+/** The customer's latest feedback on a ticket, or null. */
+export async function latestFeedback(
+  tx: PrismaClient,
+  ticketId: string,
+): Promise<{ rating: number; comment: string | null; at: Date } | null> {
+  return tx.feedback.findFirst({
+    where: { ticketId },
+    orderBy: { at: "desc" },
+    select: { rating: true, comment: true, at: true },
+  });
+}
+
+export async function recordFeedback(
+  tx: Client,
+  f: { ticketId: string; rating: number; comment: string | null; at: Date },
+): Promise<void> {
+  if (tx instanceof SqlTx) return sql.recordFeedback(tx, f);
+  await tx.feedback.create({ data: f });
+}
