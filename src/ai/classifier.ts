@@ -154,12 +154,12 @@ export interface RuleMatch {
 /** Best match of a rule anywhere in the words, allowing one extra word between rule words; `null` if none. */
 export function findRule(rule: Rule, words: readonly string[]): RuleMatch | null {
   let best: RuleMatch | null = null;
-  const [head, ...rest] = rule.tokens;
+  const head = rule.tokens[0];
   if (!head) return null;
   for (let start = 0; start < words.length; start++) {
     const first = tokenMatch(head, words[start]!);
     if (first === 0) continue;
-    const found = matchRest(rest, words, start + 1, { strength: first, positions: [start] });
+    const found = matchRest(rule.tokens, 1, words, start + 1, { strength: first, positions: [start] });
     if (found && (!best || found.strength > best.strength)) best = found;
     if (best?.strength === 1) break;
   }
@@ -171,21 +171,23 @@ export function matchRule(rule: Rule, words: readonly string[]): number {
   return findRule(rule, words)?.strength ?? 0;
 }
 
+/** Matches `tokens` from index `next` on at word `at` (or one word later), after `sofar`. */
 function matchRest(
-  rest: readonly RuleToken[],
+  tokens: readonly RuleToken[],
+  next: number,
   words: readonly string[],
   at: number,
   sofar: RuleMatch,
 ): RuleMatch | null {
-  const [next, ...tail] = rest;
-  if (!next) return sofar;
+  const token = tokens[next];
+  if (!token) return sofar;
   let best: RuleMatch | null = null;
   for (let gap = 0; gap <= 1; gap++) {
     const index = at + gap;
     if (index >= words.length) break;
-    const m = tokenMatch(next, words[index]!);
+    const m = tokenMatch(token, words[index]!);
     if (m === 0) continue;
-    const found = matchRest(tail, words, index + 1, {
+    const found = matchRest(tokens, next + 1, words, index + 1, {
       strength: sofar.strength * m * (gap === 0 ? 1 : 0.9),
       positions: [...sofar.positions, index],
     });
@@ -194,8 +196,33 @@ function matchRest(
   return best;
 }
 
+const NO_KEYWORDS: readonly string[] = [];
+
+/**
+ * Compiled rules per keyword lists (Italian list, then English list), kept as long as the lists
+ * live: a preset's categories are classified on every triage, their rules compiled once. Keyword
+ * lists are never edited in place (policies are replaced, not mutated).
+ */
+const rulesCache = new WeakMap<readonly string[], WeakMap<readonly string[], Rule[]>>();
+
 function rulesOf(category: ClassifierCategory): Rule[] {
-  const sources = [...(category.keywords?.it ?? []), ...(category.keywords?.en ?? [])];
+  const it = category.keywords?.it ?? NO_KEYWORDS;
+  const en = category.keywords?.en ?? NO_KEYWORDS;
+  let byEn = rulesCache.get(it);
+  if (!byEn) {
+    byEn = new WeakMap();
+    rulesCache.set(it, byEn);
+  }
+  let rules = byEn.get(en);
+  if (!rules) {
+    rules = compileRules(it, en);
+    byEn.set(en, rules);
+  }
+  return rules;
+}
+
+function compileRules(it: readonly string[], en: readonly string[]): Rule[] {
+  const sources = [...it, ...en];
   const seen = new Set<string>();
   const rules: Rule[] = [];
   for (const source of sources) {
@@ -218,6 +245,10 @@ export function classify(text: string, categories: readonly ClassifierCategory[]
   if (categories.length === 0)
     throw new ClassifierError("no-categories", "classify needs at least one category");
   const words = tokenize(text);
+  // Every kind of token match (exact, prefix, typo) needs the same first letter: a rule whose
+  // first word starts with a letter no word of the text starts with cannot match.
+  const initials = new Set<string>();
+  for (const word of words) initials.add(word[0]!);
   const scores: Record<string, number> = {};
   for (const category of categories) {
     let score = 0;
@@ -225,6 +256,7 @@ export function classify(text: string, categories: readonly ClassifierCategory[]
     // again ("sigillo" and its variant "sigilli", "non si accende" inside "non si accende più").
     const used = new Set<number>();
     for (const rule of rulesOf(category)) {
+      if (!initials.has(rule.tokens[0]!.word[0]!)) continue;
       const found = findRule(rule, words);
       if (!found || found.positions.every((p) => used.has(p))) continue;
       for (const p of found.positions) used.add(p);
