@@ -3,7 +3,6 @@
  * events, executes the intents each step emits (their answers are fed back as events), and saves
  * the new snapshot with the choice labels the customer was shown.
  */
-import { initialTransition, transition } from "xstate";
 import { z } from "zod";
 import { type ConversationEvent, createConversationMachine } from "../../flows/conversationMachine.js";
 import { INTENT_TYPES, type Intent } from "../../flows/intents.js";
@@ -11,6 +10,7 @@ import { matchChoice } from "../../flows/textMatchers.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { ConversationIntents, IntentScope } from "./conversationIntents.js";
+import { start, step } from "./machineStep.js";
 import type { Effects, RuntimeContext } from "./runtimeContext.js";
 import { type ChatRef, chatKey, RuntimeError } from "./runtimeTypes.js";
 
@@ -111,7 +111,7 @@ export class ConversationExecutor {
       if (++steps > MAX_EVENT_STEPS)
         throw new RuntimeError("runaway-flow", `conversation ${chatKey(chat)} did not settle`);
       const event = queue.shift()!;
-      const [next, actions] = transition(this.machine, snapshot, event);
+      const [next, actions] = step(this.machine, snapshot, event);
       snapshot = next;
       for (const action of actions) {
         const intent = toIntent(action);
@@ -145,7 +145,7 @@ export class ConversationExecutor {
         );
       }
     }
-    const [initial] = initialTransition(this.machine, {
+    const [initial] = start(this.machine, {
       language: this.ctx.policy.defaultLanguage,
       now: this.ctx.clock.now().toISOString(),
     });
