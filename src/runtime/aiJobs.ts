@@ -5,7 +5,7 @@
  */
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import * as store from "../data/supportStore.js";
-import type { ConversationExecutor } from "./conversationExecutor.js";
+import { type ConversationExecutor, readConversation } from "./conversationExecutor.js";
 import { triageDone } from "./conversationIntents.js";
 import type { JobPayload } from "./jobs.js";
 import type { AfterCommit } from "./runtimeContext.js";
@@ -92,11 +92,15 @@ export class AiJobs {
   /** Feeds an answer from the outside world to a chat's machine. */
   private async answer(chat: ChatRef, event: ConversationEvent): Promise<void> {
     const { fx } = await inChatTransaction(this.ctx, chat, async (tx, effects) => {
-      const row = await store.loadConversation(tx, chat.channel, chat.chatId);
-      await this.conversations.run(tx, chat, [event], effects, {
-        senderId: null,
-        customerId: row?.customerId ?? null,
-      });
+      const stored = readConversation(await store.loadConversation(tx, chat.channel, chat.chatId));
+      await this.conversations.run(
+        tx,
+        chat,
+        [event],
+        effects,
+        { senderId: null, customerId: stored?.row.customerId ?? null },
+        stored,
+      );
     });
     await this.afterCommit(fx);
   }

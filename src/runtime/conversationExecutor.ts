@@ -48,14 +48,41 @@ export function toIntent(action: { type: string; params?: unknown }): Intent | n
 }
 
 /**
+ * A stored conversation, read (parsed and validated) once per message: the row, the persisted
+ * machine state — or why it is unreadable — and the labels of the choices last shown.
+ */
+export interface StoredConversation {
+  row: NonNullable<ConversationRow>;
+  /** The persisted machine state; `null` when unreadable (see `unreadable`). */
+  state: z.infer<typeof persistedConversation> | null;
+  /** Why the state could not be read, for the log; `undefined` when it was. */
+  unreadable?: unknown;
+  labels: Record<string, string>;
+}
+
+/**
+ * Reads a stored conversation row once: its state (validated; an unreadable one restarts the
+ * conversation) and its choice labels. Not JSON at all is an error, as it always was.
+ */
+export function readConversation(row: ConversationRow): StoredConversation | null {
+  if (!row) return null;
+  const json: unknown = JSON.parse(row.snapshot);
+  const labels = persistedLabels.safeParse(json).data?.labels ?? {};
+  const parsed = persistedConversation.safeParse(json);
+  return parsed.success
+    ? { row, state: parsed.data, labels }
+    : { row, state: null, unreadable: parsed.error, labels };
+}
+
+/**
  * Maps a typed answer ("No, grazie", "2") to the choice list the customer was last shown: the
  * machine knows choice ids, only the runtime knows the labels it rendered (kept with the snapshot).
  */
-export function choiceFromLabels(serialized: string | null, text: string): string | undefined {
-  if (!serialized || !text.trim() || text.length > 200) return undefined;
-  const labels = persistedLabels.safeParse(JSON.parse(serialized)).data?.labels;
-  if (!labels || Object.keys(labels).length === 0) return undefined;
-  return matchChoice(text, Object.keys(labels), labels);
+export function choiceFromLabels(stored: StoredConversation | null, text: string): string | undefined {
+  if (!stored || !text.trim() || text.length > 200) return undefined;
+  const keys = Object.keys(stored.labels);
+  if (keys.length === 0) return undefined;
+  return matchChoice(text, keys, stored.labels);
 }
 
 /** Who wrote, for the intents that register or link a customer. */
@@ -85,13 +112,15 @@ export class ConversationExecutor {
     events: ConversationEvent[],
     fx: Effects,
     who: Writer,
-    preloaded?: ConversationRow,
+    preloaded?: StoredConversation | null,
   ): Promise<void> {
-    const row =
-      preloaded !== undefined ? preloaded : await store.loadConversation(tx, chat.channel, chat.chatId);
-    let snapshot = this.restore(row?.snapshot ?? null, chat);
-    let labels: Record<string, string> =
-      (row ? persistedLabels.safeParse(JSON.parse(row.snapshot)).data?.labels : undefined) ?? {};
+    const stored =
+      preloaded !== undefined
+        ? preloaded
+        : readConversation(await store.loadConversation(tx, chat.channel, chat.chatId));
+    const row = stored?.row ?? null;
+    let snapshot = this.restore(stored, chat);
+    let labels: Record<string, string> = stored?.labels ?? {};
     let customerId = who.customerId ?? row?.customerId ?? null;
     const scope: IntentScope = {
       senderId: who.senderId,
@@ -128,27 +157,32 @@ export class ConversationExecutor {
     if (!saved) throw new RuntimeError("conflict", `conversation ${chatKey(chat)} changed concurrently`);
   }
 
-  private restore(serialized: string | null, chat: ChatRef) {
-    if (serialized) {
+  private restore(stored: StoredConversation | null, chat: ChatRef) {
+    if (stored?.state) {
       try {
-        const parsed = persistedConversation.parse(JSON.parse(serialized));
         return this.machine.resolveState({
-          value: parsed.value as never,
-          context: parsed.context as never,
+          value: stored.state.value as never,
+          context: stored.state.context as never,
         });
       } catch (error) {
-        // An unreadable snapshot (e.g. after an incompatible upgrade) restarts the conversation
-        // rather than blocking the customer; the transcript keeps what was said.
-        this.ctx.logger.warn(
-          { err: error, chat: chatKey(chat) },
-          "conversation snapshot unreadable; starting over",
-        );
+        this.unreadable(error, chat);
       }
+    } else if (stored) {
+      this.unreadable(stored.unreadable, chat);
     }
     const [initial] = start(this.machine, {
       language: this.ctx.policy.defaultLanguage,
       now: this.ctx.clock.now().toISOString(),
     });
     return initial;
+  }
+
+  private unreadable(error: unknown, chat: ChatRef) {
+    // An unreadable snapshot (e.g. after an incompatible upgrade) restarts the conversation
+    // rather than blocking the customer; the transcript keeps what was said.
+    this.ctx.logger.warn(
+      { err: error, chat: chatKey(chat) },
+      "conversation snapshot unreadable; starting over",
+    );
   }
 }
