@@ -245,10 +245,14 @@ export function classify(text: string, categories: readonly ClassifierCategory[]
   if (categories.length === 0)
     throw new ClassifierError("no-categories", "classify needs at least one category");
   const words = tokenize(text);
-  // Every kind of token match (exact, prefix, typo) needs the same first letter: a rule whose
-  // first word starts with a letter no word of the text starts with cannot match.
+  // Every kind of token match (exact, prefix, typo) needs the same first letter: a rule with a
+  // word starting with a letter no word of the text starts with cannot match.
   const initials = new Set<string>();
   for (const word of words) initials.add(word[0]!);
+  const possible = (rule: Rule) => {
+    for (const token of rule.tokens) if (!initials.has(token.word[0]!)) return false;
+    return true;
+  };
   const scores: Record<string, number> = {};
   for (const category of categories) {
     let score = 0;
@@ -256,7 +260,7 @@ export function classify(text: string, categories: readonly ClassifierCategory[]
     // again ("sigillo" and its variant "sigilli", "non si accende" inside "non si accende più").
     const used = new Set<number>();
     for (const rule of rulesOf(category)) {
-      if (!initials.has(rule.tokens[0]!.word[0]!)) continue;
+      if (!possible(rule)) continue;
       const found = findRule(rule, words);
       if (!found || found.positions.every((p) => used.has(p))) continue;
       for (const p of found.positions) used.add(p);

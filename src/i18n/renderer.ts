@@ -60,8 +60,12 @@ export interface Renderer {
   has(key: string, language: Language): boolean;
 }
 
-/** Rendered texts remembered per renderer (the oldest is forgotten first). */
-const RENDERED_KEPT = 2_000;
+/**
+ * Rendered texts remembered per renderer, the least recently used forgotten first: enough for
+ * every repeating text (a preset has a few hundred keys and labels), while one-off texts (a
+ * greeting by name) pass through without growing the process.
+ */
+const RENDERED_KEPT = 256;
 
 /**
  * What identifies a rendered text: language, key and parameters as JSON; `null` (not
@@ -166,7 +170,12 @@ export function createRenderer(policy: Policy): Renderer {
     render(key, params, language) {
       const memoKey = renderKey(key, params, language);
       const known = memoKey === null ? undefined : rendered.get(memoKey);
-      if (known !== undefined) return known;
+      if (known !== undefined) {
+        // Most recently used last: texts that keep coming back are the ones kept.
+        rendered.delete(memoKey!);
+        rendered.set(memoKey!, known);
+        return known;
+      }
       const values: Record<string, unknown> = { company: policy.company };
       for (const [name, v] of Object.entries(params ?? {})) values[name] = value(v, language);
       const text = t.t(key, { ...values, lng: language });
