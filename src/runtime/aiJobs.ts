@@ -5,12 +5,13 @@
  */
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import * as store from "../data/supportStore.js";
-import { type ConversationExecutor, readConversation } from "./conversationExecutor.js";
+import type { ConversationExecutor } from "./conversationExecutor.js";
 import { triageDone } from "./conversationIntents.js";
 import type { JobPayload } from "./jobs.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext } from "./runtimeContext.js";
 import type { AssistPort, ChatRef, TriageSuggestion } from "./runtimeTypes.js";
+import { readConversation } from "./storedConversation.js";
 import type { TicketViews } from "./ticketViews.js";
 
 /** Runs the AI jobs and drafts. */

@@ -3,37 +3,18 @@
  * events, executes the intents each step emits (their answers are fed back as events), and saves
  * the new snapshot with the choice labels the customer was shown.
  */
-import { z } from "zod";
 import { type ConversationEvent, createConversationMachine } from "../../flows/conversationMachine.js";
 import { INTENT_TYPES, type Intent } from "../../flows/intents.js";
-import { matchChoice } from "../../flows/textMatchers.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { ConversationIntents, IntentScope } from "./conversationIntents.js";
 import { start, step } from "./machineStep.js";
 import type { Effects, RuntimeContext } from "./runtimeContext.js";
 import { type ChatRef, chatKey, RuntimeError } from "./runtimeTypes.js";
+import { readConversation, type StoredConversation } from "./storedConversation.js";
 
 const MAX_EVENT_STEPS = 50;
 const INTENTS = new Set<string>(INTENT_TYPES);
-
-const persistedLabels = z.object({ labels: z.record(z.string(), z.string()).optional() });
-
-const persistedConversation = z.object({
-  v: z.literal(1),
-  value: z.union([z.string(), z.record(z.string(), z.unknown())]),
-  context: z
-    .object({
-      language: z.enum(["it", "en"]),
-      ticket: z.string().nullable(),
-      choices: z.array(z.string()),
-      draft: z.record(z.string(), z.unknown()).nullable(),
-    })
-    .passthrough(),
-});
-
-/** A stored conversation row, as {@link store.loadConversation} returns it. */
-export type ConversationRow = Awaited<ReturnType<typeof store.loadConversation>>;
 
 /**
  * The intent an action object of the conversation machine stands for: its custom actions, and
@@ -45,44 +26,6 @@ export function toIntent(action: { type: string; params?: unknown }): Intent | n
     return src === "triage" || src === "transcribe" ? ({ type: src, params: input } as Intent) : null;
   }
   return INTENTS.has(action.type) ? ({ type: action.type, params: action.params } as Intent) : null;
-}
-
-/**
- * A stored conversation, read (parsed and validated) once per message: the row, the persisted
- * machine state — or why it is unreadable — and the labels of the choices last shown.
- */
-export interface StoredConversation {
-  row: NonNullable<ConversationRow>;
-  /** The persisted machine state; `null` when unreadable (see `unreadable`). */
-  state: z.infer<typeof persistedConversation> | null;
-  /** Why the state could not be read, for the log; `undefined` when it was. */
-  unreadable?: unknown;
-  labels: Record<string, string>;
-}
-
-/**
- * Reads a stored conversation row once: its state (validated; an unreadable one restarts the
- * conversation) and its choice labels. Not JSON at all is an error, as it always was.
- */
-export function readConversation(row: ConversationRow): StoredConversation | null {
-  if (!row) return null;
-  const json: unknown = JSON.parse(row.snapshot);
-  const labels = persistedLabels.safeParse(json).data?.labels ?? {};
-  const parsed = persistedConversation.safeParse(json);
-  return parsed.success
-    ? { row, state: parsed.data, labels }
-    : { row, state: null, unreadable: parsed.error, labels };
-}
-
-/**
- * Maps a typed answer ("No, grazie", "2") to the choice list the customer was last shown: the
- * machine knows choice ids, only the runtime knows the labels it rendered (kept with the snapshot).
- */
-export function choiceFromLabels(stored: StoredConversation | null, text: string): string | undefined {
-  if (!stored || !text.trim() || text.length > 200) return undefined;
-  const keys = Object.keys(stored.labels);
-  if (keys.length === 0) return undefined;
-  return matchChoice(text, keys, stored.labels);
 }
 
 /** Who wrote, for the intents that register or link a customer. */

@@ -8,10 +8,11 @@ import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { AttachmentMeta, CustomerFacts, Language } from "../../flows/intents.js";
 import type { InboundMessage } from "../channels/port.js";
 import * as store from "../data/supportStore.js";
-import { type ConversationExecutor, choiceFromLabels, readConversation } from "./conversationExecutor.js";
+import type { ConversationExecutor } from "./conversationExecutor.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext } from "./runtimeContext.js";
 import type { ChatRef } from "./runtimeTypes.js";
+import { choiceFromLabels, readConversation } from "./storedConversation.js";
 
 const STORED_KINDS = new Set(["image", "video", "audio", "voice", "document"]);
 
