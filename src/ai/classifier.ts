@@ -203,9 +203,32 @@ const NO_KEYWORDS: readonly string[] = [];
  * live: a preset's categories are classified on every triage, their rules compiled once. Keyword
  * lists are never edited in place (policies are replaced, not mutated).
  */
-const rulesCache = new WeakMap<readonly string[], WeakMap<readonly string[], Rule[]>>();
+const rulesCache = new WeakMap<readonly string[], WeakMap<readonly string[], CategoryRules>>();
 
-function rulesOf(category: ClassifierCategory): Rule[] {
+/** A category's rules in scoring order, with the initials each rule's words need. */
+interface CategoryRules {
+  rules: Rule[];
+  /** Per rule, the {@link initialsMask} of its words. */
+  needs: number[];
+}
+
+/**
+ * The first letters of some words as bits: one per letter a–z, one for all digits, one for any
+ * other letter. Every kind of token match (exact, prefix, typo) needs the same first letter, so
+ * a rule needing a bit the text lacks cannot match (shared bits only make that test coarser).
+ */
+function initialsMask(words: Iterable<string>): number {
+  let mask = 0;
+  for (const word of words) {
+    const code = word.charCodeAt(0) - 97;
+    if (code >= 0 && code < 26) mask |= 1 << code;
+    else if (code >= -49 && code <= -40) mask |= 1 << 26;
+    else mask |= 1 << 27;
+  }
+  return mask;
+}
+
+function rulesOf(category: ClassifierCategory): CategoryRules {
   const it = category.keywords?.it ?? NO_KEYWORDS;
   const en = category.keywords?.en ?? NO_KEYWORDS;
   let byEn = rulesCache.get(it);
@@ -221,7 +244,7 @@ function rulesOf(category: ClassifierCategory): Rule[] {
   return rules;
 }
 
-function compileRules(it: readonly string[], en: readonly string[]): Rule[] {
+function compileRules(it: readonly string[], en: readonly string[]): CategoryRules {
   const sources = [...it, ...en];
   const seen = new Set<string>();
   const rules: Rule[] = [];
@@ -233,7 +256,8 @@ function compileRules(it: readonly string[], en: readonly string[]): Rule[] {
     seen.add(id);
     rules.push(rule);
   }
-  return rules.sort((a, b) => b.tokens.length - a.tokens.length || b.weight - a.weight);
+  rules.sort((a, b) => b.tokens.length - a.tokens.length || b.weight - a.weight);
+  return { rules, needs: rules.map((rule) => initialsMask(rule.tokens.map((t) => t.word))) };
 }
 
 /**
@@ -245,22 +269,17 @@ export function classify(text: string, categories: readonly ClassifierCategory[]
   if (categories.length === 0)
     throw new ClassifierError("no-categories", "classify needs at least one category");
   const words = tokenize(text);
-  // Every kind of token match (exact, prefix, typo) needs the same first letter: a rule with a
-  // word starting with a letter no word of the text starts with cannot match.
-  const initials = new Set<string>();
-  for (const word of words) initials.add(word[0]!);
-  const possible = (rule: Rule) => {
-    for (const token of rule.tokens) if (!initials.has(token.word[0]!)) return false;
-    return true;
-  };
+  const has = initialsMask(words);
   const scores: Record<string, number> = {};
   for (const category of categories) {
     let score = 0;
     // A word already explained by a longer or heavier rule of the same category does not count
     // again ("sigillo" and its variant "sigilli", "non si accende" inside "non si accende più").
     const used = new Set<number>();
-    for (const rule of rulesOf(category)) {
-      if (!possible(rule)) continue;
+    const { rules, needs } = rulesOf(category);
+    for (let i = 0; i < rules.length; i++) {
+      if ((needs[i]! & ~has) !== 0) continue;
+      const rule = rules[i]!;
       const found = findRule(rule, words);
       if (!found || found.positions.every((p) => used.has(p))) continue;
       for (const p of found.positions) used.add(p);
