@@ -12,6 +12,7 @@ import type { ChoiceIntent, Language, Params, ParamValue } from "../../flows/int
 import { levelOpenToPlans } from "../policy/calendar.js";
 import { type Policy, WEEKDAYS } from "../policy/schema.js";
 import { zoneNamed } from "../policy/zone.js";
+import { PlainTemplates } from "./plainTemplates.js";
 
 export const LANGUAGES: readonly Language[] = ["it", "en"];
 
@@ -83,6 +84,7 @@ function renderKey(key: string, params: Params | undefined, language: Language):
 
 export function createRenderer(policy: Policy): Renderer {
   const t = translator();
+  const plain = new PlainTemplates(t);
 
   const contactLines = (which: string, language: Language) =>
     policy.contacts
@@ -178,7 +180,7 @@ export function createRenderer(policy: Policy): Renderer {
       }
       const values: Record<string, unknown> = { company: policy.company };
       for (const [name, v] of Object.entries(params ?? {})) values[name] = value(v, language);
-      const text = t.t(key, { ...values, lng: language });
+      const text = plain.fill(key, language, values) ?? t.t(key, { ...values, lng: language });
       if (memoKey !== null) {
         if (rendered.size >= RENDERED_KEPT) rendered.delete(rendered.keys().next().value!);
         rendered.set(memoKey, text);
