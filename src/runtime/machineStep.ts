@@ -24,10 +24,20 @@ import {
 /** Logic of the placeholder actor that stands for "self" in an inert scope: it does nothing. */
 const inertLogic = fromTransition((state: null) => state, null);
 
-/** A fresh scope that collects the actions a step asks for (each step gets its own system). */
+/** Where the scope in use puts the actions of the current step. */
+let collected: unknown[] = [];
+let shared: AnyActorScope | null = null;
+
+/**
+ * An inert scope for one step. Steps are synchronous, so one scope serves them all while its
+ * system stays empty: a step that registers an actor under a `systemId` gets its scope thrown
+ * away, and the next step a fresh one, as with XState's own helpers.
+ */
 function inertScope(actions: unknown[]): AnyActorScope {
+  collected = actions;
+  if (shared && Object.keys(shared.system.getAll()).length === 0) return shared;
   const self = createActor(inertLogic);
-  return {
+  shared = {
     self,
     defer: () => {},
     id: "",
@@ -37,9 +47,10 @@ function inertScope(actions: unknown[]): AnyActorScope {
     system: self.system,
     emit: () => {},
     actionExecutor: (action: unknown) => {
-      actions.push(action);
+      collected.push(action);
     },
   } as unknown as AnyActorScope;
+  return shared;
 }
 
 /** The snapshot after `event` and the actions to execute; `machine` itself does no I/O. */
