@@ -31,9 +31,15 @@ export const FALLBACK_CATEGORY = "other";
 /** Below this score a match is too weak to name a category; the fallback is chosen instead. */
 export const MIN_SCORE = 0.75;
 
+// One triage reads the same description several times (category, blocking, urgency, language,
+// injection): the last text's normal form and words are kept.
+let lastNormalized: { text: string; normalized: string } | null = null;
+let lastWords: { text: string; words: readonly string[] } | null = null;
+
 /** Accent-, case- and punctuation-insensitive form of a text: lowercase ASCII-ish words and digits. */
 export function normalizeText(text: string): string {
-  return text
+  if (lastNormalized?.text === text) return lastNormalized.normalized;
+  const normalized = text
     .normalize("NFD")
     .replace(/\p{M}+/gu, "")
     .toLowerCase()
@@ -41,12 +47,22 @@ export function normalizeText(text: string): string {
     .replace(/(?<!\d)\.|\.(?!\d)/g, " ")
     .replace(/\s+/g, " ")
     .trim();
+  lastNormalized = { text, normalized };
+  return normalized;
+}
+
+/** The normalized words of a text (shared: callers only read them). */
+function wordsOf(text: string): readonly string[] {
+  if (lastWords?.text === text) return lastWords.words;
+  const normalized = normalizeText(text).replace(/[*^]/g, " ");
+  const words = normalized.length === 0 ? [] : normalized.split(" ").filter((t) => t.length > 0);
+  lastWords = { text, words };
+  return words;
 }
 
 /** Splits a text into normalized words. */
 export function tokenize(text: string): string[] {
-  const normalized = normalizeText(text).replace(/[*^]/g, " ");
-  return normalized.length === 0 ? [] : normalized.split(" ").filter((t) => t.length > 0);
+  return [...wordsOf(text)];
 }
 
 interface RuleToken {
@@ -268,7 +284,7 @@ function compileRules(it: readonly string[], en: readonly string[]): CategoryRul
 export function classify(text: string, categories: readonly ClassifierCategory[]): Classification {
   if (categories.length === 0)
     throw new ClassifierError("no-categories", "classify needs at least one category");
-  const words = tokenize(text);
+  const words = wordsOf(text);
   const has = initialsMask(words);
   const scores: Record<string, number> = {};
   for (const category of categories) {
@@ -427,7 +443,7 @@ const EN_STOP = new Set([
 export function detectLanguage(text: string): "it" | "en" | null {
   let it = 0;
   let en = 0;
-  for (const word of tokenize(text)) {
+  for (const word of wordsOf(text)) {
     if (IT_STOP.has(word)) it++;
     if (EN_STOP.has(word)) en++;
   }
@@ -486,20 +502,20 @@ const NOT_URGENT_RULES = ["non urgente", "non e urgente", "not urgent", "no rush
  * "urgent" is not enough: that is urgency ({@link saysUrgent}), not a stoppage.
  */
 export function guessBlocking(text: string): boolean {
-  const words = tokenize(text);
+  const words = wordsOf(text);
   return BLOCKING_RULES.some((rule) => exact(rule, words));
 }
 
 /** Whether the customer explicitly says there is no hurry. */
 export function saysNotUrgent(text: string): boolean {
-  const words = tokenize(text);
+  const words = wordsOf(text);
   return NOT_URGENT_RULES.some((rule) => matchRule(rule, words) >= 0.8);
 }
 
 /** Whether the customer explicitly says it is urgent or an emergency. */
 export function saysUrgent(text: string): boolean {
   if (saysNotUrgent(text)) return false;
-  const words = tokenize(text);
+  const words = wordsOf(text);
   return ["urgente", "urgentissimo", "emergenza", "urgent", "emergency", "asap"].some((w) =>
     words.includes(w),
   );
