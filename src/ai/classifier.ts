@@ -31,9 +31,15 @@ export const FALLBACK_CATEGORY = "other";
 /** Below this score a match is too weak to name a category; the fallback is chosen instead. */
 export const MIN_SCORE = 0.75;
 
+// One triage reads the same description several times (category, blocking, urgency, language,
+// injection): the last text's normal form and words are kept.
+let lastNormalized: { text: string; normalized: string } | null = null;
+let lastWords: { text: string; words: readonly string[] } | null = null;
+
 /** Accent-, case- and punctuation-insensitive form of a text: lowercase ASCII-ish words and digits. */
 export function normalizeText(text: string): string {
-  return text
+  if (lastNormalized?.text === text) return lastNormalized.normalized;
+  const normalized = text
     .normalize("NFD")
     .replace(/\p{M}+/gu, "")
     .toLowerCase()
@@ -41,12 +47,22 @@ export function normalizeText(text: string): string {
     .replace(/(?<!\d)\.|\.(?!\d)/g, " ")
     .replace(/\s+/g, " ")
     .trim();
+  lastNormalized = { text, normalized };
+  return normalized;
+}
+
+/** The normalized words of a text (shared: callers only read them). */
+function wordsOf(text: string): readonly string[] {
+  if (lastWords?.text === text) return lastWords.words;
+  const normalized = normalizeText(text).replace(/[*^]/g, " ");
+  const words = normalized.length === 0 ? [] : normalized.split(" ").filter((t) => t.length > 0);
+  lastWords = { text, words };
+  return words;
 }
 
 /** Splits a text into normalized words. */
 export function tokenize(text: string): string[] {
-  const normalized = normalizeText(text).replace(/[*^]/g, " ");
-  return normalized.length === 0 ? [] : normalized.split(" ").filter((t) => t.length > 0);
+  return [...wordsOf(text)];
 }
 
 interface RuleToken {
@@ -154,12 +170,12 @@ export interface RuleMatch {
 /** Best match of a rule anywhere in the words, allowing one extra word between rule words; `null` if none. */
 export function findRule(rule: Rule, words: readonly string[]): RuleMatch | null {
   let best: RuleMatch | null = null;
-  const [head, ...rest] = rule.tokens;
+  const head = rule.tokens[0];
   if (!head) return null;
   for (let start = 0; start < words.length; start++) {
     const first = tokenMatch(head, words[start]!);
     if (first === 0) continue;
-    const found = matchRest(rest, words, start + 1, { strength: first, positions: [start] });
+    const found = matchRest(rule.tokens, 1, words, start + 1, { strength: first, positions: [start] });
     if (found && (!best || found.strength > best.strength)) best = found;
     if (best?.strength === 1) break;
   }
@@ -171,21 +187,23 @@ export function matchRule(rule: Rule, words: readonly string[]): number {
   return findRule(rule, words)?.strength ?? 0;
 }
 
+/** Matches `tokens` from index `next` on at word `at` (or one word later), after `sofar`. */
 function matchRest(
-  rest: readonly RuleToken[],
+  tokens: readonly RuleToken[],
+  next: number,
   words: readonly string[],
   at: number,
   sofar: RuleMatch,
 ): RuleMatch | null {
-  const [next, ...tail] = rest;
-  if (!next) return sofar;
+  const token = tokens[next];
+  if (!token) return sofar;
   let best: RuleMatch | null = null;
   for (let gap = 0; gap <= 1; gap++) {
     const index = at + gap;
     if (index >= words.length) break;
-    const m = tokenMatch(next, words[index]!);
+    const m = tokenMatch(token, words[index]!);
     if (m === 0) continue;
-    const found = matchRest(tail, words, index + 1, {
+    const found = matchRest(tokens, next + 1, words, index + 1, {
       strength: sofar.strength * m * (gap === 0 ? 1 : 0.9),
       positions: [...sofar.positions, index],
     });
@@ -194,8 +212,56 @@ function matchRest(
   return best;
 }
 
-function rulesOf(category: ClassifierCategory): Rule[] {
-  const sources = [...(category.keywords?.it ?? []), ...(category.keywords?.en ?? [])];
+const NO_KEYWORDS: readonly string[] = [];
+
+/**
+ * Compiled rules per keyword lists (Italian list, then English list), kept as long as the lists
+ * live: a preset's categories are classified on every triage, their rules compiled once. Keyword
+ * lists are never edited in place (policies are replaced, not mutated).
+ */
+const rulesCache = new WeakMap<readonly string[], WeakMap<readonly string[], CategoryRules>>();
+
+/** A category's rules in scoring order, with the initials each rule's words need. */
+interface CategoryRules {
+  rules: Rule[];
+  /** Per rule, the {@link initialsMask} of its words. */
+  needs: number[];
+}
+
+/**
+ * The first letters of some words as bits: one per letter a–z, one for all digits, one for any
+ * other letter. Every kind of token match (exact, prefix, typo) needs the same first letter, so
+ * a rule needing a bit the text lacks cannot match (shared bits only make that test coarser).
+ */
+function initialsMask(words: Iterable<string>): number {
+  let mask = 0;
+  for (const word of words) {
+    const code = word.charCodeAt(0) - 97;
+    if (code >= 0 && code < 26) mask |= 1 << code;
+    else if (code >= -49 && code <= -40) mask |= 1 << 26;
+    else mask |= 1 << 27;
+  }
+  return mask;
+}
+
+function rulesOf(category: ClassifierCategory): CategoryRules {
+  const it = category.keywords?.it ?? NO_KEYWORDS;
+  const en = category.keywords?.en ?? NO_KEYWORDS;
+  let byEn = rulesCache.get(it);
+  if (!byEn) {
+    byEn = new WeakMap();
+    rulesCache.set(it, byEn);
+  }
+  let rules = byEn.get(en);
+  if (!rules) {
+    rules = compileRules(it, en);
+    byEn.set(en, rules);
+  }
+  return rules;
+}
+
+function compileRules(it: readonly string[], en: readonly string[]): CategoryRules {
+  const sources = [...it, ...en];
   const seen = new Set<string>();
   const rules: Rule[] = [];
   for (const source of sources) {
@@ -206,7 +272,8 @@ function rulesOf(category: ClassifierCategory): Rule[] {
     seen.add(id);
     rules.push(rule);
   }
-  return rules.sort((a, b) => b.tokens.length - a.tokens.length || b.weight - a.weight);
+  rules.sort((a, b) => b.tokens.length - a.tokens.length || b.weight - a.weight);
+  return { rules, needs: rules.map((rule) => initialsMask(rule.tokens.map((t) => t.word))) };
 }
 
 /**
@@ -217,14 +284,18 @@ function rulesOf(category: ClassifierCategory): Rule[] {
 export function classify(text: string, categories: readonly ClassifierCategory[]): Classification {
   if (categories.length === 0)
     throw new ClassifierError("no-categories", "classify needs at least one category");
-  const words = tokenize(text);
+  const words = wordsOf(text);
+  const has = initialsMask(words);
   const scores: Record<string, number> = {};
   for (const category of categories) {
     let score = 0;
     // A word already explained by a longer or heavier rule of the same category does not count
     // again ("sigillo" and its variant "sigilli", "non si accende" inside "non si accende più").
     const used = new Set<number>();
-    for (const rule of rulesOf(category)) {
+    const { rules, needs } = rulesOf(category);
+    for (let i = 0; i < rules.length; i++) {
+      if ((needs[i]! & ~has) !== 0) continue;
+      const rule = rules[i]!;
       const found = findRule(rule, words);
       if (!found || found.positions.every((p) => used.has(p))) continue;
       for (const p of found.positions) used.add(p);
@@ -372,7 +443,7 @@ const EN_STOP = new Set([
 export function detectLanguage(text: string): "it" | "en" | null {
   let it = 0;
   let en = 0;
-  for (const word of tokenize(text)) {
+  for (const word of wordsOf(text)) {
     if (IT_STOP.has(word)) it++;
     if (EN_STOP.has(word)) en++;
   }
@@ -431,20 +502,20 @@ const NOT_URGENT_RULES = ["non urgente", "non e urgente", "not urgent", "no rush
  * "urgent" is not enough: that is urgency ({@link saysUrgent}), not a stoppage.
  */
 export function guessBlocking(text: string): boolean {
-  const words = tokenize(text);
+  const words = wordsOf(text);
   return BLOCKING_RULES.some((rule) => exact(rule, words));
 }
 
 /** Whether the customer explicitly says there is no hurry. */
 export function saysNotUrgent(text: string): boolean {
-  const words = tokenize(text);
+  const words = wordsOf(text);
   return NOT_URGENT_RULES.some((rule) => matchRule(rule, words) >= 0.8);
 }
 
 /** Whether the customer explicitly says it is urgent or an emergency. */
 export function saysUrgent(text: string): boolean {
   if (saysNotUrgent(text)) return false;
-  const words = tokenize(text);
+  const words = wordsOf(text);
   return ["urgente", "urgentissimo", "emergenza", "urgent", "emergency", "asap"].some((w) =>
     words.includes(w),
   );

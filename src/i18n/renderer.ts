@@ -11,6 +11,8 @@ import { DateTime, Info } from "luxon";
 import type { ChoiceIntent, Language, Params, ParamValue } from "../../flows/intents.js";
 import { levelOpenToPlans } from "../policy/calendar.js";
 import { type Policy, WEEKDAYS } from "../policy/schema.js";
+import { zoneNamed } from "../policy/zone.js";
+import { PlainTemplates } from "./plainTemplates.js";
 
 export const LANGUAGES: readonly Language[] = ["it", "en"];
 
@@ -47,7 +49,7 @@ export function formatMoney(cents: number, language: Language, currency = "EUR")
 
 /** Formats an instant in the policy zone, e.g. "lunedì 30 marzo alle 09:00". */
 export function formatWhen(iso: string, language: Language, zone: string): string {
-  const dt = DateTime.fromISO(iso, { zone }).setLocale(language === "it" ? "it" : "en-GB");
+  const dt = DateTime.fromISO(iso, { zone: zoneNamed(zone) }).setLocale(language === "it" ? "it" : "en-GB");
   const day = dt.toFormat(language === "it" ? "cccc d LLLL" : "cccc d LLLL");
   return language === "it" ? `${day} alle ${dt.toFormat("HH:mm")}` : `${day} at ${dt.toFormat("HH:mm")}`;
 }
@@ -59,8 +61,30 @@ export interface Renderer {
   has(key: string, language: Language): boolean;
 }
 
+/**
+ * Rendered texts remembered per renderer, the least recently used forgotten first: enough for
+ * every repeating text (a preset has a few hundred keys and labels), while one-off texts (a
+ * greeting by name) pass through without growing the process.
+ */
+const RENDERED_KEPT = 256;
+
+/**
+ * What identifies a rendered text: language, key and parameters as JSON; `null` (not
+ * remembered) when a parameter is a number JSON cannot tell apart (NaN, ±Infinity read "null").
+ */
+function renderKey(key: string, params: Params | undefined, language: Language): string | null {
+  if (params === undefined) return `${language}\u0000${key}`;
+  let exact = true;
+  const json = JSON.stringify(params, (_name, v: unknown) => {
+    if (typeof v === "number" && !Number.isFinite(v)) exact = false;
+    return v;
+  });
+  return exact ? `${language}\u0000${key}\u0000${json}` : null;
+}
+
 export function createRenderer(policy: Policy): Renderer {
   const t = translator();
+  const plain = new PlainTemplates(t);
 
   const contactLines = (which: string, language: Language) =>
     policy.contacts
@@ -112,7 +136,8 @@ export function createRenderer(policy: Policy): Renderer {
   const value = (v: ParamValue, language: Language): string | number | boolean | null => {
     if (v === null || typeof v !== "object") return v;
     if ("$instant" in v) return formatWhen(v.$instant, language, policy.timezone);
-    if ("$time" in v) return DateTime.fromISO(v.$time, { zone: policy.timezone }).toFormat("HH:mm");
+    if ("$time" in v)
+      return DateTime.fromISO(v.$time, { zone: zoneNamed(policy.timezone) }).toFormat("HH:mm");
     if ("$level" in v)
       return policy.serviceLevels.find((l) => l.key === v.$level)?.label[language] ?? v.$level;
     if ("$levelAudience" in v) {
@@ -139,11 +164,28 @@ export function createRenderer(policy: Policy): Renderer {
     return null;
   };
 
+  // A text is a pure function of (key, params, language) for this policy and the locale files,
+  // and most replies repeat (menus, questions, choice labels): rendered texts are remembered.
+  const rendered = new Map<string, string>();
+
   return {
     render(key, params, language) {
+      const memoKey = renderKey(key, params, language);
+      const known = memoKey === null ? undefined : rendered.get(memoKey);
+      if (known !== undefined) {
+        // Most recently used last: texts that keep coming back are the ones kept.
+        rendered.delete(memoKey!);
+        rendered.set(memoKey!, known);
+        return known;
+      }
       const values: Record<string, unknown> = { company: policy.company };
       for (const [name, v] of Object.entries(params ?? {})) values[name] = value(v, language);
-      return t.t(key, { ...values, lng: language });
+      const text = plain.fill(key, language, values) ?? t.t(key, { ...values, lng: language });
+      if (memoKey !== null) {
+        if (rendered.size >= RENDERED_KEPT) rendered.delete(rendered.keys().next().value!);
+        rendered.set(memoKey, text);
+      }
+      return text;
     },
     choiceLabel(choice, language) {
       if (choice.text) return choice.text;

@@ -6,6 +6,7 @@
 import { DateTime } from "luxon";
 import { type HolidayEntry, holidaysOfYear } from "./holidayCalendar.js";
 import { minutesOfTime, type Policy, type PolicyServiceLevel, WEEKDAYS } from "./schema.js";
+import { zoneNamed } from "./zone.js";
 
 /** The key of the service level running at an instant (`policy.serviceLevels`), or "closed". */
 export type Service = string;
@@ -101,7 +102,7 @@ interface DayPlan {
 const SEARCH_DAYS = 800;
 
 function local(policy: Policy, at: Date): DateTime {
-  const t = DateTime.fromJSDate(at, { zone: policy.timezone });
+  const t = DateTime.fromJSDate(at, { zone: zoneNamed(policy.timezone) });
   if (!t.isValid) throw new CalendarError("invalid-instant", `invalid instant: ${String(at)}`);
   return t;
 }

@@ -5,6 +5,7 @@
 import { DateTime } from "luxon";
 import { levelServes } from "./calendar.js";
 import type { Policy, PolicyCategory, PolicyPlan } from "./schema.js";
+import { zoneNamed } from "./zone.js";
 
 /** A hardware purchase of the customer (warranty length in months from the purchase date). */
 export interface Purchase {
@@ -155,7 +156,7 @@ export function decideCoverage(policy: Policy, facts: CoverageFacts): CoverageDe
     if (purchase) {
       const months = Math.min(purchase.warrantyMonths, terms.maxMonths);
       const until = warrantyUntil(purchase.purchasedOn, months);
-      const today = DateTime.fromJSDate(facts.at, { zone: policy.timezone }).toISODate()!;
+      const today = DateTime.fromJSDate(facts.at, { zone: zoneNamed(policy.timezone) }).toISODate()!;
       warranty = { item: purchase.item, until, active: today >= purchase.purchasedOn && today <= until };
       if (warranty.active) {
         return {

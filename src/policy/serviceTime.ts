@@ -6,6 +6,7 @@
 import { DateTime } from "luxon";
 import { type OpenService, openRangesOfDay } from "./calendar.js";
 import type { Policy } from "./schema.js";
+import { zoneNamed } from "./zone.js";
 
 /**
  * Service levels a ticket's clock runs in: every level of the preset, the regular ones (levels
@@ -63,7 +64,9 @@ export function serviceMillisBetween(
   let total = 0;
   const keys = levelKeys(policy, services);
   // Noon of each local day: always exists, whatever DST does at night.
-  let day = DateTime.fromMillis(start, { zone: policy.timezone }).startOf("day").plus({ hours: 12 });
+  let day = DateTime.fromMillis(start, { zone: zoneNamed(policy.timezone) })
+    .startOf("day")
+    .plus({ hours: 12 });
   for (let i = 0; i < MAX_DAYS && day.startOf("day").toMillis() < end; i++) {
     for (const range of openRangesOfDay(policy, day.toJSDate())) {
       if (!keys.has(range.service)) continue;

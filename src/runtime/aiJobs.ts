@@ -11,6 +11,7 @@ import type { JobPayload } from "./jobs.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext } from "./runtimeContext.js";
 import type { AssistPort, ChatRef, TriageSuggestion } from "./runtimeTypes.js";
+import { readConversation } from "./storedConversation.js";
 import type { TicketViews } from "./ticketViews.js";
 
 /** Runs the AI jobs and drafts. */
@@ -92,11 +93,15 @@ export class AiJobs {
   /** Feeds an answer from the outside world to a chat's machine. */
   private async answer(chat: ChatRef, event: ConversationEvent): Promise<void> {
     const { fx } = await inChatTransaction(this.ctx, chat, async (tx, effects) => {
-      const row = await store.loadConversation(tx, chat.channel, chat.chatId);
-      await this.conversations.run(tx, chat, [event], effects, {
-        senderId: null,
-        customerId: row?.customerId ?? null,
-      });
+      const stored = readConversation(await store.loadConversation(tx, chat.channel, chat.chatId));
+      await this.conversations.run(
+        tx,
+        chat,
+        [event],
+        effects,
+        { senderId: null, customerId: stored?.row.customerId ?? null },
+        stored,
+      );
     });
     await this.afterCommit(fx);
   }

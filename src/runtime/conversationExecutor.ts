@@ -3,37 +3,18 @@
  * events, executes the intents each step emits (their answers are fed back as events), and saves
  * the new snapshot with the choice labels the customer was shown.
  */
-import { initialTransition, transition } from "xstate";
-import { z } from "zod";
 import { type ConversationEvent, createConversationMachine } from "../../flows/conversationMachine.js";
 import { INTENT_TYPES, type Intent } from "../../flows/intents.js";
-import { matchChoice } from "../../flows/textMatchers.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { ConversationIntents, IntentScope } from "./conversationIntents.js";
+import { start, step } from "./machineStep.js";
 import type { Effects, RuntimeContext } from "./runtimeContext.js";
 import { type ChatRef, chatKey, RuntimeError } from "./runtimeTypes.js";
+import { readConversation, type StoredConversation } from "./storedConversation.js";
 
 const MAX_EVENT_STEPS = 50;
 const INTENTS = new Set<string>(INTENT_TYPES);
-
-const persistedLabels = z.object({ labels: z.record(z.string(), z.string()).optional() });
-
-const persistedConversation = z.object({
-  v: z.literal(1),
-  value: z.union([z.string(), z.record(z.string(), z.unknown())]),
-  context: z
-    .object({
-      language: z.enum(["it", "en"]),
-      ticket: z.string().nullable(),
-      choices: z.array(z.string()),
-      draft: z.record(z.string(), z.unknown()).nullable(),
-    })
-    .passthrough(),
-});
-
-/** A stored conversation row, as {@link store.loadConversation} returns it. */
-export type ConversationRow = Awaited<ReturnType<typeof store.loadConversation>>;
 
 /**
  * The intent an action object of the conversation machine stands for: its custom actions, and
@@ -45,17 +26,6 @@ export function toIntent(action: { type: string; params?: unknown }): Intent | n
     return src === "triage" || src === "transcribe" ? ({ type: src, params: input } as Intent) : null;
   }
   return INTENTS.has(action.type) ? ({ type: action.type, params: action.params } as Intent) : null;
-}
-
-/**
- * Maps a typed answer ("No, grazie", "2") to the choice list the customer was last shown: the
- * machine knows choice ids, only the runtime knows the labels it rendered (kept with the snapshot).
- */
-export function choiceFromLabels(serialized: string | null, text: string): string | undefined {
-  if (!serialized || !text.trim() || text.length > 200) return undefined;
-  const labels = persistedLabels.safeParse(JSON.parse(serialized)).data?.labels;
-  if (!labels || Object.keys(labels).length === 0) return undefined;
-  return matchChoice(text, Object.keys(labels), labels);
 }
 
 /** Who wrote, for the intents that register or link a customer. */
@@ -85,13 +55,15 @@ export class ConversationExecutor {
     events: ConversationEvent[],
     fx: Effects,
     who: Writer,
-    preloaded?: ConversationRow,
+    preloaded?: StoredConversation | null,
   ): Promise<void> {
-    const row =
-      preloaded !== undefined ? preloaded : await store.loadConversation(tx, chat.channel, chat.chatId);
-    let snapshot = this.restore(row?.snapshot ?? null, chat);
-    let labels: Record<string, string> =
-      (row ? persistedLabels.safeParse(JSON.parse(row.snapshot)).data?.labels : undefined) ?? {};
+    const stored =
+      preloaded !== undefined
+        ? preloaded
+        : readConversation(await store.loadConversation(tx, chat.channel, chat.chatId));
+    const row = stored?.row ?? null;
+    let snapshot = this.restore(stored, chat);
+    let labels: Record<string, string> = stored?.labels ?? {};
     let customerId = who.customerId ?? row?.customerId ?? null;
     const scope: IntentScope = {
       senderId: who.senderId,
@@ -111,7 +83,7 @@ export class ConversationExecutor {
       if (++steps > MAX_EVENT_STEPS)
         throw new RuntimeError("runaway-flow", `conversation ${chatKey(chat)} did not settle`);
       const event = queue.shift()!;
-      const [next, actions] = transition(this.machine, snapshot, event);
+      const [next, actions] = step(this.machine, snapshot, event);
       snapshot = next;
       for (const action of actions) {
         const intent = toIntent(action);
@@ -128,27 +100,32 @@ export class ConversationExecutor {
     if (!saved) throw new RuntimeError("conflict", `conversation ${chatKey(chat)} changed concurrently`);
   }
 
-  private restore(serialized: string | null, chat: ChatRef) {
-    if (serialized) {
+  private restore(stored: StoredConversation | null, chat: ChatRef) {
+    if (stored?.state) {
       try {
-        const parsed = persistedConversation.parse(JSON.parse(serialized));
         return this.machine.resolveState({
-          value: parsed.value as never,
-          context: parsed.context as never,
+          value: stored.state.value as never,
+          context: stored.state.context as never,
         });
       } catch (error) {
-        // An unreadable snapshot (e.g. after an incompatible upgrade) restarts the conversation
-        // rather than blocking the customer; the transcript keeps what was said.
-        this.ctx.logger.warn(
-          { err: error, chat: chatKey(chat) },
-          "conversation snapshot unreadable; starting over",
-        );
+        this.unreadable(error, chat);
       }
+    } else if (stored) {
+      this.unreadable(stored.unreadable, chat);
     }
-    const [initial] = initialTransition(this.machine, {
+    const [initial] = start(this.machine, {
       language: this.ctx.policy.defaultLanguage,
       now: this.ctx.clock.now().toISOString(),
     });
     return initial;
+  }
+
+  private unreadable(error: unknown, chat: ChatRef) {
+    // An unreadable snapshot (e.g. after an incompatible upgrade) restarts the conversation
+    // rather than blocking the customer; the transcript keeps what was said.
+    this.ctx.logger.warn(
+      { err: error, chat: chatKey(chat) },
+      "conversation snapshot unreadable; starting over",
+    );
   }
 }

@@ -8,10 +8,11 @@ import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { AttachmentMeta, CustomerFacts, Language } from "../../flows/intents.js";
 import type { InboundMessage } from "../channels/port.js";
 import * as store from "../data/supportStore.js";
-import { type ConversationExecutor, choiceFromLabels } from "./conversationExecutor.js";
+import type { ConversationExecutor } from "./conversationExecutor.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext } from "./runtimeContext.js";
 import type { ChatRef } from "./runtimeTypes.js";
+import { choiceFromLabels, readConversation } from "./storedConversation.js";
 
 const STORED_KINDS = new Set(["image", "video", "audio", "voice", "document"]);
 
@@ -69,8 +70,8 @@ export class InboundPipeline {
         ticketId: followed?.id ?? null,
       });
       const language = this.languageFor(customer, message);
-      const conversation = await store.loadConversation(tx, chat.channel, chat.chatId);
-      const choice = message.choice ?? choiceFromLabels(conversation?.snapshot ?? null, message.text);
+      const conversation = readConversation(await store.loadConversation(tx, chat.channel, chat.chatId));
+      const choice = message.choice ?? choiceFromLabels(conversation, message.text);
       const event: ConversationEvent = {
         type: "inbound",
         at: ctx.clock.now().toISOString(),

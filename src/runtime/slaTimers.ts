@@ -22,6 +22,9 @@ import {
 } from "./runtimeContext.js";
 import type { TicketExecutor } from "./ticketExecutor.js";
 
+/** The `serviceLevels` of a ticket's coverage: the keys of the levels that serve it. */
+const serviceLevelKeys = z.array(z.string());
+
 /** A ticket's SLA timers and the on-call pager. */
 export class SlaTimers {
   constructor(
@@ -65,7 +68,7 @@ export class SlaTimers {
     coverage: Record<string, unknown> = {},
   ): Promise<void> {
     const { policy } = this.ctx;
-    const levels = z.array(z.string()).safeParse(coverage.serviceLevels);
+    const levels = serviceLevelKeys.safeParse(coverage.serviceLevels);
     const audience = levels.success ? { plans: [], levels: levels.data } : null;
     await scheduleJob(tx, {
       kind: "ticket.escalate",

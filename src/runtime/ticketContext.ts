@@ -3,6 +3,7 @@ import { DateTime } from "luxon";
 import type { TicketContext } from "../../flows/ticketMachine.js";
 import type { Prisma, StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
+import { zoneNamed } from "../policy/zone.js";
 import type { RuntimeContext } from "./runtimeContext.js";
 
 /**
@@ -19,7 +20,7 @@ export async function loadTicketContext(
   const technician = ticket.assigneeId ? await store.findTechnician(tx, { id: ticket.assigneeId }) : null;
   const coverage = JSON.parse(ticket.coverage) as Record<string, unknown>;
   const plan = typeof coverage.plan === "string" ? coverage.plan : null;
-  const monthStart = DateTime.fromJSDate(ctx.clock.now(), { zone: ctx.policy.timezone })
+  const monthStart = DateTime.fromJSDate(ctx.clock.now(), { zone: zoneNamed(ctx.policy.timezone) })
     .startOf("month")
     .toJSDate();
   return {

@@ -3,7 +3,6 @@
  * audit entries, messages to the customer, desk notifications, the closing charge, cancelled
  * timers, and the events it passes on to the chat's conversation machine.
  */
-import { transition } from "xstate";
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { Language, Params } from "../../flows/intents.js";
 import {
@@ -16,6 +15,7 @@ import type { ChannelName } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
+import { step } from "./machineStep.js";
 import { afterClose, requestAuthorization } from "./mailLinks.js";
 import { type Effects, markOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { type ChatRef, RuntimeError } from "./runtimeTypes.js";
@@ -90,7 +90,7 @@ export class TicketExecutor {
         `cannot ${event.type} ticket ${ticket.number} while it is ${ticket.status}`,
       );
     }
-    const [next, actions] = transition(this.machine, snapshot, event);
+    const [next, actions] = step(this.machine, snapshot, event);
     const now = this.ctx.clock.now();
     const update: store.TicketUpdate = { status: String(next.value) };
     if (next.context.assignee?.id !== context.assignee?.id) {

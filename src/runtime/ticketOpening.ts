@@ -8,6 +8,7 @@ import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { TicketDraft } from "../../flows/intents.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
+import { zoneNamed } from "../policy/zone.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { type Effects, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { type ChatRef, RuntimeError } from "./runtimeTypes.js";
@@ -34,7 +35,7 @@ export class TicketOpening {
     const { policy } = ctx;
     const now = ctx.clock.now();
     if (!customerId) throw new RuntimeError("no-customer", "a ticket needs an identified customer");
-    const year = DateTime.fromJSDate(now, { zone: policy.timezone }).year;
+    const year = DateTime.fromJSDate(now, { zone: zoneNamed(policy.timezone) }).year;
     const number = await store.nextTicketNumber(tx, policy.ticketPrefix, year);
     const callbackHours = policy.sla.callbackWithinHours;
     const ticket = await store.createTicket(tx, {

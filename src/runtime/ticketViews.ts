@@ -20,6 +20,7 @@ import type {
 import { availability } from "../policy/calendar.js";
 import { computeCharge, packageCharge } from "../policy/charge.js";
 import { CoverageError } from "../policy/coverage.js";
+import { zoneNamed } from "../policy/zone.js";
 import type { RuntimeContext } from "./runtimeContext.js";
 import { loadTicketContext } from "./ticketContext.js";
 
@@ -66,7 +67,7 @@ export class TicketViews {
         break;
       }
       case "today": {
-        const since = DateTime.fromJSDate(this.ctx.clock.now(), { zone: this.ctx.policy.timezone })
+        const since = DateTime.fromJSDate(this.ctx.clock.now(), { zone: zoneNamed(this.ctx.policy.timezone) })
           .startOf("day")
           .toJSDate();
         rows = await store.listTicketRows(prisma, { since });

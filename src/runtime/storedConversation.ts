@@ -1,0 +1,112 @@
+/**
+ * Reading a chat's stored conversation row, once per message: the persisted machine state
+ * (validated: the row comes from the database) and the labels of the choices last shown, which
+ * map a typed answer to a choice.
+ */
+import { z } from "zod";
+import { matchChoice } from "../../flows/textMatchers.js";
+import type * as store from "../data/supportStore.js";
+
+const persistedLabels = z.object({ labels: z.record(z.string(), z.string()).optional() });
+
+const persistedConversation = z.object({
+  v: z.literal(1),
+  value: z.union([z.string(), z.record(z.string(), z.unknown())]),
+  context: z
+    .object({
+      language: z.enum(["it", "en"]),
+      ticket: z.string().nullable(),
+      choices: z.array(z.string()),
+      draft: z.record(z.string(), z.unknown()).nullable(),
+    })
+    .passthrough(),
+});
+
+/** A persisted machine state: the state value and the context. */
+export type PersistedState = z.infer<typeof persistedConversation>;
+
+/** A stored conversation row, as {@link store.loadConversation} returns it. */
+export type ConversationRow = Awaited<ReturnType<typeof store.loadConversation>>;
+
+/**
+ * A stored conversation, read (parsed and validated) once per message: the row, the persisted
+ * machine state — or why it is unreadable — and the labels of the choices last shown.
+ */
+export interface StoredConversation {
+  row: NonNullable<ConversationRow>;
+  /** The persisted machine state; `null` when unreadable (see `unreadable`). */
+  state: PersistedState | null;
+  /** Why the state could not be read, for the log; `undefined` when it was. */
+  unreadable?: unknown;
+  labels: Record<string, string>;
+}
+
+/**
+ * A plain JSON object the schemas above take as it is: zod copies objects key by key, where a
+ * "__proto__" key would be lost, so such an object is left to zod.
+ */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === "object" && value !== null && !Array.isArray(value) && !Object.hasOwn(value, "__proto__")
+  );
+}
+
+function allStrings(values: unknown[]): boolean {
+  for (const v of values) if (typeof v !== "string") return false;
+  return true;
+}
+
+/**
+ * The same decisions as `persistedConversation` for what the runtime itself saves, without
+ * zod's copies: `true` only where zod accepts and would return the same content. Anything else
+ * (an old or damaged row) goes through zod, which decides and says why.
+ */
+function plainlyValid(json: unknown): json is PersistedState {
+  if (!isRecord(json) || json.v !== 1) return false;
+  if (typeof json.value !== "string" && !isRecord(json.value)) return false;
+  const context = json.context;
+  return (
+    isRecord(context) &&
+    (context.language === "it" || context.language === "en") &&
+    (context.ticket === null || typeof context.ticket === "string") &&
+    Array.isArray(context.choices) &&
+    allStrings(context.choices) &&
+    (context.draft === null || isRecord(context.draft))
+  );
+}
+
+/** The labels `persistedLabels` reads from the row, without zod for plain string records. */
+function labelsOf(json: unknown): Record<string, string> {
+  if (isRecord(json)) {
+    const labels = json.labels;
+    if (labels === undefined) return {};
+    if (isRecord(labels) && allStrings(Object.values(labels))) return labels as Record<string, string>;
+  }
+  return persistedLabels.safeParse(json).data?.labels ?? {};
+}
+
+/**
+ * Reads a stored conversation row once: its state (validated; an unreadable one restarts the
+ * conversation) and its choice labels. Not JSON at all is an error, as it always was.
+ */
+export function readConversation(row: ConversationRow): StoredConversation | null {
+  if (!row) return null;
+  const json: unknown = JSON.parse(row.snapshot);
+  const labels = labelsOf(json);
+  if (plainlyValid(json)) return { row, state: { v: 1, value: json.value, context: json.context }, labels };
+  const parsed = persistedConversation.safeParse(json);
+  return parsed.success
+    ? { row, state: parsed.data, labels }
+    : { row, state: null, unreadable: parsed.error, labels };
+}
+
+/**
+ * Maps a typed answer ("No, grazie", "2") to the choice list the customer was last shown: the
+ * machine knows choice ids, only the runtime knows the labels it rendered (kept with the snapshot).
+ */
+export function choiceFromLabels(stored: StoredConversation | null, text: string): string | undefined {
+  if (!stored || !text.trim() || text.length > 200) return undefined;
+  const keys = Object.keys(stored.labels);
+  if (keys.length === 0) return undefined;
+  return matchChoice(text, keys, stored.labels);
+}
