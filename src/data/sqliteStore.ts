@@ -64,6 +64,10 @@ function toCustomer(tx: SqliteTx, r: Row): CustomerRecord {
       purchasedOn: str(p.purchasedOn),
       warrantyMonths: p.warrantyMonths as number,
     }));
+  return { ...toCustomerFields(r), purchases };
+}
+
+function toCustomerFields(r: Row): Omit<CustomerRecord, "purchases"> {
   return {
     id: str(r.id),
     code: str(r.code),
@@ -75,7 +79,6 @@ function toCustomer(tx: SqliteTx, r: Row): CustomerRecord {
     plans: parsePlans(str(r.plans)),
     verified: r.verified === 1,
     salesRep: maybeStr(r.salesRep),
-    purchases,
   };
 }
 
@@ -92,12 +95,8 @@ export function findCustomerForSender(
   senderId: string,
   phone: string | null,
 ): CustomerRecord | null {
-  const identity = tx.row(
-    `SELECT "customerId" FROM "ChannelIdentity" WHERE "channel" = ? AND "externalId" = ?`,
-    channel,
-    senderId,
-  );
-  if (identity) return getCustomer(tx, str(identity.customerId));
+  const known = customerBySender(tx, channel, senderId);
+  if (known) return known;
   if (!phone) return null;
   const byPhone = tx.row(`${CUSTOMER} WHERE "phone" = ?`, phone);
   if (!byPhone) return null;
@@ -110,6 +109,36 @@ export function findCustomerForSender(
     iso(new Date()),
   );
   return toCustomer(tx, byPhone);
+}
+
+/**
+ * The customer behind a channel identity with their purchases, in one statement (identity,
+ * customer and purchases joined: the lookup every inbound message makes).
+ */
+function customerBySender(tx: SqliteTx, channel: string, senderId: string): CustomerRecord | null {
+  const rows = tx.rows(
+    `SELECT c."id", c."code", c."company", c."contactName", c."phone", c."email", c."language", c."plans", c."verified", c."salesRep",
+            p."item", p."purchasedOn", p."warrantyMonths"
+     FROM "ChannelIdentity" i
+     JOIN "Customer" c ON c."id" = i."customerId"
+     LEFT JOIN "HardwarePurchase" p ON p."customerId" = c."id"
+     WHERE i."channel" = ? AND i."externalId" = ?
+     ORDER BY p."id"`,
+    channel,
+    senderId,
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    ...toCustomerFields(r),
+    purchases: rows
+      .filter((p) => p.item !== null)
+      .map((p) => ({
+        item: str(p.item),
+        purchasedOn: str(p.purchasedOn),
+        warrantyMonths: p.warrantyMonths as number,
+      })),
+  };
 }
 
 export function findCustomerByCode(tx: SqliteTx, code: string): CustomerRecord | null {
