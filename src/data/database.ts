@@ -12,7 +12,8 @@ import pg from "pg";
 import { DatabaseError } from "./databaseError.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
-import { SharedLibSQL, SqliteConnection } from "./sqliteConnection.js";
+import { SharedLibSQL } from "./sqliteAdapter.js";
+import { SqliteConnection } from "./sqliteConnection.js";
 import { SqliteTx } from "./sqliteStore.js";
 
 export { DatabaseError };
