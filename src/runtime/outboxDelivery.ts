@@ -22,6 +22,9 @@ import { type ChatRef, chatKey } from "./runtimeTypes.js";
 /** Most rows {@link Coordination.claimChatOutbox} claims at once. */
 const CLAIM_LIMIT = 100;
 
+/** Most rows marked sent by one statement. */
+const MARK_SLICE = 64;
+
 /** Sent and failed counts of a delivery pass. */
 export interface DeliveryTotals {
   sent: number;
@@ -176,7 +179,11 @@ export class OutboxDelivery {
     const batch = { ids: [...ids], written: Promise.resolve() };
     batch.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       this.marks = null;
-      return this.ctx.db.transaction((tx) => store.markDelivered(tx, batch.ids, this.ctx.clock.now()));
+      return this.ctx.db.transaction(async (tx) => {
+        // In slices: one prepared statement per IN-list length, so a few dozen at most.
+        for (let i = 0; i < batch.ids.length; i += MARK_SLICE)
+          await store.markDelivered(tx, batch.ids.slice(i, i + MARK_SLICE), this.ctx.clock.now());
+      });
     });
     this.marks = batch;
     return batch.written;
