@@ -13,7 +13,8 @@ import { DatabaseError } from "./databaseError.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 import { pgSession, pgTransaction } from "./pgTx.js";
-import { SharedLibSQL, SqliteConnection } from "./sqliteConnection.js";
+import { SharedLibSQL } from "./sqliteAdapter.js";
+import { SqliteConnection } from "./sqliteConnection.js";
 import { SqliteTx, type SqlTx } from "./sqlTx.js";
 
 export { DatabaseError };

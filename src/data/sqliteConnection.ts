@@ -11,11 +11,10 @@
  * - a gate: a transaction holds the connection exclusively until it commits or rolls back, and
  *   single statements wait while one is open (they would otherwise join it).
  *
- * {@link SharedLibSQL} is the Prisma adapter factory that hands this connection to Prisma through
- * an `@libsql/client`-compatible facade.
+ * `SharedLibSQL` (sqliteAdapter.ts) is the Prisma adapter factory that hands this connection to
+ * Prisma through an `@libsql/client`-compatible facade.
  */
-import type { Client, InStatement, ResultSet, Transaction } from "@libsql/client";
-import { PrismaLibSQL } from "@prisma/adapter-libsql";
+import type { ResultSet } from "@libsql/client";
 import Database from "libsql";
 
 type Statement = Database.Statement<unknown[]>;
@@ -27,7 +26,15 @@ interface CachedStatement {
   columnTypes: string[];
 }
 
+interface QueuedTransaction {
+  work: () => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 const CACHE_LIMIT = 1_000;
+/** Most transactions sharing one commit. */
+const GROUP_LIMIT = 200;
 /** Database work allowed per turn of the event loop before yielding to timers and I/O. */
 const SLICE_MS = 8;
 
@@ -42,6 +49,10 @@ export class SqliteConnection {
   private turnScheduled = false;
   private readonly turnQueue: (() => void)[] = [];
   private readonly waiting: (() => void)[] = [];
+  /** Transactions waiting for the next group commit, in arrival order. */
+  private readonly queued: QueuedTransaction[] = [];
+  /** A group commit runs or is scheduled (new transactions just queue). */
+  private committing = false;
 
   constructor(readonly file: string) {
     this.db = new Database(file);
@@ -92,23 +103,99 @@ export class SqliteConnection {
   }
 
   /**
-   * Runs `work` in one write transaction on this connection (BEGIN IMMEDIATE … COMMIT), holding
-   * the connection so nothing else joins it; rolls back if `work` throws.
+   * Runs `work` in a write transaction on this connection and resolves with its value once that
+   * transaction has committed; rejects (nothing of `work` kept) if `work` throws or the commit
+   * fails.
+   *
+   * Group commit: the transactions queued in one turn of the event loop share one
+   * BEGIN IMMEDIATE … COMMIT (a commit costs far more than a message's statements), each inside
+   * its own savepoint. They run one after the other, never interleaved: a failing one is rolled
+   * back to its savepoint and rejected alone, the others commit. No caller is resolved before the
+   * shared COMMIT succeeded; if it fails (or SQLite rolls the whole transaction back, e.g. disk
+   * full) every transaction of the group rejects. A group ends when the queue is empty, after
+   * {@link GROUP_LIMIT} transactions or when this turn's {@link SLICE_MS} of database work is
+   * used up; the rest waits for the next turn, so timers and I/O still run in between.
    */
-  async transaction<T>(work: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queued.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.committing) return;
+      this.committing = true;
+      setImmediate(() => void this.runGroups());
+    });
+  }
+
+  /** Runs groups of queued transactions, one group per turn of the event loop, until none is left. */
+  private async runGroups(): Promise<void> {
     try {
-      this.statement("BEGIN IMMEDIATE").run();
-      try {
-        const value = await work();
-        this.statement("COMMIT").run();
-        return value;
-      } catch (error) {
-        if (this.db.inTransaction) this.statement("ROLLBACK").run();
-        throw error;
+      while (this.queued.length > 0) {
+        const release = await this.acquire();
+        try {
+          await this.runGroup();
+        } finally {
+          release();
+        }
+        // The callers just resolved queue their next transactions for the next group meanwhile.
+        if (this.queued.length > 0) await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
-      release();
+      this.committing = false;
+    }
+  }
+
+  /** One BEGIN IMMEDIATE … COMMIT around as many queued transactions as the bounds allow. */
+  private async runGroup(): Promise<void> {
+    const started = performance.now();
+    const done: { member: QueuedTransaction; value: unknown }[] = [];
+    try {
+      this.statement("BEGIN IMMEDIATE").run();
+    } catch (error) {
+      // Not started (e.g. another process held the write lock past the busy timeout): the first
+      // caller fails as it would alone; the next group tries again.
+      this.queued.shift()!.reject(error);
+      return;
+    }
+    while (this.queued.length > 0 && done.length < GROUP_LIMIT) {
+      if (done.length > 0 && (performance.now() - started >= SLICE_MS || !this.inSlice())) break;
+      const member = this.queued.shift()!;
+      try {
+        this.statement("SAVEPOINT sportello_tx").run();
+        const value = await member.work();
+        this.statement("RELEASE sportello_tx").run();
+        done.push({ member, value });
+      } catch (error) {
+        if (!this.db.inTransaction) {
+          // SQLite rolled the whole transaction back (disk full, I/O error): the group is lost.
+          member.reject(error);
+          for (const d of done) d.member.reject(groupLost(error));
+          return;
+        }
+        try {
+          this.statement("ROLLBACK TO sportello_tx").run();
+          this.statement("RELEASE sportello_tx").run();
+        } catch (rollbackError) {
+          member.reject(error);
+          this.abandonGroup(done, rollbackError);
+          return;
+        }
+        member.reject(error);
+      }
+    }
+    try {
+      this.statement("COMMIT").run();
+    } catch (error) {
+      this.abandonGroup(done, error);
+      return;
+    }
+    for (const d of done) d.member.resolve(d.value);
+  }
+
+  /** Rolls the open group back and rejects its members. */
+  private abandonGroup(done: { member: QueuedTransaction }[], error: unknown): void {
+    try {
+      if (this.db.inTransaction) this.statement("ROLLBACK").run();
+    } finally {
+      for (const d of done) d.member.reject(groupLost(error));
     }
   }
 
@@ -200,6 +287,12 @@ export class SqliteConnection {
   }
 }
 
+/** The error a group member gets when the shared transaction it was part of did not commit. */
+function groupLost(cause: unknown): Error {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new Error(`the transaction was rolled back: ${reason}`, { cause });
+}
+
 function toSqlValue(value: unknown): unknown {
   if (typeof value === "boolean") return value ? 1 : 0;
   if (value instanceof Date) return value.valueOf();
@@ -223,93 +316,4 @@ function resultSet(
     lastInsertRowid,
     toJSON: () => ({ columns, columnTypes, rows, rowsAffected }),
   };
-}
-
-function statementParts(stmt: InStatement): { sql: string; args: unknown[] } {
-  if (typeof stmt === "string") return { sql: stmt, args: [] };
-  if (!Array.isArray(stmt.args ?? [])) throw new TypeError("named SQL arguments are not supported");
-  return { sql: stmt.sql, args: (stmt.args as unknown[] | undefined) ?? [] };
-}
-
-/** The `@libsql/client` surface Prisma's adapter uses, over the shared connection. */
-function clientFacade(conn: SqliteConnection): Client {
-  const facade = {
-    closed: false,
-    protocol: "file",
-    async execute(stmt: InStatement, args?: unknown[]) {
-      const parts =
-        typeof stmt === "string" ? { sql: stmt, args: args ?? [] } : statementParts(stmt as InStatement);
-      await conn.whenFree();
-      return conn.execute(parts.sql, parts.args);
-    },
-    async executeMultiple(sql: string) {
-      await conn.whenFree();
-      conn.db.exec(sql);
-    },
-    async transaction(mode: "write" | "read" | "deferred" = "write"): Promise<Transaction> {
-      const release = await conn.acquire();
-      try {
-        conn.db.exec(mode === "write" ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
-      } catch (error) {
-        release();
-        throw error;
-      }
-      const finish = (sql: string) => {
-        try {
-          if (conn.db.inTransaction) conn.db.exec(sql);
-        } finally {
-          release();
-        }
-      };
-      const tx = {
-        async execute(s: InStatement) {
-          const parts = statementParts(s);
-          return conn.execute(parts.sql, parts.args);
-        },
-        async batch(list: InStatement[]) {
-          return list.map((s) => {
-            const parts = statementParts(s);
-            return conn.execute(parts.sql, parts.args);
-          });
-        },
-        async executeMultiple(sql: string) {
-          conn.db.exec(sql);
-        },
-        async commit() {
-          finish("COMMIT");
-        },
-        async rollback() {
-          finish("ROLLBACK");
-        },
-        close() {
-          finish("ROLLBACK");
-        },
-        get closed() {
-          return !conn.db.inTransaction;
-        },
-      };
-      return tx as unknown as Transaction;
-    },
-    async batch() {
-      throw new Error("batch is not used by Prisma's adapter");
-    },
-    async sync() {
-      return undefined;
-    },
-    close() {
-      facade.closed = true;
-    },
-  };
-  return facade as unknown as Client;
-}
-
-/** Prisma's libSQL adapter factory, on the process's shared {@link SqliteConnection}. */
-export class SharedLibSQL extends PrismaLibSQL {
-  constructor(private readonly connection: SqliteConnection) {
-    super({ url: `file:${connection.file}` });
-  }
-
-  override createClient(): Client {
-    return clientFacade(this.connection);
-  }
 }

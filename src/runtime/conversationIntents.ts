@@ -11,7 +11,7 @@ import { notifyDesks } from "./deskNotifications.js";
 import { scheduleJob } from "./jobs.js";
 import { requestAuthorization } from "./mailLinks.js";
 import { appendToMailTurn, completeTicket } from "./mailNotices.js";
-import { type Effects, markOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
+import { type Effects, queueOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { type ChatRef, chatKey, type TriageSuggestion } from "./runtimeTypes.js";
 import type { TicketExecutor } from "./ticketExecutor.js";
 import type { TicketOpening } from "./ticketOpening.js";
@@ -72,7 +72,7 @@ export class ConversationIntents {
             who.setLabels(Object.fromEntries(rendered.map((c) => [c.id, c.label])));
           return [];
         }
-        await store.queueOutbound(tx, {
+        await queueOutbound(tx, fx, {
           channel: chat.channel,
           chatId: chat.chatId,
           text,
@@ -81,7 +81,6 @@ export class ConversationIntents {
         });
         if (rendered && rendered.length > 0)
           who.setLabels(Object.fromEntries(rendered.map((c) => [c.id, c.label])));
-        markOutbound(fx, chat);
         return [];
       }
       case "registerCustomer": {

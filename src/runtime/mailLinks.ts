@@ -20,7 +20,7 @@ import {
   type AfterCommit,
   type Effects,
   inChatTransaction,
-  markOutbound,
+  queueOutbound,
   type RuntimeContext,
   recordEvent,
 } from "./runtimeContext.js";
@@ -47,7 +47,7 @@ async function queueMail(
   m: { to: string; thread: string; subject: string; text: string; kind: string; ticketId: string },
 ): Promise<void> {
   const chat: ChatRef = { channel: "email", chatId: emailChatId(m.to, m.thread) };
-  await store.queueOutbound(tx, {
+  await queueOutbound(tx, fx, {
     channel: chat.channel,
     chatId: chat.chatId,
     text: m.text,
@@ -55,7 +55,6 @@ async function queueMail(
     at: ctx.clock.now(),
     ticketId: m.ticketId,
   });
-  markOutbound(fx, chat);
 }
 
 const emailOn = (ctx: RuntimeContext) => ctx.channels.has("email");

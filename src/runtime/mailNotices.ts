@@ -6,7 +6,13 @@ import type { MailAnswers } from "../../flows/mailIntake.js";
 import type { StoreTx as Tx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
-import { type Effects, markOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
+import {
+  type Effects,
+  queueOutbound,
+  type RuntimeContext,
+  recordEvent,
+  setQueuedText,
+} from "./runtimeContext.js";
 import { type ChatRef, chatKey } from "./runtimeTypes.js";
 
 /**
@@ -25,10 +31,9 @@ export async function appendToMailTurn(
   const key = chatKey(chat);
   const turn = fx.mailTurn.get(key);
   if (turn) {
-    turn.text = `${turn.text}\n\n${text}`;
-    await store.setOutboundText(tx, turn.id, turn.text);
+    await setQueuedText(tx, turn, `${turn.text}\n\n${text}`);
   } else {
-    const id = await store.queueOutbound(tx, {
+    const row = await queueOutbound(tx, fx, {
       channel: chat.channel,
       chatId: chat.chatId,
       text,
@@ -36,9 +41,8 @@ export async function appendToMailTurn(
       at,
       ticketId,
     });
-    fx.mailTurn.set(key, { id, text });
+    fx.mailTurn.set(key, row);
   }
-  markOutbound(fx, chat);
 }
 
 /** One-reply intake: the customer's answers (category, blocking, consent, sales rep) land on the ticket. */

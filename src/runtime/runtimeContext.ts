@@ -13,6 +13,7 @@ import type { Logger } from "../observability/logger.js";
 import type { Policy } from "../policy/schema.js";
 import type { Clock } from "./clock.js";
 import type { KeyedQueue } from "./keyedQueue.js";
+import type { OutboxMemory, QueuedOutbound } from "./outboxMemory.js";
 import {
   type ChatRef,
   chatKey,
@@ -37,12 +38,16 @@ export interface RuntimeContext {
   readonly chatQueue: KeyedQueue;
   /** Chat locks and claims shared with the other instances on the database. */
   readonly coordination: Coordination;
+  /** SQLite (one instance) only: the outbox rows this process committed, delivered from memory. */
+  readonly outboxMemory: OutboxMemory | null;
 }
 
 /** Work collected during one transaction and acted on after it commits. */
 export interface Effects {
   /** Chats with new outbound messages, delivered after commit. */
   outbound: Map<string, ChatRef>;
+  /** The outbound rows queued, per chat key, oldest first (see {@link queueOutbound}). */
+  queued: Map<string, QueuedOutbound[]>;
   /** A job due now was scheduled: the scheduler should run soon. */
   jobsDue: boolean;
   /** Domain events recorded, for {@link RuntimeOptions.onEvents}. */
@@ -50,7 +55,7 @@ export interface Effects {
   ticketsOpened: number;
   ticketsClosed: number;
   /** E-mail chats: the outbound row this turn's replies are gathered into (one e-mail per turn). */
-  mailTurn: Map<string, { id: string; text: string }>;
+  mailTurn: Map<string, QueuedOutbound>;
 }
 
 /** Acts on what a committed transaction collected (delivery, events, scheduler). */
@@ -60,6 +65,7 @@ export type AfterCommit = (fx: Effects) => Promise<void>;
 export function newEffects(): Effects {
   return {
     outbound: new Map(),
+    queued: new Map(),
     jobsDue: false,
     events: [],
     ticketsOpened: 0,
@@ -71,6 +77,31 @@ export function newEffects(): Effects {
 /** Notes that a chat has new outbound messages to deliver after commit. */
 export function markOutbound(fx: Effects, chat: ChatRef): void {
   fx.outbound.set(chatKey(chat), chat);
+}
+
+/**
+ * Queues an outbound message in the transaction and notes it for delivery after the commit;
+ * returns the row as queued (an e-mail turn changes its text with {@link setQueuedText}).
+ */
+export async function queueOutbound(
+  tx: StoreTx,
+  fx: Effects,
+  m: Parameters<typeof store.queueOutbound>[1] & { channel: ChatRef["channel"] },
+): Promise<QueuedOutbound> {
+  const row: QueuedOutbound = { id: await store.queueOutbound(tx, m), text: m.text, body: m.body };
+  const chat: ChatRef = { channel: m.channel, chatId: m.chatId };
+  const key = chatKey(chat);
+  const rows = fx.queued.get(key);
+  if (rows) rows.push(row);
+  else fx.queued.set(key, [row]);
+  markOutbound(fx, chat);
+  return row;
+}
+
+/** Replaces the text of an outbound message queued in this transaction. */
+export async function setQueuedText(tx: StoreTx, row: QueuedOutbound, text: string): Promise<void> {
+  row.text = text;
+  await store.setOutboundText(tx, row.id, text);
 }
 
 /** An audit-trail entry about a ticket (or about no ticket, e.g. a customer registering). */
@@ -129,6 +160,7 @@ export async function inChatTransaction<T>(
       }
       throw error;
     }
+    ctx.outboxMemory?.committed(fx, fx.queued);
     ctx.options.health?.ok("database.commit");
     return { value, fx };
   });

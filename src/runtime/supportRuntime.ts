@@ -27,6 +27,7 @@ import { KeyedQueue } from "./keyedQueue.js";
 import { MailLinks } from "./mailLinks.js";
 import { OnCallRota } from "./onCallRota.js";
 import { OutboxDelivery } from "./outboxDelivery.js";
+import { OutboxMemory } from "./outboxMemory.js";
 import type { Effects, RuntimeContext } from "./runtimeContext.js";
 import type { RuntimeOptions } from "./runtimeTypes.js";
 import { SlaTimers } from "./slaTimers.js";
@@ -96,6 +97,8 @@ export class SupportRuntime implements StaffActions {
       desks: [...(options.desks ?? [])],
       chatQueue: new KeyedQueue(),
       coordination: options.coordination ?? startCoordination(options.db),
+      // SQLite is exactly one instance: what it committed to the outbox can be known in memory.
+      outboxMemory: options.db.sqlite ? new OutboxMemory() : null,
     };
     this.ownsCoordination = !options.coordination;
     this.ctx = ctx;
@@ -208,7 +211,7 @@ export class SupportRuntime implements StaffActions {
     if (fx.events.length > 0) options.onEvents?.(fx.events);
     for (let i = 0; i < fx.ticketsOpened; i++) options.metrics?.ticketOpened();
     for (let i = 0; i < fx.ticketsClosed; i++) options.metrics?.ticketClosed();
-    if (fx.outbound.size > 0) await this.outbox.deliverChats([...fx.outbound.values()]);
+    if (fx.outbound.size > 0) await this.outbox.deliverCommitted(fx);
     if (fx.jobsDue) this.scheduler.kick();
   }
 }

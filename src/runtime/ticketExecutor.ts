@@ -17,7 +17,7 @@ import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { step } from "./machineStep.js";
 import { afterClose, requestAuthorization } from "./mailLinks.js";
-import { type Effects, markOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
+import { type Effects, queueOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { type ChatRef, RuntimeError } from "./runtimeTypes.js";
 import { loadTicketContext } from "./ticketContext.js";
 
@@ -208,8 +208,8 @@ export class TicketExecutor {
         : customer?.language === "it"
           ? "it"
           : this.ctx.policy.defaultLanguage;
-    await store.queueOutbound(tx, {
-      channel: ticket.channel,
+    await queueOutbound(tx, fx, {
+      channel: ticket.channel as ChannelName,
       chatId: ticket.chatId,
       text: this.ctx.renderer.render(key, params, language),
       body: {
@@ -229,6 +229,5 @@ export class TicketExecutor {
       at: this.ctx.clock.now(),
       ticketId: ticket.id,
     });
-    markOutbound(fx, { channel: ticket.channel as ChannelName, chatId: ticket.chatId });
   }
 }

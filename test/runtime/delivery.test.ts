@@ -93,6 +93,33 @@ describe("runtime: delivery and de-duplication", () => {
     await runtime.stop();
   });
 
+  it("a reply never overtakes an older one waiting for a retry, and none is sent twice", async () => {
+    const { clock, channel, runtime, msg } = await setup("+393330000005");
+    const chatId = "393330000005@c.us";
+    const outbox = () =>
+      t.db.prisma.message.findMany({
+        where: { chatId, direction: "out" },
+        orderBy: [{ at: "asc" }, { id: "asc" }],
+      });
+    // Two turns delivered at once (the chat has nothing else pending).
+    await channel.receive(msg("ciao", "o1"));
+    await channel.receive(msg("La stampante non stampa", "o2"));
+    expect((await outbox()).map((m) => m.status)).toEqual(channel.sent.map(() => "sent"));
+    // The next reply fails: it waits for its retry, and the next turn's replies wait behind it.
+    channel.failNext = { count: 1, error: new ChannelSendError("network", "socket hang up") };
+    const before = channel.sent.length;
+    await channel.receive(msg("1", "o3"));
+    await channel.receive(msg("sì", "o4"));
+    expect(channel.sent.length).toBe(before);
+    clock.advance(2000);
+    await runtime.deliver();
+    // Everything went out once, in the order it was queued.
+    const rows = await outbox();
+    expect(rows.every((m) => m.status === "sent")).toBe(true);
+    expect(channel.sent.map((m) => m.outboxId)).toEqual(rows.map((m) => m.id));
+    await runtime.stop();
+  });
+
   it("a technician's file reaches the customer with the reply, through the durable outbox", async () => {
     const { clock, channel, runtime } = startRuntime("whatsapp", "software-usage");
     const phone = "+393330000003";
