@@ -30,19 +30,10 @@ export interface CustomerRecord {
 
 const customerInclude = { purchases: true } as const;
 
-function toCustomerRecord(row: {
-  id: string;
-  code: string;
-  company: string;
-  contactName: string | null;
-  phone: string | null;
-  email: string | null;
-  language: string;
-  plans: string;
-  verified: boolean;
-  salesRep: string | null;
-  purchases: { item: string; purchasedOn: string; warrantyMonths: number }[];
-}): CustomerRecord {
+/** A customer row as Prisma reads it: the record's fields, with the plans still as stored JSON. */
+type CustomerRow = Omit<CustomerRecord, "plans"> & { plans: string };
+
+function toCustomerRecord(row: CustomerRow): CustomerRecord {
   return {
     id: row.id,
     code: row.code,
