@@ -7,10 +7,11 @@
  */
 import { DateTime } from "luxon";
 import OpenAI, { toFile } from "openai";
-import { ContentFilterFinishReasonError, LengthFinishReasonError } from "openai/error";
 import { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
-import type { AiPurpose, AiUsageStore, AiUsageTotals } from "../data/aiUsageStore.js";
+import type { AiPurpose, AiUsageTotals } from "../data/aiUsageStore.js";
+import type { AiAssist, AiAssistDeps } from "./aiAssistTypes.js";
+import { AiCallError, failureCode, withDeadline } from "./aiCallErrors.js";
 import { detectLanguage } from "./classifier.js";
 import type { AiConfig } from "./config.js";
 import { looksLikeInjection } from "./looksLikeInjection.js";
@@ -19,98 +20,20 @@ import {
   offlineTriage,
   SUMMARY_MAX_CHARS,
   TRIAGE_PRIORITIES,
-  type TriageCategory,
   type TriageLanguage,
   type TriageResult,
 } from "./offlineTriage.js";
-import { replyMessages, summaryMessages, type Transcript, triageMessages } from "./prompts.js";
+import { replyMessages, summaryMessages, triageMessages } from "./prompts.js";
 
-/** The logging the assist needs; a pino logger fits. */
-export interface AiLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-/** What {@link createAiAssist} needs from the rest of the app. */
-export interface AiAssistDeps {
-  usage: AiUsageStore;
-  logger: AiLogger;
-  now: () => Date;
-}
-
-/** Input of {@link AiAssist.triage}. */
-export interface TriageInput {
-  description: string;
-  /** The preset's categories; the result's category is always one of their keys. */
-  categories: readonly TriageCategory[];
-  /** The conversation's language, used when the text does not tell. */
-  language?: TriageLanguage;
-  ticketId?: string;
-}
-
-/** Input of {@link AiAssist.transcribe}. */
-export interface TranscribeInput {
-  audio: Uint8Array;
-  mime: string;
-  name: string;
-  ticketId?: string;
-  /** Expected language, a hint that improves accuracy. */
-  language?: TriageLanguage;
-}
-
-/** Input of {@link AiAssist.suggestReply}. */
-export interface SuggestReplyInput {
-  transcript: Transcript;
-  /** The preset's policy text the draft must stay within. */
-  policyText: string;
-  /** Language of the draft (the customer's). */
-  language: TriageLanguage;
-  ticketId?: string;
-}
-
-/** The AI assist; only exists when a key is configured. */
-export interface AiAssist {
-  /** Never rejects and never takes longer than the configured timeout (plus timer jitter). */
-  triage(input: TriageInput): Promise<TriageResult>;
-  /** The voice note's text, or `null` (failure, timeout, cap, empty result); never rejects. */
-  transcribe(input: TranscribeInput): Promise<{ text: string } | null>;
-  /** A two-or-three-line summary for technicians, or `null`; never rejects. */
-  summarize(
-    transcript: Transcript,
-    options?: { ticketId?: string; language?: TriageLanguage },
-  ): Promise<string | null>;
-  /** A reply draft for the technician to review (never sent by itself), or `null`; never rejects. */
-  suggestReply(input: SuggestReplyInput): Promise<string | null>;
-  /** Resolves once every usage row written so far is stored (call before shutdown). */
-  settle(): Promise<void>;
-  /** Today's usage and whether the daily cap stops AI calls now. */
-  usageToday(): Promise<AiUsageTotals & { capReached: boolean }>;
-}
-
-/** Why an AI call did not give a usable answer (logged as `code`). */
-export type AiFailureCode =
-  | "timeout"
-  | "rate-limited"
-  | "server-error"
-  | "client-error"
-  | "network"
-  | "bad-output"
-  | "refused"
-  | "capped"
-  | "usage-unavailable";
-
-/** Error with a stable code for a failed or unusable AI call. */
-export class AiCallError extends Error {
-  constructor(
-    readonly code: AiFailureCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "AiCallError";
-  }
-}
+export type {
+  AiAssist,
+  AiAssistDeps,
+  AiLogger,
+  SuggestReplyInput,
+  TranscribeInput,
+  TriageInput,
+} from "./aiAssistTypes.js";
+export { AiCallError, type AiFailureCode, failureCode } from "./aiCallErrors.js";
 
 /** Largest voice note sent for transcription (the OpenAI limit is 25 MB). */
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
@@ -136,44 +59,6 @@ function clean(text: string): string {
     .replace(/\p{Cc}/gu, " ")
     .replace(/\s+/g, " ")
     .trim();
-}
-
-/** Maps an SDK or deadline error to a stable failure code. */
-export function failureCode(error: unknown): AiFailureCode {
-  if (error instanceof AiCallError) return error.code;
-  if (error instanceof OpenAI.APIConnectionTimeoutError) return "timeout";
-  if (error instanceof OpenAI.APIUserAbortError) return "timeout";
-  if (error instanceof OpenAI.RateLimitError) return "rate-limited";
-  if (error instanceof OpenAI.InternalServerError) return "server-error";
-  if (error instanceof OpenAI.APIConnectionError) return "network";
-  if (error instanceof OpenAI.APIError) {
-    const status = error.status ?? 0;
-    return status >= 500 ? "server-error" : "client-error";
-  }
-  if (error instanceof LengthFinishReasonError) return "bad-output";
-  if (error instanceof ContentFilterFinishReasonError) return "refused";
-  if (error instanceof SyntaxError || error instanceof z.ZodError) return "bad-output";
-  return "bad-output";
-}
-
-/**
- * Runs `work` with an abort signal that fires after `ms`; rejects with a `timeout`
- * {@link AiCallError} at the deadline even if `work` ignores the signal.
- */
-async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new AiCallError("timeout", `no answer within ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([work(controller.signal), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
