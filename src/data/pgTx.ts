@@ -97,10 +97,12 @@ export class PgTx extends SqlTx {
   private beginPending: boolean;
   /** Whether BEGIN went out: COMMIT or ROLLBACK is due. */
   begun = false;
+  /** Writes not sent yet (see {@link PgTx.write}). */
+  private deferred: { sql: string; args: SqlArg[] }[] = [];
 
   constructor(
     private readonly client: pg.PoolClient,
-    transaction: boolean,
+    private readonly transaction: boolean,
   ) {
     super();
     this.beginPending = transaction;
@@ -108,21 +110,54 @@ export class PgTx extends SqlTx {
 
   private async query(sql: string, args: SqlArg[]): Promise<pg.QueryResult<SqlRow>> {
     if (this.closed) throw this.closed;
-    if (this.beginPending) {
-      // One round trip instead of two: BEGIN and the first statement (typically the chat's lock)
-      // in one simple query.
-      this.beginPending = false;
-      this.begun = true;
-      const results = (await this.client.query({
-        text: `BEGIN; ${withLiterals(sql, args)}`,
-        types,
-      })) as unknown as pg.QueryResult<SqlRow>[];
+    if (this.beginPending || this.deferred.length > 0) {
+      // One round trip instead of several: BEGIN (if still due), the deferred writes and this
+      // statement in one simple query.
+      const results = await this.script(withLiterals(sql, args));
       return results[results.length - 1]!;
     }
     const p = toPostgres(sql);
     return this.client.query<SqlRow>(
       p.name ? { name: p.name, text: p.text, values: args, types } : { text: p.text, values: args, types },
     );
+  }
+
+  /**
+   * Sends BEGIN (if still due), the deferred writes and then `last` as one simple query (one
+   * round trip); returns each statement's result. PostgreSQL stops at the first failing statement
+   * and the transaction is aborted, so the promise rejects and the transaction rolls back.
+   */
+  private async script(last: string): Promise<pg.QueryResult<SqlRow>[]> {
+    const parts = this.beginPending ? ["BEGIN"] : [];
+    if (this.beginPending) {
+      this.beginPending = false;
+      this.begun = true;
+    }
+    for (const w of this.deferred) parts.push(withLiterals(w.sql, w.args));
+    this.deferred = [];
+    parts.push(last);
+    // A newline before each `;`: a statement may end in a `--` comment.
+    const results = (await this.client.query({ text: parts.join("\n;\n"), types })) as unknown as
+      | pg.QueryResult<SqlRow>[]
+      | pg.QueryResult<SqlRow>;
+    return Array.isArray(results) ? results : [results];
+  }
+
+  /**
+   * In a transaction: queued, sent with the next statement or the COMMIT (see {@link SqlTx.write}).
+   * In a session (each statement committing alone): run at once.
+   */
+  write(sql: string, ...args: SqlArg[]): void | Promise<void> {
+    if (this.closed) throw this.closed;
+    if (!this.transaction) return this.query(sql, args).then(() => undefined);
+    this.deferred.push({ sql, args });
+  }
+
+  /** Commits: the deferred writes (and BEGIN, if nothing was sent yet) go in the same round trip. */
+  async commit(): Promise<void> {
+    if (this.closed) throw this.closed;
+    if (this.deferred.length > 0) await this.script("COMMIT");
+    else if (this.begun) await this.client.query("COMMIT");
   }
 
   async rows(sql: string, ...args: SqlArg[]): Promise<SqlRow[]> {
@@ -187,8 +222,7 @@ export function pgTransaction<T>(
     }, options.timeoutMs);
     try {
       const value = await work(tx);
-      if (tx.closed) throw tx.closed;
-      if (tx.begun) await client.query("COMMIT");
+      await tx.commit();
       return value;
     } catch (error) {
       if (ended) await ended;

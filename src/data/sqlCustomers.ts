@@ -67,7 +67,7 @@ export async function findCustomerForSender(
   if (!phone) return null;
   const byPhone = await tx.row(`${CUSTOMER} WHERE "phone" = ?`, phone);
   if (!byPhone) return null;
-  await tx.run(
+  await tx.write(
     `INSERT INTO "ChannelIdentity" ("id", "channel", "externalId", "customerId", "createdAt") VALUES (?, ?, ?, ?, ?)`,
     newId(),
     channel,
@@ -97,7 +97,7 @@ export async function linkIdentity(
   channel: string,
   externalId: string,
 ): Promise<void> {
-  await tx.run(
+  await tx.write(
     `INSERT INTO "ChannelIdentity" ("id", "channel", "externalId", "customerId", "createdAt") VALUES (?, ?, ?, ?, ?)
      ON CONFLICT ("channel", "externalId") DO UPDATE SET "customerId" = excluded."customerId"`,
     newId(),
@@ -111,7 +111,7 @@ export async function linkIdentity(
 export async function createCustomer(tx: SqlTx, code: string, data: NewCustomer): Promise<CustomerRecord> {
   const id = newId();
   const now = iso(new Date());
-  await tx.run(
+  await tx.write(
     `INSERT INTO "Customer" ("id", "code", "company", "contactName", "phone", "email", "language", "plans", "salesRep", "verified", "createdAt", "updatedAt")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     id,
@@ -128,7 +128,7 @@ export async function createCustomer(tx: SqlTx, code: string, data: NewCustomer)
     now,
   );
   for (const p of data.purchases ?? []) {
-    await tx.run(
+    await tx.write(
       `INSERT INTO "HardwarePurchase" ("id", "customerId", "item", "purchasedOn", "warrantyMonths") VALUES (?, ?, ?, ?, ?)`,
       newId(),
       id,
@@ -141,7 +141,7 @@ export async function createCustomer(tx: SqlTx, code: string, data: NewCustomer)
 }
 
 export async function setCustomerLanguage(tx: SqlTx, customerId: string, language: string): Promise<void> {
-  await tx.run(
+  await tx.write(
     `UPDATE "Customer" SET "language" = ?, "updatedAt" = ? WHERE "id" = ?`,
     language,
     iso(new Date()),

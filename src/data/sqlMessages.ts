@@ -34,7 +34,7 @@ export async function insertMessage(
   },
 ): Promise<string> {
   const id = newId();
-  await tx.run(
+  await tx.write(
     `INSERT INTO "Message" ("id", "channel", "chatId", "direction", "platformMessageId", "ticketId", "text", "body", "status", "attempts", "at", "nextAttemptAt")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
     id,
@@ -54,7 +54,7 @@ export async function insertMessage(
 
 /** Replaces the text of a queued outbound message. */
 export async function setOutboundText(tx: SqlTx, id: string, text: string): Promise<void> {
-  await tx.run(`UPDATE "Message" SET "text" = ? WHERE "id" = ?`, text, id);
+  await tx.write(`UPDATE "Message" SET "text" = ? WHERE "id" = ?`, text, id);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ export async function pendingForChat(tx: SqlTx, channel: string, chatId: string)
 /** Marks messages sent in one statement (one commit), by the ids the sender already has. */
 export async function markDelivered(tx: SqlTx, ids: string[], at: Date): Promise<void> {
   if (ids.length === 0) return;
-  await tx.run(
+  await tx.write(
     `UPDATE "Message" SET "status" = 'sent', "deliveredAt" = ?, "attempts" = "attempts" + 1, "claimedBy" = NULL, "leaseUntil" = NULL WHERE "id" IN (${ids.map(() => "?").join(", ")})`,
     iso(at),
     ...ids,
@@ -96,7 +96,7 @@ export async function markDeliveryFailed(
   error: string,
   retryAt: Date | null,
 ): Promise<void> {
-  await tx.run(
+  await tx.write(
     `UPDATE "Message" SET "status" = ?, "attempts" = "attempts" + 1, "lastError" = ?, "nextAttemptAt" = ?, "claimedBy" = NULL, "leaseUntil" = NULL WHERE "id" = ?`,
     retryAt ? "pending" : "failed",
     error.slice(0, 1000),
@@ -122,7 +122,7 @@ export async function claimChatOutbox(
 ) {
   const rows = await pendingForChat(tx, channel, chatId);
   if (rows.length === 0) return rows;
-  await tx.run(
+  await tx.write(
     `UPDATE "Message" SET "claimedBy" = ?, "leaseUntil" = ? WHERE "id" IN (${rows.map(() => "?").join(", ")})`,
     instanceId,
     iso(leaseUntil),
@@ -134,7 +134,7 @@ export async function claimChatOutbox(
 /** Gives back claimed, unsent messages. */
 export async function releaseOutbox(tx: SqlTx, ids: string[], instanceId: string): Promise<void> {
   if (ids.length === 0) return;
-  await tx.run(
+  await tx.write(
     `UPDATE "Message" SET "claimedBy" = NULL, "leaseUntil" = NULL WHERE "claimedBy" = ? AND "id" IN (${ids.map(() => "?").join(", ")})`,
     instanceId,
     ...ids,

@@ -61,7 +61,7 @@ export async function saveConversation(
 ): Promise<boolean> {
   const now = iso(new Date());
   if (expectedVersion === null) {
-    await tx.run(
+    await tx.write(
       `INSERT INTO "Conversation" ("id", "channel", "chatId", "customerId", "snapshot", "version", "updatedAt") VALUES (?, ?, ?, ?, ?, 1, ?)`,
       newId(),
       c.channel,
@@ -154,7 +154,7 @@ export async function createTicket(
   },
 ): Promise<TicketRow> {
   const id = newId();
-  await tx.run(
+  await tx.write(
     `INSERT INTO "Ticket" ("id", "number", "policy", "status", "category", "priority", "blocking", "description", "coverage", "customerId", "channel", "chatId", "salesRep", "callbackDueAt", "createdAt", "updatedAt", "version")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
     id,
@@ -257,7 +257,7 @@ export async function setTicketColumns(
     sets.push(`"${column}" = ?`);
     args.push(toSql(value));
   }
-  await tx.run(`UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ?`, ...args, id);
+  await tx.write(`UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ?`, ...args, id);
 }
 
 /** A ticket's coverage (raw JSON), or null for an unknown ticket. */
@@ -272,7 +272,7 @@ export async function linkIntakeMessages(
   chatId: string,
   ticketId: string,
 ): Promise<void> {
-  await tx.run(
+  await tx.write(
     `UPDATE "Message" SET "ticketId" = ? WHERE "channel" = ? AND "chatId" = ? AND "ticketId" IS NULL`,
     ticketId,
     channel,
@@ -290,7 +290,7 @@ export async function ticketDeskRefRows(
 }
 
 export async function setCallbackDue(tx: SqlTx, id: string, dueAt: Date): Promise<void> {
-  await tx.run(
+  await tx.write(
     `UPDATE "Ticket" SET "callbackDueAt" = ?, "updatedAt" = ? WHERE "id" = ?`,
     iso(dueAt),
     iso(new Date()),
@@ -302,7 +302,7 @@ export async function recordEvent(
   tx: SqlTx,
   e: { ticketId: string | null; type: string; actor: string | null; payload: string; at: Date },
 ): Promise<void> {
-  await tx.run(
+  await tx.write(
     `INSERT INTO "TicketEvent" ("id", "ticketId", "type", "actor", "payload", "at") VALUES (?, ?, ?, ?, ?, ?)`,
     newId(),
     e.ticketId,
@@ -327,7 +327,7 @@ export async function recordFeedback(
   tx: SqlTx,
   f: { ticketId: string; rating: number; comment: string | null; at: Date },
 ): Promise<void> {
-  await tx.run(
+  await tx.write(
     `INSERT INTO "Feedback" ("id", "ticketId", "rating", "comment", "at") VALUES (?, ?, ?, ?, ?)`,
     newId(),
     f.ticketId,
@@ -344,7 +344,7 @@ export async function scheduleJob(
   tx: SqlTx,
   j: { kind: string; key: string; dueAt: Date; payload: string },
 ): Promise<void> {
-  await tx.run(
+  await tx.write(
     `INSERT INTO "Job" ("id", "kind", "key", "dueAt", "payload", "status", "attempts", "createdAt") VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)
      ON CONFLICT ("key") DO UPDATE SET "kind" = excluded."kind", "dueAt" = excluded."dueAt", "payload" = excluded."payload",
        "status" = 'pending', "attempts" = 0, "lastError" = NULL,
@@ -361,5 +361,5 @@ export async function scheduleJob(
 
 export async function cancelJobs(tx: SqlTx, keys: string[]): Promise<void> {
   for (const key of keys)
-    await tx.run(`UPDATE "Job" SET "status" = 'cancelled' WHERE "key" = ? AND "status" = 'pending'`, key);
+    await tx.write(`UPDATE "Job" SET "status" = 'cancelled' WHERE "key" = ? AND "status" = 'pending'`, key);
 }

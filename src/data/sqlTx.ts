@@ -1,5 +1,5 @@
 /**
- * The hot path's view of a database transaction: three calls that run one SQL statement each,
+ * The hot path's view of a database transaction: calls that run one SQL statement each,
  * written once for both providers (`?` placeholders, double-quoted identifiers, `TRUE`/`FALSE`,
  * `ON CONFLICT`, `RETURNING`). On SQLite a call returns its result at once (synchronous driver);
  * on PostgreSQL it returns a promise ({@link PgTx}). The store `await`s either.
@@ -26,6 +26,13 @@ export abstract class SqlTx {
   abstract row(sql: string, ...args: SqlArg[]): MaybePromise<SqlRow | undefined>;
   /** Runs a statement; returns the number of rows it changed. */
   abstract run(sql: string, ...args: SqlArg[]): MaybePromise<number>;
+  /**
+   * Runs a statement whose result nobody needs (an INSERT with a client-made id, an UPDATE whose
+   * count is ignored). SQLite runs it at once; a PostgreSQL transaction may defer it and send it
+   * in the same round trip as its next statement or its COMMIT, so later reads still see it and a
+   * failure still fails (and rolls back) the transaction, only at that later point.
+   */
+  abstract write(sql: string, ...args: SqlArg[]): MaybePromise<void>;
 }
 
 /** A write transaction on the shared SQLite connection (from {@link SqliteConnection.transaction}). */
@@ -44,6 +51,10 @@ export class SqliteTx extends SqlTx {
 
   run(sql: string, ...args: SqlArg[]): number {
     return this.conn.statement(sql).run(...args).changes;
+  }
+
+  write(sql: string, ...args: SqlArg[]): void {
+    this.conn.statement(sql).run(...args);
   }
 }
 
