@@ -26,7 +26,7 @@ import { silentLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { SimulatedClock } from "../runtime/clock.js";
 import { SupportRuntime } from "../runtime/supportRuntime.js";
-import { benchPhones, driveConversations, percentile, workloadSize } from "./benchWorkload.js";
+import { benchPhones, driveConversations, percentile, seedCustomers, workloadSize } from "./benchWorkload.js";
 
 const { values } = parseArgs({
   options: {
@@ -93,17 +93,7 @@ async function main() {
   await runtime.start();
 
   const phones = benchPhones(conversations);
-  for (let i = 0; i < phones.length; i += 500) {
-    await db.prisma.customer.createMany({
-      data: phones.slice(i, i + 500).map((phone, k) => ({
-        code: `B${String(i + k).padStart(7, "0")}`,
-        company: `Negozio ${i + k}`,
-        phone,
-        language: "it",
-        plans: JSON.stringify(["standard"]),
-      })),
-    });
-  }
+  await seedCustomers(db, phones, "B");
 
   const heapBefore = heapUsed();
   let sentMessages = 0;

@@ -2,6 +2,7 @@
  * The workload every benchmark drives, so sportello and its peer get the same users and the same
  * messages: N WhatsApp customers, each sending the six messages of one intake in order.
  */
+import type { Database } from "../data/database.js";
 
 /**
  * The size of a bench run from its `--conversations` and `--concurrency` options (whole numbers
@@ -35,9 +36,24 @@ export const SCRIPT = [
   "grazie, attendo",
 ] as const;
 
-/** The phone numbers of `count` customers (the same on every run). */
-export function benchPhones(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `+39333${String(i).padStart(7, "0")}`);
+/** The phone numbers of `count` customers (the same on every run; `prefix` tells benches apart). */
+export function benchPhones(count: number, prefix = "+39333"): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(7, "0")}`);
+}
+
+/** Signs up one known customer per phone (codes `<codePrefix>0000000`…, standard plan). */
+export async function seedCustomers(db: Database, phones: string[], codePrefix: string): Promise<void> {
+  for (let i = 0; i < phones.length; i += 500) {
+    await db.prisma.customer.createMany({
+      data: phones.slice(i, i + 500).map((phone, k) => ({
+        code: `${codePrefix}${String(i + k).padStart(7, "0")}`,
+        company: `Negozio ${i + k}`,
+        phone,
+        language: "it",
+        plans: JSON.stringify(["standard"]),
+      })),
+    });
+  }
 }
 
 /** Latency percentile (ms, two decimals) of an ascending-sorted list. */

@@ -26,7 +26,7 @@ import { silentLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { SimulatedClock } from "../runtime/clock.js";
 import { SupportRuntime } from "../runtime/supportRuntime.js";
-import { workloadSize } from "./benchWorkload.js";
+import { benchPhones, seedCustomers, workloadSize } from "./benchWorkload.js";
 
 const { values } = parseArgs({
   options: {
@@ -84,18 +84,8 @@ async function main() {
 
   const setup = await openDatabase(url);
   await migrate(setup);
-  const phones = Array.from({ length: conversations }, (_, i) => `+39334${String(i).padStart(7, "0")}`);
-  for (let i = 0; i < phones.length; i += 500) {
-    await setup.prisma.customer.createMany({
-      data: phones.slice(i, i + 500).map((phone, k) => ({
-        code: `I${String(i + k).padStart(7, "0")}`,
-        company: `Negozio ${i + k}`,
-        phone,
-        language: "it",
-        plans: JSON.stringify(["standard"]),
-      })),
-    });
-  }
+  const phones = benchPhones(conversations, "+39334");
+  await seedCustomers(setup, phones, "I");
 
   const sends = new Map<string, number>();
   const notices: DeskEvent[] = [];
