@@ -25,6 +25,11 @@ async function toCustomer(tx: SqlTx, r: SqlRow): Promise<CustomerRecord> {
     `SELECT "item", "purchasedOn", "warrantyMonths" FROM "HardwarePurchase" WHERE "customerId" = ? ORDER BY "id"`,
     str(r.id),
   );
+  return withPurchases(r, purchases);
+}
+
+/** A customer record from its row and its purchase rows (rows without an item are skipped). */
+function withPurchases(r: SqlRow, purchases: SqlRow[]): CustomerRecord {
   return {
     id: str(r.id),
     code: str(r.code),
@@ -36,11 +41,13 @@ async function toCustomer(tx: SqlTx, r: SqlRow): Promise<CustomerRecord> {
     plans: parsePlans(str(r.plans)),
     verified: bool(r.verified),
     salesRep: maybeStr(r.salesRep),
-    purchases: purchases.map((p) => ({
-      item: str(p.item),
-      purchasedOn: str(p.purchasedOn),
-      warrantyMonths: num(p.warrantyMonths),
-    })),
+    purchases: purchases
+      .filter((p) => p.item !== null && p.item !== undefined)
+      .map((p) => ({
+        item: str(p.item),
+        purchasedOn: str(p.purchasedOn),
+        warrantyMonths: num(p.warrantyMonths),
+      })),
   };
 }
 
@@ -57,13 +64,18 @@ export async function findCustomerForSender(
   senderId: string,
   phone: string | null,
 ): Promise<CustomerRecord | null> {
-  const known = await tx.row(
-    `SELECT c."id", c."code", c."company", c."contactName", c."phone", c."email", c."language", c."plans", c."verified", c."salesRep"
-     FROM "ChannelIdentity" i JOIN "Customer" c ON c."id" = i."customerId" WHERE i."channel" = ? AND i."externalId" = ?`,
+  // The lookup every inbound message makes: identity, customer and purchases in one statement
+  // (one row per purchase, or one row with no item).
+  const known = await tx.rows(
+    `SELECT c."id", c."code", c."company", c."contactName", c."phone", c."email", c."language", c."plans", c."verified", c."salesRep",
+            p."item", p."purchasedOn", p."warrantyMonths"
+     FROM "ChannelIdentity" i JOIN "Customer" c ON c."id" = i."customerId"
+     LEFT JOIN "HardwarePurchase" p ON p."customerId" = c."id"
+     WHERE i."channel" = ? AND i."externalId" = ? ORDER BY p."id"`,
     channel,
     senderId,
   );
-  if (known) return toCustomer(tx, known);
+  if (known[0]) return withPurchases(known[0], known);
   if (!phone) return null;
   const byPhone = await tx.row(`${CUSTOMER} WHERE "phone" = ?`, phone);
   if (!byPhone) return null;
