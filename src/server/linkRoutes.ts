@@ -7,20 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Language, Params } from "../../flows/intents.js";
-
-export interface LinkInfoView {
-  purpose: "authorize" | "feedback";
-  number: string;
-  company: string;
-  summary: string;
-  language: Language;
-  state: "open" | "used" | "expired" | "handled";
-  outcome: string | null;
-}
-
-export type LinkActionResult =
-  | { ok: true; number: string; outcome: string }
-  | { ok: false; code: string; outcome?: string };
+import type { LinkResult as LinkActionResult, LinkInfo as LinkInfoView } from "../runtime/mailLinks.js";
 
 /** What the pages need from the runtime. */
 export interface LinkActions {
@@ -90,6 +77,19 @@ export function registerLinkRoutes(app: FastifyInstance, deps: LinkRoutesDeps): 
     );
   };
 
+  /** The link's page info when it is a usable link of this purpose; else answers the "not usable" page. */
+  const openLink = async (reply: FastifyReply, token: string, purpose: LinkInfoView["purpose"]) => {
+    const info = await deps.links.info(token);
+    if (info?.purpose === purpose && info.state === "open") return info;
+    notUsable(
+      reply,
+      info?.purpose === purpose ? info : null,
+      "it",
+      purpose === "authorize" ? "rep" : "feedback",
+    );
+    return null;
+  };
+
   const feedbackForm = (info: LinkInfoView, token: string, error?: string) => {
     const l = info.language;
     const stars = [5, 4, 3, 2, 1]
@@ -108,9 +108,8 @@ ${error ? `<p class="msg" role="alert">${esc(error)}</p>` : ""}
   };
 
   app.get<{ Params: { token: string } }>("/feedback/:token", async (req, reply) => {
-    const info = await deps.links.info(req.params.token);
-    if (!info || info.purpose !== "feedback" || info.state !== "open")
-      return notUsable(reply, info?.purpose === "feedback" ? info : null, "it", "feedback");
+    const info = await openLink(reply, req.params.token, "feedback");
+    if (!info) return reply;
     return page(
       reply,
       200,
@@ -123,9 +122,8 @@ ${error ? `<p class="msg" role="alert">${esc(error)}</p>` : ""}
   app.post<{ Params: { token: string }; Body: Record<string, unknown> }>(
     "/feedback/:token",
     async (req, reply) => {
-      const info = await deps.links.info(req.params.token);
-      if (!info || info.purpose !== "feedback" || info.state !== "open")
-        return notUsable(reply, info?.purpose === "feedback" ? info : null, "it", "feedback");
+      const info = await openLink(reply, req.params.token, "feedback");
+      if (!info) return reply;
       const body = (req.body ?? {}) as Record<string, unknown>;
       const rating = Number(body.rating);
       if (!Number.isInteger(rating) || rating < 1 || rating > 5)
@@ -153,9 +151,8 @@ ${error ? `<p class="msg" role="alert">${esc(error)}</p>` : ""}
     value === "authorize" || value === "decline" ? value : null;
 
   app.get<{ Params: { token: string }; Querystring: { do?: string } }>("/rep/:token", async (req, reply) => {
-    const info = await deps.links.info(req.params.token);
-    if (!info || info.purpose !== "authorize" || info.state !== "open")
-      return notUsable(reply, info?.purpose === "authorize" ? info : null, "it", "rep");
+    const info = await openLink(reply, req.params.token, "authorize");
+    if (!info) return reply;
     const l = info.language;
     const decision = decisionOf(req.query.do) ?? "authorize";
     const button = (d: "authorize" | "decline") =>
@@ -175,9 +172,8 @@ ${button(decision)}</div>`,
   app.post<{ Params: { token: string }; Body: Record<string, unknown> }>(
     "/rep/:token",
     async (req, reply) => {
-      const info = await deps.links.info(req.params.token);
-      if (!info || info.purpose !== "authorize" || info.state !== "open")
-        return notUsable(reply, info?.purpose === "authorize" ? info : null, "it", "rep");
+      const info = await openLink(reply, req.params.token, "authorize");
+      if (!info) return reply;
       const decision = decisionOf(((req.body ?? {}) as Record<string, unknown>).do);
       if (!decision)
         return reply
