@@ -97,7 +97,11 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
       connectionString: url,
       max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
       connectionTimeoutMillis: TRANSACTION_MAX_WAIT_MS,
-    });
+      // Pipeline mode: a statement is sent without waiting for the answers to earlier ones, so a
+      // transaction's writes and its next read or COMMIT share one round trip (see pgTx.ts).
+      // Prisma's adapter awaits each query, which works the same in this mode.
+      pipeline: true,
+    } as pg.PoolConfig);
     dropDeadConnections(pool);
     const adapter = new PrismaPg(pool, { disposeExternalPool: true });
     prisma = new PostgresClient({

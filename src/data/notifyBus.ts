@@ -42,7 +42,12 @@ export function openBus(
   };
 
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: url, application_name: applicationName });
+    // Pipeline mode: concurrent publishes go out without queueing behind each other's answers.
+    const next = new pg.Client({
+      connectionString: url,
+      application_name: applicationName,
+      pipeline: true,
+    } as pg.ClientConfig);
     next.on("notification", (n) => {
       if (n.payload !== undefined) emitter.emit(n.channel, n.payload);
     });

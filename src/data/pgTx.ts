@@ -1,7 +1,9 @@
 /**
  * The hot path on PostgreSQL without Prisma: {@link SqlTx} statements run on a `pg` client of the
  * pool Prisma's adapter also uses, as named prepared statements (each SQL text is parsed and
- * planned once per connection, then only bound and executed).
+ * planned once per connection, then only bound and executed). The pool's clients are in pipeline
+ * mode: statements whose answers nobody waits for (BEGIN, {@link SqlTx.write}s) go out at once
+ * and share the round trip of the next statement that is awaited, or of COMMIT.
  *
  * {@link pgTransaction} is `db.transaction` on PostgreSQL (BEGIN … COMMIT, ROLLBACK when the work
  * throws, the client always given back; a client whose connection broke is destroyed, not
@@ -86,35 +88,50 @@ const types = {
   },
 } as unknown as pg.CustomTypesConfig;
 
+/** SQLSTATE raised by `sportello_expect_rows` (see {@link PgTx.writeExpecting}). */
+const EXPECT_ROWS_FAILED = "SP409";
+
 /** Thrown by statements of a transaction that ran past its time limit (it was rolled back). */
 export class TransactionTimeout extends Error {}
 
-/** Hot-path statements on one pooled `pg` client. */
+/**
+ * Holds back the client's socket writes until the current tick ends, so the protocol messages of
+ * every statement sent in this tick (`pg` writes Bind, Describe, Execute and Sync separately)
+ * leave in one system call instead of four or more per statement.
+ */
+function corkUntilNextTick(client: pg.PoolClient): void {
+  const stream = (client as unknown as { connection?: { stream?: import("node:net").Socket } }).connection
+    ?.stream;
+  if (!stream || stream.writableCorked > 0) return;
+  stream.cork();
+  process.nextTick(() => stream.uncork());
+}
+
+/** Hot-path statements on one pooled `pg` client (in pipeline mode, see {@link pgPoolOptions}). */
 export class PgTx extends SqlTx {
   /** Set when the transaction was ended behind the work's back (time limit): no more statements. */
   closed: Error | null = null;
-  /** A transaction whose BEGIN is still to be sent (with its first statement). */
-  private beginPending: boolean;
   /** Whether BEGIN went out: COMMIT or ROLLBACK is due. */
   begun = false;
-  /** Writes not sent yet (see {@link PgTx.write}). */
-  private deferred: { sql: string; args: SqlArg[] }[] = [];
+  /** Statements sent whose answers nobody awaited yet (BEGIN, writes). */
+  private pending: Promise<unknown>[] = [];
+  /** The first of them that failed: the transaction is aborted and must not commit. */
+  private failure: Error | null = null;
 
   constructor(
     private readonly client: pg.PoolClient,
     private readonly transaction: boolean,
   ) {
     super();
-    this.beginPending = transaction;
   }
 
-  private async query(sql: string, args: SqlArg[]): Promise<pg.QueryResult<SqlRow>> {
-    if (this.closed) throw this.closed;
-    if (this.beginPending || this.deferred.length > 0) {
-      // One round trip instead of several: BEGIN (if still due), the deferred writes and this
-      // statement in one simple query.
-      const results = await this.script(withLiterals(sql, args));
-      return results[results.length - 1]!;
+  /** Sends a statement (after BEGIN, the first time in a transaction); the client pipelines it. */
+  private send(sql: string, args: SqlArg[]): Promise<pg.QueryResult<SqlRow>> {
+    if (this.closed) return Promise.reject(this.closed);
+    corkUntilNextTick(this.client);
+    if (this.transaction && !this.begun) {
+      this.begun = true;
+      this.track(this.client.query("BEGIN"));
     }
     const p = toPostgres(sql);
     return this.client.query<SqlRow>(
@@ -123,53 +140,83 @@ export class PgTx extends SqlTx {
   }
 
   /**
-   * Sends BEGIN (if still due), the deferred writes and then `last` as one simple query (one
-   * round trip); returns each statement's result. PostgreSQL stops at the first failing statement
-   * and the transaction is aborted, so the promise rejects and the transaction rolls back.
+   * Keeps an unawaited statement's outcome for {@link commit} (and never leaves it unhandled);
+   * `mismatch` replaces the error of a {@link writeExpecting} check that failed.
    */
-  private async script(last: string): Promise<pg.QueryResult<SqlRow>[]> {
-    const parts = this.beginPending ? ["BEGIN"] : [];
-    if (this.beginPending) {
-      this.beginPending = false;
-      this.begun = true;
+  private track(sent: Promise<unknown>, mismatch?: () => Error): void {
+    this.pending.push(
+      sent.catch((error: Error & { code?: string }) => {
+        this.failure ??= mismatch && error.code === EXPECT_ROWS_FAILED ? mismatch() : error;
+      }),
+    );
+  }
+
+  writeExpecting(sql: string, args: SqlArg[], expected: number, mismatch: () => Error): void | Promise<void> {
+    if (this.closed) throw this.closed;
+    if (!this.transaction) {
+      return this.send(sql, args).then((r) => {
+        if ((r.rowCount ?? 0) !== expected) throw mismatch();
+      });
     }
-    for (const w of this.deferred) parts.push(withLiterals(w.sql, w.args));
-    this.deferred = [];
-    parts.push(last);
-    // A newline before each `;`: a statement may end in a `--` comment.
-    const results = (await this.client.query({ text: parts.join("\n;\n"), types })) as unknown as
-      | pg.QueryResult<SqlRow>[]
-      | pg.QueryResult<SqlRow>;
-    return Array.isArray(results) ? results : [results];
+    // The check runs in PostgreSQL (sportello_expect_rows, a migration), so a mismatch aborts the
+    // transaction even though COMMIT may already be on its way behind this statement.
+    this.track(
+      this.send(
+        `WITH "changed" AS (${sql} RETURNING 1) SELECT sportello_expect_rows(COUNT(*), ?, 'unexpected row count') FROM "changed"`,
+        [...args, expected],
+      ),
+      mismatch,
+    );
   }
 
   /**
-   * In a transaction: queued, sent with the next statement or the COMMIT (see {@link SqlTx.write}).
-   * In a session (each statement committing alone): run at once.
+   * In a transaction: sent at once without waiting for its answer (the client pipelines it with
+   * the statements that follow, which PostgreSQL runs after it); a failure aborts the transaction
+   * and is thrown by {@link commit}. In a session (each statement committing alone): awaited.
    */
   write(sql: string, ...args: SqlArg[]): void | Promise<void> {
     if (this.closed) throw this.closed;
-    if (!this.transaction) return this.query(sql, args).then(() => undefined);
-    this.deferred.push({ sql, args });
+    if (!this.transaction) return this.send(sql, args).then(() => undefined);
+    this.track(this.send(sql, args));
   }
 
-  /** Commits: the deferred writes (and BEGIN, if nothing was sent yet) go in the same round trip. */
+  /**
+   * Commits: COMMIT goes out behind the unanswered writes (one round trip for all). If any of
+   * them failed, PostgreSQL turned the COMMIT into a ROLLBACK and that failure is thrown.
+   */
   async commit(): Promise<void> {
     if (this.closed) throw this.closed;
-    if (this.deferred.length > 0) await this.script("COMMIT");
-    else if (this.begun) await this.client.query("COMMIT");
+    if (!this.begun) return;
+    corkUntilNextTick(this.client);
+    const committed = this.client.query("COMMIT");
+    const [, outcome] = await Promise.all([Promise.allSettled(this.pending), committed.then(
+      (result) => ({ result }),
+      (error: Error) => ({ error }),
+    )]);
+    this.pending = [];
+    if (this.failure) throw this.failure;
+    if ("error" in outcome) throw outcome.error;
+    // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK (and no error).
+    if (outcome.result.command !== "COMMIT")
+      throw new Error(`transaction ended by ${outcome.result.command}, not COMMIT`);
+  }
+
+  /** Waits for every statement sent (before ROLLBACK or giving the client back). */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.pending);
+    this.pending = [];
   }
 
   async rows(sql: string, ...args: SqlArg[]): Promise<SqlRow[]> {
-    return (await this.query(sql, args)).rows;
+    return (await this.send(sql, args)).rows;
   }
 
   async row(sql: string, ...args: SqlArg[]): Promise<SqlRow | undefined> {
-    return (await this.query(sql, args)).rows[0];
+    return (await this.send(sql, args)).rows[0];
   }
 
   async run(sql: string, ...args: SqlArg[]): Promise<number> {
-    return (await this.query(sql, args)).rowCount ?? 0;
+    return (await this.send(sql, args)).rowCount ?? 0;
   }
 }
 

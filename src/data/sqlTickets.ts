@@ -58,7 +58,8 @@ export async function saveConversation(
   tx: SqlTx,
   c: { channel: string; chatId: string; customerId: string | null; snapshot: string },
   expectedVersion: number | null,
-): Promise<boolean> {
+  conflict: () => Error,
+): Promise<void> {
   const now = iso(new Date());
   if (expectedVersion === null) {
     await tx.write(
@@ -70,18 +71,15 @@ export async function saveConversation(
       c.snapshot,
       now,
     );
-    return true;
+    return;
   }
-  const changed = await tx.run(
+  // Not waited for on PostgreSQL: the check fails the transaction there if the version moved.
+  await tx.writeExpecting(
     `UPDATE "Conversation" SET "snapshot" = ?, "customerId" = ?, "version" = "version" + 1, "updatedAt" = ? WHERE "channel" = ? AND "chatId" = ? AND "version" = ?`,
-    c.snapshot,
-    c.customerId,
-    now,
-    c.channel,
-    c.chatId,
-    expectedVersion,
+    [c.snapshot, c.customerId, now, c.channel, c.chatId, expectedVersion],
+    1,
+    conflict,
   );
-  return changed === 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,6 +152,7 @@ export async function createTicket(
   },
 ): Promise<TicketRow> {
   const id = newId();
+  const updatedAt = new Date();
   await tx.write(
     `INSERT INTO "Ticket" ("id", "number", "policy", "status", "category", "priority", "blocking", "description", "coverage", "customerId", "channel", "chatId", "salesRep", "callbackDueAt", "createdAt", "updatedAt", "version")
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
@@ -172,9 +171,37 @@ export async function createTicket(
     t.salesRep,
     t.callbackDueAt ? iso(t.callbackDueAt) : null,
     iso(t.at),
-    iso(new Date()),
+    iso(updatedAt),
   );
-  return toTicket((await tx.row(`${TICKET} WHERE "id" = ?`, id))!);
+  // The row as stored (no read back: the insert may not even be answered yet on PostgreSQL).
+  return {
+    id,
+    number: t.number,
+    policy: t.policy,
+    status: t.status,
+    category: t.category,
+    priority: t.priority,
+    blocking: t.blocking,
+    description: t.description,
+    coverage: t.coverage,
+    customerId: t.customerId,
+    channel: t.channel,
+    chatId: t.chatId,
+    salesRep: t.salesRep,
+    assigneeId: null,
+    callbackDueAt: t.callbackDueAt,
+    minutes: null,
+    resolution: null,
+    chargeNetCents: null,
+    chargeVatCents: null,
+    chargeGrossCents: null,
+    deskRef: null,
+    createdAt: t.at,
+    updatedAt,
+    claimedAt: null,
+    closedAt: null,
+    version: 0,
+  };
 }
 
 export async function findTicket(tx: SqlTx, number: string): Promise<TicketRow | null> {
@@ -188,6 +215,31 @@ export async function openTicketsForCustomer(tx: SqlTx, customerId: string): Pro
     customerId,
   );
   return rows.map(toTicket);
+}
+
+/**
+ * The open tickets (oldest first) of the customer a sender's channel identity belongs to, with
+ * that customer's id; null when the sender has no identity yet. Needs no customer id, so the
+ * inbound pipeline sends it together with the customer lookup (one round trip on PostgreSQL).
+ */
+export async function openTicketsOfSender(
+  tx: SqlTx,
+  channel: string,
+  senderId: string,
+): Promise<{ customerId: string; tickets: TicketRow[] } | null> {
+  const rows = await tx.rows(
+    `SELECT i."customerId" AS "identityCustomerId", t.* FROM "ChannelIdentity" i
+     LEFT JOIN "Ticket" t ON t."customerId" = i."customerId" AND t."status" <> 'closed'
+     WHERE i."channel" = ? AND i."externalId" = ? ORDER BY t."createdAt" ASC`,
+    channel,
+    senderId,
+  );
+  const first = rows[0];
+  if (!first) return null;
+  return {
+    customerId: str(first.identityCustomerId),
+    tickets: rows.filter((r) => r.id !== null && r.id !== undefined).map(toTicket),
+  };
 }
 
 const TICKET_COLUMNS = new Set([
@@ -224,7 +276,8 @@ export async function updateTicket(
   id: string,
   version: number,
   data: TicketUpdate,
-): Promise<boolean> {
+  conflict: () => Error,
+): Promise<void> {
   const sets: string[] = [];
   const args: SqlArg[] = [];
   for (const [column, value] of Object.entries(data)) {
@@ -235,13 +288,12 @@ export async function updateTicket(
   }
   sets.push(`"updatedAt" = ?`, `"version" = "version" + 1`);
   args.push(iso(new Date()));
-  const changed = await tx.run(
+  await tx.writeExpecting(
     `UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ? AND "version" = ?`,
-    ...args,
-    id,
-    version,
+    [...args, id, version],
+    1,
+    conflict,
   );
-  return changed === 1;
 }
 
 /** Sets the given columns of a ticket and bumps its version (no version check). */

@@ -33,6 +33,18 @@ export abstract class SqlTx {
    * failure still fails (and rolls back) the transaction, only at that later point.
    */
   abstract write(sql: string, ...args: SqlArg[]): MaybePromise<void>;
+  /**
+   * Runs an UPDATE (or DELETE) that must change exactly `expected` rows, else the transaction
+   * fails with `mismatch()`: at once on SQLite; on PostgreSQL possibly only when a later
+   * statement or COMMIT is answered (it may be sent without waiting, as {@link write}), and the
+   * transaction is then rolled back, never committed.
+   */
+  abstract writeExpecting(
+    sql: string,
+    args: SqlArg[],
+    expected: number,
+    mismatch: () => Error,
+  ): MaybePromise<void>;
 }
 
 /** A write transaction on the shared SQLite connection (from {@link SqliteConnection.transaction}). */
@@ -55,6 +67,10 @@ export class SqliteTx extends SqlTx {
 
   write(sql: string, ...args: SqlArg[]): void {
     this.conn.statement(sql).run(...args);
+  }
+
+  writeExpecting(sql: string, args: SqlArg[], expected: number, mismatch: () => Error): void {
+    if (this.conn.statement(sql).run(...args).changes !== expected) throw mismatch();
   }
 }
 

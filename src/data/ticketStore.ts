@@ -21,24 +21,17 @@ export async function loadConversation(
 }
 
 /**
- * Saves a snapshot; with `expectedVersion` it refuses (returns false) if somebody else saved in
- * between, so two processes can never interleave one conversation.
+ * Saves a snapshot; with `expectedVersion` it refuses if somebody else saved in between (the
+ * transaction fails with `conflict()`, on PostgreSQL possibly only at its commit), so two
+ * processes can never interleave one conversation.
  */
 export async function saveConversation(
-  tx: Client,
+  tx: SqlTx,
   c: { channel: string; chatId: string; customerId: string | null; snapshot: string },
   expectedVersion: number | null,
-): Promise<boolean> {
-  if (tx instanceof SqlTx) return sql.saveConversation(tx, c, expectedVersion);
-  if (expectedVersion === null) {
-    await tx.conversation.create({ data: { ...c, version: 1 } });
-    return true;
-  }
-  const result = await tx.conversation.updateMany({
-    where: { channel: c.channel, chatId: c.chatId, version: expectedVersion },
-    data: { snapshot: c.snapshot, customerId: c.customerId, version: { increment: 1 } },
-  });
-  return result.count === 1;
+  conflict: () => Error,
+): Promise<void> {
+  return sql.saveConversation(tx, c, expectedVersion, conflict);
 }
 
 export async function countConversations(tx: PrismaClient): Promise<number> {
@@ -139,14 +132,15 @@ export type TicketUpdate = Partial<Omit<TicketRow, "id" | "version" | "coverage"
   deskRef?: unknown;
 };
 
-/** Optimistic update: false when the ticket changed since `version` was read. */
+/** Optimistic update: the transaction fails with `conflict()` when the ticket changed since `version` was read (on PostgreSQL possibly only at its commit). */
 export async function updateTicket(
   tx: Client,
   id: string,
   version: number,
   data: TicketUpdate,
-): Promise<boolean> {
-  if (tx instanceof SqlTx) return sql.updateTicket(tx, id, version, data);
+  conflict: () => Error,
+): Promise<void> {
+  if (tx instanceof SqlTx) return sql.updateTicket(tx, id, version, data, conflict);
   const { coverage, deskRef, ...rest } = data;
   const result = await tx.ticket.updateMany({
     where: { id, version },
@@ -157,7 +151,7 @@ export async function updateTicket(
       version: { increment: 1 },
     },
   });
-  return result.count === 1;
+  if (result.count !== 1) throw conflict();
 }
 
 /** Facts a customer gave after the ticket opened; the consent is kept with the coverage. */
@@ -244,6 +238,15 @@ export async function openTicketsForCustomer(tx: Client, customerId: string): Pr
     where: { customerId, status: { not: "closed" } },
     orderBy: { createdAt: "asc" },
   });
+}
+
+/** See {@link sql.openTicketsOfSender} (hot path only). */
+export function openTicketsOfSender(
+  tx: SqlTx,
+  channel: string,
+  senderId: string,
+): Promise<{ customerId: string; tickets: TicketRow[] } | null> {
+  return sql.openTicketsOfSender(tx, channel, senderId);
 }
 
 export async function listTicketRows(

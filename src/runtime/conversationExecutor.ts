@@ -92,12 +92,12 @@ export class ConversationExecutor {
       }
     }
     const persisted = JSON.stringify({ v: 1, value: snapshot.value, context: snapshot.context, labels });
-    const saved = await store.saveConversation(
+    await store.saveConversation(
       tx,
       { channel: chat.channel, chatId: chat.chatId, customerId, snapshot: persisted },
       row ? row.version : null,
+      () => new RuntimeError("conflict", `conversation ${chatKey(chat)} changed concurrently`),
     );
-    if (!saved) throw new RuntimeError("conflict", `conversation ${chatKey(chat)} changed concurrently`);
   }
 
   private restore(stored: StoredConversation | null, chat: ChatRef) {

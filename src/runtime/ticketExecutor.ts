@@ -174,12 +174,18 @@ export class TicketExecutor {
       }
     }
     if (next.value === "open" && ticket.status === "closed") update.closedAt = null;
-    const ok = await store.updateTicket(tx, ticket.id, ticket.version, update);
-    if (!ok)
-      throw new RuntimeError(
-        event.type === "claim" ? "already-claimed" : "conflict",
-        `ticket ${ticket.number} changed concurrently`,
-      );
+    // On PostgreSQL a version mismatch fails the transaction at its commit, with this error.
+    await store.updateTicket(
+      tx,
+      ticket.id,
+      ticket.version,
+      update,
+      () =>
+        new RuntimeError(
+          event.type === "claim" ? "already-claimed" : "conflict",
+          `ticket ${ticket.number} changed concurrently`,
+        ),
+    );
     if (conversationEvents.length > 0) {
       const chat = { channel: ticket.channel as ChannelName, chatId: ticket.chatId };
       await this.runConversation(tx, chat, conversationEvents, fx, ticket.customerId);
