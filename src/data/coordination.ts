@@ -57,8 +57,10 @@ export interface Coordination {
   readonly instanceId: string;
   /**
    * Serialises a chat across instances until the caller's transaction ends (PostgreSQL:
-   * `pg_advisory_xact_lock` on the chat key). SQLite: nothing to do, the single process queues
-   * chats itself.
+   * `pg_advisory_xact_lock` on the chat key). The lock statement is pipelined, not awaited: every
+   * statement the transaction sends after this call runs only once the lock is held (a
+   * connection's statements run in order), and the first of them shares its round trip.
+   * SQLite: nothing to do, the single process queues chats itself.
    */
   lockChat(tx: StoreTx, chatKey: string): Promise<void>;
   /** Claims up to `limit` due jobs for this instance. */
@@ -75,6 +77,13 @@ export interface Coordination {
    * delivering that chat (then none: it sends them in order itself).
    */
   claimChatOutbox(chat: OutboxChat): Promise<ClaimedOutbound[]>;
+  /**
+   * PostgreSQL only: {@link claimChatOutbox} inside the caller's transaction, which then holds the
+   * chat's outbox lock until it ends. Sent last before COMMIT, it shares COMMIT's round trip and
+   * includes the rows the transaction queued; the claim counts only if the transaction commits.
+   * Absent on SQLite, whose one process sends what it committed from memory.
+   */
+  readonly claimChatOutboxIn?: (tx: StoreTx, chat: OutboxChat) => Promise<ClaimedOutbound[]>;
   /** Gives claimed, unsent messages back (not due yet, or held back behind a failed one). */
   releaseOutbox(ids: string[]): Promise<void>;
   /** Chats with a pending outbound message due at `now`. */
@@ -103,6 +112,17 @@ function toDate(value: unknown): Date {
   if (value instanceof Date) return value;
   const s = String(value);
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(" ", "T")}Z`);
+}
+
+/** The chat's outbox lock key (one sender per chat's outbox at a time). */
+const outboxLockKey = (chat: OutboxChat) => `outbox:${chat.channel}:${chat.chatId}`;
+
+/** Claimed rows, oldest first. */
+function toClaimedRows(rows: Record<string, unknown>[]): ClaimedOutbound[] {
+  return rows
+    .map((r) => ({ row: toClaimed(r as Parameters<typeof toClaimed>[0]), at: toDate(r.at).getTime() }))
+    .sort((a, b) => a.at - b.at || (a.row.id < b.row.id ? -1 : 1))
+    .map((r) => r.row);
 }
 
 function toJobRow(r: Record<string, unknown>): JobRow {
@@ -273,11 +293,35 @@ export function startCoordination(
   const bus = openBus(db.url, `${APP_PREFIX}${instanceId}`, local, options.onBusState);
   const alive = (column: string) =>
     `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = '${APP_PREFIX}' || ${column})`;
+  /** Claims a chat's pending outbound rows (under its outbox lock) unless a live instance holds some. */
+  const CLAIM_OUTBOX = `UPDATE "Message" SET "claimedBy" = ?, "leaseUntil" = ?::timestamp
+     WHERE "id" IN (
+       SELECT "id" FROM "Message"
+       WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending'
+       ORDER BY "at", "id" LIMIT 100)
+     AND NOT EXISTS (
+       SELECT 1 FROM "Message" o
+       WHERE o."channel" = ? AND o."chatId" = ? AND o."direction" = 'out' AND o."status" = 'pending'
+         AND o."claimedBy" IS NOT NULL AND o."claimedBy" <> ? AND o."leaseUntil" >= ?::timestamp
+         AND ${alive('o."claimedBy"')})
+     RETURNING "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt", "at"`;
+  const claimArgs = (chat: OutboxChat) => [
+    instanceId,
+    new Date(wall() + outboxLeaseMs).toISOString(),
+    chat.channel,
+    chat.chatId,
+    chat.channel,
+    chat.chatId,
+    instanceId,
+    new Date(wall()).toISOString(),
+  ];
   return {
     ...common,
     ready: bus.ready,
     async lockChat(tx, chatKey) {
-      await tx.run(ADVISORY_XACT_LOCK, `chat:${chatKey}`);
+      // Not awaited: the pipelined statements sent after it run once the lock is held, and its
+      // round trip is shared with the transaction's first reads.
+      await tx.write(ADVISORY_XACT_LOCK, `chat:${chatKey}`);
     },
     async claimJobs(now, limit = 100) {
       const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(
@@ -301,40 +345,19 @@ export function startCoordination(
         .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : 1));
     },
     async claimChatOutbox(chat) {
-      const leaseUntil = new Date(wall() + outboxLeaseMs).toISOString();
       // Two instances claiming the same chat would each see the other's claim only after it
       // commits: a short lock per chat makes the check and the claim one step. Both statements go
       // in one round trip, as one transaction; the claim reads with a snapshot taken after the lock.
-      const rows = await pgScript(
-        db.pool!,
-        `${ADVISORY_XACT_LOCK};
-         UPDATE "Message" SET "claimedBy" = ?, "leaseUntil" = ?::timestamp
-         WHERE "id" IN (
-           SELECT "id" FROM "Message"
-           WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending'
-           ORDER BY "at", "id" LIMIT 100)
-         AND NOT EXISTS (
-           SELECT 1 FROM "Message" o
-           WHERE o."channel" = ? AND o."chatId" = ? AND o."direction" = 'out' AND o."status" = 'pending'
-             AND o."claimedBy" IS NOT NULL AND o."claimedBy" <> ? AND o."leaseUntil" >= ?::timestamp
-             AND ${alive('o."claimedBy"')})
-         RETURNING "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt", "at"`,
-        [
-          `outbox:${chat.channel}:${chat.chatId}`,
-          instanceId,
-          leaseUntil,
-          chat.channel,
-          chat.chatId,
-          chat.channel,
-          chat.chatId,
-          instanceId,
-          new Date(wall()).toISOString(),
-        ],
-      );
-      return rows
-        .map((r) => ({ row: toClaimed(r as Parameters<typeof toClaimed>[0]), at: toDate(r.at).getTime() }))
-        .sort((a, b) => a.at - b.at || (a.row.id < b.row.id ? -1 : 1))
-        .map((r) => r.row);
+      const rows = await pgScript(db.pool!, `${ADVISORY_XACT_LOCK};\n${CLAIM_OUTBOX}`, [
+        outboxLockKey(chat),
+        ...claimArgs(chat),
+      ]);
+      return toClaimedRows(rows);
+    },
+    async claimChatOutboxIn(tx, chat) {
+      // Pipelined: the lock, then the claim with a snapshot taken once the lock is held.
+      await tx.write(ADVISORY_XACT_LOCK, outboxLockKey(chat));
+      return toClaimedRows(await tx.rows(CLAIM_OUTBOX, ...claimArgs(chat)));
     },
     publish: (topic, payload) => bus.publish(topic, payload),
     subscribe(topic, handler) {

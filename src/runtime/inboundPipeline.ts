@@ -48,15 +48,27 @@ export class InboundPipeline {
     const chat: ChatRef = { channel: message.channel, chatId: message.chatId };
     const prepared = await this.prepareAttachments(message);
     const { value: fresh, fx } = await inChatTransaction(ctx, chat, async (tx, effects) => {
-      if (await store.inboundSeen(tx, message.channel, message.platformMessageId)) return false;
       const phone =
         message.channel === "whatsapp" && message.senderId.startsWith("+") ? message.senderId : null;
-      let customer = await store.findCustomerForSender(tx, message.channel, message.senderId, phone);
+      // Independent reads sent together (one round trip on PostgreSQL, whose client pipelines).
+      const [seen, found, ofSender, storedRow] = await Promise.all([
+        store.inboundSeen(tx, message.channel, message.platformMessageId),
+        store.findCustomerForSender(tx, message.channel, message.senderId, phone),
+        store.openTicketsOfSender(tx, message.channel, message.senderId),
+        store.loadConversation(tx, chat.channel, chat.chatId),
+      ]);
+      if (seen) return false;
+      let customer = found;
       if (!customer && message.startPayload) {
         customer = await store.findCustomerByCode(tx, message.startPayload);
         if (customer) await store.linkIdentity(tx, customer.id, message.channel, message.senderId);
       }
-      const openTickets = customer ? await store.openTicketsForCustomer(tx, customer.id) : [];
+      // The sender's identity led to the customer (the usual case): its open tickets are known.
+      const openTickets = !customer
+        ? []
+        : ofSender?.customerId === customer.id
+          ? ofSender.tickets
+          : await store.openTicketsForCustomer(tx, customer.id);
       const followed = openTickets.find((t) => t.channel === chat.channel && t.chatId === chat.chatId);
       await store.storeInbound(tx, {
         channel: message.channel,
@@ -70,7 +82,7 @@ export class InboundPipeline {
         ticketId: followed?.id ?? null,
       });
       const language = this.languageFor(customer, message);
-      const conversation = readConversation(await store.loadConversation(tx, chat.channel, chat.chatId));
+      const conversation = readConversation(storedRow);
       const choice = message.choice ?? choiceFromLabels(conversation, message.text);
       const event: ConversationEvent = {
         type: "inbound",

@@ -77,7 +77,9 @@ export class OutboxDelivery {
         // One pass at a time per chat here; the claim keeps other instances out meanwhile.
         return this.perChat.run(key, async () => {
           const queued = fx && memory ? memory.take(key, fx) : null;
-          const result = queued ? await this.deliverQueued(chat, queued) : await this.deliverChat(chat);
+          const result = queued
+            ? await this.deliverQueued(chat, queued)
+            : await this.deliverChat(chat, fx?.claims.get(key));
           totals.sent += result.sent;
           totals.failed += result.failed;
         });
@@ -167,8 +169,8 @@ export class OutboxDelivery {
   }
 
   /**
-   * Marks these rows sent together with every other mark of this turn, in the next group commit
-   * (SQLite); resolves once written.
+   * Marks these rows sent together with every other chat's marks of this turn of the event loop,
+   * in one transaction (on SQLite part of the next group commit); resolves once written.
    */
   private markSent(ids: string[]): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
@@ -189,8 +191,12 @@ export class OutboxDelivery {
     return batch.written;
   }
 
-  /** Sends a chat's pending messages oldest first, stopping at the first one not due or failing. */
-  private async deliverChat(chat: ChatRef): Promise<DeliveryTotals> {
+  /**
+   * Sends a chat's pending messages oldest first, stopping at the first one not due or failing;
+   * `claimed` are the rows the committed transaction already claimed (PostgreSQL), else they are
+   * claimed now.
+   */
+  private async deliverChat(chat: ChatRef, claimed?: Promise<ClaimedOutbound[]>): Promise<DeliveryTotals> {
     const { ctx } = this;
     const memory = ctx.outboxMemory;
     const adapter = ctx.channels.get(chat.channel);
@@ -202,7 +208,7 @@ export class OutboxDelivery {
     let clear = false;
     let rows: ClaimedOutbound[] = [];
     try {
-      rows = await ctx.coordination.claimChatOutbox(chat);
+      rows = await (claimed ?? ctx.coordination.claimChatOutbox(chat));
       const result = await this.sendClaimed(chat, rows);
       // Nothing left behind, and every pending row was in the claim: the chat is clear.
       clear = result.complete && rows.length < CLAIM_LIMIT;
@@ -249,9 +255,7 @@ export class OutboxDelivery {
         }
       }
     } finally {
-      if (delivered.length > 0) {
-        await ctx.db.session((c) => store.markDelivered(c, delivered, ctx.clock.now()));
-      }
+      await this.markSent(delivered);
       // The rest (not due, or behind a failed one) is given back for the next pass.
       await ctx.coordination.releaseOutbox(rows.slice(index).map((r) => r.id));
     }

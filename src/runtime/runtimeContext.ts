@@ -4,7 +4,7 @@
  * per-chat transaction helper.
  */
 import type { ChannelAdapter } from "../channels/port.js";
-import type { Coordination } from "../data/coordination.js";
+import type { ClaimedOutbound, Coordination } from "../data/coordination.js";
 import type { Database, StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { StaffDesk } from "../desk/port.js";
@@ -56,6 +56,12 @@ export interface Effects {
   ticketsClosed: number;
   /** E-mail chats: the outbound row this turn's replies are gathered into (one e-mail per turn). */
   mailTurn: Map<string, QueuedOutbound>;
+  /**
+   * PostgreSQL: the chats' outbox rows claimed in the transaction just before its COMMIT (see
+   * {@link Coordination.claimChatOutboxIn}), per chat key; delivered after the commit without a
+   * claim of their own.
+   */
+  claims: Map<string, Promise<ClaimedOutbound[]>>;
 }
 
 /** Acts on what a committed transaction collected (delivery, events, scheduler). */
@@ -71,6 +77,7 @@ export function newEffects(): Effects {
     ticketsOpened: 0,
     ticketsClosed: 0,
     mailTurn: new Map(),
+    claims: new Map(),
   };
 }
 
@@ -152,7 +159,9 @@ export async function inChatTransaction<T>(
     try {
       value = await ctx.db.transaction(async (tx) => {
         await ctx.coordination.lockChat(tx, key);
-        return work(tx, fx);
+        const result = await work(tx, fx);
+        claimOutboxBeforeCommit(ctx, tx, fx);
+        return result;
       });
     } catch (error) {
       if (!(error instanceof RuntimeError)) {
@@ -164,6 +173,22 @@ export async function inChatTransaction<T>(
     ctx.options.health?.ok("database.commit");
     return { value, fx };
   });
+}
+
+/**
+ * PostgreSQL: claims the outbox of every chat the transaction queued messages for, last in the
+ * transaction (not awaited: the claims go out with COMMIT and are answered before it). A failed
+ * claim aborts the transaction, so its commit fails and the claim is never read.
+ */
+function claimOutboxBeforeCommit(ctx: RuntimeContext, tx: StoreTx, fx: Effects): void {
+  const claim = ctx.coordination.claimChatOutboxIn;
+  if (!claim) return;
+  // One order for every transaction: two claiming the same chats never wait on each other.
+  for (const key of [...fx.outbound.keys()].sort()) {
+    const claimed = claim(tx, fx.outbound.get(key)!);
+    claimed.catch(() => undefined);
+    fx.claims.set(key, claimed);
+  }
 }
 
 /** The last meaningful line of an error message (Prisma's are long). */

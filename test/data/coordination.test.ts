@@ -122,6 +122,8 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
       });
       const first = t.db.transaction(async (tx) => {
         await a.lockChat(tx, "web:w-lock");
+        // The lock is pipelined: the transaction's next statement runs once it is held.
+        await tx.row("SELECT 1 AS one");
         order.push("a-in");
         locked();
         await held;
@@ -130,6 +132,7 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
       await firstLocked;
       const other = second.transaction(async (tx) => {
         await b.lockChat(tx, "web:w-lock");
+        await tx.row("SELECT 1 AS one");
         order.push("b-in");
       });
       // b is blocked until a commits; a finishes only after we let it.
