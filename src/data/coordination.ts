@@ -24,6 +24,7 @@ import { parseJson } from "./json.js";
 import { openBus, TOPIC_RE } from "./notifyBus.js";
 import { pgScript } from "./pgTx.js";
 import * as sql from "./sqlMessages.js";
+import type { OutboxClaim } from "./sqlMessages.js";
 import { type JobRow, messageBodySchema, type OutboundRow } from "./supportStore.js";
 
 /** An outbound message claimed for delivery by this instance. */
@@ -84,6 +85,14 @@ export interface Coordination {
    * Absent on SQLite, whose one process sends what it committed from memory.
    */
   readonly claimChatOutboxIn?: (tx: StoreTx, chat: OutboxChat) => Promise<ClaimedOutbound[]>;
+  /**
+   * PostgreSQL only, in a transaction holding the chat's lock ({@link lockChat}): asks (pipelined,
+   * not awaited) whether the chat has any pending outbound message. If not, nobody else is
+   * delivering it and every writer of the chat waits for the lock, so the rows this transaction
+   * queues for the chat may be inserted already claimed by this instance: resolves to that claim
+   * (with its lease), else null (claim them with {@link claimChatOutboxIn}).
+   */
+  readonly claimAsQueued?: (tx: StoreTx, chat: OutboxChat) => Promise<OutboxClaim | null>;
   /** Gives claimed, unsent messages back (not due yet, or held back behind a failed one). */
   releaseOutbox(ids: string[]): Promise<void>;
   /** Chats with a pending outbound message due at `now`. */
@@ -293,7 +302,11 @@ export function startCoordination(
   const bus = openBus(db.url, `${APP_PREFIX}${instanceId}`, local, options.onBusState);
   const alive = (column: string) =>
     `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = '${APP_PREFIX}' || ${column})`;
-  /** Claims a chat's pending outbound rows (under its outbox lock) unless a live instance holds some. */
+  /**
+   * Claims a chat's pending outbound rows (under its outbox lock) unless a live claim holds some:
+   * another live instance's, or this instance's own (rows in hand of a delivery here, or inserted
+   * claimed by a transaction whose delivery is still to run), so a row is never in two hands.
+   */
   const CLAIM_OUTBOX = `UPDATE "Message" SET "claimedBy" = ?, "leaseUntil" = ?::timestamp
      WHERE "id" IN (
        SELECT "id" FROM "Message"
@@ -302,8 +315,8 @@ export function startCoordination(
      AND NOT EXISTS (
        SELECT 1 FROM "Message" o
        WHERE o."channel" = ? AND o."chatId" = ? AND o."direction" = 'out' AND o."status" = 'pending'
-         AND o."claimedBy" IS NOT NULL AND o."claimedBy" <> ? AND o."leaseUntil" >= ?::timestamp
-         AND ${alive('o."claimedBy"')})
+         AND o."claimedBy" IS NOT NULL AND o."leaseUntil" >= ?::timestamp
+         AND (o."claimedBy" = ? OR ${alive('o."claimedBy"')}))
      RETURNING "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt", "at"`;
   const claimArgs = (chat: OutboxChat) => [
     instanceId,
@@ -312,8 +325,8 @@ export function startCoordination(
     chat.chatId,
     chat.channel,
     chat.chatId,
-    instanceId,
     new Date(wall()).toISOString(),
+    instanceId,
   ];
   return {
     ...common,
@@ -353,6 +366,14 @@ export function startCoordination(
         ...claimArgs(chat),
       ]);
       return toClaimedRows(rows);
+    },
+    async claimAsQueued(tx, chat) {
+      const pending = await tx.row(
+        `SELECT 1 AS "one" FROM "Message" WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending' LIMIT 1`,
+        chat.channel,
+        chat.chatId,
+      );
+      return pending ? null : { by: instanceId, until: new Date(wall() + outboxLeaseMs) };
     },
     async claimChatOutboxIn(tx, chat) {
       // Pipelined: the lock, then the claim with a snapshot taken once the lock is held.

@@ -78,7 +78,16 @@ export async function storeInbound(
 
 export async function queueOutbound(
   tx: Client,
-  m: { channel: string; chatId: string; text: string; body: MessageBody; at: Date; ticketId?: string | null },
+  m: {
+    channel: string;
+    chatId: string;
+    text: string;
+    body: MessageBody;
+    at: Date;
+    ticketId?: string | null;
+    /** Inserted already claimed for delivery (hot path only). */
+    claim?: sql.OutboxClaim | null;
+  },
 ): Promise<string> {
   if (tx instanceof SqlTx)
     return sql.insertMessage(tx, {

@@ -31,12 +31,14 @@ export async function insertMessage(
     status: string;
     nextAttemptAt: Date | null;
     ticketId: string | null;
+    /** An outbound row inserted already claimed for delivery (see `Coordination.claimAsQueued`). */
+    claim?: OutboxClaim | null;
   },
 ): Promise<string> {
   const id = newId();
   await tx.write(
-    `INSERT INTO "Message" ("id", "channel", "chatId", "direction", "platformMessageId", "ticketId", "text", "body", "status", "attempts", "at", "nextAttemptAt")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+    `INSERT INTO "Message" ("id", "channel", "chatId", "direction", "platformMessageId", "ticketId", "text", "body", "status", "attempts", "at", "nextAttemptAt", "claimedBy", "leaseUntil")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
     id,
     m.channel,
     m.chatId,
@@ -48,8 +50,16 @@ export async function insertMessage(
     m.status,
     iso(m.at),
     m.nextAttemptAt ? iso(m.nextAttemptAt) : null,
+    m.claim?.by ?? null,
+    m.claim ? iso(m.claim.until) : null,
   );
   return id;
+}
+
+/** Who an outbound row is claimed by, and until when (a lease). */
+export interface OutboxClaim {
+  by: string;
+  until: Date;
 }
 
 /** Replaces the text of a queued outbound message. */

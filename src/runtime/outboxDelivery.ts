@@ -208,7 +208,10 @@ export class OutboxDelivery {
     let clear = false;
     let rows: ClaimedOutbound[] = [];
     try {
-      rows = await (claimed ?? ctx.coordination.claimChatOutbox(chat));
+      rows = (await claimed) ?? [];
+      // Claimed nothing in the transaction: an earlier delivery of this chat had rows in hand
+      // then; it has finished now (one pass at a time per chat), so claim what is pending.
+      if (rows.length === 0) rows = await ctx.coordination.claimChatOutbox(chat);
       const result = await this.sendClaimed(chat, rows);
       // Nothing left behind, and every pending row was in the claim: the chat is clear.
       clear = result.complete && rows.length < CLAIM_LIMIT;

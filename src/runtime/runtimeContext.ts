@@ -5,6 +5,7 @@
  */
 import type { ChannelAdapter } from "../channels/port.js";
 import type { ClaimedOutbound, Coordination } from "../data/coordination.js";
+import type { OutboxClaim } from "../data/sqlMessages.js";
 import type { Database, StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { StaffDesk } from "../desk/port.js";
@@ -62,6 +63,13 @@ export interface Effects {
    * claim of their own.
    */
   claims: Map<string, Promise<ClaimedOutbound[]>>;
+  /**
+   * PostgreSQL: per chat key, the claim this transaction's outbound rows for the chat may be
+   * inserted with (null: the chat had pending rows; see {@link Coordination.claimAsQueued}).
+   */
+  insertClaims: Map<string, Promise<OutboxClaim | null>>;
+  /** Chats whose rows were inserted already claimed (delivered after commit as they are). */
+  claimedAsQueued: Set<string>;
 }
 
 /** Acts on what a committed transaction collected (delivery, events, scheduler). */
@@ -78,6 +86,8 @@ export function newEffects(): Effects {
     ticketsClosed: 0,
     mailTurn: new Map(),
     claims: new Map(),
+    insertClaims: new Map(),
+    claimedAsQueued: new Set(),
   };
 }
 
@@ -95,9 +105,12 @@ export async function queueOutbound(
   fx: Effects,
   m: Parameters<typeof store.queueOutbound>[1] & { channel: ChatRef["channel"] },
 ): Promise<QueuedOutbound> {
-  const row: QueuedOutbound = { id: await store.queueOutbound(tx, m), text: m.text, body: m.body };
   const chat: ChatRef = { channel: m.channel, chatId: m.chatId };
   const key = chatKey(chat);
+  // Answered with the transaction's first reads, so this waits for nothing.
+  const claim = (await fx.insertClaims.get(key)) ?? null;
+  if (claim) fx.claimedAsQueued.add(key);
+  const row: QueuedOutbound = { id: await store.queueOutbound(tx, { ...m, claim }), text: m.text, body: m.body };
   const rows = fx.queued.get(key);
   if (rows) rows.push(row);
   else fx.queued.set(key, [row]);
@@ -159,6 +172,11 @@ export async function inChatTransaction<T>(
     try {
       value = await ctx.db.transaction(async (tx) => {
         await ctx.coordination.lockChat(tx, key);
+        const insertClaim = ctx.coordination.claimAsQueued?.(tx, chat);
+        if (insertClaim) {
+          insertClaim.catch(() => undefined);
+          fx.insertClaims.set(key, insertClaim);
+        }
         const result = await work(tx, fx);
         claimOutboxBeforeCommit(ctx, tx, fx);
         return result;
@@ -178,14 +196,26 @@ export async function inChatTransaction<T>(
 /**
  * PostgreSQL: claims the outbox of every chat the transaction queued messages for, last in the
  * transaction (not awaited: the claims go out with COMMIT and are answered before it). A failed
- * claim aborts the transaction, so its commit fails and the claim is never read.
+ * claim aborts the transaction, so its commit fails and the claim is never read. Rows inserted
+ * already claimed need no claim.
  */
 function claimOutboxBeforeCommit(ctx: RuntimeContext, tx: StoreTx, fx: Effects): void {
   const claim = ctx.coordination.claimChatOutboxIn;
   if (!claim) return;
   // One order for every transaction: two claiming the same chats never wait on each other.
   for (const key of [...fx.outbound.keys()].sort()) {
-    const claimed = claim(tx, fx.outbound.get(key)!);
+    const chat = fx.outbound.get(key)!;
+    if (fx.claimedAsQueued.has(key)) {
+      // Inserted claimed; read the rows at delivery (an e-mail turn may still change a text).
+      fx.claims.set(
+        key,
+        Promise.resolve().then(() =>
+          (fx.queued.get(key) ?? []).map((r) => ({ ...r, ...chat, attempts: 0, nextAttemptAt: null })),
+        ),
+      );
+      continue;
+    }
+    const claimed = claim(tx, chat);
     claimed.catch(() => undefined);
     fx.claims.set(key, claimed);
   }

@@ -120,6 +120,46 @@ describe("runtime: delivery and de-duplication", () => {
     await runtime.stop();
   });
 
+  it("a turn committed while the chat's previous replies are still being sent sends each reply once, in order", async () => {
+    const { channel, runtime, msg } = await setup("+393330000006");
+    const chatId = "393330000006@c.us";
+    // The first reply's send hangs until released (a slow platform).
+    let entered!: () => void;
+    const sending = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = false;
+    (channel as unknown as { options: { onSend: () => Promise<void> } }).options.onSend = async () => {
+      if (held) return;
+      held = true;
+      entered();
+      await gate;
+    };
+    const first = channel.receive(msg("ciao", "s1"));
+    await sending;
+    const second = channel.receive(msg("La stampante non stampa", "s2"));
+    // The second turn commits (its replies queued) while the first reply is still in hand.
+    await expect
+      .poll(async () =>
+        t.db.prisma.message.count({ where: { chatId, direction: "in", platformMessageId: "s2" } }),
+      )
+      .toBe(1);
+    release();
+    await Promise.all([first, second]);
+    const rows = await t.db.prisma.message.findMany({
+      where: { chatId, direction: "out" },
+      orderBy: [{ at: "asc" }, { id: "asc" }],
+    });
+    expect(rows.length).toBeGreaterThan(1);
+    expect(rows.every((m) => m.status === "sent")).toBe(true);
+    expect(channel.sent.map((m) => m.outboxId)).toEqual(rows.map((m) => m.id));
+    await runtime.stop();
+  });
+
   it("a technician's file reaches the customer with the reply, through the durable outbox", async () => {
     const { clock, channel, runtime } = startRuntime("whatsapp", "software-usage");
     const phone = "+393330000003";
