@@ -12,7 +12,7 @@ import pg from "pg";
 import { DatabaseError } from "./databaseError.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
-import { pgSession, pgTransaction } from "./pgTx.js";
+import { CarriedWrites, pgSession, pgTransaction } from "./pgTx.js";
 import { SharedLibSQL } from "./sqliteAdapter.js";
 import { SqliteConnection } from "./sqliteConnection.js";
 import { SqliteTx, type SqlTx } from "./sqlTx.js";
@@ -56,6 +56,13 @@ export interface Database {
    * PostgreSQL a pooled one.
    */
   session<T>(work: (client: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Small idempotent writes that may wait a moment (delivery marks); resolves once committed. On
+   * PostgreSQL they ride with the next transaction this process starts (no transaction or round
+   * trip of their own; retried with the next one if it fails), or run alone after 2 ms if none
+   * starts; on SQLite they are a transaction of the next group commit.
+   */
+  carry(work: (tx: StoreTx) => unknown): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -121,6 +128,12 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     }
   }
   const pgPool = pool;
+  const carried: CarriedWrites | undefined = pgPool
+    ? new CarriedWrites(
+        (): Promise<void> =>
+          pgTransaction(pgPool, { timeoutMs: TRANSACTION_TIMEOUT_MS, carried }, async () => undefined),
+      )
+    : undefined;
   return {
     prisma,
     provider,
@@ -132,7 +145,15 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
           const tx = new SqliteTx(sqlite);
           return sqlite.transaction(() => work(tx));
         }
-      : (work) => pgTransaction(pgPool!, { timeoutMs: TRANSACTION_TIMEOUT_MS }, work),
+      : (work) => pgTransaction(pgPool!, { timeoutMs: TRANSACTION_TIMEOUT_MS, carried }, work),
+    carry: sqlite
+      ? (work) => {
+          const tx = new SqliteTx(sqlite);
+          return sqlite.transaction(async () => {
+            await work(tx);
+          });
+        }
+      : (work) => carried!.add(work),
     session: sqlite
       ? async (work) => {
           const release = await sqlite.acquire();

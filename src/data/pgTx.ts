@@ -201,12 +201,6 @@ export class PgTx extends SqlTx {
       throw new Error(`transaction ended by ${outcome.result.command}, not COMMIT`);
   }
 
-  /** Waits for every statement sent (before ROLLBACK or giving the client back). */
-  async settled(): Promise<void> {
-    await Promise.allSettled(this.pending);
-    this.pending = [];
-  }
-
   async rows(sql: string, ...args: SqlArg[]): Promise<SqlRow[]> {
     return (await this.send(sql, args)).rows;
   }
@@ -223,6 +217,80 @@ export class PgTx extends SqlTx {
 export interface PgTransactionOptions {
   /** Longest a transaction may run before it is rolled back (Prisma's `timeout`). */
   timeoutMs: number;
+  /** Writes waiting to ride with the next transaction (see {@link CarriedWrites}). */
+  carried?: CarriedWrites;
+}
+
+/** A write waiting in {@link CarriedWrites}. */
+interface Carried {
+  work: (tx: PgTx) => unknown;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  /** Transactions that carried it and failed. */
+  failures: number;
+}
+
+/** A carried write given up after this many failed transactions. */
+const CARRY_ATTEMPTS = 3;
+
+/**
+ * Small idempotent writes (delivery marks) that need not cost a transaction of their own: each
+ * transaction this process starts sends the waiting ones first, pipelined with its own first
+ * statement, and they count once it commits; if it fails they wait for the next one. Writes no
+ * transaction picked up within `flushMs` run in one transaction of their own.
+ */
+export class CarriedWrites {
+  private queue: Carried[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly runAlone: () => Promise<void>,
+    private readonly flushMs = 2,
+  ) {}
+
+  /** Queues `work`; resolves once a transaction that ran it committed. */
+  add(work: (tx: PgTx) => unknown): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ work, resolve, reject, failures: 0 });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Runs the waiting writes in `tx` (at its start); resolves, once they were all sent, to them
+   * for {@link settle}. Their statements are pipelined: a failure shows at the commit.
+   */
+  async take(tx: PgTx): Promise<Carried[]> {
+    const taken = this.queue;
+    this.queue = [];
+    await Promise.allSettled(taken.map(async (c) => c.work(tx)));
+    return taken;
+  }
+
+  /** After the carrying transaction: done if it committed, else queued again (or given up). */
+  settle(taken: Carried[], error: Error | null): void {
+    if (taken.length === 0) return;
+    if (!error) {
+      for (const c of taken) c.resolve();
+      return;
+    }
+    for (const c of taken) {
+      if (++c.failures >= CARRY_ATTEMPTS) c.reject(error);
+      else this.queue.push(c);
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.queue.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.queue.length === 0) return;
+      // An empty transaction: it carries whatever is waiting when it starts.
+      this.runAlone().catch(() => undefined);
+    }, this.flushMs);
+    this.timer.unref();
+  }
 }
 
 /**
@@ -256,6 +324,7 @@ export function pgTransaction<T>(
 ): Promise<T> {
   return withClient(pool, async (client, broken) => {
     const tx = new PgTx(client, true);
+    const carried = (await options.carried?.take(tx)) ?? [];
     let ended = null as Promise<unknown> | null;
     const rollback = () =>
       client.query("ROLLBACK").catch((error: Error) => {
@@ -270,10 +339,12 @@ export function pgTransaction<T>(
     try {
       const value = await work(tx);
       await tx.commit();
+      options.carried?.settle(carried, null);
       return value;
     } catch (error) {
       if (ended) await ended;
       else if (tx.begun) await rollback();
+      options.carried?.settle(carried, error as Error);
       throw error;
     } finally {
       clearTimeout(timer);

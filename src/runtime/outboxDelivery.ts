@@ -181,10 +181,11 @@ export class OutboxDelivery {
     const batch = { ids: [...ids], written: Promise.resolve() };
     batch.written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       this.marks = null;
-      return this.ctx.db.transaction(async (tx) => {
+      const at = this.ctx.clock.now();
+      return this.ctx.db.carry(async (tx) => {
         // In slices: one prepared statement per IN-list length, so a few dozen at most.
         for (let i = 0; i < batch.ids.length; i += MARK_SLICE)
-          await store.markDelivered(tx, batch.ids.slice(i, i + MARK_SLICE), this.ctx.clock.now());
+          await store.markDelivered(tx, batch.ids.slice(i, i + MARK_SLICE), at);
       });
     });
     this.marks = batch;
