@@ -128,10 +128,21 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     }
   }
   const pgPool = pool;
+  // One more connection, for statements that must commit outside the transaction asking for
+  // them (the ticket counter): a pool of its own, so it is never held up by a full main pool.
+  const outsidePool = pgPool
+    ? new pg.Pool({
+        connectionString: url,
+        max: 1,
+        connectionTimeoutMillis: TRANSACTION_MAX_WAIT_MS,
+      })
+    : undefined;
+  // An idle connection that dies is dropped by the pool; the next statement opens another.
+  outsidePool?.on("error", () => undefined);
+  const pgOptions = { timeoutMs: TRANSACTION_TIMEOUT_MS, outsidePool };
   const carried: CarriedWrites | undefined = pgPool
     ? new CarriedWrites(
-        (): Promise<void> =>
-          pgTransaction(pgPool, { timeoutMs: TRANSACTION_TIMEOUT_MS, carried }, async () => undefined),
+        (): Promise<void> => pgTransaction(pgPool, { ...pgOptions, carried }, async () => undefined),
       )
     : undefined;
   return {
@@ -145,7 +156,7 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
           const tx = new SqliteTx(sqlite);
           return sqlite.transaction(() => work(tx));
         }
-      : (work) => pgTransaction(pgPool!, { timeoutMs: TRANSACTION_TIMEOUT_MS, carried }, work),
+      : (work) => pgTransaction(pgPool!, { ...pgOptions, carried }, work),
     carry: sqlite
       ? (work) => {
           const tx = new SqliteTx(sqlite);
@@ -166,6 +177,7 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
       : (work) => pgSession(pgPool!, work),
     close: async () => {
       await prisma.$disconnect();
+      await outsidePool?.end();
       sqlite?.close();
     },
   };

@@ -121,8 +121,19 @@ export class PgTx extends SqlTx {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly transaction: boolean,
+    /** Where {@link outside} statements run (else on this client, in the transaction). */
+    private readonly outsidePool?: pg.Pool,
   ) {
     super();
+  }
+
+  async outside(sql: string, ...args: SqlArg[]): Promise<SqlRow[]> {
+    if (!this.outsidePool) return this.rows(sql, ...args);
+    const p = toPostgres(sql);
+    const result = await this.outsidePool.query<SqlRow>(
+      p.name ? { name: p.name, text: p.text, values: args, types } : { text: p.text, values: args, types },
+    );
+    return result.rows;
   }
 
   /** Sends a statement (after BEGIN, the first time in a transaction); the client pipelines it. */
@@ -219,6 +230,8 @@ export interface PgTransactionOptions {
   timeoutMs: number;
   /** Writes waiting to ride with the next transaction (see {@link CarriedWrites}). */
   carried?: CarriedWrites;
+  /** A separate pool for {@link PgTx.outside} statements. */
+  outsidePool?: pg.Pool;
 }
 
 /** A write waiting in {@link CarriedWrites}. */
@@ -323,7 +336,7 @@ export function pgTransaction<T>(
   work: (tx: PgTx) => Promise<T>,
 ): Promise<T> {
   return withClient(pool, async (client, broken) => {
-    const tx = new PgTx(client, true);
+    const tx = new PgTx(client, true, options.outsidePool);
     const carried = (await options.carried?.take(tx)) ?? [];
     let ended = null as Promise<unknown> | null;
     const rollback = () =>

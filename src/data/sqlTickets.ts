@@ -118,13 +118,19 @@ function toTicket(r: SqlRow): TicketRow {
   };
 }
 
+/**
+ * The next readable number. On PostgreSQL it is taken outside the caller's transaction (see
+ * {@link SqlTx.outside}): the counter row is locked only for that statement, so tickets opened
+ * at once never wait for each other's transactions to end; a transaction that fails after taking
+ * a number leaves a gap, as a sequence would. On SQLite numbers have no gaps.
+ */
 export async function nextTicketNumber(tx: SqlTx, prefix: string, year: number): Promise<string> {
-  const r = (await tx.row(
+  const [r] = (await tx.outside(
     `INSERT INTO "TicketCounter" ("prefix", "year", "last") VALUES (?, ?, 1)
      ON CONFLICT ("prefix", "year") DO UPDATE SET "last" = "TicketCounter"."last" + 1 RETURNING "last"`,
     prefix,
     year,
-  ))!;
+  )) as [SqlRow];
   return `${prefix}-${year}-${String(r.last).padStart(5, "0")}`;
 }
 

@@ -45,6 +45,13 @@ export abstract class SqlTx {
     expected: number,
     mismatch: () => Error,
   ): MaybePromise<void>;
+  /**
+   * Runs a statement outside this transaction, committed at once whatever becomes of it, for
+   * counters that must never make transactions queue behind each other (PostgreSQL: on a
+   * connection of its own). On SQLite, whose one writer never waits for another, it runs in the
+   * transaction. Returns its rows.
+   */
+  abstract outside(sql: string, ...args: SqlArg[]): MaybePromise<SqlRow[]>;
 }
 
 /** A write transaction on the shared SQLite connection (from {@link SqliteConnection.transaction}). */
@@ -71,6 +78,10 @@ export class SqliteTx extends SqlTx {
 
   writeExpecting(sql: string, args: SqlArg[], expected: number, mismatch: () => Error): void {
     if (this.conn.statement(sql).run(...args).changes !== expected) throw mismatch();
+  }
+
+  outside(sql: string, ...args: SqlArg[]): SqlRow[] {
+    return this.rows(sql, ...args);
   }
 }
 
