@@ -86,13 +86,12 @@ export interface Coordination {
    */
   readonly claimChatOutboxIn?: (tx: StoreTx, chat: OutboxChat) => Promise<ClaimedOutbound[]>;
   /**
-   * PostgreSQL only, in a transaction holding the chat's lock ({@link lockChat}): asks (pipelined,
-   * not awaited) whether the chat has any pending outbound message. If not, nobody else is
-   * delivering it and every writer of the chat waits for the lock, so the rows this transaction
-   * queues for the chat may be inserted already claimed by this instance: resolves to that claim
-   * (with its lease), else null (claim them with {@link claimChatOutboxIn}).
+   * PostgreSQL only: a claim by this instance (lease from now) to insert a chat's outbound rows
+   * with, for a transaction that holds the chat's lock ({@link lockChat}) and found no pending
+   * outbound row for the chat: nobody else is delivering it then, and every writer of the chat
+   * waits for the lock. (Otherwise the rows are claimed with {@link claimChatOutboxIn}.)
    */
-  readonly claimAsQueued?: (tx: StoreTx, chat: OutboxChat) => Promise<OutboxClaim | null>;
+  readonly insertClaim?: () => OutboxClaim;
   /** Gives claimed, unsent messages back (not due yet, or held back behind a failed one). */
   releaseOutbox(ids: string[]): Promise<void>;
   /** Chats with a pending outbound message due at `now`. */
@@ -367,14 +366,7 @@ export function startCoordination(
       ]);
       return toClaimedRows(rows);
     },
-    async claimAsQueued(tx, chat) {
-      const pending = await tx.row(
-        `SELECT 1 AS "one" FROM "Message" WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending' LIMIT 1`,
-        chat.channel,
-        chat.chatId,
-      );
-      return pending ? null : { by: instanceId, until: new Date(wall() + outboxLeaseMs) };
-    },
+    insertClaim: () => ({ by: instanceId, until: new Date(wall() + outboxLeaseMs) }),
     async claimChatOutboxIn(tx, chat) {
       // Pipelined: the lock, then the claim with a snapshot taken once the lock is held.
       await tx.write(ADVISORY_XACT_LOCK, outboxLockKey(chat));

@@ -41,6 +41,50 @@ export async function loadConversation(
     channel,
     chatId,
   );
+  return toConversation(r);
+}
+
+/** What an inbound message's transaction reads first (see {@link inboundState}). */
+export interface InboundState {
+  /** The platform already delivered this message (it is in the transcript). */
+  seen: boolean;
+  conversation: ConversationRecord | null;
+  /** The chat has an outbound message not yet sent. */
+  outboxPending: boolean;
+}
+
+const INBOUND_STATE = (outbox: string) =>
+  `SELECT EXISTS (SELECT 1 FROM "Message" WHERE "channel" = ? AND "platformMessageId" = ?) AS "seen",
+          ${outbox} AS "outboxPending",
+          c."id", c."channel", c."chatId", c."customerId", c."snapshot", c."version", c."updatedAt"
+   FROM (SELECT 1 AS "one") AS "x" LEFT JOIN "Conversation" c ON c."channel" = ? AND c."chatId" = ?`;
+const WITH_OUTBOX = INBOUND_STATE(
+  `EXISTS (SELECT 1 FROM "Message" WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending')`,
+);
+const WITHOUT_OUTBOX = INBOUND_STATE("FALSE");
+
+/**
+ * What an inbound message's transaction reads first, in one statement; `outbox`: also whether the
+ * chat has a pending outbound message (else `outboxPending` is false).
+ */
+export async function inboundState(
+  tx: SqlTx,
+  m: { channel: string; platformMessageId: string; chatId: string },
+  outbox: boolean,
+): Promise<InboundState> {
+  const r = (
+    outbox
+      ? await tx.row(WITH_OUTBOX, m.channel, m.platformMessageId, m.channel, m.chatId, m.channel, m.chatId)
+      : await tx.row(WITHOUT_OUTBOX, m.channel, m.platformMessageId, m.channel, m.chatId)
+  )!;
+  return {
+    seen: bool(r.seen),
+    conversation: r.id === null || r.id === undefined ? null : toConversation(r),
+    outboxPending: bool(r.outboxPending),
+  };
+}
+
+function toConversation(r: SqlRow | undefined): ConversationRecord | null {
   return r
     ? {
         id: str(r.id),

@@ -20,6 +20,15 @@ export async function loadConversation(
   return tx.conversation.findUnique({ where: { channel_chatId: { channel, chatId } } });
 }
 
+/** See {@link sql.inboundState} (hot path only). */
+export function inboundState(
+  tx: SqlTx,
+  m: { channel: string; platformMessageId: string; chatId: string },
+  outbox: boolean,
+): Promise<sql.InboundState> {
+  return sql.inboundState(tx, m, outbox);
+}
+
 /**
  * Saves a snapshot; with `expectedVersion` it refuses if somebody else saved in between (the
  * transaction fails with `conflict()`, on PostgreSQL possibly only at its commit), so two

@@ -11,7 +11,7 @@ import * as store from "../data/supportStore.js";
 import type { ConversationExecutor } from "./conversationExecutor.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext } from "./runtimeContext.js";
-import type { ChatRef } from "./runtimeTypes.js";
+import { type ChatRef, chatKey } from "./runtimeTypes.js";
 import { choiceFromLabels, readConversation } from "./storedConversation.js";
 
 const STORED_KINDS = new Set(["image", "video", "audio", "voice", "document"]);
@@ -51,13 +51,17 @@ export class InboundPipeline {
       const phone =
         message.channel === "whatsapp" && message.senderId.startsWith("+") ? message.senderId : null;
       // Independent reads sent together (one round trip on PostgreSQL, whose client pipelines).
-      const [seen, found, ofSender, storedRow] = await Promise.all([
-        store.inboundSeen(tx, message.channel, message.platformMessageId),
+      const [state, found, ofSender] = await Promise.all([
+        // Whether the chat's outbox is empty matters only where replies can be inserted claimed.
+        store.inboundState(tx, message, Boolean(ctx.coordination.insertClaim)),
         store.findCustomerForSender(tx, message.channel, message.senderId, phone),
         store.openTicketsOfSender(tx, message.channel, message.senderId),
-        store.loadConversation(tx, chat.channel, chat.chatId),
       ]);
-      if (seen) return false;
+      if (state.seen) return false;
+      // Nothing of this chat waits to be sent (and its lock is held): its replies can be inserted
+      // already claimed for delivery by this instance (PostgreSQL).
+      const claim = state.outboxPending ? undefined : ctx.coordination.insertClaim?.();
+      if (claim) effects.insertClaims.set(chatKey(chat), claim);
       let customer = found;
       if (!customer && message.startPayload) {
         customer = await store.findCustomerByCode(tx, message.startPayload);
@@ -82,7 +86,7 @@ export class InboundPipeline {
         ticketId: followed?.id ?? null,
       });
       const language = this.languageFor(customer, message);
-      const conversation = readConversation(storedRow);
+      const conversation = readConversation(state.conversation);
       const choice = message.choice ?? choiceFromLabels(conversation, message.text);
       const event: ConversationEvent = {
         type: "inbound",

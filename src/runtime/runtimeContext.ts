@@ -64,10 +64,10 @@ export interface Effects {
    */
   claims: Map<string, Promise<ClaimedOutbound[]>>;
   /**
-   * PostgreSQL: per chat key, the claim this transaction's outbound rows for the chat may be
-   * inserted with (null: the chat had pending rows; see {@link Coordination.claimAsQueued}).
+   * PostgreSQL: per chat key, the claim this transaction's outbound rows for the chat are
+   * inserted with (see {@link Coordination.insertClaim}); chats not here are claimed before COMMIT.
    */
-  insertClaims: Map<string, Promise<OutboxClaim | null>>;
+  insertClaims: Map<string, OutboxClaim>;
   /** Chats whose rows were inserted already claimed (delivered after commit as they are). */
   claimedAsQueued: Set<string>;
 }
@@ -107,8 +107,7 @@ export async function queueOutbound(
 ): Promise<QueuedOutbound> {
   const chat: ChatRef = { channel: m.channel, chatId: m.chatId };
   const key = chatKey(chat);
-  // Answered with the transaction's first reads, so this waits for nothing.
-  const claim = (await fx.insertClaims.get(key)) ?? null;
+  const claim = fx.insertClaims.get(key) ?? null;
   if (claim) fx.claimedAsQueued.add(key);
   const row: QueuedOutbound = { id: await store.queueOutbound(tx, { ...m, claim }), text: m.text, body: m.body };
   const rows = fx.queued.get(key);
@@ -172,11 +171,6 @@ export async function inChatTransaction<T>(
     try {
       value = await ctx.db.transaction(async (tx) => {
         await ctx.coordination.lockChat(tx, key);
-        const insertClaim = ctx.coordination.claimAsQueued?.(tx, chat);
-        if (insertClaim) {
-          insertClaim.catch(() => undefined);
-          fx.insertClaims.set(key, insertClaim);
-        }
         const result = await work(tx, fx);
         claimOutboxBeforeCommit(ctx, tx, fx);
         return result;
