@@ -23,8 +23,8 @@ import type { Database, StoreTx } from "./database.js";
 import { parseJson } from "./json.js";
 import { openBus, TOPIC_RE } from "./notifyBus.js";
 import { pgScript } from "./pgTx.js";
-import * as sql from "./sqlMessages.js";
 import type { OutboxClaim } from "./sqlMessages.js";
+import * as sql from "./sqlMessages.js";
 import { type JobRow, messageBodySchema, type OutboundRow } from "./supportStore.js";
 
 /** An outbound message claimed for delivery by this instance. */

@@ -200,10 +200,13 @@ export class PgTx extends SqlTx {
     if (!this.begun) return;
     corkUntilNextTick(this.client);
     const committed = this.client.query("COMMIT");
-    const [, outcome] = await Promise.all([Promise.allSettled(this.pending), committed.then(
-      (result) => ({ result }),
-      (error: Error) => ({ error }),
-    )]);
+    const [, outcome] = await Promise.all([
+      Promise.allSettled(this.pending),
+      committed.then(
+        (result) => ({ result }),
+        (error: Error) => ({ error }),
+      ),
+    ]);
     this.pending = [];
     if (this.failure) throw this.failure;
     if ("error" in outcome) throw outcome.error;

@@ -5,8 +5,8 @@
  */
 import type { ChannelAdapter } from "../channels/port.js";
 import type { ClaimedOutbound, Coordination } from "../data/coordination.js";
-import type { OutboxClaim } from "../data/sqlMessages.js";
 import type { Database, StoreTx } from "../data/database.js";
+import type { OutboxClaim } from "../data/sqlMessages.js";
 import * as store from "../data/supportStore.js";
 import type { StaffDesk } from "../desk/port.js";
 import type { Renderer } from "../i18n/renderer.js";
@@ -109,7 +109,11 @@ export async function queueOutbound(
   const key = chatKey(chat);
   const claim = fx.insertClaims.get(key) ?? null;
   if (claim) fx.claimedAsQueued.add(key);
-  const row: QueuedOutbound = { id: await store.queueOutbound(tx, { ...m, claim }), text: m.text, body: m.body };
+  const row: QueuedOutbound = {
+    id: await store.queueOutbound(tx, { ...m, claim }),
+    text: m.text,
+    body: m.body,
+  };
   const rows = fx.queued.get(key);
   if (rows) rows.push(row);
   else fx.queued.set(key, [row]);

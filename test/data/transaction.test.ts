@@ -71,7 +71,9 @@ describe(`transactions (${usingPostgres ? "PostgreSQL, pipelined" : "SQLite"})`,
     const conflict = () => new Mismatch("conversation changed");
     await t.db.transaction((tx) => store.saveConversation(tx, c, null, conflict));
     await t.db.transaction((tx) => store.saveConversation(tx, { ...c, snapshot: "[1]" }, 1, conflict));
-    const stale = t.db.transaction((tx) => store.saveConversation(tx, { ...c, snapshot: "[2]" }, 1, conflict));
+    const stale = t.db.transaction((tx) =>
+      store.saveConversation(tx, { ...c, snapshot: "[2]" }, 1, conflict),
+    );
     await expect(stale).rejects.toBeInstanceOf(Mismatch);
     const row = await t.db.prisma.conversation.findUnique({
       where: { channel_chatId: { channel: "web", chatId: "tx-conv" } },
