@@ -29,8 +29,11 @@ export const messageBodySchema = z.object({
 export type MessageBody = z.infer<typeof messageBodySchema>;
 
 /** True when this platform message was already stored (a redelivery). */
-export async function inboundSeen(tx: Client, channel: string, platformMessageId: string): Promise<boolean> {
-  if (tx instanceof SqlTx) return sql.inboundSeen(tx, channel, platformMessageId);
+export async function inboundSeen(
+  tx: PrismaClient,
+  channel: string,
+  platformMessageId: string,
+): Promise<boolean> {
   const row = await tx.message.findUnique({
     where: { channel_platformMessageId: { channel, platformMessageId } },
     select: { id: true },

@@ -8,15 +8,6 @@ import { iso, maybeDate, num, type SqlTx, str } from "./sqlTx.js";
 // ---------------------------------------------------------------------------------------------
 // Messages
 
-export async function inboundSeen(tx: SqlTx, channel: string, platformMessageId: string): Promise<boolean> {
-  const r = await tx.row(
-    `SELECT 1 AS "one" FROM "Message" WHERE "channel" = ? AND "platformMessageId" = ?`,
-    channel,
-    platformMessageId,
-  );
-  return r !== undefined;
-}
-
 /** Inserts a transcript or outbox row; returns its id. */
 export async function insertMessage(
   tx: SqlTx,
