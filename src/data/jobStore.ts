@@ -1,11 +1,11 @@
 /**
  * Jobs (durable timers) and idempotency keys, over Prisma or the hot path's {@link SqlTx}
- * (whose SQL is in `sqlTickets.ts`).
+ * (whose SQL is in `sqlJobs.ts`).
  */
 import { z } from "zod";
 import type { StoreClient as Client, PrismaClient } from "./database.js";
 import { parseJson, toJson } from "./json.js";
-import * as sql from "./sqlTickets.js";
+import * as sql from "./sqlJobs.js";
 import { SqlTx } from "./sqlTx.js";
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /**
- * The hot path's SQL for conversations, tickets and jobs, written once for SQLite and PostgreSQL
+ * The hot path's SQL for tickets, written once for SQLite and PostgreSQL
  * (see {@link SqlTx}); values stored exactly as Prisma stores them.
  */
 import { newId } from "./ids.js";
@@ -17,114 +17,6 @@ import {
   str,
 } from "./sqlTx.js";
 import type { TicketRow, TicketUpdate } from "./ticketStore.js";
-
-// ---------------------------------------------------------------------------------------------
-// Conversations
-
-export interface ConversationRecord {
-  id: string;
-  channel: string;
-  chatId: string;
-  customerId: string | null;
-  snapshot: string;
-  version: number;
-  updatedAt: Date;
-}
-
-export async function loadConversation(
-  tx: SqlTx,
-  channel: string,
-  chatId: string,
-): Promise<ConversationRecord | null> {
-  const r = await tx.row(
-    `SELECT "id", "channel", "chatId", "customerId", "snapshot", "version", "updatedAt" FROM "Conversation" WHERE "channel" = ? AND "chatId" = ?`,
-    channel,
-    chatId,
-  );
-  return toConversation(r);
-}
-
-/** What an inbound message's transaction reads first (see {@link inboundState}). */
-export interface InboundState {
-  /** The platform already delivered this message (it is in the transcript). */
-  seen: boolean;
-  conversation: ConversationRecord | null;
-  /** The chat has an outbound message not yet sent. */
-  outboxPending: boolean;
-}
-
-const INBOUND_STATE = (outbox: string) =>
-  `SELECT EXISTS (SELECT 1 FROM "Message" WHERE "channel" = ? AND "platformMessageId" = ?) AS "seen",
-          ${outbox} AS "outboxPending",
-          c."id", c."channel", c."chatId", c."customerId", c."snapshot", c."version", c."updatedAt"
-   FROM (SELECT 1 AS "one") AS "x" LEFT JOIN "Conversation" c ON c."channel" = ? AND c."chatId" = ?`;
-const WITH_OUTBOX = INBOUND_STATE(
-  `EXISTS (SELECT 1 FROM "Message" WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending')`,
-);
-const WITHOUT_OUTBOX = INBOUND_STATE("FALSE");
-
-/**
- * What an inbound message's transaction reads first, in one statement; `outbox`: also whether the
- * chat has a pending outbound message (else `outboxPending` is false).
- */
-export async function inboundState(
-  tx: SqlTx,
-  m: { channel: string; platformMessageId: string; chatId: string },
-  outbox: boolean,
-): Promise<InboundState> {
-  const r = (
-    outbox
-      ? await tx.row(WITH_OUTBOX, m.channel, m.platformMessageId, m.channel, m.chatId, m.channel, m.chatId)
-      : await tx.row(WITHOUT_OUTBOX, m.channel, m.platformMessageId, m.channel, m.chatId)
-  )!;
-  return {
-    seen: bool(r.seen),
-    conversation: r.id === null || r.id === undefined ? null : toConversation(r),
-    outboxPending: bool(r.outboxPending),
-  };
-}
-
-function toConversation(r: SqlRow | undefined): ConversationRecord | null {
-  return r
-    ? {
-        id: str(r.id),
-        channel: str(r.channel),
-        chatId: str(r.chatId),
-        customerId: maybeStr(r.customerId),
-        snapshot: str(r.snapshot),
-        version: num(r.version),
-        updatedAt: date(r.updatedAt),
-      }
-    : null;
-}
-
-export async function saveConversation(
-  tx: SqlTx,
-  c: { channel: string; chatId: string; customerId: string | null; snapshot: string },
-  expectedVersion: number | null,
-  conflict: () => Error,
-): Promise<void> {
-  const now = iso(new Date());
-  if (expectedVersion === null) {
-    await tx.write(
-      `INSERT INTO "Conversation" ("id", "channel", "chatId", "customerId", "snapshot", "version", "updatedAt") VALUES (?, ?, ?, ?, ?, 1, ?)`,
-      newId(),
-      c.channel,
-      c.chatId,
-      c.customerId,
-      c.snapshot,
-      now,
-    );
-    return;
-  }
-  // Not waited for on PostgreSQL: the check fails the transaction there if the version moved.
-  await tx.writeExpecting(
-    `UPDATE "Conversation" SET "snapshot" = ?, "customerId" = ?, "version" = "version" + 1, "updatedAt" = ? WHERE "channel" = ? AND "chatId" = ? AND "version" = ?`,
-    [c.snapshot, c.customerId, now, c.channel, c.chatId, expectedVersion],
-    1,
-    conflict,
-  );
-}
 
 // ---------------------------------------------------------------------------------------------
 // Tickets
@@ -426,31 +318,4 @@ export async function recordFeedback(
     f.comment,
     iso(f.at),
   );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Jobs
-
-export async function scheduleJob(
-  tx: SqlTx,
-  j: { kind: string; key: string; dueAt: Date; payload: string },
-): Promise<void> {
-  await tx.write(
-    `INSERT INTO "Job" ("id", "kind", "key", "dueAt", "payload", "status", "attempts", "createdAt") VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)
-     ON CONFLICT ("key") DO UPDATE SET "kind" = excluded."kind", "dueAt" = excluded."dueAt", "payload" = excluded."payload",
-       "status" = 'pending', "attempts" = 0, "lastError" = NULL,
-       -- Rescheduled while it runs (a repeated page): the running pass must not mark it done.
-       "claimedBy" = NULL, "leaseUntil" = NULL`,
-    newId(),
-    j.kind,
-    j.key,
-    iso(j.dueAt),
-    j.payload,
-    iso(new Date()),
-  );
-}
-
-export async function cancelJobs(tx: SqlTx, keys: string[]): Promise<void> {
-  for (const key of keys)
-    await tx.write(`UPDATE "Job" SET "status" = 'cancelled' WHERE "key" = ? AND "status" = 'pending'`, key);
 }

@@ -1,46 +1,27 @@
 /**
  * Conversations (each chat's machine snapshot), tickets, their events and feedback, over Prisma
- * or the hot path's {@link SqlTx} (whose SQL is in `sqlTickets.ts`).
+ * or the hot path's {@link SqlTx} (whose SQL is in `sqlConversations.ts` and `sqlTickets.ts`).
  */
 import { z } from "zod";
 import type { StoreClient as Client, PrismaClient } from "./database.js";
 import { parseJson, toJson } from "./json.js";
+import * as conversations from "./sqlConversations.js";
 import * as sql from "./sqlTickets.js";
 import { SqlTx } from "./sqlTx.js";
 
 // ---------------------------------------------------------------------------------------------
 // Conversations
 
+// Hot path only: the SQL functions themselves.
+export { type InboundState, inboundState, saveConversation } from "./sqlConversations.js";
+
 export async function loadConversation(
   tx: Client,
   channel: string,
   chatId: string,
-): Promise<sql.ConversationRecord | null> {
-  if (tx instanceof SqlTx) return sql.loadConversation(tx, channel, chatId);
+): Promise<conversations.ConversationRecord | null> {
+  if (tx instanceof SqlTx) return conversations.loadConversation(tx, channel, chatId);
   return tx.conversation.findUnique({ where: { channel_chatId: { channel, chatId } } });
-}
-
-/** See {@link sql.inboundState} (hot path only). */
-export function inboundState(
-  tx: SqlTx,
-  m: { channel: string; platformMessageId: string; chatId: string },
-  outbox: boolean,
-): Promise<sql.InboundState> {
-  return sql.inboundState(tx, m, outbox);
-}
-
-/**
- * Saves a snapshot; with `expectedVersion` it refuses if somebody else saved in between (the
- * transaction fails with `conflict()`, on PostgreSQL possibly only at its commit), so two
- * processes can never interleave one conversation.
- */
-export async function saveConversation(
-  tx: SqlTx,
-  c: { channel: string; chatId: string; customerId: string | null; snapshot: string },
-  expectedVersion: number | null,
-  conflict: () => Error,
-): Promise<void> {
-  return sql.saveConversation(tx, c, expectedVersion, conflict);
 }
 
 export async function countConversations(tx: PrismaClient): Promise<number> {
@@ -79,7 +60,7 @@ export interface TicketRow {
   version: number;
 }
 
-/** Next readable number for a prefix and year, e.g. LT-2026-00042 (counter row in the same transaction). */
+/** Next readable number for a prefix and year, e.g. LT-2026-00042 (see {@link sql.nextTicketNumber}). */
 export async function nextTicketNumber(tx: Client, prefix: string, year: number): Promise<string> {
   if (tx instanceof SqlTx) return sql.nextTicketNumber(tx, prefix, year);
   const counter = await tx.ticketCounter.upsert({
@@ -249,14 +230,8 @@ export async function openTicketsForCustomer(tx: Client, customerId: string): Pr
   });
 }
 
-/** See {@link sql.openTicketsOfSender} (hot path only). */
-export function openTicketsOfSender(
-  tx: SqlTx,
-  channel: string,
-  senderId: string,
-): Promise<{ customerId: string; tickets: TicketRow[] } | null> {
-  return sql.openTicketsOfSender(tx, channel, senderId);
-}
+// Hot path only: the SQL function itself.
+export { openTicketsOfSender } from "./sqlTickets.js";
 
 export async function listTicketRows(
   tx: PrismaClient,
