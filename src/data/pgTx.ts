@@ -5,9 +5,7 @@
  * mode: statements whose answers nobody waits for (BEGIN, {@link SqlTx.write}s) go out at once
  * and share the round trip of the next statement that is awaited, or of COMMIT.
  *
- * {@link pgTransaction} is `db.transaction` on PostgreSQL (BEGIN … COMMIT, ROLLBACK when the work
- * throws, the client always given back; a client whose connection broke is destroyed, not
- * reused). {@link pgSession} is `db.session`: one pooled client, each statement committing alone.
+ * Transactions and sessions on these clients are run by `pgTransaction.ts`.
  */
 import { createHash } from "node:crypto";
 import pg from "pg";
@@ -88,6 +86,8 @@ const types = {
   },
 } as unknown as pg.CustomTypesConfig;
 
+/** SQLSTATE of a statement refused because its transaction already failed. */
+const IN_FAILED_TRANSACTION = "25P02";
 /** SQLSTATE raised by `sportello_expect_rows` (see {@link PgTx.writeExpecting}). */
 const EXPECT_ROWS_FAILED = "SP409";
 
@@ -117,6 +117,8 @@ export class PgTx extends SqlTx {
   private pending: Promise<unknown>[] = [];
   /** The first of them that failed: the transaction is aborted and must not commit. */
   private failure: Error | null = null;
+  /** Set when COMMIT went out and no answer came (connection lost): it may have committed. */
+  commitUncertain = false;
 
   constructor(
     private readonly client: pg.PoolClient,
@@ -209,163 +211,42 @@ export class PgTx extends SqlTx {
     ]);
     this.pending = [];
     if (this.failure) throw this.failure;
-    if ("error" in outcome) throw outcome.error;
+    if ("error" in outcome) {
+      // PostgreSQL refused the COMMIT (then nothing was committed), or the connection broke
+      // with COMMIT on its way: whether it committed is then unknown.
+      this.commitUncertain = !(outcome.error instanceof pg.DatabaseError);
+      throw outcome.error;
+    }
     // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK (and no error).
     if (outcome.result.command !== "COMMIT")
       throw new Error(`transaction ended by ${outcome.result.command}, not COMMIT`);
   }
 
   async rows(sql: string, ...args: SqlArg[]): Promise<SqlRow[]> {
-    return (await this.send(sql, args)).rows;
+    return (await this.answer(sql, args)).rows;
   }
 
   async row(sql: string, ...args: SqlArg[]): Promise<SqlRow | undefined> {
-    return (await this.send(sql, args)).rows[0];
+    return (await this.answer(sql, args)).rows[0];
   }
 
   async run(sql: string, ...args: SqlArg[]): Promise<number> {
-    return (await this.send(sql, args)).rowCount ?? 0;
-  }
-}
-
-export interface PgTransactionOptions {
-  /** Longest a transaction may run before it is rolled back (Prisma's `timeout`). */
-  timeoutMs: number;
-  /** Writes waiting to ride with the next transaction (see {@link CarriedWrites}). */
-  carried?: CarriedWrites;
-  /** A separate pool for {@link PgTx.outside} statements. */
-  outsidePool?: pg.Pool;
-}
-
-/** A write waiting in {@link CarriedWrites}. */
-interface Carried {
-  work: (tx: PgTx) => unknown;
-  resolve: () => void;
-  reject: (error: Error) => void;
-  /** Transactions that carried it and failed. */
-  failures: number;
-}
-
-/** A carried write given up after this many failed transactions. */
-const CARRY_ATTEMPTS = 3;
-
-/**
- * Small idempotent writes (delivery marks) that need not cost a transaction of their own: each
- * transaction this process starts sends the waiting ones first, pipelined with its own first
- * statement, and they count once it commits; if it fails they wait for the next one. Writes no
- * transaction picked up within `flushMs` run in one transaction of their own.
- */
-export class CarriedWrites {
-  private queue: Carried[] = [];
-  private timer: NodeJS.Timeout | null = null;
-
-  constructor(
-    private readonly runAlone: () => Promise<void>,
-    private readonly flushMs = 2,
-  ) {}
-
-  /** Queues `work`; resolves once a transaction that ran it committed. */
-  add(work: (tx: PgTx) => unknown): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ work, resolve, reject, failures: 0 });
-      this.schedule();
-    });
+    return (await this.answer(sql, args)).rowCount ?? 0;
   }
 
   /**
-   * Runs the waiting writes in `tx` (at its start); resolves, once they were all sent, to them
-   * for {@link settle}. Their statements are pipelined: a failure shows at the commit.
+   * A statement whose answer is awaited. If an earlier unanswered write already failed, the
+   * transaction is aborted and PostgreSQL refuses this one too: the earlier failure, which says
+   * what went wrong, is thrown instead of "current transaction is aborted".
    */
-  async take(tx: PgTx): Promise<Carried[]> {
-    const taken = this.queue;
-    this.queue = [];
-    await Promise.allSettled(taken.map(async (c) => c.work(tx)));
-    return taken;
-  }
-
-  /** After the carrying transaction: done if it committed, else queued again (or given up). */
-  settle(taken: Carried[], error: Error | null): void {
-    if (taken.length === 0) return;
-    if (!error) {
-      for (const c of taken) c.resolve();
-      return;
-    }
-    for (const c of taken) {
-      if (++c.failures >= CARRY_ATTEMPTS) c.reject(error);
-      else this.queue.push(c);
-    }
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.timer || this.queue.length === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.queue.length === 0) return;
-      // An empty transaction: it carries whatever is waiting when it starts.
-      this.runAlone().catch(() => undefined);
-    }, this.flushMs);
-    this.timer.unref();
-  }
-}
-
-/**
- * Holds a pooled client for `work`. `work` calls `broken(error)` when the connection can no longer
- * be used (killed backend, network): the client is then destroyed instead of going back to the pool.
- */
-async function withClient<T>(
-  pool: pg.Pool,
-  work: (client: pg.PoolClient, broken: (error: Error) => void) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  let lost: Error | undefined;
-  const broken = (error: Error) => {
-    lost ??= error;
-  };
-  // A connection error while the client is out would otherwise be an unhandled 'error' event.
-  client.on("error", broken);
-  try {
-    return await work(client, broken);
-  } finally {
-    client.removeListener("error", broken);
-    client.release(lost);
-  }
-}
-
-/** Runs `work` in one transaction on a pooled client (see the module comment). */
-export function pgTransaction<T>(
-  pool: pg.Pool,
-  options: PgTransactionOptions,
-  work: (tx: PgTx) => Promise<T>,
-): Promise<T> {
-  return withClient(pool, async (client, broken) => {
-    const tx = new PgTx(client, true, options.outsidePool);
-    const carried = (await options.carried?.take(tx)) ?? [];
-    let ended = null as Promise<unknown> | null;
-    const rollback = () =>
-      client.query("ROLLBACK").catch((error: Error) => {
-        // The connection is gone (the server rolled back with it): never reuse the client.
-        broken(error);
-      });
-    const timer = setTimeout(() => {
-      tx.closed = new TransactionTimeout(`transaction rolled back after ${options.timeoutMs} ms`);
-      // Queued behind the statement in flight, if any; the work's next statement fails.
-      if (tx.begun) ended = rollback();
-    }, options.timeoutMs);
+  private async answer(sql: string, args: SqlArg[]): Promise<pg.QueryResult<SqlRow>> {
     try {
-      const value = await work(tx);
-      await tx.commit();
-      options.carried?.settle(carried, null);
-      return value;
+      return await this.send(sql, args);
     } catch (error) {
-      if (ended) await ended;
-      else if (tx.begun) await rollback();
-      options.carried?.settle(carried, error as Error);
+      if ((error as { code?: unknown }).code === IN_FAILED_TRANSACTION && this.failure) throw this.failure;
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
-  });
+  }
 }
 
 /**
@@ -379,9 +260,4 @@ export async function pgScript(pool: pg.Pool, sql: string, args: SqlArg[]): Prom
     | pg.QueryResult<SqlRow>[]
     | pg.QueryResult<SqlRow>;
   return Array.isArray(results) ? results[results.length - 1]!.rows : results.rows;
-}
-
-/** Runs `work` with one pooled client, each statement committing on its own. */
-export function pgSession<T>(pool: pg.Pool, work: (tx: PgTx) => Promise<T>): Promise<T> {
-  return withClient(pool, (client) => work(new PgTx(client, false)));
 }
