@@ -12,7 +12,8 @@ import pg from "pg";
 import { DatabaseError } from "./databaseError.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
-import { CarriedWrites, pgSession, pgTransaction } from "./pgTx.js";
+import { PgGroupCommit } from "./pgGroupCommit.js";
+import { CarriedWrites, pgSession, pgTransaction } from "./pgTransaction.js";
 import { SharedLibSQL } from "./sqliteAdapter.js";
 import { SqliteConnection } from "./sqliteConnection.js";
 import { SqliteTx, type SqlTx } from "./sqlTx.js";
@@ -40,6 +41,18 @@ export type PrismaClient = Tx | Prisma;
 /** Where a store's read or write runs: Prisma, or the hot path's own transaction. */
 export type StoreClient = PrismaClient | StoreTx;
 
+/** How {@link Database.transaction} may run a transaction. */
+export interface TransactionOptions {
+  /** The work may share a transaction with others and be run again (see the method). */
+  shared?: boolean;
+  /**
+   * Shared works start in the order of their keys (then of asking): a lock each takes first
+   * (the chat lock) is then taken in one order by every instance, so two groups never deadlock
+   * on them.
+   */
+  key?: string;
+}
+
 export interface Database {
   readonly prisma: Prisma;
   readonly provider: Provider;
@@ -48,8 +61,15 @@ export interface Database {
   readonly sqlite?: SqliteConnection;
   /** PostgreSQL only: the process's connection pool, shared by Prisma and the hot path. */
   readonly pool?: pg.Pool;
-  /** Runs `work` in one write transaction (committed when it resolves, rolled back if it throws). */
-  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one write transaction (committed when it resolves, rolled back if it throws).
+   * With `shared`, PostgreSQL may run it in one transaction with others asked for at the same
+   * time (group commit, see pgGroupCommit.ts): all or nothing still holds for `work`, but it may
+   * run twice (again alone, from the start, if the shared transaction failed), so it must keep
+   * its effects in the transaction and in what it returns. SQLite group-commits every
+   * transaction already (each in its own savepoint) and ignores the flag.
+   */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Runs `work` outside a transaction (each statement commits on its own) on one connection: on
    * SQLite the shared one, held so no transaction's statements and these interleave; on
@@ -145,6 +165,7 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
         (): Promise<void> => pgTransaction(pgPool, { ...pgOptions, carried }, async () => undefined),
       )
     : undefined;
+  const groups = pgPool ? new PgGroupCommit(pgPool, { ...pgOptions, carried }) : undefined;
   return {
     prisma,
     provider,
@@ -156,7 +177,10 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
           const tx = new SqliteTx(sqlite);
           return sqlite.transaction(() => work(tx));
         }
-      : (work) => pgTransaction(pgPool!, { ...pgOptions, carried }, work),
+      : (work, options) =>
+          options?.shared
+            ? groups!.run(work, options.key)
+            : pgTransaction(pgPool!, { ...pgOptions, carried }, work),
     carry: sqlite
       ? (work) => {
           const tx = new SqliteTx(sqlite);

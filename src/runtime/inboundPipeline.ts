@@ -47,72 +47,83 @@ export class InboundPipeline {
     const received = ctx.clock.now();
     const chat: ChatRef = { channel: message.channel, chatId: message.chatId };
     const prepared = await this.prepareAttachments(message);
-    const { value: fresh, fx } = await inChatTransaction(ctx, chat, async (tx, effects) => {
-      const phone =
-        message.channel === "whatsapp" && message.senderId.startsWith("+") ? message.senderId : null;
-      // Independent reads sent together (one round trip on PostgreSQL, whose client pipelines).
-      const [state, found, ofSender] = await Promise.all([
-        // Whether the chat's outbox is empty matters only where replies can be inserted claimed.
-        store.inboundState(tx, message, Boolean(ctx.coordination.insertClaim)),
-        store.findCustomerForSender(tx, message.channel, message.senderId, phone),
-        store.openTicketsOfSender(tx, message.channel, message.senderId),
-      ]);
-      if (state.seen) return false;
-      // Nothing of this chat waits to be sent (and its lock is held): its replies can be inserted
-      // already claimed for delivery by this instance (PostgreSQL).
-      const claim = state.outboxPending ? undefined : ctx.coordination.insertClaim?.();
-      if (claim) effects.insertClaims.set(chatKey(chat), claim);
-      let customer = found;
-      if (!customer && message.startPayload) {
-        customer = await store.findCustomerByCode(tx, message.startPayload);
-        if (customer) await store.linkIdentity(tx, customer.id, message.channel, message.senderId);
-      }
-      // The sender's identity led to the customer (the usual case): its open tickets are known.
-      const openTickets = !customer
-        ? []
-        : ofSender?.customerId === customer.id
-          ? ofSender.tickets
-          : await store.openTicketsForCustomer(tx, customer.id);
-      const followed = openTickets.find((t) => t.channel === chat.channel && t.chatId === chat.chatId);
-      await store.storeInbound(tx, {
-        channel: message.channel,
-        chatId: message.chatId,
-        platformMessageId: message.platformMessageId,
-        text: message.text,
-        body: {
-          attachments: prepared.map(({ kind, mime, name, size, ref }) => ({ kind, mime, name, size, ref })),
-        },
-        at: message.at,
-        ticketId: followed?.id ?? null,
-      });
-      const language = this.languageFor(customer, message);
-      const conversation = readConversation(state.conversation);
-      const choice = message.choice ?? choiceFromLabels(conversation, message.text);
-      const event: ConversationEvent = {
-        type: "inbound",
-        at: ctx.clock.now().toISOString(),
-        text: message.text,
-        ...(choice ? { choice } : {}),
-        attachments: prepared,
-        facts: {
-          customer: customer ? customerFacts(customer) : null,
-          openTickets: openTickets.map((t) => ({ number: t.number, status: t.status, category: t.category })),
-          language,
-          aiEnabled: Boolean(ctx.options.assist),
-          oneReply: message.channel === "email",
-          senderPhone: phone,
-        },
-      };
-      await this.conversations.run(
-        tx,
-        chat,
-        [event],
-        effects,
-        { senderId: message.senderId, customerId: customer?.id ?? null },
-        conversation,
-      );
-      return true;
-    });
+    // Shared with other chats' messages of the moment on PostgreSQL (group commit): this work only
+    // reads and writes in the transaction and fills `effects`, so it may be run again.
+    const { value: fresh, fx } = await inChatTransaction(
+      ctx,
+      chat,
+      async (tx, effects) => {
+        const phone =
+          message.channel === "whatsapp" && message.senderId.startsWith("+") ? message.senderId : null;
+        // Independent reads sent together (one round trip on PostgreSQL, whose client pipelines).
+        const [state, found, ofSender] = await Promise.all([
+          // Whether the chat's outbox is empty matters only where replies can be inserted claimed.
+          store.inboundState(tx, message, Boolean(ctx.coordination.insertClaim)),
+          store.findCustomerForSender(tx, message.channel, message.senderId, phone),
+          store.openTicketsOfSender(tx, message.channel, message.senderId),
+        ]);
+        if (state.seen) return false;
+        // Nothing of this chat waits to be sent (and its lock is held): its replies can be inserted
+        // already claimed for delivery by this instance (PostgreSQL).
+        const claim = state.outboxPending ? undefined : ctx.coordination.insertClaim?.();
+        if (claim) effects.insertClaims.set(chatKey(chat), claim);
+        let customer = found;
+        if (!customer && message.startPayload) {
+          customer = await store.findCustomerByCode(tx, message.startPayload);
+          if (customer) await store.linkIdentity(tx, customer.id, message.channel, message.senderId);
+        }
+        // The sender's identity led to the customer (the usual case): its open tickets are known.
+        const openTickets = !customer
+          ? []
+          : ofSender?.customerId === customer.id
+            ? ofSender.tickets
+            : await store.openTicketsForCustomer(tx, customer.id);
+        const followed = openTickets.find((t) => t.channel === chat.channel && t.chatId === chat.chatId);
+        await store.storeInbound(tx, {
+          channel: message.channel,
+          chatId: message.chatId,
+          platformMessageId: message.platformMessageId,
+          text: message.text,
+          body: {
+            attachments: prepared.map(({ kind, mime, name, size, ref }) => ({ kind, mime, name, size, ref })),
+          },
+          at: message.at,
+          ticketId: followed?.id ?? null,
+        });
+        const language = this.languageFor(customer, message);
+        const conversation = readConversation(state.conversation);
+        const choice = message.choice ?? choiceFromLabels(conversation, message.text);
+        const event: ConversationEvent = {
+          type: "inbound",
+          at: ctx.clock.now().toISOString(),
+          text: message.text,
+          ...(choice ? { choice } : {}),
+          attachments: prepared,
+          facts: {
+            customer: customer ? customerFacts(customer) : null,
+            openTickets: openTickets.map((t) => ({
+              number: t.number,
+              status: t.status,
+              category: t.category,
+            })),
+            language,
+            aiEnabled: Boolean(ctx.options.assist),
+            oneReply: message.channel === "email",
+            senderPhone: phone,
+          },
+        };
+        await this.conversations.run(
+          tx,
+          chat,
+          [event],
+          effects,
+          { senderId: message.senderId, customerId: customer?.id ?? null },
+          conversation,
+        );
+        return true;
+      },
+      { shared: true },
+    );
     if (!fresh) {
       ctx.logger.debug(
         { channel: message.channel, id: message.platformMessageId },

@@ -5,7 +5,7 @@
  */
 import type { ChannelAdapter } from "../channels/port.js";
 import type { ClaimedOutbound, Coordination } from "../data/coordination.js";
-import type { Database, StoreTx } from "../data/database.js";
+import type { Database, StoreTx, TransactionOptions } from "../data/database.js";
 import type { OutboxClaim } from "../data/sqlMessages.js";
 import * as store from "../data/supportStore.js";
 import type { StaffDesk } from "../desk/port.js";
@@ -159,6 +159,9 @@ export async function recordEvent(
  * chat — in this process by the chat queue, across instances by the chat lock taken first in the
  * transaction — and returns its result and the effects to act on after the commit.
  *
+ * With `shared`, the transaction may be shared with other chats' (PostgreSQL group commit) and
+ * `work` may then run twice: it must keep its effects in the transaction and in `fx`.
+ *
  * A transaction that fails for the database's sake (disk full, connection lost) rejects this
  * one call only: nothing was committed, nothing is sent, the next task of the chat runs as usual,
  * and `/health` shows the failure until a transaction commits again.
@@ -167,18 +170,24 @@ export async function inChatTransaction<T>(
   ctx: RuntimeContext,
   chat: ChatRef,
   work: (tx: StoreTx, fx: Effects) => Promise<T>,
+  options?: TransactionOptions,
 ): Promise<{ value: T; fx: Effects }> {
   const key = chatKey(chat);
   return ctx.chatQueue.run(key, async () => {
-    const fx = newEffects();
+    let fx = newEffects();
     let value: T;
     try {
-      value = await ctx.db.transaction(async (tx) => {
-        await ctx.coordination.lockChat(tx, key);
-        const result = await work(tx, fx);
-        claimOutboxBeforeCommit(ctx, tx, fx);
-        return result;
-      });
+      value = await ctx.db.transaction(
+        async (tx) => {
+          // A shared transaction that failed runs its members again: each run starts afresh.
+          fx = newEffects();
+          await ctx.coordination.lockChat(tx, key);
+          const result = await work(tx, fx);
+          claimOutboxBeforeCommit(ctx, tx, fx);
+          return result;
+        },
+        options?.shared ? { ...options, key } : options,
+      );
     } catch (error) {
       if (!(error instanceof RuntimeError)) {
         ctx.options.health?.error("database.commit", `a transaction failed: ${errorLine(error)}`);
