@@ -174,7 +174,7 @@ export async function inChatTransaction<T>(
 ): Promise<{ value: T; fx: Effects }> {
   const key = chatKey(chat);
   return ctx.chatQueue.run(key, async () => {
-    let fx = newEffects();
+    let fx!: Effects;
     let value: T;
     try {
       value = await ctx.db.transaction(
