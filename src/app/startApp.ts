@@ -17,6 +17,7 @@ import { telegramConfigFromEnv } from "../channels/telegram/telegramConfig.js";
 import { createWebChannel } from "../channels/web/webChannel.js";
 import type { Env } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
+import { createAttemptCounter } from "../data/attemptCounter.js";
 import { type Coordination, createCoordination } from "../data/coordination.js";
 import { type Database, DatabaseError, migrate, openDatabase, probeWrite, redact } from "../data/database.js";
 import { createMailThreadStore } from "../data/mailStore.js";
@@ -284,6 +285,7 @@ async function startServices(
     boardQueries: { transcript: runtime.transcript, attachment: runtime.attachment },
     staffAuth,
     manager: createManagerDesk({ db, policy }),
+    attempts: createAttemptCounter(db),
     cannedReplies,
     customers: { db, policy, dataDir, now: () => clock.now() },
     metrics,

@@ -17,6 +17,7 @@ import {
   setSessionCookie,
 } from "./boardAuth.js";
 import { sendError } from "./sendError.js";
+import { sharedLimitKey } from "./webHardening.js";
 import { escapeHtml, lookup, pickLanguage, renderPage, type WebLanguage, webStrings } from "./webStrings.js";
 
 /** Attempts per client (IP, or the proxy's X-Forwarded-For client with TRUST_PROXY) per window. */
@@ -49,12 +50,12 @@ export function registerBoardLoginRoutes(
 ) {
   const { staffAuth } = deps;
   const perClient = {
-    rateLimit: { ...PER_CLIENT, keyGenerator: (req: FastifyRequest) => `login:${req.ip}` },
+    rateLimit: { ...PER_CLIENT, keyGenerator: (req: FastifyRequest) => sharedLimitKey(`login:${req.ip}`) },
   };
   // A second limiter (the route's own one counts per client): attempts on one account name.
   const accountLimit = app.createRateLimit({
     ...PER_ACCOUNT,
-    keyGenerator: (req) => `account:${boardLogin(field(req.body, "name", 60))}`,
+    keyGenerator: (req) => sharedLimitKey(`account:${boardLogin(field(req.body, "name", 60))}`),
   });
   const perAccount = async (req: FastifyRequest, reply: FastifyReply) => {
     const result = await accountLimit(req);

@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { ChannelState } from "../channels/port.js";
 import type { WebChannel } from "../channels/web/webChannel.js";
 import { WebChannelError } from "../channels/web/webChannel.js";
+import type { AttemptCounter } from "../data/attemptCounter.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
 import type { ManagerDesk } from "../desk/board/managerDesk.js";
 import type { StaffAuth } from "../desk/board/staffAuth.js";
@@ -76,6 +77,11 @@ export interface HttpServerDeps {
   allowedHosts?: string[];
   /** Requests per minute per client on every route (default 600). */
   perClientPerMinute?: number;
+  /**
+   * Where sign-in attempts are counted (the database: shared by every instance); unset, they are
+   * counted in this process.
+   */
+  attempts?: AttemptCounter;
   /**
    * More routes, registered inside the hardened scope (Host check, CSRF, throttling, headers),
    * e.g. admin pages guarded with `requireAdmin` from boardAuth.ts.
@@ -209,6 +215,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
     ...(deps.allowedHosts ? { allowedHosts: deps.allowedHosts } : {}),
     ...(deps.perClientPerMinute ? { perClientPerMinute: deps.perClientPerMinute } : {}),
+    ...(deps.attempts ? { attempts: deps.attempts } : {}),
   };
   registerHostCheck(app, hardening);
 

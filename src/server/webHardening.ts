@@ -15,7 +15,9 @@ import csrf from "@fastify/csrf-protection";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { AttemptCounter } from "../data/attemptCounter.js";
 import { sendError } from "./sendError.js";
+import { sharedRateLimitStore } from "./sharedRateLimitStore.js";
 
 export interface WebHardeningOptions {
   /** Where the server is reachable from outside (PUBLIC_URL); its host is allowed. */
@@ -26,6 +28,18 @@ export interface WebHardeningOptions {
   allowedHosts?: string[];
   /** Requests per minute per client on every route (default 600). */
   perClientPerMinute?: number;
+  /** Where keys made by {@link sharedLimitKey} are counted (else in this process). */
+  attempts?: AttemptCounter;
+}
+
+const SHARED_PREFIX = "shared:";
+
+/**
+ * A rate-limit key counted by every instance together (in the database, when the server has an
+ * attempt counter): for limits that several instances must not multiply, such as sign-in attempts.
+ */
+export function sharedLimitKey(key: string): string {
+  return `${SHARED_PREFIX}${key}`;
 }
 
 const LOCAL_NAMES = ["localhost", "127.0.0.1", "[::1]", "::1"];
@@ -106,6 +120,9 @@ export async function registerWebHardening(
   });
 
   await app.register(rateLimit, {
+    ...(options.attempts
+      ? { store: sharedRateLimitStore(options.attempts, (key) => key.startsWith(SHARED_PREFIX)) }
+      : {}),
     global: true,
     max: options.perClientPerMinute ?? 600,
     timeWindow: 60_000,

@@ -410,6 +410,26 @@ describe("behind a reverse proxy (TRUST_PROXY)", () => {
     expect((await via("198.51.100.11").login("Marco", "marco's passphrase")).statusCode).toBe(303);
   });
 
+  it("counts sign-in attempts across instances on one database: a load balancer gives no more guesses", async () => {
+    const a = await start({ publicUrl: PUBLIC, passwords: { Marco: "marco's passphrase" } });
+    const b = await startWebStack({ listen: false, publicUrl: PUBLIC, database: a.database });
+    try {
+      // A load balancer alternating: 20 guesses from one client, 10 on each instance.
+      const attacker = [remote(a, "203.0.113.90"), remote(b, "203.0.113.90")];
+      for (let i = 0; i < 20; i++) {
+        expect((await attacker[i % 2]!.login("Giulia", `guess ${i}`)).statusCode).toBe(401);
+      }
+      // The 21st is refused on either instance, though each saw only 10.
+      expect((await attacker[0]!.login("Giulia", "guess 20")).statusCode).toBe(429);
+      expect((await attacker[1]!.login("Giulia", "guess 21")).statusCode).toBe(429);
+      // Another client signs in on both.
+      expect((await remote(b, "198.51.100.30").login("Marco", "marco's passphrase")).statusCode).toBe(303);
+      expect((await remote(a, "198.51.100.31").login("Marco", "marco's passphrase")).statusCode).toBe(303);
+    } finally {
+      await b.close();
+    }
+  });
+
   it("marks the session cookie Secure when the proxy terminated TLS", async () => {
     const s = await start({
       publicUrl: PUBLIC,

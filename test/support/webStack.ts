@@ -1,7 +1,8 @@
 /**
  * Starts the HTTP server with the web channel and the fake runtime on 127.0.0.1:0 for server and
- * browser tests. Staff access is the real one, on a fresh test database holding the fake
- * runtime's technicians (same ids, so board actions reach the fake as the signed-in technician).
+ * browser tests. Staff access and sign-in throttling are the real ones, on a fresh test database
+ * holding the fake runtime's technicians (same ids, so board actions reach the fake as the
+ * signed-in technician), or on another stack's database for a second instance.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import {
   type WebChannel,
   type WebHistoryLine,
 } from "../../src/channels/web/webChannel.js";
+import { createAttemptCounter } from "../../src/data/attemptCounter.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import { hashPassword } from "../../src/desk/board/passwords.js";
 import { createStaffAuth, type StaffAccessStore, type StaffAuth } from "../../src/desk/board/staffAuth.js";
@@ -55,11 +57,17 @@ export interface WebStackOptions {
   now?: () => Date;
   /** Listen for real (SSE and browser tests) or only use inject. */
   listen?: boolean;
+  /**
+   * Another stack's database, for a second instance beside it (its technicians are already
+   * there; closing this stack leaves it to its owner).
+   */
+  database?: TestDatabase;
 }
 
 export async function startWebStack(options: WebStackOptions = {}): Promise<WebStack> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "sportello-web-"));
-  const database = await createTestDatabase();
+  const shared = options.database;
+  const database = shared ?? (await createTestDatabase());
   const webChannel = createWebChannel({
     dataDir,
     ...(options.uploadLimits ? { uploadLimits: options.uploadLimits } : {}),
@@ -68,7 +76,7 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
   const runtime = createFakeWebRuntime({ send: (m) => webChannel.send(m) });
   await webChannel.start(runtime.handler);
   const store = createStaffAccessStore(database.db.prisma);
-  for (const t of TECHNICIANS) {
+  for (const t of shared ? [] : TECHNICIANS) {
     await database.db.prisma.technician.create({
       data: { id: t.id, name: t.name, role: options.roles?.[t.name] ?? "technician" },
     });
@@ -88,6 +96,7 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
     metrics,
     logger: silentLogger,
     staffAuth,
+    attempts: createAttemptCounter(database.db),
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),
@@ -111,7 +120,7 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
     async close() {
       await server.stop();
       await webChannel.stop();
-      await database.drop();
+      if (!shared) await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
