@@ -6,7 +6,8 @@
  * each instance's own capacity and would cost a database write per request if shared).
  *
  * While the database cannot be reached, shared keys are counted in the process instead: sign-in
- * stays throttled, and answers no 5xx because of the counter.
+ * stays throttled, and answers no 5xx because of the counter. Shared keys count plain fixed
+ * windows (the plugin's `continueExceeding` and `exponentialBackoff` apply to the others only).
  */
 import { createRequire } from "node:module";
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
