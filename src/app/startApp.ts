@@ -41,6 +41,7 @@ import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { registerLinkRoutes } from "../server/linkRoutes.js";
 import { assistPortFor } from "./assistPort.js";
+import { instancesApart, markInstance, unmarkInstance } from "./dataFolderShare.js";
 import { createOfflineTriage } from "./offlineTriage.js";
 import { checkDataDir, listenError, StartupError } from "./startupError.js";
 import { createWebFanout } from "./webFanout.js";
@@ -140,8 +141,13 @@ async function startServices(
 
   const metrics = createMetrics({ defaultMetrics: true });
   const health = createHealthRegistry(() => clock.now());
-  // PostgreSQL: several instances may share the database (claims, chat locks, LISTEN/NOTIFY).
+  // PostgreSQL: several instances may share the database (claims, chat locks, LISTEN/NOTIFY),
+  // and must share the data folder: this instance's marker is there before it announces itself.
+  const instanceId = randomUUID().replaceAll("-", "").slice(0, 16);
+  markInstance(dataDir, instanceId);
+  started.push(async () => unmarkInstance(dataDir, instanceId));
   const coordination = await createCoordination(db, {
+    instanceId,
     onBusState: (state) => (state.ok ? health.ok("bus", "LISTEN/NOTIFY") : health.error("bus", state.reason)),
   });
 
@@ -301,6 +307,7 @@ async function startServices(
       const error = await probeWrite(db);
       if (error) health.error("database", `cannot write: ${error}`);
       else health.ok("database", db.provider);
+      if (db.provider === "postgres" && !error) await checkDataFolder();
       const channels = runtime.channelStates();
       for (const { name, state } of channels) {
         if (state.status === "error") health.error(`channel:${name}`, state.error);
@@ -336,6 +343,19 @@ async function startServices(
     return timer;
   }
 
+  /** Degraded while a live instance uses another data folder (see dataFolderShare.ts). */
+  async function checkDataFolder(): Promise<void> {
+    const live = await coordination.liveInstances().catch(() => null);
+    if (!live) return;
+    const apart = instancesApart(dataDir, live);
+    if (apart.length === 0) health.ok("dataFolder", "shared by every instance");
+    else
+      health.error(
+        "dataFolder",
+        `instance ${apart.join(", ")} uses another SPORTELLO_DATA_DIR: give every instance the same shared folder, or attachments stored by one cannot be served by another`,
+      );
+  }
+
   started.push(() => coordination.close());
   await runtime.start();
   started.push(() => runtime.stop());
@@ -362,6 +382,7 @@ async function startServices(
       await runtime.stop();
       await ai?.settle().catch(() => undefined);
       await coordination.close();
+      unmarkInstance(dataDir, instanceId);
       await db.close();
     },
   };

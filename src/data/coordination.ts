@@ -102,6 +102,11 @@ export interface Coordination {
   publish(topic: string, payload: string): Promise<void>;
   /** Subscribes to a topic; returns the unsubscribe function. */
   subscribe(topic: string, handler: (payload: string) => void): () => void;
+  /**
+   * The ids of the instances present on the database now, this one included (PostgreSQL: their
+   * presence connections; SQLite: this one, the only one).
+   */
+  liveInstances(): Promise<string[]>;
   /** Closes the presence/notification connection. */
   close(): Promise<void>;
 }
@@ -289,6 +294,9 @@ export function startCoordination(
         if (!TOPIC_RE.test(topic)) throw new Error(`bad topic ${topic}`);
         local.emit(topic, payload);
       },
+      async liveInstances() {
+        return [instanceId];
+      },
       async close() {
         local.removeAllListeners();
       },
@@ -376,6 +384,13 @@ export function startCoordination(
     subscribe(topic, handler) {
       bus.listen(topic);
       return common.subscribe(topic, handler);
+    },
+    async liveInstances() {
+      const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(
+        `SELECT DISTINCT substr("application_name", ${APP_PREFIX.length + 1}) AS "id" FROM pg_stat_activity
+         WHERE "datname" = current_database() AND starts_with("application_name", '${APP_PREFIX}')`,
+      );
+      return rows.map((r) => r.id);
     },
     async close() {
       local.removeAllListeners();

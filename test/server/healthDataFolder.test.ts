@@ -1,0 +1,85 @@
+/**
+ * `/health` of instances on one PostgreSQL database: degraded while one of them uses another data
+ * folder (attachments stored by one could not be served by the other), fine once all share one.
+ * SQLite is one instance: no such check.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type App, startApp } from "../../src/app/startApp.js";
+import { loadEnv } from "../../src/config/env.js";
+import { createLogger } from "../../src/observability/logger.js";
+import { createEmptyDatabase, usingPostgres } from "../support/testDatabase.js";
+
+interface Health {
+  status: string;
+  components: Record<string, { status: string; reason?: string; detail?: string }>;
+}
+
+describe("/health and the data folder", () => {
+  let database: { url: string; drop(): Promise<void> };
+  const dirs: string[] = [];
+  const apps: App[] = [];
+
+  const start = async (dataDir: string) => {
+    const rawEnv = { DATABASE_URL: database.url, PORT: "0", SPORTELLO_DATA_DIR: dataDir };
+    const app = await startApp(loadEnv(rawEnv), createLogger({ level: "silent" }), { rawEnv });
+    apps.push(app);
+    return app;
+  };
+  const health = async (app: App) => {
+    const response = await fetch(`${app.url}/health`);
+    return { code: response.status, body: (await response.json()) as Health };
+  };
+  const folder = () => {
+    const dir = mkdtempSync(join(tmpdir(), "sportello-folder-"));
+    dirs.push(dir);
+    return dir;
+  };
+
+  beforeAll(async () => {
+    database = await createEmptyDatabase();
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.stop().catch(() => undefined);
+    await database?.drop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(
+    usingPostgres
+      ? "is degraded on both instances while they use different folders, and fine once they share one"
+      : "has no data-folder component on SQLite, which runs one instance",
+    async () => {
+      const shared = folder();
+      const a = await start(shared);
+      if (!usingPostgres) {
+        const { code, body } = await health(a);
+        expect(code).toBe(200);
+        expect(body.components.dataFolder).toBeUndefined();
+        return;
+      }
+      expect((await health(a)).body.components.dataFolder).toMatchObject({ status: "ok" });
+
+      const b = await start(folder());
+      for (const app of [a, b]) {
+        const { code, body } = await health(app);
+        expect(code).toBe(503);
+        expect(body.status).toBe("degraded");
+        expect(body.components.dataFolder?.status).toBe("error");
+        expect(body.components.dataFolder?.reason).toContain("SPORTELLO_DATA_DIR");
+      }
+      await b.stop();
+      apps.pop();
+
+      // A second instance on the same folder: both healthy.
+      const c = await start(shared);
+      for (const app of [a, c]) {
+        const { code, body } = await health(app);
+        expect(code).toBe(200);
+        expect(body.components.dataFolder).toMatchObject({ status: "ok" });
+      }
+    },
+  );
+});
