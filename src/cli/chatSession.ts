@@ -10,6 +10,7 @@ import { detectLanguage } from "../ai/classifier.js";
 import { createOfflineTriage } from "../app/offlineTriage.js";
 import { LocalChannel } from "../channels/local/localChannel.js";
 import type { ChannelName, OutboundMessage } from "../channels/port.js";
+import { startCoordination } from "../data/coordination.js";
 import { migrate, openDatabase } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { StaffAction, TicketView } from "../desk/port.js";
@@ -111,8 +112,11 @@ export async function runChatSession(ctx: CliContext, options: ChatSessionOption
     say(text);
   };
   const channel = new LocalChannel({ as: who.channel, now: () => clock.now(), onSend: print });
+  // Present for claims like any instance, but not a server that keeps files (see /health).
+  const coordination = startCoordination(db, { tool: true });
   const runtime = new SupportRuntime({
     db,
+    coordination,
     policy,
     clock,
     logger: createLogger({ level: ctx.env.LOG_LEVEL ?? "warn" }),
@@ -284,5 +288,6 @@ export async function runChatSession(ctx: CliContext, options: ChatSessionOption
     new Promise<false>((resolve) => setTimeout(() => resolve(false), 5_000).unref()),
   ]);
   if (!stopped) ctx.stderr("(the runtime did not stop within 5 s; leaving anyway)\n");
+  await coordination.close().catch(() => undefined);
   await db.close();
 }

@@ -16,13 +16,13 @@
  * process. Leases are wall-clock time (an operational matter), never the business clock, which
  * tests and stories simulate.
  */
-import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { z } from "zod";
 import type { Database, StoreTx } from "./database.js";
 import { parseJson } from "./json.js";
 import { openBus, TOPIC_RE } from "./notifyBus.js";
 import { pgScript } from "./pgTx.js";
+import { alive, LIVE_INSTANCES, newInstanceId, presenceName } from "./presence.js";
 import type { OutboxClaim } from "./sqlMessages.js";
 import * as sql from "./sqlMessages.js";
 import { type JobRow, messageBodySchema, type OutboundRow } from "./supportStore.js";
@@ -52,6 +52,11 @@ export interface CoordinationOptions {
   wallClock?: () => number;
   /** Told when the PostgreSQL presence/notification connection is lost or back. */
   onBusState?: (state: BusState) => void;
+  /**
+   * A command-line session (the local chat) that keeps no files: present for claims like any
+   * instance, left out of {@link Coordination.liveInstances}.
+   */
+  tool?: boolean;
 }
 
 export interface Coordination {
@@ -104,7 +109,7 @@ export interface Coordination {
   subscribe(topic: string, handler: (payload: string) => void): () => void;
   /**
    * The ids of the instances present on the database now, this one included (PostgreSQL: their
-   * presence connections; SQLite: this one, the only one).
+   * presence connections, command-line sessions left out; SQLite: this one, the only one).
    */
   liveInstances(): Promise<string[]>;
   /** Closes the presence/notification connection. */
@@ -112,8 +117,6 @@ export interface Coordination {
 }
 
 export { MAX_NOTIFY_BYTES } from "./notifyBus.js";
-
-const APP_PREFIX = "sportello:";
 
 const jobPayload = z.record(z.string(), z.unknown());
 
@@ -190,7 +193,7 @@ export function startCoordination(
   db: Database,
   options: CoordinationOptions = {},
 ): Coordination & { readonly ready: Promise<void> } {
-  const instanceId = options.instanceId ?? randomBytes(8).toString("hex");
+  const instanceId = options.instanceId ?? newInstanceId(options.tool ?? false);
   const jobLeaseMs = options.jobLeaseMs ?? 5 * 60_000;
   const outboxLeaseMs = options.outboxLeaseMs ?? 2 * 60_000;
   const wall = options.wallClock ?? Date.now;
@@ -306,9 +309,7 @@ export function startCoordination(
   // PostgreSQL: one dedicated connection LISTENs and announces this instance (application_name):
   // while it is open, the instance's claims are respected until their lease ends; once it is
   // closed (process gone), they are taken over at once.
-  const bus = openBus(db.url, `${APP_PREFIX}${instanceId}`, local, options.onBusState);
-  const alive = (column: string) =>
-    `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = '${APP_PREFIX}' || ${column})`;
+  const bus = openBus(db.url, presenceName(instanceId), local, options.onBusState);
   /**
    * Claims a chat's pending outbound rows (under its outbox lock) unless a live claim holds some:
    * another live instance's, or this instance's own (rows in hand of a delivery here, or inserted
@@ -386,10 +387,7 @@ export function startCoordination(
       return common.subscribe(topic, handler);
     },
     async liveInstances() {
-      const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(
-        `SELECT DISTINCT substr("application_name", ${APP_PREFIX.length + 1}) AS "id" FROM pg_stat_activity
-         WHERE "datname" = current_database() AND starts_with("application_name", '${APP_PREFIX}')`,
-      );
+      const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(LIVE_INSTANCES);
       return rows.map((r) => r.id);
     },
     async close() {

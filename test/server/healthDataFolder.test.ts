@@ -1,6 +1,7 @@
 /**
  * `/health` of instances on one PostgreSQL database: degraded while one of them uses another data
- * folder (attachments stored by one could not be served by the other), fine once all share one.
+ * folder (attachments stored by one could not be served by the other), fine once all share one;
+ * a command-line chat session, which keeps no files, does not count.
  * SQLite is one instance: no such check.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -9,6 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, startApp } from "../../src/app/startApp.js";
 import { loadEnv } from "../../src/config/env.js";
+import { createCoordination } from "../../src/data/coordination.js";
+import { openDatabase } from "../../src/data/database.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { createEmptyDatabase, usingPostgres } from "../support/testDatabase.js";
 
@@ -79,6 +82,17 @@ describe("/health and the data folder", () => {
         const { code, body } = await health(app);
         expect(code).toBe(200);
         expect(body.components.dataFolder).toMatchObject({ status: "ok" });
+      }
+
+      // A command-line chat session (which keeps no files) elsewhere is no instance apart.
+      const db = await openDatabase(database.url);
+      const tool = await createCoordination(db, { tool: true });
+      try {
+        expect(await tool.liveInstances()).not.toContain(tool.instanceId);
+        expect((await health(a)).code).toBe(200);
+      } finally {
+        await tool.close();
+        await db.close();
       }
     },
   );
