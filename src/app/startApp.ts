@@ -41,7 +41,7 @@ import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { registerLinkRoutes } from "../server/linkRoutes.js";
 import { assistPortFor } from "./assistPort.js";
-import { instancesApart, markInstance, unmarkInstance } from "./dataFolderShare.js";
+import { instancesApart, markInstance, pruneMarkers, unmarkInstance } from "./dataFolderShare.js";
 import { createOfflineTriage } from "./offlineTriage.js";
 import { checkDataDir, listenError, StartupError } from "./startupError.js";
 import { createWebFanout } from "./webFanout.js";
@@ -150,6 +150,11 @@ async function startServices(
     instanceId,
     onBusState: (state) => (state.ok ? health.ok("bus", "LISTEN/NOTIFY") : health.error("bus", state.reason)),
   });
+  // Markers left by instances killed without stopping (kept if the list cannot be read).
+  await coordination
+    .liveInstances()
+    .then((live) => pruneMarkers(dataDir, live))
+    .catch(() => undefined);
 
   // AI is optional: without a key nothing changes and nothing mentions it to customers.
   const aiConfig = aiConfigFromEnv(rawEnv);
@@ -345,6 +350,13 @@ async function startServices(
 
   /** Degraded while a live instance uses another data folder (see dataFolderShare.ts). */
   async function checkDataFolder(): Promise<void> {
+    // Written again each time: a marker pruned by mistake (presence briefly lost) comes back.
+    try {
+      markInstance(dataDir, instanceId);
+    } catch (error) {
+      health.error("dataFolder", `cannot write SPORTELLO_DATA_DIR: ${(error as Error).message}`);
+      return;
+    }
     const live = await coordination.liveInstances().catch(() => null);
     if (!live) return;
     const apart = instancesApart(dataDir, live);
@@ -352,7 +364,7 @@ async function startServices(
     else
       health.error(
         "dataFolder",
-        `instance ${apart.join(", ")} uses another SPORTELLO_DATA_DIR: give every instance the same shared folder, or attachments stored by one cannot be served by another`,
+        `${apart.length === 1 ? `instance ${apart[0]} uses` : `instances ${apart.join(", ")} use`} another SPORTELLO_DATA_DIR: give every instance the same shared folder, or attachments stored by one cannot be served by another`,
       );
   }
 

@@ -4,10 +4,11 @@
  * a command-line chat session, which keeps no files, does not count.
  * SQLite is one instance: no such check.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { instancesApart, markInstance, pruneMarkers } from "../../src/app/dataFolderShare.js";
 import { type App, startApp } from "../../src/app/startApp.js";
 import { loadEnv } from "../../src/config/env.js";
 import { createCoordination } from "../../src/data/coordination.js";
@@ -96,4 +97,14 @@ describe("/health and the data folder", () => {
       }
     },
   );
+
+  it("prunes at start the markers of instances gone for ten minutes, never a live or a fresh one", () => {
+    const dir = folder();
+    for (const id of ["live-old", "gone-old", "gone-fresh"]) markInstance(dir, id);
+    const old = new Date(Date.now() - 11 * 60_000);
+    for (const id of ["live-old", "gone-old"]) utimesSync(join(dir, ".instances", id), old, old);
+    pruneMarkers(dir, ["live-old"]);
+    expect(readdirSync(join(dir, ".instances")).sort()).toEqual(["gone-fresh", "live-old"]);
+    expect(instancesApart(dir, ["live-old", "gone-fresh", "elsewhere"])).toEqual(["elsewhere"]);
+  });
 });
