@@ -41,7 +41,7 @@ import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { registerLinkRoutes } from "../server/linkRoutes.js";
 import { assistPortFor } from "./assistPort.js";
-import { instancesApart, markInstance, pruneMarkers, unmarkInstance } from "./dataFolderShare.js";
+import { checkDataFolder, markInstance, pruneMarkers, unmarkInstance } from "./dataFolderShare.js";
 import { createOfflineTriage } from "./offlineTriage.js";
 import { checkDataDir, listenError, StartupError } from "./startupError.js";
 import { createWebFanout } from "./webFanout.js";
@@ -312,7 +312,8 @@ async function startServices(
       const error = await probeWrite(db);
       if (error) health.error("database", `cannot write: ${error}`);
       else health.ok("database", db.provider);
-      if (db.provider === "postgres" && !error) await checkDataFolder();
+      if (db.provider === "postgres" && !error)
+        await checkDataFolder(dataDir, instanceId, coordination, health);
       const channels = runtime.channelStates();
       for (const { name, state } of channels) {
         if (state.status === "error") health.error(`channel:${name}`, state.error);
@@ -346,26 +347,6 @@ async function startServices(
     const timer = setInterval(purge, RETENTION_EVERY_MS);
     timer.unref();
     return timer;
-  }
-
-  /** Degraded while a live instance uses another data folder (see dataFolderShare.ts). */
-  async function checkDataFolder(): Promise<void> {
-    // Written again each time: a marker pruned by mistake (presence briefly lost) comes back.
-    try {
-      markInstance(dataDir, instanceId);
-    } catch (error) {
-      health.error("dataFolder", `cannot write SPORTELLO_DATA_DIR: ${(error as Error).message}`);
-      return;
-    }
-    const live = await coordination.liveInstances().catch(() => null);
-    if (!live) return;
-    const apart = instancesApart(dataDir, live);
-    if (apart.length === 0) health.ok("dataFolder", "shared by every instance");
-    else
-      health.error(
-        "dataFolder",
-        `${apart.length === 1 ? `instance ${apart[0]} uses` : `instances ${apart.join(", ")} use`} another SPORTELLO_DATA_DIR: give every instance the same shared folder, or attachments stored by one cannot be served by another`,
-      );
   }
 
   started.push(() => coordination.close());

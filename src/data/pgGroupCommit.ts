@@ -22,7 +22,12 @@
  * `deadlock_timeout`: one group fails and its members run again alone.
  */
 import type pg from "pg";
-import { type PgTransactionOptions, pgSharedTransaction, pgTransaction } from "./pgTransaction.js";
+import {
+  type PgTransactionOptions,
+  pgSharedTransaction,
+  pgTransaction,
+  type SharedOutcome,
+} from "./pgTransaction.js";
 import type { PgTx } from "./pgTx.js";
 
 interface Member {
@@ -71,7 +76,7 @@ export class PgGroupCommit {
   }
 
   private async start(group: Member[]): Promise<void> {
-    let outcome: Awaited<ReturnType<typeof pgSharedTransaction<unknown>>>;
+    let outcome: SharedOutcome<unknown>;
     try {
       outcome = await pgSharedTransaction(this.pool, this.options, () => {
         // The connection is held: the group closes (later callers form the next one).

@@ -11,18 +11,32 @@
  */
 import { createRequire } from "node:module";
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
-import type { AttemptCounter } from "../data/attemptCounter.js";
+import type { AttemptCount, AttemptCounter } from "../data/attemptCounter.js";
 
-type LocalStoreCtor = new (
+/** How a store answers the plugin. */
+type Callback = (error: Error | null, result?: { current: number; ttl: number }) => void;
+
+/** The plugin's in-process store (a small LRU of fixed windows). */
+interface InProcessStore extends FastifyRateLimitStore {
+  read(key: string, callback: Callback, timeWindow: number, max: number): void;
+}
+const LocalStore = createRequire(import.meta.url)("@fastify/rate-limit/store/LocalStore.js") as new (
   continueExceeding?: boolean,
   exponentialBackoff?: boolean,
   cache?: number,
-) => FastifyRateLimitStore;
+) => InProcessStore;
 
-/** The plugin's in-process store (a small LRU of fixed windows). */
-const LocalStore = createRequire(import.meta.url)(
-  "@fastify/rate-limit/store/LocalStore.js",
-) as LocalStoreCtor;
+/** Answers with a database count (none: no window running), or calls `fallback` if it failed. */
+function answer(count: Promise<AttemptCount | null>, callback: Callback, fallback: () => void): void {
+  count.then(
+    (c) =>
+      callback(
+        null,
+        c ? { current: c.count, ttl: Math.max(0, c.resetAt.getTime() - Date.now()) } : { current: 0, ttl: 0 },
+      ),
+    fallback,
+  );
+}
 
 /** What a store reads of the settings it is made with (the plugin's, merged with a route's own). */
 interface StoreOptions {
@@ -40,27 +54,23 @@ export function sharedRateLimitStore(
   shared: (key: string) => boolean,
 ): FastifyRateLimitStoreCtor {
   class SharedRateLimitStore implements FastifyRateLimitStore {
-    private readonly local: FastifyRateLimitStore;
+    private readonly local: InProcessStore;
 
     constructor(options: StoreOptions) {
       this.local = new LocalStore(options.continueExceeding, options.exponentialBackoff, options.cache);
     }
 
-    incr(
-      key: string,
-      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
-      timeWindow: number,
-      max: number,
-    ): void {
-      if (!shared(key)) {
-        this.local.incr(key, callback, timeWindow, max);
-        return;
-      }
-      counter.hit(key, timeWindow).then(
-        ({ count, resetAt }) =>
-          callback(null, { current: count, ttl: Math.max(0, resetAt.getTime() - Date.now()) }),
-        () => this.local.incr(key, callback, timeWindow, max),
-      );
+    incr(key: string, callback: Callback, timeWindow: number, max: number): void {
+      if (shared(key))
+        answer(counter.hit(key, timeWindow), callback, () => this.local.incr(key, callback, timeWindow, max));
+      else this.local.incr(key, callback, timeWindow, max);
+    }
+
+    /** The count without counting (the plugin's `{ increment: false }`). */
+    read(key: string, callback: Callback, timeWindow: number, max: number): void {
+      if (shared(key))
+        answer(counter.peek(key), callback, () => this.local.read(key, callback, timeWindow, max));
+      else this.local.read(key, callback, timeWindow, max);
     }
 
     child(routeOptions: object): FastifyRateLimitStore {
