@@ -67,7 +67,7 @@ export async function requestAuthorization(
   number: string,
 ): Promise<void> {
   const ticket = await store.findTicket(tx, number);
-  if (!ticket || ticket.status !== "awaiting-authorization") return;
+  if (ticket?.status !== "awaiting-authorization") return;
   const customer = await store.getCustomer(tx, ticket.customerId);
   const rep = await links.salesRepForCustomer(tx, ticket.customerId, ticket.salesRep);
   const now = ctx.clock.now();
@@ -125,7 +125,7 @@ export async function requestAuthorization(
 /** After a close: the summary to the customer and the cost report to the rep. */
 export async function afterClose(ctx: RuntimeContext, tx: Tx, fx: Effects, number: string): Promise<void> {
   const ticket = await store.findTicket(tx, number);
-  if (!ticket || ticket.status !== "closed" || !emailOn(ctx)) return;
+  if (ticket?.status !== "closed" || !emailOn(ctx)) return;
   const customer = await store.getCustomer(tx, ticket.customerId);
   const now = ctx.clock.now();
   const coverage = JSON.parse(ticket.coverage) as Record<string, unknown>;
@@ -273,7 +273,7 @@ export class MailLinks {
   decide = async (token: string, decision: "authorize" | "decline"): Promise<LinkResult> => {
     const { ctx } = this;
     const link = await links.findActionToken(ctx.db.prisma, token);
-    if (!link || link.purpose !== "authorize") return { ok: false, code: "invalid-link" };
+    if (link?.purpose !== "authorize") return { ok: false, code: "invalid-link" };
     const row = await ctx.db.prisma.ticket.findUnique({ where: { id: link.ticketId } });
     if (!row) return { ok: false, code: "invalid-link" };
     const chat: ChatRef = { channel: row.channel as ChatRef["channel"], chatId: row.chatId };
@@ -284,7 +284,7 @@ export class MailLinks {
         return { ok: false, code: "link-used", outcome: fresh?.outcome ?? undefined };
       if (fresh.expiresAt < now) return { ok: false, code: "link-expired" };
       const ticket = await store.findTicket(tx, row.number);
-      if (!ticket || ticket.status !== "awaiting-authorization")
+      if (ticket?.status !== "awaiting-authorization")
         return { ok: false, code: "link-used", outcome: ticket?.status ?? "closed" };
       const outcome = decision === "authorize" ? "authorized" : "declined";
       if (!(await links.useActionToken(tx, fresh.id, outcome, now))) return { ok: false, code: "link-used" };
@@ -317,7 +317,7 @@ export class MailLinks {
     const { ctx } = this;
     if (!Number.isInteger(rating) || rating < 1 || rating > 5) return { ok: false, code: "invalid-input" };
     const link = await links.findActionToken(ctx.db.prisma, token);
-    if (!link || link.purpose !== "feedback") return { ok: false, code: "invalid-link" };
+    if (link?.purpose !== "feedback") return { ok: false, code: "invalid-link" };
     const row = await ctx.db.prisma.ticket.findUnique({ where: { id: link.ticketId } });
     if (!row) return { ok: false, code: "invalid-link" };
     const chat: ChatRef = { channel: row.channel as ChatRef["channel"], chatId: row.chatId };

@@ -161,7 +161,7 @@ describe("runtime: delivery and de-duplication", () => {
   });
 
   it("a technician's file reaches the customer with the reply, through the durable outbox", async () => {
-    const { clock, channel, runtime } = startRuntime("whatsapp", "software-usage");
+    const { channel, runtime } = startRuntime("whatsapp", "software-usage");
     const phone = "+393330000003";
     await store.createCustomer(t.db.prisma, {
       company: "Bar Roma",
@@ -208,7 +208,7 @@ describe("runtime: delivery and de-duplication", () => {
   });
 
   it("keeps customers' photos for technicians and explains files that could not be downloaded", async () => {
-    const { clock, channel, runtime } = startRuntime("telegram", "software-usage");
+    const { channel, runtime } = startRuntime("telegram", "software-usage");
     const customer = await store.createCustomer(t.db.prisma, {
       company: "Bar Roma",
       language: "it",
@@ -228,7 +228,10 @@ describe("runtime: delivery and de-duplication", () => {
           name: "errore.jpg",
           mime: "image/jpeg",
           size: photo.length,
-          fetch: async () => (fetches++, photo),
+          fetch: async () => {
+            fetches++;
+            return photo;
+          },
         },
         {
           kind: "video",

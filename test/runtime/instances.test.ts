@@ -159,7 +159,9 @@ describe(`${INSTANCES === 2 ? "two instances on one PostgreSQL database" : "one 
           const clientId = `c${c.i}-m${n}-00000000`;
           const first = writer(c.i + n);
           const targets = n === 0 ? [first] : [first, ...instances.filter((x) => x !== first)];
-          const results = await Promise.all(targets.map((x) => x.web.receive({ token: c.token, clientId, text })));
+          const results = await Promise.all(
+            targets.map((x) => x.web.receive({ token: c.token, clientId, text })),
+          );
           expect(results.length).toBe(targets.length);
         }
       }),
