@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import type { Database, Prisma, Tx } from "./database.js";
+import { scheduleJob } from "./jobStore.js";
 import { parseJson, toJson } from "./json.js";
 
 type Client = Tx | Prisma;
@@ -210,16 +211,33 @@ export interface ErasureSummary {
   files: FileRef[];
 }
 
+/** An erased customer's ticket and the desks that stored a reference for it (e.g. a Slack card). */
+export interface ErasedTicket {
+  number: string;
+  desks: string[];
+}
+
+/** A job to schedule in the erasure's transaction (see {@link eraseCustomerData}). */
+export interface ErasureJob {
+  kind: string;
+  key: string;
+  dueAt: Date;
+  payload: unknown;
+}
+
 /**
  * Erases the personal data of the customer with `code` in one transaction: contact details,
  * identities, conversations, transcripts, free text on tickets, events and feedback. Tickets
  * keep number, dates, category, minutes, coverage and charges (invoicing); an audit event
- * `customer.erased` records who did it. @throws PrivacyError unknown-customer
+ * `customer.erased` records who did it. `jobsFor` gives the jobs to schedule in the same
+ * transaction for the erased tickets (telling desks to remove what they posted).
+ * @throws PrivacyError unknown-customer
  */
 export async function eraseCustomerData(
   db: Database,
   code: string,
   audit: { actor: string; at: Date },
+  jobsFor: (tickets: ErasedTicket[]) => ErasureJob[] = () => [],
 ): Promise<ErasureSummary> {
   return db.prisma.$transaction(async (tx) => {
     const s = await scope(tx, code);
@@ -267,6 +285,18 @@ export async function eraseCustomerData(
     const jobs = await tx.job.findMany({ select: { id: true, key: true, payload: true } });
     const theirs = jobs.filter((j) => keys.some((k) => j.key.includes(k) || j.payload.includes(k)));
     if (theirs.length) await tx.job.deleteMany({ where: { id: { in: theirs.map((j) => j.id) } } });
+    // Desks that posted about a ticket (their reference kept, as the ticket is) are told to clean up.
+    const refs = s.tickets.length
+      ? await tx.ticketDeskRef.findMany({
+          where: { ticketId: { in: s.tickets.map((t) => t.id) } },
+          select: { ticketId: true, desk: true },
+        })
+      : [];
+    const erased = s.tickets.map((t) => ({
+      number: t.number,
+      desks: refs.filter((r) => r.ticketId === t.id).map((r) => r.desk),
+    }));
+    for (const job of jobsFor(erased.filter((t) => t.desks.length > 0))) await scheduleJob(tx, job);
     await tx.customer.update({
       where: { id },
       data: { company: erasedName, contactName: null, phone: null, email: null, verified: false },

@@ -211,7 +211,13 @@ export type DeskEvent =
       onCallLine: string | null;
       repeat: number;
     }
-  | { type: "ticket.escalated"; ticket: TicketView; afterServiceMinutes: number };
+  | { type: "ticket.escalated"; ticket: TicketView; afterServiceMinutes: number }
+  /**
+   * The customer's personal data was erased (`ticket` is the anonymised view, its desk refs
+   * kept): the desk removes what it posted about them for this ticket. Sent only to desks that
+   * stored a reference for the ticket.
+   */
+  | { type: "ticket.erased"; ticket: TicketView };
 
 /** A staff desk. `notify` throws to ask for a retry later. */
 export interface StaffDesk {

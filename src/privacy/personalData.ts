@@ -15,6 +15,7 @@ import {
   retentionCutoff,
 } from "../data/customerPrivacy.js";
 import type { Database } from "../data/database.js";
+import { deskErasureJobs } from "../runtime/deskNotifications.js";
 import { deleteStoredFiles, readStoredFile } from "./storedFiles.js";
 
 /** Name of a file inside the archive: `files/<ref>` with a safe, readable name. */
@@ -79,14 +80,18 @@ export async function exportCustomer(
   };
 }
 
-/** Erases the customer's personal data, then their files. @throws PrivacyError unknown-customer */
+/**
+ * Erases the customer's personal data, then their files; desks that posted about their tickets
+ * are told (durable jobs, run by the running service) to remove it. @throws PrivacyError
+ * unknown-customer
+ */
 export async function eraseCustomer(
   db: Database,
   dataDir: string,
   code: string,
   audit: { actor: string; at: Date },
 ): Promise<Omit<ErasureSummary, "files"> & { files: number }> {
-  const summary = await eraseCustomerData(db, code, audit);
+  const summary = await eraseCustomerData(db, code, audit, (tickets) => deskErasureJobs(tickets, audit.at));
   const files = await deleteStoredFiles(
     dataDir,
     summary.files.map((f) => f.ref),

@@ -6,7 +6,7 @@
 import type { StoreTx } from "../data/database.js";
 import type { DeskEvent } from "../desk/port.js";
 import type { JobPayload } from "./jobs.js";
-import { type DeskNotification, scheduleJob } from "./jobs.js";
+import { type DeskNotification, type NewJob, scheduleJob } from "./jobs.js";
 import type { Effects, RuntimeContext } from "./runtimeContext.js";
 import type { TicketViews } from "./ticketViews.js";
 
@@ -27,6 +27,23 @@ export async function notifyDesks(
     });
     fx.jobsDue = true;
   }
+}
+
+/**
+ * The jobs that tell each desk holding a reference for an erased customer's ticket to remove
+ * what it posted (scheduled in the erasure's transaction, so a crash cannot skip them).
+ */
+export function deskErasureJobs(tickets: { number: string; desks: string[] }[], at: Date): NewJob[] {
+  return tickets.flatMap((t) =>
+    t.desks.map(
+      (desk): NewJob => ({
+        kind: "desk.notify",
+        key: `desk:${desk}:ticket.erased:${t.number}`,
+        dueAt: at,
+        payload: { event: "ticket.erased", ticket: t.number, desk },
+      }),
+    ),
+  );
 }
 
 /** Runs `desk.notify` jobs: builds the {@link DeskEvent} and hands it to the desk named in the job. */
@@ -80,6 +97,9 @@ export class DeskNotifier {
         break;
       case "ticket.updated":
         event = { type: "ticket.updated", ticket, change: job.change };
+        break;
+      case "ticket.erased":
+        event = { type: "ticket.erased", ticket };
         break;
     }
     const health = this.ctx.options.health;

@@ -17,7 +17,8 @@ export type DeskNotification =
   | { event: "staff.reply"; ticket: string; change?: string; text: string; by: string; origin?: string }
   | { event: "oncall.paged"; ticket: string; repeat: number; technicianId: string | null }
   | { event: "ticket.escalated"; ticket: string; change: string }
-  | { event: "ticket.updated"; ticket: string; change: string };
+  | { event: "ticket.updated"; ticket: string; change: string }
+  | { event: "ticket.erased"; ticket: string };
 
 /** Every job kind with its payload. */
 export type JobSpec =
@@ -106,6 +107,8 @@ const deskPayload = z
         };
       case "ticket.escalated":
         return { ...base, event: "ticket.escalated", change: p.change };
+      case "ticket.erased":
+        return { ...base, event: "ticket.erased" };
       default:
         return { ...base, event: "ticket.updated", change: p.change };
     }

@@ -3,6 +3,8 @@
  * `@slack/web-api` WebClient talks to through `clientOptions.slackApiUrl`. It records every call
  * (`chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`, `views.update`,
  * `conversations.open`, `files.*`, `auth.test`, …), answers like Slack does, serves private files
+ * and keeps the channels' messages (`chat.postMessage`/`update`/`delete`, read back with
+ * `conversations.history` and `conversations.replies`, paginated; a bot may delete only its own)
  * (`url_private`, bearer token required) and records posts to slash-command `response_url`s.
  * It also plays Slack's Socket Mode side: `apps.connections.open` hands out a `ws://` URL on the
  * same server, where a minimal hand-written WebSocket endpoint (RFC 6455, no extensions) says
@@ -23,6 +25,19 @@ export interface RecordedCall {
 export interface RecordedResponse {
   id: string;
   body: Record<string, unknown>;
+}
+
+/** A message the fake holds in a channel (posted by the bot, or added as a person's). */
+export interface StoredSlackMessage {
+  channel: string;
+  ts: string;
+  /** The thread's parent ts, for a reply. */
+  thread_ts?: string;
+  text: string;
+  user: string;
+  /** Set on the bot's own messages. */
+  bot_id?: string;
+  blocks?: unknown;
 }
 
 /** The Socket Mode side of the fake. */
@@ -51,6 +66,10 @@ export interface FakeSlackApi {
   addPrivateFile(name: string, bytes: Uint8Array, mime: string, token: string): string;
   /** A fresh `response_url` on this server. */
   responseUrl(): string;
+  /** The messages in the channels now (deleted ones gone), oldest first. */
+  messages(): StoredSlackMessage[];
+  /** Adds a person's message (e.g. a technician's reply in a card's thread); returns its ts. */
+  addMessage(message: { channel: string; user: string; text: string; thread_ts?: string }): string;
   readonly socketMode: FakeSocketMode;
   close(): Promise<void>;
 }
@@ -72,16 +91,69 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     return `1790000000.${String(tsCounter).padStart(6, "0")}`;
   };
 
+  const stored: StoredSlackMessage[] = [];
+  const find = (channel: unknown, ts: unknown) => stored.find((m) => m.channel === channel && m.ts === ts);
+  /** One page of `list` (oldest first) from the `cursor` (an index), `limit` per page. */
+  const page = (list: StoredSlackMessage[], args: Record<string, unknown>) => {
+    const from = Number(args.cursor ?? 0) || 0;
+    const limit = Math.min(Number(args.limit ?? 100) || 100, 1000);
+    const next = from + limit < list.length ? String(from + limit) : "";
+    return {
+      ok: true,
+      messages: list.slice(from, from + limit),
+      has_more: next !== "",
+      response_metadata: { next_cursor: next },
+    };
+  };
+
   const answer = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
     switch (method) {
       case "auth.test":
         return { ok: true, url: "https://leghorn.slack.com/", ...BOT };
       case "chat.postMessage": {
         const ts = nextTs();
+        const channel = String(args.channel);
+        const threadTs = typeof args.thread_ts === "string" ? args.thread_ts : undefined;
+        stored.push({
+          channel,
+          ts,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          text: String(args.text ?? ""),
+          user: BOT.user_id,
+          bot_id: BOT.bot_id,
+          ...(args.blocks ? { blocks: args.blocks } : {}),
+        });
         return { ok: true, channel: args.channel, ts, message: { text: args.text, ts } };
       }
-      case "chat.update":
+      case "chat.update": {
+        const message = find(args.channel, args.ts);
+        if (!message) return { ok: false, error: "message_not_found" };
+        if (message.bot_id !== BOT.bot_id) return { ok: false, error: "cant_update_message" };
+        message.text = String(args.text ?? "");
+        if (args.blocks) message.blocks = args.blocks;
         return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      }
+      case "chat.delete": {
+        const message = find(args.channel, args.ts);
+        if (!message) return { ok: false, error: "message_not_found" };
+        if (message.bot_id !== BOT.bot_id) return { ok: false, error: "cant_delete_message" };
+        stored.splice(stored.indexOf(message), 1);
+        return { ok: true, channel: args.channel, ts: args.ts };
+      }
+      case "conversations.history": {
+        const oldest = Number(args.oldest ?? 0);
+        // Newest first, top-level messages only (thread replies are read with conversations.replies).
+        const list = stored
+          .filter((m) => m.channel === args.channel && !m.thread_ts && Number(m.ts) >= oldest)
+          .reverse();
+        return page(list, args);
+      }
+      case "conversations.replies": {
+        const parent = find(args.channel, args.ts);
+        if (!parent) return { ok: false, error: "thread_not_found" };
+        const replies = stored.filter((m) => m.channel === args.channel && m.thread_ts === args.ts);
+        return page([parent, ...replies], args);
+      }
       case "chat.postEphemeral":
         return { ok: true, message_ts: nextTs() };
       case "views.open":
@@ -225,6 +297,12 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
       return `${origin}/files/${encodeURIComponent(name)}`;
     },
     socketMode,
+    messages: () => stored.map((m) => ({ ...m })),
+    addMessage(message) {
+      const ts = nextTs();
+      stored.push({ ...message, ts });
+      return ts;
+    },
     responseUrl() {
       responseCounter += 1;
       return `${origin}/response/R${responseCounter}`;

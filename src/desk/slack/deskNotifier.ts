@@ -10,6 +10,7 @@ import { callSlack } from "./slackDeskError.js";
 import { DESK, SLACK_ORIGIN } from "./slackDeskRefs.js";
 import { mention, safeText } from "./slackText.js";
 import { ACTION, contactLine, formatCharge, STATUS_LABEL } from "./ticketCard.js";
+import { eraseTicket } from "./ticketErasure.js";
 
 /** The desk's `notify`: queues the event behind the ticket's earlier ones and renders it. */
 export function createNotifier(ctx: DeskContext): (event: DeskEvent) => Promise<void> {
@@ -70,6 +71,9 @@ async function render(ctx: DeskContext, event: DeskEvent): Promise<void> {
     }
     case "oncall.paged":
       await page(ctx, event);
+      return;
+    case "ticket.erased":
+      await eraseTicket(ctx, event.ticket);
       return;
     case "ticket.escalated": {
       const t = event.ticket;
