@@ -62,6 +62,8 @@ export interface FakeSlackApi {
   callsTo(method: string): RecordedCall[];
   /** The next `times` calls to `method` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
   rateLimit(method: string, retryAfterSeconds: number, times?: number): void;
+  /** The next `times` calls to `method` answer `{ ok: false, error }` (e.g. `not_in_channel`). */
+  refuse(method: string, error: string, times?: number): void;
   /** Serves bytes at `/files/<name>` for requests bearing `token`; returns the URL. */
   addPrivateFile(name: string, bytes: Uint8Array, mime: string, token: string): string;
   /** A fresh `response_url` on this server. */
@@ -81,6 +83,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const calls: RecordedCall[] = [];
   const responses: RecordedResponse[] = [];
   const limits = new Map<string, { retryAfter: number; times: number }>();
+  const refusals = new Map<string, { error: string; times: number }>();
   const files = new Map<string, { bytes: Uint8Array; mime: string; token: string }>();
   let port = 0;
   let tsCounter = 0;
@@ -215,6 +218,14 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
           .end(JSON.stringify({ ok: false, error: "ratelimited" }));
         return;
       }
+      const refusal = refusals.get(method);
+      if (refusal && refusal.times > 0) {
+        refusal.times -= 1;
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ ok: false, error: refusal.error }));
+        return;
+      }
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer(method, args)));
       return;
     }
@@ -291,6 +302,9 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     callsTo: (method) => calls.filter((c) => c.method === method),
     rateLimit(method, retryAfterSeconds, times = 1) {
       limits.set(method, { retryAfter: retryAfterSeconds, times });
+    },
+    refuse(method, error, times = 1) {
+      refusals.set(method, { error, times });
     },
     addPrivateFile(name, bytes, mime, token) {
       files.set(name, { bytes, mime, token });

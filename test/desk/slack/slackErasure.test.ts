@@ -138,6 +138,22 @@ it("erasing a customer deletes the bot's lines about their ticket on Slack and a
     // The clean-up job finished (no refused deletion left it failing).
     const jobs = await t.db.prisma.job.findMany({ where: { key: { contains: "ticket.erased" } } });
     expect(jobs.map((j) => [j.key, j.status])).toEqual([[`desk:slack:ticket.erased:${numbers[0]}`, "done"]]);
+
+    // A channel the bot cannot read (not a member) is skipped, not retried forever: the second
+    // customer's thread lines still go, their escalation stays, and the job is done.
+    api.refuse("conversations.history", "not_in_channel");
+    await eraseCustomer(t.db, dataDir, codes[1]!, { actor: "admin", at: clock.now() });
+    await runtime.runDueJobs();
+    await desk.idle();
+    const after = api.messages();
+    expect(after.filter((m) => m.thread_ts === otherCard.ts)).toEqual([]);
+    expect(after.filter((m) => m.text.includes("is still unclaimed")).map((m) => m.text)).toEqual([
+      expect.stringContaining(numbers[1]!),
+    ]);
+    const second = await t.db.prisma.job.findUnique({
+      where: { key: `desk:slack:ticket.erased:${numbers[1]}` },
+    });
+    expect(second?.status).toBe("done");
   } finally {
     await desk.stop();
     await runtime.stop();
