@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { Database, Prisma, Tx } from "./database.js";
-import { scheduleJob } from "./jobStore.js";
+import { type JobToSchedule, scheduleJob } from "./jobStore.js";
 import { parseJson, toJson } from "./json.js";
 
 type Client = Tx | Prisma;
@@ -217,14 +217,6 @@ export interface ErasedTicket {
   desks: string[];
 }
 
-/** A job to schedule in the erasure's transaction (see {@link eraseCustomerData}). */
-export interface ErasureJob {
-  kind: string;
-  key: string;
-  dueAt: Date;
-  payload: unknown;
-}
-
 /**
  * Erases the personal data of the customer with `code` in one transaction: contact details,
  * identities, conversations, transcripts, free text on tickets, events and feedback. Tickets
@@ -237,7 +229,7 @@ export async function eraseCustomerData(
   db: Database,
   code: string,
   audit: { actor: string; at: Date },
-  jobsFor: (tickets: ErasedTicket[]) => ErasureJob[] = () => [],
+  jobsFor: (tickets: ErasedTicket[]) => JobToSchedule[] = () => [],
 ): Promise<ErasureSummary> {
   return db.prisma.$transaction(async (tx) => {
     const s = await scope(tx, code);
@@ -292,11 +284,10 @@ export async function eraseCustomerData(
           select: { ticketId: true, desk: true },
         })
       : [];
-    const erased = s.tickets.map((t) => ({
-      number: t.number,
-      desks: refs.filter((r) => r.ticketId === t.id).map((r) => r.desk),
-    }));
-    for (const job of jobsFor(erased.filter((t) => t.desks.length > 0))) await scheduleJob(tx, job);
+    const posted = s.tickets
+      .map((t) => ({ number: t.number, desks: refs.filter((r) => r.ticketId === t.id).map((r) => r.desk) }))
+      .filter((t) => t.desks.length > 0);
+    for (const job of jobsFor(posted)) await scheduleJob(tx, job);
     await tx.customer.update({
       where: { id },
       data: { company: erasedName, contactName: null, phone: null, email: null, verified: false },

@@ -20,11 +20,16 @@ export interface JobRow {
   attempts: number;
 }
 
+/** A job to schedule: kind, key (one pending job per key), when it is due and its payload. */
+export interface JobToSchedule {
+  kind: string;
+  key: string;
+  dueAt: Date;
+  payload: unknown;
+}
+
 /** Schedules (or moves) the pending job with this key. */
-export async function scheduleJob(
-  tx: Client,
-  j: { kind: string; key: string; dueAt: Date; payload: unknown },
-): Promise<void> {
+export async function scheduleJob(tx: Client, j: JobToSchedule): Promise<void> {
   if (tx instanceof SqlTx) return sql.scheduleJob(tx, { ...j, payload: toJson(j.payload) });
   await tx.job.upsert({
     where: { key: j.key },

@@ -3,6 +3,7 @@
  * `desk.notify` job per desk, so a failing desk never blocks or repeats another; when the job
  * runs, the desk event with the ticket as it is then.
  */
+import type { ErasedTicket } from "../data/customerPrivacy.js";
 import type { StoreTx } from "../data/database.js";
 import type { DeskEvent } from "../desk/port.js";
 import type { JobPayload } from "./jobs.js";
@@ -33,7 +34,7 @@ export async function notifyDesks(
  * The jobs that tell each desk holding a reference for an erased customer's ticket to remove
  * what it posted (scheduled in the erasure's transaction, so a crash cannot skip them).
  */
-export function deskErasureJobs(tickets: { number: string; desks: string[] }[], at: Date): NewJob[] {
+export function deskErasureJobs(tickets: ErasedTicket[], at: Date): NewJob[] {
   return tickets.flatMap((t) =>
     t.desks.map(
       (desk): NewJob => ({
