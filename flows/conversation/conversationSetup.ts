@@ -18,6 +18,7 @@ import type {
 } from "./conversationTypes.js";
 import {
   answer,
+  answerRest,
   emptyDraft,
   hasVoice,
   inputText,
@@ -75,7 +76,17 @@ export const conversationSetup = setup({
     rememberPrompt: assign((_, prompt: Prompt) => ({
       prompt,
       choices: (prompt.choices ?? []).map((c) => c.id),
+      misses: 0,
     })),
+    /** What an answer said beyond the answer ("no, e ho la fila alla cassa!") goes to the ticket. */
+    keepRest: assign({
+      draft: ({ context }) => {
+        const rest = answerRest(context);
+        if (!context.draft || rest === "") return context.draft;
+        const description = context.draft.description ? `${context.draft.description}\n${rest}` : rest;
+        return { ...context.draft, description };
+      },
+    }),
     refreshFromInbound: assign(({ event, context }) => {
       const e = event as InboundEvent;
       return {

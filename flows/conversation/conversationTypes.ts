@@ -4,6 +4,7 @@
  */
 import type { Charge } from "../../src/policy/charge.js";
 import type { CoverageDecision } from "../../src/policy/coverage.js";
+import type { Expectation } from "../../src/understanding/types.js";
 import type {
   AttachmentMeta,
   ChoiceIntent,
@@ -43,6 +44,8 @@ export interface Prompt {
   key: string;
   params?: Params;
   choices?: ChoiceIntent[];
+  /** How the answer is understood (yes/no mapping, "I don't know", safe default); a list by default. */
+  expects?: Expectation;
 }
 
 /** The conversation machine's context: one chat's state between messages. */
@@ -65,6 +68,8 @@ export interface ConversationContext {
   prompt: Prompt | null;
   /** Choice ids of the last list offered, in order, so "2" can be understood. */
   choices: string[];
+  /** Answers to the last question not understood in a row (reset when a question is asked). */
+  misses?: number;
   now: string;
   lastInboundAt: string | null;
   /** Current inbound message, split out for the states. */
@@ -82,6 +87,8 @@ export type ConversationEvent =
       facts: InboundFacts;
     }
   | { type: "input" }
+  /** Raised when a customer asks for something at any step (the hours, a person, to start again…). */
+  | { type: "customer.intent"; intent: string }
   | { type: "xstate.done.actor.triage"; output: TriageOutput }
   | { type: "xstate.error.actor.triage"; error: unknown }
   | { type: "xstate.done.actor.transcribe"; output: TranscribeOutput }

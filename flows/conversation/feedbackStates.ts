@@ -3,12 +3,37 @@
  * write about something else are not trapped in the survey.
  */
 import { assign, raise } from "xstate";
+import { understandRating } from "../../src/understanding/rating.js";
+import { lastResult } from "../lastResult.js";
 import { conversationSetup as m } from "./conversationSetup.js";
-import { answer, inputText } from "./messageInput.js";
-import { ask, reprompt, say } from "./steps.js";
+import type { ConversationContext } from "./conversationTypes.js";
+import { answer, inputText, isSubstantive } from "./messageInput.js";
+import { ask, MAX_ASKS, reprompt, say } from "./steps.js";
 
-const RATING = /^[1-5]$/;
 const STARS = ["1", "2", "3", "4", "5"].map((n) => ({ id: n, text: "★".repeat(Number(n)) }));
+
+/** The rating in the message: a tapped star, or typed ("cinque stelle", "ottimo servizio, 5", "⭐⭐⭐⭐"). */
+const typedRating = lastResult((input: ConversationContext["input"]) =>
+  input.choice && /^[1-5]$/.test(input.choice)
+    ? { kind: "rating" as const, rating: Number(input.choice), comment: null }
+    : understandRating(input.text),
+);
+const rated = (context: ConversationContext) => {
+  const result = typedRating(context.input);
+  return result.kind === "rating" ? result : null;
+};
+
+/** The `recordFeedback` intent with the chat's rating and `comment`. */
+const record = (comment: (context: ConversationContext) => string | null) => ({
+  type: "recordFeedback" as const,
+  params: ({ context }: { context: ConversationContext }) => ({
+    number: context.feedback!.ticket,
+    rating: rated(context)?.rating ?? context.feedback!.rating!,
+    comment: comment(context),
+  }),
+});
+
+const done = [m.assign({ feedback: null, prompt: null, choices: [] }), say("feedback.thanks")];
 
 /** The state `feedback` (with `rating` and `comment`). */
 export function feedbackStates() {
@@ -16,21 +41,37 @@ export function feedbackStates() {
     initial: "rating",
     states: {
       rating: {
-        entry: ask(() => ({ key: "feedback.askRating", choices: STARS })),
+        entry: ask(() => ({ key: "feedback.askRating", choices: STARS, expects: { kind: "rating" } })),
         on: {
           input: [
+            // A rating with a comment in the same message: both are kept, nothing more is asked.
             {
-              guard: ({ context }) => RATING.test(answer(context) ?? ""),
+              guard: ({ context }) => rated(context)?.comment != null,
+              target: "#conversation.idle",
+              actions: [record((context) => rated(context)!.comment), ...done],
+            },
+            {
+              guard: ({ context }) => rated(context) !== null,
               target: "comment",
               actions: assign({
-                feedback: ({ context }) => ({ ...context.feedback!, rating: Number(answer(context)) }),
+                feedback: ({ context }) => ({ ...context.feedback!, rating: rated(context)!.rating }),
               }),
             },
             // Customers who just write something else are not trapped in the survey.
             {
-              guard: "substantive",
+              guard: ({ context }) =>
+                isSubstantive(context) && typedRating(context.input).kind === "not-understood",
               target: "#conversation.idle",
               actions: [assign({ feedback: null }), raise({ type: "input" })],
+            },
+            // Asked enough: the survey ends without a rating.
+            {
+              guard: ({ context }) => (context.misses ?? 0) + 1 >= MAX_ASKS,
+              target: "#conversation.idle",
+              actions: [
+                assign({ feedback: null, prompt: null, choices: [], misses: 0 }),
+                say("understanding.movedOn.rating"),
+              ],
             },
             { actions: reprompt },
           ],
@@ -45,19 +86,12 @@ export function feedbackStates() {
           input: {
             target: "#conversation.idle",
             actions: [
-              {
-                type: "recordFeedback",
-                params: ({ context }) => ({
-                  number: context.feedback!.ticket,
-                  rating: context.feedback!.rating!,
-                  comment:
-                    answer(context) === "skip" || inputText(context) === ""
-                      ? null
-                      : inputText(context).slice(0, 2000),
-                }),
-              },
-              assign({ feedback: null, prompt: null, choices: [] }),
-              say("feedback.thanks"),
+              record((context) =>
+                answer(context) === "skip" || inputText(context) === ""
+                  ? null
+                  : inputText(context).slice(0, 2000),
+              ),
+              ...done,
             ],
           },
         },

@@ -3,9 +3,11 @@
  * blocking by definition, which ones a customer may pick now, whose hours apply, coverage, and the
  * ticket draft handed to the runtime when the ticket opens.
  */
+import { classify, FALLBACK_CATEGORY } from "../../src/ai/classifier.js";
 import type { Audience } from "../../src/policy/calendar.js";
 import { type CoverageDecision, decideCoverage } from "../../src/policy/coverage.js";
 import type { Policy } from "../../src/policy/schema.js";
+import { intentClassifierFor } from "../../src/understanding/intentClassifier.js";
 import type { TicketDraft } from "../intents.js";
 import { offerableCategories, offerableCategory, serviceRouting } from "../serviceRouting.js";
 import type { ConversationContext, Draft } from "./conversationTypes.js";
@@ -50,6 +52,18 @@ export function intakeRules(policy: Policy) {
 
   return {
     policy,
+    /** Every category's names in both languages, so a typed name is understood. */
+    categoryLabels: Object.fromEntries(policy.categories.map((c) => [c.key, Object.values(c.label)])),
+    /** What a free sentence asks for (trained once per preset). */
+    intents: intentClassifierFor(policy),
+    /** The offered category a typed answer names: its label, else the preset's keywords. */
+    categoryOf: (context: ConversationContext, text: string): string | null => {
+      const offered = offerableCategories(policy, now(context), context.customer?.plans ?? []);
+      const candidates = policy.categories.filter((c) => offered.includes(c.key));
+      if (candidates.length === 0) return null;
+      const found = classify(text, candidates);
+      return found.confidence > 0 && found.category !== FALLBACK_CATEGORY ? found.category : null;
+    },
     hardwareCategories,
     blockingCategories,
     /** The preset's serious-damage return rule (a warranty plan's), if any. */

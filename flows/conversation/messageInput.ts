@@ -3,10 +3,14 @@
  * a voice note, whether it can describe a problem, and which offered choice it answers. Pure and
  * policy-independent.
  */
+
+import { understandAnswer } from "../../src/understanding/answer.js";
+import { optionsOf } from "../../src/understanding/labels.js";
+import type { Understood } from "../../src/understanding/types.js";
 import type { AttachmentMeta } from "../intents.js";
 import { lastResult } from "../lastResult.js";
-import { isGreetingOnly, isMenuCommand, matchChoice } from "../textMatchers.js";
-import type { ConversationContext, Draft } from "./conversationTypes.js";
+import { isGreetingOnly, isMenuCommand } from "../textMatchers.js";
+import type { ConversationContext, Draft, Prompt } from "./conversationTypes.js";
 
 /** Files kept for the ticket (a voice note is transcribed, a sticker or a location dropped). */
 const MEDIA_KINDS = new Set(["image", "video", "document", "audio"]);
@@ -76,13 +80,36 @@ export function withInput(draft: Draft, context: ConversationContext): Draft {
   };
 }
 
-const matchAnswer = lastResult((input: ConversationContext["input"], choices: string[]) =>
-  input.choice && choices.includes(input.choice) ? input.choice : matchChoice(input.text, choices),
+/** What the message means for the last question asked (its options and expectation). */
+const understandInput = lastResult(
+  (input: ConversationContext["input"], prompt: Prompt | null): Understood => {
+    const choices = prompt?.choices ?? [];
+    if (input.choice && choices.some((c) => c.id === input.choice)) {
+      return { kind: "answer", value: input.choice, rest: "", layer: "button" };
+    }
+    const expects = prompt?.expects ?? { kind: "choice" as const };
+    return understandAnswer(input.text, optionsOf(choices, expects.labels), expects);
+  },
 );
 
 /**
- * The offered choice the message answers (a tapped button, a number, a word), if any. A state's
- * guards ask one after the other with the same message and choices: the match is made once.
+ * What the message means for the question asked: an option, ambiguous between some, or not
+ * understood. A state's guards ask one after the other with the same message: it is read once.
  */
-export const answer = (context: ConversationContext): string | undefined =>
-  matchAnswer(context.input, context.choices);
+export const understood = (context: ConversationContext): Understood => {
+  // A prompt offering no choices (a free question) is answered by the text itself.
+  if (!context.prompt || context.choices.length === 0) return { kind: "not-understood" };
+  return understandInput(context.input, context.prompt);
+};
+
+/** The offered choice the message answers (a tapped button, a number, a word, a sentence), if any. */
+export const answer = (context: ConversationContext): string | undefined => {
+  const result = understood(context);
+  return result.kind === "answer" && context.choices.includes(result.value) ? result.value : undefined;
+};
+
+/** The text said beyond the answer ("no, e ho la fila alla cassa!"), for the ticket. */
+export const answerRest = (context: ConversationContext): string => {
+  const result = understood(context);
+  return result.kind === "answer" ? result.rest : "";
+};

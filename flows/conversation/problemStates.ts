@@ -4,10 +4,12 @@
  * category) and the category's confirmation or choice.
  */
 import { assign } from "xstate";
+import { understandAnswer } from "../../src/understanding/answer.js";
+import { lastResult } from "../lastResult.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext, TriageOutput } from "./conversationTypes.js";
 import type { IntakeRules } from "./intakeRules.js";
-import { answer, draftVoice, emptyDraft, inputText } from "./messageInput.js";
+import { answer, draftVoice, emptyDraft, inputText, understood } from "./messageInput.js";
 import { categoryPrompt } from "./replies.js";
 import { appendInputToDraft, ask, keepOnDraft, mediaKept, reprompt, say } from "./steps.js";
 
@@ -75,6 +77,12 @@ export function problemStates(rules: IntakeRules) {
         { id: "yes", key: "common.yes" },
         { id: "write", key: "intake.voiceWrite" },
       ],
+      expects: {
+        kind: "yes-no",
+        yes: "yes",
+        no: "write",
+        fallback: { option: "write", movedOn: "understanding.movedOn.voice" },
+      },
     })),
     on: {
       input: [
@@ -135,6 +143,20 @@ export function problemStates(rules: IntakeRules) {
     ],
   });
 
+  /** The category a typed answer names among those offered now ("è la stampante"), if any. */
+  const namedCategory = lastResult((context: ConversationContext): string | null => {
+    const text = inputText(context);
+    if (text === "") return null;
+    const offered = rules.offeredCategories(context);
+    const byLabel = understandAnswer(
+      text,
+      offered.map((id) => ({ id, labels: rules.categoryLabels[id] ?? [] })),
+      { kind: "choice" },
+    );
+    if (byLabel.kind === "answer") return byLabel.value;
+    return rules.categoryOf(context, text);
+  });
+
   const categoryConfirm = m.createStateConfig({
     entry: ask((c) => ({
       key: "intake.confirmCategory",
@@ -143,15 +165,36 @@ export function problemStates(rules: IntakeRules) {
         { id: "yes", key: "common.yes" },
         { id: "other", key: "intake.otherCategory" },
       ],
+      expects: {
+        kind: "yes-no",
+        yes: "yes",
+        no: "other",
+        fallback: { option: "other", movedOn: "understanding.movedOn.confirmCategory" },
+      },
     })),
     on: {
       input: [
+        // "No, è la stampante": the category named is taken at once.
+        {
+          guard: ({ context }) =>
+            answer(context) !== "yes" &&
+            namedCategory(context) !== null &&
+            namedCategory(context) !== context.draft?.suggested,
+          target: "route",
+          actions: [
+            "keepRest",
+            assign({ draft: ({ context }) => ({ ...context.draft!, category: namedCategory(context) }) }),
+          ],
+        },
         {
           guard: { type: "answered", params: { choice: "yes" } },
           target: "route",
-          actions: assign({
-            draft: ({ context }) => ({ ...context.draft!, category: context.draft!.suggested }),
-          }),
+          actions: [
+            "keepRest",
+            assign({
+              draft: ({ context }) => ({ ...context.draft!, category: context.draft!.suggested }),
+            }),
+          ],
         },
         { guard: { type: "answered", params: { choice: "other" } }, target: "categoryPick" },
         mediaKept,
@@ -160,19 +203,24 @@ export function problemStates(rules: IntakeRules) {
     },
   });
 
+  /** The category picked: a tap, a number, a name, "non so" (→ other), else the preset's keywords. */
+  const pickedCategory = (context: ConversationContext): string | null => {
+    const choice = answer(context);
+    if (choice !== undefined) return rules.offerable(context, choice) ? choice : null;
+    return understood(context).kind === "ambiguous" ? null : namedCategory(context);
+  };
+
   const categoryPick = m.createStateConfig({
     entry: ask((c) => categoryPrompt(rules, c)),
     on: {
       input: [
         {
-          guard: ({ context }) => {
-            const choice = answer(context);
-            return choice !== undefined && rules.offerable(context, choice);
-          },
+          guard: ({ context }) => pickedCategory(context) !== null,
           target: "route",
-          actions: assign({
-            draft: ({ context }) => ({ ...context.draft!, category: answer(context)! }),
-          }),
+          actions: [
+            "keepRest",
+            assign({ draft: ({ context }) => ({ ...context.draft!, category: pickedCategory(context) }) }),
+          ],
         },
         mediaKept,
         { actions: reprompt },

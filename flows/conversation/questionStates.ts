@@ -74,6 +74,11 @@ export function questionStates(rules: IntakeRules) {
               ...purchases.map((p, i) => ({ id: `item:${i}`, text: `${p.item} (${p.purchasedOn})` })),
               { id: "item:other", key: "intake.itemOther" },
             ],
+            expects: {
+              kind: "choice",
+              unsure: "item:other",
+              fallback: { option: "item:other", movedOn: "understanding.movedOn.item" },
+            },
           }
         : { key: "intake.askItem" };
     }),
@@ -83,18 +88,21 @@ export function questionStates(rules: IntakeRules) {
           guard: ({ context }) =>
             (answer(context) ?? "").startsWith("item:") && answer(context) !== "item:other",
           target: "route",
-          actions: assign({
-            draft: ({ context }) => {
-              const purchase = context.customer?.purchases[Number(answer(context)!.slice(5))];
-              return {
-                ...context.draft!,
-                item: purchase?.item ?? null,
-                purchasedOn: purchase?.purchasedOn ?? null,
-                itemAsked: true,
-                coverage: null,
-              };
-            },
-          }),
+          actions: [
+            "keepRest",
+            assign({
+              draft: ({ context }) => {
+                const purchase = context.customer?.purchases[Number(answer(context)!.slice(5))];
+                return {
+                  ...context.draft!,
+                  item: purchase?.item ?? null,
+                  purchasedOn: purchase?.purchasedOn ?? null,
+                  itemAsked: true,
+                  coverage: null,
+                };
+              },
+            }),
+          ],
         },
         { guard: { type: "answered", params: { choice: "item:other" } }, target: "hardwareItemName" },
         {
@@ -125,6 +133,11 @@ export function questionStates(rules: IntakeRules) {
     entry: ask(() => ({
       key: "intake.askPurchaseDate",
       choices: [{ id: "skip", key: "intake.dateUnknown" }],
+      expects: {
+        kind: "choice",
+        unsure: "skip",
+        fallback: { option: "skip", movedOn: "understanding.movedOn.date" },
+      },
     })),
     on: {
       input: [
@@ -157,6 +170,12 @@ export function questionStates(rules: IntakeRules) {
         { id: "damaged", key: "intake.seriouslyDamaged" },
         { id: "not-damaged", key: "intake.notDamaged" },
       ],
+      expects: {
+        kind: "yes-no",
+        yes: "damaged",
+        no: "not-damaged",
+        fallback: { option: "not-damaged", movedOn: "understanding.movedOn.damage" },
+      },
     })),
     on: {
       input: [
@@ -164,6 +183,7 @@ export function questionStates(rules: IntakeRules) {
           guard: { type: "answered", params: { choice: "damaged" } },
           target: "route",
           actions: [
+            "keepRest",
             setDraft({ seriousDamage: true }),
             say("intake.seriousDamageReturn", () => ({ place: seriousDamageRule?.place ?? "" })),
           ],
@@ -171,7 +191,7 @@ export function questionStates(rules: IntakeRules) {
         {
           guard: { type: "answered", params: { choice: "not-damaged" } },
           target: "route",
-          actions: setDraft({ seriousDamage: false }),
+          actions: ["keepRest", setDraft({ seriousDamage: false })],
         },
         mediaKept,
         { actions: reprompt },
@@ -186,18 +206,24 @@ export function questionStates(rules: IntakeRules) {
         { id: "can-work", key: "intake.canWork" },
         { id: "blocked", key: "intake.blocked" },
       ],
+      expects: {
+        kind: "yes-no",
+        yes: "can-work",
+        no: "blocked",
+        fallback: { option: "can-work", movedOn: "understanding.movedOn.blocking" },
+      },
     })),
     on: {
       input: [
         {
           guard: { type: "answered", params: { choice: "can-work" } },
           target: "route",
-          actions: setDraft({ blocking: false, coverage: null }),
+          actions: ["keepRest", setDraft({ blocking: false, coverage: null })],
         },
         {
           guard: { type: "answered", params: { choice: "blocked" } },
           target: "route",
-          actions: setDraft({ blocking: true, coverage: null }),
+          actions: ["keepRest", setDraft({ blocking: true, coverage: null })],
         },
         mediaKept,
         { actions: reprompt },
@@ -221,6 +247,8 @@ export function questionStates(rules: IntakeRules) {
           { id: "accept", key: "intake.accept" },
           { id: "decline", key: "intake.decline" },
         ],
+        // No default: nobody is charged without saying yes, nor turned away for a typo.
+        expects: { kind: "yes-no", yes: "accept", no: "decline" },
       };
     }),
     on: {
@@ -228,7 +256,7 @@ export function questionStates(rules: IntakeRules) {
         {
           guard: { type: "answered", params: { choice: "accept" } },
           target: "route",
-          actions: [setDraft({ consent: true }), recordConsent(true)],
+          actions: ["keepRest", setDraft({ consent: true }), recordConsent(true)],
         },
         {
           guard: { type: "answered", params: { choice: "decline" } },

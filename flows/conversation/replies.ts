@@ -3,6 +3,8 @@
  * the availability lines after a ticket opens, the "request opened" line, the close message and
  * the numbered questions of a one-reply intake. Every string is a locale key with params.
  */
+
+import { FALLBACK_CATEGORY } from "../../src/ai/classifier.js";
 import { availability } from "../../src/policy/calendar.js";
 import { rateQuote } from "../../src/policy/charge.js";
 import type { Policy } from "../../src/policy/schema.js";
@@ -31,9 +33,17 @@ export const MENU_PROMPT: Prompt = {
 
 /** The categories the customer may pick now. */
 export function categoryPrompt(rules: IntakeRules, context: ConversationContext): Prompt {
+  const offered = rules.offeredCategories(context);
+  const unsure = offered.includes(FALLBACK_CATEGORY) ? FALLBACK_CATEGORY : undefined;
   return {
     key: "intake.pickCategory",
-    choices: rules.offeredCategories(context).map((key) => ({ id: key, params: {}, key: `category:${key}` })),
+    choices: offered.map((key) => ({ id: key, params: {}, key: `category:${key}` })),
+    expects: {
+      kind: "choice",
+      labels: rules.categoryLabels,
+      // "Non so" is always an answer: a technician will classify the problem.
+      ...(unsure ? { unsure, fallback: { option: unsure, movedOn: "understanding.movedOn.category" } } : {}),
+    },
   };
 }
 

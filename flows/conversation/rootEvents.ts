@@ -5,9 +5,10 @@
  */
 import { assign, enqueueActions, raise } from "xstate";
 import { conversationSetup as m } from "./conversationSetup.js";
+import { hoursReplies, statusReply } from "./customerIntents.js";
 import type { IntakeRules } from "./intakeRules.js";
 import { closeReply } from "./replies.js";
-import { say } from "./steps.js";
+import { repeatPrompt, replyEach, say } from "./steps.js";
 
 /** What a reset clears (an idle pause, "annulla"). */
 const RESET = { draft: null, prompt: null, choices: [], feedback: null };
@@ -54,6 +55,30 @@ export function rootEvents(rules: IntakeRules) {
                 event.attachments.every((a) => a.error);
               if (!onlyFailedFiles) enqueue.raise({ type: "input" });
             }),
+          ],
+        },
+      ],
+      // A request made in the middle of a question: served, then the question asked again.
+      "customer.intent": [
+        {
+          guard: ({ event }) => event.intent === "hours",
+          actions: [replyEach((c) => hoursReplies(rules, c)), repeatPrompt],
+        },
+        {
+          guard: ({ event }) => event.intent === "status",
+          actions: [replyEach((c) => [statusReply(c)]), repeatPrompt],
+        },
+        {
+          guard: ({ event }) => event.intent === "restart",
+          target: ".menu",
+          actions: assign({ draft: null, feedback: null, misses: 0 }),
+        },
+        {
+          guard: ({ event }) => event.intent === "human",
+          target: ".idle",
+          actions: [
+            assign({ draft: null, prompt: null, choices: [], misses: 0 }),
+            say("understanding.humanContacts", () => ({ contacts: { $contacts: "all" } })),
           ],
         },
       ],

@@ -6,9 +6,10 @@
 import { assign } from "xstate";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext } from "./conversationTypes.js";
+import { customerIntent, hoursReplies, statusReply } from "./customerIntents.js";
 import type { IntakeRules } from "./intakeRules.js";
 import { answer, emptyDraft, hasVoice, inputText, isSubstantive, media } from "./messageInput.js";
-import { availabilityReplies, MENU_PROMPT } from "./replies.js";
+import { MENU_PROMPT } from "./replies.js";
 import { addToTicket, appendInputToDraft, ask, newProblem, replyEach, reprompt, say } from "./steps.js";
 
 /** The states `idle`, `menu` and `addInfo`. */
@@ -22,11 +23,31 @@ export function startStates(rules: IntakeRules) {
     }),
   };
 
+  const intent = customerIntent(rules);
+  const intended =
+    (name: string) =>
+    ({ context }: { context: ConversationContext }) =>
+      intent(context) === name;
+
+  /** Requests served from the menu or the first message: the status, the hours, a person, the menu. */
+  const requests = [
+    { guard: intended("status"), target: "idle", actions: replyEach((c) => [statusReply(c)]) },
+    { guard: intended("hours"), target: "idle", actions: replyEach((c) => hoursReplies(rules, c)) },
+    {
+      guard: ({ context }: { context: ConversationContext }) =>
+        intent(context) === "info" && context.openTickets.length > 0,
+      target: "addInfo",
+    },
+    { guard: intended("human"), actions: m.raise({ type: "customer.intent", intent: "human" }) },
+  ];
+
   const idle = m.createStateConfig({
     on: {
       input: [
         { guard: "unsupportedOnly", actions: say("common.unsupportedMedia") },
         { guard: "empty", target: "menu" },
+        // "A che ora aprite?", "a che punto è la mia richiesta?": answered, not taken as a problem.
+        ...requests,
         {
           guard: "unknownCustomer",
           target: "identify",
@@ -65,51 +86,17 @@ export function startStates(rules: IntakeRules) {
       input: [
         { guard: "unsupportedOnly", actions: say("common.unsupportedMedia") },
         {
-          guard: { type: "answered", params: { choice: "new" } },
+          // The "new problem" button (or "nuovo problema"): a description follows.
+          guard: ({ context }) => answer(context) === "new" && !isSubstantive(context),
           target: "describe",
           actions: assign({ draft: () => emptyDraft() }),
         },
+        ...requests,
+        { guard: intended("restart"), target: "menu", reenter: true },
         {
-          guard: { type: "answered", params: { choice: "status" } },
-          target: "idle",
-          actions: {
-            type: "reply",
-            params: ({ context }) =>
-              context.openTickets.length === 0
-                ? { key: "menu.noTickets" }
-                : {
-                    key: "menu.ticketList",
-                    params: {
-                      tickets: {
-                        $tickets: context.openTickets.map((t) => ({
-                          number: t.number,
-                          status: t.status,
-                        })),
-                      },
-                    },
-                  },
-          },
-        },
-        {
-          guard: ({ context }) => answer(context) === "info" && context.openTickets.length > 0,
-          target: "addInfo",
-        },
-        {
-          guard: { type: "answered", params: { choice: "info" } },
+          guard: intended("info"),
           target: "idle",
           actions: say("menu.noTickets"),
-        },
-        {
-          guard: { type: "answered", params: { choice: "hours" } },
-          target: "idle",
-          actions: [
-            say("menu.hoursIntro", (c) => ({
-              company: policy.company,
-              hours: { $hours: c.customer?.plans ?? [] },
-            })),
-            replyEach((context) => availabilityReplies(rules, context, null, false)),
-            say("menu.contacts", () => ({ contacts: { $contacts: "all" } })),
-          ],
         },
         {
           guard: "unknownCustomer",
@@ -117,6 +104,11 @@ export function startStates(rules: IntakeRules) {
           actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft, welcomeUnknown],
         },
         ...newProblem,
+        {
+          guard: intended("new"),
+          target: "describe",
+          actions: assign({ draft: () => emptyDraft() }),
+        },
         { actions: reprompt },
       ],
     },

@@ -3,10 +3,11 @@
  * line, re-prompt, keep an answer on the draft, add a message to the ticket, and the transitions
  * shared by several states (a new problem, a written answer expected).
  */
+import { understandAnswer } from "../../src/understanding/answer.js";
 import type { Params } from "../intents.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext, Draft, Prompt, ReplyParams } from "./conversationTypes.js";
-import { inputText, media } from "./messageInput.js";
+import { inputText, media, understood } from "./messageInput.js";
 import { MENU_PROMPT } from "./replies.js";
 
 /** What the params functions of the conversation's actions read. */
@@ -36,8 +37,65 @@ export const repeatPrompt = {
   params: ({ context }: Args) => context.prompt ?? MENU_PROMPT,
 };
 
-/** "Sorry, I didn't understand" followed by the last question again. */
-export const reprompt = [say("common.notUnderstood"), repeatPrompt];
+/** A question is asked at most this many times; then a safe default is taken or a person takes over. */
+export const MAX_ASKS = 3;
+
+/** Intents a customer may express in the middle of any question (a new problem is not one of them). */
+const INTERRUPTIONS = ["status", "hours", "human", "restart"].map((id) => ({ id }));
+
+/**
+ * The answer was not taken. In order: a request made in the middle of the question ("a che ora
+ * aprite?") is served and the question asked again; an ambiguous answer gets one clarifying
+ * question naming the options it could mean; otherwise "sorry, I didn't understand" the first time
+ * and a hint with the options the second, never the same line twice in a row. The third miss
+ * takes the question's safe default (said to the customer) or hands the chat to a person, so no
+ * question is asked more than {@link MAX_ASKS} times.
+ */
+export const reprompt = m.enqueueActions(({ context, enqueue }) => {
+  const text = inputText(context);
+  const interruption = text ? understandAnswer(text, INTERRUPTIONS, { kind: "choice" }) : null;
+  if (interruption?.kind === "answer") {
+    enqueue.raise({ type: "customer.intent", intent: interruption.value });
+    return;
+  }
+  const misses = (context.misses ?? 0) + 1;
+  const prompt = context.prompt ?? MENU_PROMPT;
+  if (misses >= MAX_ASKS) {
+    const fallback = prompt.expects?.fallback;
+    if (fallback && context.choices.includes(fallback.option)) {
+      enqueue({ type: "reply", params: { key: fallback.movedOn } });
+      enqueue.assign({ misses: 0, input: { ...context.input, text: "", choice: fallback.option } });
+      enqueue.raise({ type: "input" });
+    } else {
+      enqueue.assign({ misses: 0 });
+      enqueue.raise({ type: "customer.intent", intent: "human" });
+    }
+    return;
+  }
+  enqueue.assign({ misses });
+  const result = understood(context);
+  if (result.kind === "ambiguous" && result.options.length > 1) {
+    // The question stays; only the options the answer could mean are offered (and numbered) again.
+    const choices = (prompt.choices ?? []).filter((c) => result.options.includes(c.id));
+    if (choices.length < (prompt.choices ?? []).length) {
+      enqueue.assign({ prompt: { ...prompt, choices }, choices: choices.map((c) => c.id) });
+    }
+    enqueue({ type: "reply", params: { key: "understanding.clarify", choices } });
+    return;
+  }
+  enqueue({
+    type: "reply",
+    params: {
+      key:
+        misses === 1
+          ? "common.notUnderstood"
+          : (prompt.choices?.length ?? 0) > 0
+            ? "understanding.pickHint"
+            : "understanding.writeHint",
+    },
+  });
+  enqueue({ type: "reply", params: prompt });
+});
 
 /** Sends each reply `build` composes (availability lines, numbered questions). */
 export const replyEach = (build: (context: ConversationContext) => ReplyParams[]) =>

@@ -112,11 +112,15 @@ describe("conversation machine (pure)", () => {
       inbound("La stampante non stampa gli scontrini"),
       { type: "xstate.done.actor.triage", output: { category: "peripheral-setup" } },
       inbound("forse, non so"),
+      inbound("qwerty"),
       inbound("annulla"),
     ]);
     expect(replies).toEqual([
       "intake.confirmCategory",
-      "common.notUnderstood",
+      // Unsure: one clarifying question naming the options.
+      "understanding.clarify",
+      // Not understood again: a hint (never the same line twice in a row) and the question.
+      "understanding.pickHint",
       "intake.confirmCategory",
       "common.cancelled",
     ]);
