@@ -6,7 +6,8 @@
  * ("2) no") or in order, with numbers or words.
  */
 import type { Policy } from "../src/policy/schema.js";
-import { matchChoice, normalize } from "./textMatchers.js";
+import { understandAnswer } from "../src/understanding/answer.js";
+import type { Option } from "../src/understanding/types.js";
 
 export type MailQuestion = "category" | "blocking" | "consent" | "salesRep";
 
@@ -42,65 +43,42 @@ export function mailQuestions(
   return questions;
 }
 
-const CATEGORY_KEEP = [
-  "si",
-  "sì",
-  "yes",
-  "ok",
-  "giusto",
-  "corretto",
-  "correct",
-  "right",
-  "esatto",
-  "confermo",
-];
+/** The offered categories as options, with their names in both languages. */
+type CategoryOptions = Option[];
+
+/** Keeping the suggested category ("sì", "esatto") or not. */
+const KEEP = [{ id: "keep" }, { id: "change" }];
 
 function answerFor(
   question: MailQuestion,
   segment: string,
-  categories: { ids: string[]; labels: Record<string, string>[] },
+  categories: CategoryOptions,
 ): Partial<MailAnswers> | null {
   const text = segment.trim();
   if (!text) return null;
   switch (question) {
     case "category": {
-      if (CATEGORY_KEEP.includes(normalize(text))) return {};
+      const named = understandAnswer(text, categories, { kind: "choice" });
+      if (named.kind === "answer") return { category: named.value };
+      const keep = understandAnswer(text, KEEP, { kind: "yes-no", yes: "keep", no: "change" });
       // "no" answers a yes/no question, not "which category" (it would read as "other").
-      if (["no", "nope"].includes(normalize(text))) return null;
-      for (const labels of categories.labels) {
-        const id = matchChoice(text, categories.ids, labels);
-        if (id) return { category: id };
-      }
-      return null;
+      return keep.kind === "answer" && keep.value === "keep" ? {} : null;
     }
     case "blocking": {
-      const id = matchChoice(text, ["can-work", "blocked"]) ?? wordsMatch(text, BLOCKING_WORDS);
-      return id ? { blocking: id === "blocked" } : null;
+      const found = understandAnswer(text, BLOCKING, { kind: "yes-no", yes: "can-work", no: "blocked" });
+      return found.kind === "answer" ? { blocking: found.value === "blocked" } : null;
     }
     case "consent": {
-      const id = matchChoice(text, ["accept", "decline"]) ?? wordsMatch(text, CONSENT_WORDS);
-      return id ? { consent: id === "accept" } : null;
+      const found = understandAnswer(text, CONSENT, { kind: "yes-no", yes: "accept", no: "decline" });
+      return found.kind === "answer" ? { consent: found.value === "accept" } : null;
     }
     case "salesRep":
       return /\p{L}{2}/u.test(text) && text.length <= 200 ? { salesRep: text } : null;
   }
 }
 
-const BLOCKING_WORDS: Record<string, RegExp> = {
-  blocked: /\b(bloccat[oaie]|blocked|fermi?|non (posso|riesco)|can ?n[o']?t work|cannot work)\b/,
-  "can-work": /\b(posso lavorare|riesco a lavorare|can work|i can|lavoro lo stesso)\b/,
-};
-const CONSENT_WORDS: Record<string, RegExp> = {
-  decline: /\b(non accetto|rifiuto|decline|do not accept|don ?t accept|no grazie|no thanks)\b/,
-  accept: /\b(accetto|accept|va bene|d ?accordo|agree|procedete|procedi)\b/,
-};
-
-/** A choice whose pattern occurs in a longer sentence ("no, sono bloccato da stamattina"). */
-function wordsMatch(text: string, patterns: Record<string, RegExp>): string | undefined {
-  const n = normalize(text);
-  for (const [id, re] of Object.entries(patterns)) if (re.test(n)) return id;
-  return undefined;
-}
+const BLOCKING = [{ id: "can-work" }, { id: "blocked" }];
+const CONSENT = [{ id: "accept" }, { id: "decline" }];
 
 /**
  * Reads a customer's answer to the numbered questions. Lines starting with a question's number
@@ -113,16 +91,9 @@ export function parseMailAnswers(
   policy: Policy,
   offeredCategories: string[],
 ): ParsedMailAnswers {
-  const categories = {
-    ids: offeredCategories,
-    labels: (["it", "en"] as const).map((language) =>
-      Object.fromEntries(
-        policy.categories
-          .filter((c) => offeredCategories.includes(c.key))
-          .map((c) => [c.key, c.label[language]]),
-      ),
-    ),
-  };
+  const categories: CategoryOptions = policy.categories
+    .filter((c) => offeredCategories.includes(c.key))
+    .map((c) => ({ id: c.key, labels: Object.values(c.label) }));
   const answers: MailAnswers = {};
   const answered = new Set<MailQuestion>();
   const lines = text

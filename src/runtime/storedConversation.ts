@@ -4,7 +4,7 @@
  * map a typed answer to a choice.
  */
 import { z } from "zod";
-import { matchChoice } from "../../flows/textMatchers.js";
+import { normalize } from "../../flows/textMatchers.js";
 import type * as store from "../data/supportStore.js";
 
 const persistedLabels = z.object({ labels: z.record(z.string(), z.string()).optional() });
@@ -101,12 +101,14 @@ export function readConversation(row: ConversationRow): StoredConversation | nul
 }
 
 /**
- * Maps a typed answer ("No, grazie", "2") to the choice list the customer was last shown: the
- * machine knows choice ids, only the runtime knows the labels it rendered (kept with the snapshot).
+ * Maps a typed answer that is exactly one of the labels the customer was last shown ("No,
+ * grazie") to its choice id, as if tapped: only the runtime knows the labels it rendered (kept
+ * with the snapshot). Everything else — numbers, sentences, typos — is the understanding layer's
+ * (`src/understanding/`), which the machine asks with the question's expectation.
  */
 export function choiceFromLabels(stored: StoredConversation | null, text: string): string | undefined {
   if (!stored || !text.trim() || text.length > 200) return undefined;
-  const keys = Object.keys(stored.labels);
-  if (keys.length === 0) return undefined;
-  return matchChoice(text, keys, stored.labels);
+  const typed = normalize(text);
+  const matches = Object.entries(stored.labels).filter(([, label]) => normalize(label) === typed);
+  return matches.length === 1 ? matches[0]![0] : undefined;
 }

@@ -63,10 +63,13 @@ describe("readConversation", () => {
 });
 
 describe("choiceFromLabels", () => {
-  it("maps a typed answer to the choice whose label was shown", () => {
+  it("maps a typed label to the choice it was shown for, and leaves the rest to the understanding layer", () => {
     const stored = read({ v: 1, value: "idle", context, labels: { yes: "Sì", no: "No, grazie" } });
     expect(choiceFromLabels(stored, "no grazie")).toBe("no");
-    expect(choiceFromLabels(stored, "2")).toBe("no");
+    expect(choiceFromLabels(stored, "No, GRAZIE!")).toBe("no");
+    // Numbers and sentences are understood by the machine with the question's expectation.
+    expect(choiceFromLabels(stored, "2")).toBeUndefined();
+    expect(choiceFromLabels(stored, "sì grazie")).toBeUndefined();
     expect(choiceFromLabels(stored, "   ")).toBeUndefined();
     expect(choiceFromLabels(read({ v: 1, value: "idle", context }), "sì")).toBeUndefined();
     expect(choiceFromLabels(null, "sì")).toBeUndefined();
