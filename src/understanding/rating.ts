@@ -34,6 +34,20 @@ function commentOf(text: string, remove: RegExp[], lex: Lexicon): string | null 
   return cleaned === "" ? null : cleaned.slice(0, 2000);
 }
 
+const removalCache = new WeakMap<Lexicon, RegExp[]>();
+
+/** What is taken out of a rated message to leave its comment: the score, number words, units. */
+function removals(lex: Lexicon): RegExp[] {
+  let cached = removalCache.get(lex);
+  if (!cached) {
+    const unitWords = lex.ratingUnits.map((u) => u.tokens.map((t) => t.word).join(" "));
+    const words = [...lex.numbers.keys(), ...unitWords].map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
+    cached = [OUT_OF, DIGITS, new RegExp(`(?<!\\p{L})(?:${words.join("|")})(?!\\p{L})`, "giu")];
+    removalCache.set(lex, cached);
+  }
+  return cached;
+}
+
 /** What a typed rating means (see the module's doc). */
 export function understandRating(text: string, lex: Lexicon = sharedLexicon()): UnderstoodRating {
   const trimmed = text.trim();
@@ -72,12 +86,7 @@ export function understandRating(text: string, lex: Lexicon = sharedLexicon()): 
     if (n >= 1 && n <= 5) scores.add(n);
     else outOfRange = true;
   }
-  const unitWords = lex.ratingUnits.map((u) => u.tokens.map((t) => t.word).join(" "));
-  const remove = [
-    OUT_OF,
-    DIGITS,
-    ...[...lex.numbers.keys(), ...unitWords].map((w) => new RegExp(`(?<!\\p{L})${w}(?!\\p{L})`, "giu")),
-  ];
+  const remove = removals(lex);
 
   if (scores.size === 1 && !outOfRange) {
     const rating = [...scores][0]!;
