@@ -17,8 +17,12 @@ import { appendInputToDraft, ask, keepOnDraft, mediaKept, reprompt, say } from "
 export const keepTriage = (rules: IntakeRules) => ({
   type: "keepTriage" as const,
   params: ({ context, event }: { context: ConversationContext; event: { output: TriageOutput } }) => ({
+    // A suggestion the customer may not pick now (a weekend-only category on a weekday) gives way
+    // to the best of the categories offered now, from the preset's keywords.
     suggested:
-      event.output.category && rules.offerable(context, event.output.category) ? event.output.category : null,
+      event.output.category && rules.offerable(context, event.output.category)
+        ? event.output.category
+        : rules.categoryOf(context, context.draft?.description ?? ""),
     suggestedBlocking: event.output.blocking ?? null,
     summary: event.output.summary ?? null,
   }),
