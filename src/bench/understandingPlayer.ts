@@ -73,7 +73,8 @@ async function playEntry(stage: Stage, entry: TypedEntry): Promise<EntryResult> 
   try {
     const chat = await scene.prepare(stage, entry.lang);
     await stage.settle(chat);
-    const pending = (await stage.snapshot(chat))?.context.prompt?.key ?? "";
+    const prompt = (await stage.snapshot(chat))?.context.prompt;
+    const pending = prompt?.key ?? "";
     if (!scene.question(pending))
       throw new Error(`the question is not pending (prompt: ${pending || "none"})`);
     const turn = await stage.say(chat, entry.text);
@@ -81,7 +82,13 @@ async function playEntry(stage: Stage, entry: TypedEntry): Promise<EntryResult> 
     const seen = await scene.observe(stage, chat, turn, snap);
     return {
       ...base,
-      outcome: outcomeOf(entry, seen, turn.keys, scene.question),
+      outcome: outcomeOf(
+        entry,
+        seen,
+        turn.keys,
+        scene.question,
+        (prompt?.choices ?? []).map((c) => c.id),
+      ),
       taken: seen.taken,
       ...(seen.fields ? { fields: seen.fields } : {}),
       replies: turn.keys,

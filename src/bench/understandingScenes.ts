@@ -366,11 +366,12 @@ export const SCENES: Record<QuestionType, Scene> = {
   },
   identity: {
     policy: "leotron",
-    question: (key) => key.startsWith("intake.askCompany"),
+    // The sign-up question (today "intake.askCompany"; a combined identity question counts too).
+    question: (key) => /^intake\.ask(Company|Identity)/.test(key),
     prepare: async (stage, lang) => {
       const chat = await stage.newChat({ channel: "telegram" });
       await stage.say(chat, DESCRIPTIONS.signup[lang]);
-      await reach(stage, chat, (key) => key?.startsWith("intake.askCompany") === true, {});
+      await reach(stage, chat, (key) => key !== null && /^intake\.ask(Company|Identity)/.test(key), {});
       return chat;
     },
     observe: async (stage, chat, turn, snap) => {

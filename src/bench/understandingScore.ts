@@ -70,10 +70,18 @@ function fieldsMatch(
   return missing ? "missing" : "same";
 }
 
-function answerMatches(expected: string | string[], taken: string): boolean {
+/**
+ * An expected answer: a choice id or value; "#N" (or "#last") is the N-th choice as shown, so an
+ * ordinal answer ("la seconda", "3") follows the list the customer saw; a date "2025-03" or
+ * "2025" is any day of that month or year.
+ */
+function answerMatches(expected: string | string[], taken: string, shown: string[]): boolean {
   const list = Array.isArray(expected) ? expected : [expected];
-  // A date expected as "2025-03" or "2025" is any day of that month or year.
-  return list.some((want) => taken === want || (/^\d{4}(-\d{2})?$/.test(want) && taken.startsWith(want)));
+  return list.some((want) => {
+    const ordinal = /^#(\d+|last)$/.exec(want);
+    if (ordinal) return taken === (ordinal[1] === "last" ? shown.at(-1) : shown[Number(ordinal[1]) - 1]);
+    return taken === want || (/^\d{4}(-\d{2})?$/.test(want) && taken.startsWith(want));
+  });
 }
 
 /** The outcome of one entry from what the bot took and the keys of its replies. */
@@ -82,6 +90,8 @@ export function outcomeOf(
   seen: Observation,
   replies: string[],
   isQuestion: (key: string) => boolean,
+  /** The choice ids offered with the question, in the order shown. */
+  shown: string[] = [],
 ): Outcome {
   const asked = askedAgain(replies, isQuestion);
   const { expect } = entry;
@@ -92,7 +102,7 @@ export function outcomeOf(
     return match === "same" ? "understood" : match === "wrong" ? "wrong" : "lost";
   }
   if (seen.taken === null) return asked ? "asked" : "none";
-  if (!answerMatches(expect.answer!, seen.taken)) return "wrong";
+  if (!answerMatches(expect.answer!, seen.taken, shown)) return "wrong";
   if (expect.rest && !seen.kept.some((t) => norm(t).includes(norm(expect.rest!)))) return "lost";
   if (expect.comment && !(seen.comment && norm(seen.comment).includes(norm(expect.comment)))) return "lost";
   return "understood";

@@ -41,7 +41,7 @@ describe("customers who type are understood", () => {
         return { db: t.db, drop: t.drop };
       },
     });
-  }, 180_000);
+  }, 300_000);
 
   it("reaches every question (the scenes play)", () => {
     expect(results.filter((r) => r.error).map((r) => `${r.where}: ${r.error}`)).toEqual([]);
