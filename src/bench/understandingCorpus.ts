@@ -24,9 +24,12 @@ export const QUESTION_TYPES = [
 ] as const;
 export type QuestionType = (typeof QUESTION_TYPES)[number];
 
+/** A field's value, or the values a reader could equally take ("Dr. Paolo Riva" / "Paolo Riva"). */
+const written = z.union([z.string(), z.array(z.string()).min(1)]);
+
 const fieldsSchema = z.strictObject({
-  company: z.string().optional(),
-  contactName: z.string().optional(),
+  company: written.optional(),
+  contactName: written.optional(),
   /** E.164 (+39 when the customer writes no country code). */
   phone: z
     .string()

@@ -376,7 +376,14 @@ export const SCENES: Record<QuestionType, Scene> = {
     },
     observe: async (stage, chat, turn, snap) => {
       const customer = await stage.customerOf(chat);
-      const fields = customer ?? { company: snap?.context.identity?.company ?? null };
+      // Registered: the stored customer. Not yet: what the conversation kept so far.
+      const kept = snap?.context.identity ?? null;
+      const fields = customer ?? {
+        company: kept?.company ?? null,
+        contactName: kept?.contactName ?? null,
+        phone: kept?.phone ?? null,
+        email: kept?.email ?? null,
+      };
       const taken = Object.values(fields).some((v) => v) ? "fields" : null;
       return { taken, fields, kept: await keptTexts(stage, chat, snap, turn) };
     },

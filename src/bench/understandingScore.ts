@@ -63,8 +63,8 @@ function fieldsMatch(
       name === "phone"
         ? got.replace(/[^\d+]/g, "") === want
         : name === "email"
-          ? got.trim().toLowerCase() === want.toLowerCase()
-          : norm(got) === norm(want);
+          ? got.trim().toLowerCase() === (want as string).toLowerCase()
+          : [want].flat().some((w) => norm(got) === norm(w));
     if (!same) return "wrong";
   }
   return missing ? "missing" : "same";

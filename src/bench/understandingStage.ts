@@ -41,7 +41,12 @@ export interface Snapshot {
   context: Record<string, unknown> & {
     prompt?: { key: string; choices?: { id: string }[] } | null;
     draft?: Record<string, unknown> | null;
-    identity?: { company: string | null } | null;
+    identity?: {
+      company: string | null;
+      contactName?: string | null;
+      phone?: string | null;
+      email?: string | null;
+    } | null;
     feedback?: { ticket: string; rating: number | null } | null;
   };
 }
