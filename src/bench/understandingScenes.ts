@@ -5,6 +5,7 @@
  * the stored draft and context, the ticket, the domain events, the replies' locale keys.
  */
 import type { QuestionType } from "./understandingCorpus.js";
+import { isReprompt } from "./understandingScore.js";
 import type { Chat, Snapshot, Stage, StagePurchase, Turn } from "./understandingStage.js";
 
 /** What the bot took from the answer (null: nothing), and where the answer's text could land. */
@@ -287,10 +288,12 @@ export const SCENES: Record<QuestionType, Scene> = {
       else if (turn.keys.some((k) => /human|person|operator|handoff/i.test(k))) taken = "human";
       else if (promptKey(snap) === "intake.askDescription" || (draft && draft.description !== ""))
         taken = "new";
-      // Showing the menu again alone is "asked again"; a restart says so (cancelled, welcome, restart).
+      // Start again: the menu anew (without "not understood" or a clarifying question), or a
+      // reply that says so.
       else if (
         has("common.cancelled", "intake.welcome") ||
-        turn.keys.some((k) => /restart|startOver/i.test(k))
+        turn.keys.some((k) => /restart|startOver/i.test(k)) ||
+        (has("menu.prompt") && !turn.keys.some(isReprompt))
       )
         taken = "restart";
       return { taken, kept: await keptTexts(stage, chat, snap, turn) };

@@ -35,11 +35,16 @@ export interface EntryResult {
 
 const norm = (s: string) => normalizeAnswer(s);
 
-/** The question was asked again: "not understood", a clarifying question, or the question itself. */
+/** Keys of a re-prompt: "not understood", a clarifying question, a hint how to answer. */
+export const isReprompt = (key: string) =>
+  key === "common.notUnderstood" ||
+  key.startsWith("understanding.clarify") ||
+  key === "understanding.pickHint" ||
+  key === "understanding.writeHint";
+
+/** The question was asked again: a re-prompt, or the question itself. */
 export function askedAgain(keys: string[], isQuestion: (key: string) => boolean): boolean {
-  return keys.some(
-    (k) => k === "common.notUnderstood" || k.startsWith("understanding.clarify") || isQuestion(k),
-  );
+  return keys.some((k) => isReprompt(k) || isQuestion(k));
 }
 
 function fieldsMatch(
