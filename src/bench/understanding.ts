@@ -42,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(
         `${r.outcome.padEnd(6)} ${r.where.padEnd(24)} ${JSON.stringify(r.text)} → ${r.taken ?? "-"}${
           r.fields ? ` ${JSON.stringify(r.fields)}` : ""
+        }${
+          r.comment ? ` comment ${JSON.stringify(r.comment)}` : ""
         } (expected ${JSON.stringify(r.expect)}) [${r.replies.join(", ")}]\n`,
       );
   }

@@ -91,6 +91,7 @@ async function playEntry(stage: Stage, entry: TypedEntry): Promise<EntryResult> 
       ),
       taken: seen.taken,
       ...(seen.fields ? { fields: seen.fields } : {}),
+      ...(seen.comment !== undefined ? { comment: seen.comment } : {}),
       replies: turn.keys,
     };
   } catch (error) {

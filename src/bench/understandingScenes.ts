@@ -326,7 +326,8 @@ export const SCENES: Record<QuestionType, Scene> = {
       const category = draftOf(snap)?.category ?? (await stage.ticket(chat))?.category ?? null;
       let taken: string | null = null;
       if (category === "software-usage") taken = "yes";
-      else if (typeof category === "string") taken = category;
+      // "Altro" set directly is not the category list the "other" choice leads to.
+      else if (typeof category === "string") taken = `category:${category}`;
       else if (turn.keys.includes("intake.pickCategory") && !turn.keys.includes("common.notUnderstood"))
         taken = "other";
       return { taken, kept: await keptTexts(stage, chat, snap, turn) };

@@ -27,6 +27,8 @@ export interface EntryResult {
   outcome: Outcome;
   taken: string | null;
   fields?: Record<string, string | null>;
+  /** The feedback comment recorded (rating only). */
+  comment?: string | null;
   /** The locale keys of the replies to the answer. */
   replies: string[];
   /** Why the scene could not be played (the entry then counts as "none"). */
