@@ -3,6 +3,7 @@
  * write about something else are not trapped in the survey.
  */
 import { assign, raise } from "xstate";
+import { onlyUnsure } from "../../src/understanding/answer.js";
 import { understandRating } from "../../src/understanding/rating.js";
 import { lastResult } from "../lastResult.js";
 import { conversationSetup as m } from "./conversationSetup.js";
@@ -60,7 +61,9 @@ export function feedbackStates() {
             // Customers who just write something else are not trapped in the survey.
             {
               guard: ({ context }) =>
-                isSubstantive(context) && typedRating(context.input).kind === "not-understood",
+                isSubstantive(context) &&
+                typedRating(context.input).kind === "not-understood" &&
+                !onlyUnsure(inputText(context)),
               target: "#conversation.idle",
               actions: [assign({ feedback: null }), raise({ type: "input" })],
             },

@@ -4,6 +4,7 @@
  * category) and the category's confirmation or choice.
  */
 import { assign } from "xstate";
+import { FALLBACK_CATEGORY } from "../../src/ai/classifier.js";
 import { understandAnswer } from "../../src/understanding/answer.js";
 import { lastResult } from "../lastResult.js";
 import { conversationSetup as m } from "./conversationSetup.js";
@@ -157,8 +158,13 @@ export function problemStates(rules: IntakeRules) {
       offered.map((id) => ({ id, labels: rules.categoryLabels[id] ?? [] })),
       { kind: "choice" },
     );
-    if (byLabel.kind === "answer") return byLabel.value;
-    return rules.categoryOf(context, text);
+    if (byLabel.kind === "answer" && byLabel.value !== FALLBACK_CATEGORY) return byLabel.value;
+    // Naming "Altro" ("no, è un'altra cosa") is no category: the preset's keywords may still name one.
+    const byKeywords = rules.categoryOf(context, text);
+    // Several labels fit equally ("il programma"): the preset's keywords decide among them.
+    if (byLabel.kind === "ambiguous")
+      return byKeywords && byLabel.options.includes(byKeywords) ? byKeywords : null;
+    return byKeywords;
   });
 
   const categoryConfirm = m.createStateConfig({
@@ -211,7 +217,11 @@ export function problemStates(rules: IntakeRules) {
   const pickedCategory = (context: ConversationContext): string | null => {
     const choice = answer(context);
     if (choice !== undefined) return rules.offerable(context, choice) ? choice : null;
-    return understood(context).kind === "ambiguous" ? null : namedCategory(context);
+    const result = understood(context);
+    if (result.kind !== "ambiguous") return namedCategory(context);
+    // Ambiguous between some categories: the preset's keywords may settle it.
+    const byKeywords = rules.categoryOf(context, inputText(context));
+    return byKeywords && result.options.includes(byKeywords) ? byKeywords : null;
   };
 
   const categoryPick = m.createStateConfig({

@@ -6,6 +6,7 @@
  */
 import { assign } from "xstate";
 import { rateQuote } from "../../src/policy/charge.js";
+import { looseDate } from "../../src/understanding/dates.js";
 import { lastResult } from "../lastResult.js";
 import { parseCustomerDate } from "../textMatchers.js";
 import { conversationSetup as m } from "./conversationSetup.js";
@@ -15,13 +16,20 @@ import { answer, inputText } from "./messageInput.js";
 import { hasFreeMinutes, quoteParams } from "./replies.js";
 import { ask, keepAnswerAs, mediaKept, reprompt, say, setDraft } from "./steps.js";
 
+const NUMERIC_DATE = /\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}/;
+
 /** The states `route`, the hardware questions, `seriousDamage`, `blocking`, `consent`, `salesRep`. */
 export function questionStates(rules: IntakeRules) {
   const { policy, hardwareCategories, blockingCategories, seriousDamageRule } = rules;
   const isHardware = (context: ConversationContext) => hardwareCategories.has(context.draft?.category ?? "");
   /** The purchase date in the message, read once for the guard and the draft. */
-  const purchaseDate = lastResult((context: ConversationContext) =>
-    parseCustomerDate(inputText(context), policy.timezone),
+  const purchaseDate = lastResult(
+    (context: ConversationContext) =>
+      parseCustomerDate(inputText(context), policy.timezone) ??
+      // A written date that does not exist ("31/02/2026") is asked again, not guessed from its year.
+      (NUMERIC_DATE.test(inputText(context))
+        ? null
+        : looseDate(inputText(context), policy.timezone, new Date(context.now))),
   );
   const route = m.createStateConfig({
     always: [
@@ -74,9 +82,9 @@ export function questionStates(rules: IntakeRules) {
               ...purchases.map((p, i) => ({ id: `item:${i}`, text: `${p.item} (${p.purchasedOn})` })),
               { id: "item:other", key: "intake.itemOther" },
             ],
+            // "Non so quale" is a doubt to clear up, not "another device".
             expects: {
               kind: "choice",
-              unsure: "item:other",
               fallback: { option: "item:other", movedOn: "understanding.movedOn.item" },
             },
           }

@@ -4,6 +4,7 @@
  * more information on a ticket, hours and contacts) and `addInfo` (which open ticket to add to).
  */
 import { assign } from "xstate";
+import { onlyUnsure } from "../../src/understanding/answer.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext } from "./conversationTypes.js";
 import { customerIntent, hoursReplies, statusReply } from "./customerIntents.js";
@@ -103,6 +104,8 @@ export function startStates(rules: IntakeRules) {
           target: "identify",
           actions: [assign({ draft: () => emptyDraft() }), appendInputToDraft, welcomeUnknown],
         },
+        // "Non lo so", "boh": a doubt is no problem description; asked again, naming the options.
+        { guard: ({ context }) => onlyUnsure(inputText(context)), actions: reprompt },
         ...newProblem,
         {
           guard: intended("new"),

@@ -78,11 +78,23 @@ function negated(lex: Lexicon, w: Words, positions: number[]): boolean {
   return false;
 }
 
-function find(rules: readonly LexiconRule[], w: Words): { positions: number[]; score: number }[] {
+/** Matches of `rules`; a phrase matched across a word it skipped that negates ("that's *not* it") is no match. */
+function find(
+  rules: readonly LexiconRule[],
+  w: Words,
+  lex: Lexicon,
+): { positions: number[]; score: number }[] {
   const found: { positions: number[]; score: number }[] = [];
   for (const rule of rules) {
     const match = findRule(rule, w.words);
-    if (match) found.push({ positions: match.positions, score: match.strength * rule.weight });
+    if (!match) continue;
+    const from = match.positions[0]!;
+    const to = match.positions[match.positions.length - 1]!;
+    let skippedNegation = false;
+    for (let i = from + 1; i < to; i++) {
+      if (!match.positions.includes(i) && lex.negations.has(w.words[i]!)) skippedNegation = true;
+    }
+    if (!skippedNegation) found.push({ positions: match.positions, score: match.strength * rule.weight });
   }
   return found;
 }
@@ -95,39 +107,89 @@ function within(inner: number[], outer: number[]): boolean {
   return inner.every((p) => p >= from && p <= to);
 }
 
-/** The position a number or ordinal in a short answer points to (1-based; -1 the last). */
-function pointedPosition(lex: Lexicon, w: Words): number | null {
-  const meaningful = w.words.filter((word) => !lex.pointers.has(word) && !lex.fillers.has(word));
-  if (meaningful.length !== 1) return null;
-  const word = meaningful[0]!;
-  if (/^\d{1,2}$/.test(word)) return Number(word);
-  return lex.ordinals.get(word) ?? lex.numbers.get(word) ?? null;
+/** Words after "non so" that keep it a doubt ("non so se…", "not sure which"). */
+const DOUBT_FOLLOWERS = new Set(["se", "quale", "quali", "quando", "if", "whether", "which", "when"]);
+
+/**
+ * "Non so" is a doubt when it ends its clause or opens a doubt ("non so se posso"); followed by
+ * what is not known how to do ("non so usare il reso", "non so come si usa") it describes a
+ * problem instead.
+ */
+function unsureStandsAlone(lex: Lexicon, w: Words, positions: number[]): boolean {
+  const last = positions[positions.length - 1]!;
+  for (let i = last + 1; i < w.words.length && w.clauseOf[i] === w.clauseOf[last]; i++) {
+    const word = w.words[i]!;
+    if (DOUBT_FOLLOWERS.has(word)) return true;
+    if (!lex.fillers.has(word)) return false;
+  }
+  return true;
 }
 
-/** Content words beyond which an answer carries more than the answer ("no, e ho la fila alla cassa"). */
-const REST_MIN_WORDS = 3;
+/** Words that join two answers ("2 or 4", "la prima o la seconda"). */
+const ALTERNATIVES = new Set(["o", "oppure", "or", "e", "and", "sia", "che", "both", "either"]);
 
-/** The message says more than a short answer: it goes to the ticket as well. */
-function hasRest(lex: Lexicon, w: Words): boolean {
-  const content = w.words.filter(
-    (word) => word.length >= 3 && !lex.fillers.has(word) && !lex.pointers.has(word),
+/**
+ * The positions numbers or ordinals in a short answer point to (1-based; -1 the last): one for
+ * "2" or "la seconda", several for "2 or 4", none when other words say more.
+ */
+function pointedPositions(lex: Lexicon, w: Words): number[] {
+  const meaningful = w.words.filter(
+    (word) => !lex.pointers.has(word) && !lex.fillers.has(word) && !ALTERNATIVES.has(word),
   );
-  return content.length >= REST_MIN_WORDS;
+  const positions: number[] = [];
+  for (const word of meaningful) {
+    const n = /^\d{1,2}$/.test(word) ? Number(word) : (lex.ordinals.get(word) ?? lex.numbers.get(word));
+    if (n === undefined) return [];
+    positions.push(n);
+  }
+  return [...new Set(positions)];
 }
 
-/** How well an option's label matches the answer's words (0 none … 1 every label word). */
-function labelScore(label: Stemmed, answer: Stemmed): { score: number; positions: number[] } {
+/**
+ * The message says more than the answer ("siamo bloccati da stamattina", "si ma con un altro
+ * pc"): a content word (not a filler, pointer or yes/no word) outside the evidence the answer was
+ * taken on. The whole text then goes to the ticket.
+ */
+function hasRest(lex: Lexicon, w: Words, used: Set<number>): boolean {
+  return contentWords(lex, w, used) > 0;
+}
+
+/** The content words (not fillers, pointers or negations) outside `used`. */
+function contentWords(lex: Lexicon, w: Words, used: Set<number>): number {
+  return w.words.filter(
+    (word, i) =>
+      !used.has(i) &&
+      (word.length >= 3 || /^[a-z]{2}$/.test(word)) &&
+      !lex.fillers.has(word) &&
+      !lex.pointers.has(word) &&
+      !lex.negations.has(word),
+  ).length;
+}
+
+/** Two stems are the same word: equal, or one typo apart when both are long enough to tell. */
+function sameStem(a: string, b: string): boolean {
+  return a === b || (a.length >= 5 && b.length >= 5 && a[0] === b[0] && withinOneEdit(a, b));
+}
+
+/**
+ * How well an option's label matches the answer's words: the number of label words the answer
+ * has (stemmed, typo-tolerant, synonyms of the lexicon counted), plus a fraction for how much of
+ * the label that is, so "uso del software" picks "Uso del software e formazione" over
+ * "Reinstallazione del software".
+ */
+function labelScore(label: Stemmed, answer: Stemmed, lex: Lexicon): { score: number; positions: number[] } {
   if (label.significant.length === 0) return { score: 0, positions: [] };
   const positions: number[] = [];
   let matched = 0;
   for (const stem of label.significant) {
-    const at = answer.stems.findIndex((stems) => stems.some((s) => s === stem || withinOneEdit(s, stem)));
+    const alike = [stem, ...(lex.synonyms.get(stem) ?? [])];
+    const at = answer.stems.findIndex((stems) => stems.some((s) => alike.some((a) => sameStem(s, a))));
     if (at >= 0) {
       matched++;
       positions.push(at);
     }
   }
-  return { score: matched / label.significant.length, positions };
+  return { score: matched === 0 ? 0 : matched + 0.5 * (matched / label.significant.length), positions };
 }
 
 /**
@@ -158,16 +220,18 @@ export function understandAnswer(
   }
 
   // A number or a position: "2", "la seconda", "the last one".
-  const position = pointedPosition(lex, w);
-  if (position !== null && expectation.kind !== "rating") {
-    const index = position === -1 ? ids.length - 1 : position - 1;
-    const id = ids[index];
-    if (id !== undefined) return { kind: "answer", value: id, rest: "", layer: "number" };
+  const positions = expectation.kind === "rating" ? [] : pointedPositions(lex, w);
+  const pointed = positions
+    .map((p) => ids[p === -1 ? ids.length - 1 : p - 1])
+    .filter((id) => id !== undefined);
+  if (pointed.length === 1 && positions.length === 1) {
+    return { kind: "answer", value: pointed[0]!, rest: "", layer: "number" };
   }
+  if (pointed.length > 1) return { kind: "ambiguous", options: pointed };
 
   const evidence: Evidence[] = [];
   for (const id of ids) {
-    for (const m of find(lex.options.get(id) ?? [], w)) {
+    for (const m of find(lex.options.get(id) ?? [], w, lex)) {
       evidence.push({
         option: id,
         positions: m.positions,
@@ -177,24 +241,27 @@ export function understandAnswer(
     }
   }
   if (yesNo) {
-    for (const m of find(lex.yes, w)) evidence.push({ option: yesNo.yes, ...m, generic: true });
-    for (const m of find(lex.no, w)) evidence.push({ option: yesNo.no, ...m, generic: true });
+    for (const m of find(lex.yes, w, lex)) evidence.push({ option: yesNo.yes, ...m, generic: true });
+    for (const m of find(lex.no, w, lex)) evidence.push({ option: yesNo.no, ...m, generic: true });
   }
-  for (const m of find(lex.unsure, w)) evidence.push({ option: UNSURE, ...m, generic: true });
+  for (const m of find(lex.unsure, w, lex)) {
+    if (!unsureStandsAlone(lex, w, m.positions)) continue;
+    evidence.push({ option: UNSURE, ...m, generic: true });
+  }
 
   // Labels ("la stampante" → "Stampanti e periferiche"), stemmed and typo-tolerant.
   const answerStems = stemmed(w.words);
   for (const option of options) {
     let best: { score: number; positions: number[] } | null = null;
     for (const label of option.labels ?? []) {
-      const match = labelScore(labelStems(label, lex), answerStems);
+      const match = labelScore(labelStems(label, lex), answerStems, lex);
       if (match.score > 0 && (!best || match.score > best.score)) best = match;
     }
     if (best)
       evidence.push({
         option: option.id,
         positions: best.positions,
-        score: 0.8 + best.score,
+        score: best.score,
         generic: false,
       });
   }
@@ -219,15 +286,21 @@ export function understandAnswer(
   byOption.delete(UNSURE);
   const ranked = [...byOption.entries()].sort((a, b) => b[1] - a[1]);
   const [best, second] = ranked;
-  const rest = hasRest(lex, w) ? trimmed : "";
+  // Words outside the bare yes/no are extra when more than one of them says something
+  // ("no, e ho la fila alla cassa!"), or when any lies outside every phrase that was understood.
+  const restFor = (option: string) => {
+    const generic = new Set(kept.filter((e) => e.option === option && e.generic).flatMap((e) => e.positions));
+    const understoodWords = new Set(kept.filter((e) => e.option === option).flatMap((e) => e.positions));
+    return hasRest(lex, w, understoodWords) || contentWords(lex, w, generic) >= 2 ? trimmed : "";
+  };
 
   if (unsure > 0) {
     // "I don't know" is an answer where the question offers one; elsewhere only a precise phrase
     // of one option ("non so, è tutto fermo") outweighs it.
     const unsureId = expectation.kind === "rating" ? undefined : expectation.unsure;
     const unsureOption = unsureId && ids.includes(unsureId) ? unsureId : null;
-    if (unsureOption && (!best || best[1] < unsure * CLEAR_MARGIN)) {
-      return { kind: "answer", value: unsureOption, rest, layer: "phrase" };
+    if (unsureOption && (!best || best[0] === unsureOption || best[1] < unsure * CLEAR_MARGIN)) {
+      return { kind: "answer", value: unsureOption, rest: restFor(unsureOption), layer: "phrase" };
     }
     const strongOwn =
       best !== undefined &&
@@ -241,5 +314,13 @@ export function understandAnswer(
       options: ranked.filter(([, s]) => s * CLEAR_MARGIN > best[1]).map(([id]) => id),
     };
   }
-  return { kind: "answer", value: best[0], rest, layer: "phrase" };
+  return { kind: "answer", value: best[0], rest: restFor(best[0]), layer: "phrase" };
+}
+
+/** The message only doubts ("non lo so", "not sure", "boh"): no answer, no problem description. */
+export function onlyUnsure(text: string, lex: Lexicon = sharedLexicon()): boolean {
+  const w = splitWords(text);
+  if (w.words.length === 0) return false;
+  const covered = new Set(find(lex.unsure, w, lex).flatMap((m) => m.positions));
+  return covered.size > 0 && w.words.every((word, i) => covered.has(i) || lex.fillers.has(word));
 }

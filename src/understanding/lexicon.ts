@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { compileRule, type Rule } from "../ai/textRules.js";
 import { cachedYaml } from "../policy/yamlCache.js";
+import { stemsOf } from "./stems.js";
 
 const phrases = z.array(z.union([z.string().min(1), z.number()]).transform(String));
 const scores = z.record(z.string().regex(/^[1-5]$/), phrases);
@@ -27,6 +28,8 @@ const languageFile = z.strictObject({
   pointers: phrases,
   ratingWords: scores,
   ratingUnits: phrases,
+  ratingUnsure: phrases,
+  synonyms: z.array(phrases.min(2)),
 });
 
 const symbolsFile = z.strictObject({
@@ -58,6 +61,10 @@ export interface Lexicon {
   ordinals: Map<string, number>;
   ratingWords: { score: number; rule: LexiconRule }[];
   ratingUnits: LexiconRule[];
+  /** Lukewarm words that sit between two scores ("abbastanza bene", "it was ok"). */
+  ratingUnsure: LexiconRule[];
+  /** Words that name the same thing, by stem: a label's word is also met by its synonyms. */
+  synonyms: Map<string, string[]>;
   symbols: { yes: string[]; no: string[]; stars: string[]; faces: { score: number; symbol: string }[] };
   /** The raw option phrases per language, for the intent classifier's training. */
   examples: Record<string, Record<string, string[]>>;
@@ -119,6 +126,8 @@ export function loadLexicon(): Lexicon {
     ordinals: new Map(),
     ratingWords: [],
     ratingUnits: [],
+    ratingUnsure: [],
+    synonyms: new Map(),
     symbols: {
       yes: symbols.yes,
       no: symbols.no,
@@ -146,6 +155,20 @@ export function loadLexicon(): Lexicon {
       for (const rule of rules(list, language)) lexicon.ratingWords.push({ score: Number(score), rule });
     }
     lexicon.ratingUnits.push(...rules(data.ratingUnits, language));
+    lexicon.ratingUnsure.push(...rules(data.ratingUnsure, language));
+    for (const group of data.synonyms) {
+      // Single words only: "e mail" must not make "e" a synonym of "posta".
+      const stems = [
+        ...new Set(
+          words(group)
+            .filter((w) => !w.includes(" "))
+            .flatMap(stemsOf),
+        ),
+      ];
+      for (const stem of stems) {
+        lexicon.synonyms.set(stem, [...new Set([...(lexicon.synonyms.get(stem) ?? []), ...stems])]);
+      }
+    }
     lexicon.examples[language] = data.options;
   }
   return lexicon;

@@ -1,51 +1,67 @@
 /**
  * Understanding a rating from 1 to 5 as customers type it: a digit ("5", "4/5", "voto 4",
- * "ottimo servizio, 5"), a number in words ("cinque stelle", "five stars"), stars ("⭐⭐⭐⭐"),
- * words alone ("eccellente", "pessimo") or a face (😍, 😡). What else the message says is kept as
- * the comment. Two different scores ("4 o 5") or one out of range ("7") are ambiguous. Pure.
+ * "ottimo servizio, 5"), a number in words ("cinque stelle", "un cinque pieno", "five stars"),
+ * stars ("⭐⭐⭐⭐"), words alone ("eccellente", "pessimo") or a face (😍, 😡). What else the message
+ * says is kept as the comment. Two different scores ("4 o 5"), one off the scale ("7", "8/10") or
+ * a lukewarm word alone ("abbastanza bene", "it was ok") are ambiguous: the customer is asked
+ * again rather than guessed for. Pure.
  */
 import { findRule, wordsOf } from "../ai/textRules.js";
 import { type Lexicon, lexicon as sharedLexicon } from "./lexicon.js";
 import type { UnderstoodRating } from "./types.js";
 
-/** "10/10", "10 su 10" → the top score; "x/5", "x su 5" → x. */
-const OUT_OF = /(\d{1,2})\s*(?:\/|su|out of|di)\s*(\d{1,2})\b/giu;
-const DIGITS = /(?<![\d.,])(\d{1,2})(?:[.,](\d))?(?![\d])/gu;
+/** "4/5", "4 su 5", "4 out of 5": a score and its scale. */
+const OUT_OF = /(\d{1,2})\s*(?:\/|su|out of)\s*(\d{1,2})\b/giu;
+/** A number written with digits ("4", "4,5"). */
+const DIGITS = /(?<![\d.,/])(\d{1,2})(?:[.,](\d))?(?![\d/])/gu;
+/** Number words that are articles too ("un cinque pieno"): counted only alone or before a unit. */
+const ARTICLES = new Set(["un", "una", "uno", "one", "a"]);
 
-function clamp(score: number, outOf: number): number | null {
-  if (outOf === 5) return score >= 1 && score <= 5 ? score : null;
-  if (outOf === 10) return score >= 1 && score <= 10 ? Math.max(1, Math.round(score / 2)) : null;
-  return null;
+/** A part of the message that gave the score (taken out of the comment). */
+interface Span {
+  from: number;
+  to: number;
 }
 
-/** The comment: the message without the score itself, or null when nothing else was said. */
-function commentOf(text: string, remove: RegExp[], lex: Lexicon): string | null {
-  let rest = text;
-  for (const pattern of remove) rest = rest.replace(pattern, " ");
+/** The comment: the message without the parts that gave the score, or null when nothing else was said. */
+function commentOf(text: string, spans: Span[], lex: Lexicon): string | null {
+  let rest = "";
+  let at = 0;
+  for (const span of [...spans].sort((a, b) => a.from - b.from)) {
+    if (span.from < at) continue;
+    rest += `${text.slice(at, span.from)} `;
+    at = span.to;
+  }
+  rest += text.slice(at);
   for (const star of lex.symbols.stars) rest = rest.split(star).join(" ");
-  const words = wordsOf(rest).filter(
-    (w) => !lex.fillers.has(w) && !lex.ratingUnits.some((u) => u.tokens[0]?.word === w),
-  );
+  const words = wordsOf(rest).filter((w) => !lex.fillers.has(w) && !unitWords(lex).has(w));
   if (words.length === 0) return null;
   const cleaned = rest
     .replace(/\s+/g, " ")
+    .replace(/\s+([,.;:!?])/g, "$1")
     .replace(/^[\s,.;:!\-–]+|[\s,;:\-–]+$/g, "")
     .trim();
   return cleaned === "" ? null : cleaned.slice(0, 2000);
 }
 
-const removalCache = new WeakMap<Lexicon, RegExp[]>();
-
-/** What is taken out of a rated message to leave its comment: the score, number words, units. */
-function removals(lex: Lexicon): RegExp[] {
-  let cached = removalCache.get(lex);
+const unitCache = new WeakMap<Lexicon, Set<string>>();
+function unitWords(lex: Lexicon): Set<string> {
+  let cached = unitCache.get(lex);
   if (!cached) {
-    const unitWords = lex.ratingUnits.map((u) => u.tokens.map((t) => t.word).join(" "));
-    const words = [...lex.numbers.keys(), ...unitWords].map((w) => w.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
-    cached = [OUT_OF, DIGITS, new RegExp(`(?<!\\p{L})(?:${words.join("|")})(?!\\p{L})`, "giu")];
-    removalCache.set(lex, cached);
+    // Single words only: "su cinque" must not make "cinque" a unit.
+    cached = new Set(lex.ratingUnits.filter((u) => u.tokens.length === 1).map((u) => u.tokens[0]!.word));
+    unitCache.set(lex, cached);
   }
   return cached;
+}
+
+/** Where each word of `text` starts and ends (same words as {@link wordsOf} gives, in order). */
+function wordSpans(text: string): { word: string; span: Span }[] {
+  const out: { word: string; span: Span }[] = [];
+  for (const m of text.matchAll(/[\p{L}\p{N}']+/gu)) {
+    for (const word of wordsOf(m[0])) out.push({ word, span: { from: m.index, to: m.index + m[0].length } });
+  }
+  return out;
 }
 
 /** What a typed rating means (see the module's doc). */
@@ -53,52 +69,61 @@ export function understandRating(text: string, lex: Lexicon = sharedLexicon()): 
   const trimmed = text.trim();
   if (trimmed === "") return { kind: "not-understood" };
   const scores = new Set<number>();
-  let outOfRange = false;
+  const spans: Span[] = [];
+  let offScale = false;
+  const units = unitWords(lex);
+  const words = wordSpans(trimmed);
+  /** A unit word right after a span ("4 stelle") goes with it. */
+  const withUnit = (span: Span): Span => {
+    const next = words.find((w) => w.span.from >= span.to);
+    return next && units.has(next.word) ? { from: span.from, to: next.span.to } : span;
+  };
 
-  // "4/5", "8 su 10"
+  // Digits: "4/5", "8 su 10", "5", "4,5".
   for (const m of trimmed.matchAll(OUT_OF)) {
-    const score = clamp(Number(m[1]), Number(m[2]));
-    if (score === null) outOfRange = true;
-    else scores.add(score);
+    const [score, scale] = [Number(m[1]), Number(m[2])];
+    if (scale === 5 && score >= 1 && score <= 5) scores.add(score);
+    else offScale = true;
+    spans.push({ from: m.index, to: m.index + m[0].length });
   }
-  const withoutOutOf = trimmed.replace(OUT_OF, " ");
-  for (const m of withoutOutOf.matchAll(DIGITS)) {
+  const masked = trimmed.replace(OUT_OF, (x) => " ".repeat(x.length));
+  for (const m of masked.matchAll(DIGITS)) {
     const n = Number(m[1]);
-    if (m[2] !== undefined)
-      outOfRange = true; // "4,5": between two scores
-    else if (n >= 1 && n <= 5) scores.add(n);
-    else outOfRange = true;
+    if (m[2] !== undefined || n < 1 || n > 5) offScale = true;
+    else scores.add(n);
+    spans.push(withUnit({ from: m.index, to: m.index + m[0].length }));
   }
+  // Stars.
   const stars = [...trimmed].filter((c) => lex.symbols.stars.includes(c)).length;
   if (stars > 0) {
     if (stars <= 5) scores.add(stars);
-    else outOfRange = true;
+    else offScale = true;
   }
-  const words = wordsOf(trimmed);
-  for (const word of words) {
-    const n = lex.numbers.get(word);
-    if (n === undefined) continue;
-    // "uno"/"un"/"una" are articles too: a number word counts only beside a unit or alone.
-    const alone = words.length === 1;
-    const i = words.indexOf(word);
-    const beforeUnit = lex.ratingUnits.some((u) => findRule(u, words.slice(i + 1, i + 3)) !== null);
-    if (!alone && !beforeUnit) continue;
-    if (n >= 1 && n <= 5) scores.add(n);
-    else outOfRange = true;
+  // Numbers in words, only when no digit gave a score ("3. ci avete messo due giorni" is a 3).
+  if (scores.size === 0 && !offScale) {
+    words.forEach(({ word, span }, i) => {
+      const n = lex.numbers.get(word);
+      if (n === undefined) return;
+      const nextIsUnit = units.has(words[i + 1]?.word ?? "");
+      if (ARTICLES.has(word) && words.length > 1 && !nextIsUnit) return;
+      if (n >= 1 && n <= 5) scores.add(n);
+      else offScale = true;
+      spans.push(withUnit(span));
+    });
   }
-  const remove = removals(lex);
 
-  if (scores.size === 1 && !outOfRange) {
-    const rating = [...scores][0]!;
-    return { kind: "rating", rating, comment: commentOf(trimmed, remove, lex) };
+  if (scores.size === 1 && !offScale) {
+    return { kind: "rating", rating: [...scores][0]!, comment: commentOf(trimmed, spans, lex) };
   }
-  if (scores.size > 1 || outOfRange) return { kind: "ambiguous" };
+  if (scores.size > 1 || offScale) return { kind: "ambiguous" };
 
-  // No number: words ("eccellente") or faces (😍). Different scores in one message are ambiguous.
+  // No number: words ("eccellente") or faces (😍). Scores far apart, or a lukewarm word, are ambiguous.
+  const plain = words.map((w) => w.word);
+  if (lex.ratingUnsure.some((rule) => findRule(rule, plain) !== null)) return { kind: "ambiguous" };
   const worded = new Set<number>();
   let best: { score: number; strength: number } | null = null;
   for (const { score, rule } of lex.ratingWords) {
-    const match = findRule(rule, words);
+    const match = findRule(rule, plain);
     if (!match) continue;
     const strength = match.strength * rule.weight;
     if (!best || strength > best.strength) best = { score, strength };
@@ -108,8 +133,7 @@ export function understandRating(text: string, lex: Lexicon = sharedLexicon()): 
     if (trimmed.includes(symbol)) worded.add(score);
   }
   if (worded.size === 0) return { kind: "not-understood" };
-  const spread = Math.max(...worded) - Math.min(...worded);
-  if (spread > 1) return { kind: "ambiguous" };
+  if (Math.max(...worded) - Math.min(...worded) > 1) return { kind: "ambiguous" };
   const rating = best?.score ?? [...worded][0]!;
   return { kind: "rating", rating, comment: trimmed.slice(0, 2000) };
 }

@@ -38,7 +38,7 @@ const labelCache = new Map<string, Stemmed>();
 export function labelStems(label: string, lex: Lexicon): Stemmed {
   let cached = labelCache.get(label);
   if (!cached) {
-    const words = wordsOf(label).filter((w) => w.length >= 3 && !/^\d+$/.test(w) && !lex.fillers.has(w));
+    const words = wordsOf(label).filter((w) => w.length >= 2 && !/^\d+$/.test(w) && !lex.fillers.has(w));
     cached = { stems: words.map(stemsOf), significant: words.map((w) => it.stemWord(w)) };
     if (labelCache.size > 5000) labelCache.clear();
     labelCache.set(label, cached);
