@@ -162,7 +162,7 @@ async function startServices(
   // their setting turns them on: a bot with none of them starts in a fraction of the time.
   const ai: AiAssist | null = aiConfig.apiKey
     ? (await import("../ai/triage.js")).createAiAssist(aiConfig, {
-        usage: createAiUsageStore(db.prisma),
+        usage: createAiUsageStore(db),
         logger: logger.child({ part: "ai" }),
         now: () => clock.now(),
       })
@@ -217,7 +217,7 @@ async function startServices(
     channels.push(
       createEmailAdapter({
         ...email.settings,
-        store: createMailThreadStore(db.prisma),
+        store: createMailThreadStore(db),
         logger: logger.child({ channel: "email" }),
         defaultSubject: policy.company,
       }),
@@ -244,7 +244,7 @@ async function startServices(
     health,
     onEvents: firstResponseObserver({
       metrics,
-      facts: (number) => responseFacts(db.prisma, number),
+      facts: (number) => responseFacts(db, number),
       policies: policyResolver([policy]),
       logger: logger.child({ part: "metrics" }),
     }),
@@ -277,7 +277,7 @@ async function startServices(
     );
   }
 
-  const staffAuth = createStaffAuth({ store: createStaffAccessStore(db.prisma), now: () => clock.now() });
+  const staffAuth = createStaffAuth({ store: createStaffAccessStore(db), now: () => clock.now() });
   const renderer = createRenderer(policy);
   const server = createHttpServer({
     // One-time link pages from e-mails (feedback form, sales rep authorization): the token in

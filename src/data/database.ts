@@ -41,6 +41,27 @@ export type PrismaClient = Tx | Prisma;
 /** Where a store's read or write runs: Prisma, or the hot path's own transaction. */
 export type StoreClient = PrismaClient | StoreTx;
 
+/**
+ * Where a store function runs: in a transaction (`tx`), or on the database itself, outside one
+ * (`db`, what code outside `src/data` passes: it never holds a client of its own).
+ */
+export type Executor = StoreClient | Database;
+/** Same, for the store functions that run on Prisma only. */
+export type PrismaExecutor = PrismaClient | Database;
+
+/** The databases {@link openDatabase} opened (to tell one from a client). */
+const opened = new WeakSet<object>();
+
+/** The client a store function runs on: the transaction's, or the database's outside one. */
+export function clientOf(on: Executor): StoreClient {
+  return opened.has(on) ? (on as Database).prisma : (on as StoreClient);
+}
+
+/** Same, for the store functions that run on Prisma only. */
+export function prismaOf(on: PrismaExecutor): PrismaClient {
+  return opened.has(on) ? (on as Database).prisma : (on as PrismaClient);
+}
+
 /** How {@link Database.transaction} may run a transaction. */
 export interface TransactionOptions {
   /** The work may share a transaction with others and be run again (see the method). */
@@ -166,7 +187,7 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
       )
     : undefined;
   const groups = pgPool ? new PgGroupCommit(pgPool, { ...pgOptions, carried }) : undefined;
-  return {
+  const db: Database = {
     prisma,
     provider,
     url,
@@ -205,6 +226,8 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
       sqlite?.close();
     },
   };
+  opened.add(db);
+  return db;
 }
 
 /**
@@ -221,6 +244,13 @@ export async function probeWrite(db: Database): Promise<string | null> {
   } catch (error) {
     return (error as Error).message.split("\n").filter(Boolean).pop()?.slice(0, 300) ?? "write failed";
   }
+}
+
+/** PostgreSQL: drops every table (the `public` schema), for a bench that starts afresh. */
+export async function dropPostgresSchema(db: Database): Promise<void> {
+  if (db.provider !== "postgres") return;
+  await db.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS public CASCADE`);
+  await db.prisma.$executeRawUnsafe(`CREATE SCHEMA public`);
 }
 
 /**

@@ -138,8 +138,8 @@ describe("canned replies and files on the staff board", () => {
       getTicket: (n) => runtime.getTicket(n),
       now: () => clock.now(),
     });
-    await technicianWithPassword(t.db.prisma, "Marco", "marco-password-1");
-    const staffAuth = createStaffAuth({ store: createStaffAccessStore(t.db.prisma) });
+    await technicianWithPassword(t.db, "Marco", "marco-password-1");
+    const staffAuth = createStaffAuth({ store: createStaffAccessStore(t.db) });
     server = createHttpServer({
       port: 0,
       host: "127.0.0.1",
