@@ -5,7 +5,7 @@
  */
 
 import { createHash, randomBytes } from "node:crypto";
-import { clientOf, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
+import { clientOf, type Executor } from "./database.js";
 import { newId } from "./ids.js";
 import { date, iso, maybeDate, maybeStr, SqlTx, str } from "./sqlTx.js";
 
@@ -25,33 +25,48 @@ export interface SalesRepRecord {
 
 /** Creates or updates a rep, found by e-mail (else by exact name). */
 export async function upsertSalesRep(
-  on: PrismaExecutor,
+  tx: SqlTx,
   rep: { name: string; email?: string | null; phone?: string | null },
 ): Promise<SalesRepRecord> {
-  const tx = prismaOf(on);
   const email = rep.email?.trim().toLowerCase() || null;
+  const name = rep.name.trim();
   const existing = email
-    ? await tx.salesRep.findUnique({ where: { email } })
-    : await tx.salesRep.findFirst({ where: { name: rep.name.trim() } });
-  const data = {
-    name: rep.name.trim(),
+    ? await tx.row(`SELECT "id", "phone" FROM "SalesRep" WHERE "email" = ?`, email)
+    : await tx.row(`SELECT "id", "phone" FROM "SalesRep" WHERE "name" = ? ORDER BY "createdAt", "id"`, name);
+  const phone =
+    rep.phone !== undefined ? rep.phone?.trim() || null : existing ? maybeStr(existing.phone) : null;
+  if (existing) {
+    const id = str(existing.id);
+    await tx.write(
+      `UPDATE "SalesRep" SET "name" = ?, "email" = ?, "phone" = ? WHERE "id" = ?`,
+      name,
+      email,
+      phone,
+      id,
+    );
+    return { id, name, email, phone };
+  }
+  const id = newId();
+  await tx.write(
+    `INSERT INTO "SalesRep" ("id", "name", "email", "phone", "createdAt") VALUES (?, ?, ?, ?, ?)`,
+    id,
+    name,
     email,
-    ...(rep.phone !== undefined ? { phone: rep.phone?.trim() || null } : {}),
-  };
-  const row = existing
-    ? await tx.salesRep.update({ where: { id: existing.id }, data })
-    : await tx.salesRep.create({ data });
-  return { id: row.id, name: row.name, email: row.email, phone: row.phone };
+    phone,
+    iso(new Date()),
+  );
+  return { id, name, email, phone };
 }
 
 /** Links a customer to a rep record (and keeps the rep's name on the customer). */
-export async function linkCustomerToRep(
-  on: PrismaExecutor,
-  customerId: string,
-  rep: SalesRepRecord,
-): Promise<void> {
-  const tx = prismaOf(on);
-  await tx.customer.update({ where: { id: customerId }, data: { salesRepId: rep.id, salesRep: rep.name } });
+export async function linkCustomerToRep(tx: SqlTx, customerId: string, rep: SalesRepRecord): Promise<void> {
+  await tx.write(
+    `UPDATE "Customer" SET "salesRepId" = ?, "salesRep" = ?, "updatedAt" = ? WHERE "id" = ?`,
+    rep.id,
+    rep.name,
+    iso(new Date()),
+    customerId,
+  );
 }
 
 /** The rep of a customer: the linked record, else a record with the customer's rep name. */
