@@ -3,10 +3,8 @@
  * only place that imports Prisma; everything else goes through the stores it exports.
  */
 
-import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { DatabaseError } from "./databaseError.js";
@@ -106,8 +104,6 @@ export interface Database {
   carry(work: (tx: StoreTx) => unknown): Promise<void>;
   close(): Promise<void>;
 }
-
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 export const DEFAULT_DATABASE_URL = "file:./data/sportello.db";
 
@@ -293,85 +289,4 @@ export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
 }
 
-interface MigrationFile {
-  name: string;
-  sql: string;
-  checksum: string;
-}
-
-function migrationFiles(provider: Provider): MigrationFile[] {
-  const dir = join(projectRoot, "prisma", provider, "migrations");
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort()
-    .map((name) => {
-      const sql = readFileSync(join(dir, name, "migration.sql"), "utf8");
-      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
-    });
-}
-
-/** Splits a `prisma migrate diff` script into statements (its statements end with `;` at line end). */
-function statements(sql: string): string[] {
-  return sql
-    .split("\n")
-    .filter((line) => !line.trimStart().startsWith("--"))
-    .join("\n")
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-/**
- * Applies the committed migrations in `prisma/<provider>/migrations` that are not yet applied,
- * each in its own transaction, and refuses to run if an applied migration was edited since.
- * (Our own ledger rather than `prisma migrate deploy`, so start-up and tests need no CLI process.)
- * Returns the names of the migrations it applied.
- */
-export async function migrate(db: Database): Promise<string[]> {
-  const { prisma } = db;
-  await prisma.$executeRawUnsafe(
-    `CREATE TABLE IF NOT EXISTS "_sportello_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "appliedAt" TEXT NOT NULL)`,
-  );
-  const applied = new Map(
-    (
-      await prisma.$queryRawUnsafe<{ name: string; checksum: string }[]>(
-        `SELECT "name", "checksum" FROM "_sportello_migrations"`,
-      )
-    ).map((row) => [row.name, row.checksum]),
-  );
-  const done: string[] = [];
-  for (const file of migrationFiles(db.provider)) {
-    const known = applied.get(file.name);
-    if (known !== undefined) {
-      if (known !== file.checksum) {
-        throw new DatabaseError(
-          "migration-failed",
-          `migration ${file.name} was changed after it was applied; add a new migration instead`,
-        );
-      }
-      continue;
-    }
-    try {
-      await prisma.$transaction(async (tx) => {
-        for (const statement of statements(file.sql)) await tx.$executeRawUnsafe(statement);
-        await tx.$executeRawUnsafe(
-          `INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES (${db.provider === "postgres" ? "$1, $2, $3" : "?, ?, ?"})`,
-          file.name,
-          file.checksum,
-          new Date().toISOString(),
-        );
-      });
-    } catch (cause) {
-      throw new DatabaseError(
-        "migration-failed",
-        `migration ${file.name} failed: ${(cause as Error).message}`,
-        {
-          cause,
-        },
-      );
-    }
-    done.push(file.name);
-  }
-  return done;
-}
+export { migrate } from "./migrate.js";
