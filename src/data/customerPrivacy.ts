@@ -109,7 +109,6 @@ export async function collectCustomerData(on: PrismaExecutor, code: string): Pro
     tickets: s.tickets.map((t) => ({
       ...t,
       coverage: parseJson(anyRecord, t.coverage, {}),
-      deskRef: undefined,
     })),
     messages: s.messages.map((m) => ({
       channel: m.channel,

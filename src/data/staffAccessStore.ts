@@ -210,9 +210,6 @@ export async function setTechnicianIdentity(
     create: { technicianId, desk, externalId: value },
     update: { externalId: value },
   });
-  // Until the runtime reads identities, the Slack desk resolves technicians by this column.
-  if (desk === "slack")
-    await prisma.technician.update({ where: { id: technicianId }, data: { slackUserId: value } });
 }
 
 /** Every technician's identities per desk (without secrets), keyed by technician id. */

@@ -55,7 +55,6 @@ export interface TicketRow {
   chargeNetCents: number | null;
   chargeVatCents: number | null;
   chargeGrossCents: number | null;
-  deskRef: string | null;
   createdAt: Date;
   updatedAt: Date;
   claimedAt: Date | null;
@@ -140,9 +139,8 @@ export async function latestTicketOfChat(
 }
 
 /** Changes to a ticket (coverage and desk reference as objects, stored as JSON). */
-export type TicketUpdate = Partial<Omit<TicketRow, "id" | "version" | "coverage" | "deskRef">> & {
+export type TicketUpdate = Partial<Omit<TicketRow, "id" | "version" | "coverage">> & {
   coverage?: unknown;
-  deskRef?: unknown;
 };
 
 /** Optimistic update: the transaction fails with `conflict()` when the ticket changed since `version` was read (on PostgreSQL possibly only at its commit). */
@@ -155,13 +153,12 @@ export async function updateTicket(
 ): Promise<void> {
   const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.updateTicket(tx, id, version, data, conflict);
-  const { coverage, deskRef, ...rest } = data;
+  const { coverage, ...rest } = data;
   const result = await tx.ticket.updateMany({
     where: { id, version },
     data: {
       ...rest,
       ...(coverage !== undefined ? { coverage: toJson(coverage) } : {}),
-      ...(deskRef !== undefined ? { deskRef: toJson(deskRef) } : {}),
       version: { increment: 1 },
     },
   });
