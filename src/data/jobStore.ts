@@ -4,10 +4,10 @@
  */
 
 import { z } from "zod";
-import { clientOf, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
+import { clientOf, type Database, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
 import { parseJson, toJson } from "./json.js";
 import * as sql from "./sqlJobs.js";
-import { SqlTx } from "./sqlTx.js";
+import { iso, SqlTx } from "./sqlTx.js";
 
 // ---------------------------------------------------------------------------------------------
 // Jobs (durable timers) and idempotency keys
@@ -122,4 +122,27 @@ export async function markDeliverySeen(on: PrismaExecutor, source: string, key: 
   } catch {
     return true;
   }
+}
+
+/** What {@link purgeFinishedWork} deleted. */
+export interface FinishedWorkPurge {
+  jobs: number;
+  deliveries: number;
+}
+
+/**
+ * Housekeeping: deletes jobs done (or cancelled and due) before `before` and the idempotency
+ * keys of deliveries recorded before it (a platform retries an event for minutes, not days).
+ * Pending and failed jobs stay.
+ */
+export async function purgeFinishedWork(db: Database, before: Date): Promise<FinishedWorkPurge> {
+  const cutoff = iso(before);
+  return db.transaction(async (tx) => ({
+    jobs: await tx.run(
+      `DELETE FROM "Job" WHERE ("status" = 'done' AND "doneAt" < ?) OR ("status" = 'cancelled' AND "dueAt" < ?)`,
+      cutoff,
+      cutoff,
+    ),
+    deliveries: await tx.run(`DELETE FROM "ProcessedDelivery" WHERE "at" < ?`, cutoff),
+  }));
 }
