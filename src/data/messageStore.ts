@@ -44,7 +44,7 @@ export async function inboundSeen(
 }
 
 export async function storeInbound(
-  on: Executor,
+  tx: SqlTx,
   m: {
     channel: string;
     chatId: string;
@@ -55,35 +55,18 @@ export async function storeInbound(
     ticketId?: string | null;
   },
 ): Promise<string> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx)
-    return sql.insertMessage(tx, {
-      ...m,
-      direction: "in",
-      body: toJson(m.body),
-      status: "stored",
-      nextAttemptAt: null,
-      ticketId: m.ticketId ?? null,
-    });
-  const row = await tx.message.create({
-    data: {
-      channel: m.channel,
-      chatId: m.chatId,
-      direction: "in",
-      platformMessageId: m.platformMessageId,
-      text: m.text,
-      body: toJson(m.body),
-      at: m.at,
-      status: "stored",
-      ticketId: m.ticketId ?? null,
-    },
-    select: { id: true },
+  return sql.insertMessage(tx, {
+    ...m,
+    direction: "in",
+    body: toJson(m.body),
+    status: "stored",
+    nextAttemptAt: null,
+    ticketId: m.ticketId ?? null,
   });
-  return row.id;
 }
 
 export async function queueOutbound(
-  on: Executor,
+  tx: SqlTx,
   m: {
     channel: string;
     chatId: string;
@@ -95,32 +78,15 @@ export async function queueOutbound(
     claim?: sql.OutboxClaim | null;
   },
 ): Promise<string> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx)
-    return sql.insertMessage(tx, {
-      ...m,
-      direction: "out",
-      platformMessageId: null,
-      body: toJson(m.body),
-      status: "pending",
-      nextAttemptAt: m.at,
-      ticketId: m.ticketId ?? null,
-    });
-  const row = await tx.message.create({
-    data: {
-      channel: m.channel,
-      chatId: m.chatId,
-      direction: "out",
-      text: m.text,
-      body: toJson(m.body),
-      at: m.at,
-      status: "pending",
-      nextAttemptAt: m.at,
-      ticketId: m.ticketId ?? null,
-    },
-    select: { id: true },
+  return sql.insertMessage(tx, {
+    ...m,
+    direction: "out",
+    platformMessageId: null,
+    body: toJson(m.body),
+    status: "pending",
+    nextAttemptAt: m.at,
+    ticketId: m.ticketId ?? null,
   });
-  return row.id;
 }
 
 /** Replaces the text of a queued outbound message (an e-mail gathering one turn's replies). */
@@ -194,14 +160,8 @@ export async function pendingForChat(
   }));
 }
 
-export async function markDelivered(on: Executor, ids: string[], at: Date): Promise<void> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.markDelivered(tx, ids, at);
-  if (ids.length === 0) return;
-  await tx.message.updateMany({
-    where: { id: { in: ids } },
-    data: { status: "sent", deliveredAt: at, attempts: { increment: 1 }, claimedBy: null, leaseUntil: null },
-  });
+export async function markDelivered(tx: SqlTx, ids: string[], at: Date): Promise<void> {
+  return sql.markDelivered(tx, ids, at);
 }
 
 export async function markDeliveryFailed(

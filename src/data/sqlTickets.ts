@@ -236,6 +236,9 @@ export async function setTicketColumns(
     sets.push(`"${column}" = ?`);
     args.push(toSql(value));
   }
+  // As every other write of a ticket (the Prisma path this replaced set it, this one had drifted).
+  sets.push(`"updatedAt" = ?`);
+  args.push(iso(new Date()));
   await tx.write(`UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ?`, ...args, id);
 }
 

@@ -63,19 +63,12 @@ export interface TicketRow {
 }
 
 /** Next readable number for a prefix and year, e.g. LT-2026-00042 (see {@link sql.nextTicketNumber}). */
-export async function nextTicketNumber(on: Executor, prefix: string, year: number): Promise<string> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.nextTicketNumber(tx, prefix, year);
-  const counter = await tx.ticketCounter.upsert({
-    where: { prefix_year: { prefix, year } },
-    create: { prefix, year, last: 1 },
-    update: { last: { increment: 1 } },
-  });
-  return `${prefix}-${year}-${String(counter.last).padStart(5, "0")}`;
+export async function nextTicketNumber(tx: SqlTx, prefix: string, year: number): Promise<string> {
+  return sql.nextTicketNumber(tx, prefix, year);
 }
 
 export async function createTicket(
-  on: Executor,
+  tx: SqlTx,
   t: {
     number: string;
     policy: string;
@@ -93,26 +86,7 @@ export async function createTicket(
     at: Date;
   },
 ): Promise<TicketRow> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.createTicket(tx, { ...t, coverage: toJson(t.coverage) });
-  return tx.ticket.create({
-    data: {
-      number: t.number,
-      policy: t.policy,
-      status: t.status,
-      category: t.category,
-      priority: t.priority,
-      blocking: t.blocking,
-      description: t.description,
-      coverage: toJson(t.coverage),
-      customerId: t.customerId,
-      channel: t.channel,
-      chatId: t.chatId,
-      salesRep: t.salesRep,
-      callbackDueAt: t.callbackDueAt,
-      createdAt: t.at,
-    },
-  });
+  return sql.createTicket(tx, { ...t, coverage: toJson(t.coverage) });
 }
 
 export async function findTicket(on: Executor, number: string): Promise<TicketRow | null> {
@@ -278,14 +252,10 @@ export async function listTicketRows(
 }
 
 export async function recordEvent(
-  on: Executor,
+  tx: SqlTx,
   e: { ticketId: string | null; type: string; actor: string | null; payload: unknown; at: Date },
 ): Promise<void> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.recordEvent(tx, { ...e, payload: toJson(e.payload) });
-  await tx.ticketEvent.create({
-    data: { ticketId: e.ticketId, type: e.type, actor: e.actor, payload: toJson(e.payload), at: e.at },
-  });
+  return sql.recordEvent(tx, { ...e, payload: toJson(e.payload) });
 }
 
 export interface EventRow {
@@ -355,10 +325,8 @@ export async function latestFeedback(
 }
 
 export async function recordFeedback(
-  on: Executor,
+  tx: SqlTx,
   f: { ticketId: string; rating: number; comment: string | null; at: Date },
 ): Promise<void> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.recordFeedback(tx, f);
-  await tx.feedback.create({ data: f });
+  return sql.recordFeedback(tx, f);
 }
