@@ -20,6 +20,7 @@ import { createAiUsageStore } from "../data/aiUsageStore.js";
 import { createAttemptCounter } from "../data/attemptCounter.js";
 import { type Coordination, createCoordination } from "../data/coordination.js";
 import { type Database, DatabaseError, migrate, openDatabase, probeWrite, redact } from "../data/database.js";
+import { purgeFinishedWork } from "../data/jobStore.js";
 import { createMailThreadStore } from "../data/mailStore.js";
 import { responseFacts } from "../data/reportQueries.js";
 import { createStaffAccessStore } from "../data/staffAccessStore.js";
@@ -77,7 +78,7 @@ function fileMediaStore(dir: string) {
   };
 }
 
-/** How often the retention purge runs while the bot is up. */
+/** How often the retention purge and the housekeeping run while the bot is up. */
 const RETENTION_EVERY_MS = 24 * 3600 * 1000;
 
 export async function startApp(
@@ -162,7 +163,7 @@ async function startServices(
   // their setting turns them on: a bot with none of them starts in a fraction of the time.
   const ai: AiAssist | null = aiConfig.apiKey
     ? (await import("../ai/triage.js")).createAiAssist(aiConfig, {
-        usage: createAiUsageStore(db.prisma),
+        usage: createAiUsageStore(db),
         logger: logger.child({ part: "ai" }),
         now: () => clock.now(),
       })
@@ -217,7 +218,7 @@ async function startServices(
     channels.push(
       createEmailAdapter({
         ...email.settings,
-        store: createMailThreadStore(db.prisma),
+        store: createMailThreadStore(db),
         logger: logger.child({ channel: "email" }),
         defaultSubject: policy.company,
       }),
@@ -244,7 +245,7 @@ async function startServices(
     health,
     onEvents: firstResponseObserver({
       metrics,
-      facts: (number) => responseFacts(db.prisma, number),
+      facts: (number) => responseFacts(db, number),
       policies: policyResolver([policy]),
       logger: logger.child({ part: "metrics" }),
     }),
@@ -277,7 +278,7 @@ async function startServices(
     );
   }
 
-  const staffAuth = createStaffAuth({ store: createStaffAccessStore(db.prisma), now: () => clock.now() });
+  const staffAuth = createStaffAuth({ store: createStaffAccessStore(db), now: () => clock.now() });
   const renderer = createRenderer(policy);
   const server = createHttpServer({
     // One-time link pages from e-mails (feedback form, sales rep authorization): the token in
@@ -349,6 +350,18 @@ async function startServices(
     return timer;
   }
 
+  /** Deletes finished jobs and old delivery keys, now and once a day (idempotent, any instance). */
+  function startHousekeeping(keepDays: number): NodeJS.Timeout {
+    const purge = () =>
+      purgeFinishedWork(db, new Date(clock.now().getTime() - keepDays * 24 * 3600 * 1000))
+        .then((summary) => logger.info({ ...summary, keepDays }, "finished work purge"))
+        .catch((error) => logger.error({ err: error }, "finished work purge failed"));
+    void purge();
+    const timer = setInterval(purge, RETENTION_EVERY_MS);
+    timer.unref();
+    return timer;
+  }
+
   started.push(() => coordination.close());
   await runtime.start();
   started.push(() => runtime.stop());
@@ -361,6 +374,7 @@ async function startServices(
   listeningAt = url;
   started.push(() => server.stop());
   const retention = env.RETENTION_MONTHS ? startRetention(env.RETENTION_MONTHS) : null;
+  const housekeeping = startHousekeeping(env.FINISHED_WORK_KEEP_DAYS);
   return {
     policy,
     db,
@@ -371,6 +385,7 @@ async function startServices(
     url,
     async stop() {
       if (retention) clearInterval(retention);
+      clearInterval(housekeeping);
       await server.stop().catch(() => undefined);
       await runtime.stop();
       await ai?.settle().catch(() => undefined);

@@ -9,7 +9,7 @@ import * as store from "../data/supportStore.js";
 
 /** The last `limit` lines of web chat `chatId`, oldest first. */
 export async function webHistory(db: Database, chatId: string, limit = 200): Promise<WebHistoryLine[]> {
-  return (await store.chatTranscript(db.prisma, "web", chatId, limit))
+  return (await store.chatTranscript(db, "web", chatId, limit))
     .filter((line) => line.direction === "in" || line.delivered)
     .map((line) => {
       // The web channel stores a message as "<chat id>:<client message id>".

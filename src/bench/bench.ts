@@ -21,7 +21,8 @@ import { parseArgs } from "node:util";
 import { detectLanguage } from "../ai/classifier.js";
 import { createOfflineTriage } from "../app/offlineTriage.js";
 import { LocalChannel } from "../channels/local/localChannel.js";
-import { migrate, openDatabase, redact } from "../data/database.js";
+import { dropPostgresSchema, migrate, openDatabase, redact } from "../data/database.js";
+import { workloadCounts } from "../data/workloadCounts.js";
 import { silentLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { SimulatedClock } from "../runtime/clock.js";
@@ -58,8 +59,7 @@ async function main() {
   // instead leaves the previous runs' dead rows in every index (each run slower than the last),
   // or, vacuumed, statistics saying "empty", so the pool's cached plans scan whole tables.
   if (values["database-url"]) {
-    await db.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS public CASCADE`);
-    await db.prisma.$executeRawUnsafe(`CREATE SCHEMA public`);
+    await dropPostgresSchema(db);
   }
   await migrate(db);
   const policy = loadPolicy(values.policy!);
@@ -117,8 +117,7 @@ async function main() {
   eld.disable();
   await runtime.stop();
   const heapAfter = heapUsed();
-  const tickets = await db.prisma.ticket.count();
-  const conversationsStored = await db.prisma.conversation.count();
+  const { tickets, conversations: conversationsStored } = await workloadCounts(db);
 
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => percentile(latencies, p);

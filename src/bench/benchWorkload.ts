@@ -2,6 +2,7 @@
  * The workload every benchmark drives, so sportello and its peer get the same users and the same
  * messages: N WhatsApp customers, each sending the six messages of one intake in order.
  */
+import { createCustomers } from "../data/customerStore.js";
 import type { Database } from "../data/database.js";
 
 /**
@@ -44,15 +45,16 @@ export function benchPhones(count: number, prefix = "+39333"): string[] {
 /** Signs up one known customer per phone (codes `<codePrefix>0000000`…, standard plan). */
 export async function seedCustomers(db: Database, phones: string[], codePrefix: string): Promise<void> {
   for (let i = 0; i < phones.length; i += 500) {
-    await db.prisma.customer.createMany({
-      data: phones.slice(i, i + 500).map((phone, k) => ({
+    await createCustomers(
+      db,
+      phones.slice(i, i + 500).map((phone, k) => ({
         code: `${codePrefix}${String(i + k).padStart(7, "0")}`,
         company: `Negozio ${i + k}`,
         phone,
         language: "it",
-        plans: JSON.stringify(["standard"]),
+        plans: ["standard"],
       })),
-    });
+    );
   }
 }
 

@@ -11,16 +11,16 @@
  * Without --database-url a scratch database is created on postgresql://postgres@127.0.0.1:5432
  * and dropped afterwards.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { createOfflineTriage } from "../app/offlineTriage.js";
 import { LocalChannel } from "../channels/local/localChannel.js";
 import { createCoordination } from "../data/coordination.js";
 import { migrate, openDatabase, redact } from "../data/database.js";
+import { scratchDatabase } from "../data/scratchDatabase.js";
+import { workloadCounts } from "../data/workloadCounts.js";
 import type { DeskEvent, StaffDesk } from "../desk/port.js";
 import { silentLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
@@ -43,27 +43,8 @@ const { conversations, concurrency } = workloadSize("bench:instances", values);
 const SCRIPT = ["ciao", "1", "La stampante non stampa gli scontrini", "sì", "1", "grazie, attendo"];
 const ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
 
-async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `sportello_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 async function main() {
-  const scratch = values["database-url"] ? null : await scratchDatabase();
+  const scratch = values["database-url"] ? null : await scratchDatabase(ADMIN_URL);
   const url = values["database-url"] ?? scratch!.url;
   if (!/^postgres(ql)?:\/\//.test(url)) {
     console.error("bench:instances: several instances need PostgreSQL (SQLite is one instance)");
@@ -154,17 +135,8 @@ async function main() {
   for (let round = 0; round < 3; round++) await Promise.all(instances.map((x) => x.runtime.runDueJobs()));
   for (const x of instances) await x.runtime.deliver();
 
-  const db = setup.prisma;
-  const inboundRows = await db.message.count({ where: { direction: "in" } });
-  const tickets = await db.ticket.count();
-  const escalations = await db.ticketEvent.groupBy({
-    by: ["ticketId"],
-    where: { type: "ticket.escalated" },
-    _count: { _all: true },
-  });
-  const opened = await db.ticketEvent.count({ where: { type: "ticket.opened" } });
-  const outbound = await db.message.count({ where: { direction: "out" } });
-  const unsent = await db.message.count({ where: { direction: "out", status: { not: "sent" } } });
+  const counts = await workloadCounts(setup);
+  const { tickets, opened, outbound, unsent } = counts;
   const escalationNotices = new Map<string, number>();
   for (const n of notices)
     if (n.type === "ticket.escalated")
@@ -172,10 +144,10 @@ async function main() {
 
   const checks = {
     failedSubmissions: failures,
-    duplicateProcessing: inboundRows - messages + Math.max(0, opened - tickets),
+    duplicateProcessing: counts.inbound - messages + Math.max(0, opened - tickets),
     missingTickets: conversations - tickets,
-    doubleEscalations: escalations.filter((e) => e._count._all > 1).length,
-    missingEscalations: tickets - escalations.length,
+    doubleEscalations: counts.escalatedTwice,
+    missingEscalations: tickets - counts.escalated,
     doubleEscalationNotices: [...escalationNotices.values()].filter((n) => n > 1).length,
     doubleSends: [...sends.values()].filter((n) => n > 1).length,
     unsent,

@@ -253,7 +253,7 @@ export class Stage {
 
   /** A technician claims and closes the ticket (the chat then asks for a rating, if the preset does). */
   async claimAndClose(number: string): Promise<void> {
-    await store.upsertTechnician(this.db.prisma, { name: "marco" });
+    await store.upsertTechnician(this.db, { name: "marco" });
     for (const action of [
       { type: "claim" as const, ticket: number, by: { name: "marco" } },
       { type: "close" as const, ticket: number, by: { name: "marco" }, minutes: 20, resolution: "risolto" },

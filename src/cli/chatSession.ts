@@ -128,11 +128,7 @@ export async function runChatSession(ctx: CliContext, options: ChatSessionOption
   let technician: string | undefined;
 
   const latestTicket = async (): Promise<TicketView | null> => {
-    const row = await db.prisma.ticket.findFirst({
-      where: { channel: who.channel, chatId: who.chatId },
-      orderBy: { createdAt: "desc" },
-      select: { number: true },
-    });
+    const row = await store.latestTicketOfChat(db, who.chatId, who.channel);
     return row ? runtime.getTicket(row.number) : null;
   };
 
@@ -160,7 +156,7 @@ export async function runChatSession(ctx: CliContext, options: ChatSessionOption
     // The default technician speaks the customer's language (locales: terminal.defaultTechnician).
     const name =
       technician ?? translator().t("terminal.defaultTechnician", { lng: ticket.customer.language });
-    await store.upsertTechnician(db.prisma, { name });
+    await store.upsertTechnician(db, { name });
     const by = { name };
     let action: StaffAction;
     switch (verb) {

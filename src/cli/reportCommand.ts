@@ -29,7 +29,7 @@ export function registerReportCommand(program: Command, ctx: CliContext = proces
       }
       const { reportData } = await import("../data/reportQueries.js");
       await withDatabase(ctx, options.databaseUrl, async (db) => {
-        const data = await reportData(db.prisma, window);
+        const data = await reportData(db, window);
         printJson(
           ctx,
           buildReport(

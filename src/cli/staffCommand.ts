@@ -39,10 +39,7 @@ export function registerStaffCommand(program: Command, ctx: CliContext = process
   ): Promise<T> {
     return withDatabase(ctx, databaseUrl, async (db) => {
       try {
-        return await run(
-          createStaffAuth({ store: createStaffAccessStore(db.prisma), now: () => ctx.now() }),
-          db,
-        );
+        return await run(createStaffAuth({ store: createStaffAccessStore(db), now: () => ctx.now() }), db);
       } catch (error) {
         if (error instanceof StaffAuthError) {
           throw new CliError(error.message, error.code === "unknown-technician" ? 2 : EXIT_FAILURE);
@@ -98,14 +95,13 @@ export function registerStaffCommand(program: Command, ctx: CliContext = process
           if (options.email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(options.email))
             throw new CliError(`invalid --email "${options.email}"`);
           await withAuth(options.databaseUrl, async (auth, db) => {
-            const store = createStaffAccessStore(db.prisma);
+            const store = createStaffAccessStore(db);
             const account =
               (await store.findByName(clean)) ??
               (await store.create(clean, (options.role as StaffRole | undefined) ?? "technician"));
             if (options.role) await auth.setRole(account.name, options.role as StaffRole);
-            if (options.slackUser)
-              await setTechnicianIdentity(db.prisma, account.id, "slack", options.slackUser);
-            if (options.email) await setTechnicianIdentity(db.prisma, account.id, "email", options.email);
+            if (options.slackUser) await setTechnicianIdentity(db, account.id, "slack", options.slackUser);
+            if (options.email) await setTechnicianIdentity(db, account.id, "email", options.email);
             const link = await auth.issueInvite(account.name, "invite");
             printLink(link, account.name, options.baseUrl, "invite");
           });
@@ -167,7 +163,7 @@ export function registerStaffCommand(program: Command, ctx: CliContext = process
     .option("--database-url <url>", DB_HELP)
     .action(async (options: { databaseUrl?: string }) => {
       await withAuth(options.databaseUrl, async (auth, db) => {
-        const identities = await technicianIdentities(db.prisma);
+        const identities = await technicianIdentities(db);
         const rows = await auth.list();
         printJson(
           ctx,

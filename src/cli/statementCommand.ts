@@ -38,14 +38,10 @@ export function registerStatementCommand(program: Command, ctx: CliContext = pro
         const policies = policyResolver(extra ? [loadPolicy(extra)] : []);
         const { closedTicketsBetween, customerCodeExists } = await import("../data/statementQueries.js");
         await withDatabase(ctx, options.databaseUrl, async (db) => {
-          if (options.customer && !(await customerCodeExists(db.prisma, options.customer))) {
+          if (options.customer && !(await customerCodeExists(db, options.customer))) {
             throw new CliError(`no customer with code "${options.customer}"`, EXIT_FAILURE);
           }
-          const tickets = await closedTicketsBetween(
-            db.prisma,
-            monthQueryWindow(options.month),
-            options.customer,
-          );
+          const tickets = await closedTicketsBetween(db, monthQueryWindow(options.month), options.customer);
           let statement: ReturnType<typeof buildStatement>;
           try {
             statement = buildStatement(options.month, tickets, policies);

@@ -121,6 +121,8 @@ export const EnvSchema = z
       .transform((v) => v?.trim() || "/usr/bin/chromium"),
     WHATSAPP_PAIR_PHONE: optionalText,
     WHATSAPP_MAX_MEDIA_MB: positiveInt(16),
+    /** Days finished jobs and delivery idempotency keys are kept before the daily housekeeping deletes them. */
+    FINISHED_WORK_KEEP_DAYS: positiveInt(7),
     /** Months of transcripts and customer files kept; unset = kept until erased. */
     RETENTION_MONTHS: z
       .string()

@@ -2,7 +2,8 @@
  * AI usage ledger: one row per call to the AI provider (triage, transcription, summary, reply
  * draft), with the tokens it cost. The daily cap and the per-ticket cost both read it.
  */
-import type { Prisma, Tx } from "./database.js";
+
+import { type PrismaExecutor, prismaOf } from "./database.js";
 
 /** What an AI call was for. */
 export type AiPurpose = "triage" | "transcribe" | "summarize" | "suggest-reply";
@@ -33,7 +34,8 @@ export interface AiUsageStore {
 }
 
 /** An {@link AiUsageStore} on the database (works inside a transaction too). */
-export function createAiUsageStore(db: Prisma | Tx): AiUsageStore {
+export function createAiUsageStore(on: PrismaExecutor): AiUsageStore {
+  const db = prismaOf(on);
   return {
     async record(entry) {
       await db.aiUsage.create({

@@ -21,7 +21,7 @@ import { z } from "zod";
 import type { Database, StoreTx } from "./database.js";
 import { parseJson } from "./json.js";
 import { openBus, TOPIC_RE } from "./notifyBus.js";
-import { pgScript } from "./pgTx.js";
+import { PgTx, pgScript } from "./pgTx.js";
 import { alive, LIVE_INSTANCES, newInstanceId, presenceName } from "./presence.js";
 import type { OutboxClaim } from "./sqlMessages.js";
 import * as sql from "./sqlMessages.js";
@@ -122,6 +122,15 @@ const jobPayload = z.record(z.string(), z.unknown());
 
 /** Serialises a key (chat, chat's outbox) across instances until the transaction ends. */
 const ADVISORY_XACT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))";
+
+/**
+ * Takes a chat's lock in the transaction `tx` (held until it ends), as the runtime does before
+ * it handles the chat: PostgreSQL, an advisory lock by chat key; SQLite, nothing (its one
+ * writer runs one transaction at a time).
+ */
+export async function lockChat(tx: StoreTx, chatKey: string): Promise<void> {
+  if (tx instanceof PgTx) await tx.write(ADVISORY_XACT_LOCK, `chat:${chatKey}`);
+}
 
 /** A date from a raw row (drivers give Date, or text without a zone for `timestamp(3)`). */
 function toDate(value: unknown): Date {

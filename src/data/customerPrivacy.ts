@@ -5,31 +5,21 @@
  * references these functions return, after the transaction commits.
  */
 import { z } from "zod";
-import type { Database, Prisma, Tx } from "./database.js";
-import { type JobToSchedule, scheduleJob } from "./jobStore.js";
+import { type FileRef, KEPT_EVENT_KEYS, PrivacyError, pick, refsOf, uniqueRefs } from "./customerErasure.js";
+import { type Database, type Prisma, type PrismaExecutor, prismaOf, type Tx } from "./database.js";
 import { parseJson, toJson } from "./json.js";
 
 type Client = Tx | Prisma;
 
+export {
+  type ErasedTicket,
+  type ErasureSummary,
+  eraseCustomerData,
+  type FileRef,
+  PrivacyError,
+} from "./customerErasure.js";
+
 const anyRecord = z.record(z.string(), z.unknown());
-
-/** A stored file a row points to (media store ref or `web-upload:<id>`), with its shown name. */
-export interface FileRef {
-  ref: string;
-  name: string | null;
-  mime: string | null;
-}
-
-/** Stable error codes of the personal-data operations. */
-export class PrivacyError extends Error {
-  constructor(
-    readonly code: "unknown-customer" | "invalid-input",
-    message: string,
-  ) {
-    super(message);
-    this.name = "PrivacyError";
-  }
-}
 
 /** What an export holds, as JSON (instants as ISO strings). */
 export interface CustomerExport {
@@ -41,30 +31,6 @@ export interface CustomerExport {
   feedback: Record<string, unknown>[];
   events: Record<string, unknown>[];
   files: FileRef[];
-}
-
-/** Attachment refs in a message body or a ticket's coverage. */
-function refsOf(value: Record<string, unknown>): FileRef[] {
-  const attachments = Array.isArray(value.attachments) ? value.attachments : [];
-  return attachments.flatMap((a): FileRef[] => {
-    if (!a || typeof a !== "object") return [];
-    const r = a as Record<string, unknown>;
-    return typeof r.ref === "string" && r.ref
-      ? [
-          {
-            ref: r.ref,
-            name: typeof r.name === "string" ? r.name : null,
-            mime: typeof r.mime === "string" ? r.mime : null,
-          },
-        ]
-      : [];
-  });
-}
-
-function uniqueRefs(refs: FileRef[]): FileRef[] {
-  const seen = new Map<string, FileRef>();
-  for (const r of refs) if (!seen.has(r.ref)) seen.set(r.ref, r);
-  return [...seen.values()];
 }
 
 /** The rows that belong to a customer: their record, tickets, chats, messages and events. */
@@ -118,7 +84,8 @@ async function scope(tx: Client, code: string) {
 }
 
 /** Everything held about the customer with `code`. @throws PrivacyError unknown-customer */
-export async function collectCustomerData(tx: Client, code: string): Promise<CustomerExport> {
+export async function collectCustomerData(on: PrismaExecutor, code: string): Promise<CustomerExport> {
+  const tx = prismaOf(on);
   const s = await scope(tx, code);
   const { identities, purchases, ...record } = s.customer;
   const files = uniqueRefs([
@@ -142,7 +109,6 @@ export async function collectCustomerData(tx: Client, code: string): Promise<Cus
     tickets: s.tickets.map((t) => ({
       ...t,
       coverage: parseJson(anyRecord, t.coverage, {}),
-      deskRef: undefined,
     })),
     messages: s.messages.map((m) => ({
       channel: m.channel,
@@ -169,148 +135,6 @@ export async function collectCustomerData(tx: Client, code: string): Promise<Cus
     })),
     files,
   };
-}
-
-/** Event payload keys kept by an erasure: facts needed for invoicing and reports, no free text. */
-const KEPT_EVENT_KEYS = new Set([
-  "number",
-  "category",
-  "priority",
-  "blocking",
-  "status",
-  "minutes",
-  "plan",
-  "charge",
-  "rating",
-  "covered",
-  "basis",
-]);
-/** Coverage keys kept on an erased customer's tickets (what the statement and reports read). */
-const KEPT_COVERAGE_KEYS = new Set([
-  "covered",
-  "basis",
-  "plan",
-  "capMinutes",
-  "weekendEligible",
-  "freeMinutes",
-  "charge",
-]);
-
-function pick(value: Record<string, unknown>, keys: Set<string>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([k]) => keys.has(k)));
-}
-
-export interface ErasureSummary {
-  code: string;
-  tickets: number;
-  messages: number;
-  conversations: number;
-  identities: number;
-  feedback: number;
-  /** Files the erased rows referenced: delete them after this returns. */
-  files: FileRef[];
-}
-
-/** An erased customer's ticket and the desks that stored a reference for it (e.g. a Slack card). */
-export interface ErasedTicket {
-  number: string;
-  desks: string[];
-}
-
-/**
- * Erases the personal data of the customer with `code` in one transaction: contact details,
- * identities, conversations, transcripts, free text on tickets, events and feedback. Tickets
- * keep number, dates, category, minutes, coverage and charges (invoicing); an audit event
- * `customer.erased` records who did it. `jobsFor` gives the jobs to schedule in the same
- * transaction for the erased tickets (telling desks to remove what they posted).
- * @throws PrivacyError unknown-customer
- */
-export async function eraseCustomerData(
-  db: Database,
-  code: string,
-  audit: { actor: string; at: Date },
-  jobsFor: (tickets: ErasedTicket[]) => JobToSchedule[] = () => [],
-): Promise<ErasureSummary> {
-  return db.prisma.$transaction(async (tx) => {
-    const s = await scope(tx, code);
-    const files = uniqueRefs([
-      ...s.messages.flatMap((m) => refsOf(parseJson(anyRecord, m.body, {}))),
-      ...s.tickets.flatMap((t) => refsOf(parseJson(anyRecord, t.coverage, {}))),
-    ]);
-    const id = s.customer.id;
-    const erasedName = `[erased ${s.customer.code}]`;
-    // Empty id lists are skipped: an empty IN is not a statement to send.
-    if (s.messages.length)
-      await tx.message.deleteMany({ where: { id: { in: s.messages.map((m) => m.id) } } });
-    if (s.conversations.length) {
-      await tx.conversation.deleteMany({ where: { id: { in: s.conversations.map((c) => c.id) } } });
-    }
-    for (const chat of s.chats.values()) {
-      await tx.conversation.deleteMany({ where: { channel: chat.channel, chatId: chat.chatId } });
-    }
-    await tx.channelIdentity.deleteMany({ where: { customerId: id } });
-    await tx.hardwarePurchase.deleteMany({ where: { customerId: id } });
-    for (const t of s.tickets) {
-      await tx.ticket.update({
-        where: { id: t.id },
-        data: {
-          description: "",
-          resolution: t.resolution === null ? null : "",
-          chatId: `erased-${t.number}`,
-          coverage: toJson(pick(parseJson(anyRecord, t.coverage, {}), KEPT_COVERAGE_KEYS)),
-        },
-      });
-    }
-    for (const e of s.events) {
-      await tx.ticketEvent.update({
-        where: { id: e.id },
-        data: { payload: toJson(pick(parseJson(anyRecord, e.payload, {}), KEPT_EVENT_KEYS)) },
-      });
-    }
-    if (s.feedback.length)
-      await tx.feedback.updateMany({
-        where: { id: { in: s.feedback.map((f) => f.id) } },
-        data: { comment: null },
-      });
-    // Work still queued for their chats (AI jobs carry the text) goes too.
-    const keys = [...s.chats.keys(), ...s.tickets.map((t) => t.number)];
-    const jobs = await tx.job.findMany({ select: { id: true, key: true, payload: true } });
-    const theirs = jobs.filter((j) => keys.some((k) => j.key.includes(k) || j.payload.includes(k)));
-    if (theirs.length) await tx.job.deleteMany({ where: { id: { in: theirs.map((j) => j.id) } } });
-    // Desks that posted about a ticket (their reference kept, as the ticket is) are told to clean up.
-    const refs = s.tickets.length
-      ? await tx.ticketDeskRef.findMany({
-          where: { ticketId: { in: s.tickets.map((t) => t.id) } },
-          select: { ticketId: true, desk: true },
-        })
-      : [];
-    const posted = s.tickets
-      .map((t) => ({ number: t.number, desks: refs.filter((r) => r.ticketId === t.id).map((r) => r.desk) }))
-      .filter((t) => t.desks.length > 0);
-    for (const job of jobsFor(posted)) await scheduleJob(tx, job);
-    await tx.customer.update({
-      where: { id },
-      data: { company: erasedName, contactName: null, phone: null, email: null, verified: false },
-    });
-    const summary = {
-      code: s.customer.code,
-      tickets: s.tickets.length,
-      messages: s.messages.length,
-      conversations: s.conversations.length,
-      identities: s.customer.identities.length,
-      feedback: s.feedback.filter((f) => f.comment).length,
-    };
-    await tx.ticketEvent.create({
-      data: {
-        ticketId: null,
-        type: "customer.erased",
-        actor: audit.actor,
-        payload: toJson({ customerId: id, ...summary, files: files.length }),
-        at: audit.at,
-      },
-    });
-    return { ...summary, files };
-  });
 }
 
 export interface PurgeSummary {

@@ -2,9 +2,10 @@
  * Customers and how they are recognised on each channel, over Prisma or the hot path's
  * {@link SqlTx} (whose SQL is in `sqlCustomers.ts`).
  */
+
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { StoreClient as Client } from "./database.js";
+import { clientOf, type Database, type Executor } from "./database.js";
 import { parseJson, toJson } from "./json.js";
 import * as sql from "./sqlCustomers.js";
 import { SqlTx } from "./sqlTx.js";
@@ -55,11 +56,12 @@ function toCustomerRecord(row: CustomerRow): CustomerRecord {
 
 /** The customer behind a channel identity, else (WhatsApp) the one with that phone number. */
 export async function findCustomerForSender(
-  tx: Client,
+  on: Executor,
   channel: string,
   senderId: string,
   phone: string | null,
 ): Promise<CustomerRecord | null> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) {
     const found = await sql.findCustomerForSender(tx, channel, senderId, phone);
     if (found || channel !== "email") return found;
@@ -92,7 +94,8 @@ export async function findCustomerForSender(
 }
 
 /** The customer with this e-mail address (case-insensitive), the oldest when several share it. */
-export async function findCustomerByEmail(tx: Client, email: string): Promise<CustomerRecord | null> {
+export async function findCustomerByEmail(on: Executor, email: string): Promise<CustomerRecord | null> {
+  const tx = clientOf(on);
   const address = email.trim().toLowerCase();
   if (!address) return null;
   const id =
@@ -103,18 +106,20 @@ export async function findCustomerByEmail(tx: Client, email: string): Promise<Cu
   return id ? getCustomer(tx, id) : null;
 }
 
-export async function findCustomerByCode(tx: Client, code: string): Promise<CustomerRecord | null> {
+export async function findCustomerByCode(on: Executor, code: string): Promise<CustomerRecord | null> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.findCustomerByCode(tx, code);
   const row = await tx.customer.findUnique({ where: { code: code.toUpperCase() }, include: customerInclude });
   return row ? toCustomerRecord(row) : null;
 }
 
 export async function linkIdentity(
-  tx: Client,
+  on: Executor,
   customerId: string,
   channel: string,
   externalId: string,
 ): Promise<void> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.linkIdentity(tx, customerId, channel, externalId);
   await tx.channelIdentity.upsert({
     where: { channel_externalId: { channel, externalId } },
@@ -140,7 +145,8 @@ export interface NewCustomer {
   purchases?: { item: string; purchasedOn: string; warrantyMonths: number }[];
 }
 
-export async function createCustomer(tx: Client, data: NewCustomer): Promise<CustomerRecord> {
+export async function createCustomer(on: Executor, data: NewCustomer): Promise<CustomerRecord> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.createCustomer(tx, newCustomerCode(), data);
   const row = await tx.customer.create({
     data: {
@@ -160,12 +166,22 @@ export async function createCustomer(tx: Client, data: NewCustomer): Promise<Cus
   return toCustomerRecord(row);
 }
 
-export async function setCustomerLanguage(tx: Client, customerId: string, language: string): Promise<void> {
+/** Many customers at once, with the codes given (bulk sign-up: benches, seeders). */
+export async function createCustomers(
+  db: Database,
+  rows: { code: string; company: string; phone: string | null; language: string; plans: string[] }[],
+): Promise<void> {
+  await db.prisma.customer.createMany({ data: rows.map((r) => ({ ...r, plans: toJson(r.plans) })) });
+}
+
+export async function setCustomerLanguage(on: Executor, customerId: string, language: string): Promise<void> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.setCustomerLanguage(tx, customerId, language);
   await tx.customer.update({ where: { id: customerId }, data: { language } });
 }
 
-export async function getCustomer(tx: Client, id: string): Promise<CustomerRecord | null> {
+export async function getCustomer(on: Executor, id: string): Promise<CustomerRecord | null> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.getCustomer(tx, id);
   const row = await tx.customer.findUnique({ where: { id }, include: customerInclude });
   return row ? toCustomerRecord(row) : null;

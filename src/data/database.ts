@@ -3,10 +3,8 @@
  * only place that imports Prisma; everything else goes through the stores it exports.
  */
 
-import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { DatabaseError } from "./databaseError.js";
@@ -40,6 +38,27 @@ export type StoreTx = SqlTx;
 export type PrismaClient = Tx | Prisma;
 /** Where a store's read or write runs: Prisma, or the hot path's own transaction. */
 export type StoreClient = PrismaClient | StoreTx;
+
+/**
+ * Where a store function runs: in a transaction (`tx`), or on the database itself, outside one
+ * (`db`, what code outside `src/data` passes: it never holds a client of its own).
+ */
+export type Executor = StoreClient | Database;
+/** Same, for the store functions that run on Prisma only. */
+export type PrismaExecutor = PrismaClient | Database;
+
+/** The databases {@link openDatabase} opened (to tell one from a client). */
+const opened = new WeakSet<object>();
+
+/** The client a store function runs on: the transaction's, or the database's outside one. */
+export function clientOf(on: Executor): StoreClient {
+  return opened.has(on) ? (on as Database).prisma : (on as StoreClient);
+}
+
+/** Same, for the store functions that run on Prisma only. */
+export function prismaOf(on: PrismaExecutor): PrismaClient {
+  return opened.has(on) ? (on as Database).prisma : (on as PrismaClient);
+}
 
 /** How {@link Database.transaction} may run a transaction. */
 export interface TransactionOptions {
@@ -85,8 +104,6 @@ export interface Database {
   carry(work: (tx: StoreTx) => unknown): Promise<void>;
   close(): Promise<void>;
 }
-
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 export const DEFAULT_DATABASE_URL = "file:./data/sportello.db";
 
@@ -166,7 +183,7 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
       )
     : undefined;
   const groups = pgPool ? new PgGroupCommit(pgPool, { ...pgOptions, carried }) : undefined;
-  return {
+  const db: Database = {
     prisma,
     provider,
     url,
@@ -205,6 +222,8 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
       sqlite?.close();
     },
   };
+  opened.add(db);
+  return db;
 }
 
 /**
@@ -221,6 +240,13 @@ export async function probeWrite(db: Database): Promise<string | null> {
   } catch (error) {
     return (error as Error).message.split("\n").filter(Boolean).pop()?.slice(0, 300) ?? "write failed";
   }
+}
+
+/** PostgreSQL: drops every table (the `public` schema), for a bench that starts afresh. */
+export async function dropPostgresSchema(db: Database): Promise<void> {
+  if (db.provider !== "postgres") return;
+  await db.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS public CASCADE`);
+  await db.prisma.$executeRawUnsafe(`CREATE SCHEMA public`);
 }
 
 /**
@@ -263,85 +289,4 @@ export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
 }
 
-interface MigrationFile {
-  name: string;
-  sql: string;
-  checksum: string;
-}
-
-function migrationFiles(provider: Provider): MigrationFile[] {
-  const dir = join(projectRoot, "prisma", provider, "migrations");
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort()
-    .map((name) => {
-      const sql = readFileSync(join(dir, name, "migration.sql"), "utf8");
-      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
-    });
-}
-
-/** Splits a `prisma migrate diff` script into statements (its statements end with `;` at line end). */
-function statements(sql: string): string[] {
-  return sql
-    .split("\n")
-    .filter((line) => !line.trimStart().startsWith("--"))
-    .join("\n")
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-/**
- * Applies the committed migrations in `prisma/<provider>/migrations` that are not yet applied,
- * each in its own transaction, and refuses to run if an applied migration was edited since.
- * (Our own ledger rather than `prisma migrate deploy`, so start-up and tests need no CLI process.)
- * Returns the names of the migrations it applied.
- */
-export async function migrate(db: Database): Promise<string[]> {
-  const { prisma } = db;
-  await prisma.$executeRawUnsafe(
-    `CREATE TABLE IF NOT EXISTS "_sportello_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "appliedAt" TEXT NOT NULL)`,
-  );
-  const applied = new Map(
-    (
-      await prisma.$queryRawUnsafe<{ name: string; checksum: string }[]>(
-        `SELECT "name", "checksum" FROM "_sportello_migrations"`,
-      )
-    ).map((row) => [row.name, row.checksum]),
-  );
-  const done: string[] = [];
-  for (const file of migrationFiles(db.provider)) {
-    const known = applied.get(file.name);
-    if (known !== undefined) {
-      if (known !== file.checksum) {
-        throw new DatabaseError(
-          "migration-failed",
-          `migration ${file.name} was changed after it was applied; add a new migration instead`,
-        );
-      }
-      continue;
-    }
-    try {
-      await prisma.$transaction(async (tx) => {
-        for (const statement of statements(file.sql)) await tx.$executeRawUnsafe(statement);
-        await tx.$executeRawUnsafe(
-          `INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES (${db.provider === "postgres" ? "$1, $2, $3" : "?, ?, ?"})`,
-          file.name,
-          file.checksum,
-          new Date().toISOString(),
-        );
-      });
-    } catch (cause) {
-      throw new DatabaseError(
-        "migration-failed",
-        `migration ${file.name} failed: ${(cause as Error).message}`,
-        {
-          cause,
-        },
-      );
-    }
-    done.push(file.name);
-  }
-  return done;
-}
+export { migrate } from "./migrate.js";

@@ -3,9 +3,12 @@
  * sales representative, hardware purchases and channel identities, or writes nothing.
  */
 import { randomInt } from "node:crypto";
+import { lockChat } from "./coordination.js";
 import { CustomerImportError, type CustomerRecord, type ImportIssue } from "./customerRecord.js";
-import type { Database, Tx } from "./database.js";
+import type { Database } from "./database.js";
+import { newId } from "./ids.js";
 import { upsertSalesRep } from "./linkStore.js";
+import { iso, maybeStr, type SqlArg, type SqlTx, str } from "./sqlTx.js";
 
 /** Counts of what an import wrote. */
 export interface ImportSummary {
@@ -33,10 +36,10 @@ export function randomCustomerCode(length = 6): string {
   return code;
 }
 
-async function uniqueCode(tx: Tx, generate: () => string): Promise<string> {
+async function uniqueCode(tx: SqlTx, generate: () => string): Promise<string> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const code = generate();
-    if (!(await tx.customer.findUnique({ where: { code }, select: { id: true } }))) return code;
+    if (!(await tx.row(`SELECT "id" FROM "Customer" WHERE "code" = ?`, code))) return code;
   }
   throw new Error("could not find a free customer code after 20 attempts");
 }
@@ -47,31 +50,33 @@ class Conflict extends Error {
   }
 }
 
-async function identityOwner(tx: Tx, channel: string, externalId: string): Promise<string | null> {
-  const identity = await tx.channelIdentity.findUnique({
-    where: { channel_externalId: { channel, externalId } },
-    select: { customerId: true },
-  });
-  return identity?.customerId ?? null;
+async function identityOwner(tx: SqlTx, channel: string, externalId: string): Promise<string | null> {
+  const identity = await tx.row(
+    `SELECT "customerId" FROM "ChannelIdentity" WHERE "channel" = ? AND "externalId" = ?`,
+    channel,
+    externalId,
+  );
+  return identity ? str(identity.customerId) : null;
 }
 
 async function importOne(
-  tx: Tx,
+  tx: SqlTx,
   record: CustomerRecord,
   generate: () => string,
   defaultLanguage: string,
   summary: ImportSummary,
 ): Promise<void> {
   const byPhone = record.phone
-    ? await tx.customer.findUnique({ where: { phone: record.phone }, select: { id: true } })
-    : null;
+    ? await tx.row(`SELECT "id" FROM "Customer" WHERE "phone" = ?`, record.phone)
+    : undefined;
   const telegramOwner = record.telegram ? await identityOwner(tx, "telegram", record.telegram) : null;
   const whatsappOwner = record.phone ? await identityOwner(tx, "whatsapp", record.phone) : null;
-  const existingId = byPhone?.id ?? telegramOwner ?? whatsappOwner;
+  const existingId = byPhone ? str(byPhone.id) : (telegramOwner ?? whatsappOwner);
   if (!byPhone && existingId && record.phone) {
     // Matched through an identity only: a customer with another phone number is someone else.
-    const matched = await tx.customer.findUnique({ where: { id: existingId }, select: { phone: true } });
-    if (matched?.phone && matched.phone !== record.phone) {
+    const matched = await tx.row(`SELECT "phone" FROM "Customer" WHERE "id" = ?`, existingId);
+    const phone = matched ? maybeStr(matched.phone) : null;
+    if (phone && phone !== record.phone) {
       const field = telegramOwner === existingId ? "telegram" : "phone";
       throw new Conflict({
         row: record.row,
@@ -92,44 +97,77 @@ async function importOne(
       });
     }
   }
-  const fields = {
-    company: record.company,
-    ...(record.phone ? { phone: record.phone } : {}),
-    ...(record.email !== undefined ? { email: record.email } : {}),
-    ...(record.language !== undefined ? { language: record.language } : {}),
-    ...(record.plans !== undefined ? { plans: JSON.stringify(record.plans) } : {}),
-    ...(record.salesRep !== undefined ? { salesRep: record.salesRep } : {}),
-  };
+  const fields: [string, SqlArg][] = [
+    ["company", record.company],
+    ...(record.phone ? [["phone", record.phone] as [string, SqlArg]] : []),
+    ...(record.email !== undefined ? [["email", record.email] as [string, SqlArg]] : []),
+    ...(record.language !== undefined ? [["language", record.language] as [string, SqlArg]] : []),
+    ...(record.plans !== undefined ? [["plans", JSON.stringify(record.plans)] as [string, SqlArg]] : []),
+    ...(record.salesRep !== undefined ? [["salesRep", record.salesRep] as [string, SqlArg]] : []),
+  ];
+  const now = iso(new Date());
   let customerId: string;
   if (existingId) {
-    await tx.customer.update({ where: { id: existingId }, data: fields });
+    await tx.write(
+      `UPDATE "Customer" SET ${fields.map(([column]) => `"${column}" = ?`).join(", ")}, "updatedAt" = ? WHERE "id" = ?`,
+      ...fields.map(([, value]) => value),
+      now,
+      existingId,
+    );
     customerId = existingId;
     summary.updated++;
   } else {
-    const created = await tx.customer.create({
-      data: { language: defaultLanguage, ...fields, code: await uniqueCode(tx, generate) },
-    });
-    customerId = created.id;
+    customerId = newId();
+    const columns: [string, SqlArg][] = [
+      ["id", customerId],
+      ["code", await uniqueCode(tx, generate)],
+      ["language", defaultLanguage],
+      ...fields.filter(([column]) => column !== "language"),
+      ...(record.language !== undefined ? [["language", record.language] as [string, SqlArg]] : []),
+      ["createdAt", now],
+      ["updatedAt", now],
+    ];
+    const unique = new Map(columns);
+    await tx.write(
+      `INSERT INTO "Customer" (${[...unique.keys()].map((c) => `"${c}"`).join(", ")}) VALUES (${[...unique.keys()].map(() => "?").join(", ")})`,
+      ...unique.values(),
+    );
     summary.created++;
   }
   if (record.salesRep !== undefined) {
     // The rep as a record (name, e-mail, phone): authorization links and cost reports go there.
-    const rep = record.salesRep
+    const repId = record.salesRep
       ? record.salesRepEmail || record.salesRepPhone
-        ? await upsertSalesRep(tx, {
-            name: record.salesRep,
-            email: record.salesRepEmail ?? null,
-            ...(record.salesRepPhone !== undefined ? { phone: record.salesRepPhone } : {}),
-          })
-        : await tx.salesRep.findFirst({ where: { name: record.salesRep } })
+        ? (
+            await upsertSalesRep(tx, {
+              name: record.salesRep,
+              email: record.salesRepEmail ?? null,
+              ...(record.salesRepPhone !== undefined ? { phone: record.salesRepPhone } : {}),
+            })
+          ).id
+        : maybeStr(
+            (
+              await tx.row(
+                `SELECT "id" FROM "SalesRep" WHERE "name" = ? ORDER BY "createdAt", "id"`,
+                record.salesRep,
+              )
+            )?.id,
+          )
       : null;
-    await tx.customer.update({ where: { id: customerId }, data: { salesRepId: rep?.id ?? null } });
+    await tx.write(`UPDATE "Customer" SET "salesRepId" = ? WHERE "id" = ?`, repId ?? null, customerId);
   }
   if (record.purchases !== undefined) {
     // The file is the list of record: replacing keeps re-imports idempotent.
-    await tx.hardwarePurchase.deleteMany({ where: { customerId } });
+    await tx.write(`DELETE FROM "HardwarePurchase" WHERE "customerId" = ?`, customerId);
     for (const p of record.purchases) {
-      await tx.hardwarePurchase.create({ data: { customerId, ...p } });
+      await tx.write(
+        `INSERT INTO "HardwarePurchase" ("id", "customerId", "item", "purchasedOn", "warrantyMonths") VALUES (?, ?, ?, ?, ?)`,
+        newId(),
+        customerId,
+        p.item,
+        p.purchasedOn,
+        p.warrantyMonths,
+      );
       summary.purchases++;
     }
   }
@@ -139,7 +177,16 @@ async function importOne(
   ];
   for (const [channel, externalId, owner] of identities) {
     if (!externalId) continue;
-    if (!owner) await tx.channelIdentity.create({ data: { channel, externalId, customerId } });
+    if (!owner) {
+      await tx.write(
+        `INSERT INTO "ChannelIdentity" ("id", "channel", "externalId", "customerId", "createdAt") VALUES (?, ?, ?, ?, ?)`,
+        newId(),
+        channel,
+        externalId,
+        customerId,
+        now,
+      );
+    }
     summary.identities++;
   }
 }
@@ -158,20 +205,25 @@ export async function importCustomers(
   const generate = options.generateCode ?? (() => randomCustomerCode());
   const defaultLanguage = options.defaultLanguage ?? "it";
   try {
-    return await db.prisma.$transaction(
-      async (tx) => {
-        const summary: ImportSummary = {
-          rows: records.length,
-          created: 0,
-          updated: 0,
-          purchases: 0,
-          identities: 0,
-        };
-        for (const record of records) await importOne(tx, record, generate, defaultLanguage, summary);
-        return summary;
-      },
-      { maxWait: 10_000, timeout: 120_000 },
-    );
+    return await db.transaction(async (tx) => {
+      // The chats the rows name, locked (in one order) before anything is read: no message of
+      // theirs is handled while their customer is being written.
+      const chats = new Set<string>();
+      for (const r of records) {
+        if (r.phone) chats.add(`whatsapp:${r.phone}`);
+        if (r.telegram) chats.add(`telegram:${r.telegram}`);
+      }
+      for (const key of [...chats].sort()) await lockChat(tx, key);
+      const summary: ImportSummary = {
+        rows: records.length,
+        created: 0,
+        updated: 0,
+        purchases: 0,
+        identities: 0,
+      };
+      for (const record of records) await importOne(tx, record, generate, defaultLanguage, summary);
+      return summary;
+    });
   } catch (cause) {
     if (cause instanceof Conflict) throw new CustomerImportError("conflict", [cause.issue]);
     throw cause;

@@ -2,11 +2,12 @@
  * Jobs (durable timers) and idempotency keys, over Prisma or the hot path's {@link SqlTx}
  * (whose SQL is in `sqlJobs.ts`).
  */
+
 import { z } from "zod";
-import type { StoreClient as Client, PrismaClient } from "./database.js";
+import { clientOf, type Database, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
 import { parseJson, toJson } from "./json.js";
 import * as sql from "./sqlJobs.js";
-import { SqlTx } from "./sqlTx.js";
+import { iso, SqlTx } from "./sqlTx.js";
 
 // ---------------------------------------------------------------------------------------------
 // Jobs (durable timers) and idempotency keys
@@ -29,7 +30,8 @@ export interface JobToSchedule {
 }
 
 /** Schedules (or moves) the pending job with this key. */
-export async function scheduleJob(tx: Client, j: JobToSchedule): Promise<void> {
+export async function scheduleJob(on: Executor, j: JobToSchedule): Promise<void> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.scheduleJob(tx, { ...j, payload: toJson(j.payload) });
   await tx.job.upsert({
     where: { key: j.key },
@@ -48,13 +50,15 @@ export async function scheduleJob(tx: Client, j: JobToSchedule): Promise<void> {
   });
 }
 
-export async function cancelJobs(tx: Client, keys: string[]): Promise<void> {
+export async function cancelJobs(on: Executor, keys: string[]): Promise<void> {
+  const tx = clientOf(on);
   if (keys.length === 0) return;
   if (tx instanceof SqlTx) return sql.cancelJobs(tx, keys);
   await tx.job.updateMany({ where: { key: { in: keys }, status: "pending" }, data: { status: "cancelled" } });
 }
 
-export async function dueJobs(tx: PrismaClient, now: Date, limit = 100): Promise<JobRow[]> {
+export async function dueJobs(on: PrismaExecutor, now: Date, limit = 100): Promise<JobRow[]> {
+  const tx = prismaOf(on);
   const rows = await tx.job.findMany({
     where: { status: "pending", dueAt: { lte: now } },
     orderBy: [{ dueAt: "asc" }, { id: "asc" }],
@@ -70,7 +74,8 @@ export async function dueJobs(tx: PrismaClient, now: Date, limit = 100): Promise
   }));
 }
 
-export async function nextJobDue(tx: PrismaClient): Promise<Date | null> {
+export async function nextJobDue(on: PrismaExecutor): Promise<Date | null> {
+  const tx = prismaOf(on);
   const row = await tx.job.findFirst({
     where: { status: "pending" },
     orderBy: { dueAt: "asc" },
@@ -79,16 +84,18 @@ export async function nextJobDue(tx: PrismaClient): Promise<Date | null> {
   return row?.dueAt ?? null;
 }
 
-export async function completeJob(tx: PrismaClient, id: string, at: Date): Promise<void> {
+export async function completeJob(on: PrismaExecutor, id: string, at: Date): Promise<void> {
+  const tx = prismaOf(on);
   await tx.job.update({ where: { id }, data: { status: "done", doneAt: at, attempts: { increment: 1 } } });
 }
 
 export async function failJob(
-  tx: PrismaClient,
+  on: PrismaExecutor,
   id: string,
   error: string,
   retryAt: Date | null,
 ): Promise<void> {
+  const tx = prismaOf(on);
   await tx.job.update({
     where: { id },
     data: {
@@ -105,7 +112,8 @@ export async function failJob(
  * Check-then-insert is safe because callers serialise per source in one process; a concurrent
  * insert from another process fails on the primary key and is reported as seen.
  */
-export async function markDeliverySeen(tx: PrismaClient, source: string, key: string): Promise<boolean> {
+export async function markDeliverySeen(on: PrismaExecutor, source: string, key: string): Promise<boolean> {
+  const tx = prismaOf(on);
   const existing = await tx.processedDelivery.findUnique({ where: { source_key: { source, key } } });
   if (existing) return true;
   try {
@@ -114,4 +122,27 @@ export async function markDeliverySeen(tx: PrismaClient, source: string, key: st
   } catch {
     return true;
   }
+}
+
+/** What {@link purgeFinishedWork} deleted. */
+export interface FinishedWorkPurge {
+  jobs: number;
+  deliveries: number;
+}
+
+/**
+ * Housekeeping: deletes jobs done (or cancelled and due) before `before` and the idempotency
+ * keys of deliveries recorded before it (a platform retries an event for minutes, not days).
+ * Pending and failed jobs stay.
+ */
+export async function purgeFinishedWork(db: Database, before: Date): Promise<FinishedWorkPurge> {
+  const cutoff = iso(before);
+  return db.transaction(async (tx) => ({
+    jobs: await tx.run(
+      `DELETE FROM "Job" WHERE ("status" = 'done' AND "doneAt" < ?) OR ("status" = 'cancelled' AND "dueAt" < ?)`,
+      cutoff,
+      cutoff,
+    ),
+    deliveries: await tx.run(`DELETE FROM "ProcessedDelivery" WHERE "at" < ?`, cutoff),
+  }));
 }

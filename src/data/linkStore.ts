@@ -3,13 +3,11 @@
  * authorize/decline, a customer's feedback form). Only a SHA-256 of a link's token is stored;
  * using a link is one conditional update, so it works once and only once, also under races.
  */
+
 import { createHash, randomBytes } from "node:crypto";
-import type { Prisma, Tx } from "./database.js";
+import { clientOf, type Executor } from "./database.js";
 import { newId } from "./ids.js";
 import { date, iso, maybeDate, maybeStr, SqlTx, str } from "./sqlTx.js";
-
-type Client = Tx | Prisma | SqlTx;
-type PrismaClient = Tx | Prisma;
 
 const repOf = (r: Record<string, unknown>): SalesRepRecord => ({
   id: r.id as string,
@@ -27,39 +25,57 @@ export interface SalesRepRecord {
 
 /** Creates or updates a rep, found by e-mail (else by exact name). */
 export async function upsertSalesRep(
-  tx: PrismaClient,
+  tx: SqlTx,
   rep: { name: string; email?: string | null; phone?: string | null },
 ): Promise<SalesRepRecord> {
   const email = rep.email?.trim().toLowerCase() || null;
+  const name = rep.name.trim();
   const existing = email
-    ? await tx.salesRep.findUnique({ where: { email } })
-    : await tx.salesRep.findFirst({ where: { name: rep.name.trim() } });
-  const data = {
-    name: rep.name.trim(),
+    ? await tx.row(`SELECT "id", "phone" FROM "SalesRep" WHERE "email" = ?`, email)
+    : await tx.row(`SELECT "id", "phone" FROM "SalesRep" WHERE "name" = ? ORDER BY "createdAt", "id"`, name);
+  const phone =
+    rep.phone !== undefined ? rep.phone?.trim() || null : existing ? maybeStr(existing.phone) : null;
+  if (existing) {
+    const id = str(existing.id);
+    await tx.write(
+      `UPDATE "SalesRep" SET "name" = ?, "email" = ?, "phone" = ? WHERE "id" = ?`,
+      name,
+      email,
+      phone,
+      id,
+    );
+    return { id, name, email, phone };
+  }
+  const id = newId();
+  await tx.write(
+    `INSERT INTO "SalesRep" ("id", "name", "email", "phone", "createdAt") VALUES (?, ?, ?, ?, ?)`,
+    id,
+    name,
     email,
-    ...(rep.phone !== undefined ? { phone: rep.phone?.trim() || null } : {}),
-  };
-  const row = existing
-    ? await tx.salesRep.update({ where: { id: existing.id }, data })
-    : await tx.salesRep.create({ data });
-  return { id: row.id, name: row.name, email: row.email, phone: row.phone };
+    phone,
+    iso(new Date()),
+  );
+  return { id, name, email, phone };
 }
 
 /** Links a customer to a rep record (and keeps the rep's name on the customer). */
-export async function linkCustomerToRep(
-  tx: PrismaClient,
-  customerId: string,
-  rep: SalesRepRecord,
-): Promise<void> {
-  await tx.customer.update({ where: { id: customerId }, data: { salesRepId: rep.id, salesRep: rep.name } });
+export async function linkCustomerToRep(tx: SqlTx, customerId: string, rep: SalesRepRecord): Promise<void> {
+  await tx.write(
+    `UPDATE "Customer" SET "salesRepId" = ?, "salesRep" = ?, "updatedAt" = ? WHERE "id" = ?`,
+    rep.id,
+    rep.name,
+    iso(new Date()),
+    customerId,
+  );
 }
 
 /** The rep of a customer: the linked record, else a record with the customer's rep name. */
 export async function salesRepForCustomer(
-  tx: Client,
+  on: Executor,
   customerId: string,
   namedRep: string | null,
 ): Promise<SalesRepRecord | null> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) {
     const c = await tx.row(`SELECT "salesRepId", "salesRep" FROM "Customer" WHERE "id" = ?`, customerId);
     if (c?.salesRepId) {
@@ -105,9 +121,10 @@ const hash = (token: string) => createHash("sha256").update(token).digest("hex")
 
 /** Creates a one-time link token; returns the token (shown once, in the e-mail). */
 export async function createActionToken(
-  tx: Client,
+  on: Executor,
   t: { purpose: LinkPurpose; ticketId: string; recipient: string | null; expiresAt: Date },
 ): Promise<string> {
+  const tx = clientOf(on);
   const token = randomBytes(24).toString("base64url");
   if (tx instanceof SqlTx) {
     await tx.run(
@@ -135,7 +152,8 @@ export async function createActionToken(
 }
 
 /** The token's record, or null for an unknown token. */
-export async function findActionToken(tx: Client, token: string): Promise<ActionTokenRecord | null> {
+export async function findActionToken(on: Executor, token: string): Promise<ActionTokenRecord | null> {
+  const tx = clientOf(on);
   if (!/^[\w-]{16,64}$/.test(token)) return null;
   if (tx instanceof SqlTx) {
     const r = await tx.row(`SELECT * FROM "ActionToken" WHERE "tokenHash" = ?`, hash(token));
@@ -155,7 +173,8 @@ export async function findActionToken(tx: Client, token: string): Promise<Action
 }
 
 /** Marks the token used; false when it was already used (by a concurrent request too). */
-export async function useActionToken(tx: Client, id: string, outcome: string, at: Date): Promise<boolean> {
+export async function useActionToken(on: Executor, id: string, outcome: string, at: Date): Promise<boolean> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx)
     return (
       (await tx.run(

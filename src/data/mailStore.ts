@@ -2,8 +2,9 @@
  * E-mail threads (subject and Message-IDs per customer problem thread) and the look-ups the
  * e-mail adapter needs to thread a reply: the chat of a ticket, the latest ticket of a chat.
  */
+
 import { z } from "zod";
-import type { Prisma } from "./database.js";
+import { type PrismaExecutor, prismaOf } from "./database.js";
 import { parseJson, toJson } from "./json.js";
 
 /** Message-IDs kept per thread for `References` (the root and the latest ones). */
@@ -51,7 +52,8 @@ function trimRefs(refs: string[], add: string): string[] {
   return next.length <= MAX_REFERENCES ? next : [next[0]!, ...next.slice(-(MAX_REFERENCES - 1))];
 }
 
-export function createMailThreadStore(prisma: Prisma): MailThreadStore {
+export function createMailThreadStore(on: PrismaExecutor): MailThreadStore {
+  const prisma = prismaOf(on);
   const note = async (
     m: { chatId: string; address: string; subject: string; messageId: string },
     inbound: boolean,

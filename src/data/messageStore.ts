@@ -2,8 +2,9 @@
  * Messages: the transcript both ways and the outbound queue, over Prisma or the hot path's
  * {@link SqlTx} (whose SQL is in `sqlMessages.ts`).
  */
+
 import { z } from "zod";
-import type { StoreClient as Client, PrismaClient } from "./database.js";
+import { clientOf, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
 import { parseJson, toJson } from "./json.js";
 import * as sql from "./sqlMessages.js";
 import { SqlTx } from "./sqlTx.js";
@@ -30,10 +31,11 @@ export type MessageBody = z.infer<typeof messageBodySchema>;
 
 /** True when this platform message was already stored (a redelivery). */
 export async function inboundSeen(
-  tx: PrismaClient,
+  on: PrismaExecutor,
   channel: string,
   platformMessageId: string,
 ): Promise<boolean> {
+  const tx = prismaOf(on);
   const row = await tx.message.findUnique({
     where: { channel_platformMessageId: { channel, platformMessageId } },
     select: { id: true },
@@ -42,7 +44,7 @@ export async function inboundSeen(
 }
 
 export async function storeInbound(
-  tx: Client,
+  tx: SqlTx,
   m: {
     channel: string;
     chatId: string;
@@ -53,34 +55,18 @@ export async function storeInbound(
     ticketId?: string | null;
   },
 ): Promise<string> {
-  if (tx instanceof SqlTx)
-    return sql.insertMessage(tx, {
-      ...m,
-      direction: "in",
-      body: toJson(m.body),
-      status: "stored",
-      nextAttemptAt: null,
-      ticketId: m.ticketId ?? null,
-    });
-  const row = await tx.message.create({
-    data: {
-      channel: m.channel,
-      chatId: m.chatId,
-      direction: "in",
-      platformMessageId: m.platformMessageId,
-      text: m.text,
-      body: toJson(m.body),
-      at: m.at,
-      status: "stored",
-      ticketId: m.ticketId ?? null,
-    },
-    select: { id: true },
+  return sql.insertMessage(tx, {
+    ...m,
+    direction: "in",
+    body: toJson(m.body),
+    status: "stored",
+    nextAttemptAt: null,
+    ticketId: m.ticketId ?? null,
   });
-  return row.id;
 }
 
 export async function queueOutbound(
-  tx: Client,
+  tx: SqlTx,
   m: {
     channel: string;
     chatId: string;
@@ -92,35 +78,20 @@ export async function queueOutbound(
     claim?: sql.OutboxClaim | null;
   },
 ): Promise<string> {
-  if (tx instanceof SqlTx)
-    return sql.insertMessage(tx, {
-      ...m,
-      direction: "out",
-      platformMessageId: null,
-      body: toJson(m.body),
-      status: "pending",
-      nextAttemptAt: m.at,
-      ticketId: m.ticketId ?? null,
-    });
-  const row = await tx.message.create({
-    data: {
-      channel: m.channel,
-      chatId: m.chatId,
-      direction: "out",
-      text: m.text,
-      body: toJson(m.body),
-      at: m.at,
-      status: "pending",
-      nextAttemptAt: m.at,
-      ticketId: m.ticketId ?? null,
-    },
-    select: { id: true },
+  return sql.insertMessage(tx, {
+    ...m,
+    direction: "out",
+    platformMessageId: null,
+    body: toJson(m.body),
+    status: "pending",
+    nextAttemptAt: m.at,
+    ticketId: m.ticketId ?? null,
   });
-  return row.id;
 }
 
 /** Replaces the text of a queued outbound message (an e-mail gathering one turn's replies). */
-export async function setOutboundText(tx: Client, id: string, text: string): Promise<void> {
+export async function setOutboundText(on: Executor, id: string, text: string): Promise<void> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.setOutboundText(tx, id, text);
   await tx.message.update({ where: { id }, data: { text } });
 }
@@ -136,11 +107,12 @@ export interface OutboundRow {
 
 /** Pending outbound messages due for a (re)try, oldest first. */
 export async function pendingOutbound(
-  tx: PrismaClient,
+  on: PrismaExecutor,
   now: Date,
   limit = 200,
   ids?: string[],
 ): Promise<OutboundRow[]> {
+  const tx = prismaOf(on);
   const rows = await tx.message.findMany({
     where: {
       direction: "out",
@@ -162,10 +134,11 @@ export async function pendingOutbound(
 
 /** A chat's undelivered messages, oldest first, with their next attempt time. */
 export async function pendingForChat(
-  tx: Client,
+  on: Executor,
   channel: string,
   chatId: string,
 ): Promise<(OutboundRow & { nextAttemptAt: Date | null })[]> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx)
     return (await sql.pendingForChat(tx, channel, chatId)).map((r) => ({
       ...r,
@@ -187,21 +160,17 @@ export async function pendingForChat(
   }));
 }
 
-export async function markDelivered(tx: Client, ids: string[], at: Date): Promise<void> {
-  if (tx instanceof SqlTx) return sql.markDelivered(tx, ids, at);
-  if (ids.length === 0) return;
-  await tx.message.updateMany({
-    where: { id: { in: ids } },
-    data: { status: "sent", deliveredAt: at, attempts: { increment: 1 }, claimedBy: null, leaseUntil: null },
-  });
+export async function markDelivered(tx: SqlTx, ids: string[], at: Date): Promise<void> {
+  return sql.markDelivered(tx, ids, at);
 }
 
 export async function markDeliveryFailed(
-  tx: Client,
+  on: Executor,
   id: string,
   error: string,
   retryAt: Date | null,
 ): Promise<void> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.markDeliveryFailed(tx, id, error, retryAt);
   await tx.message.update({
     where: { id },
@@ -216,7 +185,8 @@ export async function markDeliveryFailed(
   });
 }
 
-export async function countPendingOutbound(tx: Client): Promise<number> {
+export async function countPendingOutbound(on: Executor): Promise<number> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.countPendingOutbound(tx);
   return tx.message.count({ where: { direction: "out", status: "pending" } });
 }
@@ -239,9 +209,10 @@ export interface TranscriptLine {
  * opening and its closing (the bot's confirmations, claim and closing lines).
  */
 export async function transcript(
-  tx: PrismaClient,
+  on: PrismaExecutor,
   ticket: { id: string; channel: string; chatId: string; createdAt: Date; closedAt: Date | null },
 ): Promise<TranscriptLine[]> {
+  const tx = prismaOf(on);
   const next = ticket.closedAt
     ? await tx.ticket.findFirst({
         where: { channel: ticket.channel, chatId: ticket.chatId, createdAt: { gt: ticket.createdAt } },
@@ -268,11 +239,12 @@ export async function transcript(
 
 /** The last `limit` messages of a chat, oldest first. */
 export async function chatTranscript(
-  tx: PrismaClient,
+  on: PrismaExecutor,
   channel: string,
   chatId: string,
   limit = 500,
 ): Promise<TranscriptLine[]> {
+  const tx = prismaOf(on);
   const rows = await tx.message.findMany({
     where: { channel, chatId },
     orderBy: [{ at: "desc" }, { id: "desc" }],
@@ -307,9 +279,10 @@ function toTranscriptLine(r: {
  * key names. Null when the message was about no ticket.
  */
 export async function ticketOfOutbound(
-  prisma: PrismaClient,
+  on: PrismaExecutor,
   outbound: { id: string; channel: string; chatId: string; threadTicket?: string | null },
 ): Promise<{ id: string; number: string } | null> {
+  const prisma = prismaOf(on);
   const select = { id: true, number: true } as const;
   const row = await prisma.message.findUnique({ where: { id: outbound.id }, select: { ticketId: true } });
   if (row?.ticketId) {

@@ -1,7 +1,9 @@
 /** What the reports and the response-time metric read: tickets of a range, SLA events, feedback. */
+
 import { z } from "zod";
 import { RESPONSE_EVENTS, type ReportData, type ReportTicket, SLA_EVENTS } from "../reports/report.js";
 import type { Prisma, Tx } from "./database.js";
+import { type PrismaExecutor, prismaOf } from "./database.js";
 import { parseJson } from "./json.js";
 
 type Client = Tx | Prisma;
@@ -9,7 +11,8 @@ type Client = Tx | Prisma;
 const coverageSchema = z.record(z.string(), z.unknown());
 
 /** Tickets opened or closed in [from, to), SLA events and feedback of the range. */
-export async function reportData(tx: Client, window: { from: Date; to: Date }): Promise<ReportData> {
+export async function reportData(on: PrismaExecutor, window: { from: Date; to: Date }): Promise<ReportData> {
+  const tx = prismaOf(on);
   const range = { gte: window.from, lt: window.to };
   const rows = await tx.ticket.findMany({
     where: { OR: [{ createdAt: range }, { closedAt: range }] },
@@ -74,9 +77,10 @@ async function firstResponses(tx: Client, ticketIds: string[]): Promise<Map<stri
  * response events it has (1 right after its first response).
  */
 export async function responseFacts(
-  tx: Client,
+  on: PrismaExecutor,
   number: string,
 ): Promise<{ createdAt: Date; policy: string; coverage: Record<string, unknown>; responses: number } | null> {
+  const tx = prismaOf(on);
   const row = await tx.ticket.findUnique({
     where: { number },
     select: { id: true, createdAt: true, policy: true, coverage: true },

@@ -45,7 +45,6 @@ function toTicket(r: SqlRow): TicketRow {
     chargeNetCents: maybeNum(r.chargeNetCents),
     chargeVatCents: maybeNum(r.chargeVatCents),
     chargeGrossCents: maybeNum(r.chargeGrossCents),
-    deskRef: maybeStr(r.deskRef),
     createdAt: date(r.createdAt),
     updatedAt: date(r.updatedAt),
     claimedAt: maybeDate(r.claimedAt),
@@ -82,7 +81,6 @@ export async function createTicket(
     | "chargeNetCents"
     | "chargeVatCents"
     | "chargeGrossCents"
-    | "deskRef"
     | "createdAt"
     | "updatedAt"
     | "claimedAt"
@@ -126,7 +124,6 @@ export async function createTicket(
     chargeNetCents: null,
     chargeVatCents: null,
     chargeGrossCents: null,
-    deskRef: null,
     createdAt: at,
     updatedAt,
     claimedAt: null,
@@ -188,7 +185,6 @@ const TICKET_COLUMNS = new Set([
   "chargeNetCents",
   "chargeVatCents",
   "chargeGrossCents",
-  "deskRef",
   "claimedAt",
   "closedAt",
 ]);
@@ -240,6 +236,9 @@ export async function setTicketColumns(
     sets.push(`"${column}" = ?`);
     args.push(toSql(value));
   }
+  // As every other write of a ticket (the Prisma path this replaced set it, this one had drifted).
+  sets.push(`"updatedAt" = ?`);
+  args.push(iso(new Date()));
   await tx.write(`UPDATE "Ticket" SET ${sets.join(", ")} WHERE "id" = ?`, ...args, id);
 }
 

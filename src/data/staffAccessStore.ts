@@ -3,6 +3,7 @@
  * password hash), one-time invite links and board sessions (hashes only; see
  * src/desk/board/staffAuth.ts).
  */
+
 import type {
   InviteRecord,
   SessionMode,
@@ -10,7 +11,8 @@ import type {
   StaffAccount,
   StaffRole,
 } from "../desk/board/staffAuth.js";
-import type { Prisma } from "./database.js";
+import type { Database } from "./database.js";
+import { type PrismaExecutor, prismaOf } from "./database.js";
 
 /** The board login key of a name: NFC, trimmed, lower case. */
 export function boardLogin(name: string): string {
@@ -38,7 +40,8 @@ function toAccount(row: Row | null): StaffAccount | null {
   };
 }
 
-export function createStaffAccessStore(prisma: Prisma): StaffAccessStore {
+export function createStaffAccessStore(db: Database): StaffAccessStore {
+  const prisma = db.prisma;
   return {
     async findByName(name) {
       const login = boardLogin(name);
@@ -187,11 +190,12 @@ export type TechnicianDesk = "board" | "slack" | "email";
  * previous identity on that desk. Refused (`identity-taken`) when another technician has it.
  */
 export async function setTechnicianIdentity(
-  prisma: Prisma,
+  on: PrismaExecutor,
   technicianId: string,
   desk: Exclude<TechnicianDesk, "board">,
   externalId: string,
 ): Promise<void> {
+  const prisma = prismaOf(on);
   const value = desk === "email" ? externalId.trim().toLowerCase() : externalId.trim();
   const owner = await prisma.technicianIdentity.findUnique({
     where: { desk_externalId: { desk, externalId: value } },
@@ -206,15 +210,13 @@ export async function setTechnicianIdentity(
     create: { technicianId, desk, externalId: value },
     update: { externalId: value },
   });
-  // Until the runtime reads identities, the Slack desk resolves technicians by this column.
-  if (desk === "slack")
-    await prisma.technician.update({ where: { id: technicianId }, data: { slackUserId: value } });
 }
 
 /** Every technician's identities per desk (without secrets), keyed by technician id. */
 export async function technicianIdentities(
-  prisma: Prisma,
+  on: PrismaExecutor,
 ): Promise<Map<string, Partial<Record<TechnicianDesk, string>>>> {
+  const prisma = prismaOf(on);
   const rows = await prisma.technicianIdentity.findMany({
     select: { technicianId: true, desk: true, externalId: true },
   });

@@ -1,10 +1,9 @@
 /** What the monthly statement reads: closed tickets in a time window, with their customer. */
+
 import { z } from "zod";
 import type { StatementTicket } from "../reports/statement.js";
-import type { Prisma, Tx } from "./database.js";
+import { type PrismaExecutor, prismaOf } from "./database.js";
 import { parseJson } from "./json.js";
-
-type Client = Tx | Prisma;
 
 const coverageSchema = z.record(z.string(), z.unknown());
 
@@ -13,10 +12,11 @@ const coverageSchema = z.record(z.string(), z.unknown());
  * close first. Charges are the integer cents stored at close.
  */
 export async function closedTicketsBetween(
-  tx: Client,
+  on: PrismaExecutor,
   window: { from: Date; to: Date },
   customerCode?: string,
 ): Promise<StatementTicket[]> {
+  const tx = prismaOf(on);
   const rows = await tx.ticket.findMany({
     where: {
       status: "closed",
@@ -42,7 +42,8 @@ export async function closedTicketsBetween(
 }
 
 /** Whether a customer with this code exists. */
-export async function customerCodeExists(tx: Client, code: string): Promise<boolean> {
+export async function customerCodeExists(on: PrismaExecutor, code: string): Promise<boolean> {
+  const tx = prismaOf(on);
   const row = await tx.customer.findUnique({
     where: { code: code.trim().toUpperCase() },
     select: { id: true },

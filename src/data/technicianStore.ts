@@ -2,7 +2,8 @@
  * Technicians, their desk identities and on-call shifts, over Prisma or the hot path's
  * {@link SqlTx} (whose SQL is in `sqlCustomers.ts`).
  */
-import type { StoreClient as Client, PrismaClient } from "./database.js";
+
+import { clientOf, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
 import * as sql from "./sqlCustomers.js";
 import { SqlTx } from "./sqlTx.js";
 
@@ -40,9 +41,10 @@ function toTechnician(row: TechnicianRow): TechnicianRecord {
 
 /** An active technician by id, name, or identity on a desk. */
 export async function findTechnician(
-  tx: Client,
+  on: Executor,
   by: { id: string } | { name: string } | { desk: string; externalId: string },
 ): Promise<TechnicianRecord | null> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.findTechnician(tx, by);
   const where =
     "id" in by
@@ -56,9 +58,10 @@ export async function findTechnician(
 
 /** Adds (or updates) a technician, with their identities on desks (e.g. `{ slack: "U012AB3CD" }`). */
 export async function upsertTechnician(
-  tx: PrismaClient,
+  on: PrismaExecutor,
   t: { name: string; phone?: string | null; identities?: Partial<Record<"slack" | "email", string>> },
 ): Promise<TechnicianRecord> {
+  const tx = prismaOf(on);
   const row = await tx.technician.upsert({
     where: { name: t.name },
     create: { name: t.name, phone: t.phone ?? null },
@@ -77,7 +80,8 @@ export async function upsertTechnician(
   );
 }
 
-export async function onCallAt(tx: Client, at: Date): Promise<TechnicianRecord | null> {
+export async function onCallAt(on: Executor, at: Date): Promise<TechnicianRecord | null> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.onCallAt(tx, at);
   const shift = await tx.onCallShift.findFirst({
     where: { startsAt: { lte: at }, endsAt: { gt: at }, technician: { active: true } },
@@ -95,7 +99,8 @@ export interface ShiftRecord {
   technician: TechnicianRecord;
 }
 
-export async function listShifts(tx: PrismaClient, from: Date, to: Date): Promise<ShiftRecord[]> {
+export async function listShifts(on: PrismaExecutor, from: Date, to: Date): Promise<ShiftRecord[]> {
+  const tx = prismaOf(on);
   const rows = await tx.onCallShift.findMany({
     where: { endsAt: { gt: from }, startsAt: { lt: to } },
     include: { technician: { include: withIdentities } },
@@ -110,9 +115,10 @@ export async function listShifts(tx: PrismaClient, from: Date, to: Date): Promis
 }
 
 export async function addShift(
-  tx: PrismaClient,
+  on: PrismaExecutor,
   s: { technicianId: string; startsAt: Date; endsAt: Date },
 ): Promise<ShiftRecord> {
+  const tx = prismaOf(on);
   const r = await tx.onCallShift.create({ data: s, include: { technician: { include: withIdentities } } });
   return { id: r.id, startsAt: r.startsAt, endsAt: r.endsAt, technician: toTechnician(r.technician) };
 }

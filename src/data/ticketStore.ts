@@ -2,8 +2,9 @@
  * Conversations (each chat's machine snapshot), tickets, their events and feedback, over Prisma
  * or the hot path's {@link SqlTx} (whose SQL is in `sqlConversations.ts` and `sqlTickets.ts`).
  */
+
 import { z } from "zod";
-import type { StoreClient as Client, PrismaClient } from "./database.js";
+import { clientOf, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
 import { parseJson, toJson } from "./json.js";
 import * as conversations from "./sqlConversations.js";
 import * as sql from "./sqlTickets.js";
@@ -16,15 +17,17 @@ import { SqlTx } from "./sqlTx.js";
 export { type InboundState, inboundState, saveConversation } from "./sqlConversations.js";
 
 export async function loadConversation(
-  tx: Client,
+  on: Executor,
   channel: string,
   chatId: string,
 ): Promise<conversations.ConversationRecord | null> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return conversations.loadConversation(tx, channel, chatId);
   return tx.conversation.findUnique({ where: { channel_chatId: { channel, chatId } } });
 }
 
-export async function countConversations(tx: PrismaClient): Promise<number> {
+export async function countConversations(on: PrismaExecutor): Promise<number> {
+  const tx = prismaOf(on);
   return tx.conversation.count();
 }
 
@@ -52,7 +55,6 @@ export interface TicketRow {
   chargeNetCents: number | null;
   chargeVatCents: number | null;
   chargeGrossCents: number | null;
-  deskRef: string | null;
   createdAt: Date;
   updatedAt: Date;
   claimedAt: Date | null;
@@ -61,18 +63,12 @@ export interface TicketRow {
 }
 
 /** Next readable number for a prefix and year, e.g. LT-2026-00042 (see {@link sql.nextTicketNumber}). */
-export async function nextTicketNumber(tx: Client, prefix: string, year: number): Promise<string> {
-  if (tx instanceof SqlTx) return sql.nextTicketNumber(tx, prefix, year);
-  const counter = await tx.ticketCounter.upsert({
-    where: { prefix_year: { prefix, year } },
-    create: { prefix, year, last: 1 },
-    update: { last: { increment: 1 } },
-  });
-  return `${prefix}-${year}-${String(counter.last).padStart(5, "0")}`;
+export async function nextTicketNumber(tx: SqlTx, prefix: string, year: number): Promise<string> {
+  return sql.nextTicketNumber(tx, prefix, year);
 }
 
 export async function createTicket(
-  tx: Client,
+  tx: SqlTx,
   t: {
     number: string;
     policy: string;
@@ -90,54 +86,53 @@ export async function createTicket(
     at: Date;
   },
 ): Promise<TicketRow> {
-  if (tx instanceof SqlTx) return sql.createTicket(tx, { ...t, coverage: toJson(t.coverage) });
-  return tx.ticket.create({
-    data: {
-      number: t.number,
-      policy: t.policy,
-      status: t.status,
-      category: t.category,
-      priority: t.priority,
-      blocking: t.blocking,
-      description: t.description,
-      coverage: toJson(t.coverage),
-      customerId: t.customerId,
-      channel: t.channel,
-      chatId: t.chatId,
-      salesRep: t.salesRep,
-      callbackDueAt: t.callbackDueAt,
-      createdAt: t.at,
-    },
-  });
+  return sql.createTicket(tx, { ...t, coverage: toJson(t.coverage) });
 }
 
-export async function findTicket(tx: Client, number: string): Promise<TicketRow | null> {
+export async function findTicket(on: Executor, number: string): Promise<TicketRow | null> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.findTicket(tx, number);
   return tx.ticket.findUnique({ where: { number: number.trim().toUpperCase() } });
 }
 
+/** A ticket by its id, or null. */
+export async function findTicketById(on: PrismaExecutor, id: string): Promise<TicketRow | null> {
+  return prismaOf(on).ticket.findUnique({ where: { id } });
+}
+
+/** The newest ticket opened from a chat (on `channel`, or any), or null. */
+export async function latestTicketOfChat(
+  on: PrismaExecutor,
+  chatId: string,
+  channel?: string,
+): Promise<TicketRow | null> {
+  return prismaOf(on).ticket.findFirst({
+    where: { chatId, ...(channel ? { channel } : {}) },
+    orderBy: { createdAt: "desc" },
+  });
+}
+
 /** Changes to a ticket (coverage and desk reference as objects, stored as JSON). */
-export type TicketUpdate = Partial<Omit<TicketRow, "id" | "version" | "coverage" | "deskRef">> & {
+export type TicketUpdate = Partial<Omit<TicketRow, "id" | "version" | "coverage">> & {
   coverage?: unknown;
-  deskRef?: unknown;
 };
 
 /** Optimistic update: the transaction fails with `conflict()` when the ticket changed since `version` was read (on PostgreSQL possibly only at its commit). */
 export async function updateTicket(
-  tx: Client,
+  on: Executor,
   id: string,
   version: number,
   data: TicketUpdate,
   conflict: () => Error,
 ): Promise<void> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.updateTicket(tx, id, version, data, conflict);
-  const { coverage, deskRef, ...rest } = data;
+  const { coverage, ...rest } = data;
   const result = await tx.ticket.updateMany({
     where: { id, version },
     data: {
       ...rest,
       ...(coverage !== undefined ? { coverage: toJson(coverage) } : {}),
-      ...(deskRef !== undefined ? { deskRef: toJson(deskRef) } : {}),
       version: { increment: 1 },
     },
   });
@@ -146,10 +141,11 @@ export async function updateTicket(
 
 /** Facts a customer gave after the ticket opened; the consent is kept with the coverage. */
 export async function completeTicketFacts(
-  tx: Client,
+  on: Executor,
   ticketId: string,
   facts: { category?: string; blocking?: boolean; consent?: boolean; salesRep?: string },
 ): Promise<void> {
+  const tx = clientOf(on);
   const stored =
     tx instanceof SqlTx
       ? await sql.ticketCoverage(tx, ticketId)
@@ -168,29 +164,32 @@ export async function completeTicketFacts(
 }
 
 /** Moves a ticket's callback promise (e.g. when a sales representative authorizes it). */
-export async function setCallbackDue(tx: Client, id: string, dueAt: Date): Promise<void> {
+export async function setCallbackDue(on: Executor, id: string, dueAt: Date): Promise<void> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.setCallbackDue(tx, id, dueAt);
   await tx.ticket.update({ where: { id }, data: { callbackDueAt: dueAt } });
 }
 
 /** Links a chat's intake messages (not yet on a ticket) to the ticket just opened from them. */
 export async function linkIntakeMessages(
-  tx: Client,
+  on: Executor,
   channel: string,
   chatId: string,
   ticketId: string,
 ): Promise<void> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.linkIntakeMessages(tx, channel, chatId, ticketId);
   await tx.message.updateMany({ where: { channel, chatId, ticketId: null }, data: { ticketId } });
 }
 
 /** Stores what one desk keeps for a ticket, next to (never over) other desks' references. */
 export async function setTicketDeskRef(
-  tx: PrismaClient,
+  on: PrismaExecutor,
   number: string,
   desk: string,
   ref: Record<string, unknown>,
 ): Promise<void> {
+  const tx = prismaOf(on);
   const ticket = await tx.ticket.findUniqueOrThrow({ where: { number }, select: { id: true } });
   await tx.ticketDeskRef.upsert({
     where: { ticketId_desk: { ticketId: ticket.id, desk } },
@@ -201,9 +200,10 @@ export async function setTicketDeskRef(
 
 /** Every desk's reference for a ticket, by desk name. */
 export async function ticketDeskRefs(
-  tx: Client,
+  on: Executor,
   ticketId: string,
 ): Promise<Record<string, Record<string, unknown>>> {
+  const tx = clientOf(on);
   const rows =
     tx instanceof SqlTx
       ? await sql.ticketDeskRefRows(tx, ticketId)
@@ -222,7 +222,8 @@ export async function ticketDeskRefs(
   return refs;
 }
 
-export async function openTicketsForCustomer(tx: Client, customerId: string): Promise<TicketRow[]> {
+export async function openTicketsForCustomer(on: Executor, customerId: string): Promise<TicketRow[]> {
+  const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.openTicketsForCustomer(tx, customerId);
   return tx.ticket.findMany({
     where: { customerId, status: { not: "closed" } },
@@ -234,9 +235,10 @@ export async function openTicketsForCustomer(tx: Client, customerId: string): Pr
 export { openTicketsOfSender } from "./sqlTickets.js";
 
 export async function listTicketRows(
-  tx: PrismaClient,
+  on: PrismaExecutor,
   filter: { statusNot?: string; status?: string; assigneeId?: string | null; since?: Date; take?: number },
 ): Promise<TicketRow[]> {
+  const tx = prismaOf(on);
   return tx.ticket.findMany({
     where: {
       ...(filter.statusNot ? { status: { not: filter.statusNot } } : {}),
@@ -250,13 +252,10 @@ export async function listTicketRows(
 }
 
 export async function recordEvent(
-  tx: Client,
+  tx: SqlTx,
   e: { ticketId: string | null; type: string; actor: string | null; payload: unknown; at: Date },
 ): Promise<void> {
-  if (tx instanceof SqlTx) return sql.recordEvent(tx, { ...e, payload: toJson(e.payload) });
-  await tx.ticketEvent.create({
-    data: { ticketId: e.ticketId, type: e.type, actor: e.actor, payload: toJson(e.payload), at: e.at },
-  });
+  return sql.recordEvent(tx, { ...e, payload: toJson(e.payload) });
 }
 
 export interface EventRow {
@@ -268,9 +267,10 @@ export interface EventRow {
 }
 
 export async function listEvents(
-  tx: PrismaClient,
+  on: PrismaExecutor,
   filter: { ticketId?: string; since?: Date } = {},
 ): Promise<EventRow[]> {
+  const tx = prismaOf(on);
   const rows = await tx.ticketEvent.findMany({
     where: {
       ...(filter.ticketId ? { ticketId: filter.ticketId } : {}),
@@ -289,11 +289,12 @@ export async function listEvents(
 
 /** Minutes already used this month on a plan (for presets that cap a plan per month). */
 export async function minutesUsedThisMonth(
-  tx: Client,
+  on: Executor,
   customerId: string,
   monthStart: Date,
   plan: string,
 ): Promise<number> {
+  const tx = clientOf(on);
   const rows =
     tx instanceof SqlTx
       ? await sql.closedSince(tx, customerId, monthStart)
@@ -312,9 +313,10 @@ export async function minutesUsedThisMonth(
 
 /** The customer's latest feedback on a ticket, or null. */
 export async function latestFeedback(
-  tx: PrismaClient,
+  on: PrismaExecutor,
   ticketId: string,
 ): Promise<{ rating: number; comment: string | null; at: Date } | null> {
+  const tx = prismaOf(on);
   return tx.feedback.findFirst({
     where: { ticketId },
     orderBy: { at: "desc" },
@@ -323,9 +325,8 @@ export async function latestFeedback(
 }
 
 export async function recordFeedback(
-  tx: Client,
+  tx: SqlTx,
   f: { ticketId: string; rating: number; comment: string | null; at: Date },
 ): Promise<void> {
-  if (tx instanceof SqlTx) return sql.recordFeedback(tx, f);
-  await tx.feedback.create({ data: f });
+  return sql.recordFeedback(tx, f);
 }

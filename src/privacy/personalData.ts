@@ -47,7 +47,7 @@ export async function exportCustomer(
   file: string,
   now: Date,
 ): Promise<ExportResult> {
-  const data = await collectCustomerData(db.prisma, code);
+  const data = await collectCustomerData(db, code);
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const archive = archiver("tar", { gzip: true });
   const out = createWriteStream(file);

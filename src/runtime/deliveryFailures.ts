@@ -20,7 +20,7 @@ export async function reportDeliveryFailure(
 ): Promise<void> {
   const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 300);
   const email = chat.channel === "email" ? parseEmailChatId(chat.chatId) : null;
-  const ticket = await store.ticketOfOutbound(ctx.db.prisma, {
+  const ticket = await store.ticketOfOutbound(ctx.db, {
     id: outboxId,
     channel: chat.channel,
     chatId: chat.chatId,

@@ -143,7 +143,7 @@ export class InboundPipeline {
     // A redelivered message is dropped in the transaction; don't download its media again first.
     if (
       message.attachments.length > 0 &&
-      (await store.inboundSeen(ctx.db.prisma, message.channel, message.platformMessageId))
+      (await store.inboundSeen(ctx.db, message.channel, message.platformMessageId))
     ) {
       return out;
     }

@@ -55,7 +55,7 @@ export class JobScheduler {
         .catch((error) => this.ctx.logger.error({ err: error }, "scheduler pass failed"))
         .then(async () => {
           const [job, retry] = await Promise.all([
-            store.nextJobDue(this.ctx.db.prisma).catch(() => null),
+            store.nextJobDue(this.ctx.db).catch(() => null),
             this.ctx.coordination.nextOutboxAttempt().catch(() => null),
           ]);
           const next = Math.min(

@@ -242,12 +242,12 @@ export class MailLinks {
   ) {}
 
   info = async (token: string): Promise<LinkInfo | null> => {
-    const prisma = this.ctx.db.prisma;
-    const link = await links.findActionToken(prisma, token);
+    const db = this.ctx.db;
+    const link = await links.findActionToken(db, token);
     if (!link) return null;
-    const ticket = await prisma.ticket.findUnique({ where: { id: link.ticketId } });
+    const ticket = await store.findTicketById(db, link.ticketId);
     if (!ticket) return null;
-    const customer = await store.getCustomer(prisma, ticket.customerId);
+    const customer = await store.getCustomer(db, ticket.customerId);
     const state = link.usedAt
       ? "used"
       : link.expiresAt < this.ctx.clock.now()
@@ -272,9 +272,9 @@ export class MailLinks {
   /** The rep's decision; works once, and only while the ticket awaits authorization. */
   decide = async (token: string, decision: "authorize" | "decline"): Promise<LinkResult> => {
     const { ctx } = this;
-    const link = await links.findActionToken(ctx.db.prisma, token);
+    const link = await links.findActionToken(ctx.db, token);
     if (link?.purpose !== "authorize") return { ok: false, code: "invalid-link" };
-    const row = await ctx.db.prisma.ticket.findUnique({ where: { id: link.ticketId } });
+    const row = await store.findTicketById(ctx.db, link.ticketId);
     if (!row) return { ok: false, code: "invalid-link" };
     const chat: ChatRef = { channel: row.channel as ChatRef["channel"], chatId: row.chatId };
     const { value, fx } = await inChatTransaction(ctx, chat, async (tx, fx): Promise<LinkResult> => {
@@ -316,9 +316,9 @@ export class MailLinks {
   rate = async (token: string, rating: number, comment: string | null): Promise<LinkResult> => {
     const { ctx } = this;
     if (!Number.isInteger(rating) || rating < 1 || rating > 5) return { ok: false, code: "invalid-input" };
-    const link = await links.findActionToken(ctx.db.prisma, token);
+    const link = await links.findActionToken(ctx.db, token);
     if (link?.purpose !== "feedback") return { ok: false, code: "invalid-link" };
-    const row = await ctx.db.prisma.ticket.findUnique({ where: { id: link.ticketId } });
+    const row = await store.findTicketById(ctx.db, link.ticketId);
     if (!row) return { ok: false, code: "invalid-link" };
     const chat: ChatRef = { channel: row.channel as ChatRef["channel"], chatId: row.chatId };
     const { value, fx } = await inChatTransaction(ctx, chat, async (tx, fx): Promise<LinkResult> => {

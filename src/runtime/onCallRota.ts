@@ -20,21 +20,21 @@ export class OnCallRota {
 
   /** Shifts overlapping [from, to), earliest first. */
   listOnCall = async (from: Date, to: Date): Promise<OnCallShiftView[]> =>
-    (await store.listShifts(this.ctx.db.prisma, from, to)).map(toShiftView);
+    (await store.listShifts(this.ctx.db, from, to)).map(toShiftView);
 
   /** Adds a shift; only an active technician may, for an active technician, ending after it starts. */
   setOnCall = async (
     by: TechnicianRef,
     shift: { technician: TechnicianRef; startsAt: Date; endsAt: Date },
   ): Promise<StaffActionResult | { ok: true; shift: OnCallShiftView }> => {
-    const prisma = this.ctx.db.prisma;
-    const actor = await store.findTechnician(prisma, by);
+    const db = this.ctx.db;
+    const actor = await store.findTechnician(db, by);
     if (!actor) return { ok: false, code: "not-technician", message: "only technicians can change the rota" };
-    const target = await store.findTechnician(prisma, shift.technician);
+    const target = await store.findTechnician(db, shift.technician);
     if (!target) return { ok: false, code: "invalid-input", message: "unknown technician" };
     if (!(shift.endsAt > shift.startsAt))
       return { ok: false, code: "invalid-input", message: "a shift must end after it starts" };
-    const s = await store.addShift(prisma, {
+    const s = await store.addShift(db, {
       technicianId: target.id,
       startsAt: shift.startsAt,
       endsAt: shift.endsAt,

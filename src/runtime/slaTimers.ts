@@ -130,7 +130,7 @@ export class SlaTimers {
 
   /** Runs a due `oncall.repage` job: pages again while the ticket is still open (unclaimed). */
   repage = async (job: JobPayload<"oncall.repage">): Promise<void> => {
-    const ticket = await store.findTicket(this.ctx.db.prisma, job.number);
+    const ticket = await store.findTicket(this.ctx.db, job.number);
     if (ticket?.status !== "open") return;
     const fx = newEffects();
     await this.ctx.db.transaction((tx) => this.page(tx, fx, job.number, job.repeat));
@@ -139,7 +139,7 @@ export class SlaTimers {
 
   /** Feeds a timer's event to the ticket machine, if the ticket still accepts it. */
   private async fire(number: string, event: TicketEvent): Promise<void> {
-    const ticket = await store.findTicket(this.ctx.db.prisma, number);
+    const ticket = await store.findTicket(this.ctx.db, number);
     if (!ticket) return;
     const chat = { channel: ticket.channel as ChannelName, chatId: ticket.chatId };
     const { fx } = await inChatTransaction(this.ctx, chat, async (tx, effects) => {

@@ -32,9 +32,9 @@ export class StaffActionHandler {
   /** Performs one action; never throws for a refused action (the result says why, with a code). */
   perform = async (action: StaffAction): Promise<StaffActionResult> => {
     const { ctx } = this;
-    const located = await store.findTicket(ctx.db.prisma, action.ticket);
+    const located = await store.findTicket(ctx.db, action.ticket);
     if (!located) return { ok: false, code: "unknown-ticket", message: `no ticket ${action.ticket}` };
-    const technician = await store.findTechnician(ctx.db.prisma, action.by);
+    const technician = await store.findTechnician(ctx.db, action.by);
     if (!technician)
       return { ok: false, code: "not-technician", message: "only technicians can act on tickets" };
     const event = await this.toEvent(action, { id: technician.id, name: technician.name });
@@ -79,11 +79,11 @@ export class StaffActionHandler {
 
   /** Durable idempotency check for platform deliveries (Slack event_id…). */
   seen = async (source: string, key: string): Promise<boolean> =>
-    store.markDeliverySeen(this.ctx.db.prisma, source, key);
+    store.markDeliverySeen(this.ctx.db, source, key);
 
   /** Stores the opaque reference one desk keeps for a ticket (e.g. its Slack card). */
   setDeskRef = async (number: string, desk: string, ref: Record<string, unknown>): Promise<void> => {
-    await store.setTicketDeskRef(this.ctx.db.prisma, number, desk, ref);
+    await store.setTicketDeskRef(this.ctx.db, number, desk, ref);
   };
 
   /**

@@ -98,7 +98,7 @@ export class SupportRuntime implements StaffActions {
       chatQueue: new KeyedQueue(),
       coordination: options.coordination ?? startCoordination(options.db),
       // SQLite is exactly one instance: what it committed to the outbox can be known in memory.
-      outboxMemory: options.db.sqlite ? new OutboxMemory() : null,
+      outboxMemory: options.db.provider === "sqlite" ? new OutboxMemory() : null,
     };
     this.ownsCoordination = !options.coordination;
     this.ctx = ctx;

@@ -1,7 +1,7 @@
 /** The ticket machine's context for a stored ticket (pure inputs the machine decides on). */
 import { DateTime } from "luxon";
 import type { TicketContext } from "../../flows/ticketMachine.js";
-import type { Prisma, StoreTx } from "../data/database.js";
+import type { Executor } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { zoneNamed } from "../policy/zone.js";
 import type { RuntimeContext } from "./runtimeContext.js";
@@ -12,7 +12,7 @@ import type { RuntimeContext } from "./runtimeContext.js";
  */
 export async function loadTicketContext(
   ctx: RuntimeContext,
-  tx: StoreTx | Prisma,
+  tx: Executor,
   ticket: store.TicketRow,
   forCharge = false,
 ): Promise<TicketContext> {

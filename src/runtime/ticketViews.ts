@@ -6,7 +6,7 @@ import { DateTime } from "luxon";
 import { z } from "zod";
 import type { Language } from "../../flows/intents.js";
 import type { ChannelName } from "../channels/port.js";
-import type { Prisma, StoreTx } from "../data/database.js";
+import type { Database, Executor } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { TranscriptEntry } from "../desk/board/boardQueries.js";
 import type {
@@ -44,58 +44,58 @@ export type { TechnicianView } from "../desk/port.js";
 export class TicketViews {
   constructor(private readonly ctx: RuntimeContext) {}
 
-  private get prisma(): Prisma {
-    return this.ctx.db.prisma;
+  private get db(): Database {
+    return this.ctx.db;
   }
 
   /** Tickets for a desk list: open, unclaimed, mine (needs `by`), created today, or all (newest first). */
   listTickets = async (filter: TicketFilter, by?: TechnicianRef): Promise<TicketView[]> => {
-    const prisma = this.prisma;
+    const db = this.db;
     let rows: store.TicketRow[];
     switch (filter) {
       case "open":
-        rows = await store.listTicketRows(prisma, { statusNot: "closed" });
+        rows = await store.listTicketRows(db, { statusNot: "closed" });
         break;
       case "unclaimed":
-        rows = (await store.listTicketRows(prisma, { statusNot: "closed", assigneeId: null })).filter(
+        rows = (await store.listTicketRows(db, { statusNot: "closed", assigneeId: null })).filter(
           (t) => t.status !== "closed",
         );
         break;
       case "mine": {
-        const tech = by ? await store.findTechnician(prisma, by) : null;
-        rows = tech ? await store.listTicketRows(prisma, { statusNot: "closed", assigneeId: tech.id }) : [];
+        const tech = by ? await store.findTechnician(db, by) : null;
+        rows = tech ? await store.listTicketRows(db, { statusNot: "closed", assigneeId: tech.id }) : [];
         break;
       }
       case "today": {
         const since = DateTime.fromJSDate(this.ctx.clock.now(), { zone: zoneNamed(this.ctx.policy.timezone) })
           .startOf("day")
           .toJSDate();
-        rows = await store.listTicketRows(prisma, { since });
+        rows = await store.listTicketRows(db, { since });
         break;
       }
       default:
-        rows = await store.listTicketRows(prisma, {});
+        rows = await store.listTicketRows(db, {});
     }
-    return Promise.all(rows.map((r) => this.toView(prisma, r)));
+    return Promise.all(rows.map((r) => this.toView(db, r)));
   };
 
   /** One ticket by its readable number, or null. */
   getTicket = async (number: string): Promise<TicketView | null> => {
-    const row = await store.findTicket(this.prisma, number);
+    const row = await store.findTicket(this.db, number);
     if (!row) return null;
     const [view, feedback] = await Promise.all([
-      this.toView(this.prisma, row),
-      store.latestFeedback(this.prisma, row.id),
+      this.toView(this.db, row),
+      store.latestFeedback(this.db, row.id),
     ]);
     return { ...view, feedback: feedback ? { ...feedback, at: feedback.at.toISOString() } : null };
   };
 
   /** Transcript of a ticket, staff replies and internal notes included (for the board). */
   transcript = async (number: string): Promise<TranscriptEntry[]> => {
-    const row = await store.findTicket(this.prisma, number);
+    const row = await store.findTicket(this.db, number);
     if (!row) return [];
-    const messages = await store.transcript(this.prisma, row);
-    const events = await store.listEvents(this.prisma, { ticketId: row.id });
+    const messages = await store.transcript(this.db, row);
+    const events = await store.listEvents(this.db, { ticketId: row.id });
     const lines: TranscriptEntry[] = [
       ...messages.map((m): TranscriptEntry => {
         const staff = m.body.kind === "relay.fromTechnician";
@@ -128,7 +128,7 @@ export class TicketViews {
     plan?: string,
     billing?: PackageBilling,
   ): Promise<ChargeView | null> => {
-    const row = await store.findTicket(this.prisma, number);
+    const row = await store.findTicket(this.db, number);
     if (!row || !Number.isInteger(minutes) || minutes < 0) return null;
     if (billing) {
       try {
@@ -138,7 +138,7 @@ export class TicketViews {
         throw error;
       }
     }
-    const context = await loadTicketContext(this.ctx, this.prisma, row, true);
+    const context = await loadTicketContext(this.ctx, this.db, row, true);
     const chosen = plan ?? (typeof context.coverage.plan === "string" ? context.coverage.plan : null);
     return computeCharge(this.ctx.policy, {
       minutes,
@@ -158,9 +158,9 @@ export class TicketViews {
   ): Promise<{ bytes: Uint8Array; mime: string; name: string } | null> => {
     const media = this.ctx.options.mediaStore;
     if (!media) return null;
-    const row = await store.findTicket(this.prisma, number);
+    const row = await store.findTicket(this.db, number);
     if (!row) return null;
-    const lines = await store.transcript(this.prisma, row);
+    const lines = await store.transcript(this.db, row);
     const meta = lines.flatMap((l) => l.body.attachments ?? []).find((a) => a.ref === ref);
     if (!meta) return null;
     try {
@@ -185,7 +185,7 @@ export class TicketViews {
 
   /** An active technician by id, name or desk identity, or null. */
   findTechnician = async (by: TechnicianRef): Promise<TechnicianView | null> => {
-    const t = await store.findTechnician(this.prisma, by);
+    const t = await store.findTechnician(this.db, by);
     return t ? { id: t.id, name: t.name, identities: t.identities } : null;
   };
 
@@ -195,7 +195,7 @@ export class TicketViews {
     return language === "en" ? "en" : language === "it" ? "it" : this.ctx.policy.defaultLanguage;
   }
 
-  private async toView(tx: StoreTx | Prisma, row: store.TicketRow): Promise<TicketView> {
+  private async toView(tx: Executor, row: store.TicketRow): Promise<TicketView> {
     const { policy } = this.ctx;
     const customer = await store.getCustomer(tx, row.customerId);
     const assignee = row.assigneeId ? await store.findTechnician(tx, { id: row.assigneeId }) : null;

@@ -109,7 +109,7 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
         : senderId;
   let customerId: string | null = null;
   if (c) {
-    const customer = await store.createCustomer(db.prisma, {
+    const customer = await store.createCustomer(db, {
       company: c.company,
       contactName: c.contactName ?? null,
       phone: c.phone ?? null,
@@ -126,11 +126,11 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
     });
     customerId = customer.id;
     // E-mail customers are found by their address, as the e-mail adapter's senders are.
-    if (channelName !== "email") await store.linkIdentity(db.prisma, customer.id, channelName, senderId);
+    if (channelName !== "email") await store.linkIdentity(db, customer.id, channelName, senderId);
   }
   for (const shift of story.onCall) {
-    const tech = await store.upsertTechnician(db.prisma, { name: shift.as });
-    await store.addShift(db.prisma, {
+    const tech = await store.upsertTechnician(db, { name: shift.as });
+    await store.addShift(db, {
       technicianId: tech.id,
       startsAt: new Date(shift.from),
       endsAt: new Date(shift.to),
@@ -143,11 +143,9 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
   await runtime.start();
 
   const latestTicket = async () => {
-    const rows = await store.listTicketRows(db.prisma, {});
+    const rows = await store.listTicketRows(db, {});
     const mine = customerId ? rows.filter((r) => r.customerId === customerId) : rows;
-    return (
-      mine[0] ?? (await db.prisma.ticket.findFirst({ where: { chatId }, orderBy: { createdAt: "desc" } }))
-    );
+    return mine[0] ?? (await store.latestTicketOfChat(db, chatId));
   };
 
   try {
@@ -202,7 +200,7 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
       } else if ("staff" in step) {
         window = [];
         const s = step.staff;
-        await store.upsertTechnician(db.prisma, { name: s.as });
+        await store.upsertTechnician(db, { name: s.as });
         const ticket = s.ticket ?? (await latestTicket())?.number;
         if (!ticket) {
           failures.push(`${where}: staff ${s.do} but there is no ticket`);
@@ -232,7 +230,7 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
             events,
             latestTicket,
             countTickets: async () => {
-              const rows = await store.listTicketRows(db.prisma, {});
+              const rows = await store.listTicketRows(db, {});
               return customerId ? rows.filter((r) => r.customerId === customerId).length : rows.length;
             },
           })),

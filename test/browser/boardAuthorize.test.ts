@@ -63,7 +63,7 @@ beforeAll(async () => {
     metrics: createMetrics({ defaultMetrics: false }),
     logger: silentLogger,
     // No credentials: the board is open to localhost, by name.
-    staffAuth: createStaffAuth({ store: createStaffAccessStore(t.db.prisma) }),
+    staffAuth: createStaffAuth({ store: createStaffAccessStore(t.db) }),
   });
   baseUrl = await server.start();
   browser = await chromium.launch({

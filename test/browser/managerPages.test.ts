@@ -40,7 +40,7 @@ beforeAll(async () => {
   seed = await seedMonth(t.db, dataDir);
   webChannel = createWebChannel({ dataDir });
   // Laura is an administrator, Luca a technician (roles as `sportello staff role` sets them).
-  const access = createStaffAccessStore(t.db.prisma);
+  const access = createStaffAccessStore(t.db);
   for (const [name, role, password] of [
     ["Laura", "admin", "laura-password-1"],
     ["Luca", "technician", "luca-password-1"],

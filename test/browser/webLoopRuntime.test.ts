@@ -68,7 +68,7 @@ beforeAll(async () => {
     metrics,
     logger: silentLogger,
     // No technician has credentials: the board is open to localhost, by name.
-    staffAuth: createStaffAuth({ store: createStaffAccessStore(t.db.prisma) }),
+    staffAuth: createStaffAuth({ store: createStaffAccessStore(t.db) }),
   });
   baseUrl = await server.start();
   browser = await chromium.launch({

@@ -82,7 +82,7 @@ describe("sportello staff", () => {
     // The printed link is the one that works, once.
     const db = await openDatabase(database.url);
     try {
-      const auth = createStaffAuth({ store: createStaffAccessStore(db.prisma), now: () => new Date(NOW) });
+      const auth = createStaffAuth({ store: createStaffAccessStore(db), now: () => new Date(NOW) });
       const token = new URL(invited.json.inviteLink).searchParams.get("token")!;
       await auth.acceptInvite(token, "marco's passphrase");
       await expect(auth.acceptInvite(token, "marco's passphrase")).rejects.toMatchObject({

@@ -74,12 +74,12 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
   it("lets one instance at a time deliver a chat, and the next one after its claims are released", async () => {
     const chat = { channel: "web", chatId: "w-coord" };
     for (const text of ["uno", "due", "tre"])
-      await store.queueOutbound(t.db.prisma, { ...chat, text, body: {}, at: now });
+      await t.db.transaction((tx) => store.queueOutbound(tx, { ...chat, text, body: {}, at: now }));
     const first = await a.claimChatOutbox(chat);
     expect(first.map((m) => m.text)).toEqual(["uno", "due", "tre"]);
     const during = await b.claimChatOutbox(chat);
     if (usingPostgres) expect(during).toEqual([]);
-    await store.markDelivered(t.db.prisma, [first[0]!.id], now);
+    await t.db.transaction((tx) => store.markDelivered(tx, [first[0]!.id], now));
     await a.releaseOutbox(first.slice(1).map((m) => m.id));
     const after = await b.claimChatOutbox(chat);
     expect(after.map((m) => m.text)).toEqual(["due", "tre"]);
@@ -144,7 +144,7 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
 
     it("takes over a live instance's claims once their lease has ended", async () => {
       const chat = { channel: "web", chatId: "w-lease" };
-      await store.queueOutbound(t.db.prisma, { ...chat, text: "ciao", body: {}, at: now });
+      await t.db.transaction((tx) => store.queueOutbound(tx, { ...chat, text: "ciao", body: {}, at: now }));
       await store.scheduleJob(t.db.prisma, { kind: "test", key: "lease-job", dueAt: now, payload: {} });
       expect((await b.claimChatOutbox(chat)).length).toBe(1);
       const claimedByB = (await b.claimJobs(new Date(now.getTime() + 86_400_000))).map((j) => j.key);
@@ -166,7 +166,7 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
 
     it("takes over the claims of an instance whose connection is gone", async () => {
       const chat = { channel: "web", chatId: "w-gone" };
-      await store.queueOutbound(t.db.prisma, { ...chat, text: "ciao", body: {}, at: now });
+      await t.db.transaction((tx) => store.queueOutbound(tx, { ...chat, text: "ciao", body: {}, at: now }));
       expect((await b.claimChatOutbox(chat)).length).toBe(1);
       expect(await a.claimChatOutbox(chat)).toEqual([]);
       await b.close();

@@ -114,23 +114,29 @@ describe("canned replies and files on the staff board", () => {
       plans: ["standard"],
       verified: true,
     });
-    number = await store.nextTicketNumber(t.db.prisma, "LT", 2027);
-    await store.createTicket(t.db.prisma, {
-      number,
-      policy: "leotron",
-      status: "open",
-      category: "software-usage",
-      priority: "normal",
-      blocking: false,
-      description: "the till does not print",
-      coverage: decideCoverage(policy, { plans: ["standard"], category: "software-usage", at: clock.now() }),
-      customerId: customer.id,
-      channel: "telegram",
-      chatId: "777",
-      salesRep: null,
-      callbackDueAt: null,
-      at: clock.now(),
-    });
+    number = await t.db.transaction((tx) => store.nextTicketNumber(tx, "LT", 2027));
+    await t.db.transaction((tx) =>
+      store.createTicket(tx, {
+        number,
+        policy: "leotron",
+        status: "open",
+        category: "software-usage",
+        priority: "normal",
+        blocking: false,
+        description: "the till does not print",
+        coverage: decideCoverage(policy, {
+          plans: ["standard"],
+          category: "software-usage",
+          at: clock.now(),
+        }),
+        customerId: customer.id,
+        channel: "telegram",
+        chatId: "777",
+        salesRep: null,
+        callbackDueAt: null,
+        at: clock.now(),
+      }),
+    );
     expect((await runtime.perform({ type: "claim", ticket: number, by: { id: tech.id } })).ok).toBe(true);
     replies = createCannedReplyService({
       policy,
@@ -138,8 +144,8 @@ describe("canned replies and files on the staff board", () => {
       getTicket: (n) => runtime.getTicket(n),
       now: () => clock.now(),
     });
-    await technicianWithPassword(t.db.prisma, "Marco", "marco-password-1");
-    const staffAuth = createStaffAuth({ store: createStaffAccessStore(t.db.prisma) });
+    await technicianWithPassword(t.db, "Marco", "marco-password-1");
+    const staffAuth = createStaffAuth({ store: createStaffAccessStore(t.db) });
     server = createHttpServer({
       port: 0,
       host: "127.0.0.1",

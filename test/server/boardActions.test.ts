@@ -62,7 +62,7 @@ beforeAll(async () => {
     desks: [recordingDesk],
     offlineTriage: () => ({ category: "hardware-repair" }),
   });
-  const access = createStaffAccessStore(t.db.prisma);
+  const access = createStaffAccessStore(t.db);
   await runtime.start();
   // Luca works tickets; Intruder had a password too but is disabled once signed in.
   staffAuth = createStaffAuth({ store: access });

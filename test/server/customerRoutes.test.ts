@@ -32,9 +32,9 @@ beforeAll(async () => {
   seed = await seedMonth(t.db, dataDir);
   webChannel = createWebChannel({ dataDir });
   // Laura is an administrator, Luca a technician.
-  await technicianWithPassword(t.db.prisma, "Laura", "laura-password-1", "admin");
-  await technicianWithPassword(t.db.prisma, "Luca", "luca-password-1");
-  const staffAuth = createStaffAuth({ store: createStaffAccessStore(t.db.prisma) });
+  await technicianWithPassword(t.db, "Laura", "laura-password-1", "admin");
+  await technicianWithPassword(t.db, "Luca", "luca-password-1");
+  const staffAuth = createStaffAuth({ store: createStaffAccessStore(t.db) });
   server = createHttpServer({
     port: 0,
     host: "127.0.0.1",

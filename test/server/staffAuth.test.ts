@@ -18,7 +18,7 @@ let auth: StaffAuth;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  auth = createStaffAuth({ store: createStaffAccessStore(t.db.prisma), now: () => now });
+  auth = createStaffAuth({ store: createStaffAccessStore(t.db), now: () => now });
 });
 afterAll(async () => {
   await t?.drop();
@@ -38,7 +38,7 @@ describe("passwords", () => {
 
 describe("staff access", () => {
   it("stores only hashes; a link is used once even when two browsers race", async () => {
-    await createStaffAccessStore(t.db.prisma).create("Marco", "technician");
+    await createStaffAccessStore(t.db).create("Marco", "technician");
     const { token, expiresAt } = await auth.issueInvite("marco");
     expect(expiresAt.toISOString()).toBe("2026-11-26T10:00:00.000Z");
     const row = await t.db.prisma.staffInvite.findFirstOrThrow();
@@ -58,7 +58,7 @@ describe("staff access", () => {
   });
 
   it("refuses weak passwords, unknown technicians and expired links", async () => {
-    await createStaffAccessStore(t.db.prisma).create("Giulia", "technician");
+    await createStaffAccessStore(t.db).create("Giulia", "technician");
     const { token } = await auth.issueInvite("Giulia");
     await expect(auth.acceptInvite(token, "short")).rejects.toMatchObject({ code: "weak-password" });
     await expect(auth.acceptInvite(token, "giulia")).rejects.toMatchObject({ code: "weak-password" });
@@ -91,7 +91,7 @@ describe("staff access", () => {
   });
 
   it("keeps each desk's identity in its own record, one owner per identity", async () => {
-    const store = createStaffAccessStore(t.db.prisma);
+    const store = createStaffAccessStore(t.db);
     const anna = await store.create("Anna", "technician");
     const luca = await store.create("Luca", "technician");
     await setTechnicianIdentity(t.db.prisma, anna.id, "slack", "UANNA");

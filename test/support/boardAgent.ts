@@ -3,7 +3,7 @@
  * token from the pages, and signs in the way the login form does.
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
-import type { Prisma } from "../../src/data/database.js";
+import type { Database } from "../../src/data/database.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import { hashPassword } from "../../src/desk/board/passwords.js";
 
@@ -81,12 +81,12 @@ export function boardAgent(app: FastifyInstance, base: Partial<InjectOptions> = 
  * as `sportello staff invite` + the invite page would.
  */
 export async function technicianWithPassword(
-  prisma: Prisma,
+  db: Database,
   name: string,
   password: string,
   role: "technician" | "admin" = "technician",
 ): Promise<{ id: string }> {
-  const store = createStaffAccessStore(prisma);
+  const store = createStaffAccessStore(db);
   const account = (await store.findByName(name)) ?? (await store.create(name, role));
   await store.setRole(account.id, role);
   await store.setPassword(account.id, await hashPassword(password));

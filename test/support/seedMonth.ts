@@ -243,23 +243,25 @@ export async function seedMonth(
     });
     await runtimes[id]!.start();
   }
-  const tech = await store.upsertTechnician(db.prisma, { name: "Marco" });
+  const tech = await store.upsertTechnician(db, { name: "Marco" });
   const by = { id: tech.id };
 
   const customers = {} as SeededMonth["customers"];
   for (const [key, c] of Object.entries(CUSTOMERS) as [CustomerKey, (typeof CUSTOMERS)[CustomerKey]][]) {
-    const record = await store.createCustomer(db.prisma, {
-      company: c.company,
-      contactName: c.contactName,
-      phone: c.phone,
-      email: c.email,
-      language: "it",
-      plans: c.plans,
-      verified: true,
-      salesRep: key === "D" ? "Mario Rossi" : null,
-      purchases: key === "A" ? [{ item: "PC cassa", purchasedOn: "2026-06-01", warrantyMonths: 12 }] : [],
-    });
-    await store.linkIdentity(db.prisma, record.id, "telegram", `chat-${key}`);
+    const record = await db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: c.company,
+        contactName: c.contactName,
+        phone: c.phone,
+        email: c.email,
+        language: "it",
+        plans: c.plans,
+        verified: true,
+        salesRep: key === "D" ? "Mario Rossi" : null,
+        purchases: key === "A" ? [{ item: "PC cassa", purchasedOn: "2026-06-01", warrantyMonths: 12 }] : [],
+      }),
+    );
+    await db.transaction((tx) => store.linkIdentity(tx, record.id, "telegram", `chat-${key}`));
     customers[key] = { id: record.id, code: record.code };
   }
 
@@ -294,29 +296,33 @@ export async function seedMonth(
           usedThisMonthMinutes: 0,
         });
         const year = Number(spec.openAt.slice(0, 4));
-        const number = await store.nextTicketNumber(db.prisma, policy.ticketPrefix, year);
-        const row = await store.createTicket(db.prisma, {
-          number,
-          policy: policy.id,
-          status: "open",
-          category: spec.category,
-          priority: "normal",
-          blocking: false,
-          description: `${c.company}: problema ${spec.id}, chiamare ${c.contactName} al ${c.phone}`,
-          coverage,
-          customerId: customers[spec.customer].id,
-          channel: "telegram",
-          chatId: `chat-${spec.customer}`,
-          salesRep: spec.customer === "D" ? "Mario Rossi" : null,
-          callbackDueAt: null,
-          at,
-        });
-        await store.recordEvent(db.prisma, {
-          ticketId: row.id,
-          type: "ticket.opened",
-          actor: "customer",
-          payload: { number, category: spec.category },
-          at,
+        // Through the production path: the runtime's own transaction and SQL.
+        const number = await db.transaction((tx) => store.nextTicketNumber(tx, policy.ticketPrefix, year));
+        const row = await db.transaction(async (tx) => {
+          const created = await store.createTicket(tx, {
+            number,
+            policy: policy.id,
+            status: "open",
+            category: spec.category,
+            priority: "normal",
+            blocking: false,
+            description: `${c.company}: problema ${spec.id}, chiamare ${c.contactName} al ${c.phone}`,
+            coverage,
+            customerId: customers[spec.customer].id,
+            channel: "telegram",
+            chatId: `chat-${spec.customer}`,
+            salesRep: spec.customer === "D" ? "Mario Rossi" : null,
+            callbackDueAt: null,
+            at,
+          });
+          await store.recordEvent(tx, {
+            ticketId: created.id,
+            type: "ticket.opened",
+            actor: "customer",
+            payload: { number, category: spec.category },
+            at,
+          });
+          return created;
         });
         const attachments =
           spec.id === "a-lunch"
@@ -325,15 +331,17 @@ export async function seedMonth(
                 { kind: "document", name: "invoice.pdf", mime: "application/pdf", ref: "c3d4-invoice.pdf" },
               ]
             : [];
-        await store.storeInbound(db.prisma, {
-          channel: "telegram",
-          chatId: `chat-${spec.customer}`,
-          platformMessageId: `m-${spec.id}`,
-          text: `${c.contactName}: problema ${spec.id}, il mio numero è ${c.phone}`,
-          body: attachments.length ? { attachments } : {},
-          at,
-          ticketId: row.id,
-        });
+        await db.transaction((tx) =>
+          store.storeInbound(tx, {
+            channel: "telegram",
+            chatId: `chat-${spec.customer}`,
+            platformMessageId: `m-${spec.id}`,
+            text: `${c.contactName}: problema ${spec.id}, il mio numero è ${c.phone}`,
+            body: attachments.length ? { attachments } : {},
+            at,
+            ticketId: row.id,
+          }),
+        );
         numbers[spec.id] = number;
       },
     });
@@ -391,13 +399,15 @@ export async function seedMonth(
   }
 
   async function feedback(spec: TicketSpec): Promise<void> {
-    const row = await store.findTicket(db.prisma, numbers[spec.id]!);
-    await store.recordFeedback(db.prisma, {
-      ticketId: row!.id,
-      rating: spec.feedback!.rating,
-      comment: spec.feedback!.comment,
-      at: clock.now(),
-    });
+    const row = await store.findTicket(db, numbers[spec.id]!);
+    await db.transaction((tx) =>
+      store.recordFeedback(tx, {
+        ticketId: row!.id,
+        rating: spec.feedback!.rating,
+        comment: spec.feedback!.comment,
+        at: clock.now(),
+      }),
+    );
   }
 
   ops.sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime() || a.order - b.order);
@@ -405,8 +415,10 @@ export async function seedMonth(
 
   // SLA outcomes of the month, as the runtime's timers and desks record them.
   const event = async (id: string, type: string, at: string, actor: string | null = null) => {
-    const row = await store.findTicket(db.prisma, numbers[id]!);
-    await store.recordEvent(db.prisma, { ticketId: row!.id, type, actor, payload: {}, at: new Date(at) });
+    const row = await store.findTicket(db, numbers[id]!);
+    await db.transaction((tx) =>
+      store.recordEvent(tx, { ticketId: row!.id, type, actor, payload: {}, at: new Date(at) }),
+    );
   };
   await event("a-weekend", "ticket.escalated", "2027-03-15T09:00:00+01:00");
   await event("d-paid", "ticket.callback-overdue", "2027-03-23T10:00:00+01:00");

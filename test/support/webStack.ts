@@ -75,7 +75,7 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
   });
   const runtime = createFakeWebRuntime({ send: (m) => webChannel.send(m) });
   await webChannel.start(runtime.handler);
-  const store = createStaffAccessStore(database.db.prisma);
+  const store = createStaffAccessStore(database.db);
   for (const t of shared ? [] : TECHNICIANS) {
     await database.db.prisma.technician.create({
       data: { id: t.id, name: t.name, role: options.roles?.[t.name] ?? "technician" },

@@ -27,12 +27,12 @@ export function createManagerDesk(deps: { db: Database; policy: Policy }): Manag
     timezone,
     async statement(month, customer) {
       const window = monthQueryWindow(month);
-      if (customer && !(await customerCodeExists(deps.db.prisma, customer))) return null;
-      const tickets = await closedTicketsBetween(deps.db.prisma, window, customer);
+      if (customer && !(await customerCodeExists(deps.db, customer))) return null;
+      const tickets = await closedTicketsBetween(deps.db, window, customer);
       return buildStatement(month, tickets, policies);
     },
     async report(from, to) {
-      const data = await reportData(deps.db.prisma, dayRange(from, to, timezone));
+      const data = await reportData(deps.db, dayRange(from, to, timezone));
       return buildReport({ from, to, timezone }, data, policies);
     },
   };

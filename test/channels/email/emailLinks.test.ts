@@ -81,12 +81,14 @@ describe("e-mail links: the sales representative's authorization (LeghornGroup)"
       plans: [],
       verified: true,
     });
-    const rep = await links.upsertSalesRep(t.db.prisma, {
-      name: "Luca Bianchi",
-      email: REP,
-      phone: "+39 0586 000000",
+    await t.db.transaction(async (tx) => {
+      const rep = await links.upsertSalesRep(tx, {
+        name: "Luca Bianchi",
+        email: REP,
+        phone: "+39 0586 000000",
+      });
+      await links.linkCustomerToRep(tx, customer.id, rep);
     });
-    await links.linkCustomerToRep(t.db.prisma, customer.id, rep);
   }, 30_000);
   afterAll(async () => {
     await stack?.stop();

@@ -1,0 +1,320 @@
+/**
+ * Erasure of a customer's personal data, on the runtime's own transaction ({@link SqlTx}) with the
+ * lock of each of their chats, so no message of theirs is being handled while it runs (and none
+ * handled after it finds a conversation it already deleted). Fixed-shape statements, one per id,
+ * so each is prepared once; jobs are matched in SQL, never loaded whole.
+ */
+import { z } from "zod";
+import { lockChat } from "./coordination.js";
+import type { Database } from "./database.js";
+import { type JobToSchedule, scheduleJob } from "./jobStore.js";
+import { parseJson, toJson } from "./json.js";
+import { recordEvent } from "./sqlTickets.js";
+import { iso, maybeStr, num, type SqlTx, str } from "./sqlTx.js";
+
+const anyRecord = z.record(z.string(), z.unknown());
+
+/** A stored file a row points to (media store ref or `web-upload:<id>`), with its shown name. */
+export interface FileRef {
+  ref: string;
+  name: string | null;
+  mime: string | null;
+}
+
+/** Stable error codes of the personal-data operations. */
+export class PrivacyError extends Error {
+  constructor(
+    readonly code: "unknown-customer" | "invalid-input",
+    message: string,
+  ) {
+    super(message);
+    this.name = "PrivacyError";
+  }
+}
+
+/** Attachment refs in a message body or a ticket's coverage. */
+export function refsOf(value: Record<string, unknown>): FileRef[] {
+  const attachments = Array.isArray(value.attachments) ? value.attachments : [];
+  return attachments.flatMap((a): FileRef[] => {
+    if (!a || typeof a !== "object") return [];
+    const r = a as Record<string, unknown>;
+    return typeof r.ref === "string" && r.ref
+      ? [
+          {
+            ref: r.ref,
+            name: typeof r.name === "string" ? r.name : null,
+            mime: typeof r.mime === "string" ? r.mime : null,
+          },
+        ]
+      : [];
+  });
+}
+
+export function uniqueRefs(refs: FileRef[]): FileRef[] {
+  const seen = new Map<string, FileRef>();
+  for (const r of refs) if (!seen.has(r.ref)) seen.set(r.ref, r);
+  return [...seen.values()];
+}
+
+/** Event payload keys kept by an erasure: facts needed for invoicing and reports, no free text. */
+export const KEPT_EVENT_KEYS = new Set([
+  "number",
+  "category",
+  "priority",
+  "blocking",
+  "status",
+  "minutes",
+  "plan",
+  "charge",
+  "rating",
+  "covered",
+  "basis",
+]);
+/** Coverage keys kept on an erased customer's tickets (what the statement and reports read). */
+const KEPT_COVERAGE_KEYS = new Set([
+  "covered",
+  "basis",
+  "plan",
+  "capMinutes",
+  "weekendEligible",
+  "freeMinutes",
+  "charge",
+]);
+
+export function pick(value: Record<string, unknown>, keys: Set<string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => keys.has(k)));
+}
+
+export interface ErasureSummary {
+  code: string;
+  tickets: number;
+  messages: number;
+  conversations: number;
+  identities: number;
+  feedback: number;
+  /** Files the erased rows referenced: delete them after this returns. */
+  files: FileRef[];
+}
+
+/** An erased customer's ticket and the desks that stored a reference for it (e.g. a Slack card). */
+export interface ErasedTicket {
+  number: string;
+  desks: string[];
+}
+
+/** `LIKE` pattern for "contains `text`" (with `ESCAPE '\'`). */
+function containing(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+interface Scope {
+  customer: { id: string; code: string };
+  identities: { channel: string; externalId: string }[];
+  tickets: { id: string; number: string; resolution: string | null; coverage: string }[];
+  conversations: string[];
+  /** Their chats by key (`channel:chatId`). */
+  chats: Map<string, { channel: string; chatId: string }>;
+}
+
+/** The customer, their tickets, conversations and chats (where their tickets were opened, their conversations, their identities). */
+async function scope(tx: SqlTx, code: string): Promise<Scope> {
+  const c = await tx.row(`SELECT "id", "code" FROM "Customer" WHERE "code" = ?`, code.trim().toUpperCase());
+  if (!c) throw new PrivacyError("unknown-customer", `no customer with code "${code}"`);
+  const customer = { id: str(c.id), code: str(c.code) };
+  const identities = (
+    await tx.rows(`SELECT "channel", "externalId" FROM "ChannelIdentity" WHERE "customerId" = ?`, customer.id)
+  ).map((r) => ({ channel: str(r.channel), externalId: str(r.externalId) }));
+  const tickets = await tx.rows(
+    `SELECT "id", "number", "channel", "chatId", "resolution", "coverage" FROM "Ticket" WHERE "customerId" = ? ORDER BY "createdAt"`,
+    customer.id,
+  );
+  const conversations = await tx.rows(
+    `SELECT "id", "channel", "chatId" FROM "Conversation" WHERE "customerId" = ?`,
+    customer.id,
+  );
+  const chats = new Map<string, { channel: string; chatId: string }>();
+  const addChat = (channel: unknown, chatId: unknown) => {
+    if (chatId) chats.set(`${str(channel)}:${str(chatId)}`, { channel: str(channel), chatId: str(chatId) });
+  };
+  for (const t of tickets) addChat(t.channel, t.chatId);
+  for (const r of conversations) addChat(r.channel, r.chatId);
+  for (const i of identities) addChat(i.channel, i.externalId);
+  return {
+    customer,
+    identities,
+    tickets: tickets.map((t) => ({
+      id: str(t.id),
+      number: str(t.number),
+      resolution: maybeStr(t.resolution),
+      coverage: str(t.coverage),
+    })),
+    conversations: conversations.map((r) => str(r.id)),
+    chats,
+  };
+}
+
+/**
+ * Erases the personal data of the customer with `code` in one transaction: contact details,
+ * identities, conversations, transcripts, free text on tickets, events and feedback. Tickets
+ * keep number, dates, category, minutes, coverage and charges (invoicing); an audit event
+ * `customer.erased` records who did it. `jobsFor` gives the jobs to schedule in the same
+ * transaction for the erased tickets (telling desks to remove what they posted).
+ * @throws PrivacyError unknown-customer
+ */
+export async function eraseCustomerData(
+  db: Database,
+  code: string,
+  audit: { actor: string; at: Date },
+  jobsFor: (tickets: ErasedTicket[]) => JobToSchedule[] = () => [],
+): Promise<ErasureSummary> {
+  return db.transaction((tx) => eraseIn(tx, code, audit, jobsFor));
+}
+
+async function eraseIn(
+  tx: SqlTx,
+  code: string,
+  audit: { actor: string; at: Date },
+  jobsFor: (tickets: ErasedTicket[]) => JobToSchedule[],
+): Promise<ErasureSummary> {
+  // Their chats' locks first (in one order), then the scope again: a chat found meanwhile is
+  // locked too, until none is new.
+  const locked = new Set<string>();
+  let s = await scope(tx, code);
+  for (;;) {
+    const fresh = [...s.chats.keys()].filter((k) => !locked.has(k)).sort();
+    if (fresh.length === 0) break;
+    for (const key of fresh) {
+      await lockChat(tx, key);
+      locked.add(key);
+    }
+    s = await scope(tx, code);
+  }
+  const at = iso(audit.at);
+  const id = s.customer.id;
+  const files: FileRef[] = s.tickets.flatMap((t) => refsOf(parseJson(anyRecord, t.coverage, {})));
+
+  // Transcripts: of their tickets and of their chats.
+  const messageIds = new Set<string>();
+  const takeMessages = (rows: Record<string, unknown>[]) => {
+    for (const m of rows) {
+      if (messageIds.has(str(m.id))) continue;
+      messageIds.add(str(m.id));
+      files.push(...refsOf(parseJson(anyRecord, str(m.body), {})));
+    }
+  };
+  for (const t of s.tickets)
+    takeMessages(await tx.rows(`SELECT "id", "body" FROM "Message" WHERE "ticketId" = ?`, t.id));
+  for (const chat of s.chats.values()) {
+    takeMessages(
+      await tx.rows(
+        `SELECT "id", "body" FROM "Message" WHERE "channel" = ? AND "chatId" = ?`,
+        chat.channel,
+        chat.chatId,
+      ),
+    );
+  }
+  for (const messageId of messageIds) await tx.write(`DELETE FROM "Message" WHERE "id" = ?`, messageId);
+  for (const conversationId of s.conversations)
+    await tx.write(`DELETE FROM "Conversation" WHERE "id" = ?`, conversationId);
+  for (const chat of s.chats.values()) {
+    await tx.write(
+      `DELETE FROM "Conversation" WHERE "channel" = ? AND "chatId" = ?`,
+      chat.channel,
+      chat.chatId,
+    );
+  }
+  await tx.write(`DELETE FROM "ChannelIdentity" WHERE "customerId" = ?`, id);
+  await tx.write(`DELETE FROM "HardwarePurchase" WHERE "customerId" = ?`, id);
+
+  // Tickets keep what invoicing reads; their events keep facts only, their feedback no comment.
+  let feedback = 0;
+  const eventIds = new Set<string>();
+  const scrubEvent = async (e: Record<string, unknown>) => {
+    if (eventIds.has(str(e.id))) return;
+    eventIds.add(str(e.id));
+    await tx.write(
+      `UPDATE "TicketEvent" SET "payload" = ? WHERE "id" = ?`,
+      toJson(pick(parseJson(anyRecord, str(e.payload), {}), KEPT_EVENT_KEYS)),
+      str(e.id),
+    );
+  };
+  for (const t of s.tickets) {
+    await tx.write(
+      `UPDATE "Ticket" SET "description" = '', "resolution" = ?, "chatId" = ?, "coverage" = ?, "updatedAt" = ? WHERE "id" = ?`,
+      t.resolution === null ? null : "",
+      `erased-${t.number}`,
+      toJson(pick(parseJson(anyRecord, t.coverage, {}), KEPT_COVERAGE_KEYS)),
+      at,
+      t.id,
+    );
+    for (const e of await tx.rows(`SELECT "id", "payload" FROM "TicketEvent" WHERE "ticketId" = ?`, t.id))
+      await scrubEvent(e);
+    const commented = await tx.row(
+      `SELECT COUNT(*) AS "n" FROM "Feedback" WHERE "ticketId" = ? AND "comment" IS NOT NULL AND "comment" <> ''`,
+      t.id,
+    );
+    feedback += num(commented?.n ?? 0);
+    await tx.write(`UPDATE "Feedback" SET "comment" = NULL WHERE "ticketId" = ?`, t.id);
+  }
+  // Events without a ticket that name this customer (registration) or one of their chats (consent).
+  const candidates = [
+    ...(await tx.rows(
+      `SELECT "id", "payload" FROM "TicketEvent" WHERE "ticketId" IS NULL AND "payload" LIKE ? ESCAPE '\\'`,
+      containing(id),
+    )),
+  ];
+  for (const key of s.chats.keys()) {
+    candidates.push(
+      ...(await tx.rows(
+        `SELECT "id", "payload" FROM "TicketEvent" WHERE "ticketId" IS NULL AND "payload" LIKE ? ESCAPE '\\'`,
+        containing(key),
+      )),
+    );
+  }
+  for (const e of candidates) {
+    const payload = parseJson(anyRecord, str(e.payload), {});
+    if (payload.customerId === id || (typeof payload.chat === "string" && s.chats.has(payload.chat)))
+      await scrubEvent(e);
+  }
+
+  // Work still queued for their chats or tickets (AI jobs carry the text) goes too.
+  for (const key of [...s.chats.keys(), ...s.tickets.map((t) => t.number)]) {
+    await tx.write(
+      `DELETE FROM "Job" WHERE "key" LIKE ? ESCAPE '\\' OR "payload" LIKE ? ESCAPE '\\'`,
+      containing(key),
+      containing(key),
+    );
+  }
+  // Desks that posted about a ticket (their reference kept, as the ticket is) are told to clean up.
+  const posted: ErasedTicket[] = [];
+  for (const t of s.tickets) {
+    const desks = (
+      await tx.rows(`SELECT "desk" FROM "TicketDeskRef" WHERE "ticketId" = ? ORDER BY "desk"`, t.id)
+    ).map((r) => str(r.desk));
+    if (desks.length > 0) posted.push({ number: t.number, desks });
+  }
+  for (const job of jobsFor(posted)) await scheduleJob(tx, job);
+  await tx.write(
+    `UPDATE "Customer" SET "company" = ?, "contactName" = NULL, "phone" = NULL, "email" = NULL, "verified" = FALSE, "updatedAt" = ? WHERE "id" = ?`,
+    `[erased ${s.customer.code}]`,
+    at,
+    id,
+  );
+  const unique = uniqueRefs(files);
+  const summary = {
+    code: s.customer.code,
+    tickets: s.tickets.length,
+    messages: messageIds.size,
+    conversations: s.conversations.length,
+    identities: s.identities.length,
+    feedback,
+  };
+  await recordEvent(tx, {
+    ticketId: null,
+    type: "customer.erased",
+    actor: audit.actor,
+    payload: toJson({ customerId: id, ...summary, files: unique.length }),
+    at: audit.at,
+  });
+  return { ...summary, files: unique };
+}

@@ -1,0 +1,150 @@
+/**
+ * Applies the committed migrations (`prisma/<provider>/migrations/<name>/migration.sql`) that are
+ * not yet applied, each in its own transaction, recorded in the `_sportello_migrations` ledger;
+ * refuses to run if an applied migration was edited since. Our own ledger rather than
+ * `prisma migrate deploy`, so start-up and tests need no CLI process.
+ *
+ * Safe when several instances start at once: on PostgreSQL the ledger is read and written under
+ * a session advisory lock (one migrator at a time, the others then find the work done); on
+ * SQLite each migration runs in a `BEGIN IMMEDIATE` transaction that checks the ledger first.
+ * A file runs as one script (the database splits it: `$$`-quoted function bodies, `;` in
+ * strings), never split here.
+ */
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import type { Database, Provider } from "./database.js";
+import { DatabaseError } from "./databaseError.js";
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+const LEDGER = `CREATE TABLE IF NOT EXISTS "_sportello_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "appliedAt" TEXT NOT NULL)`;
+/** PostgreSQL: the advisory lock every migrator takes (a constant 64-bit key). */
+const MIGRATION_LOCK = `hashtextextended('sportello:migrations', 0)`;
+
+interface MigrationFile {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+function migrationFiles(dir: string): MigrationFile[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(dir, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    });
+}
+
+export function migrationsDir(provider: Provider): string {
+  return join(projectRoot, "prisma", provider, "migrations");
+}
+
+function edited(name: string): DatabaseError {
+  return new DatabaseError(
+    "migration-failed",
+    `migration ${name} was changed after it was applied; add a new migration instead`,
+  );
+}
+
+function failed(name: string, cause: unknown): DatabaseError {
+  return new DatabaseError("migration-failed", `migration ${name} failed: ${(cause as Error).message}`, {
+    cause,
+  });
+}
+
+/**
+ * Applies the pending migrations (from `options.dir`, default the committed ones) and returns
+ * the names of those it applied.
+ */
+export async function migrate(db: Database, options: { dir?: string } = {}): Promise<string[]> {
+  const files = migrationFiles(options.dir ?? migrationsDir(db.provider));
+  return db.provider === "postgres" ? migratePostgres(db.url, files) : migrateSqlite(db, files);
+}
+
+async function migratePostgres(url: string, files: MigrationFile[]): Promise<string[]> {
+  // A connection of its own (not the pipelined pool): a script with several statements runs
+  // as one simple query, and the session lock stays on this connection.
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+    await client.query(LEDGER);
+    const applied = new Map(
+      (
+        await client.query<{ name: string; checksum: string }>(
+          `SELECT "name", "checksum" FROM "_sportello_migrations"`,
+        )
+      ).rows.map((row) => [row.name, row.checksum]),
+    );
+    const done: string[] = [];
+    for (const file of files) {
+      const known = applied.get(file.name);
+      if (known !== undefined) {
+        if (known !== file.checksum) throw edited(file.name);
+        continue;
+      }
+      try {
+        await client.query("BEGIN");
+        await client.query(file.sql);
+        await client.query(
+          `INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES ($1, $2, $3)`,
+          [file.name, file.checksum, new Date().toISOString()],
+        );
+        await client.query("COMMIT");
+      } catch (cause) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw failed(file.name, cause);
+      }
+      done.push(file.name);
+    }
+    return done;
+  } finally {
+    // Ending the session releases the lock too; unlocking first lets the next migrator go at once.
+    await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function migrateSqlite(db: Database, files: MigrationFile[]): Promise<string[]> {
+  const conn = db.sqlite!;
+  const release = await conn.acquire();
+  try {
+    const raw = conn.db;
+    raw.exec(LEDGER);
+    const done: string[] = [];
+    for (const file of files) {
+      // The write lock first: another process migrating the same file waits, then finds it done.
+      raw.exec("BEGIN IMMEDIATE");
+      try {
+        const known = raw
+          .prepare(`SELECT "checksum" FROM "_sportello_migrations" WHERE "name" = ?`)
+          .get(file.name) as { checksum: string } | undefined;
+        if (known) {
+          raw.exec("ROLLBACK");
+          if (known.checksum !== file.checksum) throw edited(file.name);
+          continue;
+        }
+        raw.exec(file.sql);
+        raw
+          .prepare(`INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES (?, ?, ?)`)
+          .run(file.name, file.checksum, new Date().toISOString());
+        raw.exec("COMMIT");
+      } catch (cause) {
+        if (raw.inTransaction) raw.exec("ROLLBACK");
+        if (cause instanceof DatabaseError) throw cause;
+        throw failed(file.name, cause);
+      }
+      done.push(file.name);
+    }
+    return done;
+  } finally {
+    release();
+  }
+}

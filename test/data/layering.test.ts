@@ -1,0 +1,62 @@
+/**
+ * Layering: only `src/data` touches the database. Code elsewhere holds the `Database` and hands it
+ * (or a transaction) to the stores' functions; it never imports a driver or Prisma, nor reaches
+ * for the client behind the `Database`.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "../..");
+
+/** What code outside `src/data` may not write, with why. */
+const RULES: { pattern: RegExp; why: string }[] = [
+  { pattern: /\.prisma\b/, why: "uses the Prisma client behind the Database" },
+  { pattern: /\.(sqlite|pool)\s*[.!?(]/, why: "uses a driver connection behind the Database" },
+  {
+    pattern: /from\s+["'](?:@prisma\/[^"']+|pg|libsql|@libsql\/[^"']+|kysely)["']/,
+    why: "imports a database client or driver",
+  },
+  {
+    pattern: /from\s+["'][^"']*\/data\/(?:generated\/|sqlTx|pgTx|sqliteConnection)/,
+    why: "imports the data layer's internals",
+  },
+  { pattern: /\$(?:queryRaw|executeRaw|transaction)/, why: "runs SQL outside src/data" },
+];
+
+/** The rules a source text breaks, as "line: why". */
+function violations(text: string): string[] {
+  const found: string[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (/^\s*(?:\/\/|\*|\/\*)/.test(line)) return;
+    for (const rule of RULES) if (rule.pattern.test(line)) found.push(`${i + 1}: ${rule.why}`);
+  });
+  return found;
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return path === join(root, "src/data") ? [] : sources(path);
+    return /\.(ts|js)$/.test(entry.name) ? [path] : [];
+  });
+}
+
+describe("layering", () => {
+  it("nothing outside src/data touches the database but through the stores", () => {
+    const broken = sources(join(root, "src")).flatMap((file) =>
+      violations(readFileSync(file, "utf8")).map((v) => `${relative(root, file)}:${v}`),
+    );
+    expect(broken).toEqual([]);
+  });
+
+  it("catches a deliberate violation of each kind", () => {
+    expect(violations(`const row = await ctx.db.prisma.ticket.findFirst({});`)).toHaveLength(1);
+    expect(violations(`import pg from "pg";`)).toHaveLength(1);
+    expect(violations(`import { PrismaClient } from "@prisma/client";`)).toHaveLength(1);
+    expect(violations(`import { SqliteTx } from "../data/sqlTx.js";`)).toHaveLength(1);
+    expect(violations(`await client.$queryRawUnsafe("SELECT 1");`)).toHaveLength(1);
+    expect(violations(`db.sqlite!.statement("SELECT 1")`)).toHaveLength(1);
+    expect(violations(`const ticket = await store.findTicket(ctx.db, number);`)).toEqual([]);
+  });
+});
