@@ -19,23 +19,9 @@ import { silentLogger } from "../../../src/observability/logger.js";
 import { loadPolicy } from "../../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../../src/runtime/clock.js";
 import { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
+import { eventually } from "../../support/eventually.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 import { type FakeMessage, FakeWhatsAppClient, fakeMessage } from "./fakeWhatsAppClient.js";
-
-/** Polls `check` until it holds; nothing here asserts on how fast things happen. */
-async function waitUntil(
-  check: () => boolean,
-  what: string | (() => string),
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const EASTER_MONDAY = "2027-03-29T10:00:00+02:00";
 const PROBLEM = "Non capisco come si fa il reso nel programma, la funzione non va";
@@ -171,7 +157,7 @@ describe("WhatsApp end to end on the real runtime (adapter + fake whatsapp-web.j
       sentTo(chatId).find((text) =>
         typeof fragment === "string" ? text.includes(fragment) : fragment.test(text),
       );
-    await waitUntil(
+    await eventually(
       () => find() !== undefined,
       () => `the bot to say ${String(fragment)} to ${chatId}; it said ${JSON.stringify(sentTo(chatId))}`,
     );
@@ -186,7 +172,7 @@ describe("WhatsApp end to end on the real runtime (adapter + fake whatsapp-web.j
       ).length;
     const before = dropped();
     client.deliver(message);
-    await waitUntil(() => dropped() > before, `redelivered ${message.id._serialized} to be dropped`);
+    await eventually(() => dropped() > before, `redelivered ${message.id._serialized} to be dropped`);
   }
 
   async function perform(action: StaffAction) {
@@ -292,7 +278,7 @@ describe("WhatsApp end to end on the real runtime (adapter + fake whatsapp-web.j
       media: { mimetype: "image/jpeg", data: Buffer.from(PHOTO).toString("base64"), filename: null },
     });
     client.deliver(photo);
-    await waitUntil(
+    await eventually(
       () => media.files.size > putsBefore,
       () => `the photo to be stored; the bot said ${JSON.stringify(sentTo(chatId))}`,
     );
