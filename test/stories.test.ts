@@ -4,9 +4,6 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { detectLanguage } from "../src/ai/classifier.js";
-import { createOfflineTriage } from "../src/app/offlineTriage.js";
-import { loadPolicy } from "../src/policy/loadPolicy.js";
 import { playStory, readStory, storyFiles } from "../src/stories/storyRunner.js";
 import { createTestDatabase } from "./support/testDatabase.js";
 
@@ -22,12 +19,7 @@ describe("stories", () => {
     it(story.name ?? file, async () => {
       const t = await createTestDatabase();
       try {
-        const result = await playStory(story, {
-          db: t.db,
-          file,
-          offlineTriage: createOfflineTriage(loadPolicy(story.policy)),
-          detectLanguage,
-        });
+        const result = await playStory(story, { db: t.db, file });
         expect(result.failures.join("\n\n")).toBe("");
       } finally {
         await t.drop();

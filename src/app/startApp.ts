@@ -8,7 +8,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { detectLanguage } from "../ai/classifier.js";
 import { aiConfigFromEnv } from "../ai/config.js";
 import type { AiAssist } from "../ai/triage.js";
 import { emailConfigFromEnv } from "../channels/email/emailConfig.js";
@@ -38,12 +37,11 @@ import { loadPolicy } from "../policy/loadPolicy.js";
 import { policyResolver } from "../policy/policyResolver.js";
 import type { Policy } from "../policy/schema.js";
 import { type Clock, systemClock } from "../runtime/clock.js";
-import { type AssistPort, SupportRuntime } from "../runtime/supportRuntime.js";
+import type { SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { registerLinkRoutes } from "../server/linkRoutes.js";
-import { assistPortFor } from "./assistPort.js";
+import { composeRuntime } from "./composeRuntime.js";
 import { checkDataFolder, markInstance, pruneMarkers, unmarkInstance } from "./dataFolderShare.js";
-import { createOfflineTriage } from "./offlineTriage.js";
 import { checkDataDir, listenError, StartupError } from "./startupError.js";
 import { createWebFanout } from "./webFanout.js";
 import { webHistory } from "./webHistory.js";
@@ -168,7 +166,6 @@ async function startServices(
         now: () => clock.now(),
       })
     : null;
-  const assist: AssistPort | null = ai ? assistPortFor(ai, policy) : null;
   logger.info(
     ai ? `AI assist on (model ${aiConfig.model})` : "AI assist off: set OPENAI_API_KEY to turn it on",
   );
@@ -229,16 +226,14 @@ async function startServices(
 
   // Links in e-mails (feedback form, sales rep) point here: PUBLIC_URL, else where we listen.
   let listeningAt = `http://${env.HOST}:${env.PORT}`;
-  const runtime = new SupportRuntime({
+  const runtime = composeRuntime({
     publicUrl: () => env.PUBLIC_URL ?? listeningAt,
     db,
     policy,
     clock,
     logger: logger.child({ part: "runtime" }),
     channels,
-    offlineTriage: createOfflineTriage(policy),
-    detectLanguage,
-    assist,
+    ai,
     mediaStore: fileMediaStore(join(dataDir, "media")),
     metrics: runtimeMetrics(metrics),
     coordination,

@@ -6,8 +6,7 @@
  */
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { detectLanguage } from "../ai/classifier.js";
-import { createOfflineTriage } from "../app/offlineTriage.js";
+import { composeRuntime } from "../app/composeRuntime.js";
 import { LocalChannel } from "../channels/local/localChannel.js";
 import type { ChannelName, OutboundMessage } from "../channels/port.js";
 import { startCoordination } from "../data/coordination.js";
@@ -18,7 +17,6 @@ import { translator } from "../i18n/renderer.js";
 import { createLogger } from "../observability/logger.js";
 import type { Policy } from "../policy/schema.js";
 import type { Clock } from "../runtime/clock.js";
-import { SupportRuntime } from "../runtime/supportRuntime.js";
 import type { CliContext } from "./cliContext.js";
 import { describeCharge, parseCloseArgs } from "./staffClose.js";
 
@@ -114,15 +112,13 @@ export async function runChatSession(ctx: CliContext, options: ChatSessionOption
   const channel = new LocalChannel({ as: who.channel, now: () => clock.now(), onSend: print });
   // Present for claims like any instance, but not a server that keeps files (see /health).
   const coordination = startCoordination(db, { tool: true });
-  const runtime = new SupportRuntime({
+  const runtime = composeRuntime({
     db,
     coordination,
     policy,
     clock,
     logger: createLogger({ level: ctx.env.LOG_LEVEL ?? "warn" }),
     channels: [channel],
-    offlineTriage: createOfflineTriage(policy),
-    detectLanguage,
   });
   await runtime.start();
   let technician: string | undefined;

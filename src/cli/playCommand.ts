@@ -9,10 +9,7 @@ import { type CliContext, CliError, EXIT_FAILURE, printJson, processContext } fr
 /** Plays every story under `path`, each on a new temporary SQLite database. */
 export async function playStories(path: string): Promise<StoryResult[]> {
   // Loaded on use, like every database-backed command (see ./program.ts).
-  const { detectLanguage } = await import("../ai/classifier.js");
-  const { createOfflineTriage } = await import("../app/offlineTriage.js");
   const { migrate, openDatabase } = await import("../data/database.js");
-  const { loadPolicy } = await import("../policy/loadPolicy.js");
   const { playStory, readStory, storyFiles } = await import("../stories/storyRunner.js");
   const results: StoryResult[] = [];
   for (const file of storyFiles(path)) {
@@ -21,10 +18,8 @@ export async function playStories(path: string): Promise<StoryResult[]> {
     const db = await openDatabase(`file:${join(dir, "story.db")}`);
     try {
       await migrate(db);
-      const policy = loadPolicy(story.policy);
-      results.push(
-        await playStory(story, { db, file, offlineTriage: createOfflineTriage(policy), detectLanguage }),
-      );
+      // The runtime is composed as `npm start` composes it (offline triage, language detection).
+      results.push(await playStory(story, { db, file }));
     } finally {
       await db.close();
       rmSync(dir, { recursive: true, force: true });

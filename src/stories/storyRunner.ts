@@ -7,6 +7,7 @@
  * `storyExpectations`, staff steps in `storyStaffAction`; this module sets the scene and plays.
  */
 import { basename } from "node:path";
+import { composeRuntime, type RuntimeComposition } from "../app/composeRuntime.js";
 import { LocalChannel } from "../channels/local/localChannel.js";
 import type { ChannelName, OutboundMessage } from "../channels/port.js";
 import type { Database } from "../data/database.js";
@@ -15,7 +16,6 @@ import type { StaffDesk } from "../desk/port.js";
 import { silentLogger } from "../observability/logger.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { SimulatedClock } from "../runtime/clock.js";
-import { type AssistPort, SupportRuntime, type TriageSuggestion } from "../runtime/supportRuntime.js";
 import { checkExpectation, type StoryEvent } from "./storyExpectations.js";
 import type { Story } from "./storySchema.js";
 import { toStaffAction } from "./storyStaffAction.js";
@@ -40,10 +40,12 @@ const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_60
 /** What a story plays against. */
 export interface PlayOptions {
   db: Database;
-  /** Offline triage used by the runtime (the same one `npm start` uses). */
-  offlineTriage?: (description: string) => TriageSuggestion;
-  detectLanguage?: (text: string) => "it" | "en" | null;
-  assist?: AssistPort | null;
+  /** Offline triage; default the one `npm start` uses (see {@link composeRuntime}), null for none. */
+  offlineTriage?: RuntimeComposition["offlineTriage"];
+  /** Language detection; default the one `npm start` uses, null for none. */
+  detectLanguage?: RuntimeComposition["detectLanguage"];
+  /** The AI assist (default off). */
+  ai?: RuntimeComposition["ai"];
   /** Desks that receive the runtime's notifications (tests record them). */
   desks?: StaffDesk[];
   file?: string;
@@ -72,15 +74,15 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
     },
   });
   const makeRuntime = () =>
-    new SupportRuntime({
+    composeRuntime({
       db,
       policy,
       clock,
       logger: silentLogger,
       channels: [channel],
-      ...(options.offlineTriage ? { offlineTriage: options.offlineTriage } : {}),
-      ...(options.detectLanguage ? { detectLanguage: options.detectLanguage } : {}),
-      ...(options.assist ? { assist: options.assist } : {}),
+      ...(options.offlineTriage !== undefined ? { offlineTriage: options.offlineTriage } : {}),
+      ...(options.detectLanguage !== undefined ? { detectLanguage: options.detectLanguage } : {}),
+      ...(options.ai ? { ai: options.ai } : {}),
       ...(options.desks ? { desks: options.desks } : {}),
       onEvents: (batch) => {
         for (const e of batch)

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalChannel } from "../../src/channels/local/localChannel.js";
+import type { LocalChannel } from "../../src/channels/local/localChannel.js";
 import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import * as store from "../../src/data/supportStore.js";
@@ -16,10 +16,10 @@ import type { BoardQueries } from "../../src/desk/board/boardQueries.js";
 import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { createMetrics } from "../../src/observability/metrics.js";
-import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
+import { createHarness } from "../support/harness.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 const SHOTS = "test-results/screenshots";
@@ -41,18 +41,17 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "sportello-board-auth-"));
   // Tuesday 10:00 in Rome: support is open.
   const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
-  telegram = new LocalChannel({ as: "telegram", now: () => clock.now() });
   webChannel = createWebChannel({ dataDir, now: () => clock.now() });
-  runtime = new SupportRuntime({
-    db: t.db,
-    policy: loadPolicy("leghorn"),
+  await store.upsertTechnician(t.db.prisma, { name: "Luca" });
+  const h = await createHarness({
+    database: t,
+    policy: "leghorn",
     clock,
-    logger: silentLogger,
-    channels: [telegram, webChannel],
+    channels: ["telegram", webChannel],
     offlineTriage: () => ({ category: "hardware-repair" }),
   });
-  await store.upsertTechnician(t.db.prisma, { name: "Luca" });
-  await runtime.start();
+  runtime = h.runtime;
+  telegram = h.local("telegram");
   server = createHttpServer({
     port: 0,
     host: "127.0.0.1",

@@ -17,10 +17,10 @@ import type { BoardQueries } from "../../src/desk/board/boardQueries.js";
 import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../../src/observability/metrics.js";
-import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
+import { createHarness } from "../support/harness.js";
 import { memoryMediaStore } from "../support/memoryMediaStore.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
@@ -45,19 +45,17 @@ beforeAll(async () => {
   // Tuesday 10:00 in Rome: support is open, so the intake is the same every run.
   const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
   const webChannel = createWebChannel({ dataDir, now: () => clock.now() });
-  runtime = new SupportRuntime({
-    db: t.db,
-    policy: loadPolicy("leotron"),
+  await store.upsertTechnician(t.db.prisma, { name: "Marco" });
+  ({ runtime } = await createHarness({
+    database: t,
+    policy: "leotron",
     clock,
-    logger: silentLogger,
     channels: [webChannel],
     offlineTriage: () => ({ category: null }),
     metrics: runtimeMetrics(metrics),
     // Files the board sends to customers (the app keeps them under the data folder).
     mediaStore: memoryMediaStore(),
-  });
-  await store.upsertTechnician(t.db.prisma, { name: "Marco" });
-  await runtime.start();
+  }));
   server = createHttpServer({
     port: 0,
     host: "127.0.0.1",

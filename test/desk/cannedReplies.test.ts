@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalChannel } from "../../src/channels/local/localChannel.js";
+import type { LocalChannel } from "../../src/channels/local/localChannel.js";
 import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import * as store from "../../src/data/supportStore.js";
@@ -20,9 +20,10 @@ import { cannedRepliesFile, loadCannedReplies, renderCannedReply } from "../../s
 import { decideCoverage } from "../../src/policy/coverage.js";
 import { listPresets, loadPolicy, PolicyError } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
 import { signedInSession, technicianWithPassword } from "../support/boardAgent.js";
+import { createHarness } from "../support/harness.js";
 import { memoryMediaStore } from "../support/memoryMediaStore.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
@@ -94,17 +95,16 @@ describe("canned replies and files on the staff board", () => {
     // Tuesday 30 March 2027, 13:30: lunch break, support reopens at 14:30.
     const clock = new SimulatedClock("2027-03-30T13:30:00+02:00");
     const policy = loadPolicy("leotron");
-    telegram = new LocalChannel({ as: "telegram", now: () => clock.now() });
     webChannel = createWebChannel({ dataDir, now: () => clock.now() });
-    runtime = new SupportRuntime({
-      db: t.db,
+    const h = await createHarness({
+      database: t,
       policy,
       clock,
-      logger: silentLogger,
-      channels: [telegram, webChannel],
+      channels: ["telegram", webChannel],
       mediaStore: memoryMediaStore(),
     });
-    await runtime.start();
+    runtime = h.runtime;
+    telegram = h.local("telegram");
     const tech = await store.upsertTechnician(t.db.prisma, { name: "Marco" });
     const customer = await store.createCustomer(t.db.prisma, {
       company: "Bar Roma",

@@ -8,21 +8,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aiConfigFromEnv } from "../../src/ai/config.js";
 import { type AiLogger, createAiAssist } from "../../src/ai/triage.js";
-import { assistPortFor } from "../../src/app/assistPort.js";
 import { createOfflineTriage } from "../../src/app/offlineTriage.js";
-import { LocalChannel } from "../../src/channels/local/localChannel.js";
 import type { InboundAttachment, OutboundMessage } from "../../src/channels/port.js";
 import { createAiUsageStore } from "../../src/data/aiUsageStore.js";
 import * as store from "../../src/data/supportStore.js";
-import { silentLogger } from "../../src/observability/logger.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import {
   type FakeChatReply,
   type FakeOpenAiServer,
   startFakeOpenAiServer,
 } from "../support/fakeOpenAiServer.js";
+import { createHarness, TUESDAY_MORNING } from "../support/harness.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 const policy = loadPolicy("leotron");
@@ -80,8 +77,7 @@ function memoryMediaStore() {
 
 /** A runtime for one fresh customer, with AI on (real SDK → fake server) or off. */
 async function setup(options: { ai: boolean; env?: Record<string, string>; unknown?: boolean }) {
-  const clock = new SimulatedClock("2027-03-30T10:00:00+02:00"); // a Tuesday, support open
-  const channel = new LocalChannel({ as: "whatsapp", now: () => clock.now() });
+  const clock = new SimulatedClock(TUESDAY_MORNING); // support open
   const logs: Logged[] = [];
   const logger: AiLogger = {
     info: (obj, msg) => logs.push({ level: "info", obj: obj as Record<string, unknown>, msg: msg ?? "" }),
@@ -96,17 +92,19 @@ async function setup(options: { ai: boolean; env?: Record<string, string>; unkno
     : null;
   if (options.ai && !ai) throw new Error("AI assist not created");
   const media = memoryMediaStore();
-  const runtime = new SupportRuntime({
-    db: t.db,
+  const h = await createHarness({
+    database: t,
     policy,
     clock,
-    logger: silentLogger,
-    channels: [channel],
+    channels: ["whatsapp"],
     offlineTriage: offline,
-    assist: ai ? assistPortFor(ai, policy) : null,
+    ai,
     mediaStore: media,
+    // The channel is started by hand (not runtime.start()) so jobs run only when the test says so.
+    start: false,
   });
-  // The channel is started by hand (not runtime.start()) so jobs run only when the test says so.
+  const { runtime } = h;
+  const channel = h.local();
   await channel.start(runtime.handleInbound);
   const phone = `+39333${String(7_000_000 + ++phoneCounter)}`;
   if (!options.unknown) {

@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalChannel } from "../../src/channels/local/localChannel.js";
 import { type ChannelName, ChannelSendError } from "../../src/channels/port.js";
 import * as store from "../../src/data/supportStore.js";
-import { silentLogger } from "../../src/observability/logger.js";
-import { loadPolicy } from "../../src/policy/loadPolicy.js";
-import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import { createHarness } from "../support/harness.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 describe("runtime: delivery and de-duplication", () => {
@@ -16,16 +12,12 @@ describe("runtime: delivery and de-duplication", () => {
   afterAll(async () => t.drop());
 
   /** A runtime on the test database with a local channel and an in-memory media store (not started). */
-  function startRuntime(as: ChannelName, category: string | null) {
-    const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
-    const channel = new LocalChannel({ as, now: () => clock.now() });
+  async function startRuntime(as: ChannelName, category: string | null) {
     const files = new Map<string, Uint8Array>();
-    const runtime = new SupportRuntime({
-      db: t.db,
-      policy: loadPolicy("leotron"),
-      clock,
-      logger: silentLogger,
-      channels: [channel],
+    const h = await createHarness({
+      database: t,
+      channels: [as],
+      start: false,
       offlineTriage: () => ({ category }),
       retryDelayMs: () => 1000,
       mediaStore: {
@@ -37,11 +29,11 @@ describe("runtime: delivery and de-duplication", () => {
         get: async (ref) => files.get(ref)!,
       },
     });
-    return { clock, channel, runtime };
+    return { clock: h.clock, channel: h.local(), runtime: h.runtime };
   }
 
   async function setup(phone: string) {
-    const { clock, channel, runtime } = startRuntime("whatsapp", null);
+    const { clock, channel, runtime } = await startRuntime("whatsapp", null);
     await store.createCustomer(t.db.prisma, {
       company: "Bar Roma",
       phone,
@@ -161,7 +153,7 @@ describe("runtime: delivery and de-duplication", () => {
   });
 
   it("a technician's file reaches the customer with the reply, through the durable outbox", async () => {
-    const { channel, runtime } = startRuntime("whatsapp", "software-usage");
+    const { channel, runtime } = await startRuntime("whatsapp", "software-usage");
     const phone = "+393330000003";
     await store.createCustomer(t.db.prisma, {
       company: "Bar Roma",
@@ -208,7 +200,7 @@ describe("runtime: delivery and de-duplication", () => {
   });
 
   it("keeps customers' photos for technicians and explains files that could not be downloaded", async () => {
-    const { channel, runtime } = startRuntime("telegram", "software-usage");
+    const { channel, runtime } = await startRuntime("telegram", "software-usage");
     const customer = await store.createCustomer(t.db.prisma, {
       company: "Bar Roma",
       language: "it",

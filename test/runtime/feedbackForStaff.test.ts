@@ -6,11 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { createOfflineTriage } from "../../src/app/offlineTriage.js";
 import type { StaffDesk } from "../../src/desk/port.js";
-import { silentLogger } from "../../src/observability/logger.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
-import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { playStory, storySchema } from "../../src/stories/storyRunner.js";
+import { createHarness } from "../support/harness.js";
 import { createTestDatabase } from "../support/testDatabase.js";
 
 const story = storySchema.parse({
@@ -50,12 +48,13 @@ describe("feedback for staff", () => {
         desks: [desk],
       });
       expect(result.failures.join("\n")).toBe("");
-      const runtime = new SupportRuntime({
-        db: t.db,
+      // The board reads the story's database through a runtime of its own.
+      const { runtime } = await createHarness({
+        database: t,
         policy,
-        clock: new SimulatedClock("2027-06-15T12:00:00+02:00"),
-        logger: silentLogger,
         channels: [],
+        clock: "2027-06-15T12:00:00+02:00",
+        start: false,
       });
       const [row] = await t.db.prisma.ticket.findMany();
       const ticket = await runtime.getTicket(row!.number);

@@ -12,7 +12,6 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createOfflineTriage } from "../../src/app/offlineTriage.js";
 import { createWebFanout } from "../../src/app/webFanout.js";
 import { webHistory } from "../../src/app/webHistory.js";
 import type { ChannelAdapter } from "../../src/channels/port.js";
@@ -21,10 +20,10 @@ import { type Coordination, createCoordination } from "../../src/data/coordinati
 import { type Database, openDatabase } from "../../src/data/database.js";
 import * as store from "../../src/data/supportStore.js";
 import type { DeskEvent, StaffDesk } from "../../src/desk/port.js";
-import { silentLogger } from "../../src/observability/logger.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import { createHarness } from "../support/harness.js";
 import { createTestDatabase, type TestDatabase, usingPostgres } from "../support/testDatabase.js";
 
 const INSTANCES = usingPostgres ? 2 : 1;
@@ -81,17 +80,15 @@ describe(`${INSTANCES === 2 ? "two instances on one PostgreSQL database" : "one 
         notified.push(event);
       },
     };
-    const runtime = new SupportRuntime({
-      db,
+    // This instance's own connection to the shared database (left open by the harness).
+    const { runtime } = await createHarness({
+      database: { ...t, db },
       policy,
       clock,
-      logger: silentLogger,
       channels: [counting],
       desks: [desk],
-      offlineTriage: createOfflineTriage(policy),
       coordination,
     });
-    await runtime.start();
     return {
       name,
       db,

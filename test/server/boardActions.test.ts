@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalChannel } from "../../src/channels/local/localChannel.js";
+import type { LocalChannel } from "../../src/channels/local/localChannel.js";
 import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import * as store from "../../src/data/supportStore.js";
@@ -19,9 +19,10 @@ import { silentLogger } from "../../src/observability/logger.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
 import { type BoardAgent, boardAgent } from "../support/boardAgent.js";
+import { createHarness } from "../support/harness.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 const REMOTE = "203.0.113.9";
@@ -51,19 +52,18 @@ beforeAll(async () => {
   t = await createTestDatabase();
   dataDir = await mkdtemp(path.join(tmpdir(), "sportello-board-actions-"));
   const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
-  telegram = new LocalChannel({ as: "telegram", now: () => clock.now() });
   webChannel = createWebChannel({ dataDir, now: () => clock.now() });
-  runtime = new SupportRuntime({
-    db: t.db,
-    policy: loadPolicy("leghorn"),
+  const h = await createHarness({
+    database: t,
+    policy: "leghorn",
     clock,
-    logger: silentLogger,
-    channels: [telegram, webChannel],
+    channels: ["telegram", webChannel],
     desks: [recordingDesk],
     offlineTriage: () => ({ category: "hardware-repair" }),
   });
+  runtime = h.runtime;
+  telegram = h.local("telegram");
   const access = createStaffAccessStore(t.db);
-  await runtime.start();
   // Luca works tickets; Intruder had a password too but is disabled once signed in.
   staffAuth = createStaffAuth({ store: access });
   for (const [name, password] of [
@@ -170,7 +170,8 @@ describe("board actions on the real runtime (LeghornGroup)", () => {
     const authorized = await act("Luca", { type: "authorize", salesRep: "  Mario Rossi " });
     expect(authorized.statusCode).toBe(200);
     expect(authorized.json().ticket).toMatchObject({ status: "open", salesRep: "Mario Rossi" });
-    expect(telegram.sent.at(-1)?.text).toMatch(/LG-2027-00001 è ora/);
+    // The customer opened in English (detected, as npm start detects it): the news is in English.
+    expect(telegram.sent.at(-1)?.text).toMatch(/LG-2027-00001 is now with technical support/);
     // Authorizing twice is a state error, not a silent success.
     expect((await act("Luca", { type: "authorize", salesRep: "Mario Rossi" })).statusCode).toBe(409);
     const claimed = await act("Luca", { type: "claim" });

@@ -9,9 +9,9 @@ import { createEmailAdapter, type EmailAdapter } from "../../src/channels/email/
 import { emailConfigFromEnv } from "../../src/channels/email/emailConfig.js";
 import { createMailThreadStore } from "../../src/data/mailStore.js";
 import { silentLogger } from "../../src/observability/logger.js";
-import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import { createHarness } from "./harness.js";
 import type { ImapTestServer, SmtpTestServer } from "./mailServers.js";
 import type { TestDatabase } from "./testDatabase.js";
 
@@ -48,13 +48,11 @@ export async function startEmailStack(
     backoff: { minMs: 50, maxMs: 400 },
   });
   const files = new Map<string, Uint8Array>();
-  const events: EmailStack["events"] = [];
-  const runtime = new SupportRuntime({
-    db: t.db,
-    policy: loadPolicy(options.policy ?? "leotron"),
+  const h = await createHarness({
+    database: t,
+    policy: options.policy ?? "leotron",
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     clock,
-    logger: silentLogger,
     channels: [adapter],
     offlineTriage: () => ({ category: null }),
     retryDelayMs: () => 50,
@@ -70,10 +68,8 @@ export async function startEmailStack(
         return bytes;
       },
     },
-    onEvents: (batch) => events.push(...batch),
   });
-  await runtime.start();
-  return { runtime, adapter, clock, events, stop: () => runtime.stop() };
+  return { runtime: h.runtime, adapter, clock, events: h.events, stop: () => h.runtime.stop() };
 }
 
 /** A raw e-mail (CRLF added by the server helper). */

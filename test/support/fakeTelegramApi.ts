@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { eventually } from "./eventually.js";
 
 /** A file part received in a multipart upload. */
 export interface RecordedFile {
@@ -75,6 +76,8 @@ export class FakeTelegramApi {
   private readonly failures = new Map<string, Failure>();
   private readonly files = new Map<string, StoredFile>();
   private readonly waiters = new Set<() => void>();
+  /** Calls being answered or held open (long polls). */
+  private inFlight = 0;
 
   private constructor(server: Server, token: string, holdMs: number) {
     this.server = server;
@@ -103,6 +106,20 @@ export class FakeTelegramApi {
     for (const wake of this.waiters) wake();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * The idle signal: resolves once no call is being answered or held open (a long poll), then
+   * closes the connections clients keep alive, so any later call has to connect again. After a
+   * client's `stop()` resolved, this is the proof that its last call is over — tests await it
+   * instead of sleeping to show that nothing else comes.
+   */
+  async idle(): Promise<void> {
+    await eventually(
+      () => this.inFlight === 0,
+      () => `the Bot API fake to be idle (${this.inFlight} calls in flight)`,
+    );
+    this.server.closeIdleConnections();
   }
 
   /** Calls of one method, in order. */
@@ -371,6 +388,15 @@ export class FakeTelegramApi {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    try {
+      await this.route(req, res);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://fake");
     const fileRoute = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
     if (fileRoute) return this.download(fileRoute[1]!, decodeURIComponent(fileRoute[2]!), res);

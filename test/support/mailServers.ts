@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { ImapFlow } from "imapflow";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { eventually } from "./eventually.js";
 
 /** Process ids whose parent is `pid` (Linux /proc). */
 function childrenOf(pid: number): number[] {
@@ -53,23 +54,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(
-  what: string,
-  check: () => Promise<T | null | undefined | false>,
-  ms = 10_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+/** Waits for `check` to return a value (errors it throws count as "not yet"). */
+function until<T>(what: string, check: () => Promise<T | null | undefined | false>, ms = 10_000): Promise<T> {
+  return eventually(check, what, { timeoutMs: ms, intervalMs: 50 }) as Promise<T>;
 }
 
 export interface ImapTestServer {

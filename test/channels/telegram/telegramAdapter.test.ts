@@ -9,16 +9,8 @@ import {
   type TelegramAdapterOptions,
 } from "../../../src/channels/telegram/telegramAdapter.js";
 import { TELEGRAM_DRIVER_NAMES } from "../../../src/channels/telegram/telegramDriver.js";
+import { eventually } from "../../support/eventually.js";
 import { FAKE_BOT, FAKE_CUSTOMER, FakeTelegramApi } from "../../support/fakeTelegramApi.js";
-
-/** Polls `check` until it holds; the suite never asserts on how fast things happen. */
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function bytes(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text));
@@ -79,7 +71,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
     it("translates a private text message into an InboundMessage", async () => {
       await startPolling();
       const update = api.enqueueText("Buongiorno, la stampante non stampa");
-      await waitUntil(() => received.length === 1, "the text message");
+      await eventually(() => received.length === 1, "the text message");
       const message = update.message as { message_id: number; date: number };
       expect(received[0]).toEqual({
         channel: "telegram",
@@ -98,7 +90,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
       await startPolling();
       api.enqueueText("/start C00042");
       api.enqueueText("/start");
-      await waitUntil(() => received.length === 2, "both /start messages");
+      await eventually(() => received.length === 2, "both /start messages");
       expect(received[0]?.startPayload).toBe("C00042");
       expect(received[1]?.startPayload).toBeUndefined();
       expect(received[1]?.text).toBe("/start");
@@ -117,7 +109,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
         ],
         "Ecco l'errore",
       );
-      await waitUntil(() => received.length === 1, "the photo");
+      await eventually(() => received.length === 1, "the photo");
       const [photo] = received[0]?.attachments ?? [];
       expect(received[0]?.text).toBe("Ecco l'errore");
       expect(photo).toMatchObject({ kind: "image", size: large.byteLength, mime: "image/jpeg" });
@@ -132,7 +124,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
     it("turns a voice note into a voice attachment", async () => {
       await startPolling();
       api.enqueueVoice(bytes("OggS-voice"));
-      await waitUntil(() => received.length === 1, "the voice note");
+      await eventually(() => received.length === 1, "the voice note");
       const [voice] = received[0]?.attachments ?? [];
       expect(received[0]?.text).toBe("");
       expect(voice).toMatchObject({ kind: "voice", mime: "audio/ogg" });
@@ -144,7 +136,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
       api.enqueueDocument(bytes("x".repeat(50)), "big.pdf", "application/pdf");
       // Size unknown up front (Telegram reported a smaller one): the download itself is capped.
       api.enqueueDocument(bytes("y".repeat(50)), "liar.pdf", "application/pdf", 5);
-      await waitUntil(() => received.length === 2, "both documents");
+      await eventually(() => received.length === 2, "both documents");
 
       const [known] = received[0]?.attachments ?? [];
       expect(known).toMatchObject({ kind: "document", name: "big.pdf", mime: "application/pdf" });
@@ -169,7 +161,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
         keyboard: { "slot-1": "Domattina", "slot-2": "Nel pomeriggio" },
       });
       const query = update.callback_query as { id: string };
-      await waitUntil(() => api.callsOf("editMessageReplyMarkup").length === 1, "the keyboard removal");
+      await eventually(() => api.callsOf("editMessageReplyMarkup").length === 1, "the keyboard removal");
 
       expect(received).toHaveLength(1);
       expect(received[0]).toMatchObject({
@@ -195,7 +187,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
     it("maps a redelivered update (same update_id) to the same platformMessageId; the runtime de-duplicates", async () => {
       await startPolling();
       const update = api.enqueueTwice({ message: api.privateMessage({ text: "Non si accende" }) });
-      await waitUntil(() => received.length === 2, "both deliveries");
+      await eventually(() => received.length === 2, "both deliveries");
       const message = update.message as { message_id: number };
       expect(received.map((m) => m.platformMessageId)).toEqual([
         `${FAKE_CUSTOMER.id}:${message.message_id}`,
@@ -210,8 +202,8 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
       api.enqueueBotAddedToGroup(groupId, "en");
       api.enqueueGroupMessage("c'è nessuno?", groupId);
       api.enqueueText("Ciao in privato");
-      await waitUntil(() => received.length === 1 && api.pendingUpdates.length === 0, "all updates handled");
-      await waitUntil(() => api.callsOf("sendMessage").length >= 1, "the group notice");
+      await eventually(() => received.length === 1 && api.pendingUpdates.length === 0, "all updates handled");
+      await eventually(() => api.callsOf("sendMessage").length >= 1, "the group notice");
 
       expect(received.map((m) => m.text)).toEqual(["Ciao in privato"]);
       const notices = api.callsOf("sendMessage");
@@ -234,7 +226,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
       const one = api.enqueueText("uno");
       api.enqueueText("due");
       try {
-        await waitUntil(() => events.length === 1, "the first message");
+        await eventually(() => events.length === 1, "the first message");
         // Held open: neither update may have been confirmed to Telegram yet.
         expect(events).toEqual(["start uno"]);
         expect(api.pendingUpdates.map((update) => update.update_id)).toContain(one.update_id);
@@ -244,9 +236,9 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
       } finally {
         first.open(); // also on failure, or stop() in afterEach would wait for the held handler forever
       }
-      await waitUntil(() => received.length === 2, "both messages");
+      await eventually(() => received.length === 2, "both messages");
       expect(events).toEqual(["start uno", "end uno", "start due", "end due"]);
-      await waitUntil(() => api.pendingUpdates.length === 0, "the confirmation of both updates");
+      await eventually(() => api.pendingUpdates.length === 0, "the confirmation of both updates");
     });
 
     it("offers an update again until the runtime accepts it", async () => {
@@ -257,7 +249,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
         received.push(message);
       });
       api.enqueueText("riprova");
-      await waitUntil(() => received.length === 1, "the accepted message");
+      await eventually(() => received.length === 1, "the accepted message");
       expect(attempts).toBe(3);
     });
   });
@@ -313,9 +305,9 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
         ],
       });
       api.pressButton("No, sono bloccato");
-      await waitUntil(() => received.length === 1, "the choice");
+      await eventually(() => received.length === 1, "the choice");
       expect(received[0]).toMatchObject({ choice: "blocked", text: "No, sono bloccato" });
-      await waitUntil(() => api.callsOf("editMessageReplyMarkup").length === 1, "the keyboard removal");
+      await eventually(() => api.callsOf("editMessageReplyMarkup").length === 1, "the keyboard removal");
       expect(api.sentTo()[0]?.reply_markup).toBeUndefined();
       expect(() => api.pressButton("Sì, riesco a lavorare")).toThrow(/no visible button/);
     });
@@ -403,7 +395,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
     it("goes to error when the token is revoked while polling", async () => {
       const running = await startPolling({ reconnectDelayMs: 60_000 });
       api.invalidToken = true;
-      await waitUntil(() => running.state().status === "error", "the error state");
+      await eventually(() => running.state().status === "error", "the error state");
       const state = running.state();
       expect(state.status === "error" && state.error).toMatch(/rejected the bot token/);
     });
@@ -411,12 +403,13 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram adapter on %s", (driver) => {
     it("stops polling cleanly: nothing is fetched or handed over after stop()", async () => {
       const running = await startPolling();
       api.enqueueText("prima");
-      await waitUntil(() => received.length === 1, "the first message");
+      await eventually(() => received.length === 1, "the first message");
       await running.stop();
       expect(running.state().status).toBe("off");
       const polls = api.callsOf("getUpdates").length;
       api.enqueueText("dopo");
-      await new Promise((resolve) => setTimeout(resolve, 400)); // longer than the fake's long-poll hold
+      // The stopped poller let go of the Bot API: nothing in flight, no connection left to poll on.
+      await api.idle();
       expect(api.callsOf("getUpdates")).toHaveLength(polls);
       expect(received.map((m) => m.text)).toEqual(["prima"]);
       // The handled update was confirmed on the way out, the new one is left for the next start.

@@ -4,17 +4,16 @@
  * waits for its retry (a 429's retry_after) the other chats are served at once.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createOfflineTriage } from "../../../src/app/offlineTriage.js";
 import {
   createTelegramAdapter,
   type TelegramAdapter,
 } from "../../../src/channels/telegram/telegramAdapter.js";
 import * as store from "../../../src/data/supportStore.js";
-import { silentLogger } from "../../../src/observability/logger.js";
 import { loadPolicy } from "../../../src/policy/loadPolicy.js";
 import { systemClock } from "../../../src/runtime/clock.js";
-import { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
 import { FakeTelegramApi } from "../../support/fakeTelegramApi.js";
+import { createHarness } from "../../support/harness.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
 /** Polls `check` until it holds or `timeoutMs` passes (the bound is the test's claim). */
@@ -44,15 +43,8 @@ describe("Telegram outbox retries", () => {
       pollingTimeoutSeconds: 1,
       maxInlineRetryAfterMs: 0,
     });
-    runtime = new SupportRuntime({
-      db: t.db,
-      policy,
-      clock: systemClock,
-      logger: silentLogger,
-      channels: [adapter],
-      offlineTriage: createOfflineTriage(policy),
-    });
-    await runtime.start();
+    // Real time: the test measures the outbox's own retry timing.
+    ({ runtime } = await createHarness({ database: t, policy, clock: systemClock, channels: [adapter] }));
   });
 
   afterAll(async () => {

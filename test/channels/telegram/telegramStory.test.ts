@@ -7,8 +7,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { detectLanguage } from "../../../src/ai/classifier.js";
-import { createOfflineTriage } from "../../../src/app/offlineTriage.js";
 import { type App, startApp } from "../../../src/app/startApp.js";
 import {
   createTelegramAdapter,
@@ -18,33 +16,20 @@ import { TELEGRAM_DRIVER_NAMES } from "../../../src/channels/telegram/telegramDr
 import { loadEnv } from "../../../src/config/env.js";
 import * as store from "../../../src/data/supportStore.js";
 import type { StaffAction } from "../../../src/desk/port.js";
-import { createLogger, silentLogger } from "../../../src/observability/logger.js";
+import { createLogger } from "../../../src/observability/logger.js";
 import { loadPolicy } from "../../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../../src/runtime/clock.js";
-import { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
+import { eventually } from "../../support/eventually.js";
 import { FakeTelegramApi, type SentMessage } from "../../support/fakeTelegramApi.js";
+import { createHarness } from "../../support/harness.js";
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
-
-/** Polls `check` until it holds; nothing here asserts on how fast things happen. */
-async function waitUntil(
-  check: () => boolean,
-  what: string | (() => string),
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Lets the pollers run a few more rounds, to catch a second reply that should never come. */
 async function settle(api: FakeTelegramApi): Promise<void> {
-  await waitUntil(() => api.pendingUpdates.length === 0, "every update confirmed to the Bot API");
+  await eventually(() => api.pendingUpdates.length === 0, "every update confirmed to the Bot API");
   const polls = api.callsOf("getUpdates").length;
-  await waitUntil(() => api.callsOf("getUpdates").length >= polls + 2, "two more polls");
+  await eventually(() => api.callsOf("getUpdates").length >= polls + 2, "two more polls");
 }
 
 const texts = (messages: SentMessage[]) => messages.map((message) => message.text ?? "");
@@ -105,16 +90,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
       pollingTimeoutSeconds: 1,
       now: () => clock.now(),
     });
-    runtime = new SupportRuntime({
-      db: t.db,
-      policy,
-      clock,
-      logger: silentLogger,
-      channels: [adapter],
-      offlineTriage: createOfflineTriage(policy),
-      detectLanguage,
-    });
-    await runtime.start();
+    ({ runtime } = await createHarness({ database: t, policy, clock, channels: [adapter] }));
     expect(adapter.state()).toMatchObject({ status: "connected" });
   });
 
@@ -146,7 +122,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
         .find((message) =>
           typeof fragment === "string" ? message.text?.includes(fragment) : fragment.test(message.text ?? ""),
         );
-    await waitUntil(
+    await eventually(
       () => find() !== undefined,
       () => `the bot to say ${String(fragment)}; it said ${JSON.stringify(texts(api.sentTo(userId)))}`,
     );
@@ -170,11 +146,11 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
     const press = api.pressButton("Sì", userId);
     const pressId = (press.callback_query as { id: string }).id;
     const canWork = await botSays(userId, "Riesci comunque a lavorare");
-    await waitUntil(
+    await eventually(
       () => api.callsOf("answerCallbackQuery").some((call) => call.params.callback_query_id === pressId),
       "the button press to be answered",
     );
-    await waitUntil(() => api.sentTo(userId)[0]?.reply_markup === undefined, "the keyboard to be removed");
+    await eventually(() => api.sentTo(userId)[0]?.reply_markup === undefined, "the keyboard to be removed");
     expect(
       api
         .callsOf("editMessageReplyMarkup")
@@ -193,7 +169,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
     await botSays(userId, "copia di sicurezza");
     await botSays(userId, "Pasquetta");
     await botSays(userId, "martedì 30 marzo alle 09:00");
-    await waitUntil(
+    await eventually(
       () => api.sentTo(userId)[1]?.reply_markup === undefined,
       "the second keyboard to be removed",
     );
@@ -382,7 +358,7 @@ describe("Telegram through the whole app (startApp, like npm start with only a T
 
       const userId = 6_200_001;
       api.enqueueText("Buongiorno, la stampante non stampa più", { id: userId });
-      await waitUntil(() => api.sentTo(userId).length > 0, "a reply on Telegram");
+      await eventually(() => api.sentTo(userId).length > 0, "a reply on Telegram");
       const stored = await running.db.prisma.message.findMany({
         where: { channel: "telegram", chatId: String(userId), direction: "in" },
       });
@@ -392,7 +368,7 @@ describe("Telegram through the whole app (startApp, like npm start with only a T
       app = undefined;
       // Stopped means stopped: nobody polls the Bot API any more.
       const polls = api.callsOf("getUpdates").length;
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await api.idle();
       expect(api.callsOf("getUpdates").length).toBe(polls);
     },
   );
@@ -437,6 +413,6 @@ describe("Telegram through the whole app (startApp, like npm start with only a T
 
     expect(await post("s3cret", "Buongiorno, la stampante non stampa")).toBe(200);
     expect(await inbound()).toBe(1);
-    await waitUntil(() => api.sentTo(userId).length > 0, "a reply on Telegram");
+    await eventually(() => api.sentTo(userId).length > 0, "a reply on Telegram");
   });
 });

@@ -9,8 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { detectLanguage } from "../../../src/ai/classifier.js";
-import { createOfflineTriage } from "../../../src/app/offlineTriage.js";
 import type { ChannelAdapter } from "../../../src/channels/port.js";
 import { createWhatsAppAdapter } from "../../../src/channels/whatsapp/whatsAppAdapter.js";
 import * as store from "../../../src/data/supportStore.js";
@@ -18,24 +16,11 @@ import type { StaffAction } from "../../../src/desk/port.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { loadPolicy } from "../../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../../src/runtime/clock.js";
-import { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
+import { eventually } from "../../support/eventually.js";
+import { createHarness } from "../../support/harness.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 import { type FakeMessage, FakeWhatsAppClient, fakeMessage } from "./fakeWhatsAppClient.js";
-
-/** Polls `check` until it holds; nothing here asserts on how fast things happen. */
-async function waitUntil(
-  check: () => boolean,
-  what: string | (() => string),
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const EASTER_MONDAY = "2027-03-29T10:00:00+02:00";
 const PROBLEM = "Non capisco come si fa il reso nel programma, la funzione non va";
@@ -116,17 +101,14 @@ describe("WhatsApp end to end on the real runtime (adapter + fake whatsapp-web.j
       { level: "debug" },
       { write: (line: string) => void runtimeLog.push(JSON.parse(line) as { msg?: string; id?: string }) },
     );
-    runtime = new SupportRuntime({
-      db: t.db,
+    ({ runtime } = await createHarness({
+      database: t,
       policy,
       clock,
       logger,
       channels: [adapter],
-      offlineTriage: createOfflineTriage(policy),
-      detectLanguage,
       mediaStore: media,
-    });
-    await runtime.start();
+    }));
     expect(clients).toHaveLength(1);
     client = clients[0]!;
     expect(adapter.state().status).toBe("starting");
@@ -171,7 +153,7 @@ describe("WhatsApp end to end on the real runtime (adapter + fake whatsapp-web.j
       sentTo(chatId).find((text) =>
         typeof fragment === "string" ? text.includes(fragment) : fragment.test(text),
       );
-    await waitUntil(
+    await eventually(
       () => find() !== undefined,
       () => `the bot to say ${String(fragment)} to ${chatId}; it said ${JSON.stringify(sentTo(chatId))}`,
     );
@@ -186,7 +168,7 @@ describe("WhatsApp end to end on the real runtime (adapter + fake whatsapp-web.j
       ).length;
     const before = dropped();
     client.deliver(message);
-    await waitUntil(() => dropped() > before, `redelivered ${message.id._serialized} to be dropped`);
+    await eventually(() => dropped() > before, `redelivered ${message.id._serialized} to be dropped`);
   }
 
   async function perform(action: StaffAction) {
@@ -292,22 +274,20 @@ describe("WhatsApp end to end on the real runtime (adapter + fake whatsapp-web.j
       media: { mimetype: "image/jpeg", data: Buffer.from(PHOTO).toString("base64"), filename: null },
     });
     client.deliver(photo);
-    await waitUntil(
+    await eventually(
       () => media.files.size > putsBefore,
       () => `the photo to be stored; the bot said ${JSON.stringify(sentTo(chatId))}`,
     );
     // The bytes are stored before the transaction; wait for the message itself to be committed.
-    let entry: Awaited<ReturnType<typeof runtime.transcript>>[number] | undefined;
-    const deadline = Date.now() + 10_000;
-    while (!entry && Date.now() < deadline) {
-      entry = (await runtime.transcript(ticket)).find(
-        (line) => line.direction === "in" && (line.attachments ?? []).some((a) => a.kind === "image"),
-      );
-      if (!entry) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(entry, JSON.stringify(await runtime.transcript(ticket))).toBeDefined();
-    expect(entry!.text).toBe("ecco la schermata dell'errore");
-    const attachment = entry!.attachments!.find((a) => a.kind === "image")!;
+    const entry = await eventually(
+      async () =>
+        (await runtime.transcript(ticket)).find(
+          (line) => line.direction === "in" && (line.attachments ?? []).some((a) => a.kind === "image"),
+        ),
+      "the photo's message in the transcript",
+    );
+    expect(entry.text).toBe("ecco la schermata dell'errore");
+    const attachment = entry.attachments!.find((a) => a.kind === "image")!;
     expect(attachment).toMatchObject({ kind: "image", mime: "image/jpeg" });
     expect(attachment.ref).toMatch(/^mem:/);
     expect(photo.downloads).toBe(1);

@@ -8,15 +8,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { LocalChannel } from "../../../src/channels/local/localChannel.js";
 import * as store from "../../../src/data/supportStore.js";
 import { createSlackDesk } from "../../../src/desk/slack/slackDesk.js";
-import { silentLogger } from "../../../src/observability/logger.js";
-import { loadPolicy } from "../../../src/policy/loadPolicy.js";
 import { eraseCustomer } from "../../../src/privacy/personalData.js";
-import { SimulatedClock } from "../../../src/runtime/clock.js";
-import { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
 import { type FakeSlackApi, startFakeSlackApi } from "../../support/fakeSlackApi.js";
+import { createHarness } from "../../support/harness.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 import { SIGNING_SECRET } from "./slackRequests.js";
 
@@ -38,16 +34,15 @@ afterAll(async () => {
 });
 
 it("erasing a customer deletes the bot's lines about their ticket on Slack and anonymises its card", async () => {
-  const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
-  const channel = new LocalChannel({ as: "whatsapp", now: () => clock.now() });
-  const runtime = new SupportRuntime({
-    db: t.db,
-    policy: loadPolicy("leotron"),
-    clock,
-    logger: silentLogger,
-    channels: [channel],
+  const h = await createHarness({
+    database: t,
+    policy: "leotron",
+    channels: ["whatsapp"],
     offlineTriage: () => ({ category: null }),
+    start: false,
   });
+  const { clock, runtime } = h;
+  const channel = h.local();
   const desk = createSlackDesk({
     botToken: "xoxb-erasure",
     signingSecret: SIGNING_SECRET,

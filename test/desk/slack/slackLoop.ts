@@ -8,6 +8,7 @@ import type { StaffActions, StaffDesk } from "../../../src/desk/port.js";
 import { MODAL } from "../../../src/desk/slack/deskModals.js";
 import { createSlackDesk } from "../../../src/desk/slack/slackDesk.js";
 import { ACTION } from "../../../src/desk/slack/ticketCard.js";
+import { eventually } from "../../support/eventually.js";
 import type { FakeSlackApi } from "../../support/fakeSlackApi.js";
 import { buttonPayload, postEvent, postInteraction, SIGNING_SECRET, viewPayload } from "./slackRequests.js";
 
@@ -25,21 +26,6 @@ export interface SlackLoopHarness {
   customerTexts(): Promise<string[]>;
   /** Durable dedup used by the desk. */
   seen(source: string, key: string): Promise<boolean>;
-}
-
-/** Polls `check` until it returns a value (the runtime may deliver desk events asynchronously). */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Runs the loop; the caller owns the fake API and the harness, the loop owns the desk. */
@@ -64,21 +50,23 @@ export async function runSlackLoop(
 
     // 1. Customer opens a ticket → a card with buttons lands in the staff channel.
     const number = await harness.customerOpensTicket();
-    const card = await waitFor("the ticket card", () =>
-      api
-        .callsTo("chat.postMessage")
-        .find(
-          (c) =>
-            c.args.channel === staffChannel && JSON.stringify(c.args.blocks ?? "").includes(ACTION.claim),
-        ),
+    const card = await eventually(
+      () =>
+        api
+          .callsTo("chat.postMessage")
+          .find(
+            (c) =>
+              c.args.channel === staffChannel && JSON.stringify(c.args.blocks ?? "").includes(ACTION.claim),
+          ),
+      "the ticket card",
     );
     expect(JSON.stringify(card.args.blocks)).toContain(number);
-    const ref = await waitFor("the card ref", async () => {
+    const ref = await eventually(async () => {
       const t = await harness.actions.getTicket(number);
       return t?.deskRefs.slack && typeof t.deskRefs.slack.ts === "string"
         ? (t.deskRefs.slack as { channel: string; ts: string })
         : undefined;
-    });
+    }, "the card ref");
 
     // 2. Claim → the customer hears about it.
     const before = (await harness.customerTexts()).length;
@@ -94,8 +82,9 @@ export async function runSlackLoop(
     );
     await desk.idle();
     expect((await harness.actions.getTicket(number))?.assignee?.identities.slack).toBe(tech);
-    await waitFor("the claim notice to the customer", async () =>
-      (await harness.customerTexts()).length > before ? true : undefined,
+    await eventually(
+      async () => ((await harness.customerTexts()).length > before ? true : undefined),
+      "the claim notice to the customer",
     );
 
     // 3. Thread reply → relayed to the customer; `note:` stays internal.
@@ -116,10 +105,12 @@ export async function runSlackLoop(
       thread_ts: ref.ts,
     });
     await desk.idle();
-    await waitFor("the reply at the customer", async () =>
-      (await harness.customerTexts()).some((t) => t.includes("Riavvia il router, per favore"))
-        ? true
-        : undefined,
+    await eventually(
+      async () =>
+        (await harness.customerTexts()).some((t) => t.includes("Riavvia il router, per favore"))
+          ? true
+          : undefined,
+      "the reply at the customer",
     );
     expect((await harness.customerTexts()).some((t) => t.includes("segreto interno"))).toBe(false);
     // The runtime's staff.reply echo of a reply typed in this thread is not posted again.
@@ -134,10 +125,12 @@ export async function runSlackLoop(
 
     // 4. Customer writes → the message lands in the thread, neutralised.
     await harness.customerWrites(number, "Fatto <!channel>, ora funziona");
-    const inThread = await waitFor("the customer message in the thread", () =>
-      api
-        .callsTo("chat.postMessage")
-        .find((c) => c.args.thread_ts === ref.ts && String(c.args.text).includes("ora funziona")),
+    const inThread = await eventually(
+      () =>
+        api
+          .callsTo("chat.postMessage")
+          .find((c) => c.args.thread_ts === ref.ts && String(c.args.text).includes("ora funziona")),
+      "the customer message in the thread",
     );
     expect(String(inThread.args.text)).not.toContain("<!channel>");
 
@@ -192,15 +185,17 @@ export async function runSlackLoop(
     await desk.idle();
     const closed = await harness.actions.getTicket(number);
     expect(closed).toMatchObject({ status: "closed", minutes: 30 });
-    const after = await waitFor("the outcome and the feedback question", async () => {
+    const after = await eventually(async () => {
       const texts = await harness.customerTexts();
       return texts.length >= beforeClose + 2 ? texts.slice(beforeClose) : undefined;
-    });
+    }, "the outcome and the feedback question");
     expect(after.some((t) => t.includes("Router riavviato, linea stabile"))).toBe(true);
-    await waitFor("the card showing the result", () =>
-      api
-        .callsTo("chat.update")
-        .find((c) => c.args.ts === ref.ts && JSON.stringify(c.args.blocks).includes(ACTION.reopen)),
+    await eventually(
+      () =>
+        api
+          .callsTo("chat.update")
+          .find((c) => c.args.ts === ref.ts && JSON.stringify(c.args.blocks).includes(ACTION.reopen)),
+      "the card showing the result",
     );
   } finally {
     await desk.stop();
