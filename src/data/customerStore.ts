@@ -103,6 +103,12 @@ export async function findCustomerByEmail(tx: Client, email: string): Promise<Cu
   return id ? getCustomer(tx, id) : null;
 }
 
+/** The id of the customer with this phone number (E.164), or null. */
+export async function customerIdByPhone(tx: Client, phone: string): Promise<string | null> {
+  if (tx instanceof SqlTx) return sql.customerIdByPhone(tx, phone);
+  return (await tx.customer.findUnique({ where: { phone }, select: { id: true } }))?.id ?? null;
+}
+
 export async function findCustomerByCode(tx: Client, code: string): Promise<CustomerRecord | null> {
   if (tx instanceof SqlTx) return sql.findCustomerByCode(tx, code);
   const row = await tx.customer.findUnique({ where: { code: code.toUpperCase() }, include: customerInclude });

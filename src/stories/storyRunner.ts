@@ -235,6 +235,15 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
               const rows = await store.listTicketRows(db.prisma, {});
               return customerId ? rows.filter((r) => r.customerId === customerId).length : rows.length;
             },
+            customer: async () => {
+              const link = await db.prisma.channelIdentity.findUnique({
+                where: { channel_externalId: { channel: channelName, externalId: senderId } },
+              });
+              const id = link?.customerId ?? customerId;
+              return id
+                ? (store.getCustomer(db.prisma, id) as Promise<Record<string, unknown> | null>)
+                : null;
+            },
           })),
         );
       }
