@@ -301,8 +301,16 @@ export function parseIdentityLine(text: string, options: IdentityOptions): Ident
   let company: string | null = null;
   let contactName: string | null = null;
   const rest: string[] = [];
-  const setCompany = (t: string) => (company === null ? ((company = t), true) : false);
-  const setName = (t: string) => (contactName === null ? ((contactName = t), true) : false);
+  const setCompany = (t: string) => {
+    if (company !== null) return false;
+    company = t;
+    return true;
+  };
+  const setName = (t: string) => {
+    if (contactName !== null) return false;
+    contactName = t;
+    return true;
+  };
   // Explicit parts first: an introduced name, a part with a company marker.
   const pending: Part[] = [];
   for (const p of parts) {
