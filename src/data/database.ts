@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import { MIGRATION_DATA_STEPS } from "./contactBackfill.js";
 import { DatabaseError } from "./databaseError.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
@@ -325,6 +326,8 @@ export async function migrate(db: Database): Promise<string[]> {
     try {
       await prisma.$transaction(async (tx) => {
         for (const statement of statements(file.sql)) await tx.$executeRawUnsafe(statement);
+        // Data a statement cannot convert (contactBackfill.ts), in the same transaction.
+        await MIGRATION_DATA_STEPS[file.name]?.(tx as Tx);
         await tx.$executeRawUnsafe(
           `INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES (${db.provider === "postgres" ? "$1, $2, $3" : "?, ?, ?"})`,
           file.name,
