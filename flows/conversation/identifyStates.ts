@@ -9,10 +9,12 @@
  */
 import type { CountryCode } from "libphonenumber-js/max";
 import { assign } from "xstate";
+import { understandAnswer } from "../../src/understanding/answer.js";
 import type { IdentityQuestion } from "../../src/understanding/identityLine.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext, IdentityStep, Prompt } from "./conversationTypes.js";
 import {
+  addsNothing,
   answered,
   askedTimes,
   countAsked,
@@ -21,10 +23,25 @@ import {
   reachable,
   registration,
 } from "./identityAnswers.js";
-import { draftVoice, emptyDraft } from "./messageInput.js";
+import { draftVoice, emptyDraft, inputText } from "./messageInput.js";
 import { ask, writtenAnswerGuards } from "./steps.js";
 
 type Args = { context: ConversationContext };
+
+/** Requests served in the middle of a sign-up question ("a che ora aprite?"), then it is asked again. */
+const INTERRUPTIONS = ["status", "hours", "human", "restart"].map((id) => ({ id }));
+
+/** The request an answer that gave no identity field makes instead, if any. */
+function interruption(
+  context: ConversationContext,
+  as: IdentityQuestion,
+  region: CountryCode,
+): string | null {
+  const text = inputText(context);
+  if (!text || !addsNothing(context, answered(context, as, region))) return null;
+  const read = understandAnswer(text, INTERRUPTIONS, { kind: "choice" });
+  return read.kind === "answer" ? read.value : null;
+}
 
 /** Thanks, or (something never given) that a technician will complete the details. */
 const thanks = {
@@ -68,6 +85,13 @@ export function identifyStates(region: CountryCode) {
       on: {
         input: [
           ...writtenAnswerGuards,
+          {
+            guard: ({ context }) => interruption(context, as, region) !== null,
+            actions: m.raise(({ context }) => ({
+              type: "customer.intent" as const,
+              intent: interruption(context, as, region)!,
+            })),
+          },
           {
             target: "next",
             actions: assign({ identity: ({ context }) => answered(context, as, region) }),

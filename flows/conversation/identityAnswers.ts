@@ -7,9 +7,10 @@ import type { CountryCode } from "libphonenumber-js/max";
 import { type IdentityQuestion, parseIdentityLine } from "../../src/understanding/identityLine.js";
 import type { ConversationContext, Identity, IdentityStep } from "./conversationTypes.js";
 import { inputText } from "./messageInput.js";
+import { MAX_ASKS } from "./steps.js";
 
-/** A question of the sign-up is asked at most this many times; then the customer is registered. */
-export const MAX_ASKS = 3;
+/** A sign-up question is asked at most {@link MAX_ASKS} times; then the customer is registered. */
+export { MAX_ASKS };
 
 /** The identity with the fields of `text` (an answer to `question`) that were still empty. */
 export function withAnswer(
@@ -31,6 +32,12 @@ export function withAnswer(
 /** The message of `context` read into its identity, as an answer to `question`. */
 export const answered = (context: ConversationContext, question: IdentityQuestion, region: CountryCode) =>
   withAnswer(context.identity, inputText(context), question, region);
+
+/** The answer gives no field the identity lacked. */
+export const addsNothing = (context: ConversationContext, next: Identity) =>
+  (["company", "contactName", "phone", "email"] as const).every(
+    (k) => (next[k] ?? null) === (context.identity[k] ?? null),
+  );
 
 /** The channel gives a way to reach the customer (WhatsApp's phone, the e-mail sender). */
 const channelReach = (context: ConversationContext) =>

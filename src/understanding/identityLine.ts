@@ -261,8 +261,9 @@ function connectorSplit(
 function readSegment(segment: string): Part[] {
   let ts = trimSegment(tokens(segment));
   if (ts.length === 0) return [];
-  // A sentence (the problem, a question) is no name.
-  if (ts.length > MAX_PART_WORDS) return [{ text: textOf(segment, ts), role: "rest" }];
+  // A sentence (the problem) or a question is no name.
+  if (ts.length > MAX_PART_WORDS || segment.trimEnd().endsWith("?"))
+    return [{ text: textOf(segment, ts), role: "rest" }];
   const personIntro = leading(ts, data.personIntros);
   const companyIntro = personIntro ? 0 : leading(ts, data.companyIntros);
   ts = ts.slice(personIntro + companyIntro);

@@ -134,6 +134,17 @@ describe("conversation machine (pure)", () => {
     });
   });
 
+  it("serves a request made at a sign-up question, then asks it again without counting it as an answer", () => {
+    const unknown = { customer: null };
+    const { replies, snapshot } = run([
+      inbound("Il PC non si accende più", undefined, unknown),
+      inbound("a che ora aprite?", undefined, unknown),
+    ]);
+    expect(replies.slice(-1)).toEqual(["intake.askCompany"]);
+    expect(replies).toContain("menu.hoursIntro");
+    expect(snapshot.context.identity).toMatchObject({ company: null, asked: { company: 1 } });
+  });
+
   it("keeps the WhatsApp number and the e-mail sender's address as the way to reach the customer", () => {
     const onWhatsApp = run([
       inbound("Buongiorno", undefined, { customer: null, senderPhone: "+393471112233" }),

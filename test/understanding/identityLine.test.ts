@@ -142,6 +142,7 @@ const rows: Row[] = [
     "company",
     { company: null, rest: "il computer non si accende più da questa mattina e non so cosa fare" },
   ],
+  ["a che ora aprite?", "company", { company: null, contactName: null, rest: "a che ora aprite" }],
   [
     "giulia.neri@example.com",
     "reach",
