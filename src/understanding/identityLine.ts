@@ -282,6 +282,16 @@ function readSegment(segment: string): Part[] {
     ];
   }
   if (hasMarker(ts)) {
+    // "Gelateria Polo Nord di Chiara Fontana": the company, then the person.
+    for (let i = 1; i < ts.length - 1; i++) {
+      const p = [...data.strong, ...data.weak].find((c) => at(ts, i, c));
+      const right = p ? ts.slice(i + p.length) : [];
+      if (p && hasMarker(ts.slice(0, i)) && right.length >= 2 && personLike(right) && hasFirstName(right))
+        return [
+          { text: textOf(segment, ts, 0, i), role: "company" },
+          { text: textOf(segment, right), role: "named" },
+        ];
+    }
     while (ts.length > 1 && data.articles.has(ts[0]!.norm)) ts = ts.slice(1);
     return [{ text: textOf(segment, ts), role: "company" }];
   }
