@@ -11,6 +11,7 @@
  * rules (`intakeRules`), and the states of each phase. State ids and context keys are persisted
  * with each chat's snapshot: they do not change.
  */
+import { isSupportedCountry } from "libphonenumber-js/max";
 import type { Policy } from "../src/policy/schema.js";
 import { conversationSetup } from "./conversation/conversationSetup.js";
 import { feedbackStates } from "./conversation/feedbackStates.js";
@@ -39,7 +40,9 @@ export { MAX_DESCRIPTION_CHARS } from "./conversation/intakeRules.js";
 export function createConversationMachine(policy: Policy) {
   const rules = intakeRules(policy);
   const start = startStates(rules);
-  const identify = identifyStates();
+  // Phone numbers written without a country prefix are read in the preset's country (else Italy).
+  const country = policy.holidays.calendar?.country;
+  const identify = identifyStates(country && isSupportedCountry(country) ? country : "IT");
   const ticket = ticketStates(rules);
   return conversationSetup.createMachine({
     id: "conversation",
@@ -49,6 +52,7 @@ export function createConversationMachine(policy: Policy) {
       openTickets: [],
       aiEnabled: false,
       senderPhone: null,
+      senderEmail: null,
       identity: { company: null },
       draft: null,
       ticket: null,

@@ -49,6 +49,22 @@ export interface InboundFacts {
   oneReply?: boolean;
   /** The sender's phone number when the channel gives one (WhatsApp); not asked again. */
   senderPhone?: string | null;
+  /** The sender's e-mail address when the channel is e-mail; not asked again. */
+  senderEmail?: string | null;
+}
+
+/** Who an unknown customer said they are, registered unverified (a technician completes it). */
+export interface CustomerRegistration {
+  /** Empty when the customer never gave it. */
+  company: string;
+  contactName: string | null;
+  /** E.164: the WhatsApp sender's, else the number the customer wrote. */
+  phone: string | null;
+  /** The e-mail sender's address, else the one the customer wrote. */
+  email: string | null;
+  language: Language;
+  /** What the customer did not give after the questions were asked (`reach`: no phone nor e-mail). */
+  missing: ("company" | "contactName" | "reach")[];
 }
 
 /** Message parameters: plain values, or typed values the renderer formats per locale. */
@@ -108,7 +124,7 @@ export interface TicketDraft {
 
 export type Intent =
   | { type: "reply"; params: { key: string; params?: Params; choices?: ChoiceIntent[] } }
-  | { type: "registerCustomer"; params: { company: string; contactName: string; language: Language } }
+  | { type: "registerCustomer"; params: CustomerRegistration }
   | { type: "setLanguage"; params: { language: Language } }
   | { type: "triage"; params: { text: string } }
   | { type: "transcribe"; params: { attachment: AttachmentMeta } }

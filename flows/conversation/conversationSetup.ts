@@ -4,7 +4,7 @@
  * objects `transition()` returns) and the named guards the states test.
  */
 import { assign, setup } from "xstate";
-import type { AttachmentMeta, Language, TicketDraft } from "../intents.js";
+import type { AttachmentMeta, CustomerRegistration, Language, TicketDraft } from "../intents.js";
 import type { MailAnswers } from "../mailIntake.js";
 import { isCancelCommand, isMenuCommand } from "../textMatchers.js";
 import { conversationActors } from "./actors.js";
@@ -97,6 +97,7 @@ export const conversationSetup = setup({
         aiEnabled: e.facts.aiEnabled,
         oneReply: e.facts.oneReply ?? false,
         senderPhone: e.facts.senderPhone ?? null,
+        senderEmail: e.facts.senderEmail ?? null,
         // The customer record decides; otherwise the language detected on the first message sticks.
         language: e.facts.customer?.language ?? (context.lastInboundAt ? context.language : e.facts.language),
         input: {
@@ -108,7 +109,7 @@ export const conversationSetup = setup({
     }),
     // Intents: executed by the runtime from the action objects `transition()` returns.
     reply: (_, _params: ReplyParams) => {},
-    registerCustomer: (_, _params: { company: string; contactName: string; language: Language }) => {},
+    registerCustomer: (_, _params: CustomerRegistration) => {},
     setLanguage: (_, _params: { language: Language }) => {},
     triage: (_, _params: { text: string }) => {},
     transcribe: (_, _params: { attachment: AttachmentMeta }) => {},

@@ -39,6 +39,22 @@ export interface Draft {
   seriousDamage: boolean | null;
 }
 
+/** A question of the sign-up: the company, the person's name (and a way to reach them), or only the latter. */
+export type IdentityStep = "company" | "contact" | "reach";
+
+/**
+ * What an unknown customer said about who they are (fields filled by the answers, in any order)
+ * and how many times each sign-up question was asked. Only `company` exists in older snapshots.
+ */
+export interface Identity {
+  company: string | null;
+  contactName?: string | null;
+  /** E.164. */
+  phone?: string | null;
+  email?: string | null;
+  asked?: Partial<Record<IdentityStep, number>>;
+}
+
 /** A question asked to the customer (a reply with its choice list). */
 export interface Prompt {
   key: string;
@@ -58,7 +74,10 @@ export interface ConversationContext {
   oneReply?: boolean;
   /** The sender's phone number when the channel gives one. */
   senderPhone: string | null;
-  identity: { company: string | null };
+  /** The sender's e-mail address when the channel is e-mail. */
+  senderEmail?: string | null;
+  /** What an unknown customer said about who they are during sign-up. */
+  identity: Identity;
   draft: Draft | null;
   /** The ticket this chat follows (opened here, not yet closed). */
   ticket: string | null;

@@ -1,101 +1,142 @@
 /**
- * Sign-up of an unknown customer: `identify` asks the company and the contact (both in one
- * message on a one-reply channel), registers the customer, and `afterIdentify` goes back to the
- * problem written first (or asks for it).
+ * Sign-up of an unknown customer: `identify` asks the company (company and contact in one
+ * message on a one-reply channel), reads whatever the customer gives in any order (company,
+ * name, phone, e-mail: `parseIdentityLine`), then asks only what is still missing — the name,
+ * a way to reach them when the channel gives none. No question is asked more than
+ * {@link MAX_ASKS} times: then the customer is registered with what is known and told that a
+ * technician will complete it. `afterIdentify` goes back to the problem written first (or asks
+ * for it).
  */
+import type { CountryCode } from "libphonenumber-js/max";
 import { assign } from "xstate";
-import { lastResult } from "../lastResult.js";
+import { understandAnswer } from "../../src/understanding/answer.js";
+import type { IdentityQuestion } from "../../src/understanding/identityLine.js";
 import { conversationSetup as m } from "./conversationSetup.js";
-import type { ConversationContext } from "./conversationTypes.js";
-import { answerLines, hasReach, identityAnswers, looksLikeName, validCompany } from "./identityAnswers.js";
+import type { ConversationContext, IdentityStep, Prompt } from "./conversationTypes.js";
+import {
+  addsNothing,
+  answered,
+  askedTimes,
+  countAsked,
+  missingSteps,
+  nextStep,
+  reachable,
+  registration,
+} from "./identityAnswers.js";
 import { draftVoice, emptyDraft, inputText } from "./messageInput.js";
-import { ask, reprompt, say, writtenAnswerGuards } from "./steps.js";
+import { ask, writtenAnswerGuards } from "./steps.js";
 
-/** The company and contact in the message, read once for the guard and the intent. */
-const bothAnswers = lastResult((context: ConversationContext) =>
-  identityAnswers(inputText(context), context.senderPhone !== null),
-);
+type Args = { context: ConversationContext };
 
-/** The first line of a one-reply answer, as the company. */
-const firstLine = (context: ConversationContext) => answerLines(inputText(context))[0] ?? "";
+/** Requests served in the middle of a sign-up question ("a che ora aprite?"), then it is asked again. */
+const INTERRUPTIONS = ["status", "hours", "human", "restart"].map((id) => ({ id }));
 
-const thanks = say("intake.thanksIdentified");
+/** The request an answer that gave no identity field makes instead, if any. */
+function interruption(
+  context: ConversationContext,
+  as: IdentityQuestion,
+  region: CountryCode,
+): string | null {
+  const text = inputText(context);
+  if (!text || !addsNothing(context, answered(context, as, region))) return null;
+  const read = understandAnswer(text, INTERRUPTIONS, { kind: "choice" });
+  return read.kind === "answer" ? read.value : null;
+}
 
-/** The states `identify` (with `choose`, `both`, `company`, `contact`) and `afterIdentify`. */
-export function identifyStates() {
+/** Thanks, or (something never given) that a technician will complete the details. */
+const thanks = {
+  type: "reply" as const,
+  params: ({ context }: Args) => ({
+    key: missingSteps(context).length === 0 ? "intake.thanksIdentified" : "intake.identityIncomplete",
+  }),
+};
+
+/** The question of a sign-up step: the first time, then again after an answer that did not fit. */
+function question(step: IdentityStep, context: ConversationContext): Prompt {
+  const again = askedTimes(context, step) > 1;
+  switch (step) {
+    case "company":
+      return { key: again ? "intake.askCompanyAgain" : "intake.askCompany" };
+    case "contact":
+      if (again) return { key: "intake.contactNotAName" };
+      if (!reachable(context)) return { key: "intake.askContact" };
+      return { key: context.senderPhone ? "intake.askContactName" : "intake.askName" };
+    case "reach":
+      return { key: again ? "intake.contactNeedsReach" : "intake.askReach" };
+  }
+}
+
+/** The states `identify` (with `choose`, `both`, `company`, `contact`, `reach`, `next`) and `afterIdentify`. */
+export function identifyStates(region: CountryCode) {
+  /** An ask state: counts the question, asks it, reads the answer into the identity. */
+  const askState = (step: IdentityStep, as: IdentityQuestion) =>
+    m.createStateConfig({
+      entry: [
+        assign({
+          identity: ({ context }) =>
+            countAsked(
+              context.identity,
+              // Name and reach asked together count for both.
+              step === "contact" && !reachable(context) ? ["contact", "reach"] : [step],
+            ),
+        }),
+        ...ask((c) => question(step, c)),
+      ],
+      on: {
+        input: [
+          ...writtenAnswerGuards,
+          {
+            guard: ({ context }) => interruption(context, as, region) !== null,
+            actions: m.raise(({ context }) => ({
+              type: "customer.intent" as const,
+              intent: interruption(context, as, region)!,
+            })),
+          },
+          {
+            target: "next",
+            actions: assign({ identity: ({ context }) => answered(context, as, region) }),
+          },
+        ],
+      },
+    });
+
   const identify = m.createStateConfig({
     initial: "choose",
     states: {
       // A one-reply channel (e-mail) asks both sign-up questions in one message.
       choose: {
+        entry: assign({ identity: () => ({ company: null }) }),
         always: [{ guard: "oneReply", target: "both" }, { target: "company" }],
       },
       both: {
-        entry: ask(() => ({ key: "intake.askCompanyAndContact" })),
+        entry: [
+          assign({ identity: ({ context }) => countAsked(context.identity, ["company", "contact"]) }),
+          ...ask(() => ({ key: "intake.askCompanyAndContact" })),
+        ],
         on: {
           input: [
             ...writtenAnswerGuards,
             {
-              guard: ({ context }) => bothAnswers(context) !== null,
-              target: "#conversation.afterIdentify",
-              actions: {
-                type: "registerCustomer",
-                params: ({ context }) => ({ ...bothAnswers(context)!, language: context.language }),
-              },
-            },
-            {
-              // Only the company was understood: the contact is asked on its own.
-              guard: ({ context }) => validCompany(firstLine(context)),
-              target: "contact",
-              actions: assign({
-                identity: ({ context }) => ({ company: firstLine(context).slice(0, 200) }),
-              }),
-            },
-            { actions: reprompt },
-          ],
-        },
-      },
-      company: {
-        entry: ask(() => ({ key: "intake.askCompany" })),
-        on: {
-          input: [
-            ...writtenAnswerGuards,
-            { guard: ({ context }) => !validCompany(inputText(context)), actions: reprompt },
-            {
-              target: "contact",
-              actions: assign({
-                identity: ({ context }) => ({ company: inputText(context).slice(0, 200) }),
-              }),
+              target: "next",
+              actions: assign({ identity: ({ context }) => answered(context, "both", region) }),
             },
           ],
         },
       },
-      contact: {
-        entry: ask((c) => ({ key: c.senderPhone ? "intake.askContactName" : "intake.askContact" })),
-        on: {
-          input: [
-            ...writtenAnswerGuards,
-            {
-              guard: ({ context }) => !looksLikeName(inputText(context)),
-              actions: [say("intake.contactNotAName")],
-            },
-            {
-              guard: ({ context }) => context.senderPhone === null && !hasReach(inputText(context)),
-              actions: say("intake.contactNeedsReach"),
-            },
-            {
-              target: "#conversation.afterIdentify",
-              actions: {
-                type: "registerCustomer",
-                params: ({ context }) => ({
-                  company: context.identity.company ?? "",
-                  contactName: inputText(context).slice(0, 200),
-                  language: context.language,
-                }),
-              },
-            },
-          ],
-        },
+      company: askState("company", "company"),
+      contact: askState("contact", "contact"),
+      reach: askState("reach", "reach"),
+      // Asks what is still missing, or registers the customer with what is known.
+      next: {
+        always: [
+          { guard: ({ context }) => nextStep(context) === "company", target: "company" },
+          { guard: ({ context }) => nextStep(context) === "contact", target: "contact" },
+          { guard: ({ context }) => nextStep(context) === "reach", target: "reach" },
+          {
+            target: "#conversation.afterIdentify",
+            actions: { type: "registerCustomer", params: ({ context }) => registration(context) },
+          },
+        ],
       },
     },
   });

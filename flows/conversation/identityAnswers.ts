@@ -1,55 +1,92 @@
 /**
- * Reading the sign-up answers of an unknown customer: a company name, a contact's name and how to
- * reach them, alone or in one reply (e-mail). Pure and policy-independent.
+ * The sign-up's bookkeeping: what the customer said so far about who they are (each answer read
+ * by `parseIdentityLine`, in any order), what is still missing, which question comes next and
+ * how many times each was asked. Pure and policy-independent.
  */
-import { isGreetingOnly, isMenuCommand } from "../textMatchers.js";
+import type { CountryCode } from "libphonenumber-js/max";
+import { type IdentityQuestion, parseIdentityLine } from "../../src/understanding/identityLine.js";
+import type { ConversationContext, Identity, IdentityStep } from "./conversationTypes.js";
+import { inputText } from "./messageInput.js";
+import { MAX_ASKS } from "./steps.js";
 
-const PHONE = /\+?\d[\d\s./()-]{5,}\d/;
-const EMAIL = /[^\s@]+@[^\s@]+\.[^\s@]{2,}/;
-const LETTER = /\p{L}/u;
-const LETTERS = /\p{L}/gu;
-const LINE_NUMBER = /^\d{1,2}\s*[).:\-–]\s*/;
+/** A sign-up question is asked at most {@link MAX_ASKS} times; then the customer is registered. */
+export { MAX_ASKS };
 
-/** A name (with or without a contact): some letters, not a greeting, a command or a long story. */
-export function looksLikeName(text: string): boolean {
-  const withoutReach = text.replace(EMAIL, " ").replace(PHONE, " ");
-  return (
-    (withoutReach.match(LETTERS) ?? []).length >= 2 &&
-    text.length <= 120 &&
-    !isGreetingOnly(text) &&
-    !isMenuCommand(text)
-  );
-}
-
-/** Contains a phone number or an e-mail address. */
-export function hasReach(text: string): boolean {
-  return PHONE.test(text) || EMAIL.test(text);
-}
-
-/** A plausible company name: at least two characters, one of them a letter. */
-export function validCompany(text: string): boolean {
-  return LETTER.test(text) && text.length >= 2;
-}
-
-/** The non-empty lines of a one-reply answer, without their "1)", "2." numbers. */
-export function answerLines(text: string): string[] {
-  return text
-    .split(/\n/)
-    .map((l) => l.trim().replace(LINE_NUMBER, ""))
-    .filter((l) => l !== "");
-}
-
-/**
- * Company and contact from one answer to both sign-up questions (first line the company, the
- * rest the contact's name and how to reach them), or null when either is missing or unclear.
- */
-export function identityAnswers(
+/** The identity with the fields of `text` (an answer to `question`) that were still empty. */
+export function withAnswer(
+  identity: Identity,
   text: string,
-  hasPhone: boolean,
-): { company: string; contactName: string } | null {
-  const [company = "", ...rest] = answerLines(text);
-  const contact = rest.join(", ");
-  if (!validCompany(company) || !looksLikeName(contact)) return null;
-  if (!hasPhone && !hasReach(contact)) return null;
-  return { company: company.slice(0, 200), contactName: contact.slice(0, 200) };
+  question: IdentityQuestion,
+  region: CountryCode,
+): Identity {
+  const read = parseIdentityLine(text, { question, region });
+  return {
+    ...identity,
+    company: identity.company ?? read.company,
+    contactName: identity.contactName ?? read.contactName,
+    phone: identity.phone ?? read.phone,
+    email: identity.email ?? read.email,
+  };
+}
+
+/** The message of `context` read into its identity, as an answer to `question`. */
+export const answered = (context: ConversationContext, question: IdentityQuestion, region: CountryCode) =>
+  withAnswer(context.identity, inputText(context), question, region);
+
+/** The answer gives no field the identity lacked. */
+export const addsNothing = (context: ConversationContext, next: Identity) =>
+  (["company", "contactName", "phone", "email"] as const).every(
+    (k) => (next[k] ?? null) === (context.identity[k] ?? null),
+  );
+
+/** The channel gives a way to reach the customer (WhatsApp's phone, the e-mail sender). */
+const channelReach = (context: ConversationContext) =>
+  Boolean(context.senderPhone) || Boolean(context.senderEmail);
+
+/** The customer can be reached: by the channel, or a number or address they wrote. */
+export const reachable = (context: ConversationContext) =>
+  channelReach(context) || Boolean(context.identity.phone) || Boolean(context.identity.email);
+
+/** What the sign-up still lacks, in the order it is asked. */
+export function missingSteps(context: ConversationContext): IdentityStep[] {
+  const { identity } = context;
+  const missing: IdentityStep[] = [];
+  if (!identity.company) missing.push("company");
+  if (!identity.contactName) missing.push("contact");
+  if (!reachable(context)) missing.push("reach");
+  return missing;
+}
+
+/** How many times `step` was asked. */
+export const askedTimes = (context: ConversationContext, step: IdentityStep) =>
+  context.identity.asked?.[step] ?? 0;
+
+/** The next question to ask: the first missing one not yet asked {@link MAX_ASKS} times. */
+export const nextStep = (context: ConversationContext): IdentityStep | null =>
+  missingSteps(context).find((step) => askedTimes(context, step) < MAX_ASKS) ?? null;
+
+/** The identity with `steps` counted as asked once more. */
+export function countAsked(identity: Identity, steps: IdentityStep[]): Identity {
+  const asked = { ...identity.asked };
+  for (const step of steps) asked[step] = (asked[step] ?? 0) + 1;
+  return { ...identity, asked };
+}
+
+/** The fields of the record the customer did not give (a technician completes them). */
+export function missingFields(context: ConversationContext): ("company" | "contactName" | "reach")[] {
+  return missingSteps(context).map((s) => (s === "contact" ? "contactName" : s));
+}
+
+/** The `registerCustomer` intent's params: what is known, the channel's own address kept. */
+export function registration(context: ConversationContext) {
+  const { identity } = context;
+  return {
+    company: identity.company ?? "",
+    contactName: identity.contactName ?? null,
+    // The channel's own address is the one the customer is recognised by: it wins.
+    phone: context.senderPhone ?? identity.phone ?? null,
+    email: context.senderEmail ?? identity.email ?? null,
+    language: context.language,
+    missing: missingFields(context),
+  };
 }

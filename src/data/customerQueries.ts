@@ -236,3 +236,57 @@ export async function updateCustomerContract(
     return true;
   });
 }
+
+/** A change of a customer's contact details by staff (fields absent stay as they are). */
+export interface ContactChange {
+  company?: string;
+  contactName?: string | null;
+  /** E.164, already normalised. */
+  phone?: string | null;
+  /** Lower case, already checked. */
+  email?: string | null;
+  verified?: boolean;
+}
+
+const CONTACT_FIELDS = ["company", "contactName", "phone", "email", "verified"] as const;
+
+/**
+ * Sets a customer's company, contact name, phone, e-mail and/or verified flag and records a
+ * `customer.updated` event with the fields before and after and who changed them.
+ * `phone-taken` when the number is another customer's (the phone recognises WhatsApp senders).
+ */
+export async function updateCustomerContact(
+  db: Database,
+  code: string,
+  change: ContactChange,
+  audit: { actor: string; at: Date },
+): Promise<"updated" | "unknown-customer" | "phone-taken"> {
+  try {
+    return await db.prisma.$transaction(async (tx) => {
+      const c = await tx.customer.findUnique({ where: { code: code.trim().toUpperCase() } });
+      if (!c) return "unknown-customer" as const;
+      if (change.phone) {
+        const owner = await tx.customer.findUnique({ where: { phone: change.phone }, select: { id: true } });
+        if (owner && owner.id !== c.id) return "phone-taken" as const;
+      }
+      const fields = CONTACT_FIELDS.filter((k) => change[k] !== undefined);
+      const before = Object.fromEntries(fields.map((k) => [k, c[k]]));
+      const after = Object.fromEntries(fields.map((k) => [k, change[k]]));
+      await tx.customer.update({ where: { id: c.id }, data: after });
+      await tx.ticketEvent.create({
+        data: {
+          ticketId: null,
+          type: "customer.updated",
+          actor: audit.actor,
+          payload: toJson({ customerId: c.id, code: c.code, before, after }),
+          at: audit.at,
+        },
+      });
+      return "updated" as const;
+    });
+  } catch (error) {
+    // Another customer took the number between the check and the update.
+    if ((error as { code?: string }).code === "P2002") return "phone-taken";
+    throw error;
+  }
+}

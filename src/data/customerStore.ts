@@ -106,6 +106,13 @@ export async function findCustomerByEmail(on: Executor, email: string): Promise<
   return id ? getCustomer(tx, id) : null;
 }
 
+/** The id of the customer with this phone number (E.164), or null. */
+export async function customerIdByPhone(on: Executor, phone: string): Promise<string | null> {
+  const tx = clientOf(on);
+  if (tx instanceof SqlTx) return sql.customerIdByPhone(tx, phone);
+  return (await tx.customer.findUnique({ where: { phone }, select: { id: true } }))?.id ?? null;
+}
+
 export async function findCustomerByCode(on: Executor, code: string): Promise<CustomerRecord | null> {
   const tx = clientOf(on);
   if (tx instanceof SqlTx) return sql.findCustomerByCode(tx, code);

@@ -15,7 +15,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import type { Database, Provider } from "./database.js";
+import { MIGRATION_DATA_STEPS } from "./contactBackfill.js";
+import type { Database, Provider, Tx } from "./database.js";
 import { DatabaseError } from "./databaseError.js";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -64,7 +65,45 @@ function failed(name: string, cause: unknown): DatabaseError {
  */
 export async function migrate(db: Database, options: { dir?: string } = {}): Promise<string[]> {
   const files = migrationFiles(options.dir ?? migrationsDir(db.provider));
-  return db.provider === "postgres" ? migratePostgres(db.url, files) : migrateSqlite(db, files);
+  const done =
+    db.provider === "postgres" ? await migratePostgres(db.url, files) : await migrateSqlite(db, files);
+  if (!options.dir) await runDataSteps(db);
+  return done;
+}
+
+/**
+ * Data a migration's SQL cannot convert (`contactBackfill.ts`), run once per database after its
+ * migration is applied, in a transaction that records it in the ledger as `<migration>#data`: a
+ * step interrupted by a crash runs again at the next start, and when several instances start at
+ * once only the first records it (the others' transactions fail on the ledger's key and are
+ * dropped). Each step only fills what is still empty, so running it again changes nothing.
+ */
+async function runDataSteps(db: Database): Promise<void> {
+  const ledger = await db.prisma.$queryRawUnsafe<{ name: string }[]>(
+    `SELECT "name" FROM "_sportello_migrations"`,
+  );
+  const names = new Set(ledger.map((row) => row.name));
+  for (const [migration, step] of Object.entries(MIGRATION_DATA_STEPS)) {
+    const marker = `${migration}#data`;
+    if (!names.has(migration) || names.has(marker)) continue;
+    try {
+      await db.prisma.$transaction(async (tx) => {
+        await step(tx as Tx);
+        await tx.$executeRawUnsafe(
+          `INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES (${db.provider === "postgres" ? "$1, $2, $3" : "?, ?, ?"})`,
+          marker,
+          "data",
+          new Date().toISOString(),
+        );
+      });
+    } catch (cause) {
+      const recorded = await db.prisma.$queryRawUnsafe<{ name: string }[]>(
+        `SELECT "name" FROM "_sportello_migrations" WHERE "name" = ${db.provider === "postgres" ? "$1" : "?"}`,
+        marker,
+      );
+      if (recorded.length === 0) throw failed(marker, cause);
+    }
+  }
 }
 
 async function migratePostgres(url: string, files: MigrationFile[]): Promise<string[]> {

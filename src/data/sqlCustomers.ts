@@ -90,6 +90,11 @@ export async function findCustomerForSender(
   return toCustomer(tx, byPhone);
 }
 
+export async function customerIdByPhone(tx: SqlTx, phone: string): Promise<string | null> {
+  const r = await tx.row(`SELECT "id" FROM "Customer" WHERE "phone" = ?`, phone);
+  return r ? str(r.id) : null;
+}
+
 export async function findCustomerByCode(tx: SqlTx, code: string): Promise<CustomerRecord | null> {
   const r = await tx.row(`${CUSTOMER} WHERE "code" = ?`, code.toUpperCase());
   return r ? toCustomer(tx, r) : null;

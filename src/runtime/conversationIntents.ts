@@ -84,12 +84,17 @@ export class ConversationIntents {
         return [];
       }
       case "registerCustomer": {
-        const phone = chat.channel === "whatsapp" && who.senderId?.startsWith("+") ? who.senderId : null;
+        const p = intent.params;
+        // A number the customer wrote may already be another customer's (the phone is how
+        // WhatsApp senders are recognised): it is not taken from them; the event says so and the
+        // technician completing the record sees it in the transcript.
+        const phoneInUse = p.phone !== null && (await store.customerIdByPhone(tx, p.phone)) !== null;
         const customer = await store.createCustomer(tx, {
-          company: intent.params.company,
-          contactName: intent.params.contactName,
-          phone,
-          language: intent.params.language,
+          company: p.company,
+          contactName: p.contactName,
+          phone: phoneInUse ? null : p.phone,
+          email: p.email,
+          language: p.language,
           verified: false,
         });
         if (who.senderId) await store.linkIdentity(tx, customer.id, chat.channel, who.senderId);
@@ -99,7 +104,16 @@ export class ConversationIntents {
           ticket: null,
           type: "customer.registered",
           actor: null,
-          payload: { customerId: customer.id, company: customer.company, verified: false },
+          payload: {
+            customerId: customer.id,
+            company: customer.company,
+            verified: false,
+            contactName: customer.contactName,
+            phone: customer.phone,
+            email: customer.email,
+            missing: p.missing,
+            ...(phoneInUse ? { phoneInUse: true } : {}),
+          },
         });
         return [];
       }

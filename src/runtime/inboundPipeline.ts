@@ -110,6 +110,8 @@ export class InboundPipeline {
             aiEnabled: Boolean(ctx.options.assist),
             oneReply: message.channel === "email",
             senderPhone: phone,
+            // The e-mail sender's address is a way to reach them (kept on the record at sign-up).
+            senderEmail: message.channel === "email" ? message.senderId.toLowerCase() : null,
           },
         };
         await this.conversations.run(

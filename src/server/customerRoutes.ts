@@ -1,9 +1,11 @@
 /**
  * History on the staff board: search (ticket number, company, phone, e-mail, text), a customer's
- * page (tickets, plans, purchases with warranty dates, sales rep, language), and for admins the
- * edit of plans and purchases (audited) and the customer's data export and erasure.
+ * page (tickets, plans, purchases with warranty dates, sales rep, language), the edit of the
+ * contact details (company, name, phone, e-mail, verified; audited) by any technician, and for
+ * admins the edit of plans and purchases (audited) and the customer's data export and erasure.
  *
- * Access: the page and reads need a technician, the edit, export and erasure an admin; all
+ * Access: the page, reads and the contact edit need a technician, the contract edit, export and
+ * erasure an admin; all
  * through boardAuth.ts's guards (state changes: same-origin and the board's CSRF token).
  */
 import { createReadStream } from "node:fs";
@@ -11,9 +13,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
 import { PrivacyError } from "../data/customerPrivacy.js";
-import { customerHistory, searchSupport, updateCustomerContract } from "../data/customerQueries.js";
+import {
+  customerHistory,
+  searchSupport,
+  updateCustomerContact,
+  updateCustomerContract,
+} from "../data/customerQueries.js";
 import type { Database } from "../data/database.js";
 import type { StaffSession } from "../desk/board/staffAuth.js";
 import { warrantyUntil } from "../policy/coverage.js";
@@ -52,6 +60,21 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
       .max(200)
       .optional(),
   });
+
+  const country = policy.holidays.calendar?.country;
+  const region = country && isSupportedCountry(country) ? country : "IT";
+  /** Empty text clears an optional field. */
+  const clearable = <T extends z.ZodType<string>>(inner: T) =>
+    z.union([z.literal("").transform(() => null), z.null(), inner]).optional();
+  const Contact = z
+    .strictObject({
+      company: z.string().trim().min(1).max(200).optional(),
+      contactName: clearable(z.string().trim().min(1).max(200)),
+      phone: clearable(z.string().trim().min(1).max(40)),
+      email: clearable(z.string().trim().max(200).pipe(z.email())),
+      verified: z.boolean().optional(),
+    })
+    .refine((c) => Object.values(c).some((v) => v !== undefined), { error: "nothing to change" });
 
   const staffOf = (req: FastifyRequest) => req.staff as StaffSession;
   const isAdmin = (session: StaffSession) => session.technician.role === "admin";
@@ -115,6 +138,45 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
       { actor: session.technician.name, at: deps.now() },
     );
     if (!ok) return sendError(reply, 404, "unknown-customer", `No customer with code ${code}`);
+    return customerHistory(deps.db, code);
+  });
+
+  app.put("/staff/api/customers/:code/contact", { preHandler: requireStaff }, async (req, reply) => {
+    const session = staffOf(req);
+    const parsed = Contact.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = String(issue?.path[0] ?? "body");
+      return sendError(
+        reply,
+        400,
+        field === "email" ? "invalid-email" : "invalid-input",
+        `${field}: ${issue?.message ?? "invalid"}`,
+      );
+    }
+    const { phone, email, ...rest } = parsed.data;
+    let e164: string | null | undefined = phone;
+    if (phone) {
+      const number = parsePhoneNumberFromString(phone, region);
+      if (!number?.isValid())
+        return sendError(reply, 400, "invalid-phone", `phone: not a valid phone number (${phone})`);
+      e164 = number.number;
+    }
+    const { code } = req.params as { code: string };
+    const outcome = await updateCustomerContact(
+      deps.db,
+      code,
+      {
+        ...rest,
+        ...(e164 !== undefined ? { phone: e164 } : {}),
+        ...(email !== undefined ? { email: email === null ? null : email.toLowerCase() } : {}),
+      },
+      { actor: session.technician.name, at: deps.now() },
+    );
+    if (outcome === "unknown-customer")
+      return sendError(reply, 404, "unknown-customer", `No customer with code ${code}`);
+    if (outcome === "phone-taken")
+      return sendError(reply, 409, "phone-taken", `${e164} is the phone of another customer`);
     return customerHistory(deps.db, code);
   });
 

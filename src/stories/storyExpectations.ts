@@ -27,6 +27,8 @@ export interface ExpectationScene {
   latestTicket(): Promise<StoryTicketRow | null>;
   /** How many tickets exist (of the story's customer, when there is one). */
   countTickets(): Promise<number>;
+  /** The record of the customer writing (found by the sender's identity), if any. */
+  customer(): Promise<Record<string, unknown> | null>;
 }
 
 /** The failures of one `expect` step (empty when every check passes). */
@@ -99,6 +101,11 @@ export async function checkExpectation(e: StoryExpectation, scene: ExpectationSc
         if (mismatch) failures.push(`${where}: ticket ${row.number}: ${mismatch}`);
       }
     }
+  }
+  if (e.customer) {
+    const record = await scene.customer();
+    const mismatch = record ? subsetMismatch(e.customer, record) : "no customer record for the sender";
+    if (mismatch) failures.push(`${where}: customer: ${mismatch}`);
   }
   if (e.event) {
     const candidates = events.filter((ev) => ev.type === e.event!.type);

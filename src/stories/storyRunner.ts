@@ -235,6 +235,11 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
               const rows = await store.listTicketRows(db, {});
               return customerId ? rows.filter((r) => r.customerId === customerId).length : rows.length;
             },
+            customer: async () => {
+              const linked = await store.findCustomerForSender(db, channelName, senderId, null);
+              const id = linked?.id ?? customerId;
+              return id ? (store.getCustomer(db, id) as Promise<Record<string, unknown> | null>) : null;
+            },
           })),
         );
       }

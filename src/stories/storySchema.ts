@@ -37,6 +37,8 @@ const stepSchema = z.union([
       /** Fields of the charge of the latest ticket (as computed at close: covered, plan, billedMinutes, package, lines, cents). */
       charge: z.record(z.string(), z.unknown()).nullable().optional(),
       event: z.looseObject({ type: z.string() }).optional(),
+      /** Fields of the record of the customer writing (company, contactName, phone, email, verified…). */
+      customer: z.record(z.string(), z.unknown()).optional(),
       noEvent: z.looseObject({ type: z.string() }).optional(),
     }),
   }),

@@ -83,7 +83,14 @@ describe("conversation machine (pure)", () => {
     ]);
     expect(intents).toContainEqual({
       type: "registerCustomer",
-      params: { company: "Bar Roma", contactName: "Giovanni, 333 1234567", language: "it" },
+      params: {
+        company: "Bar Roma",
+        contactName: "Giovanni",
+        phone: "+393331234567",
+        email: null,
+        language: "it",
+        missing: [],
+      },
     });
     // The problem written first is not lost: triage runs on it right after identification.
     expect(intents).toContainEqual({
@@ -91,6 +98,85 @@ describe("conversation machine (pure)", () => {
       params: { text: "Il PC non si accende più da stamattina" },
     });
     expect(snapshot.value).toBe("triaging");
+  });
+
+  it("asks no sign-up question more than three times, then registers what is known and says a technician completes it", () => {
+    const unknown = { customer: null };
+    const { intents, replies } = run([
+      inbound("Il PC non si accende più da stamattina", undefined, unknown),
+      inbound("boh", undefined, unknown),
+      inbound("??", undefined, unknown),
+      inbound(
+        "non lo so, il computer non si accende e non capisco cosa devo fare adesso",
+        undefined,
+        unknown,
+      ),
+      inbound("Luca", undefined, unknown),
+      inbound("luca.verdi@example.com", undefined, unknown),
+    ]);
+    const asked = (key: string) => replies.filter((r) => r === key).length;
+    expect(asked("intake.askCompany") + asked("intake.askCompanyAgain")).toBe(3);
+    // After three tries the company is left to a technician; the name is asked (with a way to
+    // reach them, the chat gives none), and the e-mail address answers the rest.
+    expect(replies).toContain("intake.askContact");
+    expect(replies).toContain("intake.identityIncomplete");
+    expect(replies).not.toContain("intake.thanksIdentified");
+    expect(intents).toContainEqual({
+      type: "registerCustomer",
+      params: {
+        company: "",
+        contactName: "Luca",
+        phone: null,
+        email: "luca.verdi@example.com",
+        language: "it",
+        missing: ["company"],
+      },
+    });
+  });
+
+  it("serves a request made at a sign-up question, then asks it again without counting it as an answer", () => {
+    const unknown = { customer: null };
+    const { replies, snapshot } = run([
+      inbound("Il PC non si accende più", undefined, unknown),
+      inbound("a che ora aprite?", undefined, unknown),
+    ]);
+    expect(replies.slice(-1)).toEqual(["intake.askCompany"]);
+    expect(replies).toContain("menu.hoursIntro");
+    expect(snapshot.context.identity).toMatchObject({ company: null, asked: { company: 1 } });
+  });
+
+  it("keeps the WhatsApp number and the e-mail sender's address as the way to reach the customer", () => {
+    const onWhatsApp = run([
+      inbound("Buongiorno", undefined, { customer: null, senderPhone: "+393471112233" }),
+      inbound("Bar Roma - Mario Rossi", undefined, { customer: null, senderPhone: "+393471112233" }),
+    ]);
+    expect(onWhatsApp.intents).toContainEqual({
+      type: "registerCustomer",
+      params: {
+        company: "Bar Roma",
+        contactName: "Mario Rossi",
+        phone: "+393471112233",
+        email: null,
+        language: "it",
+        missing: [],
+      },
+    });
+    const byMail = { customer: null, oneReply: true, senderEmail: "anna@ottica.example" };
+    const mail = run([
+      inbound("Il computer della cassa non si accende", undefined, byMail),
+      inbound("Ottica Nuova\nAnna Neri", undefined, byMail),
+    ]);
+    expect(mail.replies).toEqual([
+      "intake.welcomeUnknown",
+      "intake.askCompanyAndContact",
+      "intake.thanksIdentified",
+    ]);
+    expect(mail.intents).toContainEqual(
+      expect.objectContaining({
+        type: "registerCustomer",
+        params: expect.objectContaining({ email: "anna@ottica.example", contactName: "Anna Neri" }),
+      }),
+    );
   });
 
   it("keeps at most MAX_DESCRIPTION_CHARS of a huge message on the ticket", () => {

@@ -182,7 +182,7 @@ describe("board actions on the real runtime (LeghornGroup)", () => {
   it("Acknowledge page is recorded for the technician", async () => {
     const response = await act("Luca", { type: "ack-page" });
     expect(response.statusCode).toBe(200);
-    const events = await store.listEvents(t.db.prisma, {});
+    const events = await store.listEvents(t.db, {});
     expect(events.filter((e) => e.type === "oncall.acknowledged").map((e) => e.actor)).toEqual(["Luca"]);
     expect((await act("Luca", { type: "ack-page" }, "LG-2027-99999")).statusCode).toBe(404);
   });

@@ -1,5 +1,6 @@
-// Customers and history page: search, a customer's page, and for admins the edit of plans and
-// purchases, the data export and the erasure. No inline script (board CSP).
+// Customers and history page: search, a customer's page with the edit of the contact details
+// (every technician), and for admins the edit of plans and purchases, the data export and the
+// erasure. No inline script (board CSP).
 
 (() => {
   const strings = JSON.parse(document.getElementById("strings").textContent);
@@ -140,15 +141,36 @@
     box.hidden = false;
     box.dataset.customer = c.code;
     const editable = isAdmin && c.canEdit;
+    // Contact details: every technician completes and corrects them, and marks them verified.
+    const field = (key, value, type = "text") =>
+      el(
+        "label",
+        { className: "contact-field" },
+        `${t(key)} `,
+        el("input", { id: `contact-${key}`, type, value: value ?? "", maxLength: 200 }),
+      );
+    const contact = el(
+      "form",
+      { id: "contact-form", className: "contact-form" },
+      field("company", c.company),
+      field("contact", c.contactName),
+      field("phone", c.phone, "tel"),
+      field("email", c.email, "email"),
+      el(
+        "label",
+        { className: "contact-field" },
+        el("input", { id: "contact-verified", type: "checkbox", checked: c.verified }),
+        ` ${t("verified")}`,
+      ),
+      el("button", { type: "submit", id: "save-contact" }, t("saveContact")),
+    );
+    contact.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void saveContact(c.code);
+    });
     const facts = el(
       "dl",
       { className: "facts" },
-      el("dt", {}, t("contact")),
-      el("dd", {}, c.contactName ?? ""),
-      el("dt", {}, t("phone")),
-      el("dd", {}, c.phone ?? ""),
-      el("dt", {}, t("email")),
-      el("dd", {}, c.email ?? ""),
       el("dt", {}, t("language")),
       el("dd", {}, c.language),
       el("dt", {}, t("salesRep")),
@@ -180,6 +202,8 @@
     const history = el("ul", { id: "history" }, ...c.tickets.map(ticketItem));
     box.replaceChildren(
       el("h2", {}, `${c.company} `, el("small", {}, c.code)),
+      ...(c.verified ? [] : [el("p", { id: "unverified", className: "warning" }, t("unverified"))]),
+      contact,
       facts,
       plans,
       el("h3", {}, t("purchases")),
@@ -231,6 +255,26 @@
       });
       await open(code);
       status(t("saved"));
+    } catch (error) {
+      status(`${t("failed")} ${error.message}`);
+    }
+  }
+
+  async function saveContact(code) {
+    const value = (key) => $(`contact-${key}`).value.trim();
+    try {
+      await api(`/staff/api/customers/${encodeURIComponent(code)}/contact`, {
+        method: "PUT",
+        body: JSON.stringify({
+          company: value("company"),
+          contactName: value("contact"),
+          phone: value("phone"),
+          email: value("email"),
+          verified: $("contact-verified").checked,
+        }),
+      });
+      await open(code);
+      status(t("contactSaved"));
     } catch (error) {
       status(`${t("failed")} ${error.message}`);
     }
