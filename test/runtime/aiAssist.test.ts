@@ -6,12 +6,12 @@
  * the offline path and a valid ticket.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aiConfigFromEnv } from "../../src/ai/config.js";
 import { type AiLogger, createAiAssist } from "../../src/ai/triage.js";
 import { assistPortFor } from "../../src/app/assistPort.js";
 import { createOfflineTriage } from "../../src/app/offlineTriage.js";
 import { LocalChannel } from "../../src/channels/local/localChannel.js";
 import type { InboundAttachment, OutboundMessage } from "../../src/channels/port.js";
+import { loadConfig } from "../../src/config/env.js";
 import { createAiUsageStore } from "../../src/data/aiUsageStore.js";
 import * as store from "../../src/data/supportStore.js";
 import { silentLogger } from "../../src/observability/logger.js";
@@ -90,7 +90,7 @@ async function setup(options: { ai: boolean; env?: Record<string, string>; unkno
   };
   const ai = options.ai
     ? createAiAssist(
-        aiConfigFromEnv({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseURL, ...options.env }),
+        loadConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseURL, ...options.env }).ai,
         { usage: createAiUsageStore(t.db.prisma), logger, now: () => clock.now() },
       )
     : null;
