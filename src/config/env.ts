@@ -11,6 +11,7 @@ import { addressOf, EMAIL_OFF_HINT, type EmailConfig, parseImapUrl } from "../ch
 import type { TelegramAdapterOptions } from "../channels/telegram/telegramAdapterOptions.js";
 import { TELEGRAM_DRIVER_NAMES } from "../channels/telegram/telegramDriver.js";
 import type { SlackSettings } from "../desk/slack/slackDeskOptions.js";
+import { CodedError } from "../errors.js";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no", "on", "off", ""])
@@ -313,11 +314,12 @@ export interface Config {
 }
 
 /** Error listing every bad variable. */
-export class EnvError extends Error {
-  readonly code = "config.invalid";
+export class EnvError extends CodedError<"config.invalid"> {
   constructor(readonly issues: { variable: string; message: string }[]) {
-    super(`invalid environment:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n")}`);
-    this.name = "EnvError";
+    super(
+      "config.invalid",
+      `invalid environment:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n")}`,
+    );
   }
 }
 

@@ -5,6 +5,7 @@
  * references these functions return, after the transaction commits.
  */
 import { z } from "zod";
+import { CodedError } from "../errors.js";
 import type { Database, Prisma, Tx } from "./database.js";
 import { type JobToSchedule, scheduleJob } from "./jobStore.js";
 import { parseJson, toJson } from "./json.js";
@@ -20,16 +21,10 @@ export interface FileRef {
   mime: string | null;
 }
 
+export type PrivacyErrorCode = "unknown-customer" | "invalid-input";
+
 /** Stable error codes of the personal-data operations. */
-export class PrivacyError extends Error {
-  constructor(
-    readonly code: "unknown-customer" | "invalid-input",
-    message: string,
-  ) {
-    super(message);
-    this.name = "PrivacyError";
-  }
-}
+export class PrivacyError extends CodedError<PrivacyErrorCode> {}
 
 /** What an export holds, as JSON (instants as ISO strings). */
 export interface CustomerExport {

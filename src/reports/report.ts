@@ -5,6 +5,7 @@
  * function of the presets and the rows {@link ReportData} holds.
  */
 import { DateTime } from "luxon";
+import { CodedError } from "../errors.js";
 import type { Policy } from "../policy/schema.js";
 import { serviceMinutesBetween, servicesForCoverage } from "../policy/serviceTime.js";
 
@@ -92,16 +93,10 @@ export const SLA_EVENTS = [
   "oncall.acknowledged",
 ] as const;
 
+export type ReportErrorCode = "invalid-range";
+
 /** Bad report input; `code` is stable. */
-export class ReportError extends Error {
-  constructor(
-    readonly code: "invalid-range",
-    message: string,
-  ) {
-    super(message);
-    this.name = "ReportError";
-  }
-}
+export class ReportError extends CodedError<ReportErrorCode> {}
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -7,6 +7,7 @@ import type { ChannelAdapter, ChannelName } from "../channels/port.js";
 import type { Coordination } from "../data/coordination.js";
 import type { Database } from "../data/database.js";
 import type { StaffDesk } from "../desk/port.js";
+import { CodedError } from "../errors.js";
 import type { HealthRegistry } from "../observability/healthRegistry.js";
 import type { Logger } from "../observability/logger.js";
 import type { Policy } from "../policy/schema.js";
@@ -91,16 +92,17 @@ export interface RuntimeOptions {
   health?: HealthRegistry;
 }
 
+/** Codes of {@link RuntimeError}. */
+export type RuntimeErrorCode =
+  | "unknown-ticket"
+  | "already-claimed"
+  | "invalid-state"
+  | "conflict"
+  | "no-customer"
+  | "runaway-flow";
+
 /** Stable error with a code, thrown by runtime operations callers may show. */
-export class RuntimeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "RuntimeError";
-  }
-}
+export class RuntimeError extends CodedError<RuntimeErrorCode> {}
 
 /** One customer chat on one channel: the unit of ordering for everything the runtime does. */
 export interface ChatRef {
