@@ -5,7 +5,7 @@ import { describeFailure } from "../../src/desk/slack/staffWording.js";
 
 function boardErrors(lang: "it" | "en"): Record<string, string> {
   const locale = JSON.parse(readFileSync(new URL(`../../locales/${lang}.json`, import.meta.url), "utf8"));
-  return locale.board.errors;
+  return locale.web.board.errors;
 }
 
 // HTTP statuses and Slack wording are checked complete by the compiler (`satisfies`); the board's
