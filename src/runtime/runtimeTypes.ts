@@ -2,6 +2,7 @@
  * The runtime's public vocabulary: its options, the optional AI and metrics ports, the stable
  * error it throws, and the chat reference every module passes around.
  */
+import type { DomainEventName, DomainEvents } from "../../flows/domainEvents.js";
 import type { Language } from "../../flows/intents.js";
 import type { ChannelAdapter, ChannelName } from "../channels/port.js";
 import type { Coordination } from "../data/coordination.js";
@@ -50,12 +51,9 @@ export interface MediaStore {
 }
 
 /** A domain event recorded in the audit trail, as handed to {@link RuntimeOptions.onEvents}. */
-export interface DomainEvent {
-  type: string;
-  ticket: string | null;
-  payload: Record<string, unknown>;
-  at: Date;
-}
+export type DomainEvent = {
+  [N in DomainEventName]: { type: N; ticket: string | null; payload: DomainEvents[N]; at: Date };
+}[DomainEventName];
 
 /** What {@link SupportRuntime} is built from. */
 export interface RuntimeOptions {
