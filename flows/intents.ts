@@ -122,29 +122,58 @@ export interface TicketDraft {
   language: Language;
 }
 
-export type Intent =
-  | { type: "reply"; params: { key: string; params?: Params; choices?: ChoiceIntent[] } }
-  | { type: "registerCustomer"; params: CustomerRegistration }
-  | { type: "setLanguage"; params: { language: Language } }
-  | { type: "triage"; params: { text: string } }
-  | { type: "transcribe"; params: { attachment: AttachmentMeta } }
-  | { type: "openTicket"; params: { draft: TicketDraft } }
-  | { type: "appendToTicket"; params: { number: string; text: string; attachments: AttachmentMeta[] } }
-  | { type: "recordConsent"; params: { accepted: boolean; quote: Record<string, unknown> } }
-  | { type: "recordFeedback"; params: { number: string; rating: number; comment: string | null } }
+/**
+ * The conversation machine's intents and their params, declared once: the machine's `setup()`
+ * takes its (inert) actions from {@link intentActions}, the runtime reads {@link Intent}.
+ */
+export interface IntentParams {
+  reply: { key: string; params?: Params; choices?: ChoiceIntent[] };
+  registerCustomer: CustomerRegistration;
+  setLanguage: { language: Language };
+  triage: { text: string };
+  transcribe: { attachment: AttachmentMeta };
+  openTicket: { draft: TicketDraft };
+  appendToTicket: { number: string; text: string; attachments: AttachmentMeta[] };
+  recordConsent: { accepted: boolean; quote: Record<string, unknown> };
+  recordFeedback: { number: string; rating: number; comment: string | null };
   /** Facts the customer gave after the ticket opened (one-reply intake): set them on the ticket. */
-  | { type: "completeTicket"; params: { number: string; answers: MailAnswers } };
+  completeTicket: { number: string; answers: MailAnswers };
+}
 
-export type IntentType = Intent["type"];
-export const INTENT_TYPES: readonly IntentType[] = [
-  "reply",
-  "registerCustomer",
-  "setLanguage",
-  "triage",
-  "transcribe",
-  "openTicket",
-  "appendToTicket",
-  "recordConsent",
-  "recordFeedback",
-  "completeTicket",
-];
+export type IntentType = keyof IntentParams;
+
+/** An intent as the runtime executes it. */
+export type Intent = { [T in IntentType]: { type: T; params: IntentParams[T] } }[IntentType];
+
+/**
+ * The machine's action for each intent: it does nothing, the runtime executes the action object
+ * `transition()` returns; typed so that each state passes the intent's declared params. The
+ * compiler checks that every intent of {@link IntentParams} has one, and no other.
+ */
+export type IntentActions = { [T in IntentType]: (_: unknown, params: IntentParams[T]) => void };
+const executedByTheRuntime = () => {};
+export const intentActions: IntentActions = {
+  reply: executedByTheRuntime,
+  registerCustomer: executedByTheRuntime,
+  setLanguage: executedByTheRuntime,
+  triage: executedByTheRuntime,
+  transcribe: executedByTheRuntime,
+  openTicket: executedByTheRuntime,
+  appendToTicket: executedByTheRuntime,
+  recordConsent: executedByTheRuntime,
+  recordFeedback: executedByTheRuntime,
+  completeTicket: executedByTheRuntime,
+};
+
+export function isIntentType(type: string): type is IntentType {
+  return Object.hasOwn(intentActions, type);
+}
+
+/**
+ * The intent an action object stands for. Action objects from XState are untyped; their `params`
+ * are those the machine's states passed to the action of that name, which {@link intentActions}
+ * types with {@link IntentParams}: the one place where the two meet.
+ */
+export function intentOf<T extends IntentType>(type: T, params: unknown): Intent {
+  return { type, params: params as IntentParams[T] } as Intent;
+}

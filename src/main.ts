@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { startApp } from "./app/startApp.js";
 import { StartupError } from "./app/startupError.js";
-import { EnvError, loadEnv } from "./config/env.js";
+import { type Config, loadConfig } from "./config/env.js";
 import { DatabaseError } from "./data/database.js";
 import { createLogger } from "./observability/logger.js";
 import { PolicyError } from "./policy/loadPolicy.js";
@@ -14,14 +14,20 @@ import { PolicyError } from "./policy/loadPolicy.js";
 // Settings may come from a .env file (copy .env.example); real environment variables win.
 if (existsSync(".env")) process.loadEnvFile(".env");
 
-const logger = createLogger({ level: process.env.LOG_LEVEL ?? "info" });
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(`sportello: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+const logger = createLogger(config.logs);
 
 // A stray rejection inside a platform library (whatsapp-web.js has some) is logged, never fatal.
 process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
 
 try {
-  const env = loadEnv();
-  const app = await startApp(env, logger);
+  const app = await startApp(config, logger);
   const lines = [
     "",
     `sportello is running for ${app.policy.company} (policy ${app.policy.id})`,
@@ -46,10 +52,7 @@ try {
   // One line with what to do; the details (stack, cause) only at debug level.
   logger.debug({ err: error }, "start-up failed");
   const known =
-    error instanceof EnvError ||
-    error instanceof PolicyError ||
-    error instanceof DatabaseError ||
-    error instanceof StartupError;
+    error instanceof PolicyError || error instanceof DatabaseError || error instanceof StartupError;
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(
     `sportello: ${known ? message : `failed to start: ${message.split("\n")[0]} (LOG_LEVEL=debug shows details)`}\n`,

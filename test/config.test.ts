@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
-import { EnvError, EnvSchema, loadEnv } from "../src/config/env.js";
+import { EnvError, EnvSchema, loadConfig, loadEnv } from "../src/config/env.js";
 
 describe("environment", () => {
   it("runs with nothing set: SQLite, leotron, port 3000, every channel off", () => {
@@ -38,5 +38,94 @@ describe("environment", () => {
     const example = parseEnv(readFileSync(new URL("../.env.example", import.meta.url), "utf8"));
     for (const name of Object.keys(EnvSchema.shape)) expect(Object.keys(example)).toContain(name);
     expect(() => loadEnv(example)).not.toThrow();
+  });
+
+  it("gives each module its slice", () => {
+    const config = loadConfig({
+      DATABASE_URL: "postgresql://u:p@db:5432/s",
+      DATABASE_POOL_SIZE: "4",
+      PORT: "8080",
+      RETENTION_MONTHS: "24",
+      WHATSAPP_ENABLED: "true",
+      WHATSAPP_MAX_MEDIA_MB: "2",
+      NO_COLOR: "1",
+    });
+    expect(config.core).toEqual({
+      databaseUrl: "postgresql://u:p@db:5432/s",
+      databasePoolSize: 4,
+      policy: "leotron",
+      dataDir: "./data",
+      retentionMonths: 24,
+    });
+    expect(config.http).toMatchObject({ port: 8080, host: "127.0.0.1", trustProxy: false, allowedHosts: [] });
+    expect(config.logs).toEqual({ level: "info", color: false });
+    expect(config.whatsapp).toEqual({
+      enabled: true,
+      chromePath: "/usr/bin/chromium",
+      maxMediaBytes: 2 * 1024 * 1024,
+    });
+    expect(config.slack).toBeNull();
+    expect(config.email).toMatchObject({ enabled: false });
+  });
+});
+
+describe("Telegram settings", () => {
+  const token = "123456:ABC-def_ghi-jkl_mno-pqr";
+
+  it("is off, with how to turn it on, without a token", () => {
+    expect(loadConfig({}).telegram).toEqual({
+      enabled: false,
+      hint: expect.stringContaining("TELEGRAM_BOT_TOKEN"),
+    });
+  });
+
+  it("defaults to grammY and long polling", () => {
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: token }).telegram).toEqual({
+      enabled: true,
+      options: { token, driver: "grammy" },
+    });
+  });
+
+  it("reads driver, API root, webhook and media cap", () => {
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: token,
+      TELEGRAM_DRIVER: "Telegraf",
+      TELEGRAM_API_ROOT: "http://127.0.0.1:8081/",
+      TELEGRAM_WEBHOOK_URL: "https://support.example.com/telegram/webhook",
+      TELEGRAM_WEBHOOK_SECRET: "my_secret-1",
+      TELEGRAM_MAX_MEDIA_BYTES: "1048576",
+    });
+    expect(config.telegram).toEqual({
+      enabled: true,
+      options: {
+        token,
+        driver: "telegraf",
+        apiRoot: "http://127.0.0.1:8081",
+        webhook: { url: "https://support.example.com/telegram/webhook", secretToken: "my_secret-1" },
+        maxMediaBytes: 1_048_576,
+      },
+    });
+  });
+
+  it("rejects values that cannot work, naming the variable", () => {
+    const bad: [string, Record<string, string>][] = [
+      ["TELEGRAM_BOT_TOKEN", { TELEGRAM_BOT_TOKEN: "not a token" }],
+      ["TELEGRAM_DRIVER", { TELEGRAM_BOT_TOKEN: token, TELEGRAM_DRIVER: "botkit" }],
+      ["TELEGRAM_API_ROOT", { TELEGRAM_BOT_TOKEN: token, TELEGRAM_API_ROOT: "ftp://x" }],
+      [
+        "TELEGRAM_WEBHOOK_SECRET",
+        {
+          TELEGRAM_BOT_TOKEN: token,
+          TELEGRAM_WEBHOOK_URL: "https://x.example/t",
+          TELEGRAM_WEBHOOK_SECRET: "no spaces",
+        },
+      ],
+      ["TELEGRAM_MAX_MEDIA_BYTES", { TELEGRAM_BOT_TOKEN: token, TELEGRAM_MAX_MEDIA_BYTES: "20MB" }],
+    ];
+    for (const [variable, env] of bad) {
+      expect(() => loadConfig(env), variable).toThrow(
+        expect.objectContaining({ issues: [expect.objectContaining({ variable })] }),
+      );
+    }
   });
 });

@@ -4,8 +4,7 @@
  * objects `transition()` returns) and the named guards the states test.
  */
 import { assign, setup } from "xstate";
-import type { AttachmentMeta, CustomerRegistration, Language, TicketDraft } from "../intents.js";
-import type { MailAnswers } from "../mailIntake.js";
+import { intentActions, type Language } from "../intents.js";
 import { isCancelCommand, isMenuCommand } from "../textMatchers.js";
 import { conversationActors } from "./actors.js";
 import type {
@@ -14,7 +13,6 @@ import type {
   Draft,
   InboundEvent,
   Prompt,
-  ReplyParams,
 } from "./conversationTypes.js";
 import {
   answer,
@@ -108,16 +106,7 @@ export const conversationSetup = setup({
       };
     }),
     // Intents: executed by the runtime from the action objects `transition()` returns.
-    reply: (_, _params: ReplyParams) => {},
-    registerCustomer: (_, _params: CustomerRegistration) => {},
-    setLanguage: (_, _params: { language: Language }) => {},
-    triage: (_, _params: { text: string }) => {},
-    transcribe: (_, _params: { attachment: AttachmentMeta }) => {},
-    openTicket: (_, _params: { draft: TicketDraft }) => {},
-    appendToTicket: (_, _params: { number: string; text: string; attachments: AttachmentMeta[] }) => {},
-    recordConsent: (_, _params: { accepted: boolean; quote: Record<string, unknown> }) => {},
-    recordFeedback: (_, _params: { number: string; rating: number; comment: string | null }) => {},
-    completeTicket: (_, _params: { number: string; answers: MailAnswers }) => {},
+    ...intentActions,
   },
   guards: {
     isMenu: ({ event }) => event.type === "inbound" && isMenuCommand(event.text),

@@ -3,9 +3,11 @@
  * the audit trail, tells the customer, the chat and the desks, and which timers it cancels. The
  * close computes its charge with the pure policy core, once per event.
  */
+
 import { assign } from "xstate";
 import { computeCharge, packageCharge } from "../../src/policy/charge.js";
 import type { Policy } from "../../src/policy/schema.js";
+import type { DomainEventName, DomainEventRecord, DomainEvents } from "../domainEvents.js";
 import { lastResult } from "../lastResult.js";
 import type { TicketContext, TicketEvent, TicketIntentParams } from "./ticketTypes.js";
 
@@ -18,19 +20,18 @@ type Args<T extends TicketEvent["type"]> = {
   event: Extract<TicketEvent, { type: T }>;
 };
 
-/** An audit-trail entry named `name`. */
-function record<T extends TicketEvent["type"]>(
-  name: string,
+/** An audit-trail entry named `name`, with that event's payload. */
+function record<T extends TicketEvent["type"], N extends DomainEventName>(
+  name: N,
   actor: (args: Args<T>) => string | null,
-  payload: (args: Args<T>) => Record<string, unknown>,
+  payload: (args: Args<T>) => DomainEvents[N],
 ) {
   return {
     type: "record" as const,
-    params: (args: Args<T>): TicketIntentParams<"record"> => ({
-      event: name,
-      actor: actor(args),
-      payload: payload(args),
-    }),
+    // The signature ties the payload to the name; TypeScript cannot see that a generic pair is
+    // one member of the union.
+    params: (args: Args<T>): TicketIntentParams<"record"> =>
+      ({ event: name, actor: actor(args), payload: payload(args) }) as DomainEventRecord,
   };
 }
 
@@ -96,7 +97,7 @@ export function ticketTransitions(policy: Policy) {
         attachments: "attachments" in event ? (event.attachments ?? []) : [],
       }),
     },
-    record<"reply" | "ask">("ticket.reply", byTechnician, textPayload),
+    record<"reply" | "ask", "ticket.reply">("ticket.reply", byTechnician, textPayload),
     {
       type: "desk" as const,
       params: ({ event }: Args<"reply" | "ask">): TicketIntentParams<"desk"> => ({
@@ -110,14 +111,16 @@ export function ticketTransitions(policy: Policy) {
   ];
 
   return {
-    note: record<"note">("ticket.note", byTechnician, textPayload),
+    note: record<"note", "ticket.note">("ticket.note", byTechnician, textPayload),
     authorize: [
-      record<"authorize">("ticket.authorized", byTechnician, ({ event }) => ({ salesRep: event.salesRep })),
+      record<"authorize", "ticket.authorized">("ticket.authorized", byTechnician, ({ event }) => ({
+        salesRep: event.salesRep,
+      })),
       tellConversation<"authorize">("ticket.authorized"),
       deskUpdate<"authorize">(({ event }) => `authorized (sales rep ${event.salesRep})`),
     ],
     decline: [
-      record<"decline">(
+      record<"decline", "ticket.declined">(
         "ticket.declined",
         ({ event }) => event.salesRep,
         ({ event }) => ({ salesRep: event.salesRep }),
@@ -135,13 +138,15 @@ export function ticketTransitions(policy: Policy) {
     ],
     claim: [
       assignTechnician<Args<"claim">["event"]>(),
-      record<"claim">("ticket.claimed", byTechnician, ({ event }) => ({ technician: event.technician.name })),
+      record<"claim", "ticket.claimed">("ticket.claimed", byTechnician, ({ event }) => ({
+        technician: event.technician.name,
+      })),
       tellConversation<"claim">("ticket.claimed", ({ event }) => ({ technician: event.technician.name })),
       deskUpdate<"claim">(({ event }) => `claimed by ${event.technician.name}`),
       cancelTimers,
     ],
     escalate: [
-      record<"escalate">(
+      record<"escalate", "ticket.escalated">(
         "ticket.escalated",
         () => null,
         ({ event }) => ({ afterServiceMinutes: event.afterServiceMinutes }),
@@ -149,7 +154,7 @@ export function ticketTransitions(policy: Policy) {
       deskUpdate<"escalate">(() => "escalated: still unclaimed", "ticket.escalated"),
     ],
     callbackOverdue: [
-      record<"callback.overdue">(
+      record<"callback.overdue", "ticket.callback-overdue">(
         "ticket.callback-overdue",
         () => null,
         () => ({}),
@@ -158,7 +163,7 @@ export function ticketTransitions(policy: Policy) {
     ],
     reply,
     /** A question to the customer: a reply, also recorded as a question. */
-    ask: [...reply, record<"ask">("ticket.asked", byTechnician, textPayload)],
+    ask: [...reply, record<"ask", "ticket.asked">("ticket.asked", byTechnician, textPayload)],
     customerMessage: deskUpdate<"customer.message">(() => "customer answered"),
     close: [
       {
@@ -170,7 +175,7 @@ export function ticketTransitions(policy: Policy) {
           charge: closeCharge(context, event),
         }),
       },
-      record<"close">("ticket.closed", byTechnician, ({ context, event }) => ({
+      record<"close", "ticket.closed">("ticket.closed", byTechnician, ({ context, event }) => ({
         minutes: event.minutes,
         resolution: event.resolution,
         charge: closeCharge(context, event),
@@ -184,7 +189,9 @@ export function ticketTransitions(policy: Policy) {
     ],
     reopen: [
       assignTechnician<Args<"reopen">["event"]>(),
-      record<"reopen">("ticket.reopened", byTechnician, ({ event }) => ({ reason: event.reason ?? null })),
+      record<"reopen", "ticket.reopened">("ticket.reopened", byTechnician, ({ event }) => ({
+        reason: event.reason ?? null,
+      })),
       tellConversation<"reopen">("ticket.reopened"),
       deskUpdate<"reopen">(({ event }) => `reopened by ${event.technician.name}`),
     ],

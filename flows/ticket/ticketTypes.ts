@@ -3,6 +3,7 @@
  * actions and SLA timers send it, and the intents it returns for the runtime to execute.
  */
 import type { computeCharge, PackageInput } from "../../src/policy/charge.js";
+import type { DomainEventRecord } from "../domainEvents.js";
 import type { Params } from "../intents.js";
 
 /** A file kept by the runtime's media store, sent to the customer with a technician's reply. */
@@ -66,7 +67,7 @@ export type TicketEvent =
 
 /** What the runtime must do after a ticket event: the machine's named actions and their params. */
 export type TicketIntent =
-  | { type: "record"; params: { event: string; actor: string | null; payload: Record<string, unknown> } }
+  | { type: "record"; params: DomainEventRecord }
   | { type: "tellCustomer"; params: { key: string; params?: Params } }
   | { type: "relayToCustomer"; params: { technician: string; text: string; attachments: StoredAttachment[] } }
   | {

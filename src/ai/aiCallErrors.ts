@@ -2,6 +2,7 @@
 import OpenAI from "openai";
 import { ContentFilterFinishReasonError, LengthFinishReasonError } from "openai/error";
 import { z } from "zod";
+import { CodedError } from "../errors.js";
 
 /** Why an AI call did not give a usable answer (logged as `code`). */
 export type AiFailureCode =
@@ -16,16 +17,7 @@ export type AiFailureCode =
   | "usage-unavailable";
 
 /** Error with a stable code for a failed or unusable AI call. */
-export class AiCallError extends Error {
-  constructor(
-    readonly code: AiFailureCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "AiCallError";
-  }
-}
+export class AiCallError extends CodedError<AiFailureCode> {}
 
 /** Maps an SDK or deadline error to a stable failure code. */
 export function failureCode(error: unknown): AiFailureCode {

@@ -31,6 +31,7 @@ export const FALLBACK_CATEGORY = "other";
 /** Below this score a match is too weak to name a category; the fallback is chosen instead. */
 export const MIN_SCORE = 0.75;
 
+import { CodedError } from "../errors.js";
 import { compileRule, findRule, type Rule, wordsOf } from "./textRules.js";
 
 export { detectLanguage, guessBlocking, saysNotUrgent, saysUrgent } from "./languageCues.js";
@@ -160,13 +161,7 @@ export function classify(text: string, categories: readonly ClassifierCategory[]
   return { category: bestKey, confidence, scores };
 }
 
+export type ClassifierErrorCode = "no-categories";
+
 /** Error with a stable code from the classifier. */
-export class ClassifierError extends Error {
-  constructor(
-    readonly code: "no-categories",
-    message: string,
-  ) {
-    super(message);
-    this.name = "ClassifierError";
-  }
-}
+export class ClassifierError extends CodedError<ClassifierErrorCode> {}

@@ -8,13 +8,10 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { aiConfigFromEnv } from "../ai/config.js";
 import type { AiAssist } from "../ai/triage.js";
-import { emailConfigFromEnv } from "../channels/email/emailConfig.js";
 import type { ChannelAdapter } from "../channels/port.js";
-import { telegramConfigFromEnv } from "../channels/telegram/telegramConfig.js";
 import { createWebChannel } from "../channels/web/webChannel.js";
-import type { Env } from "../config/env.js";
+import type { Config } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
 import { createAttemptCounter } from "../data/attemptCounter.js";
 import { type Coordination, createCoordination } from "../data/coordination.js";
@@ -80,21 +77,20 @@ function fileMediaStore(dir: string) {
 const RETENTION_EVERY_MS = 24 * 3600 * 1000;
 
 export async function startApp(
-  env: Env,
+  config: Config,
   logger: Logger & { child: (b: object) => Logger },
-  options: { clock?: Clock; rawEnv?: Record<string, string | undefined> } = {},
+  options: { clock?: Clock } = {},
 ): Promise<App> {
-  const rawEnv = options.rawEnv ?? process.env;
   const clock = options.clock ?? systemClock;
-  const policy = loadPolicy(env.SPORTELLO_POLICY);
-  const dataDir = resolve(env.SPORTELLO_DATA_DIR);
+  const policy = loadPolicy(config.core.policy);
+  const dataDir = resolve(config.core.dataDir);
   // Uploads, voice notes and the WhatsApp session live here: without it the web chat would be dead.
   await checkDataDir(dataDir);
-  const db = await openDatabaseOrExplain(env.DATABASE_URL);
+  const db = await openDatabaseOrExplain(config.core.databaseUrl, config.core.databasePoolSize);
   // From here on, a failure stops whatever already started: never half started.
   const started: (() => Promise<unknown>)[] = [() => db.close()];
   try {
-    return await startServices(env, logger, { ...options, rawEnv, clock, policy, dataDir, db, started });
+    return await startServices(config, logger, { clock, policy, dataDir, db, started });
   } catch (error) {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
     throw error;
@@ -102,9 +98,9 @@ export async function startApp(
 }
 
 /** Opens the database; errors that are not already explained become a {@link StartupError}. */
-async function openDatabaseOrExplain(url: string): Promise<Database> {
+async function openDatabaseOrExplain(url: string, poolSize: number): Promise<Database> {
   try {
-    return await openDatabase(url);
+    return await openDatabase(url, { poolSize });
   } catch (error) {
     if (error instanceof DatabaseError) throw error;
     const reason = (error as Error).message?.split("\n")[0] ?? String(error);
@@ -117,10 +113,9 @@ async function openDatabaseOrExplain(url: string): Promise<Database> {
 }
 
 async function startServices(
-  env: Env,
+  config: Config,
   logger: Logger & { child: (b: object) => Logger },
   context: {
-    rawEnv: Record<string, string | undefined>;
     clock: Clock;
     policy: Policy;
     dataDir: string;
@@ -128,11 +123,12 @@ async function startServices(
     started: (() => Promise<unknown>)[];
   },
 ): Promise<App> {
-  const { rawEnv, clock, policy, dataDir, db, started } = context;
+  const { clock, policy, dataDir, db, started } = context;
+  const { core, http } = config;
   const applied = await migrate(db);
   logger.info(
     {
-      database: db.provider === "sqlite" ? env.DATABASE_URL : redact(env.DATABASE_URL),
+      database: db.provider === "sqlite" ? core.databaseUrl : redact(core.databaseUrl),
       migrationsApplied: applied.length,
     },
     "database ready",
@@ -156,7 +152,7 @@ async function startServices(
     .catch(() => undefined);
 
   // AI is optional: without a key nothing changes and nothing mentions it to customers.
-  const aiConfig = aiConfigFromEnv(rawEnv);
+  const aiConfig = config.ai;
   // Platform libraries (openai, grammY/Telegraf, whatsapp-web.js, Bolt) are loaded only when
   // their setting turns them on: a bot with none of them starts in a fraction of the time.
   const ai: AiAssist | null = aiConfig.apiKey
@@ -180,7 +176,7 @@ async function startServices(
   channels.push(webChannel);
   const webhooks: WebhookRoute[] = [];
 
-  const telegram = telegramConfigFromEnv(rawEnv);
+  const telegram = config.telegram;
   if (telegram.enabled) {
     const { createTelegramAdapter } = await import("../channels/telegram/telegramAdapter.js");
     const adapter = createTelegramAdapter({
@@ -195,13 +191,12 @@ async function startServices(
   }
 
   let whatsapp: ChannelAdapter | null = null;
-  if (env.WHATSAPP_ENABLED) {
+  if (config.whatsapp.enabled) {
     const { createWhatsAppAdapter } = await import("../channels/whatsapp/whatsAppAdapter.js");
+    const { enabled: _, ...settings } = config.whatsapp;
     whatsapp = createWhatsAppAdapter({
       dataDir,
-      chromePath: env.CHROME_PATH,
-      maxMediaBytes: env.WHATSAPP_MAX_MEDIA_MB * 1024 * 1024,
-      ...(env.WHATSAPP_PAIR_PHONE ? { pairWithPhone: env.WHATSAPP_PAIR_PHONE } : {}),
+      ...settings,
       logger: logger.child({ channel: "whatsapp" }),
     });
     channels.push(whatsapp);
@@ -209,7 +204,7 @@ async function startServices(
     logger.info("WhatsApp off: set WHATSAPP_ENABLED=true (and CHROME_PATH) to link a WhatsApp account");
   }
 
-  const email = emailConfigFromEnv(rawEnv);
+  const email = config.email;
   if (email.enabled) {
     const { createEmailAdapter } = await import("../channels/email/emailAdapter.js");
     channels.push(
@@ -225,9 +220,9 @@ async function startServices(
   }
 
   // Links in e-mails (feedback form, sales rep) point here: PUBLIC_URL, else where we listen.
-  let listeningAt = `http://${env.HOST}:${env.PORT}`;
+  let listeningAt = `http://${http.host}:${http.port}`;
   const runtime = composeRuntime({
-    publicUrl: () => env.PUBLIC_URL ?? listeningAt,
+    publicUrl: () => http.publicUrl ?? listeningAt,
     db,
     policy,
     clock,
@@ -248,20 +243,18 @@ async function startServices(
 
   const cannedReplies = createCannedReplyService({
     policy,
-    replies: loadCannedReplies(env.SPORTELLO_POLICY),
+    replies: loadCannedReplies(core.policy),
     getTicket: (number) => runtime.getTicket(number),
     now: () => clock.now(),
   });
 
   let slack: SlackDesk | null = null;
-  // Bolt is loaded when any SLACK_* setting is present (a partial setup still gets its error).
-  const slackDesk = Object.keys(rawEnv).some((key) => key.startsWith("SLACK_") && rawEnv[key])
-    ? await import("../desk/slack/slackDesk.js")
-    : null;
-  const slackOptions = slackDesk?.slackDeskOptionsFromEnv(rawEnv, runtime.seen);
-  if (slackDesk && slackOptions) {
-    slack = slackDesk.createSlackDesk({
-      ...slackOptions,
+  // Bolt is loaded only when the desk is configured (a partial setup already stopped in loadConfig).
+  if (config.slack) {
+    const { createSlackDesk } = await import("../desk/slack/slackDesk.js");
+    slack = createSlackDesk({
+      ...config.slack,
+      seen: runtime.seen,
       timeZone: policy.timezone,
       now: () => clock.now(),
       cannedReplies,
@@ -282,11 +275,11 @@ async function startServices(
       (scope) =>
         registerLinkRoutes(scope, { links: runtime.links, render: renderer.render, company: policy.company }),
     ],
-    port: env.PORT,
-    host: env.HOST,
-    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
-    trustProxy: env.TRUST_PROXY,
-    allowedHosts: env.ALLOWED_HOSTS,
+    port: http.port,
+    host: http.host,
+    ...(http.publicUrl ? { publicUrl: http.publicUrl } : {}),
+    trustProxy: http.trustProxy,
+    allowedHosts: http.allowedHosts,
     webChannel,
     staffActions: runtime,
     boardQueries: { transcript: runtime.transcript, attachment: runtime.attachment },
@@ -364,12 +357,12 @@ async function startServices(
   try {
     url = await server.start();
   } catch (error) {
-    throw listenError(error, env.HOST, env.PORT);
+    throw listenError(error, http.host, http.port);
   }
   listeningAt = url;
   started.push(() => server.stop());
-  const retention = env.RETENTION_MONTHS ? startRetention(env.RETENTION_MONTHS) : null;
-  const housekeeping = startHousekeeping(env.FINISHED_WORK_KEEP_DAYS);
+  const retention = core.retentionMonths ? startRetention(core.retentionMonths) : null;
+  const housekeeping = startHousekeeping(core.finishedWorkKeepDays);
   return {
     policy,
     db,

@@ -5,18 +5,12 @@
 import { constants } from "node:fs";
 import { access, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { CodedError } from "../errors.js";
+
+export type StartupErrorCode = "port-in-use" | "port-denied" | "bad-address" | "data-dir" | "database";
 
 /** A start-up failure with a stable code and the one line to print. */
-export class StartupError extends Error {
-  constructor(
-    readonly code: "port-in-use" | "port-denied" | "bad-address" | "data-dir" | "database",
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "StartupError";
-  }
-}
+export class StartupError extends CodedError<StartupErrorCode> {}
 
 /** Checks that the data folder is a folder this process can write to, creating it if needed. */
 export async function checkDataDir(dir: string, variable = "SPORTELLO_DATA_DIR"): Promise<void> {

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureFreshBuild } from "../cli/freshBuild.js";
+import { processEnvironment } from "../config/env.js";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "10" } } });
 const runs = Number(values.runs);
@@ -76,7 +77,7 @@ async function startToHealthy(): Promise<{ wallMs: number; cpuMs: number }> {
   const child = spawn(process.execPath, ["src/start.js"], {
     cwd: root,
     env: {
-      ...process.env,
+      ...processEnvironment(),
       PORT: String(port),
       DATABASE_URL: `file:${join(dir, "bench.db")}`,
       SPORTELLO_DATA_DIR: dir,

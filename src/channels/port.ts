@@ -3,6 +3,7 @@
  * translates to and from. Flows and the runtime only ever see these shapes; an adapter only
  * translates platform ↔ port and never decides anything about the conversation.
  */
+import { CodedError } from "../errors.js";
 
 /** Channels a customer can write from. `local` is the terminal chat and the story runner. */
 export type ChannelName = "whatsapp" | "telegram" | "web" | "email" | "local";
@@ -112,9 +113,11 @@ export interface ChannelAdapter {
   state(): ChannelState;
 }
 
-/** Error thrown by {@link ChannelAdapter.send}; `retryAfterMs` when the platform asked to slow down. */
-export class ChannelSendError extends Error {
-  readonly code: string;
+/**
+ * Error thrown by {@link ChannelAdapter.send}; `retryAfterMs` when the platform asked to slow down.
+ * Its codes belong to each channel (`telegram.rate_limited`, `whatsapp-not-connected`…).
+ */
+export class ChannelSendError extends CodedError<string> {
   readonly retryAfterMs: number | undefined;
   readonly permanent: boolean;
   constructor(
@@ -122,9 +125,7 @@ export class ChannelSendError extends Error {
     message: string,
     options: { retryAfterMs?: number; permanent?: boolean; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
-    this.name = "ChannelSendError";
-    this.code = code;
+    super(code, message, { cause: options.cause });
     this.retryAfterMs = options.retryAfterMs;
     this.permanent = options.permanent ?? false;
   }

@@ -1,3 +1,5 @@
+import { processEnvironment } from "../config/env.js";
+
 /** What a CLI command may touch: output streams, environment and clock (injectable for tests). */
 
 export interface CliContext {
@@ -15,7 +17,7 @@ export function processContext(): CliContext {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    env: process.env,
+    env: processEnvironment(),
     now: () => new Date(),
   };
 }

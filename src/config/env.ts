@@ -1,9 +1,17 @@
 /**
- * Every setting sportello reads from the environment, checked with zod at start-up. A wrong
- * value stops the process with the variable's name and what was expected; a missing optional
- * one just leaves its feature off. `.env.example` lists the same variables.
+ * Every setting sportello reads from the environment, checked with zod at start-up, and the
+ * typed {@link Config} made of them: one slice per module (core, http, logs, telegram, whatsapp,
+ * slack, email, ai). A wrong value stops the process with the variable's name and what was
+ * expected; a missing optional one just leaves its feature off. `.env.example` lists the same
+ * variables. This is the only module that reads `process.env` (biome's `noProcessEnv`).
  */
 import { z } from "zod";
+import { type AiConfig, DEFAULT_AI_ZONE } from "../ai/config.js";
+import { addressOf, EMAIL_OFF_HINT, type EmailConfig, parseImapUrl } from "../channels/email/emailConfig.js";
+import type { TelegramAdapterOptions } from "../channels/telegram/telegramAdapterOptions.js";
+import { TELEGRAM_DRIVER_NAMES } from "../channels/telegram/telegramDriver.js";
+import type { SlackSettings } from "../desk/slack/slackDeskOptions.js";
+import { CodedError } from "../errors.js";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no", "on", "off", ""])
@@ -18,6 +26,10 @@ const optionalUrl = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()))
   .pipe(z.url({ error: "expected a URL such as https://example.com" }).optional());
+/** An http(s) URL, trailing slashes removed. */
+const optionalHttpUrl = optionalUrl
+  .refine((v) => v === undefined || /^https?:\/\//i.test(v), { error: "expected an http:// or https:// URL" })
+  .transform((v) => v?.replace(/\/+$/, ""));
 const positiveInt = (fallback: number) =>
   z
     .string()
@@ -97,7 +109,8 @@ export const EnvSchema = z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .optional()
       .default("info"),
-    // Read by the logger itself (src/observability/logger.ts); checked here like every setting.
+    /** Any value turns colours off in the pretty log format (https://no-color.org). */
+    NO_COLOR: optionalText,
     LOG_FORMAT: z
       .string()
       .optional()
@@ -107,12 +120,28 @@ export const EnvSchema = z
     TELEGRAM_BOT_TOKEN: optionalText.refine((v) => v === undefined || /^\d+:[\w-]{20,}$/.test(v), {
       error: "expected a BotFather token such as 123456789:AA…",
     }),
-    TELEGRAM_DRIVER: z.enum(["grammy", "telegraf"]).optional().default("grammy"),
-    TELEGRAM_API_ROOT: optionalUrl,
-    TELEGRAM_WEBHOOK_URL: optionalUrl,
+    TELEGRAM_DRIVER: z
+      .string()
+      .optional()
+      .transform((v) => v?.trim().toLowerCase() || "grammy")
+      .pipe(z.enum(TELEGRAM_DRIVER_NAMES, { error: `expected ${TELEGRAM_DRIVER_NAMES.join(" or ")}` })),
+    TELEGRAM_API_ROOT: optionalHttpUrl,
+    TELEGRAM_WEBHOOK_URL: optionalHttpUrl,
     TELEGRAM_WEBHOOK_SECRET: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
       error: "expected 1–256 characters A–Z, a–z, 0–9, _ or -",
     }),
+    /** Largest file downloaded from a customer; unset = Telegram's own 20 MB limit. */
+    TELEGRAM_MAX_MEDIA_BYTES: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v.trim() === "" ? undefined : Number(v)))
+      .pipe(
+        z
+          .number({ error: "expected a whole number of bytes" })
+          .int({ error: "expected a whole number of bytes" })
+          .positive({ error: "expected a number of bytes > 0" })
+          .optional(),
+      ),
 
     WHATSAPP_ENABLED: bool,
     CHROME_PATH: z
@@ -148,9 +177,13 @@ export const EnvSchema = z
     SLACK_ESCALATION_CHANNEL: optionalText,
     SLACK_API_URL: optionalUrl,
 
-    IMAP_URL: optionalText.refine((v) => v === undefined || /^imaps?:\/\/[^@/]+@[^/]+/.test(v), {
-      error: "expected imaps://user:password@imap.example.com[:993][/folder] (user and password URL-encoded)",
-    }),
+    IMAP_URL: optionalText.refine(
+      (v) => v === undefined || (/^imaps?:\/\/[^@/]+@[^/]+/.test(v) && readsAsImap(v)),
+      {
+        error:
+          "expected imaps://user:password@imap.example.com[:993][/folder] (user and password URL-encoded)",
+      },
+    ),
     SMTP_URL: optionalText.refine((v) => v === undefined || /^smtps?:\/\//.test(v), {
       error: "expected smtps://user:password@smtp.example.com[:465] or smtp://…:587",
     }),
@@ -176,6 +209,8 @@ export const EnvSchema = z
       .optional()
       .transform((v) => v?.trim() || "whisper-1"),
     AI_TIMEOUT_MS: positiveInt(4000),
+    AI_TRANSCRIBE_TIMEOUT_MS: positiveInt(20_000),
+    AI_HELPER_TIMEOUT_MS: positiveInt(20_000),
     AI_DAILY_CALL_CAP: positiveInt(500),
     AI_DAILY_TOKEN_CAP: positiveInt(200_000),
   })
@@ -220,14 +255,84 @@ export const EnvSchema = z
 
 export type Env = z.infer<typeof EnvSchema>;
 
-/** Error listing every bad variable. */
-export class EnvError extends Error {
-  constructor(readonly issues: { variable: string; message: string }[]) {
-    super(`invalid environment:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n")}`);
-    this.name = "EnvError";
+function readsAsImap(url: string): boolean {
+  try {
+    parseImapUrl(url);
+    return true;
+  } catch {
+    return false;
   }
 }
 
+/** Where the data lives and which preset runs. */
+export interface CoreConfig {
+  databaseUrl: string;
+  /** Connections in the PostgreSQL pool. */
+  databasePoolSize: number;
+  /** Preset name or path of a YAML. */
+  policy: string;
+  dataDir: string;
+  /** Months of transcripts and customer files kept; undefined = kept until erased. */
+  retentionMonths?: number;
+  /** Days finished jobs and delivery keys are kept before the daily purge. */
+  finishedWorkKeepDays: number;
+}
+
+/** The HTTP server: where it listens, its public name and whom it trusts. */
+export interface HttpConfig {
+  port: number;
+  host: string;
+  publicUrl?: string;
+  trustProxy: boolean | number | string[];
+  allowedHosts: string[];
+}
+
+export interface LogsConfig {
+  level: Env["LOG_LEVEL"];
+  /** Undefined: pretty on a terminal, JSON otherwise. */
+  format?: "pretty" | "json";
+  /** False with NO_COLOR set. */
+  color: boolean;
+}
+
+/** Telegram either configured (adapter options) or off with the one line saying how to turn it on. */
+export type TelegramConfig =
+  | { enabled: true; options: TelegramAdapterOptions }
+  | { enabled: false; hint: string };
+
+export type WhatsAppConfig =
+  | { enabled: true; chromePath: string; pairWithPhone?: string; maxMediaBytes: number }
+  | { enabled: false };
+
+/** Every setting, one slice per module; built once by {@link loadConfig}. */
+export interface Config {
+  core: CoreConfig;
+  http: HttpConfig;
+  logs: LogsConfig;
+  telegram: TelegramConfig;
+  whatsapp: WhatsAppConfig;
+  /** Null: the Slack desk is off. */
+  slack: SlackSettings | null;
+  email: EmailConfig;
+  ai: AiConfig;
+}
+
+/** Error listing every bad variable. */
+export class EnvError extends CodedError<"config.invalid"> {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(
+      "config.invalid",
+      `invalid environment:\n${issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n")}`,
+    );
+  }
+}
+
+/** The process's environment variables, as they are: for the CLI, which reads a few of them. */
+export function processEnvironment(): Record<string, string | undefined> {
+  return process.env;
+}
+
+/** The environment checked against {@link EnvSchema}; throws {@link EnvError} naming every bad variable. */
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
@@ -236,4 +341,113 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     );
   }
   return parsed.data;
+}
+
+/** Every setting from `source` (default: the process's environment), checked and sliced per module. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  return configOf(loadEnv(source));
+}
+
+/** The typed configuration of checked variables. */
+export function configOf(env: Env): Config {
+  return {
+    core: {
+      databaseUrl: env.DATABASE_URL,
+      databasePoolSize: env.DATABASE_POOL_SIZE,
+      policy: env.SPORTELLO_POLICY,
+      dataDir: env.SPORTELLO_DATA_DIR,
+      ...(env.RETENTION_MONTHS !== undefined ? { retentionMonths: env.RETENTION_MONTHS } : {}),
+      finishedWorkKeepDays: env.FINISHED_WORK_KEEP_DAYS,
+    },
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+      trustProxy: env.TRUST_PROXY,
+      allowedHosts: env.ALLOWED_HOSTS,
+    },
+    logs: {
+      level: env.LOG_LEVEL,
+      ...(env.LOG_FORMAT ? { format: env.LOG_FORMAT } : {}),
+      color: env.NO_COLOR === undefined,
+    },
+    telegram: telegramSlice(env),
+    whatsapp: env.WHATSAPP_ENABLED
+      ? {
+          enabled: true,
+          chromePath: env.CHROME_PATH,
+          maxMediaBytes: env.WHATSAPP_MAX_MEDIA_MB * 1024 * 1024,
+          ...(env.WHATSAPP_PAIR_PHONE ? { pairWithPhone: env.WHATSAPP_PAIR_PHONE } : {}),
+        }
+      : { enabled: false },
+    slack: slackSlice(env),
+    email: emailSlice(env),
+    ai: aiSlice(env),
+  };
+}
+
+function telegramSlice(env: Env): TelegramConfig {
+  const token = env.TELEGRAM_BOT_TOKEN;
+  if (!token) {
+    return {
+      enabled: false,
+      hint: "Telegram is off: set TELEGRAM_BOT_TOKEN (ask @BotFather for one) to turn it on",
+    };
+  }
+  const options: TelegramAdapterOptions = { token, driver: env.TELEGRAM_DRIVER };
+  if (env.TELEGRAM_API_ROOT) options.apiRoot = env.TELEGRAM_API_ROOT;
+  // The schema requires the secret with the URL.
+  if (env.TELEGRAM_WEBHOOK_URL && env.TELEGRAM_WEBHOOK_SECRET)
+    options.webhook = { url: env.TELEGRAM_WEBHOOK_URL, secretToken: env.TELEGRAM_WEBHOOK_SECRET };
+  if (env.TELEGRAM_MAX_MEDIA_BYTES !== undefined) options.maxMediaBytes = env.TELEGRAM_MAX_MEDIA_BYTES;
+  return { enabled: true, options };
+}
+
+function slackSlice(env: Env): SlackSettings | null {
+  const botToken = env.SLACK_BOT_TOKEN;
+  const staffChannel = env.SLACK_STAFF_CHANNEL;
+  if (!botToken || !staffChannel) return null;
+  return {
+    botToken,
+    staffChannel,
+    ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
+    ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
+    ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
+    ...(env.SLACK_ESCALATION_CHANNEL ? { escalationChannel: env.SLACK_ESCALATION_CHANNEL } : {}),
+  };
+}
+
+function emailSlice(env: Env): EmailConfig {
+  const { IMAP_URL: imapUrl, SMTP_URL: smtpUrl, MAIL_FROM: from } = env;
+  // The schema requires all three once one is set, and checks their shapes.
+  if (!imapUrl || !smtpUrl || !from) return { enabled: false, hint: EMAIL_OFF_HINT };
+  const fromAddress = addressOf(from)!;
+  return {
+    enabled: true,
+    settings: {
+      imap: parseImapUrl(imapUrl, env.MAIL_FOLDER),
+      smtpUrl,
+      from,
+      fromAddress,
+      domain: fromAddress.split("@")[1]!,
+      maxMessageBytes: env.MAIL_MAX_MB * 1024 * 1024,
+      maxAttachmentBytes: env.MAIL_MAX_ATTACHMENT_MB * 1024 * 1024,
+      pollSeconds: env.MAIL_POLL_SECONDS,
+    },
+  };
+}
+
+function aiSlice(env: Env): AiConfig {
+  return {
+    ...(env.OPENAI_API_KEY ? { apiKey: env.OPENAI_API_KEY } : {}),
+    ...(env.OPENAI_BASE_URL ? { baseURL: env.OPENAI_BASE_URL } : {}),
+    model: env.OPENAI_MODEL,
+    transcribeModel: env.OPENAI_TRANSCRIBE_MODEL,
+    timeoutMs: env.AI_TIMEOUT_MS,
+    transcribeTimeoutMs: env.AI_TRANSCRIBE_TIMEOUT_MS,
+    helperTimeoutMs: env.AI_HELPER_TIMEOUT_MS,
+    dailyCallCap: env.AI_DAILY_CALL_CAP,
+    dailyTokenCap: env.AI_DAILY_TOKEN_CAP,
+    zone: DEFAULT_AI_ZONE,
+  };
 }

@@ -6,18 +6,13 @@
 import { existsSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { CodedError } from "../errors.js";
 import type { Database } from "./database.js";
 
+export type BackupErrorCode = "exists" | "postgres" | "failed";
+
 /** Why a backup could not be made; `code` is stable. */
-export class BackupError extends Error {
-  constructor(
-    readonly code: "exists" | "postgres" | "failed",
-    message: string,
-  ) {
-    super(message);
-    this.name = "BackupError";
-  }
-}
+export class BackupError extends CodedError<BackupErrorCode> {}
 
 /** Copies the SQLite database to `file` (which must not exist); resolves to its size in bytes. */
 export async function backupSqlite(db: Database, file: string): Promise<{ file: string; bytes: number }> {

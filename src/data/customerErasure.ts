@@ -5,6 +5,7 @@
  * so each is prepared once; jobs are matched in SQL, never loaded whole.
  */
 import { z } from "zod";
+import { CodedError } from "../errors.js";
 import { lockChat } from "./coordination.js";
 import type { Database } from "./database.js";
 import { type JobToSchedule, scheduleJob } from "./jobStore.js";
@@ -21,16 +22,10 @@ export interface FileRef {
   mime: string | null;
 }
 
+export type PrivacyErrorCode = "unknown-customer" | "invalid-input";
+
 /** Stable error codes of the personal-data operations. */
-export class PrivacyError extends Error {
-  constructor(
-    readonly code: "unknown-customer" | "invalid-input",
-    message: string,
-  ) {
-    super(message);
-    this.name = "PrivacyError";
-  }
-}
+export class PrivacyError extends CodedError<PrivacyErrorCode> {}
 
 /** Attachment refs in a message body or a ticket's coverage. */
 export function refsOf(value: Record<string, unknown>): FileRef[] {

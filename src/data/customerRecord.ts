@@ -1,5 +1,6 @@
 /** What a customers CSV row becomes once checked, the columns it may have, and the import's errors. */
 import type { CountryCode } from "libphonenumber-js/max";
+import { CodedError } from "../errors.js";
 import type { Policy } from "../policy/schema.js";
 
 /** Columns understood by the import (header names are case-insensitive; aliases in `parseCustomerCsv`). */
@@ -53,15 +54,17 @@ export interface ImportIssue {
 }
 
 /** The import was refused; nothing was written. */
-export class CustomerImportError extends Error {
+export class CustomerImportError extends CodedError<"invalid-csv" | "invalid-rows" | "conflict"> {
   constructor(
-    readonly code: "invalid-csv" | "invalid-rows" | "conflict",
+    code: "invalid-csv" | "invalid-rows" | "conflict",
     readonly issues: ImportIssue[],
     file: string | null = null,
   ) {
     const lines = issues.map((i) => `  row ${i.row}${i.field ? `, ${i.field}` : ""}: ${i.message}`);
-    super(`${file ?? "customers CSV"}: ${issues.length} problem(s), nothing imported:\n${lines.join("\n")}`);
-    this.name = "CustomerImportError";
+    super(
+      code,
+      `${file ?? "customers CSV"}: ${issues.length} problem(s), nothing imported:\n${lines.join("\n")}`,
+    );
   }
 }
 

@@ -122,7 +122,10 @@ export function providerOf(url: string): Provider {
 }
 
 /** Opens (and for SQLite creates) the database at `url`; call {@link migrate} before use. */
-export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<Database> {
+export async function openDatabase(
+  url: string = DEFAULT_DATABASE_URL,
+  options: { /** Connections in the PostgreSQL pool (`DATABASE_POOL_SIZE`). */ poolSize?: number } = {},
+): Promise<Database> {
   const provider = providerOf(url);
   let prisma: Prisma;
   let sqlite: SqliteConnection | undefined;
@@ -139,7 +142,7 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
     // message (each chat's queue keeps order meanwhile).
     pool = new pg.Pool({
       connectionString: url,
-      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      max: options.poolSize ?? 10,
       connectionTimeoutMillis: TRANSACTION_MAX_WAIT_MS,
       // Pipeline mode: a statement is sent without waiting for the answers to earlier ones, so a
       // transaction's writes and its next read or COMMIT share one round trip (see pgTx.ts).

@@ -134,13 +134,18 @@ export type StaffAction =
   | { type: "authorize"; ticket: string; by: TechnicianRef; salesRep: string }
   | { type: "ack-page"; ticket: string; by: TechnicianRef };
 
-/** Stable error codes a desk maps to its own wording. */
-export type StaffErrorCode =
-  | "not-technician"
-  | "unknown-ticket"
-  | "already-claimed"
-  | "invalid-state"
-  | "invalid-input";
+/**
+ * Stable error codes a desk maps to its own wording: HTTP status (`sendError.ts`), Slack wording
+ * (`staffWording.ts`) and the board's `board.errors.<code>` locale lines, each checked complete.
+ */
+export const STAFF_ERROR_CODES = [
+  "not-technician",
+  "unknown-ticket",
+  "already-claimed",
+  "invalid-state",
+  "invalid-input",
+] as const;
+export type StaffErrorCode = (typeof STAFF_ERROR_CODES)[number];
 
 export type StaffActionResult =
   | { ok: true; ticket: TicketView; charge?: ChargeView }

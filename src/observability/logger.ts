@@ -1,7 +1,8 @@
 /**
  * Structured logging (pino). On a terminal each event is one pretty, coloured line (pino's own
  * pino-pretty); otherwise (a pipe, a file, journald, a container) one JSON object per line, for
- * log collectors. LOG_FORMAT=json|pretty overrides the choice. Quiet in tests unless LOG_LEVEL is set.
+ * log collectors. LOG_FORMAT=json|pretty overrides the choice (settings come from the `logs` slice
+ * of the configuration).
  */
 import { createRequire } from "node:module";
 import pino from "pino";
@@ -10,14 +11,12 @@ export type Logger = Pick<pino.Logger, "info" | "warn" | "error" | "debug" | "ch
 
 export type LogFormat = "pretty" | "json";
 
-/** LOG_FORMAT if it is json or pretty, else pretty exactly when stdout is a terminal. */
+/** The format asked for (LOG_FORMAT), else pretty exactly when stdout is a terminal. */
 export function logFormat(
-  env: Record<string, string | undefined> = process.env,
+  wanted: LogFormat | undefined,
   stdoutIsTTY: boolean = Boolean(process.stdout.isTTY),
 ): LogFormat {
-  const wanted = env.LOG_FORMAT?.trim().toLowerCase();
-  if (wanted === "json" || wanted === "pretty") return wanted;
-  return stdoutIsTTY ? "pretty" : "json";
+  return wanted ?? (stdoutIsTTY ? "pretty" : "json");
 }
 
 /**
@@ -46,22 +45,25 @@ function prettyStream(colorize: boolean, destination?: NodeJS.WritableStream): p
 }
 
 export interface LoggerOptions {
+  /** Default `info` (`LOG_LEVEL`). */
   level?: string;
   name?: string;
-  /** Default: {@link logFormat} (LOG_FORMAT, else pretty on a terminal). */
+  /** Default: pretty on a terminal, JSON otherwise (`LOG_FORMAT`). */
   format?: LogFormat;
+  /** False turns colours off in the pretty format (`NO_COLOR`); default true. */
+  color?: boolean;
   /** Where lines go (default: stdout); pretty lines are coloured only on a terminal stdout. */
   destination?: NodeJS.WritableStream;
 }
 
 export function createLogger(options: LoggerOptions = {}): pino.Logger {
-  const level = options.level ?? process.env.LOG_LEVEL ?? (process.env.VITEST ? "silent" : "info");
+  const level = options.level ?? "info";
   const settings = { name: options.name ?? "sportello", level };
-  const format = options.format ?? logFormat();
+  const format = logFormat(options.format);
   if (format === "json") {
     return options.destination ? pino(settings, options.destination) : pino(settings);
   }
-  const colorize = !options.destination && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+  const colorize = !options.destination && Boolean(process.stdout.isTTY) && options.color !== false;
   return pino(settings, prettyStream(colorize, options.destination));
 }
 

@@ -4,6 +4,7 @@
  * policy's time zone with luxon, so DST changes are handled by the zone rules.
  */
 import { DateTime } from "luxon";
+import { CodedError } from "../errors.js";
 import { type HolidayEntry, holidaysOfYear } from "./holidayCalendar.js";
 import { minutesOfTime, type Policy, type PolicyServiceLevel, WEEKDAYS } from "./schema.js";
 import { zoneNamed } from "./zone.js";
@@ -74,16 +75,10 @@ export interface HoursReport {
   nextOpenService: Service | null;
 }
 
+export type CalendarErrorCode = "invalid-instant" | "no-service";
+
 /** Error with a stable code for impossible calendar questions. */
-export class CalendarError extends Error {
-  constructor(
-    readonly code: "invalid-instant" | "no-service",
-    message: string,
-  ) {
-    super(message);
-    this.name = "CalendarError";
-  }
-}
+export class CalendarError extends CodedError<CalendarErrorCode> {}
 
 interface OpenRange {
   start: DateTime;

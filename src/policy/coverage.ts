@@ -3,6 +3,7 @@
  * is it billable. Pure; `at` decides whether a warranty is still running.
  */
 import { DateTime } from "luxon";
+import { CodedError } from "../errors.js";
 import { levelServes } from "./calendar.js";
 import type { Policy, PolicyCategory, PolicyPlan } from "./schema.js";
 import { zoneNamed } from "./zone.js";
@@ -50,16 +51,10 @@ export interface CoverageDecision {
   freeMinutes: number;
 }
 
+export type CoverageErrorCode = "unknown-category" | "unknown-plan" | "unknown-package" | "invalid-input";
+
 /** Invalid input to the coverage or charge engine; `code` is stable. */
-export class CoverageError extends Error {
-  constructor(
-    readonly code: "unknown-category" | "unknown-plan" | "unknown-package" | "invalid-input",
-    message: string,
-  ) {
-    super(message);
-    this.name = "CoverageError";
-  }
-}
+export class CoverageError extends CodedError<CoverageErrorCode> {}
 
 /** The category with `key`. @throws CoverageError unknown-category */
 export function categoryOf(policy: Policy, key: string): PolicyCategory {

@@ -4,6 +4,7 @@ import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { CodedError } from "../errors.js";
 import { type Policy, PolicySchema } from "./schema.js";
 import { cachedYaml } from "./yamlCache.js";
 
@@ -19,15 +20,12 @@ export interface PolicyIssue {
 }
 
 /** A preset that cannot be used; the message names the file, each field path and what was expected. */
-export class PolicyError extends Error {
-  readonly code: PolicyErrorCode;
+export class PolicyError extends CodedError<PolicyErrorCode> {
   readonly file: string | null;
   readonly issues: PolicyIssue[];
 
   constructor(code: PolicyErrorCode, message: string, file: string | null, issues: PolicyIssue[] = []) {
-    super(message);
-    this.name = "PolicyError";
-    this.code = code;
+    super(code, message);
     this.file = file;
     this.issues = issues;
   }

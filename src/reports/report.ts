@@ -4,7 +4,10 @@
  * and p90); SLA outcomes; customer satisfaction; billable hours and revenue per month. Pure: a
  * function of the presets and the rows {@link ReportData} holds.
  */
+
 import { DateTime } from "luxon";
+import type { DomainEventName } from "../../flows/domainEvents.js";
+import { CodedError } from "../errors.js";
 import type { Policy } from "../policy/schema.js";
 import { serviceMinutesBetween, servicesForCoverage } from "../policy/serviceTime.js";
 
@@ -83,25 +86,24 @@ export interface Report {
 }
 
 /** Event types that count as a technician's first response to a ticket. */
-export const RESPONSE_EVENTS = ["ticket.claimed", "ticket.reply", "ticket.asked", "ticket.closed"] as const;
+export const RESPONSE_EVENTS = [
+  "ticket.claimed",
+  "ticket.reply",
+  "ticket.asked",
+  "ticket.closed",
+] as const satisfies readonly DomainEventName[];
 /** Event types the SLA section counts. */
 export const SLA_EVENTS = [
   "ticket.callback-overdue",
   "ticket.escalated",
   "oncall.paged",
   "oncall.acknowledged",
-] as const;
+] as const satisfies readonly DomainEventName[];
+
+export type ReportErrorCode = "invalid-range";
 
 /** Bad report input; `code` is stable. */
-export class ReportError extends Error {
-  constructor(
-    readonly code: "invalid-range",
-    message: string,
-  ) {
-    super(message);
-    this.name = "ReportError";
-  }
-}
+export class ReportError extends CodedError<ReportErrorCode> {}
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -236,7 +238,7 @@ export function buildReport(
   }
 
   const inRange = data.events.filter((e) => within(e.at, window));
-  const countType = (type: string) => inRange.filter((e) => e.type === type).length;
+  const countType = (type: DomainEventName) => inRange.filter((e) => e.type === type).length;
 
   const feedback = data.feedback.filter((f) => within(f.at, window));
   const distribution = { "1": 0, "2": 0, "3": 0, "4": 0, "5": 0 };

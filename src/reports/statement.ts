@@ -6,6 +6,7 @@
  * so the statement reconciles exactly with what customers were told.
  */
 import { DateTime } from "luxon";
+import { CodedError } from "../errors.js";
 import type { Policy } from "../policy/schema.js";
 
 /** A closed ticket as the statement reads it. */
@@ -95,16 +96,10 @@ export interface Statement {
   totals: Totals;
 }
 
+export type StatementErrorCode = "invalid-month" | "unknown-policy" | "mixed-currencies";
+
 /** Bad statement input (month format, unknown preset, mixed currencies); `code` is stable. */
-export class StatementError extends Error {
-  constructor(
-    readonly code: "invalid-month" | "unknown-policy" | "mixed-currencies",
-    message: string,
-  ) {
-    super(message);
-    this.name = "StatementError";
-  }
-}
+export class StatementError extends CodedError<StatementErrorCode> {}
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 

@@ -4,7 +4,7 @@
  * the new snapshot with the choice labels the customer was shown.
  */
 import { type ConversationEvent, createConversationMachine } from "../../flows/conversationMachine.js";
-import { INTENT_TYPES, type Intent } from "../../flows/intents.js";
+import { type Intent, intentOf, isIntentType } from "../../flows/intents.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { ConversationIntents, IntentScope } from "./conversationIntents.js";
@@ -14,7 +14,6 @@ import { type ChatRef, chatKey, RuntimeError } from "./runtimeTypes.js";
 import { readConversation, type StoredConversation } from "./storedConversation.js";
 
 const MAX_EVENT_STEPS = 50;
-const INTENTS = new Set<string>(INTENT_TYPES);
 
 /**
  * The intent an action object of the conversation machine stands for: its custom actions, and
@@ -23,9 +22,9 @@ const INTENTS = new Set<string>(INTENT_TYPES);
 export function toIntent(action: { type: string; params?: unknown }): Intent | null {
   if (action.type === "xstate.spawnChild") {
     const { src, input } = (action.params ?? {}) as { src?: unknown; input?: unknown };
-    return src === "triage" || src === "transcribe" ? ({ type: src, params: input } as Intent) : null;
+    return src === "triage" || src === "transcribe" ? intentOf(src, input) : null;
   }
-  return INTENTS.has(action.type) ? ({ type: action.type, params: action.params } as Intent) : null;
+  return isIntentType(action.type) ? intentOf(action.type, action.params) : null;
 }
 
 /** Who wrote, for the intents that register or link a customer. */

@@ -3,6 +3,7 @@
  * transaction collects for after its commit ({@link Effects}), the audit-trail writer and the
  * per-chat transaction helper.
  */
+import type { DomainEventName, DomainEvents } from "../../flows/domainEvents.js";
 import type { ChannelAdapter } from "../channels/port.js";
 import type { ClaimedOutbound, Coordination } from "../data/coordination.js";
 import type { Database, StoreTx, TransactionOptions } from "../data/database.js";
@@ -128,13 +129,15 @@ export async function setQueuedText(tx: StoreTx, row: QueuedOutbound, text: stri
 }
 
 /** An audit-trail entry about a ticket (or about no ticket, e.g. a customer registering). */
-export interface AuditEntry {
-  ticketId: string | null;
-  ticket: string | null;
-  type: string;
-  actor: string | null;
-  payload: Record<string, unknown>;
-}
+export type AuditEntry = {
+  [N in DomainEventName]: {
+    ticketId: string | null;
+    ticket: string | null;
+    type: N;
+    actor: string | null;
+    payload: DomainEvents[N];
+  };
+}[DomainEventName];
 
 /** Stores an audit-trail entry in the transaction and collects it for {@link RuntimeOptions.onEvents}. */
 export async function recordEvent(
@@ -151,7 +154,7 @@ export async function recordEvent(
     payload: { ...e.payload, ticket: e.ticket },
     at,
   });
-  fx.events.push({ type: e.type, ticket: e.ticket, payload: e.payload, at });
+  fx.events.push({ type: e.type, ticket: e.ticket, payload: e.payload, at } as DomainEvent);
 }
 
 /**

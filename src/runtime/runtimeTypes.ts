@@ -2,11 +2,13 @@
  * The runtime's public vocabulary: its options, the optional AI and metrics ports, the stable
  * error it throws, and the chat reference every module passes around.
  */
+import type { DomainEventName, DomainEvents } from "../../flows/domainEvents.js";
 import type { Language } from "../../flows/intents.js";
 import type { ChannelAdapter, ChannelName } from "../channels/port.js";
 import type { Coordination } from "../data/coordination.js";
 import type { Database } from "../data/database.js";
 import type { StaffDesk } from "../desk/port.js";
+import { CodedError } from "../errors.js";
 import type { HealthRegistry } from "../observability/healthRegistry.js";
 import type { Logger } from "../observability/logger.js";
 import type { Policy } from "../policy/schema.js";
@@ -49,12 +51,9 @@ export interface MediaStore {
 }
 
 /** A domain event recorded in the audit trail, as handed to {@link RuntimeOptions.onEvents}. */
-export interface DomainEvent {
-  type: string;
-  ticket: string | null;
-  payload: Record<string, unknown>;
-  at: Date;
-}
+export type DomainEvent = {
+  [N in DomainEventName]: { type: N; ticket: string | null; payload: DomainEvents[N]; at: Date };
+}[DomainEventName];
 
 /** What {@link SupportRuntime} is built from. */
 export interface RuntimeOptions {
@@ -91,16 +90,17 @@ export interface RuntimeOptions {
   health?: HealthRegistry;
 }
 
+/** Codes of {@link RuntimeError}. */
+export type RuntimeErrorCode =
+  | "unknown-ticket"
+  | "already-claimed"
+  | "invalid-state"
+  | "conflict"
+  | "no-customer"
+  | "runaway-flow";
+
 /** Stable error with a code, thrown by runtime operations callers may show. */
-export class RuntimeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "RuntimeError";
-  }
-}
+export class RuntimeError extends CodedError<RuntimeErrorCode> {}
 
 /** One customer chat on one channel: the unit of ordering for everything the runtime does. */
 export interface ChatRef {

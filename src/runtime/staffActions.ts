@@ -6,18 +6,28 @@
 import type { StoredAttachment, TicketEvent } from "../../flows/ticketMachine.js";
 import type { ChannelName } from "../channels/port.js";
 import * as store from "../data/supportStore.js";
-import type { StaffAction, StaffActionResult } from "../desk/port.js";
+import type { StaffAction, StaffActionResult, StaffErrorCode } from "../desk/port.js";
 import { packageCharge } from "../policy/charge.js";
 import { CoverageError } from "../policy/coverage.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext, recordEvent } from "./runtimeContext.js";
-import { RuntimeError } from "./runtimeTypes.js";
+import { RuntimeError, type RuntimeErrorCode } from "./runtimeTypes.js";
 import type { SlaTimers } from "./slaTimers.js";
 import type { TicketExecutor } from "./ticketExecutor.js";
 import type { TicketViews } from "./ticketViews.js";
 
 type Failure = Extract<StaffActionResult, { ok: false }>;
 const invalid = (message: string): Failure => ({ ok: false, code: "invalid-input", message });
+
+/** The staff code of a runtime refusal (the compiler checks every runtime code has one). */
+const STAFF_CODE = {
+  "already-claimed": "already-claimed",
+  "unknown-ticket": "unknown-ticket",
+  "invalid-state": "invalid-state",
+  conflict: "invalid-state",
+  "no-customer": "invalid-state",
+  "runaway-flow": "invalid-state",
+} as const satisfies Record<RuntimeErrorCode, StaffErrorCode>;
 
 /** Performs staff actions on tickets. */
 export class StaffActionHandler {
@@ -62,13 +72,7 @@ export class StaffActionHandler {
       await this.afterCommit(fx);
     } catch (error) {
       if (error instanceof RuntimeError) {
-        const code =
-          error.code === "already-claimed"
-            ? "already-claimed"
-            : error.code === "unknown-ticket"
-              ? "unknown-ticket"
-              : "invalid-state";
-        return { ok: false, code, message: error.message };
+        return { ok: false, code: STAFF_CODE[error.code], message: error.message };
       }
       throw error;
     }

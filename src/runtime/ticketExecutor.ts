@@ -17,7 +17,13 @@ import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { step } from "./machineStep.js";
 import { afterClose, requestAuthorization } from "./mailLinks.js";
-import { type Effects, queueOutbound, type RuntimeContext, recordEvent } from "./runtimeContext.js";
+import {
+  type AuditEntry,
+  type Effects,
+  queueOutbound,
+  type RuntimeContext,
+  recordEvent,
+} from "./runtimeContext.js";
 import { type ChatRef, RuntimeError } from "./runtimeTypes.js";
 import { loadTicketContext } from "./ticketContext.js";
 
@@ -103,13 +109,14 @@ export class TicketExecutor {
       if (!intent) continue;
       switch (intent.type) {
         case "record":
+          // One name and its payload (DomainEventRecord); TypeScript cannot follow the pair.
           await recordEvent(this.ctx, tx, fx, {
             ticketId: ticket.id,
             ticket: ticket.number,
             type: intent.params.event,
             actor: intent.params.actor ?? null,
             payload: intent.params.payload,
-          });
+          } as AuditEntry);
           break;
         case "tellCustomer":
           await this.queueToCustomer(tx, fx, ticket, intent.params.key, intent.params.params);

@@ -2,8 +2,10 @@
  * Read views of tickets for desks and the board: the ticket as desks show it, lists by filter,
  * the transcript, a charge preview, attachments and technicians. Reads only, outside any chat queue.
  */
+
 import { DateTime } from "luxon";
 import { z } from "zod";
+import type { DomainEventName } from "../../flows/domainEvents.js";
 import type { Language } from "../../flows/intents.js";
 import type { ChannelName } from "../channels/port.js";
 import type { Database, Executor } from "../data/database.js";
@@ -108,7 +110,7 @@ export class TicketViews {
         };
       }),
       ...events
-        .filter((e) => e.type === "ticket.note")
+        .filter((e) => e.type === ("ticket.note" satisfies DomainEventName))
         .map(
           (e): TranscriptEntry => ({
             direction: "note",

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aiConfigFromEnv } from "../../src/ai/config.js";
 import { createAiAssist } from "../../src/ai/triage.js";
+import { loadConfig } from "../../src/config/env.js";
 import { createAiUsageStore } from "../../src/data/aiUsageStore.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { type FakeOpenAiServer, startFakeOpenAiServer } from "../support/fakeOpenAiServer.js";
@@ -50,7 +50,7 @@ describe("AiUsageStore on the database", () => {
     const usage = createAiUsageStore(test.db.prisma);
     const categories = loadPolicy("leghorn").categories;
     const config = {
-      ...aiConfigFromEnv({}),
+      ...loadConfig({}).ai,
       apiKey: "k",
       baseURL: fake.baseURL,
       timeoutMs: 1500,

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AiConfig, aiConfigFromEnv } from "../../src/ai/config.js";
+import type { AiConfig } from "../../src/ai/config.js";
 import { createMemoryAiUsageStore, type MemoryAiUsageStore } from "../../src/ai/memoryAiUsageStore.js";
 import { TRIAGE_PRIORITIES, type TriageResult } from "../../src/ai/offlineTriage.js";
 import { type AiAssist, type AiLogger, createAiAssist } from "../../src/ai/triage.js";
+import { loadConfig } from "../../src/config/env.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { type FakeOpenAiServer, startFakeOpenAiServer } from "../support/fakeOpenAiServer.js";
 
@@ -40,7 +41,7 @@ const logger: AiLogger = {
 
 function assist(overrides: Partial<AiConfig> = {}, now: () => Date = () => NOW): AiAssist {
   const config: AiConfig = {
-    ...aiConfigFromEnv({}),
+    ...loadConfig({}).ai,
     apiKey: "sk-test",
     baseURL: fake.baseURL,
     timeoutMs: 1500,
@@ -81,10 +82,10 @@ function warned(code: string): boolean {
 describe("AI off", () => {
   it("creates no assist without a key", () => {
     expect(
-      createAiAssist(aiConfigFromEnv({}), { usage: createMemoryAiUsageStore(), logger, now: () => NOW }),
+      createAiAssist(loadConfig({}).ai, { usage: createMemoryAiUsageStore(), logger, now: () => NOW }),
     ).toBe(null);
     expect(
-      createAiAssist(aiConfigFromEnv({ OPENAI_API_KEY: "  " }), {
+      createAiAssist(loadConfig({ OPENAI_API_KEY: "  " }).ai, {
         usage: createMemoryAiUsageStore(),
         logger,
         now: () => NOW,

@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/env.js";
 import { createLogger, logFormat } from "../../src/observability/logger.js";
 
 /** A destination collecting what the logger writes. */
@@ -28,11 +29,12 @@ function logThreeEvents(format: "pretty" | "json") {
 
 describe("logger", () => {
   it("is pretty on a terminal and JSON otherwise; LOG_FORMAT decides when set", () => {
-    expect(logFormat({}, true)).toBe("pretty");
-    expect(logFormat({}, false)).toBe("json");
-    expect(logFormat({ LOG_FORMAT: "json" }, true)).toBe("json");
-    expect(logFormat({ LOG_FORMAT: "pretty" }, false)).toBe("pretty");
-    expect(logFormat({ LOG_FORMAT: " JSON " }, true)).toBe("json");
+    const format = (env: Record<string, string>, tty: boolean) => logFormat(loadConfig(env).logs.format, tty);
+    expect(format({}, true)).toBe("pretty");
+    expect(format({}, false)).toBe("json");
+    expect(format({ LOG_FORMAT: "json" }, true)).toBe("json");
+    expect(format({ LOG_FORMAT: "pretty" }, false)).toBe("pretty");
+    expect(format({ LOG_FORMAT: " JSON " }, true)).toBe("json");
   });
 
   it("pretty: one readable line per event, errors included", () => {

@@ -6,10 +6,10 @@
  * the offline path and a valid ticket.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aiConfigFromEnv } from "../../src/ai/config.js";
 import { type AiLogger, createAiAssist } from "../../src/ai/triage.js";
 import { createOfflineTriage } from "../../src/app/offlineTriage.js";
 import type { InboundAttachment, OutboundMessage } from "../../src/channels/port.js";
+import { loadConfig } from "../../src/config/env.js";
 import { createAiUsageStore } from "../../src/data/aiUsageStore.js";
 import * as store from "../../src/data/supportStore.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
@@ -86,7 +86,7 @@ async function setup(options: { ai: boolean; env?: Record<string, string>; unkno
   };
   const ai = options.ai
     ? createAiAssist(
-        aiConfigFromEnv({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseURL, ...options.env }),
+        loadConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseURL, ...options.env }).ai,
         { usage: createAiUsageStore(t.db.prisma), logger, now: () => clock.now() },
       )
     : null;

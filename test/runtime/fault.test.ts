@@ -17,7 +17,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type App, startApp } from "../../src/app/startApp.js";
 import { createWebChannel } from "../../src/channels/web/webChannel.js";
-import { loadEnv } from "../../src/config/env.js";
+import { loadConfig } from "../../src/config/env.js";
 import * as store from "../../src/data/supportStore.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
@@ -88,8 +88,7 @@ describe(`a failing commit (${usingPostgres ? "PostgreSQL: connection killed, th
       database = { url: `file:${join(dbDir, "sportello.db")}`, drop: async () => undefined };
     }
     const rawEnv = { DATABASE_URL: database.url, PORT: "0", SPORTELLO_DATA_DIR: join(root, "data") };
-    app = await startApp(loadEnv(rawEnv), createLogger({ level: "silent" }), {
-      rawEnv,
+    app = await startApp(loadConfig(rawEnv), createLogger({ level: "silent" }), {
       clock: new SimulatedClock("2027-03-30T10:00:00+02:00"),
     });
   });

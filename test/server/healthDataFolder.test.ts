@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instancesApart, markInstance, pruneMarkers } from "../../src/app/dataFolderShare.js";
 import { type App, startApp } from "../../src/app/startApp.js";
-import { loadEnv } from "../../src/config/env.js";
+import { loadConfig } from "../../src/config/env.js";
 import { createCoordination } from "../../src/data/coordination.js";
 import { openDatabase } from "../../src/data/database.js";
 import { createLogger } from "../../src/observability/logger.js";
@@ -28,7 +28,7 @@ describe("/health and the data folder", () => {
 
   const start = async (dataDir: string) => {
     const rawEnv = { DATABASE_URL: database.url, PORT: "0", SPORTELLO_DATA_DIR: dataDir };
-    const app = await startApp(loadEnv(rawEnv), createLogger({ level: "silent" }), { rawEnv });
+    const app = await startApp(loadConfig(rawEnv), createLogger({ level: "silent" }));
     apps.push(app);
     return app;
   };

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, startApp } from "../../src/app/startApp.js";
-import { loadEnv } from "../../src/config/env.js";
+import { loadConfig } from "../../src/config/env.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { FakeTelegramApi } from "../support/fakeTelegramApi.js";
 import {
@@ -39,7 +39,7 @@ describe("/health per component", () => {
       PORT: "0",
       SPORTELLO_DATA_DIR: dataDir,
     };
-    app = await startApp(loadEnv(rawEnv), createLogger({ level: "silent" }), { rawEnv });
+    app = await startApp(loadConfig(rawEnv), createLogger({ level: "silent" }));
   });
 
   afterAll(async () => {
@@ -107,7 +107,7 @@ describe("/health with the e-mail channel (real Dovecot)", () => {
       PORT: "0",
       SPORTELLO_DATA_DIR: dataDir,
     };
-    app = await startApp(loadEnv(rawEnv), createLogger({ level: "silent" }), { rawEnv });
+    app = await startApp(loadConfig(rawEnv), createLogger({ level: "silent" }));
   }, 30_000);
 
   afterAll(async () => {

@@ -6,7 +6,7 @@
 
 import pino from "pino";
 import { createEmailAdapter, type EmailAdapter } from "../../src/channels/email/emailAdapter.js";
-import { emailConfigFromEnv } from "../../src/channels/email/emailConfig.js";
+import { loadConfig } from "../../src/config/env.js";
 import { createMailThreadStore } from "../../src/data/mailStore.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
@@ -32,12 +32,12 @@ export async function startEmailStack(
   smtp: SmtpTestServer,
   options: { policy?: string; at?: string; publicUrl?: () => string } = {},
 ): Promise<EmailStack> {
-  const config = emailConfigFromEnv({
+  const config = loadConfig({
     IMAP_URL: imap.url(SUPPORT),
     SMTP_URL: smtp.url,
     MAIL_FROM: `Assistenza <${SUPPORT}>`,
     MAIL_POLL_SECONDS: "3600",
-  });
+  }).email;
   if (!config.enabled) throw new Error("e-mail config expected");
   const clock = new SimulatedClock(options.at ?? "2027-03-30T10:00:00+02:00");
   const adapter = createEmailAdapter({

@@ -3,6 +3,7 @@
  * already decided the chat (thread) and that the mail is a person's, not an automated one.
  */
 import type { ParsedMail } from "mailparser";
+import { CodedError } from "../../errors.js";
 import { attachmentKindOf } from "../attachmentKind.js";
 import type { InboundAttachment, InboundMessage } from "../port.js";
 import { newTextOfReply } from "./mailText.js";
@@ -30,10 +31,9 @@ export function senderAddress(mail: ParsedMail): string | null {
 }
 
 /** Thrown by an attachment's `fetch` when it was over the size limit (the runtime says so). */
-export class MailAttachmentTooLarge extends Error {
-  readonly code = "too-large";
+export class MailAttachmentTooLarge extends CodedError<"too-large"> {
   constructor(name: string) {
-    super(`attachment ${name} is over the size limit`);
+    super("too-large", `attachment ${name} is over the size limit`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { CodedError } from "../../errors.js";
 import type { TelegramDriver } from "./telegramDriver.js";
 import { TelegramApiError } from "./telegramDriver.js";
 import type { TelegramFileRef } from "./toInboundMessage.js";
@@ -6,19 +7,18 @@ import type { TelegramFileRef } from "./toInboundMessage.js";
 export const TELEGRAM_DOWNLOAD_LIMIT_BYTES = 20 * 1024 * 1024;
 
 /** Why an inbound attachment's bytes could not be fetched; `code` is stable for the runtime. */
-export class TelegramMediaError extends Error {
-  readonly code: "telegram.media_too_large" | "telegram.media_unavailable";
+export type TelegramMediaErrorCode = "telegram.media_too_large" | "telegram.media_unavailable";
+
+export class TelegramMediaError extends CodedError<TelegramMediaErrorCode> {
   /** Retrying will not help (too large, file gone). */
   readonly permanent: boolean;
   readonly limitBytes: number | undefined;
   constructor(
-    code: TelegramMediaError["code"],
+    code: TelegramMediaErrorCode,
     message: string,
     options: { permanent?: boolean; limitBytes?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
-    this.name = "TelegramMediaError";
-    this.code = code;
+    super(code, message, { cause: options.cause });
     this.permanent = options.permanent ?? code === "telegram.media_too_large";
     this.limitBytes = options.limitBytes;
   }

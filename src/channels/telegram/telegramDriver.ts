@@ -4,7 +4,7 @@ import type { InlineKeyboard, TelegramFileMethod } from "./toTelegramReply.js";
 /** Which library talks to the Bot API (`TELEGRAM_DRIVER`). */
 export type TelegramDriverName = "grammy" | "telegraf";
 
-export const TELEGRAM_DRIVER_NAMES: readonly TelegramDriverName[] = ["grammy", "telegraf"];
+export const TELEGRAM_DRIVER_NAMES = ["grammy", "telegraf"] as const satisfies readonly TelegramDriverName[];
 
 /** The bot's own identity from getMe. */
 export interface TelegramBotIdentity {

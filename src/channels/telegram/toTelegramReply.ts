@@ -1,3 +1,4 @@
+import { CodedError } from "../../errors.js";
 import type { AttachmentKind, OutboundAttachment, OutboundMessage } from "../port.js";
 
 /** Telegram's limit for one text message. */
@@ -23,17 +24,9 @@ export type TelegramReplyStep =
     };
 
 /** Why an outbound message cannot be expressed on Telegram at all (retrying will not help). */
-export class TelegramReplyError extends Error {
-  readonly code:
-    | "telegram.choice_id_too_long"
-    | "telegram.empty_message"
-    | "telegram.attachment_without_content";
-  constructor(code: TelegramReplyError["code"], message: string) {
-    super(message);
-    this.name = "TelegramReplyError";
-    this.code = code;
-  }
-}
+export class TelegramReplyError extends CodedError<
+  "telegram.choice_id_too_long" | "telegram.empty_message" | "telegram.attachment_without_content"
+> {}
 
 /**
  * Plans the Bot API calls for one outbound message: the text split under

@@ -17,6 +17,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/p
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { CodedError } from "../../errors.js";
 import { attachmentKindOf } from "../attachmentKind.js";
 import type { AttachmentKind } from "../port.js";
 import { detectType } from "./detectUploadType.js";
@@ -42,15 +43,16 @@ interface Meta extends StoredUpload {
   at?: string;
 }
 
+export type UploadErrorCode = "unsupported-type" | "file-too-large" | "chat-quota-exceeded" | "storage-full";
+
 /** Error with a stable code and the HTTP status the routes answer with. */
-export class UploadError extends Error {
+export class UploadError extends CodedError<UploadErrorCode> {
   constructor(
-    readonly code: "unsupported-type" | "file-too-large" | "chat-quota-exceeded" | "storage-full",
+    code: UploadErrorCode,
     readonly status: number,
     message: string,
   ) {
-    super(message);
-    this.name = "UploadError";
+    super(code, message);
   }
 }
 

@@ -3,9 +3,10 @@
  * routes hand over, and the errors they answer with.
  */
 import { createHash } from "node:crypto";
+import { CodedError } from "../../errors.js";
 import type { AttachmentKind, ChannelAdapter, Choice } from "../port.js";
 import type { UploadLimits } from "./uploadLimits.js";
-import type { StoredUpload } from "./uploadStore.js";
+import type { StoredUpload, UploadErrorCode } from "./uploadStore.js";
 
 /** One entry of a chat as the browser shows it. */
 export interface WebChatEvent {
@@ -37,14 +38,23 @@ export interface WebInbound {
   uploads?: StoredUpload[];
 }
 
+/** Codes of {@link WebChannelError} (an upload's own refusals pass through with their code). */
+export type WebChannelErrorCode =
+  | "bad-multipart"
+  | "bad-token"
+  | "not-ready"
+  | "bad-message-id"
+  | "empty-message"
+  | "text-too-long"
+  | "upload-missing"
+  | "unavailable"
+  | UploadErrorCode;
+
 /** Error with a stable code and the HTTP status the routes should answer with. */
-export class WebChannelError extends Error {
-  readonly code: string;
+export class WebChannelError extends CodedError<WebChannelErrorCode> {
   readonly status: number;
-  constructor(code: string, status: number, message: string) {
-    super(message);
-    this.name = "WebChannelError";
-    this.code = code;
+  constructor(code: WebChannelErrorCode, status: number, message: string) {
+    super(code, message);
     this.status = status;
   }
 }

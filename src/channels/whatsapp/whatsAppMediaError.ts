@@ -1,4 +1,5 @@
 /** Stable codes of {@link WhatsAppMediaError}. */
+import { CodedError } from "../../errors.js";
 export type WhatsAppMediaErrorCode = "media-too-large" | "media-unavailable";
 
 /**
@@ -6,8 +7,7 @@ export type WhatsAppMediaErrorCode = "media-too-large" | "media-unavailable";
  * than the configured cap (checked from the announced size before downloading, and again on the
  * downloaded bytes); `media-unavailable`: WhatsApp no longer has it (deleted or expired).
  */
-export class WhatsAppMediaError extends Error {
-  readonly code: WhatsAppMediaErrorCode;
+export class WhatsAppMediaError extends CodedError<WhatsAppMediaErrorCode> {
   /** Size in bytes when known. */
   readonly size: number | undefined;
   /** The cap in bytes that was exceeded (for `media-too-large`). */
@@ -17,9 +17,7 @@ export class WhatsAppMediaError extends Error {
     message: string,
     details: { size?: number; maxBytes?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: details.cause });
-    this.name = "WhatsAppMediaError";
-    this.code = code;
+    super(code, message, { cause: details.cause });
     this.size = details.size;
     this.maxBytes = details.maxBytes;
   }

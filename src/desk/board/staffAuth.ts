@@ -12,6 +12,8 @@
  * Two roles: `technician` works tickets; `admin` also manages staff, presets in use and exports.
  * No Fastify here: see `src/server/boardAuth.ts` for the HTTP side (`requireStaff`, `requireAdmin`).
  */
+
+import { CodedError } from "../../errors.js";
 import {
   hashPassword,
   hashToken,
@@ -111,15 +113,8 @@ export type StaffAuthErrorCode =
   | "invite-expired"
   | "not-first-technician";
 
-/** An access error with a stable code (bolt-js `CodedError` style). */
-export class StaffAuthError extends Error {
-  readonly code: StaffAuthErrorCode;
-  constructor(code: StaffAuthErrorCode, message: string) {
-    super(message);
-    this.name = "StaffAuthError";
-    this.code = code;
-  }
-}
+/** An access error with a stable code. */
+export class StaffAuthError extends CodedError<StaffAuthErrorCode> {}
 
 /** Names a technician may have: 2–60 letters, digits, spaces or `. _ ' -`. */
 export const TECHNICIAN_NAME = /^[\p{L}\p{M}\p{N} ._'-]{2,60}$/u;

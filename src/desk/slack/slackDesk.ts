@@ -28,7 +28,7 @@ import { registerThreadMessages } from "./threadMessages.js";
 import { Inflight, TrackingSocketModeReceiver } from "./trackingReceivers.js";
 
 export { SlackDeskError } from "./slackDeskError.js";
-export { type SeenFunction, type SlackDeskOptions, slackDeskOptionsFromEnv } from "./slackDeskOptions.js";
+export type { SeenFunction, SlackDeskOptions, SlackSettings } from "./slackDeskOptions.js";
 export { SLACK_ORIGIN } from "./slackDeskRefs.js";
 export { describeFailure, slackToPlain } from "./staffWording.js";
 

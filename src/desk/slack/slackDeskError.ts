@@ -1,17 +1,21 @@
 /** The Slack desk's errors, and the Web API call wrapper that produces them. */
+import { CodedError } from "../../errors.js";
 
 /** Errors from the desk carry stable codes; `retryAfterMs` when Slack rate-limited us. */
-export class SlackDeskError extends Error {
-  readonly code: "slack-config" | "slack-rate-limited" | "slack-api-error" | "slack-not-started";
+export type SlackDeskErrorCode =
+  | "slack-config"
+  | "slack-rate-limited"
+  | "slack-api-error"
+  | "slack-not-started";
+
+export class SlackDeskError extends CodedError<SlackDeskErrorCode> {
   readonly retryAfterMs: number | undefined;
   constructor(
-    code: SlackDeskError["code"],
+    code: SlackDeskErrorCode,
     message: string,
     options: { retryAfterMs?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
-    this.name = "SlackDeskError";
-    this.code = code;
+    super(code, message, { cause: options.cause });
     this.retryAfterMs = options.retryAfterMs;
   }
 }

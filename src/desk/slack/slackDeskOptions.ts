@@ -1,4 +1,4 @@
-/** What the Slack desk is configured with, and how that is read from `SLACK_*` variables. */
+/** What the Slack desk is configured with; `SLACK_*` variables are read in `src/config/env.ts`. */
 import type { Logger as BoltLogger, LogLevel } from "@slack/bolt";
 import type { CannedReplyService } from "../cannedReplyService.js";
 
@@ -41,21 +41,8 @@ export interface SlackDeskOptions {
   cannedReplies?: CannedReplyService;
 }
 
-/** Reads the desk options from `SLACK_*` environment variables; null when Slack is not configured. */
-export function slackDeskOptionsFromEnv(
-  env: Record<string, string | undefined>,
-  seen: SeenFunction,
-): SlackDeskOptions | null {
-  const botToken = env.SLACK_BOT_TOKEN;
-  const staffChannel = env.SLACK_STAFF_CHANNEL;
-  if (!botToken || !staffChannel) return null;
-  return {
-    botToken,
-    staffChannel,
-    seen,
-    ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
-    ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
-    ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
-    ...(env.SLACK_ESCALATION_CHANNEL ? { escalationChannel: env.SLACK_ESCALATION_CHANNEL } : {}),
-  };
-}
+/** The desk's settings from `SLACK_*` variables (the `slack` slice of the configuration). */
+export type SlackSettings = Pick<
+  SlackDeskOptions,
+  "botToken" | "signingSecret" | "staffChannel" | "escalationChannel" | "appToken" | "apiUrl"
+>;

@@ -1,24 +1,23 @@
 /**
  * Text going from Slack to the core and staff-facing wording of the core's answers.
  */
-import type { StaffActionResult } from "../port.js";
+import type { StaffActionResult, StaffErrorCode } from "../port.js";
 import { safeText } from "./slackText.js";
+
+/** Wording for each staff error code (staff-facing, English); the compiler checks every code has one. */
+const FAILURE_WORDING = {
+  "not-technician": () =>
+    "Only technicians can do this. Ask an admin to link your Slack account to a technician.",
+  "unknown-ticket": (ticket) => `Ticket ${ticket} does not exist.`,
+  "already-claimed": (ticket, detail) => `${ticket} is already claimed${detail}.`,
+  "invalid-state": (ticket, detail) => `Not possible on ${ticket} right now${detail}.`,
+  "invalid-input": (_ticket, detail) => `That did not work${detail}.`,
+} satisfies Record<StaffErrorCode, (ticket: string, detail: string) => string>;
 
 /** Wording for the runtime's error codes (staff-facing, English). */
 export function describeFailure(result: Extract<StaffActionResult, { ok: false }>, ticket: string): string {
   const detail = result.message ? `: ${safeText(result.message, 300)}` : "";
-  switch (result.code) {
-    case "not-technician":
-      return "Only technicians can do this. Ask an admin to link your Slack account to a technician.";
-    case "unknown-ticket":
-      return `Ticket ${safeText(ticket, 60)} does not exist.`;
-    case "already-claimed":
-      return `${safeText(ticket, 60)} is already claimed${detail}.`;
-    case "invalid-state":
-      return `Not possible on ${safeText(ticket, 60)} right now${detail}.`;
-    case "invalid-input":
-      return `That did not work${detail}.`;
-  }
+  return FAILURE_WORDING[result.code](safeText(ticket, 60), detail);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
 import { automatedReason } from "../../../src/channels/email/automatedMail.js";
-import { emailConfigFromEnv, parseImapUrl } from "../../../src/channels/email/emailConfig.js";
+import { parseImapUrl } from "../../../src/channels/email/emailConfig.js";
 import { newTextOfReply } from "../../../src/channels/email/mailText.js";
 import {
   baseSubject,
@@ -14,6 +14,7 @@ import {
 } from "../../../src/channels/email/threading.js";
 import { toEmailReply } from "../../../src/channels/email/toEmailReply.js";
 import { toInboundMessage } from "../../../src/channels/email/toInboundMessage.js";
+import { loadConfig } from "../../../src/config/env.js";
 
 const parse = (raw: string) => simpleParser(raw.replace(/\n/g, "\r\n"));
 
@@ -122,13 +123,13 @@ describe("e-mail: no loops", () => {
 
 describe("e-mail: settings", () => {
   it("is off with a hint when unset, and refuses half a configuration", () => {
-    expect(emailConfigFromEnv({})).toMatchObject({ enabled: false });
-    expect(() => emailConfigFromEnv({ IMAP_URL: "imap://u:p@h" })).toThrow(/SMTP_URL/);
-    const on = emailConfigFromEnv({
+    expect(loadConfig({}).email).toMatchObject({ enabled: false });
+    expect(() => loadConfig({ IMAP_URL: "imap://u:p@h" })).toThrow(/SMTP_URL/);
+    const on = loadConfig({
       IMAP_URL: "imaps://support%40x.it:p%40ss@imap.x.it/Assistenza",
       SMTP_URL: "smtps://u:p@smtp.x.it",
       MAIL_FROM: "Supporto <Support@X.it>",
-    });
+    }).email;
     expect(on.enabled && on.settings).toMatchObject({
       fromAddress: "support@x.it",
       domain: "x.it",

@@ -13,7 +13,7 @@ import {
   type TelegramAdapter,
 } from "../../../src/channels/telegram/telegramAdapter.js";
 import { TELEGRAM_DRIVER_NAMES } from "../../../src/channels/telegram/telegramDriver.js";
-import { loadEnv } from "../../../src/config/env.js";
+import { loadConfig } from "../../../src/config/env.js";
 import * as store from "../../../src/data/supportStore.js";
 import type { StaffAction } from "../../../src/desk/port.js";
 import { createLogger } from "../../../src/observability/logger.js";
@@ -324,8 +324,7 @@ describe("Telegram through the whole app (startApp, like npm start with only a T
       ...extra,
     };
     // A working Tuesday morning, so the replies do not depend on when the suite runs.
-    app = await startApp(loadEnv(rawEnv), createLogger({ level: "silent" }), {
-      rawEnv,
+    app = await startApp(loadConfig(rawEnv), createLogger({ level: "silent" }), {
       clock: new SimulatedClock("2027-03-30T10:00:00+02:00"),
     });
     return app;

@@ -1,12 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../../src/config/env.js";
 import type { TicketView } from "../../../src/desk/port.js";
 import { MODAL } from "../../../src/desk/slack/deskModals.js";
-import {
-  createSlackDesk,
-  type SlackDesk,
-  SlackDeskError,
-  slackDeskOptionsFromEnv,
-} from "../../../src/desk/slack/slackDesk.js";
+import { createSlackDesk, type SlackDesk, SlackDeskError } from "../../../src/desk/slack/slackDesk.js";
 import { ACTION } from "../../../src/desk/slack/ticketCard.js";
 import { type FakeSlackApi, startFakeSlackApi } from "../../support/fakeSlackApi.js";
 import { createFakeStaffActions, type FakeStaffActions, viewOf } from "../../support/fakeStaffActions.js";
@@ -1026,21 +1022,19 @@ describe("Slack desk: construction", () => {
   });
 
   it("reads its options from SLACK_* variables and is off without a bot token or staff channel", () => {
-    const seen = memorySeen();
-    expect(slackDeskOptionsFromEnv({ SLACK_STAFF_CHANNEL: STAFF }, seen)).toBeNull();
-    expect(slackDeskOptionsFromEnv({ SLACK_BOT_TOKEN: "xoxb-1" }, seen)).toBeNull();
+    expect(loadConfig({ SLACK_STAFF_CHANNEL: STAFF }).slack).toBeNull();
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "sec" })).toThrow(
+      /SLACK_STAFF_CHANNEL/,
+    );
     expect(
-      slackDeskOptionsFromEnv(
-        {
-          SLACK_BOT_TOKEN: "xoxb-1",
-          SLACK_SIGNING_SECRET: "sec",
-          SLACK_STAFF_CHANNEL: STAFF,
-          SLACK_APP_TOKEN: "xapp-1",
-          SLACK_API_URL: "https://slack-gov.com/api/",
-          SLACK_ESCALATION_CHANNEL: "CESC",
-        },
-        seen,
-      ),
+      loadConfig({
+        SLACK_BOT_TOKEN: "xoxb-1",
+        SLACK_SIGNING_SECRET: "sec",
+        SLACK_STAFF_CHANNEL: STAFF,
+        SLACK_APP_TOKEN: "xapp-1",
+        SLACK_API_URL: "https://slack-gov.com/api/",
+        SLACK_ESCALATION_CHANNEL: "CESC",
+      }).slack,
     ).toEqual({
       botToken: "xoxb-1",
       signingSecret: "sec",
@@ -1048,7 +1042,6 @@ describe("Slack desk: construction", () => {
       appToken: "xapp-1",
       apiUrl: "https://slack-gov.com/api/",
       escalationChannel: "CESC",
-      seen,
     });
   });
 
