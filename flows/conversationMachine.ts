@@ -14,6 +14,7 @@
 import type { Policy } from "../src/policy/schema.js";
 import { conversationSetup } from "./conversation/conversationSetup.js";
 import { feedbackStates } from "./conversation/feedbackStates.js";
+import { handoverEvents, handoverStates } from "./conversation/handoverStates.js";
 import { identifyStates } from "./conversation/identifyStates.js";
 import { intakeRules } from "./conversation/intakeRules.js";
 import { oneReplyStates } from "./conversation/oneReplyStates.js";
@@ -29,10 +30,12 @@ export type {
   ConversationContext,
   ConversationEvent,
   Draft,
+  HandoverReason,
   Prompt,
   TranscribeOutput,
   TriageOutput,
 } from "./conversation/conversationTypes.js";
+export { HANDOVER_STATE, handoverTicket } from "./conversation/handoverStates.js";
 export { MAX_DESCRIPTION_CHARS } from "./conversation/intakeRules.js";
 
 /** Builds the conversation machine for one policy preset. */
@@ -61,7 +64,7 @@ export function createConversationMachine(policy: Policy) {
       input: { text: "", choice: null, attachments: [] },
     }),
     initial: "idle",
-    on: rootEvents(rules),
+    on: { ...rootEvents(rules), ...handoverEvents() },
     states: {
       idle: start.idle,
       menu: start.menu,
@@ -75,6 +78,7 @@ export function createConversationMachine(policy: Policy) {
       relay: ticket.relay,
       addInfo: start.addInfo,
       ...feedbackStates(),
+      ...handoverStates(rules),
     },
   });
 }

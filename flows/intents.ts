@@ -117,7 +117,26 @@ export type Intent =
   | { type: "recordConsent"; params: { accepted: boolean; quote: Record<string, unknown> } }
   | { type: "recordFeedback"; params: { number: string; rating: number; comment: string | null } }
   /** Facts the customer gave after the ticket opened (one-reply intake): set them on the ticket. */
-  | { type: "completeTicket"; params: { number: string; answers: MailAnswers } };
+  | { type: "completeTicket"; params: { number: string; answers: MailAnswers } }
+  /**
+   * The chat is handed to a person: staff are told on the ticket `number`, or — null — a ticket
+   * "to classify" is opened from `draft` (the customer registered first when unknown, under
+   * `company`), answered with `ticket.opened`.
+   */
+  | { type: "handOver"; params: HandOverParams };
+
+/** The `handOver` intent's params. */
+export interface HandOverParams {
+  number: string | null;
+  draft: TicketDraft | null;
+  /** The company the customer gave, when they were still being identified. */
+  company: string | null;
+  reason: "asked" | "loop" | "mail-limit";
+  /** The question the bot was repeating (locale key), if any. */
+  prompt: string | null;
+  /** The customer's last message. */
+  text: string;
+}
 
 export type IntentType = Intent["type"];
 export const INTENT_TYPES: readonly IntentType[] = [
@@ -131,4 +150,5 @@ export const INTENT_TYPES: readonly IntentType[] = [
   "recordConsent",
   "recordFeedback",
   "completeTicket",
+  "handOver",
 ];

@@ -4,7 +4,7 @@
  * objects `transition()` returns) and the named guards the states test.
  */
 import { assign, setup } from "xstate";
-import type { AttachmentMeta, Language, TicketDraft } from "../intents.js";
+import type { AttachmentMeta, HandOverParams, Language, TicketDraft } from "../intents.js";
 import type { MailAnswers } from "../mailIntake.js";
 import { isCancelCommand, isMenuCommand } from "../textMatchers.js";
 import { conversationActors } from "./actors.js";
@@ -117,6 +117,7 @@ export const conversationSetup = setup({
     recordConsent: (_, _params: { accepted: boolean; quote: Record<string, unknown> }) => {},
     recordFeedback: (_, _params: { number: string; rating: number; comment: string | null }) => {},
     completeTicket: (_, _params: { number: string; answers: MailAnswers }) => {},
+    handOver: (_, _params: HandOverParams) => {},
   },
   guards: {
     isMenu: ({ event }) => event.type === "inbound" && isMenuCommand(event.text),
