@@ -83,11 +83,7 @@ export function handoverStates(rules: IntakeRules) {
           {
             guard: ({ context }) => handoverTicket(context) !== null,
             target: "open",
-            actions: [
-              assign({ ticket: ({ context }) => handoverTicket(context) }),
-              handOver(false),
-              started,
-            ],
+            actions: [assign({ ticket: ({ context }) => handoverTicket(context) }), handOver(false), started],
           },
           { target: "opening", actions: handOver(true) },
         ],

@@ -10,9 +10,9 @@ import {
   type HandoverReason,
 } from "../../flows/conversationMachine.js";
 import { INTENT_TYPES, type Intent } from "../../flows/intents.js";
+import { parseEmailChatId } from "../channels/email/threading.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
-import { parseEmailChatId } from "../channels/email/threading.js";
 import type { ConversationIntents, IntentScope } from "./conversationIntents.js";
 import { botMessages, emptyGuard, type GuardState, movedOn, progressMark, textDigest } from "./loopGuard.js";
 import { start, step } from "./machineStep.js";
@@ -167,7 +167,13 @@ export class ConversationExecutor {
     if (guard.mails >= limit.mailsPerThreadWithoutHuman) return true;
     const { address } = parseEmailChatId(chat.chatId);
     const since = new Date(this.ctx.clock.now().getTime() - 3_600_000);
-    const sent = await store.countAutomaticOutbound(tx, "email", `${address}#`, since, limit.mailsPerSenderPerHour);
+    const sent = await store.countAutomaticOutbound(
+      tx,
+      "email",
+      `${address}#`,
+      since,
+      limit.mailsPerSenderPerHour,
+    );
     return sent >= limit.mailsPerSenderPerHour;
   }
 

@@ -138,15 +138,21 @@ describe("loop guard on the chat channels (web, Telegram, WhatsApp)", () => {
     const number = tickets[0]!.number;
     expect(said.at(-1)).toContain(number);
     expect(events).toContainEqual(
-      expect.objectContaining({ type: "ticket.handover", ticket: number, payload: expect.objectContaining({ reason: "loop" }) }),
+      expect.objectContaining({
+        type: "ticket.handover",
+        ticket: number,
+        payload: expect.objectContaining({ reason: "loop" }),
+      }),
     );
     // The staff board shows the hand-over in the ticket's transcript.
     const transcript = await runtime.transcript(number);
-    expect(transcript.some((line) => line.direction === "note" && line.text.includes("handed to a person"))).toBe(
-      true,
-    );
+    expect(
+      transcript.some((line) => line.direction === "note" && line.text.includes("handed to a person")),
+    ).toBe(true);
     // Every "boh" after the hand-over reached the ticket.
-    const onTicket = await t.db.prisma.message.count({ where: { ticketId: tickets[0]!.id, direction: "in" } });
+    const onTicket = await t.db.prisma.message.count({
+      where: { ticketId: tickets[0]!.id, direction: "in" },
+    });
     expect(onTicket).toBe(ATTEMPTS);
     return number;
   }

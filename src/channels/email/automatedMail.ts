@@ -52,6 +52,14 @@ function headerText(headers: HeaderMap, name: string): string {
   return String(value);
 }
 
+/** `Return-Path: <>` (a bounce): raw, or as mailparser gives it (an address list with no address). */
+function emptyReturnPath(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === "string") return value.trim() === "<>";
+  const list = (value as { value?: unknown }).value;
+  return Array.isArray(list) && list.every((a) => !(a as { address?: string }).address);
+}
+
 /** Why a mail is automated (a stable reason code), or null for a person's mail. */
 export function automatedReason(
   headers: HeaderMap,
@@ -79,8 +87,7 @@ export function automatedReason(
   if (contentType.includes("multipart/report") || contentType.includes("message/delivery-status"))
     return "delivery-report";
   if (headerText(headers, "x-failed-recipients")) return "delivery-report";
-  const returnPath = headerText(headers, "return-path").trim();
-  if (returnPath === "<>") return "delivery-report";
+  if (emptyReturnPath(headers.get("return-path"))) return "delivery-report";
   const sender = (from ?? "").toLowerCase();
   if (/^(mailer-daemon|postmaster|noreply|no-reply|do-not-reply|donotreply)@/.test(sender))
     return "system-sender";

@@ -128,7 +128,8 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
       logger.info({ messageId, from }, "our own e-mail came back; ignored");
       return;
     }
-    if (automated) logger.info({ messageId, from, reason: automated }, "automated e-mail: kept, not answered");
+    if (automated)
+      logger.info({ messageId, from, reason: automated }, "automated e-mail: kept, not answered");
     const { chatId, newThread } = await chatFor(mail, from, messageId);
     const message = toInboundMessage(mail, {
       chatId,
