@@ -23,6 +23,7 @@ const KNOWN = "ufficio@ferramenta.test";
 const UNKNOWN = "info@sconosciuto.test";
 const CHATTY = "desk@chiacchiere.test";
 const SUBJECTED = "segreteria@studio.test";
+const THREADLESS = "noreply-ish@gestionale.test";
 /** The most mails a responder answers: far above any guard, so a loop shows as a count. */
 const RESPONDER_LIMIT = 30;
 
@@ -53,7 +54,7 @@ describe("e-mail loops with auto-responders (Dovecot + SMTP)", () => {
   async function respond(
     address: string,
     first: { subject: string; text: string },
-    answer: (n: number) => { subject?: string; text: string },
+    answer: (n: number) => { subject?: string; text: string; threaded?: boolean },
   ): Promise<ParsedMail[]> {
     await imap.deliver(
       SUPPORT,
@@ -73,7 +74,8 @@ describe("e-mail loops with auto-responders (Dovecot + SMTP)", () => {
             subject: reply.subject ?? `Re: ${mail.subject}`,
             text: reply.text,
             messageId: `<auto-${++seq}@responder.test>`,
-            headers: { "In-Reply-To": mail.messageId!, References: mail.messageId! },
+            headers:
+              reply.threaded === false ? {} : { "In-Reply-To": mail.messageId!, References: mail.messageId! },
           }),
         );
       }
@@ -87,12 +89,13 @@ describe("e-mail loops with auto-responders (Dovecot + SMTP)", () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    imap = await startDovecot([SUPPORT, KNOWN, UNKNOWN, CHATTY, SUBJECTED]);
-    smtp = await startSmtp({ server: imap, users: [KNOWN, UNKNOWN, CHATTY, SUBJECTED] });
+    imap = await startDovecot([SUPPORT, KNOWN, UNKNOWN, CHATTY, SUBJECTED, THREADLESS]);
+    smtp = await startSmtp({ server: imap, users: [KNOWN, UNKNOWN, CHATTY, SUBJECTED, THREADLESS] });
     for (const [company, email] of [
       ["Ferramenta Neri", KNOWN],
       ["Chiacchiere srl", CHATTY],
       ["Studio Bianchi", SUBJECTED],
+      ["Gestionale spa", THREADLESS],
     ] as const)
       await store.createCustomer(t.db.prisma, {
         company,
@@ -164,5 +167,19 @@ describe("e-mail loops with auto-responders (Dovecot + SMTP)", () => {
       where: { chatId: { startsWith: `${SUBJECTED}#` }, direction: "in" },
     });
     expect(kept).toBe(2);
+  }, 60_000);
+
+  it("a responder that starts a new thread every time (new subject, new text) is stopped by mailsPerSenderPerHour", async () => {
+    const bot = await respond(
+      THREADLESS,
+      { subject: "Errore nel gestionale", text: "Il gestionale dà errore all'avvio." },
+      (n) => ({
+        subject: `Notifica ${n}: il ticket è stato registrato nel nostro sistema`,
+        text: `Notifica numero ${n}: abbiamo registrato la sua segnalazione nel nostro sistema interno.`,
+        threaded: false,
+      }),
+    );
+    expect(bot.length).toBe(loopGuard.mailsPerSenderPerHour);
+    expect(handovers("mail-limit").length).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });
