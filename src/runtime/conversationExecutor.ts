@@ -113,7 +113,8 @@ export class ConversationExecutor {
         silent = true;
         handover = "mail-limit";
       }
-      if (movedOn(before, progressMark(next.value, next.context), intents) || handedOver) guard.quiet = 0;
+      if (movedOn(guard, before, progressMark(next.value, next.context), intents) || handedOver)
+        guard.quiet = 0;
       else {
         const sent = botMessages(intents, email);
         if (!handover && guard.quiet + sent > limit.botMessagesWithoutProgress) {
