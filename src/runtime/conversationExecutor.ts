@@ -113,8 +113,7 @@ export class ConversationExecutor {
         silent = true;
         handover = "mail-limit";
       }
-      if (movedOn(guard, before, progressMark(next.value, next.context), intents) || handedOver)
-        guard.quiet = 0;
+      if (movedOn(before, progressMark(next.value, next.context), intents) || handedOver) guard.quiet = 0;
       else {
         const sent = botMessages(intents, email);
         if (!handover && guard.quiet + sent > limit.botMessagesWithoutProgress) {
