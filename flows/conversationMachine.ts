@@ -15,6 +15,7 @@ import { isSupportedCountry } from "libphonenumber-js/max";
 import type { Policy } from "../src/policy/schema.js";
 import { conversationSetup } from "./conversation/conversationSetup.js";
 import { feedbackStates } from "./conversation/feedbackStates.js";
+import { handoverEvents, handoverStates } from "./conversation/handoverStates.js";
 import { identifyStates } from "./conversation/identifyStates.js";
 import { intakeRules } from "./conversation/intakeRules.js";
 import { oneReplyStates } from "./conversation/oneReplyStates.js";
@@ -30,10 +31,12 @@ export type {
   ConversationContext,
   ConversationEvent,
   Draft,
+  HandoverReason,
   Prompt,
   TranscribeOutput,
   TriageOutput,
 } from "./conversation/conversationTypes.js";
+export { HANDOVER_STATE, handoverTicket } from "./conversation/handoverStates.js";
 export { MAX_DESCRIPTION_CHARS } from "./conversation/intakeRules.js";
 
 /** Builds the conversation machine for one policy preset. */
@@ -65,7 +68,7 @@ export function createConversationMachine(policy: Policy) {
       input: { text: "", choice: null, attachments: [] },
     }),
     initial: "idle",
-    on: rootEvents(rules),
+    on: { ...rootEvents(rules), ...handoverEvents() },
     states: {
       idle: start.idle,
       menu: start.menu,
@@ -79,6 +82,7 @@ export function createConversationMachine(policy: Policy) {
       relay: ticket.relay,
       addInfo: start.addInfo,
       ...feedbackStates(),
+      ...handoverStates(rules),
     },
   });
 }

@@ -26,6 +26,8 @@ export type DomainEvents = {
   "ticket.reply": { text: string };
   "ticket.asked": { text: string };
   "ticket.note": { text: string };
+  /** The bot handed the chat to a person (`reason`: asked, loop, mail-limit), with the line staff see. */
+  "ticket.handover": { reason: string; prompt: string | null; text: string; note: string };
   "ticket.escalated": { afterServiceMinutes: number };
   "ticket.callback-overdue": Record<string, never>;
   "ticket.closed": { minutes: number; resolution: string; charge: Charge };
@@ -41,6 +43,8 @@ export type DomainEvents = {
     missing?: ("company" | "contactName" | "reach")[];
     /** The typed phone already belongs to another customer: not stored. */
     phoneInUse?: boolean;
+    /** Registered by a hand-over to a person (unknown customer, unverified). */
+    handover?: boolean;
   };
   "customer.message": { text: string; attachments: AttachmentMeta[] };
   "customer.consent": { accepted: boolean; quote: Record<string, unknown>; chat: string };

@@ -138,6 +138,25 @@ export interface IntentParams {
   recordFeedback: { number: string; rating: number; comment: string | null };
   /** Facts the customer gave after the ticket opened (one-reply intake): set them on the ticket. */
   completeTicket: { number: string; answers: MailAnswers };
+  /**
+   * The chat is handed to a person: staff are told on the ticket `number`, or — null — a ticket
+   * "to classify" is opened from `draft` (the customer registered first when unknown, under
+   * `company`), answered with `ticket.opened`.
+   */
+  handOver: HandOverParams;
+}
+
+/** The `handOver` intent's params. */
+export interface HandOverParams {
+  number: string | null;
+  draft: TicketDraft | null;
+  /** The company the customer gave, when they were still being identified. */
+  company: string | null;
+  reason: "asked" | "loop" | "mail-limit";
+  /** The question the bot was repeating (locale key), if any. */
+  prompt: string | null;
+  /** The customer's last message. */
+  text: string;
 }
 
 export type IntentType = keyof IntentParams;
@@ -163,6 +182,7 @@ export const intentActions: IntentActions = {
   recordConsent: executedByTheRuntime,
   recordFeedback: executedByTheRuntime,
   completeTicket: executedByTheRuntime,
+  handOver: executedByTheRuntime,
 };
 
 export function isIntentType(type: string): type is IntentType {

@@ -14,7 +14,11 @@ export function normalize(text: string): string {
     .trim();
 }
 
-const MENU = new Set(["menu", "menù", "start", "/start", "help", "aiuto", "/menu"].map(normalize));
+const MENU = new Set(
+  ["menu", "menù", "start", "/start", "help", "aiuto", "/menu", "ricomincia", "restart", "start over"].map(
+    normalize,
+  ),
+);
 const CANCEL = new Set(["annulla", "cancel", "stop", "basta", "/cancel", "/annulla"].map(normalize));
 const GREETINGS = new Set(
   [

@@ -91,6 +91,8 @@ export interface ConversationContext {
   misses?: number;
   now: string;
   lastInboundAt: string | null;
+  /** Why the chat was handed to a person (state `handover`); absent or null otherwise. */
+  handover?: { reason: HandoverReason } | null;
   /** Current inbound message, split out for the states. */
   input: { text: string; choice: string | null; attachments: AttachmentMeta[] };
 }
@@ -123,7 +125,17 @@ export type ConversationEvent =
       at: string;
     }
   | { type: "ticket.reopened"; number: string; at: string }
-  | { type: "ticket.declined"; number: string; at: string };
+  | { type: "ticket.declined"; number: string; at: string }
+  /** A technician answered the customer on the ticket (ends a hand-over). */
+  | { type: "ticket.replied"; number: string; technician: string; at: string }
+  /** Hand the chat to a person (sent by the runtime's loop guards; see `handoverStates`). */
+  | { type: "handover"; reason: HandoverReason };
+
+/**
+ * Why a chat is handed to a person: the customer asked, the bot repeated itself without progress
+ * (`loop`), or an e-mail thread reached its automatic-mail limit (`mail-limit`).
+ */
+export type HandoverReason = "asked" | "loop" | "mail-limit";
 
 /** A customer's message with the facts the runtime read for it. */
 export type InboundEvent = Extract<ConversationEvent, { type: "inbound" }>;

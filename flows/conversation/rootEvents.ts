@@ -75,9 +75,10 @@ export function rootEvents(rules: IntakeRules) {
         },
         {
           guard: ({ event }) => event.intent === "human",
-          target: ".idle",
+          // A person takes over (see handoverStates); the problem collected so far goes to them.
+          target: ".handover",
           actions: [
-            assign({ draft: null, prompt: null, choices: [], misses: 0 }),
+            assign({ misses: 0 }),
             say("understanding.humanContacts", () => ({ contacts: { $contacts: "all" } })),
           ],
         },

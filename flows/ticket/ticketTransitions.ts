@@ -98,6 +98,10 @@ export function ticketTransitions(policy: Policy) {
       }),
     },
     record<"reply" | "ask", "ticket.reply">("ticket.reply", byTechnician, textPayload),
+    // A chat handed over to a person goes back to the technician's relay.
+    tellConversation<"reply" | "ask">("ticket.replied", ({ event }) => ({
+      technician: event.technician.name,
+    })),
     {
       type: "desk" as const,
       params: ({ event }: Args<"reply" | "ask">): TicketIntentParams<"desk"> => ({

@@ -78,7 +78,8 @@ export type TicketIntent =
           | "ticket.closed"
           | "ticket.reopened"
           | "ticket.authorized"
-          | "ticket.declined";
+          | "ticket.declined"
+          | "ticket.replied";
         data: Record<string, unknown>;
       };
     }

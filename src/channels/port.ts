@@ -54,6 +54,12 @@ export interface InboundMessage {
   startPayload?: string;
   /** Language hint from the platform (Telegram language_code, browser Accept-Language). */
   languageHint?: string;
+  /**
+   * Set when the channel recognised an automatic message (an e-mail auto-reply, bounce or list
+   * mail; the value is the reason): it is kept in the chat's transcript, on the ticket the chat
+   * follows, and never answered.
+   */
+  automated?: string;
 }
 
 /** An option in a choice list: `id` comes back as {@link InboundMessage.choice}. */

@@ -89,6 +89,37 @@ export async function queueOutbound(
   });
 }
 
+/**
+ * How many automatic messages (the bot's, not a technician's) went out since `since` on the chats
+ * of `channel` whose id starts with `prefix` (an e-mail address's threads: `address#`), counting
+ * up to `limit`.
+ */
+export async function countAutomaticOutbound(
+  on: Executor,
+  channel: string,
+  prefix: string,
+  since: Date,
+  limit: number,
+): Promise<number> {
+  const tx = clientOf(on);
+  const bodies =
+    tx instanceof SqlTx
+      ? await sql.outboundBodiesSince(tx, channel, prefix, since, limit * 4)
+      : (
+          await tx.message.findMany({
+            where: { channel, chatId: { startsWith: prefix }, direction: "out", at: { gte: since } },
+            select: { body: true },
+            take: limit * 4,
+          })
+        ).map((r: { body: string }) => r.body);
+  let count = 0;
+  for (const body of bodies) {
+    if (parseJson(messageBodySchema, body, {}).kind !== "relay.fromTechnician") count++;
+    if (count >= limit) break;
+  }
+  return count;
+}
+
 /** Replaces the text of a queued outbound message (an e-mail gathering one turn's replies). */
 export async function setOutboundText(on: Executor, id: string, text: string): Promise<void> {
   const tx = clientOf(on);

@@ -53,6 +53,24 @@ export interface OutboxClaim {
   until: Date;
 }
 
+/** Bodies of the outbound messages of chats whose id starts with `prefix` since `since`. */
+export async function outboundBodiesSince(
+  tx: SqlTx,
+  channel: string,
+  prefix: string,
+  since: Date,
+  limit: number,
+): Promise<string[]> {
+  const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await tx.rows(
+    `SELECT "body" FROM "Message" WHERE "channel" = ? AND "chatId" LIKE ? ESCAPE '\\' AND "direction" = 'out' AND "at" >= ? LIMIT ${Math.trunc(limit)}`,
+    channel,
+    pattern,
+    iso(since),
+  );
+  return rows.map((r) => str(r.body));
+}
+
 /** Replaces the text of a queued outbound message. */
 export async function setOutboundText(tx: SqlTx, id: string, text: string): Promise<void> {
   await tx.write(`UPDATE "Message" SET "text" = ? WHERE "id" = ?`, text, id);

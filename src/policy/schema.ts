@@ -237,7 +237,23 @@ export const PolicySchema = z
       pageRepeatMinutes: z.number().int().positive(),
       pageMaxRepeats: z.number().int().nonnegative(),
     }),
-    conversation: z.strictObject({ idleResetMinutes: z.number().int().positive() }),
+    conversation: z.strictObject({
+      idleResetMinutes: z.number().int().positive(),
+      /**
+       * Safety nets against loops (sportello's own limits, not the company's): past them the chat is
+       * handed to a person (the conversation's `handover` state) and the bot stops answering.
+       */
+      loopGuard: z
+        .strictObject({
+          /** Bot messages in a row without a customer answer that moves the conversation on. */
+          botMessagesWithoutProgress: z.number().int().positive().default(6),
+          /** Automatic e-mails in one thread without a human answer (a new, non-automatic text). */
+          mailsPerThreadWithoutHuman: z.number().int().positive().default(3),
+          /** Automatic e-mails to one sender address per hour, all threads together. */
+          mailsPerSenderPerHour: z.number().int().positive().default(10),
+        })
+        .default({ botMessagesWithoutProgress: 6, mailsPerThreadWithoutHuman: 3, mailsPerSenderPerHour: 10 }),
+    }),
     feedback: z.strictObject({
       enabled: z.boolean(),
       formUrl: z.url().optional(),

@@ -3,11 +3,18 @@
  * events, executes the intents each step emits (their answers are fed back as events), and saves
  * the new snapshot with the choice labels the customer was shown.
  */
-import { type ConversationEvent, createConversationMachine } from "../../flows/conversationMachine.js";
+import {
+  type ConversationEvent,
+  createConversationMachine,
+  HANDOVER_STATE,
+  type HandoverReason,
+} from "../../flows/conversationMachine.js";
 import { type Intent, intentOf, isIntentType } from "../../flows/intents.js";
+import { parseEmailChatId } from "../channels/email/threading.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { ConversationIntents, IntentScope } from "./conversationIntents.js";
+import { botMessages, emptyGuard, type GuardState, movedOn, progressMark, textDigest } from "./loopGuard.js";
 import { start, step } from "./machineStep.js";
 import type { Effects, RuntimeContext } from "./runtimeContext.js";
 import { type ChatRef, chatKey, RuntimeError } from "./runtimeTypes.js";
@@ -76,27 +83,97 @@ export class ConversationExecutor {
         labels = rendered;
       },
     };
+    const guard = stored?.guard ?? emptyGuard();
     const queue = [...events];
     let steps = 0;
-    while (queue.length > 0) {
+    /** Replies of the whole run are dropped (an e-mail thread past its automatic-mail limit). */
+    let silent = false;
+    /** A hand-over the loop guards decided, sent to the machine once the message is handled. */
+    let handover: HandoverReason | null = null;
+    const execute = async (actions: readonly { type: string; params?: unknown }[], dropReplies: boolean) => {
+      for (const action of actions) {
+        const intent = toIntent(action);
+        if (!intent || ((dropReplies || silent) && intent.type === "reply")) continue;
+        queue.push(...(await this.intents().execute(tx, chat, intent, snapshot.context.language, fx, scope)));
+      }
+    };
+    const first = queue[0];
+    if (first?.type === "inbound") {
+      queue.shift();
+      steps++;
+      const before = progressMark(snapshot.value, snapshot.context);
+      const [next, actions] = step(this.machine, snapshot, first);
+      snapshot = next;
+      const intents = actions.flatMap((a) => toIntent(a) ?? []);
+      const handedOver = next.matches(HANDOVER_STATE);
+      const email = chat.channel === "email";
+      const limit = this.ctx.policy.conversation.loopGuard;
+      if (email && !handedOver && (await this.mailLimitReached(tx, chat, first.text, guard))) {
+        silent = true;
+        handover = "mail-limit";
+      }
+      if (movedOn(before, progressMark(next.value, next.context), intents) || handedOver) guard.quiet = 0;
+      else {
+        const sent = botMessages(intents, email);
+        if (!handover && guard.quiet + sent > limit.botMessagesWithoutProgress) {
+          // The bot would say it again: a person takes over instead.
+          handover = "loop";
+          guard.quiet = 0;
+        } else guard.quiet += sent;
+      }
+      await execute(actions, handover === "loop");
+    }
+    while (queue.length > 0 || handover) {
+      if (queue.length === 0) {
+        queue.push({ type: "handover", reason: handover! });
+        this.ctx.logger.info({ chat: chatKey(chat), reason: handover }, "chat handed over to a person");
+        handover = null;
+      }
       if (++steps > MAX_EVENT_STEPS)
         throw new RuntimeError("runaway-flow", `conversation ${chatKey(chat)} did not settle`);
       const event = queue.shift()!;
       const [next, actions] = step(this.machine, snapshot, event);
       snapshot = next;
-      for (const action of actions) {
-        const intent = toIntent(action);
-        if (!intent) continue;
-        queue.push(...(await this.intents().execute(tx, chat, intent, snapshot.context.language, fx, scope)));
-      }
+      await execute(actions, false);
     }
-    const persisted = JSON.stringify({ v: 1, value: snapshot.value, context: snapshot.context, labels });
+    // One automatic e-mail more in this thread when this turn queued one.
+    if (chat.channel === "email" && fx.mailTurn.has(chatKey(chat))) guard.mails++;
+    const persisted = JSON.stringify({
+      v: 1,
+      value: snapshot.value,
+      context: snapshot.context,
+      labels,
+      guard,
+    });
     await store.saveConversation(
       tx,
       { channel: chat.channel, chatId: chat.chatId, customerId, snapshot: persisted },
       row ? row.version : null,
       () => new RuntimeError("conflict", `conversation ${chatKey(chat)} changed concurrently`),
     );
+  }
+
+  /**
+   * E-mail: whether the thread or its sender is past the automatic-mail limits for this mail. A
+   * mail with a new text is a human answer and starts the thread's count again; the same text
+   * again (an auto-responder's) does not.
+   */
+  private async mailLimitReached(tx: StoreTx, chat: ChatRef, text: string, guard: GuardState) {
+    const limit = this.ctx.policy.conversation.loopGuard;
+    const digest = textDigest(text);
+    if (digest !== guard.lastText) guard.mails = 0;
+    guard.lastText = digest;
+    if (guard.mails >= limit.mailsPerThreadWithoutHuman) return true;
+    const { address } = parseEmailChatId(chat.chatId);
+    const since = new Date(this.ctx.clock.now().getTime() - 3_600_000);
+    const sent = await store.countAutomaticOutbound(
+      tx,
+      "email",
+      `${address}#`,
+      since,
+      limit.mailsPerSenderPerHour,
+    );
+    return sent >= limit.mailsPerSenderPerHour;
   }
 
   private restore(stored: StoredConversation | null, chat: ChatRef) {

@@ -8,6 +8,7 @@ import type { Intent, Language } from "../../flows/intents.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
+import { handOver } from "./handOver.js";
 import { scheduleJob } from "./jobs.js";
 import { requestAuthorization } from "./mailLinks.js";
 import { appendToMailTurn, completeTicket } from "./mailNotices.js";
@@ -212,6 +213,8 @@ export class ConversationIntents {
         // The rep named in the answer gets the authorization links.
         if (intent.params.answers.salesRep) await requestAuthorization(ctx, tx, fx, intent.params.number);
         return [];
+      case "handOver":
+        return handOver(ctx, this.opening, tx, chat, intent.params, fx, who);
     }
   }
 }

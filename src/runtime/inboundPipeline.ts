@@ -90,6 +90,8 @@ export class InboundPipeline {
           at: message.at,
           ticketId: followed?.id ?? null,
         });
+        // An automatic message (an e-mail auto-reply) is kept, never answered: no loop with a responder.
+        if (message.automated) return true;
         const language = this.languageFor(customer, message);
         const conversation = readConversation(state.conversation);
         const choice = message.choice ?? choiceFromLabels(conversation, message.text);

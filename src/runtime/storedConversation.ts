@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { normalize } from "../../flows/textMatchers.js";
 import type * as store from "../data/supportStore.js";
+import { type GuardState, readGuard } from "./loopGuard.js";
 
 const persistedLabels = z.object({ labels: z.record(z.string(), z.string()).optional() });
 
@@ -39,6 +40,8 @@ export interface StoredConversation {
   /** Why the state could not be read, for the log; `undefined` when it was. */
   unreadable?: unknown;
   labels: Record<string, string>;
+  /** The loop guards' counts for this chat (see `loopGuard`). */
+  guard: GuardState;
 }
 
 /**
@@ -93,11 +96,13 @@ export function readConversation(row: ConversationRow): StoredConversation | nul
   if (!row) return null;
   const json: unknown = JSON.parse(row.snapshot);
   const labels = labelsOf(json);
-  if (plainlyValid(json)) return { row, state: { v: 1, value: json.value, context: json.context }, labels };
+  const guard = readGuard(isRecord(json) ? json.guard : undefined);
+  if (plainlyValid(json))
+    return { row, state: { v: 1, value: json.value, context: json.context }, labels, guard };
   const parsed = persistedConversation.safeParse(json);
   return parsed.success
-    ? { row, state: parsed.data, labels }
-    : { row, state: null, unreadable: parsed.error, labels };
+    ? { row, state: parsed.data, labels, guard }
+    : { row, state: null, unreadable: parsed.error, labels, guard };
 }
 
 /**

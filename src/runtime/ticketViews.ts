@@ -110,11 +110,12 @@ export class TicketViews {
         };
       }),
       ...events
-        .filter((e) => e.type === ("ticket.note" satisfies DomainEventName))
+        // Technicians' notes, and the line saying the bot handed the chat to a person.
+        .filter((e) => e.type === "ticket.note" || e.type === "ticket.handover")
         .map(
           (e): TranscriptEntry => ({
             direction: "note",
-            text: String(e.payload.text ?? ""),
+            text: String((e.type === "ticket.handover" ? e.payload.note : e.payload.text) ?? ""),
             at: e.at.toISOString(),
             ...(e.actor ? { by: e.actor } : {}),
           }),

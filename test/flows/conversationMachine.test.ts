@@ -311,3 +311,83 @@ describe("weekend routing and answer matching (pure)", () => {
     expect(parseCustomerDate("ieri", "Europe/Rome")).toBeNull();
   });
 });
+
+describe("conversation machine: hand-over to a person", () => {
+  const at = "2027-03-30T08:05:00.000Z";
+  const handover: ConversationEvent = { type: "handover", reason: "loop" };
+  const opened: ConversationEvent = { type: "ticket.opened", number: "LT-2027-00009", status: "open", at };
+
+  it("opens a ticket to classify, tells the customer once, then forwards quietly until a technician replies", () => {
+    const entered = run([inbound("Buongiorno"), inbound("boh"), handover]);
+    expect(entered.snapshot.value).toEqual({ handover: "opening" });
+    const intent = entered.intents.find((i) => i.type === "handOver")!;
+    expect(intent.params).toMatchObject({
+      number: null,
+      reason: "loop",
+      prompt: "menu.prompt",
+      text: "boh",
+      company: null,
+      draft: { category: null, status: "open", description: "boh", pageOnCall: false },
+    });
+    const told = run([inbound("Buongiorno"), inbound("boh"), handover, opened]);
+    expect(told.snapshot.value).toEqual({ handover: "open" });
+    expect(told.replies.slice(-1)).toEqual(["handover.started"]);
+    expect(told.snapshot.context.ticket).toBe("LT-2027-00009");
+    const quiet = run([
+      inbound("Buongiorno"),
+      inbound("boh"),
+      handover,
+      opened,
+      inbound("ancora boh"),
+      handover,
+    ]);
+    expect(quiet.replies.filter((r) => r === "handover.started")).toHaveLength(1);
+    expect(quiet.intents.filter((i) => i.type === "handOver")).toHaveLength(1);
+    expect(quiet.intents.at(-1)).toMatchObject({
+      type: "appendToTicket",
+      params: { number: "LT-2027-00009", text: "ancora boh" },
+    });
+    const replied = run([
+      inbound("Buongiorno"),
+      handover,
+      opened,
+      { type: "ticket.replied", number: "LT-2027-00009", technician: "Giulia", at },
+    ]);
+    expect(replied.snapshot.value).toBe("relay");
+    expect(replied.snapshot.context.handover).toBeNull();
+  });
+
+  it("uses the ticket the chat follows; 'ricomincia' or 'menu' ends the hand-over", () => {
+    const onTicket = run([
+      inbound("Buongiorno", undefined, {
+        openTickets: [{ number: "LT-2027-00003", status: "open", category: "software-usage" }],
+      }),
+      handover,
+    ]);
+    expect(onTicket.snapshot.value).toEqual({ handover: "open" });
+    expect(onTicket.intents.find((i) => i.type === "handOver")?.params).toMatchObject({
+      number: "LT-2027-00003",
+      draft: null,
+    });
+    expect(onTicket.replies.at(-1)).toBe("handover.started");
+    for (const word of ["ricomincia", "menu"]) {
+      const back = run([inbound("Buongiorno"), handover, opened, inbound(word)]);
+      expect(back.snapshot.value).toBe("menu");
+      expect(back.snapshot.context.handover).toBeNull();
+    }
+  });
+
+  it("an unknown customer is handed over with the company they gave", () => {
+    const unknown = { customer: null };
+    const { intents } = run([
+      inbound("Il PC non si accende più da stamattina", undefined, unknown),
+      inbound("Ferramenta Neri", undefined, unknown),
+      handover,
+    ]);
+    expect(intents.find((i) => i.type === "handOver")?.params).toMatchObject({
+      number: null,
+      company: "Ferramenta Neri",
+      draft: { description: "Il PC non si accende più da stamattina", category: null },
+    });
+  });
+});

@@ -118,11 +118,18 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
       logger.info({ messageId }, "e-mail without a sender address ignored");
       return;
     }
-    const automated = automatedReason(mail.headers as Map<string, unknown>, from, [options.fromAddress]);
-    if (automated) {
-      logger.info({ messageId, from, reason: automated }, "automated e-mail ignored (no ticket, no reply)");
+    const automated = automatedReason(
+      mail.headers as Map<string, unknown>,
+      from,
+      [options.fromAddress],
+      mail.subject ?? "",
+    );
+    if (automated === "own-address") {
+      logger.info({ messageId, from }, "our own e-mail came back; ignored");
       return;
     }
+    if (automated)
+      logger.info({ messageId, from, reason: automated }, "automated e-mail: kept, not answered");
     const { chatId, newThread } = await chatFor(mail, from, messageId);
     const message = toInboundMessage(mail, {
       chatId,
@@ -131,7 +138,12 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
       fallbackMessageId: fallbackId,
       receivedAt: new Date(),
     });
-    if (tooLarge) {
+    if (automated) {
+      // Kept in the thread's transcript (on its ticket), never answered and never a new ticket;
+      // its files (a bounce's copy of our mail) are not kept.
+      message.automated = automated;
+      message.attachments = [];
+    } else if (tooLarge) {
       // Only the headers and text were read: the customer is told the message was too large.
       message.attachments.push({
         kind: "document",

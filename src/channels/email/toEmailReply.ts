@@ -47,8 +47,9 @@ export function toEmailReply(message: OutboundMessage, thread: ReplyThread, from
     messageId: thread.messageId,
     ...(thread.inReplyTo ? { inReplyTo: thread.inReplyTo } : {}),
     ...(thread.references.length ? { references: thread.references.join(" ") } : {}),
-    // RFC 3834: vacation responders must not answer us (no mail loops).
-    headers: { "Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All" },
+    // RFC 3834: vacation responders must not answer us (no mail loops); X-Autoreply for the
+    // responders that only look at it, X-Auto-Response-Suppress for Exchange.
+    headers: { "Auto-Submitted": "auto-replied", "X-Autoreply": "yes", "X-Auto-Response-Suppress": "All" },
     text,
     html: `<!doctype html><html><body style="font-family:sans-serif;font-size:15px;line-height:1.45">${htmlParagraphs(text)}</body></html>`,
     attachments: (message.attachments ?? []).map((a) => ({

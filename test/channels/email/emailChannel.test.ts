@@ -181,7 +181,7 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
     expect(smtp.received.some((m) => (m.text ?? "").includes("Le mando il tecnico."))).toBe(false);
   });
 
-  it("an auto-reply and a bounce open nothing and get no answer", async () => {
+  it("an auto-reply and a bounce open nothing and get no answer; both are kept, the auto-reply on the thread's ticket", async () => {
     const sentBefore = smtp.received.length;
     const ticketsBefore = (await tickets()).length;
     await imap.deliver(
@@ -225,8 +225,14 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
     expect(smtp.received.length).toBe(sentBefore);
     const stored = await t.db.prisma.message.findMany({
       where: { platformMessageId: { in: ["<ooo1@bar.test>", "<bounce1@bar.test>"] } },
+      orderBy: { platformMessageId: "desc" },
     });
-    expect(stored).toHaveLength(0);
+    expect(stored).toHaveLength(2);
+    const ticket = await store.findTicket(t.db.prisma, number);
+    expect(stored.map((m) => [m.platformMessageId, m.direction, m.ticketId])).toEqual([
+      ["<ooo1@bar.test>", "in", ticket!.id],
+      ["<bounce1@bar.test>", "in", null],
+    ]);
   });
 
   it("the same message fetched twice opens one ticket", async () => {

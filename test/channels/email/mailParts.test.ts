@@ -1,6 +1,6 @@
 import { simpleParser } from "mailparser";
 import { describe, expect, it } from "vitest";
-import { automatedReason } from "../../../src/channels/email/automatedMail.js";
+import { automatedReason, automaticSubject } from "../../../src/channels/email/automatedMail.js";
 import { parseImapUrl } from "../../../src/channels/email/emailConfig.js";
 import { newTextOfReply } from "../../../src/channels/email/mailText.js";
 import {
@@ -101,6 +101,34 @@ describe("e-mail: no loops", () => {
     expect(automatedReason(await headersOf(""), "mailer-daemon@b.it")).toBe("system-sender");
     expect(automatedReason(await headersOf(""), "support@x.it", ["support@x.it"])).toBe("own-address");
     expect(automatedReason(await headersOf(""), "a@b.it")).toBeNull();
+  });
+
+  it("recognises Exchange's X-Auto-Response-Suppress, X-Failed-Recipients, an empty Return-Path and out-of-office subjects", async () => {
+    expect(automatedReason(await headersOf("X-Auto-Response-Suppress: All"), "a@b.it")).toBe("auto-reply");
+    expect(automatedReason(await headersOf("X-Failed-Recipients: x@y.it"), "a@b.it")).toBe("delivery-report");
+    expect(automatedReason(await headersOf("Return-Path: <>"), "a@b.it")).toBe("delivery-report");
+    expect(
+      automatedReason(await headersOf(""), "a@b.it", [], "Risposta automatica: Re: [LT-2027-00001] x"),
+    ).toBe("automatic-subject");
+    for (const subject of [
+      "Out of Office: La stampante",
+      "Automatic reply: [LT-2027-00001] printer",
+      "RE: Fuori sede: Re: problema",
+      "Risposta automatica",
+      "Sono fuori ufficio fino al 12 aprile",
+      "Undeliverable: Re: [LT-2027-00001] stampante",
+      "Abwesenheitsnotiz: Drucker",
+    ])
+      expect(automaticSubject(subject), subject).toBe(true);
+    // A person's subject that merely starts with such words is still a person's.
+    for (const subject of [
+      "Fuori sede la VPN non si collega",
+      "Re: [LT-2027-00001] La stampante non stampa",
+      "Assenza di segnale sul POS",
+      "Away mode of the alarm panel",
+      "",
+    ])
+      expect(automaticSubject(subject), subject).toBe(false);
   });
 
   it("our replies say they are automatic and carry the thread headers", () => {
