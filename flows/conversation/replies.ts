@@ -62,6 +62,34 @@ export function quoteParams(policy: Policy): Params {
 /** The quote starts with free minutes (the message says so). */
 export const hasFreeMinutes = (quote: Params) => (quote.free as number) > 0;
 
+/**
+ * Why the work is billable, in the customer's facts: no contract at all, a monthly allowance
+ * used up, or contracts that do not cover this request. The quote's key suffix and params.
+ */
+export function quoteReason(
+  policy: Policy,
+  plans: readonly string[],
+  coverage: { plan: string | null; covered: boolean } | null | undefined,
+): { suffix: "" | "NoContract" | "CapUsed"; params: Params } {
+  const contracts = policy.plans.filter((p) => p.kind === "contract" && plans.includes(p.key));
+  const capped = coverage?.plan ? contracts.find((p) => p.key === coverage.plan) : undefined;
+  if (capped) return { suffix: "CapUsed", params: { plan: { $plan: capped.key } } };
+  if (contracts.length === 0) return { suffix: "NoContract", params: {} };
+  return { suffix: "", params: {} };
+}
+
+/** The locale key and params of the consent question (`base`: "intake.quote" or "mail.askConsent"). */
+export function quotePrompt(
+  policy: Policy,
+  context: ConversationContext,
+  base: "intake.quote" | "mail.askConsent",
+): { key: string; params: Params } {
+  const quote = quoteParams(policy);
+  if (hasFreeMinutes(quote)) return { key: `${base}WithFree`, params: quote };
+  const reason = quoteReason(policy, context.customer?.plans ?? [], context.draft?.coverage);
+  return { key: `${base}${reason.suffix}`, params: { ...quote, ...reason.params } };
+}
+
 /** The customer's "request opened" line (chat and e-mail intake alike). */
 export function ticketOpenedLine(policy: Policy, event: { number: string; status: string }): ReplyParams {
   return {
@@ -191,11 +219,8 @@ export function mailQuestionReplies(
         replies.push({ key: "mail.askBlocking", params: { n } });
         break;
       case "consent": {
-        const quote = quoteParams(rules.policy);
-        replies.push({
-          key: hasFreeMinutes(quote) ? "mail.askConsentWithFree" : "mail.askConsent",
-          params: { n, ...quote },
-        });
+        const quote = quotePrompt(rules.policy, context, "mail.askConsent");
+        replies.push({ key: quote.key, params: { n, ...quote.params } });
         break;
       }
       case "salesRep":
