@@ -73,7 +73,10 @@ export type ParamValue =
   | number
   | boolean
   | null
-  | { $instant: string }
+  /** An instant; with `from` (when it is said) the same day reads "today", the next "tomorrow". */
+  | { $instant: string; from?: string }
+  /** An instant as a date with year and time, no weekday ("8 dicembre 2026 alle 10:30"). */
+  | { $dateTime: string }
   /** Time of day only ("13:00"), for a closing time on the same day. */
   | { $time: string }
   | { $money: number }

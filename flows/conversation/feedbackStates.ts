@@ -9,7 +9,7 @@ import { lastResult } from "../lastResult.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext } from "./conversationTypes.js";
 import { answer, inputText, isSubstantive } from "./messageInput.js";
-import { ask, MAX_ASKS, reprompt, say } from "./steps.js";
+import { ask, MAX_ASKS, reprompt, say, writtenAnswerOnly } from "./steps.js";
 
 const STARS = ["1", "2", "3", "4", "5"].map((n) => ({ id: n, text: "★".repeat(Number(n)) }));
 
@@ -86,17 +86,20 @@ export function feedbackStates() {
           choices: [{ id: "skip", key: "feedback.noComment" }],
         })),
         on: {
-          input: {
-            target: "#conversation.idle",
-            actions: [
-              record((context) =>
-                answer(context) === "skip" || inputText(context) === ""
-                  ? null
-                  : inputText(context).slice(0, 2000),
-              ),
-              ...done,
-            ],
-          },
+          input: [
+            writtenAnswerOnly,
+            {
+              target: "#conversation.idle",
+              actions: [
+                record((context) =>
+                  answer(context) === "skip" || inputText(context) === ""
+                    ? null
+                    : inputText(context).slice(0, 2000),
+                ),
+                ...done,
+              ],
+            },
+          ],
         },
       },
     },

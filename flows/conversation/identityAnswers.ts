@@ -90,3 +90,34 @@ export function registration(context: ConversationContext) {
     missing: missingFields(context),
   };
 }
+
+/** Words that introduce a phone number or an address in a contact line ("tel.", "email:"). */
+const PHONE = /\+?\d[\d\s./()-]{5,}\d/;
+const EMAIL = /[^\s@]+@[^\s@]+\.[^\s@]{2,}/;
+const LETTERS = /\p{L}/gu;
+const REACH_WORDS =
+  /\b(?:tel|telefono|cell|cellulare|phone|mobile|mob|whatsapp|e-?mail|mail|posta|numero|number|n\.|nr)\b\.?\s*:?/giu;
+
+/**
+ * The person's name in a contact line given at sign-up ("John Smith, john@example.com",
+ * "Maria Rossi - tel. 333 1234567", "maria@example.com (Maria)"): the line without addresses,
+ * phone numbers and the words announcing them, up to the first separator that leaves a name.
+ * Null when no name remains.
+ */
+export function contactPerson(line: string | null | undefined): string | null {
+  if (!line) return null;
+  const cleaned = line
+    .replace(new RegExp(EMAIL.source, "g"), " , ")
+    .replace(new RegExp(PHONE.source, "g"), " , ")
+    .replace(REACH_WORDS, " , ");
+  for (const part of cleaned.split(/[,;\n|/()<>[\]]|\s[-–—]\s/u)) {
+    const name = part.replace(/^[\s\-–—:.]+|[\s\-–—:.]+$/gu, "").replace(/\s+/g, " ");
+    if ((name.match(LETTERS) ?? []).length >= 2) return name.slice(0, 80);
+  }
+  return null;
+}
+
+/** The contact line has a phone number. */
+export function contactHasPhone(line: string | null | undefined): boolean {
+  return line ? PHONE.test(line) : false;
+}

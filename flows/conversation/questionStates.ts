@@ -13,7 +13,7 @@ import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext } from "./conversationTypes.js";
 import type { IntakeRules } from "./intakeRules.js";
 import { answer, inputText } from "./messageInput.js";
-import { hasFreeMinutes, quoteParams } from "./replies.js";
+import { quotePrompt } from "./replies.js";
 import { ask, keepAnswerAs, mediaKept, reprompt, say, setDraft } from "./steps.js";
 
 const NUMERIC_DATE = /\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{2,4}/;
@@ -246,10 +246,10 @@ export function questionStates(rules: IntakeRules) {
   });
 
   const consent = m.createStateConfig({
-    entry: ask(() => {
-      const params = quoteParams(policy);
+    entry: ask((context) => {
+      const { key, params } = quotePrompt(policy, context, "intake.quote");
       return {
-        key: hasFreeMinutes(params) ? "intake.quoteWithFree" : "intake.quote",
+        key,
         params,
         choices: [
           { id: "accept", key: "intake.accept" },

@@ -3,9 +3,9 @@
  * the availability lines after a ticket opens, the "request opened" line, the close message and
  * the numbered questions of a one-reply intake. Every string is a locale key with params.
  */
-
+import { DateTime } from "luxon";
 import { FALLBACK_CATEGORY } from "../../src/ai/classifier.js";
-import { availability } from "../../src/policy/calendar.js";
+import { type Availability, availability, plansAudience, serviceLevel } from "../../src/policy/calendar.js";
 import { rateQuote } from "../../src/policy/charge.js";
 import type { Policy } from "../../src/policy/schema.js";
 import type { Params } from "../intents.js";
@@ -62,6 +62,34 @@ export function quoteParams(policy: Policy): Params {
 /** The quote starts with free minutes (the message says so). */
 export const hasFreeMinutes = (quote: Params) => (quote.free as number) > 0;
 
+/**
+ * Why the work is billable, in the customer's facts: no contract at all, a monthly allowance
+ * used up, or contracts that do not cover this request. The quote's key suffix and params.
+ */
+export function quoteReason(
+  policy: Policy,
+  plans: readonly string[],
+  coverage: { plan: string | null; covered: boolean } | null | undefined,
+): { suffix: "" | "NoContract" | "CapUsed"; params: Params } {
+  const contracts = policy.plans.filter((p) => p.kind === "contract" && plans.includes(p.key));
+  const capped = coverage?.plan ? contracts.find((p) => p.key === coverage.plan) : undefined;
+  if (capped) return { suffix: "CapUsed", params: { plan: { $plan: capped.key } } };
+  if (contracts.length === 0) return { suffix: "NoContract", params: {} };
+  return { suffix: "", params: {} };
+}
+
+/** The locale key and params of the consent question (`base`: "intake.quote" or "mail.askConsent"). */
+export function quotePrompt(
+  policy: Policy,
+  context: ConversationContext,
+  base: "intake.quote" | "mail.askConsent",
+): { key: string; params: Params } {
+  const quote = quoteParams(policy);
+  if (hasFreeMinutes(quote)) return { key: `${base}WithFree`, params: quote };
+  const reason = quoteReason(policy, context.customer?.plans ?? [], context.draft?.coverage);
+  return { key: `${base}${reason.suffix}`, params: { ...quote, ...reason.params } };
+}
+
 /** The customer's "request opened" line (chat and e-mail intake alike). */
 export function ticketOpenedLine(policy: Policy, event: { number: string; status: string }): ReplyParams {
   return {
@@ -73,11 +101,18 @@ export function ticketOpenedLine(policy: Policy, event: { number: string; status
   };
 }
 
-const instant = (d: Date | null) => (d ? { $instant: d.toISOString() } : null);
+/** An instant said at `at`: the same day reads "today", the next one "tomorrow". */
+const instant = (d: Date | null, at: Date) =>
+  d ? { $instant: d.toISOString(), from: at.toISOString() } : null;
+const time = (d: Date) => ({ $time: d.toISOString() });
 
 /**
  * Availability lines after a ticket opens, or when the customer asks for hours: only the
  * service levels that serve this customer (and request) count for "open now" and "next opening".
+ * When closed, what the customer hears is what is true of their own service levels today: a
+ * level of theirs that closed at 13:00 today ("closed at 13:00", not "closed all day"), one that
+ * opens later today only for other requests (weekend service for blocking problems), and — when a
+ * level of their plans opens before the one for this request — when that one opens.
  */
 export function availabilityReplies(
   rules: IntakeRules,
@@ -105,24 +140,83 @@ export function availabilityReplies(
         service: { $level: routing.level.key },
         audience: { $levelAudience: routing.level.key },
         line: line ?? "",
-        nextOpenAt: instant(a.nextOpenAt),
+        nextOpenAt: instant(a.nextOpenAt, at),
       },
     });
   } else if (a.open) {
     const awaiting = policy.intake.requireSalesRepAuthorization;
     replies.push({
       key: opened && !awaiting ? "availability.openNowTicket" : "availability.openNow",
-      params: { closesAt: a.closesAt ? { $time: a.closesAt.toISOString() } : null },
+      params: { closesAt: a.closesAt ? time(a.closesAt) : null },
     });
   } else {
-    const callback = opened && !policy.intake.requireSalesRepAuthorization && !policy.sla.callbackWithinHours;
-    replies.push({
-      key: `availability.${callback ? "closedCallback" : "closed"}.${a.reason ?? "evening"}`,
-      params: { holiday: a.holiday ? { $holiday: a.holiday } : null, nextOpenAt: instant(a.nextOpenAt) },
-    });
+    replies.push(...closedReplies(rules, a, audience.plans, at, opened));
   }
   if (opened && policy.sla.callbackWithinHours && !policy.intake.requireSalesRepAuthorization) {
     replies.push({ key: "availability.callbackWithin", params: { hours: policy.sla.callbackWithinHours } });
+  }
+  return replies;
+}
+
+/** Same local day in the policy's zone (the calendar's day, not UTC's). */
+const sameDay = (policy: Policy, x: Date, y: Date) =>
+  DateTime.fromJSDate(x, { zone: policy.timezone }).toISODate() ===
+  DateTime.fromJSDate(y, { zone: policy.timezone }).toISODate();
+
+/** The closed-now lines: today's situation for the customer's levels, then the next opening(s). */
+function closedReplies(
+  rules: IntakeRules,
+  a: Availability,
+  plans: readonly string[],
+  at: Date,
+  opened: boolean,
+): ReplyParams[] {
+  const { policy } = rules;
+  const family =
+    opened && !policy.intake.requireSalesRepAuthorization && !policy.sla.callbackWithinHours
+      ? "closedCallback"
+      : "closed";
+  // Every level of the customer's plans, whatever this request: what their support did today.
+  const own = availability(policy, at, plansAudience(policy, plans));
+  const holiday = a.holiday ? { $holiday: a.holiday } : null;
+  const nextOpenAt = instant(a.nextOpenAt, at);
+  const replies: ReplyParams[] = [];
+  let laterToday = false;
+  if (own.closedAt && own.closedService) {
+    replies.push({
+      key: `availability.${family}.${holiday ? "holidayClosedAt" : "closedAt"}`,
+      params: { holiday, service: { $level: own.closedService }, closedAt: time(own.closedAt), nextOpenAt },
+    });
+  } else if (
+    (a.reason === "weekend" || a.reason === "holiday" || a.reason === "no-service-day") &&
+    own.nextOpenAt &&
+    own.nextOpenService &&
+    sameDay(policy, own.nextOpenAt, at)
+  ) {
+    laterToday = true;
+    replies.push({
+      key: `availability.${family}.levelLaterToday`,
+      params: {
+        service: { $level: own.nextOpenService },
+        audience: { $levelAudience: own.nextOpenService },
+        opensAt: time(own.nextOpenAt),
+        nextOpenAt,
+      },
+    });
+  } else {
+    replies.push({ key: `availability.${family}.${a.reason ?? "evening"}`, params: { holiday, nextOpenAt } });
+  }
+  const earlier =
+    own.nextOpenAt && own.nextOpenService && (!a.nextOpenAt || own.nextOpenAt < a.nextOpenAt) ? own : null;
+  if (earlier && !laterToday && serviceLevel(policy, earlier.nextOpenService)?.audience) {
+    replies.push({
+      key: "availability.alsoLevel",
+      params: {
+        service: { $level: earlier.nextOpenService! },
+        audience: { $levelAudience: earlier.nextOpenService! },
+        opensAt: instant(earlier.nextOpenAt, at),
+      },
+    });
   }
   return replies;
 }
@@ -191,11 +285,8 @@ export function mailQuestionReplies(
         replies.push({ key: "mail.askBlocking", params: { n } });
         break;
       case "consent": {
-        const quote = quoteParams(rules.policy);
-        replies.push({
-          key: hasFreeMinutes(quote) ? "mail.askConsentWithFree" : "mail.askConsent",
-          params: { n, ...quote },
-        });
+        const quote = quotePrompt(rules.policy, context, "mail.askConsent");
+        replies.push({ key: quote.key, params: { n, ...quote.params } });
         break;
       }
       case "salesRep":

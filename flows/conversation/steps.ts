@@ -37,6 +37,15 @@ export const repeatPrompt = {
   params: ({ context }: Args) => context.prompt ?? MENU_PROMPT,
 };
 
+/**
+ * A message with no text and no file that is read — a voice note, a sticker, a location — cannot
+ * answer a question: it gets "please write" (with the message types that are read) and the
+ * question again, not "I didn't understand", and it is not counted as a miss. Voice notes are
+ * transcribed only where a problem is described, never as an answer.
+ */
+export const notWrittenAnswer = (context: ConversationContext) =>
+  inputText(context) === "" && context.input.attachments.length > 0 && media(context).length === 0;
+
 /** A question is asked at most this many times; then a safe default is taken or a person takes over. */
 export const MAX_ASKS = 3;
 
@@ -52,6 +61,11 @@ const INTERRUPTIONS = ["status", "hours", "human", "restart"].map((id) => ({ id 
  * question is asked more than {@link MAX_ASKS} times.
  */
 export const reprompt = m.enqueueActions(({ context, enqueue }) => {
+  if (notWrittenAnswer(context)) {
+    enqueue({ type: "reply", params: { key: "intake.writtenAnswerOnly" } });
+    enqueue({ type: "reply", params: context.prompt ?? MENU_PROMPT });
+    return;
+  }
   const text = inputText(context);
   const interruption = text ? understandAnswer(text, INTERRUPTIONS, { kind: "choice" }) : null;
   if (interruption?.kind === "answer") {
@@ -96,6 +110,16 @@ export const reprompt = m.enqueueActions(({ context, enqueue }) => {
   });
   enqueue({ type: "reply", params: prompt });
 });
+
+/**
+ * For a question whose last transition takes any message (a free comment): a voice note or a
+ * sticker gets "please write" and the question again instead of being taken as the answer.
+ * Put it first in the state's `input` transitions.
+ */
+export const writtenAnswerOnly = {
+  guard: ({ context }: Args) => notWrittenAnswer(context),
+  actions: reprompt,
+};
 
 /** Sends each reply `build` composes (availability lines, numbered questions). */
 export const replyEach = (build: (context: ConversationContext) => ReplyParams[]) =>
@@ -158,8 +182,5 @@ export const writtenAnswerGuards = [
     guard: ({ context }: Args) => media(context).length > 0,
     actions: ["keepMediaOnDraft" as const, say("intake.attachmentKeptAnswerFirst"), repeatPrompt],
   },
-  {
-    guard: ({ context }: Args) => inputText(context) === "" && context.input.attachments.length > 0,
-    actions: [say("intake.writtenAnswerOnly"), repeatPrompt],
-  },
+  writtenAnswerOnly,
 ];

@@ -57,6 +57,23 @@ export function policyText(policy: Policy, language: Language = policy.defaultLa
       `- ${level.label[language]}: ${when} ${ranges(level.ranges)}${special ? ` (${special})` : ""}; ${serves}`,
     );
   }
+  const holidays = policy.holidays.days;
+  const closedDays = holidays.filter((d) => d.service === "closed").map((d) => `${d.rule} (${d.key})`);
+  if (closedDays.length) lines.push(`Closed all day on holidays: ${closedDays.join(", ")}`);
+  for (const level of policy.serviceLevels.filter((l) => l.holidays)) {
+    const named = holidays.filter((d) => d.service === level.key).map((d) => `${d.rule} (${d.key})`);
+    if (named.length)
+      lines.push(
+        `${level.label[language]} ${ranges(level.ranges)} instead of the usual hours on: ${named.join(", ")}`,
+      );
+  }
+  if (policy.holidays.calendar)
+    lines.push(
+      `Public holidays of ${policy.holidays.calendar.country}: ${policy.holidays.calendar.service === "closed" ? "closed all day" : policy.holidays.calendar.service}`,
+    );
+  lines.push(
+    "Say what is true at the moment of the reply for this customer's plans: on a day with shorter hours, after they end support closed at that time today (not all day); give the next opening; a level that serves only some requests (e.g. weekend service) is described with whom it serves.",
+  );
   if (policy.sla.callbackWithinHours)
     lines.push(`Callback promise: within ${policy.sla.callbackWithinHours} hours`);
 

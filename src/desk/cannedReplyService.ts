@@ -5,6 +5,7 @@
  * normal reply action, so a canned reply is relayed, recorded and echoed like any other.
  */
 
+import { contactHasPhone, contactPerson } from "../../flows/conversation/identityAnswers.js";
 import { formatWhen } from "../i18n/renderer.js";
 import { availability } from "../policy/calendar.js";
 import { type CannedReply, renderCannedReply } from "../policy/cannedReplies.js";
@@ -36,17 +37,27 @@ export function createCannedReplyService(deps: {
 
   function view(reply: CannedReply, ticket: TicketView, technician?: string): CannedReplyView {
     const language = ticket.customer.language === "en" ? "en" : "it";
-    const next = availability(policy, deps.now()).nextOpenAt;
+    const now = deps.now();
+    const next = availability(policy, now).nextOpenAt;
+    const { customer } = ticket;
+    // A phone we can call: the customer's number, or one written in the contact line at sign-up.
+    const phone = Boolean(customer.phone) || contactHasPhone(customer.contactName);
     return {
       key: reply.key,
       title: reply.title[language],
-      text: renderCannedReply(reply, language, {
-        customer: ticket.customer.contactName ?? ticket.customer.company,
-        company: ticket.customer.company,
-        ticket: ticket.number,
-        ...(technician ? { technician } : {}),
-        ...(next ? { nextOpening: formatWhen(next.toISOString(), language, policy.timezone) } : {}),
-      }),
+      text: renderCannedReply(
+        reply,
+        language,
+        {
+          // The person's name only, never the whole contact line with their address.
+          customer: contactPerson(customer.contactName) ?? customer.company,
+          company: customer.company,
+          ticket: ticket.number,
+          ...(technician ? { technician } : {}),
+          ...(next ? { nextOpening: formatWhen(next.toISOString(), language, policy.timezone, now) } : {}),
+        },
+        { phone },
+      ),
     };
   }
 

@@ -12,6 +12,7 @@ import type { ChoiceIntent, Language, Params, ParamValue } from "../../flows/int
 import { levelOpenToPlans } from "../policy/calendar.js";
 import { type Policy, WEEKDAYS } from "../policy/schema.js";
 import { zoneNamed } from "../policy/zone.js";
+import { elideArticles } from "./elision.js";
 import { PlainTemplates } from "./plainTemplates.js";
 
 export const LANGUAGES: readonly Language[] = ["it", "en"];
@@ -47,11 +48,43 @@ export function formatMoney(cents: number, language: Language, currency = "EUR")
   );
 }
 
-/** Formats an instant in the policy zone, e.g. "lunedì 30 marzo alle 09:00". */
-export function formatWhen(iso: string, language: Language, zone: string): string {
+/**
+ * Formats an instant in the policy zone, e.g. "lunedì 30 marzo alle 09:00". Given `from` (the
+ * instant the text is said at), the same local day reads "oggi alle 09:00" / "today at 09:00"
+ * and the next day "domani, martedì 31 marzo, alle 09:00" / "tomorrow, Tuesday 31 March, at
+ * 09:00" (the date stays, so a message read later is still right about the day).
+ */
+export function formatWhen(iso: string, language: Language, zone: string, from?: string | Date): string {
+  const tz = zoneNamed(zone);
+  const dt = DateTime.fromISO(iso, { zone: tz }).setLocale(language === "it" ? "it" : "en-GB");
+  const day = dt.toFormat("cccc d LLLL");
+  const time = dt.toFormat("HH:mm");
+  const said =
+    from === undefined
+      ? null
+      : (typeof from === "string"
+          ? DateTime.fromISO(from, { zone: tz })
+          : DateTime.fromJSDate(from, { zone: tz })
+        ).startOf("day");
+  const days = said?.isValid ? Math.round(dt.startOf("day").diff(said, "days").days) : null;
+  if (language === "it") {
+    if (days === 0) return `oggi alle ${time}`;
+    if (days === 1) return `domani, ${day}, alle ${time}`;
+    return `${day} alle ${time}`;
+  }
+  if (days === 0) return `today at ${time}`;
+  if (days === 1) return `tomorrow, ${day}, at ${time}`;
+  return `${day} at ${time}`;
+}
+
+/**
+ * Formats an instant as a date with year and time, without the weekday, for texts read later (an
+ * e-mail): "8 dicembre 2026 alle 10:30" / "8 December 2026 at 10:30". After "il" the Italian
+ * article elides where the day is read with a vowel ("l'8", "l'11", "l'1").
+ */
+export function formatDateTime(iso: string, language: Language, zone: string): string {
   const dt = DateTime.fromISO(iso, { zone: zoneNamed(zone) }).setLocale(language === "it" ? "it" : "en-GB");
-  const day = dt.toFormat(language === "it" ? "cccc d LLLL" : "cccc d LLLL");
-  return language === "it" ? `${day} alle ${dt.toFormat("HH:mm")}` : `${day} at ${dt.toFormat("HH:mm")}`;
+  return `${dt.toFormat("d LLLL yyyy")} ${language === "it" ? "alle" : "at"} ${dt.toFormat("HH:mm")}`;
 }
 
 export interface Renderer {
@@ -135,7 +168,8 @@ export function createRenderer(policy: Policy): Renderer {
 
   const value = (v: ParamValue, language: Language): string | number | boolean | null => {
     if (v === null || typeof v !== "object") return v;
-    if ("$instant" in v) return formatWhen(v.$instant, language, policy.timezone);
+    if ("$instant" in v) return formatWhen(v.$instant, language, policy.timezone, v.from);
+    if ("$dateTime" in v) return formatDateTime(v.$dateTime, language, policy.timezone);
     if ("$time" in v)
       return DateTime.fromISO(v.$time, { zone: zoneNamed(policy.timezone) }).toFormat("HH:mm");
     if ("$level" in v)
@@ -164,6 +198,18 @@ export function createRenderer(policy: Policy): Renderer {
     return null;
   };
 
+  /**
+   * The Italian text of `key` when an article before a placeholder elides for its value ("il
+   * {{day}}" with 8 → "l'8"); undefined otherwise (nothing to change, or not Italian).
+   */
+  const elided = (key: string, language: Language, values: Record<string, unknown>): string | undefined => {
+    if (language !== "it") return undefined;
+    const raw: unknown = t.getResource(language, "translation", key);
+    if (typeof raw !== "string") return undefined;
+    const fixed = elideArticles(raw, values);
+    return fixed === raw ? undefined : t.services.interpolator.interpolate(fixed, values, language, {});
+  };
+
   // A text is a pure function of (key, params, language) for this policy and the locale files,
   // and most replies repeat (menus, questions, choice labels): rendered texts are remembered.
   const rendered = new Map<string, string>();
@@ -180,7 +226,10 @@ export function createRenderer(policy: Policy): Renderer {
       }
       const values: Record<string, unknown> = { company: policy.company };
       for (const [name, v] of Object.entries(params ?? {})) values[name] = value(v, language);
-      const text = plain.fill(key, language, values) ?? t.t(key, { ...values, lng: language });
+      const text =
+        elided(key, language, values) ??
+        plain.fill(key, language, values) ??
+        t.t(key, { ...values, lng: language });
       if (memoKey !== null) {
         if (rendered.size >= RENDERED_KEPT) rendered.delete(rendered.keys().next().value!);
         rendered.set(memoKey, text);

@@ -42,6 +42,11 @@ export function levelOpenToPlans(level: PolicyServiceLevel, plans: readonly stri
   return level.serves.plans === null || level.serves.plans.some((p) => plans.includes(p));
 }
 
+/** The audience of every level open to `plans`, whatever the request (a customer's own hours). */
+export function plansAudience(policy: Policy, plans: readonly string[]): Audience {
+  return { plans, levels: policy.serviceLevels.filter((l) => levelOpenToPlans(l, plans)).map((l) => l.key) };
+}
+
 /** The service level with `key`, if the preset has it. */
 export function serviceLevel(policy: Policy, key: string | null | undefined): PolicyServiceLevel | undefined {
   return policy.serviceLevels.find((l) => l.key === key);
@@ -61,6 +66,12 @@ export interface Availability {
   nextOpenService: Service | null;
   /** Why it is closed; null when open. */
   reason: ClosedReason | null;
+  /**
+   * When closed after the day's last opening range: its end ("closed at 13:00 today") and its
+   * service; null when open, before or between the day's ranges, or on a day without ranges.
+   */
+  closedAt: Date | null;
+  closedService: Service | null;
 }
 
 /** The `hours` CLI object; key order is part of the contract. */
@@ -213,9 +224,13 @@ export function availability(policy: Policy, at: Date, audience?: Audience | nul
       nextOpenAt: next ? next.start.toJSDate() : null,
       nextOpenService: next ? next.service : null,
       reason: null,
+      closedAt: null,
+      closedService: null,
     };
   }
   const next = nextOpening(policy, t, audience);
+  const last = plan.ranges[plan.ranges.length - 1];
+  const dayOver = last !== undefined && t >= last.end;
   return {
     open: false,
     service: "closed",
@@ -224,6 +239,8 @@ export function availability(policy: Policy, at: Date, audience?: Audience | nul
     nextOpenAt: next ? next.start.toJSDate() : null,
     nextOpenService: next ? next.service : null,
     reason: closedReason(plan, t),
+    closedAt: dayOver ? last.end.toJSDate() : null,
+    closedService: dayOver ? last.service : null,
   };
 }
 

@@ -38,6 +38,11 @@ const Reply = z.strictObject({
     .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, { error: "expected a kebab-case key such as backup-first" }),
   title: z.strictObject({ it: z.string().trim().min(1), en: z.string().trim().min(1) }),
   text: z.strictObject({ it: ReplyText, en: ReplyText }),
+  /**
+   * The text for a customer who gave no phone number (a reply that promises a call must say how
+   * else they will hear from us); without it, `text` is for every customer.
+   */
+  withoutPhone: z.strictObject({ it: ReplyText, en: ReplyText }).optional(),
 });
 
 export const CannedRepliesSchema = z.strictObject({ replies: z.array(Reply) }).superRefine((file, ctx) => {
@@ -89,13 +94,18 @@ export function loadCannedReplies(preset: string): CannedReply[] {
   return result.data.replies;
 }
 
-/** A reply's text in `language` with the placeholders filled (a missing value leaves it empty). */
+/**
+ * A reply's text in `language` with the placeholders filled (a missing value leaves it empty);
+ * `reach.phone: false` picks the reply's `withoutPhone` text when it has one.
+ */
 export function renderCannedReply(
   reply: CannedReply,
   language: "it" | "en",
   values: Partial<Record<Placeholder, string>>,
+  reach: { phone: boolean } = { phone: true },
 ): string {
-  return reply.text[language]
+  const text = !reach.phone && reply.withoutPhone ? reply.withoutPhone : reply.text;
+  return text[language]
     .replace(PLACEHOLDER, (_whole, name: string) => values[name as Placeholder] ?? "")
     .replace(/[ \t]+([,.;:!?])/g, "$1")
     .replace(/[ \t]{2,}/g, " ")

@@ -4,10 +4,12 @@
  * ONE transaction stores the transcript line and runs the chat's conversation machine (snapshot,
  * ticket changes, events, jobs and outbound messages); what was queued is delivered after commit.
  */
+
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { AttachmentMeta, CustomerFacts, Language } from "../../flows/intents.js";
 import type { InboundMessage } from "../channels/port.js";
 import * as store from "../data/supportStore.js";
+import { asciiTicketNumbers } from "../text/ticketNumber.js";
 import type { ConversationExecutor } from "./conversationExecutor.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext } from "./runtimeContext.js";
@@ -42,8 +44,10 @@ export class InboundPipeline {
    * Handles one customer message; resolves once it is durably processed and the replies were
    * handed to the channel (delivery failures are retried later, never lost).
    */
-  handle = async (message: InboundMessage): Promise<void> => {
+  handle = async (inbound: InboundMessage): Promise<void> => {
     const { ctx } = this;
+    // A ticket number copied from a phone chat carries non-breaking hyphens: read it as typed.
+    const message = inbound.text ? { ...inbound, text: asciiTicketNumbers(inbound.text) } : inbound;
     const received = ctx.clock.now();
     const chat: ChatRef = { channel: message.channel, chatId: message.chatId };
     const prepared = await this.prepareAttachments(message);

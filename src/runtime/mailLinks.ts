@@ -87,7 +87,7 @@ export async function requestAuthorization(
       rep: rep.name,
       customer: customer?.company ?? "?",
       number,
-      openedAt: { $instant: ticket.createdAt.toISOString() },
+      openedAt: { $dateTime: ticket.createdAt.toISOString() },
       summary: ticket.description.slice(0, 1500),
       authorizeLink,
       declineLink,
@@ -141,7 +141,7 @@ export async function afterClose(ctx: RuntimeContext, tx: Tx, fx: Effects, numbe
     const r = (key: string, params?: Params) => ctx.renderer.render(`mail.summary.${key}`, params, language);
     const lines = [
       r("greeting", { name: customer.contactName ?? customer.company }),
-      r("closed", { number, closedAt: { $instant: (ticket.closedAt ?? now).toISOString() } }),
+      r("closed", { number, closedAt: { $dateTime: (ticket.closedAt ?? now).toISOString() } }),
       "",
       r("outcome", { resolution: ticket.resolution ?? "" }),
       r("minutes", { minutes: ticket.minutes ?? 0 }),

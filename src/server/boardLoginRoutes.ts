@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { boardLogin } from "../data/staffAccessStore.js";
 import { type StaffAuth, StaffAuthError } from "../desk/board/staffAuth.js";
+import { elideArticles } from "../i18n/elision.js";
 import {
   boardClosedTo,
   checkCsrf,
@@ -33,6 +34,7 @@ const field = (body: unknown, name: string, max: number): string => {
 
 function say(language: WebLanguage, key: string, vars: Record<string, string> = {}): string {
   let text = lookup(webStrings(language), key);
+  if (language === "it") text = elideArticles(text, vars);
   for (const [name, value] of Object.entries(vars)) text = text.replaceAll(`{{${name}}}`, value);
   return escapeHtml(text);
 }

@@ -8,12 +8,14 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contactPerson } from "../../flows/conversation/identityAnswers.js";
 import type { LocalChannel } from "../../src/channels/local/localChannel.js";
 import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import * as store from "../../src/data/supportStore.js";
 import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
 import { type CannedReplyService, createCannedReplyService } from "../../src/desk/cannedReplyService.js";
+import type { TicketView } from "../../src/desk/port.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { cannedRepliesFile, loadCannedReplies, renderCannedReply } from "../../src/policy/cannedReplies.js";
@@ -74,6 +76,78 @@ describe("canned reply files", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("canned replies fit the customer", () => {
+  const policy = loadPolicy("leotron");
+  const ticketOf = (customer: Partial<TicketView["customer"]>) =>
+    ({
+      number: "LT-2026-00042",
+      customer: {
+        id: "c1",
+        code: "C1",
+        company: "Hotel Lido",
+        contactName: null,
+        phone: null,
+        email: null,
+        language: "en",
+        plans: [],
+        verified: false,
+        ...customer,
+      },
+    }) as TicketView;
+  const service = (ticket: TicketView) =>
+    createCannedReplyService({
+      policy,
+      replies: loadCannedReplies("leotron"),
+      getTicket: async () => ticket,
+      now: () => new Date("2026-12-07T19:00:00+01:00"),
+    });
+
+  it("inserts the person's name only, never the contact line with their address, in both languages", async () => {
+    const ticket = ticketOf({ contactName: "John Smith, john@example.com", email: "john@example.com" });
+    const en = await service(ticket).render(ticket.number, "backup-first");
+    expect(en!.text).toMatch(/^Hello John Smith, before we work on ticket LT-2026-00042/);
+    const it_ = await service({ ...ticket, customer: { ...ticket.customer, language: "it" } }).render(
+      ticket.number,
+      "update-software",
+    );
+    expect(it_!.text).toMatch(/^Ciao John Smith, l'assistenza/);
+  });
+
+  it("promises a call only to a customer who gave a phone number; an e-mail-only customer is written to", async () => {
+    const emailOnly = ticketOf({ contactName: "John Smith, john@example.com", email: "john@example.com" });
+    const call = await service(emailOnly).render(emailOnly.number, "call-soon", "Marco");
+    expect(call!.text).toBe(
+      "Hi John Smith, this is Marco; I took ticket LT-2026-00042 and will write to you shortly at the e-mail address you gave us. If you would rather have a call, reply with your number.",
+    );
+    expect(call!.text).not.toContain("call you shortly");
+    const queued = await service({
+      ...emailOnly,
+      customer: { ...emailOnly.customer, language: "it" },
+    }).render(emailOnly.number, "next-opening");
+    expect(queued!.text).toBe(
+      "Ciao John Smith, il ticket LT-2026-00042 è in coda: l'assistenza riapre domani, martedì 8 dicembre, alle 09:00 e un tecnico ti scriverà.",
+    );
+    const withPhone = ticketOf({ contactName: "Maria Rossi - tel. 333 1234567", language: "it" });
+    expect((await service(withPhone).render(withPhone.number, "call-soon", "Marco"))!.text).toBe(
+      "Ciao Maria Rossi, sono Marco e ho preso in carico il ticket LT-2026-00042: ti chiamo a breve al numero che ci hai lasciato.",
+    );
+  });
+
+  it("reads the name out of the usual contact lines", () => {
+    const cases: [string | null, string | null][] = [
+      ["John Smith, john@example.com", "John Smith"],
+      ["Maria Rossi - tel. 333 1234567", "Maria Rossi"],
+      ["Maria Rossi 333 1234567", "Maria Rossi"],
+      ["maria@example.com (Maria)", "Maria"],
+      ["Giulia", "Giulia"],
+      ["Luca Bianchi; email: luca@example.com", "Luca Bianchi"],
+      ["john@example.com", null],
+      [null, null],
+    ];
+    for (const [line, name] of cases) expect(contactPerson(line), String(line)).toBe(name);
   });
 });
 
@@ -182,7 +256,7 @@ describe("canned replies and files on the staff board", () => {
     const next = list.find((x) => x.key === "next-opening")!;
     expect(next.title).toBe("When we reopen");
     expect(next.text).toBe(
-      `Hi Giulia, ticket ${number} is in the queue: support reopens Tuesday 30 March at 14:30 and a technician will call you back.`,
+      `Hi Giulia, ticket ${number} is in the queue: support reopens today at 14:30 and a technician will call you back.`,
     );
     expect(list.find((x) => x.key === "call-soon")!.text).toContain("this is Marco");
     const unknown = await server.app.inject({

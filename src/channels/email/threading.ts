@@ -7,7 +7,9 @@
  *   back to the chat even when the customer's client drops the subject;
  * - the ticket number travels in the subject: `Re: [LG-2026-00042] Printer offline`.
  */
+
 import { createHash } from "node:crypto";
+import { asciiTicketNumbers } from "../../text/ticketNumber.js";
 
 /** The e-mail chat of an address and a thread. */
 export function emailChatId(address: string, threadKey: string): string {
@@ -50,12 +52,13 @@ export function threadKeysFromIds(ids: string[], domain: string): string[] {
 
 /** The ticket numbers written in brackets in a subject, e.g. `[LG-2026-00042]`. */
 export function ticketNumbersInSubject(subject: string): string[] {
-  return [...subject.matchAll(/\[\s*([A-Z]{2,4}-\d{4}-\d{3,})\s*\]/g)].map((m) => m[1]!);
+  // A number pasted from a chat may carry non-breaking hyphens: read in its ASCII form.
+  return [...asciiTicketNumbers(subject).matchAll(/\[\s*([A-Z]{2,4}-\d{4}-\d{3,})\s*\]/g)].map((m) => m[1]!);
 }
 
 /** The subject without reply/forward prefixes and ticket tags, for a thread's title. */
 export function baseSubject(subject: string): string {
-  let s = subject.trim();
+  let s = asciiTicketNumbers(subject).trim();
   for (;;) {
     const next = s
       .replace(/^(re|r|aw|sv|fw|fwd|i|inoltra|rif)\s*(\[\d+\])?\s*:\s*/i, "")

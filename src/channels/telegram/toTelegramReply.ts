@@ -1,4 +1,5 @@
 import { CodedError } from "../../errors.js";
+import { unbreakableTicketNumbers } from "../../text/ticketNumber.js";
 import type { AttachmentKind, OutboundAttachment, OutboundMessage } from "../port.js";
 
 /** Telegram's limit for one text message. */
@@ -36,7 +37,8 @@ export class TelegramReplyError extends CodedError<
  */
 export function toTelegramReply(message: OutboundMessage): TelegramReplyStep[] {
   const steps: TelegramReplyStep[] = [];
-  const parts = splitTelegramText(message.text);
+  // Ticket numbers never break across lines on the phone.
+  const parts = splitTelegramText(unbreakableTicketNumbers(message.text));
   const choices = message.choices ?? [];
   if (choices.length > 0 && parts.length === 0) {
     throw new TelegramReplyError("telegram.empty_message", "a choice list needs a question text on Telegram");

@@ -5,6 +5,7 @@
  * half-sent message.
  */
 import wweb from "whatsapp-web.js";
+import { unbreakableTicketNumbers } from "../../text/ticketNumber.js";
 import { ChannelSendError, type OutboundAttachment, type OutboundMessage } from "../port.js";
 import { renderNumberedChoices } from "./matchChoice.js";
 import { splitMessageText } from "./splitMessageText.js";
@@ -18,7 +19,8 @@ export type WhatsAppPart = { text: string } | { media: WhatsAppMediaLike; option
 
 /** The parts of `message`; rejects with a {@link ChannelSendError} for an attachment it cannot load. */
 export async function toWhatsAppMessages(message: OutboundMessage): Promise<WhatsAppPart[]> {
-  const text = renderNumberedChoices(message.text, message.choices ?? []);
+  // Ticket numbers never break across lines on the phone.
+  const text = unbreakableTicketNumbers(renderNumberedChoices(message.text, message.choices ?? []));
   const parts: WhatsAppPart[] = splitMessageText(text).map((chunk) => ({ text: chunk }));
   for (const attachment of message.attachments ?? []) {
     const media = await toMedia(attachment);

@@ -4,6 +4,7 @@
  * their phone only (no identity row): the runtime must find them from the sender's E.164 number,
  * including `@lid` senders resolved through their contact.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ import { silentLogger } from "../../../src/observability/logger.js";
 import { loadPolicy } from "../../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../../src/runtime/clock.js";
 import type { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
+import { asciiTicketNumbers } from "../../../src/text/ticketNumber.js";
 import { eventually } from "../../support/eventually.js";
 import { createHarness } from "../../support/harness.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
@@ -24,7 +26,8 @@ import { type FakeMessage, FakeWhatsAppClient, fakeMessage } from "./fakeWhatsAp
 
 const EASTER_MONDAY = "2027-03-29T10:00:00+02:00";
 const PROBLEM = "Non capisco come si fa il reso nel programma, la funzione non va";
-const TICKET = /LT-2027-\d{5}/;
+/** As the phone shows it: non-breaking hyphens, so the number never breaks across lines. */
+const TICKET = /LT\u20112027\u2011\d{5}/;
 
 /** A small PNG-looking payload; the bytes only have to survive the trip unchanged. */
 const PHOTO = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 250, 251, 252]);
@@ -185,8 +188,8 @@ describe("WhatsApp end to end on the real runtime (adapter + fake whatsapp-web.j
     await botSays(chatId, "Riesci comunque a lavorare");
     client.deliver(fakeMessage({ from: chatId, body: "2" }));
     const opened = await botSays(chatId, TICKET);
-    await botSays(chatId, "martedì 30 marzo alle 09:00");
-    return TICKET.exec(opened)![0];
+    await botSays(chatId, "domani, martedì 30 marzo, alle 09:00");
+    return asciiTicketNumbers(TICKET.exec(opened)![0]);
   }
 
   it("Easter Monday: problem → numbered choices answered by number and by words → ticket number → closed-hours message → technician reply → close and rating", async () => {
@@ -212,10 +215,10 @@ describe("WhatsApp end to end on the real runtime (adapter + fake whatsapp-web.j
     // The option's words instead of its number.
     client.deliver(fakeMessage({ from: chatId, body: "No, sono bloccato" }));
     const opened = await botSays(chatId, TICKET);
-    const ticket = TICKET.exec(opened)![0];
+    const ticket = asciiTicketNumbers(TICKET.exec(opened)![0]);
     await botSays(chatId, "copia di sicurezza");
     await botSays(chatId, "Pasquetta");
-    await botSays(chatId, "martedì 30 marzo alle 09:00");
+    await botSays(chatId, "domani, martedì 30 marzo, alle 09:00");
     expect(await runtime.getTicket(ticket)).toMatchObject({
       status: "open",
       channel: "whatsapp",
@@ -390,7 +393,7 @@ describe("WhatsApp end to end on the real runtime (adapter + fake whatsapp-web.j
     await botSays(lidChat, "Riesci comunque a lavorare");
     client.deliver(fakeMessage({ from: lidChat, body: "2", contact }));
     const opened = await botSays(lidChat, TICKET);
-    const ticket = TICKET.exec(opened)![0];
+    const ticket = asciiTicketNumbers(TICKET.exec(opened)![0]);
     // The ticket belongs to the customer and answers go back to the @lid chat it came from.
     expect(await runtime.getTicket(ticket)).toMatchObject({
       channel: "whatsapp",

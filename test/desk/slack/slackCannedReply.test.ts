@@ -74,7 +74,7 @@ describe("/sportello reply", () => {
     expect(reply).toMatchObject({ type: "reply", ticket: ticket.number, origin: "slack" });
     const text = (reply as { text: string }).text;
     expect(text).toBe(
-      `Gentile Anna Rossi, il ticket ${ticket.number} è in coda: il supporto riapre mercoledì 31 marzo alle 09:00.`,
+      `Gentile Anna Rossi, il ticket ${ticket.number} è in coda: il supporto riapre domani, mercoledì 31 marzo, alle 09:00.`,
     );
     expect(answers.join("\n")).toContain(`Sent to the customer of ${ticket.number}`);
   });
