@@ -106,6 +106,26 @@ export interface TicketDraft {
   language: Language;
 }
 
+/**
+ * An answer the offline layers did not understand, for the AI to read against the question's
+ * choices. The runtime answers with `answer.interpreted` carrying the same `seq`.
+ */
+export interface InterpretAnswerParams {
+  /** Number of this interpretation in the chat: a later one (or a new message) supersedes it. */
+  seq: number;
+  /** The customer's answer. */
+  text: string;
+  /** The question's locale key, and its params (the runtime renders it for the model). */
+  question: string;
+  questionParams?: Params;
+  /**
+   * The offered choices: their ids with the locale key (or literal text) of each label, which
+   * the runtime renders in `language` (a pure flow has no texts); empty for free questions.
+   */
+  options: ChoiceIntent[];
+  language: Language;
+}
+
 export type Intent =
   | { type: "reply"; params: { key: string; params?: Params; choices?: ChoiceIntent[] } }
   | { type: "registerCustomer"; params: { company: string; contactName: string; language: Language } }
@@ -117,7 +137,9 @@ export type Intent =
   | { type: "recordConsent"; params: { accepted: boolean; quote: Record<string, unknown> } }
   | { type: "recordFeedback"; params: { number: string; rating: number; comment: string | null } }
   /** Facts the customer gave after the ticket opened (one-reply intake): set them on the ticket. */
-  | { type: "completeTicket"; params: { number: string; answers: MailAnswers } };
+  | { type: "completeTicket"; params: { number: string; answers: MailAnswers } }
+  /** Ask the AI (only when configured) which offered choice an answer means. */
+  | { type: "interpretAnswer"; params: InterpretAnswerParams };
 
 export type IntentType = Intent["type"];
 export const INTENT_TYPES: readonly IntentType[] = [
@@ -131,4 +153,5 @@ export const INTENT_TYPES: readonly IntentType[] = [
   "recordConsent",
   "recordFeedback",
   "completeTicket",
+  "interpretAnswer",
 ];

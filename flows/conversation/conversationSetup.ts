@@ -4,7 +4,7 @@
  * objects `transition()` returns) and the named guards the states test.
  */
 import { assign, setup } from "xstate";
-import type { AttachmentMeta, Language, TicketDraft } from "../intents.js";
+import type { AttachmentMeta, InterpretAnswerParams, Language, TicketDraft } from "../intents.js";
 import type { MailAnswers } from "../mailIntake.js";
 import { isCancelCommand, isMenuCommand } from "../textMatchers.js";
 import { conversationActors } from "./actors.js";
@@ -97,6 +97,8 @@ export const conversationSetup = setup({
         aiEnabled: e.facts.aiEnabled,
         oneReply: e.facts.oneReply ?? false,
         senderPhone: e.facts.senderPhone ?? null,
+        // A new message supersedes an answer still with the AI.
+        interpreting: context.interpreting ? { ...context.interpreting, awaiting: false } : null,
         // The customer record decides; otherwise the language detected on the first message sticks.
         language: e.facts.customer?.language ?? (context.lastInboundAt ? context.language : e.facts.language),
         input: {
@@ -117,6 +119,7 @@ export const conversationSetup = setup({
     recordConsent: (_, _params: { accepted: boolean; quote: Record<string, unknown> }) => {},
     recordFeedback: (_, _params: { number: string; rating: number; comment: string | null }) => {},
     completeTicket: (_, _params: { number: string; answers: MailAnswers }) => {},
+    interpretAnswer: (_, _params: InterpretAnswerParams) => {},
   },
   guards: {
     isMenu: ({ event }) => event.type === "inbound" && isMenuCommand(event.text),

@@ -13,6 +13,8 @@ export interface AiConfig {
   transcribeModel: string;
   /** Triage deadline: ticket creation never waits longer than this. */
   timeoutMs: number;
+  /** Deadline for reading an answer the offline layers did not understand (the customer waits). */
+  interpretTimeoutMs: number;
   /** Deadline for transcribing a voice note. */
   transcribeTimeoutMs: number;
   /** Deadline for technician helpers (summary, reply draft). */
@@ -28,6 +30,7 @@ export interface AiConfig {
 export const DEFAULT_AI_MODEL = "gpt-4o-mini";
 export const DEFAULT_TRANSCRIBE_MODEL = "whisper-1";
 export const DEFAULT_AI_TIMEOUT_MS = 4000;
+export const DEFAULT_INTERPRET_TIMEOUT_MS = 4000;
 export const DEFAULT_TRANSCRIBE_TIMEOUT_MS = 20_000;
 export const DEFAULT_HELPER_TIMEOUT_MS = 20_000;
 export const DEFAULT_AI_ZONE = "Europe/Rome";
@@ -53,8 +56,8 @@ function positiveInt(env: Record<string, string | undefined>, name: string): num
 
 /**
  * Reads `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_MODEL`, `OPENAI_TRANSCRIBE_MODEL`,
- * `AI_TIMEOUT_MS`, `AI_TRANSCRIBE_TIMEOUT_MS`, `AI_HELPER_TIMEOUT_MS`, `AI_DAILY_CALL_CAP`,
- * `AI_DAILY_TOKEN_CAP`; the caps count days in Europe/Rome (set `zone` to change it). Throws
+ * `AI_TIMEOUT_MS`, `AI_INTERPRET_TIMEOUT_MS`, `AI_TRANSCRIBE_TIMEOUT_MS`, `AI_HELPER_TIMEOUT_MS`,
+ * `AI_DAILY_CALL_CAP`, `AI_DAILY_TOKEN_CAP`; the caps count days in Europe/Rome (set `zone` to change it). Throws
  * {@link AiConfigError} on malformed numbers.
  */
 export function aiConfigFromEnv(env: Record<string, string | undefined> = process.env): AiConfig {
@@ -64,6 +67,7 @@ export function aiConfigFromEnv(env: Record<string, string | undefined> = proces
     model: env.OPENAI_MODEL?.trim() || DEFAULT_AI_MODEL,
     transcribeModel: env.OPENAI_TRANSCRIBE_MODEL?.trim() || DEFAULT_TRANSCRIBE_MODEL,
     timeoutMs: positiveInt(env, "AI_TIMEOUT_MS") ?? DEFAULT_AI_TIMEOUT_MS,
+    interpretTimeoutMs: positiveInt(env, "AI_INTERPRET_TIMEOUT_MS") ?? DEFAULT_INTERPRET_TIMEOUT_MS,
     transcribeTimeoutMs: positiveInt(env, "AI_TRANSCRIBE_TIMEOUT_MS") ?? DEFAULT_TRANSCRIBE_TIMEOUT_MS,
     helperTimeoutMs: positiveInt(env, "AI_HELPER_TIMEOUT_MS") ?? DEFAULT_HELPER_TIMEOUT_MS,
     zone: DEFAULT_AI_ZONE,

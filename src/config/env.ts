@@ -174,6 +174,7 @@ export const EnvSchema = z
       .optional()
       .transform((v) => v?.trim() || "whisper-1"),
     AI_TIMEOUT_MS: positiveInt(4000),
+    AI_INTERPRET_TIMEOUT_MS: positiveInt(4000),
     AI_DAILY_CALL_CAP: positiveInt(500),
     AI_DAILY_TOKEN_CAP: positiveInt(200_000),
   })

@@ -7,6 +7,7 @@ describe("aiConfigFromEnv", () => {
       model: "gpt-4o-mini",
       transcribeModel: "whisper-1",
       timeoutMs: 4000,
+      interpretTimeoutMs: 4000,
       transcribeTimeoutMs: 20_000,
       helperTimeoutMs: 20_000,
       zone: "Europe/Rome",
@@ -21,6 +22,7 @@ describe("aiConfigFromEnv", () => {
         OPENAI_MODEL: "llama3.1",
         OPENAI_TRANSCRIBE_MODEL: "gpt-4o-mini-transcribe",
         AI_TIMEOUT_MS: "2500",
+        AI_INTERPRET_TIMEOUT_MS: "1500",
         AI_DAILY_CALL_CAP: "200",
         AI_DAILY_TOKEN_CAP: "150000",
       }),
@@ -30,6 +32,7 @@ describe("aiConfigFromEnv", () => {
       model: "llama3.1",
       transcribeModel: "gpt-4o-mini-transcribe",
       timeoutMs: 2500,
+      interpretTimeoutMs: 1500,
       dailyCallCap: 200,
       dailyTokenCap: 150_000,
     });
