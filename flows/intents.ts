@@ -147,6 +147,8 @@ export interface IntentParams {
    * `company`), answered with `ticket.opened`.
    */
   handOver: HandOverParams;
+  /** Ask the AI (only when configured) which offered choice an answer means. */
+  interpretAnswer: InterpretAnswerParams;
 }
 
 /** The `handOver` intent's params. */
@@ -186,6 +188,7 @@ export const intentActions: IntentActions = {
   recordFeedback: executedByTheRuntime,
   completeTicket: executedByTheRuntime,
   handOver: executedByTheRuntime,
+  interpretAnswer: executedByTheRuntime,
 };
 
 export function isIntentType(type: string): type is IntentType {
@@ -199,4 +202,24 @@ export function isIntentType(type: string): type is IntentType {
  */
 export function intentOf<T extends IntentType>(type: T, params: unknown): Intent {
   return { type, params: params as IntentParams[T] } as Intent;
+}
+
+/**
+ * An answer the offline layers did not understand, for the AI to read against the question's
+ * choices. The runtime answers with `answer.interpreted` carrying the same `seq`.
+ */
+export interface InterpretAnswerParams {
+  /** Number of this interpretation in the chat: a later one (or a new message) supersedes it. */
+  seq: number;
+  /** The customer's answer. */
+  text: string;
+  /** The question's locale key, and its params (the runtime renders it for the model). */
+  question: string;
+  questionParams?: Params;
+  /**
+   * The offered choices: their ids with the locale key (or literal text) of each label, which
+   * the runtime renders in `language` (a pure flow has no texts); empty for free questions.
+   */
+  options: ChoiceIntent[];
+  language: Language;
 }

@@ -96,6 +96,8 @@ export const conversationSetup = setup({
         oneReply: e.facts.oneReply ?? false,
         senderPhone: e.facts.senderPhone ?? null,
         senderEmail: e.facts.senderEmail ?? null,
+        // A new message supersedes an answer still with the AI.
+        interpreting: context.interpreting ? { ...context.interpreting, awaiting: false } : null,
         // The customer record decides; otherwise the language detected on the first message sticks.
         language: e.facts.customer?.language ?? (context.lastInboundAt ? context.language : e.facts.language),
         input: {

@@ -93,6 +93,11 @@ export interface ConversationContext {
   lastInboundAt: string | null;
   /** Why the chat was handed to a person (state `handover`); absent or null otherwise. */
   handover?: { reason: HandoverReason } | null;
+  /**
+   * The last answer handed to the AI (`interpretAnswer`): its number, the question it answers,
+   * and whether its `answer.interpreted` is still awaited (a new message ends the wait).
+   */
+  interpreting?: { seq: number; question: string; awaiting: boolean } | null;
   /** Current inbound message, split out for the states. */
   input: { text: string; choice: string | null; attachments: AttachmentMeta[] };
 }
@@ -110,6 +115,8 @@ export type ConversationEvent =
   | { type: "input" }
   /** Raised when a customer asks for something at any step (the hours, a person, to start again…). */
   | { type: "customer.intent"; intent: string }
+  /** The AI's reading of an answer not understood offline (`choice` null: not understood). */
+  | { type: "answer.interpreted"; seq: number; choice: string | null; rest?: string }
   | { type: "xstate.done.actor.triage"; output: TriageOutput }
   | { type: "xstate.error.actor.triage"; error: unknown }
   | { type: "xstate.done.actor.transcribe"; output: TranscribeOutput }

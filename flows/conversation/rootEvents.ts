@@ -7,6 +7,7 @@ import { assign, enqueueActions, raise } from "xstate";
 import { conversationSetup as m } from "./conversationSetup.js";
 import { hoursReplies, statusReply } from "./customerIntents.js";
 import type { IntakeRules } from "./intakeRules.js";
+import { interpretedAnswer } from "./interpretStep.js";
 import { closeReply } from "./replies.js";
 import { repeatPrompt, replyEach, say } from "./steps.js";
 
@@ -83,6 +84,7 @@ export function rootEvents(rules: IntakeRules) {
           ],
         },
       ],
+      ...interpretedAnswer,
       "ticket.claimed": {
         target: ".relay",
         actions: [

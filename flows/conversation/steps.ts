@@ -7,7 +7,9 @@ import { understandAnswer } from "../../src/understanding/answer.js";
 import type { Params } from "../intents.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext, Draft, Prompt, ReplyParams } from "./conversationTypes.js";
+import { canInterpret, interpretation } from "./interpretStep.js";
 import { inputText, media, understood } from "./messageInput.js";
+import { notUnderstoodReplies } from "./notUnderstood.js";
 import { MENU_PROMPT } from "./replies.js";
 
 /** What the params functions of the conversation's actions read. */
@@ -56,7 +58,8 @@ const INTERRUPTIONS = ["status", "hours", "human", "restart"].map((id) => ({ id 
  * The answer was not taken. In order: a request made in the middle of the question ("a che ora
  * aprite?") is served and the question asked again; an ambiguous answer gets one clarifying
  * question naming the options it could mean; otherwise "sorry, I didn't understand" the first time
- * and a hint with the options the second, never the same line twice in a row. The third miss
+ * and a hint with the options the second, never the same line twice in a row — or, with AI
+ * assist on, the AI reads the answer first (`interpretStep.ts`). The third miss
  * takes the question's safe default (said to the customer) or hands the chat to a person, so no
  * question is asked more than {@link MAX_ASKS} times.
  */
@@ -97,18 +100,14 @@ export const reprompt = m.enqueueActions(({ context, enqueue }) => {
     enqueue({ type: "reply", params: { key: "understanding.clarify", choices } });
     return;
   }
-  enqueue({
-    type: "reply",
-    params: {
-      key:
-        misses === 1
-          ? "common.notUnderstood"
-          : (prompt.choices?.length ?? 0) > 0
-            ? "understanding.pickHint"
-            : "understanding.writeHint",
-    },
-  });
-  enqueue({ type: "reply", params: prompt });
+  // The last layer: the AI reads the answer when on for the chat (see interpretStep.ts).
+  if (canInterpret(context)) {
+    const { interpreting, intent } = interpretation(context);
+    enqueue.assign({ interpreting });
+    enqueue(intent);
+    return;
+  }
+  for (const params of notUnderstoodReplies({ ...context, misses })) enqueue({ type: "reply", params });
 });
 
 /**

@@ -1,5 +1,6 @@
 /** The AI assist's port: what callers hand it and what it offers (triage, transcription, helpers). */
 import type { AiUsageStore, AiUsageTotals } from "../data/aiUsageStore.js";
+import type { InterpretInput, InterpretResult } from "./interpret.js";
 import type { TriageCategory, TriageLanguage, TriageResult } from "./offlineTriage.js";
 import type { Transcript } from "./prompts.js";
 
@@ -53,6 +54,11 @@ export interface AiAssist {
   triage(input: TriageInput): Promise<TriageResult>;
   /** The voice note's text, or `null` (failure, timeout, cap, empty result); never rejects. */
   transcribe(input: TranscribeInput): Promise<{ text: string } | null>;
+  /**
+   * Which offered choice an answer the offline layers did not understand means (`choice` null:
+   * none clearly), or `null` (failure, timeout, cap, output outside the schema); never rejects.
+   */
+  interpret(input: InterpretInput): Promise<InterpretResult | null>;
   /** A two-or-three-line summary for technicians, or `null`; never rejects. */
   summarize(
     transcript: Transcript,

@@ -13,6 +13,8 @@ export interface AiConfig {
   transcribeModel: string;
   /** Triage deadline: ticket creation never waits longer than this. */
   timeoutMs: number;
+  /** Deadline for reading an answer the offline layers did not understand (the customer waits). */
+  interpretTimeoutMs: number;
   /** Deadline for transcribing a voice note. */
   transcribeTimeoutMs: number;
   /** Deadline for technician helpers (summary, reply draft). */
@@ -25,5 +27,6 @@ export interface AiConfig {
   zone: string;
 }
 
+export const DEFAULT_INTERPRET_TIMEOUT_MS = 4000;
 /** Zone of the calendar day the daily caps count in. */
 export const DEFAULT_AI_ZONE = "Europe/Rome";

@@ -1,6 +1,6 @@
 /**
- * The optional AI assist: triage of new problem descriptions, voice-note transcription, and
- * technician helpers (summary, reply draft) through the `openai` SDK against OpenAI or any
+ * The optional AI assist: triage of new problem descriptions, reading answers the offline layers
+ * did not understand, voice-note transcription, and technician helpers (summary, reply draft) through the `openai` SDK against OpenAI or any
  * compatible server. Never in the way: every call has a hard deadline, a daily cap, PII
  * masking, and on any failure triage falls back to the offline classifier and the others
  * return `null`.
@@ -14,6 +14,7 @@ import type { AiAssist, AiAssistDeps } from "./aiAssistTypes.js";
 import { AiCallError, failureCode, withDeadline } from "./aiCallErrors.js";
 import { detectLanguage } from "./classifier.js";
 import type { AiConfig } from "./config.js";
+import { interpretMessages, interpretSchema, readInterpretation } from "./interpret.js";
 import { looksLikeInjection } from "./looksLikeInjection.js";
 import {
   capText,
@@ -34,6 +35,7 @@ export type {
   TriageInput,
 } from "./aiAssistTypes.js";
 export { AiCallError, type AiFailureCode, failureCode } from "./aiCallErrors.js";
+export type { InterpretInput, InterpretResult } from "./interpret.js";
 
 /** Largest voice note sent for transcription (the OpenAI limit is 25 MB). */
 export const MAX_AUDIO_BYTES = 25 * 1024 * 1024;
@@ -192,6 +194,47 @@ export function createAiAssist(config: AiConfig, deps: AiAssistDeps): AiAssist |
     logger.warn(fields, `AI ${purpose} failed (${code}): ${fallback}`);
   }
 
+  /**
+   * One structured-output call: the answer is parsed by the SDK and checked again against
+   * `schema` here (compatible servers and future SDKs must not loosen the contract).
+   */
+  function structured<S extends z.ZodType>(
+    purpose: AiPurpose,
+    ticketId: string | undefined,
+    timeoutMs: number,
+    messages: { system: string; user: string },
+    schema: S,
+    name: string,
+  ): Promise<z.infer<S>> {
+    return call(purpose, ticketId, timeoutMs, async (signal) => {
+      const completion = await client.chat.completions.parse(
+        {
+          model: config.model,
+          temperature: 0,
+          messages: [
+            { role: "system", content: messages.system },
+            { role: "user", content: messages.user },
+          ],
+          response_format: zodResponseFormat(schema, name),
+        },
+        requestOptions(signal, timeoutMs),
+      );
+      const message = completion.choices[0]?.message;
+      const tokens = completion.usage?.total_tokens ?? 0;
+      if (!message || message.refusal) {
+        return { value: new AiCallError("refused", "the model refused"), tokens };
+      }
+      const checked = schema.safeParse(message.parsed);
+      return {
+        value: checked.success ? checked.data : new AiCallError("bad-output", checked.error.message),
+        tokens,
+      };
+    }).then((value) => {
+      if (value instanceof AiCallError) throw value;
+      return value as z.infer<S>;
+    });
+  }
+
   async function chatText(
     purpose: AiPurpose,
     ticketId: string | undefined,
@@ -235,33 +278,14 @@ export function createAiAssist(config: AiConfig, deps: AiAssistDeps): AiAssist |
       const language = detectLanguage(description) ?? input.language ?? "it";
       const schema = triageSchema(keys as [string, ...string[]]);
       try {
-        const parsed = await call("triage", ticketId, config.timeoutMs, async (signal) => {
-          const messages = triageMessages(description, categories, language);
-          const completion = await client.chat.completions.parse(
-            {
-              model: config.model,
-              temperature: 0,
-              messages: [
-                { role: "system", content: messages.system },
-                { role: "user", content: messages.user },
-              ],
-              response_format: zodResponseFormat(schema, "triage"),
-            },
-            requestOptions(signal, config.timeoutMs),
-          );
-          const message = completion.choices[0]?.message;
-          const tokens = completion.usage?.total_tokens ?? 0;
-          if (!message || message.refusal) {
-            return { value: new AiCallError("refused", "the model refused"), tokens };
-          }
-          // Validated again here: compatible servers and future SDKs must not loosen the contract.
-          const checked = schema.safeParse(message.parsed);
-          return {
-            value: checked.success ? checked.data : new AiCallError("bad-output", checked.error.message),
-            tokens,
-          };
-        });
-        if (parsed instanceof AiCallError) throw parsed;
+        const parsed = await structured(
+          "triage",
+          ticketId,
+          config.timeoutMs,
+          triageMessages(description, categories, language),
+          schema,
+          "triage",
+        );
         const summary = capText(clean(parsed.summary), SUMMARY_MAX_CHARS);
         const missingFacts = parsed.missingFacts
           .map((fact) => capText(clean(fact), MAX_FACT_CHARS))
@@ -291,6 +315,24 @@ export function createAiAssist(config: AiConfig, deps: AiAssistDeps): AiAssist |
       } catch (error) {
         logFailure("triage", ticketId, error, "offline classifier used");
         return offline();
+      }
+    },
+
+    async interpret(input) {
+      if (input.text.trim() === "") return null;
+      try {
+        const parsed = await structured(
+          "interpret",
+          input.ticketId,
+          config.interpretTimeoutMs,
+          interpretMessages(input),
+          interpretSchema(input.options.map((o) => o.id)),
+          "answer",
+        );
+        return readInterpretation(parsed);
+      } catch (error) {
+        logFailure("interpret", input.ticketId, error, "not understood");
+        return null;
       }
     },
 

@@ -17,6 +17,7 @@ export function assistPortFor(ai: AiAssist, policy: Policy): AssistPort {
       const r = await ai.triage({ description, categories, language, ...(ticketId ? { ticketId } : {}) });
       return { category: r.category, blocking: r.blocking, summary: r.summary, language: r.language };
     },
+    interpret: (input) => ai.interpret(input),
     transcribe: (input) => ai.transcribe(input),
     suggestReply: ({ transcript, language, ticketId }) =>
       ai.suggestReply({

@@ -211,6 +211,7 @@ export const EnvSchema = z
     AI_TIMEOUT_MS: positiveInt(4000),
     AI_TRANSCRIBE_TIMEOUT_MS: positiveInt(20_000),
     AI_HELPER_TIMEOUT_MS: positiveInt(20_000),
+    AI_INTERPRET_TIMEOUT_MS: positiveInt(4000),
     AI_DAILY_CALL_CAP: positiveInt(500),
     AI_DAILY_TOKEN_CAP: positiveInt(200_000),
   })
@@ -444,6 +445,7 @@ function aiSlice(env: Env): AiConfig {
     model: env.OPENAI_MODEL,
     transcribeModel: env.OPENAI_TRANSCRIBE_MODEL,
     timeoutMs: env.AI_TIMEOUT_MS,
+    interpretTimeoutMs: env.AI_INTERPRET_TIMEOUT_MS,
     transcribeTimeoutMs: env.AI_TRANSCRIBE_TIMEOUT_MS,
     helperTimeoutMs: env.AI_HELPER_TIMEOUT_MS,
     dailyCallCap: env.AI_DAILY_CALL_CAP,

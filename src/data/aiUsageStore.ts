@@ -1,12 +1,13 @@
 /**
  * AI usage ledger: one row per call to the AI provider (triage, transcription, summary, reply
- * draft), with the tokens it cost. The daily cap and the per-ticket cost both read it.
+ * draft, reading an answer), with the tokens it cost. The daily cap and the per-ticket cost both
+ * read it.
  */
 
 import { type PrismaExecutor, prismaOf } from "./database.js";
 
 /** What an AI call was for. */
-export type AiPurpose = "triage" | "transcribe" | "summarize" | "suggest-reply";
+export type AiPurpose = "triage" | "transcribe" | "summarize" | "suggest-reply" | "interpret";
 
 /** One AI call. `day` is the calendar day (YYYY-MM-DD, Europe/Rome) the cap counts it against. */
 export interface AiUsageEntry {

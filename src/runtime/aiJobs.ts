@@ -1,7 +1,7 @@
 /**
- * AI work, never inside a transaction: triage and transcription jobs (their answers are fed to
- * the chat's conversation machine; a failing AI falls back to the offline classifier or to "no
- * transcript"), and reply drafts for technicians.
+ * AI work, never inside a transaction: triage, transcription and answer-reading jobs (their
+ * answers are fed to the chat's conversation machine; a failing AI falls back to the offline
+ * classifier, to "no transcript" or to "not understood"), and reply drafts for technicians.
  */
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import * as store from "../data/supportStore.js";
@@ -56,6 +56,31 @@ export class AiJobs {
     await this.answer(job.chat, {
       type: "xstate.done.actor.transcribe",
       output: result?.text ? { text: result.text } : null,
+    });
+  };
+
+  /**
+   * Runs an `ai.interpret` job: which offered choice the answer means, or `choice: null` when the
+   * AI does not know or fails. An answer no longer awaited (the customer wrote again) is not sent.
+   */
+  interpret = async (job: JobPayload<"ai.interpret">): Promise<void> => {
+    const { options, logger, db } = this.ctx;
+    const { chat, seq } = job;
+    const stored = readConversation(await store.loadConversation(db.prisma, chat.channel, chat.chatId));
+    const pending = stored?.state?.context.interpreting as { seq?: unknown; awaiting?: unknown } | undefined;
+    if (pending?.seq !== seq || pending.awaiting !== true) return;
+    let result: { choice: string | null; rest?: string } | null = null;
+    try {
+      const { text, question, options: choices, language } = job;
+      result = (await options.assist?.interpret?.({ text, question, options: choices, language })) ?? null;
+    } catch (error) {
+      logger.warn({ err: error }, "reading an answer failed");
+    }
+    await this.answer(chat, {
+      type: "answer.interpreted",
+      seq,
+      choice: result?.choice ?? null,
+      ...(result?.rest ? { rest: result.rest } : {}),
     });
   };
 

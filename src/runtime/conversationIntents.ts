@@ -149,6 +149,26 @@ export class ConversationIntents {
         }
         return [{ type: "xstate.done.actor.transcribe", output: null }];
       }
+      case "interpretAnswer": {
+        const { seq, text, question, questionParams, options, language: lang } = intent.params;
+        if (!ctx.options.assist?.interpret) return [{ type: "answer.interpreted", seq, choice: null }];
+        // One per chat: a newer answer to read replaces one still waiting for its turn.
+        await scheduleJob(tx, {
+          kind: "ai.interpret",
+          key: `ai.interpret:${chatKey(chat)}`,
+          dueAt: now,
+          payload: {
+            chat,
+            seq,
+            text,
+            question: ctx.renderer.render(question, questionParams, lang),
+            options: options.map((c) => ({ id: c.id, label: ctx.renderer.choiceLabel(c, lang) })),
+            language: lang,
+          },
+        });
+        fx.jobsDue = true;
+        return [];
+      }
       case "openTicket":
         return this.opening.open(tx, chat, intent.params.draft, fx, who.customerId);
       case "appendToTicket": {

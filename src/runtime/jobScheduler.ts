@@ -127,6 +127,8 @@ export class JobScheduler {
         return this.handlers["ai.triage"](job.payload);
       case "ai.transcribe":
         return this.handlers["ai.transcribe"](job.payload);
+      case "ai.interpret":
+        return this.handlers["ai.interpret"](job.payload);
     }
   }
 }

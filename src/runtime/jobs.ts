@@ -27,7 +27,21 @@ export type JobSpec =
   | { kind: "ticket.callback"; payload: { number: string } }
   | { kind: "oncall.repage"; payload: { number: string; repeat: number } }
   | { kind: "ai.triage"; payload: { chat: ChatRef; text: string; language: Language } }
-  | { kind: "ai.transcribe"; payload: { chat: ChatRef; attachment: AttachmentMeta } };
+  | { kind: "ai.transcribe"; payload: { chat: ChatRef; attachment: AttachmentMeta } }
+  | { kind: "ai.interpret"; payload: InterpretJob };
+
+/**
+ * An answer to read (the conversation's `interpretAnswer`): the question and its choices as the
+ * customer read them, and `seq`, which the answer carries back to the chat.
+ */
+export interface InterpretJob {
+  chat: ChatRef;
+  seq: number;
+  text: string;
+  question: string;
+  options: { id: string; label: string }[];
+  language: Language;
+}
 
 export type JobKind = JobSpec["kind"];
 
@@ -124,6 +138,14 @@ const payloads = {
   })),
   "ai.triage": z.object({ chat: chatRef, text, language: z.enum(["it", "en"]).catch("it") }),
   "ai.transcribe": z.object({ chat: chatRef, attachment: attachmentMeta }),
+  "ai.interpret": z.object({
+    chat: chatRef,
+    seq: z.number().int(),
+    text,
+    question: text,
+    options: z.array(z.object({ id: z.string(), label: z.string() })),
+    language: z.enum(["it", "en"]).catch("it"),
+  }),
 } satisfies { [K in JobKind]: z.ZodType<JobPayload<K>, unknown> };
 
 function isJobKind(kind: string): kind is JobKind {

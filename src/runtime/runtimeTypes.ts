@@ -26,6 +26,16 @@ export interface TriageSuggestion {
 export interface AssistPort {
   triage(input: { description: string; ticketId?: string; language: Language }): Promise<TriageSuggestion>;
   transcribe(input: { audio: Uint8Array; mime: string; name: string }): Promise<{ text: string } | null>;
+  /**
+   * Which offered choice (by id) an answer not understood offline means, or `choice: null`;
+   * `null` when the AI gives nothing usable. Optional: without it such answers are re-asked.
+   */
+  interpret?(input: {
+    text: string;
+    question: string;
+    options: { id: string; label: string }[];
+    language: Language;
+  }): Promise<{ choice: string | null; rest?: string } | null>;
   /** A reply draft for a technician to review (never sent by the runtime), or null. */
   suggestReply?(input: {
     transcript: { from: string; text: string; at?: Date }[];

@@ -125,6 +125,7 @@ export class SupportRuntime implements StaffActions {
         "oncall.repage": sla.repage,
         "ai.triage": ai.triage,
         "ai.transcribe": ai.transcribe,
+        "ai.interpret": ai.interpret,
       },
       this.outbox,
     );

@@ -7,6 +7,7 @@ describe("AI settings", () => {
       model: "gpt-4o-mini",
       transcribeModel: "whisper-1",
       timeoutMs: 4000,
+      interpretTimeoutMs: 4000,
       transcribeTimeoutMs: 20_000,
       helperTimeoutMs: 20_000,
       dailyCallCap: 500,
@@ -25,6 +26,7 @@ describe("AI settings", () => {
         AI_TIMEOUT_MS: "2500",
         AI_TRANSCRIBE_TIMEOUT_MS: "30000",
         AI_HELPER_TIMEOUT_MS: "9000",
+        AI_INTERPRET_TIMEOUT_MS: "1500",
         AI_DAILY_CALL_CAP: "200",
         AI_DAILY_TOKEN_CAP: "150000",
       }).ai,
@@ -36,6 +38,7 @@ describe("AI settings", () => {
       timeoutMs: 2500,
       transcribeTimeoutMs: 30_000,
       helperTimeoutMs: 9000,
+      interpretTimeoutMs: 1500,
       dailyCallCap: 200,
       dailyTokenCap: 150_000,
     });

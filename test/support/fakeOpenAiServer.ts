@@ -20,6 +20,8 @@ export type FakeChatReply =
   | { kind: "status"; status: number; message?: string }
   /** Waits `ms` before giving `reply` (or never answers when the client gives up first). */
   | { kind: "delay"; ms: number; reply: FakeChatReply }
+  /** Holds the request until `until` settles, then gives `reply` (a test decides when "later" is). */
+  | { kind: "wait"; until: Promise<unknown>; reply: FakeChatReply }
   /** Computes the reply from the recorded request. */
   | { kind: "fn"; reply: (request: RecordedRequest) => FakeChatReply };
 
@@ -108,6 +110,12 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
     switch (reply.kind) {
       case "delay":
         later(res, reply.ms, () => answerChat(res, request, reply.reply));
+        return;
+      case "wait":
+        void reply.until.then(
+          () => answerChat(res, request, reply.reply),
+          () => answerChat(res, request, reply.reply),
+        );
         return;
       case "fn":
         answerChat(res, request, reply.reply(request));
