@@ -5,7 +5,7 @@
  */
 import { assign } from "xstate";
 import { FALLBACK_CATEGORY } from "../../src/ai/classifier.js";
-import { understandAnswer } from "../../src/understanding/answer.js";
+import { namesBoth, understandAnswer } from "../../src/understanding/answer.js";
 import { lastResult } from "../lastResult.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext, TriageOutput } from "./conversationTypes.js";
@@ -215,6 +215,8 @@ export function problemStates(rules: IntakeRules) {
 
   /** The category picked: a tap, a number, a name, "non so" (→ other), else the preset's keywords. */
   const pickedCategory = (context: ConversationContext): string | null => {
+    // "Sia la stampante che il computer": two problems, asked which one first.
+    if (namesBoth(inputText(context))) return null;
     const choice = answer(context);
     if (choice !== undefined) return rules.offerable(context, choice) ? choice : null;
     const result = understood(context);

@@ -95,6 +95,12 @@ async function playEntry(stage: Stage, entry: TypedEntry): Promise<EntryResult> 
       replies: turn.keys,
     };
   } catch (error) {
-    return { ...base, outcome: "none", taken: null, replies: [], error: (error as Error).message };
+    return {
+      ...base,
+      outcome: "none",
+      taken: null,
+      replies: [],
+      error: (error as Error).message || String((error as Error).stack ?? error),
+    };
   }
 }

@@ -104,6 +104,8 @@ async function reach(
         break;
       case "intake.quote":
       case "intake.quoteWithFree":
+      case "intake.quoteNoContract":
+      case "intake.quoteCapUsed":
         await tap("accept");
         break;
       case "intake.askSalesRep":
@@ -215,7 +217,7 @@ export const SCENES: Record<QuestionType, Scene> = {
       plans: [],
       description: "usage",
       category: "software-usage",
-      question: ["intake.quote", "intake.quoteWithFree"],
+      question: ["intake.quote", "intake.quoteWithFree", "intake.quoteNoContract", "intake.quoteCapUsed"],
     }),
     observe: async (stage, chat, turn, snap) => {
       const consent = turn.events.find((e) => e.type === "customer.consent");

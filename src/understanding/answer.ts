@@ -324,3 +324,8 @@ export function onlyUnsure(text: string, lex: Lexicon = sharedLexicon()): boolea
   const covered = new Set(find(lex.unsure, w, lex).flatMap((m) => m.positions));
   return covered.size > 0 && w.words.every((word, i) => covered.has(i) || lex.fillers.has(word));
 }
+
+/** The answer names two things at once ("sia la stampante che il computer", "both the printer and…"). */
+export function namesBoth(text: string, lex: Lexicon = sharedLexicon()): boolean {
+  return find(lex.both, splitWords(text), lex).length > 0;
+}

@@ -29,6 +29,7 @@ const languageFile = z.strictObject({
   ratingWords: scores,
   ratingUnits: phrases,
   ratingUnsure: phrases,
+  both: phrases,
   synonyms: z.array(phrases.min(2)),
 });
 
@@ -61,6 +62,8 @@ export interface Lexicon {
   ordinals: Map<string, number>;
   ratingWords: { score: number; rule: LexiconRule }[];
   ratingUnits: LexiconRule[];
+  /** Words saying an answer names two things at once ("sia la stampante che il pc"). */
+  both: LexiconRule[];
   /** Lukewarm words that sit between two scores ("abbastanza bene", "it was ok"). */
   ratingUnsure: LexiconRule[];
   /** Words that name the same thing, by stem: a label's word is also met by its synonyms. */
@@ -127,6 +130,7 @@ export function loadLexicon(): Lexicon {
     ratingWords: [],
     ratingUnits: [],
     ratingUnsure: [],
+    both: [],
     synonyms: new Map(),
     symbols: {
       yes: symbols.yes,
@@ -156,6 +160,7 @@ export function loadLexicon(): Lexicon {
     }
     lexicon.ratingUnits.push(...rules(data.ratingUnits, language));
     lexicon.ratingUnsure.push(...rules(data.ratingUnsure, language));
+    lexicon.both.push(...rules(data.both, language));
     for (const group of data.synonyms) {
       // Single words only: "e mail" must not make "e" a synonym of "posta".
       const stems = [
