@@ -10,7 +10,15 @@ import { lastResult } from "../lastResult.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext, TriageOutput } from "./conversationTypes.js";
 import type { IntakeRules } from "./intakeRules.js";
-import { answer, draftVoice, emptyDraft, inputText, understood } from "./messageInput.js";
+import {
+  answer,
+  answerRest,
+  draftVoice,
+  emptyDraft,
+  inputText,
+  isSubstantive,
+  understood,
+} from "./messageInput.js";
 import { categoryPrompt } from "./replies.js";
 import { appendInputToDraft, ask, keepOnDraft, mediaKept, reprompt, say } from "./steps.js";
 
@@ -105,6 +113,16 @@ export function problemStates(rules: IntakeRules) {
               };
             },
           }),
+        },
+        // "No, è lo scanner del banco che…": a written correction replaces what was understood.
+        {
+          guard: ({ context }) =>
+            answer(context) === "write" && answerRest(context) !== "" && isSubstantive(context),
+          target: "triaging",
+          actions: [
+            assign({ draft: ({ context }) => ({ ...context.draft!, pendingVoice: null }) }),
+            appendInputToDraft,
+          ],
         },
         { guard: { type: "answered", params: { choice: "write" } }, target: "describe" },
         // A new voice note is the customer saying it again: it is transcribed in turn.
