@@ -56,6 +56,7 @@ describe("environment", () => {
       policy: "leotron",
       dataDir: "./data",
       retentionMonths: 24,
+      finishedWorkKeepDays: 7,
     });
     expect(config.http).toMatchObject({ port: 8080, host: "127.0.0.1", trustProxy: false, allowedHosts: [] });
     expect(config.logs).toEqual({ level: "info", color: false });
