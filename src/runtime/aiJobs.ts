@@ -66,7 +66,7 @@ export class AiJobs {
   interpret = async (job: JobPayload<"ai.interpret">): Promise<void> => {
     const { options, logger, db } = this.ctx;
     const { chat, seq } = job;
-    const stored = readConversation(await store.loadConversation(db.prisma, chat.channel, chat.chatId));
+    const stored = readConversation(await store.loadConversation(db, chat.channel, chat.chatId));
     const pending = stored?.state?.context.interpreting as { seq?: unknown; awaiting?: unknown } | undefined;
     if (pending?.seq !== seq || pending.awaiting !== true) return;
     let result: { choice: string | null; rest?: string } | null = null;
