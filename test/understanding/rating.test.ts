@@ -8,7 +8,6 @@ describe("understandRating", () => {
     ["five stars", 5, null],
     ["⭐⭐⭐⭐", 4, null],
     ["4/5", 4, null],
-    ["10/10", 5, null],
     ["ottimo servizio, 5", 5, "ottimo servizio"],
     ["Il tecnico è stato gentile 5 stelle", 5, "Il tecnico è stato gentile"],
     ["tre", 3, null],
@@ -19,7 +18,7 @@ describe("understandRating", () => {
     expect(understandRating(text)).toEqual({ kind: "rating", rating, comment });
   });
 
-  it.each(["4 o 5", "7", "4,5", "ottimo ma pessimo"])("%s is ambiguous", (text) => {
+  it.each(["4 o 5", "7", "4,5", "ottimo ma pessimo", "10/10", "abbastanza bene", "it was ok"])("%s is ambiguous", (text) => {
     expect(understandRating(text).kind).toBe("ambiguous");
   });
 
