@@ -300,7 +300,7 @@ describe("e-mail links: the close summary and the feedback form in Chromium (Leo
     });
     if (!ticket) {
       // The chat intake asks what it still needs: the category, whether the customer can work, consent.
-      for (const [i, text] of ["15", "1", "accetto"].entries())
+      for (const [i, text] of ["Virus informatici", "1", "accetto"].entries())
         await stack.runtime.handleInbound({
           channel: "whatsapp",
           chatId: "393331112233@c.us",
