@@ -214,8 +214,11 @@ export function problemStates(rules: IntakeRules) {
             assign({ draft: ({ context }) => ({ ...context.draft!, category: namedCategory(context) }) }),
           ],
         },
+        // "Sì", or the suggested category's own name typed back.
         {
-          guard: { type: "answered", params: { choice: "yes" } },
+          guard: ({ context }) =>
+            answer(context) === "yes" ||
+            (answer(context) === undefined && namedCategory(context) === context.draft?.suggested),
           target: "route",
           actions: [
             "keepRest",
