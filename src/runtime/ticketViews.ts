@@ -5,7 +5,6 @@
 
 import { DateTime } from "luxon";
 import { z } from "zod";
-import type { DomainEventName } from "../../flows/domainEvents.js";
 import type { Language } from "../../flows/intents.js";
 import type { ChannelName } from "../channels/port.js";
 import type { Database, Executor } from "../data/database.js";

@@ -73,7 +73,7 @@ export function looseDate(text: string, zone: string, now: Date): string | null 
   // "L'anno scorso" alone is too vague to count a warranty from; with a month it is a date.
   if (year === null && month !== null) {
     for (const [phrase, offset] of RELATIVE_YEARS) {
-      const at = words.findIndex((w, i) => phrase.every((p, k) => words[i + k] === p));
+      const at = words.findIndex((_w, i) => phrase.every((p, k) => words[i + k] === p));
       if (at >= 0) {
         year = today.year + offset;
         break;

@@ -35,7 +35,9 @@ describe("customer contact migration", () => {
     const whatsApp = await make("Farmacia", "Paola 347 111 2233", { phone: "+393471112233" });
     // The database as it was before the migration: applied again, with its data step.
     // (Its data step is recorded as "<name>#data" once it ran.)
-    await p.$executeRawUnsafe(`DELETE FROM "_sportello_migrations" WHERE "name" IN ('${NAME}', '${NAME}#data')`);
+    await p.$executeRawUnsafe(
+      `DELETE FROM "_sportello_migrations" WHERE "name" IN ('${NAME}', '${NAME}#data')`,
+    );
     await p.$executeRawUnsafe(`DROP INDEX "Customer_email_lower_idx"`);
     expect(await migrate(t.db)).toEqual([NAME]);
 

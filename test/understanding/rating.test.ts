@@ -18,9 +18,12 @@ describe("understandRating", () => {
     expect(understandRating(text)).toEqual({ kind: "rating", rating, comment });
   });
 
-  it.each(["4 o 5", "7", "4,5", "ottimo ma pessimo", "10/10", "abbastanza bene", "it was ok"])("%s is ambiguous", (text) => {
-    expect(understandRating(text).kind).toBe("ambiguous");
-  });
+  it.each(["4 o 5", "7", "4,5", "ottimo ma pessimo", "10/10", "abbastanza bene", "it was ok"])(
+    "%s is ambiguous",
+    (text) => {
+      expect(understandRating(text).kind).toBe("ambiguous");
+    },
+  );
 
   it.each(["ciao", "", "la stampante non va"])("%s is no rating", (text) => {
     expect(understandRating(text).kind).toBe("not-understood");
