@@ -7,6 +7,7 @@ import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { Intent, Language } from "../../flows/intents.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
+import { registerUnverifiedCustomer } from "./customerRegistration.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { handOver } from "./handOver.js";
 import { scheduleJob } from "./jobs.js";
@@ -86,36 +87,21 @@ export class ConversationIntents {
       }
       case "registerCustomer": {
         const p = intent.params;
-        // A number the customer wrote may already be another customer's (the phone is how
-        // WhatsApp senders are recognised): it is not taken from them; the event says so and the
-        // technician completing the record sees it in the transcript.
-        const phoneInUse = p.phone !== null && (await store.customerIdByPhone(tx, p.phone)) !== null;
-        const customer = await store.createCustomer(tx, {
-          company: p.company,
-          contactName: p.contactName,
-          phone: phoneInUse ? null : p.phone,
-          email: p.email,
-          language: p.language,
-          verified: false,
-        });
-        if (who.senderId) await store.linkIdentity(tx, customer.id, chat.channel, who.senderId);
-        who.setCustomerId(customer.id);
-        await recordEvent(ctx, tx, fx, {
-          ticketId: null,
-          ticket: null,
-          type: "customer.registered",
-          actor: null,
-          payload: {
-            customerId: customer.id,
-            company: customer.company,
-            verified: false,
-            contactName: customer.contactName,
-            phone: customer.phone,
-            email: customer.email,
-            missing: p.missing,
-            ...(phoneInUse ? { phoneInUse: true } : {}),
+        await registerUnverifiedCustomer(
+          ctx,
+          tx,
+          fx,
+          chat,
+          who,
+          {
+            company: p.company,
+            contactName: p.contactName,
+            phone: p.phone,
+            email: p.email,
+            language: p.language,
           },
-        });
+          { missing: p.missing },
+        );
         return [];
       }
       case "setLanguage": {

@@ -10,6 +10,7 @@ import type { HandOverParams } from "../../flows/intents.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { IntentScope } from "./conversationIntents.js";
+import { registerUnverifiedCustomer } from "./customerRegistration.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { type Effects, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import type { ChatRef } from "./runtimeTypes.js";
@@ -46,23 +47,21 @@ export async function handOver(
     if (!params.draft) return [];
     if (!who.customerId) {
       const phone = chat.channel === "whatsapp" && who.senderId?.startsWith("+") ? who.senderId : null;
-      const customer = await store.createCustomer(tx, {
-        company: params.company?.trim() || `${chat.channel} ${who.senderId ?? chat.chatId}`,
-        contactName: null,
-        phone,
-        email: chat.channel === "email" && who.senderId?.includes("@") ? who.senderId : null,
-        language: params.draft.language,
-        verified: false,
-      });
-      if (who.senderId) await store.linkIdentity(tx, customer.id, chat.channel, who.senderId);
-      who.setCustomerId(customer.id);
-      await recordEvent(ctx, tx, fx, {
-        ticketId: null,
-        ticket: null,
-        type: "customer.registered",
-        actor: null,
-        payload: { customerId: customer.id, company: customer.company, verified: false, handover: true },
-      });
+      await registerUnverifiedCustomer(
+        ctx,
+        tx,
+        fx,
+        chat,
+        who,
+        {
+          company: params.company?.trim() || `${chat.channel} ${who.senderId ?? chat.chatId}`,
+          contactName: null,
+          phone,
+          email: chat.channel === "email" && who.senderId?.includes("@") ? who.senderId : null,
+          language: params.draft.language,
+        },
+        { handover: true },
+      );
     }
     events = await opening.open(tx, chat, params.draft, fx, who.customerId);
     const opened = events.find((e) => e.type === "ticket.opened");
