@@ -46,14 +46,25 @@ export type GuardState = z.infer<typeof guardStateSchema>;
 /** The guard state of a chat with none stored. */
 export const emptyGuard = (): GuardState => ({ quiet: 0, mails: 0, lastText: null });
 
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
+
 /** Reads a stored guard state; anything unreadable starts from zero. */
 export function readGuard(value: unknown): GuardState {
+  // Every message reads one: the shape this module writes is checked by hand, the rest by zod.
+  if (typeof value === "object" && value !== null) {
+    const { quiet, mails, lastText } = value as Record<string, unknown>;
+    if (isCount(quiet) && isCount(mails) && (lastText === null || typeof lastText === "string"))
+      return { quiet, mails, lastText };
+  }
   return guardStateSchema.safeParse(value ?? {}).data ?? emptyGuard();
 }
 
-/** The parts of a conversation that only change when the conversation moves on. */
-export function progressMark(value: unknown, context: ConversationContext): string {
-  return JSON.stringify([
+/**
+ * The parts of a conversation that only change when the conversation moves on. The snapshot is
+ * immutable (XState's `assign` makes new objects), so the mark keeps references, not a copy.
+ */
+export function progressMark(value: unknown, context: ConversationContext): readonly unknown[] {
+  return [
     value,
     context.prompt,
     context.draft,
@@ -63,12 +74,30 @@ export function progressMark(value: unknown, context: ConversationContext): stri
     context.identity,
     context.customer?.id ?? null,
     context.handover ?? null,
-  ]);
+  ];
+}
+
+/**
+ * Whether two values read the same once stored as JSON (a property set to `undefined` is as
+ * absent), checked without building the JSON: most parts are the same object before and after.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameJson(item ?? null, b[i] ?? null));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const key in x) if (x[key] !== undefined && !sameJson(x[key], y[key])) return false;
+  for (const key in y) if (y[key] !== undefined && x[key] === undefined) return false;
+  return true;
 }
 
 /** Whether a customer message moved the conversation on (see the module comment). */
-export function movedOn(before: string, after: string, intents: Intent[]): boolean {
-  return before !== after || intents.some((i) => PROGRESS_INTENTS.has(i.type));
+export function movedOn(before: readonly unknown[], after: readonly unknown[], intents: Intent[]): boolean {
+  return !sameJson(before, after) || intents.some((i) => PROGRESS_INTENTS.has(i.type));
 }
 
 /** Messages the customer gets from these intents: one per reply, one e-mail per turn. */
