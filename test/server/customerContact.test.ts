@@ -5,92 +5,26 @@
  * `phone-taken`, an unknown code 404; changes without the page's CSRF token or from another
  * origin are refused (403) and change nothing.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
-import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
-import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
-import { silentLogger } from "../../src/observability/logger.js";
-import { createMetrics } from "../../src/observability/metrics.js";
-import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
-import { signedInSession, technicianWithPassword } from "../support/boardAgent.js";
-import { type SeededMonth, seedMonth } from "../support/seedMonth.js";
-import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import { BOARD_REMOTE as REMOTE, type SeededBoard, startSeededBoard } from "../support/seededBoard.js";
 
-const REMOTE = "203.0.113.7";
-let t: TestDatabase;
-let seed: SeededMonth;
-let dataDir: string;
-let server: HttpServer;
-let webChannel: WebChannel;
-const sessions: Record<string, { cookie: string; csrf: string }> = {};
+let board: SeededBoard;
+let t: SeededBoard["t"];
+let seed: SeededBoard["seed"];
+let server: SeededBoard["server"];
+let sessions: SeededBoard["sessions"];
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  dataDir = await mkdtemp(path.join(tmpdir(), "sportello-contact-"));
-  seed = await seedMonth(t.db, dataDir);
-  webChannel = createWebChannel({ dataDir });
-  // Laura is an administrator, Luca a technician.
-  await technicianWithPassword(t.db, "Laura", "laura-password-1", "admin");
-  await technicianWithPassword(t.db, "Luca", "luca-password-1");
-  const staffAuth = createStaffAuth({ store: createStaffAccessStore(t.db) });
-  server = createHttpServer({
-    port: 0,
-    host: "127.0.0.1",
-    webChannel,
-    staffActions: seed.runtimes.leotron!,
-    health: async () => ({ db: { reachable: true }, channels: {} }),
-    metrics: createMetrics({ defaultMetrics: false }),
-    logger: silentLogger,
-    staffAuth,
-    customers: {
-      db: t.db,
-      policy: seed.policies.leotron!,
-      dataDir,
-      now: () => new Date("2027-04-02T10:00:00Z"),
-    },
-    publicUrl: "https://support.example.com",
-  });
-  await server.app.ready();
-  for (const [name, password] of [
-    ["Laura", "laura-password-1"],
-    ["Luca", "luca-password-1"],
-  ] as const) {
-    sessions[name] = await signedInSession(server.app, name, password, REMOTE);
-  }
+  board = await startSeededBoard("contact");
+  ({ t, seed, server, sessions } = board);
 });
 
 afterAll(async () => {
-  await server?.stop();
-  await webChannel?.stop();
-  await seed?.stop();
-  await t?.drop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await board?.stop();
 });
 
 /** A request as the board's scripts send it (session cookie, CSRF token), plus `extra` headers. */
-function call(
-  as: "Laura" | "Luca",
-  method: "GET" | "PUT" | "POST",
-  url: string,
-  payload?: unknown,
-  extra: Record<string, string | undefined> = { "x-csrf-token": sessions[as]?.csrf },
-) {
-  const headers: Record<string, string> = {
-    cookie: sessions[as]!.cookie,
-    ...(payload !== undefined ? { "content-type": "application/json" } : {}),
-  };
-  for (const [name, value] of Object.entries(extra)) if (value !== undefined) headers[name] = value;
-  return server.app.inject({
-    method,
-    url,
-    remoteAddress: REMOTE,
-    headers,
-    ...(payload !== undefined ? { payload: JSON.stringify(payload) } : {}),
-  });
-}
+const call: SeededBoard["call"] = (...args) => board.call(...args);
 
 const contactOf = async (code: string) => (await call("Luca", "GET", `/staff/api/customers/${code}`)).json();
 
