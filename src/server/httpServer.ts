@@ -26,6 +26,7 @@ import { type BoardRouteDeps, registerBoardRoutes } from "./boardRoutes.js";
 import { createChatLimiter } from "./chatLimits.js";
 import { registerChatRoutes } from "./chatRoutes.js";
 import { sendError } from "./sendError.js";
+import { createSignInThrottle } from "./signInThrottle.js";
 import { watchBodyRate } from "./slowBodies.js";
 import { createStreamRegistry } from "./streamLimits.js";
 import { registerHostCheck, registerWebHardening } from "./webHardening.js";
@@ -330,6 +331,9 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       ...(deps.boardQueries ? { boardQueries: deps.boardQueries } : {}),
       ...(deps.whatsappQr ? { whatsappQr: deps.whatsappQr } : {}),
       timeZone: deps.timeZone ?? "Europe/Rome",
+      throttle: createSignInThrottle(deps.attempts, (error) =>
+        deps.logger.warn({ err: error }, "sign-in attempts counted in this process"),
+      ),
       ...(deps.manager ? { manager: deps.manager } : {}),
       ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
       ...(deps.customers ? { customers: deps.customers } : {}),

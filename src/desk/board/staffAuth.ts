@@ -14,6 +14,7 @@
  */
 
 import { CodedError } from "../../errors.js";
+import { createDeviceCookies, type DeviceCookies } from "./deviceCookies.js";
 import {
   hashPassword,
   hashToken,
@@ -169,6 +170,8 @@ export interface StaffAuth {
   setRole(name: string, role: StaffRole): Promise<StaffAccount>;
   /** Everyone, with how they can get in. */
   list(): Promise<(StaffAccount & { inviteExpiresAt: Date | null; sessions: number })[]>;
+  /** Device cookies of browsers that signed in with a password (see deviceCookies.ts). */
+  readonly devices: DeviceCookies;
 }
 
 /** Link for an invite or reset token, e.g. `https://support.example.com/staff/invite?token=…`. */
@@ -224,6 +227,8 @@ export function createStaffAuth(options: StaffAuthOptions): StaffAuth {
   }
 
   return {
+    devices: createDeviceCookies(store),
+
     async login(name, password) {
       const account = name.trim() ? await store.findByName(name.trim()) : null;
       const hash = account?.active ? await store.passwordHash(account.id) : null;
