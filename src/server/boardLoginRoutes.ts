@@ -116,6 +116,7 @@ export function registerBoardLoginRoutes(
 <input type="hidden" name="name" value="${escapeHtml(info.account.name)}" autocomplete="username">
 <label for="password">${say(language, "board.invite.newPassword")}</label><input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" maxlength="256">
 <label for="confirm">${say(language, "board.invite.confirm")}</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="10" maxlength="256">
+<p class="hint">${say(language, "board.invite.rules")}</p>
 <button type="submit">${say(language, "board.invite.save")}</button></form>
 <p class="hint">${say(language, "board.invite.expires", { when })}</p>`;
     } catch (e) {
@@ -223,7 +224,7 @@ export function registerBoardLoginRoutes(
       return reply.redirect("/staff", 303);
     } catch (e) {
       if (!(e instanceof StaffAuthError)) throw e;
-      if (e.code === "weak-password") {
+      if (e.code === "weak-password" || e.code === "common-password") {
         reply.code(400);
         return invitePage(req, reply, token, e.code);
       }

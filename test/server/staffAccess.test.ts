@@ -32,6 +32,32 @@ async function inviteToken(s: WebStack, name: string, purpose: "invite" | "reset
   return (await s.staffAuth.issueInvite(name, purpose)).token;
 }
 
+describe("password strength on the invite page", () => {
+  it("refuses a common password with a clear message in the technician's language, then takes a good one", async () => {
+    const s = await start({ publicUrl: PUBLIC });
+    const token = await inviteToken(s, "Giulia");
+    const browser = boardAgent(s.server.app, {
+      remoteAddress: REMOTE,
+      headers: { ...PUBLIC_HOST, "accept-language": "it-IT" },
+    });
+    const from = `/staff/invite?token=${token}`;
+    const page = await browser.request({ url: from });
+    expect(page.body).toContain("tre o quattro parole a caso");
+    const weak = await browser.form(
+      "/staff/invite",
+      { token, password: "password12", confirm: "password12" },
+      { from },
+    );
+    expect(weak.statusCode).toBe(400);
+    expect(weak.body).toContain("Questa password è troppo comune o facile da indovinare");
+    // The link is still good: the next, better password is taken.
+    const good = "lampada verde sul tetto";
+    expect(
+      (await browser.form("/staff/invite", { token, password: good, confirm: good }, { from })).statusCode,
+    ).toBe(303);
+  });
+});
+
 describe("invite links", () => {
   it("work once: the technician chooses a password, is signed in, and the link is then refused", async () => {
     const s = await start({ publicUrl: PUBLIC });

@@ -108,6 +108,7 @@ export type StaffAuthErrorCode =
   | "technician-exists"
   | "technician-disabled"
   | "weak-password"
+  | "common-password"
   | "invalid-name"
   | "invite-invalid"
   | "invite-used"
@@ -288,6 +289,12 @@ export function createStaffAuth(options: StaffAuthOptions): StaffAuth {
     async acceptInvite(token, password) {
       const info = await inspect(token);
       const problem = passwordProblem(password, info.account.name);
+      if (problem === "guessable") {
+        throw new StaffAuthError(
+          "common-password",
+          "This password is too common or easy to guess: choose another (a few random words work well)",
+        );
+      }
       if (problem) {
         throw new StaffAuthError(
           "weak-password",
