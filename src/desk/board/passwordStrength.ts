@@ -7,30 +7,36 @@
  *
  * The dictionaries (a few MB) are loaded on first use, not at start-up.
  */
-import { ZxcvbnFactory } from "@zxcvbn-ts/core";
-import * as common from "@zxcvbn-ts/language-common";
-import * as en from "@zxcvbn-ts/language-en";
-import * as it from "@zxcvbn-ts/language-it";
+import type { ZxcvbnFactory } from "@zxcvbn-ts/core";
 
 /** Lowest zxcvbn score accepted. */
 export const MIN_PASSWORD_SCORE = 3;
 
-let factory: ZxcvbnFactory | null = null;
+let factory: Promise<ZxcvbnFactory> | null = null;
 
-function checker(): ZxcvbnFactory {
-  factory ??= new ZxcvbnFactory({
-    dictionary: { ...common.dictionary, ...en.dictionary, ...it.dictionary },
-    graphs: common.adjacencyGraphs,
-    translations: en.translations,
-  });
+/** The checker, its dictionaries loaded once (about 2 s: on the first password chosen, not at start). */
+function checker(): Promise<ZxcvbnFactory> {
+  factory ??= (async () => {
+    const [{ ZxcvbnFactory }, common, en, it] = await Promise.all([
+      import("@zxcvbn-ts/core"),
+      import("@zxcvbn-ts/language-common"),
+      import("@zxcvbn-ts/language-en"),
+      import("@zxcvbn-ts/language-it"),
+    ]);
+    return new ZxcvbnFactory({
+      dictionary: { ...common.dictionary, ...en.dictionary, ...it.dictionary },
+      graphs: common.adjacencyGraphs,
+      translations: en.translations,
+    });
+  })();
   return factory;
 }
 
 /** Whether `password` is too easy to guess, knowing the technician's name and the product. */
-export function isGuessable(password: string, context: string[]): boolean {
+export async function isGuessable(password: string, context: string[]): Promise<boolean> {
   const words = context.flatMap((c) => c.toLowerCase().split(/[^\p{L}\p{N}]+/u)).filter((w) => w.length > 1);
   return (
-    checker().check(password, [...words, "sportello", "staff", "assistenza", "support"]).score <
+    (await checker()).check(password, [...words, "sportello", "staff", "assistenza", "support"]).score <
     MIN_PASSWORD_SCORE
   );
 }

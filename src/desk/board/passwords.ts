@@ -59,13 +59,13 @@ export function hashToken(token: string): string {
 }
 
 /** Why a password is refused, or null when it is acceptable. */
-export function passwordProblem(
+export async function passwordProblem(
   password: string,
   name: string,
-): "too-short" | "too-long" | "is-name" | "guessable" | null {
+): Promise<"too-short" | "too-long" | "is-name" | "guessable" | null> {
   if ([...password].length < MIN_PASSWORD_LENGTH) return "too-short";
   if (password.length > MAX_PASSWORD_LENGTH) return "too-long";
   if (password.trim().toLowerCase() === name.trim().toLowerCase()) return "is-name";
-  if (isGuessable(password, [name])) return "guessable";
+  if (await isGuessable(password, [name])) return "guessable";
   return null;
 }

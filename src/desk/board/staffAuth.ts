@@ -288,7 +288,7 @@ export function createStaffAuth(options: StaffAuthOptions): StaffAuth {
 
     async acceptInvite(token, password) {
       const info = await inspect(token);
-      const problem = passwordProblem(password, info.account.name);
+      const problem = await passwordProblem(password, info.account.name);
       if (problem === "guessable") {
         throw new StaffAuthError(
           "common-password",
