@@ -20,6 +20,7 @@ import { purgeFinishedWork } from "../data/jobStore.js";
 import { createMailThreadStore } from "../data/mailStore.js";
 import { responseFacts } from "../data/reportQueries.js";
 import { createStaffAccessStore } from "../data/staffAccessStore.js";
+import { createTokenBuckets } from "../data/tokenBuckets.js";
 import { createManagerDesk } from "../desk/board/managerDesk.js";
 import { createStaffAuth } from "../desk/board/staffAuth.js";
 import { createCannedReplyService } from "../desk/cannedReplyService.js";
@@ -286,6 +287,9 @@ async function startServices(
     staffAuth,
     manager: createManagerDesk({ db, policy }),
     attempts: createAttemptCounter(db),
+    buckets: createTokenBuckets(db),
+    limits: config.limits,
+    ...(config.limits.metricsToken ? { metricsToken: config.limits.metricsToken } : {}),
     cannedReplies,
     customers: { db, policy, dataDir, now: () => clock.now() },
     metrics,

@@ -12,6 +12,7 @@ import type { TelegramAdapterOptions } from "../channels/telegram/telegramAdapte
 import { TELEGRAM_DRIVER_NAMES } from "../channels/telegram/telegramDriver.js";
 import type { SlackSettings } from "../desk/slack/slackDeskOptions.js";
 import { CodedError } from "../errors.js";
+import { LIMIT_VARIABLES, type LimitsConfig, limitsSlice } from "./limitsEnv.js";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no", "on", "off", ""])
@@ -214,6 +215,7 @@ export const EnvSchema = z
     AI_INTERPRET_TIMEOUT_MS: positiveInt(4000),
     AI_DAILY_CALL_CAP: positiveInt(500),
     AI_DAILY_TOKEN_CAP: positiveInt(200_000),
+    ...LIMIT_VARIABLES,
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -316,6 +318,8 @@ export interface Config {
   slack: SlackSettings | null;
   email: EmailConfig;
   ai: AiConfig;
+  /** What one client may ask of the server; who reads /metrics. */
+  limits: LimitsConfig;
 }
 
 /** Error listing every bad variable. */
@@ -384,6 +388,7 @@ export function configOf(env: Env): Config {
     slack: slackSlice(env),
     email: emailSlice(env),
     ai: aiSlice(env),
+    limits: limitsSlice(env),
   };
 }
 

@@ -5,7 +5,7 @@
  * token and is throttled per client and per account (@fastify/rate-limit).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { boardLogin } from "../data/staffAccessStore.js";
+import { DEVICE_COOKIE, DEVICE_COOKIE_DAYS } from "../desk/board/deviceCookies.js";
 import { type StaffAuth, StaffAuthError } from "../desk/board/staffAuth.js";
 import { elideArticles } from "../i18n/elision.js";
 import {
@@ -17,14 +17,12 @@ import {
   sessionOf,
   setSessionCookie,
 } from "./boardAuth.js";
-import { sendError } from "./sendError.js";
+import type { SignInThrottle } from "./signInThrottle.js";
 import { sharedLimitKey } from "./webHardening.js";
 import { escapeHtml, lookup, pickLanguage, renderPage, type WebLanguage, webStrings } from "./webStrings.js";
 
 /** Attempts per client (IP, or the proxy's X-Forwarded-For client with TRUST_PROXY) per window. */
 const PER_CLIENT = { max: 20, timeWindow: 15 * 60 * 1000 };
-/** Attempts per account name per window: higher, so one noisy client locks itself out first. */
-const PER_ACCOUNT = { max: 30, timeWindow: 15 * 60 * 1000 };
 
 type Form = Record<string, unknown>;
 const field = (body: unknown, name: string, max: number): string => {
@@ -39,8 +37,18 @@ function say(language: WebLanguage, key: string, vars: Record<string, string> = 
   return escapeHtml(text);
 }
 
-function errorLine(language: WebLanguage, code: string | undefined): string {
-  return code ? `<p class="error" role="alert">${say(language, `board.errors.${code}`)}</p>` : "";
+function errorLine(
+  language: WebLanguage,
+  code: string | undefined,
+  vars: Record<string, string> = {},
+): string {
+  return code ? `<p class="error" role="alert">${say(language, `board.errors.${code}`, vars)}</p>` : "";
+}
+
+/** A wait in words: "45 seconds", "3 minutes". */
+function waitWords(language: WebLanguage, seconds: number): string {
+  const [key, n] = seconds < 90 ? ["seconds", seconds] : ["minutes", Math.ceil(seconds / 60)];
+  return lookup(webStrings(language), `board.wait.${key}`).replace("{{n}}", String(n));
 }
 
 const closed = refuseClosedBoard;
@@ -48,33 +56,20 @@ const closed = refuseClosedBoard;
 /** Registers `/staff/login`, `/staff/login/local`, `/staff/setup`, `/staff/invite`, `/staff/logout`. */
 export function registerBoardLoginRoutes(
   app: FastifyInstance,
-  deps: { staffAuth: StaffAuth; timeZone: string },
+  deps: { staffAuth: StaffAuth; timeZone: string; throttle: SignInThrottle },
 ) {
-  const { staffAuth } = deps;
+  const { staffAuth, throttle } = deps;
   const perClient = {
     rateLimit: { ...PER_CLIENT, keyGenerator: (req: FastifyRequest) => sharedLimitKey(`login:${req.ip}`) },
   };
-  // A second limiter (the route's own one counts per client): attempts on one account name.
-  const accountLimit = app.createRateLimit({
-    ...PER_ACCOUNT,
-    keyGenerator: (req) => sharedLimitKey(`account:${boardLogin(field(req.body, "name", 60))}`),
-  });
-  const perAccount = async (req: FastifyRequest, reply: FastifyReply) => {
-    const result = await accountLimit(req);
-    // isAllowed is true only for allow-listed keys; the count decides.
-    if (!result.isAllowed && result.isExceeded) {
-      reply.header("retry-after", String(result.ttlInSeconds));
-      return sendError(
-        reply,
-        429,
-        "too-many-attempts",
-        "Too many sign-in attempts for this account: try again later",
-      );
-    }
-    return undefined;
-  };
-
-  async function loginPage(req: FastifyRequest, reply: FastifyReply, error?: string) {
+  // The same count for the password form, checked in its handler so a refusal is a page.
+  const clientLimit = app.createRateLimit(perClient.rateLimit);
+  async function loginPage(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    error?: string,
+    vars: Record<string, string> = {},
+  ) {
     const language = pickLanguage(req.headers["accept-language"]);
     const csrf = csrfTokenFor(reply);
     let local = "";
@@ -97,7 +92,7 @@ export function registerBoardLoginRoutes(
     }
     reply.type("text/html; charset=utf-8").header("cache-control", "no-store");
     return renderPage("login.html.tmpl", language, {
-      error: errorLine(language, error),
+      error: errorLine(language, error, vars),
       csrf: escapeHtml(csrf),
       local,
     });
@@ -121,6 +116,7 @@ export function registerBoardLoginRoutes(
 <input type="hidden" name="name" value="${escapeHtml(info.account.name)}" autocomplete="username">
 <label for="password">${say(language, "board.invite.newPassword")}</label><input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" maxlength="256">
 <label for="confirm">${say(language, "board.invite.confirm")}</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required minlength="10" maxlength="256">
+<p class="hint">${say(language, "board.invite.rules")}</p>
 <button type="submit">${say(language, "board.invite.save")}</button></form>
 <p class="hint">${say(language, "board.invite.expires", { when })}</p>`;
     } catch (e) {
@@ -142,15 +138,46 @@ export function registerBoardLoginRoutes(
     return loginPage(req, reply);
   });
 
-  app.post("/staff/login", { config: perClient, preHandler: [csrfGuard, perAccount] }, async (req, reply) => {
-    const issued = await staffAuth.login(field(req.body, "name", 60), field(req.body, "password", 1024));
+  /** 429 with the login page saying how long to wait, in the browser's language. */
+  function throttled(req: FastifyRequest, reply: FastifyReply, seconds: number) {
+    const language = pickLanguage(req.headers["accept-language"]);
+    reply.code(429).header("retry-after", String(seconds));
+    return loginPage(req, reply, "throttled", { wait: waitWords(language, seconds) });
+  }
+
+  app.post("/staff/login", { preHandler: csrfGuard }, async (req, reply) => {
+    const name = field(req.body, "name", 60);
+    const knownDevice = await staffAuth.devices.knows(req.cookies[DEVICE_COOKIE], name);
+    // A browser that signed in before is not held back by what others do from its address.
+    if (!knownDevice) {
+      const perAddress = await clientLimit(req);
+      if (!perAddress.isAllowed && perAddress.isExceeded)
+        return throttled(req, reply, Math.max(1, perAddress.ttlInSeconds));
+    }
+    const wait = await throttle.wait(name, req.ip, knownDevice);
+    if (wait > 0) return throttled(req, reply, wait);
+    const issued = await staffAuth.login(name, field(req.body, "password", 1024));
     if (!issued) {
+      await throttle.failed(name, req.ip, knownDevice);
       reply.code(401);
       return loginPage(req, reply, "bad-login");
     }
     setSessionCookie(reply, issued);
+    await rememberDevice(reply, issued.session.technician.id);
     return reply.redirect("/staff", 303);
   });
+
+  async function rememberDevice(reply: FastifyReply, technicianId: string) {
+    const device = await staffAuth.devices.issue(technicianId);
+    if (!device) return;
+    reply.setCookie(DEVICE_COOKIE, device, {
+      path: "/staff",
+      httpOnly: true,
+      sameSite: "lax",
+      secure: "auto",
+      maxAge: DEVICE_COOKIE_DAYS * 24 * 3600,
+    });
+  }
 
   app.post("/staff/login/local", { config: perClient, preHandler: csrfGuard }, async (req, reply) => {
     if (req.server.boardAuth.mode !== "localhost" || !isLocalRequest(req)) return closed(reply);
@@ -191,11 +218,13 @@ export function registerBoardLoginRoutes(
       return invitePage(req, reply, token, "password-mismatch");
     }
     try {
-      setSessionCookie(reply, await staffAuth.acceptInvite(token, password));
+      const issued = await staffAuth.acceptInvite(token, password);
+      setSessionCookie(reply, issued);
+      await rememberDevice(reply, issued.session.technician.id);
       return reply.redirect("/staff", 303);
     } catch (e) {
       if (!(e instanceof StaffAuthError)) throw e;
-      if (e.code === "weak-password") {
+      if (e.code === "weak-password" || e.code === "common-password") {
         reply.code(400);
         return invitePage(req, reply, token, e.code);
       }

@@ -19,6 +19,7 @@ import { registerManagerRoutes } from "./managerRoutes.js";
 import { billingFromForm } from "./packageBilling.js";
 import { registerReplyRoutes } from "./replyRoutes.js";
 import { sendActionRefusal, sendError } from "./sendError.js";
+import type { SignInThrottle } from "./signInThrottle.js";
 import { escapeHtml, pickLanguage, renderPage } from "./webStrings.js";
 
 const FILTERS: readonly TicketFilter[] = ["open", "mine", "unclaimed", "today", "all"];
@@ -37,6 +38,8 @@ export interface BoardRouteDeps {
   boardQueries?: BoardQueries;
   whatsappQr?: () => string | null;
   timeZone: string;
+  /** Sign-in throttling (per account and address, device cookies). */
+  throttle: SignInThrottle;
   /** Reports and statements (admin pages); off when absent. */
   manager?: ManagerDesk;
   /** The preset's canned replies, offered in the reply box. */
@@ -48,7 +51,11 @@ export interface BoardRouteDeps {
 /** Registers `/staff` and `/staff/api/*`, `/staff/files/*` (sign-in: see boardLoginRoutes.ts). */
 export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps): void {
   const { staffActions } = deps;
-  registerBoardLoginRoutes(app, { staffAuth: deps.staffAuth, timeZone: deps.timeZone });
+  registerBoardLoginRoutes(app, {
+    staffAuth: deps.staffAuth,
+    timeZone: deps.timeZone,
+    throttle: deps.throttle,
+  });
 
   // Canned replies, files to customers, and (with a manager desk) the admin pages, behind the
   // same guards; admin means the technician's role (sportello staff role NAME admin).

@@ -10,7 +10,9 @@ import type { MultipartFile } from "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type StoredUpload, type WebChannel, WebChannelError } from "../channels/web/webChannel.js";
 import { wellFormed } from "../text/wellFormed.js";
+import type { ChatLimiter } from "./chatLimits.js";
 import { sendError } from "./sendError.js";
+import type { OpenStream, StreamRegistry } from "./streamLimits.js";
 import { lookup, pickLanguage, publicDir, renderPage, webStrings } from "./webStrings.js";
 
 /** Static assets served as-is, with their content types. */
@@ -74,7 +76,7 @@ function widgetLabels(): string {
 /** Registers the customer chat routes. */
 export function registerChatRoutes(
   app: FastifyInstance,
-  deps: { webChannel: WebChannel; streams: Set<NodeJS.WritableStream & { end(): void }> },
+  deps: { webChannel: WebChannel; streams: StreamRegistry; limiter: ChatLimiter },
 ): void {
   const { webChannel } = deps;
   const assetCache = new Map<string, string>();
@@ -112,7 +114,21 @@ export function registerChatRoutes(
     });
   });
 
-  app.post("/chat/messages", async (req, reply) => {
+  // Counted before the body is read: a refused message costs no upload and stores nothing.
+  const admit = async (req: FastifyRequest, reply: FastifyReply) => {
+    const chatId = webChannel.chatIdFor(tokenOf(req));
+    const admitted = await deps.limiter.admit(req.ip, chatId);
+    if (admitted.ok) return undefined;
+    reply.header("retry-after", String(admitted.retryAfterSeconds));
+    return sendError(
+      reply,
+      429,
+      admitted.code,
+      `Too many ${admitted.code === "too-many-chats" ? "new chats from this address" : "messages"}: write again in ${admitted.retryAfterSeconds} s`,
+    );
+  };
+
+  app.post("/chat/messages", { onRequest: admit }, async (req, reply) => {
     const token = tokenOf(req);
     const chatId = webChannel.chatIdFor(token);
     let body: Record<string, unknown>;
@@ -173,20 +189,41 @@ export function registerChatRoutes(
 
   app.get("/chat/stream", async (req, reply) => {
     const chatId = webChannel.chatIdFor(tokenOf(req));
+    let res: typeof reply.raw | null = null;
+    let closed = false;
+    const stream: OpenStream = {
+      address: req.ip,
+      chatId,
+      close(reason) {
+        closed = true;
+        if (!res) return;
+        // The browser's EventSource would reconnect (and replace the newer stream in turn).
+        if (reason === "replaced") res.write("event: replaced\ndata: {}\n\n");
+        res.end();
+      },
+    };
+    const verdict = deps.streams.open(stream);
+    if (!verdict.ok) {
+      reply.header("retry-after", String(verdict.retryAfterSeconds));
+      return sendError(reply, verdict.status, verdict.code, "Too many live chat streams: try again later");
+    }
+    req.raw.on("close", verdict.release);
     try {
       await webChannel.restore(chatId);
     } catch (error) {
       // Without history the chat still works live; the stored transcript stays in the database.
       req.log.warn({ err: error }, "web chat history could not be loaded");
     }
-    if (req.raw.socket.destroyed) {
+    if (req.raw.socket.destroyed || closed) {
+      verdict.release();
       reply.hijack();
+      if (closed) reply.raw.end();
       return;
     }
     const query = req.query as Record<string, string | undefined>;
     const lastEventId = (req.headers["last-event-id"] as string | undefined) ?? query.lastEventId;
     reply.hijack();
-    const res = reply.raw;
+    res = reply.raw;
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
@@ -194,21 +231,21 @@ export function registerChatRoutes(
       "x-content-type-options": "nosniff",
     });
     res.write("retry: 2000\n\n");
+    const out = res;
     const unsubscribe = webChannel.subscribe(
       chatId,
       (event) => {
-        res.write(`id: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
+        out.write(`id: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
       },
       lastEventId,
     );
     // Proxies drop idle connections; a comment line every 25 s keeps the stream open.
-    const ping = setInterval(() => res.write(": ping\n\n"), 25_000);
+    const ping = setInterval(() => out.write(": ping\n\n"), 25_000);
     ping.unref();
-    deps.streams.add(res);
     const cleanup = () => {
       clearInterval(ping);
       unsubscribe();
-      deps.streams.delete(res);
+      verdict.release();
     };
     req.raw.on("close", cleanup);
     res.on("close", cleanup);

@@ -4,13 +4,16 @@
  * channels mount (Telegram, Slack). Collaborators come in as parameters so tests can run it
  * against fakes and `npm start` against the real runtime.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import multipart from "@fastify/multipart";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { ChannelState } from "../channels/port.js";
 import type { WebChannel } from "../channels/web/webChannel.js";
 import { WebChannelError } from "../channels/web/webChannel.js";
+import { DEFAULT_LIMITS, type LimitsConfig } from "../config/limitsEnv.js";
 import type { AttemptCounter } from "../data/attemptCounter.js";
+import type { TokenBuckets } from "../data/tokenBuckets.js";
 import type { BoardQueries } from "../desk/board/boardQueries.js";
 import type { ManagerDesk } from "../desk/board/managerDesk.js";
 import type { StaffAuth } from "../desk/board/staffAuth.js";
@@ -18,10 +21,14 @@ import type { CannedReplyService } from "../desk/cannedReplyService.js";
 import type { StaffActions } from "../desk/port.js";
 import type { Metrics } from "../observability/metrics.js";
 import { wellFormed } from "../text/wellFormed.js";
-import { type BoardAccessMode, registerBoardAuth } from "./boardAuth.js";
+import { type BoardAccessMode, isLocalRequest, registerBoardAuth } from "./boardAuth.js";
 import { type BoardRouteDeps, registerBoardRoutes } from "./boardRoutes.js";
+import { createChatLimiter } from "./chatLimits.js";
 import { registerChatRoutes } from "./chatRoutes.js";
 import { sendError } from "./sendError.js";
+import { createSignInThrottle } from "./signInThrottle.js";
+import { watchBodyRate } from "./slowBodies.js";
+import { createStreamRegistry } from "./streamLimits.js";
 import { registerHostCheck, registerWebHardening } from "./webHardening.js";
 
 declare module "fastify" {
@@ -87,6 +94,12 @@ export interface HttpServerDeps {
    * e.g. admin pages guarded with `requireAdmin` from boardAuth.ts.
    */
   routes?: ((scope: FastifyInstance) => void)[];
+  /** What one client may ask (chat messages, new chats, streams, slowest body); defaults in limitsEnv.ts. */
+  limits?: { [K in keyof Omit<LimitsConfig, "metricsToken">]?: Partial<LimitsConfig[K]> };
+  /** Bearer token that opens /metrics to other hosts in public mode (METRICS_TOKEN). */
+  metricsToken?: string;
+  /** Where chat token buckets are kept (the database: shared by every instance); unset, in this process. */
+  buckets?: TokenBuckets;
   /** Connection limits; defaults suit phones uploading 10 MB on a slow line. */
   timeouts?: Partial<HttpTimeouts>;
   /** Reports and monthly statements for administrators (board pages); off when absent. */
@@ -151,9 +164,23 @@ function clientErrorCode(status: number, code: string | undefined): string {
   return "bad-request";
 }
 
+/** Whether an Authorization header carries `token` as a bearer token (constant time). */
+function bearerMatches(header: string | undefined, token: string | undefined): boolean {
+  if (!token || !header) return false;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) return false;
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(match[1]!), digest(token));
+}
+
 /** Builds the server (routes registered, not yet listening). */
 export function createHttpServer(deps: HttpServerDeps): HttpServer {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
+  const limits = {
+    chat: { ...DEFAULT_LIMITS.chat, ...deps.limits?.chat },
+    streams: { ...DEFAULT_LIMITS.streams, ...deps.limits?.streams },
+    upload: { ...DEFAULT_LIMITS.upload, ...deps.limits?.upload },
+  };
   const app = Fastify<Server>({
     loggerInstance: deps.logger,
     // Request lines would log chat tokens and invite tokens from query strings.
@@ -173,13 +200,22 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
           connectionsCheckingInterval: Math.min(1000, timeouts.headersMs),
           maxHeaderSize: 16 * 1024,
         },
-        handler,
+        (req, res) => {
+          watchBodyRate(req, res, limits.upload);
+          handler(req, res);
+        },
       );
       server.setTimeout(timeouts.idleMs);
       return server;
     },
   });
-  const streams = new Set<NodeJS.WritableStream & { end(): void }>();
+  const streams = createStreamRegistry(limits.streams);
+  const chatLimiter = createChatLimiter({
+    settings: limits.chat,
+    ...(deps.buckets ? { buckets: deps.buckets } : {}),
+    ...(deps.attempts ? { attempts: deps.attempts } : {}),
+    onStoreError: (error) => deps.logger.warn({ err: error }, "chat limits counted in this process"),
+  });
 
   app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
@@ -229,8 +265,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   });
 
   app.addHook("preClose", async () => {
-    for (const stream of streams) stream.end();
-    streams.clear();
+    streams.closeAll();
   });
 
   app.setNotFoundHandler((req, reply) => {
@@ -259,7 +294,16 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     }
   });
 
-  app.get("/metrics", async (_req, reply) => {
+  app.get("/metrics", async (req, reply) => {
+    // Public mode: the figures are for this machine's Prometheus, or one holding METRICS_TOKEN.
+    if (
+      deps.publicUrl &&
+      !isLocalRequest(req) &&
+      !bearerMatches(req.headers.authorization, deps.metricsToken)
+    ) {
+      reply.header("www-authenticate", 'Bearer realm="metrics"');
+      return sendError(reply, 401, "metrics-token-required", "Metrics: loopback only, or a bearer token");
+    }
     reply.type(deps.metrics.contentType);
     return deps.metrics.render();
   });
@@ -279,7 +323,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
         return reply.code(result.status).send(result.body ?? "");
       });
     }
-    registerChatRoutes(scope, { webChannel: deps.webChannel, streams });
+    registerChatRoutes(scope, { webChannel: deps.webChannel, streams, limiter: chatLimiter });
     registerBoardRoutes(scope, {
       staffActions: deps.staffActions,
       staffAuth: deps.staffAuth,
@@ -287,6 +331,9 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       ...(deps.boardQueries ? { boardQueries: deps.boardQueries } : {}),
       ...(deps.whatsappQr ? { whatsappQr: deps.whatsappQr } : {}),
       timeZone: deps.timeZone ?? "Europe/Rome",
+      throttle: createSignInThrottle(deps.attempts, (error) =>
+        deps.logger.warn({ err: error }, "sign-in attempts counted in this process"),
+      ),
       ...(deps.manager ? { manager: deps.manager } : {}),
       ...(deps.cannedReplies ? { cannedReplies: deps.cannedReplies } : {}),
       ...(deps.customers ? { customers: deps.customers } : {}),

@@ -5,9 +5,12 @@
  * (GET) only shows a page — mail scanners that follow links change nothing; the action is the
  * form's POST. Bad or used links get a page that says so (4xx, never 5xx).
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Language, Params } from "../../flows/intents.js";
 import type { LinkResult as LinkActionResult, LinkInfo as LinkInfoView } from "../runtime/mailLinks.js";
+import { publicDir } from "./webStrings.js";
 
 /** What the pages need from the runtime. */
 export interface LinkActions {
@@ -25,22 +28,8 @@ export interface LinkRoutesDeps {
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-const STYLE = `
-*{box-sizing:border-box}body{margin:0;font:17px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2430;background:#f4f6f8}
-main{max-width:34rem;margin:0 auto;padding:1.25rem}
-h1{font-size:1.3rem;margin:.2rem 0 1rem}p.company{color:#5a6572;margin:0}
-.card{background:#fff;border-radius:12px;padding:1.1rem;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:600;margin-bottom:.6rem}
-.stars{display:flex;flex-direction:row-reverse;justify-content:flex-end;gap:.35rem}
-.stars input{position:absolute;opacity:0;width:1px;height:1px}
-.stars label{font-size:2.4rem;line-height:1;color:#c5ccd4;cursor:pointer;padding:.1rem}
-.stars input:checked~label,.stars label:hover,.stars label:hover~label{color:#f2a900}
-.stars input:focus-visible+label{outline:3px solid #2b6cb0;border-radius:6px}
-label.block{display:block;font-weight:600;margin:.4rem 0}
-textarea{width:100%;min-height:7rem;font:inherit;padding:.6rem;border:1px solid #c5ccd4;border-radius:8px}
-button{font:inherit;font-weight:600;border:0;border-radius:10px;padding:.85rem 1.2rem;min-height:48px;width:100%;margin-top:1rem;cursor:pointer;color:#fff;background:#2b6cb0}
-button.decline{background:#b83232}.msg{font-size:1.1rem}.summary{white-space:pre-wrap;color:#34404d}
-`;
+/** The pages' stylesheet (their CSP allows styles from this origin only, no inline <style>). */
+const STYLESHEET = readFileSync(join(publicDir, "links.css"), "utf8");
 
 function page(reply: FastifyReply, status: number, language: Language, title: string, body: string) {
   return reply
@@ -50,12 +39,16 @@ function page(reply: FastifyReply, status: number, language: Language, title: st
     .header("referrer-policy", "no-referrer")
     .header("x-robots-tag", "noindex")
     .send(
-      `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`,
+      `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><link rel="stylesheet" href="/links.css"></head><body><main>${body}</main></body></html>`,
     );
 }
 
 export function registerLinkRoutes(app: FastifyInstance, deps: LinkRoutesDeps): void {
   const t = (key: string, language: Language, params?: Params) => deps.render(key, params, language);
+
+  app.get("/links.css", async (_req, reply) =>
+    reply.type("text/css; charset=utf-8").header("cache-control", "no-cache").send(STYLESHEET),
+  );
 
   const notUsable = (reply: FastifyReply, info: LinkInfoView | null, fallback: Language, section: string) => {
     const language = info?.language ?? fallback;

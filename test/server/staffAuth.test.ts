@@ -62,6 +62,18 @@ describe("staff access", () => {
     const { token } = await auth.issueInvite("Giulia");
     await expect(auth.acceptInvite(token, "short")).rejects.toMatchObject({ code: "weak-password" });
     await expect(auth.acceptInvite(token, "giulia")).rejects.toMatchObject({ code: "weak-password" });
+    // Long enough but common or guessable (dictionaries of zxcvbn-ts, Italian ones too).
+    for (const guessable of [
+      "password12",
+      "Password123!",
+      "qwertyuiop",
+      "juventus2024",
+      "ciaociao123",
+      "giulia2026!",
+    ])
+      await expect(auth.acceptInvite(token, guessable), guessable).rejects.toMatchObject({
+        code: "common-password",
+      });
     await expect(auth.issueInvite("Nobody")).rejects.toMatchObject({ code: "unknown-technician" });
     now = new Date("2026-11-26T10:00:01Z");
     await expect(auth.acceptInvite(token, "a fine passphrase")).rejects.toMatchObject({

@@ -15,6 +15,7 @@ import {
 } from "../../src/channels/web/webChannel.js";
 import { createAttemptCounter } from "../../src/data/attemptCounter.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
+import { createTokenBuckets } from "../../src/data/tokenBuckets.js";
 import { hashPassword } from "../../src/desk/board/passwords.js";
 import { createStaffAuth, type StaffAccessStore, type StaffAuth } from "../../src/desk/board/staffAuth.js";
 import { silentLogger } from "../../src/observability/logger.js";
@@ -47,6 +48,9 @@ export interface WebStackOptions {
   trustProxy?: HttpServerDeps["trustProxy"];
   timeouts?: HttpServerDeps["timeouts"];
   perClientPerMinute?: number;
+  /** Abuse limits (chat messages, new chats, streams, slowest body); defaults otherwise. */
+  limits?: HttpServerDeps["limits"];
+  metricsToken?: string;
   routes?: HttpServerDeps["routes"];
   uploadLimits?: UploadLimits;
   history?: (chatId: string) => Promise<WebHistoryLine[]>;
@@ -97,6 +101,9 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
     logger: silentLogger,
     staffAuth,
     attempts: createAttemptCounter(database.db),
+    buckets: createTokenBuckets(database.db),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.timeouts ? { timeouts: options.timeouts } : {}),

@@ -5,6 +5,8 @@
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 
+import { isGuessable } from "./passwordStrength.js";
+
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 
 /** Shortest password accepted. */
@@ -57,9 +59,13 @@ export function hashToken(token: string): string {
 }
 
 /** Why a password is refused, or null when it is acceptable. */
-export function passwordProblem(password: string, name: string): "too-short" | "too-long" | "is-name" | null {
+export async function passwordProblem(
+  password: string,
+  name: string,
+): Promise<"too-short" | "too-long" | "is-name" | "guessable" | null> {
   if ([...password].length < MIN_PASSWORD_LENGTH) return "too-short";
   if (password.length > MAX_PASSWORD_LENGTH) return "too-long";
   if (password.trim().toLowerCase() === name.trim().toLowerCase()) return "is-name";
+  if (await isGuessable(password, [name])) return "guessable";
   return null;
 }

@@ -14,6 +14,7 @@
  */
 
 import { CodedError } from "../../errors.js";
+import { createDeviceCookies, type DeviceCookies } from "./deviceCookies.js";
 import {
   hashPassword,
   hashToken,
@@ -107,6 +108,7 @@ export type StaffAuthErrorCode =
   | "technician-exists"
   | "technician-disabled"
   | "weak-password"
+  | "common-password"
   | "invalid-name"
   | "invite-invalid"
   | "invite-used"
@@ -169,6 +171,8 @@ export interface StaffAuth {
   setRole(name: string, role: StaffRole): Promise<StaffAccount>;
   /** Everyone, with how they can get in. */
   list(): Promise<(StaffAccount & { inviteExpiresAt: Date | null; sessions: number })[]>;
+  /** Device cookies of browsers that signed in with a password (see deviceCookies.ts). */
+  readonly devices: DeviceCookies;
 }
 
 /** Link for an invite or reset token, e.g. `https://support.example.com/staff/invite?token=…`. */
@@ -224,6 +228,8 @@ export function createStaffAuth(options: StaffAuthOptions): StaffAuth {
   }
 
   return {
+    devices: createDeviceCookies(store),
+
     async login(name, password) {
       const account = name.trim() ? await store.findByName(name.trim()) : null;
       const hash = account?.active ? await store.passwordHash(account.id) : null;
@@ -282,7 +288,13 @@ export function createStaffAuth(options: StaffAuthOptions): StaffAuth {
 
     async acceptInvite(token, password) {
       const info = await inspect(token);
-      const problem = passwordProblem(password, info.account.name);
+      const problem = await passwordProblem(password, info.account.name);
+      if (problem === "guessable") {
+        throw new StaffAuthError(
+          "common-password",
+          "This password is too common or easy to guess: choose another (a few random words work well)",
+        );
+      }
       if (problem) {
         throw new StaffAuthError(
           "weak-password",

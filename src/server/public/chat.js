@@ -134,8 +134,19 @@
       status.textContent = "";
     };
     source.onerror = () => {
-      status.textContent = t("chat.offline");
+      if (source.readyState !== EventSource.CLOSED) {
+        status.textContent = t("chat.offline");
+        return;
+      }
+      // Refused (the server is busy: 429/503): the browser gives up, so try again later.
+      status.textContent = t("chat.busy");
+      setTimeout(connect, 30_000);
     };
+    // This chat opened in another window took this one's place: do not take it back.
+    source.addEventListener("replaced", () => {
+      source.close();
+      status.textContent = t("chat.replaced");
+    });
     source.onmessage = (message) => {
       try {
         onEvent(JSON.parse(message.data));
@@ -145,9 +156,10 @@
     };
   }
 
-  function showError(code, fallback) {
+  function showError(code, fallback, retryAfter) {
     const key = `chat.errors.${code}`;
-    const text = t(key, { mb: maxMb });
+    const seconds = Math.max(1, Number(retryAfter) || 0);
+    const text = t(key, { mb: maxMb, seconds, minutes: Math.ceil(seconds / 60) });
     errorBox.textContent = text === key ? fallback || t("chat.errors.generic") : text;
     errorBox.hidden = false;
   }
@@ -198,7 +210,11 @@
       try {
         body = await response.json();
       } catch {}
-      showError(body?.error ? body.error.code : "generic", body?.error ? body.error.message : "");
+      showError(
+        body?.error ? body.error.code : "generic",
+        body?.error ? body.error.message : "",
+        response.headers.get("retry-after"),
+      );
     }
     return false;
   }
