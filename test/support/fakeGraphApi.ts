@@ -60,6 +60,9 @@ export class FakeGraphApi {
 
   private readonly server: Server;
   private readonly failures = new Map<string, Failure>();
+  /** While set, sends are received (and recorded) but not answered, as a Graph API that hangs. */
+  private held: Promise<void> | undefined;
+  private release: (() => void) | undefined;
   private nextId = 1;
   private baseUrlValue = "";
 
@@ -96,6 +99,26 @@ export class FakeGraphApi {
     times = 1,
   ): void {
     this.failures.set(kind, { message: "fake failure", ...failure, remaining: times });
+  }
+
+  /** From now on sends are recorded but left unanswered until {@link releaseSends}. */
+  holdSends(): void {
+    this.held ??= new Promise<void>((resolve) => {
+      this.release = resolve;
+    });
+  }
+
+  releaseSends(): void {
+    this.release?.();
+    this.held = undefined;
+    this.release = undefined;
+  }
+
+  /** Sends received so far (answered or held), status reads excluded. */
+  sendCalls(): number {
+    return this.calls.filter(
+      (c) => c.path.endsWith("/messages") && (c.body as { status?: string })?.status !== "read",
+    ).length;
   }
 
   /** Messages sent to one customer (digits), oldest first. */
@@ -300,6 +323,7 @@ export class FakeGraphApi {
     if (rest[0] === this.phoneNumberId && rest[1] === "messages" && req.method === "POST") {
       const payload = body as Record<string, unknown>;
       if (payload.status === "read") return json(200, { success: true });
+      if (this.held) await this.held;
       if (fail("messages")) return;
       const id = `wamid.out.${this.nextId++}`;
       const to = String(payload.to);
