@@ -62,11 +62,58 @@ describe("environment", () => {
     expect(config.logs).toEqual({ level: "info", color: false });
     expect(config.whatsapp).toEqual({
       enabled: true,
+      driver: "web",
       chromePath: "/usr/bin/chromium",
       maxMediaBytes: 2 * 1024 * 1024,
     });
     expect(config.slack).toBeNull();
     expect(config.email).toMatchObject({ enabled: false });
+  });
+});
+
+describe("WhatsApp settings", () => {
+  const cloud = {
+    WHATSAPP_DRIVER: "cloud",
+    WHATSAPP_PHONE_NUMBER_ID: "109876543210987",
+    WHATSAPP_ACCESS_TOKEN: "EAAG-token",
+    WHATSAPP_APP_SECRET: "app-secret",
+    WHATSAPP_VERIFY_TOKEN: "verify-me",
+  };
+
+  it("is off by default, whatsapp-web.js with WHATSAPP_ENABLED", () => {
+    expect(loadConfig({}).whatsapp).toEqual({ enabled: false });
+    expect(loadConfig({ WHATSAPP_ENABLED: "true" }).whatsapp).toMatchObject({ enabled: true, driver: "web" });
+  });
+
+  it("WHATSAPP_DRIVER=cloud turns on the Cloud API driver with its settings and the shared media cap", () => {
+    expect(
+      loadConfig({ ...cloud, WHATSAPP_MAX_MEDIA_MB: "5", WHATSAPP_GRAPH_URL: "http://127.0.0.1:9/" })
+        .whatsapp,
+    ).toEqual({
+      enabled: true,
+      driver: "cloud",
+      options: {
+        phoneNumberId: "109876543210987",
+        accessToken: "EAAG-token",
+        appSecret: "app-secret",
+        verifyToken: "verify-me",
+        graphVersion: "v23.0",
+        baseUrl: "http://127.0.0.1:9",
+        maxMediaBytes: 5 * 1024 * 1024,
+        readReceipts: false,
+      },
+    });
+  });
+
+  it("names every missing Cloud API setting, and refuses a bad driver or version", () => {
+    expect(() => loadEnv({ WHATSAPP_DRIVER: "cloud" })).toThrow(
+      /WHATSAPP_PHONE_NUMBER_ID[\s\S]*WHATSAPP_ACCESS_TOKEN[\s\S]*WHATSAPP_APP_SECRET[\s\S]*WHATSAPP_VERIFY_TOKEN/,
+    );
+    expect(() => loadEnv({ WHATSAPP_DRIVER: "baileys" })).toThrow(/WHATSAPP_DRIVER: expected web or cloud/);
+    expect(() => loadEnv({ ...cloud, WHATSAPP_GRAPH_VERSION: "23" })).toThrow(/WHATSAPP_GRAPH_VERSION/);
+    expect(() => loadEnv({ ...cloud, WHATSAPP_PHONE_NUMBER_ID: "+39 333" })).toThrow(
+      /WHATSAPP_PHONE_NUMBER_ID/,
+    );
   });
 });
 

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { loadPolicy } from "../src/policy/loadPolicy.js";
+import { DEFAULT_WHATSAPP_TEMPLATES } from "../src/policy/schema.js";
 
 const read = (file: string) => readFileSync(new URL(`../${file}`, import.meta.url), "utf8");
 
@@ -24,5 +26,21 @@ describe("README", () => {
     ])
       expect(production).toContain(part);
     expect(production).toContain("ExecStart=/usr/bin/node src/start.js");
+  });
+
+  it("gives the text, in Italian and English, of every WhatsApp template the presets use", () => {
+    const readme = read("README.md");
+    const section = readme.slice(
+      readme.indexOf("### WhatsApp Business Platform"),
+      readme.indexOf("\n## Slack staff desk"),
+    );
+    const names = new Set([
+      ...DEFAULT_WHATSAPP_TEMPLATES.map((t) => t.name),
+      ...loadPolicy("leotron").whatsappTemplates.map((t) => t.name),
+    ]);
+    for (const name of names) {
+      const entry = section.slice(section.indexOf(`- \`${name}\``));
+      expect(entry, name).toMatch(/^- `[a-z_]+`\n {2}- it: .*\{\{1\}\}.*\n {2}- en: .*\{\{1\}\}/);
+    }
   });
 });

@@ -115,8 +115,10 @@ export const conversationSetup = setup({
     isCancel: ({ event }) => event.type === "inbound" && isCancelCommand(event.text),
     /** More than `idleMs` since the last message (the preset's idle reset). */
     idleExpired: ({ context, event }, { idleMs }: { idleMs: number }) => {
-      // A chat that follows an open ticket stays with it however long the pause.
+      // A chat that follows an open ticket stays with it however long the pause, and so does one
+      // waiting for the answer to the feedback question (sent at the close, often a day later).
       if (event.type !== "inbound" || !context.lastInboundAt || context.ticket !== null) return false;
+      if (context.feedback !== null) return false;
       return new Date(event.at).getTime() - new Date(context.lastInboundAt).getTime() > idleMs;
     },
     unknownCustomer: ({ context }) => context.customer === null && context.identity.company === null,

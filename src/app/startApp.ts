@@ -192,9 +192,19 @@ async function startServices(
   }
 
   let whatsapp: ChannelAdapter | null = null;
-  if (config.whatsapp.enabled) {
+  if (config.whatsapp.enabled && config.whatsapp.driver === "cloud") {
+    const { createWhatsAppCloudAdapter } = await import("../channels/whatsapp/cloud/cloudAdapter.js");
+    const cloud = createWhatsAppCloudAdapter({
+      ...config.whatsapp.options,
+      logger: logger.child({ channel: "whatsapp", driver: "cloud" }),
+    });
+    whatsapp = cloud;
+    channels.push(cloud);
+    webhooks.push({ path: "/whatsapp/webhook", handler: cloud.webhookHandler() });
+    webhooks.push({ path: "/whatsapp/webhook", method: "GET", handler: cloud.verificationHandler() });
+  } else if (config.whatsapp.enabled) {
     const { createWhatsAppAdapter } = await import("../channels/whatsapp/whatsAppAdapter.js");
-    const { enabled: _, ...settings } = config.whatsapp;
+    const { enabled: _, driver: __, ...settings } = config.whatsapp;
     whatsapp = createWhatsAppAdapter({
       dataDir,
       ...settings,
@@ -202,7 +212,9 @@ async function startServices(
     });
     channels.push(whatsapp);
   } else {
-    logger.info("WhatsApp off: set WHATSAPP_ENABLED=true (and CHROME_PATH) to link a WhatsApp account");
+    logger.info(
+      "WhatsApp off: set WHATSAPP_ENABLED=true (and CHROME_PATH) to link a WhatsApp account, or WHATSAPP_DRIVER=cloud for the Business Platform",
+    );
   }
 
   const email = config.email;

@@ -89,7 +89,38 @@ export interface OutboundMessage {
   outboxId?: string;
   /** A title for channels that have one (the e-mail subject); others ignore it. */
   subject?: string;
+  /**
+   * Send as this approved template instead of free text: set by the outbox for a channel with a
+   * {@link ChannelAdapter.serviceWindowMs} when the customer last wrote longer ago than that.
+   */
+  template?: OutboundTemplate;
+  /** The customer's language when the outbox knows it (e.g. for a list button's label). */
+  language?: "it" | "en";
 }
+
+/** A pre-approved message template (WhatsApp Business Platform) and its body parameters. */
+export interface OutboundTemplate {
+  name: string;
+  /** The template's language code as approved (`it`, `en`, `en_US`…). */
+  language: string;
+  /** Body parameters `{{1}}`, `{{2}}`… in order. */
+  parameters: string[];
+}
+
+/** What the platform says became of a message sent earlier (WhatsApp Cloud API statuses). */
+export interface DeliveryStatusUpdate {
+  channel: ChannelName;
+  chatId: string;
+  /** The id {@link ChannelAdapter.send} returned for the message. */
+  platformMessageId: string;
+  status: "sent" | "delivered" | "read" | "failed";
+  at: Date;
+  /** For `failed`: the platform's code and words, and whether trying again could ever help. */
+  error?: { code: string; message: string; permanent: boolean };
+}
+
+/** Receives delivery statuses; resolves once the status is durably recorded. */
+export type DeliveryStatusHandler = (update: DeliveryStatusUpdate) => Promise<void>;
 
 /** What an adapter reports about its platform connection. */
 export type ChannelState =
@@ -105,6 +136,8 @@ export type InboundHandler = (message: InboundMessage) => Promise<void>;
 /** Result of a send: the platform's id for the delivered message, if it gives one. */
 export interface SendResult {
   platformMessageId?: string;
+  /** Every part's id when the message went as several (statuses come back per part). */
+  platformMessageIds?: string[];
 }
 
 /**
@@ -113,7 +146,14 @@ export interface SendResult {
  */
 export interface ChannelAdapter {
   readonly name: ChannelName;
-  start(onMessage: InboundHandler): Promise<void>;
+  /**
+   * Set on a channel where free text reaches a customer only within this long after their last
+   * message (WhatsApp Business Platform: 24 hours); outside it the outbox sends a template.
+   */
+  readonly serviceWindowMs?: number;
+  /** True when the channel reports delivery statuses for the ids `send` returns. */
+  readonly reportsDeliveryStatus?: boolean;
+  start(onMessage: InboundHandler, onStatus?: DeliveryStatusHandler): Promise<void>;
   stop(): Promise<void>;
   send(message: OutboundMessage): Promise<SendResult>;
   state(): ChannelState;

@@ -10,6 +10,7 @@ import { type AiConfig, DEFAULT_AI_ZONE } from "../ai/config.js";
 import { addressOf, EMAIL_OFF_HINT, type EmailConfig, parseImapUrl } from "../channels/email/emailConfig.js";
 import type { TelegramAdapterOptions } from "../channels/telegram/telegramAdapterOptions.js";
 import { TELEGRAM_DRIVER_NAMES } from "../channels/telegram/telegramDriver.js";
+import type { CloudAdapterOptions } from "../channels/whatsapp/cloud/cloudOptions.js";
 import type { SlackSettings } from "../desk/slack/slackDeskOptions.js";
 import { CodedError } from "../errors.js";
 import { LIMIT_VARIABLES, type LimitsConfig, limitsSlice } from "./limitsEnv.js";
@@ -151,6 +152,25 @@ export const EnvSchema = z
       .transform((v) => v?.trim() || "/usr/bin/chromium"),
     WHATSAPP_PAIR_PHONE: optionalText,
     WHATSAPP_MAX_MEDIA_MB: positiveInt(16),
+    /** web: whatsapp-web.js (a linked phone); cloud: the WhatsApp Business Platform (Cloud API). */
+    WHATSAPP_DRIVER: z
+      .string()
+      .optional()
+      .transform((v) => v?.trim().toLowerCase() || "web")
+      .pipe(z.enum(["web", "cloud"], { error: "expected web or cloud" })),
+    WHATSAPP_PHONE_NUMBER_ID: optionalText.refine((v) => v === undefined || /^\d{5,20}$/.test(v), {
+      error: "expected the phone number id from WhatsApp Manager → API setup (digits, not the number)",
+    }),
+    WHATSAPP_ACCESS_TOKEN: optionalText,
+    WHATSAPP_APP_SECRET: optionalText,
+    WHATSAPP_VERIFY_TOKEN: optionalText,
+    WHATSAPP_GRAPH_VERSION: z
+      .string()
+      .optional()
+      .transform((v) => v?.trim() || "v23.0")
+      .pipe(z.string().regex(/^v\d+\.\d+$/, { error: "expected a Graph API version such as v23.0" })),
+    WHATSAPP_GRAPH_URL: optionalHttpUrl,
+    WHATSAPP_READ_RECEIPTS: bool,
     /** Days finished jobs and delivery idempotency keys are kept before the daily housekeeping deletes them. */
     FINISHED_WORK_KEEP_DAYS: positiveInt(7),
     /** Months of transcripts and customer files kept; unset = kept until erased. */
@@ -247,6 +267,29 @@ export const EnvSchema = z
           });
       }
     }
+    if (env.WHATSAPP_DRIVER === "cloud") {
+      for (const [name, value, what] of [
+        ["WHATSAPP_PHONE_NUMBER_ID", env.WHATSAPP_PHONE_NUMBER_ID, "the business number's id"],
+        ["WHATSAPP_ACCESS_TOKEN", env.WHATSAPP_ACCESS_TOKEN, "a permanent system-user token"],
+        [
+          "WHATSAPP_APP_SECRET",
+          env.WHATSAPP_APP_SECRET,
+          "the Meta app's secret (webhooks are signed with it)",
+        ],
+        [
+          "WHATSAPP_VERIFY_TOKEN",
+          env.WHATSAPP_VERIFY_TOKEN,
+          "the word you type in the app's webhook settings",
+        ],
+      ] as const) {
+        if (!value)
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message: `required with WHATSAPP_DRIVER=cloud: ${what}`,
+          });
+      }
+    }
     if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
       ctx.addIssue({
         code: "custom",
@@ -304,7 +347,8 @@ export type TelegramConfig =
   | { enabled: false; hint: string };
 
 export type WhatsAppConfig =
-  | { enabled: true; chromePath: string; pairWithPhone?: string; maxMediaBytes: number }
+  | { enabled: true; driver: "web"; chromePath: string; pairWithPhone?: string; maxMediaBytes: number }
+  | { enabled: true; driver: "cloud"; options: CloudAdapterOptions }
   | { enabled: false };
 
 /** Every setting, one slice per module; built once by {@link loadConfig}. */
@@ -377,14 +421,7 @@ export function configOf(env: Env): Config {
       color: env.NO_COLOR === undefined,
     },
     telegram: telegramSlice(env),
-    whatsapp: env.WHATSAPP_ENABLED
-      ? {
-          enabled: true,
-          chromePath: env.CHROME_PATH,
-          maxMediaBytes: env.WHATSAPP_MAX_MEDIA_MB * 1024 * 1024,
-          ...(env.WHATSAPP_PAIR_PHONE ? { pairWithPhone: env.WHATSAPP_PAIR_PHONE } : {}),
-        }
-      : { enabled: false },
+    whatsapp: whatsAppSlice(env),
     slack: slackSlice(env),
     email: emailSlice(env),
     ai: aiSlice(env),
@@ -407,6 +444,36 @@ function telegramSlice(env: Env): TelegramConfig {
     options.webhook = { url: env.TELEGRAM_WEBHOOK_URL, secretToken: env.TELEGRAM_WEBHOOK_SECRET };
   if (env.TELEGRAM_MAX_MEDIA_BYTES !== undefined) options.maxMediaBytes = env.TELEGRAM_MAX_MEDIA_BYTES;
   return { enabled: true, options };
+}
+
+/** WhatsApp: off, whatsapp-web.js (WHATSAPP_ENABLED), or the Cloud API (WHATSAPP_DRIVER=cloud). */
+function whatsAppSlice(env: Env): WhatsAppConfig {
+  const maxMediaBytes = env.WHATSAPP_MAX_MEDIA_MB * 1024 * 1024;
+  if (env.WHATSAPP_DRIVER === "cloud") {
+    // The schema requires the four settings with the cloud driver.
+    return {
+      enabled: true,
+      driver: "cloud",
+      options: {
+        phoneNumberId: env.WHATSAPP_PHONE_NUMBER_ID!,
+        accessToken: env.WHATSAPP_ACCESS_TOKEN!,
+        appSecret: env.WHATSAPP_APP_SECRET!,
+        verifyToken: env.WHATSAPP_VERIFY_TOKEN!,
+        graphVersion: env.WHATSAPP_GRAPH_VERSION,
+        ...(env.WHATSAPP_GRAPH_URL ? { baseUrl: env.WHATSAPP_GRAPH_URL } : {}),
+        maxMediaBytes,
+        readReceipts: env.WHATSAPP_READ_RECEIPTS,
+      },
+    };
+  }
+  if (!env.WHATSAPP_ENABLED) return { enabled: false };
+  return {
+    enabled: true,
+    driver: "web",
+    chromePath: env.CHROME_PATH,
+    maxMediaBytes,
+    ...(env.WHATSAPP_PAIR_PHONE ? { pairWithPhone: env.WHATSAPP_PAIR_PHONE } : {}),
+  };
 }
 
 function slackSlice(env: Env): SlackSettings | null {

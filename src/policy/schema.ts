@@ -207,6 +207,37 @@ const Contact = z.strictObject({
 
 const OptionalNumber = z.number().int().positive().nullable();
 
+/**
+ * An approved WhatsApp message template (Business Platform) and the outbound messages it carries
+ * outside the 24-hour customer-service window: `kinds` are the messages' locale keys, a trailing
+ * `*` matching every key that starts with the rest. The template's one body parameter is the
+ * message's text in the customer's language (the same locale text sent inside the window).
+ */
+const WhatsAppTemplate = z.strictObject({
+  name: z.string().regex(/^[a-z0-9_]{1,512}$/, { error: "expected a template name: a–z, 0–9 and _" }),
+  /** The language code each template translation was approved under. */
+  languages: z.strictObject({ it: z.string().min(2), en: z.string().min(2) }),
+  kinds: z.array(z.string().min(1)).min(1),
+});
+
+/** sportello's own templates (README "WhatsApp Business Platform"): used when a preset names none. */
+export const DEFAULT_WHATSAPP_TEMPLATES = [
+  {
+    name: "sportello_update",
+    languages: { it: "it", en: "en" },
+    kinds: [
+      "relay.*",
+      "feedback.closed*",
+      "intake.authorized*",
+      "intake.repDeclined",
+      "service.paged*",
+      "availability.callbackWithin",
+      "handover.started",
+    ],
+  },
+  { name: "sportello_feedback", languages: { it: "it", en: "en" }, kinds: ["feedback.askRating"] },
+];
+
 export const PolicySchema = z
   .strictObject({
     id: Key,
@@ -260,6 +291,8 @@ export const PolicySchema = z
       /** After every close, a summary by e-mail (with the feedback link) to customers with an address. */
       emailSummary: z.boolean().default(false),
     }),
+    /** WhatsApp Business Platform templates for messages outside the 24-hour window. */
+    whatsappTemplates: z.array(WhatsAppTemplate).default(DEFAULT_WHATSAPP_TEMPLATES),
   })
   .superRefine((policy, ctx) => {
     const issue = (path: (string | number)[], message: string) =>

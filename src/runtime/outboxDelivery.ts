@@ -10,14 +10,16 @@
  * marks of one turn are written together in the next group commit. A crash between a send and
  * its mark re-sends the message at restart (at-least-once), as on the database path.
  */
-import type { ChannelName, OutboundAttachment, OutboundMessage } from "../channels/port.js";
+import type { ChannelAdapter, ChannelName, OutboundAttachment, OutboundMessage } from "../channels/port.js";
 import type { ClaimedOutbound } from "../data/coordination.js";
 import * as store from "../data/supportStore.js";
 import { nextDeliveryDelay, WakeUps } from "./deliveryRetry.js";
+import { noteSent } from "./deliveryStatus.js";
 import { KeyedQueue } from "./keyedQueue.js";
 import type { QueuedOutbound } from "./outboxMemory.js";
 import type { Effects, RuntimeContext } from "./runtimeContext.js";
 import { type ChatRef, chatKey } from "./runtimeTypes.js";
+import { applyServiceWindow } from "./serviceWindow.js";
 
 /** Most rows {@link Coordination.claimChatOutbox} claims at once. */
 const CLAIM_LIMIT = 100;
@@ -115,7 +117,7 @@ export class OutboxDelivery {
       for (const row of queued) {
         const claimed: ClaimedOutbound = { ...row, ...chat, attempts: 0, nextAttemptAt: null };
         try {
-          await adapter.send(await this.toMessage(chat, claimed));
+          await this.send(adapter, chat, claimed);
           delivered.push(row.id);
           ctx.options.metrics?.messageOut(chat.channel);
           sent++;
@@ -247,7 +249,7 @@ export class OutboxDelivery {
           break;
         }
         try {
-          await adapter.send(await this.toMessage(chat, row));
+          await this.send(adapter, chat, row);
           delivered.push(row.id);
           ctx.options.metrics?.messageOut(chat.channel);
           sent++;
@@ -283,6 +285,26 @@ export class OutboxDelivery {
         this.ctx.logger.warn({ err: error, chat: chat.chatId }, "delivery retry failed"),
       );
     });
+  }
+
+  /**
+   * Hands one row to its channel: within the channel's customer-service window as it is, outside
+   * it as a template (see serviceWindow.ts); notes the platform's id where statuses come back.
+   */
+  private async send(adapter: ChannelAdapter, chat: ChatRef, row: ClaimedOutbound): Promise<void> {
+    const message = await applyServiceWindow(
+      this.ctx,
+      adapter,
+      await this.toMessage(chat, row),
+      row.body.kind,
+    );
+    const result = await adapter.send(message);
+    if (!adapter.reportsDeliveryStatus) return;
+    const ids = result.platformMessageIds ?? (result.platformMessageId ? [result.platformMessageId] : []);
+    await noteSent(
+      this.ctx,
+      ids.map((platformMessageId) => ({ ...chat, platformMessageId, messageId: row.id })),
+    );
   }
 
   private async toMessage(chat: ChatRef, row: ClaimedOutbound): Promise<OutboundMessage> {

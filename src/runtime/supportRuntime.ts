@@ -11,7 +11,7 @@
  * - {@link JobScheduler} with {@link SlaTimers}, {@link DeskNotifier} and {@link AiJobs} — durable
  *   timers and background work (rows in the job table).
  */
-import type { ChannelAdapter } from "../channels/port.js";
+import type { ChannelAdapter, DeliveryStatusHandler } from "../channels/port.js";
 import { startCoordination } from "../data/coordination.js";
 import type { StaffActions, StaffDesk } from "../desk/port.js";
 import { createRenderer } from "../i18n/renderer.js";
@@ -20,6 +20,7 @@ import { AiJobs } from "./aiJobs.js";
 import { ConversationExecutor } from "./conversationExecutor.js";
 import { ConversationIntents } from "./conversationIntents.js";
 import { reportDeliveryFailure } from "./deliveryFailures.js";
+import { recordDeliveryStatus } from "./deliveryStatus.js";
 import { DeskNotifier } from "./deskNotifications.js";
 import { InboundPipeline } from "./inboundPipeline.js";
 import { JobScheduler } from "./jobScheduler.js";
@@ -60,6 +61,8 @@ export class SupportRuntime implements StaffActions {
    * handed to the channel (delivery failures are retried later, never lost).
    */
   readonly handleInbound: InboundPipeline["handle"];
+  /** Records a delivery status a channel reported; resolves once stored (see deliveryStatus.ts). */
+  readonly handleDeliveryStatus: DeliveryStatusHandler;
   // The StaffActions port, from the modules that implement it.
   readonly perform: StaffActionHandler["perform"];
   readonly seen: StaffActionHandler["seen"];
@@ -132,6 +135,7 @@ export class SupportRuntime implements StaffActions {
     const staff = new StaffActionHandler(ctx, tickets, sla, views, afterCommit);
     this.links = new MailLinks(ctx, tickets, sla, afterCommit);
     this.handleInbound = new InboundPipeline(ctx, conversations, afterCommit).handle;
+    this.handleDeliveryStatus = (update) => recordDeliveryStatus(ctx, afterCommit, update);
     this.perform = staff.perform;
     this.seen = staff.seen;
     this.setDeskRef = staff.setDeskRef;
@@ -174,7 +178,7 @@ export class SupportRuntime implements StaffActions {
     const { ctx } = this;
     for (const channel of ctx.channels.values()) {
       try {
-        await channel.start(this.handleInbound);
+        await channel.start(this.handleInbound, this.handleDeliveryStatus);
       } catch (error) {
         ctx.logger.error(
           { err: error, channel: channel.name },

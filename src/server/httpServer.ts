@@ -47,13 +47,16 @@ export interface HealthReport {
   [extra: string]: unknown;
 }
 
-/** A webhook another channel mounts on this server (POST). */
+/** A webhook another channel mounts on this server (POST unless `method` says GET). */
 export interface WebhookRoute {
   path: string;
+  method?: "GET" | "POST";
   handler: (req: {
     headers: Record<string, string | string[] | undefined>;
     body: unknown;
     rawBody?: string;
+    /** The query string's values. */
+    query?: Record<string, unknown>;
   }) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
 }
 
@@ -313,11 +316,13 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   void app.register(async (scope) => {
     await registerWebHardening(scope, hardening);
     for (const hook of deps.webhooks ?? []) {
-      scope.post(hook.path, async (req, reply) => {
+      const mount = hook.method === "GET" ? scope.get.bind(scope) : scope.post.bind(scope);
+      mount(hook.path, async (req, reply) => {
         const result = await hook.handler({
           headers: req.headers,
           body: req.body,
           ...(req.rawBody !== undefined ? { rawBody: req.rawBody } : {}),
+          query: (req.query ?? {}) as Record<string, unknown>,
         });
         for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
         return reply.code(result.status).send(result.body ?? "");
