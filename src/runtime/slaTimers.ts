@@ -88,6 +88,19 @@ export class SlaTimers {
     });
   }
 
+  /**
+   * Pages the on-call technician at `at` (its paging level opens then) if the ticket is still
+   * unclaimed: the first `oncall.repage` timer, cancelled by a claim like the repeats.
+   */
+  async schedulePage(tx: StoreTx, number: string, at: Date): Promise<void> {
+    await scheduleJob(tx, {
+      kind: "oncall.repage",
+      key: timerKey("oncall.repage", number),
+      dueAt: at,
+      payload: { number, repeat: 0 },
+    });
+  }
+
   /** Pages the on-call technician about a ticket (desks notified) and schedules the next page. */
   async page(tx: StoreTx, fx: Effects, number: string, repeat: number): Promise<void> {
     const { clock, policy } = this.ctx;
