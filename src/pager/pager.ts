@@ -30,7 +30,16 @@ import { onCallAt } from "./rota.js";
 export const stepKey = (pageId: string) => `pager.step:${pageId}`;
 
 /** Words that acknowledge a page when a technician replies with them (any way). */
-const ACK_WORDS = /^\s*(ok|okay|ack|ricevuto|preso|presa|sì|si|yes|1)\b/i;
+const ACK_WORDS = /^\s*(ok|okay|ack|ricevuto|preso|presa)\s*[.!]*\s*$/i;
+
+/** A link code as the board and the CLI show it ("pg-" and 8 letters or digits). */
+const LINK_CODE = /^\s*(?:\/start\s+|\/link\s+)?(pg-[a-z0-9]{6,})\s*$/i;
+
+/** Could this message be for the pager (cheap test before any database read)? */
+export function mayBeForPager(text: string, choice: string | undefined): boolean {
+  if (choice?.startsWith(ACK_CHOICE_PREFIX)) return true;
+  return text.length <= 40 && (ACK_WORDS.test(text) || LINK_CODE.test(text));
+}
 
 /** How an answer reached the pager. */
 export type AckVia = ContactKind | "board" | "slack" | "claim" | "cli";
@@ -296,7 +305,7 @@ export class Pager {
     const { ctx } = this;
     const language = ctx.policy.defaultLanguage;
     const r = (key: string, params?: Record<string, string>) => ctx.renderer.render(key, params, language);
-    const code = /^\s*(?:\/start\s+|\/link\s+)?(pg-[a-z0-9]{6,})\s*$/i.exec(text)?.[1]?.toLowerCase();
+    const code = LINK_CODE.exec(text)?.[1]?.toLowerCase();
     if (code && kind === "telegram") {
       const linked = await ctx.db.transaction(async (tx) => {
         const contact = await pagerStore.contactByLinkCode(tx, code);
@@ -307,7 +316,7 @@ export class Pager {
       if (linked) return { handled: true, reply: r("pager.linked", { name: linked.name }) };
     }
     const kinds: ContactKind[] = kind === "sms" || kind === "voice" ? ["sms", "voice", "whatsapp"] : [kind];
-    const members = await ctx.db.transaction((tx) => pagerStore.membersByContact(tx, kinds, address));
+    const members = await ctx.db.session((tx) => pagerStore.membersByContact(tx, kinds, address));
     const member = members[0];
     if (!member) return { handled: false };
     const pageId = choice?.startsWith(ACK_CHOICE_PREFIX) ? choice.slice(ACK_CHOICE_PREFIX.length) : null;

@@ -17,6 +17,7 @@ import type { StaffActions, StaffDesk } from "../desk/port.js";
 import { createRenderer } from "../i18n/renderer.js";
 import { channelNotifier } from "../pager/channelNotifiers.js";
 import { Pager } from "../pager/pager.js";
+import { RotaAdmin } from "../pager/rotaAdmin.js";
 import type { Policy } from "../policy/schema.js";
 import { AiJobs } from "./aiJobs.js";
 import { ConversationExecutor } from "./conversationExecutor.js";
@@ -78,6 +79,8 @@ export class SupportRuntime implements StaffActions {
   readonly setOnCall: OnCallRota["setOnCall"];
   /** Pages, their escalation and acknowledgements. */
   readonly pager: Pager;
+  /** Technicians' ways to be reached, the weekly rota, shifts and swaps. */
+  readonly rota: RotaAdmin;
   /** One-time links sent by e-mail: the sales rep's authorize/decline, the customer's feedback form. */
   readonly links: MailLinks;
 
@@ -127,6 +130,7 @@ export class SupportRuntime implements StaffActions {
       views.getTicket,
     );
     const pager = this.pager;
+    this.rota = new RotaAdmin(ctx.db, ctx.policy, ctx.clock);
     const sla = new SlaTimers(ctx, tickets, afterCommit, pager);
     const intents = new ConversationIntents(ctx, tickets, new TicketOpening(ctx, tickets, sla));
     const conversations = new ConversationExecutor(ctx, () => intents);
@@ -149,7 +153,7 @@ export class SupportRuntime implements StaffActions {
     );
     const staff = new StaffActionHandler(ctx, tickets, sla, views, afterCommit, pager);
     this.links = new MailLinks(ctx, tickets, sla, afterCommit);
-    this.handleInbound = new InboundPipeline(ctx, conversations, afterCommit).handle;
+    this.handleInbound = new InboundPipeline(ctx, conversations, afterCommit, pager).handle;
     this.perform = staff.perform;
     this.seen = staff.seen;
     this.setDeskRef = staff.setDeskRef;
