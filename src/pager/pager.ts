@@ -136,7 +136,7 @@ export class Pager {
     // Claim the step (one pass on one instance wins) and schedule the next, in one transaction.
     const claimed = await ctx.db.transaction(async (tx) => {
       const page = await pagerStore.findPage(tx, job.pageId);
-      if (!page || page.status !== "open" || page.step !== job.step) return null;
+      if (page?.status !== "open" || page.step !== job.step) return null;
       if (page.ticket) {
         const ticket = await store.findTicket(tx, page.ticket);
         if (ticket?.status !== "open") {
@@ -270,7 +270,7 @@ export class Pager {
         "pageId" in target
           ? await pagerStore.findPage(tx, target.pageId)
           : await pagerStore.openPageOfTicket(tx, target.ticket);
-      if (!page || page.status !== "open") return false;
+      if (page?.status !== "open") return false;
       if (!(await pagerStore.endPage(tx, page.id, "acknowledged", { by: by.name, via, at: ctx.clock.now() })))
         return false;
       await store.cancelJobs(tx, [
@@ -309,7 +309,7 @@ export class Pager {
     if (code && kind === "telegram") {
       const linked = await ctx.db.transaction(async (tx) => {
         const contact = await pagerStore.contactByLinkCode(tx, code);
-        if (!contact || contact.kind !== "telegram") return null;
+        if (contact?.kind !== "telegram") return null;
         await pagerStore.linkContact(tx, contact.id, address);
         return pagerStore.findMember(tx, { id: contact.technicianId });
       });

@@ -11,7 +11,6 @@ import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { Pager } from "../pager/pager.js";
 import { addServiceMinutes } from "../policy/calendar.js";
-import { notifyDesks } from "./deskNotifications.js";
 import { type JobPayload, scheduleJob, timerKey } from "./jobs.js";
 import {
   type AfterCommit,
@@ -19,7 +18,6 @@ import {
   inChatTransaction,
   newEffects,
   type RuntimeContext,
-  recordEvent,
 } from "./runtimeContext.js";
 import type { TicketExecutor } from "./ticketExecutor.js";
 
