@@ -29,6 +29,7 @@ import { createHealthRegistry, type HealthRegistry } from "../observability/heal
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
 import { firstResponseObserver } from "../observability/responseTimeMetric.js";
+import { twilioNotifiers } from "../pager/twilioNotifier.js";
 import { loadCannedReplies } from "../policy/cannedReplies.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { policyResolver } from "../policy/policyResolver.js";
@@ -37,6 +38,7 @@ import { type Clock, systemClock } from "../runtime/clock.js";
 import type { SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { registerLinkRoutes } from "../server/linkRoutes.js";
+import { registerTwilioRoutes } from "../server/twilioRoutes.js";
 import { composeRuntime } from "./composeRuntime.js";
 import { checkDataFolder, markInstance, pruneMarkers, unmarkInstance } from "./dataFolderShare.js";
 import { checkDataDir, listenError, StartupError } from "./startupError.js";
@@ -233,6 +235,9 @@ async function startServices(
     metrics: runtimeMetrics(metrics),
     coordination,
     health,
+    ...(config.twilio
+      ? { pagerNotifiers: twilioNotifiers(config.twilio, () => http.publicUrl ?? listeningAt) }
+      : {}),
     onEvents: firstResponseObserver({
       metrics,
       facts: (number) => responseFacts(db, number),
@@ -274,6 +279,19 @@ async function startServices(
     routes: [
       (scope) =>
         registerLinkRoutes(scope, { links: runtime.links, render: renderer.render, company: policy.company }),
+      // Twilio's webhooks (signed; PUBLIC_URL is required with Twilio): page answers by key or SMS.
+      ...(config.twilio && http.publicUrl
+        ? [
+            (scope: Parameters<typeof registerLinkRoutes>[0]) =>
+              registerTwilioRoutes(scope, {
+                authToken: config.twilio!.authToken,
+                publicUrl: http.publicUrl!,
+                pager: runtime.pager,
+                render: renderer.render,
+                language: policy.defaultLanguage,
+              }),
+          ]
+        : []),
     ],
     port: http.port,
     host: http.host,
