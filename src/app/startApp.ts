@@ -38,6 +38,7 @@ import { type Clock, systemClock } from "../runtime/clock.js";
 import type { SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { registerLinkRoutes } from "../server/linkRoutes.js";
+import { registerOncallRoutes } from "../server/oncallRoutes.js";
 import { registerTwilioRoutes } from "../server/twilioRoutes.js";
 import { composeRuntime } from "./composeRuntime.js";
 import { checkDataFolder, markInstance, pruneMarkers, unmarkInstance } from "./dataFolderShare.js";
@@ -279,6 +280,13 @@ async function startServices(
     routes: [
       (scope) =>
         registerLinkRoutes(scope, { links: runtime.links, render: renderer.render, company: policy.company }),
+      // The on-call page: rota, ways, pages.
+      (scope: Parameters<typeof registerLinkRoutes>[0]) =>
+        registerOncallRoutes(scope, {
+          rota: runtime.rota,
+          pager: runtime.pager,
+          technicians: () => runtime.rota.technicians(),
+        }),
       // Twilio's webhooks (signed; PUBLIC_URL is required with Twilio): page answers by key or SMS.
       ...(config.twilio && http.publicUrl
         ? [

@@ -90,6 +90,14 @@ export class RotaAdmin {
     return m;
   }
 
+  /** Every active technician (name and role), by name. */
+  async technicians(): Promise<{ name: string; role: string }[]> {
+    return (await this.db.session((tx) => pagerStore.activeMembers(tx))).map((m) => ({
+      name: m.name,
+      role: m.role,
+    }));
+  }
+
   /** A technician's ways in order. */
   async ways(name: string): Promise<ContactRow[]> {
     const m = await this.member(name);
