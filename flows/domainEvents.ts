@@ -54,8 +54,22 @@ export type DomainEvents = {
   "customer.erased": Record<string, unknown>;
   "feedback.recorded": { rating: number; comment: string | null; via?: "email-link" };
   "message.delivery-failed": { channel: string; address?: string; reason: string };
-  "oncall.paged": { technician: string | null; repeat: number };
-  "oncall.acknowledged": Record<string, never>;
+  /**
+   * One attempt to reach a person about a page: `repeat` is the escalation step (0 first), `via`
+   * the way (desk, telegram, whatsapp, email, sms, voice), `who` the part of the chain (on-call,
+   * rota, admins), `failed` why the way failed.
+   */
+  "oncall.paged": {
+    technician: string | null;
+    repeat: number;
+    via?: string;
+    who?: string;
+    failed?: string;
+  };
+  /** A page was acknowledged (`via`: the way, the board, Slack). */
+  "oncall.acknowledged": { via?: string };
+  /** A channel or desk has been degraded for the preset's minutes (`recovered`: it works again). */
+  "staff.outage": { component: string; detail: string; recovered: boolean };
 };
 
 export type DomainEventName = keyof DomainEvents;

@@ -121,6 +121,8 @@ export interface TicketDraft {
   coverage: Record<string, unknown>;
   consent: boolean | null;
   pageOnCall: boolean;
+  /** ISO instant at which the ticket pages on-call if still unclaimed (its level opens then). */
+  pageAt: string | null;
   status: "open" | "awaiting-authorization";
   language: Language;
 }

@@ -30,6 +30,24 @@ export function serviceRouting(policy: Policy, at: Date, audience: Audience): Se
   return levelOpenToPlans(level, audience.plans) ? { kind: "not-served", level } : { kind: "own-hours" };
 }
 
+/**
+ * When a request that no level pages for now will page: the next opening for `audience`, if that
+ * opening's level pages on-call and says `pageWhenOpens` (a blocking J-System problem on Friday
+ * evening pages at Saturday 09:00; one on Thursday evening waits for Friday's office hours).
+ */
+export function pageWhenOpens(
+  policy: Policy,
+  at: Date,
+  audience: Audience,
+): { level: PolicyServiceLevel; at: Date } | null {
+  if (serviceRouting(policy, at, audience).kind === "page-on-call") return null;
+  const a = availability(policy, at, audience);
+  if (a.open || !a.nextOpenAt) return null;
+  const level = serviceLevel(policy, a.nextOpenService);
+  if (!level?.pageOnCall || !level.pageWhenOpens || !levelServes(level, audience)) return null;
+  return { level, at: a.nextOpenAt };
+}
+
 /** The service level open at `at`, if any. */
 function openLevel(policy: Policy, at: Date): PolicyServiceLevel | undefined {
   const now = availability(policy, at);

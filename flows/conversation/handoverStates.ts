@@ -64,6 +64,7 @@ export function handoverStates(rules: IntakeRules) {
             description: (context.draft?.description || inputText(context)).slice(0, 4000),
             status: "open" as const,
             pageOnCall: false,
+            pageAt: null,
           }
         : null,
       company: context.customer ? null : context.identity.company,

@@ -9,7 +9,7 @@ import { type CoverageDecision, decideCoverage } from "../../src/policy/coverage
 import type { Policy } from "../../src/policy/schema.js";
 import { intentClassifierFor } from "../../src/understanding/intentClassifier.js";
 import type { TicketDraft } from "../intents.js";
-import { offerableCategories, offerableCategory, serviceRouting } from "../serviceRouting.js";
+import { offerableCategories, offerableCategory, pageWhenOpens, serviceRouting } from "../serviceRouting.js";
 import type { ConversationContext, Draft } from "./conversationTypes.js";
 import { emptyDraft } from "./messageInput.js";
 
@@ -50,8 +50,13 @@ export function intakeRules(policy: Policy) {
   const shouldPage = (context: ConversationContext, draft: Draft) =>
     serviceRouting(policy, now(context), audienceOf(context, draft)).kind === "page-on-call";
 
+  /** When a ticket that does not page now pages (its level opens), if it ever does. */
+  const pageLater = (context: ConversationContext, draft: Draft | null) =>
+    pageWhenOpens(policy, now(context), audienceOf(context, draft));
+
   return {
     policy,
+    pageLater,
     /** Every category's names in both languages, so a typed name is understood. */
     categoryLabels: Object.fromEntries(policy.categories.map((c) => [c.key, Object.values(c.label)])),
     /** What a free sentence asks for (trained once per preset). */
@@ -80,6 +85,7 @@ export function intakeRules(policy: Policy) {
     toTicketDraft: (context: ConversationContext): TicketDraft => {
       const draft = context.draft ?? emptyDraft();
       const page = shouldPage(context, draft);
+      const later = page ? null : pageLater(context, draft);
       return {
         description: draft.description.slice(0, MAX_DESCRIPTION_CHARS),
         attachments: draft.attachments,
@@ -88,7 +94,7 @@ export function intakeRules(policy: Policy) {
         item: draft.item,
         purchasedOn: draft.purchasedOn,
         blocking: draft.blocking === true,
-        priority: page ? "urgent" : draft.blocking ? "high" : "normal",
+        priority: page || later ? "urgent" : draft.blocking ? "high" : "normal",
         salesRep: draft.salesRep,
         coverage: {
           ...(draft.coverage ?? {}),
@@ -97,6 +103,7 @@ export function intakeRules(policy: Policy) {
         },
         consent: draft.consent,
         pageOnCall: page,
+        pageAt: later ? later.at.toISOString() : null,
         status: policy.intake.requireSalesRepAuthorization ? "awaiting-authorization" : "open",
         language: context.language,
       };

@@ -151,6 +151,14 @@ export function availabilityReplies(
     });
   } else {
     replies.push(...closedReplies(rules, a, audience.plans, at, opened));
+    const later = opened ? rules.pageLater(context, draft) : null;
+    if (later) {
+      const line = levelLine(policy, later.level.key);
+      replies.push({
+        key: line ? "service.pageWhenOpensWithLine" : "service.pageWhenOpens",
+        params: { pageAt: instant(later.at, at), line },
+      });
+    }
   }
   if (opened && policy.sla.callbackWithinHours && !policy.intake.requireSalesRepAuthorization) {
     replies.push({ key: "availability.callbackWithin", params: { hours: policy.sla.callbackWithinHours } });

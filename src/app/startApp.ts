@@ -30,6 +30,7 @@ import { createHealthRegistry, type HealthRegistry } from "../observability/heal
 import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
 import { firstResponseObserver } from "../observability/responseTimeMetric.js";
+import { twilioNotifiers } from "../pager/twilioNotifier.js";
 import { loadCannedReplies } from "../policy/cannedReplies.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { policyResolver } from "../policy/policyResolver.js";
@@ -38,6 +39,8 @@ import { type Clock, systemClock } from "../runtime/clock.js";
 import type { SupportRuntime } from "../runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
 import { registerLinkRoutes } from "../server/linkRoutes.js";
+import { registerOncallRoutes } from "../server/oncallRoutes.js";
+import { registerTwilioRoutes } from "../server/twilioRoutes.js";
 import { composeRuntime } from "./composeRuntime.js";
 import { checkDataFolder, markInstance, pruneMarkers, unmarkInstance } from "./dataFolderShare.js";
 import { checkDataDir, listenError, StartupError } from "./startupError.js";
@@ -246,6 +249,9 @@ async function startServices(
     metrics: runtimeMetrics(metrics),
     coordination,
     health,
+    ...(config.twilio
+      ? { pagerNotifiers: twilioNotifiers(config.twilio, () => http.publicUrl ?? listeningAt) }
+      : {}),
     onEvents: firstResponseObserver({
       metrics,
       facts: (number) => responseFacts(db, number),
@@ -287,6 +293,26 @@ async function startServices(
     routes: [
       (scope) =>
         registerLinkRoutes(scope, { links: runtime.links, render: renderer.render, company: policy.company }),
+      // The on-call page: rota, ways, pages.
+      (scope: Parameters<typeof registerLinkRoutes>[0]) =>
+        registerOncallRoutes(scope, {
+          rota: runtime.rota,
+          pager: runtime.pager,
+          technicians: () => runtime.rota.technicians(),
+        }),
+      // Twilio's webhooks (signed; PUBLIC_URL is required with Twilio): page answers by key or SMS.
+      ...(config.twilio && http.publicUrl
+        ? [
+            (scope: Parameters<typeof registerLinkRoutes>[0]) =>
+              registerTwilioRoutes(scope, {
+                authToken: config.twilio!.authToken,
+                publicUrl: http.publicUrl!,
+                pager: runtime.pager,
+                render: renderer.render,
+                language: policy.defaultLanguage,
+              }),
+          ]
+        : []),
     ],
     port: http.port,
     host: http.host,

@@ -16,6 +16,7 @@ import { registerChatCommand } from "./chatCommand.js";
 import { type CliContext, CliError, EXIT_FAILURE, EXIT_USAGE, processContext } from "./cliContext.js";
 import { registerCustomersCommand } from "./customersCommand.js";
 import { registerHoursCommand } from "./hoursCommand.js";
+import { registerOncallCommand } from "./oncallCommand.js";
 import { registerPlayCommand } from "./playCommand.js";
 import { registerReportCommand } from "./reportCommand.js";
 import { registerRetentionCommand } from "./retentionCommand.js";
@@ -35,6 +36,7 @@ export function buildProgram(ctx: CliContext = processContext()): Command {
   registerPlayCommand(program, ctx);
   registerChatCommand(program, ctx);
   registerStaffCommand(program, ctx);
+  registerOncallCommand(program, ctx);
   registerStatementCommand(program, ctx);
   registerReportCommand(program, ctx);
   registerRetentionCommand(program, ctx);

@@ -13,6 +13,7 @@ import { TELEGRAM_DRIVER_NAMES } from "../channels/telegram/telegramDriver.js";
 import type { CloudAdapterOptions } from "../channels/whatsapp/cloud/cloudOptions.js";
 import type { SlackSettings } from "../desk/slack/slackDeskOptions.js";
 import { CodedError } from "../errors.js";
+import type { TwilioSettings } from "../pager/twilioNotifier.js";
 import { LIMIT_VARIABLES, type LimitsConfig, limitsSlice } from "./limitsEnv.js";
 
 const bool = z
@@ -198,6 +199,16 @@ export const EnvSchema = z
     SLACK_ESCALATION_CHANNEL: optionalText,
     SLACK_API_URL: optionalUrl,
 
+    TWILIO_ACCOUNT_SID: optionalText.refine((v) => v === undefined || /^AC[0-9a-fA-F]{32}$/.test(v), {
+      error: "expected the Account SID from the Twilio console (AC and 32 hex digits)",
+    }),
+    TWILIO_AUTH_TOKEN: optionalText,
+    TWILIO_FROM: optionalText.refine((v) => v === undefined || /^\+[1-9]\d{6,14}$/.test(v), {
+      error: "expected the Twilio number pages come from, in international form (+390452525658)",
+    }),
+    TWILIO_API_URL: optionalUrl,
+    OUTAGE_NOTIFY_AFTER_MINUTES: positiveInt(10),
+
     IMAP_URL: optionalText.refine(
       (v) => v === undefined || (/^imaps?:\/\/[^@/]+@[^/]+/.test(v) && readsAsImap(v)),
       {
@@ -290,6 +301,23 @@ export const EnvSchema = z
           });
       }
     }
+    const twilio = [env.TWILIO_ACCOUNT_SID, env.TWILIO_AUTH_TOKEN, env.TWILIO_FROM];
+    if (twilio.some(Boolean)) {
+      for (const [name, value] of [
+        ["TWILIO_ACCOUNT_SID", env.TWILIO_ACCOUNT_SID],
+        ["TWILIO_AUTH_TOKEN", env.TWILIO_AUTH_TOKEN],
+        ["TWILIO_FROM", env.TWILIO_FROM],
+        ["PUBLIC_URL", env.PUBLIC_URL],
+      ] as const) {
+        if (!value)
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message:
+              "required for Twilio: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL (where Twilio posts its webhooks) together",
+          });
+      }
+    }
     if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
       ctx.addIssue({
         code: "custom",
@@ -364,6 +392,10 @@ export interface Config {
   ai: AiConfig;
   /** What one client may ask of the server; who reads /metrics. */
   limits: LimitsConfig;
+  /** Null: no SMS, calls or phone lines (Twilio off). */
+  twilio: TwilioSettings | null;
+  /** Minutes a channel or desk may be degraded before on-call and the admins are told. */
+  outageNotifyAfterMinutes: number;
 }
 
 /** Error listing every bad variable. */
@@ -426,6 +458,16 @@ export function configOf(env: Env): Config {
     email: emailSlice(env),
     ai: aiSlice(env),
     limits: limitsSlice(env),
+    twilio:
+      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
+        ? {
+            accountSid: env.TWILIO_ACCOUNT_SID,
+            authToken: env.TWILIO_AUTH_TOKEN,
+            from: env.TWILIO_FROM,
+            ...(env.TWILIO_API_URL ? { apiUrl: env.TWILIO_API_URL } : {}),
+          }
+        : null,
+    outageNotifyAfterMinutes: env.OUTAGE_NOTIFY_AFTER_MINUTES,
   };
 }
 

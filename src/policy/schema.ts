@@ -89,6 +89,12 @@ const ServiceLevel = z.strictObject({
   serves: Serves.default({ plans: null, categories: null, requiresBlocking: false }),
   /** Tickets it serves page the on-call technician (the level runs outside office hours). */
   pageOnCall: z.boolean().default(false),
+  /**
+   * A ticket this level serves, opened while it is closed and next handled by it (Friday evening →
+   * Saturday 09:00, the lunch gap → 14:30), pages the on-call technician when it opens (needs
+   * `pageOnCall`).
+   */
+  pageWhenOpens: z.boolean().default(false),
 });
 
 const HolidayRule = z
@@ -367,6 +373,11 @@ export const PolicySchema = z
             `expected "${day}" to be listed in serviceLevels[${i}].days`,
           );
       }
+      if (level.pageWhenOpens && !level.pageOnCall)
+        issue(
+          ["serviceLevels", i, "pageWhenOpens"],
+          "expected pageOnCall: true on a level with pageWhenOpens",
+        );
       level.serves.plans?.forEach((key, j) => {
         if (!plans.has(key))
           issue(

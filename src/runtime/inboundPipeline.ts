@@ -9,6 +9,7 @@ import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { AttachmentMeta, CustomerFacts, Language } from "../../flows/intents.js";
 import type { InboundMessage } from "../channels/port.js";
 import * as store from "../data/supportStore.js";
+import { mayBeForPager, type Pager } from "../pager/pager.js";
 import { asciiTicketNumbers } from "../text/ticketNumber.js";
 import type { ConversationExecutor } from "./conversationExecutor.js";
 import type { AfterCommit } from "./runtimeContext.js";
@@ -38,7 +39,38 @@ export class InboundPipeline {
     private readonly ctx: RuntimeContext,
     private readonly conversations: ConversationExecutor,
     private readonly afterCommit: AfterCommit,
+    private readonly pager: Pager | null = null,
   ) {}
+
+  /**
+   * A technician answering a page (or linking their Telegram) writes to the same bot customers
+   * do: the pager takes those few messages ("ok", its button, a link code) before the customer
+   * pipeline; anything else from anyone goes on as a customer message.
+   */
+  private async toPager(message: InboundMessage): Promise<boolean> {
+    const pager = this.pager;
+    if (!pager || message.automated) return false;
+    const kind = message.channel;
+    if (kind !== "telegram" && kind !== "whatsapp" && kind !== "email") return false;
+    const text = message.startPayload ? `/start ${message.startPayload}` : message.text;
+    if (!mayBeForPager(text, message.choice)) return false;
+    const address =
+      kind === "telegram"
+        ? message.chatId
+        : kind === "whatsapp"
+          ? message.senderId.startsWith("+")
+            ? message.senderId
+            : `+${message.chatId.split("@")[0]}`
+          : message.senderId;
+    const answer = await pager.answer(kind, address, text, message.choice);
+    if (!answer.handled) return false;
+    const channel = this.ctx.channels.get(kind);
+    if (answer.reply && channel)
+      await channel
+        .send({ channel: kind, chatId: message.chatId, text: answer.reply })
+        .catch((error) => this.ctx.logger.warn({ err: error }, "pager answer not sent"));
+    return true;
+  }
 
   /**
    * Handles one customer message; resolves once it is durably processed and the replies were
@@ -46,6 +78,7 @@ export class InboundPipeline {
    */
   handle = async (inbound: InboundMessage): Promise<void> => {
     const { ctx } = this;
+    if (await this.toPager(inbound)) return;
     // A ticket number copied from a phone chat carries non-breaking hyphens: read it as typed.
     const message = inbound.text ? { ...inbound, text: asciiTicketNumbers(inbound.text) } : inbound;
     const received = ctx.clock.now();

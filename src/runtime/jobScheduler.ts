@@ -123,6 +123,10 @@ export class JobScheduler {
         return this.handlers["ticket.callback"](job.payload);
       case "oncall.repage":
         return this.handlers["oncall.repage"](job.payload);
+      case "pager.step":
+        return this.handlers["pager.step"](job.payload);
+      case "pager.outage":
+        return this.handlers["pager.outage"](job.payload);
       case "ai.triage":
         return this.handlers["ai.triage"](job.payload);
       case "ai.transcribe":

@@ -26,6 +26,8 @@ export type JobSpec =
   | { kind: "ticket.escalate"; payload: { number: string } }
   | { kind: "ticket.callback"; payload: { number: string } }
   | { kind: "oncall.repage"; payload: { number: string; repeat: number } }
+  | { kind: "pager.step"; payload: { pageId: string; step: number } }
+  | { kind: "pager.outage"; payload: { component: string } }
   | { kind: "ai.triage"; payload: { chat: ChatRef; text: string; language: Language } }
   | { kind: "ai.transcribe"; payload: { chat: ChatRef; attachment: AttachmentMeta } }
   | { kind: "ai.interpret"; payload: InterpretJob };
@@ -136,6 +138,8 @@ const payloads = {
     number: p.number,
     repeat: Number(p.repeat ?? 1),
   })),
+  "pager.step": z.object({ pageId: text, step: z.number().int().nonnegative() }),
+  "pager.outage": z.object({ component: text }),
   "ai.triage": z.object({ chat: chatRef, text, language: z.enum(["it", "en"]).catch("it") }),
   "ai.transcribe": z.object({ chat: chatRef, attachment: attachmentMeta }),
   "ai.interpret": z.object({

@@ -2,6 +2,7 @@
  * The runtime's public vocabulary: its options, the optional AI and metrics ports, the stable
  * error it throws, and the chat reference every module passes around.
  */
+
 import type { DomainEventName, DomainEvents } from "../../flows/domainEvents.js";
 import type { Language } from "../../flows/intents.js";
 import type { ChannelAdapter, ChannelName } from "../channels/port.js";
@@ -11,6 +12,7 @@ import type { StaffDesk } from "../desk/port.js";
 import { CodedError } from "../errors.js";
 import type { HealthRegistry } from "../observability/healthRegistry.js";
 import type { Logger } from "../observability/logger.js";
+import type { Notifier } from "../pager/notifier.js";
 import type { Policy } from "../policy/schema.js";
 import type { Clock } from "./clock.js";
 
@@ -96,6 +98,8 @@ export interface RuntimeOptions {
    * opened for this runtime (and closed by `stop()`).
    */
   coordination?: Coordination;
+  /** Ways to page technicians besides the desks and the channels (Twilio SMS and calls). */
+  pagerNotifiers?: Notifier[];
   /** Where the runtime reports the database's and the desks' state for `/health`. */
   health?: HealthRegistry;
 }

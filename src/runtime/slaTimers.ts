@@ -9,8 +9,8 @@ import type { TicketEvent } from "../../flows/ticketMachine.js";
 import type { ChannelName } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
+import type { Pager } from "../pager/pager.js";
 import { addServiceMinutes } from "../policy/calendar.js";
-import { notifyDesks } from "./deskNotifications.js";
 import { type JobPayload, scheduleJob, timerKey } from "./jobs.js";
 import {
   type AfterCommit,
@@ -18,7 +18,6 @@ import {
   inChatTransaction,
   newEffects,
   type RuntimeContext,
-  recordEvent,
 } from "./runtimeContext.js";
 import type { TicketExecutor } from "./ticketExecutor.js";
 
@@ -31,6 +30,7 @@ export class SlaTimers {
     private readonly ctx: RuntimeContext,
     private readonly tickets: TicketExecutor,
     private readonly afterCommit: AfterCommit,
+    private readonly pager: Pager,
   ) {}
 
   /**
@@ -88,33 +88,25 @@ export class SlaTimers {
     });
   }
 
-  /** Pages the on-call technician about a ticket (desks notified) and schedules the next page. */
-  async page(tx: StoreTx, fx: Effects, number: string, repeat: number): Promise<void> {
-    const { clock, policy } = this.ctx;
-    const now = clock.now();
-    const ticket = await store.findTicket(tx, number);
-    const technician = await store.onCallAt(tx, now);
-    await recordEvent(this.ctx, tx, fx, {
-      ticketId: ticket?.id ?? null,
-      ticket: number,
-      type: "oncall.paged",
-      actor: null,
-      payload: { technician: technician?.name ?? null, repeat },
+  /**
+   * Pages the on-call technician at `at` (its paging level opens then) if the ticket is still
+   * unclaimed: the first `oncall.repage` timer, cancelled by a claim like the repeats.
+   */
+  async schedulePage(tx: StoreTx, number: string, at: Date): Promise<void> {
+    await scheduleJob(tx, {
+      kind: "oncall.repage",
+      key: timerKey("oncall.repage", number),
+      dueAt: at,
+      payload: { number, repeat: 0 },
     });
-    await notifyDesks(this.ctx, tx, fx, {
-      event: "oncall.paged",
-      ticket: number,
-      repeat,
-      technicianId: technician?.id ?? null,
-    });
-    if (repeat < policy.sla.pageMaxRepeats) {
-      await scheduleJob(tx, {
-        kind: "oncall.repage",
-        key: timerKey("oncall.repage", number),
-        dueAt: new Date(now.getTime() + policy.sla.pageRepeatMinutes * 60_000),
-        payload: { number, repeat: repeat + 1 },
-      });
-    }
+  }
+
+  /**
+   * Pages the on-call technician about a ticket: the pager escalates it along the rota (every way
+   * of each person, then the admins) until someone acknowledges or claims it.
+   */
+  async page(tx: StoreTx, fx: Effects, number: string): Promise<void> {
+    await this.pager.pageTicket(tx, fx, number);
   }
 
   /** Runs a due `ticket.escalate` job. */
@@ -128,12 +120,15 @@ export class SlaTimers {
   callbackOverdue = (job: JobPayload<"ticket.callback">): Promise<void> =>
     this.fire(job.number, { type: "callback.overdue" });
 
-  /** Runs a due `oncall.repage` job: pages again while the ticket is still open (unclaimed). */
+  /**
+   * Runs a due `oncall.repage` job (the page of a ticket whose level opened, or a repeat left by an
+   * older version): pages while the ticket is still open (unclaimed).
+   */
   repage = async (job: JobPayload<"oncall.repage">): Promise<void> => {
     const ticket = await store.findTicket(this.ctx.db, job.number);
     if (ticket?.status !== "open") return;
     const fx = newEffects();
-    await this.ctx.db.transaction((tx) => this.page(tx, fx, job.number, job.repeat));
+    await this.ctx.db.transaction((tx) => this.page(tx, fx, job.number));
     return this.afterCommit(fx);
   };
 

@@ -7,6 +7,7 @@ import type { StoredAttachment, TicketEvent } from "../../flows/ticketMachine.js
 import type { ChannelName } from "../channels/port.js";
 import * as store from "../data/supportStore.js";
 import type { StaffAction, StaffActionResult, StaffErrorCode } from "../desk/port.js";
+import type { Pager } from "../pager/pager.js";
 import { packageCharge } from "../policy/charge.js";
 import { CoverageError } from "../policy/coverage.js";
 import type { AfterCommit } from "./runtimeContext.js";
@@ -37,6 +38,7 @@ export class StaffActionHandler {
     private readonly sla: SlaTimers,
     private readonly views: TicketViews,
     private readonly afterCommit: AfterCommit,
+    private readonly pager: Pager,
   ) {}
 
   /** Performs one action; never throws for a refused action (the result says why, with a code). */
@@ -49,6 +51,20 @@ export class StaffActionHandler {
       return { ok: false, code: "not-technician", message: "only technicians can act on tickets" };
     const event = await this.toEvent(action, { id: technician.id, name: technician.name });
     if (event !== null && "ok" in event) return event;
+    // Acknowledging a page: the pager ends its escalation (and records who and how).
+    if (
+      event === null &&
+      (await this.pager.acknowledge(
+        { ticket: located.number },
+        { technicianId: technician.id, name: technician.name },
+        "desk",
+      ))
+    ) {
+      const view = await this.views.getTicket(action.ticket);
+      return view
+        ? { ok: true, ticket: view }
+        : { ok: false, code: "unknown-ticket", message: `no ticket ${action.ticket}` };
+    }
     const chat = { channel: located.channel as ChannelName, chatId: located.chatId };
     try {
       const { fx } = await inChatTransaction(ctx, chat, async (tx, effects) => {

@@ -15,6 +15,9 @@ import type { ChannelAdapter, DeliveryStatusHandler } from "../channels/port.js"
 import { startCoordination } from "../data/coordination.js";
 import type { StaffActions, StaffDesk } from "../desk/port.js";
 import { createRenderer } from "../i18n/renderer.js";
+import { channelNotifier } from "../pager/channelNotifiers.js";
+import { Pager } from "../pager/pager.js";
+import { RotaAdmin } from "../pager/rotaAdmin.js";
 import type { Policy } from "../policy/schema.js";
 import { AiJobs } from "./aiJobs.js";
 import { ConversationExecutor } from "./conversationExecutor.js";
@@ -77,6 +80,10 @@ export class SupportRuntime implements StaffActions {
   readonly findTechnician: TicketViews["findTechnician"];
   readonly listOnCall: OnCallRota["listOnCall"];
   readonly setOnCall: OnCallRota["setOnCall"];
+  /** Pages, their escalation and acknowledgements. */
+  readonly pager: Pager;
+  /** Technicians' ways to be reached, the weekly rota, shifts and swaps. */
+  readonly rota: RotaAdmin;
   /** One-time links sent by e-mail: the sales rep's authorize/decline, the customer's feedback form. */
   readonly links: MailLinks;
 
@@ -114,7 +121,20 @@ export class SupportRuntime implements StaffActions {
     const tickets: TicketExecutor = new TicketExecutor(ctx, (tx, chat, events, fx, customerId) =>
       conversations.run(tx, chat, events, fx, { senderId: null, customerId }),
     );
-    const sla = new SlaTimers(ctx, tickets, afterCommit);
+    this.pager = new Pager(
+      ctx,
+      [
+        channelNotifier("telegram", () => ctx.channels.get("telegram")),
+        channelNotifier("whatsapp", () => ctx.channels.get("whatsapp")),
+        channelNotifier("email", () => ctx.channels.get("email")),
+        ...(options.pagerNotifiers ?? []),
+      ],
+      afterCommit,
+      views.getTicket,
+    );
+    const pager = this.pager;
+    this.rota = new RotaAdmin(ctx.db, ctx.policy, ctx.clock);
+    const sla = new SlaTimers(ctx, tickets, afterCommit, pager);
     const intents = new ConversationIntents(ctx, tickets, new TicketOpening(ctx, tickets, sla));
     const conversations = new ConversationExecutor(ctx, () => intents);
     const desks = new DeskNotifier(ctx, views);
@@ -126,16 +146,18 @@ export class SupportRuntime implements StaffActions {
         "ticket.escalate": sla.escalate,
         "ticket.callback": sla.callbackOverdue,
         "oncall.repage": sla.repage,
+        "pager.step": pager.step,
+        "pager.outage": async () => undefined,
         "ai.triage": ai.triage,
         "ai.transcribe": ai.transcribe,
         "ai.interpret": ai.interpret,
       },
       this.outbox,
     );
-    const staff = new StaffActionHandler(ctx, tickets, sla, views, afterCommit);
+    const staff = new StaffActionHandler(ctx, tickets, sla, views, afterCommit, pager);
     this.links = new MailLinks(ctx, tickets, sla, afterCommit);
-    this.handleInbound = new InboundPipeline(ctx, conversations, afterCommit).handle;
     this.handleDeliveryStatus = (update) => recordDeliveryStatus(ctx, afterCommit, update);
+    this.handleInbound = new InboundPipeline(ctx, conversations, afterCommit, pager).handle;
     this.perform = staff.perform;
     this.seen = staff.seen;
     this.setDeskRef = staff.setDeskRef;

@@ -89,7 +89,8 @@ export class TicketOpening {
     if (opened.status === "open") await this.sla.scheduleEscalation(tx, number, now, draft.coverage);
     if (ticket.callbackDueAt && opened.status === "open")
       await this.sla.scheduleCallback(tx, number, ticket.callbackDueAt);
-    if (draft.pageOnCall) await this.sla.page(tx, fx, number, 0);
+    if (draft.pageOnCall) await this.sla.page(tx, fx, number);
+    else if (draft.pageAt) await this.sla.schedulePage(tx, number, new Date(draft.pageAt));
     return [{ type: "ticket.opened", number, status: opened.status, at: now.toISOString() }];
   }
 }

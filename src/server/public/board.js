@@ -177,6 +177,25 @@
     if (!state.selected) return;
     const { ticket, transcript } = await api(`/staff/api/tickets/${encodeURIComponent(state.selected)}`);
     renderDetail(ticket, transcript);
+    // Every page of the ticket with each attempt and its answer (the on-call page's API).
+    const { pages } = await api(`/staff/api/tickets/${encodeURIComponent(ticket.number)}/pages`).catch(
+      () => ({
+        pages: [],
+      }),
+    );
+    $("pages-box").hidden = pages.length === 0;
+    $("ticket-pages").replaceChildren(
+      ...pages.flatMap((p) => [
+        ...p.attempts.map((a) =>
+          el(
+            "li",
+            {},
+            `${when(a.at)} · ${a.technician || "—"} · ${a.kind} · ${a.outcome}${a.error ? `: ${a.error}` : ""}`,
+          ),
+        ),
+        ...(p.ackedBy ? [el("li", {}, `${when(p.ackedAt)} · ✔ ${p.ackedBy} (${p.ackedVia})`)] : []),
+      ]),
+    );
   }
 
   async function refreshQr() {
