@@ -96,7 +96,11 @@ export type ParamValue =
   /** Opening hours of the service levels open to customers with these plans, one line each. */
   | { $hours: string[] }
   /** Tickets with their status in the customer's words. */
-  | { $tickets: { number: string; status: string }[] };
+  | { $tickets: { number: string; status: string }[] }
+  /** Other texts of the locale, rendered in the same language, one per line. */
+  | { $texts: { key: string; params?: Params }[] }
+  /** Texts of the preset in both languages (e.g. a plan's exclusions), as a bulleted list. */
+  | { $localized: { it: string; en: string }[] };
 export type Params = Record<string, ParamValue>;
 
 export interface ChoiceIntent {

@@ -182,11 +182,13 @@ export function registerManagerRoutes(app: FastifyInstance, deps: ManagerRouteDe
   app.get("/staff/statement.csv", { preHandler: requireAdminPage }, async (req, reply) => {
     const found = await statementOf(req, reply);
     if (!found) return reply;
-    const name = `statement-${found.month}${found.customer ? `-${found.customer.toUpperCase().replace(/[^A-Z0-9]/g, "")}` : ""}.csv`;
+    // ?dialect=it: `;` and a decimal comma, what Excel set to Italian opens in columns.
+    const dialect = (req.query as Record<string, string | undefined>).dialect === "it" ? "it" : "standard";
+    const name = `statement-${found.month}${found.customer ? `-${found.customer.toUpperCase().replace(/[^A-Z0-9]/g, "")}` : ""}${dialect === "it" ? "-it" : ""}.csv`;
     return reply
       .type("text/csv; charset=utf-8")
       .header("content-disposition", `attachment; filename="${name}"`)
-      .send(statementToCsv(found.statement));
+      .send(statementToCsv(found.statement, dialect));
   });
 
   app.get("/staff/statement", { preHandler: requireAdminPage }, async (req, reply) => {

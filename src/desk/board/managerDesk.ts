@@ -5,7 +5,7 @@
  */
 import type { Database } from "../../data/database.js";
 import { reportData } from "../../data/reportQueries.js";
-import { closedTicketsBetween, customerCodeExists } from "../../data/statementQueries.js";
+import { closedSessionsBetween, customerCodeExists } from "../../data/statementQueries.js";
 import { policyResolver } from "../../policy/policyResolver.js";
 import type { Policy } from "../../policy/schema.js";
 import { buildReport, dayRange, type Report } from "../../reports/report.js";
@@ -28,7 +28,7 @@ export function createManagerDesk(deps: { db: Database; policy: Policy }): Manag
     async statement(month, customer) {
       const window = monthQueryWindow(month);
       if (customer && !(await customerCodeExists(deps.db, customer))) return null;
-      const tickets = await closedTicketsBetween(deps.db, window, customer);
+      const tickets = await closedSessionsBetween(deps.db, window, customer);
       return buildStatement(month, tickets, policies);
     },
     async report(from, to) {
