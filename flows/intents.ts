@@ -30,6 +30,22 @@ export interface CustomerFacts {
   purchases: Purchase[];
   verified: boolean;
   salesRep: string | null;
+  /**
+   * This month's use of the customer's capped plans (J-System), from the same work sessions the
+   * statement bills; absent when the customer has no capped plan.
+   */
+  allowances?: AllowanceFacts[];
+}
+
+/** A capped plan's allowance as the customer is told it. */
+export interface AllowanceFacts {
+  plan: string;
+  per: "intervention" | "month";
+  capMinutes: number;
+  interventions: number;
+  usedMinutes: number;
+  /** Per month: minutes left (never below 0); per intervention: null. */
+  leftMinutes: number | null;
 }
 
 export interface OpenTicketFacts {

@@ -223,3 +223,29 @@ export interface LegacyClose {
   customerCode: string;
   company: string;
 }
+
+/** The customer's sessions closed in [from, to) with their preset, plan and minutes (allowances). */
+export function customerSessionsBetween(
+  on: Executor,
+  customerId: string,
+  window: { from: Date; to: Date },
+): Promise<{ policy: string; plan: string | null; minutes: number; coveredMinutes: number }[]> {
+  return onSql(on, async (tx) =>
+    (
+      await tx.rows(
+        `SELECT t."policy" AS "policy", s."plan" AS "plan", s."minutes" AS "minutes", s."coveredMinutes" AS "coveredMinutes"
+         FROM "WorkSession" s JOIN "Ticket" t ON t."id" = s."ticketId"
+         WHERE t."customerId" = ? AND s."closedAt" >= ? AND s."closedAt" < ?
+         ORDER BY s."closedAt" ASC`,
+        customerId,
+        iso(window.from),
+        iso(window.to),
+      )
+    ).map((r) => ({
+      policy: str(r.policy),
+      plan: maybeStr(r.plan),
+      minutes: num(r.minutes),
+      coveredMinutes: num(r.coveredMinutes),
+    })),
+  );
+}
