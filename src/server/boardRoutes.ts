@@ -27,7 +27,7 @@ import { registerManagerRoutes } from "./managerRoutes.js";
 import { billingFromForm, extrasFromForm } from "./packageBilling.js";
 import { registerReplyRoutes } from "./replyRoutes.js";
 import { sendActionRefusal, sendError } from "./sendError.js";
-import { escapeHtml, pickLanguage, renderPage } from "./webStrings.js";
+import { escapeHtml, managerLinks, pickLanguage, renderPage } from "./webStrings.js";
 
 const FILTERS: readonly TicketFilter[] = ["open", "mine", "unclaimed", "today", "all"];
 const PRIORITIES = ["low", "normal", "high", "urgent"] as const;
@@ -78,6 +78,7 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
     return renderPage("board.html.tmpl", language, {
       technician: escapeHtml(session.technician.name),
       role: session.technician.role,
+      managerLinks: managerLinks(language, session.technician.role === "admin"),
       timeZone: escapeHtml(deps.timeZone),
       csrf: escapeHtml(csrfTokenFor(reply)),
     });

@@ -18,6 +18,14 @@ export interface ManagerDesk {
   statement(month: string, customer?: string): Promise<Statement | null>;
   /** The report of the local days from..to (YYYY-MM-DD, included). */
   report(from: string, to: string): Promise<Report>;
+  /** The preset's category, plan and package labels in `language`, by key (for the pages). */
+  labels(language: "it" | "en"): ManagerLabels;
+}
+
+export interface ManagerLabels {
+  categories: Record<string, string>;
+  plans: Record<string, string>;
+  packages: Record<string, string>;
 }
 
 export function createManagerDesk(deps: { db: Database; policy: Policy }): ManagerDesk {
@@ -30,6 +38,15 @@ export function createManagerDesk(deps: { db: Database; policy: Policy }): Manag
       if (customer && !(await customerCodeExists(deps.db, customer))) return null;
       const tickets = await closedSessionsBetween(deps.db, window, customer);
       return buildStatement(month, tickets, policies);
+    },
+    labels(language) {
+      const of = (items: { key: string; label: { it: string; en: string } }[]) =>
+        Object.fromEntries(items.map((i) => [i.key, i.label[language]]));
+      return {
+        categories: of(deps.policy.categories),
+        plans: of(deps.policy.plans),
+        packages: of(deps.policy.charges.packages),
+      };
     },
     async report(from, to) {
       const data = await reportData(deps.db, dayRange(from, to, timezone));
