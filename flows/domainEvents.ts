@@ -30,7 +30,7 @@ export type DomainEvents = {
   "ticket.handover": { reason: string; prompt: string | null; text: string; note: string };
   "ticket.escalated": { afterServiceMinutes: number };
   "ticket.callback-overdue": Record<string, never>;
-  "ticket.closed": { minutes: number; resolution: string; charge: Charge };
+  "ticket.closed": { minutes: number; resolution: string; mode?: string | null; charge: Charge };
   "ticket.reopened": { reason: string | null };
   "customer.registered": {
     customerId: string;

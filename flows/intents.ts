@@ -30,6 +30,22 @@ export interface CustomerFacts {
   purchases: Purchase[];
   verified: boolean;
   salesRep: string | null;
+  /**
+   * This month's use of the customer's capped plans (J-System), from the same work sessions the
+   * statement bills; absent when the customer has no capped plan.
+   */
+  allowances?: AllowanceFacts[];
+}
+
+/** A capped plan's allowance as the customer is told it. */
+export interface AllowanceFacts {
+  plan: string;
+  per: "intervention" | "month";
+  capMinutes: number;
+  interventions: number;
+  usedMinutes: number;
+  /** Per month: minutes left (never below 0); per intervention: null. */
+  leftMinutes: number | null;
 }
 
 export interface OpenTicketFacts {
@@ -96,7 +112,11 @@ export type ParamValue =
   /** Opening hours of the service levels open to customers with these plans, one line each. */
   | { $hours: string[] }
   /** Tickets with their status in the customer's words. */
-  | { $tickets: { number: string; status: string }[] };
+  | { $tickets: { number: string; status: string }[] }
+  /** Other texts of the locale, rendered in the same language, one per line. */
+  | { $texts: { key: string; params?: Params }[] }
+  /** Texts of the preset in both languages (e.g. a plan's exclusions), as a bulleted list. */
+  | { $localized: { it: string; en: string }[] };
 export type Params = Record<string, ParamValue>;
 
 export interface ChoiceIntent {

@@ -15,6 +15,7 @@ import type {
   Params,
 } from "../intents.js";
 import type { MailQuestion } from "../mailIntake.js";
+import type { CloseChargeTold } from "../ticket/ticketTypes.js";
 
 /** The problem being collected, before the ticket opens. */
 export interface Draft {
@@ -150,9 +151,14 @@ export type InboundEvent = Extract<ConversationEvent, { type: "inbound" }>;
 /** The `ticket.closed` event: the outcome and the charge of a close. */
 export type TicketClosedEvent = Extract<ConversationEvent, { type: "ticket.closed" }>;
 
-/** The charge of a close as the conversation needs it (a policy `Charge`, extra fields optional). */
+/**
+ * The charge of a close as the conversation needs it (a policy `Charge`, extra fields optional):
+ * with a work session's lines, the ticket's total after a reopen, the capped plan's allowance and
+ * what the plan excludes.
+ */
 export type CloseCharge = Pick<Charge, "grossCents" | "covered"> &
-  Partial<Omit<Charge, "grossCents" | "covered">>;
+  Partial<Omit<Charge, "grossCents" | "covered">> &
+  Partial<Pick<CloseChargeTold, "session" | "total" | "allowance" | "exclusions" | "category">>;
 
 /** What the named `triage` actor answers (AI or the offline classifier). */
 export interface TriageOutput {

@@ -11,7 +11,9 @@ import type { IntakeRules } from "./intakeRules.js";
 import { inputText, understood } from "./messageInput.js";
 import { availabilityReplies } from "./replies.js";
 
-const INTENT_OPTIONS = ["new", "status", "info", "hours", "human", "restart"].map((id) => ({ id }));
+const INTENT_OPTIONS = ["new", "status", "info", "hours", "allowance", "human", "restart"].map((id) => ({
+  id,
+}));
 
 /** The intent of the message, or null; read once per message (guards ask one after the other). */
 export function customerIntent(rules: IntakeRules) {
@@ -50,4 +52,35 @@ export function statusReply(context: ConversationContext): ReplyParams {
           tickets: { $tickets: context.openTickets.map((t) => ({ number: t.number, status: t.status })) },
         },
       };
+}
+
+/**
+ * What is left of the customer's capped plans this month ("quanti minuti mi restano?"), from the
+ * numbers the statement bills; or that none of their plans has an allowance.
+ */
+export function allowanceReplies(context: ConversationContext): ReplyParams[] {
+  const allowances = context.customer?.allowances ?? [];
+  if (allowances.length === 0) return [{ key: "menu.allowanceNone" }];
+  return allowances.map(
+    (a): ReplyParams =>
+      a.per === "month"
+        ? {
+            key: "menu.allowanceMonth",
+            params: {
+              plan: { $plan: a.plan },
+              used: a.usedMinutes,
+              cap: a.capMinutes,
+              left: a.leftMinutes ?? 0,
+            },
+          }
+        : {
+            key: "menu.allowanceIntervention",
+            params: {
+              plan: { $plan: a.plan },
+              cap: a.capMinutes,
+              interventions: a.interventions,
+              used: a.usedMinutes,
+            },
+          },
+  );
 }

@@ -12,6 +12,7 @@ import type { Params } from "../intents.js";
 import type { MailQuestion } from "../mailIntake.js";
 import { levelLine, serviceRouting } from "../serviceRouting.js";
 import type {
+  CloseCharge,
   ConversationContext,
   Draft,
   Prompt,
@@ -229,8 +230,8 @@ function closedReplies(
   return replies;
 }
 
-/** The close message: the charge whenever there is one, "covered" or "no charge" otherwise. */
-export function closeReply(event: TicketClosedEvent): ReplyParams {
+/** The close message's main text: the charge whenever there is one, "covered" or "no charge" otherwise. */
+function closeSummary(event: TicketClosedEvent, detailed: boolean): ReplyParams {
   const charge = event.charge;
   const base: Params = { number: event.number, resolution: event.resolution };
   if (!charge) return { key: "feedback.closed", params: base };
@@ -241,6 +242,17 @@ export function closeReply(event: TicketClosedEvent): ReplyParams {
       return {
         key: travel ? "feedback.closedPackageTravel" : "feedback.closedPackage",
         params: { ...base, charge: money, package: { $package: charge.package } },
+      };
+    }
+    if (detailed) {
+      return {
+        key: "feedback.closedCharged",
+        params: {
+          ...base,
+          charge: money,
+          net: { $money: charge.netCents ?? 0 },
+          vat: { $money: charge.vatCents ?? 0 },
+        },
       };
     }
     if (charge.plan) {
@@ -263,6 +275,79 @@ export function closeReply(event: TicketClosedEvent): ReplyParams {
     return { key: "feedback.closedCovered", params: { ...base, plan: { $plan: charge.plan } } };
   }
   return { key: "feedback.closedFree", params: base };
+}
+
+/** One line of a close's charge, net ("• Spare parts: 1 × PSU — €90.00 + VAT"). */
+function chargeLineText(
+  line: NonNullable<CloseCharge["lines"]>[number],
+  pkg: string | undefined,
+): ReplyParams {
+  const params: Params = {
+    quantity: line.quantity,
+    unit: { $money: line.unitCents },
+    cents: { $money: line.cents },
+    description: line.description ?? "",
+  };
+  if (line.item === "package" && pkg) params.package = { $package: pkg };
+  return { key: `feedback.line.${line.item}`, params };
+}
+
+/**
+ * The close message: its charge with every line when there is more than hourly time, the
+ * ticket's total at a reopened close, the capped plan's allowance after it and what the plan
+ * excludes for this work (warranty: OS restore time, transport; J-System hardware: parts, transport).
+ */
+export function closeReply(event: TicketClosedEvent): ReplyParams {
+  const charge = event.charge;
+  if (!charge) return closeSummary(event, false);
+  const lines = charge.lines ?? [];
+  // Itemized when more than hourly time or a bare package is billed (travel, parts, transport).
+  const itemized = lines.some((l) => l.item !== "hourly" && l.item !== "package");
+  const details: ReplyParams[] = [];
+  if (itemized && charge.grossCents > 0)
+    for (const l of lines) details.push(chargeLineText(l, charge.package));
+  if (charge.total && charge.total.sessions > 1) {
+    details.push({
+      key: "feedback.sessionTotal",
+      params: {
+        number: event.number,
+        sessions: charge.total.sessions,
+        minutes: charge.total.minutes,
+        gross: { $money: charge.total.grossCents },
+      },
+    });
+  }
+  const a = charge.allowance;
+  if (a) {
+    details.push(
+      a.per === "month"
+        ? {
+            key: "feedback.allowanceMonth",
+            params: {
+              plan: { $plan: a.plan },
+              used: a.usedMinutes,
+              cap: a.capMinutes,
+              left: a.leftMinutes ?? 0,
+            },
+          }
+        : {
+            key: "feedback.allowanceIntervention",
+            params: { plan: { $plan: a.plan }, used: a.usedMinutes, cap: a.capMinutes },
+          },
+    );
+  }
+  if (charge.exclusions?.length && charge.plan) {
+    details.push({
+      key: "feedback.exclusions",
+      params: { plan: { $plan: charge.plan }, list: { $localized: charge.exclusions } },
+    });
+  }
+  const summary = closeSummary(event, itemized);
+  if (details.length === 0) return summary;
+  return {
+    key: "feedback.closedDetailed",
+    params: { summary: { $texts: [summary] }, details: { $texts: details } },
+  };
 }
 
 /** The numbered questions of a one-reply intake, as replies (the channel sends them as one message). */

@@ -5,7 +5,7 @@
  */
 import { assign, enqueueActions, raise } from "xstate";
 import { conversationSetup as m } from "./conversationSetup.js";
-import { hoursReplies, statusReply } from "./customerIntents.js";
+import { allowanceReplies, hoursReplies, statusReply } from "./customerIntents.js";
 import type { IntakeRules } from "./intakeRules.js";
 import { interpretedAnswer } from "./interpretStep.js";
 import { closeReply } from "./replies.js";
@@ -68,6 +68,10 @@ export function rootEvents(rules: IntakeRules) {
         {
           guard: ({ event }) => event.intent === "status",
           actions: [replyEach((c) => [statusReply(c)]), repeatPrompt],
+        },
+        {
+          guard: ({ event }) => event.intent === "allowance",
+          actions: [replyEach((c) => allowanceReplies(c)), repeatPrompt],
         },
         {
           guard: ({ event }) => event.intent === "restart",

@@ -7,7 +7,7 @@ import { assign } from "xstate";
 import { onlyUnsure } from "../../src/understanding/answer.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext } from "./conversationTypes.js";
-import { customerIntent, hoursReplies, statusReply } from "./customerIntents.js";
+import { allowanceReplies, customerIntent, hoursReplies, statusReply } from "./customerIntents.js";
 import type { IntakeRules } from "./intakeRules.js";
 import { answer, emptyDraft, hasVoice, inputText, isSubstantive, media } from "./messageInput.js";
 import { MENU_PROMPT } from "./replies.js";
@@ -34,6 +34,7 @@ export function startStates(rules: IntakeRules) {
   const requests = [
     { guard: intended("status"), target: "idle", actions: replyEach((c) => [statusReply(c)]) },
     { guard: intended("hours"), target: "idle", actions: replyEach((c) => hoursReplies(rules, c)) },
+    { guard: intended("allowance"), target: "idle", actions: replyEach((c) => allowanceReplies(c)) },
     {
       guard: ({ context }: { context: ConversationContext }) =>
         intent(context) === "info" && context.openTickets.length > 0,

@@ -52,7 +52,7 @@ export const notWrittenAnswer = (context: ConversationContext) =>
 export const MAX_ASKS = 3;
 
 /** Intents a customer may express in the middle of any question (a new problem is not one of them). */
-const INTERRUPTIONS = ["status", "hours", "human", "restart"].map((id) => ({ id }));
+const INTERRUPTIONS = ["status", "hours", "allowance", "human", "restart"].map((id) => ({ id }));
 
 /**
  * The answer was not taken. In order: a request made in the middle of the question ("a che ora

@@ -5,10 +5,10 @@
  */
 
 import { assign } from "xstate";
-import { computeCharge, packageCharge } from "../../src/policy/charge.js";
 import type { Policy } from "../../src/policy/schema.js";
 import type { DomainEventName, DomainEventRecord, DomainEvents } from "../domainEvents.js";
 import { lastResult } from "../lastResult.js";
+import { closeChargeOf } from "./closeCharge.js";
 import type { TicketContext, TicketEvent, TicketIntentParams } from "./ticketTypes.js";
 
 /** The timers a claim, a close or a decline makes pointless. */
@@ -77,16 +77,9 @@ const cancelTimers = { type: "cancelTimers" as const, params: { kinds: TIMERS } 
 /** The transitions of the ticket machine for one policy preset, by event. */
 export function ticketTransitions(policy: Policy) {
   /** The charge of a close, computed once for the three intents that carry it. */
-  const closeCharge = lastResult((context: TicketContext, event: Args<"close">["event"]) => {
-    if (event.billing) return packageCharge(policy, event.billing);
-    const plan = event.plan ?? (typeof context.coverage.plan === "string" ? context.coverage.plan : null);
-    return computeCharge(policy, {
-      minutes: event.minutes,
-      plan: plan === "none" ? null : plan,
-      category: event.category ?? context.category ?? undefined,
-      usedThisMonthMinutes: context.usedThisMonthMinutes,
-    });
-  });
+  const closeCharge = lastResult((context: TicketContext, event: Args<"close">["event"]) =>
+    closeChargeOf(policy, context, event),
+  );
 
   const reply = [
     {
@@ -177,11 +170,14 @@ export function ticketTransitions(policy: Policy) {
           resolution: event.resolution,
           category: event.category ?? context.category,
           charge: closeCharge(context, event),
+          technician: event.technician,
+          mode: event.mode ?? null,
         }),
       },
       record<"close", "ticket.closed">("ticket.closed", byTechnician, ({ context, event }) => ({
         minutes: event.minutes,
         resolution: event.resolution,
+        mode: event.mode ?? null,
         charge: closeCharge(context, event),
       })),
       tellConversation<"close">("ticket.closed", ({ context, event }) => ({

@@ -2,7 +2,9 @@
  * The ticket machine's vocabulary: its context (loaded from the stored ticket), the events staff
  * actions and SLA timers send it, and the intents it returns for the runtime to execute.
  */
-import type { computeCharge, PackageInput } from "../../src/policy/charge.js";
+import type { PackageInput } from "../../src/policy/charge.js";
+import type { Localized, WorkMode } from "../../src/policy/schema.js";
+import type { PartInput, PriorSession, SessionCharge } from "../../src/policy/sessionCharge.js";
 import type { DomainEventRecord } from "../domainEvents.js";
 import type { Params } from "../intents.js";
 
@@ -31,6 +33,28 @@ export interface TicketContext {
   coverage: Record<string, unknown>;
   assignee: { id: string; name: string } | null;
   usedThisMonthMinutes: number;
+  /** Minutes of the customer's closes this month under each plan (loaded for a close). */
+  usedThisMonthByPlan?: Record<string, number>;
+  /** Earlier closes of this ticket (a reopened ticket), oldest first (loaded for a close). */
+  sessions?: PriorSession[];
+}
+
+/** A monthly or per-intervention allowance after a close, as the customer is told it. */
+export interface AllowanceAfterClose {
+  plan: string;
+  per: "intervention" | "month";
+  capMinutes: number;
+  /** This month's minutes under the plan, this close included (per month); this intervention's (per intervention). */
+  usedMinutes: number;
+  /** Per month: what is left of the allowance; per intervention: null. */
+  leftMinutes: number | null;
+}
+
+/** What a close tells the customer about its charge: the session's charge and the ticket's total. */
+export interface CloseChargeTold extends SessionCharge {
+  category: string | null;
+  allowance: AllowanceAfterClose | null;
+  exclusions: Localized[];
 }
 
 /** Staff actions, SLA timers and customer messages, as events of the ticket machine. */
@@ -60,6 +84,12 @@ export type TicketEvent =
       plan?: string;
       /** A preset package billed instead of the minutes. */
       billing?: PackageInput;
+      /** How the work was done (preset `charges.workModes`). */
+      mode?: WorkMode;
+      /** Spare parts fitted (net cents each). */
+      parts?: PartInput[];
+      /** Transport of the hardware (net cents). */
+      transportCents?: number;
     }
   | { type: "reopen"; technician: { id: string; name: string }; reason?: string }
   | { type: "escalate"; afterServiceMinutes: number }
@@ -99,7 +129,9 @@ export type TicketIntent =
         minutes: number;
         resolution: string;
         category: string | null;
-        charge: ReturnType<typeof computeCharge>;
+        charge: CloseChargeTold;
+        technician: { id: string; name: string };
+        mode: WorkMode | null;
       };
     }
   | { type: "cancelTimers"; params: { kinds: string[] } };

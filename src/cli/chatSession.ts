@@ -15,6 +15,7 @@ import * as store from "../data/supportStore.js";
 import type { StaffAction, TicketView } from "../desk/port.js";
 import { translator } from "../i18n/renderer.js";
 import { createLogger } from "../observability/logger.js";
+import { CoverageError } from "../policy/coverage.js";
 import type { Policy } from "../policy/schema.js";
 import type { Clock } from "../runtime/clock.js";
 import type { CliContext } from "./cliContext.js";
@@ -171,9 +172,16 @@ export async function runChatSession(ctx: CliContext, options: ChatSessionOption
           say("(usage: /staff close MINUTES [package=KEY km=N overnight=N days=N] RESOLUTION)\n");
           return;
         }
-        const preview = await runtime.previewCharge(ticket.number, parsed.minutes, undefined, parsed.billing);
+        let preview: Awaited<ReturnType<typeof runtime.previewCharge>>;
+        try {
+          preview = await runtime.previewCharge(ticket.number, parsed.minutes, undefined, parsed.billing);
+        } catch (error) {
+          if (!(error instanceof CoverageError)) throw error;
+          say(`(refused: ${error.code} — ${error.message})\n`);
+          return;
+        }
         if (!preview) {
-          say("(refused: invalid-input — unknown package, or travel on a package without it)\n");
+          say(`(refused: unknown-ticket — ${ticket.number})\n`);
           return;
         }
         pendingClose = { type: "close", ticket: ticket.number, by, ...parsed };

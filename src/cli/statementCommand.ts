@@ -1,4 +1,7 @@
-/** `sportello statement --month YYYY-MM [--customer CODE] [--format json|csv]`: the monthly statement. */
+/**
+ * `sportello statement --month YYYY-MM [--customer CODE] [--format json|csv|csv-it]`: the monthly
+ * statement (csv-it: `;`, decimal comma and a byte-order mark, for Excel set to Italian).
+ */
 import type { Command } from "commander";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { policyResolver } from "../policy/policyResolver.js";
@@ -11,11 +14,15 @@ export function registerStatementCommand(program: Command, ctx: CliContext = pro
   program
     .command("statement")
     .description(
-      "monthly statement: interventions, coverage, billed minutes, charges in cents, plan allowances",
+      "monthly statement: every work session with its lines, coverage, billed minutes, charges (JSON: integer cents; CSV: euros), plan allowances, minutes per technician",
     )
     .requiredOption("--month <YYYY-MM>", "calendar month, in each preset's time zone")
     .option("--customer <code>", "one customer (their code); default all customers")
-    .option("--format <json|csv>", "output format", "json")
+    .option(
+      "--format <json|csv|csv-it>",
+      "output format (csv-it: ; and decimal comma for Italian Excel)",
+      "json",
+    )
     .option("--policy <name|path>", "preset of tickets opened under a preset that is not bundled")
     .option("--database-url <url>", "database URL; default $DATABASE_URL or file:./data/sportello.db")
     .action(
@@ -26,8 +33,8 @@ export function registerStatementCommand(program: Command, ctx: CliContext = pro
         policy?: string;
         databaseUrl?: string;
       }) => {
-        if (options.format !== "json" && options.format !== "csv") {
-          throw new CliError(`invalid --format "${options.format}": expected json or csv`);
+        if (!["json", "csv", "csv-it"].includes(options.format)) {
+          throw new CliError(`invalid --format "${options.format}": expected json, csv or csv-it`);
         }
         try {
           parseMonth(options.month);
@@ -36,12 +43,12 @@ export function registerStatementCommand(program: Command, ctx: CliContext = pro
         }
         const extra = options.policy ?? ctx.env.SPORTELLO_POLICY;
         const policies = policyResolver(extra ? [loadPolicy(extra)] : []);
-        const { closedTicketsBetween, customerCodeExists } = await import("../data/statementQueries.js");
+        const { closedSessionsBetween, customerCodeExists } = await import("../data/statementQueries.js");
         await withDatabase(ctx, options.databaseUrl, async (db) => {
           if (options.customer && !(await customerCodeExists(db, options.customer))) {
             throw new CliError(`no customer with code "${options.customer}"`, EXIT_FAILURE);
           }
-          const tickets = await closedTicketsBetween(db, monthQueryWindow(options.month), options.customer);
+          const tickets = await closedSessionsBetween(db, monthQueryWindow(options.month), options.customer);
           let statement: ReturnType<typeof buildStatement>;
           try {
             statement = buildStatement(options.month, tickets, policies);
@@ -50,6 +57,7 @@ export function registerStatementCommand(program: Command, ctx: CliContext = pro
             throw error;
           }
           if (options.format === "csv") ctx.stdout(statementToCsv(statement));
+          else if (options.format === "csv-it") ctx.stdout(statementToCsv(statement, "it"));
           else printJson(ctx, statement);
         });
       },

@@ -2,22 +2,44 @@
 
 import { z } from "zod";
 import { RESPONSE_EVENTS, type ReportData, type ReportTicket, SLA_EVENTS } from "../reports/report.js";
-import type { Prisma, Tx } from "./database.js";
+import type { Database, Prisma, Tx } from "./database.js";
 import { type PrismaExecutor, prismaOf } from "./database.js";
 import { parseJson } from "./json.js";
+import { closedSessionsBetween } from "./statementQueries.js";
 
 type Client = Tx | Prisma;
 
 const coverageSchema = z.record(z.string(), z.unknown());
 
-/** Tickets opened or closed in [from, to), SLA events and feedback of the range. */
-export async function reportData(on: PrismaExecutor, window: { from: Date; to: Date }): Promise<ReportData> {
+/**
+ * Tickets opened or closed in [from, to) and those still open at its end (the backlog), SLA
+ * events, feedback and work sessions of the range. `on`: the database (work sessions are read
+ * with its own SQL).
+ */
+export async function reportData(on: Database, window: { from: Date; to: Date }): Promise<ReportData> {
   const tx = prismaOf(on);
   const range = { gte: window.from, lt: window.to };
   const rows = await tx.ticket.findMany({
-    where: { OR: [{ createdAt: range }, { closedAt: range }] },
+    where: {
+      OR: [
+        { createdAt: range },
+        { closedAt: range },
+        { createdAt: { lt: window.to }, status: { not: "closed" } },
+        { createdAt: { lt: window.to }, closedAt: { gte: window.to } },
+      ],
+    },
+    include: { assignee: { select: { name: true } } },
     orderBy: { createdAt: "asc" },
   });
+  const reopens = new Map<string, number>();
+  for (let i = 0; i < rows.length; i += 500) {
+    const counted = await tx.ticketEvent.groupBy({
+      by: ["ticketId"],
+      where: { ticketId: { in: rows.slice(i, i + 500).map((r) => r.id) }, type: "ticket.reopened" },
+      _count: { _all: true },
+    });
+    for (const c of counted) if (c.ticketId) reopens.set(c.ticketId, c._count._all);
+  }
   const firsts = await firstResponses(
     tx,
     rows.map((r) => r.id),
@@ -36,24 +58,40 @@ export async function reportData(on: PrismaExecutor, window: { from: Date; to: D
     netCents: r.chargeNetCents,
     vatCents: r.chargeVatCents,
     grossCents: r.chargeGrossCents,
+    technician: r.assignee?.name ?? null,
+    reopened: reopens.get(r.id) ?? 0,
   }));
   const events = await tx.ticketEvent.findMany({
     where: { type: { in: [...SLA_EVENTS] }, at: range },
-    select: { type: true, at: true },
+    select: { type: true, at: true, ticket: { select: { number: true } } },
+    orderBy: { at: "asc" },
   });
   const feedback = await tx.feedback.findMany({
     where: { at: range },
-    include: { ticket: { select: { number: true } } },
+    include: { ticket: { select: { number: true, assignee: { select: { name: true } } } } },
     orderBy: { at: "asc" },
   });
+  const sessions = await closedSessionsBetween(on, window);
   return {
     tickets,
-    events,
+    events: events.map((e) => ({ type: e.type, at: e.at, ticket: e.ticket?.number ?? null })),
     feedback: feedback.map((f) => ({
       ticket: f.ticket.number,
+      technician: f.ticket.assignee?.name ?? null,
       rating: f.rating,
       comment: f.comment,
       at: f.at,
+    })),
+    sessions: sessions.map((x) => ({
+      ticket: x.ticket,
+      technician: x.technician,
+      closedAt: x.closedAt,
+      minutes: x.minutes,
+      billedMinutes: x.billedMinutes,
+      netCents: x.netCents,
+      vatCents: x.vatCents,
+      grossCents: x.grossCents,
+      policy: x.policy,
     })),
   };
 }

@@ -16,9 +16,35 @@ export interface ChargeView {
   vatCents: number;
   grossCents: number;
   currency: string;
-  /** A fixed-price package billed instead of hourly time, with its lines (net cents). */
+  /** A fixed-price package billed instead of hourly time. */
   package?: string;
-  lines?: { item: string; quantity: number; unitCents: number; cents: number }[];
+  /** The lines of the charge (hourly, package, km, per diem, parts, transport), net cents. */
+  lines?: { item: string; quantity: number; unitCents: number; cents: number; description?: string }[];
+  /** Which close of the ticket this is (2 after the first reopen) and the ticket's total so far. */
+  session?: number;
+  total?: { sessions: number; minutes: number; netCents: number; vatCents: number; grossCents: number };
+  /** Minutes of this close the plan covers. */
+  coveredMinutes?: number;
+  /** A capped plan's allowance after this close (per month: used and left). */
+  allowance?: {
+    plan: string;
+    per: "intervention" | "month";
+    capMinutes: number;
+    usedMinutes: number;
+    leftMinutes: number | null;
+  } | null;
+  /** What the plan does not cover for this work, told to the customer (it and en). */
+  exclusions?: { it: string; en: string }[];
+}
+
+/** Ways of working a close records (preset `charges.workModes`). */
+export type WorkModeName = "phone" | "remote" | "office" | "onsite";
+
+/** What a close adds to the time: spare parts and transport (net cents), and the category. */
+export interface CloseExtras {
+  category?: string;
+  parts?: { description: string; cents: number; quantity?: number }[];
+  transportCents?: number;
 }
 
 /** Billing a close with a preset package (instead of hourly time), with its travel expenses. */
@@ -129,6 +155,12 @@ export type StaffAction =
       plan?: string;
       /** Bill a package instead of the minutes (the minutes are still recorded). */
       billing?: PackageBilling;
+      /** How the work was done. */
+      mode?: WorkModeName;
+      /** Spare parts fitted (net cents each). */
+      parts?: { description: string; cents: number; quantity?: number }[];
+      /** Transport of the hardware (net cents). */
+      transportCents?: number;
     }
   | { type: "reopen"; ticket: string; by: TechnicianRef; reason?: string }
   | { type: "authorize"; ticket: string; by: TechnicianRef; salesRep: string }
@@ -158,12 +190,16 @@ export interface StaffActions {
   perform(action: StaffAction): Promise<StaffActionResult>;
   listTickets(filter: TicketFilter, by?: TechnicianRef): Promise<TicketView[]>;
   getTicket(number: string): Promise<TicketView | null>;
-  /** Preview of the charge for a close, without closing (the Close modal shows it). */
+  /**
+   * Preview of the charge for a close, without closing (the Close modal shows it); null for an
+   * unknown ticket. @throws CoverageError (stable `code`) on an unknown plan, category or package.
+   */
   previewCharge(
     ticket: string,
     minutes: number,
     plan?: string,
     billing?: PackageBilling,
+    extras?: CloseExtras,
   ): Promise<ChargeView | null>;
   /** The preset's packages (key, label, travel), for a Close form's billing choice. */
   listPackages?(): Promise<{ key: string; label: { it: string; en: string }; travel: boolean }[]>;

@@ -194,6 +194,8 @@ export function createRenderer(policy: Policy): Renderer {
         )
         .join("\n");
     if ("$list" in v) return v.$list.map((line) => `• ${line}`).join("\n");
+    if ("$texts" in v) return v.$texts.map((x) => renderer.render(x.key, x.params, language)).join("\n");
+    if ("$localized" in v) return v.$localized.map((x) => `• ${x[language]}`).join("\n");
     if ("$contacts" in v) return contactLines(v.$contacts, language);
     return null;
   };
@@ -214,7 +216,7 @@ export function createRenderer(policy: Policy): Renderer {
   // and most replies repeat (menus, questions, choice labels): rendered texts are remembered.
   const rendered = new Map<string, string>();
 
-  return {
+  const renderer: Renderer = {
     render(key, params, language) {
       const memoKey = renderKey(key, params, language);
       const known = memoKey === null ? undefined : rendered.get(memoKey);
@@ -248,4 +250,5 @@ export function createRenderer(policy: Policy): Renderer {
       return t.exists(key, { lng: language, fallbackLng: [] });
     },
   };
+  return renderer;
 }

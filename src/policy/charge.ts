@@ -5,12 +5,29 @@
 import { type CoverageDecision, CoverageError, categoryOf, planCapMinutes, planOf } from "./coverage.js";
 import type { Localized, Policy, PolicyPackage } from "./schema.js";
 
-/** One line of a package charge: the package itself, kilometres or per-diem days. */
+/** The kinds of charge lines: hourly time, a package and its travel, spare parts, transport. */
+export const LINE_ITEMS = [
+  "hourly",
+  "package",
+  "km",
+  "per-diem-overnight",
+  "per-diem",
+  "parts",
+  "transport",
+] as const;
+export type LineItem = (typeof LINE_ITEMS)[number];
+
+/**
+ * One line of a charge, net cents: hourly time (quantity = billed minutes, unit = the hourly
+ * rate), the package itself, kilometres, per-diem days, spare parts, transport.
+ */
 export interface ChargeLine {
-  item: "package" | "km" | "per-diem-overnight" | "per-diem";
+  item: LineItem;
   quantity: number;
   unitCents: number;
   cents: number;
+  /** Parts: what was fitted, as the technician wrote it. */
+  description?: string;
 }
 
 export interface Charge {
@@ -82,7 +99,8 @@ export function billedMinutesOf(policy: Policy, billableMinutes: number): number
   return minimumMinutes + Math.ceil((minutes - minimumMinutes) / incrementMinutes) * incrementMinutes;
 }
 
-function coverageOfPlan(policy: Policy, input: ChargeInput): CoverageDecision {
+/** The coverage a charge is computed under, from its plan, category and the month's use. */
+export function coverageOfPlan(policy: Policy, input: ChargeInput): CoverageDecision {
   const freeMinutes = policy.charges.freeMinutes;
   const billable: CoverageDecision = {
     covered: false,

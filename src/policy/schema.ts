@@ -165,7 +165,18 @@ const Plan = z.strictObject({
     .nullable()
     .default(null),
   notes: z.array(LocalizedSchema).default([]),
+  /**
+   * What the plan does not cover, told to the customer where it applies (at a close under the
+   * plan, in the staff's close preview): for the listed categories, or every category (null).
+   */
+  exclusions: z
+    .array(z.strictObject({ categories: z.array(Key).nullable().default(null), text: LocalizedSchema }))
+    .default([]),
 });
+
+/** How work was done (doc 002: "telefonicamente, in remoto, oppure presso la nostra sede"; on site). */
+export const WORK_MODES = ["phone", "remote", "office", "onsite"] as const;
+export type WorkMode = (typeof WORK_MODES)[number];
 
 const Cents = z.number().int({ error: "expected integer cents" }).nonnegative();
 
@@ -190,6 +201,17 @@ const Charges = z.strictObject({
       }),
     )
     .default([]),
+  /**
+   * How a reopened ticket is charged at its next close: `separate` (each close is an intervention
+   * of its own, charged on its own minutes) or `sum` (one intervention: the charge of all the
+   * ticket's minutes together, minus what earlier closes already charged).
+   */
+  reopened: z.enum(["separate", "sum"]).default("separate"),
+  /** The ways of working a close may record (subset of phone, remote, office, onsite). */
+  workModes: z
+    .array(z.enum(WORK_MODES))
+    .min(1)
+    .default([...WORK_MODES]),
   /** Travel expenses of packages with `travel: true`. */
   travel: z
     .strictObject({ kmCents: Cents, perDiemOvernightCents: Cents, perDiemCents: Cents })
@@ -346,6 +368,12 @@ export const PolicySchema = z
       if (plan.warranty && plan.warranty.maxMonths < plan.warranty.standardMonths) {
         issue(["plans", i, "warranty", "maxMonths"], "expected maxMonths to be at least standardMonths");
       }
+      plan.exclusions.forEach((exclusion, j) => {
+        exclusion.categories?.forEach((key, k) => {
+          if (!categories.has(key))
+            issue(["plans", i, "exclusions", j, "categories", k], `unknown category "${key}": ${known}`);
+        });
+      });
       if (plan.capMinutesPerIntervention !== null && plan.capMinutesPerMonth !== null) {
         issue(["plans", i], "expected at most one of capMinutesPerIntervention and capMinutesPerMonth");
       }

@@ -9,7 +9,17 @@ import { DateTime } from "luxon";
 import type { DomainEventName } from "../../flows/domainEvents.js";
 import { CodedError } from "../errors.js";
 import type { Policy } from "../policy/schema.js";
-import { serviceMinutesBetween, servicesForCoverage } from "../policy/serviceTime.js";
+import {
+  type Backlog,
+  backlogAt,
+  monthOf,
+  serviceDuration,
+  type TechnicianRow,
+  type TicketRow,
+  technicianRows,
+} from "./reportTickets.js";
+
+export type { Backlog, ServiceDuration, TechnicianRow, TicketRow } from "./reportTickets.js";
 
 /** A ticket as the report reads it. */
 export interface ReportTicket {
@@ -27,13 +37,39 @@ export interface ReportTicket {
   netCents: number | null;
   vatCents: number | null;
   grossCents: number | null;
+  /** The ticket's technician (its assignee), if any. */
+  technician?: string | null;
+  /** How many times it was reopened. */
+  reopened?: number;
+}
+
+/** A work session (one close) as the report reads it: revenue and hours per technician. */
+export interface ReportSession {
+  ticket: string;
+  policy: string;
+  technician: string;
+  closedAt: Date;
+  minutes: number;
+  billedMinutes: number;
+  netCents: number;
+  vatCents: number;
+  grossCents: number;
 }
 
 export interface ReportData {
+  /** Tickets opened or closed in the range, and those still open at its end. */
   tickets: ReportTicket[];
   /** SLA events in the range. */
-  events: { type: string; at: Date }[];
-  feedback: { ticket: string; rating: number; comment: string | null; at: Date }[];
+  events: { type: string; at: Date; ticket?: string | null }[];
+  feedback: {
+    ticket: string;
+    technician?: string | null;
+    rating: number;
+    comment: string | null;
+    at: Date;
+  }[];
+  /** Work sessions closed in the range; without them revenue is read from the tickets. */
+  sessions?: ReportSession[];
 }
 
 export interface Breakdown {
@@ -52,11 +88,13 @@ export interface WeekRow {
   closed: Breakdown;
 }
 
-/** Durations in service minutes. */
+/** Durations in service minutes (percentiles by nearest rank). */
 export interface DurationStats {
   count: number;
   medianMinutes: number | null;
   p90Minutes: number | null;
+  /** Tickets handled entirely outside service hours (0 service minutes, though time passed). */
+  outsideServiceHours: number;
 }
 
 export interface MonthRow {
@@ -82,7 +120,15 @@ export interface Report {
     distribution: Record<"1" | "2" | "3" | "4" | "5", number>;
     latestComments: { ticket: string; rating: number; comment: string; at: string }[];
   };
-  billing: { perMonth: MonthRow[] };
+  billing: { currency: string; perMonth: MonthRow[] };
+  /** One row per ticket opened or closed in the range. */
+  ticketList: TicketRow[];
+  /** Tickets whose SLA was breached in the range: escalated unclaimed, callback overdue. */
+  slaBreaches: { ticket: string; type: "ticket.escalated" | "ticket.callback-overdue"; at: string }[];
+  backlog: Backlog;
+  /** Closed tickets of the range reopened at least once. */
+  reopens: { closed: number; reopened: number; rate: number | null };
+  technicians: TechnicianRow[];
 }
 
 /** Event types that count as a technician's first response to a ticket. */
@@ -128,20 +174,18 @@ export function dayRange(from: string, to: string, zone: string): { from: Date; 
 }
 
 /**
- * The `q`-quantile (0..1) of sorted values by linear interpolation between closest ranks (the
- * common "type 7" definition of spreadsheets and NumPy); null for no values.
+ * The `q`-quantile (0..1) of sorted values by nearest rank: the value at rank ⌈q·n⌉ (1-based,
+ * at least 1), always one of the values (no interpolation); null for no values.
  */
 export function quantile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null;
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(q * sorted.length)));
+  return sorted[rank - 1]!;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-function stats(values: number[]): DurationStats {
+function stats(values: number[], outsideServiceHours = 0): DurationStats {
   const sorted = [...values].sort((a, b) => a - b);
   const median = quantile(sorted, 0.5);
   const p90 = quantile(sorted, 0.9);
@@ -149,6 +193,7 @@ function stats(values: number[]): DurationStats {
     count: sorted.length,
     medianMinutes: median === null ? null : round2(median),
     p90Minutes: p90 === null ? null : round2(p90),
+    outsideServiceHours,
   };
 }
 
@@ -199,43 +244,92 @@ export function buildReport(
 
   const firstResponses: number[] = [];
   const resolutions: number[] = [];
+  let firstOutside = 0;
+  let resolutionOutside = 0;
   const months = new Map<string, MonthRow>();
+  const monthRow = (month: string): MonthRow => {
+    const row = months.get(month) ?? {
+      month,
+      interventions: 0,
+      billedMinutes: 0,
+      billableHours: 0,
+      netCents: 0,
+      vatCents: 0,
+      grossCents: 0,
+    };
+    months.set(month, row);
+    return row;
+  };
+  const ticketList: TicketRow[] = [];
+  const breachesOf = new Map<string, string[]>();
+  for (const e of data.events) {
+    if (!e.ticket || !within(e.at, window)) continue;
+    if (e.type !== "ticket.escalated" && e.type !== "ticket.callback-overdue") continue;
+    breachesOf.set(e.ticket, [...(breachesOf.get(e.ticket) ?? []), e.type]);
+  }
   let opened = 0;
   let closed = 0;
+  let reopenedClosed = 0;
   for (const t of data.tickets) {
     const policy = policies(t.policy);
-    const services = servicesForCoverage(t.coverage);
-    if (within(t.createdAt, window)) {
+    const openedInRange = within(t.createdAt, window);
+    const closedInRange = t.status === "closed" && within(t.closedAt, window);
+    if (!openedInRange && !closedInRange) continue;
+    const first =
+      openedInRange && t.firstResponseAt ? serviceDuration(policy, t, t.createdAt, t.firstResponseAt) : null;
+    const resolution = closedInRange ? serviceDuration(policy, t, t.createdAt, t.closedAt!) : null;
+    if (openedInRange) {
       opened += 1;
       count(weekOf(t.createdAt).opened, t);
-      if (t.firstResponseAt) {
-        firstResponses.push(serviceMinutesBetween(policy, t.createdAt, t.firstResponseAt, services));
+      if (first) {
+        firstResponses.push(first.minutes);
+        if (first.outsideServiceHours) firstOutside += 1;
       }
     }
-    if (t.status === "closed" && within(t.closedAt, window)) {
+    if (closedInRange && resolution) {
       closed += 1;
-      count(weekOf(t.closedAt).closed, t);
-      resolutions.push(serviceMinutesBetween(policy, t.createdAt, t.closedAt, services));
-      const month = DateTime.fromJSDate(t.closedAt, { zone }).toFormat("yyyy-MM");
-      const row = months.get(month) ?? {
-        month,
-        interventions: 0,
-        billedMinutes: 0,
-        billableHours: 0,
-        netCents: 0,
-        vatCents: 0,
-        grossCents: 0,
-      };
-      const charge = (t.coverage.charge ?? {}) as Record<string, unknown>;
-      row.interventions += 1;
-      row.billedMinutes += typeof charge.billedMinutes === "number" ? charge.billedMinutes : 0;
-      row.billableHours = round2(row.billedMinutes / 60);
-      row.netCents += t.netCents ?? 0;
-      row.vatCents += t.vatCents ?? 0;
-      row.grossCents += t.grossCents ?? 0;
-      months.set(month, row);
+      if ((t.reopened ?? 0) > 0) reopenedClosed += 1;
+      count(weekOf(t.closedAt!).closed, t);
+      resolutions.push(resolution.minutes);
+      if (resolution.outsideServiceHours) resolutionOutside += 1;
+      if (!data.sessions) {
+        // Without work sessions, revenue is the charge stored on the ticket at its last close.
+        const row = monthRow(monthOf(t.closedAt!, zone));
+        const charge = (t.coverage.charge ?? {}) as Record<string, unknown>;
+        row.interventions += 1;
+        row.billedMinutes += typeof charge.billedMinutes === "number" ? charge.billedMinutes : 0;
+        row.netCents += t.netCents ?? 0;
+        row.vatCents += t.vatCents ?? 0;
+        row.grossCents += t.grossCents ?? 0;
+      }
     }
+    ticketList.push({
+      number: t.number,
+      policy: t.policy,
+      channel: t.channel,
+      category: t.category,
+      status: t.status,
+      technician: t.technician ?? null,
+      createdAt: t.createdAt.toISOString(),
+      closedAt: t.closedAt?.toISOString() ?? null,
+      firstResponse: first,
+      resolution,
+      reopened: t.reopened ?? 0,
+      slaBreaches: breachesOf.get(t.number) ?? [],
+    });
   }
+  // Revenue per month: every close (work session) of the range, as the statement bills it.
+  for (const x of data.sessions ?? []) {
+    if (!within(x.closedAt, window)) continue;
+    const row = monthRow(monthOf(x.closedAt, zone));
+    row.interventions += 1;
+    row.billedMinutes += x.billedMinutes;
+    row.netCents += x.netCents;
+    row.vatCents += x.vatCents;
+    row.grossCents += x.grossCents;
+  }
+  for (const row of months.values()) row.billableHours = round2(row.billedMinutes / 60);
+  const currencies = new Set(data.tickets.map((t) => policies(t.policy).charges.currency));
 
   const inRange = data.events.filter((e) => within(e.at, window));
   const countType = (type: DomainEventName) => inRange.filter((e) => e.type === type).length;
@@ -264,7 +358,10 @@ export function buildReport(
       closed,
       perWeek: [...weeks.values()].sort((a, b) => a.week.localeCompare(b.week)),
     },
-    responseTimes: { firstResponse: stats(firstResponses), resolution: stats(resolutions) },
+    responseTimes: {
+      firstResponse: stats(firstResponses, firstOutside),
+      resolution: stats(resolutions, resolutionOutside),
+    },
     sla: {
       callbacksOverdue: countType("ticket.callback-overdue"),
       escalations: countType("ticket.escalated"),
@@ -272,6 +369,19 @@ export function buildReport(
       acknowledgements: countType("oncall.acknowledged"),
     },
     csat: { responses: feedback.length, average, distribution, latestComments },
-    billing: { perMonth: [...months.values()].sort((a, b) => a.month.localeCompare(b.month)) },
+    billing: {
+      currency: [...currencies][0] ?? "EUR",
+      perMonth: [...months.values()].sort((a, b) => a.month.localeCompare(b.month)),
+    },
+    ticketList,
+    slaBreaches: inRange
+      .filter(
+        (e): e is typeof e & { ticket: string; type: "ticket.escalated" | "ticket.callback-overdue" } =>
+          Boolean(e.ticket) && (e.type === "ticket.escalated" || e.type === "ticket.callback-overdue"),
+      )
+      .map((e) => ({ ticket: e.ticket, type: e.type, at: e.at.toISOString() })),
+    backlog: backlogAt(data.tickets, window.to),
+    reopens: { closed, reopened: reopenedClosed, rate: closed ? round2(reopenedClosed / closed) : null },
+    technicians: technicianRows(data, (at) => within(at, window)),
   };
 }

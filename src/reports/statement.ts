@@ -1,74 +1,91 @@
 /**
- * The monthly statement: every intervention (closed ticket) of a month per customer, with its
- * coverage, billed minutes and the charge stored on the ticket, the minutes used against each
- * capped plan (per intervention or per month, as the preset says), and totals. Pure: a function
- * of the presets and the closed tickets; amounts are the ones stored at close, never recomputed,
- * so the statement reconciles exactly with what customers were told.
+ * The monthly statement: every work session (each close of a ticket: the first, and each after a
+ * reopen) of a month per customer, with its lines (hourly time, package, travel, spare parts,
+ * transport), coverage and the charge stored at that close; the minutes used and left of each
+ * capped plan; minutes per technician; and totals. Pure: a function of the presets and the
+ * stored sessions; amounts are the ones the customer was told at each close, never recomputed,
+ * so the statement reconciles exactly, line by line, with what customers were told.
  */
 import { DateTime } from "luxon";
 import { CodedError } from "../errors.js";
+import { type AllowanceUse, allowanceUses } from "../policy/allowance.js";
+import type { ChargeLine } from "../policy/charge.js";
 import type { Policy } from "../policy/schema.js";
 
-/** A closed ticket as the statement reads it. */
-export interface StatementTicket {
-  number: string;
+export type { AllowanceUse } from "../policy/allowance.js";
+
+/** A work session as the statement reads it (one close of a ticket). */
+export interface StatementSession {
+  ticket: string;
+  /** 1 for the first close, 2 after the first reopen, … */
+  seq: number;
   /** Preset id the ticket was opened under. */
   policy: string;
   customerCode: string;
   company: string;
   category: string | null;
+  technician: string;
+  /** phone, remote, office, onsite; null when not recorded. */
+  mode: string | null;
   minutes: number;
   closedAt: Date;
-  /** Coverage decision stored on the ticket, with the charge computed at close under `charge`. */
-  coverage: Record<string, unknown>;
+  plan: string | null;
+  basis: string;
+  covered: boolean;
+  coveredMinutes: number;
+  billedMinutes: number;
+  /** separate | sum (how a reopened ticket was charged); "legacy" for closes before sessions. */
+  charging: string;
+  lines: ChargeLine[];
   netCents: number;
   vatCents: number;
   grossCents: number;
 }
 
-/** A package or expense billed with an intervention (LeghornGroup price list), when stored. */
+/** A line of an intervention's charge, net cents (`key` = `item`, kept for older readers). */
 export interface StatementItem {
   key: string;
+  item: string;
   quantity: number;
+  /** minutes (hourly), each (package, parts, transport), km, day. */
   unit: string;
+  unitCents: number;
   cents: number;
+  description?: string;
 }
 
 export interface StatementLine {
   /** Local date of the close (YYYY-MM-DD, preset zone). */
   date: string;
   ticket: string;
+  /** Which close of the ticket (2 after the first reopen). */
+  session: number;
   policy: string;
   category: string | null;
+  technician: string;
+  mode: string | null;
   minutes: number;
   /** Plan the intervention fell under (null: no plan). */
   plan: string | null;
   /** plan, warranty or billable. */
   basis: string;
   covered: boolean;
-  /** Minutes of this intervention covered by the plan (all, for an uncapped plan or a warranty). */
+  /** Minutes of this intervention covered by the plan. */
   coveredMinutes: number;
   billedMinutes: number;
+  charging: string;
   items: StatementItem[];
   netCents: number;
   vatCents: number;
   grossCents: number;
 }
 
-/** Minutes used against a capped plan (J-System) in the month. */
-export interface AllowanceUse {
-  policy: string;
-  plan: string;
-  per: "intervention" | "month";
-  capMinutes: number;
-  /** Interventions that fell under the plan. */
+/** Minutes of one technician's sessions. */
+export interface TechnicianMinutes {
+  technician: string;
   interventions: number;
-  /** Minutes of those interventions. */
-  usedMinutes: number;
-  /** Minutes over the cap: summed over interventions (per intervention) or over the month. */
-  overMinutes: number;
-  /** Per intervention: interventions that went over the cap. */
-  interventionsOverCap: number;
+  minutes: number;
+  billedMinutes: number;
 }
 
 export interface Totals {
@@ -85,6 +102,7 @@ export interface CustomerStatement {
   company: string;
   lines: StatementLine[];
   allowances: AllowanceUse[];
+  technicians: TechnicianMinutes[];
   totals: Totals;
 }
 
@@ -93,6 +111,7 @@ export interface Statement {
   month: string;
   currency: string;
   customers: CustomerStatement[];
+  technicians: TechnicianMinutes[];
   totals: Totals;
 }
 
@@ -145,153 +164,106 @@ function addLine(t: Totals, l: StatementLine): void {
   t.grossCents += l.grossCents;
 }
 
-function numberOr(value: unknown, fallback: number): number {
-  return typeof value === "number" && Number.isFinite(value) ? value : fallback;
-}
+const UNITS: Record<string, string> = {
+  hourly: "minutes",
+  package: "each",
+  km: "km",
+  "per-diem-overnight": "day",
+  "per-diem": "day",
+  parts: "each",
+  transport: "each",
+};
 
-/** Packages and expenses of a stored charge (`items` or `packages`: key, quantity, unit, cents). */
-function itemsOf(charge: Record<string, unknown>): StatementItem[] {
-  const raw = Array.isArray(charge.items)
-    ? charge.items
-    : Array.isArray(charge.packages)
-      ? charge.packages
-      : [];
-  return raw.flatMap((item): StatementItem[] => {
-    if (!item || typeof item !== "object") return [];
-    const r = item as Record<string, unknown>;
-    if (typeof r.key !== "string") return [];
-    return [
-      {
-        key: r.key,
-        quantity: numberOr(r.quantity, 1),
-        unit: typeof r.unit === "string" ? r.unit : "each",
-        cents: numberOr(r.cents ?? r.totalCents ?? r.netCents, 0),
-      },
-    ];
-  });
-}
-
-function lineOf(policy: Policy, t: StatementTicket): StatementLine {
-  const charge = (
-    t.coverage.charge && typeof t.coverage.charge === "object" ? t.coverage.charge : {}
-  ) as Record<string, unknown>;
-  const plan =
-    typeof charge.plan === "string"
-      ? charge.plan
-      : typeof t.coverage.plan === "string"
-        ? t.coverage.plan
-        : null;
-  const covered = typeof charge.covered === "boolean" ? charge.covered : t.coverage.covered === true;
-  const basis = typeof t.coverage.basis === "string" ? t.coverage.basis : covered ? "plan" : "billable";
-  const planDef = plan ? policy.plans.find((p) => p.key === plan) : undefined;
-  // Monthly caps depend on the month's earlier interventions: set by monthlyCoverage().
-  const cap = planDef?.capMinutesPerIntervention ?? null;
-  const coveredMinutes = covered ? (cap === null ? t.minutes : Math.min(t.minutes, cap)) : 0;
+function itemOf(l: ChargeLine): StatementItem {
   return {
-    date: DateTime.fromJSDate(t.closedAt, { zone: policy.timezone }).toISODate() ?? "",
-    ticket: t.number,
-    policy: t.policy,
-    category: t.category,
-    minutes: t.minutes,
-    plan,
-    basis,
-    covered,
-    coveredMinutes,
-    billedMinutes: numberOr(charge.billedMinutes, 0),
-    items: itemsOf(charge),
-    netCents: t.netCents,
-    vatCents: t.vatCents,
-    grossCents: t.grossCents,
+    key: l.item,
+    item: l.item,
+    quantity: l.quantity,
+    unit: UNITS[l.item] ?? "each",
+    unitCents: l.unitCents,
+    cents: l.cents,
+    ...(l.description ? { description: l.description } : {}),
   };
 }
 
-/**
- * Covered minutes under monthly-capped plans, in close order: what was left of the month's
- * allowance when each intervention closed (as the charge was computed).
- */
-function applyMonthlyCaps(policies: (id: string) => Policy, lines: StatementLine[]): void {
-  const used = new Map<string, number>();
-  for (const line of lines) {
-    if (!line.plan) continue;
-    const plan = policies(line.policy).plans.find((p) => p.key === line.plan);
-    if (!plan || plan.capMinutesPerMonth === null) continue;
-    const key = `${line.policy}:${plan.key}`;
-    const before = used.get(key) ?? 0;
-    line.coveredMinutes = line.covered
-      ? Math.min(line.minutes, Math.max(0, plan.capMinutesPerMonth - before))
-      : 0;
-    used.set(key, before + line.minutes);
-  }
+function lineOf(policy: Policy, s: StatementSession): StatementLine {
+  return {
+    date: DateTime.fromJSDate(s.closedAt, { zone: policy.timezone }).toISODate() ?? "",
+    ticket: s.ticket,
+    session: s.seq,
+    policy: s.policy,
+    category: s.category,
+    technician: s.technician,
+    mode: s.mode,
+    minutes: s.minutes,
+    plan: s.plan,
+    basis: s.basis,
+    covered: s.covered,
+    coveredMinutes: s.coveredMinutes,
+    billedMinutes: s.billedMinutes,
+    charging: s.charging,
+    items: s.lines.map(itemOf),
+    netCents: s.netCents,
+    vatCents: s.vatCents,
+    grossCents: s.grossCents,
+  };
 }
 
-/** Minutes used against each capped plan, from the lines that fell under it. */
-function allowancesOf(policies: (id: string) => Policy, lines: StatementLine[]): AllowanceUse[] {
-  const uses = new Map<string, AllowanceUse>();
-  for (const line of lines) {
-    if (!line.plan) continue;
-    const plan = policies(line.policy).plans.find((p) => p.key === line.plan);
-    const cap = plan?.capMinutesPerIntervention ?? plan?.capMinutesPerMonth ?? null;
-    if (!plan || cap === null) continue;
-    const per = plan.capMinutesPerIntervention !== null ? "intervention" : "month";
-    const key = `${line.policy}:${plan.key}`;
-    const use = uses.get(key) ?? {
-      policy: line.policy,
-      plan: plan.key,
-      per,
-      capMinutes: cap,
+function techniciansOf(lines: StatementLine[]): TechnicianMinutes[] {
+  const by = new Map<string, TechnicianMinutes>();
+  for (const l of lines) {
+    const t = by.get(l.technician) ?? {
+      technician: l.technician,
       interventions: 0,
-      usedMinutes: 0,
-      overMinutes: 0,
-      interventionsOverCap: 0,
+      minutes: 0,
+      billedMinutes: 0,
     };
-    use.interventions += 1;
-    use.usedMinutes += line.minutes;
-    if (per === "intervention" && line.minutes > cap) {
-      use.overMinutes += line.minutes - cap;
-      use.interventionsOverCap += 1;
-    }
-    uses.set(key, use);
+    t.interventions += 1;
+    t.minutes += l.minutes;
+    t.billedMinutes += l.billedMinutes;
+    by.set(l.technician, t);
   }
-  for (const use of uses.values()) {
-    if (use.per === "month") use.overMinutes = Math.max(0, use.usedMinutes - use.capMinutes);
-  }
-  return [...uses.values()];
+  return [...by.values()].sort((a, b) => a.technician.localeCompare(b.technician));
 }
 
 /**
- * Builds the statement of `month` (YYYY-MM) from closed tickets. Each ticket is read with its own
- * preset (`policies(id)`), kept when its close falls in the month in that preset's zone.
+ * Builds the statement of `month` (YYYY-MM) from work sessions. Each is read with its own preset
+ * (`policies(id)`), kept when its close falls in the month in that preset's zone.
  * @throws StatementError invalid-month, unknown-policy (from `policies`), mixed-currencies
  */
 export function buildStatement(
   month: string,
-  tickets: StatementTicket[],
+  sessions: StatementSession[],
   policies: (id: string) => Policy,
 ): Statement {
   parseMonth(month);
   const byCustomer = new Map<string, CustomerStatement>();
   const totals = emptyTotals();
   const currencies = new Set<string>();
-  const sorted = [...tickets].sort(
-    (a, b) => a.closedAt.getTime() - b.closedAt.getTime() || a.number.localeCompare(b.number),
+  const all: StatementLine[] = [];
+  const sorted = [...sessions].sort(
+    (a, b) =>
+      a.closedAt.getTime() - b.closedAt.getTime() || a.ticket.localeCompare(b.ticket) || a.seq - b.seq,
   );
-  for (const ticket of sorted) {
-    const policy = policies(ticket.policy);
+  for (const session of sorted) {
+    const policy = policies(session.policy);
     const range = monthRange(month, policy.timezone);
-    if (ticket.closedAt < range.from || ticket.closedAt >= range.to) continue;
+    if (session.closedAt < range.from || session.closedAt >= range.to) continue;
     currencies.add(policy.charges.currency);
-    const line = lineOf(policy, ticket);
-    const customer = byCustomer.get(ticket.customerCode) ?? {
-      code: ticket.customerCode,
-      company: ticket.company,
+    const line = lineOf(policy, session);
+    const customer = byCustomer.get(session.customerCode) ?? {
+      code: session.customerCode,
+      company: session.company,
       lines: [],
       allowances: [],
+      technicians: [],
       totals: emptyTotals(),
     };
     customer.lines.push(line);
+    all.push(line);
     addLine(customer.totals, line);
     addLine(totals, line);
-    byCustomer.set(ticket.customerCode, customer);
+    byCustomer.set(session.customerCode, customer);
   }
   if (currencies.size > 1) {
     throw new StatementError(
@@ -303,8 +275,14 @@ export function buildStatement(
     (a, b) => a.company.localeCompare(b.company) || a.code.localeCompare(b.code),
   );
   for (const c of customers) {
-    applyMonthlyCaps(policies, c.lines);
-    c.allowances = allowancesOf(policies, c.lines);
+    c.allowances = allowanceUses(policies, c.lines);
+    c.technicians = techniciansOf(c.lines);
   }
-  return { month, currency: [...currencies][0] ?? "EUR", customers, totals };
+  return {
+    month,
+    currency: [...currencies][0] ?? "EUR",
+    customers,
+    technicians: techniciansOf(all),
+    totals,
+  };
 }

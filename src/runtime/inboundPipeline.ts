@@ -12,6 +12,7 @@ import * as store from "../data/supportStore.js";
 import { mayBeForPager, type Pager } from "../pager/pager.js";
 import { asciiTicketNumbers } from "../text/ticketNumber.js";
 import type { ConversationExecutor } from "./conversationExecutor.js";
+import { customerAllowances } from "./customerAllowances.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext } from "./runtimeContext.js";
 import { type ChatRef, chatKey } from "./runtimeTypes.js";
@@ -116,6 +117,9 @@ export class InboundPipeline {
             ? ofSender.tickets
             : await store.openTicketsForCustomer(tx, customer.id);
         const followed = openTickets.find((t) => t.channel === chat.channel && t.chatId === chat.chatId);
+        const allowances = customer
+          ? await customerAllowances(ctx.policy, tx, customer, ctx.clock.now())
+          : null;
         await store.storeInbound(tx, {
           channel: message.channel,
           chatId: message.chatId,
@@ -139,7 +143,7 @@ export class InboundPipeline {
           ...(choice ? { choice } : {}),
           attachments: prepared,
           facts: {
-            customer: customer ? customerFacts(customer) : null,
+            customer: customer ? { ...customerFacts(customer), ...(allowances ? { allowances } : {}) } : null,
             openTickets: openTickets.map((t) => ({
               number: t.number,
               status: t.status,

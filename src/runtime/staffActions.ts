@@ -10,6 +10,7 @@ import type { StaffAction, StaffActionResult, StaffErrorCode } from "../desk/por
 import type { Pager } from "../pager/pager.js";
 import { packageCharge } from "../policy/charge.js";
 import { CoverageError } from "../policy/coverage.js";
+import { extraLines, isWorkMode } from "../policy/sessionCharge.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { RuntimeError, type RuntimeErrorCode } from "./runtimeTypes.js";
@@ -153,13 +154,19 @@ export class StaffActionHandler {
           return invalid("minutes must be a whole number ≥ 0");
         if (action.category && !policy.categories.some((c) => c.key === action.category))
           return invalid(`unknown category ${action.category}`);
-        if (action.billing) {
-          try {
-            packageCharge(policy, action.billing);
-          } catch (error) {
-            if (error instanceof CoverageError) return invalid(error.message);
-            throw error;
-          }
+        if (action.plan && action.plan !== "none" && !policy.plans.some((p) => p.key === action.plan))
+          return invalid(`unknown plan ${action.plan}`);
+        if (action.mode !== undefined && !isWorkMode(policy, action.mode))
+          return invalid(`mode must be one of ${policy.charges.workModes.join(", ")}`);
+        try {
+          if (action.billing) packageCharge(policy, action.billing);
+          extraLines({
+            ...(action.parts ? { parts: action.parts } : {}),
+            ...(action.transportCents !== undefined ? { transportCents: action.transportCents } : {}),
+          });
+        } catch (error) {
+          if (error instanceof CoverageError) return invalid(error.message);
+          throw error;
         }
         return {
           type: "close",
@@ -169,6 +176,9 @@ export class StaffActionHandler {
           ...(action.category ? { category: action.category } : {}),
           ...(action.plan ? { plan: action.plan } : {}),
           ...(action.billing ? { billing: action.billing } : {}),
+          ...(action.mode ? { mode: action.mode } : {}),
+          ...(action.parts?.length ? { parts: action.parts } : {}),
+          ...(action.transportCents ? { transportCents: action.transportCents } : {}),
         };
       case "reopen":
         return { type: "reopen", technician: tech, ...(action.reason ? { reason: action.reason } : {}) };

@@ -3,6 +3,8 @@ import { DateTime } from "luxon";
 import type { TicketContext } from "../../flows/ticketMachine.js";
 import type { Executor } from "../data/database.js";
 import * as store from "../data/supportStore.js";
+import { minutesByPlanBetween, ticketSessions } from "../data/workSessions.js";
+import type { PriorSession } from "../policy/sessionCharge.js";
 import { zoneNamed } from "../policy/zone.js";
 import type { RuntimeContext } from "./runtimeContext.js";
 
@@ -20,16 +22,36 @@ export async function loadTicketContext(
   const technician = ticket.assigneeId ? await store.findTechnician(tx, { id: ticket.assigneeId }) : null;
   const coverage = JSON.parse(ticket.coverage) as Record<string, unknown>;
   const plan = typeof coverage.plan === "string" ? coverage.plan : null;
-  const monthStart = DateTime.fromJSDate(ctx.clock.now(), { zone: zoneNamed(ctx.policy.timezone) })
-    .startOf("month")
-    .toJSDate();
+  const month = DateTime.fromJSDate(ctx.clock.now(), { zone: zoneNamed(ctx.policy.timezone) }).startOf(
+    "month",
+  );
+  const monthStart = month.toJSDate();
+  const window = { from: monthStart, to: month.plus({ months: 1 }).toJSDate() };
+  const usedThisMonthByPlan = customer ? await minutesByPlanBetween(tx, customer.id, window) : {};
+  const sessions: PriorSession[] = forCharge
+    ? (await ticketSessions(tx, ticket.id)).map((s) => {
+        const hourly = s.lines.find((l) => l.item === "hourly");
+        return {
+          minutes: s.minutes,
+          hourly: !s.lines.some((l) => l.item === "package"),
+          hourlyNetCents: hourly?.cents ?? 0,
+          billedMinutes: s.billedMinutes,
+          coveredMinutes: s.coveredMinutes,
+          plan: s.plan,
+          inThisMonth: s.closedAt >= window.from && s.closedAt < window.to,
+          netCents: s.netCents,
+          vatCents: s.vatCents,
+          grossCents: s.grossCents,
+        };
+      })
+    : [];
   return {
     number: ticket.number,
     category: ticket.category,
     plans: customer?.plans ?? [],
     coverage,
     assignee: technician ? { id: technician.id, name: technician.name } : null,
-    usedThisMonthMinutes:
-      plan && customer ? await store.minutesUsedThisMonth(tx, customer.id, monthStart, plan) : 0,
+    usedThisMonthMinutes: plan ? (usedThisMonthByPlan[plan] ?? 0) : 0,
+    ...(forCharge ? { usedThisMonthByPlan, sessions } : {}),
   };
 }

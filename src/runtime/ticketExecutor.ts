@@ -14,6 +14,7 @@ import {
 import type { ChannelName } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
+import { insertWorkSession } from "../data/workSessions.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { step } from "./machineStep.js";
 import { afterClose, requestAuthorization } from "./mailLinks.js";
@@ -103,6 +104,8 @@ export class TicketExecutor {
       update.assigneeId = next.context.assignee?.id ?? null;
       if (event.type === "claim") update.claimedAt = now;
     }
+    // A reopen starts a new work session: its start is the reopen (the first one's is the claim).
+    if (event.type === "reopen") update.claimedAt = now;
     const conversationEvents: ConversationEvent[] = [];
     for (const action of actions) {
       const intent = toTicketIntent(action);
@@ -157,7 +160,27 @@ export class TicketExecutor {
           break;
         }
         case "saveClose": {
-          const { charge, minutes, resolution, category } = intent.params;
+          const { charge, minutes, resolution, category, technician, mode } = intent.params;
+          await insertWorkSession(tx, {
+            ticketId: ticket.id,
+            seq: charge.session,
+            technicianId: technician.id,
+            technician: technician.name,
+            mode,
+            startedAt: ticket.claimedAt,
+            closedAt: now,
+            minutes,
+            plan: charge.plan,
+            basis: charge.basis,
+            covered: charge.covered,
+            coveredMinutes: charge.coveredMinutes,
+            billedMinutes: charge.billedMinutes,
+            charging: charge.charging,
+            lines: charge.lines,
+            netCents: charge.netCents,
+            vatCents: charge.vatCents,
+            grossCents: charge.grossCents,
+          });
           Object.assign(update, {
             // The full charge (billed minutes, plan) is kept with the coverage for desks.
             coverage: { ...JSON.parse(ticket.coverage), charge },

@@ -6,12 +6,14 @@
 import { DateTime } from "luxon";
 import { z } from "zod";
 import type { Language } from "../../flows/intents.js";
+import { closeChargeOf } from "../../flows/ticket/closeCharge.js";
 import type { ChannelName } from "../channels/port.js";
 import type { Database, Executor } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { TranscriptEntry } from "../desk/board/boardQueries.js";
 import type {
   ChargeView,
+  CloseExtras,
   PackageBilling,
   TechnicianRef,
   TechnicianView,
@@ -19,8 +21,6 @@ import type {
   TicketView,
 } from "../desk/port.js";
 import { availability } from "../policy/calendar.js";
-import { computeCharge, packageCharge } from "../policy/charge.js";
-import { CoverageError } from "../policy/coverage.js";
 import { zoneNamed } from "../policy/zone.js";
 import type { RuntimeContext } from "./runtimeContext.js";
 import { loadTicketContext } from "./ticketContext.js";
@@ -123,30 +123,28 @@ export class TicketViews {
     return lines.sort((a, b) => a.at.localeCompare(b.at));
   };
 
-  /** The charge closing the ticket with these minutes (and plan) would make, without closing it. */
+  /**
+   * The charge closing the ticket with these minutes (plan, package, parts, transport) would make,
+   * without closing it: the same computation as the close. Null for an unknown ticket.
+   * @throws CoverageError unknown-plan / unknown-category / unknown-package / invalid-input
+   */
   previewCharge = async (
     number: string,
     minutes: number,
     plan?: string,
     billing?: PackageBilling,
+    extras: CloseExtras = {},
   ): Promise<ChargeView | null> => {
     const row = await store.findTicket(this.db, number);
-    if (!row || !Number.isInteger(minutes) || minutes < 0) return null;
-    if (billing) {
-      try {
-        return packageCharge(this.ctx.policy, billing);
-      } catch (error) {
-        if (error instanceof CoverageError) return null;
-        throw error;
-      }
-    }
+    if (!row) return null;
     const context = await loadTicketContext(this.ctx, this.db, row, true);
-    const chosen = plan ?? (typeof context.coverage.plan === "string" ? context.coverage.plan : null);
-    return computeCharge(this.ctx.policy, {
+    return closeChargeOf(this.ctx.policy, context, {
       minutes,
-      plan: chosen === "none" ? null : chosen,
-      category: row.category ?? undefined,
-      usedThisMonthMinutes: context.usedThisMonthMinutes,
+      ...(plan ? { plan } : {}),
+      ...(extras.category ? { category: extras.category } : {}),
+      ...(billing ? { billing } : {}),
+      ...(extras.parts ? { parts: extras.parts } : {}),
+      ...(extras.transportCents !== undefined ? { transportCents: extras.transportCents } : {}),
     });
   };
 

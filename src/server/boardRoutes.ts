@@ -10,17 +10,25 @@ import type { BoardQueries } from "../desk/board/boardQueries.js";
 import type { ManagerDesk } from "../desk/board/managerDesk.js";
 import type { StaffAuth, StaffSession } from "../desk/board/staffAuth.js";
 import type { CannedReplyService } from "../desk/cannedReplyService.js";
-import type { StaffAction, StaffActions, TechnicianRef, TicketFilter, TicketView } from "../desk/port.js";
+import type {
+  StaffAction,
+  StaffActions,
+  TechnicianRef,
+  TicketFilter,
+  TicketView,
+  WorkModeName,
+} from "../desk/port.js";
+import { CoverageError } from "../policy/coverage.js";
 import { boardClosedTo, csrfTokenFor, refuseClosedBoard, requireStaff, sessionOf } from "./boardAuth.js";
 import { registerBoardLoginRoutes } from "./boardLoginRoutes.js";
 import { sendUpload } from "./chatRoutes.js";
 import { type CustomerRouteDeps, registerCustomerRoutes } from "./customerRoutes.js";
 import { registerManagerRoutes } from "./managerRoutes.js";
-import { billingFromForm } from "./packageBilling.js";
+import { billingFromForm, extrasFromForm } from "./packageBilling.js";
 import { registerReplyRoutes } from "./replyRoutes.js";
 import { sendActionRefusal, sendError } from "./sendError.js";
 import type { SignInThrottle } from "./signInThrottle.js";
-import { escapeHtml, pickLanguage, renderPage } from "./webStrings.js";
+import { escapeHtml, managerLinks, pickLanguage, renderPage } from "./webStrings.js";
 
 const FILTERS: readonly TicketFilter[] = ["open", "mine", "unclaimed", "today", "all"];
 const PRIORITIES = ["low", "normal", "high", "urgent"] as const;
@@ -77,6 +85,7 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
     return renderPage("board.html.tmpl", language, {
       technician: escapeHtml(session.technician.name),
       role: session.technician.role,
+      managerLinks: managerLinks(language, session.technician.role === "admin"),
       timeZone: escapeHtml(deps.timeZone),
       csrf: escapeHtml(csrfTokenFor(reply)),
     });
@@ -119,16 +128,27 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
       }
       const form = billingFromForm(query);
       if (form.error !== undefined) return sendError(reply, 400, "invalid-input", form.error);
-      const charge = await staffActions.previewCharge(number, minutes, query.plan || undefined, form.billing);
-      if (!charge && form.billing) {
-        return sendError(
-          reply,
-          400,
-          "invalid-input",
-          `unknown package "${form.billing.package}" or travel on a package without it`,
+      const extras = extrasFromForm(query);
+      if ("error" in extras) return sendError(reply, 400, "invalid-input", extras.error);
+      try {
+        const charge = await staffActions.previewCharge(
+          number,
+          minutes,
+          query.plan || undefined,
+          form.billing,
+          {
+            ...(query.category ? { category: query.category } : {}),
+            ...(extras.parts ? { parts: extras.parts } : {}),
+            ...(extras.transportCents !== undefined ? { transportCents: extras.transportCents } : {}),
+          },
         );
+        if (!charge) return sendError(reply, 404, "unknown-ticket", `No ticket ${number}`);
+        return { charge };
+      } catch (error) {
+        // Unknown plan, category or package, malformed parts: the caller's input, never a 500.
+        if (error instanceof CoverageError) return sendError(reply, 400, error.code, error.message);
+        throw error;
       }
-      return { charge };
     });
 
     api.post("/staff/api/tickets/:number/actions", async (req, reply) => {
@@ -171,6 +191,9 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
           }
           const form = billingFromForm(body);
           if (form.error !== undefined) return sendError(reply, 400, "invalid-input", form.error);
+          const extras = extrasFromForm(body);
+          if ("error" in extras) return sendError(reply, 400, "invalid-input", extras.error);
+          const plan = typeof body.plan === "string" && body.plan ? body.plan : undefined;
           action = {
             type: "close",
             ticket: number,
@@ -179,6 +202,10 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
             resolution,
             ...(category !== undefined ? { category } : {}),
             ...(form.billing ? { billing: form.billing } : {}),
+            ...(plan ? { plan } : {}),
+            ...(extras.mode ? { mode: extras.mode as WorkModeName } : {}),
+            ...(extras.parts ? { parts: extras.parts } : {}),
+            ...(extras.transportCents !== undefined ? { transportCents: extras.transportCents } : {}),
           };
           break;
         }

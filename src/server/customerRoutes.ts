@@ -30,7 +30,7 @@ import { eraseCustomer, exportCustomer } from "../privacy/personalData.js";
 import { csrfTokenFor, requireAdmin, requireStaff } from "./boardAuth.js";
 import { sendError } from "./sendError.js";
 import { requireStaffPage } from "./staffGate.js";
-import { escapeHtml, pickLanguage, renderPage } from "./webStrings.js";
+import { escapeHtml, managerLinks, pickLanguage, renderPage } from "./webStrings.js";
 
 export interface CustomerRouteDeps {
   db: Database;
@@ -86,6 +86,7 @@ export function registerCustomerRoutes(app: FastifyInstance, deps: CustomerRoute
       renderPage("customers.html.tmpl", language, {
         technician: escapeHtml(session.technician.name),
         admin: isAdmin(session) ? "true" : "false",
+        managerLinks: managerLinks(language, isAdmin(session)),
         plans: escapeHtml(JSON.stringify(contractPlans)),
         csrf: escapeHtml(csrfTokenFor(reply)),
       }),

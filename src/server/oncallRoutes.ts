@@ -14,7 +14,7 @@ import { type RotaAdmin, RotaError } from "../pager/rotaAdmin.js";
 import { csrfTokenFor, requireAdmin, requireStaff } from "./boardAuth.js";
 import { sendError } from "./sendError.js";
 import { requireStaffPage } from "./staffGate.js";
-import { escapeHtml, pickLanguage, publicDir, renderPage } from "./webStrings.js";
+import { escapeHtml, managerLinks, pickLanguage, publicDir, renderPage } from "./webStrings.js";
 
 export interface OncallRouteDeps {
   rota: RotaAdmin;
@@ -40,10 +40,12 @@ export function registerOncallRoutes(app: FastifyInstance, deps: OncallRouteDeps
 
   app.get("/staff/oncall", { preHandler: requireStaffPage }, async (req, reply) => {
     const session = staffOf(req);
+    const language = pickLanguage(req.headers["accept-language"]);
     return reply.type("text/html; charset=utf-8").send(
-      renderPage("oncall.html.tmpl", pickLanguage(req.headers["accept-language"]), {
+      renderPage("oncall.html.tmpl", language, {
         technician: escapeHtml(session.technician.name),
         role: session.technician.role,
+        managerLinks: managerLinks(language, session.technician.role === "admin"),
         csrf: escapeHtml(csrfTokenFor(reply)),
       }),
     );

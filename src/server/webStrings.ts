@@ -82,3 +82,13 @@ export function renderPage(file: string, language: WebLanguage, extra: Record<st
     return extra[name] ?? whole;
   });
 }
+
+/**
+ * The nav links to the manager's pages (report, statement), for administrators only:
+ * technicians are not shown links that would answer "reserved to administrators".
+ */
+export function managerLinks(language: WebLanguage, admin: boolean): string {
+  if (!admin) return "";
+  const strings = webStrings(language);
+  return ` <a href="/staff/reports">${escapeHtml(lookup(strings, "desk.nav.reports"))}</a> <a href="/staff/statement">${escapeHtml(lookup(strings, "desk.nav.statement"))}</a>`;
+}

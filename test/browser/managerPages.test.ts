@@ -84,10 +84,10 @@ afterAll(async () => {
 });
 
 /** A browser context signed in as `name`; collects every request URL and console error. */
-async function signedIn(name: string, password: string) {
+async function signedIn(name: string, password: string, language: "it" | "en" = "it") {
   const context: BrowserContext = await browser.newContext({
     viewport: { width: 1280, height: 900 },
-    locale: "it-IT",
+    locale: language === "it" ? "it-IT" : "en-GB",
     timezoneId: "Europe/Rome",
     acceptDownloads: true,
   });
@@ -104,9 +104,9 @@ async function signedIn(name: string, password: string) {
   });
   page.on("pageerror", (e) => errors.push(e.message));
   await page.goto(`${baseUrl}/staff/login`);
-  await page.getByLabel("Nome").fill(name);
+  await page.getByLabel(language === "it" ? "Nome" : "Name").fill(name);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Entra" }).click();
+  await page.getByRole("button", { name: language === "it" ? "Entra" : "Log in" }).click();
   await page.waitForURL(`${baseUrl}/staff`, WAIT);
   return { context, page, requests, errors };
 }
@@ -133,6 +133,21 @@ describe("manager pages", () => {
       )`)) as number[];
       expect(charts.every((n) => n > 0)).toBe(true);
       await page.getByRole("button", { name: "per piano" }).click();
+      // Labels in the viewer's language, months by name, euros on the revenue axis.
+      const revenue = (await page.evaluate(`(() => {
+        const chart = window.Chart.getChart(document.getElementById("chart-revenue"));
+        return { labels: chart.data.labels, tick: chart.options.scales.money.ticks.callback(1200) };
+      })()`)) as { labels: string[]; tick: string };
+      expect(revenue.labels).toEqual(["marzo 2027"]);
+      expect(revenue.tick).toMatch(/1200,00\s€|1\.200,00\s€/);
+      const list = page.locator("#ticket-list");
+      // d-free was opened and closed at night: "outside service hours", not "0 min".
+      const free = list.locator(`tr:has-text("${seed.numbers["d-free"]}")`);
+      expect(await free.textContent()).toContain("fuori orario di servizio");
+      expect(await list.textContent()).toContain("Ricostruzione archivi e recupero dati");
+      expect(await list.textContent()).not.toContain("data-recovery");
+      expect(await page.locator("#breaches").textContent()).toContain("richiamo scaduto");
+      expect(await page.locator("#technicians").textContent()).toContain("Marco");
       await page.screenshot({ path: `${SHOTS}/manager-reports.png`, fullPage: true });
 
       await page.getByRole("link", { name: "Estratto conto" }).click();
@@ -140,12 +155,16 @@ describe("manager pages", () => {
       await page.getByRole("button", { name: "Mostra" }).click();
       await page.waitForURL(/month=2027-03/, WAIT);
       const grand = page.locator(".grand-total");
-      await expect.poll(() => grand.textContent()).toContain("584,38");
-      expect(await grand.textContent()).toContain("479,00");
+      await expect.poll(() => grand.textContent()).toContain("730,78");
+      expect(await grand.textContent()).toContain("599,00");
+      expect(await page.locator("h1").textContent()).toContain("marzo 2027");
       const ottica = page.locator('section.customer:has-text("Ottica Blu")');
       expect(await ottica.textContent()).toContain(
-        "170 min usati su 120 min del mese (50 min oltre il limite)",
+        "170 min usati su 120 min del mese, ne restano 0 (50 min oltre il limite)",
       );
+      expect(await ottica.textContent()).toContain("Virus informatici");
+      expect(await ottica.textContent()).toContain("2 mar 2027");
+      expect(await page.locator("#statement").textContent()).not.toContain("virus-removal");
       await page.screenshot({ path: `${SHOTS}/manager-statement.png`, fullPage: true });
 
       const [download] = await Promise.all([
@@ -155,7 +174,13 @@ describe("manager pages", () => {
       expect(download.suggestedFilename()).toBe("statement-2027-03.csv");
       const csv = await readFile((await download.path())!, "utf8");
       expect(csv).toContain("total,2027-03");
-      expect(csv).toContain("47900,10538,58438");
+      expect(csv).toContain("599.00,131.78,730.78");
+      const [italian] = await Promise.all([
+        page.waitForEvent("download", WAIT),
+        page.getByRole("link", { name: "CSV per Excel italiano" }).click(),
+      ]);
+      expect(italian.suggestedFilename()).toBe("statement-2027-03-it.csv");
+      expect(await readFile((await italian.path())!, "utf8")).toContain("599,00;131,78;730,78");
 
       // Everything came from this server (chart.js included); no script was blocked.
       expect(requests.filter((u) => !u.startsWith(baseUrl))).toEqual([]);
@@ -166,9 +191,44 @@ describe("manager pages", () => {
     }
   });
 
-  it("a technician cannot open the reports or a statement", async () => {
+  it("an administrator reads the reports and the statement in English", async () => {
+    const { context, page, errors } = await signedIn("Laura", "laura-password-1", "en");
+    try {
+      await page.goto(`${baseUrl}/staff/reports`);
+      await page.locator("#from").fill("2027-03-01");
+      await page.locator("#to").fill("2027-03-31");
+      await page.getByRole("button", { name: "Show" }).click();
+      await page.waitForSelector('body[data-loaded="2027-03-01..2027-03-31"]', WAIT);
+      const list = page.locator("#ticket-list");
+      expect(await list.textContent()).toContain("Archive rebuild and data recovery");
+      expect(await list.textContent()).toContain("outside service hours");
+      const labels = (await page.evaluate(
+        `window.Chart.getChart(document.getElementById("chart-revenue")).data.labels`,
+      )) as string[];
+      expect(labels).toEqual(["March 2027"]);
+      await page.screenshot({ path: `${SHOTS}/manager-reports-en.png`, fullPage: true });
+      await page.goto(`${baseUrl}/staff/statement?month=2027-03`);
+      expect(await page.locator("h1").textContent()).toContain("March 2027");
+      const ottica = page.locator('section.customer:has-text("Ottica Blu")');
+      expect(await ottica.textContent()).toContain("Virus removal");
+      expect(await ottica.textContent()).toContain("2 Mar 2027");
+      expect(await ottica.textContent()).toContain("170 of the month's 120 min used, 0 left");
+      expect(await page.locator(".grand-total").textContent()).toContain("€730.78");
+      await page.screenshot({ path: `${SHOTS}/manager-statement-en.png`, fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("a technician cannot open the reports or a statement, and is not shown their links", async () => {
     const { context, page } = await signedIn("Luca", "luca-password-1");
     try {
+      const nav = page.locator("nav.desk-nav");
+      expect(await nav.textContent()).toContain("Clienti");
+      expect(await nav.locator('a[href="/staff/reports"], a[href="/staff/statement"]').count()).toBe(0);
+      await page.goto(`${baseUrl}/staff/customers`);
+      expect(await page.locator('nav.desk-nav a[href="/staff/reports"]').count()).toBe(0);
       const reports = await page.goto(`${baseUrl}/staff/reports`);
       expect(reports?.status()).toBe(403);
       await page.getByText("riservata agli amministratori").waitFor(WAIT);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliContext } from "../../src/cli/cliContext.js";
 import { runCli } from "../../src/cli/program.js";
 import { openDatabase } from "../../src/data/database.js";
-import { closedTicketsBetween } from "../../src/data/statementQueries.js";
+import { closedSessionsBetween } from "../../src/data/statementQueries.js";
 import { policyResolver } from "../../src/policy/policyResolver.js";
 import { buildStatement, monthQueryWindow } from "../../src/reports/statement.js";
 import { CUSTOMERS, type SeededMonth, seedMonth } from "../support/seedMonth.js";
@@ -55,7 +55,7 @@ async function cli(args: string[], now = "2027-04-02T10:00:00+02:00") {
 }
 
 async function marchStatement() {
-  const tickets = await closedTicketsBetween(t.db.prisma, monthQueryWindow("2027-03"));
+  const tickets = await closedSessionsBetween(t.db, monthQueryWindow("2027-03"));
   return buildStatement("2027-03", tickets, policyResolver());
 }
 

@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 async function march(): Promise<Report> {
-  const data = await reportData(t.db.prisma, dayRange("2027-03-01", "2027-03-31", "Europe/Rome"));
+  const data = await reportData(t.db, dayRange("2027-03-01", "2027-03-31", "Europe/Rome"));
   return buildReport(
     { from: "2027-03-01", to: "2027-03-31", timezone: "Europe/Rome" },
     data,
@@ -57,18 +57,37 @@ describe("report", () => {
     // c-2 30; a-weekend 60 (Fri 18:00–18:30 + Mon 9:00–9:30, no weekend service without
     // blocking); a-std 20; b-reopen 10; c-3 15; d-paid 40; c-4 20; b-easter 150 (Fri
     // 17:00–18:30, Easter, Easter Monday and the DST change, Tue 9:00–10:00); b-april 10.
-    // Sorted: 5 10 10 15 20 20 30 40 60 60 150 → median 20, p90 (rank 9 of 0..10) 60.
+    // Sorted: 5 10 10 15 20 20 30 40 60 60 150 → nearest rank: median ⌈5.5⌉ = 6th 20, p90 ⌈9.9⌉ = 10th 60.
     const r = await march();
-    expect(r.responseTimes.firstResponse).toEqual({ count: 11, medianMinutes: 20, p90Minutes: 60 });
+    expect(r.responseTimes.firstResponse).toEqual({
+      count: 11,
+      medianMinutes: 20,
+      p90Minutes: 60,
+      outsideServiceHours: 0,
+    });
   });
 
   it("computes resolution times in service hours", async () => {
     // Closed in March, opening to close: d-free 0 (Sunday night to Monday 00:30); c-1 60;
     // a-lunch 120; c-2 60; a-weekend 210; a-std 60; b-reopen 120 (to the last close); c-3 60;
     // d-paid 180 (LeghornGroup 10:00–13:00, lunch 13:00–14:00); c-4 60; b-easter 240.
-    // Sorted: 0 60 60 60 60 60 120 120 180 210 240 → median 60, p90 210.
+    // Sorted: 0 60 60 60 60 60 120 120 180 210 240 → median (6th) 60, p90 (10th) 210. d-free was
+    // handled entirely outside service hours: shown as such in its row, not as "0 min".
     const r = await march();
-    expect(r.responseTimes.resolution).toEqual({ count: 11, medianMinutes: 60, p90Minutes: 210 });
+    expect(r.responseTimes.resolution).toEqual({
+      count: 11,
+      medianMinutes: 60,
+      p90Minutes: 210,
+      outsideServiceHours: 1,
+    });
+    const free = r.ticketList.find((x) => x.number === seed.numbers["d-free"])!;
+    expect(free.resolution).toEqual({ minutes: 0, outsideServiceHours: true });
+    const lunch = r.ticketList.find((x) => x.number === seed.numbers["a-lunch"])!;
+    expect(lunch).toMatchObject({
+      firstResponse: { minutes: 60, outsideServiceHours: false },
+      resolution: { minutes: 120, outsideServiceHours: false },
+      technician: "Marco",
+    });
   });
 
   it("counts tickets per ISO week by channel, category and plan", async () => {
@@ -99,12 +118,46 @@ describe("report", () => {
     expect(r.billing.perMonth).toEqual([
       {
         month: "2027-03",
-        interventions: 11,
-        billedMinutes: 375,
-        billableHours: 6.25,
-        netCents: 47900,
-        vatCents: 10538,
-        grossCents: 58438,
+        // Every close: the reopened b-reopen counts twice (90 then 60 billed minutes).
+        interventions: 12,
+        billedMinutes: 465,
+        billableHours: 7.75,
+        netCents: 59900,
+        vatCents: 13178,
+        grossCents: 73078,
+      },
+    ]);
+    expect(r.billing.currency).toBe("EUR");
+  });
+
+  it("lists SLA breaches, the backlog with ages, the reopen rate and hours and CSAT per technician", async () => {
+    const r = await march();
+    expect(r.slaBreaches.map((b) => [b.ticket, b.type])).toEqual([
+      [seed.numbers["a-weekend"], "ticket.escalated"],
+      [seed.numbers["d-paid"], "ticket.callback-overdue"],
+      [seed.numbers["a-open"], "ticket.escalated"],
+    ]);
+    expect(r.ticketList.find((x) => x.number === seed.numbers["d-paid"])!.slaBreaches).toEqual([
+      "ticket.callback-overdue",
+    ]);
+    // Still open at midnight of 1 April in Rome: a-open (25 March 10:00, 6 days) and b-april
+    // (closed at 00:30 on 1 April, 0 days).
+    expect(r.backlog).toMatchObject({
+      open: 2,
+      byStatus: { open: 2 },
+      ageDays: { median: 0, p90: 6, oldest: 6 },
+    });
+    expect(r.backlog.tickets.map((x) => x.number)).toEqual([seed.numbers["a-open"], seed.numbers["b-april"]]);
+    expect(r.reopens).toEqual({ closed: 11, reopened: 1, rate: 0.09 });
+    // Marco closed everything: 12 closes, 565 minutes; ratings 5, 4 and 2.
+    expect(r.technicians).toEqual([
+      {
+        technician: "Marco",
+        interventions: 12,
+        minutes: 565,
+        hours: 9.42,
+        billedMinutes: 465,
+        csat: { responses: 3, average: 3.67 },
       },
     ]);
   });
@@ -156,9 +209,11 @@ describe("report", () => {
     );
   });
 
-  it("interpolates quantiles between closest ranks", () => {
+  it("takes quantiles by nearest rank (never interpolated)", () => {
     expect(quantile([], 0.5)).toBeNull();
-    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2);
+    expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9);
+    expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.9)).toBe(10);
     expect(quantile([10], 0.9)).toBe(10);
   });
 });

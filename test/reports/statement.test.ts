@@ -11,7 +11,7 @@ import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliContext } from "../../src/cli/cliContext.js";
 import { runCli } from "../../src/cli/program.js";
-import { closedTicketsBetween } from "../../src/data/statementQueries.js";
+import { closedSessionsBetween } from "../../src/data/statementQueries.js";
 import { policyResolver } from "../../src/policy/policyResolver.js";
 import {
   buildStatement,
@@ -56,7 +56,7 @@ async function cli(args: string[]) {
 }
 
 async function march(customer?: string): Promise<Statement> {
-  const tickets = await closedTicketsBetween(t.db.prisma, monthQueryWindow("2027-03"), customer);
+  const tickets = await closedSessionsBetween(t.db, monthQueryWindow("2027-03"), customer);
   return buildStatement("2027-03", tickets, policyResolver(Object.values(seed.policies)));
 }
 
@@ -66,7 +66,7 @@ async function march(customer?: string): Promise<Statement> {
 //  leghorn 52 €/h, first 15 min free, then 15-minute fractions, no minimum.
 const expected = {
   A: { interventions: 3, minutes: 175, netCents: 8000, vatCents: 1760, grossCents: 9760 }, // 45 covered; 100 → 40 over → 1 h; 30 standard
-  B: { interventions: 2, minutes: 90, netCents: 20000, vatCents: 4400, grossCents: 24400 }, // 20 → 1 h; 70 → 1 h 30
+  B: { interventions: 3, minutes: 160, netCents: 32000, vatCents: 7040, grossCents: 39040 }, // reopened: 70 → 1 h 30, then 20 → 1 h; 70 → 1 h 30
   C: { interventions: 4, minutes: 170, netCents: 16000, vatCents: 3520, grossCents: 19520 }, // 50, 50 covered; 40 → 20 over → 1 h; 30 after the cap → 1 h
   D: { interventions: 2, minutes: 60, netCents: 3900, vatCents: 858, grossCents: 4758 }, // 10 free; 50 − 15 = 35 → 45 min × 52 €/h
 };
@@ -82,14 +82,14 @@ describe("monthly statement", () => {
       expect(c!.totals, key).toMatchObject(want);
     }
     expect(s.totals).toMatchObject({
-      interventions: 11,
-      netCents: 47900,
-      vatCents: 10538,
-      grossCents: 58438,
+      interventions: 12,
+      netCents: 59900,
+      vatCents: 13178,
+      grossCents: 73078,
     });
   });
 
-  it("keeps each close in its month in Rome time, the last close of a reopened ticket, and no open ticket", async () => {
+  it("keeps each close in its month in Rome time, both closes of a reopened ticket, and no open ticket", async () => {
     const s = await march();
     const tickets = s.customers.flatMap((c) => c.lines.map((l) => l.ticket));
     expect(tickets).toContain(seed.numbers["d-free"]); // 1 March 00:30 Rome
@@ -98,13 +98,19 @@ describe("monthly statement", () => {
     expect(tickets).not.toContain(seed.numbers["a-open"]);
     const d = s.customers.flatMap((c) => c.lines).find((l) => l.ticket === seed.numbers["d-free"])!;
     expect(d).toMatchObject({ date: "2027-03-01", minutes: 10, billedMinutes: 0, grossCents: 0 });
-    const reopened = s.customers.flatMap((c) => c.lines).find((l) => l.ticket === seed.numbers["b-reopen"])!;
-    expect(reopened).toMatchObject({ minutes: 20, billedMinutes: 60, netCents: 8000, grossCents: 9760 });
+    const reopened = s.customers.flatMap((c) => c.lines).filter((l) => l.ticket === seed.numbers["b-reopen"]);
+    expect(reopened).toMatchObject([
+      { session: 1, minutes: 70, billedMinutes: 90, netCents: 12000, grossCents: 14640 },
+      { session: 2, minutes: 20, billedMinutes: 60, netCents: 8000, grossCents: 9760 },
+    ]);
   });
 
-  it("reconciles exactly with the charges stored on the tickets", async () => {
+  it("reconciles exactly with the charge stored on each ticket at its last close", async () => {
     const s = await march();
-    for (const line of s.customers.flatMap((c) => c.lines)) {
+    const lines = s.customers.flatMap((c) => c.lines);
+    for (const line of lines.filter(
+      (l) => !lines.some((m) => m.ticket === l.ticket && m.session > l.session),
+    )) {
       const row = await t.db.prisma.ticket.findUnique({ where: { number: line.ticket } });
       expect([line.netCents, line.vatCents, line.grossCents]).toEqual([
         row!.chargeNetCents,
@@ -125,8 +131,10 @@ describe("monthly statement", () => {
         capMinutes: 60,
         interventions: 2,
         usedMinutes: 145,
+        coveredMinutes: 105,
         overMinutes: 40,
         interventionsOverCap: 1,
+        leftMinutes: null,
       },
     ]);
     const over = a.lines.find((l) => l.ticket === seed.numbers["a-weekend"])!;
@@ -140,8 +148,10 @@ describe("monthly statement", () => {
         capMinutes: 120,
         interventions: 4,
         usedMinutes: 170,
+        coveredMinutes: 120,
         overMinutes: 50,
         interventionsOverCap: 0,
+        leftMinutes: 0,
       },
     ]);
     expect(c.lines.map((l) => l.coveredMinutes)).toEqual([50, 50, 20, 0]);
@@ -164,12 +174,20 @@ describe("monthly statement", () => {
     const all = await cli(["statement", "--month", "2027-03", "--format", "csv"]);
     expect(all.code, all.stderr).toBe(0);
     const rows = parse(all.stdout, { columns: true }) as Record<string, string>[];
-    expect(rows.filter((r) => r.row === "intervention")).toHaveLength(11);
+    expect(rows.filter((r) => r.row === "intervention")).toHaveLength(12);
     const total = rows.find((r) => r.row === "total")!;
-    expect([total.net_cents, total.vat_cents, total.gross_cents]).toEqual(["47900", "10538", "58438"]);
+    expect([total.net_eur, total.vat_eur, total.gross_eur]).toEqual(["599.00", "131.78", "730.78"]);
     const c = rows.find((r) => r.row === "customer-total" && r.company === "Ottica Blu")!;
-    expect(c.allowance).toBe("j-system: 170/120 min per month (50 over)");
+    expect(c.allowance).toBe("j-system: 170/120 min per month (50 over, 0 left)");
     expect(rows.filter((r) => r.company === "Porto Logistics")).toHaveLength(3);
+
+    const it = await cli(["statement", "--month", "2027-03", "--format", "csv-it"]);
+    expect(it.code, it.stderr).toBe(0);
+    const itRows = parse(it.stdout.replace(/^\uFEFF/, ""), { columns: true, delimiter: ";" }) as Record<
+      string,
+      string
+    >[];
+    expect(itRows.find((r) => r.row === "total")!.gross_eur).toBe("730,78");
   });
 
   it("refuses a bad month, an unknown customer and a bad format with clear errors", async () => {

@@ -240,6 +240,35 @@ describe("board actions on the real runtime (LeghornGroup)", () => {
       netCents: 67560,
       grossCents: 82423,
     });
+    // Unknown plan, category or package, malformed parts: 400 with a stable code, never a 500.
+    for (const [query, code] of [
+      ["minutes=60&plan=platinum", "unknown-plan"],
+      ["minutes=60&category=space-travel", "unknown-category"],
+      ["minutes=60&package=week", "unknown-package"],
+      ["minutes=60&partCents=12.5&partDescription=PSU", "invalid-input"],
+      ["minutes=60&partCents=500&partDescription=", "invalid-input"],
+    ] as const) {
+      const refused = await agents.Luca!.agent.request({
+        url: `/staff/api/tickets/${NUMBER}/charge?${query}`,
+      });
+      expect(refused.statusCode, query).toBe(400);
+      expect(refused.json().error.code, query).toBe(code);
+    }
+    // Parts and transport are shown before confirming: 60 min − 15 free → 45 min at 52 €/h = 39 €.
+    const withParts = await agents.Luca!.agent.request({
+      url: `/staff/api/tickets/${NUMBER}/charge?minutes=60&plan=none&partCents=2500&partDescription=Batteria&transportCents=1500`,
+    });
+    expect(withParts.statusCode).toBe(200);
+    expect(withParts.json().charge).toMatchObject({
+      netCents: 3900 + 2500 + 1500,
+      lines: [
+        { item: "hourly", quantity: 45, cents: 3900 },
+        { item: "parts", quantity: 1, cents: 2500, description: "Batteria" },
+        { item: "transport", quantity: 1, cents: 1500 },
+      ],
+    });
+    const badMode = await act("Luca", { ...close, category: chosen, mode: "teleport" });
+    expect(badMode.statusCode).toBe(400);
     const badKm = await act("Luca", { ...close, category: chosen, package: "onsite-day", km: -3 });
     expect(badKm.statusCode).toBe(400);
     const travelOnHalfDay = await act("Luca", { ...close, category: chosen, package: "half-day", km: 10 });

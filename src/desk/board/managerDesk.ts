@@ -5,7 +5,7 @@
  */
 import type { Database } from "../../data/database.js";
 import { reportData } from "../../data/reportQueries.js";
-import { closedTicketsBetween, customerCodeExists } from "../../data/statementQueries.js";
+import { closedSessionsBetween, customerCodeExists } from "../../data/statementQueries.js";
 import { policyResolver } from "../../policy/policyResolver.js";
 import type { Policy } from "../../policy/schema.js";
 import { buildReport, dayRange, type Report } from "../../reports/report.js";
@@ -18,6 +18,14 @@ export interface ManagerDesk {
   statement(month: string, customer?: string): Promise<Statement | null>;
   /** The report of the local days from..to (YYYY-MM-DD, included). */
   report(from: string, to: string): Promise<Report>;
+  /** The preset's category, plan and package labels in `language`, by key (for the pages). */
+  labels(language: "it" | "en"): ManagerLabels;
+}
+
+export interface ManagerLabels {
+  categories: Record<string, string>;
+  plans: Record<string, string>;
+  packages: Record<string, string>;
 }
 
 export function createManagerDesk(deps: { db: Database; policy: Policy }): ManagerDesk {
@@ -28,8 +36,17 @@ export function createManagerDesk(deps: { db: Database; policy: Policy }): Manag
     async statement(month, customer) {
       const window = monthQueryWindow(month);
       if (customer && !(await customerCodeExists(deps.db, customer))) return null;
-      const tickets = await closedTicketsBetween(deps.db, window, customer);
+      const tickets = await closedSessionsBetween(deps.db, window, customer);
       return buildStatement(month, tickets, policies);
+    },
+    labels(language) {
+      const of = (items: { key: string; label: { it: string; en: string } }[]) =>
+        Object.fromEntries(items.map((i) => [i.key, i.label[language]]));
+      return {
+        categories: of(deps.policy.categories),
+        plans: of(deps.policy.plans),
+        packages: of(deps.policy.charges.packages),
+      };
     },
     async report(from, to) {
       const data = await reportData(deps.db, dayRange(from, to, timezone));

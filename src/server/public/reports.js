@@ -6,6 +6,18 @@
   const t = (key) =>
     key.split(".").reduce((node, part) => (node ? node[part] : undefined), strings.desk) ?? key;
   const lang = document.body.dataset.lang === "it" ? "it-IT" : "en-GB";
+  const labels = JSON.parse(document.getElementById("labels").textContent);
+  const statuses = strings.board?.statuses ?? {};
+  // Keys of the preset shown as the viewer reads them: categories, plans, statuses.
+  const label = (key) =>
+    labels.categories[key] ??
+    labels.plans[key] ??
+    statuses[key] ??
+    (key === "none" ? t("reports.none") : key);
+  const monthName = (month) =>
+    new Intl.DateTimeFormat(lang, { month: "long", year: "numeric", timeZone: "UTC" }).format(
+      new Date(`${month}-01T00:00:00Z`),
+    );
   const $ = (id) => document.getElementById(id);
   const form = $("range");
   const status = $("status");
@@ -39,7 +51,7 @@
     const weeks = report.tickets.perWeek;
     const keys = [...new Set(weeks.flatMap((w) => Object.keys(w.opened[breakdown])))].sort();
     const datasets = keys.map((key, i) => ({
-      label: `${key} · ${t("reports.openedSeries")}`,
+      label: `${breakdown === "byChannel" ? key : label(key)} · ${t("reports.openedSeries")}`,
       data: weeks.map((w) => w.opened[breakdown][key] ?? 0),
       backgroundColor: palette[i % palette.length],
       stack: "opened",
@@ -111,7 +123,7 @@
     draw("chart-revenue", {
       type: "bar",
       data: {
-        labels: months.map((m) => m.month),
+        labels: months.map((m) => monthName(m.month)),
         datasets: [
           {
             label: t("reports.net"),
@@ -136,18 +148,98 @@
             callbacks: {
               label: (ctx) =>
                 ctx.dataset.yAxisID === "money"
-                  ? `${ctx.dataset.label}: ${money(ctx.parsed.y * 100)}`
+                  ? `${ctx.dataset.label}: ${money(ctx.parsed.y * 100, report.billing.currency)}`
                   : `${ctx.dataset.label}: ${number(ctx.parsed.y)}`,
             },
           },
         },
         scales: {
-          money: { position: "left", beginAtZero: true },
-          hours: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false } },
+          money: {
+            position: "left",
+            beginAtZero: true,
+            title: { display: true, text: t("reports.euro") },
+            ticks: { callback: (value) => money(value * 100, report.billing.currency) },
+          },
+          hours: {
+            position: "right",
+            beginAtZero: true,
+            grid: { drawOnChartArea: false },
+            title: { display: true, text: t("reports.hoursAxis") },
+          },
         },
       },
     });
+    renderTables();
     document.body.dataset.loaded = `${report.from}..${report.to}`;
+  }
+
+  const cell = (text) => {
+    const td = document.createElement("td");
+    td.textContent = text;
+    return td;
+  };
+  // A service-time duration; a ticket handled entirely outside service hours says so, not "0 min".
+  const duration = (d) =>
+    d === null
+      ? "–"
+      : d.outsideServiceHours
+        ? t("reports.outsideHours")
+        : `${number(d.minutes)} ${t("reports.minutes")}`;
+  const breachName = (type) =>
+    type === "ticket.escalated" ? t("reports.escalated") : t("reports.callbackOverdue");
+
+  function renderTables() {
+    $("backlog-open").textContent = number(report.backlog.open);
+    $("backlog-median").textContent = number(report.backlog.ageDays.median);
+    $("backlog-oldest").textContent = number(report.backlog.ageDays.oldest);
+    $("reopen-rate").textContent =
+      report.reopens.rate === null
+        ? "–"
+        : new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 }).format(
+            report.reopens.rate,
+          );
+    const breaches = $("breaches");
+    breaches.replaceChildren();
+    if (report.slaBreaches.length === 0) {
+      const li = document.createElement("li");
+      li.textContent = t("reports.noBreaches");
+      breaches.append(li);
+    }
+    const when = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+    for (const b of report.slaBreaches) {
+      const li = document.createElement("li");
+      li.textContent = `${b.ticket}: ${breachName(b.type)} (${when.format(new Date(b.at))})`;
+      breaches.append(li);
+    }
+    const techs = $("technicians").querySelector("tbody");
+    techs.replaceChildren(
+      ...report.technicians.map((x) => {
+        const tr = document.createElement("tr");
+        tr.append(
+          cell(x.technician),
+          cell(number(x.hours)),
+          cell(x.csat.average === null ? "–" : `${number(x.csat.average)} (${number(x.csat.responses)})`),
+        );
+        return tr;
+      }),
+    );
+    const rows = $("ticket-list").querySelector("tbody");
+    rows.replaceChildren(
+      ...report.ticketList.map((x) => {
+        const tr = document.createElement("tr");
+        tr.append(
+          cell(x.number),
+          cell(x.category ? label(x.category) : "–"),
+          cell(label(x.status)),
+          cell(x.technician ?? "–"),
+          cell(duration(x.firstResponse)),
+          cell(duration(x.resolution)),
+          cell(number(x.reopened)),
+          cell(x.slaBreaches.map(breachName).join(", ")),
+        );
+        return tr;
+      }),
+    );
   }
 
   async function load() {
