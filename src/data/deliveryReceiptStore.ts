@@ -81,6 +81,12 @@ export async function receiptOf(
   });
 }
 
+/** How many times an outbound row was tried (null: no such row). */
+export async function outboundAttempts(on: PrismaExecutor, messageId: string): Promise<number | null> {
+  const row = await prismaOf(on).message.findUnique({ where: { id: messageId }, select: { attempts: true } });
+  return row?.attempts ?? null;
+}
+
 /** Marks an outbound row failed after the platform said it never arrived. */
 export async function markOutboundFailed(
   on: PrismaExecutor,

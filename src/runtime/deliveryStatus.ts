@@ -5,13 +5,25 @@
  * outbox gave up on; a temporary failure (the platform's rate limit) is queued again instead.
  */
 import type { DeliveryStatusUpdate } from "../channels/port.js";
-import { markOutboundFailed, noteSentIds, recordReceipt, type SentId } from "../data/deliveryReceiptStore.js";
+import {
+  markOutboundFailed,
+  noteSentIds,
+  outboundAttempts,
+  recordReceipt,
+  type SentId,
+} from "../data/deliveryReceiptStore.js";
 import * as store from "../data/supportStore.js";
 import { reportDeliveryFailure } from "./deliveryFailures.js";
 import type { AfterCommit, RuntimeContext } from "./runtimeContext.js";
+import { chatKey } from "./runtimeTypes.js";
 
 /** A failed message the platform may take later is tried again after this long. */
 const REQUEUE_DELAY_MS = 60_000;
+/**
+ * After this many attempts (each send counts one, each failure reported later another) a message
+ * the platform keeps failing reaches staff like a final failure: two more sends at most.
+ */
+const MAX_REQUEUES = 5;
 
 /** Records one status (resolves once stored); a first `failed` reaches staff or is queued again. */
 export async function recordDeliveryStatus(
@@ -34,9 +46,12 @@ export async function recordDeliveryStatus(
   );
   if (update.status !== "failed" || !outcome.newlyFailed) return;
   const chat = { channel: update.channel, chatId: update.chatId };
-  if (update.error && !update.error.permanent && outcome.messageId) {
+  const attempts = outcome.messageId ? await outboundAttempts(ctx.db, outcome.messageId) : null;
+  if (update.error && !update.error.permanent && attempts !== null && attempts < MAX_REQUEUES) {
     const retryAt = new Date(ctx.clock.now().getTime() + REQUEUE_DELAY_MS);
     await ctx.db.session((c) => store.markDeliveryFailed(c, outcome.messageId!, reason ?? "failed", retryAt));
+    // The chat has a pending row again: its next replies take the database path, in order, behind it.
+    ctx.outboxMemory?.settle(chatKey(chat), [], false);
     ctx.logger.warn({ chat: chat.chatId, reason }, "delivery failed at the platform; queued again");
     return;
   }

@@ -392,6 +392,30 @@ describe("outbound files, statuses, failures", () => {
     expect(row!.lastError).toContain("131026");
   });
 
+  it("a message WhatsApp reports failed for a passing reason is sent again a minute later, not reported", async () => {
+    const to = await customer();
+    await deliver(api.text(to, PROBLEM));
+    const first = await botSays(to, "Uso del software");
+    const where = { chatId: `${to}@c.us`, direction: "out" };
+    await eventually(
+      () => h.db.prisma.message.findFirst({ where: { ...where, status: "sent" } }),
+      "marked sent",
+    );
+    expect(
+      await api.post(api.status(first.id, "failed", [{ code: 131000, title: "Something went wrong" }])),
+    ).toMatchObject({ status: 200 });
+    const row = await eventually(
+      () => h.db.prisma.message.findFirst({ where: { ...where, status: "pending", attempts: 2 } }),
+      "the message back in the outbox",
+    );
+    expect(row.lastError).toContain("131000");
+    await h.clock.advance(60_000);
+    await h.runtime.deliver();
+    await eventually(() => api.sentTo(to).length === 2, "the message sent again");
+    expect(api.sentTo(to)[1]!.text).toBe(first.text);
+    expect(await h.db.prisma.message.findUnique({ where: { id: row.id } })).toMatchObject({ status: "sent" });
+  });
+
   it("a 429 with a short Retry-After is waited out; a long one goes back to the outbox with the advised wait; the reply arrives once", async () => {
     const to = await customer();
     const sends = () =>

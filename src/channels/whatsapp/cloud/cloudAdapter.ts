@@ -31,7 +31,7 @@ import {
   SERVICE_WINDOW_MS,
 } from "./cloudOptions.js";
 import { type CloudStatus, type CloudWebhook, messagesValue } from "./cloudSchemas.js";
-import { isPermanentCode, toCloudSendError } from "./cloudSendError.js";
+import { isTemporaryCode, toCloudSendError } from "./cloudSendError.js";
 import {
   type CloudWebhookRequest,
   type CloudWebhookResponse,
@@ -155,7 +155,8 @@ export function createWhatsAppCloudAdapter(options: CloudAdapterOptions): WhatsA
                 [first?.title, first?.message, first?.error_data?.details]
                   .filter((part, index, all) => part && all.indexOf(part) === index)
                   .join(": ") || "failed",
-              permanent: first ? isPermanentCode(first.code) : true,
+              // Only a known passing trouble is worth sending again; anything else reaches staff.
+              permanent: first ? !isTemporaryCode(first.code) : true,
             },
           }
         : {}),
@@ -340,6 +341,8 @@ export function createWhatsAppCloudAdapter(options: CloudAdapterOptions): WhatsA
           throw toCloudSendError(error);
         }
       }
+      // Whole: a later send of the same row (WhatsApp reported it failed) sends it all again.
+      if (key !== undefined) sentParts.delete(key);
       // A template carries its choices numbered in its text: a typed "2" answers it too.
       if (message.choices && message.choices.length > 0)
         remember(lastChoices, message.chatId, message.choices);

@@ -11,6 +11,11 @@ const DEFAULT_RATE_WAIT_MS = 60_000;
 /** A revoked token is retried after this long (the operator has to act; the outbox keeps the message). */
 const TOKEN_WAIT_MS = 10 * 60_000;
 
+/** Meta codes of a passing trouble (rate limits, Meta's own outage): the same message may go later. */
+export function isTemporaryCode(code: number): boolean {
+  return RATE_LIMIT_CODES.has(code) || TRANSIENT_CODES.has(code);
+}
+
 /** Meta codes meaning the message can never go as it is (window closed, not on WhatsApp, bad template…). */
 export function isPermanentCode(code: number): boolean {
   if (RATE_LIMIT_CODES.has(code) || TRANSIENT_CODES.has(code)) return false;
