@@ -24,12 +24,19 @@ const rated = (context: ConversationContext) => {
   return result.kind === "rating" ? result : null;
 };
 
-/** The `recordFeedback` intent with the chat's rating and `comment`. */
-const record = (comment: (context: ConversationContext) => string | null) => ({
+/**
+ * The `recordFeedback` intent with `rating` and `comment`. The rating is the one given at the
+ * rating question: a comment written afterwards ("gentilissimi e veloci") is not read as a new
+ * rating.
+ */
+const record = (
+  comment: (context: ConversationContext) => string | null,
+  rating: (context: ConversationContext) => number = (context) => context.feedback!.rating!,
+) => ({
   type: "recordFeedback" as const,
   params: ({ context }: { context: ConversationContext }) => ({
     number: context.feedback!.ticket,
-    rating: rated(context)?.rating ?? context.feedback!.rating!,
+    rating: rating(context),
     comment: comment(context),
   }),
 });
@@ -49,7 +56,13 @@ export function feedbackStates() {
             {
               guard: ({ context }) => rated(context)?.comment != null,
               target: "#conversation.idle",
-              actions: [record((context) => rated(context)!.comment), ...done],
+              actions: [
+                record(
+                  (context) => rated(context)!.comment,
+                  (context) => rated(context)!.rating,
+                ),
+                ...done,
+              ],
             },
             {
               guard: ({ context }) => rated(context) !== null,

@@ -391,3 +391,30 @@ describe("conversation machine: hand-over to a person", () => {
     });
   });
 });
+
+describe("feedback after a close (pure)", () => {
+  const closed: ConversationEvent = {
+    type: "ticket.closed",
+    number: "LT-2027-00007",
+    resolution: "stampante configurata",
+    charge: null,
+    at: "2027-03-30T09:00:00.000Z",
+  };
+  const tapped = (choice: string): ConversationEvent => ({ ...inbound(choice), choice }) as ConversationEvent;
+
+  it("keeps the tapped stars when the comment that follows reads like a rating", () => {
+    const { intents } = run([closed, tapped("5"), inbound("Gentilissimi e veloci")]);
+    expect(intents).toContainEqual({
+      type: "recordFeedback",
+      params: { number: "LT-2027-00007", rating: 5, comment: "Gentilissimi e veloci" },
+    });
+  });
+
+  it("a rating and a comment in one message keep both", () => {
+    const { intents } = run([closed, inbound("ottimo servizio, 5")]);
+    expect(intents).toContainEqual({
+      type: "recordFeedback",
+      params: { number: "LT-2027-00007", rating: 5, comment: "ottimo servizio" },
+    });
+  });
+});
