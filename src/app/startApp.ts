@@ -405,6 +405,31 @@ async function startServices(
   started.push(() => server.stop());
   const retention = core.retentionMonths ? startRetention(core.retentionMonths) : null;
   const housekeeping = startHousekeeping(core.finishedWorkKeepDays);
+  // Staff hear about outages: a channel or desk degraded for OUTAGE_NOTIFY_AFTER_MINUTES tells the
+  // on-call technician and the admins once, and again when it recovers (checked every minute).
+  const outages = setInterval(() => {
+    const states = [
+      ...runtime
+        .channelStates()
+        .filter(({ state }) => state.status !== "off")
+        .map(({ name, state }) => ({
+          component: `channel:${name}`,
+          ok: state.status !== "error",
+          detail: state.status === "error" ? state.error : state.status,
+        })),
+      ...Object.entries(health.snapshot())
+        .filter(([component]) => component.startsWith("desk:"))
+        .map(([component, c]) => ({
+          component,
+          ok: c.status === "ok",
+          detail: c.status === "ok" ? (c.detail ?? "ok") : c.reason,
+        })),
+    ];
+    void runtime.pager
+      .watch(states, config.outageNotifyAfterMinutes)
+      .catch((error) => logger.error({ err: error }, "outage check failed"));
+  }, 60_000);
+  outages.unref();
   return {
     policy,
     db,
@@ -416,6 +441,7 @@ async function startServices(
     async stop() {
       if (retention) clearInterval(retention);
       clearInterval(housekeeping);
+      clearInterval(outages);
       await server.stop().catch(() => undefined);
       await runtime.stop();
       await ai?.settle().catch(() => undefined);

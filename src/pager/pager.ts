@@ -22,7 +22,7 @@ import {
   type RuntimeContext,
   recordEvent,
 } from "../runtime/runtimeContext.js";
-import { type ChainStep, escalationChain, type Reach, type Reachable } from "./chain.js";
+import { type ChainStep, escalationChain, type Reach, type Reachable, usableWays } from "./chain.js";
 import { ACK_CHOICE_PREFIX, type Notifier, type PageMessage } from "./notifier.js";
 import { onCallAt } from "./rota.js";
 
@@ -103,8 +103,8 @@ export class Pager {
     return scheduleJob(tx, { kind: "pager.step", key: stepKey(pageId), dueAt, payload: { pageId, step } });
   }
 
-  /** The chain of a page now: the rota at this instant, then the admins. */
-  async chainNow(tx: StoreTx): Promise<ChainStep[]> {
+  /** The people on the rota now (in order, then the next turn's) and the admins, with their usable ways. */
+  async peopleNow(tx: StoreTx): Promise<{ rota: Reachable[]; admins: Reachable[] }> {
     const now = this.ctx.clock.now();
     const [weekly, shifts, admins] = await Promise.all([
       rotaStore.weeklySlots(tx),
@@ -125,7 +125,127 @@ export class Pager {
     };
     const list = async (ps: { id: string; name: string }[]) =>
       (await Promise.all(ps.map(reachable))).filter((r): r is Reachable => r !== null);
-    return escalationChain(await list(people), await list(admins));
+    return { rota: await list(people), admins: await list(admins) };
+  }
+
+  /** The chain of a page now: the rota at this instant, then the admins. */
+  async chainNow(tx: StoreTx): Promise<ChainStep[]> {
+    const { rota, admins } = await this.peopleNow(tx);
+    return escalationChain(rota, admins);
+  }
+
+  /**
+   * A channel or desk has been down for a while (`down`) or works again: the on-call technician
+   * and the admins are told once each way round, by their first way that is not the broken one.
+   * The open outage page of the component remembers it was told (restart-safe).
+   */
+  async outage(component: string, detail: string, down: boolean): Promise<boolean> {
+    const { ctx } = this;
+    const now = ctx.clock.now();
+    const language = ctx.policy.defaultLanguage;
+    const minutes = String(
+      Math.max(0, Math.round((now.getTime() - (this.downSince.get(component) ?? now).getTime()) / 60_000)),
+    );
+    const claimed = await ctx.db.transaction(async (tx) => {
+      const open = (await pagerStore.openPages(tx)).find(
+        (p) => p.subject === "outage" && p.text.startsWith(`${component}:`),
+      );
+      if (down === Boolean(open)) return null;
+      let pageId: string;
+      if (open) {
+        await pagerStore.endPage(tx, open.id, "ended", null);
+        pageId = open.id;
+      } else {
+        pageId = await pagerStore.createPage(tx, {
+          subject: "outage",
+          ticket: null,
+          text: `${component}: ${detail}`,
+          at: now,
+        });
+      }
+      const { rota, admins } = await this.peopleNow(tx);
+      const people = [...rota.slice(0, 1), ...admins.filter((a) => a.id !== rota[0]?.id)];
+      const broken = component.replace(/^(channel|desk):/, "");
+      const reach = people.map(
+        (p) =>
+          usableWays(p).find((w) => w.kind !== broken && !(broken === "slack" && w.kind === "desk")) ??
+          ({ technicianId: p.id, technician: p.name, kind: "desk", address: null } satisfies Reach),
+      );
+      return { pageId, reach };
+    });
+    if (!claimed) return false;
+    const r = (key: string, params?: Record<string, string>) => ctx.renderer.render(key, params, language);
+    const text = down
+      ? r("pager.outage", { component, minutes, detail })
+      : r("pager.recovered", { component });
+    const message: PageMessage = {
+      pageId: claimed.pageId,
+      text,
+      subject: r("pager.outageSubject"),
+      ackLabel: r("pager.ackButton"),
+      language,
+    };
+    const outcomes = await Promise.all(
+      claimed.reach.map(async (reach) => {
+        if (reach.kind === "desk") return { reach, error: null, ref: null };
+        try {
+          const sent = await this.notifiers.get(reach.kind)!.send(reach, this.forKind(message, reach.kind));
+          return { reach, error: null, ref: sent.ref ?? null };
+        } catch (error) {
+          return { reach, error: error instanceof Error ? error.message : String(error), ref: null };
+        }
+      }),
+    );
+    const fx = newEffects();
+    await ctx.db.transaction(async (tx) => {
+      for (const o of outcomes)
+        await pagerStore.addAttempt(tx, {
+          pageId: claimed.pageId,
+          step: down ? 0 : 1,
+          technicianId: o.reach.technicianId,
+          technician: o.reach.technician,
+          kind: o.reach.kind,
+          address: o.reach.address,
+          outcome: o.error ? "failed" : "sent",
+          error: o.error,
+          ref: o.ref,
+          at: now,
+        });
+      await recordEvent(ctx, tx, fx, {
+        ticketId: null,
+        ticket: null,
+        type: "staff.outage",
+        actor: null,
+        payload: { component, detail, recovered: !down },
+      });
+    });
+    await this.afterCommit(fx);
+    return true;
+  }
+
+  /** When each component was first seen down (this process), for {@link watch}. */
+  private readonly downSince = new Map<string, Date>();
+
+  /**
+   * The components' states now (channels, desks): one down for `afterMinutes` is told once
+   * ({@link outage}), and its recovery once.
+   */
+  async watch(
+    states: { component: string; ok: boolean; detail: string }[],
+    afterMinutes: number,
+  ): Promise<void> {
+    const now = this.ctx.clock.now();
+    for (const s of states) {
+      if (s.ok) {
+        this.downSince.delete(s.component);
+        await this.outage(s.component, s.detail, false);
+        continue;
+      }
+      const since = this.downSince.get(s.component) ?? now;
+      this.downSince.set(s.component, since);
+      if (now.getTime() - since.getTime() >= afterMinutes * 60_000)
+        await this.outage(s.component, s.detail, true);
+    }
   }
 
   /** Runs a due `pager.step` job. */

@@ -219,4 +219,43 @@ describe("pager escalation", () => {
     expect(twilio.of("Messages")).toHaveLength(1);
     expect(twilio.of("Calls")).toHaveLength(1);
   });
+
+  it("a channel down for the preset's minutes tells the on-call technician and the admins once, and its recovery once", async () => {
+    const h = await harness();
+    await staff(h);
+    await h.runtime.rota.setWays("anna", [{ kind: "sms", address: "+393330000009" }]);
+    const down = [{ component: "channel:whatsapp", ok: false, detail: "logged out" }];
+    await h.runtime.pager.watch(down, 10);
+    await advance(h, 9);
+    await h.runtime.pager.watch(down, 10);
+    expect(h.events.filter((e) => e.type === "staff.outage")).toHaveLength(0);
+    await advance(h, 1);
+    await h.runtime.pager.watch(down, 10);
+    await advance(h, 5);
+    await h.runtime.pager.watch(down, 10);
+    expect(h.events.filter((e) => e.type === "staff.outage").map((e) => e.payload)).toEqual([
+      { component: "channel:whatsapp", detail: "logged out", recovered: false },
+    ]);
+    const dm = h.local("telegram").sent.filter((m) => m.chatId === GIULIA_TG);
+    expect(dm.map((m) => m.text)).toEqual([
+      expect.stringContaining("channel:whatsapp non funziona da 10 minuti"),
+    ]);
+    expect(twilio.of("Messages").map((m) => m.params.To)).toEqual(["+393330000009"]);
+
+    const up = [{ component: "channel:whatsapp", ok: true, detail: "connected" }];
+    await h.runtime.pager.watch(up, 10);
+    await h.runtime.pager.watch(up, 10);
+    expect(
+      h.events
+        .filter((e) => e.type === "staff.outage")
+        .map((e) => (e.payload as { recovered: boolean }).recovered),
+    ).toEqual([false, true]);
+    expect(
+      h
+        .local("telegram")
+        .sent.filter((m) => m.chatId === GIULIA_TG)
+        .at(-1)?.text,
+    ).toContain("funziona di nuovo");
+    expect(twilio.of("Messages")).toHaveLength(2);
+  });
 });
