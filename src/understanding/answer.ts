@@ -78,16 +78,49 @@ const CLITICS = new Set([
   "e",
 ]);
 
+/**
+ * Verbs a negation reaches through to the infinitive after them ("non si *può* lavorare", "can't
+ * *be* fixed").
+ */
+const MODALS = new Set([
+  "puo",
+  "posso",
+  "possiamo",
+  "potete",
+  "possono",
+  "riesce",
+  "riescono",
+  "can",
+  "could",
+  "be",
+]);
+
+/** Words between a negation and what it negates: clitics and modal verbs, at most this many. */
+const NEGATION_REACH = 3;
+
+/** The length of a negation ("non", "don t") ending at word `at`, 0 when none ends there. */
+function negationEndingAt(lex: Lexicon, w: Words, at: number): number {
+  if (lex.negations.has(w.words[at]!)) return 1;
+  // "don t", "can t": two words in the text ("don't" is read as "don t").
+  if (
+    at >= 1 &&
+    w.clauseOf[at - 1] === w.clauseOf[at] &&
+    lex.negations.has(`${w.words[at - 1]} ${w.words[at]}`)
+  )
+    return 2;
+  return 0;
+}
+
 /** A match preceded, in its own clause, by a negation word (and not starting with one itself). */
 function negated(lex: Lexicon, w: Words, positions: number[]): boolean {
   const first = positions[0]!;
-  if (lex.negations.has(w.words[first]!)) return false;
-  for (let back = 1; back <= 2; back++) {
+  if (negationEndingAt(lex, w, first) > 0 || lex.negations.has(w.words[first]!)) return false;
+  for (let back = 1; back <= NEGATION_REACH; back++) {
     const at = first - back;
     if (at < 0 || w.clauseOf[at] !== w.clauseOf[first]) return false;
+    if (negationEndingAt(lex, w, at) > 0) return true;
     const word = w.words[at]!;
-    if (lex.negations.has(word)) return true;
-    if (!CLITICS.has(word)) return false;
+    if (!CLITICS.has(word) && !MODALS.has(word)) return false;
   }
   return false;
 }

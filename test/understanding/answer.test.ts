@@ -153,6 +153,10 @@ describe("understandAnswer: generalised rules (held-out corpus)", () => {
     // A leading yes/no answers; an opposite marker after more words describes.
     ["no fuori è perfetto", damage, damageExpects, "not-damaged"],
     ["sì, ma la stampa non va bene", consent, consentExpects, "accept"],
+    // A negation reaches through a modal verb, and "don't" is a negation too.
+    ["nn si puo lavorare", blocking, blockingExpects, "blocked"],
+    ["don't go ahead", consent, consentExpects, "decline"],
+    ["dont go ahead", consent, consentExpects, "decline"],
     // Polite and hedged no.
     ["non mi sembra", damage, damageExpects, "not-damaged"],
     ["non ora grazie", consent, consentExpects, "decline"],
