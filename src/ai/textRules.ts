@@ -28,11 +28,15 @@ export function normalizeText(text: string): string {
 
 /**
  * The normalized words of a text (shared: callers only read them), chat shortenings read as the
- * words they stand for ("nn va" → "non va"; see locales/understanding/shortForms.yaml).
+ * words they stand for ("nn va" → "non va"; see locales/understanding/shortForms.yaml) and
+ * letters stretched for emphasis typed once ("nooo" → "no").
  */
 export function wordsOf(text: string): readonly string[] {
   if (lastWords?.text === text) return lastWords.words;
-  const normalized = normalizeText(text).replace(/[*^]/g, " ");
+  // A letter typed three times or more is one ("nooo", "siiii", "grazieeee").
+  const normalized = normalizeText(text)
+    .replace(/[*^]/g, " ")
+    .replace(/(\p{L})\1{2,}/gu, "$1");
   const words = expandShortForms(
     normalized.length === 0 ? [] : normalized.split(" ").filter((t) => t.length > 0),
   );

@@ -16,6 +16,7 @@ describe("chat shortenings", () => {
     ["we dont know", ["we", "don", "t", "know"]],
     ["idk", ["i", "don", "t", "know"]],
     ["nn", ["no"]],
+    ["nooo grazieeee", ["no", "grazie"]],
     ["la stampante", ["la", "stampante"]],
   ])("%s → %j", (text, words) => {
     expect(wordsOf(text)).toEqual(words);
