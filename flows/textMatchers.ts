@@ -167,6 +167,7 @@ function dateParsers() {
       "yyyy-MM-dd",
       "d/M/yy",
       "d-M-yy",
+      "d.M.yy",
       "M/yyyy",
       "M-yyyy",
       "MM/yyyy",

@@ -82,9 +82,10 @@ export function questionStates(rules: IntakeRules) {
               ...purchases.map((p, i) => ({ id: `item:${i}`, text: `${p.item} (${p.purchasedOn})` })),
               { id: "item:other", key: "intake.itemOther" },
             ],
-            // "Non so quale" is a doubt to clear up, not "another device".
+            // "Non so quale" is a doubt to clear up, not "another device"; "la bilancia" is one.
             expects: {
               kind: "choice",
+              unlisted: "item:other",
               fallback: { option: "item:other", movedOn: "understanding.movedOn.item" },
             },
           }

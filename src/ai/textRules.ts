@@ -4,6 +4,8 @@
  * one typo in words of six letters or more. Pure; the syntax is described in classifier.ts.
  */
 
+import { expandShortForms } from "../understanding/shortForms.js";
+
 // One triage reads the same description several times (category, blocking, urgency, language,
 // injection): the last text's normal form and words are kept.
 let lastNormalized: { text: string; normalized: string } | null = null;
@@ -24,11 +26,20 @@ export function normalizeText(text: string): string {
   return normalized;
 }
 
-/** The normalized words of a text (shared: callers only read them). */
+/**
+ * The normalized words of a text (shared: callers only read them), chat shortenings read as the
+ * words they stand for ("nn va" → "non va"; see locales/understanding/shortForms.yaml) and
+ * letters stretched for emphasis typed once ("nooo" → "no").
+ */
 export function wordsOf(text: string): readonly string[] {
   if (lastWords?.text === text) return lastWords.words;
-  const normalized = normalizeText(text).replace(/[*^]/g, " ");
-  const words = normalized.length === 0 ? [] : normalized.split(" ").filter((t) => t.length > 0);
+  // A letter typed three times or more is one ("nooo", "siiii", "grazieeee").
+  const normalized = normalizeText(text)
+    .replace(/[*^]/g, " ")
+    .replace(/(\p{L})\1{2,}/gu, "$1");
+  const words = expandShortForms(
+    normalized.length === 0 ? [] : normalized.split(" ").filter((t) => t.length > 0),
+  );
   lastWords = { text, words };
   return words;
 }

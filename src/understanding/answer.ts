@@ -30,18 +30,32 @@ const CLEAR_MARGIN = 1.5;
 interface Words {
   words: readonly string[];
   clauseOf: number[];
+  /** The clauses that end in a question mark (a question back, not an answer). */
+  questions: Set<number>;
 }
+
+const CLAUSE_END = /[,;:!?\n]+|\.(?!\d)/g;
 
 function splitWords(text: string): Words {
   const words: string[] = [];
   const clauseOf: number[] = [];
-  text.split(/[,;:!?\n]+|\.(?!\d)/).forEach((clause, index) => {
-    for (const word of wordsOf(clause)) {
+  const questions = new Set<number>();
+  let index = 0;
+  let from = 0;
+  const clause = (to: number, end: string) => {
+    for (const word of wordsOf(text.slice(from, to))) {
       words.push(word);
       clauseOf.push(index);
     }
-  });
-  return { words, clauseOf };
+    if (end.includes("?")) questions.add(index);
+    index++;
+  };
+  for (const m of text.matchAll(CLAUSE_END)) {
+    clause(m.index, m[0]);
+    from = m.index + m[0].length;
+  }
+  clause(text.length, "");
+  return { words, clauseOf, questions };
 }
 
 /** Words that may stand between a negation and what it negates ("non *mi* va"). */
@@ -64,16 +78,49 @@ const CLITICS = new Set([
   "e",
 ]);
 
+/**
+ * Verbs a negation reaches through to the infinitive after them ("non si *può* lavorare", "can't
+ * *be* fixed").
+ */
+const MODALS = new Set([
+  "puo",
+  "posso",
+  "possiamo",
+  "potete",
+  "possono",
+  "riesce",
+  "riescono",
+  "can",
+  "could",
+  "be",
+]);
+
+/** Words between a negation and what it negates: clitics and modal verbs, at most this many. */
+const NEGATION_REACH = 3;
+
+/** The length of a negation ("non", "don t") ending at word `at`, 0 when none ends there. */
+function negationEndingAt(lex: Lexicon, w: Words, at: number): number {
+  if (lex.negations.has(w.words[at]!)) return 1;
+  // "don t", "can t": two words in the text ("don't" is read as "don t").
+  if (
+    at >= 1 &&
+    w.clauseOf[at - 1] === w.clauseOf[at] &&
+    lex.negations.has(`${w.words[at - 1]} ${w.words[at]}`)
+  )
+    return 2;
+  return 0;
+}
+
 /** A match preceded, in its own clause, by a negation word (and not starting with one itself). */
 function negated(lex: Lexicon, w: Words, positions: number[]): boolean {
   const first = positions[0]!;
-  if (lex.negations.has(w.words[first]!)) return false;
-  for (let back = 1; back <= 2; back++) {
+  if (negationEndingAt(lex, w, first) > 0 || lex.negations.has(w.words[first]!)) return false;
+  for (let back = 1; back <= NEGATION_REACH; back++) {
     const at = first - back;
     if (at < 0 || w.clauseOf[at] !== w.clauseOf[first]) return false;
+    if (negationEndingAt(lex, w, at) > 0) return true;
     const word = w.words[at]!;
-    if (lex.negations.has(word)) return true;
-    if (!CLITICS.has(word)) return false;
+    if (!CLITICS.has(word) && !MODALS.has(word)) return false;
   }
   return false;
 }
@@ -193,6 +240,26 @@ function labelScore(label: Stemmed, answer: Stemmed, lex: Lexicon): { score: num
 }
 
 /**
+ * Bare yes/no markers that do not answer: those in a clause asked back ("ok, ma è coperto dal
+ * contratto?"), and, when the answer opens with a yes or a no, the opposite markers after it,
+ * with words between, which describe rather than answer ("no, fuori è perfetto", "sì, ma non
+ * va bene la stampa").
+ * The options' own phrases still count. Edits `kept` in place.
+ */
+function settlePolarity(kept: Evidence[], w: Words, yesNo: { yes: string; no: string }): void {
+  const isMarker = (e: Evidence) => e.generic && (e.option === yesNo.yes || e.option === yesNo.no);
+  const asked = (e: Evidence) => e.positions.every((p) => w.questions.has(w.clauseOf[p]!));
+  const opening = kept.find((e) => isMarker(e) && e.positions[0] === 0 && !asked(e));
+  const end = opening ? opening.positions[opening.positions.length - 1]! : -1;
+  for (let i = kept.length - 1; i >= 0; i--) {
+    const e = kept[i]!;
+    if (!isMarker(e)) continue;
+    // Right after the opening one ("sì no") it is a contradiction, left to ask again.
+    if (asked(e) || (opening && e.option !== opening.option && e.positions[0]! > end + 1)) kept.splice(i, 1);
+  }
+}
+
+/**
  * What a typed answer means for a question offering `options` (in order). `expectation` tells how
  * yes/no map to the options and which option, if any, stands for "I don't know".
  */
@@ -280,6 +347,15 @@ export function understandAnswer(
     kept.push(e);
   }
 
+  if (yesNo) settlePolarity(kept, w, yesNo);
+
+  // Nothing named: a device none of the options is ("la bilancia") is "another one", where the
+  // question has such an option.
+  const unlisted = expectation.kind === "choice" ? expectation.unlisted : undefined;
+  if (kept.length === 0 && unlisted && ids.includes(unlisted) && find(lex.devices, w, lex).length > 0) {
+    return { kind: "answer", value: unlisted, rest: "", layer: "phrase" };
+  }
+
   const byOption = new Map<string, number>();
   for (const e of kept) byOption.set(e.option, Math.max(byOption.get(e.option) ?? 0, e.score));
   const unsure = byOption.get(UNSURE) ?? 0;
@@ -325,7 +401,11 @@ export function onlyUnsure(text: string, lex: Lexicon = sharedLexicon()): boolea
   return covered.size > 0 && w.words.every((word, i) => covered.has(i) || lex.fillers.has(word));
 }
 
-/** The answer names two things at once ("sia la stampante che il computer", "both the printer and…"). */
+/**
+ * The answer names two things at once ("sia la stampante che il computer", "both the printer
+ * and…", "la stampante e il pc").
+ */
 export function namesBoth(text: string, lex: Lexicon = sharedLexicon()): boolean {
+  if (lex.pairs?.test(text.toLowerCase().replace(/\u2019/g, "'"))) return true;
   return find(lex.both, splitWords(text), lex).length > 0;
 }

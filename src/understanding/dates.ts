@@ -1,7 +1,7 @@
 /**
  * A purchase date as customers write it in a sentence: "a marzo 2025", "il 15 marzo 2025",
  * "settembre del 2026", "Oct 2025", "12th january 2026", "marzo dell'anno scorso", "January this
- * year", "nel 2024". A month without a day is its first day, a year alone its first of January
+ * year", "nel 2024", "ieri", "last week". A month without a day is its first day, a year alone its first of January
  * (the warranty is counted from it; the technician checks the receipt). Pure: a function of the
  * text and the instant it is said.
  */
@@ -35,6 +35,19 @@ const RELATIVE_YEARS: [string[], number][] = [
   [["quest", "anno"], 0],
   [["questo", "anno"], 0],
   [["this", "year"], 0],
+];
+
+/** "ieri", "yesterday" → -1 day; "l'altro ieri" → -2; "settimana scorsa", "last week" → -7. */
+const RELATIVE_DAYS: [string[], number][] = [
+  [["altro", "ieri"], -2],
+  [["day", "before", "yesterday"], -2],
+  [["ieri"], -1],
+  [["yesterday"], -1],
+  [["oggi"], 0],
+  [["today"], 0],
+  [["settimana", "scorsa"], -7],
+  [["scorsa", "settimana"], -7],
+  [["last", "week"], -7],
 ];
 
 const ORDINAL_SUFFIX = /^(\d{1,2})(st|nd|rd|th|o|°)?$/;
@@ -80,7 +93,16 @@ export function looseDate(text: string, zone: string, now: Date): string | null 
       }
     }
   }
-  if (year === null && month === null) return null;
+  if (year === null && month === null) {
+    // "Ieri", "last week": a day counted back from today (the technician checks the receipt);
+    // only as a short answer: "si è rotto ieri" says when it broke, not when it was bought.
+    if (words.length > 3) return null;
+    for (const [phrase, offset] of RELATIVE_DAYS) {
+      if (words.some((_w, i) => phrase.every((p, k) => words[i + k] === p)))
+        return today.plus({ days: offset }).toISODate();
+    }
+    return null;
+  }
   // A month without a year: the last such month that is not in the future.
   if (year === null && month !== null) year = month <= today.month ? today.year : today.year - 1;
   const date = DateTime.fromObject({ year: year!, month: month ?? 1, day: day ?? 1 }, { zone });

@@ -55,6 +55,7 @@ const identityFile = z.strictObject({
   emailLabels: phrases,
   fillers: phrases,
   articles: phrases,
+  copulas: phrases,
   firstNames: perLanguage,
   quotedReplyHeaders: phrases,
 });
@@ -109,6 +110,7 @@ interface IdentityData {
   labels: Phrase[];
   fillers: Phrase[];
   articles: Set<string>;
+  copulas: Phrase[];
   firstNames: Set<string>;
   quoteHeaders: string[];
 }
@@ -136,6 +138,7 @@ function loadIdentityData(): IdentityData {
     labels: phraseList([...d.phoneLabels, ...d.emailLabels]),
     fillers: phraseList(d.fillers),
     articles: new Set(d.articles.map(normWord)),
+    copulas: phraseList(d.copulas),
     firstNames: new Set(both(d.firstNames).map(normWord)),
     quoteHeaders: d.quotedReplyHeaders.map((h) => h.toLowerCase()),
   };
@@ -158,6 +161,21 @@ const at = (ts: Token[], i: number, p: Phrase) =>
 
 /** The longest phrase of `list` at the start of `ts`, as its length (0: none). */
 const leading = (ts: Token[], list: Phrase[]) => list.find((p) => at(ts, 0, p))?.length ?? 0;
+
+/**
+ * The length of an introduction at the start of `ts`: a phrase of `list` ("ditta", "company") and
+ * the verb after it ("la ditta *è*", "the company *is*"); articles before it only count with that
+ * verb ("La ditta è Bianchi srl", but "Il Negozio di Anna" is a name). 0: none.
+ */
+function introduction(ts: Token[], list: Phrase[]): number {
+  const bare = leading(ts, list);
+  if (bare > 0) return bare + leading(ts.slice(bare), data.copulas);
+  let from = 0;
+  while (from < ts.length - 1 && data.articles.has(ts[from]!.norm)) from++;
+  const intro = from > 0 ? leading(ts.slice(from), list) : 0;
+  const verb = intro > 0 ? leading(ts.slice(from + intro), data.copulas) : 0;
+  return verb > 0 ? from + intro + verb : 0;
+}
 
 /** The longest phrase of `list` at the end of `ts`, as its length (0: none). */
 const trailing = (ts: Token[], list: Phrase[]) =>
@@ -264,8 +282,8 @@ function readSegment(segment: string): Part[] {
   // A sentence (the problem) or a question is no name.
   if (ts.length > MAX_PART_WORDS || segment.trimEnd().endsWith("?"))
     return [{ text: textOf(segment, ts), role: "rest" }];
-  const personIntro = leading(ts, data.personIntros);
-  const companyIntro = personIntro ? 0 : leading(ts, data.companyIntros);
+  const personIntro = introduction(ts, data.personIntros);
+  const companyIntro = personIntro ? 0 : introduction(ts, data.companyIntros);
   ts = ts.slice(personIntro + companyIntro);
   if (companyIntro > 0) {
     while (ts.length > 1 && data.articles.has(ts[0]!.norm)) ts = ts.slice(1);

@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { compileRule, type Rule } from "../ai/textRules.js";
 import { cachedYaml } from "../policy/yamlCache.js";
+import { shortForms } from "./shortForms.js";
 import { stemsOf } from "./stems.js";
 
 const phrases = z.array(z.union([z.string().min(1), z.number()]).transform(String));
@@ -31,6 +32,8 @@ const languageFile = z.strictObject({
   ratingUnsure: phrases,
   both: phrases,
   synonyms: z.array(phrases.min(2)),
+  pairs: phrases,
+  devices: phrases,
 });
 
 const symbolsFile = z.strictObject({
@@ -66,6 +69,13 @@ export interface Lexicon {
   both: LexiconRule[];
   /** Lukewarm words that sit between two scores ("abbastanza bene", "it was ok"). */
   ratingUnsure: LexiconRule[];
+  /**
+   * A joining word and an article that start a second thing ("la stampante *e il* pc"), matched on
+   * the text as typed, accents kept: "è il pc" says which, "e il pc" adds one.
+   */
+  pairs: RegExp | null;
+  /** Devices a customer may name (any shop's): an answer naming one no option is means "another". */
+  devices: LexiconRule[];
   /** Words that name the same thing, by stem: a label's word is also met by its synonyms. */
   synonyms: Map<string, string[]>;
   symbols: { yes: string[]; no: string[]; stars: string[]; faces: { score: number; symbol: string }[] };
@@ -131,6 +141,8 @@ export function loadLexicon(): Lexicon {
     ratingUnits: [],
     ratingUnsure: [],
     both: [],
+    pairs: null,
+    devices: [],
     synonyms: new Map(),
     symbols: {
       yes: symbols.yes,
@@ -142,6 +154,7 @@ export function loadLexicon(): Lexicon {
     },
     examples: {},
   };
+  const pairs: string[] = [];
   for (const language of UNDERSTOOD_LANGUAGES) {
     const data = readYaml(`${language}.yaml`, languageFile);
     lexicon.yes.push(...rules(data.yes, language));
@@ -161,6 +174,8 @@ export function loadLexicon(): Lexicon {
     lexicon.ratingUnits.push(...rules(data.ratingUnits, language));
     lexicon.ratingUnsure.push(...rules(data.ratingUnsure, language));
     lexicon.both.push(...rules(data.both, language));
+    lexicon.devices.push(...rules(data.devices, language));
+    pairs.push(...data.pairs);
     for (const group of data.synonyms) {
       // Single words only: "e mail" must not make "e" a synonym of "posta".
       const stems = [
@@ -176,7 +191,33 @@ export function loadLexicon(): Lexicon {
     }
     lexicon.examples[language] = data.options;
   }
+  lexicon.pairs = pairsPattern(pairs);
+  // The chat shortenings are read and checked with the rest of the data.
+  shortForms();
   return lexicon;
+}
+
+/**
+ * One pattern for the pair phrases, as whole words of the lowercased text (accents kept); a phrase
+ * ending in an apostrophe ("e l'") runs into the next word.
+ */
+function pairsPattern(list: readonly string[]): RegExp | null {
+  const alternatives = list
+    .map((p) =>
+      p
+        .toLowerCase()
+        .replace(/\u2019/g, "'")
+        .trim(),
+    )
+    .filter((p) => p.length > 0)
+    .map((p) => {
+      const body = p
+        .split(/\s+/)
+        .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+        .join("\\s+");
+      return p.endsWith("'") ? body : `${body}(?=[\\s,;.!?]|$)`;
+    });
+  return alternatives.length === 0 ? null : new RegExp(`(?:^|[\\s,;])(?:${alternatives.join("|")})`, "u");
 }
 
 let shared: Lexicon | undefined;

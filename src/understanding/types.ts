@@ -16,11 +16,17 @@ export interface Option {
  *   lavorare?": yes → `can-work`, no → `blocked`).
  * - `choice`: one of its options (a list, the menu).
  * - `rating`: a score from 1 to 5.
- * `unsure` names the option that "I don't know" picks, where the question has one.
+ * `unsure` names the option that "I don't know" picks, where the question has one; `unlisted`
+ * the option for a device that is not among the options.
  */
 export type Expectation = (
   | { kind: "yes-no"; yes: string; no: string; unsure?: string }
-  | { kind: "choice"; unsure?: string }
+  | {
+      kind: "choice";
+      unsure?: string;
+      /** The option an answer naming a device none of the options is takes ("la bilancia" → another device). */
+      unlisted?: string;
+    }
   | { kind: "rating" }
 ) & {
   /** Labels of options beyond their locale text (a preset's category names, per option id). */

@@ -4,7 +4,7 @@
  * `npm run understanding`.
  */
 import { describe, expect, it } from "vitest";
-import { understandAnswer } from "../../src/understanding/answer.js";
+import { namesBoth, understandAnswer } from "../../src/understanding/answer.js";
 import { optionsOf } from "../../src/understanding/labels.js";
 import type { Expectation } from "../../src/understanding/types.js";
 
@@ -140,5 +140,59 @@ describe("understandAnswer: lists", () => {
 
   it("a number beyond the list is not an option", () => {
     expect(understandAnswer("7", categories, choice).kind).toBe("not-understood");
+  });
+});
+
+describe("understandAnswer: generalised rules (held-out corpus)", () => {
+  it.each([
+    // Chat shortenings are read in full: "nn X" is "non X", "nn" alone is "no".
+    ["nn ha danni", damage, damageExpects, "not-damaged"],
+    ["nn", consent, consentExpects, "decline"],
+    ["cmq riesco a lavorare", blocking, blockingExpects, "can-work"],
+    ["we cant work", blocking, blockingExpects, "blocked"],
+    // A leading yes/no answers; an opposite marker after more words describes.
+    ["no fuori è perfetto", damage, damageExpects, "not-damaged"],
+    ["sì, ma la stampa non va bene", consent, consentExpects, "accept"],
+    // A negation reaches through a modal verb, and "don't" is a negation too.
+    ["nn si puo lavorare", blocking, blockingExpects, "blocked"],
+    ["don't go ahead", consent, consentExpects, "decline"],
+    ["dont go ahead", consent, consentExpects, "decline"],
+    // Polite and hedged no.
+    ["non mi sembra", damage, damageExpects, "not-damaged"],
+    ["non ora grazie", consent, consentExpects, "decline"],
+  ])("%s → %s", (text, options, expects, expected) => {
+    expect(understandAnswer(text, options, expects)).toMatchObject(answer(expected));
+  });
+
+  it.each([
+    // "nn lo so" is a doubt, not a no.
+    ["nn lo so", consent, consentExpects],
+    ["boh nn saprei", damage, damageExpects],
+    // A yes/no in a question asked back answers nothing.
+    ["ok ma è coperto dal contratto?", consent, consentExpects],
+  ])("%s is not taken", (text, options, expects) => {
+    expect(understandAnswer(text, options, expects).kind).not.toBe("answer");
+  });
+
+  it("a device none of the items is, is another device; only where the question says so", () => {
+    const expects: Expectation = { kind: "choice", unlisted: "item:other" };
+    expect(understandAnswer("la bilancia", items, expects)).toMatchObject(answer("item:other"));
+    expect(understandAnswer("the barcode scanner", items, expects)).toMatchObject(answer("item:other"));
+    expect(understandAnswer("il pos", items, expects)).toMatchObject(answer("item:other"));
+    expect(understandAnswer("la stampante", items, expects)).toMatchObject(answer("item:1"));
+    expect(understandAnswer("la bilancia", items, { kind: "choice" }).kind).toBe("not-understood");
+  });
+});
+
+describe("namesBoth", () => {
+  it.each([
+    ["la stampante e il pc", true],
+    ["the printer and the pc", true],
+    ["sia la stampante che il pc", true],
+    ["è la stampante", false],
+    ["no, è il pc", false],
+    ["la stampante", false],
+  ])("%s → %s", (text, expected) => {
+    expect(namesBoth(text)).toBe(expected);
   });
 });

@@ -18,6 +18,19 @@ type Row = [
 ];
 
 const rows: Row[] = [
+  // An introduction with its verb, an article before it: "la ditta è …", "the company is …"
+  [
+    "La ditta è Ottica Verdi snc, referente Paolo Verdi",
+    "company",
+    { company: "Ottica Verdi snc", contactName: "Paolo Verdi" },
+  ],
+  [
+    "The company is Brown Fashion, contact person Sarah Brown",
+    "company",
+    { company: "Brown Fashion", contactName: "Sarah Brown" },
+  ],
+  // An article without the verb is part of the name, not an introduction ("di Anna" is no company).
+  ["Il Negozio di Anna", "company", { company: "Negozio di Anna", contactName: null }],
   // Italian, every order
   [
     "Ferramenta Neri, Giulia Neri, 333 123 4567",
