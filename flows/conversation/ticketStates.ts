@@ -4,6 +4,7 @@
  * quietly while a technician handles it.
  */
 import { assign } from "xstate";
+import { exclusionsFor } from "../../src/policy/sessionCharge.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationEvent } from "./conversationTypes.js";
 import type { IntakeRules } from "./intakeRules.js";
@@ -37,6 +38,22 @@ export function openingSteps(rules: IntakeRules) {
         params: ({ event }: { event: TicketOpenedEvent }) => ticketOpenedLine(policy, event),
       },
       replyEach((context) => availabilityReplies(rules, context, context.draft, true)),
+      // What the plan the request falls under does not cover, told up front (warranty: OS
+      // restore time, transport; J-System hardware: spare parts and transport).
+      replyEach((context) => {
+        const plan = context.draft?.coverage?.plan;
+        const covered = context.draft?.coverage?.covered === true;
+        if (typeof plan !== "string" || !covered) return [];
+        const exclusions = exclusionsFor(policy, plan, context.draft?.category ?? null);
+        return exclusions.length
+          ? [
+              {
+                key: "intake.exclusions",
+                params: { plan: { $plan: plan }, list: { $localized: exclusions } },
+              },
+            ]
+          : [];
+      }),
     ],
   };
 }

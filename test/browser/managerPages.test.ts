@@ -248,6 +248,31 @@ describe("manager pages", () => {
     }
   });
 
+  it("the board's close form shows spare parts and transport in the charge before confirming", async () => {
+    const { context, page, errors } = await signedIn("Luca", "luca-password-1");
+    try {
+      const number = seed.numbers["a-open"]!;
+      await page.locator("#tickets button", { hasText: number }).click(WAIT);
+      await page.locator("#minutes").fill("90");
+      await page.locator("#mode").selectOption("office");
+      await page.locator("#part-description").fill("Alimentatore 24 V");
+      await page.locator("#part-euros").fill("45");
+      await page.locator("#transport-euros").fill("20");
+      await page.locator("#preview").click();
+      // J-System covers 60 of the 90 minutes (leotron, per intervention): 30 over → 1 h = 80 €;
+      // with the part and the transport 145 € + 22% VAT = 176,90 €.
+      await expect.poll(() => page.locator("#charge").textContent(), WAIT).toContain("176,90");
+      const text = (await page.locator("#charge").textContent()) ?? "";
+      expect(text).toMatch(/ricambi Alimentatore 24 V: 45,00\s€/);
+      expect(text).toMatch(/trasporto: 20,00\s€/);
+      expect(await page.locator("#confirm-close").isDisabled()).toBe(false);
+      await page.screenshot({ path: `${SHOTS}/board-close-parts.png`, fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("an administrator saves a customer's plans and exports the data from the customers page", async () => {
     const { context, page, errors } = await signedIn("Laura", "laura-password-1");
     const code = seed.customers.B.code;

@@ -148,22 +148,74 @@
   }
 
   function chargeText(charge) {
+    let text;
     if (charge.package) {
       const pkg = (state.packages || []).find((p) => p.key === charge.package);
       const travel = (charge.lines || []).filter((l) => l.item !== "package");
-      return `${t("board.packageCharge", { package: pkg ? (lang === "it" ? pkg.label.it : pkg.label.en) : charge.package })}${
+      text = `${t("board.packageCharge", { package: pkg ? (lang === "it" ? pkg.label.it : pkg.label.en) : charge.package })}${
         travel.length
           ? ` + ${travel.map((l) => `${l.quantity} × ${t(`board.lines.${l.item}`)}`).join(", ")}`
           : ""
       } — ${money(charge.netCents, charge.currency)} + ${money(charge.vatCents, charge.currency)} = ${money(charge.grossCents, charge.currency)}`;
+    } else {
+      const cover = charge.covered ? t("board.covered", { plan: charge.plan || "" }) : t("board.billable");
+      text = `${cover} — ${t("board.charge", {
+        minutes: charge.billedMinutes,
+        net: money(charge.netCents, charge.currency),
+        vat: money(charge.vatCents, charge.currency),
+        gross: money(charge.grossCents, charge.currency),
+      })}`;
+      // Parts and transport, shown before confirming as the hourly charge is.
+      const extras = (charge.lines || []).filter((l) => l.item === "parts" || l.item === "transport");
+      if (extras.length) {
+        text += ` (${extras
+          .map(
+            (l) =>
+              `${t(`board.lines.${l.item}`)}${l.description ? ` ${l.description}` : ""}: ${money(l.cents, charge.currency)}`,
+          )
+          .join(", ")})`;
+      }
     }
-    const cover = charge.covered ? t("board.covered", { plan: charge.plan || "" }) : t("board.billable");
-    return `${cover} — ${t("board.charge", {
-      minutes: charge.billedMinutes,
-      net: money(charge.netCents, charge.currency),
-      vat: money(charge.vatCents, charge.currency),
-      gross: money(charge.grossCents, charge.currency),
-    })}`;
+    const notes = [];
+    if (charge.total && charge.total.sessions > 1) {
+      notes.push(
+        t("board.ticketTotal", {
+          sessions: charge.total.sessions,
+          gross: money(charge.total.grossCents, charge.currency),
+        }),
+      );
+    }
+    if (charge.allowance && charge.allowance.per === "month") {
+      notes.push(
+        t("board.allowance", {
+          plan: charge.allowance.plan,
+          used: charge.allowance.usedMinutes,
+          cap: charge.allowance.capMinutes,
+          left: charge.allowance.leftMinutes,
+        }),
+      );
+    }
+    if (charge.exclusions?.length) {
+      notes.push(
+        t("board.excluded", { list: charge.exclusions.map((e) => (lang === "it" ? e.it : e.en)).join(" ") }),
+      );
+    }
+    return notes.length ? `${text}. ${notes.join(". ")}` : text;
+  }
+
+  /** Mode, spare part and transport of the close form (euros typed, cents sent). */
+  function extraFields() {
+    const fields = {};
+    if ($("mode").value) fields.mode = $("mode").value;
+    const cents = (id) => ($(id).value === "" ? null : Math.round(Number($(id).value) * 100));
+    const part = cents("part-euros");
+    if (part !== null) {
+      fields.partCents = part;
+      fields.partDescription = $("part-description").value.trim();
+    }
+    const transport = cents("transport-euros");
+    if (transport !== null) fields.transportCents = transport;
+    return fields;
   }
 
   async function refreshList() {
@@ -313,7 +365,17 @@
   });
 
   const minutes = () => Number($("minutes").value);
-  for (const id of ["minutes", "billing", "km", "days-overnight", "days"]) {
+  for (const id of [
+    "minutes",
+    "billing",
+    "km",
+    "days-overnight",
+    "days",
+    "mode",
+    "part-description",
+    "part-euros",
+    "transport-euros",
+  ]) {
     $(id).addEventListener("input", () => {
       $("confirm-close").disabled = true;
       $("charge").textContent = "";
@@ -330,7 +392,12 @@
       const { charge } = await api(
         `/staff/api/tickets/${encodeURIComponent(state.selected)}/charge?${new URLSearchParams({
           minutes: String(minutes()),
-          ...Object.fromEntries(Object.entries(billingFields()).map(([k, v]) => [k, String(v)])),
+          ...(state.categories && $("category").value ? { category: $("category").value } : {}),
+          ...Object.fromEntries(
+            Object.entries({ ...billingFields(), ...extraFields() })
+              .filter(([k]) => k !== "mode")
+              .map(([k, v]) => [k, String(v)]),
+          ),
         })}`,
       );
       $("charge").textContent = charge ? chargeText(charge) : "—";
@@ -353,11 +420,21 @@
       resolution,
       ...(category ? { category } : {}),
       ...billingFields(),
+      ...extraFields(),
     };
     if (await act(body)) {
       $("minutes").value = "";
       $("billing").value = "";
-      for (const id of ["km", "days-overnight", "days"]) $(id).value = "";
+      for (const id of [
+        "km",
+        "days-overnight",
+        "days",
+        "mode",
+        "part-description",
+        "part-euros",
+        "transport-euros",
+      ])
+        $(id).value = "";
       $("travel-box").hidden = true;
       $("resolution").value = "";
       $("charge").textContent = "";
