@@ -7,6 +7,7 @@ import { DateTime } from "luxon";
 import { z } from "zod";
 import type { Language } from "../../flows/intents.js";
 import type { ChannelName } from "../channels/port.js";
+import { isUnverifiedChat } from "../channels/port.js";
 import type { Database, Executor } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { TranscriptEntry } from "../desk/board/boardQueries.js";
@@ -231,6 +232,7 @@ export class TicketViews {
       },
       channel: row.channel as ChannelName,
       chatId: row.chatId,
+      ...(isUnverifiedChat(row.chatId) ? { unverifiedSender: true } : {}),
       coverage,
       salesRep: row.salesRep,
       assignee: assignee ? { id: assignee.id, name: assignee.name, identities: assignee.identities } : null,
