@@ -57,6 +57,6 @@ export async function checkMail(source: Buffer, settings: MailAuthSettings): Pro
     disableBimi: true,
     ...(settings.resolver ? { resolver: settings.resolver } : {}),
   });
-  const dmarc = (result.dmarc && result.dmarc.status?.result) || "none";
+  const dmarc = (result.dmarc ? result.dmarc.status?.result : undefined) || "none";
   return { verified: dmarc !== "fail", dmarc };
 }
