@@ -22,7 +22,7 @@ import { responseFacts } from "../data/reportQueries.js";
 import { createStaffAccessStore } from "../data/staffAccessStore.js";
 import { createTokenBuckets } from "../data/tokenBuckets.js";
 import { createManagerDesk } from "../desk/board/managerDesk.js";
-import { createStaffAuth } from "../desk/board/staffAuth.js";
+import { createStaffAuth, type StaffAuth } from "../desk/board/staffAuth.js";
 import { createCannedReplyService } from "../desk/cannedReplyService.js";
 import type { SlackDesk } from "../desk/slack/slackDesk.js";
 import { createRenderer } from "../i18n/renderer.js";
@@ -59,6 +59,22 @@ export interface App {
   /** Base URL the server listens on, e.g. http://127.0.0.1:3000 */
   readonly url: string;
   stop(): Promise<void>;
+}
+
+/**
+ * Public mode takes passwords only: when no active technician has one (e.g. the first admin was
+ * added in localhost mode), say what to run, or nobody can sign in to the board.
+ */
+async function warnWithoutPasswords(staffAuth: StaffAuth, logger: Logger): Promise<void> {
+  const everyone = await staffAuth.list();
+  if (everyone.some((t) => t.active && t.hasPassword)) return;
+  const name =
+    everyone.find((t) => t.active && t.role === "admin")?.name ?? everyone.find((t) => t.active)?.name;
+  logger.warn(
+    name
+      ? `PUBLIC_URL is set but no technician has a board password: nobody can sign in. Run \`npx sportello staff invite "${name}"\` and open the link it prints to choose one.`
+      : "PUBLIC_URL is set but there are no technicians: run `npx sportello staff invite NAME --role admin` and open the link it prints.",
+  );
 }
 
 /** Voice notes kept on disk so transcription jobs survive a restart. */
@@ -403,6 +419,7 @@ async function startServices(
   }
   listeningAt = url;
   started.push(() => server.stop());
+  if (http.publicUrl) await warnWithoutPasswords(staffAuth, logger);
   const retention = core.retentionMonths ? startRetention(core.retentionMonths) : null;
   const housekeeping = startHousekeeping(core.finishedWorkKeepDays);
   // Staff hear about outages: a channel or desk degraded for OUTAGE_NOTIFY_AFTER_MINUTES tells the

@@ -62,6 +62,18 @@ export interface InboundMessage {
   automated?: string;
 }
 
+/**
+ * Prefix of a chat whose sender the channel could not verify (an e-mail whose From fails its
+ * domain's DMARC check): the runtime never takes such a sender for a known customer, and the
+ * board flags its tickets. The rest of the chat id is the channel's own.
+ */
+export const UNVERIFIED_CHAT_PREFIX = "unverified:";
+
+/** Whether a chat's sender is unverified (see {@link UNVERIFIED_CHAT_PREFIX}). */
+export function isUnverifiedChat(chatId: string): boolean {
+  return chatId.startsWith(UNVERIFIED_CHAT_PREFIX);
+}
+
 /** An option in a choice list: `id` comes back as {@link InboundMessage.choice}. */
 export interface Choice {
   id: string;

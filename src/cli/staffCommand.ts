@@ -24,6 +24,7 @@ import {
   staffInviteLink,
   TECHNICIAN_NAME,
 } from "../desk/board/staffAuth.js";
+import { answersAt, boardBaseUrl } from "./boardAddress.js";
 import { type CliContext, CliError, EXIT_FAILURE, printJson, processContext } from "./cliContext.js";
 import { withDatabase } from "./withDatabase.js";
 
@@ -31,7 +32,8 @@ const DB_HELP = "database (default $DATABASE_URL or file:./data/sportello.db)";
 
 export function registerStaffCommand(program: Command, ctx: CliContext = processContext()): void {
   const staff = program.command("staff").description("technicians: board access, roles, desk identities");
-  const baseUrl = ctx.env.PUBLIC_URL || `http://127.0.0.1:${ctx.env.PORT || 3000}`;
+  // The server's own settings (PUBLIC_URL, else HOST and PORT): the link opens where it answers.
+  const baseUrl = boardBaseUrl(ctx.env);
 
   async function withAuth<T>(
     databaseUrl: string | undefined,
@@ -51,7 +53,12 @@ export function registerStaffCommand(program: Command, ctx: CliContext = process
     });
   }
 
-  function printLink(link: { token: string; expiresAt: Date }, name: string, url: string, purpose: string) {
+  async function printLink(
+    link: { token: string; expiresAt: Date },
+    name: string,
+    url: string,
+    purpose: string,
+  ) {
     printJson(ctx, {
       technician: name,
       [purpose === "reset" ? "resetLink" : "inviteLink"]: staffInviteLink(url, link.token),
@@ -60,6 +67,11 @@ export function registerStaffCommand(program: Command, ctx: CliContext = process
     ctx.stderr(
       "Send this link to the technician privately: it works once, until it expires, and lets them choose their password.\n",
     );
+    // A local address is checked: a newcomer's server may run on another PORT or HOST.
+    if (!ctx.env.PUBLIC_URL?.trim() && !(await answersAt(url)))
+      ctx.stderr(
+        `Warning: nothing answers at ${url} now. Start sportello (npm start) with the same PORT and HOST (environment or .env), or pass --base-url with the address the board really has.\n`,
+      );
   }
 
   const invite = (command: Command) =>
@@ -103,7 +115,7 @@ export function registerStaffCommand(program: Command, ctx: CliContext = process
             if (options.slackUser) await setTechnicianIdentity(db, account.id, "slack", options.slackUser);
             if (options.email) await setTechnicianIdentity(db, account.id, "email", options.email);
             const link = await auth.issueInvite(account.name, "invite");
-            printLink(link, account.name, options.baseUrl, "invite");
+            await printLink(link, account.name, options.baseUrl, "invite");
           });
         },
       );
@@ -121,7 +133,7 @@ export function registerStaffCommand(program: Command, ctx: CliContext = process
     .action(async (name: string, options: { baseUrl: string; databaseUrl?: string }) => {
       await withAuth(options.databaseUrl, async (auth) => {
         const link = await auth.issueInvite(name, "reset");
-        printLink(link, link.account.name, options.baseUrl, "reset");
+        await printLink(link, link.account.name, options.baseUrl, "reset");
       });
     });
 

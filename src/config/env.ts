@@ -229,6 +229,12 @@ export const EnvSchema = z
     MAIL_MAX_MB: positiveInt(25),
     MAIL_MAX_ATTACHMENT_MB: positiveInt(15),
     MAIL_POLL_SECONDS: positiveInt(60),
+    MAIL_AUTH: z
+      .string()
+      .optional()
+      .transform((v) => v?.trim().toLowerCase() || "check")
+      .pipe(z.enum(["check", "mta", "off"], { error: "expected check, mta or off" })),
+    MAIL_AUTH_SERVID: optionalText,
 
     OPENAI_API_KEY: optionalText,
     OPENAI_BASE_URL: optionalUrl,
@@ -317,6 +323,13 @@ export const EnvSchema = z
               "required for Twilio: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL (where Twilio posts its webhooks) together",
           });
       }
+    }
+    if (env.MAIL_AUTH === "mta" && !env.MAIL_AUTH_SERVID) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["MAIL_AUTH_SERVID"],
+        message: "required with MAIL_AUTH=mta: the name your mail server writes in Authentication-Results",
+      });
     }
     if (env.TELEGRAM_WEBHOOK_URL && !env.TELEGRAM_WEBHOOK_SECRET) {
       ctx.addIssue({
@@ -548,6 +561,10 @@ function emailSlice(env: Env): EmailConfig {
       maxMessageBytes: env.MAIL_MAX_MB * 1024 * 1024,
       maxAttachmentBytes: env.MAIL_MAX_ATTACHMENT_MB * 1024 * 1024,
       pollSeconds: env.MAIL_POLL_SECONDS,
+      mailAuth: {
+        mode: env.MAIL_AUTH,
+        ...(env.MAIL_AUTH_SERVID ? { servId: env.MAIL_AUTH_SERVID } : {}),
+      },
     },
   };
 }

@@ -8,6 +8,7 @@
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { AttachmentMeta, CustomerFacts, Language } from "../../flows/intents.js";
 import type { InboundMessage } from "../channels/port.js";
+import { isUnverifiedChat } from "../channels/port.js";
 import * as store from "../data/supportStore.js";
 import { mayBeForPager, type Pager } from "../pager/pager.js";
 import { asciiTicketNumbers } from "../text/ticketNumber.js";
@@ -154,7 +155,11 @@ export class InboundPipeline {
             oneReply: message.channel === "email",
             senderPhone: phone,
             // The e-mail sender's address is a way to reach them (kept on the record at sign-up).
-            senderEmail: message.channel === "email" ? message.senderId.toLowerCase() : null,
+            // Not for a sender the channel could not verify (a forged From is nobody's contact).
+            senderEmail:
+              message.channel === "email" && !isUnverifiedChat(message.chatId)
+                ? message.senderId.toLowerCase()
+                : null,
           },
         };
         await this.conversations.run(

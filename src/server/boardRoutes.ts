@@ -28,7 +28,7 @@ import { billingFromForm, extrasFromForm } from "./packageBilling.js";
 import { registerReplyRoutes } from "./replyRoutes.js";
 import { sendActionRefusal, sendError } from "./sendError.js";
 import type { SignInThrottle } from "./signInThrottle.js";
-import { escapeHtml, managerLinks, pickLanguage, renderPage } from "./webStrings.js";
+import { escapeHtml, lookup, managerLinks, pickLanguage, renderPage, webStrings } from "./webStrings.js";
 
 const FILTERS: readonly TicketFilter[] = ["open", "mine", "unclaimed", "today", "all"];
 const PRIORITIES = ["low", "normal", "high", "urgent"] as const;
@@ -82,13 +82,28 @@ export function registerBoardRoutes(app: FastifyInstance, deps: BoardRouteDeps):
     if (!session) return reply.redirect("/staff/login", 303);
     const language = pickLanguage(req.headers["accept-language"]);
     reply.type("text/html; charset=utf-8").header("cache-control", "no-store");
+    // A technician who got in without a password (localhost mode, e.g. the first admin) is asked
+    // to choose one: without it, nobody can sign in once PUBLIC_URL is set.
+    const csrf = escapeHtml(csrfTokenFor(reply));
+    const passwordPrompt =
+      session.mode === "local"
+        ? `<section class="notice" id="password-prompt"><p>${escapeHtml(lookup(webStrings(language), "board.setPassword.why"))}</p><form method="post" action="/staff/password"><input type="hidden" name="_csrf" value="${csrf}"><button type="submit">${escapeHtml(lookup(webStrings(language), "board.setPassword.button"))}</button></form></section>`
+        : "";
     return renderPage("board.html.tmpl", language, {
+      passwordPrompt,
       technician: escapeHtml(session.technician.name),
       role: session.technician.role,
       managerLinks: managerLinks(language, session.technician.role === "admin"),
       timeZone: escapeHtml(deps.timeZone),
-      csrf: escapeHtml(csrfTokenFor(reply)),
+      csrf,
     });
+  });
+
+  // The signed-in technician's own one-time link to choose a password (the invite page).
+  app.post("/staff/password", { preHandler: requireStaff }, async (req, reply) => {
+    const session = req.staff as StaffSession;
+    const link = await deps.staffAuth.issueInvite(session.technician.name, "invite");
+    return reply.redirect(`/staff/invite?token=${encodeURIComponent(link.token)}`, 303);
   });
 
   // Everything under /staff/api and /staff/files needs a session (and CSRF for changes).

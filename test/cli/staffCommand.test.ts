@@ -2,6 +2,8 @@
  * `sportello staff …` on a real database: invite (one-time link, roles, desk identities), reset,
  * disable/enable, role and list, and their errors.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliContext } from "../../src/cli/cliContext.js";
 import { runCli } from "../../src/cli/program.js";
@@ -20,7 +22,10 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function run(args: string[]) {
+async function run(
+  args: string[],
+  env: Record<string, string> = { PUBLIC_URL: "https://support.example.com" },
+) {
   let stdout = "";
   let stderr = "";
   const ctx: CliContext = {
@@ -30,7 +35,7 @@ async function run(args: string[]) {
     stderr: (s) => {
       stderr += s;
     },
-    env: { DATABASE_URL: database.url, PUBLIC_URL: "https://support.example.com" },
+    env: { DATABASE_URL: database.url, ...env },
     now: () => new Date(NOW),
   };
   const code = await runCli(["staff", ...args], ctx);
@@ -116,5 +121,25 @@ describe("sportello staff", () => {
     const taken = await run(["invite", "Luca", "--slack-user", "U012AB3CD"]);
     expect(taken.code).toBe(2);
     expect(taken.stderr).toContain("belongs to another technician");
+  });
+});
+
+describe("sportello staff invite links", () => {
+  it("prints the link for the board's real address (HOST, PORT) and warns when nothing answers there", async () => {
+    const board = createServer((_req, res) => res.end("{}"));
+    await new Promise<void>((resolve) => board.listen(0, "127.0.0.1", resolve));
+    const port = (board.address() as AddressInfo).port;
+    try {
+      const answering = await run(["invite", "Lia"], { PORT: String(port), HOST: "0.0.0.0" });
+      expect(answering.json.inviteLink).toMatch(
+        new RegExp(`^http://127\\.0\\.0\\.1:${port}/staff/invite\\?token=`),
+      );
+      expect(answering.stderr).not.toContain("nothing answers");
+    } finally {
+      await new Promise((resolve) => board.close(resolve));
+    }
+    const silent = await run(["reset", "Lia"], { PORT: String(port), HOST: "127.0.0.1" });
+    expect(silent.json.resetLink).toContain(`http://127.0.0.1:${port}/staff/invite?token=`);
+    expect(silent.stderr).toContain(`Warning: nothing answers at http://127.0.0.1:${port}`);
   });
 });

@@ -224,6 +224,22 @@ describe("localhost mode (no PUBLIC_URL)", () => {
     const second = await boardAgent(s.server.app).form("/staff/setup", { name: "Mallory" });
     expect(second.statusCode).toBe(409);
     expect(await s.database.db.prisma.technician.count()).toBe(1);
+    // The board asks her to choose a password (needed once PUBLIC_URL is set), in her language.
+    const board = await local.request({ url: "/staff", headers: { "accept-language": "it" } });
+    expect(board.body).toContain('id="password-prompt"');
+    expect(board.body).toContain("Scegli la tua password");
+    const prompt = await local.form("/staff/password", {}, { from: "/staff" });
+    expect(prompt.statusCode).toBe(303);
+    const link = String(prompt.headers.location);
+    expect(link).toMatch(/^\/staff\/invite\?token=[\w-]{43}$/);
+    const token = new URL(link, "http://x").searchParams.get("token")!;
+    const chosen = "anna sceglie una password lunga";
+    expect(
+      (await local.form("/staff/invite", { token, password: chosen, confirm: chosen }, { from: link }))
+        .statusCode,
+    ).toBe(303);
+    expect((await local.request({ url: "/staff" })).body).not.toContain('id="password-prompt"');
+    expect((await boardAgent(s.server.app).login("Anna Verdi", chosen)).statusCode).toBe(303);
   });
 
   it("never locks anybody out: technicians without a password continue locally, with a password they need it", async () => {

@@ -11,6 +11,7 @@ import { createMailThreadStore } from "../../src/data/mailStore.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
 import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import { fakeDns } from "./fakeDns.js";
 import { createHarness } from "./harness.js";
 import type { ImapTestServer, SmtpTestServer } from "./mailServers.js";
 import type { TestDatabase } from "./testDatabase.js";
@@ -30,7 +31,13 @@ export async function startEmailStack(
   t: TestDatabase,
   imap: ImapTestServer,
   smtp: SmtpTestServer,
-  options: { policy?: string; at?: string; publicUrl?: () => string } = {},
+  options: {
+    policy?: string;
+    at?: string;
+    publicUrl?: () => string;
+    /** TXT records the offline DNS answers for mail authentication (default: none). */
+    dns?: Record<string, string>;
+  } = {},
 ): Promise<EmailStack> {
   const config = loadConfig({
     IMAP_URL: imap.url(SUPPORT),
@@ -46,6 +53,8 @@ export async function startEmailStack(
     logger: process.env.EMAIL_TEST_LOG ? (pino({ level: "debug" }) as never) : silentLogger,
     defaultSubject: "Assistenza",
     backoff: { minMs: 50, maxMs: 400 },
+    // DNS at the network edge: offline, from the test's table.
+    mailAuth: { ...config.settings.mailAuth, resolver: fakeDns(options.dns ?? {}).resolver },
   });
   const files = new Map<string, Uint8Array>();
   const h = await createHarness({

@@ -22,9 +22,11 @@ import {
   type InboundHandler,
   type OutboundMessage,
   type SendResult,
+  UNVERIFIED_CHAT_PREFIX,
 } from "../port.js";
 import { automatedReason } from "./automatedMail.js";
 import type { EmailSettings } from "./emailConfig.js";
+import { checkMail, type MailAuthSettings } from "./mailAuth.js";
 import {
   baseSubject,
   emailChatId,
@@ -40,13 +42,15 @@ import {
 import { toEmailReply } from "./toEmailReply.js";
 import { senderAddress, toInboundMessage } from "./toInboundMessage.js";
 
-export interface EmailAdapterOptions extends EmailSettings {
+export interface EmailAdapterOptions extends Omit<EmailSettings, "mailAuth"> {
   store: MailThreadStore;
   logger: Logger;
   /** Subject of a thread we start without a customer subject (e.g. "Assistenza LeghornGroup"). */
   defaultSubject?: string;
   /** Reconnect delays (ms): first and largest. */
   backoff?: { minMs: number; maxMs: number };
+  /** How the From of incoming mail is checked (SPF/DKIM/DMARC); default `check` with system DNS. */
+  mailAuth?: MailAuthSettings;
 }
 
 /** An e-mail channel adapter with the extra `checkNow` used by tests and the scheduler. */
@@ -130,7 +134,17 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
     }
     if (automated)
       logger.info({ messageId, from, reason: automated }, "automated e-mail: kept, not answered");
-    const { chatId, newThread } = await chatFor(mail, from, messageId);
+    const auth = await checkMail(source, options.mailAuth ?? { mode: "check" }).catch((error: unknown) => {
+      logger.warn({ err: error, messageId }, "e-mail authentication could not run; taken as unchecked");
+      return { verified: true, dmarc: "temperror" };
+    });
+    // A From failing its domain's DMARC may be forged: never the known customer's thread or
+    // tickets; a new request of an unverified sender, flagged on the board.
+    const { chatId, newThread } = auth.verified
+      ? await chatFor(mail, from, messageId)
+      : { chatId: `${UNVERIFIED_CHAT_PREFIX}${emailChatId(from, threadKeyFor(messageId))}`, newThread: true };
+    if (!auth.verified)
+      logger.warn({ messageId, from, dmarc: auth.dmarc }, "e-mail failing DMARC: an unverified request");
     const message = toInboundMessage(mail, {
       chatId,
       newThread,
@@ -138,6 +152,7 @@ export function createEmailAdapter(options: EmailAdapterOptions): EmailAdapter {
       fallbackMessageId: fallbackId,
       receivedAt: new Date(),
     });
+    if (!auth.verified) message.senderId = `${UNVERIFIED_CHAT_PREFIX}${from}`;
     if (automated) {
       // Kept in the thread's transcript (on its ticket), never answered and never a new ticket;
       // its files (a bounce's copy of our mail) are not kept.

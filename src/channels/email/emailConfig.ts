@@ -4,6 +4,7 @@
  * customers see and answer). The channel is off with a one-line hint while they are unset; a
  * half-configured channel is an error at start.
  */
+import type { MailAuthSettings } from "./mailAuth.js";
 
 export interface ImapSettings {
   host: string;
@@ -25,6 +26,8 @@ export interface EmailSettings {
   maxMessageBytes: number;
   maxAttachmentBytes: number;
   pollSeconds: number;
+  /** How the From of incoming mail is authenticated (MAIL_AUTH, MAIL_AUTH_SERVID). */
+  mailAuth: MailAuthSettings;
 }
 
 export type EmailConfig = { enabled: true; settings: EmailSettings } | { enabled: false; hint: string };

@@ -10,6 +10,7 @@
 
 import { createHash } from "node:crypto";
 import { asciiTicketNumbers } from "../../text/ticketNumber.js";
+import { isUnverifiedChat, UNVERIFIED_CHAT_PREFIX } from "../port.js";
 
 /** The e-mail chat of an address and a thread. */
 export function emailChatId(address: string, threadKey: string): string {
@@ -18,6 +19,8 @@ export function emailChatId(address: string, threadKey: string): string {
 
 /** Address and thread key of an e-mail chat id. */
 export function parseEmailChatId(chatId: string): { address: string; threadKey: string } {
+  // An unverified sender's chat: replies still go to the From address, never to a Reply-To.
+  if (isUnverifiedChat(chatId)) chatId = chatId.slice(UNVERIFIED_CHAT_PREFIX.length);
   const at = chatId.lastIndexOf("#");
   if (at < 0) return { address: chatId.toLowerCase(), threadKey: "" };
   return { address: chatId.slice(0, at).toLowerCase(), threadKey: chatId.slice(at + 1) };

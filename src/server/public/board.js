@@ -78,6 +78,15 @@
         el("span", { class: "num" }, ticket.number),
         el("span", { class: `badge ${ticket.priority}` }, t(`board.priorities.${ticket.priority}`)),
         el("span", { class: "badge" }, t(`board.statuses.${ticket.status}`)),
+        ...(ticket.unverifiedSender
+          ? [
+              el(
+                "span",
+                { class: "badge unverified", title: t("board.unverifiedSenderHint") },
+                t("board.unverifiedSender"),
+              ),
+            ]
+          : []),
         el("span", { class: "sub" }, `${ticket.customer.company} — ${ticket.summary || ticket.description}`),
       );
       button.addEventListener("click", () => select(ticket.number));
