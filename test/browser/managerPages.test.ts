@@ -19,6 +19,7 @@ import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
+import { registerOncallRoutes } from "../../src/server/oncallRoutes.js";
 import { type SeededMonth, seedMonth } from "../support/seedMonth.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
@@ -66,6 +67,15 @@ beforeAll(async () => {
       dataDir,
       now: () => new Date("2027-04-02T10:00:00Z"),
     },
+    // The board's ticket view asks for the ticket's on-call pages, as in `startApp`.
+    routes: [
+      (scope) =>
+        registerOncallRoutes(scope, {
+          rota: seed.runtimes.leotron!.rota,
+          pager: seed.runtimes.leotron!.pager,
+          technicians: () => seed.runtimes.leotron!.rota.technicians(),
+        }),
+    ],
   });
   baseUrl = await server.start();
   browser = await chromium.launch({
