@@ -22,6 +22,8 @@ import {
 } from "./cliContext.js";
 import { withDatabase } from "./withDatabase.js";
 
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
 const DB_HELP = "database (default $DATABASE_URL or file:./data/sportello.db)";
 
 interface Common {
@@ -75,23 +77,15 @@ export function registerOncallCommand(program: Command, ctx: CliContext = proces
           ]),
         ),
       );
+      const { rotaSummary } = await import("../pager/rotaAdmin.js");
+      const summary = rotaSummary(now, { weekly, shifts });
       printJson(ctx, {
         at: at.toISOString(),
-        onCall: now.now.map((p) => p.name),
-        next: now.next ? { technician: now.next.person.name, from: now.next.from.toISOString() } : null,
-        weekly: weekly.map((w) => ({
-          technician: w.technician,
-          day: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][w.weekday - 1],
-          start: w.startTime,
-          end: w.endTime,
-          position: w.position,
-        })),
-        shifts: shifts.map((s) => ({
-          id: s.id,
-          technician: s.technician,
-          from: s.startsAt.toISOString(),
-          to: s.endsAt.toISOString(),
-          ...(s.replaces ? { replaces: s.replaces } : {}),
+        ...summary,
+        weekly: summary.weekly.map(({ weekday, ...slot }) => ({ ...slot, day: DAYS[weekday - 1] })),
+        shifts: summary.shifts.map(({ replaces, ...shift }) => ({
+          ...shift,
+          ...(replaces ? { replaces } : {}),
         })),
         ways,
       });

@@ -206,3 +206,28 @@ export class RotaAdmin {
     return t.toJSDate();
   }
 }
+
+/**
+ * Who is on call and the rota, as the board's API and the CLI print them (JSON-ready): weekly
+ * slots by weekday number (1 = Monday), one-off shifts with the technician they replace.
+ */
+export function rotaSummary(now: OnCallNow, { weekly, shifts }: Awaited<ReturnType<RotaAdmin["rota"]>>) {
+  return {
+    onCall: now.now.map((p) => p.name),
+    next: now.next ? { technician: now.next.person.name, from: now.next.from.toISOString() } : null,
+    weekly: weekly.map((w) => ({
+      technician: w.technician,
+      weekday: w.weekday,
+      start: w.startTime,
+      end: w.endTime,
+      position: w.position,
+    })),
+    shifts: shifts.map((s) => ({
+      id: s.id,
+      technician: s.technician,
+      from: s.startsAt.toISOString(),
+      to: s.endsAt.toISOString(),
+      replaces: s.replaces,
+    })),
+  };
+}

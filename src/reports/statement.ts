@@ -7,6 +7,7 @@
  * so the statement reconciles exactly, line by line, with what customers were told.
  */
 import { DateTime } from "luxon";
+import type { WorkSessionRow } from "../data/workSessions.js";
 import { CodedError } from "../errors.js";
 import { type AllowanceUse, allowanceUses } from "../policy/allowance.js";
 import type { ChargeLine } from "../policy/charge.js";
@@ -14,32 +15,33 @@ import type { Policy } from "../policy/schema.js";
 
 export type { AllowanceUse } from "../policy/allowance.js";
 
-/** A work session as the statement reads it (one close of a ticket). */
-export interface StatementSession {
+/** A work session as the statement reads it (one close of a ticket), with its ticket and customer. */
+export interface StatementSession
+  extends Pick<
+    WorkSessionRow,
+    | "seq"
+    | "technician"
+    | "mode"
+    | "minutes"
+    | "closedAt"
+    | "plan"
+    | "basis"
+    | "covered"
+    | "coveredMinutes"
+    | "billedMinutes"
+    | "lines"
+    | "netCents"
+    | "vatCents"
+    | "grossCents"
+  > {
   ticket: string;
-  /** 1 for the first close, 2 after the first reopen, … */
-  seq: number;
   /** Preset id the ticket was opened under. */
   policy: string;
   customerCode: string;
   company: string;
   category: string | null;
-  technician: string;
-  /** phone, remote, office, onsite; null when not recorded. */
-  mode: string | null;
-  minutes: number;
-  closedAt: Date;
-  plan: string | null;
-  basis: string;
-  covered: boolean;
-  coveredMinutes: number;
-  billedMinutes: number;
   /** separate | sum (how a reopened ticket was charged); "legacy" for closes before sessions. */
   charging: string;
-  lines: ChargeLine[];
-  netCents: number;
-  vatCents: number;
-  grossCents: number;
 }
 
 /** A line of an intervention's charge, net cents (`key` = `item`, kept for older readers). */

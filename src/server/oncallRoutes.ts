@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { StaffSession } from "../desk/board/staffAuth.js";
 import type { Pager } from "../pager/pager.js";
-import { type RotaAdmin, RotaError } from "../pager/rotaAdmin.js";
+import { type RotaAdmin, RotaError, rotaSummary } from "../pager/rotaAdmin.js";
 import { csrfTokenFor, requireAdmin, requireStaff } from "./boardAuth.js";
 import { sendError } from "./sendError.js";
 import { requireStaffPage } from "./staffGate.js";
@@ -70,22 +70,7 @@ export function registerOncallRoutes(app: FastifyInstance, deps: OncallRouteDeps
       })),
     );
     return {
-      onCall: now.now.map((p) => p.name),
-      next: now.next ? { technician: now.next.person.name, from: now.next.from.toISOString() } : null,
-      weekly: weekly.map((w) => ({
-        technician: w.technician,
-        weekday: w.weekday,
-        start: w.startTime,
-        end: w.endTime,
-        position: w.position,
-      })),
-      shifts: shifts.map((s) => ({
-        id: s.id,
-        technician: s.technician,
-        from: s.startsAt.toISOString(),
-        to: s.endsAt.toISOString(),
-        replaces: s.replaces,
-      })),
+      ...rotaSummary(now, { weekly, shifts }),
       ways,
       pages: pages.map(pageView),
     };
