@@ -127,8 +127,9 @@ export const conversationSetup = setup({
     empty: ({ context }) => inputText(context) === "" && context.input.attachments.length === 0,
     mediaOnly: ({ context }) => inputText(context) === "" && media(context).length > 0,
     followsTicket: ({ context }) => context.ticket !== null,
+    /** A first message on a one-reply channel (e-mail, a phone line's voicemail) opens a ticket. */
     mailProblem: ({ context }) =>
-      context.oneReply === true && (isSubstantive(context) || media(context).length > 0),
+      context.oneReply === true && (isSubstantive(context) || media(context).length > 0 || hasVoice(context)),
     /** The message answers the offered choice `choice`. */
     answered: ({ context }, { choice }: { choice: string }) => answer(context) === choice,
     /** The channel reads one message per turn (e-mail). */
