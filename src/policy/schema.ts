@@ -404,7 +404,9 @@ export const PolicySchema = z
       if (lineNumbers.has(line.number))
         issue(["contacts", i, "line", "number"], `expected ${line.number} on one line only`);
       lineNumbers.add(line.number);
-      if (line.answers === "on-call" && (c.when === "always" || levels.get(c.when)?.pageOnCall !== true))
+      const level = c.when === "always" ? undefined : levels.get(c.when);
+      // (An unknown level is reported above.)
+      if (line.answers === "on-call" && (c.when === "always" || (level && !level.pageOnCall)))
         issue(
           ["contacts", i, "when"],
           "expected the key of a level with pageOnCall: true on an on-call line",
