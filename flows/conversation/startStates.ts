@@ -63,6 +63,14 @@ export function startStates(rules: IntakeRules) {
             welcomeUnknown,
           ],
         },
+        {
+          guard: "voicemailForOpenTicket",
+          target: "waiting",
+          actions: [
+            assign({ ticket: ({ context }) => context.openTickets[0]!.number }),
+            addToTicket((context) => context.openTickets[0]!.number),
+          ],
+        },
         { guard: "mailProblem", target: "mailTriaging", actions: "startDraft" },
         ...newProblem,
         {

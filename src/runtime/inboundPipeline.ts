@@ -152,6 +152,7 @@ export class InboundPipeline {
             aiEnabled: Boolean(ctx.options.assist),
             // One message, then the questions in one reply (a voicemail cannot hold a dialogue).
             oneReply: message.channel === "email" || message.channel === "phone",
+            voicemail: message.channel === "phone",
             senderPhone: phone,
             // The e-mail sender's address is a way to reach them (kept on the record at sign-up).
             senderEmail: message.channel === "email" ? message.senderId.toLowerCase() : null,

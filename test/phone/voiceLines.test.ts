@@ -96,6 +96,24 @@ describe("phone lines (Twilio Programmable Voice)", () => {
     return `${url.pathname}${url.search}`;
   };
 
+  /** A call to the weekday line that leaves a voicemail (incoming, then the recording callback). */
+  const leave = async (customer: { phone: string }, callSid: string, recordingSid: string) => {
+    const incoming = await post("/twilio/voice/incoming", {
+      CallSid: callSid,
+      From: customer.phone,
+      To: WEEKDAY_LINE,
+    });
+    const url = twilio.addRecording(recordingSid, new Uint8Array([1, 2, callSid.length]));
+    const res = await post(pathOf(incoming.body, "recordingStatusCallback"), {
+      CallSid: callSid,
+      RecordingSid: recordingSid,
+      RecordingUrl: url,
+      RecordingStatus: "completed",
+      RecordingDuration: "9",
+    });
+    expect(res.statusCode).toBe(204);
+  };
+
   it("a voicemail on the weekday line opens a ticket with the recording, once per call", async () => {
     await start("2027-03-30T10:00:00+02:00"); // Tuesday
     const customer = await h.customer({ language: "en", plans: ["standard"] });
@@ -153,6 +171,38 @@ describe("phone lines (Twilio Programmable Voice)", () => {
     const recorded = await post(pathOf(incoming.body, "action"), { CallSid: "CA0001" });
     expect(recorded.body).toContain("recorded");
     expect(recorded.body).toContain("<Hangup/>");
+  });
+
+  it("a caller whose voicemail ticket is still open gets the next voicemail added to it", async () => {
+    await start("2027-03-30T10:00:00+02:00"); // Tuesday
+    const customer = await h.customer({ plans: ["standard"] });
+    await leave(customer, "CA0010", "RE0010");
+    await leave(customer, "CA0011", "RE0011");
+    expect(twilio.downloads).toEqual(["RE0010", "RE0011"]);
+    expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
+    const number = h.events.find((e) => e.type === "ticket.opened")!.ticket!;
+    const ticket = (await store.findTicket(h.db.prisma, number))!;
+    const lines = await store.transcript(h.db.prisma, ticket);
+    expect(lines.filter((l) => l.direction === "in").map((l) => l.platformMessageId)).toEqual([
+      "CA0010",
+      "CA0011",
+    ]);
+  });
+
+  it("a voicemail from a customer with a ticket open on another channel is added to that ticket", async () => {
+    await start("2027-03-30T10:00:00+02:00"); // Tuesday
+    h.local("whatsapp").start(h.runtime.handleInbound);
+    const customer = await h.customer({ plans: ["standard"] });
+    await customer.say("Il programma J2K non stampa le fatture, mi dà un errore");
+    await customer.say("sì");
+    await customer.say("1");
+    const [opened] = h.events.filter((e) => e.type === "ticket.opened");
+    expect(opened).toBeDefined();
+    await leave(customer, "CA0020", "RE0020");
+    expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
+    const added = h.events.filter((e) => e.type === "customer.message");
+    expect(added.map((e) => e.ticket)).toEqual([opened!.ticket]);
+    expect(twilio.downloads).toEqual(["RE0020"]);
   });
 
   it("the weekend line rings the on-call technician for an eligible caller, then the next person, then the voicemail", async () => {
