@@ -6,13 +6,19 @@
  * while a standard customer hears when weekday support opens.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { createAiAssist } from "../../src/ai/triage.js";
+import { createOfflineTriage } from "../../src/app/offlineTriage.js";
+import { loadConfig } from "../../src/config/env.js";
+import { createAiUsageStore } from "../../src/data/aiUsageStore.js";
 import * as store from "../../src/data/supportStore.js";
 import { createRenderer } from "../../src/i18n/renderer.js";
 import { twilioNotifiers } from "../../src/pager/twilioNotifier.js";
+import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { registerVoiceRoutes } from "../../src/server/voiceRoutes.js";
 import { eventually } from "../support/eventually.js";
+import { startFakeOpenAiServer } from "../support/fakeOpenAiServer.js";
 import { FAKE_TWILIO, FakeTwilioApi, signedRequest } from "../support/fakeTwilioApi.js";
-import { createHarness, type Harness } from "../support/harness.js";
+import { createHarness, type Harness, type HarnessOptions } from "../support/harness.js";
 import { startWebStack, type WebStack } from "../support/webStack.js";
 
 const PUBLIC = "https://support.example.it";
@@ -26,7 +32,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
   /** The files kept in the media store, in order. */
   let kept: { name: string; bytes: Uint8Array }[];
 
-  async function start(clock: string) {
+  async function start(clock: string, extra: Partial<HarnessOptions> = {}) {
     twilio = await FakeTwilioApi.start();
     kept = [];
     const media = {
@@ -46,6 +52,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
       start: false,
       mediaStore: media,
       pagerNotifiers: twilioNotifiers(settings, () => PUBLIC),
+      ...extra,
     });
     const renderer = createRenderer(h.policy);
     web = await startWebStack({
@@ -67,7 +74,12 @@ describe("phone lines (Twilio Programmable Voice)", () => {
     });
   }
 
+  let stopped = false;
   afterEach(async () => {
+    if (stopped) {
+      stopped = false;
+      return;
+    }
     await web.close();
     await h.stop();
     await twilio.close();
@@ -171,6 +183,43 @@ describe("phone lines (Twilio Programmable Voice)", () => {
     const recorded = await post(pathOf(incoming.body, "action"), { CallSid: "CA0001" });
     expect(recorded.body).toContain("recorded");
     expect(recorded.body).toContain("<Hangup/>");
+  });
+
+  it("with AI on, the voicemail is transcribed and its text is the ticket's description", async () => {
+    const openAi = await startFakeOpenAiServer();
+    try {
+      const policy = loadPolicy("leotron");
+      const database = await import("../support/testDatabase.js").then((m) => m.createTestDatabase());
+      try {
+        const now = new Date("2027-03-30T10:00:00+02:00");
+        const ai = createAiAssist(
+          loadConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: openAi.baseURL }).ai,
+          { usage: createAiUsageStore(database.db.prisma), logger: console, now: () => now },
+        );
+        await start(now.toISOString(), { database, ai, offlineTriage: createOfflineTriage(policy) });
+        const customer = await h.customer({ plans: ["standard"] });
+        const text = "La stampante delle etichette non stampa più i prezzi da stamattina";
+        openAi.queueTranscription({ kind: "text", text });
+        await leave(customer, "CA0030", "RE0030");
+        await h.runDueJobs();
+        const [request] = openAi.transcriptionRequests();
+        expect(request?.files[0]).toMatchObject({ name: "voicemail-RE0030.mp3", type: "audio/mpeg" });
+        const opened = await eventually(
+          () => h.events.find((e) => e.type === "ticket.opened"),
+          "the transcribed voicemail's ticket",
+        );
+        const ticket = await store.findTicket(h.db.prisma, opened.ticket!);
+        expect(ticket?.description).toBe(text);
+      } finally {
+        await web.close();
+        await h.stop();
+        await twilio.close();
+        await database.drop();
+        stopped = true;
+      }
+    } finally {
+      await openAi.close();
+    }
   });
 
   it("a caller whose voicemail ticket is still open gets the next voicemail added to it", async () => {
