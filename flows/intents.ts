@@ -63,6 +63,8 @@ export interface InboundFacts {
   aiEnabled: boolean;
   /** The channel reads one message per turn (e-mail): intake in one reply, no menu dialogue. */
   oneReply?: boolean;
+  /** The message is a recorded call (a phone line's voicemail): it joins the caller's open ticket. */
+  voicemail?: boolean;
   /** The sender's phone number when the channel gives one (WhatsApp); not asked again. */
   senderPhone?: string | null;
   /** The sender's e-mail address when the channel is e-mail; not asked again. */

@@ -94,6 +94,7 @@ export const conversationSetup = setup({
         openTickets: e.facts.openTickets,
         aiEnabled: e.facts.aiEnabled,
         oneReply: e.facts.oneReply ?? false,
+        voicemail: e.facts.voicemail ?? false,
         senderPhone: e.facts.senderPhone ?? null,
         senderEmail: e.facts.senderEmail ?? null,
         // A new message supersedes an answer still with the AI.
@@ -129,12 +130,16 @@ export const conversationSetup = setup({
     empty: ({ context }) => inputText(context) === "" && context.input.attachments.length === 0,
     mediaOnly: ({ context }) => inputText(context) === "" && media(context).length > 0,
     followsTicket: ({ context }) => context.ticket !== null,
+    /** A first message on a one-reply channel (e-mail, a phone line's voicemail) opens a ticket. */
     mailProblem: ({ context }) =>
-      context.oneReply === true && (isSubstantive(context) || media(context).length > 0),
+      context.oneReply === true && (isSubstantive(context) || media(context).length > 0 || hasVoice(context)),
     /** The message answers the offered choice `choice`. */
     answered: ({ context }, { choice }: { choice: string }) => answer(context) === choice,
     /** The channel reads one message per turn (e-mail). */
     oneReply: ({ context }) => context.oneReply === true,
+    /** A voicemail from a customer with an open ticket: it belongs to that ticket. */
+    voicemailForOpenTicket: ({ context }) =>
+      context.voicemail === true && context.customer !== null && context.openTickets.length > 0,
     /** The draft has a written description. */
     described: ({ context }) => (context.draft?.description ?? "") !== "",
     /** At least `min` characters of text. */

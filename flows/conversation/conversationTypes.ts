@@ -73,6 +73,8 @@ export interface ConversationContext {
   aiEnabled: boolean;
   /** The channel reads one message per turn (e-mail): intake in one reply. */
   oneReply?: boolean;
+  /** The message is a recorded call (a phone line's voicemail). */
+  voicemail?: boolean;
   /** The sender's phone number when the channel gives one. */
   senderPhone: string | null;
   /** The sender's e-mail address when the channel is e-mail. */

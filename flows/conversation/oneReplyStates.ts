@@ -10,7 +10,7 @@ import { mailQuestions, parseMailAnswers } from "../mailIntake.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext } from "./conversationTypes.js";
 import type { IntakeRules } from "./intakeRules.js";
-import { emptyDraft, inputText } from "./messageInput.js";
+import { draftVoice, emptyDraft, inputText } from "./messageInput.js";
 import { keepTriage } from "./problemStates.js";
 import { mailQuestionReplies } from "./replies.js";
 import { addToTicket, followedTicket, keepOnDraft, replyEach } from "./steps.js";
@@ -31,6 +31,29 @@ export function oneReplyStates(rules: IntakeRules) {
   );
   const askedQuestions = (intro: boolean) =>
     replyEach((context) => mailQuestionReplies(rules, context, context.draft?.asked ?? [], intro));
+
+  /**
+   * A voice message alone (a phone line's voicemail) with AI on: transcribed first, its text is
+   * the description triaged; without a transcript it is triaged as it is (the recording stays).
+   */
+  const mailVoice = m.createStateConfig({
+    invoke: {
+      id: "transcribe",
+      src: "transcribe",
+      input: ({ context }) => ({ attachment: draftVoice(context)! }),
+      onDone: {
+        target: "mailTriaging",
+        actions: assign({
+          draft: ({ context, event }) => ({
+            ...(context.draft ?? emptyDraft()),
+            description: event.output?.text.trim() ?? "",
+          }),
+        }),
+      },
+      onError: { target: "mailTriaging" },
+    },
+    on: { input: keepOnDraft },
+  });
 
   /** The first message is classified, then the ticket opens at once. */
   const mailTriaging = m.createStateConfig({
@@ -142,5 +165,5 @@ export function oneReplyStates(rules: IntakeRules) {
     },
   });
 
-  return { mailTriaging, mailOpening, mailAnswer };
+  return { mailVoice, mailTriaging, mailOpening, mailAnswer };
 }

@@ -64,6 +64,21 @@ export function startStates(rules: IntakeRules) {
             welcomeUnknown,
           ],
         },
+        {
+          guard: "voicemailForOpenTicket",
+          target: "waiting",
+          actions: [
+            assign({ ticket: ({ context }) => context.openTickets[0]!.number }),
+            addToTicket((context) => context.openTickets[0]!.number),
+          ],
+        },
+        {
+          // A voicemail alone, with AI on: transcribed before it is triaged.
+          guard: ({ context }) =>
+            context.oneReply === true && context.aiEnabled && hasVoice(context) && inputText(context) === "",
+          target: "mailVoice",
+          actions: "startDraft",
+        },
         { guard: "mailProblem", target: "mailTriaging", actions: "startDraft" },
         ...newProblem,
         {

@@ -41,6 +41,7 @@ import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/
 import { registerLinkRoutes } from "../server/linkRoutes.js";
 import { registerOncallRoutes } from "../server/oncallRoutes.js";
 import { registerTwilioRoutes } from "../server/twilioRoutes.js";
+import { registerVoiceRoutes } from "../server/voiceRoutes.js";
 import { composeRuntime } from "./composeRuntime.js";
 import { checkDataFolder, markInstance, pruneMarkers, unmarkInstance } from "./dataFolderShare.js";
 import { checkDataDir, listenError, StartupError } from "./startupError.js";
@@ -326,6 +327,18 @@ async function startServices(
                 pager: runtime.pager,
                 render: renderer.render,
                 language: policy.defaultLanguage,
+              }),
+            // The phone lines the preset declares (contacts[].line): voicemail and on-call.
+            (scope: Parameters<typeof registerLinkRoutes>[0]) =>
+              registerVoiceRoutes(scope, {
+                settings: config.twilio!,
+                publicUrl: http.publicUrl!,
+                policy,
+                db,
+                clock,
+                render: renderer.render,
+                phonesNow: () => runtime.pager.phonesNow(),
+                handleInbound: runtime.handleInbound,
               }),
           ]
         : []),

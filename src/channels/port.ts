@@ -6,9 +6,16 @@
 import { CodedError } from "../errors.js";
 
 /** Channels a customer can write from. `local` is the terminal chat and the story runner. */
-export type ChannelName = "whatsapp" | "telegram" | "web" | "email" | "local";
+export type ChannelName = "whatsapp" | "telegram" | "web" | "email" | "local" | "phone";
 
-export const CHANNEL_NAMES: readonly ChannelName[] = ["whatsapp", "telegram", "web", "email", "local"];
+export const CHANNEL_NAMES: readonly ChannelName[] = [
+  "whatsapp",
+  "telegram",
+  "web",
+  "email",
+  "local",
+  "phone",
+];
 
 /** What kind of media an attachment is; `voice` is a recorded voice note (WhatsApp `ptt`, Telegram voice). */
 export type AttachmentKind =

@@ -128,6 +128,18 @@ export class Pager {
     return { rota: await list(people), admins: await list(admins) };
   }
 
+  /**
+   * The phones to ring for a call to the on-call line, in order: each person on the rota now (then
+   * the next turn's) with their first voice way, else their phone on record.
+   */
+  async phonesNow(): Promise<{ name: string; phone: string }[]> {
+    const { rota } = await this.ctx.db.transaction((tx) => this.peopleNow(tx));
+    return rota.flatMap((p) => {
+      const phone = p.contacts.find((c) => c.kind === "voice" && c.address)?.address ?? p.phone;
+      return phone ? [{ name: p.name, phone }] : [];
+    });
+  }
+
   /** The chain of a page now: the rota at this instant, then the admins. */
   async chainNow(tx: StoreTx): Promise<ChainStep[]> {
     const { rota, admins } = await this.peopleNow(tx);

@@ -219,6 +219,28 @@ const Charges = z.strictObject({
     .default(null),
 });
 
+/** A Twilio number that rings a phone line (E.164). */
+const PhoneNumber = z.string().regex(/^\+[1-9]\d{6,14}$/, {
+  error: "expected the number in international form, such as +390452525658",
+});
+
+/**
+ * A phone contact that sportello answers through Twilio (its webhooks are
+ * `/twilio/voice/incoming` on the number): `voicemail` records a message that becomes a ticket;
+ * `on-call` connects the callers the contact's level serves to the on-call technician's phone
+ * (then the next person, then the voicemail), and tells the others when `tellOpeningOf` opens.
+ */
+const PhoneLine = z.strictObject({
+  number: PhoneNumber,
+  answers: z.enum(["voicemail", "on-call"]),
+  /** Seconds each technician's phone rings before the next one (on-call). */
+  ringSeconds: z.number().int().min(5).max(120).default(20),
+  /** The level whose next opening callers this line does not serve are told (on-call). */
+  tellOpeningOf: Key.nullable().default(null),
+  /** The longest voicemail, in seconds. */
+  maxMessageSeconds: z.number().int().min(10).max(600).default(180),
+});
+
 const Contact = z.strictObject({
   key: Key,
   kind: z.enum(["phone", "whatsapp", "email", "web-form", "software", "payment", "telegram"]),
@@ -231,6 +253,8 @@ const Contact = z.strictObject({
   /** The company asks for written messages rather than voice notes. */
   preferText: z.boolean().default(false),
   notes: z.array(LocalizedSchema).default([]),
+  /** The phone line behind this contact when Twilio answers it; null: only printed. */
+  line: PhoneLine.nullable().default(null),
 });
 
 const OptionalNumber = z.number().int().positive().nullable();
@@ -428,11 +452,30 @@ export const PolicySchema = z
     });
     if (policy.holidays.calendar)
       holidayLevel(policy.holidays.calendar.service, ["holidays", "calendar", "service"]);
+    const lineNumbers = new Set<string>();
     policy.contacts.forEach((c, i) => {
       if (c.when !== "always" && !levels.has(c.when))
         issue(
           ["contacts", i, "when"],
           `expected "always" or a service level key (${[...levels.keys()].join(", ")})`,
+        );
+      const line = c.line;
+      if (!line) return;
+      if (c.kind !== "phone") issue(["contacts", i, "line"], "expected a line only on a phone contact");
+      if (lineNumbers.has(line.number))
+        issue(["contacts", i, "line", "number"], `expected ${line.number} on one line only`);
+      lineNumbers.add(line.number);
+      const level = c.when === "always" ? undefined : levels.get(c.when);
+      // (An unknown level is reported above.)
+      if (line.answers === "on-call" && (c.when === "always" || (level && !level.pageOnCall)))
+        issue(
+          ["contacts", i, "when"],
+          "expected the key of a level with pageOnCall: true on an on-call line",
+        );
+      if (line.tellOpeningOf !== null && !levels.has(line.tellOpeningOf))
+        issue(
+          ["contacts", i, "line", "tellOpeningOf"],
+          `expected a service level key, got "${line.tellOpeningOf}"`,
         );
     });
     const country = policy.holidays.calendar?.country;
@@ -450,5 +493,6 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 export type PolicyPlan = Policy["plans"][number];
 export type PolicyCategory = Policy["categories"][number];
 export type PolicyContact = Policy["contacts"][number];
+export type PolicyPhoneLine = NonNullable<PolicyContact["line"]>;
 export type PolicyServiceLevel = Policy["serviceLevels"][number];
 export type PolicyPackage = Policy["charges"]["packages"][number];

@@ -92,8 +92,11 @@ export class InboundPipeline {
       ctx,
       chat,
       async (tx, effects) => {
+        // The caller of a phone line (E.164) is matched like a WhatsApp sender, by number.
         const phone =
-          message.channel === "whatsapp" && message.senderId.startsWith("+") ? message.senderId : null;
+          (message.channel === "whatsapp" || message.channel === "phone") && message.senderId.startsWith("+")
+            ? message.senderId
+            : null;
         // Independent reads sent together (one round trip on PostgreSQL, whose client pipelines).
         const [state, found, ofSender] = await Promise.all([
           // Whether the chat's outbox is empty matters only where replies can be inserted claimed.
@@ -152,7 +155,9 @@ export class InboundPipeline {
             })),
             language,
             aiEnabled: Boolean(ctx.options.assist),
-            oneReply: message.channel === "email",
+            // One message, then the questions in one reply (a voicemail cannot hold a dialogue).
+            oneReply: message.channel === "email" || message.channel === "phone",
+            voicemail: message.channel === "phone",
             senderPhone: phone,
             // The e-mail sender's address is a way to reach them (kept on the record at sign-up).
             // Not for a sender the channel could not verify (a forged From is nobody's contact).

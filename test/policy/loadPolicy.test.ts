@@ -250,6 +250,30 @@ describe("invalid presets", () => {
     ]);
   });
 
+  it("phone lines: only on phone contacts, one line per number, on-call only on a paging level", () => {
+    const leotron = loadPolicy("leotron");
+    expect(
+      leotron.contacts.filter((c) => c.line).map((c) => [c.value, c.line?.number, c.line?.answers]),
+    ).toEqual([
+      ["045.4684131", "+390454684131", "voicemail"],
+      ["045.2525658", "+390452525658", "on-call"],
+    ]);
+    const error = errorOf("lines", (doc) => {
+      doc.contacts[3].line = { number: "+390452525658", answers: "voicemail" }; // WhatsApp, same number
+      doc.contacts[2].line = { number: "045.4684131", answers: "voicemail" }; // not international
+      doc.contacts[4].line.tellOpeningOf = "weekdays";
+      doc.serviceLevels[1].pageOnCall = false;
+      doc.serviceLevels[1].pageWhenOpens = false;
+    });
+    expect(error.issues.map((i) => i.path)).toEqual([
+      "contacts[2].line.number",
+      "contacts[3].line",
+      "contacts[4].line.number",
+      "contacts[4].when",
+      "contacts[4].line.tellOpeningOf",
+    ]);
+  });
+
   it("unknown time zone and unknown holiday country", () => {
     const error = errorOf("zone", (doc) => {
       doc.timezone = "Europe/Atlantis";

@@ -2,7 +2,8 @@
  * A fake of Twilio's REST API (api.twilio.com/2010-04-01) for the official `twilio` library: it
  * answers Messages.json (SMS) and Calls.json (voice calls) like Twilio — Basic auth with the
  * account SID and auth token, form-encoded parameters, a JSON resource with a new SID — and
- * records every request. `signedRequest` builds a webhook request as Twilio signs it.
+ * records every request; it serves call recordings (GET Recordings/RE….mp3, same auth) added with
+ * `addRecording`. `signedRequest` builds a webhook request as Twilio signs it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -25,6 +26,9 @@ export class FakeTwilioApi {
   /** Numbers whose messages and calls fail (Twilio's 400 for an invalid "To"). */
   readonly failing = new Set<string>();
   private next = 1;
+  private readonly recordings = new Map<string, Uint8Array>();
+  /** Recording SIDs downloaded, in order. */
+  readonly downloads: string[] = [];
 
   private constructor(private readonly server: Server) {}
 
@@ -47,6 +51,12 @@ export class FakeTwilioApi {
     return this.requests.filter((r) => r.resource === resource);
   }
 
+  /** Keeps a recording; answers its RecordingUrl as Twilio gives it (api.twilio.com, no extension). */
+  addRecording(sid: string, bytes: Uint8Array): string {
+    this.recordings.set(sid, bytes);
+    return `https://api.twilio.com/2010-04-01/Accounts/${FAKE_TWILIO.accountSid}/Recordings/${sid}`;
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -62,6 +72,16 @@ export class FakeTwilioApi {
     const expected = `Basic ${Buffer.from(`${FAKE_TWILIO.accountSid}:${FAKE_TWILIO.authToken}`).toString("base64")}`;
     if (req.headers.authorization !== expected)
       return reply(401, { code: 20003, message: "Authenticate", status: 401 });
+    const recording = /^\/2010-04-01\/Accounts\/(AC\w+)\/Recordings\/(RE\w+)\.mp3$/.exec(req.url ?? "");
+    if (req.method === "GET" && recording) {
+      const bytes = this.recordings.get(recording[2]!);
+      if (!bytes || recording[1] !== FAKE_TWILIO.accountSid)
+        return reply(404, { code: 20404, message: "Not found", status: 404 });
+      this.downloads.push(recording[2]!);
+      res.writeHead(200, { "content-type": "audio/mpeg", "content-length": String(bytes.length) });
+      res.end(Buffer.from(bytes));
+      return;
+    }
     const match = /^\/2010-04-01\/Accounts\/(AC\w+)\/(Messages|Calls)\.json$/.exec(req.url ?? "");
     if (req.method !== "POST" || !match || match[1] !== FAKE_TWILIO.accountSid)
       return reply(404, { code: 20404, message: "Not found", status: 404 });

@@ -1,0 +1,320 @@
+/**
+ * The phone lines over HTTP, as Twilio calls them (signed webhooks) and with the fake Twilio
+ * REST server serving the recordings: the weekday line's voicemail opens a ticket with the
+ * recording (once, however often Twilio posts the callback), and the weekend line connects an
+ * eligible caller to the on-call technician's phone, then the next person, then the voicemail,
+ * while a standard customer hears when weekday support opens.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { createAiAssist } from "../../src/ai/triage.js";
+import { createOfflineTriage } from "../../src/app/offlineTriage.js";
+import { loadConfig } from "../../src/config/env.js";
+import { createAiUsageStore } from "../../src/data/aiUsageStore.js";
+import * as store from "../../src/data/supportStore.js";
+import { createRenderer } from "../../src/i18n/renderer.js";
+import { twilioNotifiers } from "../../src/pager/twilioNotifier.js";
+import { loadPolicy } from "../../src/policy/loadPolicy.js";
+import { registerVoiceRoutes } from "../../src/server/voiceRoutes.js";
+import { eventually } from "../support/eventually.js";
+import { startFakeOpenAiServer } from "../support/fakeOpenAiServer.js";
+import { FAKE_TWILIO, FakeTwilioApi, signedRequest } from "../support/fakeTwilioApi.js";
+import { createHarness, type Harness, type HarnessOptions } from "../support/harness.js";
+import { startWebStack, type WebStack } from "../support/webStack.js";
+
+const PUBLIC = "https://support.example.it";
+const WEEKDAY_LINE = "+390454684131";
+const WEEKEND_LINE = "+390452525658";
+
+describe("phone lines (Twilio Programmable Voice)", () => {
+  let twilio: FakeTwilioApi;
+  let h: Harness;
+  let web: WebStack;
+  /** The files kept in the media store, in order. */
+  let kept: { name: string; bytes: Uint8Array }[];
+
+  async function start(clock: string, extra: Partial<HarnessOptions> = {}) {
+    twilio = await FakeTwilioApi.start();
+    kept = [];
+    const media = {
+      put: async (bytes: Uint8Array, name: string) =>
+        `media-${kept.push({ name, bytes: new Uint8Array(bytes) })}`,
+      get: async (ref: string) => kept[Number(ref.slice("media-".length)) - 1]!.bytes,
+    };
+    const settings = {
+      accountSid: FAKE_TWILIO.accountSid,
+      authToken: FAKE_TWILIO.authToken,
+      from: FAKE_TWILIO.from,
+      apiUrl: twilio.url,
+    };
+    h = await createHarness({
+      clock,
+      channels: ["whatsapp"],
+      start: false,
+      mediaStore: media,
+      pagerNotifiers: twilioNotifiers(settings, () => PUBLIC),
+      ...extra,
+    });
+    const renderer = createRenderer(h.policy);
+    web = await startWebStack({
+      publicUrl: PUBLIC,
+      listen: false,
+      routes: [
+        (scope) =>
+          registerVoiceRoutes(scope, {
+            settings,
+            publicUrl: PUBLIC,
+            policy: h.policy,
+            db: h.db.prisma,
+            clock: h.clock,
+            render: renderer.render,
+            phonesNow: () => h.runtime.pager.phonesNow(),
+            handleInbound: h.runtime.handleInbound,
+          }),
+      ],
+    });
+  }
+
+  let stopped = false;
+  afterEach(async () => {
+    if (stopped) {
+      stopped = false;
+      return;
+    }
+    await web.close();
+    await h.stop();
+    await twilio.close();
+  });
+
+  /** POSTs a webhook signed as Twilio signs it (URL with its query + form parameters). */
+  const post = (pathAndQuery: string, params: Record<string, string>, signature?: string) => {
+    const signed = signedRequest(`${PUBLIC}${pathAndQuery}`, params);
+    return web.server.app.inject({
+      method: "POST",
+      url: pathAndQuery,
+      headers: {
+        ...signed.headers,
+        host: "support.example.it",
+        ...(signature !== undefined ? { "x-twilio-signature": signature } : {}),
+      },
+      payload: signed.payload,
+    });
+  };
+
+  /** The path and query of a TwiML URL attribute. */
+  const pathOf = (twiml: string, attribute: string): string => {
+    const found = new RegExp(`${attribute}="([^"]+)"`).exec(twiml);
+    expect(found, `${attribute} in ${twiml}`).not.toBeNull();
+    const url = new URL(found![1]!.replaceAll("&amp;", "&"));
+    return `${url.pathname}${url.search}`;
+  };
+
+  /** A call to the weekday line that leaves a voicemail (incoming, then the recording callback). */
+  const leave = async (customer: { phone: string }, callSid: string, recordingSid: string) => {
+    const incoming = await post("/twilio/voice/incoming", {
+      CallSid: callSid,
+      From: customer.phone,
+      To: WEEKDAY_LINE,
+    });
+    const url = twilio.addRecording(recordingSid, new Uint8Array([1, 2, callSid.length]));
+    const res = await post(pathOf(incoming.body, "recordingStatusCallback"), {
+      CallSid: callSid,
+      RecordingSid: recordingSid,
+      RecordingUrl: url,
+      RecordingStatus: "completed",
+      RecordingDuration: "9",
+    });
+    expect(res.statusCode).toBe(204);
+  };
+
+  it("a voicemail on the weekday line opens a ticket with the recording, once per call", async () => {
+    await start("2027-03-30T10:00:00+02:00"); // Tuesday
+    const customer = await h.customer({ language: "en", plans: ["standard"] });
+    const call = { CallSid: "CA0001", From: customer.phone, To: WEEKDAY_LINE, Called: WEEKDAY_LINE };
+
+    const forged = await post("/twilio/voice/incoming", call, "bm90LXR3aWxpbw==");
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json()).toMatchObject({ error: "twilio-signature-invalid" });
+
+    const incoming = await post("/twilio/voice/incoming", call);
+    expect(incoming.statusCode).toBe(200);
+    expect(incoming.headers["content-type"]).toContain("text/xml");
+    // Greeted in the customer's language, then recorded.
+    expect(incoming.body).toContain('language="en-GB"');
+    expect(incoming.body).toContain("leave a message");
+    expect(incoming.body).toContain("<Record");
+    const callback = pathOf(incoming.body, "recordingStatusCallback");
+
+    const recordingUrl = twilio.addRecording("RE0001", new Uint8Array([0x49, 0x44, 0x33, 1, 2, 3]));
+    const status = {
+      CallSid: "CA0001",
+      RecordingSid: "RE0001",
+      RecordingUrl: recordingUrl,
+      RecordingStatus: "completed",
+      RecordingDuration: "14",
+    };
+    expect((await post(callback, status)).statusCode).toBe(204);
+    await eventually(
+      () => expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1),
+      "the voicemail's ticket",
+    );
+    expect(twilio.downloads).toEqual(["RE0001"]);
+    // The recording is kept in the media store like any voice note.
+    expect(kept).toEqual([
+      { name: "voicemail-RE0001.mp3", bytes: new Uint8Array([0x49, 0x44, 0x33, 1, 2, 3]) },
+    ]);
+    const number = h.events.find((e) => e.type === "ticket.opened")!.ticket!;
+    const ticket = await store.findTicket(h.db.prisma, number);
+    expect(ticket?.channel).toBe("phone");
+    expect(ticket?.customerId).toBe(customer.id);
+    // The recording is the ticket's attachment (the technician listens to it on the board).
+    const coverage = (
+      typeof ticket!.coverage === "string" ? JSON.parse(ticket!.coverage) : ticket!.coverage
+    ) as { attachments: unknown[] };
+    expect(coverage.attachments).toEqual([
+      { kind: "voice", mime: "audio/mpeg", name: "voicemail-RE0001.mp3", ref: "media-1" },
+    ]);
+
+    // Twilio posts the callback again (a retry): nothing new.
+    expect((await post(callback, status)).statusCode).toBe(204);
+    expect(twilio.downloads).toEqual(["RE0001"]);
+    expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
+    expect(kept).toHaveLength(1);
+
+    const recorded = await post(pathOf(incoming.body, "action"), { CallSid: "CA0001" });
+    expect(recorded.body).toContain("recorded");
+    expect(recorded.body).toContain("<Hangup/>");
+  });
+
+  it("with AI on, the voicemail is transcribed and its text is the ticket's description", async () => {
+    const openAi = await startFakeOpenAiServer();
+    try {
+      const policy = loadPolicy("leotron");
+      const database = await import("../support/testDatabase.js").then((m) => m.createTestDatabase());
+      try {
+        const now = new Date("2027-03-30T10:00:00+02:00");
+        const ai = createAiAssist(
+          loadConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: openAi.baseURL }).ai,
+          { usage: createAiUsageStore(database.db.prisma), logger: console, now: () => now },
+        );
+        await start(now.toISOString(), { database, ai, offlineTriage: createOfflineTriage(policy) });
+        const customer = await h.customer({ plans: ["standard"] });
+        const text = "La stampante delle etichette non stampa più i prezzi da stamattina";
+        openAi.queueTranscription({ kind: "text", text });
+        await leave(customer, "CA0030", "RE0030");
+        await h.runDueJobs();
+        const [request] = openAi.transcriptionRequests();
+        expect(request?.files[0]).toMatchObject({ name: "voicemail-RE0030.mp3", type: "audio/mpeg" });
+        const opened = await eventually(
+          () => h.events.find((e) => e.type === "ticket.opened"),
+          "the transcribed voicemail's ticket",
+        );
+        const ticket = await store.findTicket(h.db.prisma, opened.ticket!);
+        expect(ticket?.description).toBe(text);
+      } finally {
+        await web.close();
+        await h.stop();
+        await twilio.close();
+        await database.drop();
+        stopped = true;
+      }
+    } finally {
+      await openAi.close();
+    }
+  });
+
+  it("a caller whose voicemail ticket is still open gets the next voicemail added to it", async () => {
+    await start("2027-03-30T10:00:00+02:00"); // Tuesday
+    const customer = await h.customer({ plans: ["standard"] });
+    await leave(customer, "CA0010", "RE0010");
+    await leave(customer, "CA0011", "RE0011");
+    expect(twilio.downloads).toEqual(["RE0010", "RE0011"]);
+    expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
+    const number = h.events.find((e) => e.type === "ticket.opened")!.ticket!;
+    const ticket = (await store.findTicket(h.db.prisma, number))!;
+    const lines = await store.transcript(h.db.prisma, ticket);
+    expect(lines.filter((l) => l.direction === "in").map((l) => l.platformMessageId)).toEqual([
+      "CA0010",
+      "CA0011",
+    ]);
+  });
+
+  it("a voicemail from a customer with a ticket open on another channel is added to that ticket", async () => {
+    await start("2027-03-30T10:00:00+02:00"); // Tuesday
+    h.local("whatsapp").start(h.runtime.handleInbound);
+    const customer = await h.customer({ plans: ["standard"] });
+    await customer.say("Il programma J2K non stampa le fatture, mi dà un errore");
+    await customer.say("sì");
+    await customer.say("1");
+    const [opened] = h.events.filter((e) => e.type === "ticket.opened");
+    expect(opened).toBeDefined();
+    await leave(customer, "CA0020", "RE0020");
+    expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
+    const added = h.events.filter((e) => e.type === "customer.message");
+    expect(added.map((e) => e.ticket)).toEqual([opened!.ticket]);
+    expect(twilio.downloads).toEqual(["RE0020"]);
+  });
+
+  it("the weekend line rings the on-call technician for an eligible caller, then the next person, then the voicemail", async () => {
+    await start("2027-03-27T10:00:00+01:00"); // Saturday
+    for (const [name, phone] of [
+      ["giulia", "+393330000001"],
+      ["marco", "+393330000002"],
+    ] as const) {
+      await store.upsertTechnician(h.db.prisma, { name });
+      await h.runtime.rota.setWays(name, [{ kind: "voice", address: phone }]);
+    }
+    await h.runtime.rota.setWeekly([
+      { technician: "giulia", weekday: "sat", start: "00:00", end: "24:00" },
+      { technician: "marco", weekday: "sat", start: "00:00", end: "24:00" },
+    ]);
+    const customer = await h.customer({ plans: ["standard", "j-system"] });
+    const call = { CallSid: "CA0002", From: customer.phone, To: WEEKEND_LINE };
+
+    const incoming = await post("/twilio/voice/incoming", call);
+    expect(incoming.body).toContain("<Gather");
+    expect(incoming.body).toContain('language="it-IT"');
+    expect(incoming.body).toContain("Premi 1 se il software è bloccato");
+
+    const menu = await post(pathOf(incoming.body, "action"), { ...call, Digits: "1" });
+    expect(menu.body).toMatch(/<Dial [^>]*timeout="20"[^>]*><Number>\+393330000001<\/Number><\/Dial>/);
+
+    const second = await post(pathOf(menu.body, "action"), { ...call, DialCallStatus: "no-answer" });
+    expect(second.body).toContain("<Number>+393330000002</Number>");
+
+    const last = await post(pathOf(second.body, "action"), { ...call, DialCallStatus: "busy" });
+    expect(last.body).not.toContain("<Dial");
+    expect(last.body).toContain("<Record");
+
+    // Answered: the call ends when the technician hangs up.
+    const answered = await post(pathOf(menu.body, "action"), { ...call, DialCallStatus: "completed" });
+    expect(answered.body).toContain("<Hangup/>");
+  });
+
+  it("a standard customer calling the weekend line is not connected: told when weekday support opens, may leave a message", async () => {
+    await start("2027-03-27T10:00:00+01:00"); // Saturday
+    await store.upsertTechnician(h.db.prisma, { name: "giulia" });
+    await h.runtime.rota.setWays("giulia", [{ kind: "voice", address: "+393330000001" }]);
+    await h.runtime.rota.setWeekly([{ technician: "giulia", weekday: "sat", start: "00:00", end: "24:00" }]);
+    const customer = await h.customer({ plans: ["standard"] });
+    const call = { CallSid: "CA0003", From: customer.phone, To: WEEKEND_LINE };
+
+    const incoming = await post("/twilio/voice/incoming", call);
+    expect(incoming.body).not.toContain("<Dial");
+    expect(incoming.body).not.toContain("<Gather");
+    expect(incoming.body).toContain("è solo per i problemi bloccanti dei clienti J-System");
+    // Easter Monday 2027 is a holiday without regular support: Tuesday.
+    expect(incoming.body).toContain("riapre martedì 30 marzo alle 09:00");
+    expect(incoming.body).toContain("<Record");
+
+    // Pressing 1 on a forged or replayed menu request does not connect them either.
+    const menu = await post(
+      `/twilio/voice/menu?line=weekend-phone&from=${encodeURIComponent(customer.phone)}`,
+      {
+        ...call,
+        Digits: "1",
+      },
+    );
+    expect(menu.body).not.toContain("<Dial");
+    expect(menu.body).toContain("<Record");
+  });
+});
