@@ -2,8 +2,8 @@
  * The webhook endpoint's HTTP side, framework-agnostic: request and response shapes, the secret
  * token check and reading the update from the body.
  */
-import { timingSafeEqual } from "node:crypto";
 import type { Update } from "grammy/types";
+import { headerValue, sameSecret } from "../webhookRequest.js";
 
 /** A webhook request as any HTTP framework can hand it over. */
 export interface TelegramWebhookRequest {
@@ -56,20 +56,6 @@ export function createTelegramWebhookHandler(deps: TelegramWebhookDeps): Telegra
       return { status: 500, body: { ok: false, error: "not accepted" } };
     }
   };
-}
-
-function headerValue(headers: TelegramWebhookRequest["headers"], name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== name) continue;
-    return Array.isArray(value) ? value[0] : value;
-  }
-  return undefined;
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function parseUpdate(body: unknown): Update | undefined {

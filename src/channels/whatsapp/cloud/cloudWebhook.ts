@@ -4,7 +4,8 @@
  * of the raw body with the app secret. The POST is answered 200 only after every message and
  * status in it was handled (stored durably), so Meta redelivers whatever was not.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { headerValue, sameSecret } from "../../webhookRequest.js";
 import { type CloudWebhook, cloudWebhookSchema } from "./cloudSchemas.js";
 
 /** A webhook request as any HTTP framework can hand it over. */
@@ -89,18 +90,4 @@ export function createCloudWebhookHandler(deps: CloudWebhookDeps) {
       return refusal(500, "whatsapp-not-accepted", "the update was not stored; send it again");
     }
   };
-}
-
-function headerValue(headers: CloudWebhookRequest["headers"], name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== name) continue;
-    return Array.isArray(value) ? value[0] : value;
-  }
-  return undefined;
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
