@@ -145,7 +145,7 @@ export type ConversationEvent =
  * Why a chat is handed to a person: the customer asked, the bot repeated itself without progress
  * (`loop`), or an e-mail thread reached its automatic-mail limit (`mail-limit`).
  */
-export type HandoverReason = "asked" | "loop" | "mail-limit";
+export type HandoverReason = "asked" | "loop" | "mail-limit" | "unverified-sender";
 
 /** A customer's message with the facts the runtime read for it. */
 export type InboundEvent = Extract<ConversationEvent, { type: "inbound" }>;

@@ -11,6 +11,7 @@ import {
 } from "../../flows/conversationMachine.js";
 import { type Intent, intentOf, isIntentType } from "../../flows/intents.js";
 import { parseEmailChatId } from "../channels/email/threading.js";
+import { isUnverifiedChat } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { ConversationIntents, IntentScope } from "./conversationIntents.js";
@@ -112,6 +113,10 @@ export class ConversationExecutor {
         silent = true;
         handover = "mail-limit";
       }
+      // A sender whose address could not be verified (a forged From?) is not asked to sign up:
+      // a person reads the request, opened apart from any customer and flagged on the board.
+      if (!handover && !handedOver && isUnverifiedChat(chat.chatId) && !snapshot.context.handover)
+        handover = "unverified-sender";
       if (movedOn(before, progressMark(next.value, next.context), intents) || handedOver) guard.quiet = 0;
       else {
         const sent = botMessages(intents, email);
@@ -121,7 +126,7 @@ export class ConversationExecutor {
           guard.quiet = 0;
         } else guard.quiet += sent;
       }
-      await execute(actions, handover === "loop");
+      await execute(actions, handover === "loop" || handover === "unverified-sender");
     }
     while (queue.length > 0 || handover) {
       if (queue.length === 0) {

@@ -28,6 +28,8 @@ export function handoverNote(params: HandOverParams, botMessages: number): strin
       }${last}. Please answer the customer`;
     case "mail-limit":
       return `handed to a person: automatic e-mail limit reached on this thread (an auto-responder?); no more automatic replies${last}`;
+    case "unverified-sender":
+      return `handed to a person: the e-mail failed its sender domain's DMARC check, so its From may be forged; it was not attached to any customer. Check with the customer before acting${last}`;
   }
 }
 
