@@ -47,6 +47,21 @@ export type Executor = StoreClient | Database;
 /** Same, for the store functions that run on Prisma only. */
 export type PrismaExecutor = PrismaClient | Database;
 
+/**
+ * Where a store function that runs on SQL only runs: in the caller's transaction (or session),
+ * or on the database itself, where it then takes a session connection (see {@link onSql}).
+ */
+export type SqlExecutor = SqlTx | Database;
+
+/**
+ * Runs `work` on SQL: at once in the caller's transaction, or, given the database, on a
+ * connection of its own outside a transaction ({@link Database.session}).
+ */
+export function onSql<T>(on: SqlExecutor, work: (tx: SqlTx) => T | Promise<T>): Promise<T> {
+  if (opened.has(on)) return (on as Database).session(async (tx) => work(tx));
+  return Promise.resolve(work(on as SqlTx));
+}
+
 /** The databases {@link openDatabase} opened (to tell one from a client). */
 const opened = new WeakSet<object>();
 
