@@ -25,7 +25,6 @@ import {
   recordEvent,
 } from "./runtimeContext.js";
 import type { ChatRef } from "./runtimeTypes.js";
-import type { SlaTimers } from "./slaTimers.js";
 import type { TicketExecutor } from "./ticketExecutor.js";
 
 const DAY_MS = 86_400_000;
@@ -237,7 +236,6 @@ export class MailLinks {
   constructor(
     private readonly ctx: RuntimeContext,
     private readonly tickets: TicketExecutor,
-    private readonly sla: SlaTimers,
     private readonly afterCommit: AfterCommit,
   ) {}
 
@@ -301,11 +299,11 @@ export class MailLinks {
           type: "authorize",
           technician: { id: `salesrep:${rep?.id ?? ""}`, name: repName },
           salesRep: repName,
+          // As when staff authorize: the SLA timers and the callback promise run from now.
+          at: now.toISOString(),
         },
         fx,
       );
-      // As when staff authorize: the callback promise runs from the authorization.
-      await this.sla.startAfterAuthorization(tx, ticket, now);
       return { ok: true, number: ticket.number, outcome };
     });
     await this.afterCommit(fx);

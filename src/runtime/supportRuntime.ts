@@ -154,8 +154,8 @@ export class SupportRuntime implements StaffActions {
       },
       this.outbox,
     );
-    const staff = new StaffActionHandler(ctx, tickets, sla, views, afterCommit, pager);
-    this.links = new MailLinks(ctx, tickets, sla, afterCommit);
+    const staff = new StaffActionHandler(ctx, tickets, views, afterCommit, pager);
+    this.links = new MailLinks(ctx, tickets, afterCommit);
     this.handleDeliveryStatus = (update) => recordDeliveryStatus(ctx, afterCommit, update);
     this.handleInbound = new InboundPipeline(ctx, conversations, afterCommit, pager).handle;
     this.perform = staff.perform;

@@ -1,7 +1,7 @@
 /**
  * Runs the ticket machine on a stored ticket inside a transaction and executes its intents:
- * audit entries, messages to the customer, desk notifications, the closing charge, cancelled
- * timers, and the events it passes on to the chat's conversation machine.
+ * audit entries, messages to the customer, desk notifications, the closing charge, scheduled and
+ * cancelled timers, and the events it passes on to the chat's conversation machine.
  */
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { Language, Params } from "../../flows/intents.js";
@@ -16,6 +16,7 @@ import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { insertWorkSession } from "../data/workSessions.js";
 import { notifyDesks } from "./deskNotifications.js";
+import { scheduleJob, timerKey } from "./jobs.js";
 import { step } from "./machineStep.js";
 import { afterClose, requestAuthorization } from "./mailLinks.js";
 import {
@@ -44,6 +45,7 @@ const TICKET_INTENTS = new Set<TicketIntent["type"]>([
   "conversation",
   "desk",
   "saveClose",
+  "scheduleTimers",
   "cancelTimers",
 ]);
 
@@ -195,10 +197,23 @@ export class TicketExecutor {
           fx.ticketsClosed++;
           break;
         }
+        case "scheduleTimers":
+          for (const timer of intent.params.timers) {
+            const dueAt = new Date(timer.at);
+            await scheduleJob(tx, {
+              kind: timer.kind,
+              key: timerKey(timer.kind, ticket.number),
+              dueAt,
+              payload: { number: ticket.number },
+            });
+            // The callback promise is also kept on the ticket, where staff see it.
+            if (timer.kind === "ticket.callback") update.callbackDueAt = dueAt;
+          }
+          break;
         case "cancelTimers":
           await store.cancelJobs(
             tx,
-            intent.params.kinds.map((kind) => `${kind}:${ticket.number}`),
+            intent.params.kinds.map((kind) => timerKey(kind, ticket.number)),
           );
           break;
       }
