@@ -11,6 +11,7 @@
  */
 import type { Language, Params } from "../../flows/intents.js";
 import { emailChatId, ticketThreadKey } from "../channels/email/threading.js";
+import { type ChannelName, capabilitiesOf } from "../channels/port.js";
 import type { StoreTx as Tx } from "../data/database.js";
 import * as links from "../data/linkStore.js";
 import * as store from "../data/supportStore.js";
@@ -165,12 +166,12 @@ export async function afterClose(ctx: RuntimeContext, tx: Tx, fx: Effects, numbe
     }
     lines.push("", r("signature"));
     const text = lines.join("\n");
-    if (ticket.channel === "email") {
+    if (capabilitiesOf(ticket.channel).mailThreads) {
       // In the ticket's own thread, in the same e-mail as the close message.
       await appendToMailTurn(
         tx,
         fx,
-        { channel: "email", chatId: ticket.chatId },
+        { channel: ticket.channel as ChannelName, chatId: ticket.chatId },
         text,
         { kind: "mail.summary" },
         now,
