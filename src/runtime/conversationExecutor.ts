@@ -47,7 +47,7 @@ export class ConversationExecutor {
 
   constructor(
     private readonly ctx: RuntimeContext,
-    private readonly intents: () => ConversationIntents,
+    private readonly intents: ConversationIntents,
   ) {
     this.machine = createConversationMachine(ctx.policy);
   }
@@ -97,7 +97,7 @@ export class ConversationExecutor {
       for (const action of actions) {
         const intent = toIntent(action);
         if (!intent || ((dropReplies || silent) && intent.type === "reply")) continue;
-        queue.push(...(await this.intents().execute(tx, chat, intent, snapshot.context.language, fx, scope)));
+        queue.push(...(await this.intents.execute(tx, chat, intent, snapshot.context.language, fx, scope)));
       }
     };
     const first = queue[0];

@@ -16,6 +16,7 @@ import type { StoreTx as Tx } from "../data/database.js";
 import * as links from "../data/linkStore.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
+import type { HandOffs } from "./handOffs.js";
 import { appendToMailTurn } from "./mailNotices.js";
 import {
   type AfterCommit,
@@ -237,6 +238,7 @@ export class MailLinks {
   constructor(
     private readonly ctx: RuntimeContext,
     private readonly tickets: TicketExecutor,
+    private readonly handOffs: HandOffs,
     private readonly afterCommit: AfterCommit,
   ) {}
 
@@ -291,6 +293,7 @@ export class MailLinks {
       const repName = rep?.name ?? ticket.salesRep ?? "sales representative";
       if (decision === "decline") {
         await this.tickets.run(tx, ticket, { type: "decline", salesRep: repName }, fx);
+        await this.handOffs.run(tx, fx);
         return { ok: true, number: ticket.number, outcome };
       }
       await this.tickets.run(
@@ -305,6 +308,7 @@ export class MailLinks {
         },
         fx,
       );
+      await this.handOffs.run(tx, fx);
       return { ok: true, number: ticket.number, outcome };
     });
     await this.afterCommit(fx);

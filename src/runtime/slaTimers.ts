@@ -10,45 +10,33 @@ import type { ChannelName } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { Pager } from "../pager/pager.js";
+import type { HandOffs } from "./handOffs.js";
 import { type JobPayload, scheduleJob, timerKey } from "./jobs.js";
-import {
-  type AfterCommit,
-  type Effects,
-  inChatTransaction,
-  newEffects,
-  type RuntimeContext,
-} from "./runtimeContext.js";
+import { type AfterCommit, inChatTransaction, newEffects, type RuntimeContext } from "./runtimeContext.js";
 import type { TicketExecutor } from "./ticketExecutor.js";
 
-/** A ticket's SLA timers and the on-call pager. */
+/**
+ * Pages the on-call technician at `at` (its paging level opens then) if the ticket is still
+ * unclaimed: the first `oncall.repage` timer, cancelled by a claim like the repeats.
+ */
+export async function schedulePage(tx: StoreTx, number: string, at: Date): Promise<void> {
+  await scheduleJob(tx, {
+    kind: "oncall.repage",
+    key: timerKey("oncall.repage", number),
+    dueAt: at,
+    payload: { number, repeat: 0 },
+  });
+}
+
+/** Runs a ticket's due SLA timers and on-call pages. */
 export class SlaTimers {
   constructor(
     private readonly ctx: RuntimeContext,
     private readonly tickets: TicketExecutor,
+    private readonly handOffs: HandOffs,
     private readonly afterCommit: AfterCommit,
     private readonly pager: Pager,
   ) {}
-
-  /**
-   * Pages the on-call technician at `at` (its paging level opens then) if the ticket is still
-   * unclaimed: the first `oncall.repage` timer, cancelled by a claim like the repeats.
-   */
-  async schedulePage(tx: StoreTx, number: string, at: Date): Promise<void> {
-    await scheduleJob(tx, {
-      kind: "oncall.repage",
-      key: timerKey("oncall.repage", number),
-      dueAt: at,
-      payload: { number, repeat: 0 },
-    });
-  }
-
-  /**
-   * Pages the on-call technician about a ticket: the pager escalates it along the rota (every way
-   * of each person, then the admins) until someone acknowledges or claims it.
-   */
-  async page(tx: StoreTx, fx: Effects, number: string): Promise<void> {
-    await this.pager.pageTicket(tx, fx, number);
-  }
 
   /** Runs a due `ticket.escalate` job. */
   escalate = (job: JobPayload<"ticket.escalate">): Promise<void> =>
@@ -69,7 +57,9 @@ export class SlaTimers {
     const ticket = await store.findTicket(this.ctx.db, job.number);
     if (ticket?.status !== "open") return;
     const fx = newEffects();
-    await this.ctx.db.transaction((tx) => this.page(tx, fx, job.number));
+    // The pager escalates it along the rota (every way of each person, then the admins) until
+    // someone acknowledges or claims it.
+    await this.ctx.db.transaction((tx) => this.pager.pageTicket(tx, fx, job.number));
     return this.afterCommit(fx);
   };
 
@@ -83,6 +73,7 @@ export class SlaTimers {
       if (!fresh) return;
       if (!(await this.tickets.can(tx, fresh, event))) return;
       await this.tickets.run(tx, fresh, event, effects);
+      await this.handOffs.run(tx, effects);
     });
     await this.afterCommit(fx);
   }

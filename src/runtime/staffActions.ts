@@ -11,6 +11,7 @@ import type { Pager } from "../pager/pager.js";
 import { packageCharge } from "../policy/charge.js";
 import { CoverageError } from "../policy/coverage.js";
 import { extraLines, isWorkMode } from "../policy/sessionCharge.js";
+import type { HandOffs } from "./handOffs.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { RuntimeError, type RuntimeErrorCode } from "./runtimeTypes.js";
@@ -35,6 +36,7 @@ export class StaffActionHandler {
   constructor(
     private readonly ctx: RuntimeContext,
     private readonly tickets: TicketExecutor,
+    private readonly handOffs: HandOffs,
     private readonly views: TicketViews,
     private readonly afterCommit: AfterCommit,
     private readonly pager: Pager,
@@ -83,6 +85,7 @@ export class StaffActionHandler {
         // A claimed ticket is the technician's: the machine's cancelTimers stops the escalation.
         // An authorization starts the SLA timers from its instant: the machine's scheduleTimers.
         await this.tickets.run(tx, ticket, event, effects);
+        await this.handOffs.run(tx, effects);
       });
       await this.afterCommit(fx);
     } catch (error) {

@@ -9,11 +9,13 @@ import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { TicketDraft } from "../../flows/intents.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
+import type { Pager } from "../pager/pager.js";
 import { zoneNamed } from "../policy/zone.js";
 import { notifyDesks } from "./deskNotifications.js";
+import { requestAuthorization } from "./mailLinks.js";
 import { type Effects, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { type ChatRef, RuntimeError } from "./runtimeTypes.js";
-import type { SlaTimers } from "./slaTimers.js";
+import { schedulePage } from "./slaTimers.js";
 import type { TicketExecutor } from "./ticketExecutor.js";
 
 /** Opens tickets for the conversation machine's `openTicket` intent. */
@@ -21,7 +23,7 @@ export class TicketOpening {
   constructor(
     private readonly ctx: RuntimeContext,
     private readonly tickets: TicketExecutor,
-    private readonly sla: SlaTimers,
+    private readonly pager: Pager,
   ) {}
 
   /** Opens a ticket in the caller's transaction; answers the machine with `ticket.opened`. */
@@ -89,9 +91,12 @@ export class TicketOpening {
       },
       fx,
     );
+    // E-mail beside the conversation: the sales rep gets the authorization links.
+    if (opened.status === "awaiting-authorization") await requestAuthorization(ctx, tx, fx, number);
     await notifyDesks(ctx, tx, fx, { event: "ticket.opened", ticket: number });
-    if (draft.pageOnCall) await this.sla.page(tx, fx, number);
-    else if (draft.pageAt) await this.sla.schedulePage(tx, number, new Date(draft.pageAt));
+    // The pager escalates the page along the rota until someone acknowledges or claims it.
+    if (draft.pageOnCall) await this.pager.pageTicket(tx, fx, number);
+    else if (draft.pageAt) await schedulePage(tx, number, new Date(draft.pageAt));
     return [{ type: "ticket.opened", number, status: opened.status, at: now.toISOString() }];
   }
 }
