@@ -2,8 +2,9 @@
  * Ticket lifecycle: new → awaiting-authorization (when the preset requires a sales-rep
  * authorization) → open → claimed ⇄ waiting-on-customer → closed, with reopen. Staff actions and
  * SLA timers are its events; what must happen outside (tell the customer, update desks, record
- * the audit trail, schedule or cancel timers) comes out as intents. The charge on close is
- * computed here by the pure policy core.
+ * the audit trail, schedule or cancel timers) comes out as intents. The charge on close and the
+ * instants of the SLA timers (from the open or the authorization) are computed here by the pure
+ * policy core; the runtime stores the timers as durable jobs (XState's `after` is not persisted).
  *
  * The vocabulary is in `ticket/ticketTypes.ts`, each event's actions in
  * `ticket/ticketTransitions.ts`; this module assembles the states.
@@ -19,6 +20,7 @@ export type {
   TicketEvent,
   TicketIntent,
   TicketState,
+  TicketTimerKind,
 } from "./ticket/ticketTypes.js";
 
 /** The ticket machine's types, intents (declared here, executed by the runtime) and guards. */
@@ -35,6 +37,7 @@ const ticketSetup = setup({
     conversation: (_, _p: TicketIntentParams<"conversation">) => {},
     desk: (_, _p: TicketIntentParams<"desk">) => {},
     saveClose: (_, _p: TicketIntentParams<"saveClose">) => {},
+    scheduleTimers: (_, _p: TicketIntentParams<"scheduleTimers">) => {},
     cancelTimers: (_, _p: TicketIntentParams<"cancelTimers">) => {},
   },
   guards: {
@@ -59,7 +62,10 @@ export function createTicketMachine(policy: Policy) {
     states: {
       new: {
         on: {
-          open: [{ guard: "requiresAuthorization", target: "awaiting-authorization" }, { target: "open" }],
+          open: [
+            { guard: "requiresAuthorization", target: "awaiting-authorization" },
+            { target: "open", actions: on.open },
+          ],
         },
       },
       "awaiting-authorization": {

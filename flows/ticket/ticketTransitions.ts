@@ -1,18 +1,20 @@
 /**
  * The transitions of the ticket machine, one per staff action or timer: what each one records in
- * the audit trail, tells the customer, the chat and the desks, and which timers it cancels. The
- * close computes its charge with the pure policy core, once per event.
+ * the audit trail, tells the customer, the chat and the desks, and which timers it schedules or
+ * cancels. The close computes its charge and the SLA timers their instants with the pure policy
+ * core, once per event.
  */
 
 import { assign } from "xstate";
 import type { Policy } from "../../src/policy/schema.js";
+import { slaTimersFrom } from "../../src/policy/slaTimers.js";
 import type { DomainEventName, DomainEventRecord, DomainEvents } from "../domainEvents.js";
 import { lastResult } from "../lastResult.js";
 import { closeChargeOf } from "./closeCharge.js";
-import type { TicketContext, TicketEvent, TicketIntentParams } from "./ticketTypes.js";
+import type { TicketContext, TicketEvent, TicketIntentParams, TicketTimerKind } from "./ticketTypes.js";
 
 /** The timers a claim, a close or a decline makes pointless. */
-const TIMERS = ["ticket.escalate", "ticket.callback", "oncall.repage"];
+const TIMERS: TicketTimerKind[] = ["ticket.escalate", "ticket.callback", "oncall.repage"];
 
 /** What an action's params function reads for the event `T`. */
 type Args<T extends TicketEvent["type"]> = {
@@ -107,14 +109,28 @@ export function ticketTransitions(policy: Policy) {
     },
   ];
 
+  /**
+   * The request reaches support at the event's instant (opened straight to support, or
+   * authorized): the unclaimed escalation and the callback promise start from then.
+   */
+  const startSlaTimers = {
+    type: "scheduleTimers" as const,
+    params: ({ context, event }: Args<"open" | "authorize">): TicketIntentParams<"scheduleTimers"> => ({
+      timers: slaTimersFrom(policy, new Date(event.at), context.coverage),
+    }),
+  };
+
   return {
     note: record<"note", "ticket.note">("ticket.note", byTechnician, textPayload),
+    /** Opened without authorization: straight to support. */
+    open: startSlaTimers,
     authorize: [
       record<"authorize", "ticket.authorized">("ticket.authorized", byTechnician, ({ event }) => ({
         salesRep: event.salesRep,
       })),
       tellConversation<"authorize">("ticket.authorized"),
       deskUpdate<"authorize">(({ event }) => `authorized (sales rep ${event.salesRep})`),
+      startSlaTimers,
     ],
     decline: [
       record<"decline", "ticket.declined">(

@@ -5,6 +5,7 @@
 import type { PackageInput } from "../../src/policy/charge.js";
 import type { Localized, WorkMode } from "../../src/policy/schema.js";
 import type { PartInput, PriorSession, SessionCharge } from "../../src/policy/sessionCharge.js";
+import type { SlaTimer, SlaTimerKind } from "../../src/policy/slaTimers.js";
 import type { DomainEventRecord } from "../domainEvents.js";
 import type { Params } from "../intents.js";
 
@@ -59,8 +60,10 @@ export interface CloseChargeTold extends SessionCharge {
 
 /** Staff actions, SLA timers and customer messages, as events of the ticket machine. */
 export type TicketEvent =
-  | { type: "open"; requiresAuthorization: boolean }
-  | { type: "authorize"; technician: { id: string; name: string }; salesRep: string }
+  /** The ticket was stored; `at` (ISO 8601) is when, the start of its SLA timers when it goes to support. */
+  | { type: "open"; requiresAuthorization: boolean; at: string }
+  /** Authorized at `at` (ISO 8601): the request reaches support then, and its SLA timers start. */
+  | { type: "authorize"; technician: { id: string; name: string }; salesRep: string; at: string }
   /** The sales representative declined the request (one-time link): the customer is told politely. */
   | { type: "decline"; salesRep: string }
   | { type: "claim"; technician: { id: string; name: string } }
@@ -134,7 +137,12 @@ export type TicketIntent =
         mode: WorkMode | null;
       };
     }
-  | { type: "cancelTimers"; params: { kinds: string[] } };
+  /** Durable timers to store (or move) for this ticket, with the instants the policy decided. */
+  | { type: "scheduleTimers"; params: { timers: SlaTimer[] } }
+  | { type: "cancelTimers"; params: { kinds: TicketTimerKind[] } };
+
+/** The durable timers a ticket can have pending: its SLA timers and the on-call page. */
+export type TicketTimerKind = SlaTimerKind | "oncall.repage";
 
 /** The params of the ticket intent of type `T`. */
 export type TicketIntentParams<T extends TicketIntent["type"]> = Extract<TicketIntent, { type: T }>["params"];

@@ -17,6 +17,57 @@ export const CHANNEL_NAMES: readonly ChannelName[] = [
   "phone",
 ];
 
+/**
+ * What a channel is like, as far as the core cares: the runtime and the flows branch on these,
+ * never on a channel's name. Known by name (see {@link channelCapabilities}), not asked of a
+ * running adapter, so a stored chat or ticket of a channel that is off resolves too.
+ */
+export interface ChannelCapabilities {
+  /**
+   * The customer gets one reply per message they send (an e-mail, a voicemail): the flow asks
+   * what it needs at once instead of one question at a time.
+   */
+  readonly oneReplyPerTurn: boolean;
+  /** The sender id is the caller's phone number when in E.164 (`+…`): customers are matched by it. */
+  readonly senderIsPhone: boolean;
+  /** The sender id is an e-mail address: customers are matched by it, and it is a way to reach them. */
+  readonly senderIsEmail: boolean;
+  /** A message is a recorded voicemail (a phone line): no dialogue can follow it. */
+  readonly voicemail: boolean;
+  /**
+   * Chats are mail threads (chat id `address#thread`, see `channels/email/threading.ts`): a
+   * turn's replies go out as one mail in the thread, automatic mails are limited per thread and
+   * sender, and a failed delivery names the address.
+   */
+  readonly mailThreads: boolean;
+}
+
+const CHAT: ChannelCapabilities = {
+  oneReplyPerTurn: false,
+  senderIsPhone: false,
+  senderIsEmail: false,
+  voicemail: false,
+  mailThreads: false,
+};
+
+/** The capabilities of every channel, by name. */
+export const channelCapabilities: Readonly<Record<ChannelName, ChannelCapabilities>> = {
+  whatsapp: { ...CHAT, senderIsPhone: true },
+  telegram: CHAT,
+  web: CHAT,
+  local: CHAT,
+  email: { ...CHAT, oneReplyPerTurn: true, senderIsEmail: true, mailThreads: true },
+  phone: { ...CHAT, oneReplyPerTurn: true, senderIsPhone: true, voicemail: true },
+};
+
+/**
+ * The capabilities of a channel by its stored name; a name this version does not know (a row
+ * left by another version) has none.
+ */
+export function capabilitiesOf(channel: string): ChannelCapabilities {
+  return Object.hasOwn(channelCapabilities, channel) ? channelCapabilities[channel as ChannelName] : CHAT;
+}
+
 /** What kind of media an attachment is; `voice` is a recorded voice note (WhatsApp `ptt`, Telegram voice). */
 export type AttachmentKind =
   | "image"

@@ -54,19 +54,23 @@ function toCustomerRecord(row: CustomerRow): CustomerRecord {
   };
 }
 
-/** The customer behind a channel identity, else (WhatsApp) the one with that phone number. */
+/**
+ * The customer behind a channel identity, else the one with the sender's `phone` number (a
+ * WhatsApp sender, a caller), else the one with the sender's `email` address, whatever its case;
+ * a customer found by number or address gets the identity linked.
+ */
 export async function findCustomerForSender(
   on: Executor,
   channel: string,
   senderId: string,
   phone: string | null,
+  email: string | null = null,
 ): Promise<CustomerRecord | null> {
   const tx = clientOf(on);
   if (tx instanceof SqlTx) {
     const found = await sql.findCustomerForSender(tx, channel, senderId, phone);
-    if (found || channel !== "email") return found;
-    // An e-mail sender is the customer with that address, whatever its case.
-    const byEmail = await findCustomerByEmail(tx, senderId);
+    if (found || email === null) return found;
+    const byEmail = await findCustomerByEmail(tx, email);
     if (byEmail) await sql.linkIdentity(tx, byEmail.id, channel, senderId);
     return byEmail;
   }
@@ -82,9 +86,8 @@ export async function findCustomerForSender(
       return toCustomerRecord(byPhone);
     }
   }
-  if (channel === "email") {
-    // An e-mail sender is the customer with that address, whatever its case.
-    const byEmail = await findCustomerByEmail(tx, senderId);
+  if (email !== null) {
+    const byEmail = await findCustomerByEmail(tx, email);
     if (byEmail) {
       await tx.channelIdentity.create({ data: { channel, externalId: senderId, customerId: byEmail.id } });
       return byEmail;

@@ -3,7 +3,7 @@
  * a WhatsApp message through the configured WhatsApp channel, an e-mail through the mail channel.
  * Each carries an acknowledge button where the channel has buttons; a reply "ok" works everywhere.
  */
-import type { ChannelAdapter } from "../channels/port.js";
+import type { ChannelAdapter, InboundMessage } from "../channels/port.js";
 import type { Reach } from "./chain.js";
 import { ACK_CHOICE_PREFIX, type Notifier, type PageMessage } from "./notifier.js";
 
@@ -12,11 +12,32 @@ export function whatsAppChatOf(phone: string): string {
   return `${phone.replace(/\D/g, "")}@c.us`;
 }
 
+/** The pager's ways that go through a customer channel (the channel of the same name). */
+export type ChannelWay = "telegram" | "whatsapp" | "email";
+
+/**
+ * The technician's way a message came from, as the pager stores it (the inverse of
+ * {@link channelNotifier}): a Telegram chat, a WhatsApp phone in E.164, an e-mail address; null
+ * when the message's channel is none of the pager's ways.
+ */
+export function pagerWayOf(message: InboundMessage): { kind: ChannelWay; address: string } | null {
+  switch (message.channel) {
+    case "telegram":
+      return { kind: "telegram", address: message.chatId };
+    case "whatsapp":
+      return {
+        kind: "whatsapp",
+        address: message.senderId.startsWith("+") ? message.senderId : `+${message.chatId.split("@")[0]}`,
+      };
+    case "email":
+      return { kind: "email", address: message.senderId };
+    default:
+      return null;
+  }
+}
+
 /** A notifier that sends through one channel adapter (looked up when it sends). */
-export function channelNotifier(
-  kind: "telegram" | "whatsapp" | "email",
-  channel: () => ChannelAdapter | undefined,
-): Notifier {
+export function channelNotifier(kind: ChannelWay, channel: () => ChannelAdapter | undefined): Notifier {
   return {
     kind,
     available: () => channel() !== undefined,

@@ -11,7 +11,7 @@ import {
 } from "../../flows/conversationMachine.js";
 import { type Intent, intentOf, isIntentType } from "../../flows/intents.js";
 import { parseEmailChatId } from "../channels/email/threading.js";
-import { isUnverifiedChat } from "../channels/port.js";
+import { capabilitiesOf, isUnverifiedChat } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { ConversationIntents, IntentScope } from "./conversationIntents.js";
@@ -47,7 +47,7 @@ export class ConversationExecutor {
 
   constructor(
     private readonly ctx: RuntimeContext,
-    private readonly intents: () => ConversationIntents,
+    private readonly intents: ConversationIntents,
   ) {
     this.machine = createConversationMachine(ctx.policy);
   }
@@ -91,11 +91,13 @@ export class ConversationExecutor {
     let silent = false;
     /** A hand-over the loop guards decided, sent to the machine once the message is handled. */
     let handover: HandoverReason | null = null;
+    /** A mail thread: one automatic mail per turn, within the automatic-mail limits. */
+    const mail = capabilitiesOf(chat.channel).mailThreads;
     const execute = async (actions: readonly { type: string; params?: unknown }[], dropReplies: boolean) => {
       for (const action of actions) {
         const intent = toIntent(action);
         if (!intent || ((dropReplies || silent) && intent.type === "reply")) continue;
-        queue.push(...(await this.intents().execute(tx, chat, intent, snapshot.context.language, fx, scope)));
+        queue.push(...(await this.intents.execute(tx, chat, intent, snapshot.context.language, fx, scope)));
       }
     };
     const first = queue[0];
@@ -107,9 +109,8 @@ export class ConversationExecutor {
       snapshot = next;
       const intents = actions.flatMap((a) => toIntent(a) ?? []);
       const handedOver = next.matches(HANDOVER_STATE);
-      const email = chat.channel === "email";
       const limit = this.ctx.policy.conversation.loopGuard;
-      if (email && !handedOver && (await this.mailLimitReached(tx, chat, first.text, guard))) {
+      if (mail && !handedOver && (await this.mailLimitReached(tx, chat, first.text, guard))) {
         silent = true;
         handover = "mail-limit";
       }
@@ -119,7 +120,7 @@ export class ConversationExecutor {
         handover = "unverified-sender";
       if (movedOn(before, progressMark(next.value, next.context), intents) || handedOver) guard.quiet = 0;
       else {
-        const sent = botMessages(intents, email);
+        const sent = botMessages(intents, mail);
         if (!handover && guard.quiet + sent > limit.botMessagesWithoutProgress) {
           // The bot would say it again: a person takes over instead.
           handover = "loop";
@@ -142,7 +143,7 @@ export class ConversationExecutor {
       await execute(actions, false);
     }
     // One automatic e-mail more in this thread when this turn queued one.
-    if (chat.channel === "email" && fx.mailTurn.has(chatKey(chat))) guard.mails++;
+    if (mail && fx.mailTurn.has(chatKey(chat))) guard.mails++;
     const persisted = JSON.stringify({
       v: 1,
       value: snapshot.value,
@@ -159,7 +160,7 @@ export class ConversationExecutor {
   }
 
   /**
-   * E-mail: whether the thread or its sender is past the automatic-mail limits for this mail. A
+   * Mail threads: whether the thread or its sender is past the automatic-mail limits for this mail. A
    * mail with a new text is a human answer and starts the thread's count again; the same text
    * again (an auto-responder's) does not.
    */
@@ -173,7 +174,7 @@ export class ConversationExecutor {
     const since = new Date(this.ctx.clock.now().getTime() - 3_600_000);
     const sent = await store.countAutomaticOutbound(
       tx,
-      "email",
+      chat.channel,
       `${address}#`,
       since,
       limit.mailsPerSenderPerHour,

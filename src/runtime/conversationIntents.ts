@@ -5,6 +5,7 @@
  */
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { Intent, Language } from "../../flows/intents.js";
+import { capabilitiesOf } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { registerUnverifiedCustomer } from "./customerRegistration.js";
@@ -63,8 +64,8 @@ export class ConversationIntents {
         const { key, params, choices } = intent.params;
         const text = ctx.renderer.render(key, params, language);
         const rendered = choices?.map((c) => ({ id: c.id, label: ctx.renderer.choiceLabel(c, language) }));
-        if (chat.channel === "email") {
-          // One e-mail per turn: this turn's replies are paragraphs of one message, the choices a
+        if (capabilitiesOf(chat.channel).mailThreads) {
+          // One mail per turn: this turn's replies are paragraphs of one message, the choices a
           // numbered list answered with a number or words.
           const block = rendered?.length
             ? `${text}\n${rendered.map((c, i) => `   ${i + 1}. ${c.label}`).join("\n")}`

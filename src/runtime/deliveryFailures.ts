@@ -5,6 +5,7 @@
  * or fix the address. Temporary failures are retried by the outbox and never reported here.
  */
 import { parseEmailChatId, ticketOfThreadKey } from "../channels/email/threading.js";
+import { capabilitiesOf } from "../channels/port.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
 import { type AfterCommit, newEffects, type RuntimeContext, recordEvent } from "./runtimeContext.js";
@@ -19,7 +20,7 @@ export async function reportDeliveryFailure(
   error: unknown,
 ): Promise<void> {
   const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0]!.slice(0, 300);
-  const email = chat.channel === "email" ? parseEmailChatId(chat.chatId) : null;
+  const email = capabilitiesOf(chat.channel).mailThreads ? parseEmailChatId(chat.chatId) : null;
   const ticket = await store.ticketOfOutbound(ctx.db, {
     id: outboxId,
     channel: chat.channel,

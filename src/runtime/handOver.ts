@@ -7,6 +7,7 @@
  */
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { HandOverParams } from "../../flows/intents.js";
+import { capabilitiesOf } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { IntentScope } from "./conversationIntents.js";
@@ -48,7 +49,8 @@ export async function handOver(
   if (!number) {
     if (!params.draft) return [];
     if (!who.customerId) {
-      const phone = chat.channel === "whatsapp" && who.senderId?.startsWith("+") ? who.senderId : null;
+      const can = capabilitiesOf(chat.channel);
+      const phone = can.senderIsPhone && who.senderId?.startsWith("+") ? who.senderId : null;
       await registerUnverifiedCustomer(
         ctx,
         tx,
@@ -59,7 +61,7 @@ export async function handOver(
           company: params.company?.trim() || `${chat.channel} ${who.senderId ?? chat.chatId}`,
           contactName: null,
           phone,
-          email: chat.channel === "email" && who.senderId?.includes("@") ? who.senderId : null,
+          email: can.senderIsEmail && who.senderId?.includes("@") ? who.senderId : null,
           language: params.draft.language,
         },
         { handover: true },

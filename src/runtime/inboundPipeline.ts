@@ -8,8 +8,9 @@
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { AttachmentMeta, CustomerFacts, Language } from "../../flows/intents.js";
 import type { InboundMessage } from "../channels/port.js";
-import { isUnverifiedChat } from "../channels/port.js";
+import { capabilitiesOf, isUnverifiedChat } from "../channels/port.js";
 import * as store from "../data/supportStore.js";
+import { pagerWayOf } from "../pager/channelNotifiers.js";
 import { mayBeForPager, type Pager } from "../pager/pager.js";
 import { asciiTicketNumbers } from "../text/ticketNumber.js";
 import type { ConversationExecutor } from "./conversationExecutor.js";
@@ -52,24 +53,16 @@ export class InboundPipeline {
   private async toPager(message: InboundMessage): Promise<boolean> {
     const pager = this.pager;
     if (!pager || message.automated) return false;
-    const kind = message.channel;
-    if (kind !== "telegram" && kind !== "whatsapp" && kind !== "email") return false;
     const text = message.startPayload ? `/start ${message.startPayload}` : message.text;
     if (!mayBeForPager(text, message.choice)) return false;
-    const address =
-      kind === "telegram"
-        ? message.chatId
-        : kind === "whatsapp"
-          ? message.senderId.startsWith("+")
-            ? message.senderId
-            : `+${message.chatId.split("@")[0]}`
-          : message.senderId;
-    const answer = await pager.answer(kind, address, text, message.choice);
+    const way = pagerWayOf(message);
+    if (!way) return false;
+    const answer = await pager.answer(way.kind, way.address, text, message.choice);
     if (!answer.handled) return false;
-    const channel = this.ctx.channels.get(kind);
+    const channel = this.ctx.channels.get(message.channel);
     if (answer.reply && channel)
       await channel
-        .send({ channel: kind, chatId: message.chatId, text: answer.reply })
+        .send({ channel: message.channel, chatId: message.chatId, text: answer.reply })
         .catch((error) => this.ctx.logger.warn({ err: error }, "pager answer not sent"));
     return true;
   }
@@ -85,6 +78,13 @@ export class InboundPipeline {
     const message = inbound.text ? { ...inbound, text: asciiTicketNumbers(inbound.text) } : inbound;
     const received = ctx.clock.now();
     const chat: ChatRef = { channel: message.channel, chatId: message.chatId };
+    const can = capabilitiesOf(message.channel);
+    // The caller of a phone line (E.164) is matched like a WhatsApp sender, by number.
+    const phone = can.senderIsPhone && message.senderId.startsWith("+") ? message.senderId : null;
+    // The e-mail sender's address is a way to reach them (kept on the record at sign-up). Not for
+    // a sender the channel could not verify (a forged From is nobody's contact).
+    const email =
+      can.senderIsEmail && !isUnverifiedChat(message.chatId) ? message.senderId.toLowerCase() : null;
     const prepared = await this.prepareAttachments(message);
     // Shared with other chats' messages of the moment on PostgreSQL (group commit): this work only
     // reads and writes in the transaction and fills `effects`, so it may be run again.
@@ -92,16 +92,17 @@ export class InboundPipeline {
       ctx,
       chat,
       async (tx, effects) => {
-        // The caller of a phone line (E.164) is matched like a WhatsApp sender, by number.
-        const phone =
-          (message.channel === "whatsapp" || message.channel === "phone") && message.senderId.startsWith("+")
-            ? message.senderId
-            : null;
         // Independent reads sent together (one round trip on PostgreSQL, whose client pipelines).
         const [state, found, ofSender] = await Promise.all([
           // Whether the chat's outbox is empty matters only where replies can be inserted claimed.
           store.inboundState(tx, message, Boolean(ctx.coordination.insertClaim)),
-          store.findCustomerForSender(tx, message.channel, message.senderId, phone),
+          store.findCustomerForSender(
+            tx,
+            message.channel,
+            message.senderId,
+            phone,
+            can.senderIsEmail ? message.senderId : null,
+          ),
           store.openTicketsOfSender(tx, message.channel, message.senderId),
         ]);
         if (state.seen) return false;
@@ -156,15 +157,10 @@ export class InboundPipeline {
             language,
             aiEnabled: Boolean(ctx.options.assist),
             // One message, then the questions in one reply (a voicemail cannot hold a dialogue).
-            oneReply: message.channel === "email" || message.channel === "phone",
-            voicemail: message.channel === "phone",
+            oneReply: can.oneReplyPerTurn,
+            voicemail: can.voicemail,
             senderPhone: phone,
-            // The e-mail sender's address is a way to reach them (kept on the record at sign-up).
-            // Not for a sender the channel could not verify (a forged From is nobody's contact).
-            senderEmail:
-              message.channel === "email" && !isUnverifiedChat(message.chatId)
-                ? message.senderId.toLowerCase()
-                : null,
+            senderEmail: email,
           },
         };
         await this.conversations.run(

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { AttachmentMeta, Language } from "../../flows/intents.js";
+import type { TicketTimerKind } from "../../flows/ticketMachine.js";
 import type { ChannelName } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
@@ -62,7 +63,7 @@ export async function scheduleJob(tx: StoreTx, job: NewJob): Promise<void> {
 }
 
 /** The key of a ticket's SLA timer of one kind (cancelled by the ticket machine's `cancelTimers`). */
-export function timerKey(kind: "ticket.escalate" | "ticket.callback" | "oncall.repage", number: string) {
+export function timerKey(kind: TicketTimerKind, number: string): string {
   return `${kind}:${number}`;
 }
 

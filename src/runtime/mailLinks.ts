@@ -11,10 +11,12 @@
  */
 import type { Language, Params } from "../../flows/intents.js";
 import { emailChatId, ticketThreadKey } from "../channels/email/threading.js";
+import { type ChannelName, capabilitiesOf } from "../channels/port.js";
 import type { StoreTx as Tx } from "../data/database.js";
 import * as links from "../data/linkStore.js";
 import * as store from "../data/supportStore.js";
 import { notifyDesks } from "./deskNotifications.js";
+import type { HandOffs } from "./handOffs.js";
 import { appendToMailTurn } from "./mailNotices.js";
 import {
   type AfterCommit,
@@ -25,7 +27,6 @@ import {
   recordEvent,
 } from "./runtimeContext.js";
 import type { ChatRef } from "./runtimeTypes.js";
-import type { SlaTimers } from "./slaTimers.js";
 import type { TicketExecutor } from "./ticketExecutor.js";
 
 const DAY_MS = 86_400_000;
@@ -166,12 +167,12 @@ export async function afterClose(ctx: RuntimeContext, tx: Tx, fx: Effects, numbe
     }
     lines.push("", r("signature"));
     const text = lines.join("\n");
-    if (ticket.channel === "email") {
+    if (capabilitiesOf(ticket.channel).mailThreads) {
       // In the ticket's own thread, in the same e-mail as the close message.
       await appendToMailTurn(
         tx,
         fx,
-        { channel: "email", chatId: ticket.chatId },
+        { channel: ticket.channel as ChannelName, chatId: ticket.chatId },
         text,
         { kind: "mail.summary" },
         now,
@@ -237,7 +238,7 @@ export class MailLinks {
   constructor(
     private readonly ctx: RuntimeContext,
     private readonly tickets: TicketExecutor,
-    private readonly sla: SlaTimers,
+    private readonly handOffs: HandOffs,
     private readonly afterCommit: AfterCommit,
   ) {}
 
@@ -292,6 +293,7 @@ export class MailLinks {
       const repName = rep?.name ?? ticket.salesRep ?? "sales representative";
       if (decision === "decline") {
         await this.tickets.run(tx, ticket, { type: "decline", salesRep: repName }, fx);
+        await this.handOffs.run(tx, fx);
         return { ok: true, number: ticket.number, outcome };
       }
       await this.tickets.run(
@@ -301,11 +303,12 @@ export class MailLinks {
           type: "authorize",
           technician: { id: `salesrep:${rep?.id ?? ""}`, name: repName },
           salesRep: repName,
+          // As when staff authorize: the SLA timers and the callback promise run from now.
+          at: now.toISOString(),
         },
         fx,
       );
-      // As when staff authorize: the callback promise runs from the authorization.
-      await this.sla.startAfterAuthorization(tx, ticket, now);
+      await this.handOffs.run(tx, fx);
       return { ok: true, number: ticket.number, outcome };
     });
     await this.afterCommit(fx);

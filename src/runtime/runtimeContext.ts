@@ -1,8 +1,9 @@
 /**
  * What every runtime module shares: the dependencies ({@link RuntimeContext}), the work one
- * transaction collects for after its commit ({@link Effects}), the audit-trail writer and the
- * per-chat transaction helper.
+ * transaction collects for after its commit ({@link Effects}) and hands on within it
+ * ({@link HandOff}), the audit-trail writer and the per-chat transaction helper.
  */
+import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { DomainEventName, DomainEvents } from "../../flows/domainEvents.js";
 import type { ChannelAdapter } from "../channels/port.js";
 import type { ClaimedOutbound, Coordination } from "../data/coordination.js";
@@ -44,8 +45,22 @@ export interface RuntimeContext {
   readonly outboxMemory: OutboxMemory | null;
 }
 
+/**
+ * Work one executor hands another within the transaction, queued rather than called back (see
+ * `handOffs.ts`): the events the ticket machine passes on to a chat's conversation, and the mail
+ * that follows a close.
+ */
+export type HandOff =
+  | { kind: "conversation"; chat: ChatRef; events: ConversationEvent[]; customerId: string | null }
+  | { kind: "afterClose"; number: string };
+
 /** Work collected during one transaction and acted on after it commits. */
 export interface Effects {
+  /**
+   * Work handed on in this transaction, in order, run by the transaction's owner before it ends
+   * (null until something is handed on).
+   */
+  handOffs: HandOff[] | null;
   /** Chats with new outbound messages, delivered after commit. */
   outbound: Map<string, ChatRef>;
   /** The outbound rows queued, per chat key, oldest first (see {@link queueOutbound}). */
@@ -79,6 +94,7 @@ export type AfterCommit = (fx: Effects) => Promise<void>;
 /** An empty {@link Effects} for a new transaction. */
 export function newEffects(): Effects {
   return {
+    handOffs: null,
     outbound: new Map(),
     queued: new Map(),
     jobsDue: false,
@@ -90,6 +106,12 @@ export function newEffects(): Effects {
     insertClaims: new Map(),
     claimedAsQueued: new Set(),
   };
+}
+
+/** Hands work on to the transaction's owner (see {@link HandOff}). */
+export function handOff(fx: Effects, work: HandOff): void {
+  if (fx.handOffs) fx.handOffs.push(work);
+  else fx.handOffs = [work];
 }
 
 /** Notes that a chat has new outbound messages to deliver after commit. */
@@ -186,6 +208,8 @@ export async function inChatTransaction<T>(
           fx = newEffects();
           await ctx.coordination.lockChat(tx, key);
           const result = await work(tx, fx);
+          // Handed-on work is the owner's to run before the transaction ends (a defect if not).
+          if (fx.handOffs?.length) throw new Error(`work handed on but never run: ${fx.handOffs[0]!.kind}`);
           claimOutboxBeforeCommit(ctx, tx, fx);
           return result;
         },

@@ -11,10 +11,10 @@ import type { Pager } from "../pager/pager.js";
 import { packageCharge } from "../policy/charge.js";
 import { CoverageError } from "../policy/coverage.js";
 import { extraLines, isWorkMode } from "../policy/sessionCharge.js";
+import type { HandOffs } from "./handOffs.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext, recordEvent } from "./runtimeContext.js";
 import { RuntimeError, type RuntimeErrorCode } from "./runtimeTypes.js";
-import type { SlaTimers } from "./slaTimers.js";
 import type { TicketExecutor } from "./ticketExecutor.js";
 import type { TicketViews } from "./ticketViews.js";
 
@@ -36,7 +36,7 @@ export class StaffActionHandler {
   constructor(
     private readonly ctx: RuntimeContext,
     private readonly tickets: TicketExecutor,
-    private readonly sla: SlaTimers,
+    private readonly handOffs: HandOffs,
     private readonly views: TicketViews,
     private readonly afterCommit: AfterCommit,
     private readonly pager: Pager,
@@ -83,8 +83,9 @@ export class StaffActionHandler {
           return;
         }
         // A claimed ticket is the technician's: the machine's cancelTimers stops the escalation.
+        // An authorization starts the SLA timers from its instant: the machine's scheduleTimers.
         await this.tickets.run(tx, ticket, event, effects);
-        if (event.type === "authorize") await this.sla.startAfterAuthorization(tx, ticket, ctx.clock.now());
+        await this.handOffs.run(tx, effects);
       });
       await this.afterCommit(fx);
     } catch (error) {
@@ -184,7 +185,12 @@ export class StaffActionHandler {
         return { type: "reopen", technician: tech, ...(action.reason ? { reason: action.reason } : {}) };
       case "authorize":
         if (!action.salesRep.trim()) return invalid("the sales representative is required");
-        return { type: "authorize", technician: tech, salesRep: action.salesRep.trim() };
+        return {
+          type: "authorize",
+          technician: tech,
+          salesRep: action.salesRep.trim(),
+          at: this.ctx.clock.now().toISOString(),
+        };
       case "ack-page":
         return null;
     }

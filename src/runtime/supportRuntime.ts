@@ -5,7 +5,8 @@
  * - {@link InboundPipeline} — customer messages, one transaction each, serialised per chat;
  * - {@link ConversationExecutor} / {@link ConversationIntents} / {@link TicketOpening} — the
  *   conversation machine and its intents;
- * - {@link TicketExecutor} — the ticket machine and its intents;
+ * - {@link TicketExecutor} — the ticket machine and its intents; what it passes on to a chat is
+ *   queued in the transaction and run by {@link HandOffs} for the transaction's owner;
  * - {@link StaffActionHandler}, {@link TicketViews}, {@link OnCallRota} — the desk side;
  * - {@link OutboxDelivery} — sending queued messages after commit, with retries;
  * - {@link JobScheduler} with {@link SlaTimers}, {@link DeskNotifier} and {@link AiJobs} — durable
@@ -25,6 +26,7 @@ import { ConversationIntents } from "./conversationIntents.js";
 import { reportDeliveryFailure } from "./deliveryFailures.js";
 import { recordDeliveryStatus } from "./deliveryStatus.js";
 import { DeskNotifier } from "./deskNotifications.js";
+import { HandOffs } from "./handOffs.js";
 import { InboundPipeline } from "./inboundPipeline.js";
 import { JobScheduler } from "./jobScheduler.js";
 import { KeyedQueue } from "./keyedQueue.js";
@@ -118,9 +120,7 @@ export class SupportRuntime implements StaffActions {
     );
     const views = new TicketViews(ctx);
     const rota = new OnCallRota(ctx);
-    const tickets: TicketExecutor = new TicketExecutor(ctx, (tx, chat, events, fx, customerId) =>
-      conversations.run(tx, chat, events, fx, { senderId: null, customerId }),
-    );
+    const tickets = new TicketExecutor(ctx);
     this.pager = new Pager(
       ctx,
       [
@@ -134,9 +134,11 @@ export class SupportRuntime implements StaffActions {
     );
     const pager = this.pager;
     this.rota = new RotaAdmin(ctx.db, ctx.policy, ctx.clock);
-    const sla = new SlaTimers(ctx, tickets, afterCommit, pager);
-    const intents = new ConversationIntents(ctx, tickets, new TicketOpening(ctx, tickets, sla));
-    const conversations = new ConversationExecutor(ctx, () => intents);
+    const intents = new ConversationIntents(ctx, tickets, new TicketOpening(ctx, tickets, pager));
+    const conversations = new ConversationExecutor(ctx, intents);
+    // What the ticket machine passes on to a chat is queued in the transaction, run by its owner.
+    const handOffs = new HandOffs(ctx, conversations);
+    const sla = new SlaTimers(ctx, tickets, handOffs, afterCommit, pager);
     const desks = new DeskNotifier(ctx, views);
     const ai = new AiJobs(ctx, conversations, views, afterCommit);
     this.scheduler = new JobScheduler(
@@ -154,8 +156,8 @@ export class SupportRuntime implements StaffActions {
       },
       this.outbox,
     );
-    const staff = new StaffActionHandler(ctx, tickets, sla, views, afterCommit, pager);
-    this.links = new MailLinks(ctx, tickets, sla, afterCommit);
+    const staff = new StaffActionHandler(ctx, tickets, handOffs, views, afterCommit, pager);
+    this.links = new MailLinks(ctx, tickets, handOffs, afterCommit);
     this.handleDeliveryStatus = (update) => recordDeliveryStatus(ctx, afterCommit, update);
     this.handleInbound = new InboundPipeline(ctx, conversations, afterCommit, pager).handle;
     this.perform = staff.perform;

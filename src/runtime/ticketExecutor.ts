@@ -1,7 +1,8 @@
 /**
  * Runs the ticket machine on a stored ticket inside a transaction and executes its intents:
- * audit entries, messages to the customer, desk notifications, the closing charge, cancelled
- * timers, and the events it passes on to the chat's conversation machine.
+ * audit entries, messages to the customer, desk notifications, the closing charge, scheduled and
+ * cancelled timers. The events it passes on to the chat's conversation machine, and the mail that
+ * follows a close, are handed on to the transaction's owner (see `handOffs.ts`), not called.
  */
 import type { ConversationEvent } from "../../flows/conversationMachine.js";
 import type { Language, Params } from "../../flows/intents.js";
@@ -16,26 +17,18 @@ import type { StoreTx } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { insertWorkSession } from "../data/workSessions.js";
 import { notifyDesks } from "./deskNotifications.js";
+import { scheduleJob, timerKey } from "./jobs.js";
 import { step } from "./machineStep.js";
-import { afterClose, requestAuthorization } from "./mailLinks.js";
 import {
   type AuditEntry,
   type Effects,
+  handOff,
   queueOutbound,
   type RuntimeContext,
   recordEvent,
 } from "./runtimeContext.js";
-import { type ChatRef, RuntimeError } from "./runtimeTypes.js";
+import { RuntimeError } from "./runtimeTypes.js";
 import { loadTicketContext } from "./ticketContext.js";
-
-/** Runs conversation events in a chat, in the caller's transaction (the conversation executor). */
-export type ConversationRunner = (
-  tx: StoreTx,
-  chat: ChatRef,
-  events: ConversationEvent[],
-  fx: Effects,
-  customerId: string | null,
-) => Promise<void>;
 
 const TICKET_INTENTS = new Set<TicketIntent["type"]>([
   "record",
@@ -44,6 +37,7 @@ const TICKET_INTENTS = new Set<TicketIntent["type"]>([
   "conversation",
   "desk",
   "saveClose",
+  "scheduleTimers",
   "cancelTimers",
 ]);
 
@@ -64,10 +58,7 @@ function toConversationEvent(
 export class TicketExecutor {
   private readonly machine;
 
-  constructor(
-    private readonly ctx: RuntimeContext,
-    private readonly runConversation: ConversationRunner,
-  ) {
+  constructor(private readonly ctx: RuntimeContext) {
     this.machine = createTicketMachine(ctx.policy);
   }
 
@@ -78,7 +69,8 @@ export class TicketExecutor {
   }
 
   /**
-   * Runs one ticket event in the caller's transaction; returns the new status. Throws
+   * Runs one ticket event in the caller's transaction; returns the new status. What it passes on
+   * to the chat's conversation is handed on in `fx` for the caller to run. Throws
    * RuntimeError "invalid-state" / "already-claimed" when not allowed, "conflict" on a concurrent change.
    */
   async run(
@@ -195,10 +187,23 @@ export class TicketExecutor {
           fx.ticketsClosed++;
           break;
         }
+        case "scheduleTimers":
+          for (const timer of intent.params.timers) {
+            const dueAt = new Date(timer.at);
+            await scheduleJob(tx, {
+              kind: timer.kind,
+              key: timerKey(timer.kind, ticket.number),
+              dueAt,
+              payload: { number: ticket.number },
+            });
+            // The callback promise is also kept on the ticket, where staff see it.
+            if (timer.kind === "ticket.callback") update.callbackDueAt = dueAt;
+          }
+          break;
         case "cancelTimers":
           await store.cancelJobs(
             tx,
-            intent.params.kinds.map((kind) => `${kind}:${ticket.number}`),
+            intent.params.kinds.map((kind) => timerKey(kind, ticket.number)),
           );
           break;
       }
@@ -218,12 +223,10 @@ export class TicketExecutor {
     );
     if (conversationEvents.length > 0) {
       const chat = { channel: ticket.channel as ChannelName, chatId: ticket.chatId };
-      await this.runConversation(tx, chat, conversationEvents, fx, ticket.customerId);
+      handOff(fx, { kind: "conversation", chat, events: conversationEvents, customerId: ticket.customerId });
     }
-    // E-mail beside the conversation: the rep's authorization links, the close summary.
-    if (event.type === "open" && next.value === "awaiting-authorization")
-      await requestAuthorization(this.ctx, tx, fx, ticket.number);
-    if (event.type === "close") await afterClose(this.ctx, tx, fx, ticket.number);
+    // E-mail beside the conversation, after its message: the close summary.
+    if (event.type === "close") handOff(fx, { kind: "afterClose", number: ticket.number });
     return { status: String(next.value) };
   }
 

@@ -9,7 +9,7 @@
 import { basename } from "node:path";
 import { composeRuntime, type RuntimeComposition } from "../app/composeRuntime.js";
 import { LocalChannel } from "../channels/local/localChannel.js";
-import type { ChannelName, OutboundMessage } from "../channels/port.js";
+import { type ChannelName, capabilitiesOf, type OutboundMessage } from "../channels/port.js";
 import type { Database } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { StaffDesk } from "../desk/port.js";
@@ -236,7 +236,13 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
               return customerId ? rows.filter((r) => r.customerId === customerId).length : rows.length;
             },
             customer: async () => {
-              const linked = await store.findCustomerForSender(db, channelName, senderId, null);
+              const linked = await store.findCustomerForSender(
+                db,
+                channelName,
+                senderId,
+                null,
+                capabilitiesOf(channelName).senderIsEmail ? senderId : null,
+              );
               const id = linked?.id ?? customerId;
               return id ? (store.getCustomer(db, id) as Promise<Record<string, unknown> | null>) : null;
             },
