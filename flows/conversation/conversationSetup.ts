@@ -89,18 +89,21 @@ export const conversationSetup = setup({
       const e = event as InboundEvent;
       return {
         now: e.at,
-        lastInboundAt: e.at,
         customer: e.facts.customer,
         openTickets: e.facts.openTickets,
-        aiEnabled: e.facts.aiEnabled,
-        oneReply: e.facts.oneReply ?? false,
-        voicemail: e.facts.voicemail ?? false,
-        senderPhone: e.facts.senderPhone ?? null,
-        senderEmail: e.facts.senderEmail ?? null,
+        chat: {
+          aiEnabled: e.facts.aiEnabled,
+          oneReply: e.facts.oneReply ?? false,
+          voicemail: e.facts.voicemail ?? false,
+          senderPhone: e.facts.senderPhone ?? null,
+          senderEmail: e.facts.senderEmail ?? null,
+          lastInboundAt: e.at,
+        },
         // A new message supersedes an answer still with the AI.
         interpreting: context.interpreting ? { ...context.interpreting, awaiting: false } : null,
         // The customer record decides; otherwise the language detected on the first message sticks.
-        language: e.facts.customer?.language ?? (context.lastInboundAt ? context.language : e.facts.language),
+        language:
+          e.facts.customer?.language ?? (context.chat.lastInboundAt ? context.language : e.facts.language),
         input: {
           text: e.text,
           choice: e.choice ?? null,
@@ -118,28 +121,29 @@ export const conversationSetup = setup({
     idleExpired: ({ context, event }, { idleMs }: { idleMs: number }) => {
       // A chat that follows an open ticket stays with it however long the pause, and so does one
       // waiting for the answer to the feedback question (sent at the close, often a day later).
-      if (event.type !== "inbound" || !context.lastInboundAt || context.ticket !== null) return false;
+      if (event.type !== "inbound" || !context.chat.lastInboundAt || context.ticket !== null) return false;
       if (context.feedback !== null) return false;
-      return new Date(event.at).getTime() - new Date(context.lastInboundAt).getTime() > idleMs;
+      return new Date(event.at).getTime() - new Date(context.chat.lastInboundAt).getTime() > idleMs;
     },
     unknownCustomer: ({ context }) => context.customer === null && context.identity.company === null,
     substantive: ({ context }) => isSubstantive(context),
-    voiceWithAi: ({ context }) => hasVoice(context) && inputText(context) === "" && context.aiEnabled,
-    voiceWithoutAi: ({ context }) => hasVoice(context) && inputText(context) === "" && !context.aiEnabled,
+    voiceWithAi: ({ context }) => hasVoice(context) && inputText(context) === "" && context.chat.aiEnabled,
+    voiceWithoutAi: ({ context }) =>
+      hasVoice(context) && inputText(context) === "" && !context.chat.aiEnabled,
     unsupportedOnly: ({ context }) => onlyUnsupported(context),
     empty: ({ context }) => inputText(context) === "" && context.input.attachments.length === 0,
     mediaOnly: ({ context }) => inputText(context) === "" && media(context).length > 0,
     followsTicket: ({ context }) => context.ticket !== null,
     /** A first message on a one-reply channel (e-mail, a phone line's voicemail) opens a ticket. */
     mailProblem: ({ context }) =>
-      context.oneReply === true && (isSubstantive(context) || media(context).length > 0 || hasVoice(context)),
+      context.chat.oneReply && (isSubstantive(context) || media(context).length > 0 || hasVoice(context)),
     /** The message answers the offered choice `choice`. */
     answered: ({ context }, { choice }: { choice: string }) => answer(context) === choice,
     /** The channel reads one message per turn (e-mail). */
-    oneReply: ({ context }) => context.oneReply === true,
+    oneReply: ({ context }) => context.chat.oneReply,
     /** A voicemail from a customer with an open ticket: it belongs to that ticket. */
     voicemailForOpenTicket: ({ context }) =>
-      context.voicemail === true && context.customer !== null && context.openTickets.length > 0,
+      context.chat.voicemail && context.customer !== null && context.openTickets.length > 0,
     /** The draft has a written description. */
     described: ({ context }) => (context.draft?.description ?? "") !== "",
     /** At least `min` characters of text. */

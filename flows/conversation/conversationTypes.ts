@@ -65,20 +65,36 @@ export interface Prompt {
   expects?: Expectation;
 }
 
-/** The conversation machine's context: one chat's state between messages. */
+/**
+ * What the runtime tells about the chat with each message (set from the inbound facts). Kept in
+ * one object so the context stays small: see {@link ConversationContext}.
+ */
+export interface ChatFacts {
+  aiEnabled: boolean;
+  /** The channel reads one message per turn (e-mail): intake in one reply. */
+  oneReply: boolean;
+  /** The message is a recorded call (a phone line's voicemail). */
+  voicemail: boolean;
+  /** The sender's phone number when the channel gives one. */
+  senderPhone: string | null;
+  /** The sender's e-mail address when the channel is e-mail. */
+  senderEmail: string | null;
+  /** When the previous message arrived (the idle reset compares the next one with it). */
+  lastInboundAt: string | null;
+}
+
+/**
+ * The conversation machine's context: one chat's state between messages. At most
+ * {@link MAX_CONTEXT_KEYS} keys: XState copies the context with `Object.assign({}, …)` on every
+ * `assign`, and V8 turns a copy with more than 16 properties into a slow dictionary object (every
+ * later read and copy of it slower, and more garbage): group new fields in an object instead.
+ */
 export interface ConversationContext {
   language: Language;
   customer: CustomerFacts | null;
   openTickets: OpenTicketFacts[];
-  aiEnabled: boolean;
-  /** The channel reads one message per turn (e-mail): intake in one reply. */
-  oneReply?: boolean;
-  /** The message is a recorded call (a phone line's voicemail). */
-  voicemail?: boolean;
-  /** The sender's phone number when the channel gives one. */
-  senderPhone: string | null;
-  /** The sender's e-mail address when the channel is e-mail. */
-  senderEmail?: string | null;
+  /** The chat's facts from the runtime (sender, channel kind, AI on, last message time). */
+  chat: ChatFacts;
   /** What an unknown customer said about who they are during sign-up. */
   identity: Identity;
   draft: Draft | null;
@@ -93,7 +109,6 @@ export interface ConversationContext {
   /** Answers to the last question not understood in a row (reset when a question is asked). */
   misses?: number;
   now: string;
-  lastInboundAt: string | null;
   /** Why the chat was handed to a person (state `handover`); absent or null otherwise. */
   handover?: { reason: HandoverReason } | null;
   /**
@@ -104,6 +119,9 @@ export interface ConversationContext {
   /** Current inbound message, split out for the states. */
   input: { text: string; choice: string | null; attachments: AttachmentMeta[] };
 }
+
+/** The most keys the context may have (see {@link ConversationContext}). */
+export const MAX_CONTEXT_KEYS = 16;
 
 /** The inbound message, the named actors' answers and the ticket machine's news. */
 export type ConversationEvent =

@@ -60,7 +60,7 @@ function question(step: IdentityStep, context: ConversationContext): Prompt {
     case "contact":
       if (again) return { key: "intake.contactNotAName" };
       if (!reachable(context)) return { key: "intake.askContact" };
-      return { key: context.senderPhone ? "intake.askContactName" : "intake.askName" };
+      return { key: context.chat.senderPhone ? "intake.askContactName" : "intake.askName" };
     case "reach":
       return { key: again ? "intake.contactNeedsReach" : "intake.askReach" };
   }
@@ -144,13 +144,13 @@ export function identifyStates(region: CountryCode) {
   const afterIdentify = m.createStateConfig({
     always: [
       {
-        guard: ({ context }) => context.oneReply === true && (context.draft?.description ?? "") !== "",
+        guard: ({ context }) => context.chat.oneReply && (context.draft?.description ?? "") !== "",
         target: "mailTriaging",
         actions: thanks,
       },
       { guard: "described", target: "triaging", actions: thanks },
       {
-        guard: ({ context }) => context.aiEnabled && draftVoice(context) !== undefined,
+        guard: ({ context }) => context.chat.aiEnabled && draftVoice(context) !== undefined,
         target: "voice",
         actions: thanks,
       },

@@ -41,7 +41,7 @@ export const addsNothing = (context: ConversationContext, next: Identity) =>
 
 /** The channel gives a way to reach the customer (WhatsApp's phone, the e-mail sender). */
 const channelReach = (context: ConversationContext) =>
-  Boolean(context.senderPhone) || Boolean(context.senderEmail);
+  Boolean(context.chat.senderPhone) || Boolean(context.chat.senderEmail);
 
 /** The customer can be reached: by the channel, or a number or address they wrote. */
 export const reachable = (context: ConversationContext) =>
@@ -84,8 +84,8 @@ export function registration(context: ConversationContext) {
     company: identity.company ?? "",
     contactName: identity.contactName ?? null,
     // The channel's own address is the one the customer is recognised by: it wins.
-    phone: context.senderPhone ?? identity.phone ?? null,
-    email: context.senderEmail ?? identity.email ?? null,
+    phone: context.chat.senderPhone ?? identity.phone ?? null,
+    email: context.chat.senderEmail ?? identity.email ?? null,
     language: context.language,
     missing: missingFields(context),
   };

@@ -26,8 +26,8 @@ const NEVER_INFERRED: ReadonlySet<string> = new Set(["intake.quote", "intake.quo
  * in one reply, never re-asked, so it stays out.
  */
 export const canInterpret = (context: ConversationContext): boolean =>
-  context.aiEnabled &&
-  context.oneReply !== true &&
+  context.chat.aiEnabled &&
+  !context.chat.oneReply &&
   (context.prompt?.choices?.length ?? 0) > 0 &&
   !NEVER_INFERRED.has(context.prompt?.key ?? "") &&
   inputText(context) !== "";

@@ -19,7 +19,7 @@ export function startStates(rules: IntakeRules) {
   const welcomeUnknown = {
     type: "reply" as const,
     params: ({ context }: { context: ConversationContext }) => ({
-      key: context.senderPhone ? "intake.welcomeUnknownPhone" : "intake.welcomeUnknown",
+      key: context.chat.senderPhone ? "intake.welcomeUnknownPhone" : "intake.welcomeUnknown",
       params: { company: policy.company },
     }),
   };
@@ -75,7 +75,7 @@ export function startStates(rules: IntakeRules) {
         {
           // A voicemail alone, with AI on: transcribed before it is triaged.
           guard: ({ context }) =>
-            context.oneReply === true && context.aiEnabled && hasVoice(context) && inputText(context) === "",
+            context.chat.oneReply && context.chat.aiEnabled && hasVoice(context) && inputText(context) === "",
           target: "mailVoice",
           actions: "startDraft",
         },

@@ -32,7 +32,7 @@ export const FALLBACK_CATEGORY = "other";
 export const MIN_SCORE = 0.75;
 
 import { CodedError } from "../errors.js";
-import { compileRule, findRule, type Rule, wordsOf } from "./textRules.js";
+import { compileRule, findRule, initialsMask, type Rule, wordsOf } from "./textRules.js";
 
 export { detectLanguage, guessBlocking, saysNotUrgent, saysUrgent } from "./languageCues.js";
 export {
@@ -60,22 +60,6 @@ interface CategoryRules {
   rules: Rule[];
   /** Per rule, the {@link initialsMask} of its words. */
   needs: number[];
-}
-
-/**
- * The first letters of some words as bits: one per letter a–z, one for all digits, one for any
- * other letter. Every kind of token match (exact, prefix, typo) needs the same first letter, so
- * a rule needing a bit the text lacks cannot match (shared bits only make that test coarser).
- */
-function initialsMask(words: Iterable<string>): number {
-  let mask = 0;
-  for (const word of words) {
-    const code = word.charCodeAt(0) - 97;
-    if (code >= 0 && code < 26) mask |= 1 << code;
-    else if (code >= -49 && code <= -40) mask |= 1 << 26;
-    else mask |= 1 << 27;
-  }
-  return mask;
 }
 
 function rulesOf(category: ClassifierCategory): CategoryRules {

@@ -145,6 +145,34 @@ function tokenMatch(rule: RuleToken, word: string): number {
   return 0;
 }
 
+/**
+ * The first letters of some words as bits: one per letter a–z, one for all digits, one for any
+ * other letter. Every kind of token match (exact, prefix, typo) needs the same first letter, so
+ * a rule needing a bit the text lacks cannot match (shared bits only make that test coarser).
+ */
+export function initialsMask(words: Iterable<string>): number {
+  let mask = 0;
+  for (const word of words) {
+    const code = word.charCodeAt(0) - 97;
+    if (code >= 0 && code < 26) mask |= 1 << code;
+    else if (code >= -49 && code <= -40) mask |= 1 << 26;
+    else mask |= 1 << 27;
+  }
+  return mask;
+}
+
+const ruleNeeds = new WeakMap<Rule, number>();
+
+/** The {@link initialsMask} of a rule's words (kept per rule): a text lacking one of them cannot match it. */
+export function initialsNeeded(rule: Rule): number {
+  let needs = ruleNeeds.get(rule);
+  if (needs === undefined) {
+    needs = initialsMask(rule.tokens.map((t) => t.word));
+    ruleNeeds.set(rule, needs);
+  }
+  return needs;
+}
+
 /** Where and how well a rule matched: strength 0..1 and the indexes of the words it used. */
 export interface RuleMatch {
   strength: number;

@@ -98,11 +98,35 @@ export function readConversation(row: ConversationRow): StoredConversation | nul
   const labels = labelsOf(json);
   const guard = readGuard(isRecord(json) ? json.guard : undefined);
   if (plainlyValid(json))
-    return { row, state: { v: 1, value: json.value, context: json.context }, labels, guard };
+    return { row, state: { v: 1, value: json.value, context: withChatFacts(json.context) }, labels, guard };
   const parsed = persistedConversation.safeParse(json);
   return parsed.success
-    ? { row, state: parsed.data, labels, guard }
+    ? { row, state: { ...parsed.data, context: withChatFacts(parsed.data.context) }, labels, guard }
     : { row, state: null, unreadable: parsed.error, labels, guard };
+}
+
+/** The chat's facts that snapshots saved before they were grouped kept beside the rest. */
+const FLAT_CHAT_FACTS = ["aiEnabled", "oneReply", "voicemail", "senderPhone", "senderEmail", "lastInboundAt"];
+
+/**
+ * A stored context as the machine reads it now: one saved before the chat's facts were grouped
+ * in `chat` gets them moved there (missing ones as the machine's defaults), so a conversation
+ * open across an upgrade goes on where it was.
+ */
+function withChatFacts<C extends Record<string, unknown>>(context: C): C {
+  if (isRecord(context.chat)) return context;
+  const upgraded: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(context))
+    if (!FLAT_CHAT_FACTS.includes(key)) upgraded[key] = value;
+  upgraded.chat = {
+    aiEnabled: context.aiEnabled === true,
+    oneReply: context.oneReply === true,
+    voicemail: context.voicemail === true,
+    senderPhone: typeof context.senderPhone === "string" ? context.senderPhone : null,
+    senderEmail: typeof context.senderEmail === "string" ? context.senderEmail : null,
+    lastInboundAt: typeof context.lastInboundAt === "string" ? context.lastInboundAt : null,
+  };
+  return upgraded as C;
 }
 
 /** Labels repeat on every chat (menus, categories): each is normalised once, a few hundred kept. */

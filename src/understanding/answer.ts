@@ -6,7 +6,7 @@
  * "la stampante" → "Stampanti e periferiche"), and "I don't know" where the question takes it.
  * Pure: a function of (text, question, lexicon).
  */
-import { findRule, withinOneEdit, wordsOf } from "../ai/textRules.js";
+import { findRule, initialsMask, initialsNeeded, withinOneEdit, wordsOf } from "../ai/textRules.js";
 import { type Lexicon, type LexiconRule, lexicon as sharedLexicon } from "./lexicon.js";
 import { labelStems, type Stemmed, stemmed } from "./stems.js";
 import type { Expectation, Option, Understood } from "./types.js";
@@ -32,6 +32,8 @@ interface Words {
   clauseOf: number[];
   /** The clauses that end in a question mark (a question back, not an answer). */
   questions: Set<number>;
+  /** The first letters of the words ({@link initialsMask}): a rule needing another cannot match. */
+  initials: number;
 }
 
 const CLAUSE_END = /[,;:!?\n]+|\.(?!\d)/g;
@@ -55,7 +57,7 @@ function splitWords(text: string): Words {
     from = m.index + m[0].length;
   }
   clause(text.length, "");
-  return { words, clauseOf, questions };
+  return { words, clauseOf, questions, initials: initialsMask(words) };
 }
 
 /** Words that may stand between a negation and what it negates ("non *mi* va"). */
@@ -133,6 +135,8 @@ function find(
 ): { positions: number[]; score: number }[] {
   const found: { positions: number[]; score: number }[] = [];
   for (const rule of rules) {
+    // Every way a rule's word matches (whole, stem*, one typo) keeps its first letter.
+    if ((initialsNeeded(rule) & ~w.initials) !== 0) continue;
     const match = findRule(rule, w.words);
     if (!match) continue;
     const from = match.positions[0]!;

@@ -7,6 +7,14 @@ const context = {
   choices: ["yes", "no"],
   draft: null,
   now: "2027-03-30T09:00:00.000Z",
+  chat: {
+    aiEnabled: false,
+    oneReply: false,
+    voicemail: false,
+    senderPhone: "+393331110001",
+    senderEmail: null,
+    lastInboundAt: "2027-03-30T08:59:00.000Z",
+  },
 };
 const row = (snapshot: unknown) => ({
   channel: "telegram",
@@ -25,6 +33,28 @@ describe("readConversation", () => {
     expect(stored?.labels).toEqual({ yes: "Sì", no: "No" });
     expect(read({ v: 1, value: "idle", context })?.labels).toEqual({});
     expect(readConversation(null)).toBeNull();
+  });
+
+  it("moves the chat's facts of a state saved before they were grouped into `chat`", () => {
+    const { chat, ...rest } = context;
+    const flat = {
+      ...rest,
+      aiEnabled: true,
+      senderPhone: chat.senderPhone,
+      lastInboundAt: chat.lastInboundAt,
+    };
+    const upgraded = { ...context, chat: { ...chat, aiEnabled: true } };
+    expect(read({ v: 1, value: "idle", context: flat })?.state).toEqual({
+      v: 1,
+      value: "idle",
+      context: upgraded,
+    });
+    // Through zod too (a "__proto__" key sends a state there).
+    const odd = JSON.stringify({ v: 1, value: "idle", context: flat }).replace(
+      '"draft"',
+      '"__proto__":{},"draft"',
+    );
+    expect(read(odd)?.state?.context).toMatchObject(upgraded);
   });
 
   it.each([
