@@ -3,19 +3,8 @@
  * (see {@link SqlTx}); values stored exactly as Prisma stores them.
  */
 import { newId } from "./ids.js";
-import {
-  bool,
-  date,
-  iso,
-  maybeDate,
-  maybeNum,
-  maybeStr,
-  num,
-  type SqlArg,
-  type SqlRow,
-  type SqlTx,
-  str,
-} from "./sqlTx.js";
+import { columnNames, insertRow, rowReader } from "./schema/rows.js";
+import { iso, maybeNum, type SqlArg, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 import type { TicketRow, TicketUpdate } from "./ticketStore.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -23,35 +12,9 @@ import type { TicketRow, TicketUpdate } from "./ticketStore.js";
 
 const TICKET = `SELECT * FROM "Ticket"`;
 
-function toTicket(r: SqlRow): TicketRow {
-  return {
-    id: str(r.id),
-    number: str(r.number),
-    policy: str(r.policy),
-    status: str(r.status),
-    category: maybeStr(r.category),
-    priority: str(r.priority),
-    blocking: bool(r.blocking),
-    description: str(r.description),
-    coverage: str(r.coverage),
-    customerId: str(r.customerId),
-    channel: str(r.channel),
-    chatId: str(r.chatId),
-    salesRep: maybeStr(r.salesRep),
-    assigneeId: maybeStr(r.assigneeId),
-    callbackDueAt: maybeDate(r.callbackDueAt),
-    minutes: maybeNum(r.minutes),
-    resolution: maybeStr(r.resolution),
-    chargeNetCents: maybeNum(r.chargeNetCents),
-    chargeVatCents: maybeNum(r.chargeVatCents),
-    chargeGrossCents: maybeNum(r.chargeGrossCents),
-    createdAt: date(r.createdAt),
-    updatedAt: date(r.updatedAt),
-    claimedAt: maybeDate(r.claimedAt),
-    closedAt: maybeDate(r.closedAt),
-    version: num(r.version),
-  };
-}
+/** A stored ticket row as the repositories see it (see rows.ts). */
+const toTicket = rowReader("Ticket");
+const INSERT_TICKET = insertRow("Ticket");
 
 /**
  * The next readable number. On PostgreSQL it is taken outside the caller's transaction (see
@@ -91,33 +54,10 @@ export async function createTicket(
     at: Date;
   },
 ): Promise<TicketRow> {
-  const id = newId();
-  const updatedAt = new Date();
-  await tx.write(
-    `INSERT INTO "Ticket" ("id", "number", "policy", "status", "category", "priority", "blocking", "description", "coverage", "customerId", "channel", "chatId", "salesRep", "callbackDueAt", "createdAt", "updatedAt", "version")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
-    id,
-    t.number,
-    t.policy,
-    t.status,
-    t.category,
-    t.priority,
-    t.blocking ? 1 : 0,
-    t.description,
-    t.coverage,
-    t.customerId,
-    t.channel,
-    t.chatId,
-    t.salesRep,
-    t.callbackDueAt ? iso(t.callbackDueAt) : null,
-    iso(t.at),
-    iso(updatedAt),
-  );
-  // The row as stored (no read back: the insert may not even be answered yet on PostgreSQL).
   const { at, ...given } = t;
-  return {
+  const row: TicketRow = {
     ...given,
-    id,
+    id: newId(),
     assigneeId: null,
     minutes: null,
     resolution: null,
@@ -125,11 +65,14 @@ export async function createTicket(
     chargeVatCents: null,
     chargeGrossCents: null,
     createdAt: at,
-    updatedAt,
+    updatedAt: new Date(),
     claimedAt: null,
     closedAt: null,
     version: 0,
   };
+  // The row as stored (no read back: the insert may not even be answered yet on PostgreSQL).
+  await tx.write(INSERT_TICKET.sql, ...INSERT_TICKET.args(row));
+  return row;
 }
 
 export async function findTicket(tx: SqlTx, number: string): Promise<TicketRow | null> {
@@ -170,24 +113,23 @@ export async function openTicketsOfSender(
   };
 }
 
-const TICKET_COLUMNS = new Set([
-  "status",
-  "category",
-  "priority",
-  "blocking",
-  "description",
-  "coverage",
-  "salesRep",
-  "assigneeId",
-  "callbackDueAt",
-  "minutes",
-  "resolution",
-  "chargeNetCents",
-  "chargeVatCents",
-  "chargeGrossCents",
-  "claimedAt",
-  "closedAt",
-]);
+/** The columns an update may set: all but the ticket's identity, origin and bookkeeping. */
+const TICKET_COLUMNS = new Set<string>(
+  columnNames("Ticket").filter(
+    (c) =>
+      ![
+        "id",
+        "number",
+        "policy",
+        "customerId",
+        "channel",
+        "chatId",
+        "createdAt",
+        "updatedAt",
+        "version",
+      ].includes(c),
+  ),
+);
 
 function toSql(value: unknown): SqlArg {
   if (value === null || value === undefined) return null;

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { clientOf, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
 import { parseJson, toJson } from "./json.js";
+import type { Row } from "./schema/rows.js";
 import * as conversations from "./sqlConversations.js";
 import * as sql from "./sqlTickets.js";
 import { SqlTx } from "./sqlTx.js";
@@ -34,33 +35,8 @@ export async function countConversations(on: PrismaExecutor): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 // Tickets
 
-export interface TicketRow {
-  id: string;
-  number: string;
-  policy: string;
-  status: string;
-  category: string | null;
-  priority: string;
-  blocking: boolean;
-  description: string;
-  coverage: string;
-  customerId: string;
-  channel: string;
-  chatId: string;
-  salesRep: string | null;
-  assigneeId: string | null;
-  callbackDueAt: Date | null;
-  minutes: number | null;
-  resolution: string | null;
-  chargeNetCents: number | null;
-  chargeVatCents: number | null;
-  chargeGrossCents: number | null;
-  createdAt: Date;
-  updatedAt: Date;
-  claimedAt: Date | null;
-  closedAt: Date | null;
-  version: number;
-}
+/** A stored ticket (every column of the schema's `Ticket`, see src/data/schema/rows.ts). */
+export type TicketRow = Row<"Ticket">;
 
 /** Next readable number for a prefix and year, e.g. LT-2026-00042 (see {@link sql.nextTicketNumber}). */
 export async function nextTicketNumber(tx: SqlTx, prefix: string, year: number): Promise<string> {
