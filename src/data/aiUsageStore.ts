@@ -4,7 +4,9 @@
  * read it.
  */
 
-import { type PrismaExecutor, prismaOf } from "./database.js";
+import { onSql, type SqlExecutor } from "./database.js";
+import { newId } from "./ids.js";
+import { iso, num, type SqlTx } from "./sqlTx.js";
 
 /** What an AI call was for. */
 export type AiPurpose = "triage" | "transcribe" | "summarize" | "suggest-reply" | "interpret";
@@ -34,36 +36,32 @@ export interface AiUsageStore {
   ticketTotals(ticketId: string): Promise<AiUsageTotals>;
 }
 
-/** An {@link AiUsageStore} on the database (works inside a transaction too). */
-export function createAiUsageStore(on: PrismaExecutor): AiUsageStore {
-  const db = prismaOf(on);
+/** Calls and summed tokens of the rows a condition selects. */
+async function totalsWhere(tx: SqlTx, column: "day" | "ticketId", value: string): Promise<AiUsageTotals> {
+  const row = await tx.row(
+    `SELECT COUNT(*) AS "calls", COALESCE(SUM("tokens"), 0) AS "tokens" FROM "AiUsage" WHERE "${column}" = ?`,
+    value,
+  );
+  return { calls: num(row?.calls ?? 0), tokens: num(row?.tokens ?? 0) };
+}
+
+/** An {@link AiUsageStore} on the database (each call on a session connection) or in a transaction. */
+export function createAiUsageStore(on: SqlExecutor): AiUsageStore {
   return {
     async record(entry) {
-      await db.aiUsage.create({
-        data: {
-          day: entry.day,
-          ticketId: entry.ticketId ?? null,
-          purpose: entry.purpose,
-          tokens: Math.max(0, Math.round(entry.tokens)),
-          at: entry.at,
-        },
-      });
+      await onSql(on, (tx) =>
+        tx.run(
+          `INSERT INTO "AiUsage" ("id", "day", "ticketId", "purpose", "tokens", "at") VALUES (?, ?, ?, ?, ?, ?)`,
+          newId(),
+          entry.day,
+          entry.ticketId ?? null,
+          entry.purpose,
+          Math.max(0, Math.round(entry.tokens)),
+          iso(entry.at),
+        ),
+      );
     },
-    async totals(day) {
-      const result = await db.aiUsage.aggregate({
-        where: { day },
-        _count: { _all: true },
-        _sum: { tokens: true },
-      });
-      return { calls: result._count._all, tokens: result._sum.tokens ?? 0 };
-    },
-    async ticketTotals(ticketId) {
-      const result = await db.aiUsage.aggregate({
-        where: { ticketId },
-        _count: { _all: true },
-        _sum: { tokens: true },
-      });
-      return { calls: result._count._all, tokens: result._sum.tokens ?? 0 };
-    },
+    totals: (day) => onSql(on, (tx) => totalsWhere(tx, "day", day)),
+    ticketTotals: (ticketId) => onSql(on, (tx) => totalsWhere(tx, "ticketId", ticketId)),
   };
 }

@@ -26,7 +26,7 @@ export async function backupSqlite(db: Database, file: string): Promise<{ file: 
   if (existsSync(target)) throw new BackupError("exists", `${file} already exists: choose a new file name`);
   await mkdir(path.dirname(target), { recursive: true });
   try {
-    await db.prisma.$executeRawUnsafe(`VACUUM INTO '${target.replaceAll("'", "''")}'`);
+    await db.session(async (tx) => tx.run(`VACUUM INTO '${target.replaceAll("'", "''")}'`));
   } catch (cause) {
     throw new BackupError("failed", `backup to ${file} failed: ${(cause as Error).message}`);
   }

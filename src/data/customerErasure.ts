@@ -10,6 +10,7 @@ import { lockChat } from "./coordination.js";
 import type { Database } from "./database.js";
 import { type JobToSchedule, scheduleJob } from "./jobStore.js";
 import { parseJson, toJson } from "./json.js";
+import { containing } from "./sqlLike.js";
 import { recordEvent } from "./sqlTickets.js";
 import { iso, maybeStr, num, type SqlTx, str } from "./sqlTx.js";
 
@@ -95,11 +96,6 @@ export interface ErasureSummary {
 export interface ErasedTicket {
   number: string;
   desks: string[];
-}
-
-/** `LIKE` pattern for "contains `text`" (with `ESCAPE '\'`). */
-function containing(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 interface Scope {

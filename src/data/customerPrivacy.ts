@@ -6,10 +6,27 @@
  */
 import { z } from "zod";
 import { type FileRef, KEPT_EVENT_KEYS, PrivacyError, pick, refsOf, uniqueRefs } from "./customerErasure.js";
-import { type Database, type Prisma, type PrismaExecutor, prismaOf, type Tx } from "./database.js";
+import { type Database, onSql, type SqlExecutor } from "./database.js";
 import { parseJson, toJson } from "./json.js";
+import { containing } from "./sqlLike.js";
+import {
+  bool,
+  date,
+  iso,
+  maybeDate,
+  maybeNum,
+  maybeStr,
+  num,
+  type SqlRow,
+  type SqlTx,
+  str,
+} from "./sqlTx.js";
 
-type Client = Tx | Prisma;
+/** Rows deleted, and file refs looked up, per statement. */
+const BATCH = 500;
+
+/** `?, ?, …` for `n` values. */
+const placeholders = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
 
 export {
   type ErasedTicket,
@@ -33,60 +50,168 @@ export interface CustomerExport {
   files: FileRef[];
 }
 
+/** A Ticket row with every column, in the schema's order (what the export shows of it). */
+function ticketRecord(r: SqlRow) {
+  return {
+    id: str(r.id),
+    number: str(r.number),
+    policy: str(r.policy),
+    status: str(r.status),
+    category: maybeStr(r.category),
+    priority: str(r.priority),
+    blocking: bool(r.blocking),
+    description: str(r.description),
+    coverage: str(r.coverage),
+    customerId: str(r.customerId),
+    channel: str(r.channel),
+    chatId: str(r.chatId),
+    salesRep: maybeStr(r.salesRep),
+    assigneeId: maybeStr(r.assigneeId),
+    callbackDueAt: maybeDate(r.callbackDueAt),
+    minutes: maybeNum(r.minutes),
+    resolution: maybeStr(r.resolution),
+    chargeNetCents: maybeNum(r.chargeNetCents),
+    chargeVatCents: maybeNum(r.chargeVatCents),
+    chargeGrossCents: maybeNum(r.chargeGrossCents),
+    createdAt: date(r.createdAt),
+    updatedAt: date(r.updatedAt),
+    claimedAt: maybeDate(r.claimedAt),
+    closedAt: maybeDate(r.closedAt),
+    version: num(r.version),
+  };
+}
+
+/** The customer's tickets' ids (a subquery, so no list of ids is bound). */
+const THEIR_TICKETS = `SELECT "id" FROM "Ticket" WHERE "customerId" = ?`;
+
 /** The rows that belong to a customer: their record, tickets, chats, messages and events. */
-async function scope(tx: Client, code: string) {
-  const customer = await tx.customer.findUnique({
-    where: { code: code.trim().toUpperCase() },
-    include: { purchases: true, identities: true },
-  });
-  if (!customer) throw new PrivacyError("unknown-customer", `no customer with code "${code}"`);
-  const tickets = await tx.ticket.findMany({
-    where: { customerId: customer.id },
-    orderBy: { createdAt: "asc" },
-  });
-  const conversations = await tx.conversation.findMany({ where: { customerId: customer.id } });
+async function scope(tx: SqlTx, code: string) {
+  const c = await tx.row(
+    `SELECT "id", "code", "company", "contactName", "phone", "email", "language", "plans", "salesRep", "salesRepId", "verified", "createdAt", "updatedAt"
+     FROM "Customer" WHERE "code" = ?`,
+    code.trim().toUpperCase(),
+  );
+  if (!c) throw new PrivacyError("unknown-customer", `no customer with code "${code}"`);
+  const id = str(c.id);
+  const customer = {
+    id,
+    code: str(c.code),
+    company: str(c.company),
+    contactName: maybeStr(c.contactName),
+    phone: maybeStr(c.phone),
+    email: maybeStr(c.email),
+    language: str(c.language),
+    plans: str(c.plans),
+    salesRep: maybeStr(c.salesRep),
+    salesRepId: maybeStr(c.salesRepId),
+    verified: bool(c.verified),
+    createdAt: date(c.createdAt),
+    updatedAt: date(c.updatedAt),
+  };
+  const purchases = (
+    await tx.rows(
+      `SELECT "id", "customerId", "item", "purchasedOn", "warrantyMonths" FROM "HardwarePurchase" WHERE "customerId" = ? ORDER BY "id"`,
+      id,
+    )
+  ).map((p) => ({
+    id: str(p.id),
+    customerId: str(p.customerId),
+    item: str(p.item),
+    purchasedOn: str(p.purchasedOn),
+    warrantyMonths: num(p.warrantyMonths),
+  }));
+  const identities = (
+    await tx.rows(
+      `SELECT "channel", "externalId", "createdAt" FROM "ChannelIdentity" WHERE "customerId" = ? ORDER BY "id"`,
+      id,
+    )
+  ).map((i) => ({ channel: str(i.channel), externalId: str(i.externalId), createdAt: date(i.createdAt) }));
+  const tickets = (
+    await tx.rows(`SELECT * FROM "Ticket" WHERE "customerId" = ? ORDER BY "createdAt" ASC`, id)
+  ).map(ticketRecord);
+  const conversations = (
+    await tx.rows(
+      `SELECT "channel", "chatId", "updatedAt", "snapshot" FROM "Conversation" WHERE "customerId" = ? ORDER BY "id"`,
+      id,
+    )
+  ).map((v) => ({
+    channel: str(v.channel),
+    chatId: str(v.chatId),
+    updatedAt: date(v.updatedAt),
+    snapshot: str(v.snapshot),
+  }));
   // Their chats: where their tickets were opened, their conversations, and their identities.
   const chats = new Map<string, { channel: string; chatId: string }>();
   const addChat = (channel: string, chatId: string) => {
     if (chatId) chats.set(`${channel}:${chatId}`, { channel, chatId });
   };
   for (const t of tickets) addChat(t.channel, t.chatId);
-  for (const c of conversations) addChat(c.channel, c.chatId);
-  for (const i of customer.identities) addChat(i.channel, i.externalId);
-  const ticketIds = tickets.map((t) => t.id);
-  const messages = await tx.message.findMany({
-    where: {
-      OR: [
-        { ticketId: { in: ticketIds } },
-        ...[...chats.values()].map((c) => ({ channel: c.channel, chatId: c.chatId })),
-      ],
-    },
-    orderBy: [{ at: "asc" }, { id: "asc" }],
-  });
-  const events = await tx.ticketEvent.findMany({
-    where: { OR: [{ ticketId: { in: ticketIds } }, { ticketId: null }] },
-    orderBy: [{ at: "asc" }, { id: "asc" }],
-  });
+  for (const v of conversations) addChat(v.channel, v.chatId);
+  for (const i of identities) addChat(i.channel, i.externalId);
+  const inChats = [...chats.values()];
+  const messages = (
+    await tx.rows(
+      `SELECT "channel", "chatId", "direction", "ticketId", "text", "body", "status", "at" FROM "Message"
+       WHERE "ticketId" IN (${THEIR_TICKETS})${inChats.map(() => ` OR ("channel" = ? AND "chatId" = ?)`).join("")}
+       ORDER BY "at" ASC, "id" ASC`,
+      id,
+      ...inChats.flatMap((chat) => [chat.channel, chat.chatId]),
+    )
+  ).map((m) => ({
+    channel: str(m.channel),
+    chatId: str(m.chatId),
+    direction: str(m.direction),
+    ticketId: maybeStr(m.ticketId),
+    text: str(m.text),
+    body: str(m.body),
+    status: str(m.status),
+    at: date(m.at),
+  }));
+  const events = (
+    await tx.rows(
+      `SELECT "ticketId", "type", "actor", "payload", "at" FROM "TicketEvent"
+       WHERE "ticketId" IN (${THEIR_TICKETS}) OR "ticketId" IS NULL ORDER BY "at" ASC, "id" ASC`,
+      id,
+    )
+  ).map((e) => ({
+    ticketId: maybeStr(e.ticketId),
+    type: str(e.type),
+    actor: maybeStr(e.actor),
+    payload: str(e.payload),
+    at: date(e.at),
+  }));
   const chatKeys = new Set(chats.keys());
   // Events without a ticket that name this customer (registration) or one of their chats (consent).
   const ownEvents = events.filter((e) => {
     if (e.ticketId) return true;
     const payload = parseJson(anyRecord, e.payload, {});
-    return (
-      payload.customerId === customer.id || (typeof payload.chat === "string" && chatKeys.has(payload.chat))
-    );
+    return payload.customerId === id || (typeof payload.chat === "string" && chatKeys.has(payload.chat));
   });
-  const feedback = await tx.feedback.findMany({
-    where: { ticketId: { in: ticketIds } },
-    orderBy: { at: "asc" },
-  });
-  return { customer, tickets, conversations, chats, messages, events: ownEvents, feedback };
+  const feedback = (
+    await tx.rows(
+      `SELECT "ticketId", "rating", "comment", "at" FROM "Feedback" WHERE "ticketId" IN (${THEIR_TICKETS}) ORDER BY "at" ASC`,
+      id,
+    )
+  ).map((f) => ({
+    ticketId: str(f.ticketId),
+    rating: num(f.rating),
+    comment: maybeStr(f.comment),
+    at: date(f.at),
+  }));
+  return {
+    customer: { ...customer, purchases, identities },
+    tickets,
+    conversations,
+    chats,
+    messages,
+    events: ownEvents,
+    feedback,
+  };
 }
 
 /** Everything held about the customer with `code`. @throws PrivacyError unknown-customer */
-export async function collectCustomerData(on: PrismaExecutor, code: string): Promise<CustomerExport> {
-  const tx = prismaOf(on);
-  const s = await scope(tx, code);
+export async function collectCustomerData(on: SqlExecutor, code: string): Promise<CustomerExport> {
+  const s = await onSql(on, (tx) => scope(tx, code));
   const { identities, purchases, ...record } = s.customer;
   const files = uniqueRefs([
     ...s.messages.flatMap((m) => refsOf(parseJson(anyRecord, m.body, {}))),
@@ -151,36 +276,37 @@ export interface PurgeSummary {
  * not returned).
  */
 export async function purgeTranscriptsBefore(db: Database, before: Date): Promise<PurgeSummary> {
-  return db.prisma.$transaction(async (tx) => {
-    const old = await tx.message.findMany({
-      where: { at: { lt: before }, status: { not: "pending" } },
-      select: { id: true, body: true },
-    });
-    const refs = uniqueRefs(old.flatMap((m) => refsOf(parseJson(anyRecord, m.body, {}))));
-    for (let i = 0; i < old.length; i += 500) {
-      await tx.message.deleteMany({ where: { id: { in: old.slice(i, i + 500).map((m) => m.id) } } });
+  return db.transaction(async (tx) => {
+    const old = await tx.rows(
+      `SELECT "id", "body" FROM "Message" WHERE "at" < ? AND "status" <> 'pending'`,
+      iso(before),
+    );
+    const refs = uniqueRefs(old.flatMap((m) => refsOf(parseJson(anyRecord, str(m.body), {}))));
+    for (let i = 0; i < old.length; i += BATCH) {
+      const ids = old.slice(i, i + BATCH).map((m) => str(m.id));
+      await tx.write(`DELETE FROM "Message" WHERE "id" IN (${placeholders(ids.length)})`, ...ids);
     }
     const stillUsed = new Set<string>();
-    if (refs.length > 0) {
-      const newer = await tx.message.findMany({
-        where: { OR: refs.map((r) => ({ body: { contains: r.ref } })) },
-        select: { body: true },
-      });
-      for (const m of newer) for (const r of refsOf(parseJson(anyRecord, m.body, {}))) stillUsed.add(r.ref);
+    for (let i = 0; i < refs.length; i += BATCH) {
+      const some = refs.slice(i, i + BATCH);
+      const newer = await tx.rows(
+        `SELECT "body" FROM "Message" WHERE ${some.map(() => `"body" LIKE ? ESCAPE '\\'`).join(" OR ")}`,
+        ...some.map((r) => containing(r.ref)),
+      );
+      for (const m of newer)
+        for (const r of refsOf(parseJson(anyRecord, str(m.body), {}))) stillUsed.add(r.ref);
     }
-    const textEvents = await tx.ticketEvent.findMany({
-      where: {
-        at: { lt: before },
-        type: { in: ["customer.message", "ticket.reply", "ticket.asked", "ticket.note"] },
-        NOT: { payload: "{}" },
-      },
-      select: { id: true, payload: true },
-    });
+    const textEvents = await tx.rows(
+      `SELECT "id", "payload" FROM "TicketEvent"
+       WHERE "at" < ? AND "type" IN ('customer.message', 'ticket.reply', 'ticket.asked', 'ticket.note') AND "payload" <> '{}'`,
+      iso(before),
+    );
     for (const e of textEvents) {
-      await tx.ticketEvent.update({
-        where: { id: e.id },
-        data: { payload: toJson(pick(parseJson(anyRecord, e.payload, {}), KEPT_EVENT_KEYS)) },
-      });
+      await tx.write(
+        `UPDATE "TicketEvent" SET "payload" = ? WHERE "id" = ?`,
+        toJson(pick(parseJson(anyRecord, str(e.payload), {}), KEPT_EVENT_KEYS)),
+        str(e.id),
+      );
     }
     return {
       before: before.toISOString(),

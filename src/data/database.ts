@@ -250,9 +250,11 @@ export async function openDatabase(
  */
 export async function probeWrite(db: Database): Promise<string | null> {
   try {
-    await db.prisma.$executeRawUnsafe(
-      `INSERT INTO "_sportello_health" ("id", "at") VALUES (1, ${db.provider === "postgres" ? "$1" : "?"}) ON CONFLICT ("id") DO UPDATE SET "at" = excluded."at"`,
-      new Date().toISOString(),
+    await db.session(async (tx) =>
+      tx.run(
+        `INSERT INTO "_sportello_health" ("id", "at") VALUES (1, ?) ON CONFLICT ("id") DO UPDATE SET "at" = excluded."at"`,
+        new Date().toISOString(),
+      ),
     );
     return null;
   } catch (error) {
@@ -263,8 +265,10 @@ export async function probeWrite(db: Database): Promise<string | null> {
 /** PostgreSQL: drops every table (the `public` schema), for a bench that starts afresh. */
 export async function dropPostgresSchema(db: Database): Promise<void> {
   if (db.provider !== "postgres") return;
-  await db.prisma.$executeRawUnsafe(`DROP SCHEMA IF EXISTS public CASCADE`);
-  await db.prisma.$executeRawUnsafe(`CREATE SCHEMA public`);
+  await db.session(async (tx) => {
+    await tx.run(`DROP SCHEMA IF EXISTS public CASCADE`);
+    await tx.run(`CREATE SCHEMA public`);
+  });
 }
 
 /**

@@ -4,8 +4,9 @@
  */
 
 import { z } from "zod";
-import { type PrismaExecutor, prismaOf } from "./database.js";
+import { onSql, type SqlExecutor } from "./database.js";
 import { parseJson, toJson } from "./json.js";
+import { iso, maybeStr, type SqlRow, str } from "./sqlTx.js";
 
 /** Message-IDs kept per thread for `References` (the root and the latest ones). */
 const MAX_REFERENCES = 20;
@@ -21,16 +22,18 @@ export interface MailThreadRecord {
 
 const ids = z.array(z.string());
 
-function toRecord(row: {
-  chatId: string;
-  address: string;
-  subject: string;
-  rootMessageId: string;
-  lastMessageId: string;
-  references: string;
-}): MailThreadRecord {
-  return { ...row, references: parseJson(ids, row.references, []) };
+function toRecord(row: SqlRow): MailThreadRecord {
+  return {
+    chatId: str(row.chatId),
+    address: str(row.address),
+    subject: str(row.subject),
+    rootMessageId: str(row.rootMessageId),
+    lastMessageId: str(row.lastMessageId),
+    references: parseJson(ids, str(row.references), []),
+  };
 }
+
+const THREAD = `SELECT "chatId", "address", "subject", "rootMessageId", "lastMessageId", "references" FROM "MailThread"`;
 
 /** The e-mail store the adapter is given (a seam: tests and other stores can stand in). */
 export interface MailThreadStore {
@@ -52,65 +55,81 @@ function trimRefs(refs: string[], add: string): string[] {
   return next.length <= MAX_REFERENCES ? next : [next[0]!, ...next.slice(-(MAX_REFERENCES - 1))];
 }
 
-export function createMailThreadStore(on: PrismaExecutor): MailThreadStore {
-  const prisma = prismaOf(on);
-  const note = async (
+/** The store on the database (each call on a session connection) or in a transaction. */
+export function createMailThreadStore(on: SqlExecutor): MailThreadStore {
+  const note = (
     m: { chatId: string; address: string; subject: string; messageId: string },
     inbound: boolean,
-  ) => {
-    const existing = await prisma.mailThread.findUnique({ where: { chatId: m.chatId } });
-    if (!existing) {
-      await prisma.mailThread
-        .create({
-          data: {
-            chatId: m.chatId,
-            address: m.address,
-            subject: m.subject.slice(0, 300),
-            rootMessageId: m.messageId,
-            lastMessageId: m.messageId,
-            references: toJson([m.messageId]),
-          },
-        })
+  ) =>
+    onSql(on, async (tx) => {
+      const existing = await tx.row(`SELECT "references" FROM "MailThread" WHERE "chatId" = ?`, m.chatId);
+      const now = iso(new Date());
+      if (!existing) {
         // Two deliveries of the same first mail: the other one created it.
-        .catch(() => undefined);
-      return;
-    }
-    const refs = trimRefs(parseJson(ids, existing.references, []), m.messageId);
-    await prisma.mailThread.update({
-      where: { chatId: m.chatId },
-      data: {
-        references: toJson(refs),
-        // Replies answer the customer's latest message.
-        ...(inbound ? { lastMessageId: m.messageId } : {}),
-      },
+        await tx.run(
+          `INSERT INTO "MailThread" ("chatId", "address", "subject", "rootMessageId", "lastMessageId", "references", "updatedAt")
+           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+          m.chatId,
+          m.address,
+          m.subject.slice(0, 300),
+          m.messageId,
+          m.messageId,
+          toJson([m.messageId]),
+          now,
+        );
+        return;
+      }
+      const refs = toJson(trimRefs(parseJson(ids, str(existing.references), []), m.messageId));
+      // Replies answer the customer's latest message.
+      if (inbound)
+        await tx.run(
+          `UPDATE "MailThread" SET "references" = ?, "lastMessageId" = ?, "updatedAt" = ? WHERE "chatId" = ?`,
+          refs,
+          m.messageId,
+          now,
+          m.chatId,
+        );
+      else
+        await tx.run(
+          `UPDATE "MailThread" SET "references" = ?, "updatedAt" = ? WHERE "chatId" = ?`,
+          refs,
+          now,
+          m.chatId,
+        );
     });
-  };
   return {
-    async thread(chatId) {
-      const row = await prisma.mailThread.findUnique({ where: { chatId } });
-      return row ? toRecord(row) : null;
+    thread(chatId) {
+      return onSql(on, async (tx) => {
+        const row = await tx.row(`${THREAD} WHERE "chatId" = ?`, chatId);
+        return row ? toRecord(row) : null;
+      });
     },
-    async threadOfMessage(messageIds) {
-      if (messageIds.length === 0) return null;
-      const row = await prisma.mailThread.findFirst({ where: { rootMessageId: { in: messageIds } } });
-      return row ? toRecord(row) : null;
+    threadOfMessage(messageIds) {
+      if (messageIds.length === 0) return Promise.resolve(null);
+      return onSql(on, async (tx) => {
+        const row = await tx.row(
+          `${THREAD} WHERE "rootMessageId" IN (${messageIds.map(() => "?").join(", ")}) LIMIT 1`,
+          ...messageIds,
+        );
+        return row ? toRecord(row) : null;
+      });
     },
     noteInbound: (m) => note(m, true),
     noteOutbound: (m) => note(m, false),
-    async chatOfTicket(number) {
-      const row = await prisma.ticket.findUnique({
-        where: { number },
-        select: { chatId: true, channel: true },
+    chatOfTicket(number) {
+      return onSql(on, async (tx) => {
+        const row = await tx.row(`SELECT "chatId", "channel" FROM "Ticket" WHERE "number" = ?`, number);
+        return row ? { chatId: str(row.chatId), channel: str(row.channel) } : null;
       });
-      return row;
     },
-    async ticketOfChat(chatId) {
-      const row = await prisma.ticket.findFirst({
-        where: { channel: "email", chatId },
-        orderBy: { createdAt: "desc" },
-        select: { number: true },
+    ticketOfChat(chatId) {
+      return onSql(on, async (tx) => {
+        const row = await tx.row(
+          `SELECT "number" FROM "Ticket" WHERE "channel" = 'email' AND "chatId" = ? ORDER BY "createdAt" DESC LIMIT 1`,
+          chatId,
+        );
+        return maybeStr(row?.number);
       });
-      return row?.number ?? null;
     },
   };
 }

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { ChargeLine } from "../policy/charge.js";
 import type { StatementSession } from "../reports/statement.js";
-import { type Executor, type PrismaExecutor, prismaOf } from "./database.js";
+import { type Executor, onSql, type SqlExecutor } from "./database.js";
 import { type LegacyClose, sessionsBetween } from "./workSessions.js";
 
 const legacyCharge = z
@@ -65,11 +65,9 @@ export async function closedSessionsBetween(
 }
 
 /** Whether a customer with this code exists. */
-export async function customerCodeExists(on: PrismaExecutor, code: string): Promise<boolean> {
-  const tx = prismaOf(on);
-  const row = await tx.customer.findUnique({
-    where: { code: code.trim().toUpperCase() },
-    select: { id: true },
-  });
-  return row !== null;
+export async function customerCodeExists(on: SqlExecutor, code: string): Promise<boolean> {
+  const row = await onSql(on, (tx) =>
+    tx.row(`SELECT "id" FROM "Customer" WHERE "code" = ?`, code.trim().toUpperCase()),
+  );
+  return Boolean(row);
 }

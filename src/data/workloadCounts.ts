@@ -1,5 +1,6 @@
 /** What the benches check after a run: rows stored, counted once the runtime stopped. */
 import type { Database } from "./database.js";
+import { num } from "./sqlTx.js";
 
 export interface WorkloadCounts {
   inbound: number;
@@ -16,21 +17,24 @@ export interface WorkloadCounts {
   escalatedTwice: number;
 }
 
+/** The counts, read on a session connection. */
 export async function workloadCounts(db: Database): Promise<WorkloadCounts> {
-  const prisma = db.prisma;
-  const escalations = await prisma.ticketEvent.groupBy({
-    by: ["ticketId"],
-    where: { type: "ticket.escalated" },
-    _count: { _all: true },
+  return db.session(async (tx) => {
+    const count = async (sql: string): Promise<number> => num((await tx.row(sql))!.n);
+    const escalations = await tx.rows(
+      `SELECT COUNT(*) AS "n" FROM "TicketEvent" WHERE "type" = 'ticket.escalated' GROUP BY "ticketId"`,
+    );
+    return {
+      inbound: await count(`SELECT COUNT(*) AS "n" FROM "Message" WHERE "direction" = 'in'`),
+      outbound: await count(`SELECT COUNT(*) AS "n" FROM "Message" WHERE "direction" = 'out'`),
+      unsent: await count(
+        `SELECT COUNT(*) AS "n" FROM "Message" WHERE "direction" = 'out' AND "status" <> 'sent'`,
+      ),
+      tickets: await count(`SELECT COUNT(*) AS "n" FROM "Ticket"`),
+      conversations: await count(`SELECT COUNT(*) AS "n" FROM "Conversation"`),
+      opened: await count(`SELECT COUNT(*) AS "n" FROM "TicketEvent" WHERE "type" = 'ticket.opened'`),
+      escalated: escalations.length,
+      escalatedTwice: escalations.filter((e) => num(e.n) > 1).length,
+    };
   });
-  return {
-    inbound: await prisma.message.count({ where: { direction: "in" } }),
-    outbound: await prisma.message.count({ where: { direction: "out" } }),
-    unsent: await prisma.message.count({ where: { direction: "out", status: { not: "sent" } } }),
-    tickets: await prisma.ticket.count(),
-    conversations: await prisma.conversation.count(),
-    opened: await prisma.ticketEvent.count({ where: { type: "ticket.opened" } }),
-    escalated: escalations.length,
-    escalatedTwice: escalations.filter((e) => e._count._all > 1).length,
-  };
 }

@@ -22,7 +22,7 @@ const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
 describe("AiUsageStore on the database", () => {
   it("sums calls and tokens per day and per ticket", async () => {
-    const store = createAiUsageStore(test.db.prisma);
+    const store = createAiUsageStore(test.db);
     const at = new Date("2026-03-01T09:00:00Z");
     await store.record({ day: "2026-03-01", ticketId: "LT-1", purpose: "triage", tokens: 100, at });
     await store.record({ day: "2026-03-01", ticketId: "LT-1", purpose: "summarize", tokens: 50.4, at });
@@ -34,7 +34,7 @@ describe("AiUsageStore on the database", () => {
   });
 
   it("works inside a transaction", async () => {
-    await test.db.prisma.$transaction(async (tx) => {
+    await test.db.transaction(async (tx) => {
       const store = createAiUsageStore(tx);
       await store.record({
         day: "2026-04-01",
@@ -47,7 +47,7 @@ describe("AiUsageStore on the database", () => {
   });
 
   it("enforces the daily cap from what the database recorded, across assist instances", async () => {
-    const usage = createAiUsageStore(test.db.prisma);
+    const usage = createAiUsageStore(test.db);
     const categories = loadPolicy("leghorn").categories;
     const config = {
       ...loadConfig({}).ai,

@@ -194,7 +194,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
         const now = new Date("2027-03-30T10:00:00+02:00");
         const ai = createAiAssist(
           loadConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: openAi.baseURL }).ai,
-          { usage: createAiUsageStore(database.db.prisma), logger: console, now: () => now },
+          { usage: createAiUsageStore(database.db), logger: console, now: () => now },
         );
         await start(now.toISOString(), { database, ai, offlineTriage: createOfflineTriage(policy) });
         const customer = await h.customer({ plans: ["standard"] });

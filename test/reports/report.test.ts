@@ -29,7 +29,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "sportello-report-"));
   const observer = firstResponseObserver({
     metrics,
-    facts: (number) => responseFacts(t.db.prisma, number),
+    facts: (number) => responseFacts(t.db, number),
     policies: policyResolver(),
     logger: silentLogger,
   });

@@ -87,7 +87,7 @@ async function setup(options: { ai: boolean; env?: Record<string, string>; unkno
   const ai = options.ai
     ? createAiAssist(
         loadConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseURL, ...options.env }).ai,
-        { usage: createAiUsageStore(t.db.prisma), logger, now: () => clock.now() },
+        { usage: createAiUsageStore(t.db), logger, now: () => clock.now() },
       )
     : null;
   if (options.ai && !ai) throw new Error("AI assist not created");

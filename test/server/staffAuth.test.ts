@@ -106,12 +106,12 @@ describe("staff access", () => {
     const store = createStaffAccessStore(t.db);
     const anna = await store.create("Anna", "technician");
     const luca = await store.create("Luca", "technician");
-    await setTechnicianIdentity(t.db.prisma, anna.id, "slack", "UANNA");
-    await setTechnicianIdentity(t.db.prisma, anna.id, "email", "Anna@Example.com");
-    await expect(setTechnicianIdentity(t.db.prisma, luca.id, "slack", "UANNA")).rejects.toMatchObject({
+    await setTechnicianIdentity(t.db, anna.id, "slack", "UANNA");
+    await setTechnicianIdentity(t.db, anna.id, "email", "Anna@Example.com");
+    await expect(setTechnicianIdentity(t.db, luca.id, "slack", "UANNA")).rejects.toMatchObject({
       code: "identity-taken",
     });
-    expect((await technicianIdentities(t.db.prisma)).get(anna.id)).toMatchObject({
+    expect((await technicianIdentities(t.db)).get(anna.id)).toMatchObject({
       slack: "UANNA",
       email: "anna@example.com",
     });

@@ -49,7 +49,7 @@ export async function startEmailStack(
   const clock = new SimulatedClock(options.at ?? "2027-03-30T10:00:00+02:00");
   const adapter = createEmailAdapter({
     ...config.settings,
-    store: createMailThreadStore(t.db.prisma),
+    store: createMailThreadStore(t.db),
     logger: process.env.EMAIL_TEST_LOG ? (pino({ level: "debug" }) as never) : silentLogger,
     defaultSubject: "Assistenza",
     backoff: { minMs: 50, maxMs: 400 },

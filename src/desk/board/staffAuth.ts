@@ -57,7 +57,7 @@ export interface InviteRecord {
   revokedAt: Date | null;
 }
 
-/** Persistence of staff access (implemented on Prisma in `src/data/staffAccessStore.ts`). */
+/** Persistence of staff access (implemented in SQL in `src/data/staffAccessStore.ts`). */
 export interface StaffAccessStore {
   /** By technician name, case-insensitively. */
   findByName(name: string): Promise<StaffAccount | null>;
