@@ -16,8 +16,12 @@ import { type Effects, type RuntimeContext, recordEvent } from "./runtimeContext
 import type { ChatRef } from "./runtimeTypes.js";
 import type { TicketOpening } from "./ticketOpening.js";
 
-/** The line staff read about a hand-over. */
-export function handoverNote(params: HandOverParams, botMessages: number): string {
+/** The line staff read about a hand-over (`caller`: the phone line caller's number, if any). */
+export function handoverNote(
+  params: HandOverParams,
+  botMessages: number,
+  caller: string | null = null,
+): string {
   const last = params.text ? `; last message: “${params.text.slice(0, 150)}”` : "";
   switch (params.reason) {
     case "asked":
@@ -30,6 +34,8 @@ export function handoverNote(params: HandOverParams, botMessages: number): strin
       return `handed to a person: automatic e-mail limit reached on this thread (an auto-responder?); no more automatic replies${last}`;
     case "unverified-sender":
       return `handed to a person: the e-mail failed its sender domain's DMARC check, so its From may be forged; it was not attached to any customer. Check with the customer before acting${last}`;
+    case "unknown-caller":
+      return `handed to a person: a voicemail from ${caller ?? "a hidden number"}, on no customer record (registered unverified). Listen to the recording, identify the customer and complete their record${last}`;
   }
 }
 
@@ -48,7 +54,11 @@ export async function handOver(
   if (!number) {
     if (!params.draft) return [];
     if (!who.customerId) {
-      const phone = chat.channel === "whatsapp" && who.senderId?.startsWith("+") ? who.senderId : null;
+      // A WhatsApp sender's or a phone line caller's number (E.164) is how they are recognised.
+      const phone =
+        (chat.channel === "whatsapp" || chat.channel === "phone") && who.senderId?.startsWith("+")
+          ? who.senderId
+          : null;
       await registerUnverifiedCustomer(
         ctx,
         tx,
@@ -72,7 +82,8 @@ export async function handOver(
   }
   const ticket = await store.findTicket(tx, number);
   if (!ticket) return events;
-  const note = handoverNote(params, ctx.policy.conversation.loopGuard.botMessagesWithoutProgress);
+  const caller = chat.channel === "phone" && chat.chatId.startsWith("+") ? chat.chatId : null;
+  const note = handoverNote(params, ctx.policy.conversation.loopGuard.botMessagesWithoutProgress, caller);
   await recordEvent(ctx, tx, fx, {
     ticketId: ticket.id,
     ticket: ticket.number,

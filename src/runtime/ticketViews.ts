@@ -231,6 +231,8 @@ export class TicketViews {
       channel: row.channel as ChannelName,
       chatId: row.chatId,
       ...(isUnverifiedChat(row.chatId) ? { unverifiedSender: true } : {}),
+      // A caller registered from their voicemail stays to identify until staff verify the record.
+      ...(row.channel === "phone" && !customer?.verified ? { unknownCaller: true } : {}),
       coverage,
       salesRep: row.salesRep,
       assignee: assignee ? { id: assignee.id, name: assignee.name, identities: assignee.identities } : null,
