@@ -13,6 +13,7 @@ import { createAiUsageStore } from "../../src/data/aiUsageStore.js";
 import * as store from "../../src/data/supportStore.js";
 import { createRenderer } from "../../src/i18n/renderer.js";
 import { twilioNotifiers } from "../../src/pager/twilioNotifier.js";
+import { downloadRecording } from "../../src/phone/voicemailIntake.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { registerVoiceRoutes } from "../../src/server/voiceRoutes.js";
 import { eventually } from "../support/eventually.js";
@@ -52,6 +53,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
       start: false,
       mediaStore: media,
       pagerNotifiers: twilioNotifiers(settings, () => PUBLIC),
+      recordingDownload: (url) => downloadRecording(settings, url),
       ...extra,
     });
     const renderer = createRenderer(h.policy);
@@ -68,7 +70,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
             clock: h.clock,
             render: renderer.render,
             phonesNow: () => h.runtime.pager.phonesNow(),
-            handleInbound: h.runtime.handleInbound,
+            takeVoicemail: h.runtime.takeVoicemail,
           }),
       ],
     });
@@ -124,6 +126,8 @@ describe("phone lines (Twilio Programmable Voice)", () => {
       RecordingDuration: "9",
     });
     expect(res.statusCode).toBe(204);
+    // The callback stored the voicemail's job: the download and the intake run with the jobs.
+    await h.runDueJobs();
   };
 
   it("a voicemail on the weekday line opens a ticket with the recording, once per call", async () => {
@@ -153,6 +157,9 @@ describe("phone lines (Twilio Programmable Voice)", () => {
       RecordingDuration: "14",
     };
     expect((await post(callback, status)).statusCode).toBe(204);
+    // Answered once the voicemail's job is stored; the job downloads it and opens the ticket.
+    expect(twilio.downloads).toEqual([]);
+    await h.runDueJobs();
     await eventually(
       () => expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1),
       "the voicemail's ticket",
@@ -176,6 +183,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
 
     // Twilio posts the callback again (a retry): nothing new.
     expect((await post(callback, status)).statusCode).toBe(204);
+    await h.runDueJobs();
     expect(twilio.downloads).toEqual(["RE0001"]);
     expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
     expect(kept).toHaveLength(1);
@@ -284,6 +292,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
       RecordingDuration: "20",
     };
     expect((await post(pathOf(incoming.body, "recordingStatusCallback"), status)).statusCode).toBe(204);
+    await h.runDueJobs();
     const opened = await eventually(
       () => h.events.find((e) => e.type === "ticket.opened"),
       "the weekend caller's ticket",
@@ -337,6 +346,67 @@ describe("phone lines (Twilio Programmable Voice)", () => {
       await openAi.close();
       stopped = true;
     }
+  });
+
+  it("a recording that fails to download is tried again later, durably, until it comes", async () => {
+    await start("2027-03-30T10:00:00+02:00"); // Tuesday
+    const customer = await h.customer({ plans: ["standard"] });
+    twilio.failingRecordings.set("RE0070", 2);
+    await leave(customer, "CA0070", "RE0070");
+    // The first download failed: no ticket yet, the voicemail waits in the job table.
+    expect(twilio.failedDownloads).toEqual(["RE0070"]);
+    expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(0);
+    const job = await h.db.prisma.job.findUniqueOrThrow({ where: { key: "phone.voicemail:CA0070" } });
+    expect(job.status).toBe("pending");
+    expect(JSON.parse(job.payload)).toMatchObject({ recordingSid: "RE0070", attempt: 1 });
+    // Not before its wait (30 s), then again (fails), then a minute later it comes.
+    h.clock.advance(29_000);
+    await h.runDueJobs();
+    expect(twilio.failedDownloads).toHaveLength(1);
+    h.clock.advance(1_000);
+    await h.runDueJobs();
+    expect(twilio.failedDownloads).toEqual(["RE0070", "RE0070"]);
+    expect(twilio.downloads).toEqual([]);
+    h.clock.advance(60_000);
+    await h.runDueJobs();
+    expect(twilio.downloads).toEqual(["RE0070"]);
+    const opened = await eventually(
+      () => h.events.find((e) => e.type === "ticket.opened"),
+      "the voicemail's ticket once downloaded",
+    );
+    const ticket = (await store.findTicket(h.db.prisma, opened.ticket!))!;
+    expect(ticket.customerId).toBe(customer.id);
+    const coverage = (
+      typeof ticket.coverage === "string" ? JSON.parse(ticket.coverage) : ticket.coverage
+    ) as { attachments: unknown[] };
+    expect(coverage.attachments).toEqual([
+      { kind: "voice", mime: "audio/mpeg", name: "voicemail-RE0070.mp3", ref: "media-1" },
+    ]);
+    // Recorded when the call ended, not when the download came.
+    const [line] = await store.transcript(h.db.prisma, ticket);
+    expect(line?.at.toISOString()).toBe(new Date("2027-03-30T10:00:00+02:00").toISOString());
+    h.clock.advance(60 * 60_000);
+    await h.runDueJobs();
+    expect(twilio.downloads).toEqual(["RE0070"]);
+    expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
+  });
+
+  it("a recording that never downloads still leaves its voicemail: a ticket that says where the recording is", async () => {
+    await start("2027-03-30T10:00:00+02:00"); // Tuesday
+    const customer = await h.customer({ plans: ["standard"] });
+    twilio.failingRecordings.set("RE0080", 1000);
+    await leave(customer, "CA0080", "RE0080");
+    for (let i = 0; i < 12 && !h.events.some((e) => e.type === "ticket.opened"); i++) {
+      h.clock.advance(30 * 60_000);
+      await h.runDueJobs();
+    }
+    expect(twilio.failedDownloads).toHaveLength(12);
+    const opened = h.events.find((e) => e.type === "ticket.opened");
+    expect(opened, "the voicemail's ticket without its recording").toBeDefined();
+    const ticket = (await store.findTicket(h.db.prisma, opened!.ticket!))!;
+    expect(ticket.customerId).toBe(customer.id);
+    expect(ticket.description).toContain("non è stato possibile scaricare la registrazione");
+    expect(ticket.description).toContain("RE0080");
   });
 
   it("a caller whose voicemail ticket is still open gets the next voicemail added to it", async () => {
