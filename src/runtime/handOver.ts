@@ -54,22 +54,32 @@ export async function handOver(
   if (!number) {
     if (!params.draft) return [];
     if (!who.customerId) {
+      // A phone line's chat is its caller (also when a job's answer, without a sender, hands it over).
+      const senderId = who.senderId ?? (chat.channel === "phone" ? chat.chatId : null);
+      const writer: IntentScope = {
+        senderId,
+        get customerId() {
+          return who.customerId;
+        },
+        setCustomerId: (id) => who.setCustomerId(id),
+        setLabels: (labels) => who.setLabels(labels),
+      };
       // A WhatsApp sender's or a phone line caller's number (E.164) is how they are recognised.
       const phone =
-        (chat.channel === "whatsapp" || chat.channel === "phone") && who.senderId?.startsWith("+")
-          ? who.senderId
+        (chat.channel === "whatsapp" || chat.channel === "phone") && senderId?.startsWith("+")
+          ? senderId
           : null;
       await registerUnverifiedCustomer(
         ctx,
         tx,
         fx,
         chat,
-        who,
+        writer,
         {
           company: params.company?.trim() || `${chat.channel} ${who.senderId ?? chat.chatId}`,
           contactName: null,
           phone,
-          email: chat.channel === "email" && who.senderId?.includes("@") ? who.senderId : null,
+          email: chat.channel === "email" && senderId?.includes("@") ? senderId : null,
           language: params.draft.language,
         },
         { handover: true },

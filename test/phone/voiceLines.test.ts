@@ -335,6 +335,9 @@ describe("phone lines (Twilio Programmable Voice)", () => {
       const ticket = await store.findTicket(h.db.prisma, opened.ticket!);
       expect(ticket?.description).toBe(text);
       expect(ticket?.category).toBeNull();
+      // Registered with the caller's number, though the hand-over came with the transcript's job.
+      const customer = await h.db.prisma.customer.findUniqueOrThrow({ where: { id: ticket!.customerId } });
+      expect(customer).toMatchObject({ phone: "+393471234569", verified: false });
       expect(h.events.find((e) => e.type === "ticket.handover")?.payload).toMatchObject({
         reason: "unknown-caller",
       });
