@@ -19,10 +19,9 @@ import { SimulatedClock } from "../../src/runtime/clock.js";
 import { eventually } from "../support/eventually.js";
 import { type FakeOpenAiServer, startFakeOpenAiServer } from "../support/fakeOpenAiServer.js";
 import { FAKE_TWILIO, FakeTwilioApi, signedRequest } from "../support/fakeTwilioApi.js";
+import { PUBLIC, pathOf, WEEKEND_LINE } from "../support/phoneLines.js";
 import { createEmptyDatabase } from "../support/testDatabase.js";
 
-const PUBLIC = "https://support.example.it";
-const WEEKEND_LINE = "+390452525658";
 const ON_CALL_PHONE = "+393330000001";
 
 describe("phone lines through startApp", () => {
@@ -81,14 +80,6 @@ describe("phone lines through startApp", () => {
       body: signed.payload,
     });
     return { status: res.status, body: await res.text() };
-  };
-
-  /** The path and query of a TwiML URL attribute. */
-  const pathOf = (twiml: string, attribute: string): string => {
-    const found = new RegExp(`${attribute}="([^"]+)"`).exec(twiml);
-    expect(found, `${attribute} in ${twiml}`).not.toBeNull();
-    const url = new URL(found![1]!.replaceAll("&amp;", "&"));
-    return `${url.pathname}${url.search}`;
   };
 
   /** Twilio's recording-status callback for the <Record> of `twiml`. */

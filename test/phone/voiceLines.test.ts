@@ -11,124 +11,42 @@ import { createOfflineTriage } from "../../src/app/offlineTriage.js";
 import { loadConfig } from "../../src/config/env.js";
 import { createAiUsageStore } from "../../src/data/aiUsageStore.js";
 import * as store from "../../src/data/supportStore.js";
-import { createRenderer } from "../../src/i18n/renderer.js";
-import { twilioNotifiers } from "../../src/pager/twilioNotifier.js";
-import { downloadRecording } from "../../src/phone/voicemailIntake.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
-import { registerVoiceRoutes } from "../../src/server/voiceRoutes.js";
 import { eventually } from "../support/eventually.js";
 import { startFakeOpenAiServer } from "../support/fakeOpenAiServer.js";
-import { FAKE_TWILIO, FakeTwilioApi, signedRequest } from "../support/fakeTwilioApi.js";
-import { createHarness, type Harness, type HarnessOptions } from "../support/harness.js";
-import { startWebStack, type WebStack } from "../support/webStack.js";
-
-const PUBLIC = "https://support.example.it";
-const WEEKDAY_LINE = "+390454684131";
-const WEEKEND_LINE = "+390452525658";
+import type { FakeTwilioApi } from "../support/fakeTwilioApi.js";
+import type { Harness, HarnessOptions } from "../support/harness.js";
+import {
+  type PhoneLines,
+  pathOf,
+  startPhoneLines,
+  WEEKDAY_LINE,
+  WEEKEND_LINE,
+} from "../support/phoneLines.js";
 
 describe("phone lines (Twilio Programmable Voice)", () => {
-  let twilio: FakeTwilioApi;
+  let lines: PhoneLines;
   let h: Harness;
-  let web: WebStack;
-  /** The files kept in the media store, in order. */
-  let kept: { name: string; bytes: Uint8Array }[];
+  let twilio: FakeTwilioApi;
+  let kept: PhoneLines["kept"];
+  /** Set by a test that stopped everything itself (before dropping its own database). */
+  let stopped = false;
 
   async function start(clock: string, extra: Partial<HarnessOptions> = {}) {
-    twilio = await FakeTwilioApi.start();
-    kept = [];
-    const media = {
-      put: async (bytes: Uint8Array, name: string) =>
-        `media-${kept.push({ name, bytes: new Uint8Array(bytes) })}`,
-      get: async (ref: string) => kept[Number(ref.slice("media-".length)) - 1]!.bytes,
-    };
-    const settings = {
-      accountSid: FAKE_TWILIO.accountSid,
-      authToken: FAKE_TWILIO.authToken,
-      from: FAKE_TWILIO.from,
-      apiUrl: twilio.url,
-    };
-    h = await createHarness({
-      clock,
-      channels: ["whatsapp"],
-      start: false,
-      mediaStore: media,
-      pagerNotifiers: twilioNotifiers(settings, () => PUBLIC),
-      recordingDownload: (url) => downloadRecording(settings, url),
-      ...extra,
-    });
-    const renderer = createRenderer(h.policy);
-    web = await startWebStack({
-      publicUrl: PUBLIC,
-      listen: false,
-      routes: [
-        (scope) =>
-          registerVoiceRoutes(scope, {
-            settings,
-            publicUrl: PUBLIC,
-            policy: h.policy,
-            db: h.db.prisma,
-            clock: h.clock,
-            render: renderer.render,
-            phonesNow: () => h.runtime.pager.phonesNow(),
-            takeVoicemail: h.runtime.takeVoicemail,
-          }),
-      ],
-    });
+    lines = await startPhoneLines(clock, extra);
+    ({ h, twilio, kept } = lines);
   }
 
-  let stopped = false;
   afterEach(async () => {
     if (stopped) {
       stopped = false;
       return;
     }
-    await web.close();
-    await h.stop();
-    await twilio.close();
+    await lines.close();
   });
 
-  /** POSTs a webhook signed as Twilio signs it (URL with its query + form parameters). */
-  const post = (pathAndQuery: string, params: Record<string, string>, signature?: string) => {
-    const signed = signedRequest(`${PUBLIC}${pathAndQuery}`, params);
-    return web.server.app.inject({
-      method: "POST",
-      url: pathAndQuery,
-      headers: {
-        ...signed.headers,
-        host: "support.example.it",
-        ...(signature !== undefined ? { "x-twilio-signature": signature } : {}),
-      },
-      payload: signed.payload,
-    });
-  };
-
-  /** The path and query of a TwiML URL attribute. */
-  const pathOf = (twiml: string, attribute: string): string => {
-    const found = new RegExp(`${attribute}="([^"]+)"`).exec(twiml);
-    expect(found, `${attribute} in ${twiml}`).not.toBeNull();
-    const url = new URL(found![1]!.replaceAll("&amp;", "&"));
-    return `${url.pathname}${url.search}`;
-  };
-
-  /** A call to the weekday line that leaves a voicemail (incoming, then the recording callback). */
-  const leave = async (customer: { phone: string }, callSid: string, recordingSid: string) => {
-    const incoming = await post("/twilio/voice/incoming", {
-      CallSid: callSid,
-      From: customer.phone,
-      To: WEEKDAY_LINE,
-    });
-    const url = twilio.addRecording(recordingSid, new Uint8Array([1, 2, callSid.length]));
-    const res = await post(pathOf(incoming.body, "recordingStatusCallback"), {
-      CallSid: callSid,
-      RecordingSid: recordingSid,
-      RecordingUrl: url,
-      RecordingStatus: "completed",
-      RecordingDuration: "9",
-    });
-    expect(res.statusCode).toBe(204);
-    // The callback stored the voicemail's job: the download and the intake run with the jobs.
-    await h.runDueJobs();
-  };
+  const post = (...args: Parameters<PhoneLines["post"]>) => lines.post(...args);
+  const leave = (...args: Parameters<PhoneLines["leave"]>) => lines.leave(...args);
 
   it("a voicemail on the weekday line opens a ticket with the recording, once per call", async () => {
     await start("2027-03-30T10:00:00+02:00"); // Tuesday
@@ -219,197 +137,13 @@ describe("phone lines (Twilio Programmable Voice)", () => {
         const ticket = await store.findTicket(h.db.prisma, opened.ticket!);
         expect(ticket?.description).toBe(text);
       } finally {
-        await web.close();
-        await h.stop();
-        await twilio.close();
+        await lines.close();
         await database.drop();
         stopped = true;
       }
     } finally {
       await openAi.close();
     }
-  });
-
-  it("a voicemail from an unknown number opens a ticket at once, handed to a person to identify the caller", async () => {
-    await start("2027-03-30T19:30:00+02:00"); // Tuesday evening, after hours
-    const stranger = { phone: "+393471234567" };
-    await leave(stranger, "CA0040", "RE0040");
-    const opened = await eventually(
-      () => h.events.find((e) => e.type === "ticket.opened"),
-      "the unknown caller's ticket",
-    );
-    const ticket = (await store.findTicket(h.db.prisma, opened.ticket!))!;
-    expect(ticket.channel).toBe("phone");
-    expect(ticket.chatId).toBe(stranger.phone);
-    // The recording is on the ticket.
-    const coverage = (
-      typeof ticket.coverage === "string" ? JSON.parse(ticket.coverage) : ticket.coverage
-    ) as { attachments: unknown[] };
-    expect(coverage.attachments).toEqual([
-      { kind: "voice", mime: "audio/mpeg", name: "voicemail-RE0040.mp3", ref: "media-1" },
-    ]);
-    // The caller is registered unverified with their number, for a technician to identify.
-    const customer = await h.db.prisma.customer.findUniqueOrThrow({ where: { id: ticket.customerId } });
-    expect(customer).toMatchObject({ phone: stranger.phone, verified: false });
-    // Flagged on the board, and its history says why.
-    const [view] = (await h.runtime.listTickets("all")).filter((v) => v.number === opened.ticket);
-    expect(view?.unknownCaller).toBe(true);
-    expect(view?.category).toBeNull();
-    const handover = h.events.find((e) => e.type === "ticket.handover");
-    expect(handover?.ticket).toBe(opened.ticket);
-    expect(handover?.payload).toMatchObject({ reason: "unknown-caller" });
-    expect((handover!.payload as { note: string }).note).toContain(stranger.phone);
-    // Nobody is paged for a caller not known to be served out of hours.
-    expect(h.events.filter((e) => e.type === "oncall.paged")).toHaveLength(0);
-
-    // Calling again while that ticket is open: the voicemail joins it.
-    await leave(stranger, "CA0041", "RE0041");
-    expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
-    const lines = await store.transcript(h.db.prisma, ticket);
-    expect(lines.filter((l) => l.direction === "in").map((l) => l.platformMessageId)).toEqual([
-      "CA0040",
-      "CA0041",
-    ]);
-  });
-
-  it("an unknown caller on the weekend line leaves a voicemail: a ticket to identify them, nobody paged", async () => {
-    await start("2027-03-27T10:00:00+01:00"); // Saturday, weekend service open
-    await store.upsertTechnician(h.db.prisma, { name: "giulia" });
-    await h.runtime.rota.setWays("giulia", [{ kind: "sms", address: "+393330000001" }]);
-    await h.runtime.rota.setWeekly([{ technician: "giulia", weekday: "sat", start: "00:00", end: "24:00" }]);
-    const call = { CallSid: "CA0050", From: "+393471234568", To: WEEKEND_LINE };
-    const incoming = await post("/twilio/voice/incoming", call);
-    // Not connected: the weekend line serves J-System customers, and nothing says this caller is one.
-    expect(incoming.body).not.toContain("<Dial");
-    expect(incoming.body).not.toContain("<Gather");
-    expect(incoming.body).toContain("<Record");
-    const url = twilio.addRecording("RE0050", new Uint8Array([5, 0, 5]));
-    const status = {
-      CallSid: "CA0050",
-      RecordingSid: "RE0050",
-      RecordingUrl: url,
-      RecordingStatus: "completed",
-      RecordingDuration: "20",
-    };
-    expect((await post(pathOf(incoming.body, "recordingStatusCallback"), status)).statusCode).toBe(204);
-    await h.runDueJobs();
-    const opened = await eventually(
-      () => h.events.find((e) => e.type === "ticket.opened"),
-      "the weekend caller's ticket",
-    );
-    expect(h.events.find((e) => e.type === "ticket.handover")?.payload).toMatchObject({
-      reason: "unknown-caller",
-    });
-    await h.runDueJobs();
-    h.clock.advance(60 * 60_000);
-    await h.runDueJobs();
-    expect(h.events.filter((e) => e.type === "oncall.paged")).toHaveLength(0);
-    expect(twilio.of("Messages")).toHaveLength(0);
-    expect(twilio.of("Calls")).toHaveLength(0);
-    const ticket = await store.findTicket(h.db.prisma, opened.ticket!);
-    expect(ticket?.status).toBe("open");
-  });
-
-  it("with AI on, an unknown caller's voicemail is transcribed before it is handed to a person", async () => {
-    const openAi = await startFakeOpenAiServer();
-    const database = await import("../support/testDatabase.js").then((m) => m.createTestDatabase());
-    try {
-      const now = new Date("2027-03-30T10:00:00+02:00");
-      const ai = createAiAssist(
-        loadConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: openAi.baseURL }).ai,
-        { usage: createAiUsageStore(database.db.prisma), logger: console, now: () => now },
-      );
-      await start(now.toISOString(), {
-        database,
-        ai,
-        offlineTriage: createOfflineTriage(loadPolicy("leotron")),
-      });
-      const text = "Sono Bianchi della ferramenta Rossi, la cassa non si accende. Richiamatemi al 045 123456";
-      openAi.queueTranscription({ kind: "text", text });
-      await leave({ phone: "+393471234569" }, "CA0060", "RE0060");
-      await h.runDueJobs();
-      const opened = await eventually(
-        () => h.events.find((e) => e.type === "ticket.opened"),
-        "the transcribed voicemail's ticket",
-      );
-      const ticket = await store.findTicket(h.db.prisma, opened.ticket!);
-      expect(ticket?.description).toBe(text);
-      expect(ticket?.category).toBeNull();
-      // Registered with the caller's number, though the hand-over came with the transcript's job.
-      const customer = await h.db.prisma.customer.findUniqueOrThrow({ where: { id: ticket!.customerId } });
-      expect(customer).toMatchObject({ phone: "+393471234569", verified: false });
-      expect(h.events.find((e) => e.type === "ticket.handover")?.payload).toMatchObject({
-        reason: "unknown-caller",
-      });
-    } finally {
-      await web.close();
-      await h.stop();
-      await twilio.close();
-      await database.drop();
-      await openAi.close();
-      stopped = true;
-    }
-  });
-
-  it("a recording that fails to download is tried again later, durably, until it comes", async () => {
-    await start("2027-03-30T10:00:00+02:00"); // Tuesday
-    const customer = await h.customer({ plans: ["standard"] });
-    twilio.failingRecordings.set("RE0070", 2);
-    await leave(customer, "CA0070", "RE0070");
-    // The first download failed: no ticket yet, the voicemail waits in the job table.
-    expect(twilio.failedDownloads).toEqual(["RE0070"]);
-    expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(0);
-    const job = await h.db.prisma.job.findUniqueOrThrow({ where: { key: "phone.voicemail:CA0070" } });
-    expect(job.status).toBe("pending");
-    expect(JSON.parse(job.payload)).toMatchObject({ recordingSid: "RE0070", attempt: 1 });
-    // Not before its wait (30 s), then again (fails), then a minute later it comes.
-    h.clock.advance(29_000);
-    await h.runDueJobs();
-    expect(twilio.failedDownloads).toHaveLength(1);
-    h.clock.advance(1_000);
-    await h.runDueJobs();
-    expect(twilio.failedDownloads).toEqual(["RE0070", "RE0070"]);
-    expect(twilio.downloads).toEqual([]);
-    h.clock.advance(60_000);
-    await h.runDueJobs();
-    expect(twilio.downloads).toEqual(["RE0070"]);
-    const opened = await eventually(
-      () => h.events.find((e) => e.type === "ticket.opened"),
-      "the voicemail's ticket once downloaded",
-    );
-    const ticket = (await store.findTicket(h.db.prisma, opened.ticket!))!;
-    expect(ticket.customerId).toBe(customer.id);
-    const coverage = (
-      typeof ticket.coverage === "string" ? JSON.parse(ticket.coverage) : ticket.coverage
-    ) as { attachments: unknown[] };
-    expect(coverage.attachments).toEqual([
-      { kind: "voice", mime: "audio/mpeg", name: "voicemail-RE0070.mp3", ref: "media-1" },
-    ]);
-    // Recorded when the call ended, not when the download came.
-    const [line] = await store.transcript(h.db.prisma, ticket);
-    expect(line?.at.toISOString()).toBe(new Date("2027-03-30T10:00:00+02:00").toISOString());
-    h.clock.advance(60 * 60_000);
-    await h.runDueJobs();
-    expect(twilio.downloads).toEqual(["RE0070"]);
-    expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
-  });
-
-  it("a recording that never downloads still leaves its voicemail: a ticket that says where the recording is", async () => {
-    await start("2027-03-30T10:00:00+02:00"); // Tuesday
-    const customer = await h.customer({ plans: ["standard"] });
-    twilio.failingRecordings.set("RE0080", 1000);
-    await leave(customer, "CA0080", "RE0080");
-    for (let i = 0; i < 12 && !h.events.some((e) => e.type === "ticket.opened"); i++) {
-      h.clock.advance(30 * 60_000);
-      await h.runDueJobs();
-    }
-    expect(twilio.failedDownloads).toHaveLength(12);
-    const opened = h.events.find((e) => e.type === "ticket.opened");
-    expect(opened, "the voicemail's ticket without its recording").toBeDefined();
-    const ticket = (await store.findTicket(h.db.prisma, opened!.ticket!))!;
-    expect(ticket.customerId).toBe(customer.id);
-    expect(ticket.description).toContain("non è stato possibile scaricare la registrazione");
-    expect(ticket.description).toContain("RE0080");
   });
 
   it("a caller whose voicemail ticket is still open gets the next voicemail added to it", async () => {
