@@ -26,7 +26,7 @@ export type DomainEvents = {
   "ticket.reply": { text: string };
   "ticket.asked": { text: string };
   "ticket.note": { text: string };
-  /** The bot handed the chat to a person (`reason`: asked, loop, mail-limit), with the line staff see. */
+  /** The bot handed the chat to a person (`reason`: asked, loop, mail-limit, unverified-sender, unknown-caller), with the line staff see. */
   "ticket.handover": { reason: string; prompt: string | null; text: string; note: string };
   "ticket.escalated": { afterServiceMinutes: number };
   "ticket.callback-overdue": Record<string, never>;

@@ -181,7 +181,7 @@ export interface HandOverParams {
   draft: TicketDraft | null;
   /** The company the customer gave, when they were still being identified. */
   company: string | null;
-  reason: "asked" | "loop" | "mail-limit" | "unverified-sender";
+  reason: "asked" | "loop" | "mail-limit" | "unverified-sender" | "unknown-caller";
   /** The question the bot was repeating (locale key), if any. */
   prompt: string | null;
   /** The customer's last message. */

@@ -161,9 +161,11 @@ export type ConversationEvent =
 
 /**
  * Why a chat is handed to a person: the customer asked, the bot repeated itself without progress
- * (`loop`), or an e-mail thread reached its automatic-mail limit (`mail-limit`).
+ * (`loop`), an e-mail thread reached its automatic-mail limit (`mail-limit`), an e-mail failed its
+ * DMARC check (`unverified-sender`), or a voicemail came from a number on no customer record
+ * (`unknown-caller`: a recording cannot answer the sign-up questions).
  */
-export type HandoverReason = "asked" | "loop" | "mail-limit" | "unverified-sender";
+export type HandoverReason = "asked" | "loop" | "mail-limit" | "unverified-sender" | "unknown-caller";
 
 /** A customer's message with the facts the runtime read for it. */
 export type InboundEvent = Extract<ConversationEvent, { type: "inbound" }>;

@@ -5,7 +5,8 @@
  * ticket and the bot says nothing. A technician's claim (root `ticket.claimed`) or reply
  * (`ticket.replied`) moves the chat to `relay`; "menu" / "ricomincia" (root) or "annulla" end it.
  *
- * Entering: a plain `target: "handover"` from any state (reason `asked`), or the event
+ * Entering: a plain `target: "handover"` from any state (reason `asked`, or the reason assigned to
+ * `context.handover` on the way: `unknown-caller` from `idle` and `callerVoice`), or the event
  * `{ type: "handover", reason }` the runtime's loop guards send (handled at the root by
  * {@link handoverEvents}; ignored while already handed over).
  */
@@ -13,7 +14,7 @@ import { assign } from "xstate";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext, ConversationEvent, HandoverReason } from "./conversationTypes.js";
 import type { IntakeRules } from "./intakeRules.js";
-import { inputText } from "./messageInput.js";
+import { draftVoice, emptyDraft, inputText } from "./messageInput.js";
 import { addToTicket, followedTicket, keepOnDraft, say } from "./steps.js";
 
 /** The state id of the hand-over (a target for other states: `target: "handover"`). */
@@ -122,5 +123,32 @@ export function handoverStates(rules: IntakeRules) {
     },
   });
 
-  return { handover };
+  /**
+   * A voicemail from an unknown number, with AI on: its recording is transcribed first, then a
+   * person takes it over (reason `unknown-caller`) with the transcript as the description.
+   */
+  const callerVoice = m.createStateConfig({
+    invoke: {
+      id: "transcribe",
+      src: "transcribe",
+      input: ({ context }) => ({ attachment: draftVoice(context)! }),
+      onDone: {
+        target: HANDOVER_STATE,
+        actions: assign({
+          draft: ({ context, event }) => ({
+            ...(context.draft ?? emptyDraft()),
+            description: event.output?.text.trim() ?? "",
+          }),
+          handover: () => ({ reason: "unknown-caller" as const }),
+        }),
+      },
+      onError: {
+        target: HANDOVER_STATE,
+        actions: assign({ handover: () => ({ reason: "unknown-caller" as const }) }),
+      },
+    },
+    on: { input: keepOnDraft },
+  });
+
+  return { handover, callerVoice };
 }

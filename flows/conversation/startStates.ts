@@ -48,6 +48,22 @@ export function startStates(rules: IntakeRules) {
       input: [
         { guard: "unsupportedOnly", actions: say("common.unsupportedMedia") },
         { guard: "empty", target: "menu" },
+        // A voicemail from a number on no customer record: a recording cannot answer the sign-up
+        // questions, so a person identifies the caller (its recording transcribed first, AI on).
+        {
+          guard: ({ context }) =>
+            context.chat.voicemail &&
+            context.customer === null &&
+            context.chat.aiEnabled &&
+            hasVoice(context),
+          target: "callerVoice",
+          actions: "startDraft",
+        },
+        {
+          guard: ({ context }) => context.chat.voicemail && context.customer === null,
+          target: "handover",
+          actions: ["startDraft", assign({ handover: () => ({ reason: "unknown-caller" as const }) })],
+        },
         // "A che ora aprite?", "a che punto è la mia richiesta?": answered, not taken as a problem.
         ...requests,
         {

@@ -31,6 +31,7 @@ import type { Logger } from "../observability/logger.js";
 import { createMetrics, runtimeMetrics } from "../observability/metrics.js";
 import { firstResponseObserver } from "../observability/responseTimeMetric.js";
 import { twilioNotifiers } from "../pager/twilioNotifier.js";
+import { downloadRecording } from "../phone/voicemailIntake.js";
 import { loadCannedReplies } from "../policy/cannedReplies.js";
 import { loadPolicy } from "../policy/loadPolicy.js";
 import { policyResolver } from "../policy/policyResolver.js";
@@ -267,7 +268,10 @@ async function startServices(
     coordination,
     health,
     ...(config.twilio
-      ? { pagerNotifiers: twilioNotifiers(config.twilio, () => http.publicUrl ?? listeningAt) }
+      ? {
+          pagerNotifiers: twilioNotifiers(config.twilio, () => http.publicUrl ?? listeningAt),
+          recordingDownload: (url: string) => downloadRecording(config.twilio!, url),
+        }
       : {}),
     onEvents: firstResponseObserver({
       metrics,
@@ -338,7 +342,7 @@ async function startServices(
                 clock,
                 render: renderer.render,
                 phonesNow: () => runtime.pager.phonesNow(),
-                handleInbound: runtime.handleInbound,
+                takeVoicemail: runtime.takeVoicemail,
               }),
           ]
         : []),

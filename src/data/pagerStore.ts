@@ -4,6 +4,7 @@
  * `rotaStore.ts`.
  */
 import { newId } from "./ids.js";
+import { PgTx } from "./pgTx.js";
 import { date, iso, maybeDate, maybeStr, num, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 
 /** How a technician can be reached. */
@@ -221,6 +222,17 @@ export async function openPageOfTicket(tx: SqlTx, ticket: string): Promise<PageR
     ticket,
   );
   return r ? toPage(r) : null;
+}
+
+/**
+ * Serialises the outage notices of one component across instances until the transaction ends:
+ * PostgreSQL, a transaction-level advisory lock on the component (a second instance waits, then
+ * reads the page the first one committed); SQLite, nothing (its one writer runs one transaction
+ * at a time).
+ */
+export async function lockOutage(tx: SqlTx, component: string): Promise<void> {
+  if (tx instanceof PgTx)
+    await tx.write("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", `outage:${component}`);
 }
 
 /** Open pages, oldest first. */

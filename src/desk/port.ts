@@ -85,6 +85,8 @@ export interface TicketView {
   chatId: string;
   /** The channel could not verify the sender (an e-mail failing DMARC): maybe not the customer it names. */
   unverifiedSender?: boolean;
+  /** A phone line's voicemail from a number on no customer record: a technician identifies the caller. */
+  unknownCaller?: boolean;
   /** Coverage decided at intake: which plan, warranty, or billable with the quoted rate and consent. */
   coverage: Record<string, unknown>;
   /** What the customer answered after the close (rating 1–5 and comment); single-ticket views only. */

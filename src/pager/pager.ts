@@ -1,10 +1,11 @@
 /**
- * The pager: a ticket (or an outage) that needs a person now is paged step by step along the
+ * The pager: a ticket that needs a person now is paged step by step along the
  * escalation chain (src/pager/chain.ts) until someone acknowledges it. Each step is a durable
  * `pager.step` job: it first moves the page's step in the database (only one pass, on one
  * instance, wins), schedules the next step after the preset's `sla.pageRepeatMinutes`, then
  * reaches the step's people (desks in the transaction; Telegram, WhatsApp, e-mail, SMS, calls
  * through the notifiers) and records every attempt on the page and the ticket's history.
+ * Channel and desk outages are told apart, once each way round (outageWatch.ts).
  */
 
 import type { StoreTx } from "../data/database.js";
@@ -22,8 +23,9 @@ import {
   type RuntimeContext,
   recordEvent,
 } from "../runtime/runtimeContext.js";
-import { type ChainStep, escalationChain, type Reach, type Reachable, usableWays } from "./chain.js";
+import { type ChainStep, escalationChain, type Reach, type Reachable } from "./chain.js";
 import { ACK_CHOICE_PREFIX, type Notifier, type PageMessage } from "./notifier.js";
+import { type ComponentState, OutageWatch } from "./outageWatch.js";
 import { onCallAt } from "./rota.js";
 
 /** The key of a page's pending step job. */
@@ -46,6 +48,8 @@ export type AckVia = ContactKind | "board" | "slack" | "claim" | "cli";
 
 export class Pager {
   private readonly notifiers = new Map<string, Notifier>();
+  /** Tells staff of channel and desk outages. */
+  readonly outages: OutageWatch;
 
   constructor(
     private readonly ctx: RuntimeContext,
@@ -54,6 +58,15 @@ export class Pager {
     private readonly ticketView: (number: string) => Promise<TicketView | null>,
   ) {
     for (const n of notifiers) this.notifiers.set(n.kind, n);
+    this.outages = new OutageWatch(
+      ctx,
+      {
+        peopleNow: (tx) => this.peopleNow(tx),
+        notifier: (kind) => this.notifiers.get(kind),
+        forKind: (message, kind) => this.forKind(message, kind),
+      },
+      afterCommit,
+    );
   }
 
   /** Adds a notifier after construction (one per kind; the last wins). */
@@ -79,24 +92,6 @@ export class Pager {
     });
     await this.scheduleStep(tx, id, 0, this.ctx.clock.now());
     fx.jobsDue = true;
-  }
-
-  /** Starts paging about something that is not a ticket (an outage), with its text. */
-  async pageAbout(text: string): Promise<string> {
-    const fx = newEffects();
-    const id = await this.ctx.db.transaction(async (tx) => {
-      const pageId = await pagerStore.createPage(tx, {
-        subject: "outage",
-        ticket: null,
-        text,
-        at: this.ctx.clock.now(),
-      });
-      await this.scheduleStep(tx, pageId, 0, this.ctx.clock.now());
-      return pageId;
-    });
-    fx.jobsDue = true;
-    await this.afterCommit(fx);
-    return id;
   }
 
   private scheduleStep(tx: StoreTx, pageId: string, step: number, dueAt: Date): Promise<void> {
@@ -146,118 +141,9 @@ export class Pager {
     return escalationChain(rota, admins);
   }
 
-  /**
-   * A channel or desk has been down for a while (`down`) or works again: the on-call technician
-   * and the admins are told once each way round, by their first way that is not the broken one.
-   * The open outage page of the component remembers it was told (restart-safe).
-   */
-  async outage(component: string, detail: string, down: boolean): Promise<boolean> {
-    const { ctx } = this;
-    const now = ctx.clock.now();
-    const language = ctx.policy.defaultLanguage;
-    const minutes = String(
-      Math.max(0, Math.round((now.getTime() - (this.downSince.get(component) ?? now).getTime()) / 60_000)),
-    );
-    const claimed = await ctx.db.transaction(async (tx) => {
-      const open = (await pagerStore.openPages(tx)).find(
-        (p) => p.subject === "outage" && p.text.startsWith(`${component}:`),
-      );
-      if (down === Boolean(open)) return null;
-      let pageId: string;
-      if (open) {
-        await pagerStore.endPage(tx, open.id, "ended", null);
-        pageId = open.id;
-      } else {
-        pageId = await pagerStore.createPage(tx, {
-          subject: "outage",
-          ticket: null,
-          text: `${component}: ${detail}`,
-          at: now,
-        });
-      }
-      const { rota, admins } = await this.peopleNow(tx);
-      const people = [...rota.slice(0, 1), ...admins.filter((a) => a.id !== rota[0]?.id)];
-      const broken = component.replace(/^(channel|desk):/, "");
-      const reach = people.map(
-        (p) =>
-          usableWays(p).find((w) => w.kind !== broken && !(broken === "slack" && w.kind === "desk")) ??
-          ({ technicianId: p.id, technician: p.name, kind: "desk", address: null } satisfies Reach),
-      );
-      return { pageId, reach };
-    });
-    if (!claimed) return false;
-    const r = (key: string, params?: Record<string, string>) => ctx.renderer.render(key, params, language);
-    const text = down
-      ? r("pager.outage", { component, minutes, detail })
-      : r("pager.recovered", { component });
-    const message: PageMessage = {
-      pageId: claimed.pageId,
-      text,
-      subject: r("pager.outageSubject"),
-      ackLabel: r("pager.ackButton"),
-      language,
-    };
-    const outcomes = await Promise.all(
-      claimed.reach.map(async (reach) => {
-        if (reach.kind === "desk") return { reach, error: null, ref: null };
-        try {
-          const sent = await this.notifiers.get(reach.kind)!.send(reach, this.forKind(message, reach.kind));
-          return { reach, error: null, ref: sent.ref ?? null };
-        } catch (error) {
-          return { reach, error: error instanceof Error ? error.message : String(error), ref: null };
-        }
-      }),
-    );
-    const fx = newEffects();
-    await ctx.db.transaction(async (tx) => {
-      for (const o of outcomes)
-        await pagerStore.addAttempt(tx, {
-          pageId: claimed.pageId,
-          step: down ? 0 : 1,
-          technicianId: o.reach.technicianId,
-          technician: o.reach.technician,
-          kind: o.reach.kind,
-          address: o.reach.address,
-          outcome: o.error ? "failed" : "sent",
-          error: o.error,
-          ref: o.ref,
-          at: now,
-        });
-      await recordEvent(ctx, tx, fx, {
-        ticketId: null,
-        ticket: null,
-        type: "staff.outage",
-        actor: null,
-        payload: { component, detail, recovered: !down },
-      });
-    });
-    await this.afterCommit(fx);
-    return true;
-  }
-
-  /** When each component was first seen down (this process), for {@link watch}. */
-  private readonly downSince = new Map<string, Date>();
-
-  /**
-   * The components' states now (channels, desks): one down for `afterMinutes` is told once
-   * ({@link outage}), and its recovery once.
-   */
-  async watch(
-    states: { component: string; ok: boolean; detail: string }[],
-    afterMinutes: number,
-  ): Promise<void> {
-    const now = this.ctx.clock.now();
-    for (const s of states) {
-      if (s.ok) {
-        this.downSince.delete(s.component);
-        await this.outage(s.component, s.detail, false);
-        continue;
-      }
-      const since = this.downSince.get(s.component) ?? now;
-      this.downSince.set(s.component, since);
-      if (now.getTime() - since.getTime() >= afterMinutes * 60_000)
-        await this.outage(s.component, s.detail, true);
-    }
+  /** Outage watching (outageWatch.ts): see {@link OutageWatch.watch}. */
+  watch(states: ComponentState[], afterMinutes: number): Promise<void> {
+    return this.outages.watch(states, afterMinutes);
   }
 
   /** Runs a due `pager.step` job. */
@@ -378,7 +264,7 @@ export class Pager {
   }
 
   /** The message as one kind of way says it (a call asks for a key, an SMS for a reply). */
-  private forKind(message: PageMessage, kind: ContactKind): PageMessage {
+  forKind(message: PageMessage, kind: ContactKind): PageMessage {
     const r = (key: string) => this.ctx.renderer.render(key, undefined, message.language);
     if (kind === "voice") return { ...message, ackLabel: r("pager.pressOne") };
     if (kind === "sms" || kind === "email")

@@ -17,8 +17,12 @@ import { type Effects, type RuntimeContext, recordEvent } from "./runtimeContext
 import type { ChatRef } from "./runtimeTypes.js";
 import type { TicketOpening } from "./ticketOpening.js";
 
-/** The line staff read about a hand-over. */
-export function handoverNote(params: HandOverParams, botMessages: number): string {
+/** The line staff read about a hand-over (`caller`: the phone line caller's number, if any). */
+export function handoverNote(
+  params: HandOverParams,
+  botMessages: number,
+  caller: string | null = null,
+): string {
   const last = params.text ? `; last message: “${params.text.slice(0, 150)}”` : "";
   switch (params.reason) {
     case "asked":
@@ -31,6 +35,8 @@ export function handoverNote(params: HandOverParams, botMessages: number): strin
       return `handed to a person: automatic e-mail limit reached on this thread (an auto-responder?); no more automatic replies${last}`;
     case "unverified-sender":
       return `handed to a person: the e-mail failed its sender domain's DMARC check, so its From may be forged; it was not attached to any customer. Check with the customer before acting${last}`;
+    case "unknown-caller":
+      return `handed to a person: a voicemail from ${caller ?? "a hidden number"}, on no customer record (registered unverified). Listen to the recording, identify the customer and complete their record${last}`;
   }
 }
 
@@ -50,18 +56,29 @@ export async function handOver(
     if (!params.draft) return [];
     if (!who.customerId) {
       const can = capabilitiesOf(chat.channel);
-      const phone = can.senderIsPhone && who.senderId?.startsWith("+") ? who.senderId : null;
+      // A phone line's chat is its caller (also when a job's answer, without a sender, hands it over).
+      const senderId = who.senderId ?? (can.voicemail ? chat.chatId : null);
+      const writer: IntentScope = {
+        senderId,
+        get customerId() {
+          return who.customerId;
+        },
+        setCustomerId: (id) => who.setCustomerId(id),
+        setLabels: (labels) => who.setLabels(labels),
+      };
+      // A WhatsApp sender's or a phone line caller's number (E.164) is how they are recognised.
+      const phone = can.senderIsPhone && senderId?.startsWith("+") ? senderId : null;
       await registerUnverifiedCustomer(
         ctx,
         tx,
         fx,
         chat,
-        who,
+        writer,
         {
           company: params.company?.trim() || `${chat.channel} ${who.senderId ?? chat.chatId}`,
           contactName: null,
           phone,
-          email: can.senderIsEmail && who.senderId?.includes("@") ? who.senderId : null,
+          email: can.senderIsEmail && senderId?.includes("@") ? senderId : null,
           language: params.draft.language,
         },
         { handover: true },
@@ -74,7 +91,8 @@ export async function handOver(
   }
   const ticket = await store.findTicket(tx, number);
   if (!ticket) return events;
-  const note = handoverNote(params, ctx.policy.conversation.loopGuard.botMessagesWithoutProgress);
+  const caller = capabilitiesOf(chat.channel).voicemail && chat.chatId.startsWith("+") ? chat.chatId : null;
+  const note = handoverNote(params, ctx.policy.conversation.loopGuard.botMessagesWithoutProgress, caller);
   await recordEvent(ctx, tx, fx, {
     ticketId: ticket.id,
     ticket: ticket.number,

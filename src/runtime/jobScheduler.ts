@@ -133,6 +133,8 @@ export class JobScheduler {
         return this.handlers["ai.transcribe"](job.payload);
       case "ai.interpret":
         return this.handlers["ai.interpret"](job.payload);
+      case "phone.voicemail":
+        return this.handlers["phone.voicemail"](job.payload);
     }
   }
 }

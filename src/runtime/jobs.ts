@@ -31,7 +31,21 @@ export type JobSpec =
   | { kind: "pager.outage"; payload: { component: string } }
   | { kind: "ai.triage"; payload: { chat: ChatRef; text: string; language: Language } }
   | { kind: "ai.transcribe"; payload: { chat: ChatRef; attachment: AttachmentMeta } }
-  | { kind: "ai.interpret"; payload: InterpretJob };
+  | { kind: "ai.interpret"; payload: InterpretJob }
+  | { kind: "phone.voicemail"; payload: VoicemailJob };
+
+/** A phone line's voicemail to take (src/phone/voicemailIntake.ts); `attempt`: downloads tried. */
+export interface VoicemailJob {
+  callSid: string;
+  recordingSid: string;
+  recordingUrl: string;
+  from: string;
+  durationSeconds: number;
+  line: string;
+  /** When it was recorded (ISO). */
+  at: string;
+  attempt: number;
+}
 
 /**
  * An answer to read (the conversation's `interpretAnswer`): the question and its choices as the
@@ -150,6 +164,16 @@ const payloads = {
     question: text,
     options: z.array(z.object({ id: z.string(), label: z.string() })),
     language: z.enum(["it", "en"]).catch("it"),
+  }),
+  "phone.voicemail": z.object({
+    callSid: z.string().min(1),
+    recordingSid: z.string().min(1),
+    recordingUrl: z.string().min(1),
+    from: text,
+    durationSeconds: z.number().catch(0),
+    line: text,
+    at: z.string(),
+    attempt: z.number().int().nonnegative().catch(0),
   }),
 } satisfies { [K in JobKind]: z.ZodType<JobPayload<K>, unknown> };
 

@@ -86,6 +86,11 @@ export interface RuntimeOptions {
   detectLanguage?: (text: string) => Language | null;
   /** Where voice notes are kept for transcription jobs (bytes must survive a restart). */
   mediaStore?: MediaStore;
+  /**
+   * Downloads a phone line's voicemail recording by its URL (Twilio's RecordingUrl, with the
+   * account's credentials); absent without Twilio. Throws when it cannot (tried again later).
+   */
+  recordingDownload?: (recordingUrl: string) => Promise<Uint8Array>;
   /** Called after every committed change with the domain events recorded (story runner, metrics). */
   onEvents?: (events: DomainEvent[]) => void;
   /**

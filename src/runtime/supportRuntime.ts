@@ -19,6 +19,7 @@ import { createRenderer } from "../i18n/renderer.js";
 import { channelNotifier } from "../pager/channelNotifiers.js";
 import { Pager } from "../pager/pager.js";
 import { RotaAdmin } from "../pager/rotaAdmin.js";
+import { VoicemailIntake } from "../phone/voicemailIntake.js";
 import type { Policy } from "../policy/schema.js";
 import { AiJobs } from "./aiJobs.js";
 import { ConversationExecutor } from "./conversationExecutor.js";
@@ -66,6 +67,11 @@ export class SupportRuntime implements StaffActions {
    * handed to the channel (delivery failures are retried later, never lost).
    */
   readonly handleInbound: InboundPipeline["handle"];
+  /**
+   * Takes a phone line's voicemail (the recording-status callback): resolves once its job is
+   * stored; the job downloads the recording (retried until it comes) and hands it to the intake.
+   */
+  readonly takeVoicemail: VoicemailIntake["accept"];
   /** Records a delivery status a channel reported; resolves once stored (see deliveryStatus.ts). */
   readonly handleDeliveryStatus: DeliveryStatusHandler;
   // The StaffActions port, from the modules that implement it.
@@ -153,6 +159,7 @@ export class SupportRuntime implements StaffActions {
         "ai.triage": ai.triage,
         "ai.transcribe": ai.transcribe,
         "ai.interpret": ai.interpret,
+        "phone.voicemail": (job) => voicemails.run(job),
       },
       this.outbox,
     );
@@ -160,6 +167,13 @@ export class SupportRuntime implements StaffActions {
     this.links = new MailLinks(ctx, tickets, handOffs, afterCommit);
     this.handleDeliveryStatus = (update) => recordDeliveryStatus(ctx, afterCommit, update);
     this.handleInbound = new InboundPipeline(ctx, conversations, afterCommit, pager).handle;
+    const voicemails = new VoicemailIntake(
+      ctx,
+      this.handleInbound,
+      options.recordingDownload ?? null,
+      afterCommit,
+    );
+    this.takeVoicemail = voicemails.accept;
     this.perform = staff.perform;
     this.seen = staff.seen;
     this.setDeskRef = staff.setDeskRef;

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { Language } from "../../flows/intents.js";
 import { closeChargeOf } from "../../flows/ticket/closeCharge.js";
 import type { ChannelName } from "../channels/port.js";
-import { isUnverifiedChat } from "../channels/port.js";
+import { capabilitiesOf, isUnverifiedChat } from "../channels/port.js";
 import type { Database, Executor } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { TranscriptEntry } from "../desk/board/boardQueries.js";
@@ -231,6 +231,8 @@ export class TicketViews {
       channel: row.channel as ChannelName,
       chatId: row.chatId,
       ...(isUnverifiedChat(row.chatId) ? { unverifiedSender: true } : {}),
+      // A caller registered from their voicemail stays to identify until staff verify the record.
+      ...(capabilitiesOf(row.channel).voicemail && !customer?.verified ? { unknownCaller: true } : {}),
       coverage,
       salesRep: row.salesRep,
       assignee: assignee ? { id: assignee.id, name: assignee.name, identities: assignee.identities } : null,

@@ -13,12 +13,11 @@
  *   after the last one records a voicemail;
  * - `POST /twilio/voice/recorded` — the <Record> ended: thanks and goodbye;
  * - `POST /twilio/voice/recording?line=K&from=NUMBER` — the recording-status callback: the
- *   voicemail goes to the intake (voicemailIntake.ts).
+ *   voicemail is stored as a job (voicemailIntake.ts), then downloaded and taken by the intake.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import twilio from "twilio";
 import type { Language } from "../../flows/intents.js";
-import type { InboundHandler } from "../channels/port.js";
 import type { Executor } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { formatWhen } from "../i18n/renderer.js";
@@ -31,7 +30,7 @@ import {
   onCallAnswer,
   type PhoneLine,
 } from "../phone/lineDecisions.js";
-import { takeVoicemail } from "../phone/voicemailIntake.js";
+import type { RecordedVoicemail } from "../phone/voicemailIntake.js";
 import type { Policy } from "../policy/schema.js";
 import { requireTwilio, sendTwiml, twilioParams } from "./twilioRoutes.js";
 
@@ -44,7 +43,8 @@ export interface VoiceRouteDeps {
   render: (key: string, params: Record<string, string> | undefined, language: Language) => string;
   /** The phones of the people on call now, in order. */
   phonesNow: () => Promise<{ name: string; phone: string }[]>;
-  handleInbound: InboundHandler;
+  /** Takes a voicemail durably (the runtime's `takeVoicemail`); resolves once it is stored. */
+  takeVoicemail: (voicemail: RecordedVoicemail) => Promise<void>;
 }
 
 type VoiceResponse = InstanceType<typeof twilio.twiml.VoiceResponse>;
@@ -204,18 +204,16 @@ export function registerVoiceRoutes(scope: FastifyInstance, deps: VoiceRouteDeps
     const line = lineOf(req);
     if (!line || params.RecordingStatus !== "completed" || !params.RecordingUrl || !params.CallSid)
       return reply.code(204).send();
-    await takeVoicemail(
-      { settings: deps.settings, handleInbound: deps.handleInbound },
-      {
-        callSid: params.CallSid,
-        recordingSid: params.RecordingSid ?? params.CallSid,
-        recordingUrl: params.RecordingUrl,
-        from: query(req).from ?? "",
-        durationSeconds: Number.parseInt(params.RecordingDuration ?? "0", 10) || 0,
-        line: line.contact.key,
-        at: deps.clock.now(),
-      },
-    );
+    // Stored as a job before Twilio is answered: the download and the intake follow, retried.
+    await deps.takeVoicemail({
+      callSid: params.CallSid,
+      recordingSid: params.RecordingSid ?? params.CallSid,
+      recordingUrl: params.RecordingUrl,
+      from: query(req).from ?? "",
+      durationSeconds: Number.parseInt(params.RecordingDuration ?? "0", 10) || 0,
+      line: line.contact.key,
+      at: deps.clock.now(),
+    });
     return reply.code(204).send();
   });
 }

@@ -258,4 +258,41 @@ describe("pager escalation", () => {
     ).toContain("funziona di nuovo");
     expect(twilio.of("Messages")).toHaveLength(2);
   });
+
+  it("two runtimes watching one database tell an outage once, and its recovery once", async () => {
+    const a = await harness();
+    const b = await harness();
+    await staff(a);
+    const both = [a, b];
+    const watchBoth = (states: { component: string; ok: boolean; detail: string }[]) =>
+      Promise.all(both.map((h) => h.runtime.pager.watch(states, 10)));
+    const told = () =>
+      both.flatMap((h) =>
+        h.events
+          .filter((e) => e.type === "staff.outage")
+          .map((e) => (e.payload as { recovered: boolean }).recovered),
+      );
+    const dms = () =>
+      both.flatMap((h) =>
+        h
+          .local("telegram")
+          .sent.filter((m) => m.chatId === GIULIA_TG)
+          .map((m) => m.text),
+      );
+    const down = [{ component: "channel:whatsapp", ok: false, detail: "logged out" }];
+    await watchBoth(down);
+    for (const h of both) h.clock.advance(10 * 60_000);
+    // Both instances find it down for 10 minutes at the same moment, twice.
+    await watchBoth(down);
+    await watchBoth(down);
+    expect(told()).toEqual([false]);
+    expect(dms()).toEqual([expect.stringContaining("channel:whatsapp non funziona da 10 minuti")]);
+
+    const up = [{ component: "channel:whatsapp", ok: true, detail: "connected" }];
+    await watchBoth(up);
+    await watchBoth(up);
+    expect(told()).toEqual([false, true]);
+    expect(dms()).toHaveLength(2);
+    expect(dms()[1]).toContain("funziona di nuovo");
+  });
 });

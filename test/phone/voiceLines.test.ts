@@ -11,120 +11,42 @@ import { createOfflineTriage } from "../../src/app/offlineTriage.js";
 import { loadConfig } from "../../src/config/env.js";
 import { createAiUsageStore } from "../../src/data/aiUsageStore.js";
 import * as store from "../../src/data/supportStore.js";
-import { createRenderer } from "../../src/i18n/renderer.js";
-import { twilioNotifiers } from "../../src/pager/twilioNotifier.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
-import { registerVoiceRoutes } from "../../src/server/voiceRoutes.js";
 import { eventually } from "../support/eventually.js";
 import { startFakeOpenAiServer } from "../support/fakeOpenAiServer.js";
-import { FAKE_TWILIO, FakeTwilioApi, signedRequest } from "../support/fakeTwilioApi.js";
-import { createHarness, type Harness, type HarnessOptions } from "../support/harness.js";
-import { startWebStack, type WebStack } from "../support/webStack.js";
-
-const PUBLIC = "https://support.example.it";
-const WEEKDAY_LINE = "+390454684131";
-const WEEKEND_LINE = "+390452525658";
+import type { FakeTwilioApi } from "../support/fakeTwilioApi.js";
+import type { Harness, HarnessOptions } from "../support/harness.js";
+import {
+  type PhoneLines,
+  pathOf,
+  startPhoneLines,
+  WEEKDAY_LINE,
+  WEEKEND_LINE,
+} from "../support/phoneLines.js";
 
 describe("phone lines (Twilio Programmable Voice)", () => {
-  let twilio: FakeTwilioApi;
+  let lines: PhoneLines;
   let h: Harness;
-  let web: WebStack;
-  /** The files kept in the media store, in order. */
-  let kept: { name: string; bytes: Uint8Array }[];
+  let twilio: FakeTwilioApi;
+  let kept: PhoneLines["kept"];
+  /** Set by a test that stopped everything itself (before dropping its own database). */
+  let stopped = false;
 
   async function start(clock: string, extra: Partial<HarnessOptions> = {}) {
-    twilio = await FakeTwilioApi.start();
-    kept = [];
-    const media = {
-      put: async (bytes: Uint8Array, name: string) =>
-        `media-${kept.push({ name, bytes: new Uint8Array(bytes) })}`,
-      get: async (ref: string) => kept[Number(ref.slice("media-".length)) - 1]!.bytes,
-    };
-    const settings = {
-      accountSid: FAKE_TWILIO.accountSid,
-      authToken: FAKE_TWILIO.authToken,
-      from: FAKE_TWILIO.from,
-      apiUrl: twilio.url,
-    };
-    h = await createHarness({
-      clock,
-      channels: ["whatsapp"],
-      start: false,
-      mediaStore: media,
-      pagerNotifiers: twilioNotifiers(settings, () => PUBLIC),
-      ...extra,
-    });
-    const renderer = createRenderer(h.policy);
-    web = await startWebStack({
-      publicUrl: PUBLIC,
-      listen: false,
-      routes: [
-        (scope) =>
-          registerVoiceRoutes(scope, {
-            settings,
-            publicUrl: PUBLIC,
-            policy: h.policy,
-            db: h.db.prisma,
-            clock: h.clock,
-            render: renderer.render,
-            phonesNow: () => h.runtime.pager.phonesNow(),
-            handleInbound: h.runtime.handleInbound,
-          }),
-      ],
-    });
+    lines = await startPhoneLines(clock, extra);
+    ({ h, twilio, kept } = lines);
   }
 
-  let stopped = false;
   afterEach(async () => {
     if (stopped) {
       stopped = false;
       return;
     }
-    await web.close();
-    await h.stop();
-    await twilio.close();
+    await lines.close();
   });
 
-  /** POSTs a webhook signed as Twilio signs it (URL with its query + form parameters). */
-  const post = (pathAndQuery: string, params: Record<string, string>, signature?: string) => {
-    const signed = signedRequest(`${PUBLIC}${pathAndQuery}`, params);
-    return web.server.app.inject({
-      method: "POST",
-      url: pathAndQuery,
-      headers: {
-        ...signed.headers,
-        host: "support.example.it",
-        ...(signature !== undefined ? { "x-twilio-signature": signature } : {}),
-      },
-      payload: signed.payload,
-    });
-  };
-
-  /** The path and query of a TwiML URL attribute. */
-  const pathOf = (twiml: string, attribute: string): string => {
-    const found = new RegExp(`${attribute}="([^"]+)"`).exec(twiml);
-    expect(found, `${attribute} in ${twiml}`).not.toBeNull();
-    const url = new URL(found![1]!.replaceAll("&amp;", "&"));
-    return `${url.pathname}${url.search}`;
-  };
-
-  /** A call to the weekday line that leaves a voicemail (incoming, then the recording callback). */
-  const leave = async (customer: { phone: string }, callSid: string, recordingSid: string) => {
-    const incoming = await post("/twilio/voice/incoming", {
-      CallSid: callSid,
-      From: customer.phone,
-      To: WEEKDAY_LINE,
-    });
-    const url = twilio.addRecording(recordingSid, new Uint8Array([1, 2, callSid.length]));
-    const res = await post(pathOf(incoming.body, "recordingStatusCallback"), {
-      CallSid: callSid,
-      RecordingSid: recordingSid,
-      RecordingUrl: url,
-      RecordingStatus: "completed",
-      RecordingDuration: "9",
-    });
-    expect(res.statusCode).toBe(204);
-  };
+  const post = (...args: Parameters<PhoneLines["post"]>) => lines.post(...args);
+  const leave = (...args: Parameters<PhoneLines["leave"]>) => lines.leave(...args);
 
   it("a voicemail on the weekday line opens a ticket with the recording, once per call", async () => {
     await start("2027-03-30T10:00:00+02:00"); // Tuesday
@@ -153,6 +75,9 @@ describe("phone lines (Twilio Programmable Voice)", () => {
       RecordingDuration: "14",
     };
     expect((await post(callback, status)).statusCode).toBe(204);
+    // Answered once the voicemail's job is stored; the job downloads it and opens the ticket.
+    expect(twilio.downloads).toEqual([]);
+    await h.runDueJobs();
     await eventually(
       () => expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1),
       "the voicemail's ticket",
@@ -176,6 +101,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
 
     // Twilio posts the callback again (a retry): nothing new.
     expect((await post(callback, status)).statusCode).toBe(204);
+    await h.runDueJobs();
     expect(twilio.downloads).toEqual(["RE0001"]);
     expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
     expect(kept).toHaveLength(1);
@@ -211,9 +137,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
         const ticket = await store.findTicket(h.db.prisma, opened.ticket!);
         expect(ticket?.description).toBe(text);
       } finally {
-        await web.close();
-        await h.stop();
-        await twilio.close();
+        await lines.close();
         await database.drop();
         stopped = true;
       }

@@ -3,7 +3,7 @@
  * answers Messages.json (SMS) and Calls.json (voice calls) like Twilio — Basic auth with the
  * account SID and auth token, form-encoded parameters, a JSON resource with a new SID — and
  * records every request; it serves call recordings (GET Recordings/RE….mp3, same auth) added with
- * `addRecording`. `signedRequest` builds a webhook request as Twilio signs it.
+ * `addRecording` (failing a number of times first with `failingRecordings`). `signedRequest` builds a webhook request as Twilio signs it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,6 +29,10 @@ export class FakeTwilioApi {
   private readonly recordings = new Map<string, Uint8Array>();
   /** Recording SIDs downloaded, in order. */
   readonly downloads: string[] = [];
+  /** Recording SIDs whose next N downloads fail (Twilio answering 503), by SID. */
+  readonly failingRecordings = new Map<string, number>();
+  /** Failed recording downloads, in order. */
+  readonly failedDownloads: string[] = [];
 
   private constructor(private readonly server: Server) {}
 
@@ -77,6 +81,12 @@ export class FakeTwilioApi {
       const bytes = this.recordings.get(recording[2]!);
       if (!bytes || recording[1] !== FAKE_TWILIO.accountSid)
         return reply(404, { code: 20404, message: "Not found", status: 404 });
+      const failures = this.failingRecordings.get(recording[2]!) ?? 0;
+      if (failures > 0) {
+        this.failingRecordings.set(recording[2]!, failures - 1);
+        this.failedDownloads.push(recording[2]!);
+        return reply(503, { code: 20503, message: "Service unavailable", status: 503 });
+      }
       this.downloads.push(recording[2]!);
       res.writeHead(200, { "content-type": "audio/mpeg", "content-length": String(bytes.length) });
       res.end(Buffer.from(bytes));

@@ -87,6 +87,15 @@
               ),
             ]
           : []),
+        ...(ticket.unknownCaller
+          ? [
+              el(
+                "span",
+                { class: "badge unverified", title: t("board.unknownCallerHint") },
+                t("board.unknownCaller"),
+              ),
+            ]
+          : []),
         el("span", { class: "sub" }, `${ticket.customer.company} — ${ticket.summary || ticket.description}`),
       );
       button.addEventListener("click", () => select(ticket.number));
