@@ -5,6 +5,7 @@
  * references these functions return, after the transaction commits.
  */
 import { z } from "zod";
+import type { DomainEventName } from "../../flows/domainEvents.js";
 import { type FileRef, KEPT_EVENT_KEYS, PrivacyError, pick, refsOf, uniqueRefs } from "./customerErasure.js";
 import { type Database, type Prisma, type PrismaExecutor, prismaOf, type Tx } from "./database.js";
 import { parseJson, toJson } from "./json.js";
@@ -171,7 +172,9 @@ export async function purgeTranscriptsBefore(db: Database, before: Date): Promis
     const textEvents = await tx.ticketEvent.findMany({
       where: {
         at: { lt: before },
-        type: { in: ["customer.message", "ticket.reply", "ticket.asked", "ticket.note"] },
+        type: {
+          in: ["customer.message", "ticket.reply", "ticket.asked", "ticket.note"] satisfies DomainEventName[],
+        },
         NOT: { payload: "{}" },
       },
       select: { id: true, payload: true },

@@ -4,6 +4,7 @@
  * purchases, audited as `customer.updated` events.
  */
 import { z } from "zod";
+import type { DomainEventName } from "../../flows/domainEvents.js";
 import type { Database } from "./database.js";
 import { parseJson, toJson } from "./json.js";
 
@@ -222,7 +223,7 @@ export async function updateCustomerContract(
     await tx.ticketEvent.create({
       data: {
         ticketId: null,
-        type: "customer.updated",
+        type: "customer.updated" satisfies DomainEventName,
         actor: audit.actor,
         payload: toJson({
           customerId: c.id,
@@ -276,7 +277,7 @@ export async function updateCustomerContact(
       await tx.ticketEvent.create({
         data: {
           ticketId: null,
-          type: "customer.updated",
+          type: "customer.updated" satisfies DomainEventName,
           actor: audit.actor,
           payload: toJson({ customerId: c.id, code: c.code, before, after }),
           at: audit.at,

@@ -1,6 +1,7 @@
 /** What the reports and the response-time metric read: tickets of a range, SLA events, feedback. */
 
 import { z } from "zod";
+import type { DomainEventName } from "../../flows/domainEvents.js";
 import { RESPONSE_EVENTS, type ReportData, type ReportTicket, SLA_EVENTS } from "../reports/report.js";
 import type { Database, Prisma, Tx } from "./database.js";
 import { type PrismaExecutor, prismaOf } from "./database.js";
@@ -35,7 +36,10 @@ export async function reportData(on: Database, window: { from: Date; to: Date })
   for (let i = 0; i < rows.length; i += 500) {
     const counted = await tx.ticketEvent.groupBy({
       by: ["ticketId"],
-      where: { ticketId: { in: rows.slice(i, i + 500).map((r) => r.id) }, type: "ticket.reopened" },
+      where: {
+        ticketId: { in: rows.slice(i, i + 500).map((r) => r.id) },
+        type: "ticket.reopened" satisfies DomainEventName,
+      },
       _count: { _all: true },
     });
     for (const c of counted) if (c.ticketId) reopens.set(c.ticketId, c._count._all);

@@ -1,4 +1,5 @@
 /** What the benches check after a run: rows stored, counted once the runtime stopped. */
+import type { DomainEventName } from "../../flows/domainEvents.js";
 import type { Database } from "./database.js";
 
 export interface WorkloadCounts {
@@ -20,7 +21,7 @@ export async function workloadCounts(db: Database): Promise<WorkloadCounts> {
   const prisma = db.prisma;
   const escalations = await prisma.ticketEvent.groupBy({
     by: ["ticketId"],
-    where: { type: "ticket.escalated" },
+    where: { type: "ticket.escalated" satisfies DomainEventName },
     _count: { _all: true },
   });
   return {
@@ -29,7 +30,7 @@ export async function workloadCounts(db: Database): Promise<WorkloadCounts> {
     unsent: await prisma.message.count({ where: { direction: "out", status: { not: "sent" } } }),
     tickets: await prisma.ticket.count(),
     conversations: await prisma.conversation.count(),
-    opened: await prisma.ticketEvent.count({ where: { type: "ticket.opened" } }),
+    opened: await prisma.ticketEvent.count({ where: { type: "ticket.opened" satisfies DomainEventName } }),
     escalated: escalations.length,
     escalatedTwice: escalations.filter((e) => e._count._all > 1).length,
   };
