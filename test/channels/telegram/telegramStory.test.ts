@@ -62,10 +62,14 @@ afterAll(async () => {
     }
     return extra.sort();
   };
-  const deadline = Date.now() + 5_000;
-  while (leftBehind().length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await eventually(
+    () => leftBehind().length === 0,
+    () => `nothing left behind: ${leftBehind().join(", ")}`,
+    {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    },
+  ).catch(() => undefined);
   expect(leftBehind()).toEqual([]);
 });
 
