@@ -17,6 +17,14 @@ const RETENTION_EVERY_MS = 24 * 3600 * 1000;
 /** How often channel and desk states are checked for outages. */
 const OUTAGE_CHECK_EVERY_MS = 60_000;
 
+/** Runs `task` now and then every `everyMs` (unref'd); the timer, to clear. */
+function nowAndEvery(task: () => Promise<unknown>, everyMs: number): NodeJS.Timeout {
+  void task();
+  const timer = setInterval(task, everyMs);
+  timer.unref();
+  return timer;
+}
+
 /** Starts the timers (the purges run once at once); the returned function clears them. */
 export function startPeriodicTasks(deps: {
   db: Database;
@@ -40,10 +48,7 @@ export function startPeriodicTasks(deps: {
         .then(({ purgeRetention }) => purgeRetention(db, dataDir, months, clock.now()))
         .then((summary) => logger.info({ ...summary, months }, "retention purge"))
         .catch((error) => logger.error({ err: error }, "retention purge failed"));
-    void purge();
-    const timer = setInterval(purge, RETENTION_EVERY_MS);
-    timer.unref();
-    return timer;
+    return nowAndEvery(purge, RETENTION_EVERY_MS);
   }
 
   /** Deletes finished jobs and old delivery keys, now and once a day (idempotent, any instance). */
@@ -52,10 +57,7 @@ export function startPeriodicTasks(deps: {
       purgeFinishedWork(db, new Date(clock.now().getTime() - keepDays * 24 * 3600 * 1000))
         .then((summary) => logger.info({ ...summary, keepDays }, "finished work purge"))
         .catch((error) => logger.error({ err: error }, "finished work purge failed"));
-    void purge();
-    const timer = setInterval(purge, RETENTION_EVERY_MS);
-    timer.unref();
-    return timer;
+    return nowAndEvery(purge, RETENTION_EVERY_MS);
   }
 
   const retention = deps.retentionMonths ? startRetention(deps.retentionMonths) : null;
