@@ -190,8 +190,11 @@ export interface HandOverParams {
 
 export type IntentType = keyof IntentParams;
 
+/** The intent of type `T` with the params {@link IntentParams} declares for it. */
+export type IntentOf<T extends IntentType> = { [K in T]: { type: K; params: IntentParams[K] } }[T];
+
 /** An intent as the runtime executes it. */
-export type Intent = { [T in IntentType]: { type: T; params: IntentParams[T] } }[IntentType];
+export type Intent = IntentOf<IntentType>;
 
 /**
  * The machine's action for each intent: it does nothing, the runtime executes the action object
@@ -224,8 +227,8 @@ export function isIntentType(type: string): type is IntentType {
  * are those the machine's states passed to the action of that name, which {@link intentActions}
  * types with {@link IntentParams}: the one place where the two meet.
  */
-export function intentOf<T extends IntentType>(type: T, params: unknown): Intent {
-  return { type, params: params as IntentParams[T] } as Intent;
+export function intentOf<T extends IntentType>(type: T, params: unknown): IntentOf<T> {
+  return { type, params: params as IntentParams[T] };
 }
 
 /**

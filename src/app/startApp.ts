@@ -9,15 +9,11 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { AiAssist } from "../ai/triage.js";
-import type { ChannelAdapter } from "../channels/port.js";
-import { createWebChannel } from "../channels/web/webChannel.js";
 import type { Config } from "../config/env.js";
 import { createAiUsageStore } from "../data/aiUsageStore.js";
 import { createAttemptCounter } from "../data/attemptCounter.js";
 import { type Coordination, createCoordination } from "../data/coordination.js";
-import { type Database, DatabaseError, migrate, openDatabase, probeWrite, redact } from "../data/database.js";
-import { purgeFinishedWork } from "../data/jobStore.js";
-import { createMailThreadStore } from "../data/mailStore.js";
+import { type Database, DatabaseError, migrate, openDatabase, redact } from "../data/database.js";
 import { responseFacts } from "../data/reportQueries.js";
 import { createStaffAccessStore } from "../data/staffAccessStore.js";
 import { createTokenBuckets } from "../data/tokenBuckets.js";
@@ -38,16 +34,13 @@ import { policyResolver } from "../policy/policyResolver.js";
 import type { Policy } from "../policy/schema.js";
 import { type Clock, systemClock } from "../runtime/clock.js";
 import type { SupportRuntime } from "../runtime/supportRuntime.js";
-import { createHttpServer, type HttpServer, type WebhookRoute } from "../server/httpServer.js";
-import { registerLinkRoutes } from "../server/linkRoutes.js";
-import { registerOncallRoutes } from "../server/oncallRoutes.js";
-import { registerTwilioRoutes } from "../server/twilioRoutes.js";
-import { registerVoiceRoutes } from "../server/voiceRoutes.js";
+import { createHttpServer, type HttpServer } from "../server/httpServer.js";
+import { appRoutes, healthCheck } from "./appRoutes.js";
 import { composeRuntime } from "./composeRuntime.js";
-import { checkDataFolder, markInstance, pruneMarkers, unmarkInstance } from "./dataFolderShare.js";
+import { markInstance, pruneMarkers, unmarkInstance } from "./dataFolderShare.js";
+import { startPeriodicTasks } from "./periodicTasks.js";
+import { buildChannels } from "./startChannels.js";
 import { checkDataDir, listenError, StartupError } from "./startupError.js";
-import { createWebFanout } from "./webFanout.js";
-import { webHistory } from "./webHistory.js";
 
 export interface App {
   readonly policy: Policy;
@@ -94,9 +87,6 @@ function fileMediaStore(dir: string) {
     },
   };
 }
-
-/** How often the retention purge and the housekeeping run while the bot is up. */
-const RETENTION_EVERY_MS = 24 * 3600 * 1000;
 
 export async function startApp(
   config: Config,
@@ -188,70 +178,13 @@ async function startServices(
     ai ? `AI assist on (model ${aiConfig.model})` : "AI assist off: set OPENAI_API_KEY to turn it on",
   );
 
-  const channels: ChannelAdapter[] = [];
-  const webChannel = createWebChannel({
+  const { channels, webChannel, whatsapp, webhooks } = await buildChannels(config, logger, {
+    db,
+    policy,
     dataDir,
-    now: () => clock.now(),
-    fanout: createWebFanout(coordination),
-    history: (chatId) => webHistory(db, chatId),
+    clock,
+    coordination,
   });
-  channels.push(webChannel);
-  const webhooks: WebhookRoute[] = [];
-
-  const telegram = config.telegram;
-  if (telegram.enabled) {
-    const { createTelegramAdapter } = await import("../channels/telegram/telegramAdapter.js");
-    const adapter = createTelegramAdapter({
-      ...telegram.options,
-      logger: logger.child({ channel: "telegram" }),
-    });
-    channels.push(adapter);
-    if (telegram.options.webhook)
-      webhooks.push({ path: "/telegram/webhook", handler: adapter.webhookHandler() });
-  } else {
-    logger.info(telegram.hint);
-  }
-
-  let whatsapp: ChannelAdapter | null = null;
-  if (config.whatsapp.enabled && config.whatsapp.driver === "cloud") {
-    const { createWhatsAppCloudAdapter } = await import("../channels/whatsapp/cloud/cloudAdapter.js");
-    const cloud = createWhatsAppCloudAdapter({
-      ...config.whatsapp.options,
-      logger: logger.child({ channel: "whatsapp", driver: "cloud" }),
-    });
-    whatsapp = cloud;
-    channels.push(cloud);
-    webhooks.push({ path: "/whatsapp/webhook", handler: cloud.webhookHandler() });
-    webhooks.push({ path: "/whatsapp/webhook", method: "GET", handler: cloud.verificationHandler() });
-  } else if (config.whatsapp.enabled) {
-    const { createWhatsAppAdapter } = await import("../channels/whatsapp/whatsAppAdapter.js");
-    const { enabled: _, driver: __, ...settings } = config.whatsapp;
-    whatsapp = createWhatsAppAdapter({
-      dataDir,
-      ...settings,
-      logger: logger.child({ channel: "whatsapp" }),
-    });
-    channels.push(whatsapp);
-  } else {
-    logger.info(
-      "WhatsApp off: set WHATSAPP_ENABLED=true (and CHROME_PATH) to link a WhatsApp account, or WHATSAPP_DRIVER=cloud for the Business Platform",
-    );
-  }
-
-  const email = config.email;
-  if (email.enabled) {
-    const { createEmailAdapter } = await import("../channels/email/emailAdapter.js");
-    channels.push(
-      createEmailAdapter({
-        ...email.settings,
-        store: createMailThreadStore(db),
-        logger: logger.child({ channel: "email" }),
-        defaultSubject: policy.company,
-      }),
-    );
-  } else {
-    logger.info(email.hint);
-  }
 
   // Links in e-mails (feedback form, sales rep) point here: PUBLIC_URL, else where we listen.
   let listeningAt = `http://${http.host}:${http.port}`;
@@ -309,44 +242,7 @@ async function startServices(
   const staffAuth = createStaffAuth({ store: createStaffAccessStore(db), now: () => clock.now() });
   const renderer = createRenderer(policy);
   const server = createHttpServer({
-    // One-time link pages from e-mails (feedback form, sales rep authorization): the token in
-    // the URL is the credential, so they sit in the hardened scope without a staff session.
-    routes: [
-      (scope) =>
-        registerLinkRoutes(scope, { links: runtime.links, render: renderer.render, company: policy.company }),
-      // The on-call page: rota, ways, pages.
-      (scope: Parameters<typeof registerLinkRoutes>[0]) =>
-        registerOncallRoutes(scope, {
-          rota: runtime.rota,
-          pager: runtime.pager,
-          technicians: () => runtime.rota.technicians(),
-        }),
-      // Twilio's webhooks (signed; PUBLIC_URL is required with Twilio): page answers by key or SMS.
-      ...(config.twilio && http.publicUrl
-        ? [
-            (scope: Parameters<typeof registerLinkRoutes>[0]) =>
-              registerTwilioRoutes(scope, {
-                authToken: config.twilio!.authToken,
-                publicUrl: http.publicUrl!,
-                pager: runtime.pager,
-                render: renderer.render,
-                language: policy.defaultLanguage,
-              }),
-            // The phone lines the preset declares (contacts[].line): voicemail and on-call.
-            (scope: Parameters<typeof registerLinkRoutes>[0]) =>
-              registerVoiceRoutes(scope, {
-                settings: config.twilio!,
-                publicUrl: http.publicUrl!,
-                policy,
-                db,
-                clock,
-                render: renderer.render,
-                phonesNow: () => runtime.pager.phonesNow(),
-                takeVoicemail: runtime.takeVoicemail,
-              }),
-          ]
-        : []),
-    ],
+    routes: appRoutes({ config, runtime, renderer, policy, db, clock }),
     port: http.port,
     host: http.host,
     ...(http.publicUrl ? { publicUrl: http.publicUrl } : {}),
@@ -371,58 +267,20 @@ async function startServices(
       const state = whatsapp?.state();
       return state?.status === "waiting-for-qr" ? state.qr : null;
     },
-    health: async () => {
-      // A write, not a read: a full disk or a read-only database still answers SELECT 1.
-      const error = await probeWrite(db);
-      if (error) health.error("database", `cannot write: ${error}`);
-      else health.ok("database", db.provider);
-      if (db.provider === "postgres" && !error)
-        await checkDataFolder(dataDir, instanceId, coordination, health);
-      const channels = runtime.channelStates();
-      for (const { name, state } of channels) {
-        if (state.status === "error") health.error(`channel:${name}`, state.error);
-        else if (state.status === "off") health.remove(`channel:${name}`);
-        else health.ok(`channel:${name}`, state.status);
-      }
-      return {
-        db: { reachable: error === null, ...(error ? { error } : {}) },
-        channels: Object.fromEntries(channels.map((c) => [c.name, c.state])),
-        desks: { slack: slack ? "on" : "off" },
-        components: health.snapshot(),
-        healthy: health.healthy(),
-        policy: policy.id,
-      };
-    },
+    health: healthCheck({
+      db,
+      dataDir,
+      instanceId,
+      coordination,
+      health,
+      runtime,
+      policy,
+      slackOn: slack !== null,
+    }),
   });
   if (slack && slack.mode === "http") {
     const { mountSlackDeskOnFastify } = await import("../desk/slack/fastifyMount.js");
     await mountSlackDeskOnFastify(server.app, slack);
-  }
-
-  /** Purges transcripts and files older than `months`, now and once a day (idempotent). */
-  function startRetention(months: number): NodeJS.Timeout {
-    // Loaded on use: the archive library is not needed to start.
-    const purge = () =>
-      import("../privacy/personalData.js")
-        .then(({ purgeRetention }) => purgeRetention(db, dataDir, months, clock.now()))
-        .then((summary) => logger.info({ ...summary, months }, "retention purge"))
-        .catch((error) => logger.error({ err: error }, "retention purge failed"));
-    void purge();
-    const timer = setInterval(purge, RETENTION_EVERY_MS);
-    timer.unref();
-    return timer;
-  }
-
-  /** Deletes finished jobs and old delivery keys, now and once a day (idempotent, any instance). */
-  function startHousekeeping(keepDays: number): NodeJS.Timeout {
-    const purge = () =>
-      purgeFinishedWork(db, new Date(clock.now().getTime() - keepDays * 24 * 3600 * 1000))
-        .then((summary) => logger.info({ ...summary, keepDays }, "finished work purge"))
-        .catch((error) => logger.error({ err: error }, "finished work purge failed"));
-    void purge();
-    const timer = setInterval(purge, RETENTION_EVERY_MS);
-    timer.unref();
-    return timer;
   }
 
   started.push(() => coordination.close());
@@ -437,33 +295,17 @@ async function startServices(
   listeningAt = url;
   started.push(() => server.stop());
   if (http.publicUrl) await warnWithoutPasswords(staffAuth, logger);
-  const retention = core.retentionMonths ? startRetention(core.retentionMonths) : null;
-  const housekeeping = startHousekeeping(core.finishedWorkKeepDays);
-  // Staff hear about outages: a channel or desk degraded for OUTAGE_NOTIFY_AFTER_MINUTES tells the
-  // on-call technician and the admins once, and again when it recovers (checked every minute).
-  const outages = setInterval(() => {
-    const states = [
-      ...runtime
-        .channelStates()
-        .filter(({ state }) => state.status !== "off")
-        .map(({ name, state }) => ({
-          component: `channel:${name}`,
-          ok: state.status !== "error",
-          detail: state.status === "error" ? state.error : state.status,
-        })),
-      ...Object.entries(health.snapshot())
-        .filter(([component]) => component.startsWith("desk:"))
-        .map(([component, c]) => ({
-          component,
-          ok: c.status === "ok",
-          detail: c.status === "ok" ? (c.detail ?? "ok") : c.reason,
-        })),
-    ];
-    void runtime.pager
-      .watch(states, config.outageNotifyAfterMinutes)
-      .catch((error) => logger.error({ err: error }, "outage check failed"));
-  }, 60_000);
-  outages.unref();
+  const stopPeriodicTasks = startPeriodicTasks({
+    db,
+    dataDir,
+    clock,
+    logger,
+    runtime,
+    health,
+    retentionMonths: core.retentionMonths,
+    finishedWorkKeepDays: core.finishedWorkKeepDays,
+    outageNotifyAfterMinutes: config.outageNotifyAfterMinutes,
+  });
   return {
     policy,
     db,
@@ -473,9 +315,7 @@ async function startServices(
     health,
     url,
     async stop() {
-      if (retention) clearInterval(retention);
-      clearInterval(housekeeping);
-      clearInterval(outages);
+      stopPeriodicTasks();
       await server.stop().catch(() => undefined);
       await runtime.stop();
       await ai?.settle().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { processEnvironment } from "../config/env.js";
+import { CodedError } from "../errors.js";
 
 /** What a CLI command may touch: output streams, environment and clock (injectable for tests). */
 
@@ -26,14 +27,16 @@ export function processContext(): CliContext {
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-/** A command failure with a message for humans and the process exit code. */
-export class CliError extends Error {
+/** Codes of a command failure: bad command-line input (exit 2) or a failed operation (exit 1). */
+export type CliErrorCode = "cli-usage" | "cli-failed";
+
+/** A command failure with a message for humans and the process exit code; its code follows the exit code. */
+export class CliError extends CodedError<CliErrorCode> {
   constructor(
     message: string,
     readonly exitCode: number = EXIT_USAGE,
   ) {
-    super(message);
-    this.name = "CliError";
+    super(exitCode === EXIT_USAGE ? "cli-usage" : "cli-failed", message);
   }
 }
 

@@ -5,6 +5,7 @@
  * so each is prepared once; jobs are matched in SQL, never loaded whole.
  */
 import { z } from "zod";
+import type { DomainEventName } from "../../flows/domainEvents.js";
 import { CodedError } from "../errors.js";
 import { lockChat } from "./coordination.js";
 import type { Database } from "./database.js";
@@ -302,7 +303,7 @@ async function eraseIn(
   };
   await recordEvent(tx, {
     ticketId: null,
-    type: "customer.erased",
+    type: "customer.erased" satisfies DomainEventName,
     actor: audit.actor,
     payload: toJson({ customerId: id, ...summary, files: unique.length }),
     at: audit.at,

@@ -3,6 +3,7 @@
  * sales representative, hardware purchases and channel identities, or writes nothing.
  */
 import { randomInt } from "node:crypto";
+import { CodedError } from "../errors.js";
 import { lockChat } from "./coordination.js";
 import { CustomerImportError, type CustomerRecord, type ImportIssue } from "./customerRecord.js";
 import type { Database } from "./database.js";
@@ -44,9 +45,10 @@ async function uniqueCode(tx: SqlTx, generate: () => string): Promise<string> {
   throw new Error("could not find a free customer code after 20 attempts");
 }
 
-class Conflict extends Error {
+/** A row that clashes with another customer; it aborts the import's transaction and becomes a {@link CustomerImportError}. */
+class Conflict extends CodedError<"conflict"> {
   constructor(readonly issue: ImportIssue) {
-    super(issue.message);
+    super("conflict", issue.message);
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import pg from "pg";
+import { CodedError } from "../errors.js";
 import { type SqlArg, type SqlRow, SqlTx } from "./sqlTx.js";
 
 interface Prepared {
@@ -92,7 +93,11 @@ const IN_FAILED_TRANSACTION = "25P02";
 const EXPECT_ROWS_FAILED = "SP409";
 
 /** Thrown by statements of a transaction that ran past its time limit (it was rolled back). */
-export class TransactionTimeout extends Error {}
+export class TransactionTimeout extends CodedError<"transaction-timeout"> {
+  constructor(message: string) {
+    super("transaction-timeout", message);
+  }
+}
 
 /**
  * Holds back the client's socket writes until the current tick ends, so the protocol messages of

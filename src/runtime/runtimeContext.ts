@@ -176,7 +176,9 @@ export async function recordEvent(
     payload: { ...e.payload, ticket: e.ticket },
     at,
   });
-  fx.events.push({ type: e.type, ticket: e.ticket, payload: e.payload, at } as DomainEvent);
+  // The rest of the entry keeps each name with its own payload (no cast: the union distributes).
+  const { ticketId: _ticketId, actor: _actor, ...event } = e;
+  fx.events.push({ ...event, at });
 }
 
 /**

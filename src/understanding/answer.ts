@@ -6,8 +6,19 @@
  * "la stampante" → "Stampanti e periferiche"), and "I don't know" where the question takes it.
  * Pure: a function of (text, question, lexicon).
  */
-import { findRule, initialsMask, initialsNeeded, withinOneEdit, wordsOf } from "../ai/textRules.js";
-import { type Lexicon, type LexiconRule, lexicon as sharedLexicon } from "./lexicon.js";
+import { withinOneEdit } from "../ai/textRules.js";
+import {
+  contentWords,
+  findMatches,
+  hasRest,
+  negated,
+  pointedPositions,
+  splitWords,
+  unsureStandsAlone,
+  type Words,
+  within,
+} from "./answerWords.js";
+import { type Lexicon, lexicon as sharedLexicon } from "./lexicon.js";
 import { labelStems, type Stemmed, stemmed } from "./stems.js";
 import type { Expectation, Option, Understood } from "./types.js";
 
@@ -25,197 +36,6 @@ const UNSURE = "?unsure";
 const OWN_PHRASE_BONUS = 1.5;
 /** The best option must beat the next by this factor, else the answer is ambiguous. */
 const CLEAR_MARGIN = 1.5;
-
-/** The words of a text and where each clause (between , . ; ! ?) starts. */
-interface Words {
-  words: readonly string[];
-  clauseOf: number[];
-  /** The clauses that end in a question mark (a question back, not an answer). */
-  questions: Set<number>;
-  /** The first letters of the words ({@link initialsMask}): a rule needing another cannot match. */
-  initials: number;
-}
-
-const CLAUSE_END = /[,;:!?\n]+|\.(?!\d)/g;
-
-function splitWords(text: string): Words {
-  const words: string[] = [];
-  const clauseOf: number[] = [];
-  const questions = new Set<number>();
-  let index = 0;
-  let from = 0;
-  const clause = (to: number, end: string) => {
-    for (const word of wordsOf(text.slice(from, to))) {
-      words.push(word);
-      clauseOf.push(index);
-    }
-    if (end.includes("?")) questions.add(index);
-    index++;
-  };
-  for (const m of text.matchAll(CLAUSE_END)) {
-    clause(m.index, m[0]);
-    from = m.index + m[0].length;
-  }
-  clause(text.length, "");
-  return { words, clauseOf, questions, initials: initialsMask(words) };
-}
-
-/** Words that may stand between a negation and what it negates ("non *mi* va"). */
-const CLITICS = new Set([
-  "mi",
-  "ti",
-  "ci",
-  "vi",
-  "si",
-  "lo",
-  "la",
-  "li",
-  "le",
-  "ne",
-  "gli",
-  "it",
-  "really",
-  "ho",
-  "è",
-  "e",
-]);
-
-/**
- * Verbs a negation reaches through to the infinitive after them ("non si *può* lavorare", "can't
- * *be* fixed").
- */
-const MODALS = new Set([
-  "puo",
-  "posso",
-  "possiamo",
-  "potete",
-  "possono",
-  "riesce",
-  "riescono",
-  "can",
-  "could",
-  "be",
-]);
-
-/** Words between a negation and what it negates: clitics and modal verbs, at most this many. */
-const NEGATION_REACH = 3;
-
-/** The length of a negation ("non", "don t") ending at word `at`, 0 when none ends there. */
-function negationEndingAt(lex: Lexicon, w: Words, at: number): number {
-  if (lex.negations.has(w.words[at]!)) return 1;
-  // "don t", "can t": two words in the text ("don't" is read as "don t").
-  if (
-    at >= 1 &&
-    w.clauseOf[at - 1] === w.clauseOf[at] &&
-    lex.negations.has(`${w.words[at - 1]} ${w.words[at]}`)
-  )
-    return 2;
-  return 0;
-}
-
-/** A match preceded, in its own clause, by a negation word (and not starting with one itself). */
-function negated(lex: Lexicon, w: Words, positions: number[]): boolean {
-  const first = positions[0]!;
-  if (negationEndingAt(lex, w, first) > 0 || lex.negations.has(w.words[first]!)) return false;
-  for (let back = 1; back <= NEGATION_REACH; back++) {
-    const at = first - back;
-    if (at < 0 || w.clauseOf[at] !== w.clauseOf[first]) return false;
-    if (negationEndingAt(lex, w, at) > 0) return true;
-    const word = w.words[at]!;
-    if (!CLITICS.has(word) && !MODALS.has(word)) return false;
-  }
-  return false;
-}
-
-/** Matches of `rules`; a phrase matched across a word it skipped that negates ("that's *not* it") is no match. */
-function find(
-  rules: readonly LexiconRule[],
-  w: Words,
-  lex: Lexicon,
-): { positions: number[]; score: number }[] {
-  const found: { positions: number[]; score: number }[] = [];
-  for (const rule of rules) {
-    // Every way a rule's word matches (whole, stem*, one typo) keeps its first letter.
-    if ((initialsNeeded(rule) & ~w.initials) !== 0) continue;
-    const match = findRule(rule, w.words);
-    if (!match) continue;
-    const from = match.positions[0]!;
-    const to = match.positions[match.positions.length - 1]!;
-    let skippedNegation = false;
-    for (let i = from + 1; i < to; i++) {
-      if (!match.positions.includes(i) && lex.negations.has(w.words[i]!)) skippedNegation = true;
-    }
-    if (!skippedNegation) found.push({ positions: match.positions, score: match.strength * rule.weight });
-  }
-  return found;
-}
-
-/** True when every position of `inner` lies within the span of `outer` and `outer` is longer. */
-function within(inner: number[], outer: number[]): boolean {
-  if (outer.length <= inner.length) return false;
-  const from = outer[0]!;
-  const to = outer[outer.length - 1]!;
-  return inner.every((p) => p >= from && p <= to);
-}
-
-/** Words after "non so" that keep it a doubt ("non so se…", "not sure which"). */
-const DOUBT_FOLLOWERS = new Set(["se", "quale", "quali", "quando", "if", "whether", "which", "when"]);
-
-/**
- * "Non so" is a doubt when it ends its clause or opens a doubt ("non so se posso"); followed by
- * what is not known how to do ("non so usare il reso", "non so come si usa") it describes a
- * problem instead.
- */
-function unsureStandsAlone(lex: Lexicon, w: Words, positions: number[]): boolean {
-  const last = positions[positions.length - 1]!;
-  for (let i = last + 1; i < w.words.length && w.clauseOf[i] === w.clauseOf[last]; i++) {
-    const word = w.words[i]!;
-    if (DOUBT_FOLLOWERS.has(word)) return true;
-    if (!lex.fillers.has(word)) return false;
-  }
-  return true;
-}
-
-/** Words that join two answers ("2 or 4", "la prima o la seconda"). */
-const ALTERNATIVES = new Set(["o", "oppure", "or", "e", "and", "sia", "che", "both", "either"]);
-
-/**
- * The positions numbers or ordinals in a short answer point to (1-based; -1 the last): one for
- * "2" or "la seconda", several for "2 or 4", none when other words say more.
- */
-function pointedPositions(lex: Lexicon, w: Words): number[] {
-  const meaningful = w.words.filter(
-    (word) => !lex.pointers.has(word) && !lex.fillers.has(word) && !ALTERNATIVES.has(word),
-  );
-  const positions: number[] = [];
-  for (const word of meaningful) {
-    const n = /^\d{1,2}$/.test(word) ? Number(word) : (lex.ordinals.get(word) ?? lex.numbers.get(word));
-    if (n === undefined) return [];
-    positions.push(n);
-  }
-  return [...new Set(positions)];
-}
-
-/**
- * The message says more than the answer ("siamo bloccati da stamattina", "si ma con un altro
- * pc"): a content word (not a filler, pointer or yes/no word) outside the evidence the answer was
- * taken on. The whole text then goes to the ticket.
- */
-function hasRest(lex: Lexicon, w: Words, used: Set<number>): boolean {
-  return contentWords(lex, w, used) > 0;
-}
-
-/** The content words (not fillers, pointers or negations) outside `used`. */
-function contentWords(lex: Lexicon, w: Words, used: Set<number>): number {
-  return w.words.filter(
-    (word, i) =>
-      !used.has(i) &&
-      (word.length >= 3 || /^[a-z]{2}$/.test(word)) &&
-      !lex.fillers.has(word) &&
-      !lex.pointers.has(word) &&
-      !lex.negations.has(word),
-  ).length;
-}
 
 /** Two stems are the same word: equal, or one typo apart when both are long enough to tell. */
 function sameStem(a: string, b: string): boolean {
@@ -302,7 +122,7 @@ export function understandAnswer(
 
   const evidence: Evidence[] = [];
   for (const id of ids) {
-    for (const m of find(lex.options.get(id) ?? [], w, lex)) {
+    for (const m of findMatches(lex.options.get(id) ?? [], w, lex)) {
       evidence.push({
         option: id,
         positions: m.positions,
@@ -312,10 +132,10 @@ export function understandAnswer(
     }
   }
   if (yesNo) {
-    for (const m of find(lex.yes, w, lex)) evidence.push({ option: yesNo.yes, ...m, generic: true });
-    for (const m of find(lex.no, w, lex)) evidence.push({ option: yesNo.no, ...m, generic: true });
+    for (const m of findMatches(lex.yes, w, lex)) evidence.push({ option: yesNo.yes, ...m, generic: true });
+    for (const m of findMatches(lex.no, w, lex)) evidence.push({ option: yesNo.no, ...m, generic: true });
   }
-  for (const m of find(lex.unsure, w, lex)) {
+  for (const m of findMatches(lex.unsure, w, lex)) {
     if (!unsureStandsAlone(lex, w, m.positions)) continue;
     evidence.push({ option: UNSURE, ...m, generic: true });
   }
@@ -356,7 +176,12 @@ export function understandAnswer(
   // Nothing named: a device none of the options is ("la bilancia") is "another one", where the
   // question has such an option.
   const unlisted = expectation.kind === "choice" ? expectation.unlisted : undefined;
-  if (kept.length === 0 && unlisted && ids.includes(unlisted) && find(lex.devices, w, lex).length > 0) {
+  if (
+    kept.length === 0 &&
+    unlisted &&
+    ids.includes(unlisted) &&
+    findMatches(lex.devices, w, lex).length > 0
+  ) {
     return { kind: "answer", value: unlisted, rest: "", layer: "phrase" };
   }
 
@@ -401,7 +226,7 @@ export function understandAnswer(
 export function onlyUnsure(text: string, lex: Lexicon = sharedLexicon()): boolean {
   const w = splitWords(text);
   if (w.words.length === 0) return false;
-  const covered = new Set(find(lex.unsure, w, lex).flatMap((m) => m.positions));
+  const covered = new Set(findMatches(lex.unsure, w, lex).flatMap((m) => m.positions));
   return covered.size > 0 && w.words.every((word, i) => covered.has(i) || lex.fillers.has(word));
 }
 
@@ -411,5 +236,5 @@ export function onlyUnsure(text: string, lex: Lexicon = sharedLexicon()): boolea
  */
 export function namesBoth(text: string, lex: Lexicon = sharedLexicon()): boolean {
   if (lex.pairs?.test(text.toLowerCase().replace(/\u2019/g, "'"))) return true;
-  return find(lex.both, splitWords(text), lex).length > 0;
+  return findMatches(lex.both, splitWords(text), lex).length > 0;
 }

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { type CountryCode, findNumbers } from "libphonenumber-js/max";
 import { parse } from "yaml";
 import { z } from "zod";
+import { UnderstandingDataError } from "./understandingDataError.js";
 
 /** The question the answer was given to. */
 export type IdentityQuestion = "company" | "contact" | "both" | "reach";
@@ -66,9 +67,7 @@ const dataFile = join(
 );
 
 /** The data file is missing or wrong: names the file and the entry. */
-export class IdentityDataError extends Error {
-  readonly code = "understanding-data-invalid";
-}
+export class IdentityDataError extends UnderstandingDataError {}
 
 /** A word of a text: where it is and how it compares (lower case, no accents, dots or dashes). */
 interface Token {

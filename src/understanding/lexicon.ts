@@ -13,6 +13,7 @@ import { compileRule, type Rule } from "../ai/textRules.js";
 import { cachedYaml } from "../policy/yamlCache.js";
 import { shortForms } from "./shortForms.js";
 import { stemsOf } from "./stems.js";
+import { UnderstandingDataError } from "./understandingDataError.js";
 
 const phrases = z.array(z.union([z.string().min(1), z.number()]).transform(String));
 const scores = z.record(z.string().regex(/^[1-5]$/), phrases);
@@ -86,9 +87,7 @@ export interface Lexicon {
 const dataDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../locales/understanding");
 
 /** A readable error naming the file and the entry that is wrong. */
-export class LexiconError extends Error {
-  readonly code = "understanding-data-invalid";
-}
+export class LexiconError extends UnderstandingDataError {}
 
 function readYaml<T>(file: string, schema: z.ZodType<T>): T {
   const path = join(dataDir, file);

@@ -9,6 +9,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { z } from "zod";
+import { UnderstandingDataError } from "./understandingDataError.js";
 
 const words = z
   .string()
@@ -39,9 +40,7 @@ function normal(text: string): string {
 const file = resolve(dirname(fileURLToPath(import.meta.url)), "../../locales/understanding/shortForms.yaml");
 
 /** A readable error naming the file and the entry that is wrong. */
-export class ShortFormsError extends Error {
-  readonly code = "understanding-data-invalid";
-}
+export class ShortFormsError extends UnderstandingDataError {}
 
 /** Reads and validates the table (see {@link shortForms} for the shared copy). */
 export function loadShortForms(path = file): ShortForms {

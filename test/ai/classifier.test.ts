@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   ClassifierError,
@@ -8,8 +10,13 @@ import {
   normalizeText,
   withinOneEdit,
 } from "../../src/ai/classifier.js";
-import { DEFAULT_CATEGORIES, withDefaultKeywords } from "../../src/ai/defaultKeywords.js";
+import {
+  DEFAULT_CATEGORIES,
+  loadDefaultKeywords,
+  withDefaultKeywords,
+} from "../../src/ai/defaultKeywords.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
+import { UnderstandingDataError } from "../../src/understanding/understandingDataError.js";
 
 const cats = (rules: Record<string, string[]>) =>
   [...Object.entries(rules).map(([key, it]) => ({ key, keywords: { it } })), { key: "other" }] as const;
@@ -94,6 +101,15 @@ describe("classifier rules", () => {
     expect(own!.keywords).toEqual({ it: ["malanno"] });
     expect(filled!.keywords?.it).toContain("outlook^1.5");
     expect(unknown!.keywords).toBeUndefined();
+  });
+
+  it("reads the built-in keywords from their data file and refuses a broken one naming the entry", () => {
+    expect(DEFAULT_CATEGORIES.find((c) => c.key === "email-setup")?.keywords?.it).toContain("outlook^1.5");
+    const dir = mkdtempSync(join(tmpdir(), "keywords-"));
+    const file = join(dir, "categoryKeywords.yaml");
+    writeFileSync(file, "categories:\n  email-setup:\n    it: ['outlook', '']\n    en: []\n");
+    expect(() => loadDefaultKeywords(file)).toThrow(UnderstandingDataError);
+    expect(() => loadDefaultKeywords(file)).toThrow(/categories\.email-setup\.it\.1/);
   });
 });
 

@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalChannel } from "../../src/channels/local/localChannel.js";
 import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
@@ -20,6 +20,7 @@ import { SimulatedClock } from "../../src/runtime/clock.js";
 import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
 import { createHarness } from "../support/harness.js";
+import { launchChromium } from "../support/testBrowser.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 const SHOTS = "test-results/screenshots";
@@ -65,10 +66,7 @@ beforeAll(async () => {
     staffAuth: createStaffAuth({ store: createStaffAccessStore(t.db) }),
   });
   baseUrl = await server.start();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

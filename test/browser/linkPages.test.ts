@@ -2,11 +2,12 @@
  * The one-time link pages (feedback form, sales rep) in real Chromium under their own CSP
  * (`style-src 'self'`): styled from /links.css, with no style refused by the policy.
  */
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRenderer } from "../../src/i18n/renderer.js";
 import { registerLinkRoutes } from "../../src/server/linkRoutes.js";
 import { createHarness, type Harness } from "../support/harness.js";
+import { launchChromium } from "../support/testBrowser.js";
 import { startWebStack, type WebStack } from "../support/webStack.js";
 
 let h: Harness;
@@ -26,10 +27,7 @@ beforeAll(async () => {
         }),
     ],
   });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

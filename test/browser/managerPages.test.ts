@@ -9,7 +9,7 @@
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWebChannel, type WebChannel } from "../../src/channels/web/webChannel.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
@@ -21,6 +21,7 @@ import { createMetrics } from "../../src/observability/metrics.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
 import { registerOncallRoutes } from "../../src/server/oncallRoutes.js";
 import { type SeededMonth, seedMonth } from "../support/seedMonth.js";
+import { launchChromium } from "../support/testBrowser.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 const SHOTS = "test-results/screenshots";
@@ -78,10 +79,7 @@ beforeAll(async () => {
     ],
   });
   baseUrl = await server.start();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -8,9 +8,10 @@ import { mkdir } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DateTime } from "luxon";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { staffInviteLink } from "../../src/desk/board/staffAuth.js";
+import { launchChromium, QUIET_NETWORK_ARGS } from "../support/testBrowser.js";
 import { startWebStack, type WebStack } from "../support/webStack.js";
 
 const SHOTS = "test-results/screenshots";
@@ -25,18 +26,7 @@ const contexts: BrowserContext[] = [];
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
   stack = await startWebStack();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium(QUIET_NETWORK_ARGS);
 });
 
 afterAll(async () => {

@@ -8,7 +8,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWebChannel } from "../../src/channels/web/webChannel.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
@@ -22,6 +22,7 @@ import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHttpServer, type HttpServer } from "../../src/server/httpServer.js";
 import { createHarness } from "../support/harness.js";
 import { memoryMediaStore } from "../support/memoryMediaStore.js";
+import { launchChromium, QUIET_NETWORK_ARGS } from "../support/testBrowser.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 const SHOTS = "test-results/screenshots";
@@ -69,18 +70,7 @@ beforeAll(async () => {
     staffAuth: createStaffAuth({ store: createStaffAccessStore(t.db) }),
   });
   baseUrl = await server.start();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium(QUIET_NETWORK_ARGS);
 });
 
 afterAll(async () => {

@@ -4,28 +4,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import type { CliContext } from "../../src/cli/cliContext.js";
-import { runCli } from "../../src/cli/program.js";
+import { runCliCaptured } from "../support/cliRun.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const dir = mkdtempSync(join(tmpdir(), "sportello-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(args: string[], options: { env?: Record<string, string>; now?: string } = {}) {
-  let stdout = "";
-  let stderr = "";
-  const ctx: CliContext = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    env: options.env ?? {},
-    now: () => new Date(options.now ?? "2026-03-10T10:00:00+01:00"),
-  };
-  const code = await runCli(args, ctx);
-  return { code, stdout, stderr };
+  return runCliCaptured(args, { env: options.env ?? {}, now: options.now ?? "2026-03-10T10:00:00+01:00" });
 }
 
 const exec = promisify(execFile);

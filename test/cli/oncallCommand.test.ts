@@ -3,8 +3,7 @@
  * one-off shift and a swap, and `list` saying who is on call now and next.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliContext } from "../../src/cli/cliContext.js";
-import { runCli } from "../../src/cli/program.js";
+import { runCliCaptured } from "../support/cliRun.js";
 import { createEmptyDatabase } from "../support/testDatabase.js";
 
 let database: { url: string; drop(): Promise<void> };
@@ -19,19 +18,10 @@ afterAll(async () => {
 });
 
 async function run(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const ctx: CliContext = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
+  const { code, stdout, stderr } = await runCliCaptured(args, {
     env: { DATABASE_URL: database.url, SPORTELLO_POLICY: "leotron" },
-    now: () => new Date(NOW),
-  };
-  const code = await runCli(args, ctx);
+    now: NOW,
+  });
   return { code, stderr, json: stdout ? JSON.parse(stdout) : null };
 }
 

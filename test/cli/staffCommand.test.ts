@@ -5,11 +5,10 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliContext } from "../../src/cli/cliContext.js";
-import { runCli } from "../../src/cli/program.js";
 import { openDatabase } from "../../src/data/database.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
+import { runCliCaptured } from "../support/cliRun.js";
 import { createEmptyDatabase } from "../support/testDatabase.js";
 
 let database: { url: string; drop(): Promise<void> };
@@ -26,19 +25,10 @@ async function run(
   args: string[],
   env: Record<string, string> = { PUBLIC_URL: "https://support.example.com" },
 ) {
-  let stdout = "";
-  let stderr = "";
-  const ctx: CliContext = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
+  const { code, stdout, stderr } = await runCliCaptured(["staff", ...args], {
     env: { DATABASE_URL: database.url, ...env },
-    now: () => new Date(NOW),
-  };
-  const code = await runCli(["staff", ...args], ctx);
+    now: NOW,
+  });
   return { code, stderr, json: stdout ? JSON.parse(stdout) : null };
 }
 

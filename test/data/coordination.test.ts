@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Coordination, createCoordination } from "../../src/data/coordination.js";
 import { type Database, openDatabase, probeWrite } from "../../src/data/database.js";
 import * as store from "../../src/data/supportStore.js";
+import { eventually } from "../support/eventually.js";
 import { createTestDatabase, type TestDatabase, usingPostgres } from "../support/testDatabase.js";
 
 describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite, one instance"})`, () => {
@@ -95,12 +96,17 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
       });
     });
     // LISTEN is asynchronous: publish until the other side hears it.
-    for (let i = 0; got.length === 0 && i < 50; i++) {
-      await a.publish("sportello_test", JSON.stringify({ i }));
-      await seen;
-      await new Promise((resolve) => setImmediate(resolve));
-      if (got.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    let i = 0;
+    await eventually(
+      async () => {
+        await a.publish("sportello_test", JSON.stringify({ i: i++ }));
+        await seen;
+        await new Promise((resolve) => setImmediate(resolve));
+        return got.length > 0;
+      },
+      "the event heard by the other instance",
+      { intervalMs: 20 },
+    );
     unsubscribe();
     expect(got.length).toBeGreaterThan(0);
   });
@@ -135,8 +141,18 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
         await tx.row("SELECT 1 AS one");
         order.push("b-in");
       });
-      // b is blocked until a commits; a finishes only after we let it.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // b is blocked until a commits: PostgreSQL shows its request for the chat lock waiting
+      // (in this test's database only); a finishes only after we let it.
+      await eventually(async () => {
+        const waiting = await t.db.transaction(async (tx) =>
+          tx.row(
+            `SELECT count(*) AS "n" FROM pg_locks WHERE "locktype" = 'advisory' AND NOT "granted"
+               AND "database" = (SELECT "oid" FROM pg_database WHERE "datname" = current_database())`,
+          ),
+        );
+        return Number(waiting?.n) > 0;
+      }, "the second instance waiting for the chat lock");
+      expect(order).toEqual(["a-in"]);
       releaseFirst();
       await Promise.all([first, other]);
       expect(order).toEqual(["a-in", "a-out", "b-in"]);

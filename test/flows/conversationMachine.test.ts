@@ -9,24 +9,16 @@ import {
   createConversationMachine,
   MAX_DESCRIPTION_CHARS,
 } from "../../flows/conversationMachine.js";
-import type { CustomerFacts, InboundFacts } from "../../flows/intents.js";
+import type { InboundFacts } from "../../flows/intents.js";
 import { serviceRouting } from "../../flows/serviceRouting.js";
 import { matchChoice, parseCustomerDate } from "../../flows/textMatchers.js";
 import { availability } from "../../src/policy/calendar.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
+import { verifiedCustomer } from "../support/flowFacts.js";
 
 const leotron = loadPolicy("leotron");
 const machine = createConversationMachine(leotron);
-const customer: CustomerFacts = {
-  id: "c1",
-  company: "Bar Roma",
-  contactName: "Giovanni",
-  language: "it",
-  plans: ["standard"],
-  purchases: [],
-  verified: true,
-  salesRep: null,
-};
+const customer = verifiedCustomer;
 const facts = (over: Partial<InboundFacts> = {}): InboundFacts => ({
   customer,
   openTickets: [],

@@ -6,20 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { initialTransition, transition } from "xstate";
 import { type ConversationEvent, createConversationMachine } from "../../flows/conversationMachine.js";
-import type { CustomerFacts } from "../../flows/intents.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
+import { verifiedCustomer } from "../support/flowFacts.js";
 
 const machine = createConversationMachine(loadPolicy("leotron"));
-const customer: CustomerFacts = {
-  id: "c1",
-  company: "Bar Roma",
-  contactName: "Giovanni",
-  language: "it",
-  plans: ["standard"],
-  purchases: [],
-  verified: true,
-  salesRep: null,
-};
+const customer = verifiedCustomer;
 const inbound = (text: string, aiEnabled = true): ConversationEvent => ({
   type: "inbound",
   at: "2027-03-30T08:00:00.000Z",

@@ -10,12 +10,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliContext } from "../../src/cli/cliContext.js";
-import { runCli } from "../../src/cli/program.js";
 import { openDatabase } from "../../src/data/database.js";
 import { closedSessionsBetween } from "../../src/data/statementQueries.js";
 import { policyResolver } from "../../src/policy/policyResolver.js";
 import { buildStatement, monthQueryWindow } from "../../src/reports/statement.js";
+import { runCliCaptured } from "../support/cliRun.js";
 import { CUSTOMERS, type SeededMonth, seedMonth } from "../support/seedMonth.js";
 import { createTestDatabase, type TestDatabase, usingPostgres } from "../support/testDatabase.js";
 
@@ -38,19 +37,10 @@ afterAll(async () => {
 });
 
 async function cli(args: string[], now = "2027-04-02T10:00:00+02:00") {
-  let stdout = "";
-  let stderr = "";
-  const ctx: CliContext = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
+  const { code, stdout, stderr } = await runCliCaptured(args, {
     env: { DATABASE_URL: t.url, SPORTELLO_DATA_DIR: dataDir },
-    now: () => new Date(now),
-  };
-  const code = await runCli(args, ctx);
+    now,
+  });
   return { code, stdout, stderr, json: code === 0 && stdout ? JSON.parse(stdout) : null };
 }
 

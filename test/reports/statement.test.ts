@@ -9,8 +9,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CliContext } from "../../src/cli/cliContext.js";
-import { runCli } from "../../src/cli/program.js";
 import { closedSessionsBetween } from "../../src/data/statementQueries.js";
 import { policyResolver } from "../../src/policy/policyResolver.js";
 import {
@@ -19,6 +17,7 @@ import {
   type Statement,
   StatementError,
 } from "../../src/reports/statement.js";
+import { runCliCaptured } from "../support/cliRun.js";
 import { type SeededMonth, seedMonth } from "../support/seedMonth.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
@@ -39,20 +38,7 @@ afterAll(async () => {
 });
 
 async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const ctx: CliContext = {
-    stdout: (s) => {
-      stdout += s;
-    },
-    stderr: (s) => {
-      stderr += s;
-    },
-    env: { DATABASE_URL: t.url },
-    now: () => new Date("2027-04-02T10:00:00+02:00"),
-  };
-  const code = await runCli(args, ctx);
-  return { code, stdout, stderr };
+  return runCliCaptured(args, { env: { DATABASE_URL: t.url }, now: "2027-04-02T10:00:00+02:00" });
 }
 
 async function march(customer?: string): Promise<Statement> {

@@ -5,25 +5,14 @@
  * goes to it as a durable job and its choice is taken; a slow, failing or malformed answer — or
  * one the customer overtook with a new message — ends in "Scusa, non ho capito." and the question.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type AiLogger, createAiAssist } from "../../src/ai/triage.js";
-import { assistPortFor } from "../../src/app/assistPort.js";
+import { describe, expect, it, vi } from "vitest";
 import { createOfflineTriage } from "../../src/app/offlineTriage.js";
-import { LocalChannel } from "../../src/channels/local/localChannel.js";
-import { loadConfig } from "../../src/config/env.js";
-import { createAiUsageStore } from "../../src/data/aiUsageStore.js";
 import * as store from "../../src/data/supportStore.js";
-import { silentLogger } from "../../src/observability/logger.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
-import {
-  type FakeChatReply,
-  type FakeOpenAiServer,
-  type RecordedRequest,
-  startFakeOpenAiServer,
-} from "../support/fakeOpenAiServer.js";
-import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
+import { fakeServerAi, useAiTestBed } from "../support/aiTestBed.js";
+import type { FakeChatReply, RecordedRequest } from "../support/fakeOpenAiServer.js";
+import { createHarness } from "../support/harness.js";
 
 const policy = loadPolicy("leotron");
 
@@ -34,22 +23,12 @@ const CAN_WORK = "Sì, riesco a lavorare";
 const BLOCKED = "No, sono bloccato";
 const PROBLEM = "Il cassetto del registratore di cassa non si apre più";
 
-let t: TestDatabase;
-let fake: FakeOpenAiServer;
+const bed = useAiTestBed();
 let phoneCounter = 0;
-
-beforeAll(async () => {
-  t = await createTestDatabase();
-  fake = await startFakeOpenAiServer();
-});
-afterAll(async () => {
-  await fake?.close();
-  await t?.drop();
-});
 
 /** The requests that read an answer (triage's are named "triage"). */
 function interpretRequests(): RecordedRequest[] {
-  return fake.chatRequests().filter((r) => {
+  return bed.fake.chatRequests().filter((r) => {
     const format = r.body.response_format as { json_schema?: { name?: string } } | undefined;
     return format?.json_schema?.name === "answer";
   });
@@ -60,42 +39,28 @@ const reading = (choice: string | null, rest: string | null = null): FakeChatRep
   content: { choice, rest },
 });
 
-interface Logged {
-  level: string;
-  obj: Record<string, unknown>;
-  msg: string;
-}
-
 /** A runtime for one fresh known customer, AI on (real SDK → fake server) or off. */
 async function setup(options: { ai: boolean; env?: Record<string, string>; at?: string }) {
   const clock = new SimulatedClock(options.at ?? "2027-03-30T10:00:00+02:00"); // a Tuesday, open
-  const channel = new LocalChannel({ as: "whatsapp", now: () => clock.now() });
-  const logs: Logged[] = [];
-  const log =
-    (level: string) =>
-    (obj: object, msg?: string): void => {
-      logs.push({ level, obj: obj as Record<string, unknown>, msg: msg ?? "" });
-    };
-  const logger: AiLogger = { info: log("info"), warn: log("warn"), error: log("error") };
-  const ai = options.ai
-    ? createAiAssist(
-        loadConfig({ OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: fake.baseURL, ...options.env }).ai,
-        { usage: createAiUsageStore(t.db), logger, now: () => clock.now() },
-      )
-    : null;
-  const runtime = new SupportRuntime({
-    db: t.db,
+  const { ai, logs } = fakeServerAi(bed, clock, {
+    on: options.ai,
+    ...(options.env ? { env: options.env } : {}),
+  });
+  const h = await createHarness({
+    database: bed.t,
     policy,
     clock,
-    logger: silentLogger,
-    channels: [channel],
+    channels: ["whatsapp"],
     offlineTriage: createOfflineTriage(policy),
-    assist: ai ? assistPortFor(ai, policy) : null,
+    ai,
+    // The channel is started by hand (not runtime.start()) so jobs run only when the test says so.
+    start: false,
   });
-  // Started by hand (not runtime.start()) so jobs run only when the test says so.
+  const { runtime } = h;
+  const channel = h.local();
   await channel.start(runtime.handleInbound);
   const phone = `+39333${String(8_000_000 + ++phoneCounter)}`;
-  await store.createCustomer(t.db.prisma, {
+  await store.createCustomer(bed.t.db.prisma, {
     company: `Tabaccheria ${phoneCounter}`,
     contactName: "Marta",
     phone,
@@ -118,7 +83,7 @@ async function setup(options: { ai: boolean; env?: Record<string, string>; at?: 
     say: (text: string) => channel.receive(channel.message(chat, text, { senderId: phone })),
     /** Describes a problem and confirms its category: the bot then asks whether they can work. */
     async untilAskedBlocking() {
-      fake.queueChat({
+      bed.fake.queueChat({
         kind: "json",
         content: {
           category: "peripheral-setup",
@@ -137,9 +102,9 @@ async function setup(options: { ai: boolean; env?: Record<string, string>; at?: 
     },
     /** Whether the customer can work, as decided: on the opened ticket, else on the draft. */
     async blocking(): Promise<boolean | null> {
-      const ticket = await t.db.prisma.ticket.findFirst({ where: { chatId: chat } });
+      const ticket = await bed.t.db.prisma.ticket.findFirst({ where: { chatId: chat } });
       if (ticket) return ticket.blocking;
-      const row = await t.db.prisma.conversation.findFirst({ where: { chatId: chat } });
+      const row = await bed.t.db.prisma.conversation.findFirst({ where: { chatId: chat } });
       const { context } = JSON.parse(row!.snapshot) as {
         context: { draft: { blocking: boolean | null } | null };
       };
@@ -176,7 +141,7 @@ describe("reading an answer not understood offline (real openai SDK, fake server
     await s.say("la cassa va a singhiozzo, sono mario.rossi@example.com");
     // Nothing said yet: the answer waits for the model's reading.
     expect(s.fresh()).toEqual([]);
-    fake.queueChat(reading("can-work", "sono [email]"));
+    bed.fake.queueChat(reading("can-work", "sono [email]"));
     await s.runtime.runDueJobs();
     expect(interpretRequests().length).toBe(before + 1);
     expect(s.fresh()).not.toContain(NOT_UNDERSTOOD);
@@ -203,14 +168,14 @@ describe("reading an answer not understood offline (real openai SDK, fake server
   it("a model slower than AI_INTERPRET_TIMEOUT_MS: 'not understood' and the question again", async () => {
     const s = await setup({ ai: true, env: { AI_INTERPRET_TIMEOUT_MS: "300" } });
     await s.untilAskedBlocking();
-    fake.queueChat({ kind: "delay", ms: 10_000, reply: reading("blocked") });
+    bed.fake.queueChat({ kind: "delay", ms: 10_000, reply: reading("blocked") });
     await s.say("la cassa va a singhiozzo");
     await s.runtime.runDueJobs();
     await askedAgain(s);
     expect(s.logs.find((l) => l.obj.purpose === "interpret" && l.level === "warn")?.obj.code).toBe("timeout");
-    expect(await t.db.prisma.job.count({ where: { kind: "ai.interpret", lastError: { not: null } } })).toBe(
-      0,
-    );
+    expect(
+      await bed.t.db.prisma.job.count({ where: { kind: "ai.interpret", lastError: { not: null } } }),
+    ).toBe(0);
     // The customer answers again, understood offline this time.
     await s.say("1");
     expect(await s.blocking()).toBe(false);
@@ -225,7 +190,7 @@ describe("reading an answer not understood offline (real openai SDK, fake server
       release = resolve;
     });
     const before = interpretRequests().length;
-    fake.queueChat({ kind: "wait", until: later, reply: reading("blocked") });
+    bed.fake.queueChat({ kind: "wait", until: later, reply: reading("blocked") });
     await s.say("la cassa va a singhiozzo");
     const running = s.runtime.runDueJobs();
     await vi.waitFor(() => expect(interpretRequests().length).toBe(before + 1));
@@ -248,7 +213,7 @@ describe("reading an answer not understood offline (real openai SDK, fake server
     const before = interpretRequests().length;
     await s.say("la cassa va a singhiozzo");
     await s.say("è un disastro");
-    fake.queueChat(reading("can-work"));
+    bed.fake.queueChat(reading("can-work"));
     await s.runtime.runDueJobs();
     expect(interpretRequests().length).toBe(before + 1);
     const [, user] = interpretRequests().at(-1)!.body.messages as { content: string }[];
@@ -268,7 +233,7 @@ describe("reading an answer not understood offline (real openai SDK, fake server
       it(c.name, async () => {
         const s = await setup({ ai: true });
         await s.untilAskedBlocking();
-        fake.queueChat(c.reply);
+        bed.fake.queueChat(c.reply);
         await s.say("la cassa va a singhiozzo");
         await s.runtime.runDueJobs();
         await askedAgain(s);
@@ -281,7 +246,7 @@ describe("reading an answer not understood offline (real openai SDK, fake server
     it("no choice: the model did not understand either", async () => {
       const s = await setup({ ai: true });
       await s.untilAskedBlocking();
-      fake.queueChat(reading(null, "insomma"));
+      bed.fake.queueChat(reading(null, "insomma"));
       await s.say("la cassa va a singhiozzo");
       await s.runtime.runDueJobs();
       await askedAgain(s);
@@ -308,11 +273,11 @@ describe("reading an answer not understood offline (real openai SDK, fake server
     expect(s.fresh().at(-1)).toMatch(/È corretto\?$/);
     await s.say("sì");
     expect(s.fresh().at(-1)).toBe(ASK_BLOCKING);
-    const before = fake.requests.length;
+    const before = bed.fake.requests.length;
     await s.say("la cassa va a singhiozzo");
     await askedAgain(s);
     await s.runtime.runDueJobs();
     expect(s.fresh()).toEqual([]);
-    expect(fake.requests.length).toBe(before);
+    expect(bed.fake.requests.length).toBe(before);
   });
 });

@@ -19,11 +19,12 @@ import * as store from "../../src/data/supportStore.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { asciiTicketNumbers } from "../../src/text/ticketNumber.js";
 import { FakeWhatsAppClient, fakeMessage } from "../channels/whatsapp/fakeWhatsAppClient.js";
+import { eventually } from "../support/eventually.js";
 import { FakeTelegramApi } from "../support/fakeTelegramApi.js";
-import { until } from "../support/mailServers.js";
+import { createHarness } from "../support/harness.js";
 import { memoryMediaStore } from "../support/memoryMediaStore.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
@@ -68,17 +69,16 @@ describe("loop guard on the chat channels (web, Telegram, WhatsApp)", () => {
       },
       sleep: async () => {},
     });
-    runtime = new SupportRuntime({
-      db: t.db,
+    ({ runtime } = await createHarness({
+      database: t,
       policy,
       clock,
-      logger: silentLogger,
       channels: [web, telegram, wa],
       offlineTriage: () => ({ category: null }),
+      detectLanguage: null,
       mediaStore: memoryMediaStore(),
       onEvents: (batch) => events.push(...batch),
-    });
-    await runtime.start();
+    }));
     whatsapp = clients[0]!;
     whatsapp.becomeReady();
     await store.upsertTechnician(t.db.prisma, { name: "giulia" });
@@ -105,14 +105,18 @@ describe("loop guard on the chat channels (web, Telegram, WhatsApp)", () => {
 
   /** The customer's messages were all handled and every reply reached the platform. */
   const settled = (channel: ChannelName, chatId: string, sent: number, platform: () => number) =>
-    until(`chat ${channel}:${chatId} to settle`, async () => {
-      const [inbound, outbound, undelivered] = await Promise.all([
-        t.db.prisma.message.count({ where: { channel, chatId, direction: "in" } }),
-        t.db.prisma.message.count({ where: { channel, chatId, direction: "out" } }),
-        t.db.prisma.message.count({ where: { channel, chatId, direction: "out", deliveredAt: null } }),
-      ]);
-      return inbound === sent && undelivered === 0 && platform() === outbound;
-    });
+    eventually(
+      async () => {
+        const [inbound, outbound, undelivered] = await Promise.all([
+          t.db.prisma.message.count({ where: { channel, chatId, direction: "in" } }),
+          t.db.prisma.message.count({ where: { channel, chatId, direction: "out" } }),
+          t.db.prisma.message.count({ where: { channel, chatId, direction: "out", deliveredAt: null } }),
+        ]);
+        return inbound === sent && undelivered === 0 && platform() === outbound;
+      },
+      `chat ${channel}:${chatId} to settle`,
+      { intervalMs: 50 },
+    );
 
   /** Plays the loop: the customer writes "boh" ATTEMPTS times; returns what the bot said. */
   async function loop(
@@ -179,7 +183,7 @@ describe("loop guard on the chat channels (web, Telegram, WhatsApp)", () => {
     // A technician's claim ends the hand-over: the customer hears who took the request.
     const claimed = await runtime.perform({ type: "claim", ticket: number, by: { name: "giulia" } });
     expect(claimed).toMatchObject({ ok: true });
-    await until("the claim line", async () => said.some((text) => text.includes("giulia")));
+    await eventually(() => said.some((text) => text.includes("giulia")), "the claim line");
   });
 
   it("Telegram (grammY on the fake Bot API)", async () => {

@@ -5,32 +5,17 @@
  * `phone-taken`, an unknown code 404; changes without the page's CSRF token or from another
  * origin are refused (403) and change nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BOARD_REMOTE as REMOTE, type SeededBoard, startSeededBoard } from "../support/seededBoard.js";
+import { describe, expect, it } from "vitest";
+import { BOARD_REMOTE as REMOTE, useSeededBoard } from "../support/seededBoard.js";
 
-let board: SeededBoard;
-let t: SeededBoard["t"];
-let seed: SeededBoard["seed"];
-let server: SeededBoard["server"];
-let sessions: SeededBoard["sessions"];
-
-beforeAll(async () => {
-  board = await startSeededBoard("contact");
-  ({ t, seed, server, sessions } = board);
-});
-
-afterAll(async () => {
-  await board?.stop();
-});
-
-/** A request as the board's scripts send it (session cookie, CSRF token), plus `extra` headers. */
-const call: SeededBoard["call"] = (...args) => board.call(...args);
+const board = useSeededBoard("contact");
+const { call } = board;
 
 const contactOf = async (code: string) => (await call("Luca", "GET", `/staff/api/customers/${code}`)).json();
 
 describe("editing a customer's contact details", () => {
   it("lets a technician set company, name, phone and e-mail and mark the customer verified, audited", async () => {
-    const { code } = seed.customers.C;
+    const { code } = board.seed.customers.C;
     const r = await call("Luca", "PUT", `/staff/api/customers/${code}/contact`, {
       company: "  Ottica Nuova di Anna Neri ",
       contactName: "Anna Neri",
@@ -47,7 +32,7 @@ describe("editing a customer's contact details", () => {
       email: "anna.neri@ottica.example",
       verified: true,
     });
-    const event = await t.db.prisma.ticketEvent.findFirst({
+    const event = await board.t.db.prisma.ticketEvent.findFirst({
       where: { type: "customer.updated", actor: "Luca" },
       orderBy: { at: "desc" },
     });
@@ -65,7 +50,7 @@ describe("editing a customer's contact details", () => {
   });
 
   it("refuses bad values with a clear 4xx and changes nothing", async () => {
-    const { code } = seed.customers.D;
+    const { code } = board.seed.customers.D;
     const before = await contactOf(code);
     const refusals: [unknown, number, string][] = [
       [{ phone: "12" }, 400, "invalid-phone"],
@@ -92,12 +77,12 @@ describe("editing a customer's contact details", () => {
   });
 
   it("refuses changes without the page's CSRF token or from another origin", async () => {
-    const { code } = seed.customers.B;
+    const { code } = board.seed.customers.B;
     const before = await contactOf(code);
     const refusals = [
-      [{ "x-csrf-token": sessions.Luca!.csrf, origin: "https://evil.example" }, "cross-origin"],
+      [{ "x-csrf-token": board.sessions.Luca!.csrf, origin: "https://evil.example" }, "cross-origin"],
       [{}, "csrf-invalid"],
-      [{ "x-csrf-token": sessions.Laura!.csrf }, "csrf-invalid"],
+      [{ "x-csrf-token": board.sessions.Laura!.csrf }, "csrf-invalid"],
     ] as const;
     for (const [headers, error] of refusals) {
       const r = await call(
@@ -110,7 +95,7 @@ describe("editing a customer's contact details", () => {
       expect(r.statusCode, JSON.stringify(headers)).toBe(403);
       expect(r.json().error.code).toBe(error);
     }
-    const anonymous = await server.app.inject({
+    const anonymous = await board.server.app.inject({
       method: "PUT",
       url: `/staff/api/customers/${code}/contact`,
       remoteAddress: REMOTE,

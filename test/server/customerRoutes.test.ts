@@ -4,26 +4,11 @@
  * purchases (validated against the preset, audited); the export and the erasure, admins only, behind
  * the board's guards (a cross-site or token-less change is refused, a technician gets admin-required).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BOARD_REMOTE as REMOTE, type SeededBoard, startSeededBoard } from "../support/seededBoard.js";
+import { describe, expect, it } from "vitest";
+import { BOARD_REMOTE as REMOTE, useSeededBoard } from "../support/seededBoard.js";
 
-let board: SeededBoard;
-let t: SeededBoard["t"];
-let seed: SeededBoard["seed"];
-let server: SeededBoard["server"];
-let sessions: SeededBoard["sessions"];
-
-beforeAll(async () => {
-  board = await startSeededBoard("customers");
-  ({ t, seed, server, sessions } = board);
-});
-
-afterAll(async () => {
-  await board?.stop();
-});
-
-/** A request as the board's scripts send it (session cookie, CSRF token), plus `extra` headers. */
-const call: SeededBoard["call"] = (...args) => board.call(...args);
+const board = useSeededBoard("customers");
+const { call } = board;
 
 describe("search and customer pages", () => {
   it("finds customers by phone digits and company, tickets by number and transcript text", async () => {
@@ -32,14 +17,18 @@ describe("search and customer pages", () => {
     const byCompany = (await call("Luca", "GET", "/staff/api/search?q=ottica")).json();
     expect(byCompany.customers).toHaveLength(1);
     expect(byCompany.tickets).toHaveLength(4);
-    const byNumber = (await call("Luca", "GET", `/staff/api/search?q=${seed.numbers["d-paid"]}`)).json();
-    expect(byNumber.tickets.map((x: { number: string }) => x.number)).toEqual([seed.numbers["d-paid"]]);
+    const byNumber = (
+      await call("Luca", "GET", `/staff/api/search?q=${board.seed.numbers["d-paid"]}`)
+    ).json();
+    expect(byNumber.tickets.map((x: { number: string }) => x.number)).toEqual([board.seed.numbers["d-paid"]]);
     const byText = (await call("Luca", "GET", "/staff/api/search?q=problema%20a-weekend")).json();
-    expect(byText.tickets.map((x: { number: string }) => x.number)).toContain(seed.numbers["a-weekend"]);
+    expect(byText.tickets.map((x: { number: string }) => x.number)).toContain(
+      board.seed.numbers["a-weekend"],
+    );
   });
 
   it("shows a customer's tickets, plans and purchases with the warranty end", async () => {
-    const r = await call("Luca", "GET", `/staff/api/customers/${seed.customers.A.code}`);
+    const r = await call("Luca", "GET", `/staff/api/customers/${board.seed.customers.A.code}`);
     expect(r.statusCode).toBe(200);
     const c = r.json();
     expect(c).toMatchObject({
@@ -60,7 +49,7 @@ describe("search and customer pages", () => {
       plans: ["standard"],
       purchases: [{ item: "Stampante fiscale", purchasedOn: "2027-01-10", warrantyMonths: 24 }],
     };
-    const url = `/staff/api/customers/${seed.customers.B.code}`;
+    const url = `/staff/api/customers/${board.seed.customers.B.code}`;
     const technician = await call("Luca", "PUT", url, change);
     expect(technician.statusCode).toBe(403);
     expect(technician.json().error.code).toBe("admin-required");
@@ -74,14 +63,14 @@ describe("search and customer pages", () => {
     const ok = await call("Laura", "PUT", url, change);
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toMatchObject({ plans: ["standard"], purchases: change.purchases });
-    const events = await t.db.prisma.ticketEvent.findMany({ where: { type: "customer.updated" } });
+    const events = await board.t.db.prisma.ticketEvent.findMany({ where: { type: "customer.updated" } });
     expect(events).toHaveLength(1);
     expect(events[0]!.actor).toBe("Laura");
     expect(JSON.parse(events[0]!.payload)).toMatchObject({ before: { plans: [] }, after: change });
   });
 
   it("exports and erases a customer from the board, admins only, erasure confirmed by the code", async () => {
-    const base = `/staff/api/customers/${seed.customers.D.code}`;
+    const base = `/staff/api/customers/${board.seed.customers.D.code}`;
     const technicianExport = await call("Luca", "POST", `${base}/export`, {});
     expect(technicianExport.statusCode).toBe(403);
     expect(technicianExport.json().error.code).toBe("admin-required");
@@ -89,25 +78,31 @@ describe("search and customer pages", () => {
     expect(exported.statusCode, exported.body).toBe(200);
     expect(exported.headers["content-type"]).toBe("application/gzip");
     expect(exported.rawPayload.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
-    const technicianErase = await call("Luca", "POST", `${base}/erase`, { confirm: seed.customers.D.code });
+    const technicianErase = await call("Luca", "POST", `${base}/erase`, {
+      confirm: board.seed.customers.D.code,
+    });
     expect(technicianErase.statusCode).toBe(403);
     expect(technicianErase.json().error.code).toBe("admin-required");
     expect((await call("Laura", "POST", `${base}/erase`, { confirm: "WRONG" })).statusCode).toBe(400);
-    const erased = await call("Laura", "POST", `${base}/erase`, { confirm: seed.customers.D.code });
+    const erased = await call("Laura", "POST", `${base}/erase`, { confirm: board.seed.customers.D.code });
     expect(erased.statusCode, erased.body).toBe(200);
     const page = (await call("Laura", "GET", base)).json();
-    expect(page).toMatchObject({ company: `[erased ${seed.customers.D.code}]`, phone: null, email: null });
+    expect(page).toMatchObject({
+      company: `[erased ${board.seed.customers.D.code}]`,
+      phone: null,
+      email: null,
+    });
   });
 
   it("refuses a cross-site or token-less change on every admin route, and changes nothing", async () => {
-    const code = seed.customers.C.code;
+    const code = board.seed.customers.C.code;
     const before = (await call("Laura", "GET", `/staff/api/customers/${code}`)).json();
     const changes = [
       ["PUT", `/staff/api/customers/${code}`, { plans: [] }],
       ["POST", `/staff/api/customers/${code}/export`, {}],
       ["POST", `/staff/api/customers/${code}/erase`, { confirm: code }],
     ] as const;
-    const csrf = sessions.Laura!.csrf;
+    const csrf = board.sessions.Laura!.csrf;
     for (const [method, url, payload] of changes) {
       const refusals = [
         [{ "x-csrf-token": csrf, origin: "https://evil.example" }, "cross-origin"],
@@ -115,7 +110,7 @@ describe("search and customer pages", () => {
         [{}, "csrf-invalid"],
         [{ "x-csrf-token": "forged-token" }, "csrf-invalid"],
         // Another technician's token does not go with this session's CSRF secret.
-        [{ "x-csrf-token": sessions.Luca!.csrf }, "csrf-invalid"],
+        [{ "x-csrf-token": board.sessions.Luca!.csrf }, "csrf-invalid"],
       ] as const;
       for (const [headers, error] of refusals) {
         const r = await call("Laura", method, url, payload, headers);
@@ -123,12 +118,12 @@ describe("search and customer pages", () => {
         expect(r.json().error.code).toBe(error);
       }
       // A cross-site HTML form (urlencoded, no token) is refused as well.
-      const form = await server.app.inject({
+      const form = await board.server.app.inject({
         method,
         url,
         remoteAddress: REMOTE,
         headers: {
-          cookie: sessions.Laura!.cookie,
+          cookie: board.sessions.Laura!.cookie,
           "content-type": "application/x-www-form-urlencoded",
           origin: "https://evil.example",
         },
@@ -144,7 +139,7 @@ describe("search and customer pages", () => {
     const page = await call("Luca", "GET", "/staff/customers");
     expect(page.statusCode).toBe(200);
     expect(page.body).toMatch(/<meta name="csrf-token" content="[^"]+">/);
-    const anonymous = await server.app.inject({
+    const anonymous = await board.server.app.inject({
       method: "GET",
       url: "/staff/customers",
       remoteAddress: REMOTE,

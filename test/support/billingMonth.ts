@@ -5,6 +5,8 @@
  * spreadsheet formulas. Each close's message to the customer is kept, so a test can check the
  * statement against what customers were told. Expected figures are written by hand in the tests.
  */
+
+import { composeRuntime } from "../../src/app/composeRuntime.js";
 import { LocalChannel } from "../../src/channels/local/localChannel.js";
 import type { Database } from "../../src/data/database.js";
 import * as store from "../../src/data/supportStore.js";
@@ -14,7 +16,7 @@ import { decideCoverage } from "../../src/policy/coverage.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import type { Policy } from "../../src/policy/schema.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 
 export const BILLING_CUSTOMERS = {
   A: { company: "Bar Roma", plans: ["standard", "j-system"], policy: "leotron", language: "it" },
@@ -168,12 +170,16 @@ export async function billMonth(db: Database, presets: Policy[] = []): Promise<B
   const runtimes: Record<string, SupportRuntime> = {};
   for (const id of ["leotron", "leotron-web", "leghorn"]) {
     policies[id] = presets.find((p) => p.id === id) ?? loadPolicy(id);
-    runtimes[id] = new SupportRuntime({
+    // The production composition, without the offline classifier and language guess: the
+    // seeded tickets keep the categories the script gives them.
+    runtimes[id] = composeRuntime({
       db,
       policy: policies[id]!,
       clock,
       logger: silentLogger,
       channels: [new LocalChannel({ as: "telegram", now: () => clock.now() })],
+      offlineTriage: null,
+      detectLanguage: null,
     });
     await runtimes[id]!.start();
   }

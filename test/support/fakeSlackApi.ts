@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { eventually } from "./eventually.js";
 
 /** One recorded Web API call. */
 export interface RecordedCall {
@@ -280,13 +281,13 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
       for (const socket of sockets) socket.write(frame);
     },
     async ackFor(envelopeId, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const ack = acks.find((a) => a.envelope_id === envelopeId);
-        if (ack) return ack;
-        if (Date.now() > deadline) throw new Error(`no Socket Mode ack for ${envelopeId}`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      return eventually(
+        () => acks.find((a) => a.envelope_id === envelopeId),
+        `a Socket Mode ack for ${envelopeId}`,
+        {
+          timeoutMs,
+        },
+      );
     },
   };
 

@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { composeRuntime } from "../../src/app/composeRuntime.js";
 import { LocalChannel } from "../../src/channels/local/localChannel.js";
 import type { Database } from "../../src/data/database.js";
 import * as store from "../../src/data/supportStore.js";
@@ -15,7 +16,7 @@ import { decideCoverage } from "../../src/policy/coverage.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import type { Policy } from "../../src/policy/schema.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
+import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 
 export type CustomerKey = "A" | "B" | "C" | "D";
 
@@ -233,12 +234,16 @@ export async function seedMonth(
   const runtimes: Record<string, SupportRuntime> = {};
   for (const id of ["leotron", "leotron-web", "leghorn"]) {
     policies[id] = loadPolicy(id);
-    runtimes[id] = new SupportRuntime({
+    // The production composition, without the offline classifier and language guess: the
+    // seeded tickets keep the categories the script gives them.
+    runtimes[id] = composeRuntime({
       db,
       policy: policies[id]!,
       clock,
       logger: silentLogger,
       channels: [new LocalChannel({ as: "telegram", now: () => clock.now() })],
+      offlineTriage: null,
+      detectLanguage: null,
       ...(options.onEvents ? { onEvents: options.onEvents } : {}),
     });
     await runtimes[id]!.start();

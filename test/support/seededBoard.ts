@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { LightMyRequestResponse } from "fastify";
+import { afterAll, beforeAll } from "vitest";
 import { createWebChannel } from "../../src/channels/web/webChannel.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import { createStaffAuth } from "../../src/desk/board/staffAuth.js";
@@ -97,5 +98,42 @@ export async function startSeededBoard(name: string): Promise<SeededBoard> {
       await t.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The board of one test file: started before its tests (`beforeAll`), stopped after (`afterAll`).
+ * Its fields are read inside tests; `call` may be taken at once (it delegates).
+ */
+export function useSeededBoard(name: string): SeededBoard {
+  let started: SeededBoard | undefined;
+  const current = (): SeededBoard => {
+    if (!started) throw new Error("the seeded board starts in beforeAll: use it inside the tests");
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startSeededBoard(name);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return {
+    get t() {
+      return current().t;
+    },
+    get seed() {
+      return current().seed;
+    },
+    get dataDir() {
+      return current().dataDir;
+    },
+    get server() {
+      return current().server;
+    },
+    get sessions() {
+      return current().sessions;
+    },
+    call: (...args) => current().call(...args),
+    stop: () => current().stop(),
   };
 }

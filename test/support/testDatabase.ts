@@ -1,13 +1,13 @@
 /**
  * A fresh, migrated database per test file: a temporary SQLite file by default, or a new
- * PostgreSQL database when SPORTELLO_TEST_DB=postgres (CI runs the suite both ways).
+ * PostgreSQL database when SPORTELLO_TEST_DB=postgres (CI runs the suite both ways), made by the
+ * benches' `scratchDatabase`.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { type Database, migrate, openDatabase } from "../../src/data/database.js";
+import { type ScratchDatabase, scratchDatabase } from "../../src/data/scratchDatabase.js";
 
 export const usingPostgres = process.env.SPORTELLO_TEST_DB === "postgres";
 const adminUrl = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
@@ -20,7 +20,7 @@ export interface TestDatabase {
 }
 
 /** Creates an empty database (not opened) and returns its URL and a drop function. */
-export async function createEmptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createEmptyDatabase(): Promise<ScratchDatabase> {
   if (!usingPostgres) {
     const dir = mkdtempSync(join(tmpdir(), "sportello-test-"));
     return {
@@ -28,22 +28,7 @@ export async function createEmptyDatabase(): Promise<{ url: string; drop(): Prom
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const name = `sportello_t_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    },
-  };
+  return scratchDatabase(adminUrl, `sportello_t_${process.pid}`);
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {

@@ -1,4 +1,5 @@
 import type { Update } from "grammy/types";
+import { CodedError } from "../../errors.js";
 import type { InlineKeyboard, TelegramFileMethod } from "./toTelegramReply.js";
 
 /** Which library talks to the Bot API (`TELEGRAM_DRIVER`). */
@@ -15,11 +16,15 @@ export interface TelegramBotIdentity {
 /** Called by the driver's update pipeline for every update; resolves once the update is handled. */
 export type TelegramUpdateHandler = (update: Update) => Promise<void>;
 
+/** Codes of a failed Bot API call: Telegram answered with an error, or was not reached at all. */
+export type TelegramApiErrorCode = "telegram-api-refused" | "telegram-api-unreachable";
+
 /**
  * Library-neutral failure of a Bot API call. `status` is the Bot API `error_code` (401 bad token,
- * 403 blocked, 429 flood…) or `undefined` when Telegram was not reached at all.
+ * 403 blocked, 429 flood…) or `undefined` when Telegram was not reached at all (code
+ * `telegram-api-unreachable`).
  */
-export class TelegramApiError extends Error {
+export class TelegramApiError extends CodedError<TelegramApiErrorCode> {
   readonly status: number | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly method: string;
@@ -29,8 +34,13 @@ export class TelegramApiError extends Error {
     description: string,
     options: { retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
-    super(`${method}: ${description}`, { cause: options.cause });
-    this.name = "TelegramApiError";
+    super(
+      status === undefined ? "telegram-api-unreachable" : "telegram-api-refused",
+      `${method}: ${description}`,
+      {
+        cause: options.cause,
+      },
+    );
     this.method = method;
     this.status = status;
     this.retryAfterSeconds = options.retryAfterSeconds;

@@ -5,7 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ParsedMail } from "mailparser";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as links from "../../../src/data/linkStore.js";
 import * as store from "../../../src/data/supportStore.js";
@@ -20,6 +20,7 @@ import {
   startSmtp,
   until,
 } from "../../support/mailServers.js";
+import { launchChromium } from "../../support/testBrowser.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
 const CUSTOMER = "acquisti@porto-sigilli.test";
@@ -210,10 +211,7 @@ describe("e-mail links: the close summary and the feedback form in Chromium (Leo
       verified: true,
     });
     await store.upsertTechnician(t.db.prisma, { name: "giulia" });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-    });
+    browser = await launchChromium();
   }, 30_000);
   afterAll(async () => {
     await browser?.close();

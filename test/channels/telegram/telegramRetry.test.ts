@@ -12,17 +12,14 @@ import * as store from "../../../src/data/supportStore.js";
 import { loadPolicy } from "../../../src/policy/loadPolicy.js";
 import { systemClock } from "../../../src/runtime/clock.js";
 import type { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
+import { eventually } from "../../support/eventually.js";
 import { FakeTelegramApi } from "../../support/fakeTelegramApi.js";
 import { createHarness } from "../../support/harness.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
-/** Polls `check` until it holds or `timeoutMs` passes (the bound is the test's claim). */
+/** Awaits `check` for at most `timeoutMs` (the bound is the test's claim). */
 async function within(timeoutMs: number, check: () => boolean, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await eventually(check, () => `within ${timeoutMs} ms: ${what()}`, { timeoutMs, intervalMs: 20 });
 }
 
 describe("Telegram outbox retries", () => {

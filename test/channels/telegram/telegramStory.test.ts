@@ -62,6 +62,7 @@ afterAll(async () => {
     }
     return extra.sort();
   };
+  // A plain loop, not eventually(): its own timers would count as resources left behind.
   const deadline = Date.now() + 5_000;
   while (leftBehind().length > 0 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -61,6 +61,7 @@ beforeAll(() => {
 });
 afterAll(async () => {
   const leftBehind = () => JSON.stringify(process.getActiveResourcesInfo().sort());
+  // A plain loop, not eventually(): its own timers would count as resources left behind.
   const deadline = Date.now() + 5_000;
   while (leftBehind() !== JSON.stringify(resourcesAtStart) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,8 +1,13 @@
+import { CodedError } from "../../../errors.js";
+
+/** Codes of a failed Graph API call: Meta answered with an error, or was not reached at all. */
+export type GraphApiErrorCode = "graph-api-refused" | "graph-api-unreachable";
+
 /**
  * A failed Graph API call, library-neutral: the HTTP status, Meta's numeric `code` (190 token,
  * 130429 throughput, 131047 outside the 24-hour window…) and the wait the platform advised.
  */
-export class GraphApiError extends Error {
+export class GraphApiError extends CodedError<GraphApiErrorCode> {
   /** HTTP status, or undefined when the Graph API was not reached at all. */
   readonly status: number | undefined;
   /** Meta's error code (`error.code`), when the body carried one. */
@@ -13,8 +18,9 @@ export class GraphApiError extends Error {
     message: string,
     details: { status?: number; metaCode?: number; retryAfterMs?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: details.cause });
-    this.name = "GraphApiError";
+    super(details.status === undefined ? "graph-api-unreachable" : "graph-api-refused", message, {
+      cause: details.cause,
+    });
     this.status = details.status;
     this.metaCode = details.metaCode;
     this.retryAfterMs = details.retryAfterMs;
