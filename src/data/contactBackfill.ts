@@ -8,32 +8,34 @@
  * name when nothing else was in the line. A line it cannot read whole stays as it is.
  */
 import { parseIdentityLine } from "../understanding/identityLine.js";
-import type { Tx } from "./database.js";
+import { iso, maybeStr, type SqlArg, type SqlTx, str } from "./sqlTx.js";
 
 /** Customers read per batch. */
 const BATCH = 500;
 
+const CONTACT_LINES = `SELECT "id", "contactName", "phone", "email" FROM "Customer"
+  WHERE "contactName" IS NOT NULL AND "id" > ? ORDER BY "id" LIMIT ?`;
+const PHONE_HOLDER = `SELECT "id" FROM "Customer" WHERE "phone" = ?`;
+
 /** Splits the stored contact lines; returns how many customers were changed. */
-export async function splitContactLines(tx: Tx): Promise<number> {
+export async function splitContactLines(tx: SqlTx): Promise<number> {
   let changed = 0;
   let after = "";
   for (;;) {
-    const rows = await tx.customer.findMany({
-      where: { contactName: { not: null }, id: { gt: after } },
-      select: { id: true, contactName: true, phone: true, email: true },
-      orderBy: { id: "asc" },
-      take: BATCH,
-    });
+    const rows = (await tx.rows(CONTACT_LINES, after, BATCH)).map((r) => ({
+      id: str(r.id),
+      contactName: str(r.contactName),
+      phone: maybeStr(r.phone),
+      email: maybeStr(r.email),
+    }));
     if (rows.length === 0) return changed;
     after = rows[rows.length - 1]!.id;
     for (const row of rows) {
-      const read = parseIdentityLine(row.contactName!, { question: "contact" });
+      const read = parseIdentityLine(row.contactName, { question: "contact" });
       if (!read.phone && !read.email) continue;
       const data: { contactName?: string | null; phone?: string; email?: string } = {};
       const phoneFree =
-        read.phone !== null &&
-        row.phone === null &&
-        (await tx.customer.findUnique({ where: { phone: read.phone }, select: { id: true } })) === null;
+        read.phone !== null && row.phone === null && (await tx.row(PHONE_HOLDER, read.phone)) === undefined;
       if (phoneFree) data.phone = read.phone!;
       if (read.email && row.email === null) data.email = read.email;
       // The name alone, when the line held nothing else (a phone kept elsewhere counts as held).
@@ -41,14 +43,22 @@ export async function splitContactLines(tx: Tx): Promise<number> {
       const emailKept = read.email === null || data.email !== undefined || row.email === read.email;
       if (read.rest === null && read.company === null && phoneKept && emailKept)
         data.contactName = read.contactName;
-      if (Object.keys(data).length === 0) continue;
-      await tx.customer.update({ where: { id: row.id }, data });
+      const columns = Object.keys(data) as (keyof typeof data)[];
+      if (columns.length === 0) continue;
+      const values: SqlArg[] = columns.map((column) => data[column] ?? null);
+      // Column names from the fixed keys above, never from the data.
+      await tx.run(
+        `UPDATE "Customer" SET ${columns.map((column) => `"${column}" = ?`).join(", ")}, "updatedAt" = ? WHERE "id" = ?`,
+        ...values,
+        iso(new Date()),
+        row.id,
+      );
       changed++;
     }
   }
 }
 
 /** TypeScript steps run with the SQL of a migration, in its transaction, by migration name. */
-export const MIGRATION_DATA_STEPS: Readonly<Record<string, (tx: Tx) => Promise<unknown>>> = {
+export const MIGRATION_DATA_STEPS: Readonly<Record<string, (tx: SqlTx) => Promise<unknown>>> = {
   "20261207060000_customer_contact": splitContactLines,
 };

@@ -22,9 +22,11 @@ import type { ClaimedOutbound, Coordination, CoordinationOptions, OutboxChat } f
 import type { Database, StoreTx } from "./database.js";
 import { parseJson } from "./json.js";
 import { openBus, TOPIC_RE } from "./notifyBus.js";
-import { PgTx, pgScript } from "./pgTx.js";
+import { pgOneTrip } from "./pgTransaction.js";
+import { PgTx } from "./pgTx.js";
 import { alive, LIVE_INSTANCES, newInstanceId, presenceName } from "./presence.js";
 import * as sql from "./sqlMessages.js";
+import { iso, maybeDate, type SqlRow } from "./sqlTx.js";
 import { type JobRow, messageBodySchema } from "./supportStore.js";
 
 export type {
@@ -55,6 +57,36 @@ function toDate(value: unknown): Date {
   if (value instanceof Date) return value;
   const s = String(value);
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(" ", "T")}Z`);
+}
+
+/** A job done by this instance (while it holds the claim): counts the attempt, drops the claim. */
+const COMPLETE_JOB = `UPDATE "Job" SET "status" = 'done', "doneAt" = ?, "attempts" = "attempts" + 1,
+  "claimedBy" = NULL, "leaseUntil" = NULL WHERE "id" = ? AND "claimedBy" = ?`;
+/** A job that failed here: due again at `dueAt` (pending) or given up (failed, `dueAt` kept). */
+const FAIL_JOB = `UPDATE "Job" SET "status" = ?, "attempts" = "attempts" + 1, "lastError" = ?,
+  "dueAt" = COALESCE(?, "dueAt"), "claimedBy" = NULL, "leaseUntil" = NULL WHERE "id" = ? AND "claimedBy" = ?`;
+/** The chats with an outbound message due (each once). */
+const CHATS_WITH_DUE_OUTBOX = `SELECT DISTINCT "channel", "chatId" FROM "Message"
+  WHERE "direction" = 'out' AND "status" = 'pending' AND "nextAttemptAt" <= ? LIMIT ?`;
+/** When the next outbound retry is due. */
+const NEXT_OUTBOX_ATTEMPT = `SELECT "nextAttemptAt" FROM "Message"
+  WHERE "direction" = 'out' AND "status" = 'pending' AND "nextAttemptAt" IS NOT NULL
+  ORDER BY "nextAttemptAt" LIMIT 1`;
+/**
+ * SQLite: claims due jobs, oldest first. Claims of an earlier process are void (SQLite runs one
+ * instance): only this instance's own live claims are respected.
+ */
+const CLAIM_JOBS_SQLITE = `UPDATE "Job" SET "claimedBy" = ?, "leaseUntil" = ?
+  WHERE "id" IN (
+    SELECT "id" FROM "Job"
+    WHERE "status" = 'pending' AND "dueAt" <= ?
+      AND ("claimedBy" IS NULL OR "claimedBy" <> ? OR "leaseUntil" < ?)
+    ORDER BY "dueAt", "id" LIMIT ?)
+  RETURNING "id", "kind", "key", "dueAt", "payload", "attempts"`;
+
+/** Jobs, oldest due first. */
+function toJobRows(rows: SqlRow[]): JobRow[] {
+  return rows.map(toJobRow).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : 1));
 }
 
 /** The chat's outbox lock key (one sender per chat's outbox at a time). */
@@ -124,52 +156,38 @@ export function startCoordination(
   const jobLeaseMs = options.jobLeaseMs ?? 5 * 60_000;
   const outboxLeaseMs = options.outboxLeaseMs ?? 2 * 60_000;
   const wall = options.wallClock ?? Date.now;
-  const prisma = db.prisma;
   const local = new EventEmitter();
   local.setMaxListeners(0);
-
-  const clearClaim = { claimedBy: null, leaseUntil: null } as const;
 
   const common = {
     instanceId,
     async completeJob(id: string, at: Date): Promise<boolean> {
-      const r = await prisma.job.updateMany({
-        where: { id, claimedBy: instanceId },
-        data: { status: "done", doneAt: at, attempts: { increment: 1 }, ...clearClaim },
-      });
-      return r.count === 1;
+      const changed = await db.session(async (tx) => tx.run(COMPLETE_JOB, iso(at), id, instanceId));
+      return changed === 1;
     },
     async failJob(id: string, error: string, retryAt: Date | null): Promise<void> {
-      await prisma.job.updateMany({
-        where: { id, claimedBy: instanceId },
-        data: {
-          status: retryAt ? "pending" : "failed",
-          attempts: { increment: 1 },
-          lastError: error.slice(0, 1000),
-          ...(retryAt ? { dueAt: retryAt } : {}),
-          ...clearClaim,
-        },
-      });
+      await db.session(async (tx) =>
+        tx.run(
+          FAIL_JOB,
+          retryAt ? "pending" : "failed",
+          error.slice(0, 1000),
+          retryAt ? iso(retryAt) : null,
+          id,
+          instanceId,
+        ),
+      );
     },
     async releaseOutbox(ids: string[]): Promise<void> {
       if (ids.length === 0) return;
       await db.session((client) => sql.releaseOutbox(client, ids, instanceId));
     },
     async chatsWithDueOutbox(now: Date, limit = 500): Promise<OutboxChat[]> {
-      return prisma.message.findMany({
-        where: { direction: "out", status: "pending", nextAttemptAt: { lte: now } },
-        distinct: ["channel", "chatId"],
-        select: { channel: true, chatId: true },
-        take: limit,
-      });
+      const rows = await db.session(async (tx) => tx.rows(CHATS_WITH_DUE_OUTBOX, iso(now), limit));
+      return rows.map((r) => ({ channel: String(r.channel), chatId: String(r.chatId) }));
     },
     async nextOutboxAttempt(): Promise<Date | null> {
-      const row = await prisma.message.findFirst({
-        where: { direction: "out", status: "pending", nextAttemptAt: { not: null } },
-        orderBy: { nextAttemptAt: "asc" },
-        select: { nextAttemptAt: true },
-      });
-      return row?.nextAttemptAt ?? null;
+      const row = await db.session(async (tx) => tx.row(NEXT_OUTBOX_ATTEMPT));
+      return maybeDate(row?.nextAttemptAt);
     },
     subscribe(topic: string, handler: (payload: string) => void): () => void {
       local.on(topic, handler);
@@ -187,33 +205,23 @@ export function startCoordination(
         // One instance: the caller's in-process queue already runs a chat's messages one by one.
       },
       async claimJobs(now, limit = 100) {
-        const leaseUntil = new Date(wall() + jobLeaseMs);
-        return prisma.$transaction(async (tx) => {
-          const rows = await tx.job.findMany({
-            where: {
-              status: "pending",
-              dueAt: { lte: now },
-              // Claims of an earlier process are void: SQLite runs one instance.
-              OR: [
-                { claimedBy: null },
-                { claimedBy: { not: instanceId } },
-                { leaseUntil: { lt: new Date(wall()) } },
-              ],
-            },
-            orderBy: [{ dueAt: "asc" }, { id: "asc" }],
-            take: limit,
-          });
-          if (rows.length === 0) return [];
-          await tx.job.updateMany({
-            where: { id: { in: rows.map((r) => r.id) } },
-            data: { claimedBy: instanceId, leaseUntil },
-          });
-          return rows.map((r) => toJobRow(r));
-        });
+        // One statement: the select and the claim are one step.
+        const rows = await db.session(async (tx) =>
+          tx.rows(
+            CLAIM_JOBS_SQLITE,
+            instanceId,
+            iso(new Date(wall() + jobLeaseMs)),
+            iso(now),
+            instanceId,
+            iso(new Date(wall())),
+            limit,
+          ),
+        );
+        return toJobRows(rows);
       },
       async claimChatOutbox(chat) {
         const leaseUntil = new Date(wall() + outboxLeaseMs);
-        // The hot path's shared connection: cached statements, no Prisma round per message.
+        // The hot path's shared connection: cached statements.
         return db.session(async (client) =>
           (await sql.claimChatOutbox(client, chat.channel, chat.chatId, instanceId, leaseUntil)).map(
             toClaimed,
@@ -253,6 +261,16 @@ export function startCoordination(
          AND o."claimedBy" IS NOT NULL AND o."leaseUntil" >= ?::timestamp
          AND (o."claimedBy" = ? OR ${alive('o."claimedBy"')}))
      RETURNING "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt", "at"`;
+  /** Claims due jobs, oldest first, skipping those another claimer has locked right now. */
+  const CLAIM_JOBS = `UPDATE "Job" SET "claimedBy" = ?, "leaseUntil" = ?::timestamp
+     WHERE "id" IN (
+       SELECT "id" FROM "Job" j
+       WHERE j."status" = 'pending' AND j."dueAt" <= ?::timestamp
+         AND (j."claimedBy" IS NULL OR j."leaseUntil" < ?::timestamp OR NOT ${alive('j."claimedBy"')})
+       ORDER BY j."dueAt", j."id"
+       LIMIT ?
+       FOR UPDATE SKIP LOCKED)
+     RETURNING "id", "kind", "key", "dueAt", "payload", "attempts"`;
   const claimArgs = (chat: OutboxChat) => [
     instanceId,
     new Date(wall() + outboxLeaseMs).toISOString(),
@@ -272,33 +290,25 @@ export function startCoordination(
       await tx.write(ADVISORY_XACT_LOCK, `chat:${chatKey}`);
     },
     async claimJobs(now, limit = 100) {
-      const rows = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(
-        `UPDATE "Job" SET "claimedBy" = $1, "leaseUntil" = $2::timestamp
-         WHERE "id" IN (
-           SELECT "id" FROM "Job" j
-           WHERE j."status" = 'pending' AND j."dueAt" <= $3::timestamp
-             AND (j."claimedBy" IS NULL OR j."leaseUntil" < $4::timestamp OR NOT ${alive('j."claimedBy"')})
-           ORDER BY j."dueAt", j."id"
-           LIMIT $5
-           FOR UPDATE SKIP LOCKED)
-         RETURNING "id", "kind", "key", "dueAt", "payload", "attempts"`,
-        instanceId,
-        new Date(wall() + jobLeaseMs).toISOString(),
-        now.toISOString(),
-        new Date(wall()).toISOString(),
-        limit,
+      const rows = await db.session(async (tx) =>
+        tx.rows(
+          CLAIM_JOBS,
+          instanceId,
+          new Date(wall() + jobLeaseMs).toISOString(),
+          now.toISOString(),
+          new Date(wall()).toISOString(),
+          limit,
+        ),
       );
-      return rows
-        .map(toJobRow)
-        .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || (a.id < b.id ? -1 : 1));
+      return toJobRows(rows);
     },
     async claimChatOutbox(chat) {
       // Two instances claiming the same chat would each see the other's claim only after it
       // commits: a short lock per chat makes the check and the claim one step. Both statements go
       // in one round trip, as one transaction; the claim reads with a snapshot taken after the lock.
-      const rows = await pgScript(db.pool!, `${ADVISORY_XACT_LOCK};\n${CLAIM_OUTBOX}`, [
-        outboxLockKey(chat),
-        ...claimArgs(chat),
+      const rows = await pgOneTrip(db.pool!, [
+        [ADVISORY_XACT_LOCK, [outboxLockKey(chat)]],
+        [CLAIM_OUTBOX, claimArgs(chat)],
       ]);
       return toClaimedRows(rows);
     },
@@ -314,8 +324,8 @@ export function startCoordination(
       return common.subscribe(topic, handler);
     },
     async liveInstances() {
-      const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(LIVE_INSTANCES);
-      return rows.map((r) => r.id);
+      const rows = await db.session(async (tx) => tx.rows(LIVE_INSTANCES));
+      return rows.map((r) => String(r.id));
     },
     async close() {
       local.removeAllListeners();

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { MIGRATION_DATA_STEPS } from "./contactBackfill.js";
-import type { Database, Provider, Tx } from "./database.js";
+import type { Database, Provider } from "./database.js";
 import { DatabaseError } from "./databaseError.js";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -79,29 +79,26 @@ export async function migrate(db: Database, options: { dir?: string } = {}): Pro
  * dropped). Each step only fills what is still empty, so running it again changes nothing.
  */
 async function runDataSteps(db: Database): Promise<void> {
-  const ledger = await db.prisma.$queryRawUnsafe<{ name: string }[]>(
-    `SELECT "name" FROM "_sportello_migrations"`,
-  );
-  const names = new Set(ledger.map((row) => row.name));
+  const ledger = await db.session(async (tx) => tx.rows(`SELECT "name" FROM "_sportello_migrations"`));
+  const names = new Set(ledger.map((row) => String(row.name)));
   for (const [migration, step] of Object.entries(MIGRATION_DATA_STEPS)) {
     const marker = `${migration}#data`;
     if (!names.has(migration) || names.has(marker)) continue;
     try {
-      await db.prisma.$transaction(async (tx) => {
-        await step(tx as Tx);
-        await tx.$executeRawUnsafe(
-          `INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES (${db.provider === "postgres" ? "$1, $2, $3" : "?, ?, ?"})`,
+      await db.transaction(async (tx) => {
+        await step(tx);
+        await tx.run(
+          `INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES (?, ?, ?)`,
           marker,
           "data",
           new Date().toISOString(),
         );
       });
     } catch (cause) {
-      const recorded = await db.prisma.$queryRawUnsafe<{ name: string }[]>(
-        `SELECT "name" FROM "_sportello_migrations" WHERE "name" = ${db.provider === "postgres" ? "$1" : "?"}`,
-        marker,
+      const recorded = await db.session(async (tx) =>
+        tx.row(`SELECT "name" FROM "_sportello_migrations" WHERE "name" = ?`, marker),
       );
-      if (recorded.length === 0) throw failed(marker, cause);
+      if (recorded === undefined) throw failed(marker, cause);
     }
   }
 }

@@ -3,11 +3,13 @@
  * (BEGIN … COMMIT, ROLLBACK when the work throws, the client always given back; a client whose
  * connection broke is destroyed, not reused); {@link pgSharedTransaction} runs several works in
  * one such transaction; {@link pgSession} is `db.session`: one pooled client, each statement
- * committing alone. {@link CarriedWrites} are the small writes that ride with the next
+ * committing alone; {@link pgOneTrip} runs fixed statements as one transaction in one round trip.
+ * {@link CarriedWrites} are the small writes that ride with the next
  * transaction.
  */
 import type pg from "pg";
 import { PgTx, TransactionTimeout } from "./pgTx.js";
+import type { SqlArg, SqlRow } from "./sqlTx.js";
 
 export interface PgTransactionOptions {
   /** Longest a transaction may run before it is rolled back (Prisma's `timeout`). */
@@ -182,4 +184,31 @@ export function pgSharedTransaction<T>(
 /** Runs `work` with one pooled client, each statement committing on its own. */
 export function pgSession<T>(pool: pg.Pool, work: (tx: PgTx) => Promise<T>): Promise<T> {
   return withClient(pool, (client) => work(new PgTx(client, false)));
+}
+
+/**
+ * Runs `statements` (`?` placeholders, bound parameters) as ONE transaction in ONE round trip:
+ * BEGIN, the statements and COMMIT go out together on a pooled client (pipeline mode) and
+ * PostgreSQL runs them in order, each statement with a snapshot taken when it starts (so a
+ * statement after an advisory lock reads what was committed before the lock was granted). If one
+ * fails, the transaction is rolled back and its error thrown. Returns the last statement's rows.
+ */
+export function pgOneTrip(pool: pg.Pool, statements: readonly [string, SqlArg[]][]): Promise<SqlRow[]> {
+  const last = statements.at(-1);
+  if (!last) return Promise.resolve([]);
+  return withClient(pool, async (client, broken) => {
+    const tx = new PgTx(client, true);
+    for (const [sql, args] of statements.slice(0, -1)) tx.write(sql, ...args);
+    const rows = tx.rows(last[0], ...last[1]);
+    try {
+      // COMMIT is sent now, in this tick, behind the statements: one round trip for all.
+      const [result] = await Promise.all([rows, tx.commit()]);
+      return result;
+    } catch (error) {
+      // Normally COMMIT already ended the transaction (as a ROLLBACK when a statement failed);
+      // this only matters if it never reached the server.
+      await client.query("ROLLBACK").catch((lost: Error) => broken(lost));
+      throw error;
+    }
+  });
 }

@@ -65,17 +65,6 @@ export function toPostgres(sql: string): Prepared {
   return p;
 }
 
-/**
- * The statement with its arguments written in as quoted literals, which PostgreSQL types from
- * their use as it does untyped parameters (so `'1'` fits a boolean and an integer column alike).
- */
-export function withLiterals(sql: string, args: SqlArg[]): string {
-  return replacePlaceholders(sql, (i) => {
-    const value = args[i];
-    return value === null || value === undefined ? "NULL" : pg.escapeLiteral(String(value));
-  });
-}
-
 const TIMESTAMP = 1114;
 const INT8 = 20;
 /** `timestamp(3)` columns hold UTC (as Prisma writes them); bigint counts fit a number. */
@@ -252,17 +241,4 @@ export class PgTx extends SqlTx {
       throw error;
     }
   }
-}
-
-/**
- * Runs several statements (`;`-separated, `?` placeholders over all of them) in one round trip:
- * one simple query with the arguments written in, which PostgreSQL runs as one implicit
- * transaction (all or nothing), each statement with a fresh snapshot. Returns the last
- * statement's rows.
- */
-export async function pgScript(pool: pg.Pool, sql: string, args: SqlArg[]): Promise<SqlRow[]> {
-  const results = (await pool.query({ text: withLiterals(sql, args), types })) as unknown as
-    | pg.QueryResult<SqlRow>[]
-    | pg.QueryResult<SqlRow>;
-  return Array.isArray(results) ? results[results.length - 1]!.rows : results.rows;
 }

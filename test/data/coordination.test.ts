@@ -86,6 +86,61 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
     expect(after.map((m) => m.text)).toEqual(["due", "tre"]);
   });
 
+  it("lists the chats with an outbound message due, each once, and tells when the next one is due", async () => {
+    // Before every other row of this file (they are due at `now`).
+    const early = new Date("2027-03-01T08:00:00Z");
+    const hourLater = new Date(early.getTime() + 3_600_000);
+    const x = { channel: "web", chatId: "w-due-x" };
+    const y = { channel: "web", chatId: "w-due-y" };
+    await t.db.transaction(async (tx) => {
+      await store.queueOutbound(tx, { ...x, text: "uno", body: {}, at: early });
+      await store.queueOutbound(tx, { ...x, text: "due", body: {}, at: early });
+      await store.queueOutbound(tx, { ...y, text: "tre", body: {}, at: hourLater });
+    });
+    expect(await a.nextOutboxAttempt()).toEqual(early);
+    expect(await a.chatsWithDueOutbox(early)).toEqual([x]);
+    const mine = (await a.chatsWithDueOutbox(hourLater)).filter((c) => c.chatId.startsWith("w-due-"));
+    expect(mine.sort((p, q) => p.chatId.localeCompare(q.chatId))).toEqual([x, y]);
+    const xs = await a.claimChatOutbox(x);
+    await t.db.transaction((tx) =>
+      store.markDelivered(
+        tx,
+        xs.map((m) => m.id),
+        early,
+      ),
+    );
+    expect(await a.nextOutboxAttempt()).toEqual(hourLater);
+    expect(await a.chatsWithDueOutbox(early)).toEqual([]);
+  });
+
+  it("puts a failed job back, due at its retry time, or gives it up", async () => {
+    const early = new Date("2027-03-01T08:00:00Z");
+    const retryAt = new Date(early.getTime() + 3_600_000);
+    await store.scheduleJob(t.db, { kind: "test", key: "retry-job", dueAt: early, payload: { n: 1 } });
+    const [job] = await a.claimJobs(early);
+    expect(job).toMatchObject({ key: "retry-job", attempts: 0, payload: { n: 1 } });
+    await a.failJob(job!.id, "boom", retryAt);
+    const read = () =>
+      t.db.session(async (tx) =>
+        tx.row(
+          `SELECT "status", "attempts", "lastError", "dueAt", "claimedBy" FROM "Job" WHERE "id" = ?`,
+          job!.id,
+        ),
+      );
+    const after = await read();
+    expect(after).toMatchObject({ status: "pending", lastError: "boom", claimedBy: null });
+    expect(Number(after!.attempts)).toBe(1);
+    expect(new Date(after!.dueAt as string).getTime()).toBe(retryAt.getTime());
+    expect(await a.claimJobs(new Date(retryAt.getTime() - 1))).toEqual([]);
+    const [again] = await a.claimJobs(retryAt);
+    expect(again).toMatchObject({ key: "retry-job", attempts: 1, dueAt: retryAt });
+    await a.failJob(again!.id, "boom again", null);
+    expect(await read()).toMatchObject({ status: "failed", lastError: "boom again", claimedBy: null });
+    expect(await a.claimJobs(new Date(retryAt.getTime() + 86_400_000 * 365))).not.toContainEqual(
+      expect.objectContaining({ key: "retry-job" }),
+    );
+  });
+
   it("fans events out to every instance", async () => {
     const got: string[] = [];
     const unsubscribe = (usingPostgres ? b : a).subscribe("sportello_test", (p) => got.push(p));

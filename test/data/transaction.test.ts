@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoreTx } from "../../src/data/database.js";
+import { pgOneTrip } from "../../src/data/pgTransaction.js";
 import * as store from "../../src/data/supportStore.js";
 import { createTestDatabase, type TestDatabase, usingPostgres } from "../support/testDatabase.js";
 
@@ -90,6 +91,26 @@ describe(`transactions (${usingPostgres ? "PostgreSQL, pipelined" : "SQLite"})`,
    * savepoint. Either way each work is all or nothing and one failing work never takes the others
    * down: on PostgreSQL the failed group's members run again alone, which these tests can see.
    */
+  if (usingPostgres) {
+    it("runs statements as one transaction in one trip: a failing one rolls them all back", async () => {
+      const pool = t.db.pool!;
+      await expect(
+        pgOneTrip(pool, [
+          [INSERT, ["trip-c1", "TRIP1", "Bar Roma", at, at]],
+          [`SELECT 1 / (? - 1) AS "n"`, [1]],
+        ]),
+      ).rejects.toThrow(/division by zero/);
+      expect(await company("TRIP1")).toBeNull();
+      const rows = await pgOneTrip(pool, [
+        [INSERT, ["trip-c2", "TRIP2", "Bar Roma", at, at]],
+        [RENAME, ["Bar Roma Due", "TRIP2"]],
+        [`SELECT "company" FROM "Customer" WHERE "code" = ?`, ["TRIP2"]],
+      ]);
+      expect(rows).toEqual([{ company: "Bar Roma Due" }]);
+      expect(await company("TRIP2")).toBe("Bar Roma Due");
+    });
+  }
+
   describe(usingPostgres ? "shared (PostgreSQL group commit)" : "shared (SQLite)", () => {
     /** A work inserting customer `code`, counting its runs, reading the transaction's id. */
     function inserting(code: string, runs: Map<string, number>, extra?: (tx: StoreTx) => Promise<void>) {
