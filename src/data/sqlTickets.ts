@@ -21,9 +21,11 @@ import type { TicketRow, TicketUpdate } from "./ticketStore.js";
 // ---------------------------------------------------------------------------------------------
 // Tickets
 
-const TICKET = `SELECT * FROM "Ticket"`;
+/** Every column of a ticket (a statement prefix). */
+export const TICKET = `SELECT * FROM "Ticket"`;
 
-function toTicket(r: SqlRow): TicketRow {
+/** A ticket from its row (either provider's types). */
+export function toTicket(r: SqlRow): TicketRow {
   return {
     id: str(r.id),
     number: str(r.number),
@@ -293,16 +295,6 @@ export async function recordEvent(
     e.payload,
     iso(e.at),
   );
-}
-
-/** Minutes and coverage of a customer's tickets closed since `monthStart`. */
-export async function closedSince(tx: SqlTx, customerId: string, monthStart: Date) {
-  const rows = await tx.rows(
-    `SELECT "minutes", "coverage" FROM "Ticket" WHERE "customerId" = ? AND "status" = 'closed' AND "closedAt" >= ?`,
-    customerId,
-    iso(monthStart),
-  );
-  return rows.map((r) => ({ minutes: maybeNum(r.minutes), coverage: str(r.coverage) }));
 }
 
 export async function recordFeedback(
