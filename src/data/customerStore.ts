@@ -104,7 +104,7 @@ export async function createCustomers(
     for (const r of rows)
       await tx.write(
         `INSERT INTO "Customer" ("id", "code", "company", "phone", "language", "plans", "verified", "createdAt", "updatedAt")
-         VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?)`,
         newId(),
         r.code,
         r.company,

@@ -39,7 +39,7 @@ export async function upsertTechnician(
     if (!existing) {
       row = { id: newId(), name: t.name, phone: t.phone ?? null };
       await tx.write(
-        `INSERT INTO "Technician" ("id", "name", "phone", "active", "role", "createdAt") VALUES (?, ?, ?, 1, 'technician', ?)`,
+        `INSERT INTO "Technician" ("id", "name", "phone", "active", "role", "createdAt") VALUES (?, ?, ?, TRUE, 'technician', ?)`,
         str(row.id),
         t.name,
         t.phone ?? null,
