@@ -1,16 +1,14 @@
 /**
- * Customers and how they are recognised on each channel, over Prisma or the hot path's
- * {@link SqlTx} (whose SQL is in `sqlCustomers.ts`).
+ * Customers and how they are recognised on each channel, in SQL over {@link SqlTx} (the
+ * statements are in `sqlCustomers.ts`). Given the database instead of a transaction, a function
+ * runs on a session connection.
  */
 
 import { randomBytes } from "node:crypto";
-import { z } from "zod";
-import { clientOf, type Database, type Executor } from "./database.js";
-import { parseJson, toJson } from "./json.js";
+import { type Database, onSql, type SqlExecutor } from "./database.js";
+import { newId } from "./ids.js";
 import * as sql from "./sqlCustomers.js";
-import { SqlTx } from "./sqlTx.js";
-
-const stringArray = z.array(z.string());
+import { iso, type SqlTx } from "./sqlTx.js";
 
 // ---------------------------------------------------------------------------------------------
 // Customers
@@ -29,113 +27,53 @@ export interface CustomerRecord {
   purchases: { item: string; purchasedOn: string; warrantyMonths: number }[];
 }
 
-const customerInclude = { purchases: true } as const;
-
-/** A customer row as Prisma reads it: the record's fields, with the plans still as stored JSON. */
-type CustomerRow = Omit<CustomerRecord, "plans"> & { plans: string };
-
-function toCustomerRecord(row: CustomerRow): CustomerRecord {
-  return {
-    id: row.id,
-    code: row.code,
-    company: row.company,
-    contactName: row.contactName,
-    phone: row.phone,
-    email: row.email,
-    language: row.language,
-    plans: parseJson(stringArray, row.plans, []),
-    verified: row.verified,
-    salesRep: row.salesRep,
-    purchases: row.purchases.map((p) => ({
-      item: p.item,
-      purchasedOn: p.purchasedOn,
-      warrantyMonths: p.warrantyMonths,
-    })),
-  };
-}
-
 /**
  * The customer behind a channel identity, else the one with the sender's `phone` number (a
  * WhatsApp sender, a caller), else the one with the sender's `email` address, whatever its case;
  * a customer found by number or address gets the identity linked.
  */
 export async function findCustomerForSender(
-  on: Executor,
+  on: SqlExecutor,
   channel: string,
   senderId: string,
   phone: string | null,
   email: string | null = null,
 ): Promise<CustomerRecord | null> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) {
+  return onSql(on, async (tx) => {
     const found = await sql.findCustomerForSender(tx, channel, senderId, phone);
     if (found || email === null) return found;
     const byEmail = await findCustomerByEmail(tx, email);
     if (byEmail) await sql.linkIdentity(tx, byEmail.id, channel, senderId);
     return byEmail;
-  }
-  const identity = await tx.channelIdentity.findUnique({
-    where: { channel_externalId: { channel, externalId: senderId } },
-    include: { customer: { include: customerInclude } },
   });
-  if (identity) return toCustomerRecord(identity.customer);
-  if (phone) {
-    const byPhone = await tx.customer.findUnique({ where: { phone }, include: customerInclude });
-    if (byPhone) {
-      await tx.channelIdentity.create({ data: { channel, externalId: senderId, customerId: byPhone.id } });
-      return toCustomerRecord(byPhone);
-    }
-  }
-  if (email !== null) {
-    const byEmail = await findCustomerByEmail(tx, email);
-    if (byEmail) {
-      await tx.channelIdentity.create({ data: { channel, externalId: senderId, customerId: byEmail.id } });
-      return byEmail;
-    }
-  }
-  return null;
 }
 
 /** The customer with this e-mail address (case-insensitive), the oldest when several share it. */
-export async function findCustomerByEmail(on: Executor, email: string): Promise<CustomerRecord | null> {
-  const tx = clientOf(on);
+export async function findCustomerByEmail(on: SqlExecutor, email: string): Promise<CustomerRecord | null> {
   const address = email.trim().toLowerCase();
   if (!address) return null;
-  const id =
-    tx instanceof SqlTx
-      ? await sql.customerIdByEmail(tx, address)
-      : (await tx.$queryRawUnsafe<{ id: string }[]>(sql.CUSTOMER_ID_BY_EMAIL.replace("?", "$1"), address))[0]
-          ?.id;
-  return id ? getCustomer(tx, id) : null;
+  return onSql(on, async (tx) => {
+    const id = await sql.customerIdByEmail(tx, address);
+    return id ? sql.getCustomer(tx, id) : null;
+  });
 }
 
 /** The id of the customer with this phone number (E.164), or null. */
-export async function customerIdByPhone(on: Executor, phone: string): Promise<string | null> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.customerIdByPhone(tx, phone);
-  return (await tx.customer.findUnique({ where: { phone }, select: { id: true } }))?.id ?? null;
+export async function customerIdByPhone(on: SqlExecutor, phone: string): Promise<string | null> {
+  return onSql(on, (tx) => sql.customerIdByPhone(tx, phone));
 }
 
-export async function findCustomerByCode(on: Executor, code: string): Promise<CustomerRecord | null> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.findCustomerByCode(tx, code);
-  const row = await tx.customer.findUnique({ where: { code: code.toUpperCase() }, include: customerInclude });
-  return row ? toCustomerRecord(row) : null;
+export async function findCustomerByCode(on: SqlExecutor, code: string): Promise<CustomerRecord | null> {
+  return onSql(on, (tx) => sql.findCustomerByCode(tx, code));
 }
 
 export async function linkIdentity(
-  on: Executor,
+  on: SqlExecutor,
   customerId: string,
   channel: string,
   externalId: string,
 ): Promise<void> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.linkIdentity(tx, customerId, channel, externalId);
-  await tx.channelIdentity.upsert({
-    where: { channel_externalId: { channel, externalId } },
-    create: { channel, externalId, customerId },
-    update: { customerId },
-  });
+  return onSql(on, (tx) => sql.linkIdentity(tx, customerId, channel, externalId));
 }
 
 export function newCustomerCode(): string {
@@ -155,44 +93,42 @@ export interface NewCustomer {
   purchases?: { item: string; purchasedOn: string; warrantyMonths: number }[];
 }
 
-export async function createCustomer(on: Executor, data: NewCustomer): Promise<CustomerRecord> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.createCustomer(tx, newCustomerCode(), data);
-  const row = await tx.customer.create({
-    data: {
-      code: newCustomerCode(),
-      company: data.company,
-      contactName: data.contactName ?? null,
-      phone: data.phone ?? null,
-      email: data.email ?? null,
-      language: data.language,
-      plans: toJson(data.plans ?? []),
-      verified: data.verified,
-      salesRep: data.salesRep ?? null,
-      purchases: { create: data.purchases ?? [] },
-    },
-    include: customerInclude,
-  });
-  return toCustomerRecord(row);
+/** Signs up a customer (with a new code, and their purchases): in a transaction, so all or none. */
+export async function createCustomer(tx: SqlTx, data: NewCustomer): Promise<CustomerRecord> {
+  return sql.createCustomer(tx, newCustomerCode(), data);
 }
 
-/** Many customers at once, with the codes given (bulk sign-up: benches, seeders). */
+/** Many customers at once, with the codes given (bulk sign-up: benches), in one transaction. */
 export async function createCustomers(
   db: Database,
   rows: { code: string; company: string; phone: string | null; language: string; plans: string[] }[],
 ): Promise<void> {
-  await db.prisma.customer.createMany({ data: rows.map((r) => ({ ...r, plans: toJson(r.plans) })) });
+  const now = iso(new Date());
+  await db.transaction(async (tx) => {
+    for (const r of rows)
+      await tx.write(
+        `INSERT INTO "Customer" ("id", "code", "company", "phone", "language", "plans", "verified", "createdAt", "updatedAt")
+         VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?)`,
+        newId(),
+        r.code,
+        r.company,
+        r.phone,
+        r.language,
+        JSON.stringify(r.plans),
+        now,
+        now,
+      );
+  });
 }
 
-export async function setCustomerLanguage(on: Executor, customerId: string, language: string): Promise<void> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.setCustomerLanguage(tx, customerId, language);
-  await tx.customer.update({ where: { id: customerId }, data: { language } });
+export async function setCustomerLanguage(
+  on: SqlExecutor,
+  customerId: string,
+  language: string,
+): Promise<void> {
+  return onSql(on, (tx) => sql.setCustomerLanguage(tx, customerId, language));
 }
 
-export async function getCustomer(on: Executor, id: string): Promise<CustomerRecord | null> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.getCustomer(tx, id);
-  const row = await tx.customer.findUnique({ where: { id }, include: customerInclude });
-  return row ? toCustomerRecord(row) : null;
+export async function getCustomer(on: SqlExecutor, id: string): Promise<CustomerRecord | null> {
+  return onSql(on, (tx) => sql.getCustomer(tx, id));
 }

@@ -1,13 +1,13 @@
 /**
- * Jobs (durable timers) and idempotency keys, over Prisma or the hot path's {@link SqlTx}
- * (whose SQL is in `sqlJobs.ts`).
+ * Jobs (durable timers) and idempotency keys, in SQL over {@link SqlTx} (the hot path's
+ * statements are in `sqlJobs.ts`). Given the database instead of a transaction, a function runs
+ * on a session connection.
  */
 
-import { z } from "zod";
-import { clientOf, type Database, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
-import { parseJson, toJson } from "./json.js";
+import { type Database, onSql, type SqlExecutor } from "./database.js";
+import { toJson } from "./json.js";
 import * as sql from "./sqlJobs.js";
-import { iso, SqlTx } from "./sqlTx.js";
+import { date, iso } from "./sqlTx.js";
 
 // ---------------------------------------------------------------------------------------------
 // Jobs (durable timers) and idempotency keys
@@ -30,98 +30,37 @@ export interface JobToSchedule {
 }
 
 /** Schedules (or moves) the pending job with this key. */
-export async function scheduleJob(on: Executor, j: JobToSchedule): Promise<void> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.scheduleJob(tx, { ...j, payload: toJson(j.payload) });
-  await tx.job.upsert({
-    where: { key: j.key },
-    create: { kind: j.kind, key: j.key, dueAt: j.dueAt, payload: toJson(j.payload) },
-    update: {
-      kind: j.kind,
-      dueAt: j.dueAt,
-      payload: toJson(j.payload),
-      status: "pending",
-      attempts: 0,
-      lastError: null,
-      // Rescheduled while it runs (a repeated page): the running pass must not mark it done.
-      claimedBy: null,
-      leaseUntil: null,
-    },
-  });
+export async function scheduleJob(on: SqlExecutor, j: JobToSchedule): Promise<void> {
+  return onSql(on, (tx) => sql.scheduleJob(tx, { ...j, payload: toJson(j.payload) }));
 }
 
-export async function cancelJobs(on: Executor, keys: string[]): Promise<void> {
-  const tx = clientOf(on);
+export async function cancelJobs(on: SqlExecutor, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
-  if (tx instanceof SqlTx) return sql.cancelJobs(tx, keys);
-  await tx.job.updateMany({ where: { key: { in: keys }, status: "pending" }, data: { status: "cancelled" } });
+  return onSql(on, (tx) => sql.cancelJobs(tx, keys));
 }
 
-export async function dueJobs(on: PrismaExecutor, now: Date, limit = 100): Promise<JobRow[]> {
-  const tx = prismaOf(on);
-  const rows = await tx.job.findMany({
-    where: { status: "pending", dueAt: { lte: now } },
-    orderBy: [{ dueAt: "asc" }, { id: "asc" }],
-    take: limit,
-  });
-  return rows.map((r) => ({
-    id: r.id,
-    kind: r.kind,
-    key: r.key,
-    dueAt: r.dueAt,
-    payload: parseJson(z.record(z.string(), z.unknown()), r.payload, {}),
-    attempts: r.attempts,
-  }));
-}
-
-export async function nextJobDue(on: PrismaExecutor): Promise<Date | null> {
-  const tx = prismaOf(on);
-  const row = await tx.job.findFirst({
-    where: { status: "pending" },
-    orderBy: { dueAt: "asc" },
-    select: { dueAt: true },
-  });
-  return row?.dueAt ?? null;
-}
-
-export async function completeJob(on: PrismaExecutor, id: string, at: Date): Promise<void> {
-  const tx = prismaOf(on);
-  await tx.job.update({ where: { id }, data: { status: "done", doneAt: at, attempts: { increment: 1 } } });
-}
-
-export async function failJob(
-  on: PrismaExecutor,
-  id: string,
-  error: string,
-  retryAt: Date | null,
-): Promise<void> {
-  const tx = prismaOf(on);
-  await tx.job.update({
-    where: { id },
-    data: {
-      status: retryAt ? "pending" : "failed",
-      attempts: { increment: 1 },
-      lastError: error.slice(0, 1000),
-      ...(retryAt ? { dueAt: retryAt } : {}),
-    },
-  });
+/** When the earliest pending job is due, or null when none is pending. */
+export async function nextJobDue(on: SqlExecutor): Promise<Date | null> {
+  const r = await onSql(on, (tx) =>
+    tx.row(`SELECT "dueAt" FROM "Job" WHERE "status" = 'pending' ORDER BY "dueAt" ASC LIMIT 1`),
+  );
+  return r ? date(r.dueAt) : null;
 }
 
 /**
- * Records an idempotency key (Slack event_id, …); returns true if it had been seen before.
- * Check-then-insert is safe because callers serialise per source in one process; a concurrent
- * insert from another process fails on the primary key and is reported as seen.
+ * Records an idempotency key (Slack event_id, …); returns true if it had been seen before (also
+ * when another process recorded it at the same time).
  */
-export async function markDeliverySeen(on: PrismaExecutor, source: string, key: string): Promise<boolean> {
-  const tx = prismaOf(on);
-  const existing = await tx.processedDelivery.findUnique({ where: { source_key: { source, key } } });
-  if (existing) return true;
-  try {
-    await tx.processedDelivery.create({ data: { source, key } });
-    return false;
-  } catch {
-    return true;
-  }
+export async function markDeliverySeen(on: SqlExecutor, source: string, key: string): Promise<boolean> {
+  const inserted = await onSql(on, (tx) =>
+    tx.run(
+      `INSERT INTO "ProcessedDelivery" ("source", "key", "at") VALUES (?, ?, ?) ON CONFLICT ("source", "key") DO NOTHING`,
+      source,
+      key,
+      iso(new Date()),
+    ),
+  );
+  return inserted === 0;
 }
 
 /** What {@link purgeFinishedWork} deleted. */

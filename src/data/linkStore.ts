@@ -5,9 +5,9 @@
  */
 
 import { createHash, randomBytes } from "node:crypto";
-import { clientOf, type Executor } from "./database.js";
+import { onSql, type SqlExecutor } from "./database.js";
 import { newId } from "./ids.js";
-import { date, iso, maybeDate, maybeStr, SqlTx, str } from "./sqlTx.js";
+import { date, iso, maybeDate, maybeStr, type SqlTx, str } from "./sqlTx.js";
 
 const repOf = (r: Record<string, unknown>): SalesRepRecord => ({
   id: r.id as string,
@@ -71,12 +71,11 @@ export async function linkCustomerToRep(tx: SqlTx, customerId: string, rep: Sale
 
 /** The rep of a customer: the linked record, else a record with the customer's rep name. */
 export async function salesRepForCustomer(
-  on: Executor,
+  on: SqlExecutor,
   customerId: string,
   namedRep: string | null,
 ): Promise<SalesRepRecord | null> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) {
+  return onSql(on, async (tx) => {
     const c = await tx.row(`SELECT "salesRepId", "salesRep" FROM "Customer" WHERE "id" = ?`, customerId);
     if (c?.salesRepId) {
       const r = await tx.row(`SELECT * FROM "SalesRep" WHERE "id" = ?`, str(c.salesRepId));
@@ -89,20 +88,7 @@ export async function salesRepForCustomer(
       name.toLowerCase(),
     );
     return r ? repOf(r) : null;
-  }
-  const customer = await tx.customer.findUnique({
-    where: { id: customerId },
-    select: { salesRepId: true, salesRep: true },
   });
-  if (customer?.salesRepId) {
-    const row = await tx.salesRep.findUnique({ where: { id: customer.salesRepId } });
-    if (row) return { id: row.id, name: row.name, email: row.email, phone: row.phone };
-  }
-  const name = (namedRep ?? customer?.salesRep ?? "").trim();
-  if (!name) return null;
-  const reps = await tx.salesRep.findMany({ take: 500 });
-  const row = reps.find((r) => r.name.trim().toLowerCase() === name.toLowerCase());
-  return row ? { id: row.id, name: row.name, email: row.email, phone: row.phone } : null;
 }
 
 export type LinkPurpose = "authorize" | "feedback";
@@ -121,13 +107,12 @@ const hash = (token: string) => createHash("sha256").update(token).digest("hex")
 
 /** Creates a one-time link token; returns the token (shown once, in the e-mail). */
 export async function createActionToken(
-  on: Executor,
+  on: SqlExecutor,
   t: { purpose: LinkPurpose; ticketId: string; recipient: string | null; expiresAt: Date },
 ): Promise<string> {
-  const tx = clientOf(on);
   const token = randomBytes(24).toString("base64url");
-  if (tx instanceof SqlTx) {
-    await tx.run(
+  await onSql(on, (tx) =>
+    tx.run(
       `INSERT INTO "ActionToken" ("id", "tokenHash", "purpose", "ticketId", "recipient", "expiresAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)`,
       newId(),
       hash(token),
@@ -136,57 +121,41 @@ export async function createActionToken(
       t.recipient,
       iso(t.expiresAt),
       iso(new Date()),
-    );
-    return token;
-  }
-  await tx.actionToken.create({
-    data: {
-      tokenHash: hash(token),
-      purpose: t.purpose,
-      ticketId: t.ticketId,
-      recipient: t.recipient,
-      expiresAt: t.expiresAt,
-    },
-  });
+    ),
+  );
   return token;
 }
 
 /** The token's record, or null for an unknown token. */
-export async function findActionToken(on: Executor, token: string): Promise<ActionTokenRecord | null> {
-  const tx = clientOf(on);
+export async function findActionToken(on: SqlExecutor, token: string): Promise<ActionTokenRecord | null> {
   if (!/^[\w-]{16,64}$/.test(token)) return null;
-  if (tx instanceof SqlTx) {
-    const r = await tx.row(`SELECT * FROM "ActionToken" WHERE "tokenHash" = ?`, hash(token));
-    if (!r) return null;
-    return {
-      id: str(r.id),
-      purpose: r.purpose as LinkPurpose,
-      ticketId: str(r.ticketId),
-      recipient: maybeStr(r.recipient),
-      expiresAt: date(r.expiresAt),
-      usedAt: maybeDate(r.usedAt),
-      outcome: maybeStr(r.outcome),
-    };
-  }
-  const row = await tx.actionToken.findUnique({ where: { tokenHash: hash(token) } });
-  return row ? { ...row, purpose: row.purpose as LinkPurpose } : null;
+  const r = await onSql(on, (tx) => tx.row(`SELECT * FROM "ActionToken" WHERE "tokenHash" = ?`, hash(token)));
+  if (!r) return null;
+  return {
+    id: str(r.id),
+    purpose: r.purpose as LinkPurpose,
+    ticketId: str(r.ticketId),
+    recipient: maybeStr(r.recipient),
+    expiresAt: date(r.expiresAt),
+    usedAt: maybeDate(r.usedAt),
+    outcome: maybeStr(r.outcome),
+  };
 }
 
 /** Marks the token used; false when it was already used (by a concurrent request too). */
-export async function useActionToken(on: Executor, id: string, outcome: string, at: Date): Promise<boolean> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx)
-    return (
-      (await tx.run(
-        `UPDATE "ActionToken" SET "usedAt" = ?, "outcome" = ? WHERE "id" = ? AND "usedAt" IS NULL`,
-        iso(at),
-        outcome,
-        id,
-      )) === 1
-    );
-  const { count } = await tx.actionToken.updateMany({
-    where: { id, usedAt: null },
-    data: { usedAt: at, outcome },
-  });
-  return count === 1;
+export async function useActionToken(
+  on: SqlExecutor,
+  id: string,
+  outcome: string,
+  at: Date,
+): Promise<boolean> {
+  const changed = await onSql(on, (tx) =>
+    tx.run(
+      `UPDATE "ActionToken" SET "usedAt" = ?, "outcome" = ? WHERE "id" = ? AND "usedAt" IS NULL`,
+      iso(at),
+      outcome,
+      id,
+    ),
+  );
+  return changed === 1;
 }

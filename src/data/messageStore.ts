@@ -1,13 +1,14 @@
 /**
- * Messages: the transcript both ways and the outbound queue, over Prisma or the hot path's
- * {@link SqlTx} (whose SQL is in `sqlMessages.ts`).
+ * Messages: the transcript both ways and the outbound queue, in SQL over {@link SqlTx} (the hot
+ * path's statements are in `sqlMessages.ts`). Given the database instead of a transaction, a
+ * function runs on a session connection.
  */
 
 import { z } from "zod";
-import { clientOf, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
+import { onSql, type SqlExecutor } from "./database.js";
 import { parseJson, toJson } from "./json.js";
 import * as sql from "./sqlMessages.js";
-import { SqlTx } from "./sqlTx.js";
+import { date, iso, maybeStr, type SqlArg, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 
 // ---------------------------------------------------------------------------------------------
 // Messages: transcript and outbound queue
@@ -31,16 +32,18 @@ export type MessageBody = z.infer<typeof messageBodySchema>;
 
 /** True when this platform message was already stored (a redelivery). */
 export async function inboundSeen(
-  on: PrismaExecutor,
+  on: SqlExecutor,
   channel: string,
   platformMessageId: string,
 ): Promise<boolean> {
-  const tx = prismaOf(on);
-  const row = await tx.message.findUnique({
-    where: { channel_platformMessageId: { channel, platformMessageId } },
-    select: { id: true },
-  });
-  return row !== null;
+  const row = await onSql(on, (tx) =>
+    tx.row(
+      `SELECT "id" FROM "Message" WHERE "channel" = ? AND "platformMessageId" = ?`,
+      channel,
+      platformMessageId,
+    ),
+  );
+  return row !== undefined;
 }
 
 export async function storeInbound(
@@ -95,23 +98,13 @@ export async function queueOutbound(
  * up to `limit`.
  */
 export async function countAutomaticOutbound(
-  on: Executor,
+  on: SqlExecutor,
   channel: string,
   prefix: string,
   since: Date,
   limit: number,
 ): Promise<number> {
-  const tx = clientOf(on);
-  const bodies =
-    tx instanceof SqlTx
-      ? await sql.outboundBodiesSince(tx, channel, prefix, since, limit * 4)
-      : (
-          await tx.message.findMany({
-            where: { channel, chatId: { startsWith: prefix }, direction: "out", at: { gte: since } },
-            select: { body: true },
-            take: limit * 4,
-          })
-        ).map((r: { body: string }) => r.body);
+  const bodies = await onSql(on, (tx) => sql.outboundBodiesSince(tx, channel, prefix, since, limit * 4));
   let count = 0;
   for (const body of bodies) {
     if (parseJson(messageBodySchema, body, {}).kind !== "relay.fromTechnician") count++;
@@ -121,10 +114,8 @@ export async function countAutomaticOutbound(
 }
 
 /** Replaces the text of a queued outbound message (an e-mail gathering one turn's replies). */
-export async function setOutboundText(on: Executor, id: string, text: string): Promise<void> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.setOutboundText(tx, id, text);
-  await tx.message.update({ where: { id }, data: { text } });
+export async function setOutboundText(on: SqlExecutor, id: string, text: string): Promise<void> {
+  return onSql(on, (tx) => sql.setOutboundText(tx, id, text));
 }
 
 export interface OutboundRow {
@@ -136,58 +127,15 @@ export interface OutboundRow {
   attempts: number;
 }
 
-/** Pending outbound messages due for a (re)try, oldest first. */
-export async function pendingOutbound(
-  on: PrismaExecutor,
-  now: Date,
-  limit = 200,
-  ids?: string[],
-): Promise<OutboundRow[]> {
-  const tx = prismaOf(on);
-  const rows = await tx.message.findMany({
-    where: {
-      direction: "out",
-      status: "pending",
-      ...(ids ? { id: { in: ids } } : { nextAttemptAt: { lte: now } }),
-    },
-    orderBy: [{ at: "asc" }, { id: "asc" }],
-    take: limit,
-  });
-  return rows.map((r) => ({
-    id: r.id,
-    channel: r.channel,
-    chatId: r.chatId,
-    text: r.text,
-    body: parseJson(messageBodySchema, r.body, {}),
-    attempts: r.attempts,
-  }));
-}
-
 /** A chat's undelivered messages, oldest first, with their next attempt time. */
 export async function pendingForChat(
-  on: Executor,
+  on: SqlExecutor,
   channel: string,
   chatId: string,
 ): Promise<(OutboundRow & { nextAttemptAt: Date | null })[]> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx)
-    return (await sql.pendingForChat(tx, channel, chatId)).map((r) => ({
-      ...r,
-      body: parseJson(messageBodySchema, r.body, {}),
-    }));
-  const rows = await tx.message.findMany({
-    where: { channel, chatId, direction: "out", status: "pending" },
-    orderBy: [{ at: "asc" }, { id: "asc" }],
-    take: 100,
-  });
-  return rows.map((r) => ({
-    id: r.id,
-    channel: r.channel,
-    chatId: r.chatId,
-    text: r.text,
+  return (await onSql(on, (tx) => sql.pendingForChat(tx, channel, chatId))).map((r) => ({
+    ...r,
     body: parseJson(messageBodySchema, r.body, {}),
-    attempts: r.attempts,
-    nextAttemptAt: r.nextAttemptAt,
   }));
 }
 
@@ -196,30 +144,16 @@ export async function markDelivered(tx: SqlTx, ids: string[], at: Date): Promise
 }
 
 export async function markDeliveryFailed(
-  on: Executor,
+  on: SqlExecutor,
   id: string,
   error: string,
   retryAt: Date | null,
 ): Promise<void> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.markDeliveryFailed(tx, id, error, retryAt);
-  await tx.message.update({
-    where: { id },
-    data: {
-      status: retryAt ? "pending" : "failed",
-      attempts: { increment: 1 },
-      lastError: error.slice(0, 1000),
-      nextAttemptAt: retryAt,
-      claimedBy: null,
-      leaseUntil: null,
-    },
-  });
+  return onSql(on, (tx) => sql.markDeliveryFailed(tx, id, error, retryAt));
 }
 
-export async function countPendingOutbound(on: Executor): Promise<number> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.countPendingOutbound(tx);
-  return tx.message.count({ where: { direction: "out", status: "pending" } });
+export async function countPendingOutbound(on: SqlExecutor): Promise<number> {
+  return onSql(on, (tx) => sql.countPendingOutbound(tx));
 }
 
 export interface TranscriptLine {
@@ -240,66 +174,58 @@ export interface TranscriptLine {
  * opening and its closing (the bot's confirmations, claim and closing lines).
  */
 export async function transcript(
-  on: PrismaExecutor,
+  on: SqlExecutor,
   ticket: { id: string; channel: string; chatId: string; createdAt: Date; closedAt: Date | null },
 ): Promise<TranscriptLine[]> {
-  const tx = prismaOf(on);
-  const next = ticket.closedAt
-    ? await tx.ticket.findFirst({
-        where: { channel: ticket.channel, chatId: ticket.chatId, createdAt: { gt: ticket.createdAt } },
-        orderBy: { createdAt: "asc" },
-        select: { createdAt: true },
-      })
-    : null;
-  const rows = await tx.message.findMany({
-    where: {
-      OR: [
-        { ticketId: ticket.id },
-        {
-          channel: ticket.channel,
-          chatId: ticket.chatId,
-          // After the close the chat goes on (outcome, rating, comment) until its next ticket opens.
-          at: { gte: ticket.createdAt, ...(next ? { lt: next.createdAt } : {}) },
-        },
-      ],
-    },
-    orderBy: [{ at: "asc" }, { id: "asc" }],
+  return onSql(on, async (tx) => {
+    const next = ticket.closedAt
+      ? await tx.row(
+          `SELECT "createdAt" FROM "Ticket" WHERE "channel" = ? AND "chatId" = ? AND "createdAt" > ? ORDER BY "createdAt" ASC LIMIT 1`,
+          ticket.channel,
+          ticket.chatId,
+          iso(ticket.createdAt),
+        )
+      : undefined;
+    // After the close the chat goes on (outcome, rating, comment) until its next ticket opens.
+    const until = next ? ` AND "at" < ?` : "";
+    const args: SqlArg[] = [ticket.id, ticket.channel, ticket.chatId, iso(ticket.createdAt)];
+    if (next) args.push(iso(date(next.createdAt)));
+    const rows = await tx.rows(
+      `${LINE} WHERE "ticketId" = ? OR ("channel" = ? AND "chatId" = ? AND "at" >= ?${until}) ORDER BY "at" ASC, "id" ASC`,
+      ...args,
+    );
+    return rows.map(toTranscriptLine);
   });
-  return rows.map(toTranscriptLine);
 }
 
 /** The last `limit` messages of a chat, oldest first. */
 export async function chatTranscript(
-  on: PrismaExecutor,
+  on: SqlExecutor,
   channel: string,
   chatId: string,
   limit = 500,
 ): Promise<TranscriptLine[]> {
-  const tx = prismaOf(on);
-  const rows = await tx.message.findMany({
-    where: { channel, chatId },
-    orderBy: [{ at: "desc" }, { id: "desc" }],
-    take: limit,
-  });
+  const rows = await onSql(on, (tx: SqlTx) =>
+    tx.rows(
+      `${LINE} WHERE "channel" = ? AND "chatId" = ? ORDER BY "at" DESC, "id" DESC LIMIT ?`,
+      channel,
+      chatId,
+      limit,
+    ),
+  );
   return rows.reverse().map(toTranscriptLine);
 }
 
-function toTranscriptLine(r: {
-  id: string;
-  platformMessageId: string | null;
-  direction: string;
-  text: string;
-  at: Date;
-  body: string;
-  status: string;
-}): TranscriptLine {
+const LINE = `SELECT "id", "platformMessageId", "direction", "text", "at", "body", "status" FROM "Message"`;
+
+function toTranscriptLine(r: SqlRow): TranscriptLine {
   return {
-    id: r.id,
-    platformMessageId: r.platformMessageId,
-    direction: r.direction,
-    text: r.text,
-    at: r.at,
-    body: parseJson(messageBodySchema, r.body, {}),
+    id: str(r.id),
+    platformMessageId: maybeStr(r.platformMessageId),
+    direction: str(r.direction),
+    text: str(r.text),
+    at: date(r.at),
+    body: parseJson(messageBodySchema, str(r.body), {}),
     delivered: r.status === "sent",
   };
 }
@@ -310,22 +236,22 @@ function toTranscriptLine(r: {
  * key names. Null when the message was about no ticket.
  */
 export async function ticketOfOutbound(
-  on: PrismaExecutor,
+  on: SqlExecutor,
   outbound: { id: string; channel: string; chatId: string; threadTicket?: string | null },
 ): Promise<{ id: string; number: string } | null> {
-  const prisma = prismaOf(on);
-  const select = { id: true, number: true } as const;
-  const row = await prisma.message.findUnique({ where: { id: outbound.id }, select: { ticketId: true } });
-  if (row?.ticketId) {
-    const ticket = await prisma.ticket.findUnique({ where: { id: row.ticketId }, select });
-    if (ticket) return ticket;
-  }
-  const latest = await prisma.ticket.findFirst({
-    where: { channel: outbound.channel, chatId: outbound.chatId },
-    orderBy: { createdAt: "desc" },
-    select,
+  const r = await onSql(on, async (tx) => {
+    const queued = await tx.row(
+      `SELECT t."id", t."number" FROM "Message" m JOIN "Ticket" t ON t."id" = m."ticketId" WHERE m."id" = ?`,
+      outbound.id,
+    );
+    if (queued) return queued;
+    const latest = await tx.row(
+      `SELECT "id", "number" FROM "Ticket" WHERE "channel" = ? AND "chatId" = ? ORDER BY "createdAt" DESC LIMIT 1`,
+      outbound.channel,
+      outbound.chatId,
+    );
+    if (latest || !outbound.threadTicket) return latest;
+    return tx.row(`SELECT "id", "number" FROM "Ticket" WHERE "number" = ?`, outbound.threadTicket);
   });
-  if (latest) return latest;
-  if (!outbound.threadTicket) return null;
-  return prisma.ticket.findUnique({ where: { number: outbound.threadTicket }, select });
+  return r ? { id: str(r.id), number: str(r.number) } : null;
 }

@@ -169,7 +169,8 @@ export async function setCustomerLanguage(tx: SqlTx, customerId: string, languag
 // ---------------------------------------------------------------------------------------------
 // Technicians
 
-async function toTechnician(tx: SqlTx, r: SqlRow): Promise<TechnicianRecord> {
+/** A technician (active or not) from a row with its id, name and phone, and their desk identities. */
+export async function toTechnician(tx: SqlTx, r: SqlRow): Promise<TechnicianRecord> {
   const id = str(r.id);
   const identities = await tx.rows(
     `SELECT "desk", "externalId" FROM "TechnicianIdentity" WHERE "technicianId" = ? AND "desk" <> 'board'`,

@@ -4,16 +4,17 @@
  */
 import { newId } from "./ids.js";
 import { columnNames, insertRow, rowReader } from "./schema/rows.js";
-import { iso, maybeNum, type SqlArg, type SqlRow, type SqlTx, str } from "./sqlTx.js";
+import { iso, type SqlArg, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 import type { TicketRow, TicketUpdate } from "./ticketStore.js";
 
 // ---------------------------------------------------------------------------------------------
 // Tickets
 
-const TICKET = `SELECT * FROM "Ticket"`;
+/** Every column of a ticket (a statement prefix). */
+export const TICKET = `SELECT * FROM "Ticket"`;
 
 /** A stored ticket row as the repositories see it (see rows.ts). */
-const toTicket = rowReader("Ticket");
+export const toTicket = rowReader("Ticket");
 const INSERT_TICKET = insertRow("Ticket");
 
 /**
@@ -235,16 +236,6 @@ export async function recordEvent(
     e.payload,
     iso(e.at),
   );
-}
-
-/** Minutes and coverage of a customer's tickets closed since `monthStart`. */
-export async function closedSince(tx: SqlTx, customerId: string, monthStart: Date) {
-  const rows = await tx.rows(
-    `SELECT "minutes", "coverage" FROM "Ticket" WHERE "customerId" = ? AND "status" = 'closed' AND "closedAt" >= ?`,
-    customerId,
-    iso(monthStart),
-  );
-  return rows.map((r) => ({ minutes: maybeNum(r.minutes), coverage: str(r.coverage) }));
 }
 
 export async function recordFeedback(

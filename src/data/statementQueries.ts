@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { ChargeLine } from "../policy/charge.js";
 import type { StatementSession } from "../reports/statement.js";
-import { type Executor, onSql, type SqlExecutor } from "./database.js";
+import { onSql, type SqlExecutor } from "./database.js";
 import { type LegacyClose, sessionsBetween } from "./workSessions.js";
 
 const legacyCharge = z
@@ -53,7 +53,7 @@ function legacySession(t: LegacyClose): StatementSession {
  * integer cents stored at each close. `on`: the database, or a store transaction.
  */
 export async function closedSessionsBetween(
-  on: Executor,
+  on: SqlExecutor,
   window: { from: Date; to: Date },
   customerCode?: string,
 ): Promise<StatementSession[]> {

@@ -1,7 +1,7 @@
 /**
- * Everything the runtime reads and writes, as small functions over a transaction client (Prisma,
- * or the hot path's {@link SqlTx}), one module per subject. The runtime decides *what* to store;
- * these modules only know *how*.
+ * Everything the runtime reads and writes, as small functions in SQL over a transaction
+ * ({@link SqlTx}) or the database (then on a session connection), one module per subject. The
+ * runtime decides *what* to store; these modules only know *how*.
  */
 export * from "./customerStore.js";
 export * from "./jobStore.js";

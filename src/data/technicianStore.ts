@@ -1,11 +1,13 @@
 /**
- * Technicians, their desk identities and on-call shifts, over Prisma or the hot path's
- * {@link SqlTx} (whose SQL is in `sqlCustomers.ts`).
+ * Technicians, their desk identities and on-call shifts, in SQL over {@link SqlTx} (the hot
+ * path's statements are in `sqlCustomers.ts`). Given the database instead of a transaction, a
+ * function runs on a session connection.
  */
 
-import { clientOf, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
+import { onSql, type SqlExecutor } from "./database.js";
+import { newId } from "./ids.js";
 import * as sql from "./sqlCustomers.js";
-import { SqlTx } from "./sqlTx.js";
+import { date, iso, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 
 // ---------------------------------------------------------------------------------------------
 // Technicians and on-call
@@ -18,77 +20,55 @@ export interface TechnicianRecord {
   identities: Partial<Record<string, string>>;
 }
 
-/** Technician rows with their desk identities. */
-const withIdentities = {
-  identities: { where: { desk: { not: "board" } }, select: { desk: true, externalId: true } },
-} as const;
-
-type TechnicianRow = {
-  id: string;
-  name: string;
-  phone: string | null;
-  identities: { desk: string; externalId: string }[];
-};
-
-function toTechnician(row: TechnicianRow): TechnicianRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    phone: row.phone,
-    identities: Object.fromEntries(row.identities.map((i) => [i.desk, i.externalId])),
-  };
-}
-
 /** An active technician by id, name, or identity on a desk. */
 export async function findTechnician(
-  on: Executor,
+  on: SqlExecutor,
   by: { id: string } | { name: string } | { desk: string; externalId: string },
 ): Promise<TechnicianRecord | null> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.findTechnician(tx, by);
-  const where =
-    "id" in by
-      ? { id: by.id }
-      : "name" in by
-        ? { name: by.name }
-        : { identities: { some: { desk: by.desk, externalId: by.externalId } } };
-  const row = await tx.technician.findFirst({ where: { ...where, active: true }, include: withIdentities });
-  return row ? toTechnician(row) : null;
+  return onSql(on, (tx) => sql.findTechnician(tx, by));
 }
 
 /** Adds (or updates) a technician, with their identities on desks (e.g. `{ slack: "U012AB3CD" }`). */
 export async function upsertTechnician(
-  on: PrismaExecutor,
+  on: SqlExecutor,
   t: { name: string; phone?: string | null; identities?: Partial<Record<"slack" | "email", string>> },
 ): Promise<TechnicianRecord> {
-  const tx = prismaOf(on);
-  const row = await tx.technician.upsert({
-    where: { name: t.name },
-    create: { name: t.name, phone: t.phone ?? null },
-    update: { ...(t.phone !== undefined ? { phone: t.phone } : {}) },
+  return onSql(on, async (tx) => {
+    const existing = await tx.row(`SELECT "id", "name", "phone" FROM "Technician" WHERE "name" = ?`, t.name);
+    let row: SqlRow;
+    if (!existing) {
+      row = { id: newId(), name: t.name, phone: t.phone ?? null };
+      await tx.write(
+        `INSERT INTO "Technician" ("id", "name", "phone", "active", "role", "createdAt") VALUES (?, ?, ?, TRUE, 'technician', ?)`,
+        str(row.id),
+        t.name,
+        t.phone ?? null,
+        iso(new Date()),
+      );
+    } else if (t.phone !== undefined) {
+      row = { ...existing, phone: t.phone };
+      await tx.write(`UPDATE "Technician" SET "phone" = ? WHERE "id" = ?`, t.phone, str(existing.id));
+    } else {
+      row = existing;
+    }
+    for (const [desk, externalId] of Object.entries(t.identities ?? {})) {
+      if (!externalId) continue;
+      await tx.write(
+        `INSERT INTO "TechnicianIdentity" ("id", "technicianId", "desk", "externalId", "createdAt") VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT ("technicianId", "desk") DO UPDATE SET "externalId" = excluded."externalId"`,
+        newId(),
+        str(row.id),
+        desk,
+        externalId,
+        iso(new Date()),
+      );
+    }
+    return sql.toTechnician(tx, row);
   });
-  for (const [desk, externalId] of Object.entries(t.identities ?? {})) {
-    if (!externalId) continue;
-    await tx.technicianIdentity.upsert({
-      where: { technicianId_desk: { technicianId: row.id, desk } },
-      create: { technicianId: row.id, desk, externalId },
-      update: { externalId },
-    });
-  }
-  return toTechnician(
-    await tx.technician.findUniqueOrThrow({ where: { id: row.id }, include: withIdentities }),
-  );
 }
 
-export async function onCallAt(on: Executor, at: Date): Promise<TechnicianRecord | null> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.onCallAt(tx, at);
-  const shift = await tx.onCallShift.findFirst({
-    where: { startsAt: { lte: at }, endsAt: { gt: at }, technician: { active: true } },
-    include: { technician: { include: withIdentities } },
-    orderBy: { startsAt: "desc" },
-  });
-  return shift ? toTechnician(shift.technician) : null;
+export async function onCallAt(on: SqlExecutor, at: Date): Promise<TechnicianRecord | null> {
+  return onSql(on, (tx) => sql.onCallAt(tx, at));
 }
 
 /** A shift with its technician (and their desk identities). */
@@ -99,26 +79,45 @@ export interface ShiftRecord {
   technician: TechnicianRecord;
 }
 
-export async function listShifts(on: PrismaExecutor, from: Date, to: Date): Promise<ShiftRecord[]> {
-  const tx = prismaOf(on);
-  const rows = await tx.onCallShift.findMany({
-    where: { endsAt: { gt: from }, startsAt: { lt: to } },
-    include: { technician: { include: withIdentities } },
-    orderBy: { startsAt: "asc" },
+const SHIFT = `SELECT s."id" AS "shiftId", s."startsAt", s."endsAt", t."id", t."name", t."phone"
+  FROM "OnCallShift" s JOIN "Technician" t ON t."id" = s."technicianId"`;
+
+async function toShift(tx: SqlTx, r: SqlRow): Promise<ShiftRecord> {
+  return {
+    id: str(r.shiftId),
+    startsAt: date(r.startsAt),
+    endsAt: date(r.endsAt),
+    technician: await sql.toTechnician(tx, r),
+  };
+}
+
+/** The shifts overlapping [from, to), earliest first. */
+export async function listShifts(on: SqlExecutor, from: Date, to: Date): Promise<ShiftRecord[]> {
+  return onSql(on, async (tx) => {
+    const rows = await tx.rows(
+      `${SHIFT} WHERE s."endsAt" > ? AND s."startsAt" < ? ORDER BY s."startsAt" ASC`,
+      iso(from),
+      iso(to),
+    );
+    const shifts: ShiftRecord[] = [];
+    for (const r of rows) shifts.push(await toShift(tx, r));
+    return shifts;
   });
-  return rows.map((r) => ({
-    id: r.id,
-    startsAt: r.startsAt,
-    endsAt: r.endsAt,
-    technician: toTechnician(r.technician),
-  }));
 }
 
 export async function addShift(
-  on: PrismaExecutor,
+  on: SqlExecutor,
   s: { technicianId: string; startsAt: Date; endsAt: Date },
 ): Promise<ShiftRecord> {
-  const tx = prismaOf(on);
-  const r = await tx.onCallShift.create({ data: s, include: { technician: { include: withIdentities } } });
-  return { id: r.id, startsAt: r.startsAt, endsAt: r.endsAt, technician: toTechnician(r.technician) };
+  return onSql(on, async (tx) => {
+    const id = newId();
+    await tx.write(
+      `INSERT INTO "OnCallShift" ("id", "technicianId", "startsAt", "endsAt") VALUES (?, ?, ?, ?)`,
+      id,
+      s.technicianId,
+      iso(s.startsAt),
+      iso(s.endsAt),
+    );
+    return toShift(tx, (await tx.row(`${SHIFT} WHERE s."id" = ?`, id))!);
+  });
 }

@@ -1,15 +1,16 @@
 /**
- * Conversations (each chat's machine snapshot), tickets, their events and feedback, over Prisma
- * or the hot path's {@link SqlTx} (whose SQL is in `sqlConversations.ts` and `sqlTickets.ts`).
+ * Conversations (each chat's machine snapshot), tickets, their events and feedback, in SQL over
+ * {@link SqlTx} (the hot path's statements are in `sqlConversations.ts` and `sqlTickets.ts`).
+ * Given the database instead of a transaction, a function runs on a session connection.
  */
 
 import { z } from "zod";
-import { clientOf, type Executor, type PrismaExecutor, prismaOf } from "./database.js";
+import { onSql, type SqlExecutor } from "./database.js";
 import { parseJson, toJson } from "./json.js";
 import type { Row } from "./schema/rows.js";
 import * as conversations from "./sqlConversations.js";
 import * as sql from "./sqlTickets.js";
-import { SqlTx } from "./sqlTx.js";
+import { date, iso, maybeStr, num, type SqlArg, type SqlTx, str } from "./sqlTx.js";
 
 // ---------------------------------------------------------------------------------------------
 // Conversations
@@ -18,18 +19,11 @@ import { SqlTx } from "./sqlTx.js";
 export { type InboundState, inboundState, saveConversation } from "./sqlConversations.js";
 
 export async function loadConversation(
-  on: Executor,
+  on: SqlExecutor,
   channel: string,
   chatId: string,
 ): Promise<conversations.ConversationRecord | null> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return conversations.loadConversation(tx, channel, chatId);
-  return tx.conversation.findUnique({ where: { channel_chatId: { channel, chatId } } });
-}
-
-export async function countConversations(on: PrismaExecutor): Promise<number> {
-  const tx = prismaOf(on);
-  return tx.conversation.count();
+  return onSql(on, (tx) => conversations.loadConversation(tx, channel, chatId));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -65,26 +59,33 @@ export async function createTicket(
   return sql.createTicket(tx, { ...t, coverage: toJson(t.coverage) });
 }
 
-export async function findTicket(on: Executor, number: string): Promise<TicketRow | null> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.findTicket(tx, number);
-  return tx.ticket.findUnique({ where: { number: number.trim().toUpperCase() } });
+export async function findTicket(on: SqlExecutor, number: string): Promise<TicketRow | null> {
+  return onSql(on, (tx) => sql.findTicket(tx, number));
 }
 
 /** A ticket by its id, or null. */
-export async function findTicketById(on: PrismaExecutor, id: string): Promise<TicketRow | null> {
-  return prismaOf(on).ticket.findUnique({ where: { id } });
+export async function findTicketById(on: SqlExecutor, id: string): Promise<TicketRow | null> {
+  return onSql(on, async (tx) => {
+    const r = await tx.row(`${sql.TICKET} WHERE "id" = ?`, id);
+    return r ? sql.toTicket(r) : null;
+  });
 }
 
 /** The newest ticket opened from a chat (on `channel`, or any), or null. */
 export async function latestTicketOfChat(
-  on: PrismaExecutor,
+  on: SqlExecutor,
   chatId: string,
   channel?: string,
 ): Promise<TicketRow | null> {
-  return prismaOf(on).ticket.findFirst({
-    where: { chatId, ...(channel ? { channel } : {}) },
-    orderBy: { createdAt: "desc" },
+  return onSql(on, async (tx) => {
+    const r = channel
+      ? await tx.row(
+          `${sql.TICKET} WHERE "chatId" = ? AND "channel" = ? ORDER BY "createdAt" DESC LIMIT 1`,
+          chatId,
+          channel,
+        )
+      : await tx.row(`${sql.TICKET} WHERE "chatId" = ? ORDER BY "createdAt" DESC LIMIT 1`, chatId);
+    return r ? sql.toTicket(r) : null;
   });
 }
 
@@ -95,38 +96,30 @@ export type TicketUpdate = Partial<Omit<TicketRow, "id" | "version" | "coverage"
 
 /** Optimistic update: the transaction fails with `conflict()` when the ticket changed since `version` was read (on PostgreSQL possibly only at its commit). */
 export async function updateTicket(
-  on: Executor,
+  on: SqlExecutor,
   id: string,
   version: number,
   data: TicketUpdate,
   conflict: () => Error,
 ): Promise<void> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.updateTicket(tx, id, version, data, conflict);
-  const { coverage, ...rest } = data;
-  const result = await tx.ticket.updateMany({
-    where: { id, version },
-    data: {
-      ...rest,
-      ...(coverage !== undefined ? { coverage: toJson(coverage) } : {}),
-      version: { increment: 1 },
-    },
-  });
-  if (result.count !== 1) throw conflict();
+  return onSql(on, (tx) => sql.updateTicket(tx, id, version, data, conflict));
 }
 
 /** Facts a customer gave after the ticket opened; the consent is kept with the coverage. */
 export async function completeTicketFacts(
-  on: Executor,
+  on: SqlExecutor,
   ticketId: string,
   facts: { category?: string; blocking?: boolean; consent?: boolean; salesRep?: string },
 ): Promise<void> {
-  const tx = clientOf(on);
-  const stored =
-    tx instanceof SqlTx
-      ? await sql.ticketCoverage(tx, ticketId)
-      : ((await tx.ticket.findUnique({ where: { id: ticketId }, select: { coverage: true } }))?.coverage ??
-        null);
+  return onSql(on, (tx) => completeFactsIn(tx, ticketId, facts));
+}
+
+async function completeFactsIn(
+  tx: SqlTx,
+  ticketId: string,
+  facts: { category?: string; blocking?: boolean; consent?: boolean; salesRep?: string },
+): Promise<void> {
+  const stored = await sql.ticketCoverage(tx, ticketId);
   if (stored === null) return;
   const coverage = parseJson(z.record(z.string(), z.unknown()), stored, {});
   const data = {
@@ -135,55 +128,54 @@ export async function completeTicketFacts(
     ...(facts.salesRep !== undefined ? { salesRep: facts.salesRep } : {}),
     ...(facts.consent !== undefined ? { coverage: toJson({ ...coverage, consent: facts.consent }) } : {}),
   };
-  if (tx instanceof SqlTx) return sql.setTicketColumns(tx, ticketId, data);
-  await tx.ticket.update({ where: { id: ticketId }, data: { ...data, version: { increment: 1 } } });
+  return sql.setTicketColumns(tx, ticketId, data);
 }
 
 /** Moves a ticket's callback promise (e.g. when a sales representative authorizes it). */
-export async function setCallbackDue(on: Executor, id: string, dueAt: Date): Promise<void> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.setCallbackDue(tx, id, dueAt);
-  await tx.ticket.update({ where: { id }, data: { callbackDueAt: dueAt } });
+export async function setCallbackDue(on: SqlExecutor, id: string, dueAt: Date): Promise<void> {
+  return onSql(on, (tx) => sql.setCallbackDue(tx, id, dueAt));
 }
 
 /** Links a chat's intake messages (not yet on a ticket) to the ticket just opened from them. */
 export async function linkIntakeMessages(
-  on: Executor,
+  on: SqlExecutor,
   channel: string,
   chatId: string,
   ticketId: string,
 ): Promise<void> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.linkIntakeMessages(tx, channel, chatId, ticketId);
-  await tx.message.updateMany({ where: { channel, chatId, ticketId: null }, data: { ticketId } });
+  return onSql(on, (tx) => sql.linkIntakeMessages(tx, channel, chatId, ticketId));
 }
 
-/** Stores what one desk keeps for a ticket, next to (never over) other desks' references. */
+/**
+ * Stores what one desk keeps for a ticket, next to (never over) other desks' references. Throws
+ * for an unknown ticket number.
+ */
 export async function setTicketDeskRef(
-  on: PrismaExecutor,
+  on: SqlExecutor,
   number: string,
   desk: string,
   ref: Record<string, unknown>,
 ): Promise<void> {
-  const tx = prismaOf(on);
-  const ticket = await tx.ticket.findUniqueOrThrow({ where: { number }, select: { id: true } });
-  await tx.ticketDeskRef.upsert({
-    where: { ticketId_desk: { ticketId: ticket.id, desk } },
-    create: { ticketId: ticket.id, desk, ref: toJson(ref) },
-    update: { ref: toJson(ref) },
+  return onSql(on, async (tx) => {
+    const ticket = await tx.row(`SELECT "id" FROM "Ticket" WHERE "number" = ?`, number);
+    if (!ticket) throw new Error(`setTicketDeskRef: no ticket ${number}`);
+    await tx.write(
+      `INSERT INTO "TicketDeskRef" ("ticketId", "desk", "ref", "updatedAt") VALUES (?, ?, ?, ?)
+       ON CONFLICT ("ticketId", "desk") DO UPDATE SET "ref" = excluded."ref", "updatedAt" = excluded."updatedAt"`,
+      str(ticket.id),
+      desk,
+      toJson(ref),
+      iso(new Date()),
+    );
   });
 }
 
 /** Every desk's reference for a ticket, by desk name. */
 export async function ticketDeskRefs(
-  on: Executor,
+  on: SqlExecutor,
   ticketId: string,
 ): Promise<Record<string, Record<string, unknown>>> {
-  const tx = clientOf(on);
-  const rows =
-    tx instanceof SqlTx
-      ? await sql.ticketDeskRefRows(tx, ticketId)
-      : await tx.ticketDeskRef.findMany({ where: { ticketId }, select: { desk: true, ref: true } });
+  const rows = await onSql(on, (tx) => sql.ticketDeskRefRows(tx, ticketId));
   const refs: Record<string, Record<string, unknown>> = {};
   for (const row of rows) {
     try {
@@ -198,33 +190,39 @@ export async function ticketDeskRefs(
   return refs;
 }
 
-export async function openTicketsForCustomer(on: Executor, customerId: string): Promise<TicketRow[]> {
-  const tx = clientOf(on);
-  if (tx instanceof SqlTx) return sql.openTicketsForCustomer(tx, customerId);
-  return tx.ticket.findMany({
-    where: { customerId, status: { not: "closed" } },
-    orderBy: { createdAt: "asc" },
-  });
+export async function openTicketsForCustomer(on: SqlExecutor, customerId: string): Promise<TicketRow[]> {
+  return onSql(on, (tx) => sql.openTicketsForCustomer(tx, customerId));
 }
 
 // Hot path only: the SQL function itself.
 export { openTicketsOfSender } from "./sqlTickets.js";
 
+/** Tickets matching every given filter, newest first (at most `take`, 100 by default). */
 export async function listTicketRows(
-  on: PrismaExecutor,
+  on: SqlExecutor,
   filter: { statusNot?: string; status?: string; assigneeId?: string | null; since?: Date; take?: number },
 ): Promise<TicketRow[]> {
-  const tx = prismaOf(on);
-  return tx.ticket.findMany({
-    where: {
-      ...(filter.statusNot ? { status: { not: filter.statusNot } } : {}),
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.assigneeId !== undefined ? { assigneeId: filter.assigneeId } : {}),
-      ...(filter.since ? { createdAt: { gte: filter.since } } : {}),
-    },
-    orderBy: { createdAt: "desc" },
-    take: filter.take ?? 100,
-  });
+  const where: string[] = [];
+  const args: SqlArg[] = [];
+  if (filter.statusNot) {
+    where.push(`"status" <> ?`);
+    args.push(filter.statusNot);
+  }
+  if (filter.status) {
+    where.push(`"status" = ?`);
+    args.push(filter.status);
+  }
+  if (filter.assigneeId === null) where.push(`"assigneeId" IS NULL`);
+  else if (filter.assigneeId !== undefined) {
+    where.push(`"assigneeId" = ?`);
+    args.push(filter.assigneeId);
+  }
+  if (filter.since) {
+    where.push(`"createdAt" >= ?`);
+    args.push(iso(filter.since));
+  }
+  const sqlText = `${sql.TICKET}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY "createdAt" DESC LIMIT ?`;
+  return onSql(on, async (tx) => (await tx.rows(sqlText, ...args, filter.take ?? 100)).map(sql.toTicket));
 }
 
 export async function recordEvent(
@@ -242,62 +240,48 @@ export interface EventRow {
   at: Date;
 }
 
+/** Events (of one ticket, since an instant), oldest first. */
 export async function listEvents(
-  on: PrismaExecutor,
+  on: SqlExecutor,
   filter: { ticketId?: string; since?: Date } = {},
 ): Promise<EventRow[]> {
-  const tx = prismaOf(on);
-  const rows = await tx.ticketEvent.findMany({
-    where: {
-      ...(filter.ticketId ? { ticketId: filter.ticketId } : {}),
-      ...(filter.since ? { at: { gte: filter.since } } : {}),
-    },
-    orderBy: [{ at: "asc" }, { id: "asc" }],
-  });
+  const where: string[] = [];
+  const args: SqlArg[] = [];
+  if (filter.ticketId) {
+    where.push(`"ticketId" = ?`);
+    args.push(filter.ticketId);
+  }
+  if (filter.since) {
+    where.push(`"at" >= ?`);
+    args.push(iso(filter.since));
+  }
+  const rows = await onSql(on, (tx) =>
+    tx.rows(
+      `SELECT "type", "ticketId", "actor", "payload", "at" FROM "TicketEvent"${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY "at" ASC, "id" ASC`,
+      ...args,
+    ),
+  );
   return rows.map((r) => ({
-    type: r.type,
-    ticketId: r.ticketId,
-    actor: r.actor,
-    payload: parseJson(z.record(z.string(), z.unknown()), r.payload, {}),
-    at: r.at,
+    type: str(r.type),
+    ticketId: maybeStr(r.ticketId),
+    actor: maybeStr(r.actor),
+    payload: parseJson(z.record(z.string(), z.unknown()), str(r.payload), {}),
+    at: date(r.at),
   }));
-}
-
-/** Minutes already used this month on a plan (for presets that cap a plan per month). */
-export async function minutesUsedThisMonth(
-  on: Executor,
-  customerId: string,
-  monthStart: Date,
-  plan: string,
-): Promise<number> {
-  const tx = clientOf(on);
-  const rows =
-    tx instanceof SqlTx
-      ? await sql.closedSince(tx, customerId, monthStart)
-      : await tx.ticket.findMany({
-          where: { customerId, status: "closed", closedAt: { gte: monthStart } },
-          select: { minutes: true, coverage: true },
-        });
-  return rows
-    .filter(
-      (r) =>
-        parseJson(z.object({ plan: z.string().nullable().optional() }).passthrough(), r.coverage, {}).plan ===
-        plan,
-    )
-    .reduce((sum, r) => sum + (r.minutes ?? 0), 0);
 }
 
 /** The customer's latest feedback on a ticket, or null. */
 export async function latestFeedback(
-  on: PrismaExecutor,
+  on: SqlExecutor,
   ticketId: string,
 ): Promise<{ rating: number; comment: string | null; at: Date } | null> {
-  const tx = prismaOf(on);
-  return tx.feedback.findFirst({
-    where: { ticketId },
-    orderBy: { at: "desc" },
-    select: { rating: true, comment: true, at: true },
-  });
+  const r = await onSql(on, (tx) =>
+    tx.row(
+      `SELECT "rating", "comment", "at" FROM "Feedback" WHERE "ticketId" = ? ORDER BY "at" DESC LIMIT 1`,
+      ticketId,
+    ),
+  );
+  return r ? { rating: num(r.rating), comment: maybeStr(r.comment), at: date(r.at) } : null;
 }
 
 export async function recordFeedback(

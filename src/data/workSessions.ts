@@ -5,10 +5,21 @@
  */
 import { z } from "zod";
 import type { ChargeLine } from "../policy/charge.js";
-import type { Database, Executor } from "./database.js";
+import { onSql, type SqlExecutor } from "./database.js";
 import { newId } from "./ids.js";
 import { parseJson } from "./json.js";
-import { bool, date, iso, maybeDate, maybeStr, num, type SqlArg, type SqlRow, SqlTx, str } from "./sqlTx.js";
+import {
+  bool,
+  date,
+  iso,
+  maybeDate,
+  maybeStr,
+  num,
+  type SqlArg,
+  type SqlRow,
+  type SqlTx,
+  str,
+} from "./sqlTx.js";
 
 /** A stored work session. */
 export interface WorkSessionRow {
@@ -68,16 +79,6 @@ function toSession(r: SqlRow): WorkSessionRow {
   };
 }
 
-/** Runs SqlTx reads in the caller's transaction, or on one connection of the database. */
-function onSql<T>(on: Executor, work: (tx: SqlTx) => Promise<T>): Promise<T> {
-  if (on instanceof SqlTx) return work(on);
-  const db = on as Database;
-  if (typeof db.session !== "function") {
-    throw new TypeError("work sessions are read in a store transaction or on the database");
-  }
-  return db.session(work);
-}
-
 /** Stores a session (its `seq` must be the ticket's next). */
 export async function insertWorkSession(tx: SqlTx, s: Omit<WorkSessionRow, "id">): Promise<void> {
   const args: SqlArg[] = [
@@ -109,7 +110,7 @@ export async function insertWorkSession(tx: SqlTx, s: Omit<WorkSessionRow, "id">
 }
 
 /** The sessions of a ticket, first close first. */
-export function ticketSessions(on: Executor, ticketId: string): Promise<WorkSessionRow[]> {
+export function ticketSessions(on: SqlExecutor, ticketId: string): Promise<WorkSessionRow[]> {
   return onSql(on, async (tx) =>
     (await tx.rows(`SELECT * FROM "WorkSession" WHERE "ticketId" = ? ORDER BY "seq" ASC`, ticketId)).map(
       toSession,
@@ -122,7 +123,7 @@ export function ticketSessions(on: Executor, ticketId: string): Promise<WorkSess
  * allowances count (the statement counts the same sessions).
  */
 export function minutesByPlanBetween(
-  on: Executor,
+  on: SqlExecutor,
   customerId: string,
   window: { from: Date; to: Date },
 ): Promise<Record<string, number>> {
@@ -155,7 +156,7 @@ export interface BilledSession extends Omit<WorkSessionRow, "id" | "ticketId"> {
  * one session (`seq` 1, technician "", charge from the ticket row).
  */
 export function sessionsBetween(
-  on: Executor,
+  on: SqlExecutor,
   window: { from: Date; to: Date },
   customerCode?: string,
 ): Promise<{ sessions: BilledSession[]; legacy: LegacyClose[] }> {
@@ -226,7 +227,7 @@ export interface LegacyClose {
 
 /** The customer's sessions closed in [from, to) with their preset, plan and minutes (allowances). */
 export function customerSessionsBetween(
-  on: Executor,
+  on: SqlExecutor,
   customerId: string,
   window: { from: Date; to: Date },
 ): Promise<{ policy: string; plan: string | null; minutes: number; coveredMinutes: number }[]> {

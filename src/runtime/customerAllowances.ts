@@ -4,7 +4,7 @@
  */
 import { DateTime } from "luxon";
 import type { AllowanceFacts } from "../../flows/intents.js";
-import type { Executor } from "../data/database.js";
+import type { SqlExecutor } from "../data/database.js";
 import { customerSessionsBetween } from "../data/workSessions.js";
 import { allowanceUses, cappedPlansOf } from "../policy/allowance.js";
 import type { Policy } from "../policy/schema.js";
@@ -13,7 +13,7 @@ import { zoneNamed } from "../policy/zone.js";
 /** Null when none of the customer's plans has a cap (no query then). */
 export async function customerAllowances(
   policy: Policy,
-  on: Executor,
+  on: SqlExecutor,
   customer: { id: string; plans: string[] },
   now: Date,
 ): Promise<AllowanceFacts[] | null> {

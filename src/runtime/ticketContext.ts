@@ -1,7 +1,7 @@
 /** The ticket machine's context for a stored ticket (pure inputs the machine decides on). */
 import { DateTime } from "luxon";
 import type { TicketContext } from "../../flows/ticketMachine.js";
-import type { Executor } from "../data/database.js";
+import type { SqlExecutor } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { minutesByPlanBetween, ticketSessions } from "../data/workSessions.js";
 import type { PriorSession } from "../policy/sessionCharge.js";
@@ -14,7 +14,7 @@ import type { RuntimeContext } from "./runtimeContext.js";
  */
 export async function loadTicketContext(
   ctx: RuntimeContext,
-  tx: Executor,
+  tx: SqlExecutor,
   ticket: store.TicketRow,
   forCharge = false,
 ): Promise<TicketContext> {

@@ -9,7 +9,7 @@ import type { Language } from "../../flows/intents.js";
 import { closeChargeOf } from "../../flows/ticket/closeCharge.js";
 import type { ChannelName } from "../channels/port.js";
 import { capabilitiesOf, isUnverifiedChat } from "../channels/port.js";
-import type { Database, Executor } from "../data/database.js";
+import type { Database, SqlExecutor } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import type { TranscriptEntry } from "../desk/board/boardQueries.js";
 import type {
@@ -196,7 +196,7 @@ export class TicketViews {
     return language === "en" ? "en" : language === "it" ? "it" : this.ctx.policy.defaultLanguage;
   }
 
-  private async toView(tx: Executor, row: store.TicketRow): Promise<TicketView> {
+  private async toView(tx: SqlExecutor, row: store.TicketRow): Promise<TicketView> {
     const { policy } = this.ctx;
     const customer = await store.getCustomer(tx, row.customerId);
     const assignee = row.assigneeId ? await store.findTechnician(tx, { id: row.assigneeId }) : null;

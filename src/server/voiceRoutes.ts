@@ -18,7 +18,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import twilio from "twilio";
 import type { Language } from "../../flows/intents.js";
-import type { Executor } from "../data/database.js";
+import type { SqlExecutor } from "../data/database.js";
 import * as store from "../data/supportStore.js";
 import { formatWhen } from "../i18n/renderer.js";
 import type { TwilioSettings } from "../pager/twilioNotifier.js";
@@ -38,7 +38,7 @@ export interface VoiceRouteDeps {
   settings: TwilioSettings;
   publicUrl: string;
   policy: Policy;
-  db: Executor;
+  db: SqlExecutor;
   clock: { now(): Date };
   render: (key: string, params: Record<string, string> | undefined, language: Language) => string;
   /** The phones of the people on call now, in order. */

@@ -111,21 +111,23 @@ export async function playStory(story: Story, options: PlayOptions): Promise<Sto
         : senderId;
   let customerId: string | null = null;
   if (c) {
-    const customer = await store.createCustomer(db, {
-      company: c.company,
-      contactName: c.contactName ?? null,
-      phone: c.phone ?? null,
-      email: c.email ?? null,
-      language: c.language,
-      plans: c.plans,
-      verified: true,
-      salesRep: c.salesRep ?? null,
-      purchases: c.purchases.map((p) => ({
-        item: p.item,
-        purchasedOn: p.date,
-        warrantyMonths: p.warrantyMonths,
-      })),
-    });
+    const customer = await db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: c.company,
+        contactName: c.contactName ?? null,
+        phone: c.phone ?? null,
+        email: c.email ?? null,
+        language: c.language,
+        plans: c.plans,
+        verified: true,
+        salesRep: c.salesRep ?? null,
+        purchases: c.purchases.map((p) => ({
+          item: p.item,
+          purchasedOn: p.date,
+          warrantyMonths: p.warrantyMonths,
+        })),
+      }),
+    );
     customerId = customer.id;
     // E-mail customers are found by their address, as the e-mail adapter's senders are.
     if (channelName !== "email") await store.linkIdentity(db, customer.id, channelName, senderId);

@@ -43,7 +43,7 @@ beforeAll(async () => {
   // Tuesday 10:00 in Rome: support is open.
   const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
   webChannel = createWebChannel({ dataDir, now: () => clock.now() });
-  await store.upsertTechnician(t.db.prisma, { name: "Luca" });
+  await store.upsertTechnician(t.db, { name: "Luca" });
   const h = await createHarness({
     database: t,
     policy: "leghorn",

@@ -46,7 +46,7 @@ beforeAll(async () => {
   // Tuesday 10:00 in Rome: support is open, so the intake is the same every run.
   const clock = new SimulatedClock("2027-03-30T10:00:00+02:00");
   const webChannel = createWebChannel({ dataDir, now: () => clock.now() });
-  await store.upsertTechnician(t.db.prisma, { name: "Marco" });
+  await store.upsertTechnician(t.db, { name: "Marco" });
   ({ runtime } = await createHarness({
     database: t,
     policy: "leotron",

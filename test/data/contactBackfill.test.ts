@@ -25,7 +25,10 @@ describe("customer contact migration", () => {
       company: string,
       contactName: string | null,
       more: { phone?: string; email?: string } = {},
-    ) => store.createCustomer(p, { company, contactName, language: "it", verified: false, ...more });
+    ) =>
+      t.db.transaction((tx) =>
+        store.createCustomer(tx, { company, contactName, language: "it", verified: false, ...more }),
+      );
     const gino = await make("Bar Roma", "Gino Rossi, 333 123 4567");
     const anna = await make("Ottica Nuova", "Anna Neri anna.neri@example.com");
     const taken = await make("Hotel Lido", "Carla, 333 765 4321");
@@ -41,7 +44,7 @@ describe("customer contact migration", () => {
     await p.$executeRawUnsafe(`DROP INDEX "Customer_email_lower_idx"`);
     expect(await migrate(t.db)).toEqual([NAME]);
 
-    const get = async (id: string) => (await store.getCustomer(p, id))!;
+    const get = async (id: string) => (await store.getCustomer(t.db, id))!;
     expect(await get(gino.id)).toMatchObject({
       contactName: "Gino Rossi",
       phone: "+393331234567",

@@ -32,13 +32,13 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
 
   it("claims each due job once while its claimant lives, and takes it over when the claimant is gone or its lease ran out", async () => {
     for (let i = 0; i < 6; i++)
-      await store.scheduleJob(t.db.prisma, {
+      await store.scheduleJob(t.db, {
         kind: "test",
         key: `job-${i}`,
         dueAt: new Date(now.getTime() - i),
         payload: { i },
       });
-    await store.scheduleJob(t.db.prisma, {
+    await store.scheduleJob(t.db, {
       kind: "test",
       key: "later",
       dueAt: new Date(now.getTime() + 60_000),
@@ -61,7 +61,7 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
     // A job rescheduled while it runs (a repeated page) is not marked done by the old run.
     const mine = (await a.claimJobs(new Date(now.getTime() + 3_600_000))).concat(first);
     const job = mine[0]!;
-    await store.scheduleJob(t.db.prisma, {
+    await store.scheduleJob(t.db, {
       kind: "test",
       key: job.key,
       dueAt: new Date(now.getTime() + 120_000),
@@ -216,7 +216,7 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
     it("takes over a live instance's claims once their lease has ended", async () => {
       const chat = { channel: "web", chatId: "w-lease" };
       await t.db.transaction((tx) => store.queueOutbound(tx, { ...chat, text: "ciao", body: {}, at: now }));
-      await store.scheduleJob(t.db.prisma, { kind: "test", key: "lease-job", dueAt: now, payload: {} });
+      await store.scheduleJob(t.db, { kind: "test", key: "lease-job", dueAt: now, payload: {} });
       expect((await b.claimChatOutbox(chat)).length).toBe(1);
       const claimedByB = (await b.claimJobs(new Date(now.getTime() + 86_400_000))).map((j) => j.key);
       expect(claimedByB).toContain("lease-job");

@@ -4,7 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEnv } from "../../src/config/env.js";
+import { createCoordination } from "../../src/data/coordination.js";
 import * as jobs from "../../src/data/jobStore.js";
+import { iso } from "../../src/data/sqlTx.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 let t: TestDatabase;
@@ -31,20 +33,30 @@ describe("purgeFinishedWork", () => {
         await jobs.scheduleJob(tx, { ...at(key), dueAt: old });
       await jobs.cancelJobs(tx, ["cancelled-old"]);
     });
-    const rows = await t.db.prisma.job.findMany();
-    const id = (key: string) => rows.find((r) => r.key === key)!.id;
-    await jobs.completeJob(t.db, id("done-old"), old);
-    await jobs.completeJob(t.db, id("done-recent"), recent);
-    await jobs.failJob(t.db, id("failed-old"), "gave up", null);
+    // Run as the job scheduler runs them: claimed, then done or failed.
+    const coordination = await createCoordination(t.db, { instanceId: "housekeeping-test" });
+    try {
+      const claimed = await coordination.claimJobs(now);
+      const id = (key: string) => claimed.find((r) => r.key === key)!.id;
+      expect(await coordination.completeJob(id("done-old"), old)).toBe(true);
+      expect(await coordination.completeJob(id("done-recent"), recent)).toBe(true);
+      await coordination.failJob(id("failed-old"), "gave up", null);
+    } finally {
+      await coordination.close();
+    }
     expect(await jobs.markDeliverySeen(t.db, "slack", "Ev-old")).toBe(false);
     expect(await jobs.markDeliverySeen(t.db, "slack", "Ev-recent")).toBe(false);
-    await t.db.prisma.processedDelivery.update({
-      where: { source_key: { source: "slack", key: "Ev-old" } },
-      data: { at: old },
-    });
-    await t.db.prisma.processedDelivery.update({
-      where: { source_key: { source: "slack", key: "Ev-recent" } },
-      data: { at: recent },
+    // Seen days ago.
+    await t.db.session(async (tx) => {
+      for (const [key, at] of [
+        ["Ev-old", old],
+        ["Ev-recent", recent],
+      ] as const)
+        await tx.run(
+          `UPDATE "ProcessedDelivery" SET "at" = ? WHERE "source" = 'slack' AND "key" = ?`,
+          iso(at),
+          key,
+        );
     });
 
     const purged = await jobs.purgeFinishedWork(t.db, new Date(now.getTime() - 7 * day));

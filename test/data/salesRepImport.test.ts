@@ -25,7 +25,7 @@ describe("customer import: the sales representative as a record", () => {
     ]);
     for (const c of await t.db.prisma.customer.findMany()) {
       expect(c.salesRepId).toBe(reps[0]!.id);
-      expect(await salesRepForCustomer(t.db.prisma, c.id, null)).toMatchObject({
+      expect(await salesRepForCustomer(t.db, c.id, null)).toMatchObject({
         email: "luca.bianchi@leghorn.test",
       });
     }

@@ -179,15 +179,17 @@ describe("canned replies and files on the staff board", () => {
     });
     runtime = h.runtime;
     telegram = h.local("telegram");
-    const tech = await store.upsertTechnician(t.db.prisma, { name: "Marco" });
-    const customer = await store.createCustomer(t.db.prisma, {
-      company: "Bar Roma",
-      contactName: "Giulia",
-      phone: "+393331110001",
-      language: "en",
-      plans: ["standard"],
-      verified: true,
-    });
+    const tech = await store.upsertTechnician(t.db, { name: "Marco" });
+    const customer = await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Bar Roma",
+        contactName: "Giulia",
+        phone: "+393331110001",
+        language: "en",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
     number = await t.db.transaction((tx) => store.nextTicketNumber(tx, "LT", 2027));
     await t.db.transaction((tx) =>
       store.createTicket(tx, {

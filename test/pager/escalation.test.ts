@@ -54,7 +54,7 @@ describe("pager escalation", () => {
 
   /** giulia on call on Saturdays (Telegram, then SMS), marco her backup (a call), anna the admin. */
   async function staff(h: Harness) {
-    for (const name of ["giulia", "marco", "anna"]) await store.upsertTechnician(h.db.prisma, { name });
+    for (const name of ["giulia", "marco", "anna"]) await store.upsertTechnician(h.db, { name });
     await h.db.prisma.technician.update({ where: { name: "anna" }, data: { role: "admin" } });
     await h.runtime.rota.setWays("giulia", [
       { kind: "telegram", address: GIULIA_TG },

@@ -29,7 +29,7 @@ describe("paging a technician on Telegram", () => {
       now: () => clock.now(),
     });
     h = await createHarness({ clock: "2027-03-27T10:00:00+01:00", channels: ["whatsapp", telegram] });
-    await store.upsertTechnician(h.db.prisma, { name: "giulia" });
+    await store.upsertTechnician(h.db, { name: "giulia" });
   });
   afterEach(async () => {
     await h.stop();

@@ -51,7 +51,7 @@ describe("Twilio webhooks of the pager", () => {
           }),
       ],
     });
-    await store.upsertTechnician(h.db.prisma, { name: "giulia" });
+    await store.upsertTechnician(h.db, { name: "giulia" });
     await h.runtime.rota.setWays("giulia", [
       { kind: "voice", address: "+393330000001" },
       { kind: "sms", address: "+393330000001" },

@@ -58,7 +58,7 @@ describe("voicemail recordings that fail to download", () => {
       () => h.events.find((e) => e.type === "ticket.opened"),
       "the voicemail's ticket once downloaded",
     );
-    const ticket = (await store.findTicket(h.db.prisma, opened.ticket!))!;
+    const ticket = (await store.findTicket(h.db, opened.ticket!))!;
     expect(ticket.customerId).toBe(customer.id);
     const coverage = (
       typeof ticket.coverage === "string" ? JSON.parse(ticket.coverage) : ticket.coverage
@@ -67,7 +67,7 @@ describe("voicemail recordings that fail to download", () => {
       { kind: "voice", mime: "audio/mpeg", name: "voicemail-RE0070.mp3", ref: "media-1" },
     ]);
     // Recorded when the call ended, not when the download came.
-    const [line] = await store.transcript(h.db.prisma, ticket);
+    const [line] = await store.transcript(h.db, ticket);
     expect(line?.at.toISOString()).toBe(new Date("2027-03-30T10:00:00+02:00").toISOString());
     h.clock.advance(60 * 60_000);
     await h.runDueJobs();
@@ -87,7 +87,7 @@ describe("voicemail recordings that fail to download", () => {
     expect(twilio.failedDownloads).toHaveLength(12);
     const opened = h.events.find((e) => e.type === "ticket.opened");
     expect(opened, "the voicemail's ticket without its recording").toBeDefined();
-    const ticket = (await store.findTicket(h.db.prisma, opened!.ticket!))!;
+    const ticket = (await store.findTicket(h.db, opened!.ticket!))!;
     expect(ticket.customerId).toBe(customer.id);
     expect(ticket.description).toContain("non è stato possibile scaricare la registrazione");
     expect(ticket.description).toContain("RE0080");

@@ -48,7 +48,7 @@ describe("unknown callers on the phone lines", () => {
       () => h.events.find((e) => e.type === "ticket.opened"),
       "the unknown caller's ticket",
     );
-    const ticket = (await store.findTicket(h.db.prisma, opened.ticket!))!;
+    const ticket = (await store.findTicket(h.db, opened.ticket!))!;
     expect(ticket.channel).toBe("phone");
     expect(ticket.chatId).toBe(stranger.phone);
     // The recording is on the ticket.
@@ -75,7 +75,7 @@ describe("unknown callers on the phone lines", () => {
     // Calling again while that ticket is open: the voicemail joins it.
     await leave(stranger, "CA0041", "RE0041");
     expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
-    const lines = await store.transcript(h.db.prisma, ticket);
+    const lines = await store.transcript(h.db, ticket);
     expect(lines.filter((l) => l.direction === "in").map((l) => l.platformMessageId)).toEqual([
       "CA0040",
       "CA0041",
@@ -84,7 +84,7 @@ describe("unknown callers on the phone lines", () => {
 
   it("an unknown caller on the weekend line leaves a voicemail: a ticket to identify them, nobody paged", async () => {
     await start("2027-03-27T10:00:00+01:00"); // Saturday, weekend service open
-    await store.upsertTechnician(h.db.prisma, { name: "giulia" });
+    await store.upsertTechnician(h.db, { name: "giulia" });
     await h.runtime.rota.setWays("giulia", [{ kind: "sms", address: "+393330000001" }]);
     await h.runtime.rota.setWeekly([{ technician: "giulia", weekday: "sat", start: "00:00", end: "24:00" }]);
     const call = { CallSid: "CA0050", From: "+393471234568", To: WEEKEND_LINE };
@@ -116,7 +116,7 @@ describe("unknown callers on the phone lines", () => {
     expect(h.events.filter((e) => e.type === "oncall.paged")).toHaveLength(0);
     expect(twilio.of("Messages")).toHaveLength(0);
     expect(twilio.of("Calls")).toHaveLength(0);
-    const ticket = await store.findTicket(h.db.prisma, opened.ticket!);
+    const ticket = await store.findTicket(h.db, opened.ticket!);
     expect(ticket?.status).toBe("open");
   });
 
@@ -142,7 +142,7 @@ describe("unknown callers on the phone lines", () => {
         () => h.events.find((e) => e.type === "ticket.opened"),
         "the transcribed voicemail's ticket",
       );
-      const ticket = await store.findTicket(h.db.prisma, opened.ticket!);
+      const ticket = await store.findTicket(h.db, opened.ticket!);
       expect(ticket?.description).toBe(text);
       expect(ticket?.category).toBeNull();
       // Registered with the caller's number, though the hand-over came with the transcript's job.

@@ -52,7 +52,7 @@ describe("phone lines through startApp", () => {
     app = await startApp(loadConfig(env), createLogger({ level: "silent" }), {
       clock: new SimulatedClock(new Date("2027-03-27T10:00:00+01:00")), // Saturday
     });
-    await store.upsertTechnician(app.db.prisma, { name: "giulia" });
+    await store.upsertTechnician(app.db, { name: "giulia" });
     // Paged by SMS first; the weekend line rings her first voice way.
     await app.runtime.rota.setWays("giulia", [
       { kind: "sms", address: ON_CALL_PHONE },
@@ -116,14 +116,16 @@ describe("phone lines through startApp", () => {
   });
 
   it("a blocked J-System customer nobody answered leaves a voicemail: the on-call technician is paged", async () => {
-    const customer = await store.createCustomer(app.db.prisma, {
-      company: "Bar Roma",
-      contactName: null,
-      phone: "+393338000077",
-      language: "it",
-      plans: ["standard", "j-system"],
-      verified: true,
-    });
+    const customer = await app.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Bar Roma",
+        contactName: null,
+        phone: "+393338000077",
+        language: "it",
+        plans: ["standard", "j-system"],
+        verified: true,
+      }),
+    );
     const call = { CallSid: "CA0200", From: "+393338000077", To: WEEKEND_LINE };
     const incoming = await post("/twilio/voice/incoming", call);
     expect(incoming.body).toContain("<Gather");

@@ -88,7 +88,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
       { name: "voicemail-RE0001.mp3", bytes: new Uint8Array([0x49, 0x44, 0x33, 1, 2, 3]) },
     ]);
     const number = h.events.find((e) => e.type === "ticket.opened")!.ticket!;
-    const ticket = await store.findTicket(h.db.prisma, number);
+    const ticket = await store.findTicket(h.db, number);
     expect(ticket?.channel).toBe("phone");
     expect(ticket?.customerId).toBe(customer.id);
     // The recording is the ticket's attachment (the technician listens to it on the board).
@@ -134,7 +134,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
           () => h.events.find((e) => e.type === "ticket.opened"),
           "the transcribed voicemail's ticket",
         );
-        const ticket = await store.findTicket(h.db.prisma, opened.ticket!);
+        const ticket = await store.findTicket(h.db, opened.ticket!);
         expect(ticket?.description).toBe(text);
       } finally {
         await lines.close();
@@ -154,8 +154,8 @@ describe("phone lines (Twilio Programmable Voice)", () => {
     expect(twilio.downloads).toEqual(["RE0010", "RE0011"]);
     expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(1);
     const number = h.events.find((e) => e.type === "ticket.opened")!.ticket!;
-    const ticket = (await store.findTicket(h.db.prisma, number))!;
-    const lines = await store.transcript(h.db.prisma, ticket);
+    const ticket = (await store.findTicket(h.db, number))!;
+    const lines = await store.transcript(h.db, ticket);
     expect(lines.filter((l) => l.direction === "in").map((l) => l.platformMessageId)).toEqual([
       "CA0010",
       "CA0011",
@@ -184,7 +184,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
       ["giulia", "+393330000001"],
       ["marco", "+393330000002"],
     ] as const) {
-      await store.upsertTechnician(h.db.prisma, { name });
+      await store.upsertTechnician(h.db, { name });
       await h.runtime.rota.setWays(name, [{ kind: "voice", address: phone }]);
     }
     await h.runtime.rota.setWeekly([
@@ -216,7 +216,7 @@ describe("phone lines (Twilio Programmable Voice)", () => {
 
   it("a standard customer calling the weekend line is not connected: told when weekday support opens, may leave a message", async () => {
     await start("2027-03-27T10:00:00+01:00"); // Saturday
-    await store.upsertTechnician(h.db.prisma, { name: "giulia" });
+    await store.upsertTechnician(h.db, { name: "giulia" });
     await h.runtime.rota.setWays("giulia", [{ kind: "voice", address: "+393330000001" }]);
     await h.runtime.rota.setWeekly([{ technician: "giulia", weekday: "sat", start: "00:00", end: "24:00" }]);
     const customer = await h.customer({ plans: ["standard"] });

@@ -77,14 +77,16 @@ async function setup(options: { ai: boolean; env?: Record<string, string>; unkno
   await channel.start(runtime.handleInbound);
   const phone = `+39333${String(7_000_000 + ++phoneCounter)}`;
   if (!options.unknown) {
-    await store.createCustomer(bed.t.db.prisma, {
-      company: `Ferramenta ${phoneCounter}`,
-      contactName: "Giulia",
-      phone,
-      language: "it",
-      plans: ["standard", "j-system"],
-      verified: true,
-    });
+    await bed.t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: `Ferramenta ${phoneCounter}`,
+        contactName: "Giulia",
+        phone,
+        language: "it",
+        plans: ["standard", "j-system"],
+        verified: true,
+      }),
+    );
   }
   const chat = `${phone.slice(1)}@c.us`;
   let seen = 0;

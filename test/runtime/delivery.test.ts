@@ -34,13 +34,15 @@ describe("runtime: delivery and de-duplication", () => {
 
   async function setup(phone: string) {
     const { clock, channel, runtime } = await startRuntime("whatsapp", null);
-    await store.createCustomer(t.db.prisma, {
-      company: "Bar Roma",
-      phone,
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
+    await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Bar Roma",
+        phone,
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
     await runtime.start();
     const chat = `${phone.slice(1)}@c.us`;
     return {
@@ -155,14 +157,16 @@ describe("runtime: delivery and de-duplication", () => {
   it("a technician's file reaches the customer with the reply, through the durable outbox", async () => {
     const { channel, runtime } = await startRuntime("whatsapp", "software-usage");
     const phone = "+393330000003";
-    await store.createCustomer(t.db.prisma, {
-      company: "Bar Roma",
-      phone,
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
-    await store.upsertTechnician(t.db.prisma, { name: "marco" });
+    await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Bar Roma",
+        phone,
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
+    await store.upsertTechnician(t.db, { name: "marco" });
     await runtime.start();
     const chat = `${phone.slice(1)}@c.us`;
     for (const [i, text] of ["Non capisco come si fa il reso nel programma", "sì", "1"].entries()) {
@@ -201,13 +205,15 @@ describe("runtime: delivery and de-duplication", () => {
 
   it("keeps customers' photos for technicians and explains files that could not be downloaded", async () => {
     const { channel, runtime } = await startRuntime("telegram", "software-usage");
-    const customer = await store.createCustomer(t.db.prisma, {
-      company: "Bar Roma",
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
-    await store.linkIdentity(t.db.prisma, customer.id, "telegram", "555");
+    const customer = await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Bar Roma",
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
+    await store.linkIdentity(t.db, customer.id, "telegram", "555");
     await runtime.start();
     const photo = new TextEncoder().encode("JPEG bytes");
     let fetches = 0;

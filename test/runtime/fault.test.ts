@@ -103,7 +103,7 @@ describe(`a failing commit (${usingPostgres ? "PostgreSQL: connection killed, th
 
   /** The bot's answers stored for the web chat so far. */
   const answers = async () =>
-    (await store.chatTranscript(app.db.prisma, "web", chatId)).filter((l) => l.direction === "out");
+    (await store.chatTranscript(app.db, "web", chatId)).filter((l) => l.direction === "out");
 
   it("fails the message, reports degraded, then processes the next message without a restart", async () => {
     expect((await health()).status).toBe(200);

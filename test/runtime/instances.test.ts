@@ -130,13 +130,15 @@ describe(`${INSTANCES === 2 ? "two instances on one PostgreSQL database" : "one 
       Array.from({ length: CUSTOMERS }, async (_, i) => {
         const token = `customer-token-${String(i).padStart(8, "0")}-abcdefgh`;
         const chatId = instances[0]!.web.chatIdFor(token);
-        const customer = await store.createCustomer(t.db.prisma, {
-          company: `Bar ${i}`,
-          language: "it",
-          plans: ["standard"],
-          verified: true,
-        });
-        await store.linkIdentity(t.db.prisma, customer.id, "web", chatId);
+        const customer = await t.db.transaction((tx) =>
+          store.createCustomer(tx, {
+            company: `Bar ${i}`,
+            language: "it",
+            plans: ["standard"],
+            verified: true,
+          }),
+        );
+        await store.linkIdentity(t.db, customer.id, "web", chatId);
         // The customer streams from the instance they will not write to first.
         const streamed: WebChatEvent[] = [];
         const from = writer(i + 1).web;

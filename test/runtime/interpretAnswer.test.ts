@@ -60,14 +60,16 @@ async function setup(options: { ai: boolean; env?: Record<string, string>; at?: 
   const channel = h.local();
   await channel.start(runtime.handleInbound);
   const phone = `+39333${String(8_000_000 + ++phoneCounter)}`;
-  await store.createCustomer(bed.t.db.prisma, {
-    company: `Tabaccheria ${phoneCounter}`,
-    contactName: "Marta",
-    phone,
-    language: "it",
-    plans: ["standard"],
-    verified: true,
-  });
+  await bed.t.db.transaction((tx) =>
+    store.createCustomer(tx, {
+      company: `Tabaccheria ${phoneCounter}`,
+      contactName: "Marta",
+      phone,
+      language: "it",
+      plans: ["standard"],
+      verified: true,
+    }),
+  );
   const chat = `${phone.slice(1)}@c.us`;
   let seen = 0;
   const fresh = (): string[] => {

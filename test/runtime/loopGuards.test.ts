@@ -81,7 +81,7 @@ describe("loop guard on the chat channels (web, Telegram, WhatsApp)", () => {
     }));
     whatsapp = clients[0]!;
     whatsapp.becomeReady();
-    await store.upsertTechnician(t.db.prisma, { name: "giulia" });
+    await store.upsertTechnician(t.db, { name: "giulia" });
   });
 
   afterAll(async () => {
@@ -92,15 +92,17 @@ describe("loop guard on the chat channels (web, Telegram, WhatsApp)", () => {
   });
 
   async function knownCustomer(channel: ChannelName, senderId: string, phone: string | null = null) {
-    const customer = await store.createCustomer(t.db.prisma, {
-      company: `Bar ${channel}`,
-      contactName: "Mario Rossi",
-      phone,
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
-    if (!phone) await store.linkIdentity(t.db.prisma, customer.id, channel, senderId);
+    const customer = await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: `Bar ${channel}`,
+        contactName: "Mario Rossi",
+        phone,
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
+    if (!phone) await store.linkIdentity(t.db, customer.id, channel, senderId);
   }
 
   /** The customer's messages were all handled and every reply reached the platform. */

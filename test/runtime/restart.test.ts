@@ -52,13 +52,15 @@ describe("crash and restart", () => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase();
-    await store.createCustomer(t.db.prisma, {
-      company: "Bar Roma",
-      phone: "+393331234567",
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
+    await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Bar Roma",
+        phone: "+393331234567",
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
   });
   afterAll(async () => t.drop());
 

@@ -18,7 +18,7 @@ let tech: BoardAgent;
 
 beforeAll(async () => {
   h = await createHarness({ clock: "2027-03-27T10:00:00+01:00", channels: ["whatsapp"] });
-  for (const name of ["Marco", "Giulia"]) await store.upsertTechnician(h.db.prisma, { name });
+  for (const name of ["Marco", "Giulia"]) await store.upsertTechnician(h.db, { name });
   web = await startWebStack({
     passwords: { Marco: "marco's passphrase", Giulia: "giulia's passphrase" },
     roles: { Marco: "admin" },

@@ -277,12 +277,10 @@ export async function billMonth(db: Database, presets: Policy[] = []): Promise<B
             resolution: `risolto ${spec.id} (${i + 1})`,
             ...close.close,
           });
-          const messages = await db.prisma.message.findMany({
-            where: { chatId: `chat-${spec.customer}`, direction: "out" },
-            orderBy: { at: "asc" },
-          });
+          const messages = await store.chatTranscript(db, "telegram", `chat-${spec.customer}`);
           const closing = messages.filter(
-            (m) => m.text.includes(number) && /è stata chiusa|was closed/.test(m.text),
+            (m) =>
+              m.direction === "out" && m.text.includes(number) && /è stata chiusa|was closed/.test(m.text),
           );
           told.push({
             ticket: number,

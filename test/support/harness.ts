@@ -169,17 +169,19 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       const chatId = channel.name === "whatsapp" ? `${phone.slice(1)}@c.us` : senderId;
       let id = "";
       if (!c.unknown) {
-        const record = await store.createCustomer(database.db.prisma, {
-          company: c.company ?? `Bar ${n}`,
-          contactName: c.contactName ?? null,
-          phone,
-          language: c.language ?? "it",
-          plans: c.plans ?? ["standard"],
-          verified: true,
-        });
+        const record = await database.db.transaction((tx) =>
+          store.createCustomer(tx, {
+            company: c.company ?? `Bar ${n}`,
+            contactName: c.contactName ?? null,
+            phone,
+            language: c.language ?? "it",
+            plans: c.plans ?? ["standard"],
+            verified: true,
+          }),
+        );
         id = record.id;
         if (channel.name !== "whatsapp")
-          await store.linkIdentity(database.db.prisma, record.id, channel.name, senderId);
+          await store.linkIdentity(database.db, record.id, channel.name, senderId);
       }
       let messages = 0;
       let seen = 0;

@@ -78,7 +78,7 @@ export async function startPhoneLines(
           settings,
           publicUrl: PUBLIC,
           policy: h.policy,
-          db: h.db.prisma,
+          db: h.db,
           clock: h.clock,
           render: renderer.render,
           phonesNow: () => h.runtime.pager.phonesNow(),

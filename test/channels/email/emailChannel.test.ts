@@ -35,16 +35,18 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
     t = await createTestDatabase();
     imap = (await startDovecot([SUPPORT, MARIO])) as typeof imap;
     smtp = await startSmtp({ server: imap, users: [MARIO] });
-    await store.createCustomer(t.db.prisma, {
-      company: "Bar Roma",
-      contactName: "Mario",
-      email: "Mario@Bar.test",
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
+    await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Bar Roma",
+        contactName: "Mario",
+        email: "Mario@Bar.test",
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
     stack = await startEmailStack(t, imap, smtp);
-    await store.upsertTechnician(t.db.prisma, { name: "giulia" });
+    await store.upsertTechnician(t.db, { name: "giulia" });
   }, 30_000);
   afterAll(async () => {
     await stack?.stop();
@@ -105,7 +107,7 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
       }),
     );
     const ticket = await until("the ticket to be completed", async () => {
-      const row = await store.findTicket(t.db.prisma, number);
+      const row = await store.findTicket(t.db, number);
       return row?.blocking ? row : null;
     });
     expect(ticket.blocking).toBe(true);
@@ -169,7 +171,7 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
       reason: expect.stringContaining("550"),
     });
     // Stored on the ticket's trail, where the board shows notes.
-    const ticket = await store.findTicket(t.db.prisma, number);
+    const ticket = await store.findTicket(t.db, number);
     const trail = await t.db.prisma.ticketEvent.findMany({
       where: { ticketId: ticket!.id, type: "ticket.note" },
     });
@@ -228,7 +230,7 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
       orderBy: { platformMessageId: "desc" },
     });
     expect(stored).toHaveLength(2);
-    const ticket = await store.findTicket(t.db.prisma, number);
+    const ticket = await store.findTicket(t.db, number);
     expect(stored.map((m) => [m.platformMessageId, m.direction, m.ticketId])).toEqual([
       ["<ooo1@bar.test>", "in", ticket!.id],
       ["<bounce1@bar.test>", "in", null],

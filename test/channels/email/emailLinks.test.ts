@@ -75,13 +75,15 @@ describe("e-mail links: the sales representative's authorization (LeghornGroup)"
       at: "2027-03-30T10:00:00+02:00",
       publicUrl: () => pages.url,
     });
-    const customer = await store.createCustomer(t.db.prisma, {
-      company: "Porto Sigilli",
-      email: CUSTOMER,
-      language: "it",
-      plans: [],
-      verified: true,
-    });
+    const customer = await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Porto Sigilli",
+        email: CUSTOMER,
+        language: "it",
+        plans: [],
+        verified: true,
+      }),
+    );
     await t.db.transaction(async (tx) => {
       const rep = await links.upsertSalesRep(tx, {
         name: "Luca Bianchi",
@@ -127,7 +129,7 @@ describe("e-mail links: the sales representative's authorization (LeghornGroup)"
     const shown = await fetch(authorize);
     expect(shown.status).toBe(200);
     expect(await shown.text()).toContain("Autorizza");
-    expect((await store.findTicket(t.db.prisma, ticket.number))!.status).toBe("awaiting-authorization");
+    expect((await store.findTicket(t.db, ticket.number))!.status).toBe("awaiting-authorization");
 
     const post = () =>
       fetch(authorize.replace(/\?.*$/, ""), {
@@ -141,7 +143,7 @@ describe("e-mail links: the sales representative's authorization (LeghornGroup)"
     expect(again.status).toBe(409);
     expect(await again.text()).toContain("già stato usato");
 
-    const after = (await store.findTicket(t.db.prisma, ticket.number))!;
+    const after = (await store.findTicket(t.db, ticket.number))!;
     expect(after.status).toBe("open");
     expect(after.callbackDueAt?.toISOString()).toBe("2027-03-31T08:00:00.000Z");
     expect(stack.events.filter((e) => e.type === "ticket.authorized")).toHaveLength(1);
@@ -201,16 +203,18 @@ describe("e-mail links: the close summary and the feedback form in Chromium (Leo
     smtp = await startSmtp({ server: imap, users: [MARIA] });
     pages = await servePages(() => stack, "leotron");
     stack = await startEmailStack(t, imap, smtp, { publicUrl: () => pages.url });
-    await store.createCustomer(t.db.prisma, {
-      company: "Ferramenta Neri",
-      contactName: "Maria",
-      email: "Maria@Ferramenta.test",
-      phone: "+393331112233",
-      language: "it",
-      plans: [],
-      verified: true,
-    });
-    await store.upsertTechnician(t.db.prisma, { name: "giulia" });
+    await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Ferramenta Neri",
+        contactName: "Maria",
+        email: "Maria@Ferramenta.test",
+        phone: "+393331112233",
+        language: "it",
+        plans: [],
+        verified: true,
+      }),
+    );
+    await store.upsertTechnician(t.db, { name: "giulia" });
     browser = await launchChromium();
   }, 30_000);
   afterAll(async () => {
@@ -266,7 +270,7 @@ describe("e-mail links: the close summary and the feedback form in Chromium (Leo
     await page.getByText("Questo modulo è già stato compilato").waitFor();
     await page.close();
 
-    const ticket = (await store.findTicket(t.db.prisma, number))!;
+    const ticket = (await store.findTicket(t.db, number))!;
     const feedback = await t.db.prisma.feedback.findMany({ where: { ticketId: ticket.id } });
     expect(feedback).toEqual([expect.objectContaining({ rating: 4, comment: "Tecnico gentile e veloce" })]);
     expect(stack.events.filter((e) => e.type === "feedback.recorded")).toHaveLength(1);

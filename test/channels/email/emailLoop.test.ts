@@ -97,13 +97,15 @@ describe("e-mail loops with auto-responders (Dovecot + SMTP)", () => {
       ["Studio Bianchi", SUBJECTED],
       ["Gestionale spa", THREADLESS],
     ] as const)
-      await store.createCustomer(t.db.prisma, {
-        company,
-        email,
-        language: "it",
-        plans: ["standard"],
-        verified: true,
-      });
+      await t.db.transaction((tx) =>
+        store.createCustomer(tx, {
+          company,
+          email,
+          language: "it",
+          plans: ["standard"],
+          verified: true,
+        }),
+      );
     stack = await startEmailStack(t, imap, smtp);
   }, 30_000);
   afterAll(async () => {

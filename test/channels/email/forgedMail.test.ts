@@ -39,14 +39,16 @@ describe("forged From (DMARC) on the e-mail channel", () => {
     t = await createTestDatabase();
     imap = await startDovecot([SUPPORT, MARIO]);
     smtp = await startSmtp({ server: imap, users: [MARIO] });
-    const customer = await store.createCustomer(t.db.prisma, {
-      company: "Bar Roma",
-      contactName: "Mario",
-      email: MARIO,
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
+    const customer = await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Bar Roma",
+        contactName: "Mario",
+        email: MARIO,
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
     customerId = customer.id;
     stack = await startEmailStack(t, imap, smtp, { dns: key.dns });
   }, 30_000);

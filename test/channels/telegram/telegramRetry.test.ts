@@ -52,13 +52,15 @@ describe("Telegram outbox retries", () => {
 
   async function customer(): Promise<number> {
     const userId = nextUser++;
-    const c = await store.createCustomer(t.db.prisma, {
-      company: "Bar Roma",
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
-    await store.linkIdentity(t.db.prisma, c.id, "telegram", String(userId));
+    const c = await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Bar Roma",
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
+    await store.linkIdentity(t.db, c.id, "telegram", String(userId));
     return userId;
   }
 

@@ -106,14 +106,16 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
   /** A standard-plan customer known by their Telegram user id (no phone, no code needed). */
   async function knownCustomer(): Promise<{ userId: number; customerId: string }> {
     const userId = nextUser++;
-    const customer = await store.createCustomer(t.db.prisma, {
-      company: "Bar Roma",
-      contactName: "Mario Rossi",
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
-    await store.linkIdentity(t.db.prisma, customer.id, "telegram", String(userId));
+    const customer = await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Bar Roma",
+        contactName: "Mario Rossi",
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
+    await store.linkIdentity(t.db, customer.id, "telegram", String(userId));
     return { userId, customerId: customer.id };
   }
 
@@ -186,7 +188,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
     });
 
     // A technician takes it and writes from the desk; the customer reads it on Telegram.
-    await store.upsertTechnician(t.db.prisma, { name: "marco" });
+    await store.upsertTechnician(t.db, { name: "marco" });
     await perform({ type: "claim", ticket, by: { name: "marco" } });
     await botSays(userId, "marco");
     await perform({ type: "reply", ticket, by: { name: "marco" }, text: "Ti chiamo tra 5 minuti" });
@@ -220,12 +222,14 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
 
   it("a deep link /start CODE links the Telegram user to the customer, who is then served as known", async () => {
     const userId = nextUser++;
-    const customer = await store.createCustomer(t.db.prisma, {
-      company: "Ferramenta Bianchi",
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
+    const customer = await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Ferramenta Bianchi",
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
     // A fixed code with digits, as most generated codes have (a digit once made it a "problem").
     const code = "K7P2QX";
     await t.db.prisma.customer.update({ where: { id: customer.id }, data: { code } });

@@ -74,14 +74,16 @@ afterAll(async () => {
 /** A verified standard-plan customer known by phone; returns their WhatsApp id (digits). */
 async function customer(language: "it" | "en" = "it"): Promise<string> {
   const digits = `39${nextPhone++}`;
-  await store.createCustomer(h.db.prisma, {
-    company: "Bar Roma",
-    contactName: "Mario Rossi",
-    phone: `+${digits}`,
-    language,
-    plans: ["standard"],
-    verified: true,
-  });
+  await h.db.transaction((tx) =>
+    store.createCustomer(tx, {
+      company: "Bar Roma",
+      contactName: "Mario Rossi",
+      phone: `+${digits}`,
+      language,
+      plans: ["standard"],
+      verified: true,
+    }),
+  );
   return digits;
 }
 
@@ -203,7 +205,7 @@ describe("buttons and lists both ways", () => {
     const opened = await botSays(to, TICKET);
     const ticket = asciiTicketNumbers(TICKET.exec(opened.text)![0]);
 
-    await store.upsertTechnician(h.db.prisma, { name: "marco" });
+    await store.upsertTechnician(h.db, { name: "marco" });
     await perform({ type: "claim", ticket, by: { name: "marco" } });
     await perform({
       type: "close",
@@ -329,7 +331,7 @@ describe("outbound files, statuses, failures", () => {
   it("a technician's file is uploaded and sent as a document; statuses sent → delivered → read are recorded and never go back", async () => {
     const to = await customer();
     const ticket = await openTicket(to);
-    await store.upsertTechnician(h.db.prisma, { name: "anna" });
+    await store.upsertTechnician(h.db, { name: "anna" });
     await perform({ type: "claim", ticket, by: { name: "anna" } });
     await perform({
       type: "reply",
@@ -364,7 +366,7 @@ describe("outbound files, statuses, failures", () => {
   it("a message WhatsApp reports failed for good is marked failed and shown to staff on the ticket, once", async () => {
     const to = await customer();
     const ticket = await openTicket(to);
-    await store.upsertTechnician(h.db.prisma, { name: "marco" });
+    await store.upsertTechnician(h.db, { name: "marco" });
     await perform({ type: "claim", ticket, by: { name: "marco" } });
     await perform({ type: "reply", ticket, by: { name: "marco" }, text: "La richiamo alle 15" });
     const reply = await botSays(to, "La richiamo alle 15");
@@ -469,7 +471,7 @@ describe("the 24-hour customer-service window", () => {
   it("25 h after the customer's last message the technician's reply, the close summary and the feedback question go as templates; a file cannot and staff are told", async () => {
     const to = await customer();
     const ticket = await openTicket(to);
-    await store.upsertTechnician(h.db.prisma, { name: "marco" });
+    await store.upsertTechnician(h.db, { name: "marco" });
     await perform({ type: "claim", ticket, by: { name: "marco" } });
     await botSays(to, "marco ha preso in carico");
     expect(api.sentTo(to).every((s) => s.type !== "template")).toBe(true);

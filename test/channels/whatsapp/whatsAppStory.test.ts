@@ -114,14 +114,16 @@ function storySetup(driver: WhatsAppDriverName) {
   async function knownCustomer(): Promise<{ phone: string; digits: string; customerId: string }> {
     const digits = `39${s.nextPhone++}`;
     const phone = `+${digits}`;
-    const customer = await store.createCustomer(s.t.db.prisma, {
-      company: "Bar Roma",
-      contactName: "Mario Rossi",
-      phone,
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
+    const customer = await s.t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: "Bar Roma",
+        contactName: "Mario Rossi",
+        phone,
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
     expect(await s.t.db.prisma.channelIdentity.count({ where: { customerId: customer.id } })).toBe(0);
     return { phone, digits, customerId: customer.id };
   }
@@ -208,7 +210,7 @@ describe.each(WHATSAPP_DRIVERS)("WhatsApp end to end on the real runtime via the
     });
 
     // A technician takes it and writes from the desk; the customer reads it on WhatsApp.
-    await store.upsertTechnician(s.t.db.prisma, { name: "marco" });
+    await store.upsertTechnician(s.t.db, { name: "marco" });
     await perform({ type: "claim", ticket, by: { name: "marco" } });
     await botSays(digits, "marco ha preso in carico");
     await perform({ type: "reply", ticket, by: { name: "marco" }, text: "Ti chiamo tra 5 minuti" });

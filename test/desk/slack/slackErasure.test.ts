@@ -58,13 +58,15 @@ it("erasing a customer deletes the bot's lines about their ticket on Slack and a
   ];
   const codes: string[] = [];
   for (const c of customers) {
-    const created = await store.createCustomer(t.db.prisma, {
-      company: c.company,
-      phone: c.phone,
-      language: "it",
-      plans: ["standard"],
-      verified: true,
-    });
+    const created = await t.db.transaction((tx) =>
+      store.createCustomer(tx, {
+        company: c.company,
+        phone: c.phone,
+        language: "it",
+        plans: ["standard"],
+        verified: true,
+      }),
+    );
     codes.push(created.code);
   }
   await runtime.start();

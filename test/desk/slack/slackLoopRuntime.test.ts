@@ -26,7 +26,7 @@ afterAll(async () => {
 it("full loop on the real runtime with a customer on the local channel", async () => {
   const { runtime } = h;
   const customer = await h.customer({ phone: "+393331110001", company: "Bar Roma" });
-  await store.upsertTechnician(h.db.prisma, { name: "Mario Bianchi", identities: { slack: "UMARIO" } });
+  await store.upsertTechnician(h.db, { name: "Mario Bianchi", identities: { slack: "UMARIO" } });
   await runtime.start();
   await runSlackLoop(api, {
     actions: runtime,
