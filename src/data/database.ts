@@ -1,6 +1,7 @@
 /**
- * Opening the database and applying the committed migrations. This folder (`src/data`) is the
- * only place that imports Prisma; everything else goes through the stores it exports.
+ * Opening the database and applying the committed migrations. Only this folder (`src/data`)
+ * touches the database; everything else goes through the stores it exports, which run on SQL
+ * ({@link SqlTx}). Prisma's client is made only if a test asks for `db.prisma`.
  */
 
 import { mkdirSync } from "node:fs";
@@ -25,27 +26,12 @@ export type Provider = "sqlite" | "postgres";
  * type stands for both.
  */
 export type Prisma = InstanceType<typeof SqliteClient>;
-/** The client handed to a `$transaction` callback. */
-export type Tx = Omit<Prisma, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
-
 /**
- * A transaction of the runtime, which the stores run as plain SQL without Prisma: on SQLite the
- * shared connection's own transaction (cached statements), on PostgreSQL a pooled `pg` client
- * (named prepared statements).
+ * A transaction of the runtime, which the stores run as plain SQL: on SQLite the shared
+ * connection's own transaction (cached statements), on PostgreSQL a pooled `pg` client (named
+ * prepared statements).
  */
 export type StoreTx = SqlTx;
-/** Prisma (outside or inside a `$transaction`). */
-export type PrismaClient = Tx | Prisma;
-/** Where a store's read or write runs: Prisma, or the hot path's own transaction. */
-export type StoreClient = PrismaClient | StoreTx;
-
-/**
- * Where a store function runs: in a transaction (`tx`), or on the database itself, outside one
- * (`db`, what code outside `src/data` passes: it never holds a client of its own).
- */
-export type Executor = StoreClient | Database;
-/** Same, for the store functions that run on Prisma only. */
-export type PrismaExecutor = PrismaClient | Database;
 
 /**
  * Where a store function that runs on SQL only runs: in the caller's transaction (or session),
@@ -65,16 +51,6 @@ export function onSql<T>(on: SqlExecutor, work: (tx: SqlTx) => T | Promise<T>): 
 /** The databases {@link openDatabase} opened (to tell one from a client). */
 const opened = new WeakSet<object>();
 
-/** The client a store function runs on: the transaction's, or the database's outside one. */
-export function clientOf(on: Executor): StoreClient {
-  return opened.has(on) ? (on as Database).prisma : (on as StoreClient);
-}
-
-/** Same, for the store functions that run on Prisma only. */
-export function prismaOf(on: PrismaExecutor): PrismaClient {
-  return opened.has(on) ? (on as Database).prisma : (on as PrismaClient);
-}
-
 /** How {@link Database.transaction} may run a transaction. */
 export interface TransactionOptions {
   /** The work may share a transaction with others and be run again (see the method). */
@@ -88,12 +64,16 @@ export interface TransactionOptions {
 }
 
 export interface Database {
+  /**
+   * Prisma's client on this database, made on first use. No runtime code uses it (the stores run
+   * on SQL, see README.md); tests that still read rows through it do.
+   */
   readonly prisma: Prisma;
   readonly provider: Provider;
   readonly url: string;
-  /** SQLite only: the process's one connection, shared by Prisma and the hot path. */
+  /** SQLite only: the process's one connection. */
   readonly sqlite?: SqliteConnection;
-  /** PostgreSQL only: the process's connection pool, shared by Prisma and the hot path. */
+  /** PostgreSQL only: the process's connection pool. */
   readonly pool?: pg.Pool;
   /**
    * Runs `work` in one write transaction (committed when it resolves, rolled back if it throws).
@@ -142,15 +122,18 @@ export async function openDatabase(
   options: { /** Connections in the PostgreSQL pool (`DATABASE_POOL_SIZE`). */ poolSize?: number } = {},
 ): Promise<Database> {
   const provider = providerOf(url);
-  let prisma: Prisma;
   let sqlite: SqliteConnection | undefined;
   let pool: pg.Pool | undefined;
+  /** Prisma's client, made only when first asked for (tests that read through it; never the runtime). */
+  let prismaClient: Prisma | undefined;
+  let makePrisma: () => Prisma;
   if (provider === "sqlite") {
     const file = url.slice("file:".length);
     if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
-    // One connection for the whole process (PRAGMAs set there), shared with Prisma.
-    sqlite = new SqliteConnection(file);
-    prisma = new SqliteClient({ adapter: new SharedLibSQL(sqlite) });
+    // One connection for the whole process (PRAGMAs set there), shared with Prisma if made.
+    const connection = new SqliteConnection(file);
+    sqlite = connection;
+    makePrisma = () => new SqliteClient({ adapter: new SharedLibSQL(connection) });
   } else {
     // One pool for Prisma's adapter and the hot path. Under a burst every connection may be busy:
     // a transaction waits for one up to 15 s (Prisma's maxWait below) instead of failing the
@@ -165,13 +148,14 @@ export async function openDatabase(
       pipeline: true,
     } as pg.PoolConfig);
     dropDeadConnections(pool);
-    const adapter = new PrismaPg(pool, { disposeExternalPool: true });
-    prisma = new PostgresClient({
-      adapter,
-      transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS },
-    }) as unknown as Prisma;
+    const shared = pool;
+    makePrisma = () =>
+      new PostgresClient({
+        adapter: new PrismaPg(shared, { disposeExternalPool: false }),
+        transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS },
+      }) as unknown as Prisma;
     try {
-      await prisma.$queryRawUnsafe("SELECT 1");
+      await pool.query("SELECT 1");
     } catch (cause) {
       throw new DatabaseError(
         "unreachable",
@@ -202,7 +186,10 @@ export async function openDatabase(
     : undefined;
   const groups = pgPool ? new PgGroupCommit(pgPool, { ...pgOptions, carried }) : undefined;
   const db: Database = {
-    prisma,
+    get prisma() {
+      prismaClient ??= makePrisma();
+      return prismaClient;
+    },
     provider,
     url,
     ...(sqlite ? { sqlite } : {}),
@@ -235,7 +222,8 @@ export async function openDatabase(
         }
       : (work) => pgSession(pgPool!, work),
     close: async () => {
-      await prisma.$disconnect();
+      await prismaClient?.$disconnect();
+      await pgPool?.end();
       await outsidePool?.end();
       sqlite?.close();
     },
