@@ -3,7 +3,7 @@
  * (see {@link SqlTx}); values stored exactly as Prisma stores them.
  */
 import { newId } from "./ids.js";
-import { columnNames, insertRow, rowReader } from "./schema/rows.js";
+import { columnNames, completeRow, insertRow, type NewRow, rowReader } from "./schema/rows.js";
 import { iso, type SqlArg, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 import type { TicketRow, TicketUpdate } from "./ticketStore.js";
 
@@ -33,44 +33,25 @@ export async function nextTicketNumber(tx: SqlTx, prefix: string, year: number):
   return `${prefix}-${year}-${String(r.last).padStart(5, "0")}`;
 }
 
+/**
+ * Stores a new ticket: the columns given, the nullable ones not given as NULL (a column added to
+ * the schema needs no change here), version 0. Returns the row as stored.
+ */
 export async function createTicket(
   tx: SqlTx,
-  t: Omit<
-    TicketRow,
-    | "id"
-    | "coverage"
-    | "assigneeId"
-    | "minutes"
-    | "resolution"
-    | "chargeNetCents"
-    | "chargeVatCents"
-    | "chargeGrossCents"
-    | "createdAt"
-    | "updatedAt"
-    | "claimedAt"
-    | "closedAt"
-    | "version"
-  > & {
+  t: Omit<NewRow<"Ticket">, "id" | "coverage" | "createdAt" | "updatedAt" | "version"> & {
     coverage: string;
     at: Date;
   },
 ): Promise<TicketRow> {
   const { at, ...given } = t;
-  const row: TicketRow = {
+  const row = completeRow("Ticket", {
     ...given,
     id: newId(),
-    assigneeId: null,
-    minutes: null,
-    resolution: null,
-    chargeNetCents: null,
-    chargeVatCents: null,
-    chargeGrossCents: null,
     createdAt: at,
     updatedAt: new Date(),
-    claimedAt: null,
-    closedAt: null,
     version: 0,
-  };
+  });
   // The row as stored (no read back: the insert may not even be answered yet on PostgreSQL).
   await tx.write(INSERT_TICKET.sql, ...INSERT_TICKET.args(row));
   return row;

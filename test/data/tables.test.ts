@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SCHEMA_FILE, TABLES_FILE, tablesOf, tablesSource } from "../../src/data/schema/generateTables.js";
-import { insertRow, rowReader } from "../../src/data/schema/rows.js";
+import { completeRow, insertRow, rowReader } from "../../src/data/schema/rows.js";
 import { createTestDatabase, type TestDatabase, usingPostgres } from "../support/testDatabase.js";
 
 const schema = readFileSync(SCHEMA_FILE, "utf8");
@@ -26,6 +26,36 @@ describe("generated tables", () => {
       { name: "n", kind: "int", nullable: true },
       { name: "at", kind: "instant", nullable: false },
     ]);
+  });
+
+  it("complete a new row: every nullable column left out is null", () => {
+    const at = new Date("2027-03-30T08:00:00Z");
+    const row = completeRow("Customer", {
+      id: "c1",
+      code: "C7K2QX",
+      company: "Bar Roma",
+      language: "it",
+      plans: "[]",
+      verified: true,
+      createdAt: at,
+      updatedAt: at,
+      phone: "+393331110001",
+    });
+    expect(row).toEqual({
+      id: "c1",
+      code: "C7K2QX",
+      company: "Bar Roma",
+      contactName: null,
+      phone: "+393331110001",
+      email: null,
+      language: "it",
+      plans: "[]",
+      salesRep: null,
+      salesRepId: null,
+      verified: true,
+      createdAt: at,
+      updatedAt: at,
+    });
   });
 
   it("refuse a field line they cannot read", () => {

@@ -30,6 +30,15 @@ export type Row<T extends TableName> = {
   -readonly [C in keyof (typeof TABLES)[T]]: ValueOfKind<KindOf<T, C>>;
 };
 
+/** The columns of `T` that may be NULL. */
+type NullableColumn<T extends TableName> = {
+  [C in keyof Row<T>]: null extends Row<T>[C] ? C : never;
+}[keyof Row<T>];
+
+/** A row to insert: every column, but the nullable ones may be left out (stored as NULL). */
+export type NewRow<T extends TableName> = Omit<Row<T>, NullableColumn<T>> &
+  Partial<Pick<Row<T>, NullableColumn<T>>>;
+
 type Reader = (v: unknown) => unknown;
 
 const asDate = (v: unknown): Date => (v instanceof Date ? v : new Date(v as string));
@@ -92,6 +101,15 @@ export function insertRow<T extends TableName>(table: T): { sql: string; args: (
         return v === null || v === undefined ? null : c.write(v);
       }),
   };
+}
+
+/** The row as stored from `row`: the nullable columns it leaves out are null. */
+export function completeRow<T extends TableName>(table: T, row: NewRow<T>): Row<T> {
+  const complete: Record<string, unknown> = { ...row };
+  for (const [name, kind] of Object.entries(TABLES[table])) {
+    if (complete[name] === undefined && kind.endsWith("?")) complete[name] = null;
+  }
+  return complete as Row<T>;
 }
 
 /** The names of `table`'s columns, in schema order. */
