@@ -8,19 +8,9 @@ import { z } from "zod";
 import { type FileRef, KEPT_EVENT_KEYS, PrivacyError, pick, refsOf, uniqueRefs } from "./customerErasure.js";
 import { type Database, onSql, type SqlExecutor } from "./database.js";
 import { parseJson, toJson } from "./json.js";
+import { rowReader } from "./schema/rows.js";
 import { containing } from "./sqlLike.js";
-import {
-  bool,
-  date,
-  iso,
-  maybeDate,
-  maybeNum,
-  maybeStr,
-  num,
-  type SqlRow,
-  type SqlTx,
-  str,
-} from "./sqlTx.js";
+import { date, iso, maybeStr, num, type SqlTx, str } from "./sqlTx.js";
 
 /** Rows deleted, and file refs looked up, per statement. */
 const BATCH = 500;
@@ -50,76 +40,23 @@ export interface CustomerExport {
   files: FileRef[];
 }
 
-/** A Ticket row with every column, in the schema's order (what the export shows of it). */
-function ticketRecord(r: SqlRow) {
-  return {
-    id: str(r.id),
-    number: str(r.number),
-    policy: str(r.policy),
-    status: str(r.status),
-    category: maybeStr(r.category),
-    priority: str(r.priority),
-    blocking: bool(r.blocking),
-    description: str(r.description),
-    coverage: str(r.coverage),
-    customerId: str(r.customerId),
-    channel: str(r.channel),
-    chatId: str(r.chatId),
-    salesRep: maybeStr(r.salesRep),
-    assigneeId: maybeStr(r.assigneeId),
-    callbackDueAt: maybeDate(r.callbackDueAt),
-    minutes: maybeNum(r.minutes),
-    resolution: maybeStr(r.resolution),
-    chargeNetCents: maybeNum(r.chargeNetCents),
-    chargeVatCents: maybeNum(r.chargeVatCents),
-    chargeGrossCents: maybeNum(r.chargeGrossCents),
-    createdAt: date(r.createdAt),
-    updatedAt: date(r.updatedAt),
-    claimedAt: maybeDate(r.claimedAt),
-    closedAt: maybeDate(r.closedAt),
-    version: num(r.version),
-  };
-}
+/** Whole rows of the tables a customer's export holds (every column of the schema, see rows.ts). */
+const customerRow = rowReader("Customer");
+const purchaseRow = rowReader("HardwarePurchase");
+const ticketRecord = rowReader("Ticket");
 
 /** The customer's tickets' ids (a subquery, so no list of ids is bound). */
 const THEIR_TICKETS = `SELECT "id" FROM "Ticket" WHERE "customerId" = ?`;
 
 /** The rows that belong to a customer: their record, tickets, chats, messages and events. */
 async function scope(tx: SqlTx, code: string) {
-  const c = await tx.row(
-    `SELECT "id", "code", "company", "contactName", "phone", "email", "language", "plans", "salesRep", "salesRepId", "verified", "createdAt", "updatedAt"
-     FROM "Customer" WHERE "code" = ?`,
-    code.trim().toUpperCase(),
-  );
+  const c = await tx.row(`SELECT * FROM "Customer" WHERE "code" = ?`, code.trim().toUpperCase());
   if (!c) throw new PrivacyError("unknown-customer", `no customer with code "${code}"`);
-  const id = str(c.id);
-  const customer = {
-    id,
-    code: str(c.code),
-    company: str(c.company),
-    contactName: maybeStr(c.contactName),
-    phone: maybeStr(c.phone),
-    email: maybeStr(c.email),
-    language: str(c.language),
-    plans: str(c.plans),
-    salesRep: maybeStr(c.salesRep),
-    salesRepId: maybeStr(c.salesRepId),
-    verified: bool(c.verified),
-    createdAt: date(c.createdAt),
-    updatedAt: date(c.updatedAt),
-  };
+  const customer = customerRow(c);
+  const id = customer.id;
   const purchases = (
-    await tx.rows(
-      `SELECT "id", "customerId", "item", "purchasedOn", "warrantyMonths" FROM "HardwarePurchase" WHERE "customerId" = ? ORDER BY "id"`,
-      id,
-    )
-  ).map((p) => ({
-    id: str(p.id),
-    customerId: str(p.customerId),
-    item: str(p.item),
-    purchasedOn: str(p.purchasedOn),
-    warrantyMonths: num(p.warrantyMonths),
-  }));
+    await tx.rows(`SELECT * FROM "HardwarePurchase" WHERE "customerId" = ? ORDER BY "id"`, id)
+  ).map(purchaseRow);
   const identities = (
     await tx.rows(
       `SELECT "channel", "externalId", "createdAt" FROM "ChannelIdentity" WHERE "customerId" = ? ORDER BY "id"`,

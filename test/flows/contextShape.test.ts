@@ -9,6 +9,7 @@ import { initialTransition, transition } from "xstate";
 import { type ConversationContext, MAX_CONTEXT_KEYS } from "../../flows/conversation/conversationTypes.js";
 import { type ConversationEvent, createConversationMachine } from "../../flows/conversationMachine.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
+import { verifiedCustomer } from "../support/flowFacts.js";
 
 /** Every key the context type declares (the compiler checks none is missing or extra). */
 const DECLARED: Record<keyof ConversationContext, true> = {
@@ -47,16 +48,7 @@ describe("conversation context", () => {
         text,
         attachments: [],
         facts: {
-          customer: {
-            id: "c1",
-            company: "Bar Roma",
-            contactName: "Giovanni",
-            language: "it",
-            plans: ["standard"],
-            purchases: [],
-            verified: true,
-            salesRep: null,
-          },
+          customer: verifiedCustomer,
           openTickets: [],
           language: "it",
           aiEnabled: true,
