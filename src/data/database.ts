@@ -128,6 +128,10 @@ export async function openDatabase(
       pipeline: true,
     } as pg.PoolConfig);
     dropDeadConnections(pool);
+    // An idle connection that dies (server restart, pg_terminate_backend) is dropped by the pool;
+    // without a listener its "error" event would end the process (Prisma's adapter listened on its
+    // clients before; the fault test kills connections).
+    pool.on("error", () => undefined);
     try {
       await pool.query("SELECT 1");
     } catch (cause) {
