@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { migrate, openDatabase } from "../src/data/database.js";
 import { migrationsDir } from "../src/data/migrate.js";
+import { theRow } from "./support/rows.js";
 import { createEmptyDatabase } from "./support/testDatabase.js";
 
 describe("migrate", () => {
@@ -22,7 +23,19 @@ describe("migrate", () => {
     const first = await migrate(db);
     expect(first.length).toBeGreaterThan(0);
     expect(await migrate(db)).toEqual([]);
-    const customer = await db.prisma.customer.create({ data: { code: "C1", company: "Bar Roma" } });
+    // A customer written without plans gets the column's default, an empty list.
+    const at = new Date();
+    await db.session(async (tx) =>
+      tx.run(
+        `INSERT INTO "Customer" ("id", "code", "company", "createdAt", "updatedAt") VALUES (?, ?, ?, ?, ?)`,
+        "c1",
+        "C1",
+        "Bar Roma",
+        at.toISOString(),
+        at.toISOString(),
+      ),
+    );
+    const customer = await theRow(db, "Customer", `"code" = 'C1'`);
     expect(customer.plans).toBe("[]");
   });
 });

@@ -35,7 +35,7 @@ export function registerCustomersCommand(program: Command, ctx: CliContext = pro
       }
       const policyName = options.policy ?? ctx.env.SPORTELLO_POLICY;
       const policy = policyName ? loadPolicy(policyName) : undefined;
-      // Loaded on use: the other commands should not pay for (or depend on) the Prisma clients.
+      // Loaded on use: the other commands should not pay for (or depend on) the drivers.
       const { CustomerImportError, importCustomersFromCsv } = await import("../data/customerImport.js");
       const { DatabaseError, DEFAULT_DATABASE_URL, migrate, openDatabase } = await import(
         "../data/database.js"

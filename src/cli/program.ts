@@ -1,7 +1,7 @@
 /**
  * The `sportello` command line. Each command lives in `./<name>Command.ts` and exports
  * `register<Name>Command(program, ctx)`; add a command by importing it and calling it below.
- * Command modules import only what defining the command needs: the database, Prisma, the
+ * Command modules import only what defining the command needs: the database, the
  * runtime and the channels are loaded inside the action (`await import(…)`), so `sportello hours`
  * never pays for them.
  */

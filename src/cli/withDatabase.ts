@@ -7,7 +7,7 @@ export async function withDatabase<T>(
   url: string | undefined,
   run: (db: Database) => Promise<T>,
 ): Promise<T> {
-  // Loaded on use: commands without a database should not pay for the Prisma clients.
+  // Loaded on use: commands without a database should not pay for the drivers.
   const { DatabaseError, DEFAULT_DATABASE_URL, migrate, openDatabase } = await import("../data/database.js");
   let db: Database;
   try {

@@ -1,19 +1,16 @@
 /**
  * Opening the database and applying the committed migrations. Only this folder (`src/data`)
  * touches the database; everything else goes through the stores it exports, which run on SQL
- * ({@link SqlTx}). Prisma's client is made only if a test asks for `db.prisma`.
+ * ({@link SqlTx}). Prisma is not used at run time: its schema (`prisma/models.prisma`) only
+ * generates the tables' description (`schema/tables.ts`) and the migrations.
  */
 
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { DatabaseError } from "./databaseError.js";
-import { PrismaClient as PostgresClient } from "./generated/postgres/client.ts";
-import { PrismaClient as SqliteClient } from "./generated/sqlite/client.ts";
 import { PgGroupCommit } from "./pgGroupCommit.js";
 import { CarriedWrites, pgSession, pgTransaction } from "./pgTransaction.js";
-import { SharedLibSQL } from "./sqliteAdapter.js";
 import { SqliteConnection } from "./sqliteConnection.js";
 import { SqliteTx, type SqlTx } from "./sqlTx.js";
 
@@ -21,11 +18,6 @@ export { DatabaseError };
 
 export type Provider = "sqlite" | "postgres";
 
-/**
- * Both generated clients have the same models (one `prisma/models.prisma`); the SQLite client's
- * type stands for both.
- */
-export type Prisma = InstanceType<typeof SqliteClient>;
 /**
  * A transaction of the runtime, which the stores run as plain SQL: on SQLite the shared
  * connection's own transaction (cached statements), on PostgreSQL a pooled `pg` client (named
@@ -64,11 +56,6 @@ export interface TransactionOptions {
 }
 
 export interface Database {
-  /**
-   * Prisma's client on this database, made on first use. No runtime code uses it (the stores run
-   * on SQL, see README.md); tests that still read rows through it do.
-   */
-  readonly prisma: Prisma;
   readonly provider: Provider;
   readonly url: string;
   /** SQLite only: the process's one connection. */
@@ -124,36 +111,27 @@ export async function openDatabase(
   const provider = providerOf(url);
   let sqlite: SqliteConnection | undefined;
   let pool: pg.Pool | undefined;
-  /** Prisma's client, made only when first asked for (tests that read through it; never the runtime). */
-  let prismaClient: Prisma | undefined;
-  let makePrisma: () => Prisma;
   if (provider === "sqlite") {
     const file = url.slice("file:".length);
     if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
-    // One connection for the whole process (PRAGMAs set there), shared with Prisma if made.
-    const connection = new SqliteConnection(file);
-    sqlite = connection;
-    makePrisma = () => new SqliteClient({ adapter: new SharedLibSQL(connection) });
+    // One connection for the whole process (PRAGMAs set there).
+    sqlite = new SqliteConnection(file);
   } else {
-    // One pool for Prisma's adapter and the hot path. Under a burst every connection may be busy:
-    // a transaction waits for one up to 15 s (Prisma's maxWait below) instead of failing the
-    // message (each chat's queue keeps order meanwhile).
+    // One pool for the process. Under a burst every connection may be busy: a transaction waits
+    // for one up to 15 s instead of failing the message (each chat's queue keeps order meanwhile).
     pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: TRANSACTION_MAX_WAIT_MS,
       // Pipeline mode: a statement is sent without waiting for the answers to earlier ones, so a
       // transaction's writes and its next read or COMMIT share one round trip (see pgTx.ts).
-      // Prisma's adapter awaits each query, which works the same in this mode.
       pipeline: true,
     } as pg.PoolConfig);
     dropDeadConnections(pool);
-    const shared = pool;
-    makePrisma = () =>
-      new PostgresClient({
-        adapter: new PrismaPg(shared, { disposeExternalPool: false }),
-        transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS, timeout: TRANSACTION_TIMEOUT_MS },
-      }) as unknown as Prisma;
+    // An idle connection that dies (server restart, pg_terminate_backend) is dropped by the pool;
+    // without a listener its "error" event would end the process (Prisma's adapter listened on its
+    // clients before; the fault test kills connections).
+    pool.on("error", () => undefined);
     try {
       await pool.query("SELECT 1");
     } catch (cause) {
@@ -186,10 +164,6 @@ export async function openDatabase(
     : undefined;
   const groups = pgPool ? new PgGroupCommit(pgPool, { ...pgOptions, carried }) : undefined;
   const db: Database = {
-    get prisma() {
-      prismaClient ??= makePrisma();
-      return prismaClient;
-    },
     provider,
     url,
     ...(sqlite ? { sqlite } : {}),
@@ -222,7 +196,6 @@ export async function openDatabase(
         }
       : (work) => pgSession(pgPool!, work),
     close: async () => {
-      await prismaClient?.$disconnect();
       await pgPool?.end();
       await outsidePool?.end();
       sqlite?.close();

@@ -1,30 +1,17 @@
 /**
- * One SQLite connection per process, shared by Prisma and the runtime's hot path.
+ * One SQLite connection per process, the runtime's (its stores' SQL, `SqliteTx` in sqlTx.ts).
  *
- * Prisma's libSQL adapter would open a fresh connection after every transaction (losing the
- * connection PRAGMAs: synchronous = NORMAL, busy_timeout, foreign keys) and prepare every
- * statement again. Two connections in one process can also block each other: the synchronous
- * driver waits for the write lock on the only thread, which is the one that would release it.
- * So every statement of this process goes through this connection:
+ * Two connections in one process can block each other: the synchronous driver waits for the
+ * write lock on the only thread, which is the one that would release it. So every statement of
+ * this process goes through this connection:
  *
- * - a statement cache (SQL text → prepared statement), shared by Prisma and our own SQL;
+ * - a statement cache (SQL text → prepared statement);
  * - a gate: a transaction holds the connection exclusively until it commits or rolls back, and
  *   single statements wait while one is open (they would otherwise join it).
- *
- * `SharedLibSQL` (sqliteAdapter.ts) is the Prisma adapter factory that hands this connection to
- * Prisma through an `@libsql/client`-compatible facade.
  */
-import type { ResultSet } from "@libsql/client";
 import Database from "libsql";
 
 type Statement = Database.Statement<unknown[]>;
-
-interface CachedStatement {
-  stmt: Statement;
-  reader: boolean;
-  columns: string[];
-  columnTypes: string[];
-}
 
 interface QueuedTransaction {
   work: () => Promise<unknown>;
@@ -32,7 +19,6 @@ interface QueuedTransaction {
   reject: (error: unknown) => void;
 }
 
-const CACHE_LIMIT = 1_000;
 /** Most transactions sharing one commit. */
 const GROUP_LIMIT = 200;
 /** Database work allowed per turn of the event loop before yielding to timers and I/O. */
@@ -41,7 +27,6 @@ const SLICE_MS = 8;
 /** A process's single SQLite connection, with its statement cache and transaction gate. */
 export class SqliteConnection {
   readonly db: Database.Database;
-  private readonly cache = new Map<string, CachedStatement>();
   private readonly objectStatements = new Map<string, Statement>();
   private held = false;
   /** When this turn of the event loop started using the connection (null: not yet). */
@@ -69,27 +54,6 @@ export class SqliteConnection {
     const stmt = this.db.prepare(`PRAGMA ${setting}`);
     if (stmt.reader) stmt.all();
     else stmt.run();
-  }
-
-  /** The prepared statement for this SQL text (prepared once, then reused). */
-  prepare(sql: string): CachedStatement {
-    let cached = this.cache.get(sql);
-    if (!cached) {
-      const stmt = this.db.prepare(sql);
-      const reader = stmt.reader;
-      if (reader) stmt.raw(true);
-      const columns = reader ? stmt.columns() : [];
-      cached = {
-        stmt,
-        reader,
-        columns: columns.map((c) => c.name),
-        columnTypes: columns.map((c) => c.type ?? ""),
-      };
-      // Statements with variable parts (IN lists of any length) must not grow the cache forever.
-      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(sql, cached);
-    }
-    return cached;
   }
 
   /** A cached prepared statement whose rows come back as objects (the hot path's own SQL). */
@@ -266,22 +230,7 @@ export class SqliteConnection {
     }
   }
 
-  /** Runs a statement given by SQL text and positional arguments, as `@libsql/client` would. */
-  execute(sql: string, args: unknown[]): ResultSet {
-    const cached = this.prepare(sql);
-    // One array, never spread: libsql reads a lone object argument (a single NULL too) as named
-    // parameters and fails with "failed to downcast any to object".
-    const params = args.map(toSqlValue);
-    if (cached.reader) {
-      const rows = cached.stmt.all(params) as unknown[][];
-      return resultSet(cached.columns, cached.columnTypes, rows, 0);
-    }
-    const info = cached.stmt.run(params);
-    return resultSet([], [], [], info.changes, BigInt(info.lastInsertRowid));
-  }
-
   close(): void {
-    this.cache.clear();
     this.objectStatements.clear();
     if (this.db.open) this.db.close();
   }
@@ -291,29 +240,4 @@ export class SqliteConnection {
 function groupLost(cause: unknown): Error {
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new Error(`the transaction was rolled back: ${reason}`, { cause });
-}
-
-function toSqlValue(value: unknown): unknown {
-  if (typeof value === "boolean") return value ? 1 : 0;
-  if (value instanceof Date) return value.valueOf();
-  if (value instanceof ArrayBuffer) return Buffer.from(value);
-  if (value === undefined) throw new TypeError("undefined cannot be passed as argument to the database");
-  return value;
-}
-
-function resultSet(
-  columns: string[],
-  columnTypes: string[],
-  rows: unknown[][],
-  rowsAffected: number,
-  lastInsertRowid?: bigint,
-): ResultSet {
-  return {
-    columns,
-    columnTypes,
-    rows: rows as unknown as ResultSet["rows"],
-    rowsAffected,
-    lastInsertRowid,
-    toJSON: () => ({ columns, columnTypes, rows, rowsAffected }),
-  };
 }

@@ -11,6 +11,7 @@ import {
   randomCustomerCode,
 } from "../../src/data/customerImport.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
+import { countOf, rowsOf, theRow } from "../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -49,11 +50,10 @@ function issuesOf(fn: () => unknown): {
 }
 
 async function counts() {
-  const p = test.db.prisma;
   return {
-    customers: await p.customer.count(),
-    purchases: await p.hardwarePurchase.count(),
-    identities: await p.channelIdentity.count(),
+    customers: await countOf(test.db, "Customer"),
+    purchases: await countOf(test.db, "HardwarePurchase"),
+    identities: await countOf(test.db, "ChannelIdentity"),
   };
 }
 
@@ -179,13 +179,19 @@ describe("importCustomersFromCsv", () => {
   it("writes customers, plans, purchases and channel identities", async () => {
     const summary = await importCustomersFromCsv(test.db, GOOD, { policy: leotron });
     expect(summary).toEqual({ rows: 3, created: 3, updated: 0, purchases: 2, identities: 4 });
-    const bar = await test.db.prisma.customer.findUniqueOrThrow({
-      where: { phone: "+393471234567" },
-      include: {
-        purchases: { orderBy: { purchasedOn: "asc" } },
-        identities: { orderBy: { channel: "asc" } },
-      },
-    });
+    const bar = await theRow(test.db, "Customer", `"phone" = '+393471234567'`);
+    const purchases = await rowsOf(
+      test.db,
+      "HardwarePurchase",
+      `"customerId" = ? ORDER BY "purchasedOn"`,
+      bar.id,
+    );
+    const identities = await rowsOf(
+      test.db,
+      "ChannelIdentity",
+      `"customerId" = ? ORDER BY "channel"`,
+      bar.id,
+    );
     expect(bar).toMatchObject({
       company: "Bar Roma",
       email: "info@barroma.it",
@@ -194,30 +200,31 @@ describe("importCustomersFromCsv", () => {
     });
     expect(JSON.parse(bar.plans)).toEqual(["standard", "j-system"]);
     expect(bar.code).toMatch(/^[A-HJ-NP-Z2-9]{6}$/);
-    expect(bar.purchases.map((p) => [p.item, p.purchasedOn, p.warrantyMonths])).toEqual([
+    expect(purchases.map((p) => [p.item, p.purchasedOn, p.warrantyMonths])).toEqual([
       ["Stampante", "2025-11-20", 36],
       ["PC cassa", "2026-03-01", 12],
     ]);
-    expect(bar.identities.map((i) => [i.channel, i.externalId])).toEqual([
+    expect(identities.map((i) => [i.channel, i.externalId])).toEqual([
       ["telegram", "123456789"],
       ["whatsapp", "+393471234567"],
     ]);
-    const telegramOnly = await test.db.prisma.channelIdentity.findUniqueOrThrow({
-      where: { channel_externalId: { channel: "telegram", externalId: "@solo_telegram" } },
-      include: { customer: true },
-    });
-    expect(telegramOnly.customer).toMatchObject({
+    const telegramOnly = await theRow(
+      test.db,
+      "ChannelIdentity",
+      `"channel" = 'telegram' AND "externalId" = '@solo_telegram'`,
+    );
+    expect(await theRow(test.db, "Customer", `"id" = ?`, telegramOnly.customerId)).toMatchObject({
       company: "Solo Telegram Srl",
       phone: null,
       language: "it",
     });
-    const codes = (await test.db.prisma.customer.findMany()).map((c) => c.code);
+    const codes = (await rowsOf(test.db, "Customer")).map((c) => c.code);
     expect(new Set(codes).size).toBe(3);
   });
 
   it("re-importing the same phone updates instead of duplicating", async () => {
     await importCustomersFromCsv(test.db, GOOD, { policy: leotron });
-    const before = await test.db.prisma.customer.findUniqueOrThrow({ where: { phone: "+393471234567" } });
+    const before = await theRow(test.db, "Customer", `"phone" = '+393471234567'`);
     const again = [
       "company,phone,telegram,plan,jsystem,purchases",
       'Bar Roma Nuovo,+39 347 123 4567,123456789,standard,no,"Server@2026-05-05@24"',
@@ -225,17 +232,16 @@ describe("importCustomersFromCsv", () => {
     const summary = await importCustomersFromCsv(test.db, again, { policy: leotron });
     expect(summary).toEqual({ rows: 1, created: 0, updated: 1, purchases: 1, identities: 2 });
     expect(await counts()).toEqual({ customers: 3, purchases: 1, identities: 4 });
-    const after = await test.db.prisma.customer.findUniqueOrThrow({
-      where: { phone: "+393471234567" },
-      include: { purchases: true },
-    });
+    const after = await theRow(test.db, "Customer", `"phone" = '+393471234567'`);
     expect(after.id).toBe(before.id);
     expect(after.code).toBe(before.code);
     expect(after.company).toBe("Bar Roma Nuovo");
     expect(JSON.parse(after.plans)).toEqual(["standard"]);
     // Columns absent from the file are left as they were.
     expect(after.email).toBe("info@barroma.it");
-    expect(after.purchases.map((p) => p.item)).toEqual(["Server"]);
+    expect(
+      (await rowsOf(test.db, "HardwarePurchase", `"customerId" = ?`, after.id)).map((p) => p.item),
+    ).toEqual(["Server"]);
   });
 
   it("a customer known only by Telegram gets its phone on re-import", async () => {
@@ -245,11 +251,14 @@ describe("importCustomersFromCsv", () => {
       "company,phone,telegram\nSolo Telegram Srl,347 7654321,777\n",
     );
     expect(summary).toMatchObject({ created: 0, updated: 1 });
-    const customer = await test.db.prisma.customer.findUniqueOrThrow({
-      where: { phone: "+393477654321" },
-      include: { identities: { orderBy: { channel: "asc" } } },
-    });
-    expect(customer.identities.map((i) => [i.channel, i.externalId])).toEqual([
+    const customer = await theRow(test.db, "Customer", `"phone" = '+393477654321'`);
+    const identities = await rowsOf(
+      test.db,
+      "ChannelIdentity",
+      `"customerId" = ? ORDER BY "channel"`,
+      customer.id,
+    );
+    expect(identities.map((i) => [i.channel, i.externalId])).toEqual([
       ["telegram", "777"],
       ["whatsapp", "+393477654321"],
     ]);

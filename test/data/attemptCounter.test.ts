@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAttemptCounter } from "../../src/data/attemptCounter.js";
+import { rowsOf } from "../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 const WINDOW = 15 * 60_000;
@@ -53,7 +54,7 @@ describe("attempt counter", () => {
     now = new Date("2027-03-30T09:20:00Z");
     await counter.hit("login:192.0.2.1", WINDOW);
     await expect
-      .poll(async () => (await t.db.prisma.rateCounter.findMany()).map((r) => r.key))
+      .poll(async () => (await rowsOf(t.db, "RateCounter")).map((r) => r.key))
       .toEqual(["login:192.0.2.1"]);
   });
 });

@@ -20,7 +20,6 @@ afterAll(async () => {
 
 describe("customer contact migration", () => {
   it("splits the old contact lines when the migration is applied, once", async () => {
-    const p = t.db.prisma;
     const make = (
       company: string,
       contactName: string | null,
@@ -38,10 +37,10 @@ describe("customer contact migration", () => {
     const whatsApp = await make("Farmacia", "Paola 347 111 2233", { phone: "+393471112233" });
     // The database as it was before the migration: applied again, with its data step.
     // (Its data step is recorded as "<name>#data" once it ran.)
-    await p.$executeRawUnsafe(
-      `DELETE FROM "_sportello_migrations" WHERE "name" IN ('${NAME}', '${NAME}#data')`,
-    );
-    await p.$executeRawUnsafe(`DROP INDEX "Customer_email_lower_idx"`);
+    await t.db.session(async (tx) => {
+      await tx.run(`DELETE FROM "_sportello_migrations" WHERE "name" IN (?, ?)`, NAME, `${NAME}#data`);
+      await tx.run(`DROP INDEX "Customer_email_lower_idx"`);
+    });
     expect(await migrate(t.db)).toEqual([NAME]);
 
     const get = async (id: string) => (await store.getCustomer(t.db, id))!;

@@ -8,6 +8,7 @@ import { type Coordination, createCoordination } from "../../src/data/coordinati
 import { type Database, openDatabase, probeWrite } from "../../src/data/database.js";
 import * as store from "../../src/data/supportStore.js";
 import { eventually } from "../support/eventually.js";
+import { theRow } from "../support/rows.js";
 import { createTestDatabase, type TestDatabase, usingPostgres } from "../support/testDatabase.js";
 
 describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite, one instance"})`, () => {
@@ -68,7 +69,7 @@ describe(`coordination (${usingPostgres ? "PostgreSQL, two instances" : "SQLite,
       payload: { again: true },
     });
     expect(await a.completeJob(job.id, now)).toBe(false);
-    const row = await t.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
+    const row = await theRow(t.db, "Job", `"id" = ?`, job.id);
     expect(row.status).toBe("pending");
   });
 

@@ -7,6 +7,7 @@ import { loadEnv } from "../../src/config/env.js";
 import { createCoordination } from "../../src/data/coordination.js";
 import * as jobs from "../../src/data/jobStore.js";
 import { iso } from "../../src/data/sqlTx.js";
+import { rowsOf } from "../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 let t: TestDatabase;
@@ -62,7 +63,7 @@ describe("purgeFinishedWork", () => {
     const purged = await jobs.purgeFinishedWork(t.db, new Date(now.getTime() - 7 * day));
 
     expect(purged).toEqual({ jobs: 2, deliveries: 1 });
-    expect((await t.db.prisma.job.findMany({ orderBy: { key: "asc" } })).map((j) => j.key)).toEqual([
+    expect((await rowsOf(t.db, "Job", `1 = 1 ORDER BY "key"`)).map((j) => j.key)).toEqual([
       "done-recent",
       "failed-old",
       "pending-old",

@@ -1,7 +1,8 @@
 /**
  * Layering: only `src/data` touches the database. Code elsewhere holds the `Database` and hands it
  * (or a transaction) to the stores' functions; it never imports a driver or Prisma, nor reaches
- * for the client behind the `Database`.
+ * for the client behind the `Database`. And no code at all, `src/data` included, uses Prisma's
+ * client: Prisma is the schema's language and migration tool only.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -24,20 +25,29 @@ const RULES: { pattern: RegExp; why: string }[] = [
   { pattern: /\$(?:queryRaw|executeRaw|transaction)/, why: "runs SQL outside src/data" },
 ];
 
-/** The rules a source text breaks, as "line: why". */
-function violations(text: string): string[] {
+/** What no code under `src` may write, `src/data` included, with why. */
+const EVERYWHERE: { pattern: RegExp; why: string }[] = [
+  {
+    pattern: /(?:from\s+|import\s*\(\s*)["'](?:@prisma\/[^"']+|[^"']*\/generated\/[^"']*)["']/,
+    why: "imports Prisma's client (or its adapters); the stores run on SqlTx",
+  },
+];
+
+/** The rules of `rules` a source text breaks, as "line: why". */
+function violations(text: string, rules = RULES): string[] {
   const found: string[] = [];
   text.split("\n").forEach((line, i) => {
     if (/^\s*(?:\/\/|\*|\/\*)/.test(line)) return;
-    for (const rule of RULES) if (rule.pattern.test(line)) found.push(`${i + 1}: ${rule.why}`);
+    for (const rule of rules) if (rule.pattern.test(line)) found.push(`${i + 1}: ${rule.why}`);
   });
   return found;
 }
 
-function sources(dir: string): string[] {
+/** The source files under `dir`, leaving out the folders in `skip`. */
+function sources(dir: string, skip: string[] = [join(root, "src/data")]): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return path === join(root, "src/data") ? [] : sources(path);
+    if (entry.isDirectory()) return skip.includes(path) ? [] : sources(path, skip);
     return /\.(ts|js)$/.test(entry.name) ? [path] : [];
   });
 }
@@ -50,6 +60,13 @@ describe("layering", () => {
     expect(broken).toEqual([]);
   });
 
+  it("no code, src/data included, uses Prisma's client (generated or @prisma/*)", () => {
+    const broken = sources(join(root, "src"), [join(root, "src/data/generated")]).flatMap((file) =>
+      violations(readFileSync(file, "utf8"), EVERYWHERE).map((v) => `${relative(root, file)}:${v}`),
+    );
+    expect(broken).toEqual([]);
+  });
+
   it("catches a deliberate violation of each kind", () => {
     expect(violations(`const row = await ctx.db.prisma.ticket.findFirst({});`)).toHaveLength(1);
     expect(violations(`import pg from "pg";`)).toHaveLength(1);
@@ -58,5 +75,13 @@ describe("layering", () => {
     expect(violations(`await client.$queryRawUnsafe("SELECT 1");`)).toHaveLength(1);
     expect(violations(`db.sqlite!.statement("SELECT 1")`)).toHaveLength(1);
     expect(violations(`const ticket = await store.findTicket(ctx.db, number);`)).toEqual([]);
+    expect(violations(`import { PrismaPg } from "@prisma/adapter-pg";`, EVERYWHERE)).toHaveLength(1);
+    expect(
+      violations(`import { PrismaClient } from "./generated/sqlite/client.ts";`, EVERYWHERE),
+    ).toHaveLength(1);
+    expect(
+      violations(`const m = await import("../data/generated/postgres/client.js");`, EVERYWHERE),
+    ).toHaveLength(1);
+    expect(violations(`import { SqliteTx } from "./sqlTx.js";`, EVERYWHERE)).toEqual([]);
   });
 });

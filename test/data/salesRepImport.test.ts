@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CustomerImportError, importCustomersFromCsv } from "../../src/data/customerImport.js";
 import { salesRepForCustomer } from "../../src/data/linkStore.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
+import { rowsOf } from "../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 describe("customer import: the sales representative as a record", () => {
@@ -19,11 +20,11 @@ describe("customer import: the sales representative as a record", () => {
     ].join("\n");
     const summary = await importCustomersFromCsv(t.db, csv, { policy: loadPolicy("leghorn") });
     expect(summary.created).toBe(2);
-    const reps = await t.db.prisma.salesRep.findMany();
+    const reps = await rowsOf(t.db, "SalesRep");
     expect(reps).toEqual([
       expect.objectContaining({ name: "Luca Bianchi", email: "luca.bianchi@leghorn.test", phone: null }),
     ]);
-    for (const c of await t.db.prisma.customer.findMany()) {
+    for (const c of await rowsOf(t.db, "Customer")) {
       expect(c.salesRepId).toBe(reps[0]!.id);
       expect(await salesRepForCustomer(t.db, c.id, null)).toMatchObject({
         email: "luca.bianchi@leghorn.test",

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoreTx } from "../../src/data/database.js";
 import { pgOneTrip } from "../../src/data/pgTransaction.js";
 import * as store from "../../src/data/supportStore.js";
+import { rowOf } from "../support/rows.js";
 import { createTestDatabase, type TestDatabase, usingPostgres } from "../support/testDatabase.js";
 
 const INSERT = `INSERT INTO "Customer" ("id", "code", "company", "plans", "verified", "createdAt", "updatedAt") VALUES (?, ?, ?, '[]', FALSE, ?, ?)`;
@@ -28,7 +29,7 @@ describe(`transactions (${usingPostgres ? "PostgreSQL, pipelined" : "SQLite"})`,
   });
 
   const company = async (code: string) =>
-    (await t.db.prisma.customer.findUnique({ where: { code } }))?.company ?? null;
+    (await rowOf(t.db, "Customer", `"code" = ?`, code))?.company ?? null;
 
   it("lets a transaction read its own unanswered writes, and commits them all", async () => {
     const seen = await t.db.transaction(async (tx) => {
@@ -78,9 +79,7 @@ describe(`transactions (${usingPostgres ? "PostgreSQL, pipelined" : "SQLite"})`,
       store.saveConversation(tx, { ...c, snapshot: "[2]" }, 1, conflict),
     );
     await expect(stale).rejects.toBeInstanceOf(Mismatch);
-    const row = await t.db.prisma.conversation.findUnique({
-      where: { channel_chatId: { channel: "web", chatId: "tx-conv" } },
-    });
+    const row = await rowOf(t.db, "Conversation", `"channel" = 'web' AND "chatId" = 'tx-conv'`);
     expect(row).toMatchObject({ snapshot: "[1]", version: 2 });
   });
 

@@ -6,6 +6,7 @@
  * two runtimes on one database page each step once.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import * as store from "../../src/data/supportStore.js";
 import { twilioNotifiers } from "../../src/pager/twilioNotifier.js";
 import { FAKE_TWILIO, FakeTwilioApi } from "../support/fakeTwilioApi.js";
@@ -54,8 +55,9 @@ describe("pager escalation", () => {
 
   /** giulia on call on Saturdays (Telegram, then SMS), marco her backup (a call), anna the admin. */
   async function staff(h: Harness) {
-    for (const name of ["giulia", "marco", "anna"]) await store.upsertTechnician(h.db, { name });
-    await h.db.prisma.technician.update({ where: { name: "anna" }, data: { role: "admin" } });
+    for (const name of ["giulia", "marco"]) await store.upsertTechnician(h.db, { name });
+    const anna = await store.upsertTechnician(h.db, { name: "anna" });
+    await createStaffAccessStore(h.db).setRole(anna.id, "admin");
     await h.runtime.rota.setWays("giulia", [
       { kind: "telegram", address: GIULIA_TG },
       { kind: "sms", address: "+39 333 000 0001" },

@@ -9,6 +9,7 @@ import { eventually } from "../support/eventually.js";
 import type { FakeTwilioApi } from "../support/fakeTwilioApi.js";
 import type { Harness, HarnessOptions } from "../support/harness.js";
 import { type PhoneLines, startPhoneLines } from "../support/phoneLines.js";
+import { theRow } from "../support/rows.js";
 
 describe("voicemail recordings that fail to download", () => {
   let lines: PhoneLines;
@@ -40,7 +41,7 @@ describe("voicemail recordings that fail to download", () => {
     // The first download failed: no ticket yet, the voicemail waits in the job table.
     expect(twilio.failedDownloads).toEqual(["RE0070"]);
     expect(h.events.filter((e) => e.type === "ticket.opened")).toHaveLength(0);
-    const job = await h.db.prisma.job.findUniqueOrThrow({ where: { key: "phone.voicemail:CA0070" } });
+    const job = await theRow(h.db, "Job", `"key" = 'phone.voicemail:CA0070'`);
     expect(job.status).toBe("pending");
     expect(JSON.parse(job.payload)).toMatchObject({ recordingSid: "RE0070", attempt: 1 });
     // Not before its wait (30 s), then again (fails), then a minute later it comes.

@@ -16,6 +16,7 @@ import { startFakeOpenAiServer } from "../support/fakeOpenAiServer.js";
 import type { FakeTwilioApi } from "../support/fakeTwilioApi.js";
 import type { Harness, HarnessOptions } from "../support/harness.js";
 import { type PhoneLines, pathOf, startPhoneLines, WEEKEND_LINE } from "../support/phoneLines.js";
+import { theRow } from "../support/rows.js";
 
 describe("unknown callers on the phone lines", () => {
   let lines: PhoneLines;
@@ -59,7 +60,7 @@ describe("unknown callers on the phone lines", () => {
       { kind: "voice", mime: "audio/mpeg", name: "voicemail-RE0040.mp3", ref: "media-1" },
     ]);
     // The caller is registered unverified with their number, for a technician to identify.
-    const customer = await h.db.prisma.customer.findUniqueOrThrow({ where: { id: ticket.customerId } });
+    const customer = await theRow(h.db, "Customer", `"id" = ?`, ticket.customerId);
     expect(customer).toMatchObject({ phone: stranger.phone, verified: false });
     // Flagged on the board, and its history says why.
     const [view] = (await h.runtime.listTickets("all")).filter((v) => v.number === opened.ticket);
@@ -146,7 +147,7 @@ describe("unknown callers on the phone lines", () => {
       expect(ticket?.description).toBe(text);
       expect(ticket?.category).toBeNull();
       // Registered with the caller's number, though the hand-over came with the transcript's job.
-      const customer = await h.db.prisma.customer.findUniqueOrThrow({ where: { id: ticket!.customerId } });
+      const customer = await theRow(h.db, "Customer", `"id" = ?`, ticket!.customerId);
       expect(customer).toMatchObject({ phone: "+393471234569", verified: false });
       expect(h.events.find((e) => e.type === "ticket.handover")?.payload).toMatchObject({
         reason: "unknown-caller",

@@ -15,6 +15,7 @@ import { closedSessionsBetween } from "../../src/data/statementQueries.js";
 import { policyResolver } from "../../src/policy/policyResolver.js";
 import { buildStatement, monthQueryWindow } from "../../src/reports/statement.js";
 import { runCliCaptured } from "../support/cliRun.js";
+import { countOf, rowOf, rowsOf } from "../support/rows.js";
 import { CUSTOMERS, type SeededMonth, seedMonth } from "../support/seedMonth.js";
 import { createTestDatabase, type TestDatabase, usingPostgres } from "../support/testDatabase.js";
 
@@ -51,23 +52,23 @@ async function marchStatement() {
 
 /** Every row of every table, as JSON text. */
 async function everyTable(): Promise<string> {
-  const p = t.db.prisma;
-  const tables = await Promise.all([
-    p.customer.findMany(),
-    p.hardwarePurchase.findMany(),
-    p.channelIdentity.findMany(),
-    p.ticketCounter.findMany(),
-    p.ticket.findMany(),
-    p.ticketEvent.findMany(),
-    p.message.findMany(),
-    p.conversation.findMany(),
-    p.technician.findMany(),
-    p.onCallShift.findMany(),
-    p.job.findMany(),
-    p.processedDelivery.findMany(),
-    p.feedback.findMany(),
-    p.aiUsage.findMany(),
-  ]);
+  const names = [
+    "Customer",
+    "HardwarePurchase",
+    "ChannelIdentity",
+    "TicketCounter",
+    "Ticket",
+    "TicketEvent",
+    "Message",
+    "Conversation",
+    "Technician",
+    "OnCallShift",
+    "Job",
+    "ProcessedDelivery",
+    "Feedback",
+    "AiUsage",
+  ] as const;
+  const tables = await Promise.all(names.map((name) => rowsOf(t.db, name)));
   return JSON.stringify(tables);
 }
 
@@ -132,7 +133,7 @@ describe("customer export and erasure", () => {
     );
     expect(a.company).toBe(`[erased ${seed.customers.A.code}]`);
 
-    const audit = await t.db.prisma.ticketEvent.findMany({ where: { type: "customer.erased" } });
+    const audit = await rowsOf(t.db, "TicketEvent", `"type" = 'customer.erased'`);
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: "Laura" });
     expect(JSON.parse(audit[0]!.payload)).toMatchObject({ code: seed.customers.A.code, tickets: 4 });
@@ -147,15 +148,15 @@ describe("customer export and erasure", () => {
 
 describe("retention", () => {
   it("purges transcripts older than N months and keeps tickets, charges and newer lines", async () => {
-    const messagesBefore = await t.db.prisma.message.count();
+    const messagesBefore = await countOf(t.db, "Message");
     // 2 April minus one month: the lines before 2 March go.
     const r = await cli(["retention", "purge", "--months", "1"]);
     expect(r.code, r.stderr).toBe(0);
     const cutoff = new Date(r.json.before);
-    expect(await t.db.prisma.message.count({ where: { at: { lt: cutoff } } })).toBe(0);
+    expect(await countOf(t.db, "Message", `"at" < ?`, cutoff)).toBe(0);
     expect(r.json.messages).toBeGreaterThan(0);
-    expect(await t.db.prisma.message.count()).toBe(messagesBefore - r.json.messages);
-    const feb = await t.db.prisma.ticket.findUnique({ where: { number: seed.numbers["b-feb"] } });
+    expect(await countOf(t.db, "Message")).toBe(messagesBefore - r.json.messages);
+    const feb = await rowOf(t.db, "Ticket", `"number" = ?`, seed.numbers["b-feb"]!);
     expect(feb).toMatchObject({ status: "closed", chargeGrossCents: 14640 });
     expect((await cli(["retention", "purge", "--months", "0"])).code).toBe(2);
     expect((await cli(["retention", "purge"])).stderr).toContain("RETENTION_MONTHS");
@@ -174,9 +175,8 @@ describe("backup", () => {
     expect(r.code, r.stderr).toBe(0);
     const copy = await openDatabase(`file:${file}`);
     try {
-      expect(await copy.prisma.ticket.count()).toBe(await t.db.prisma.ticket.count());
-      const check =
-        await copy.prisma.$queryRawUnsafe<{ integrity_check: string }[]>("PRAGMA integrity_check");
+      expect(await countOf(copy, "Ticket")).toBe(await countOf(t.db, "Ticket"));
+      const check = await copy.session(async (tx) => tx.rows("PRAGMA integrity_check"));
       expect(check[0]?.integrity_check).toBe("ok");
     } finally {
       await copy.close();

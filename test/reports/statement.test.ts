@@ -18,6 +18,7 @@ import {
   StatementError,
 } from "../../src/reports/statement.js";
 import { runCliCaptured } from "../support/cliRun.js";
+import { rowOf } from "../support/rows.js";
 import { type SeededMonth, seedMonth } from "../support/seedMonth.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
@@ -97,7 +98,7 @@ describe("monthly statement", () => {
     for (const line of lines.filter(
       (l) => !lines.some((m) => m.ticket === l.ticket && m.session > l.session),
     )) {
-      const row = await t.db.prisma.ticket.findUnique({ where: { number: line.ticket } });
+      const row = await rowOf(t.db, "Ticket", `"number" = ?`, line.ticket);
       expect([line.netCents, line.vatCents, line.grossCents]).toEqual([
         row!.chargeNetCents,
         row!.chargeVatCents,

@@ -14,6 +14,7 @@ import { SimulatedClock } from "../../src/runtime/clock.js";
 import { fakeServerAi, useAiTestBed } from "../support/aiTestBed.js";
 import type { FakeChatReply } from "../support/fakeOpenAiServer.js";
 import { createHarness, TUESDAY_MORNING } from "../support/harness.js";
+import { countOf, rowsOf } from "../support/rows.js";
 
 const policy = loadPolicy("leotron");
 const categoryKeys = policy.categories.map((c) => c.key);
@@ -123,7 +124,7 @@ async function setup(options: { ai: boolean; env?: Record<string, string>; unkno
       return out;
     },
     async tickets() {
-      return bed.t.db.prisma.ticket.findMany({ where: { chatId: chat } });
+      return rowsOf(bed.t.db, "Ticket", `"chatId" = ?`, chat);
     },
   };
 }
@@ -353,9 +354,7 @@ describe("AI assist in the runtime (real openai SDK, fake server)", () => {
         expect(s.fresh().map((m) => m.text)).toEqual(
           c.fail === true ? [MEDIA_UNAVAILABLE] : [VOICE_NOT_UNDERSTOOD, ASK_DESCRIPTION],
         );
-        const jobs = await bed.t.db.prisma.job.findMany({
-          where: { kind: "ai.transcribe", lastError: { not: null } },
-        });
+        const jobs = await rowsOf(bed.t.db, "Job", `"kind" = 'ai.transcribe' AND "lastError" IS NOT NULL`);
         expect(jobs).toEqual([]);
 
         const description = "Il cassetto del registratore di cassa non si apre più";
@@ -412,9 +411,7 @@ describe("AI assist in the runtime (real openai SDK, fake server)", () => {
         const [ticket] = await s.tickets();
         expect(ticket!.category).toBe(expected);
         expect(ticket!.description).toBe(description);
-        expect(
-          await bed.t.db.prisma.job.count({ where: { kind: "ai.triage", lastError: { not: null } } }),
-        ).toBe(0);
+        expect(await countOf(bed.t.db, "Job", `"kind" = 'ai.triage' AND "lastError" IS NOT NULL`)).toBe(0);
         await s.ai!.settle();
       });
     }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChannelName, ChannelSendError } from "../../src/channels/port.js";
 import * as store from "../../src/data/supportStore.js";
 import { createHarness } from "../support/harness.js";
+import { countOf, rowsOf, theRow } from "../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 describe("runtime: delivery and de-duplication", () => {
@@ -64,7 +65,7 @@ describe("runtime: delivery and de-duplication", () => {
     await channel.receive(msg("1", "m2")); // category
     await channel.receive(msg("1", "m3")); // can work
     await channel.receive(msg("1", "m3")); // redelivered: ignored
-    const tickets = await t.db.prisma.ticket.findMany({ where: { chatId: "393330000001@c.us" } });
+    const tickets = await rowsOf(t.db, "Ticket", `"chatId" = ?`, "393330000001@c.us");
     expect(tickets).toHaveLength(1);
     const opened = channel.sent.filter((m) => m.text.includes(tickets[0]!.number));
     expect(opened).toHaveLength(1);
@@ -76,9 +77,12 @@ describe("runtime: delivery and de-duplication", () => {
     channel.failNext = { count: 1, error: new ChannelSendError("network", "socket hang up") };
     await channel.receive(msg("ciao", "w1"));
     expect(channel.sent).toHaveLength(0);
-    const pending = await t.db.prisma.message.findMany({
-      where: { chatId: "393330000002@c.us", direction: "out" },
-    });
+    const pending = await rowsOf(
+      t.db,
+      "Message",
+      `"chatId" = ? AND "direction" = 'out'`,
+      "393330000002@c.us",
+    );
     expect(pending.every((m) => m.status === "pending")).toBe(true);
     clock.advance(2000);
     await runtime.deliver();
@@ -91,10 +95,7 @@ describe("runtime: delivery and de-duplication", () => {
     const { clock, channel, runtime, msg } = await setup("+393330000005");
     const chatId = "393330000005@c.us";
     const outbox = () =>
-      t.db.prisma.message.findMany({
-        where: { chatId, direction: "out" },
-        orderBy: [{ at: "asc" }, { id: "asc" }],
-      });
+      rowsOf(t.db, "Message", `"chatId" = ? AND "direction" = 'out' ORDER BY "at", "id"`, chatId);
     // Two turns delivered at once (the chat has nothing else pending).
     await channel.receive(msg("ciao", "o1"));
     await channel.receive(msg("La stampante non stampa", "o2"));
@@ -139,15 +140,22 @@ describe("runtime: delivery and de-duplication", () => {
     // The second turn commits (its replies queued) while the first reply is still in hand.
     await expect
       .poll(async () =>
-        t.db.prisma.message.count({ where: { chatId, direction: "in", platformMessageId: "s2" } }),
+        countOf(
+          t.db,
+          "Message",
+          `"chatId" = ? AND "direction" = 'in' AND "platformMessageId" = 's2'`,
+          chatId,
+        ),
       )
       .toBe(1);
     release();
     await Promise.all([first, second]);
-    const rows = await t.db.prisma.message.findMany({
-      where: { chatId, direction: "out" },
-      orderBy: [{ at: "asc" }, { id: "asc" }],
-    });
+    const rows = await rowsOf(
+      t.db,
+      "Message",
+      `"chatId" = ? AND "direction" = 'out' ORDER BY "at", "id"`,
+      chatId,
+    );
     expect(rows.length).toBeGreaterThan(1);
     expect(rows.every((m) => m.status === "sent")).toBe(true);
     expect(channel.sent.map((m) => m.outboxId)).toEqual(rows.map((m) => m.id));
@@ -172,7 +180,7 @@ describe("runtime: delivery and de-duplication", () => {
     for (const [i, text] of ["Non capisco come si fa il reso nel programma", "sì", "1"].entries()) {
       await channel.receive(channel.message(chat, text, { senderId: phone, platformMessageId: `f${i}` }));
     }
-    const ticket = await t.db.prisma.ticket.findFirstOrThrow({ where: { chatId: chat } });
+    const ticket = await theRow(t.db, "Ticket", `"chatId" = ?`, chat);
     expect((await runtime.perform({ type: "claim", ticket: ticket.number, by: { name: "marco" } })).ok).toBe(
       true,
     );
@@ -250,7 +258,7 @@ describe("runtime: delivery and de-duplication", () => {
         channel.message("555", text, { senderId: "555", platformMessageId: `ph${i + 2}` }),
       );
     }
-    const ticket = await t.db.prisma.ticket.findFirstOrThrow({ where: { chatId: "555" } });
+    const ticket = await theRow(t.db, "Ticket", `"chatId" = '555'`);
     const view = await runtime.getTicket(ticket.number);
     expect(view!.attachments.map((a) => a.name)).toEqual(["errore.jpg"]);
     const lines = await runtime.transcript(ticket.number);

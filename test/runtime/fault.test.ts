@@ -161,8 +161,8 @@ describe(`a failing commit (${usingPostgres ? "PostgreSQL: connection killed, th
         fill(dbDir);
       } else {
         // No mount here: cap the database at its current size, which fails writes the same way.
-        const [row] = await app.db.prisma.$queryRawUnsafe<{ page_count: number }[]>("PRAGMA page_count");
-        await app.db.prisma.$queryRawUnsafe(`PRAGMA max_page_count = ${Number(row?.page_count)}`);
+        const [row] = await app.db.session(async (tx) => tx.rows("PRAGMA page_count"));
+        await app.db.session(async (tx) => tx.rows(`PRAGMA max_page_count = ${Number(row?.page_count)}`));
       }
       const failed = await post("Il programma non si apre ".repeat(mounted ? 1 : 200));
       expect(failed.status).toBe(503);
@@ -173,7 +173,7 @@ describe(`a failing commit (${usingPostgres ? "PostgreSQL: connection killed, th
       expect(databaseInError(degraded.body)).toBe(true);
       // The fault clears.
       if (mounted) execFileSync("sh", ["-c", `rm -f ${dbDir}/fill-* ${dbDir}/small-*`]);
-      else await app.db.prisma.$queryRawUnsafe("PRAGMA max_page_count = 1073741823");
+      else await app.db.session(async (tx) => tx.rows("PRAGMA max_page_count = 1073741823"));
     }
 
     // Next message: processed at once, no restart; the failed one can be sent again.

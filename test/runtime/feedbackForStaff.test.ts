@@ -9,6 +9,7 @@ import type { StaffDesk } from "../../src/desk/port.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { playStory, storySchema } from "../../src/stories/storyRunner.js";
 import { createHarness } from "../support/harness.js";
+import { rowsOf } from "../support/rows.js";
 import { createTestDatabase } from "../support/testDatabase.js";
 
 const story = storySchema.parse({
@@ -56,7 +57,7 @@ describe("feedback for staff", () => {
         clock: "2027-06-15T12:00:00+02:00",
         start: false,
       });
-      const [row] = await t.db.prisma.ticket.findMany();
+      const [row] = await rowsOf(t.db, "Ticket");
       const ticket = await runtime.getTicket(row!.number);
       expect(ticket?.feedback).toMatchObject({ rating: 4, comment: "Veloci e gentili, grazie" });
       const transcript = await runtime.transcript(row!.number);

@@ -24,6 +24,7 @@ import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
 import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 import { createHarness } from "../support/harness.js";
+import { inList, rowsOf } from "../support/rows.js";
 import { createTestDatabase, type TestDatabase, usingPostgres } from "../support/testDatabase.js";
 
 const INSTANCES = usingPostgres ? 2 : 1;
@@ -167,10 +168,15 @@ describe(`${INSTANCES === 2 ? "two instances on one PostgreSQL database" : "one 
     );
 
     const chats = customers.map((c) => c.chatId);
-    const tickets = await t.db.prisma.ticket.findMany({ where: { chatId: { in: chats } } });
+    const tickets = await rowsOf(t.db, "Ticket", `"chatId" IN (${inList(chats)})`, ...chats);
     // One ticket per customer, each message stored once.
     expect(tickets.length).toBe(CUSTOMERS);
-    const inbound = await t.db.prisma.message.findMany({ where: { chatId: { in: chats }, direction: "in" } });
+    const inbound = await rowsOf(
+      t.db,
+      "Message",
+      `"chatId" IN (${inList(chats)}) AND "direction" = 'in'`,
+      ...chats,
+    );
     expect(inbound.length).toBe(CUSTOMERS * SAY.length);
 
     // One service minute later the unclaimed tickets escalate, once each, whoever runs the jobs.
@@ -179,29 +185,35 @@ describe(`${INSTANCES === 2 ? "two instances on one PostgreSQL database" : "one 
     await Promise.all(instances.map((x) => x.runtime.runDueJobs()));
     await vi.waitFor(
       async () => {
-        const escalated = await t.db.prisma.ticketEvent.findMany({ where: { type: "ticket.escalated" } });
+        const escalated = await rowsOf(t.db, "TicketEvent", `"type" = 'ticket.escalated'`);
         expect(escalated.length).toBe(CUSTOMERS);
         const notices = instances.flatMap((x) => x.notified).filter((e) => e.type === "ticket.escalated");
         expect(notices.length).toBe(CUSTOMERS);
       },
       { timeout: 10_000, interval: 50 },
     );
-    const escalations = await t.db.prisma.ticketEvent.findMany({ where: { type: "ticket.escalated" } });
+    const escalations = await rowsOf(t.db, "TicketEvent", `"type" = 'ticket.escalated'`);
     expect(new Set(escalations.map((e) => e.ticketId)).size).toBe(CUSTOMERS);
     const notices = instances.flatMap((x) => x.notified);
     const opened = notices.filter((e) => e.type === "ticket.opened").map((e) => e.ticket.number);
     expect(opened.sort()).toEqual(tickets.map((tk) => tk.number).sort());
 
     // Every outbound message sent once, by one instance, and shown on its customer's stream.
-    const outbound = await t.db.prisma.message.findMany({
-      where: { chatId: { in: chats }, direction: "out" },
-    });
+    const outbound = await rowsOf(
+      t.db,
+      "Message",
+      `"chatId" IN (${inList(chats)}) AND "direction" = 'out'`,
+      ...chats,
+    );
     expect(outbound.length).toBeGreaterThanOrEqual(CUSTOMERS * SAY.length);
     await vi.waitFor(
       async () => {
-        const rows = await t.db.prisma.message.findMany({
-          where: { chatId: { in: chats }, direction: "out", status: { not: "sent" } },
-        });
+        const rows = await rowsOf(
+          t.db,
+          "Message",
+          `"chatId" IN (${inList(chats)}) AND "direction" = 'out' AND "status" <> 'sent'`,
+          ...chats,
+        );
         expect(rows).toEqual([]);
       },
       { timeout: 10_000, interval: 50 },

@@ -13,6 +13,7 @@ import { SimulatedClock } from "../../src/runtime/clock.js";
 import { fakeServerAi, useAiTestBed } from "../support/aiTestBed.js";
 import type { FakeChatReply, RecordedRequest } from "../support/fakeOpenAiServer.js";
 import { createHarness } from "../support/harness.js";
+import { countOf, rowOf } from "../support/rows.js";
 
 const policy = loadPolicy("leotron");
 
@@ -104,9 +105,9 @@ async function setup(options: { ai: boolean; env?: Record<string, string>; at?: 
     },
     /** Whether the customer can work, as decided: on the opened ticket, else on the draft. */
     async blocking(): Promise<boolean | null> {
-      const ticket = await bed.t.db.prisma.ticket.findFirst({ where: { chatId: chat } });
+      const ticket = await rowOf(bed.t.db, "Ticket", `"chatId" = ?`, chat);
       if (ticket) return ticket.blocking;
-      const row = await bed.t.db.prisma.conversation.findFirst({ where: { chatId: chat } });
+      const row = await rowOf(bed.t.db, "Conversation", `"chatId" = ?`, chat);
       const { context } = JSON.parse(row!.snapshot) as {
         context: { draft: { blocking: boolean | null } | null };
       };
@@ -175,9 +176,7 @@ describe("reading an answer not understood offline (real openai SDK, fake server
     await s.runtime.runDueJobs();
     await askedAgain(s);
     expect(s.logs.find((l) => l.obj.purpose === "interpret" && l.level === "warn")?.obj.code).toBe("timeout");
-    expect(
-      await bed.t.db.prisma.job.count({ where: { kind: "ai.interpret", lastError: { not: null } } }),
-    ).toBe(0);
+    expect(await countOf(bed.t.db, "Job", `"kind" = 'ai.interpret' AND "lastError" IS NOT NULL`)).toBe(0);
     // The customer answers again, understood offline this time.
     await s.say("1");
     expect(await s.blocking()).toBe(false);

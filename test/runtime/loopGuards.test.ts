@@ -26,6 +26,7 @@ import { eventually } from "../support/eventually.js";
 import { FakeTelegramApi } from "../support/fakeTelegramApi.js";
 import { createHarness } from "../support/harness.js";
 import { memoryMediaStore } from "../support/memoryMediaStore.js";
+import { countOf, rowsOf } from "../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 const policy = loadPolicy("leotron");
@@ -110,9 +111,15 @@ describe("loop guard on the chat channels (web, Telegram, WhatsApp)", () => {
     eventually(
       async () => {
         const [inbound, outbound, undelivered] = await Promise.all([
-          t.db.prisma.message.count({ where: { channel, chatId, direction: "in" } }),
-          t.db.prisma.message.count({ where: { channel, chatId, direction: "out" } }),
-          t.db.prisma.message.count({ where: { channel, chatId, direction: "out", deliveredAt: null } }),
+          countOf(t.db, "Message", `"channel" = ? AND "chatId" = ? AND "direction" = 'in'`, channel, chatId),
+          countOf(t.db, "Message", `"channel" = ? AND "chatId" = ? AND "direction" = 'out'`, channel, chatId),
+          countOf(
+            t.db,
+            "Message",
+            `"channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "deliveredAt" IS NULL`,
+            channel,
+            chatId,
+          ),
         ]);
         return inbound === sent && undelivered === 0 && platform() === outbound;
       },
@@ -140,7 +147,7 @@ describe("loop guard on the chat channels (web, Telegram, WhatsApp)", () => {
     expect(said.length).toBeLessThanOrEqual(2 + N + 1);
     expect(said.filter((text) => text.includes(HANDOVER_LINE))).toHaveLength(1);
     expect(said.at(-1)).toContain(HANDOVER_LINE);
-    const tickets = await t.db.prisma.ticket.findMany({ where: { channel, chatId } });
+    const tickets = await rowsOf(t.db, "Ticket", `"channel" = ? AND "chatId" = ?`, channel, chatId);
     expect(tickets).toHaveLength(1);
     expect(tickets[0]).toMatchObject({ category: null, status: "open" });
     const number = tickets[0]!.number;
@@ -160,9 +167,7 @@ describe("loop guard on the chat channels (web, Telegram, WhatsApp)", () => {
       transcript.some((line) => line.direction === "note" && line.text.includes("handed to a person")),
     ).toBe(true);
     // Every "boh" after the hand-over reached the ticket.
-    const onTicket = await t.db.prisma.message.count({
-      where: { ticketId: tickets[0]!.id, direction: "in" },
-    });
+    const onTicket = await countOf(t.db, "Message", `"ticketId" = ? AND "direction" = 'in'`, tickets[0]!.id);
     expect(onTicket).toBe(ATTEMPTS);
     return number;
   }

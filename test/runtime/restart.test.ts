@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as store from "../../src/data/supportStore.js";
+import { countOf, rowsOf } from "../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 interface Proc {
@@ -101,12 +102,12 @@ describe("crash and restart", () => {
     expect(count("Quando l'avete acquistato")).toBe(1); // committed before the kill, delivered once after
     expect(count("Riesci comunque a lavorare")).toBe(1);
     expect(count("LT-2027-")).toBe(1);
-    const tickets = await t.db.prisma.ticket.findMany();
+    const tickets = await rowsOf(t.db, "Ticket");
     expect(tickets).toHaveLength(1);
     expect(tickets[0]).toMatchObject({ category: "hardware-repair", blocking: true });
-    const inbound = await t.db.prisma.message.count({ where: { direction: "in" } });
+    const inbound = await countOf(t.db, "Message", `"direction" = 'in'`);
     expect(inbound).toBe(6);
-    const pending = await t.db.prisma.message.count({ where: { direction: "out", status: { not: "sent" } } });
+    const pending = await countOf(t.db, "Message", `"direction" = 'out' AND "status" <> 'sent'`);
     expect(pending).toBe(0);
   }, 60_000);
 });

@@ -6,6 +6,7 @@
  * origin are refused (403) and change nothing.
  */
 import { describe, expect, it } from "vitest";
+import { rowOf } from "../support/rows.js";
 import { BOARD_REMOTE as REMOTE, useSeededBoard } from "../support/seededBoard.js";
 
 const board = useSeededBoard("contact");
@@ -32,10 +33,11 @@ describe("editing a customer's contact details", () => {
       email: "anna.neri@ottica.example",
       verified: true,
     });
-    const event = await board.t.db.prisma.ticketEvent.findFirst({
-      where: { type: "customer.updated", actor: "Luca" },
-      orderBy: { at: "desc" },
-    });
+    const event = await rowOf(
+      board.t.db,
+      "TicketEvent",
+      `"type" = 'customer.updated' AND "actor" = 'Luca' ORDER BY "at" DESC`,
+    );
     expect(JSON.parse(event!.payload)).toMatchObject({
       code,
       after: { phone: "+393332223344", email: "anna.neri@ottica.example", verified: true },

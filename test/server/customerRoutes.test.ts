@@ -5,6 +5,7 @@
  * the board's guards (a cross-site or token-less change is refused, a technician gets admin-required).
  */
 import { describe, expect, it } from "vitest";
+import { rowsOf } from "../support/rows.js";
 import { BOARD_REMOTE as REMOTE, useSeededBoard } from "../support/seededBoard.js";
 
 const board = useSeededBoard("customers");
@@ -63,7 +64,7 @@ describe("search and customer pages", () => {
     const ok = await call("Laura", "PUT", url, change);
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toMatchObject({ plans: ["standard"], purchases: change.purchases });
-    const events = await board.t.db.prisma.ticketEvent.findMany({ where: { type: "customer.updated" } });
+    const events = await rowsOf(board.t.db, "TicketEvent", `"type" = 'customer.updated'`);
     expect(events).toHaveLength(1);
     expect(events[0]!.actor).toBe("Laura");
     expect(JSON.parse(events[0]!.payload)).toMatchObject({ before: { plans: [] }, after: change });

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { requireAdmin, STAFF_COOKIE } from "../../src/server/boardAuth.js";
 import { type BoardAgent, boardAgent } from "../support/boardAgent.js";
+import { countOf } from "../support/rows.js";
 import { startWebStack, type WebStack, type WebStackOptions } from "../support/webStack.js";
 
 const REMOTE = "203.0.113.7";
@@ -209,13 +210,13 @@ describe("localhost mode (no PUBLIC_URL)", () => {
 
   it("a fresh install offers to add the first technician (an admin), explicitly", async () => {
     const s = await start();
-    await s.database.db.prisma.technician.deleteMany();
+    await s.database.db.session(async (tx) => tx.run(`DELETE FROM "Technician"`));
     const local = boardAgent(s.server.app);
     const page = await local.request({ url: "/staff/login" });
     expect(page.body).toContain('action="/staff/setup"');
     // Signing in under an unknown name creates nobody.
     expect((await local.login("Mallory", "whatever password")).statusCode).toBe(401);
-    expect(await s.database.db.prisma.technician.count()).toBe(0);
+    expect(await countOf(s.database.db, "Technician")).toBe(0);
     const setup = await local.form("/staff/setup", { name: "Anna Verdi" });
     expect(setup.statusCode).toBe(303);
     const me = await local.request({ url: "/staff/api/me" });
@@ -223,7 +224,7 @@ describe("localhost mode (no PUBLIC_URL)", () => {
     // Only the very first one.
     const second = await boardAgent(s.server.app).form("/staff/setup", { name: "Mallory" });
     expect(second.statusCode).toBe(409);
-    expect(await s.database.db.prisma.technician.count()).toBe(1);
+    expect(await countOf(s.database.db, "Technician")).toBe(1);
     // The board asks her to choose a password (needed once PUBLIC_URL is set), in her language.
     const board = await local.request({ url: "/staff", headers: { "accept-language": "it" } });
     expect(board.body).toContain('id="password-prompt"');
@@ -387,13 +388,13 @@ describe("requests the board refuses", () => {
     expect(crossOrigin.json().error.code).toBe("cross-origin");
     expect(attacker.cookies.has(STAFF_COOKIE)).toBe(false);
     const local = await start({});
-    const before = await local.database.db.prisma.technician.count();
+    const before = await countOf(local.database.db, "Technician");
     await boardAgent(local.server.app).form(
       "/staff/login",
       { name: "Newcomer", password: "x" },
       { csrf: false },
     );
-    expect(await local.database.db.prisma.technician.count()).toBe(before);
+    expect(await countOf(local.database.db, "Technician")).toBe(before);
     await local.close();
     stack = s;
   });

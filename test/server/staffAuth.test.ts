@@ -10,6 +10,7 @@ import {
 } from "../../src/data/staffAccessStore.js";
 import { hashPassword, hashToken, verifyPassword } from "../../src/desk/board/passwords.js";
 import { createStaffAuth, type StaffAuth, staffInviteLink } from "../../src/desk/board/staffAuth.js";
+import { theRow } from "../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../support/testDatabase.js";
 
 let t: TestDatabase;
@@ -41,7 +42,7 @@ describe("staff access", () => {
     await createStaffAccessStore(t.db).create("Marco", "technician");
     const { token, expiresAt } = await auth.issueInvite("marco");
     expect(expiresAt.toISOString()).toBe("2026-11-26T10:00:00.000Z");
-    const row = await t.db.prisma.staffInvite.findFirstOrThrow();
+    const row = await theRow(t.db, "StaffInvite");
     expect(row.tokenHash).toBe(hashToken(token));
     const results = await Promise.allSettled([
       auth.acceptInvite(token, "first passphrase!"),
@@ -49,7 +50,7 @@ describe("staff access", () => {
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(results.find((r) => r.status === "rejected")).toMatchObject({ reason: { code: "invite-used" } });
-    const identity = await t.db.prisma.technicianIdentity.findFirstOrThrow({ where: { desk: "board" } });
+    const identity = await theRow(t.db, "TechnicianIdentity", `"desk" = 'board'`);
     expect(identity.externalId).toBe("marco");
     expect(identity.secretHash).toMatch(/^scrypt\$/);
     expect(staffInviteLink("http://localhost:3000/", token)).toBe(

@@ -14,6 +14,7 @@ import {
   type WebHistoryLine,
 } from "../../src/channels/web/webChannel.js";
 import { createAttemptCounter } from "../../src/data/attemptCounter.js";
+import { iso } from "../../src/data/sqlTx.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
 import { createTokenBuckets } from "../../src/data/tokenBuckets.js";
 import { hashPassword } from "../../src/desk/board/passwords.js";
@@ -81,9 +82,16 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
   await webChannel.start(runtime.handler);
   const store = createStaffAccessStore(database.db);
   for (const t of shared ? [] : TECHNICIANS) {
-    await database.db.prisma.technician.create({
-      data: { id: t.id, name: t.name, role: options.roles?.[t.name] ?? "technician" },
-    });
+    // Fixed ids (the fake runtime's technicians), so not the store's create, which makes its own.
+    await database.db.session(async (tx) =>
+      tx.run(
+        `INSERT INTO "Technician" ("id", "name", "active", "role", "createdAt") VALUES (?, ?, TRUE, ?, ?)`,
+        t.id,
+        t.name,
+        options.roles?.[t.name] ?? "technician",
+        iso(new Date()),
+      ),
+    );
     const password = options.passwords?.[t.name];
     if (password) await store.setPassword(t.id, await hashPassword(password));
   }

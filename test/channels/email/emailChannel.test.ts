@@ -8,6 +8,7 @@ import {
   startSmtp,
   until,
 } from "../../support/mailServers.js";
+import { countOf, rowsOf } from "../../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
 const MARIO = "mario@bar.test";
@@ -22,7 +23,7 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
   let smtp: SmtpTestServer;
   let stack: EmailStack;
 
-  const tickets = () => t.db.prisma.ticket.findMany({ orderBy: { createdAt: "asc" } });
+  const tickets = () => rowsOf(t.db, "Ticket", `1 = 1 ORDER BY "createdAt"`);
   /** Waits until the support mailbox has no unread mail: everything was handed to the runtime. */
   const allRead = () =>
     until("the support mailbox to be read", async () => {
@@ -172,9 +173,7 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
     });
     // Stored on the ticket's trail, where the board shows notes.
     const ticket = await store.findTicket(t.db, number);
-    const trail = await t.db.prisma.ticketEvent.findMany({
-      where: { ticketId: ticket!.id, type: "ticket.note" },
-    });
+    const trail = await rowsOf(t.db, "TicketEvent", `"ticketId" = ? AND "type" = 'ticket.note'`, ticket!.id);
     expect(trail.some((e) => e.payload.includes(MARIO) && e.payload.includes("550"))).toBe(true);
     // Given up: the failed reply is not sent again, and later messages still go out.
     smtp.failNext(0, 0);
@@ -225,10 +224,11 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
     await stack.runtime.runDueJobs();
     expect((await tickets()).length).toBe(ticketsBefore);
     expect(smtp.received.length).toBe(sentBefore);
-    const stored = await t.db.prisma.message.findMany({
-      where: { platformMessageId: { in: ["<ooo1@bar.test>", "<bounce1@bar.test>"] } },
-      orderBy: { platformMessageId: "desc" },
-    });
+    const stored = await rowsOf(
+      t.db,
+      "Message",
+      `"platformMessageId" IN ('<ooo1@bar.test>', '<bounce1@bar.test>') ORDER BY "platformMessageId" DESC`,
+    );
     expect(stored).toHaveLength(2);
     const ticket = await store.findTicket(t.db, number);
     expect(stored.map((m) => [m.platformMessageId, m.direction, m.ticketId])).toEqual([
@@ -250,7 +250,7 @@ describe("e-mail channel on the real runtime (Dovecot + SMTP)", () => {
     await allRead();
     const after = await tickets();
     expect(after.length).toBe(before + 1);
-    expect(await t.db.prisma.message.count({ where: { platformMessageId: "<dup1@bar.test>" } })).toBe(1);
+    expect(await countOf(t.db, "Message", `"platformMessageId" = '<dup1@bar.test>'`)).toBe(1);
   });
 
   it("a restart during IMAP IDLE, and the mail server going away, lose nothing", async () => {

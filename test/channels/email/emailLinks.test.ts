@@ -20,6 +20,7 @@ import {
   startSmtp,
   until,
 } from "../../support/mailServers.js";
+import { rowOf, rowsOf } from "../../support/rows.js";
 import { launchChromium } from "../../support/testBrowser.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
@@ -112,7 +113,7 @@ describe("e-mail links: the sales representative's authorization (LeghornGroup)"
       }),
     );
     const repMail = await smtp.waitFor((m) => firstTo(m) === REP, "the rep's e-mail");
-    const ticket = (await t.db.prisma.ticket.findFirst())!;
+    const ticket = (await rowOf(t.db, "Ticket"))!;
     expect(ticket.status).toBe("awaiting-authorization");
     expect(ticket.callbackDueAt).toBeNull();
     expect(repMail.subject).toBe(`[${ticket.number}] Richiesta di autorizzazione: Porto Sigilli`);
@@ -120,9 +121,7 @@ describe("e-mail links: the sales representative's authorization (LeghornGroup)"
     const authorize = linkIn(repMail.text ?? "", "rep");
     expect(authorize).toMatch(/\?do=authorize$/);
     // Staff see the links too, to forward them.
-    const note = await t.db.prisma.ticketEvent.findFirst({
-      where: { type: "ticket.note", ticketId: ticket.id },
-    });
+    const note = await rowOf(t.db, "TicketEvent", `"type" = 'ticket.note' AND "ticketId" = ?`, ticket.id);
     expect(note?.payload).toContain(authorize);
 
     // Opening the link changes nothing (mail scanners follow links); the button does.
@@ -175,9 +174,7 @@ describe("e-mail links: the sales representative's authorization (LeghornGroup)"
       body: "do=decline",
     });
     expect(res.status).toBe(200);
-    const ticket = (await t.db.prisma.ticket.findFirst({
-      where: { description: { contains: "Lucchetto" } },
-    }))!;
+    const ticket = (await rowOf(t.db, "Ticket", `"description" LIKE '%Lucchetto%'`))!;
     expect(ticket.status).toBe("closed");
     const told = await smtp.waitFor(
       (m) => firstTo(m) === CUSTOMER && (m.text ?? "").includes("non ha autorizzato"),
@@ -236,7 +233,7 @@ describe("e-mail links: the close summary and the feedback form in Chromium (Leo
         messageId: "<lt1@ferramenta.test>",
       }),
     );
-    const number = (await until("a ticket", () => t.db.prisma.ticket.findFirst()))!.number;
+    const number = (await until("a ticket", () => rowOf(t.db, "Ticket")))!.number;
     const by = { name: "giulia" };
     expect((await stack.runtime.perform({ type: "claim", ticket: number, by })).ok).toBe(true);
     const closed = await stack.runtime.perform({
@@ -271,13 +268,13 @@ describe("e-mail links: the close summary and the feedback form in Chromium (Leo
     await page.close();
 
     const ticket = (await store.findTicket(t.db, number))!;
-    const feedback = await t.db.prisma.feedback.findMany({ where: { ticketId: ticket.id } });
+    const feedback = await rowsOf(t.db, "Feedback", `"ticketId" = ?`, ticket.id);
     expect(feedback).toEqual([expect.objectContaining({ rating: 4, comment: "Tecnico gentile e veloce" })]);
     expect(stack.events.filter((e) => e.type === "feedback.recorded")).toHaveLength(1);
   }, 40_000);
 
   it("a ticket from another channel also gets the summary by e-mail, in a thread of its own", async () => {
-    const customer = (await t.db.prisma.customer.findFirst())!;
+    const customer = (await rowOf(t.db, "Customer"))!;
     await stack.runtime.handleInbound({
       channel: "whatsapp",
       chatId: "393331112233@c.us",
@@ -297,9 +294,7 @@ describe("e-mail links: the close summary and the feedback form in Chromium (Leo
       text: "Altro",
       attachments: [],
     });
-    const ticket = await t.db.prisma.ticket.findFirst({
-      where: { channel: "whatsapp", customerId: customer.id },
-    });
+    const ticket = await rowOf(t.db, "Ticket", `"channel" = 'whatsapp' AND "customerId" = ?`, customer.id);
     if (!ticket) {
       // The chat intake asks what it still needs: the category, whether the customer can work, consent.
       for (const [i, text] of ["Virus informatici", "1", "accetto"].entries())
@@ -314,7 +309,7 @@ describe("e-mail links: the close summary and the feedback form in Chromium (Leo
         });
     }
     const opened = await until("the WhatsApp ticket", () =>
-      t.db.prisma.ticket.findFirst({ where: { channel: "whatsapp", customerId: customer.id } }),
+      rowOf(t.db, "Ticket", `"channel" = 'whatsapp' AND "customerId" = ?`, customer.id),
     );
     const by = { name: "giulia" };
     await stack.runtime.perform({ type: "claim", ticket: opened.number, by });

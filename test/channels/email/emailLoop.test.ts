@@ -17,6 +17,7 @@ import {
   startSmtp,
   until,
 } from "../../support/mailServers.js";
+import { countOf, rowsOf } from "../../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
 const KNOWN = "ufficio@ferramenta.test";
@@ -125,9 +126,9 @@ describe("e-mail loops with auto-responders (Dovecot + SMTP)", () => {
     expect(bot.length).toBe(1 + loopGuard.mailsPerThreadWithoutHuman);
     expect(bot.some((m) => (m.text ?? "").includes("Passo la conversazione"))).toBe(false);
     expect(handovers("mail-limit")).toHaveLength(1);
-    const [ticket] = await t.db.prisma.ticket.findMany({ where: { chatId: { startsWith: `${KNOWN}#` } } });
+    const [ticket] = await rowsOf(t.db, "Ticket", `"chatId" LIKE ?`, `${KNOWN}#%`);
     // Every answer of the responder is on the ticket, the last ones included.
-    const kept = await t.db.prisma.message.count({ where: { ticketId: ticket!.id, direction: "in" } });
+    const kept = await countOf(t.db, "Message", `"ticketId" = ? AND "direction" = 'in'`, ticket!.id);
     expect(kept).toBe(1 + bot.length);
     expect(stack.events).toContainEqual(
       expect.objectContaining({ type: "ticket.handover", ticket: ticket!.number }),
@@ -141,7 +142,7 @@ describe("e-mail loops with auto-responders (Dovecot + SMTP)", () => {
       () => ({ text: "Questa casella non è presidiata. Per favore non rispondere." }),
     );
     expect(bot.length).toBeLessThanOrEqual(1 + loopGuard.mailsPerThreadWithoutHuman);
-    const tickets = await t.db.prisma.ticket.findMany({ where: { chatId: { startsWith: `${UNKNOWN}#` } } });
+    const tickets = await rowsOf(t.db, "Ticket", `"chatId" LIKE ?`, `${UNKNOWN}#%`);
     expect(tickets).toHaveLength(1);
     expect(tickets[0]).toMatchObject({ category: null, status: "open" });
   }, 60_000);
@@ -165,9 +166,7 @@ describe("e-mail loops with auto-responders (Dovecot + SMTP)", () => {
       () => ({ subject: "Risposta automatica: sono fuori ufficio", text: "Sarò in ufficio lunedì." }),
     );
     expect(bot).toHaveLength(1);
-    const kept = await t.db.prisma.message.count({
-      where: { chatId: { startsWith: `${SUBJECTED}#` }, direction: "in" },
-    });
+    const kept = await countOf(t.db, "Message", `"chatId" LIKE ? AND "direction" = 'in'`, `${SUBJECTED}#%`);
     expect(kept).toBe(2);
   }, 60_000);
 

@@ -16,6 +16,7 @@ import {
   startSmtp,
   until,
 } from "../../support/mailServers.js";
+import { countOf, rowsOf, theRow } from "../../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
 const MARIO = "mario@bar.test";
@@ -70,14 +71,14 @@ describe("forged From (DMARC) on the e-mail channel", () => {
     }).replace(/\r?\n/g, "\r\n");
     await imap.deliver(SUPPORT, await signed(Buffer.from(mail), key));
     await allRead();
-    const ticket = await until("a ticket", async () => (await t.db.prisma.ticket.findMany())[0]);
+    const ticket = await until("a ticket", async () => (await rowsOf(t.db, "Ticket"))[0]);
     expect(ticket.customerId).toBe(customerId);
     number = ticket.number;
   });
 
   it("a forged mail in the customer's name opens no ticket on the account and touches none of its tickets", async () => {
-    const ticketId = (await t.db.prisma.ticket.findFirstOrThrow({ where: { number } })).id;
-    const before = await t.db.prisma.message.count({ where: { ticketId } });
+    const ticketId = (await theRow(t.db, "Ticket", `"number" = ?`, number)).id;
+    const before = await countOf(t.db, "Message", `"ticketId" = ?`, ticketId);
     const sentBefore = smtp.received.length;
     await imap.deliver(
       SUPPORT,
@@ -92,14 +93,12 @@ describe("forged From (DMARC) on the e-mail channel", () => {
     await allRead();
     // The runtime handled it in an unverified chat of its own.
     const chat = await until("the unverified chat", async () =>
-      (await t.db.prisma.message.findMany({ where: { direction: "in" } })).find((m) =>
-        m.chatId.startsWith("unverified:"),
-      ),
+      (await rowsOf(t.db, "Message", `"direction" = 'in'`)).find((m) => m.chatId.startsWith("unverified:")),
     );
-    const accountTickets = await t.db.prisma.ticket.findMany({ where: { customerId } });
+    const accountTickets = await rowsOf(t.db, "Ticket", `"customerId" = ?`, customerId);
     expect(accountTickets.map((x) => x.number)).toEqual([number]);
     expect(accountTickets[0]!.status).not.toBe("closed");
-    expect(await t.db.prisma.message.count({ where: { ticketId } })).toBe(before);
+    expect(await countOf(t.db, "Message", `"ticketId" = ?`, ticketId)).toBe(before);
     // Whatever the bot answers goes to the From address, never to the Reply-To.
     await until("the answer", async () => smtp.received.length > sentBefore);
     expect(JSON.stringify(smtp.received.map((m) => m.to)).toLowerCase()).not.toContain("evil.test");
@@ -115,9 +114,12 @@ describe("forged From (DMARC) on the e-mail channel", () => {
     expect(views[0]!.customer.id).not.toBe(customerId);
     expect(chat.ticketId === null || chat.ticketId !== ticketId).toBe(true);
     // Staff read why on the ticket's history.
-    const handover = await t.db.prisma.ticketEvent.findFirstOrThrow({
-      where: { type: "ticket.handover", ticket: { number: views[0]!.number } },
-    });
+    const handover = await theRow(
+      t.db,
+      "TicketEvent",
+      `"type" = 'ticket.handover' AND "ticketId" IN (SELECT "id" FROM "Ticket" WHERE "number" = ?)`,
+      views[0]!.number,
+    );
     expect(handover.payload).toContain("unverified-sender");
     expect(handover.payload).toContain("DMARC");
   });

@@ -15,6 +15,7 @@ import type { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
 import { eventually } from "../../support/eventually.js";
 import { FakeTelegramApi } from "../../support/fakeTelegramApi.js";
 import { createHarness } from "../../support/harness.js";
+import { rowsOf } from "../../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
 /** Awaits `check` for at most `timeoutMs` (the bound is the test's claim). */
@@ -81,9 +82,7 @@ describe("Telegram outbox retries", () => {
     expect(api.callsOf("sendMessage").length - calls).toBe(3);
     // Marked sent right after the platform took it.
     await vi.waitFor(async () => {
-      const rows = await t.db.prisma.message.findMany({
-        where: { direction: "out", chatId: String(userId) },
-      });
+      const rows = await rowsOf(t.db, "Message", `"direction" = 'out' AND "chatId" = ?`, String(userId));
       expect(rows.map((r) => [r.status, r.attempts])).toEqual([["sent", 3]]);
     });
   });

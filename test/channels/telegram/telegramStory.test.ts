@@ -25,6 +25,7 @@ import { asciiTicketNumbers } from "../../../src/text/ticketNumber.js";
 import { eventually } from "../../support/eventually.js";
 import { FakeTelegramApi, type SentMessage } from "../../support/fakeTelegramApi.js";
 import { createHarness } from "../../support/harness.js";
+import { countOf, rowOf, rowsOf } from "../../support/rows.js";
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
 /** Lets the pollers run a few more rounds, to catch a second reply that should never come. */
@@ -210,34 +211,35 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
     await botSays(userId, "commento");
     api.enqueueText("ottimo servizio", { id: userId });
     await botSays(userId, "Grazie per il tuo riscontro");
-    const recorded = await t.db.prisma.feedback.findMany({ where: { ticket: { number: ticket } } });
+    const recorded = await rowsOf(
+      t.db,
+      "Feedback",
+      `"ticketId" IN (SELECT "id" FROM "Ticket" WHERE "number" = ?)`,
+      ticket,
+    );
     expect(recorded.map(({ rating: stars, comment }) => ({ stars, comment }))).toEqual([
       { stars: 5, comment: "ottimo servizio" },
     ]);
-    const tickets = await t.db.prisma.ticket.findMany({
-      where: { channel: "telegram", chatId: String(userId) },
-    });
+    const tickets = await rowsOf(t.db, "Ticket", `"channel" = 'telegram' AND "chatId" = ?`, String(userId));
     expect(tickets.map((row) => row.number)).toEqual([ticket]);
   });
 
   it("a deep link /start CODE links the Telegram user to the customer, who is then served as known", async () => {
     const userId = nextUser++;
-    const customer = await t.db.transaction((tx) =>
-      store.createCustomer(tx, {
-        company: "Ferramenta Bianchi",
-        language: "it",
-        plans: ["standard"],
-        verified: true,
-      }),
-    );
     // A fixed code with digits, as most generated codes have (a digit once made it a "problem").
     const code = "K7P2QX";
-    await t.db.prisma.customer.update({ where: { id: customer.id }, data: { code } });
+    await store.createCustomers(t.db, [
+      { code, company: "Ferramenta Bianchi", phone: null, language: "it", plans: ["standard"] },
+    ]);
+    const customer = (await store.findCustomerByCode(t.db, code))!;
     api.enqueueText(`/start ${code}`, { id: userId });
     await botSays(userId, "Come posso aiutarti?");
-    const identity = await t.db.prisma.channelIdentity.findUnique({
-      where: { channel_externalId: { channel: "telegram", externalId: String(userId) } },
-    });
+    const identity = await rowOf(
+      t.db,
+      "ChannelIdentity",
+      `"channel" = 'telegram' AND "externalId" = ?`,
+      String(userId),
+    );
     expect(identity?.customerId).toBe(customer.id);
     api.enqueueText("Non capisco come si fa il reso nel programma, la funzione non va", { id: userId });
     await botSays(userId, "Uso del software");
@@ -290,9 +292,7 @@ describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime vi
     expect(sent.filter((text) => /LT\u20112027\u2011\d{5}/.test(text))).toHaveLength(1);
     expect(sent.filter((text) => text.includes("Pasquetta"))).toHaveLength(1);
     expect(sent.filter((text) => text.includes("Riesci comunque a lavorare"))).toHaveLength(1);
-    const tickets = await t.db.prisma.ticket.findMany({
-      where: { channel: "telegram", chatId: String(userId) },
-    });
+    const tickets = await rowsOf(t.db, "Ticket", `"channel" = 'telegram' AND "chatId" = ?`, String(userId));
     expect(tickets).toHaveLength(1);
     // Both copies of the press were answered, so the phone stops its spinner either way.
     const pressId = (press.callback_query as { id: string }).id;
@@ -366,9 +366,12 @@ describe("Telegram through the whole app (startApp, like npm start with only a T
       const userId = 6_200_001;
       api.enqueueText("Buongiorno, la stampante non stampa più", { id: userId });
       await eventually(() => api.sentTo(userId).length > 0, "a reply on Telegram");
-      const stored = await running.db.prisma.message.findMany({
-        where: { channel: "telegram", chatId: String(userId), direction: "in" },
-      });
+      const stored = await rowsOf(
+        running.db,
+        "Message",
+        `"channel" = 'telegram' AND "chatId" = ? AND "direction" = 'in'`,
+        String(userId),
+      );
       expect(stored.map((message) => message.text)).toEqual(["Buongiorno, la stampante non stampa più"]);
 
       await running.stop();
@@ -409,9 +412,12 @@ describe("Telegram through the whole app (startApp, like npm start with only a T
       return response.status;
     };
     const inbound = () =>
-      running.db.prisma.message.count({
-        where: { channel: "telegram", chatId: String(userId), direction: "in" },
-      });
+      countOf(
+        running.db,
+        "Message",
+        `"channel" = 'telegram' AND "chatId" = ? AND "direction" = 'in'`,
+        String(userId),
+      );
 
     expect(await post("wrong-secret", "Buongiorno, la stampante non stampa")).toBe(401);
     expect(await post(undefined, "Buongiorno, la stampante non stampa")).toBe(401);

@@ -17,6 +17,7 @@ import { asciiTicketNumbers } from "../../../src/text/ticketNumber.js";
 import { eventually } from "../../support/eventually.js";
 import { type CloudSent, FakeGraphApi } from "../../support/fakeGraphApi.js";
 import { createHarness, type Harness } from "../../support/harness.js";
+import { countOf, rowOf, rowsOf } from "../../support/rows.js";
 
 const PROBLEM = "Non capisco come si fa il reso nel programma, la funzione non va";
 const TICKET = /LT\u20112027\u2011\d{5}/;
@@ -121,7 +122,7 @@ async function openTicket(to: string): Promise<string> {
 }
 
 const inboundCount = (to: string) =>
-  h.db.prisma.message.count({ where: { channel: "whatsapp", chatId: `${to}@c.us`, direction: "in" } });
+  countOf(h.db, "Message", `"channel" = 'whatsapp' AND "chatId" = ? AND "direction" = 'in'`, `${to}@c.us`);
 
 describe("the webhook", () => {
   it("answers Meta's verification challenge only with the right verify token", async () => {
@@ -221,7 +222,12 @@ describe("buttons and lists both ways", () => {
     await botSays(to, "commento");
     await deliver(api.text(to, "bravissimi"));
     await botSays(to, "Grazie per il tuo riscontro");
-    const feedback = await h.db.prisma.feedback.findMany({ where: { ticket: { number: ticket } } });
+    const feedback = await rowsOf(
+      h.db,
+      "Feedback",
+      `"ticketId" IN (SELECT "id" FROM "Ticket" WHERE "number" = ?)`,
+      ticket,
+    );
     expect(feedback.map((f) => [f.rating, f.comment])).toEqual([[5, "bravissimi"]]);
   });
 
@@ -294,7 +300,7 @@ describe("every inbound type", () => {
       api.message(to, "audio", { audio: { id: voiceId, mime_type: "audio/ogg; codecs=opus", voice: true } }),
     );
     await botSays(to, "non posso ascoltarlo");
-    const stored = await h.db.prisma.message.findFirst({ where: { chatId: `${to}@c.us`, direction: "in" } });
+    const stored = await rowOf(h.db, "Message", `"chatId" = ? AND "direction" = 'in'`, `${to}@c.us`);
     expect(JSON.parse(stored!.body).attachments[0]).toMatchObject({ kind: "voice", mime: "audio/ogg" });
   });
 
@@ -354,11 +360,14 @@ describe("outbound files, statuses, failures", () => {
     const reply = await botSays(to, "Ecco il manuale");
     for (const status of ["sent", "delivered", "read", "delivered"] as const)
       expect(await api.post(api.status(reply.id, status))).toMatchObject({ status: 200 });
-    const receipt = await h.db.prisma.deliveryReceipt.findUnique({
-      where: { channel_platformMessageId: { channel: "whatsapp", platformMessageId: reply.id } },
-    });
+    const receipt = await rowOf(
+      h.db,
+      "DeliveryReceipt",
+      `"channel" = 'whatsapp' AND "platformMessageId" = ?`,
+      reply.id,
+    );
     expect(receipt).toMatchObject({ status: "read", chatId: `${to}@c.us` });
-    const row = await h.db.prisma.message.findUnique({ where: { id: receipt!.messageId! } });
+    const row = await rowOf(h.db, "Message", `"id" = ?`, receipt!.messageId!);
     expect(row).toMatchObject({ direction: "out", status: "sent" });
     expect(row!.text).toContain("Ecco il manuale");
   });
@@ -380,16 +389,17 @@ describe("outbound files, statuses, failures", () => {
     expect(await api.post(failed)).toMatchObject({ status: 200 });
     expect(await api.post(failed)).toMatchObject({ status: 200 });
     const notes = await eventually(async () => {
-      const events = await h.db.prisma.ticketEvent.findMany({
-        where: { ticket: { number: ticket }, type: "ticket.note" },
-      });
+      const events = await rowsOf(
+        h.db,
+        "TicketEvent",
+        `"ticketId" IN (SELECT "id" FROM "Ticket" WHERE "number" = ?) AND "type" = 'ticket.note'`,
+        ticket,
+      );
       return events.length > 0 ? events : undefined;
     }, "a note for staff");
     expect(notes).toHaveLength(1);
     expect(JSON.parse(notes[0]!.payload).text).toContain("Message undeliverable");
-    const row = await h.db.prisma.message.findFirst({
-      where: { chatId: `${to}@c.us`, text: { contains: "La richiamo" } },
-    });
+    const row = await rowOf(h.db, "Message", `"chatId" = ? AND "text" LIKE ?`, `${to}@c.us`, "%La richiamo%");
     expect(row).toMatchObject({ status: "failed" });
     expect(row!.lastError).toContain("131026");
   });
@@ -398,16 +408,14 @@ describe("outbound files, statuses, failures", () => {
     const to = await customer();
     await deliver(api.text(to, PROBLEM));
     const first = await botSays(to, "Uso del software");
-    const where = { chatId: `${to}@c.us`, direction: "out" };
-    await eventually(
-      () => h.db.prisma.message.findFirst({ where: { ...where, status: "sent" } }),
-      "marked sent",
-    );
+    const where = `"chatId" = ? AND "direction" = 'out'`;
+    const chat = `${to}@c.us`;
+    await eventually(() => rowOf(h.db, "Message", `${where} AND "status" = 'sent'`, chat), "marked sent");
     expect(
       await api.post(api.status(first.id, "failed", [{ code: 131000, title: "Something went wrong" }])),
     ).toMatchObject({ status: 200 });
     const row = await eventually(
-      () => h.db.prisma.message.findFirst({ where: { ...where, status: "pending", attempts: 2 } }),
+      () => rowOf(h.db, "Message", `${where} AND "status" = 'pending' AND "attempts" = 2`, chat),
       "the message back in the outbox",
     );
     expect(row.lastError).toContain("131000");
@@ -415,7 +423,7 @@ describe("outbound files, statuses, failures", () => {
     await h.runtime.deliver();
     await eventually(() => api.sentTo(to).length === 2, "the message sent again");
     expect(api.sentTo(to)[1]!.text).toBe(first.text);
-    expect(await h.db.prisma.message.findUnique({ where: { id: row.id } })).toMatchObject({ status: "sent" });
+    expect(await rowOf(h.db, "Message", `"id" = ?`, row.id)).toMatchObject({ status: "sent" });
   });
 
   it("a 429 with a short Retry-After is waited out; a long one goes back to the outbox with the advised wait; the reply arrives once", async () => {
@@ -434,9 +442,12 @@ describe("outbound files, statuses, failures", () => {
     await deliver(api.tap(to, "Sì"));
     const row = await eventually(
       () =>
-        h.db.prisma.message.findFirst({
-          where: { chatId: `${to}@c.us`, direction: "out", status: "pending", attempts: 1 },
-        }),
+        rowOf(
+          h.db,
+          "Message",
+          `"chatId" = ? AND "direction" = 'out' AND "status" = 'pending' AND "attempts" = 1`,
+          `${to}@c.us`,
+        ),
       "the reply back in the outbox",
     );
     expect(row.lastError).toContain("131056");
@@ -510,9 +521,12 @@ describe("the 24-hour customer-service window", () => {
     expect(question.text).toMatch(/da 1 a 5\? · 1\. .* · 5\. /);
     expect(api.sentTo(to).some((s) => s.text.includes("La foto del pezzo"))).toBe(false);
     const note = await eventually(async () => {
-      const events = await h.db.prisma.ticketEvent.findMany({
-        where: { ticket: { number: ticket }, type: "ticket.note" },
-      });
+      const events = await rowsOf(
+        h.db,
+        "TicketEvent",
+        `"ticketId" IN (SELECT "id" FROM "Ticket" WHERE "number" = ?) AND "type" = 'ticket.note'`,
+        ticket,
+      );
       return events.find((e) => e.payload.includes("24 h"));
     }, "staff told the file could not go");
     expect(JSON.parse(note.payload).text).toContain("files cannot go in a template");

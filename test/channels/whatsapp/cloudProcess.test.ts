@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../../src/data/database.js";
 import { eventually } from "../../support/eventually.js";
 import { FakeGraphApi } from "../../support/fakeGraphApi.js";
+import { rowsOf } from "../../support/rows.js";
 import { createEmptyDatabase } from "../../support/testDatabase.js";
 
 const root = resolve(import.meta.dirname, "../../..");
@@ -85,10 +86,12 @@ async function kill9(): Promise<void> {
 async function chatRows() {
   const db = await openDatabase(database.url);
   try {
-    const rows = await db.prisma.message.findMany({
-      where: { channel: "whatsapp", chatId: `${CUSTOMER}@c.us` },
-      orderBy: { at: "asc" },
-    });
+    const rows = await rowsOf(
+      db,
+      "Message",
+      `"channel" = 'whatsapp' AND "chatId" = ? ORDER BY "at"`,
+      `${CUSTOMER}@c.us`,
+    );
     return {
       inbound: rows.filter((r) => r.direction === "in").map((r) => r.platformMessageId),
       outbound: rows.filter((r) => r.direction === "out").map((r) => r.status),

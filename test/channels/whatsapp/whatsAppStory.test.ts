@@ -16,6 +16,7 @@ import type { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
 import { asciiTicketNumbers } from "../../../src/text/ticketNumber.js";
 import { eventually } from "../../support/eventually.js";
 import { createHarness } from "../../support/harness.js";
+import { countOf, rowOf, rowsOf } from "../../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 import { fakeMessage } from "./fakeWhatsAppClient.js";
 import {
@@ -124,7 +125,7 @@ function storySetup(driver: WhatsAppDriverName) {
         verified: true,
       }),
     );
-    expect(await s.t.db.prisma.channelIdentity.count({ where: { customerId: customer.id } })).toBe(0);
+    expect(await countOf(s.t.db, "ChannelIdentity", `"customerId" = ?`, customer.id)).toBe(0);
     return { phone, digits, customerId: customer.id };
   }
 
@@ -183,9 +184,12 @@ describe.each(WHATSAPP_DRIVERS)("WhatsApp end to end on the real runtime via the
       );
     else expect(category.text).toBe("Sembra un problema di: Uso del software e formazione. È corretto?");
     // Known by phone at once: the runtime linked the sender's number to the customer.
-    const identity = await s.t.db.prisma.channelIdentity.findUnique({
-      where: { channel_externalId: { channel: "whatsapp", externalId: phone } },
-    });
+    const identity = await rowOf(
+      s.t.db,
+      "ChannelIdentity",
+      `"channel" = 'whatsapp' AND "externalId" = ?`,
+      phone,
+    );
     expect(identity?.customerId).toBe(customerId);
 
     // Typed: the number of the option.
@@ -233,11 +237,16 @@ describe.each(WHATSAPP_DRIVERS)("WhatsApp end to end on the real runtime via the
     await botSays(digits, "commento");
     await s.phone.write(digits, "ottimo servizio");
     await botSays(digits, "Grazie per il tuo riscontro");
-    const recorded = await s.t.db.prisma.feedback.findMany({ where: { ticket: { number: ticket } } });
+    const recorded = await rowsOf(
+      s.t.db,
+      "Feedback",
+      `"ticketId" IN (SELECT "id" FROM "Ticket" WHERE "number" = ?)`,
+      ticket,
+    );
     expect(recorded.map(({ rating: stars, comment }) => ({ stars, comment }))).toEqual([
       { stars: 5, comment: "ottimo servizio" },
     ]);
-    const tickets = await s.t.db.prisma.ticket.findMany({ where: { channel: "whatsapp", chatId } });
+    const tickets = await rowsOf(s.t.db, "Ticket", `"channel" = 'whatsapp' AND "chatId" = ?`, chatId);
     expect(tickets.map((row) => row.number)).toEqual([ticket]);
     // Every reply went to the customer's own chat, as text.
     expect(s.phone.sent(digits).every((m) => !m.media)).toBe(true);
@@ -306,9 +315,14 @@ describe.each(WHATSAPP_DRIVERS)("WhatsApp end to end on the real runtime via the
     expect(sent.filter((text) => text.includes("Riesci comunque a lavorare"))).toHaveLength(1);
     expect(sent.filter((text) => TICKET.test(text))).toHaveLength(1);
     expect(sent.filter((text) => text.includes("Pasquetta"))).toHaveLength(1);
-    expect(await s.t.db.prisma.ticket.count({ where: { channel: "whatsapp", chatId } })).toBe(1);
+    expect(await countOf(s.t.db, "Ticket", `"channel" = 'whatsapp' AND "chatId" = ?`, chatId)).toBe(1);
     expect(
-      await s.t.db.prisma.message.count({ where: { channel: "whatsapp", chatId, direction: "in" } }),
+      await countOf(
+        s.t.db,
+        "Message",
+        `"channel" = 'whatsapp' AND "chatId" = ? AND "direction" = 'in'`,
+        chatId,
+      ),
     ).toBe(3);
   });
 
@@ -322,7 +336,7 @@ describe.each(WHATSAPP_DRIVERS)("WhatsApp end to end on the real runtime via the
     ]);
     await voice.redeliver();
     expect(texts(digits)).toHaveLength(1);
-    expect(await s.t.db.prisma.ticket.count({ where: { channel: "whatsapp", chatId } })).toBe(0);
+    expect(await countOf(s.t.db, "Ticket", `"channel" = 'whatsapp' AND "chatId" = ?`, chatId)).toBe(0);
 
     // Writing it instead works as usual.
     await s.phone.write(digits, PROBLEM);
@@ -356,9 +370,12 @@ describe("WhatsApp Web only: @lid senders (the Cloud API always gives the phone)
     expect(lidSent()).toEqual([
       "Sembra un problema di: Uso del software e formazione. È corretto?\n\n1. Sì\n2. No, è altro",
     ]);
-    const identity = await s.t.db.prisma.channelIdentity.findUnique({
-      where: { channel_externalId: { channel: "whatsapp", externalId: phone } },
-    });
+    const identity = await rowOf(
+      s.t.db,
+      "ChannelIdentity",
+      `"channel" = 'whatsapp' AND "externalId" = ?`,
+      phone,
+    );
     expect(identity?.customerId).toBe(customerId);
 
     client.deliver(fakeMessage({ from: lidChat, body: "sì", contact }));

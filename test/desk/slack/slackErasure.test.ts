@@ -13,6 +13,7 @@ import { createSlackDesk } from "../../../src/desk/slack/slackDesk.js";
 import { eraseCustomer } from "../../../src/privacy/personalData.js";
 import { type FakeSlackApi, startFakeSlackApi } from "../../support/fakeSlackApi.js";
 import { createHarness } from "../../support/harness.js";
+import { rowOf, rowsOf } from "../../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 import { SIGNING_SECRET } from "./slackRequests.js";
 
@@ -82,7 +83,7 @@ it("erasing a customer deletes the bot's lines about their ticket on Slack and a
       await say(c.phone, c.problem);
       await say(c.phone, "1");
       await say(c.phone, "1");
-      const ticket = await t.db.prisma.ticket.findFirst({ where: { chatId: `${c.phone.slice(1)}@c.us` } });
+      const ticket = await rowOf(t.db, "Ticket", `"chatId" = ?`, `${c.phone.slice(1)}@c.us`);
       expect(ticket, channel.sent.map((m) => m.text).join(" | ")).toBeTruthy();
       numbers.push(ticket!.number);
     }
@@ -133,7 +134,7 @@ it("erasing a customer deletes the bot's lines about their ticket on Slack and a
     ]);
     expect(left.filter((m) => m.ts === otherCard.ts || m.thread_ts === otherCard.ts)).toEqual(otherBefore);
     // The clean-up job finished (no refused deletion left it failing).
-    const jobs = await t.db.prisma.job.findMany({ where: { key: { contains: "ticket.erased" } } });
+    const jobs = await rowsOf(t.db, "Job", `"key" LIKE '%ticket.erased%'`);
     expect(jobs.map((j) => [j.key, j.status])).toEqual([[`desk:slack:ticket.erased:${numbers[0]}`, "done"]]);
 
     // A channel the bot cannot read (not a member) is skipped, not retried forever: the second
@@ -147,9 +148,7 @@ it("erasing a customer deletes the bot's lines about their ticket on Slack and a
     expect(after.filter((m) => m.text.includes("is still unclaimed")).map((m) => m.text)).toEqual([
       expect.stringContaining(numbers[1]!),
     ]);
-    const second = await t.db.prisma.job.findUnique({
-      where: { key: `desk:slack:ticket.erased:${numbers[1]}` },
-    });
+    const second = await rowOf(t.db, "Job", `"key" = ?`, `desk:slack:ticket.erased:${numbers[1]}`);
     expect(second?.status).toBe("done");
   } finally {
     await desk.stop();

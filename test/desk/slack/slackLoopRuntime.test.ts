@@ -2,6 +2,7 @@ import { afterAll, beforeAll, it } from "vitest";
 import * as store from "../../../src/data/supportStore.js";
 import { type FakeSlackApi, startFakeSlackApi } from "../../support/fakeSlackApi.js";
 import { createHarness, type Harness } from "../../support/harness.js";
+import { rowOf } from "../../support/rows.js";
 import { runSlackLoop } from "./slackLoop.js";
 
 let api: FakeSlackApi;
@@ -36,7 +37,7 @@ it("full loop on the real runtime with a customer on the local channel", async (
       await customer.say("La stampante non stampa");
       await customer.say("1");
       await customer.say("1");
-      const ticket = await h.db.prisma.ticket.findFirst({ where: { chatId: customer.chatId } });
+      const ticket = await rowOf(h.db, "Ticket", `"chatId" = ?`, customer.chatId);
       if (!ticket)
         throw new Error(
           `no ticket opened; the bot said: ${customer
