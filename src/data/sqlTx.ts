@@ -65,7 +65,7 @@ export class SqliteTx extends SqlTx {
   }
 
   row(sql: string, ...args: SqlArg[]): SqlRow | undefined {
-    return this.conn.statement(sql).get(...args) as SqlRow | undefined;
+    return this.conn.firstRowStatement(sql).get(...args) as SqlRow | undefined;
   }
 
   run(sql: string, ...args: SqlArg[]): number {

@@ -28,6 +28,7 @@ const SLICE_MS = 8;
 export class SqliteConnection {
   readonly db: Database.Database;
   private readonly objectStatements = new Map<string, Statement>();
+  private readonly firstRowStatements = new Map<string, Statement>();
   private held = false;
   /** When this turn of the event loop started using the connection (null: not yet). */
   private sliceStart: number | null = null;
@@ -56,12 +57,30 @@ export class SqliteConnection {
     else stmt.run();
   }
 
-  /** A cached prepared statement whose rows come back as objects (the hot path's own SQL). */
+  /**
+   * A cached prepared statement whose rows come back as objects (the hot path's own SQL), for
+   * `run` and `all`; {@link firstRowStatement} for `get`.
+   */
   statement(sql: string): Statement {
     let stmt = this.objectStatements.get(sql);
     if (!stmt) {
       stmt = this.db.prepare(sql);
       this.objectStatements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * A cached prepared statement used only with `get` (the first row). libsql's `get` on a
+   * statement last used with `all` (which iterates it) can answer with the row of that earlier
+   * binding: the same SQL text read both ways would then return another ticket. So a text read
+   * both ways has a statement per way.
+   */
+  firstRowStatement(sql: string): Statement {
+    let stmt = this.firstRowStatements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.firstRowStatements.set(sql, stmt);
     }
     return stmt;
   }

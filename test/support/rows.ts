@@ -26,7 +26,7 @@ export async function rowsOf<T extends TableName>(
   // same text (`SELECT * FROM "Ticket" WHERE "number" = ?`): sharing one made the runtime's next
   // findTicket in a transaction return the wrong row on SQLite (see the branch's report).
   const rows = await db.session(async (tx) =>
-    tx.rows(`SELECT * FROM "${table}" AS "testRead" WHERE ${where}`, ...bound(args)),
+    tx.rows(`SELECT * FROM "${table}" WHERE ${where}`, ...bound(args)),
   );
   return rows.map(read);
 }
