@@ -4,7 +4,7 @@
  * into it, and the values of a row bound as Prisma stores them. A column added to the schema is
  * in the type, the reader and the INSERT of {@link insertRow} without further edits.
  */
-import type { SqlArg, SqlRow } from "../sqlTx.js";
+import { bool, date, iso, num, type SqlArg, type SqlRow } from "../sqlTx.js";
 import { qb, sqlOf } from "./queryBuilder.js";
 import { TABLES } from "./tables.js";
 
@@ -41,17 +41,15 @@ export type NewRow<T extends TableName> = Omit<Row<T>, NullableColumn<T>> &
 
 type Reader = (v: unknown) => unknown;
 
-const asDate = (v: unknown): Date => (v instanceof Date ? v : new Date(v as string));
-const asNumber = (v: unknown): number => (typeof v === "number" ? v : Number(v));
+// The same conversions as every store's (sqlTx.ts): either provider's values in, Prisma's format out.
 const READERS: Record<string, Reader> = {
   text: (v) => v,
-  int: asNumber,
-  float: asNumber,
-  bool: (v) => v === true || v === 1,
-  instant: asDate,
+  int: num,
+  float: num,
+  bool,
+  instant: date,
 };
 
-const iso = (d: Date): string => d.toISOString().replace("Z", "+00:00");
 const WRITERS: Record<string, (v: unknown) => SqlArg> = {
   text: (v) => v as string,
   int: (v) => v as number,
