@@ -38,7 +38,9 @@ class Param {
 
 /**
  * A statement compiled once: its SQL text and the binding of its named parameters, in the order
- * the text uses them (values the query itself fixed, such as `'pending'`, are bound too).
+ * the text uses them. Values the query itself fixed (`'pending'`, `LIMIT 100`, `TRUE`) are
+ * written into the text as literals, as a hand-written statement would have them: plans and
+ * partial indexes (PostgreSQL's `WHERE "status" = 'pending'`) see them.
  */
 export interface Statement<P> {
   readonly sql: string;
@@ -57,42 +59,63 @@ export interface Statement<P> {
  * ```
  *
  * `p.name` stands for the value bound at run time; its type is the one declared in `P`, so the
- * compiler checks it against the column it is compared with or written to. Booleans fixed in
- * the query are bound as 1/0, as every store binds them.
+ * compiler checks it against the column it is compared with or written to. Every other value in
+ * the query becomes a literal of the text.
  */
 export function statement<P extends object = Record<string, never>>(
   build: (p: P) => Compilable,
 ): Statement<P> {
   const params = new Proxy({} as P, { get: (_, name) => new Param(String(name)) });
   const compiled = build(params).compile();
-  const names: (string | null)[] = [];
-  const fixed: SqlArg[] = [];
-  for (const value of compiled.parameters) {
+  const names: string[] = [];
+  let index = 0;
+  const sql = mapPlaceholders(compiled.sql, () => {
+    const value = compiled.parameters[index++];
     if (value instanceof Param) {
       names.push(value.name);
-      fixed.push(null);
-    } else {
-      names.push(null);
-      fixed.push(fixedArg(value));
+      return "?";
     }
-  }
+    return literal(value);
+  });
   const n = names.length;
   return {
-    sql: compiled.sql,
+    sql,
     args(values: P): SqlArg[] {
       const out = new Array<SqlArg>(n);
       const byName = values as Record<string, SqlArg | undefined>;
-      for (let i = 0; i < n; i++) {
-        const name = names[i];
-        out[i] = name === null ? fixed[i]! : (byName[name!] ?? null);
-      }
+      for (let i = 0; i < n; i++) out[i] = byName[names[i]!] ?? null;
       return out;
     },
   };
 }
 
-function fixedArg(value: unknown): SqlArg {
-  if (value === null || typeof value === "string" || typeof value === "number") return value;
-  if (typeof value === "boolean") return value ? 1 : 0;
-  throw new Error(`a statement fixes a value that cannot be bound: ${String(value)}`);
+/** Replaces each `?` placeholder outside quotes and comments by what `placeholder()` returns. */
+function mapPlaceholders(sql: string, placeholder: () => string): string {
+  let text = "";
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      const end = sql.indexOf(c, i + 1);
+      const stop = end < 0 ? sql.length : end + 1;
+      text += sql.slice(i, stop);
+      i = stop - 1;
+    } else if (c === "-" && sql[i + 1] === "-") {
+      const end = sql.indexOf("\n", i);
+      const stop = end < 0 ? sql.length : end;
+      text += sql.slice(i, stop);
+      i = stop - 1;
+    } else {
+      text += c === "?" ? placeholder() : c;
+    }
+  }
+  return text;
+}
+
+/** A value fixed by the query as an SQL literal both providers read the same way. */
+function literal(value: unknown): string {
+  if (value === null) return "NULL";
+  if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "string") return `'${value.replaceAll("'", "''")}'`;
+  throw new Error(`a statement fixes a value that cannot be written as a literal: ${String(value)}`);
 }
