@@ -6,7 +6,9 @@
 
 import { onSql, type SqlExecutor } from "./database.js";
 import { newId } from "./ids.js";
-import { iso, num, type SqlTx } from "./sqlTx.js";
+import { qb, type Statement, statement } from "./schema/queryBuilder.js";
+import { insertRow } from "./schema/rows.js";
+import { num, type SqlTx } from "./sqlTx.js";
 
 /** What an AI call was for. */
 export type AiPurpose = "triage" | "transcribe" | "summarize" | "suggest-reply" | "interpret";
@@ -36,12 +38,30 @@ export interface AiUsageStore {
   ticketTotals(ticketId: string): Promise<AiUsageTotals>;
 }
 
-/** Calls and summed tokens of the rows a condition selects. */
-async function totalsWhere(tx: SqlTx, column: "day" | "ticketId", value: string): Promise<AiUsageTotals> {
-  const row = await tx.row(
-    `SELECT COUNT(*) AS "calls", COALESCE(SUM("tokens"), 0) AS "tokens" FROM "AiUsage" WHERE "${column}" = ?`,
-    value,
+const INSERT_USAGE = insertRow("AiUsage");
+
+/** Calls and summed tokens of the rows whose `column` is the given value. */
+function totalsBy(column: "day" | "ticketId"): Statement<{ value: string }> {
+  return statement<{ value: string }>((p) =>
+    qb
+      .selectFrom("AiUsage")
+      .select((eb) => [
+        eb.fn.countAll().as("calls"),
+        eb.fn.coalesce(eb.fn.sum("tokens"), eb.lit(0)).as("tokens"),
+      ])
+      .where(column, "=", p.value),
   );
+}
+const TOTALS_OF_DAY = totalsBy("day");
+const TOTALS_OF_TICKET = totalsBy("ticketId");
+
+/** Calls and summed tokens of the rows a totals statement selects. */
+async function totalsWhere(
+  tx: SqlTx,
+  totals: Statement<{ value: string }>,
+  value: string,
+): Promise<AiUsageTotals> {
+  const row = await tx.row(totals.sql, ...totals.args({ value }));
   return { calls: num(row?.calls ?? 0), tokens: num(row?.tokens ?? 0) };
 }
 
@@ -51,17 +71,19 @@ export function createAiUsageStore(on: SqlExecutor): AiUsageStore {
     async record(entry) {
       await onSql(on, (tx) =>
         tx.run(
-          `INSERT INTO "AiUsage" ("id", "day", "ticketId", "purpose", "tokens", "at") VALUES (?, ?, ?, ?, ?, ?)`,
-          newId(),
-          entry.day,
-          entry.ticketId ?? null,
-          entry.purpose,
-          Math.max(0, Math.round(entry.tokens)),
-          iso(entry.at),
+          INSERT_USAGE.sql,
+          ...INSERT_USAGE.args({
+            id: newId(),
+            day: entry.day,
+            ticketId: entry.ticketId ?? null,
+            purpose: entry.purpose,
+            tokens: Math.max(0, Math.round(entry.tokens)),
+            at: entry.at,
+          }),
         ),
       );
     },
-    totals: (day) => onSql(on, (tx) => totalsWhere(tx, "day", day)),
-    ticketTotals: (ticketId) => onSql(on, (tx) => totalsWhere(tx, "ticketId", ticketId)),
+    totals: (day) => onSql(on, (tx) => totalsWhere(tx, TOTALS_OF_DAY, day)),
+    ticketTotals: (ticketId) => onSql(on, (tx) => totalsWhere(tx, TOTALS_OF_TICKET, ticketId)),
   };
 }

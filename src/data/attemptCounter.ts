@@ -7,7 +7,9 @@
  *
  * Windows are wall-clock time (an operational matter, like leases), never the business clock.
  */
+import { sql } from "kysely";
 import type { Database } from "./database.js";
+import { qb, statement } from "./schema/queryBuilder.js";
 import { date, iso, num } from "./sqlTx.js";
 
 /** An attempt count in its window. */
@@ -26,13 +28,39 @@ export interface AttemptCounter {
   peek(key: string): Promise<AttemptCount | null>;
 }
 
-const HIT = `INSERT INTO "RateCounter" ("key", "count", "resetAt") VALUES (?, 1, ?)
-  ON CONFLICT ("key") DO UPDATE SET
-    "count" = CASE WHEN "RateCounter"."resetAt" <= ? THEN 1 ELSE "RateCounter"."count" + 1 END,
-    "resetAt" = CASE WHEN "RateCounter"."resetAt" <= ? THEN excluded."resetAt" ELSE "RateCounter"."resetAt" END
-  RETURNING "count", "resetAt"`;
-const PEEK = `SELECT "count", "resetAt" FROM "RateCounter" WHERE "key" = ? AND "resetAt" > ?`;
-const SWEEP = `DELETE FROM "RateCounter" WHERE "resetAt" <= ?`;
+/** Counts an attempt: a new window (count 1) when none runs or the old one ended at `now`. */
+const HIT = statement<{ key: string; resetAt: string; now: string }>((p) =>
+  qb
+    .insertInto("RateCounter")
+    .values({ key: p.key, count: sql.lit(1), resetAt: p.resetAt })
+    .onConflict((oc) =>
+      oc.column("key").doUpdateSet((eb) => ({
+        count: eb
+          .case()
+          .when("RateCounter.resetAt", "<=", p.now)
+          .then(eb.lit(1))
+          .else(eb("RateCounter.count", "+", eb.lit(1)))
+          .end(),
+        resetAt: eb
+          .case()
+          .when("RateCounter.resetAt", "<=", p.now)
+          .then(eb.ref("excluded.resetAt"))
+          .else(eb.ref("RateCounter.resetAt"))
+          .end(),
+      })),
+    )
+    .returning(["count", "resetAt"]),
+);
+/** The running window of a key. */
+const PEEK = statement<{ key: string; now: string }>((p) =>
+  qb
+    .selectFrom("RateCounter")
+    .select(["count", "resetAt"])
+    .where("key", "=", p.key)
+    .where("resetAt", ">", p.now),
+);
+/** Deletes the windows ended at `now`. */
+const SWEEP = statement<{ now: string }>((p) => qb.deleteFrom("RateCounter").where("resetAt", "<=", p.now));
 
 /** Ended windows are deleted at most this often (per process), after an attempt. */
 const SWEEP_EVERY_MS = 60_000;
@@ -43,7 +71,7 @@ export function createAttemptCounter(db: Database, now: () => Date = () => new D
   const sweep = (at: Date) => {
     if (at.getTime() - swept < SWEEP_EVERY_MS) return;
     swept = at.getTime();
-    db.session(async (s) => s.run(SWEEP, iso(at))).catch(() => {
+    db.session(async (s) => s.run(SWEEP.sql, ...SWEEP.args({ now: iso(at) }))).catch(() => {
       // A failed sweep only leaves ended windows for the next one.
     });
   };
@@ -52,14 +80,14 @@ export function createAttemptCounter(db: Database, now: () => Date = () => new D
       const at = now();
       const stamp = iso(at);
       const rows = await db.session(async (s) =>
-        s.rows(HIT, key, iso(new Date(at.getTime() + windowMs)), stamp, stamp),
+        s.rows(HIT.sql, ...HIT.args({ key, resetAt: iso(new Date(at.getTime() + windowMs)), now: stamp })),
       );
       const row = rows[0]!;
       sweep(at);
       return { count: num(row.count), resetAt: date(row.resetAt) };
     },
     async peek(key) {
-      const row = await db.session(async (s) => s.row(PEEK, key, iso(now())));
+      const row = await db.session(async (s) => s.row(PEEK.sql, ...PEEK.args({ key, now: iso(now()) })));
       return row ? { count: num(row.count), resetAt: date(row.resetAt) } : null;
     },
   };

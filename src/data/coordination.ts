@@ -18,13 +18,23 @@
  */
 import { EventEmitter } from "node:events";
 import { z } from "zod";
+import {
+  ADVISORY_XACT_LOCK,
+  CHATS_WITH_DUE_OUTBOX,
+  CLAIM_JOBS,
+  CLAIM_JOBS_SQLITE,
+  CLAIM_OUTBOX,
+  COMPLETE_JOB,
+  FAIL_JOB,
+  NEXT_OUTBOX_ATTEMPT,
+} from "./coordinationStatements.js";
 import type { ClaimedOutbound, Coordination, CoordinationOptions, OutboxChat } from "./coordinationTypes.js";
 import type { Database, StoreTx } from "./database.js";
 import { parseJson } from "./json.js";
 import { openBus, TOPIC_RE } from "./notifyBus.js";
 import { pgOneTrip } from "./pgTransaction.js";
 import { PgTx } from "./pgTx.js";
-import { alive, LIVE_INSTANCES, newInstanceId, presenceName } from "./presence.js";
+import { LIVE_INSTANCES, newInstanceId, presenceName } from "./presence.js";
 import * as sql from "./sqlMessages.js";
 import { iso, maybeDate, type SqlRow } from "./sqlTx.js";
 import { type JobRow, messageBodySchema } from "./supportStore.js";
@@ -40,16 +50,14 @@ export { MAX_NOTIFY_BYTES } from "./notifyBus.js";
 
 const jobPayload = z.record(z.string(), z.unknown());
 
-/** Serialises a key (chat, chat's outbox) across instances until the transaction ends. */
-const ADVISORY_XACT_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))";
-
 /**
  * Takes a chat's lock in the transaction `tx` (held until it ends), as the runtime does before
  * it handles the chat: PostgreSQL, an advisory lock by chat key; SQLite, nothing (its one
  * writer runs one transaction at a time).
  */
 export async function lockChat(tx: StoreTx, chatKey: string): Promise<void> {
-  if (tx instanceof PgTx) await tx.write(ADVISORY_XACT_LOCK, `chat:${chatKey}`);
+  if (tx instanceof PgTx)
+    await tx.write(ADVISORY_XACT_LOCK.sql, ...ADVISORY_XACT_LOCK.args({ key: `chat:${chatKey}` }));
 }
 
 /** A date from a raw row (drivers give Date, or text without a zone for `timestamp(3)`). */
@@ -58,31 +66,6 @@ function toDate(value: unknown): Date {
   const s = String(value);
   return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(" ", "T")}Z`);
 }
-
-/** A job done by this instance (while it holds the claim): counts the attempt, drops the claim. */
-const COMPLETE_JOB = `UPDATE "Job" SET "status" = 'done', "doneAt" = ?, "attempts" = "attempts" + 1,
-  "claimedBy" = NULL, "leaseUntil" = NULL WHERE "id" = ? AND "claimedBy" = ?`;
-/** A job that failed here: due again at `dueAt` (pending) or given up (failed, `dueAt` kept). */
-const FAIL_JOB = `UPDATE "Job" SET "status" = ?, "attempts" = "attempts" + 1, "lastError" = ?,
-  "dueAt" = COALESCE(?, "dueAt"), "claimedBy" = NULL, "leaseUntil" = NULL WHERE "id" = ? AND "claimedBy" = ?`;
-/** The chats with an outbound message due (each once). */
-const CHATS_WITH_DUE_OUTBOX = `SELECT DISTINCT "channel", "chatId" FROM "Message"
-  WHERE "direction" = 'out' AND "status" = 'pending' AND "nextAttemptAt" <= ? LIMIT ?`;
-/** When the next outbound retry is due. */
-const NEXT_OUTBOX_ATTEMPT = `SELECT "nextAttemptAt" FROM "Message"
-  WHERE "direction" = 'out' AND "status" = 'pending' AND "nextAttemptAt" IS NOT NULL
-  ORDER BY "nextAttemptAt" LIMIT 1`;
-/**
- * SQLite: claims due jobs, oldest first. Claims of an earlier process are void (SQLite runs one
- * instance): only this instance's own live claims are respected.
- */
-const CLAIM_JOBS_SQLITE = `UPDATE "Job" SET "claimedBy" = ?, "leaseUntil" = ?
-  WHERE "id" IN (
-    SELECT "id" FROM "Job"
-    WHERE "status" = 'pending' AND "dueAt" <= ?
-      AND ("claimedBy" IS NULL OR "claimedBy" <> ? OR "leaseUntil" < ?)
-    ORDER BY "dueAt", "id" LIMIT ?)
-  RETURNING "id", "kind", "key", "dueAt", "payload", "attempts"`;
 
 /** Jobs, oldest due first. */
 function toJobRows(rows: SqlRow[]): JobRow[] {
@@ -162,18 +145,22 @@ export function startCoordination(
   const common = {
     instanceId,
     async completeJob(id: string, at: Date): Promise<boolean> {
-      const changed = await db.session(async (tx) => tx.run(COMPLETE_JOB, iso(at), id, instanceId));
+      const changed = await db.session(async (tx) =>
+        tx.run(COMPLETE_JOB.sql, ...COMPLETE_JOB.args({ doneAt: iso(at), id, instanceId })),
+      );
       return changed === 1;
     },
     async failJob(id: string, error: string, retryAt: Date | null): Promise<void> {
       await db.session(async (tx) =>
         tx.run(
-          FAIL_JOB,
-          retryAt ? "pending" : "failed",
-          error.slice(0, 1000),
-          retryAt ? iso(retryAt) : null,
-          id,
-          instanceId,
+          FAIL_JOB.sql,
+          ...FAIL_JOB.args({
+            status: retryAt ? "pending" : "failed",
+            error: error.slice(0, 1000),
+            retryAt: retryAt ? iso(retryAt) : null,
+            id,
+            instanceId,
+          }),
         ),
       );
     },
@@ -182,11 +169,15 @@ export function startCoordination(
       await db.session((client) => sql.releaseOutbox(client, ids, instanceId));
     },
     async chatsWithDueOutbox(now: Date, limit = 500): Promise<OutboxChat[]> {
-      const rows = await db.session(async (tx) => tx.rows(CHATS_WITH_DUE_OUTBOX, iso(now), limit));
+      const rows = await db.session(async (tx) =>
+        tx.rows(CHATS_WITH_DUE_OUTBOX.sql, ...CHATS_WITH_DUE_OUTBOX.args({ now: iso(now), limit })),
+      );
       return rows.map((r) => ({ channel: String(r.channel), chatId: String(r.chatId) }));
     },
     async nextOutboxAttempt(): Promise<Date | null> {
-      const row = await db.session(async (tx) => tx.row(NEXT_OUTBOX_ATTEMPT));
+      const row = await db.session(async (tx) =>
+        tx.row(NEXT_OUTBOX_ATTEMPT.sql, ...NEXT_OUTBOX_ATTEMPT.args({})),
+      );
       return maybeDate(row?.nextAttemptAt);
     },
     subscribe(topic: string, handler: (payload: string) => void): () => void {
@@ -208,13 +199,14 @@ export function startCoordination(
         // One statement: the select and the claim are one step.
         const rows = await db.session(async (tx) =>
           tx.rows(
-            CLAIM_JOBS_SQLITE,
-            instanceId,
-            iso(new Date(wall() + jobLeaseMs)),
-            iso(now),
-            instanceId,
-            iso(new Date(wall())),
-            limit,
+            CLAIM_JOBS_SQLITE.sql,
+            ...CLAIM_JOBS_SQLITE.args({
+              instanceId,
+              leaseUntil: iso(new Date(wall() + jobLeaseMs)),
+              now: iso(now),
+              wallNow: iso(new Date(wall())),
+              limit,
+            }),
           ),
         );
         return toJobRows(rows);
@@ -245,59 +237,34 @@ export function startCoordination(
   // while it is open, the instance's claims are respected until their lease ends; once it is
   // closed (process gone), they are taken over at once.
   const bus = openBus(db.url, presenceName(instanceId), local, options.onBusState);
-  /**
-   * Claims a chat's pending outbound rows (under its outbox lock) unless a live claim holds some:
-   * another live instance's, or this instance's own (rows in hand of a delivery here, or inserted
-   * claimed by a transaction whose delivery is still to run), so a row is never in two hands.
-   */
-  const CLAIM_OUTBOX = `UPDATE "Message" SET "claimedBy" = ?, "leaseUntil" = ?::timestamp
-     WHERE "id" IN (
-       SELECT "id" FROM "Message"
-       WHERE "channel" = ? AND "chatId" = ? AND "direction" = 'out' AND "status" = 'pending'
-       ORDER BY "at", "id" LIMIT 100)
-     AND NOT EXISTS (
-       SELECT 1 FROM "Message" o
-       WHERE o."channel" = ? AND o."chatId" = ? AND o."direction" = 'out' AND o."status" = 'pending'
-         AND o."claimedBy" IS NOT NULL AND o."leaseUntil" >= ?::timestamp
-         AND (o."claimedBy" = ? OR ${alive('o."claimedBy"')}))
-     RETURNING "id", "channel", "chatId", "text", "body", "attempts", "nextAttemptAt", "at"`;
-  /** Claims due jobs, oldest first, skipping those another claimer has locked right now. */
-  const CLAIM_JOBS = `UPDATE "Job" SET "claimedBy" = ?, "leaseUntil" = ?::timestamp
-     WHERE "id" IN (
-       SELECT "id" FROM "Job" j
-       WHERE j."status" = 'pending' AND j."dueAt" <= ?::timestamp
-         AND (j."claimedBy" IS NULL OR j."leaseUntil" < ?::timestamp OR NOT ${alive('j."claimedBy"')})
-       ORDER BY j."dueAt", j."id"
-       LIMIT ?
-       FOR UPDATE SKIP LOCKED)
-     RETURNING "id", "kind", "key", "dueAt", "payload", "attempts"`;
-  const claimArgs = (chat: OutboxChat) => [
-    instanceId,
-    new Date(wall() + outboxLeaseMs).toISOString(),
-    chat.channel,
-    chat.chatId,
-    chat.channel,
-    chat.chatId,
-    new Date(wall()).toISOString(),
-    instanceId,
-  ];
+  const claimArgs = (chat: OutboxChat) =>
+    CLAIM_OUTBOX.args({
+      instanceId,
+      leaseUntil: new Date(wall() + outboxLeaseMs).toISOString(),
+      channel: chat.channel,
+      chatId: chat.chatId,
+      now: new Date(wall()).toISOString(),
+    });
+  const lockArgs = (key: string) => ADVISORY_XACT_LOCK.args({ key });
   return {
     ...common,
     ready: bus.ready,
     async lockChat(tx, chatKey) {
       // Not awaited: the pipelined statements sent after it run once the lock is held, and its
       // round trip is shared with the transaction's first reads.
-      await tx.write(ADVISORY_XACT_LOCK, `chat:${chatKey}`);
+      await tx.write(ADVISORY_XACT_LOCK.sql, ...lockArgs(`chat:${chatKey}`));
     },
     async claimJobs(now, limit = 100) {
       const rows = await db.session(async (tx) =>
         tx.rows(
-          CLAIM_JOBS,
-          instanceId,
-          new Date(wall() + jobLeaseMs).toISOString(),
-          now.toISOString(),
-          new Date(wall()).toISOString(),
-          limit,
+          CLAIM_JOBS.sql,
+          ...CLAIM_JOBS.args({
+            instanceId,
+            leaseUntil: new Date(wall() + jobLeaseMs).toISOString(),
+            now: now.toISOString(),
+            wallNow: new Date(wall()).toISOString(),
+            limit,
+          }),
         ),
       );
       return toJobRows(rows);
@@ -307,16 +274,16 @@ export function startCoordination(
       // commits: a short lock per chat makes the check and the claim one step. Both statements go
       // in one round trip, as one transaction; the claim reads with a snapshot taken after the lock.
       const rows = await pgOneTrip(db.pool!, [
-        [ADVISORY_XACT_LOCK, [outboxLockKey(chat)]],
-        [CLAIM_OUTBOX, claimArgs(chat)],
+        [ADVISORY_XACT_LOCK.sql, lockArgs(outboxLockKey(chat))],
+        [CLAIM_OUTBOX.sql, claimArgs(chat)],
       ]);
       return toClaimedRows(rows);
     },
     insertClaim: () => ({ by: instanceId, until: new Date(wall() + outboxLeaseMs) }),
     async claimChatOutboxIn(tx, chat) {
       // Pipelined: the lock, then the claim with a snapshot taken once the lock is held.
-      await tx.write(ADVISORY_XACT_LOCK, outboxLockKey(chat));
-      return toClaimedRows(await tx.rows(CLAIM_OUTBOX, ...claimArgs(chat)));
+      await tx.write(ADVISORY_XACT_LOCK.sql, ...lockArgs(outboxLockKey(chat)));
+      return toClaimedRows(await tx.rows(CLAIM_OUTBOX.sql, ...claimArgs(chat)));
     },
     publish: (topic, payload) => bus.publish(topic, payload),
     subscribe(topic, handler) {

@@ -14,16 +14,61 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sql } from "kysely";
 import pg from "pg";
 import { MIGRATION_DATA_STEPS } from "./contactBackfill.js";
 import type { Database, Provider } from "./database.js";
 import { DatabaseError } from "./databaseError.js";
+import { toPostgres } from "./pgTx.js";
+import { qb, sqlOf, statement } from "./schema/queryBuilder.js";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-const LEDGER = `CREATE TABLE IF NOT EXISTS "_sportello_migrations" ("name" TEXT PRIMARY KEY, "checksum" TEXT NOT NULL, "appliedAt" TEXT NOT NULL)`;
-/** PostgreSQL: the advisory lock every migrator takes (a constant 64-bit key). */
-const MIGRATION_LOCK = `hashtextextended('sportello:migrations', 0)`;
+/** The ledger's rows (not a table of the schema: migrations create the schema). */
+interface LedgerTable {
+  name: string;
+  checksum: string;
+  appliedAt: string;
+}
+/** The query builder over the ledger. */
+const ledger = qb.withTables<{ _sportello_migrations: LedgerTable }>();
+
+const LEDGER = sqlOf(
+  ledger.schema
+    .createTable("_sportello_migrations")
+    .ifNotExists()
+    .addColumn("name", "text", (c) => c.primaryKey())
+    .addColumn("checksum", "text", (c) => c.notNull())
+    .addColumn("appliedAt", "text", (c) => c.notNull()),
+);
+/** Every applied migration (and data step) with its checksum. */
+const APPLIED = statement((_p) => ledger.selectFrom("_sportello_migrations").select(["name", "checksum"]));
+/** Whether `name` is applied: its checksum. */
+const APPLIED_ONE = statement<{ name: string }>((p) =>
+  ledger.selectFrom("_sportello_migrations").select(["name", "checksum"]).where("name", "=", p.name),
+);
+/** Records `name` as applied. */
+const RECORD = statement<LedgerTable>((p) =>
+  ledger
+    .insertInto("_sportello_migrations")
+    .values({ name: p.name, checksum: p.checksum, appliedAt: p.appliedAt }),
+);
+/**
+ * PostgreSQL: the advisory lock every migrator takes (a constant 64-bit key), and its release.
+ * The ledger's statements run there on a plain `pg` client, which takes `$n` placeholders.
+ */
+const lockCall = (fn: "pg_advisory_lock" | "pg_advisory_unlock") =>
+  sqlOf(
+    qb.selectNoFrom((eb) =>
+      eb.fn(fn, [eb.fn("hashtextextended", [sql.lit("sportello:migrations"), eb.lit(0)])]).as("lock"),
+    ),
+  );
+const PG = {
+  lock: lockCall("pg_advisory_lock"),
+  unlock: lockCall("pg_advisory_unlock"),
+  applied: toPostgres(APPLIED.sql).text,
+  record: toPostgres(RECORD.sql).text,
+};
 
 interface MigrationFile {
   name: string;
@@ -79,8 +124,8 @@ export async function migrate(db: Database, options: { dir?: string } = {}): Pro
  * dropped). Each step only fills what is still empty, so running it again changes nothing.
  */
 async function runDataSteps(db: Database): Promise<void> {
-  const ledger = await db.session(async (tx) => tx.rows(`SELECT "name" FROM "_sportello_migrations"`));
-  const names = new Set(ledger.map((row) => String(row.name)));
+  const applied = await db.session(async (tx) => tx.rows(APPLIED.sql, ...APPLIED.args({})));
+  const names = new Set(applied.map((row) => String(row.name)));
   for (const [migration, step] of Object.entries(MIGRATION_DATA_STEPS)) {
     const marker = `${migration}#data`;
     if (!names.has(migration) || names.has(marker)) continue;
@@ -88,15 +133,13 @@ async function runDataSteps(db: Database): Promise<void> {
       await db.transaction(async (tx) => {
         await step(tx);
         await tx.run(
-          `INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES (?, ?, ?)`,
-          marker,
-          "data",
-          new Date().toISOString(),
+          RECORD.sql,
+          ...RECORD.args({ name: marker, checksum: "data", appliedAt: new Date().toISOString() }),
         );
       });
     } catch (cause) {
       const recorded = await db.session(async (tx) =>
-        tx.row(`SELECT "name" FROM "_sportello_migrations" WHERE "name" = ?`, marker),
+        tx.row(APPLIED_ONE.sql, ...APPLIED_ONE.args({ name: marker })),
       );
       if (recorded === undefined) throw failed(marker, cause);
     }
@@ -110,14 +153,13 @@ async function migratePostgres(url: string, files: MigrationFile[]): Promise<str
   client.on("error", () => undefined);
   await client.connect();
   try {
-    await client.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+    await client.query(PG.lock);
     await client.query(LEDGER);
     const applied = new Map(
-      (
-        await client.query<{ name: string; checksum: string }>(
-          `SELECT "name", "checksum" FROM "_sportello_migrations"`,
-        )
-      ).rows.map((row) => [row.name, row.checksum]),
+      (await client.query<{ name: string; checksum: string }>(PG.applied)).rows.map((row) => [
+        row.name,
+        row.checksum,
+      ]),
     );
     const done: string[] = [];
     for (const file of files) {
@@ -130,8 +172,8 @@ async function migratePostgres(url: string, files: MigrationFile[]): Promise<str
         await client.query("BEGIN");
         await client.query(file.sql);
         await client.query(
-          `INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES ($1, $2, $3)`,
-          [file.name, file.checksum, new Date().toISOString()],
+          PG.record,
+          RECORD.args({ name: file.name, checksum: file.checksum, appliedAt: new Date().toISOString() }),
         );
         await client.query("COMMIT");
       } catch (cause) {
@@ -143,7 +185,7 @@ async function migratePostgres(url: string, files: MigrationFile[]): Promise<str
     return done;
   } finally {
     // Ending the session releases the lock too; unlocking first lets the next migrator go at once.
-    await client.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
+    await client.query(PG.unlock).catch(() => undefined);
     await client.end().catch(() => undefined);
   }
 }
@@ -159,9 +201,9 @@ async function migrateSqlite(db: Database, files: MigrationFile[]): Promise<stri
       // The write lock first: another process migrating the same file waits, then finds it done.
       raw.exec("BEGIN IMMEDIATE");
       try {
-        const known = raw
-          .prepare(`SELECT "checksum" FROM "_sportello_migrations" WHERE "name" = ?`)
-          .get(file.name) as { checksum: string } | undefined;
+        const known = raw.prepare(APPLIED_ONE.sql).get(...APPLIED_ONE.args({ name: file.name })) as
+          | { checksum: string }
+          | undefined;
         if (known) {
           raw.exec("ROLLBACK");
           if (known.checksum !== file.checksum) throw edited(file.name);
@@ -169,8 +211,10 @@ async function migrateSqlite(db: Database, files: MigrationFile[]): Promise<stri
         }
         raw.exec(file.sql);
         raw
-          .prepare(`INSERT INTO "_sportello_migrations" ("name", "checksum", "appliedAt") VALUES (?, ?, ?)`)
-          .run(file.name, file.checksum, new Date().toISOString());
+          .prepare(RECORD.sql)
+          .run(
+            ...RECORD.args({ name: file.name, checksum: file.checksum, appliedAt: new Date().toISOString() }),
+          );
         raw.exec("COMMIT");
       } catch (cause) {
         if (raw.inTransaction) raw.exec("ROLLBACK");

@@ -6,12 +6,21 @@
 import type { EventEmitter } from "node:events";
 import pg from "pg";
 import type { BusState } from "./coordination.js";
+import { toPostgres } from "./pgTx.js";
+import { qb, statement } from "./schema/queryBuilder.js";
 
 /** Largest NOTIFY payload we send (PostgreSQL's limit is 8,000 bytes). */
 export const MAX_NOTIFY_BYTES = 7900;
 
 /** A topic name usable with LISTEN (an unquoted-style identifier). */
 export const TOPIC_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Sends `payload` to the instances listening on `topic`. */
+const NOTIFY = statement<{ topic: string; payload: string }>((p) =>
+  qb.selectNoFrom((eb) => eb.fn("pg_notify", [eb.val(p.topic), eb.val(p.payload)]).as("notified")),
+);
+/** {@link NOTIFY} for the bus's own `pg` client, which takes `$n` placeholders. */
+const NOTIFY_TEXT = toPostgres(NOTIFY.sql).text;
 
 /** The bus as coordination uses it. */
 export interface Bus {
@@ -103,7 +112,7 @@ export function openBus(
       if (Buffer.byteLength(payload) > MAX_NOTIFY_BYTES) throw new Error("notification payload too large");
       if (!client) await connecting?.catch(() => undefined);
       if (!client) throw new Error("notification connection is down");
-      await client.query("SELECT pg_notify($1, $2)", [topic, payload]);
+      await client.query(NOTIFY_TEXT, NOTIFY.args({ topic, payload }));
     },
     async close() {
       closed = true;

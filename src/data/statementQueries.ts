@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { ChargeLine } from "../policy/charge.js";
 import type { StatementSession } from "../reports/statement.js";
 import { onSql, type SqlExecutor } from "./database.js";
+import { qb, statement } from "./schema/queryBuilder.js";
 import { type LegacyClose, sessionsBetween } from "./workSessions.js";
 
 const legacyCharge = z
@@ -64,10 +65,14 @@ export async function closedSessionsBetween(
   );
 }
 
+const CUSTOMER_BY_CODE = statement<{ code: string }>((p) =>
+  qb.selectFrom("Customer").select("id").where("code", "=", p.code),
+);
+
 /** Whether a customer with this code exists. */
 export async function customerCodeExists(on: SqlExecutor, code: string): Promise<boolean> {
   const row = await onSql(on, (tx) =>
-    tx.row(`SELECT "id" FROM "Customer" WHERE "code" = ?`, code.trim().toUpperCase()),
+    tx.row(CUSTOMER_BY_CODE.sql, ...CUSTOMER_BY_CODE.args({ code: code.trim().toUpperCase() })),
   );
   return Boolean(row);
 }

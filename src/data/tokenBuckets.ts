@@ -11,7 +11,9 @@
  *
  * Times are wall-clock (an operational matter, like leases), never the business clock.
  */
+import { sql } from "kysely";
 import type { Database } from "./database.js";
+import { qb, statement } from "./schema/queryBuilder.js";
 import { date, iso, num } from "./sqlTx.js";
 
 /** A bucket's shape: `burst` takes at once, then one per `intervalMs`. */
@@ -32,9 +34,25 @@ export interface TokenBuckets {
   take(key: string, shape: BucketShape): Promise<BucketVerdict>;
 }
 
-const READ = `SELECT "count", "resetAt" FROM "RateCounter" WHERE "key" = ?`;
-const INSERT = `INSERT INTO "RateCounter" ("key", "count", "resetAt") VALUES (?, 1, ?) ON CONFLICT ("key") DO NOTHING`;
-const MOVE = `UPDATE "RateCounter" SET "count" = "count" + 1, "resetAt" = ? WHERE "key" = ? AND "count" = ?`;
+/** A bucket's row. */
+const READ = statement<{ key: string }>((p) =>
+  qb.selectFrom("RateCounter").select(["count", "resetAt"]).where("key", "=", p.key),
+);
+/** A first take of a full bucket (none stored): changes nothing if another take stored one meanwhile. */
+const INSERT = statement<{ key: string; resetAt: string }>((p) =>
+  qb
+    .insertInto("RateCounter")
+    .values({ key: p.key, count: sql.lit(1), resetAt: p.resetAt })
+    .onConflict((oc) => oc.column("key").doNothing()),
+);
+/** A take: moves the arrival time, unless another take moved it since `count` was read. */
+const MOVE = statement<{ resetAt: string; key: string; count: number }>((p) =>
+  qb
+    .updateTable("RateCounter")
+    .set((eb) => ({ count: eb("count", "+", eb.lit(1)), resetAt: p.resetAt }))
+    .where("key", "=", p.key)
+    .where("count", "=", p.count),
+);
 
 /** Takes that lost a race this many times in a row are refused for a moment (never happens in practice). */
 const MAX_RACES = 8;
@@ -58,11 +76,13 @@ export function createTokenBuckets(db: Database, now: () => Date = () => new Dat
       return db.session(async (s) => {
         for (let race = 0; race < MAX_RACES; race++) {
           const at = now().getTime();
-          const row = await s.row(READ, key);
+          const row = await s.row(READ.sql, ...READ.args({ key }));
           const verdict = gcra(row ? date(row.resetAt).getTime() : null, at, shape);
           if (!verdict.allowed) return { allowed: false, retryAfterMs: verdict.retryAfterMs };
           const next = iso(new Date(verdict.next));
-          const changed = row ? await s.run(MOVE, next, key, num(row.count)) : await s.run(INSERT, key, next);
+          const changed = row
+            ? await s.run(MOVE.sql, ...MOVE.args({ resetAt: next, key, count: num(row.count) }))
+            : await s.run(INSERT.sql, ...INSERT.args({ key, resetAt: next }));
           if (changed === 1) return { allowed: true, retryAfterMs: 0 };
         }
         return { allowed: false, retryAfterMs: shape.intervalMs };
