@@ -21,7 +21,8 @@ function parsePlans(json: string): string[] {
   }
 }
 
-const purchasesOf = statement<{ customerId: string }>((p) =>
+/** A customer's purchases, in the order they were recorded. */
+export const purchasesOf = statement<{ customerId: string }>((p) =>
   qb
     .selectFrom("HardwarePurchase")
     .select(["item", "purchasedOn", "warrantyMonths"])
@@ -58,7 +59,7 @@ function withPurchases(r: SqlRow, purchases: SqlRow[]): CustomerRecord {
 }
 
 /** The columns of a customer record (its purchases apart). */
-const CUSTOMER = [
+export const CUSTOMER = [
   "id",
   "code",
   "company",
@@ -105,7 +106,8 @@ const customerOfIdentity = statement<{ channel: string; externalId: string }>((p
     .where("i.externalId", "=", p.externalId)
     .orderBy("p.id"),
 );
-const insertIdentity = statement<{
+/** A new channel identity of a customer. */
+export const insertIdentity = statement<{
   id: string;
   channel: string;
   externalId: string;
@@ -143,7 +145,8 @@ const upsertIdentity = statement<{
         .doUpdateSet({ customerId: (eb) => eb.ref("excluded.customerId") }),
     ),
 );
-const customerIdOfPhone = statement<{ phone: string }>((p) =>
+/** The id of the customer with a phone number (E.164). */
+export const customerIdOfPhone = statement<{ phone: string }>((p) =>
   qb.selectFrom("Customer").select("id").where("phone", "=", p.phone),
 );
 
@@ -246,7 +249,8 @@ const insertCustomer = statement<{
     updatedAt: p.now,
   }),
 );
-const insertPurchase = statement<{
+/** A hardware purchase of a customer. */
+export const insertPurchase = statement<{
   id: string;
   customerId: string;
   item: string;
@@ -260,6 +264,10 @@ const insertPurchase = statement<{
     purchasedOn: p.purchasedOn,
     warrantyMonths: p.warrantyMonths,
   }),
+);
+/** Every purchase of a customer, removed (before the list is written anew, or on erasure). */
+export const deletePurchases = statement<{ customerId: string }>((p) =>
+  qb.deleteFrom("HardwarePurchase").where("customerId", "=", p.customerId),
 );
 const updateLanguage = statement<{ id: string; language: string; updatedAt: string }>((p) =>
   qb.updateTable("Customer").set({ language: p.language, updatedAt: p.updatedAt }).where("id", "=", p.id),
