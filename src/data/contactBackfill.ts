@@ -9,6 +9,7 @@
  */
 import { parseIdentityLine } from "../understanding/identityLine.js";
 import { qb, type Statement, statement } from "./schema/queryBuilder.js";
+import { customerIdOfPhone } from "./sqlCustomers.js";
 import { iso, maybeStr, type SqlTx, str } from "./sqlTx.js";
 
 /** Customers read per batch. */
@@ -22,9 +23,6 @@ const contactLines = statement<{ after: string; limit: number }>((p) =>
     .where("id", ">", p.after)
     .orderBy("id")
     .limit(p.limit),
-);
-const phoneHolder = statement<{ phone: string }>((p) =>
-  qb.selectFrom("Customer").select("id").where("phone", "=", p.phone),
 );
 
 /** The columns a line's reading may set. */
@@ -75,7 +73,7 @@ export async function splitContactLines(tx: SqlTx): Promise<number> {
       const phoneFree =
         read.phone !== null &&
         row.phone === null &&
-        (await tx.row(phoneHolder.sql, ...phoneHolder.args({ phone: read.phone }))) === undefined;
+        (await tx.row(customerIdOfPhone.sql, ...customerIdOfPhone.args({ phone: read.phone }))) === undefined;
       if (phoneFree) data.phone = read.phone!;
       if (read.email && row.email === null) data.email = read.email;
       // The name alone, when the line held nothing else (a phone kept elsewhere counts as held).
