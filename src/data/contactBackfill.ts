@@ -8,26 +8,62 @@
  * name when nothing else was in the line. A line it cannot read whole stays as it is.
  */
 import { parseIdentityLine } from "../understanding/identityLine.js";
-import { iso, maybeStr, type SqlArg, type SqlTx, str } from "./sqlTx.js";
+import { qb, type Statement, statement } from "./schema/queryBuilder.js";
+import { customerIdOfPhone } from "./sqlCustomers.js";
+import { iso, maybeStr, type SqlTx, str } from "./sqlTx.js";
 
 /** Customers read per batch. */
 const BATCH = 500;
 
-const CONTACT_LINES = `SELECT "id", "contactName", "phone", "email" FROM "Customer"
-  WHERE "contactName" IS NOT NULL AND "id" > ? ORDER BY "id" LIMIT ?`;
-const PHONE_HOLDER = `SELECT "id" FROM "Customer" WHERE "phone" = ?`;
+const contactLines = statement<{ after: string; limit: number }>((p) =>
+  qb
+    .selectFrom("Customer")
+    .select(["id", "contactName", "phone", "email"])
+    .where("contactName", "is not", null)
+    .where("id", ">", p.after)
+    .orderBy("id")
+    .limit(p.limit),
+);
+
+/** The columns a line's reading may set. */
+type ContactColumn = "phone" | "email" | "contactName";
+interface ContactUpdate {
+  id: string;
+  phone: string | null;
+  email: string | null;
+  contactName: string | null;
+  updatedAt: string;
+}
+
+/** The UPDATE of these columns (and `updatedAt`), compiled on first use, one per set of columns. */
+const contactUpdates = new Map<string, Statement<ContactUpdate>>();
+function contactUpdate(columns: readonly ContactColumn[]): Statement<ContactUpdate> {
+  const key = columns.join();
+  let update = contactUpdates.get(key);
+  if (!update) {
+    update = statement<ContactUpdate>((p) => {
+      let q = qb.updateTable("Customer");
+      for (const column of columns) q = q.set(column, p[column]);
+      return q.set("updatedAt", p.updatedAt).where("id", "=", p.id);
+    });
+    contactUpdates.set(key, update);
+  }
+  return update;
+}
 
 /** Splits the stored contact lines; returns how many customers were changed. */
 export async function splitContactLines(tx: SqlTx): Promise<number> {
   let changed = 0;
   let after = "";
   for (;;) {
-    const rows = (await tx.rows(CONTACT_LINES, after, BATCH)).map((r) => ({
-      id: str(r.id),
-      contactName: str(r.contactName),
-      phone: maybeStr(r.phone),
-      email: maybeStr(r.email),
-    }));
+    const rows = (await tx.rows(contactLines.sql, ...contactLines.args({ after, limit: BATCH }))).map(
+      (r) => ({
+        id: str(r.id),
+        contactName: str(r.contactName),
+        phone: maybeStr(r.phone),
+        email: maybeStr(r.email),
+      }),
+    );
     if (rows.length === 0) return changed;
     after = rows[rows.length - 1]!.id;
     for (const row of rows) {
@@ -35,7 +71,9 @@ export async function splitContactLines(tx: SqlTx): Promise<number> {
       if (!read.phone && !read.email) continue;
       const data: { contactName?: string | null; phone?: string; email?: string } = {};
       const phoneFree =
-        read.phone !== null && row.phone === null && (await tx.row(PHONE_HOLDER, read.phone)) === undefined;
+        read.phone !== null &&
+        row.phone === null &&
+        (await tx.row(customerIdOfPhone.sql, ...customerIdOfPhone.args({ phone: read.phone }))) === undefined;
       if (phoneFree) data.phone = read.phone!;
       if (read.email && row.email === null) data.email = read.email;
       // The name alone, when the line held nothing else (a phone kept elsewhere counts as held).
@@ -43,15 +81,19 @@ export async function splitContactLines(tx: SqlTx): Promise<number> {
       const emailKept = read.email === null || data.email !== undefined || row.email === read.email;
       if (read.rest === null && read.company === null && phoneKept && emailKept)
         data.contactName = read.contactName;
-      const columns = Object.keys(data) as (keyof typeof data)[];
-      if (columns.length === 0) continue;
-      const values: SqlArg[] = columns.map((column) => data[column] ?? null);
       // Column names from the fixed keys above, never from the data.
+      const columns = Object.keys(data) as ContactColumn[];
+      if (columns.length === 0) continue;
+      const update = contactUpdate(columns);
       await tx.run(
-        `UPDATE "Customer" SET ${columns.map((column) => `"${column}" = ?`).join(", ")}, "updatedAt" = ? WHERE "id" = ?`,
-        ...values,
-        iso(new Date()),
-        row.id,
+        update.sql,
+        ...update.args({
+          id: row.id,
+          phone: data.phone ?? null,
+          email: data.email ?? null,
+          contactName: data.contactName ?? null,
+          updatedAt: iso(new Date()),
+        }),
       );
       changed++;
     }

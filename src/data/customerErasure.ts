@@ -4,6 +4,7 @@
  * handled after it finds a conversation it already deleted). Fixed-shape statements, one per id,
  * so each is prepared once; jobs are matched in SQL, never loaded whole.
  */
+import { type SqlBool, sql } from "kysely";
 import { z } from "zod";
 import type { DomainEventName } from "../../flows/domainEvents.js";
 import { CodedError } from "../errors.js";
@@ -11,6 +12,8 @@ import { lockChat } from "./coordination.js";
 import type { Database } from "./database.js";
 import { type JobToSchedule, scheduleJob } from "./jobStore.js";
 import { parseJson, toJson } from "./json.js";
+import { qb, statement } from "./schema/queryBuilder.js";
+import { deletePurchases } from "./sqlCustomers.js";
 import { containing } from "./sqlLike.js";
 import { recordEvent } from "./sqlTickets.js";
 import { iso, maybeStr, num, type SqlTx, str } from "./sqlTx.js";
@@ -108,22 +111,44 @@ interface Scope {
   chats: Map<string, { channel: string; chatId: string }>;
 }
 
+/** `column LIKE pattern` with the escape of {@link containing} patterns. */
+export const likeEscaped = (column: string, pattern: string) =>
+  sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '\\'`;
+
+/** An event's payload replaced (by its facts only, see {@link KEPT_EVENT_KEYS}). */
+export const setEventPayload = statement<{ id: string; payload: string }>((p) =>
+  qb.updateTable("TicketEvent").set({ payload: p.payload }).where("id", "=", p.id),
+);
+
+const customerByCode = statement<{ code: string }>((p) =>
+  qb.selectFrom("Customer").select(["id", "code"]).where("code", "=", p.code),
+);
+const identitiesOf = statement<{ customerId: string }>((p) =>
+  qb.selectFrom("ChannelIdentity").select(["channel", "externalId"]).where("customerId", "=", p.customerId),
+);
+const ticketsOf = statement<{ customerId: string }>((p) =>
+  qb
+    .selectFrom("Ticket")
+    .select(["id", "number", "channel", "chatId", "resolution", "coverage"])
+    .where("customerId", "=", p.customerId)
+    .orderBy("createdAt"),
+);
+const conversationsOf = statement<{ customerId: string }>((p) =>
+  qb.selectFrom("Conversation").select(["id", "channel", "chatId"]).where("customerId", "=", p.customerId),
+);
+
 /** The customer, their tickets, conversations and chats (where their tickets were opened, their conversations, their identities). */
 async function scope(tx: SqlTx, code: string): Promise<Scope> {
-  const c = await tx.row(`SELECT "id", "code" FROM "Customer" WHERE "code" = ?`, code.trim().toUpperCase());
+  const c = await tx.row(customerByCode.sql, ...customerByCode.args({ code: code.trim().toUpperCase() }));
   if (!c) throw new PrivacyError("unknown-customer", `no customer with code "${code}"`);
   const customer = { id: str(c.id), code: str(c.code) };
-  const identities = (
-    await tx.rows(`SELECT "channel", "externalId" FROM "ChannelIdentity" WHERE "customerId" = ?`, customer.id)
-  ).map((r) => ({ channel: str(r.channel), externalId: str(r.externalId) }));
-  const tickets = await tx.rows(
-    `SELECT "id", "number", "channel", "chatId", "resolution", "coverage" FROM "Ticket" WHERE "customerId" = ? ORDER BY "createdAt"`,
-    customer.id,
-  );
-  const conversations = await tx.rows(
-    `SELECT "id", "channel", "chatId" FROM "Conversation" WHERE "customerId" = ?`,
-    customer.id,
-  );
+  const byCustomer = { customerId: customer.id };
+  const identities = (await tx.rows(identitiesOf.sql, ...identitiesOf.args(byCustomer))).map((r) => ({
+    channel: str(r.channel),
+    externalId: str(r.externalId),
+  }));
+  const tickets = await tx.rows(ticketsOf.sql, ...ticketsOf.args(byCustomer));
+  const conversations = await tx.rows(conversationsOf.sql, ...conversationsOf.args(byCustomer));
   const chats = new Map<string, { channel: string; chatId: string }>();
   const addChat = (channel: unknown, chatId: unknown) => {
     if (chatId) chats.set(`${str(channel)}:${str(chatId)}`, { channel: str(channel), chatId: str(chatId) });
@@ -144,6 +169,89 @@ async function scope(tx: SqlTx, code: string): Promise<Scope> {
     chats,
   };
 }
+
+const messagesOfTicket = statement<{ ticketId: string }>((p) =>
+  qb.selectFrom("Message").select(["id", "body"]).where("ticketId", "=", p.ticketId),
+);
+const messagesOfChat = statement<{ channel: string; chatId: string }>((p) =>
+  qb
+    .selectFrom("Message")
+    .select(["id", "body"])
+    .where("channel", "=", p.channel)
+    .where("chatId", "=", p.chatId),
+);
+const deleteMessage = statement<{ id: string }>((p) => qb.deleteFrom("Message").where("id", "=", p.id));
+const deleteConversation = statement<{ id: string }>((p) =>
+  qb.deleteFrom("Conversation").where("id", "=", p.id),
+);
+const deleteChatConversation = statement<{ channel: string; chatId: string }>((p) =>
+  qb.deleteFrom("Conversation").where("channel", "=", p.channel).where("chatId", "=", p.chatId),
+);
+const deleteIdentities = statement<{ customerId: string }>((p) =>
+  qb.deleteFrom("ChannelIdentity").where("customerId", "=", p.customerId),
+);
+/** A ticket's free text cleared: no description, an empty resolution if it had one. */
+const eraseTicket = statement<{
+  id: string;
+  resolution: string | null;
+  chatId: string;
+  coverage: string;
+  updatedAt: string;
+}>((p) =>
+  qb
+    .updateTable("Ticket")
+    .set({
+      description: "",
+      resolution: p.resolution,
+      chatId: p.chatId,
+      coverage: p.coverage,
+      updatedAt: p.updatedAt,
+    })
+    .where("id", "=", p.id),
+);
+const eventsOfTicket = statement<{ ticketId: string }>((p) =>
+  qb.selectFrom("TicketEvent").select(["id", "payload"]).where("ticketId", "=", p.ticketId),
+);
+const commentedFeedback = statement<{ ticketId: string }>((p) =>
+  qb
+    .selectFrom("Feedback")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("ticketId", "=", p.ticketId)
+    .where("comment", "is not", null)
+    .where("comment", "<>", ""),
+);
+const clearFeedbackComments = statement<{ ticketId: string }>((p) =>
+  qb.updateTable("Feedback").set({ comment: null }).where("ticketId", "=", p.ticketId),
+);
+/** Events without a ticket whose payload contains a {@link containing} pattern. */
+const ticketlessEventsContaining = statement<{ like: string }>((p) =>
+  qb
+    .selectFrom("TicketEvent")
+    .select(["id", "payload"])
+    .where("ticketId", "is", null)
+    .where(likeEscaped("payload", p.like)),
+);
+/** Jobs whose key or payload contains a {@link containing} pattern. */
+const deleteJobsContaining = statement<{ like: string }>((p) =>
+  qb.deleteFrom("Job").where((eb) => eb.or([likeEscaped("key", p.like), likeEscaped("payload", p.like)])),
+);
+const desksOfTicket = statement<{ ticketId: string }>((p) =>
+  qb.selectFrom("TicketDeskRef").select("desk").where("ticketId", "=", p.ticketId).orderBy("desk"),
+);
+/** The customer's record anonymised (verified bound as 0, as booleans are stored). */
+const eraseCustomer = statement<{ id: string; company: string; updatedAt: string }>((p) =>
+  qb
+    .updateTable("Customer")
+    .set({
+      company: p.company,
+      contactName: null,
+      phone: null,
+      email: null,
+      verified: 0,
+      updatedAt: p.updatedAt,
+    })
+    .where("id", "=", p.id),
+);
 
 /**
  * Erases the personal data of the customer with `code` in one transaction: contact details,
@@ -195,28 +303,17 @@ async function eraseIn(
     }
   };
   for (const t of s.tickets)
-    takeMessages(await tx.rows(`SELECT "id", "body" FROM "Message" WHERE "ticketId" = ?`, t.id));
-  for (const chat of s.chats.values()) {
-    takeMessages(
-      await tx.rows(
-        `SELECT "id", "body" FROM "Message" WHERE "channel" = ? AND "chatId" = ?`,
-        chat.channel,
-        chat.chatId,
-      ),
-    );
-  }
-  for (const messageId of messageIds) await tx.write(`DELETE FROM "Message" WHERE "id" = ?`, messageId);
+    takeMessages(await tx.rows(messagesOfTicket.sql, ...messagesOfTicket.args({ ticketId: t.id })));
+  for (const chat of s.chats.values())
+    takeMessages(await tx.rows(messagesOfChat.sql, ...messagesOfChat.args(chat)));
+  for (const messageId of messageIds)
+    await tx.write(deleteMessage.sql, ...deleteMessage.args({ id: messageId }));
   for (const conversationId of s.conversations)
-    await tx.write(`DELETE FROM "Conversation" WHERE "id" = ?`, conversationId);
-  for (const chat of s.chats.values()) {
-    await tx.write(
-      `DELETE FROM "Conversation" WHERE "channel" = ? AND "chatId" = ?`,
-      chat.channel,
-      chat.chatId,
-    );
-  }
-  await tx.write(`DELETE FROM "ChannelIdentity" WHERE "customerId" = ?`, id);
-  await tx.write(`DELETE FROM "HardwarePurchase" WHERE "customerId" = ?`, id);
+    await tx.write(deleteConversation.sql, ...deleteConversation.args({ id: conversationId }));
+  for (const chat of s.chats.values())
+    await tx.write(deleteChatConversation.sql, ...deleteChatConversation.args(chat));
+  await tx.write(deleteIdentities.sql, ...deleteIdentities.args({ customerId: id }));
+  await tx.write(deletePurchases.sql, ...deletePurchases.args({ customerId: id }));
 
   // Tickets keep what invoicing reads; their events keep facts only, their feedback no comment.
   let feedback = 0;
@@ -225,41 +322,42 @@ async function eraseIn(
     if (eventIds.has(str(e.id))) return;
     eventIds.add(str(e.id));
     await tx.write(
-      `UPDATE "TicketEvent" SET "payload" = ? WHERE "id" = ?`,
-      toJson(pick(parseJson(anyRecord, str(e.payload), {}), KEPT_EVENT_KEYS)),
-      str(e.id),
+      setEventPayload.sql,
+      ...setEventPayload.args({
+        id: str(e.id),
+        payload: toJson(pick(parseJson(anyRecord, str(e.payload), {}), KEPT_EVENT_KEYS)),
+      }),
     );
   };
   for (const t of s.tickets) {
     await tx.write(
-      `UPDATE "Ticket" SET "description" = '', "resolution" = ?, "chatId" = ?, "coverage" = ?, "updatedAt" = ? WHERE "id" = ?`,
-      t.resolution === null ? null : "",
-      `erased-${t.number}`,
-      toJson(pick(parseJson(anyRecord, t.coverage, {}), KEPT_COVERAGE_KEYS)),
-      at,
-      t.id,
+      eraseTicket.sql,
+      ...eraseTicket.args({
+        id: t.id,
+        resolution: t.resolution === null ? null : "",
+        chatId: `erased-${t.number}`,
+        coverage: toJson(pick(parseJson(anyRecord, t.coverage, {}), KEPT_COVERAGE_KEYS)),
+        updatedAt: at,
+      }),
     );
-    for (const e of await tx.rows(`SELECT "id", "payload" FROM "TicketEvent" WHERE "ticketId" = ?`, t.id))
-      await scrubEvent(e);
-    const commented = await tx.row(
-      `SELECT COUNT(*) AS "n" FROM "Feedback" WHERE "ticketId" = ? AND "comment" IS NOT NULL AND "comment" <> ''`,
-      t.id,
-    );
+    const ofTicket = { ticketId: t.id };
+    for (const e of await tx.rows(eventsOfTicket.sql, ...eventsOfTicket.args(ofTicket))) await scrubEvent(e);
+    const commented = await tx.row(commentedFeedback.sql, ...commentedFeedback.args(ofTicket));
     feedback += num(commented?.n ?? 0);
-    await tx.write(`UPDATE "Feedback" SET "comment" = NULL WHERE "ticketId" = ?`, t.id);
+    await tx.write(clearFeedbackComments.sql, ...clearFeedbackComments.args(ofTicket));
   }
   // Events without a ticket that name this customer (registration) or one of their chats (consent).
   const candidates = [
     ...(await tx.rows(
-      `SELECT "id", "payload" FROM "TicketEvent" WHERE "ticketId" IS NULL AND "payload" LIKE ? ESCAPE '\\'`,
-      containing(id),
+      ticketlessEventsContaining.sql,
+      ...ticketlessEventsContaining.args({ like: containing(id) }),
     )),
   ];
   for (const key of s.chats.keys()) {
     candidates.push(
       ...(await tx.rows(
-        `SELECT "id", "payload" FROM "TicketEvent" WHERE "ticketId" IS NULL AND "payload" LIKE ? ESCAPE '\\'`,
-        containing(key),
+        ticketlessEventsContaining.sql,
+        ...ticketlessEventsContaining.args({ like: containing(key) }),
       )),
     );
   }
@@ -271,26 +369,20 @@ async function eraseIn(
 
   // Work still queued for their chats or tickets (AI jobs carry the text) goes too.
   for (const key of [...s.chats.keys(), ...s.tickets.map((t) => t.number)]) {
-    await tx.write(
-      `DELETE FROM "Job" WHERE "key" LIKE ? ESCAPE '\\' OR "payload" LIKE ? ESCAPE '\\'`,
-      containing(key),
-      containing(key),
-    );
+    await tx.write(deleteJobsContaining.sql, ...deleteJobsContaining.args({ like: containing(key) }));
   }
   // Desks that posted about a ticket (their reference kept, as the ticket is) are told to clean up.
   const posted: ErasedTicket[] = [];
   for (const t of s.tickets) {
-    const desks = (
-      await tx.rows(`SELECT "desk" FROM "TicketDeskRef" WHERE "ticketId" = ? ORDER BY "desk"`, t.id)
-    ).map((r) => str(r.desk));
+    const desks = (await tx.rows(desksOfTicket.sql, ...desksOfTicket.args({ ticketId: t.id }))).map((r) =>
+      str(r.desk),
+    );
     if (desks.length > 0) posted.push({ number: t.number, desks });
   }
   for (const job of jobsFor(posted)) await scheduleJob(tx, job);
   await tx.write(
-    `UPDATE "Customer" SET "company" = ?, "contactName" = NULL, "phone" = NULL, "email" = NULL, "verified" = FALSE, "updatedAt" = ? WHERE "id" = ?`,
-    `[erased ${s.customer.code}]`,
-    at,
-    id,
+    eraseCustomer.sql,
+    ...eraseCustomer.args({ id, company: `[erased ${s.customer.code}]`, updatedAt: at }),
   );
   const unique = uniqueRefs(files);
   const summary = {

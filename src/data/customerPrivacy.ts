@@ -5,9 +5,19 @@
  * references these functions return, after the transaction commits.
  */
 import { z } from "zod";
-import { type FileRef, KEPT_EVENT_KEYS, PrivacyError, pick, refsOf, uniqueRefs } from "./customerErasure.js";
+import {
+  type FileRef,
+  KEPT_EVENT_KEYS,
+  likeEscaped,
+  PrivacyError,
+  pick,
+  refsOf,
+  setEventPayload,
+  uniqueRefs,
+} from "./customerErasure.js";
 import { type Database, onSql, type SqlExecutor } from "./database.js";
 import { parseJson, toJson } from "./json.js";
+import { qb, type Statement, statement } from "./schema/queryBuilder.js";
 import { rowReader } from "./schema/rows.js";
 import { containing } from "./sqlLike.js";
 import { date, iso, maybeStr, num, type SqlTx, str } from "./sqlTx.js";
@@ -15,8 +25,25 @@ import { date, iso, maybeStr, num, type SqlTx, str } from "./sqlTx.js";
 /** Rows deleted, and file refs looked up, per statement. */
 const BATCH = 500;
 
-/** `?, ?, …` for `n` values. */
-const placeholders = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
+/** The statement for `n` values, compiled on first use for each `n`, then reused. */
+function perCount<P>(build: (n: number) => Statement<P>): (n: number) => Statement<P> {
+  const compiled = new Map<number, Statement<P>>();
+  return (n) => {
+    let s = compiled.get(n);
+    if (!s) {
+      s = build(n);
+      compiled.set(n, s);
+    }
+    return s;
+  };
+}
+
+/** Named parameters `<prefix>0`, `<prefix>1`, … of a statement compiled per count. */
+type Numbered<Prefix extends string> = Record<`${Prefix}${number}`, string>;
+/** `{ prefix0: values[0], … }`, the arguments of a {@link Numbered} statement. */
+// Object.fromEntries types its keys as any string; they are the prefix and an index here.
+const numbered = <Prefix extends string>(prefix: Prefix, values: string[]): Numbered<Prefix> =>
+  Object.fromEntries(values.map((v, i) => [`${prefix}${i}`, v])) as Numbered<Prefix>;
 
 export {
   type ErasedTicket,
@@ -46,37 +73,89 @@ const purchaseRow = rowReader("HardwarePurchase");
 const ticketRecord = rowReader("Ticket");
 
 /** The customer's tickets' ids (a subquery, so no list of ids is bound). */
-const THEIR_TICKETS = `SELECT "id" FROM "Ticket" WHERE "customerId" = ?`;
+const theirTickets = (customerId: string) =>
+  qb.selectFrom("Ticket").select("id").where("customerId", "=", customerId);
+
+const customerByCode = statement<{ code: string }>((p) =>
+  qb.selectFrom("Customer").selectAll().where("code", "=", p.code),
+);
+const wholePurchases = statement<{ customerId: string }>((p) =>
+  qb.selectFrom("HardwarePurchase").selectAll().where("customerId", "=", p.customerId).orderBy("id"),
+);
+const identitiesOf = statement<{ customerId: string }>((p) =>
+  qb
+    .selectFrom("ChannelIdentity")
+    .select(["channel", "externalId", "createdAt"])
+    .where("customerId", "=", p.customerId)
+    .orderBy("id"),
+);
+const ticketsOf = statement<{ customerId: string }>((p) =>
+  qb.selectFrom("Ticket").selectAll().where("customerId", "=", p.customerId).orderBy("createdAt", "asc"),
+);
+const conversationsOf = statement<{ customerId: string }>((p) =>
+  qb
+    .selectFrom("Conversation")
+    .select(["channel", "chatId", "updatedAt", "snapshot"])
+    .where("customerId", "=", p.customerId)
+    .orderBy("id"),
+);
+/** Transcript lines of the customer's tickets or of any of `n` chats (`channel<i>`, `chatId<i>`). */
+const messagesOf = perCount((n) =>
+  statement<{ customerId: string } & Numbered<"channel" | "chatId">>((p) =>
+    qb
+      .selectFrom("Message")
+      .select(["channel", "chatId", "direction", "ticketId", "text", "body", "status", "at"])
+      .where((eb) =>
+        eb.or([
+          eb("ticketId", "in", theirTickets(p.customerId)),
+          ...Array.from({ length: n }, (_, i) =>
+            eb.and([eb("channel", "=", p[`channel${i}`]!), eb("chatId", "=", p[`chatId${i}`]!)]),
+          ),
+        ]),
+      )
+      .orderBy("at", "asc")
+      .orderBy("id", "asc"),
+  ),
+);
+/** Events of the customer's tickets, and every event without a ticket (filtered by their payload). */
+const eventsOf = statement<{ customerId: string }>((p) =>
+  qb
+    .selectFrom("TicketEvent")
+    .select(["ticketId", "type", "actor", "payload", "at"])
+    .where((eb) => eb.or([eb("ticketId", "in", theirTickets(p.customerId)), eb("ticketId", "is", null)]))
+    .orderBy("at", "asc")
+    .orderBy("id", "asc"),
+);
+const feedbackOf = statement<{ customerId: string }>((p) =>
+  qb
+    .selectFrom("Feedback")
+    .select(["ticketId", "rating", "comment", "at"])
+    .where("ticketId", "in", theirTickets(p.customerId))
+    .orderBy("at", "asc"),
+);
 
 /** The rows that belong to a customer: their record, tickets, chats, messages and events. */
 async function scope(tx: SqlTx, code: string) {
-  const c = await tx.row(`SELECT * FROM "Customer" WHERE "code" = ?`, code.trim().toUpperCase());
+  const c = await tx.row(customerByCode.sql, ...customerByCode.args({ code: code.trim().toUpperCase() }));
   if (!c) throw new PrivacyError("unknown-customer", `no customer with code "${code}"`);
   const customer = customerRow(c);
   const id = customer.id;
-  const purchases = (
-    await tx.rows(`SELECT * FROM "HardwarePurchase" WHERE "customerId" = ? ORDER BY "id"`, id)
-  ).map(purchaseRow);
-  const identities = (
-    await tx.rows(
-      `SELECT "channel", "externalId", "createdAt" FROM "ChannelIdentity" WHERE "customerId" = ? ORDER BY "id"`,
-      id,
-    )
-  ).map((i) => ({ channel: str(i.channel), externalId: str(i.externalId), createdAt: date(i.createdAt) }));
-  const tickets = (
-    await tx.rows(`SELECT * FROM "Ticket" WHERE "customerId" = ? ORDER BY "createdAt" ASC`, id)
-  ).map(ticketRecord);
-  const conversations = (
-    await tx.rows(
-      `SELECT "channel", "chatId", "updatedAt", "snapshot" FROM "Conversation" WHERE "customerId" = ? ORDER BY "id"`,
-      id,
-    )
-  ).map((v) => ({
-    channel: str(v.channel),
-    chatId: str(v.chatId),
-    updatedAt: date(v.updatedAt),
-    snapshot: str(v.snapshot),
+  const byCustomer = { customerId: id };
+  const purchases = (await tx.rows(wholePurchases.sql, ...wholePurchases.args(byCustomer))).map(purchaseRow);
+  const identities = (await tx.rows(identitiesOf.sql, ...identitiesOf.args(byCustomer))).map((i) => ({
+    channel: str(i.channel),
+    externalId: str(i.externalId),
+    createdAt: date(i.createdAt),
   }));
+  const tickets = (await tx.rows(ticketsOf.sql, ...ticketsOf.args(byCustomer))).map(ticketRecord);
+  const conversations = (await tx.rows(conversationsOf.sql, ...conversationsOf.args(byCustomer))).map(
+    (v) => ({
+      channel: str(v.channel),
+      chatId: str(v.chatId),
+      updatedAt: date(v.updatedAt),
+      snapshot: str(v.snapshot),
+    }),
+  );
   // Their chats: where their tickets were opened, their conversations, and their identities.
   const chats = new Map<string, { channel: string; chatId: string }>();
   const addChat = (channel: string, chatId: string) => {
@@ -86,13 +165,21 @@ async function scope(tx: SqlTx, code: string) {
   for (const v of conversations) addChat(v.channel, v.chatId);
   for (const i of identities) addChat(i.channel, i.externalId);
   const inChats = [...chats.values()];
+  const messagesIn = messagesOf(inChats.length);
   const messages = (
     await tx.rows(
-      `SELECT "channel", "chatId", "direction", "ticketId", "text", "body", "status", "at" FROM "Message"
-       WHERE "ticketId" IN (${THEIR_TICKETS})${inChats.map(() => ` OR ("channel" = ? AND "chatId" = ?)`).join("")}
-       ORDER BY "at" ASC, "id" ASC`,
-      id,
-      ...inChats.flatMap((chat) => [chat.channel, chat.chatId]),
+      messagesIn.sql,
+      ...messagesIn.args({
+        ...byCustomer,
+        ...numbered(
+          "channel",
+          inChats.map((chat) => chat.channel),
+        ),
+        ...numbered(
+          "chatId",
+          inChats.map((chat) => chat.chatId),
+        ),
+      }),
     )
   ).map((m) => ({
     channel: str(m.channel),
@@ -104,13 +191,7 @@ async function scope(tx: SqlTx, code: string) {
     status: str(m.status),
     at: date(m.at),
   }));
-  const events = (
-    await tx.rows(
-      `SELECT "ticketId", "type", "actor", "payload", "at" FROM "TicketEvent"
-       WHERE "ticketId" IN (${THEIR_TICKETS}) OR "ticketId" IS NULL ORDER BY "at" ASC, "id" ASC`,
-      id,
-    )
-  ).map((e) => ({
+  const events = (await tx.rows(eventsOf.sql, ...eventsOf.args(byCustomer))).map((e) => ({
     ticketId: maybeStr(e.ticketId),
     type: str(e.type),
     actor: maybeStr(e.actor),
@@ -124,12 +205,7 @@ async function scope(tx: SqlTx, code: string) {
     const payload = parseJson(anyRecord, e.payload, {});
     return payload.customerId === id || (typeof payload.chat === "string" && chatKeys.has(payload.chat));
   });
-  const feedback = (
-    await tx.rows(
-      `SELECT "ticketId", "rating", "comment", "at" FROM "Feedback" WHERE "ticketId" IN (${THEIR_TICKETS}) ORDER BY "at" ASC`,
-      id,
-    )
-  ).map((f) => ({
+  const feedback = (await tx.rows(feedbackOf.sql, ...feedbackOf.args(byCustomer))).map((f) => ({
     ticketId: str(f.ticketId),
     rating: num(f.rating),
     comment: maybeStr(f.comment),
@@ -206,6 +282,38 @@ export interface PurgeSummary {
   files: FileRef[];
 }
 
+const oldMessages = statement<{ before: string }>((p) =>
+  qb.selectFrom("Message").select(["id", "body"]).where("at", "<", p.before).where("status", "<>", "pending"),
+);
+/** Messages by id (`id0`, `id1`, …: `n` of them). */
+const deleteMessages = perCount((n) =>
+  statement<Numbered<"id">>((p) =>
+    qb.deleteFrom("Message").where(
+      "id",
+      "in",
+      Array.from({ length: n }, (_, i) => p[`id${i}`]!),
+    ),
+  ),
+);
+/** Bodies of messages that contain any of `n` {@link containing} patterns (`like0`, `like1`, …). */
+const bodiesContaining = perCount((n) =>
+  statement<Numbered<"like">>((p) =>
+    qb
+      .selectFrom("Message")
+      .select("body")
+      .where((eb) => eb.or(Array.from({ length: n }, (_, i) => likeEscaped("body", p[`like${i}`]!)))),
+  ),
+);
+/** Older events of kinds that carry what customers and staff wrote, not yet scrubbed. */
+const textEventsBefore = statement<{ before: string }>((p) =>
+  qb
+    .selectFrom("TicketEvent")
+    .select(["id", "payload"])
+    .where("at", "<", p.before)
+    .where("type", "in", ["customer.message", "ticket.reply", "ticket.asked", "ticket.note"])
+    .where("payload", "<>", "{}"),
+);
+
 /**
  * Retention: deletes transcript lines older than `before` (undelivered outbound ones stay),
  * clears the free text of older customer/staff message events, and returns the files those
@@ -214,35 +322,37 @@ export interface PurgeSummary {
  */
 export async function purgeTranscriptsBefore(db: Database, before: Date): Promise<PurgeSummary> {
   return db.transaction(async (tx) => {
-    const old = await tx.rows(
-      `SELECT "id", "body" FROM "Message" WHERE "at" < ? AND "status" <> 'pending'`,
-      iso(before),
-    );
+    const old = await tx.rows(oldMessages.sql, ...oldMessages.args({ before: iso(before) }));
     const refs = uniqueRefs(old.flatMap((m) => refsOf(parseJson(anyRecord, str(m.body), {}))));
     for (let i = 0; i < old.length; i += BATCH) {
       const ids = old.slice(i, i + BATCH).map((m) => str(m.id));
-      await tx.write(`DELETE FROM "Message" WHERE "id" IN (${placeholders(ids.length)})`, ...ids);
+      const deletion = deleteMessages(ids.length);
+      await tx.write(deletion.sql, ...deletion.args(numbered("id", ids)));
     }
     const stillUsed = new Set<string>();
     for (let i = 0; i < refs.length; i += BATCH) {
       const some = refs.slice(i, i + BATCH);
+      const lookup = bodiesContaining(some.length);
       const newer = await tx.rows(
-        `SELECT "body" FROM "Message" WHERE ${some.map(() => `"body" LIKE ? ESCAPE '\\'`).join(" OR ")}`,
-        ...some.map((r) => containing(r.ref)),
+        lookup.sql,
+        ...lookup.args(
+          numbered(
+            "like",
+            some.map((r) => containing(r.ref)),
+          ),
+        ),
       );
       for (const m of newer)
         for (const r of refsOf(parseJson(anyRecord, str(m.body), {}))) stillUsed.add(r.ref);
     }
-    const textEvents = await tx.rows(
-      `SELECT "id", "payload" FROM "TicketEvent"
-       WHERE "at" < ? AND "type" IN ('customer.message', 'ticket.reply', 'ticket.asked', 'ticket.note') AND "payload" <> '{}'`,
-      iso(before),
-    );
+    const textEvents = await tx.rows(textEventsBefore.sql, ...textEventsBefore.args({ before: iso(before) }));
     for (const e of textEvents) {
       await tx.write(
-        `UPDATE "TicketEvent" SET "payload" = ? WHERE "id" = ?`,
-        toJson(pick(parseJson(anyRecord, str(e.payload), {}), KEPT_EVENT_KEYS)),
-        str(e.id),
+        setEventPayload.sql,
+        ...setEventPayload.args({
+          id: str(e.id),
+          payload: toJson(pick(parseJson(anyRecord, str(e.payload), {}), KEPT_EVENT_KEYS)),
+        }),
       );
     }
     return {

@@ -3,11 +3,14 @@
  * text, a customer's page (record, plans, purchases, tickets), and admins' edits of plans and
  * purchases, audited as `customer.updated` events.
  */
+import { type SqlBool, sql } from "kysely";
 import { z } from "zod";
 import { type Database, onSql, type SqlExecutor } from "./database.js";
 import { isUniqueViolation } from "./databaseError.js";
 import { newId } from "./ids.js";
 import { parseJson, toJson } from "./json.js";
+import { qb, type Statement, statement } from "./schema/queryBuilder.js";
+import { CUSTOMER, customerIdOfPhone, deletePurchases, insertPurchase, purchasesOf } from "./sqlCustomers.js";
 import { containing } from "./sqlLike.js";
 import { recordEvent } from "./sqlTickets.js";
 import { bool, date, iso, maybeDate, maybeNum, maybeStr, num, type SqlRow, str } from "./sqlTx.js";
@@ -43,10 +46,11 @@ export interface SearchResult {
 const LIMIT = 25;
 
 /**
- * Case-insensitive "contains" on both providers (`?`: a {@link containing} pattern): on SQLite as
- * its `LIKE` (ASCII case folded), on PostgreSQL as `ILIKE`.
+ * Case-insensitive "contains" on both providers (`pattern`: a {@link containing} pattern): on
+ * SQLite as its `LIKE` (ASCII case folded), on PostgreSQL as `ILIKE`.
  */
-const contains = (column: string): string => `lower(${column}) LIKE lower(?) ESCAPE '\\'`;
+const contains = (column: string, pattern: string) =>
+  sql<SqlBool>`lower(${sql.ref(column)}) like lower(${pattern}) escape '\\'`;
 
 function ticketSummary(t: SqlRow): TicketSummary {
   return {
@@ -63,22 +67,76 @@ function ticketSummary(t: SqlRow): TicketSummary {
   };
 }
 
-/** A ticket of a summary, with its customer's code and company. */
-const TICKET_SUMMARY = `SELECT t."number", t."status", t."category", t."createdAt", t."closedAt", t."minutes", t."chargeGrossCents", t."description", c."code" AS "customerCode", c."company"
-  FROM "Ticket" t JOIN "Customer" c ON c."id" = t."customerId"`;
+/** Tickets of a summary, with their customer's code and company. */
+const ticketSummaries = () =>
+  qb
+    .selectFrom("Ticket as t")
+    .innerJoin("Customer as c", "c.id", "t.customerId")
+    .select([
+      "t.number",
+      "t.status",
+      "t.category",
+      "t.createdAt",
+      "t.closedAt",
+      "t.minutes",
+      "t.chargeGrossCents",
+      "t.description",
+      "c.code as customerCode",
+      "c.company",
+    ]);
 
-/** Customers matching a search (binds: code, four patterns, the phone's digits pattern or null). */
-const CUSTOMER_MATCH = `FROM "Customer" WHERE "code" = ? OR ${contains(`"company"`)} OR ${contains(`"contactName"`)} OR ${contains(`"email"`)} OR "phone" LIKE ?
-  ORDER BY "company" ASC LIMIT ${LIMIT}`;
+/** What a search binds: the code, a {@link containing} pattern, the phone's digits pattern or null. */
+interface Search {
+  code: string;
+  like: string;
+  phoneLike: string | null;
+}
 
-const SEARCH_CUSTOMERS = `SELECT "id", "code", "company", "contactName", "phone", "email" ${CUSTOMER_MATCH}`;
+/** Customers matching a search (by code, company, contact, e-mail or phone digits), first by company. */
+const matchingCustomers = (p: Search) =>
+  qb
+    .selectFrom("Customer")
+    .where((eb) =>
+      eb.or([
+        eb("code", "=", p.code),
+        contains("company", p.like),
+        contains("contactName", p.like),
+        contains("email", p.like),
+        eb("phone", "like", p.phoneLike),
+      ]),
+    )
+    .orderBy("company", "asc")
+    .limit(LIMIT);
+
+const searchCustomers = statement<Search>((p) =>
+  matchingCustomers(p).select(["id", "code", "company", "contactName", "phone", "email"]),
+);
 
 /** Tickets matching a search: by number, text, a transcript line (the 200 latest that match) or customer. */
-const SEARCH_TICKETS = `${TICKET_SUMMARY}
-  WHERE ${contains(`t."number"`)} OR ${contains(`t."description"`)} OR ${contains(`t."resolution"`)}
-    OR t."id" IN (SELECT "ticketId" FROM "Message" WHERE ${contains(`"text"`)} AND "ticketId" IS NOT NULL ORDER BY "at" DESC LIMIT 200)
-    OR t."customerId" IN (SELECT "id" ${CUSTOMER_MATCH})
-  ORDER BY t."createdAt" DESC LIMIT ${LIMIT}`;
+const searchTickets = statement<Search>((p) =>
+  ticketSummaries()
+    .where((eb) =>
+      eb.or([
+        contains("t.number", p.like),
+        contains("t.description", p.like),
+        contains("t.resolution", p.like),
+        eb(
+          "t.id",
+          "in",
+          qb
+            .selectFrom("Message")
+            .select("ticketId")
+            .where(contains("text", p.like))
+            .where("ticketId", "is not", null)
+            .orderBy("at", "desc")
+            .limit(200),
+        ),
+        eb("t.customerId", "in", matchingCustomers(p).select("id")),
+      ]),
+    )
+    .orderBy("t.createdAt", "desc")
+    .limit(LIMIT),
+);
 
 /**
  * Customers and tickets matching `query`: a ticket number (exact or partial), a customer code,
@@ -89,10 +147,14 @@ export async function searchSupport(db: SqlExecutor, query: string): Promise<Sea
   if (q.length < 2) return { customers: [], tickets: [] };
   const digits = q.replace(/\D/g, "");
   const like = containing(q);
-  const customerArgs = [q.toUpperCase(), like, like, like, digits.length >= 5 ? containing(digits) : null];
+  const search: Search = {
+    code: q.toUpperCase(),
+    like,
+    phoneLike: digits.length >= 5 ? containing(digits) : null,
+  };
   return onSql(db, async (tx) => {
-    const customers = await tx.rows(SEARCH_CUSTOMERS, ...customerArgs);
-    const tickets = await tx.rows(SEARCH_TICKETS, like, like, like, like, ...customerArgs);
+    const customers = await tx.rows(searchCustomers.sql, ...searchCustomers.args(search));
+    const tickets = await tx.rows(searchTickets.sql, ...searchTickets.args(search));
     return {
       customers: customers.map((c) => ({
         code: str(c.code),
@@ -122,27 +184,40 @@ export interface CustomerHistory {
   tickets: TicketSummary[];
 }
 
+const historyCustomer = statement<{ code: string }>((p) =>
+  qb
+    .selectFrom("Customer")
+    .select([...CUSTOMER, "createdAt"])
+    .where("code", "=", p.code),
+);
+const purchasesByDate = statement<{ customerId: string }>((p) =>
+  qb
+    .selectFrom("HardwarePurchase")
+    .select(["item", "purchasedOn", "warrantyMonths"])
+    .where("customerId", "=", p.customerId)
+    .orderBy("purchasedOn", "asc"),
+);
+const identitiesOf = statement<{ customerId: string }>((p) =>
+  qb
+    .selectFrom("ChannelIdentity")
+    .select(["channel", "externalId"])
+    .where("customerId", "=", p.customerId)
+    .orderBy("id"),
+);
+/** A customer's tickets, newest first (the 500 latest). */
+const ticketsOf = statement<{ customerId: string }>((p) =>
+  ticketSummaries().where("t.customerId", "=", p.customerId).orderBy("t.createdAt", "desc").limit(500),
+);
+
 /** A customer's page: record, plans, purchases, identities and every ticket (newest first). */
 export async function customerHistory(db: SqlExecutor, code: string): Promise<CustomerHistory | null> {
   return onSql(db, async (tx) => {
-    const c = await tx.row(
-      `SELECT "id", "code", "company", "contactName", "phone", "email", "language", "plans", "salesRep", "verified", "createdAt"
-       FROM "Customer" WHERE "code" = ?`,
-      code.trim().toUpperCase(),
-    );
+    const c = await tx.row(historyCustomer.sql, ...historyCustomer.args({ code: code.trim().toUpperCase() }));
     if (!c) return null;
-    const purchases = await tx.rows(
-      `SELECT "item", "purchasedOn", "warrantyMonths" FROM "HardwarePurchase" WHERE "customerId" = ? ORDER BY "purchasedOn" ASC`,
-      str(c.id),
-    );
-    const identities = await tx.rows(
-      `SELECT "channel", "externalId" FROM "ChannelIdentity" WHERE "customerId" = ? ORDER BY "id"`,
-      str(c.id),
-    );
-    const tickets = await tx.rows(
-      `${TICKET_SUMMARY} WHERE t."customerId" = ? ORDER BY t."createdAt" DESC LIMIT 500`,
-      str(c.id),
-    );
+    const customerId = str(c.id);
+    const purchases = await tx.rows(purchasesByDate.sql, ...purchasesByDate.args({ customerId }));
+    const identities = await tx.rows(identitiesOf.sql, ...identitiesOf.args({ customerId }));
+    const tickets = await tx.rows(ticketsOf.sql, ...ticketsOf.args({ customerId }));
     return {
       code: str(c.code),
       company: str(c.company),
@@ -167,6 +242,13 @@ function toPurchase(x: SqlRow): Purchase {
   return { item: str(x.item), purchasedOn: str(x.purchasedOn), warrantyMonths: num(x.warrantyMonths) };
 }
 
+const contractOf = statement<{ code: string }>((p) =>
+  qb.selectFrom("Customer").select(["id", "code", "plans"]).where("code", "=", p.code),
+);
+const updatePlans = statement<{ id: string; plans: string; updatedAt: string }>((p) =>
+  qb.updateTable("Customer").set({ plans: p.plans, updatedAt: p.updatedAt }).where("id", "=", p.id),
+);
+
 /**
  * Replaces a customer's plans and/or purchases (already validated against the preset) and
  * records a `customer.updated` event with what changed and who changed it. False when the
@@ -179,38 +261,30 @@ export async function updateCustomerContract(
   audit: { actor: string; at: Date },
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const c = await tx.row(
-      `SELECT "id", "code", "plans" FROM "Customer" WHERE "code" = ?`,
-      code.trim().toUpperCase(),
-    );
+    const c = await tx.row(contractOf.sql, ...contractOf.args({ code: code.trim().toUpperCase() }));
     if (!c) return false;
     const id = str(c.id);
     const before = {
       plans: parseJson(stringArray, str(c.plans), []),
-      purchases: (
-        await tx.rows(
-          `SELECT "item", "purchasedOn", "warrantyMonths" FROM "HardwarePurchase" WHERE "customerId" = ? ORDER BY "id"`,
-          id,
-        )
-      ).map(toPurchase),
+      purchases: (await tx.rows(purchasesOf.sql, ...purchasesOf.args({ customerId: id }))).map(toPurchase),
     };
     if (change.plans)
       await tx.write(
-        `UPDATE "Customer" SET "plans" = ?, "updatedAt" = ? WHERE "id" = ?`,
-        toJson(change.plans),
-        iso(new Date()),
-        id,
+        updatePlans.sql,
+        ...updatePlans.args({ id, plans: toJson(change.plans), updatedAt: iso(new Date()) }),
       );
     if (change.purchases) {
-      await tx.write(`DELETE FROM "HardwarePurchase" WHERE "customerId" = ?`, id);
+      await tx.write(deletePurchases.sql, ...deletePurchases.args({ customerId: id }));
       for (const x of change.purchases)
         await tx.write(
-          `INSERT INTO "HardwarePurchase" ("id", "customerId", "item", "purchasedOn", "warrantyMonths") VALUES (?, ?, ?, ?, ?)`,
-          newId(),
-          id,
-          x.item,
-          x.purchasedOn,
-          x.warrantyMonths,
+          insertPurchase.sql,
+          ...insertPurchase.args({
+            id: newId(),
+            customerId: id,
+            item: x.item,
+            purchasedOn: x.purchasedOn,
+            warrantyMonths: x.warrantyMonths,
+          }),
         );
     }
     await recordEvent(tx, {
@@ -241,6 +315,37 @@ export interface ContactChange {
 }
 
 const CONTACT_FIELDS = ["company", "contactName", "phone", "email", "verified"] as const;
+type ContactField = (typeof CONTACT_FIELDS)[number];
+
+const contactOf = statement<{ code: string }>((p) =>
+  qb
+    .selectFrom("Customer")
+    .select(["id", "code", "company", "contactName", "phone", "email", "verified"])
+    .where("code", "=", p.code),
+);
+
+/** The values of a contact UPDATE (verified as 1/0, as booleans are stored). */
+type ContactUpdate = Required<Omit<ContactChange, "verified">> & {
+  verified: number;
+  id: string;
+  updatedAt: string;
+};
+
+/** The UPDATE of these fields (and `updatedAt`), compiled on first use, one per set of fields. */
+const contactUpdates = new Map<string, Statement<ContactUpdate>>();
+function contactUpdate(fields: readonly ContactField[]): Statement<ContactUpdate> {
+  const key = fields.join();
+  let update = contactUpdates.get(key);
+  if (!update) {
+    update = statement<ContactUpdate>((p) => {
+      let q = qb.updateTable("Customer");
+      for (const field of fields) q = q.set(field, p[field]);
+      return q.set("updatedAt", p.updatedAt).where("id", "=", p.id);
+    });
+    contactUpdates.set(key, update);
+  }
+  return update;
+}
 
 /**
  * Sets a customer's company, contact name, phone, e-mail and/or verified flag and records a
@@ -255,14 +360,11 @@ export async function updateCustomerContact(
 ): Promise<"updated" | "unknown-customer" | "phone-taken"> {
   try {
     return await db.transaction(async (tx) => {
-      const row = await tx.row(
-        `SELECT "id", "code", "company", "contactName", "phone", "email", "verified" FROM "Customer" WHERE "code" = ?`,
-        code.trim().toUpperCase(),
-      );
+      const row = await tx.row(contactOf.sql, ...contactOf.args({ code: code.trim().toUpperCase() }));
       if (!row) return "unknown-customer" as const;
       const id = str(row.id);
       if (change.phone) {
-        const owner = await tx.row(`SELECT "id" FROM "Customer" WHERE "phone" = ?`, change.phone);
+        const owner = await tx.row(customerIdOfPhone.sql, ...customerIdOfPhone.args({ phone: change.phone }));
         if (owner && owner.id !== id) return "phone-taken" as const;
       }
       const c: Required<ContactChange> = {
@@ -275,11 +377,18 @@ export async function updateCustomerContact(
       const fields = CONTACT_FIELDS.filter((k) => change[k] !== undefined);
       const before = Object.fromEntries(fields.map((k) => [k, c[k]]));
       const after = Object.fromEntries(fields.map((k) => [k, change[k]]));
+      const update = contactUpdate(fields);
       await tx.run(
-        `UPDATE "Customer" SET ${fields.map((k) => `"${k}" = ?, `).join("")}"updatedAt" = ? WHERE "id" = ?`,
-        ...fields.map((k) => (k === "verified" ? (change.verified ? 1 : 0) : (change[k] as string | null))),
-        iso(new Date()),
-        id,
+        update.sql,
+        ...update.args({
+          id,
+          company: change.company ?? c.company,
+          contactName: change.contactName ?? null,
+          phone: change.phone ?? null,
+          email: change.email ?? null,
+          verified: change.verified ? 1 : 0,
+          updatedAt: iso(new Date()),
+        }),
       );
       await recordEvent(tx, {
         ticketId: null,

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { type Database, onSql, type SqlExecutor } from "./database.js";
 import { newId } from "./ids.js";
+import { qb, statement } from "./schema/queryBuilder.js";
 import * as sql from "./sqlCustomers.js";
 import { iso, type SqlTx } from "./sqlTx.js";
 
@@ -98,6 +99,29 @@ export async function createCustomer(tx: SqlTx, data: NewCustomer): Promise<Cust
   return sql.createCustomer(tx, newCustomerCode(), data);
 }
 
+/** A verified customer of a bulk sign-up (verified bound as 1, as booleans are stored). */
+const insertSignedUp = statement<{
+  id: string;
+  code: string;
+  company: string;
+  phone: string | null;
+  language: string;
+  plans: string;
+  now: string;
+}>((p) =>
+  qb.insertInto("Customer").values({
+    id: p.id,
+    code: p.code,
+    company: p.company,
+    phone: p.phone,
+    language: p.language,
+    plans: p.plans,
+    verified: 1,
+    createdAt: p.now,
+    updatedAt: p.now,
+  }),
+);
+
 /** Many customers at once, with the codes given (bulk sign-up: benches), in one transaction. */
 export async function createCustomers(
   db: Database,
@@ -107,16 +131,16 @@ export async function createCustomers(
   await db.transaction(async (tx) => {
     for (const r of rows)
       await tx.write(
-        `INSERT INTO "Customer" ("id", "code", "company", "phone", "language", "plans", "verified", "createdAt", "updatedAt")
-         VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?)`,
-        newId(),
-        r.code,
-        r.company,
-        r.phone,
-        r.language,
-        JSON.stringify(r.plans),
-        now,
-        now,
+        insertSignedUp.sql,
+        ...insertSignedUp.args({
+          id: newId(),
+          code: r.code,
+          company: r.company,
+          phone: r.phone,
+          language: r.language,
+          plans: JSON.stringify(r.plans),
+          now,
+        }),
       );
   });
 }

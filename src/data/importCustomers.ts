@@ -3,13 +3,17 @@
  * sales representative, hardware purchases and channel identities, or writes nothing.
  */
 import { randomInt } from "node:crypto";
+import type { Insertable } from "kysely";
 import { CodedError } from "../errors.js";
 import { lockChat } from "./coordination.js";
 import { CustomerImportError, type CustomerRecord, type ImportIssue } from "./customerRecord.js";
 import type { Database } from "./database.js";
 import { newId } from "./ids.js";
 import { upsertSalesRep } from "./linkStore.js";
-import { iso, maybeStr, type SqlArg, type SqlTx, str } from "./sqlTx.js";
+import { qb, type Statement, statement } from "./schema/queryBuilder.js";
+import type { CustomerTable } from "./schema/tables.js";
+import { customerIdOfPhone, deletePurchases, insertIdentity, insertPurchase } from "./sqlCustomers.js";
+import { iso, maybeStr, type SqlTx, str } from "./sqlTx.js";
 
 /** Counts of what an import wrote. */
 export interface ImportSummary {
@@ -37,10 +41,88 @@ export function randomCustomerCode(length = 6): string {
   return code;
 }
 
+const customerIdOfCode = statement<{ code: string }>((p) =>
+  qb.selectFrom("Customer").select("id").where("code", "=", p.code),
+);
+const identityOwnerOf = statement<{ channel: string; externalId: string }>((p) =>
+  qb
+    .selectFrom("ChannelIdentity")
+    .select("customerId")
+    .where("channel", "=", p.channel)
+    .where("externalId", "=", p.externalId),
+);
+const phoneOf = statement<{ id: string }>((p) =>
+  qb.selectFrom("Customer").select("phone").where("id", "=", p.id),
+);
+/** The first recorded sales representative with a name. */
+const salesRepNamed = statement<{ name: string }>((p) =>
+  qb.selectFrom("SalesRep").select("id").where("name", "=", p.name).orderBy("createdAt").orderBy("id"),
+);
+const setSalesRep = statement<{ id: string; salesRepId: string | null }>((p) =>
+  qb.updateTable("Customer").set({ salesRepId: p.salesRepId }).where("id", "=", p.id),
+);
+
+/** The columns a row may leave out (then an update keeps them), in the order they are written. */
+const OPTIONAL = ["phone", "email", "language", "plans", "salesRep"] as const;
+type OptionalColumn = (typeof OPTIONAL)[number];
+/** The values an import row writes to its customer (those of columns left out are not bound). */
+interface CustomerValues {
+  id: string;
+  code: string;
+  company: string;
+  phone: string | null;
+  email: string | null;
+  language: string;
+  plans: string;
+  salesRep: string | null;
+  now: string;
+}
+
+/** The UPDATE of a customer from a row with these optional columns, compiled on first use. */
+const customerUpdates = new Map<string, Statement<Omit<CustomerValues, "code">>>();
+function customerUpdate(columns: readonly OptionalColumn[]): Statement<Omit<CustomerValues, "code">> {
+  const key = columns.join();
+  let update = customerUpdates.get(key);
+  if (!update) {
+    update = statement<Omit<CustomerValues, "code">>((p) => {
+      let q = qb.updateTable("Customer").set("company", p.company);
+      for (const column of columns) q = q.set(column, p[column]);
+      return q.set("updatedAt", p.now).where("id", "=", p.id);
+    });
+    customerUpdates.set(key, update);
+  }
+  return update;
+}
+
+/** The INSERT of a customer from a row with these optional columns (language always), compiled on first use. */
+const customerInserts = new Map<string, Statement<CustomerValues>>();
+function customerInsert(columns: readonly OptionalColumn[]): Statement<CustomerValues> {
+  const key = columns.join();
+  let insert = customerInserts.get(key);
+  if (!insert) {
+    insert = statement<CustomerValues>((p) => {
+      const values: Record<string, string | null> = {
+        id: p.id,
+        code: p.code,
+        language: p.language,
+        company: p.company,
+      };
+      for (const column of columns) if (column !== "language") values[column] = p[column];
+      values.createdAt = p.now;
+      values.updatedAt = p.now;
+      // The columns left out (plans, verified) take the schema's defaults, which the generated
+      // table types do not mark: Kysely's Insertable would require them.
+      return qb.insertInto("Customer").values(values as unknown as Insertable<CustomerTable>);
+    });
+    customerInserts.set(key, insert);
+  }
+  return insert;
+}
+
 async function uniqueCode(tx: SqlTx, generate: () => string): Promise<string> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const code = generate();
-    if (!(await tx.row(`SELECT "id" FROM "Customer" WHERE "code" = ?`, code))) return code;
+    if (!(await tx.row(customerIdOfCode.sql, ...customerIdOfCode.args({ code })))) return code;
   }
   throw new Error("could not find a free customer code after 20 attempts");
 }
@@ -53,11 +135,7 @@ class Conflict extends CodedError<"conflict"> {
 }
 
 async function identityOwner(tx: SqlTx, channel: string, externalId: string): Promise<string | null> {
-  const identity = await tx.row(
-    `SELECT "customerId" FROM "ChannelIdentity" WHERE "channel" = ? AND "externalId" = ?`,
-    channel,
-    externalId,
-  );
+  const identity = await tx.row(identityOwnerOf.sql, ...identityOwnerOf.args({ channel, externalId }));
   return identity ? str(identity.customerId) : null;
 }
 
@@ -69,14 +147,14 @@ async function importOne(
   summary: ImportSummary,
 ): Promise<void> {
   const byPhone = record.phone
-    ? await tx.row(`SELECT "id" FROM "Customer" WHERE "phone" = ?`, record.phone)
+    ? await tx.row(customerIdOfPhone.sql, ...customerIdOfPhone.args({ phone: record.phone }))
     : undefined;
   const telegramOwner = record.telegram ? await identityOwner(tx, "telegram", record.telegram) : null;
   const whatsappOwner = record.phone ? await identityOwner(tx, "whatsapp", record.phone) : null;
   const existingId = byPhone ? str(byPhone.id) : (telegramOwner ?? whatsappOwner);
   if (!byPhone && existingId && record.phone) {
     // Matched through an identity only: a customer with another phone number is someone else.
-    const matched = await tx.row(`SELECT "phone" FROM "Customer" WHERE "id" = ?`, existingId);
+    const matched = await tx.row(phoneOf.sql, ...phoneOf.args({ id: existingId }));
     const phone = matched ? maybeStr(matched.phone) : null;
     if (phone && phone !== record.phone) {
       const field = telegramOwner === existingId ? "telegram" : "phone";
@@ -99,41 +177,31 @@ async function importOne(
       });
     }
   }
-  const fields: [string, SqlArg][] = [
-    ["company", record.company],
-    ...(record.phone ? [["phone", record.phone] as [string, SqlArg]] : []),
-    ...(record.email !== undefined ? [["email", record.email] as [string, SqlArg]] : []),
-    ...(record.language !== undefined ? [["language", record.language] as [string, SqlArg]] : []),
-    ...(record.plans !== undefined ? [["plans", JSON.stringify(record.plans)] as [string, SqlArg]] : []),
-    ...(record.salesRep !== undefined ? [["salesRep", record.salesRep] as [string, SqlArg]] : []),
-  ];
+  // The columns the row has (a phone only when not empty); company is always written.
+  const columns = OPTIONAL.filter((column) =>
+    column === "phone" ? !!record.phone : record[column] !== undefined,
+  );
   const now = iso(new Date());
+  const values = {
+    company: record.company,
+    phone: record.phone,
+    email: record.email ?? null,
+    language: record.language ?? defaultLanguage,
+    plans: JSON.stringify(record.plans ?? []),
+    salesRep: record.salesRep ?? null,
+    now,
+  };
   let customerId: string;
   if (existingId) {
-    await tx.write(
-      `UPDATE "Customer" SET ${fields.map(([column]) => `"${column}" = ?`).join(", ")}, "updatedAt" = ? WHERE "id" = ?`,
-      ...fields.map(([, value]) => value),
-      now,
-      existingId,
-    );
+    const update = customerUpdate(columns);
+    await tx.write(update.sql, ...update.args({ ...values, id: existingId }));
     customerId = existingId;
     summary.updated++;
   } else {
     customerId = newId();
-    const columns: [string, SqlArg][] = [
-      ["id", customerId],
-      ["code", await uniqueCode(tx, generate)],
-      ["language", defaultLanguage],
-      ...fields.filter(([column]) => column !== "language"),
-      ...(record.language !== undefined ? [["language", record.language] as [string, SqlArg]] : []),
-      ["createdAt", now],
-      ["updatedAt", now],
-    ];
-    const unique = new Map(columns);
-    await tx.write(
-      `INSERT INTO "Customer" (${[...unique.keys()].map((c) => `"${c}"`).join(", ")}) VALUES (${[...unique.keys()].map(() => "?").join(", ")})`,
-      ...unique.values(),
-    );
+    const code = await uniqueCode(tx, generate);
+    const insert = customerInsert(columns);
+    await tx.write(insert.sql, ...insert.args({ ...values, id: customerId, code }));
     summary.created++;
   }
   if (record.salesRep !== undefined) {
@@ -147,28 +215,23 @@ async function importOne(
               ...(record.salesRepPhone !== undefined ? { phone: record.salesRepPhone } : {}),
             })
           ).id
-        : maybeStr(
-            (
-              await tx.row(
-                `SELECT "id" FROM "SalesRep" WHERE "name" = ? ORDER BY "createdAt", "id"`,
-                record.salesRep,
-              )
-            )?.id,
-          )
+        : maybeStr((await tx.row(salesRepNamed.sql, ...salesRepNamed.args({ name: record.salesRep })))?.id)
       : null;
-    await tx.write(`UPDATE "Customer" SET "salesRepId" = ? WHERE "id" = ?`, repId ?? null, customerId);
+    await tx.write(setSalesRep.sql, ...setSalesRep.args({ id: customerId, salesRepId: repId ?? null }));
   }
   if (record.purchases !== undefined) {
     // The file is the list of record: replacing keeps re-imports idempotent.
-    await tx.write(`DELETE FROM "HardwarePurchase" WHERE "customerId" = ?`, customerId);
+    await tx.write(deletePurchases.sql, ...deletePurchases.args({ customerId }));
     for (const p of record.purchases) {
       await tx.write(
-        `INSERT INTO "HardwarePurchase" ("id", "customerId", "item", "purchasedOn", "warrantyMonths") VALUES (?, ?, ?, ?, ?)`,
-        newId(),
-        customerId,
-        p.item,
-        p.purchasedOn,
-        p.warrantyMonths,
+        insertPurchase.sql,
+        ...insertPurchase.args({
+          id: newId(),
+          customerId,
+          item: p.item,
+          purchasedOn: p.purchasedOn,
+          warrantyMonths: p.warrantyMonths,
+        }),
       );
       summary.purchases++;
     }
@@ -181,12 +244,8 @@ async function importOne(
     if (!externalId) continue;
     if (!owner) {
       await tx.write(
-        `INSERT INTO "ChannelIdentity" ("id", "channel", "externalId", "customerId", "createdAt") VALUES (?, ?, ?, ?, ?)`,
-        newId(),
-        channel,
-        externalId,
-        customerId,
-        now,
+        insertIdentity.sql,
+        ...insertIdentity.args({ id: newId(), channel, externalId, customerId, createdAt: now }),
       );
     }
     summary.identities++;
