@@ -7,7 +7,83 @@
 import { createHash, randomBytes } from "node:crypto";
 import { onSql, type SqlExecutor } from "./database.js";
 import { newId } from "./ids.js";
+import { qb, statement } from "./schema/queryBuilder.js";
 import { date, iso, maybeDate, maybeStr, type SqlTx, str } from "./sqlTx.js";
+
+const repByEmail = statement<{ email: string }>((p) =>
+  qb.selectFrom("SalesRep").select(["id", "phone"]).where("email", "=", p.email),
+);
+const repByName = statement<{ name: string }>((p) =>
+  qb
+    .selectFrom("SalesRep")
+    .select(["id", "phone"])
+    .where("name", "=", p.name)
+    .orderBy("createdAt")
+    .orderBy("id"),
+);
+const updateRep = statement<{ id: string; name: string; email: string | null; phone: string | null }>((p) =>
+  qb.updateTable("SalesRep").set({ name: p.name, email: p.email, phone: p.phone }).where("id", "=", p.id),
+);
+const insertRep = statement<{
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  createdAt: string;
+}>((p) =>
+  qb
+    .insertInto("SalesRep")
+    .values({ id: p.id, name: p.name, email: p.email, phone: p.phone, createdAt: p.createdAt }),
+);
+const linkCustomer = statement<{ customerId: string; repId: string; repName: string; updatedAt: string }>(
+  (p) =>
+    qb
+      .updateTable("Customer")
+      .set({ salesRepId: p.repId, salesRep: p.repName, updatedAt: p.updatedAt })
+      .where("id", "=", p.customerId),
+);
+const repOfCustomer = statement<{ customerId: string }>((p) =>
+  qb.selectFrom("Customer").select(["salesRepId", "salesRep"]).where("id", "=", p.customerId),
+);
+const repById = statement<{ id: string }>((p) =>
+  qb.selectFrom("SalesRep").selectAll().where("id", "=", p.id),
+);
+const repByFoldedName = statement<{ name: string }>((p) =>
+  qb
+    .selectFrom("SalesRep")
+    .selectAll()
+    .where((eb) => eb(eb.fn("lower", [eb.fn("trim", ["name"])]), "=", p.name))
+    .limit(1),
+);
+const insertToken = statement<{
+  id: string;
+  tokenHash: string;
+  purpose: LinkPurpose;
+  ticketId: string;
+  recipient: string | null;
+  expiresAt: string;
+  createdAt: string;
+}>((p) =>
+  qb.insertInto("ActionToken").values({
+    id: p.id,
+    tokenHash: p.tokenHash,
+    purpose: p.purpose,
+    ticketId: p.ticketId,
+    recipient: p.recipient,
+    expiresAt: p.expiresAt,
+    createdAt: p.createdAt,
+  }),
+);
+const tokenByHash = statement<{ tokenHash: string }>((p) =>
+  qb.selectFrom("ActionToken").selectAll().where("tokenHash", "=", p.tokenHash),
+);
+const useToken = statement<{ id: string; outcome: string; usedAt: string }>((p) =>
+  qb
+    .updateTable("ActionToken")
+    .set({ usedAt: p.usedAt, outcome: p.outcome })
+    .where("id", "=", p.id)
+    .where("usedAt", "is", null),
+);
 
 const repOf = (r: Record<string, unknown>): SalesRepRecord => ({
   id: r.id as string,
@@ -31,41 +107,25 @@ export async function upsertSalesRep(
   const email = rep.email?.trim().toLowerCase() || null;
   const name = rep.name.trim();
   const existing = email
-    ? await tx.row(`SELECT "id", "phone" FROM "SalesRep" WHERE "email" = ?`, email)
-    : await tx.row(`SELECT "id", "phone" FROM "SalesRep" WHERE "name" = ? ORDER BY "createdAt", "id"`, name);
+    ? await tx.row(repByEmail.sql, ...repByEmail.args({ email }))
+    : await tx.row(repByName.sql, ...repByName.args({ name }));
   const phone =
     rep.phone !== undefined ? rep.phone?.trim() || null : existing ? maybeStr(existing.phone) : null;
   if (existing) {
     const id = str(existing.id);
-    await tx.write(
-      `UPDATE "SalesRep" SET "name" = ?, "email" = ?, "phone" = ? WHERE "id" = ?`,
-      name,
-      email,
-      phone,
-      id,
-    );
+    await tx.write(updateRep.sql, ...updateRep.args({ id, name, email, phone }));
     return { id, name, email, phone };
   }
   const id = newId();
-  await tx.write(
-    `INSERT INTO "SalesRep" ("id", "name", "email", "phone", "createdAt") VALUES (?, ?, ?, ?, ?)`,
-    id,
-    name,
-    email,
-    phone,
-    iso(new Date()),
-  );
+  await tx.write(insertRep.sql, ...insertRep.args({ id, name, email, phone, createdAt: iso(new Date()) }));
   return { id, name, email, phone };
 }
 
 /** Links a customer to a rep record (and keeps the rep's name on the customer). */
 export async function linkCustomerToRep(tx: SqlTx, customerId: string, rep: SalesRepRecord): Promise<void> {
   await tx.write(
-    `UPDATE "Customer" SET "salesRepId" = ?, "salesRep" = ?, "updatedAt" = ? WHERE "id" = ?`,
-    rep.id,
-    rep.name,
-    iso(new Date()),
-    customerId,
+    linkCustomer.sql,
+    ...linkCustomer.args({ customerId, repId: rep.id, repName: rep.name, updatedAt: iso(new Date()) }),
   );
 }
 
@@ -76,17 +136,14 @@ export async function salesRepForCustomer(
   namedRep: string | null,
 ): Promise<SalesRepRecord | null> {
   return onSql(on, async (tx) => {
-    const c = await tx.row(`SELECT "salesRepId", "salesRep" FROM "Customer" WHERE "id" = ?`, customerId);
+    const c = await tx.row(repOfCustomer.sql, ...repOfCustomer.args({ customerId }));
     if (c?.salesRepId) {
-      const r = await tx.row(`SELECT * FROM "SalesRep" WHERE "id" = ?`, str(c.salesRepId));
+      const r = await tx.row(repById.sql, ...repById.args({ id: str(c.salesRepId) }));
       if (r) return repOf(r);
     }
     const name = (namedRep ?? maybeStr(c?.salesRep) ?? "").trim();
     if (!name) return null;
-    const r = await tx.row(
-      `SELECT * FROM "SalesRep" WHERE lower(trim("name")) = ? LIMIT 1`,
-      name.toLowerCase(),
-    );
+    const r = await tx.row(repByFoldedName.sql, ...repByFoldedName.args({ name: name.toLowerCase() }));
     return r ? repOf(r) : null;
   });
 }
@@ -113,14 +170,16 @@ export async function createActionToken(
   const token = randomBytes(24).toString("base64url");
   await onSql(on, (tx) =>
     tx.run(
-      `INSERT INTO "ActionToken" ("id", "tokenHash", "purpose", "ticketId", "recipient", "expiresAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      newId(),
-      hash(token),
-      t.purpose,
-      t.ticketId,
-      t.recipient,
-      iso(t.expiresAt),
-      iso(new Date()),
+      insertToken.sql,
+      ...insertToken.args({
+        id: newId(),
+        tokenHash: hash(token),
+        purpose: t.purpose,
+        ticketId: t.ticketId,
+        recipient: t.recipient,
+        expiresAt: iso(t.expiresAt),
+        createdAt: iso(new Date()),
+      }),
     ),
   );
   return token;
@@ -129,7 +188,7 @@ export async function createActionToken(
 /** The token's record, or null for an unknown token. */
 export async function findActionToken(on: SqlExecutor, token: string): Promise<ActionTokenRecord | null> {
   if (!/^[\w-]{16,64}$/.test(token)) return null;
-  const r = await onSql(on, (tx) => tx.row(`SELECT * FROM "ActionToken" WHERE "tokenHash" = ?`, hash(token)));
+  const r = await onSql(on, (tx) => tx.row(tokenByHash.sql, ...tokenByHash.args({ tokenHash: hash(token) })));
   if (!r) return null;
   return {
     id: str(r.id),
@@ -150,12 +209,7 @@ export async function useActionToken(
   at: Date,
 ): Promise<boolean> {
   const changed = await onSql(on, (tx) =>
-    tx.run(
-      `UPDATE "ActionToken" SET "usedAt" = ?, "outcome" = ? WHERE "id" = ? AND "usedAt" IS NULL`,
-      iso(at),
-      outcome,
-      id,
-    ),
+    tx.run(useToken.sql, ...useToken.args({ id, outcome, usedAt: iso(at) })),
   );
   return changed === 1;
 }

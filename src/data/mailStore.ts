@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { onSql, type SqlExecutor } from "./database.js";
 import { parseJson, toJson } from "./json.js";
+import { qb, type Statement, statement } from "./schema/queryBuilder.js";
 import { iso, maybeStr, type SqlRow, str } from "./sqlTx.js";
 
 /** Message-IDs kept per thread for `References` (the root and the latest ones). */
@@ -33,7 +34,82 @@ function toRecord(row: SqlRow): MailThreadRecord {
   };
 }
 
-const THREAD = `SELECT "chatId", "address", "subject", "rootMessageId", "lastMessageId", "references" FROM "MailThread"`;
+const THREAD = qb
+  .selectFrom("MailThread")
+  .select(["chatId", "address", "subject", "rootMessageId", "lastMessageId", "references"]);
+const threadOfChat = statement<{ chatId: string }>((p) => THREAD.where("chatId", "=", p.chatId));
+const referencesOf = statement<{ chatId: string }>((p) =>
+  qb.selectFrom("MailThread").select("references").where("chatId", "=", p.chatId),
+);
+const insertThread = statement<{
+  chatId: string;
+  address: string;
+  subject: string;
+  messageId: string;
+  references: string;
+  updatedAt: string;
+}>((p) =>
+  qb
+    .insertInto("MailThread")
+    .values({
+      chatId: p.chatId,
+      address: p.address,
+      subject: p.subject,
+      rootMessageId: p.messageId,
+      lastMessageId: p.messageId,
+      references: p.references,
+      updatedAt: p.updatedAt,
+    })
+    .onConflict((oc) => oc.doNothing()),
+);
+const noteInboundId = statement<{ chatId: string; references: string; messageId: string; updatedAt: string }>(
+  (p) =>
+    qb
+      .updateTable("MailThread")
+      .set({ references: p.references, lastMessageId: p.messageId, updatedAt: p.updatedAt })
+      .where("chatId", "=", p.chatId),
+);
+const noteOutboundId = statement<{ chatId: string; references: string; updatedAt: string }>((p) =>
+  qb
+    .updateTable("MailThread")
+    .set({ references: p.references, updatedAt: p.updatedAt })
+    .where("chatId", "=", p.chatId),
+);
+const chatOfTicketNumber = statement<{ number: string }>((p) =>
+  qb.selectFrom("Ticket").select(["chatId", "channel"]).where("number", "=", p.number),
+);
+const newestEmailTicketOf = statement<{ chatId: string }>((p) =>
+  qb
+    .selectFrom("Ticket")
+    .select("number")
+    .where("channel", "=", "email")
+    .where("chatId", "=", p.chatId)
+    .orderBy("createdAt", "desc")
+    .limit(1),
+);
+
+/** The thread started by one of `n` Message-IDs, per `n` (compiled on first use). */
+const threadOfRootOf = new Map<number, Statement<{ messageIds: readonly string[] }>>();
+function threadOfRoot(n: number): Statement<{ messageIds: readonly string[] }> {
+  let compiled = threadOfRootOf.get(n);
+  if (!compiled) {
+    const names = Array.from({ length: n }, (_, i) => `id${i}` as const);
+    const inner = statement<{ [id: `id${number}`]: string }>((p) =>
+      // p[name] is a parameter: the proxy answers every name.
+      THREAD.where(
+        "rootMessageId",
+        "in",
+        names.map((name) => p[name]!),
+      ).limit(1),
+    );
+    compiled = {
+      sql: inner.sql,
+      args: ({ messageIds }) => inner.args(Object.fromEntries(messageIds.map((id, i) => [`id${i}`, id]))),
+    };
+    threadOfRootOf.set(n, compiled);
+  }
+  return compiled;
+}
 
 /** The e-mail store the adapter is given (a seam: tests and other stores can stand in). */
 export interface MailThreadStore {
@@ -62,20 +138,20 @@ export function createMailThreadStore(on: SqlExecutor): MailThreadStore {
     inbound: boolean,
   ) =>
     onSql(on, async (tx) => {
-      const existing = await tx.row(`SELECT "references" FROM "MailThread" WHERE "chatId" = ?`, m.chatId);
+      const existing = await tx.row(referencesOf.sql, ...referencesOf.args({ chatId: m.chatId }));
       const now = iso(new Date());
       if (!existing) {
         // Two deliveries of the same first mail: the other one created it.
         await tx.run(
-          `INSERT INTO "MailThread" ("chatId", "address", "subject", "rootMessageId", "lastMessageId", "references", "updatedAt")
-           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-          m.chatId,
-          m.address,
-          m.subject.slice(0, 300),
-          m.messageId,
-          m.messageId,
-          toJson([m.messageId]),
-          now,
+          insertThread.sql,
+          ...insertThread.args({
+            chatId: m.chatId,
+            address: m.address,
+            subject: m.subject.slice(0, 300),
+            messageId: m.messageId,
+            references: toJson([m.messageId]),
+            updatedAt: now,
+          }),
         );
         return;
       }
@@ -83,34 +159,32 @@ export function createMailThreadStore(on: SqlExecutor): MailThreadStore {
       // Replies answer the customer's latest message.
       if (inbound)
         await tx.run(
-          `UPDATE "MailThread" SET "references" = ?, "lastMessageId" = ?, "updatedAt" = ? WHERE "chatId" = ?`,
-          refs,
-          m.messageId,
-          now,
-          m.chatId,
+          noteInboundId.sql,
+          ...noteInboundId.args({
+            chatId: m.chatId,
+            references: refs,
+            messageId: m.messageId,
+            updatedAt: now,
+          }),
         );
       else
         await tx.run(
-          `UPDATE "MailThread" SET "references" = ?, "updatedAt" = ? WHERE "chatId" = ?`,
-          refs,
-          now,
-          m.chatId,
+          noteOutboundId.sql,
+          ...noteOutboundId.args({ chatId: m.chatId, references: refs, updatedAt: now }),
         );
     });
   return {
     thread(chatId) {
       return onSql(on, async (tx) => {
-        const row = await tx.row(`${THREAD} WHERE "chatId" = ?`, chatId);
+        const row = await tx.row(threadOfChat.sql, ...threadOfChat.args({ chatId }));
         return row ? toRecord(row) : null;
       });
     },
     threadOfMessage(messageIds) {
       if (messageIds.length === 0) return Promise.resolve(null);
       return onSql(on, async (tx) => {
-        const row = await tx.row(
-          `${THREAD} WHERE "rootMessageId" IN (${messageIds.map(() => "?").join(", ")}) LIMIT 1`,
-          ...messageIds,
-        );
+        const select = threadOfRoot(messageIds.length);
+        const row = await tx.row(select.sql, ...select.args({ messageIds }));
         return row ? toRecord(row) : null;
       });
     },
@@ -118,16 +192,13 @@ export function createMailThreadStore(on: SqlExecutor): MailThreadStore {
     noteOutbound: (m) => note(m, false),
     chatOfTicket(number) {
       return onSql(on, async (tx) => {
-        const row = await tx.row(`SELECT "chatId", "channel" FROM "Ticket" WHERE "number" = ?`, number);
+        const row = await tx.row(chatOfTicketNumber.sql, ...chatOfTicketNumber.args({ number }));
         return row ? { chatId: str(row.chatId), channel: str(row.channel) } : null;
       });
     },
     ticketOfChat(chatId) {
       return onSql(on, async (tx) => {
-        const row = await tx.row(
-          `SELECT "number" FROM "Ticket" WHERE "channel" = 'email' AND "chatId" = ? ORDER BY "createdAt" DESC LIMIT 1`,
-          chatId,
-        );
+        const row = await tx.row(newestEmailTicketOf.sql, ...newestEmailTicketOf.args({ chatId }));
         return maybeStr(row?.number);
       });
     },

@@ -4,7 +4,9 @@
  * `rotaStore.ts`.
  */
 import { newId } from "./ids.js";
+import { pageSql } from "./pageSql.js";
 import { PgTx } from "./pgTx.js";
+import { qb, type Statement, statement } from "./schema/queryBuilder.js";
 import { date, iso, maybeDate, maybeStr, num, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 
 /** How a technician can be reached. */
@@ -94,7 +96,84 @@ const toAttempt = (r: SqlRow): AttemptRow => ({
 // ---------------------------------------------------------------------------------------------
 // Technicians and their ways to be reached
 
-const MEMBER = `SELECT "id", "name", "role", "phone" FROM "Technician"`;
+const MEMBER = qb.selectFrom("Technician").select(["id", "name", "role", "phone"]);
+const activeMemberById = statement<{ id: string }>((p) =>
+  MEMBER.where("id", "=", p.id).where("active", "=", 1),
+);
+const activeMemberByName = statement<{ name: string }>((p) =>
+  MEMBER.where("name", "=", p.name).where("active", "=", 1),
+);
+const activeAdminsByName = statement((_p) =>
+  MEMBER.where("role", "=", "admin").where("active", "=", 1).orderBy("name"),
+);
+const activeMembersByName = statement((_p) => MEMBER.where("active", "=", 1).orderBy("name"));
+const contactsOfTechnician = statement<{ technicianId: string }>((p) =>
+  qb
+    .selectFrom("TechnicianContact")
+    .selectAll()
+    .where("technicianId", "=", p.technicianId)
+    .orderBy("position")
+    .orderBy("createdAt"),
+);
+const deleteContacts = statement<{ technicianId: string }>((p) =>
+  qb.deleteFrom("TechnicianContact").where("technicianId", "=", p.technicianId),
+);
+const insertContact = statement<{
+  id: string;
+  technicianId: string;
+  position: number;
+  kind: ContactKind;
+  address: string | null;
+  linkCode: string | null;
+  createdAt: string;
+}>((p) =>
+  qb.insertInto("TechnicianContact").values({
+    id: p.id,
+    technicianId: p.technicianId,
+    position: p.position,
+    kind: p.kind,
+    address: p.address,
+    linkCode: p.linkCode,
+    createdAt: p.createdAt,
+  }),
+);
+const contactWithLinkCode = statement<{ code: string }>((p) =>
+  qb.selectFrom("TechnicianContact").selectAll().where("linkCode", "=", p.code),
+);
+const setContactAddress = statement<{ id: string; address: string }>((p) =>
+  qb.updateTable("TechnicianContact").set({ address: p.address, linkCode: null }).where("id", "=", p.id),
+);
+
+/** {@link membersByContact}'s statement per number of kinds (compiled on first use). */
+const membersByContactOf = new Map<number, Statement<{ kinds: readonly ContactKind[]; address: string }>>();
+function membersByContactStatement(n: number): Statement<{ kinds: readonly ContactKind[]; address: string }> {
+  let compiled = membersByContactOf.get(n);
+  if (!compiled) {
+    const kinds = Array.from({ length: n }, (_, i) => `kind${i}` as const);
+    const inner = statement<{ [kind: `kind${number}`]: ContactKind; address: string }>((p) =>
+      qb
+        .selectFrom("TechnicianContact as c")
+        .innerJoin("Technician as t", "t.id", "c.technicianId")
+        .select(["t.id", "t.name", "t.role", "t.phone"])
+        .distinct()
+        // p[k] is a parameter: the proxy answers every name.
+        .where(
+          "c.kind",
+          "in",
+          kinds.map((k) => p[k]!),
+        )
+        .where((eb) => eb(eb.fn("lower", ["c.address"]), "=", eb.fn("lower", [eb.val(p.address)])))
+        .where("t.active", "=", 1),
+    );
+    compiled = {
+      sql: inner.sql,
+      args: ({ kinds: given, address }) =>
+        inner.args({ ...Object.fromEntries(given.map((k, i) => [`kind${i}`, k])), address }),
+    };
+    membersByContactOf.set(n, compiled);
+  }
+  return compiled;
+}
 const toMember = (r: SqlRow): StaffMember => ({
   id: str(r.id),
   name: str(r.name),
@@ -109,31 +188,26 @@ export async function findMember(
 ): Promise<StaffMember | null> {
   const r =
     "id" in by
-      ? await tx.row(`${MEMBER} WHERE "id" = ? AND "active" = TRUE`, by.id)
-      : await tx.row(`${MEMBER} WHERE "name" = ? AND "active" = TRUE`, by.name);
+      ? await tx.row(activeMemberById.sql, ...activeMemberById.args({ id: by.id }))
+      : await tx.row(activeMemberByName.sql, ...activeMemberByName.args({ name: by.name }));
   return r ? toMember(r) : null;
 }
 
 /** Active administrators, by name. */
 export async function activeAdmins(tx: SqlTx): Promise<StaffMember[]> {
-  return (await tx.rows(`${MEMBER} WHERE "role" = 'admin' AND "active" = TRUE ORDER BY "name"`)).map(
-    toMember,
-  );
+  return (await tx.rows(activeAdminsByName.sql, ...activeAdminsByName.args({}))).map(toMember);
 }
 
 /** Every active technician, by name. */
 export async function activeMembers(tx: SqlTx): Promise<StaffMember[]> {
-  return (await tx.rows(`${MEMBER} WHERE "active" = TRUE ORDER BY "name"`)).map(toMember);
+  return (await tx.rows(activeMembersByName.sql, ...activeMembersByName.args({}))).map(toMember);
 }
 
 /** A technician's ways to be reached, in order. */
 export async function contactsOf(tx: SqlTx, technicianId: string): Promise<ContactRow[]> {
-  return (
-    await tx.rows(
-      `SELECT * FROM "TechnicianContact" WHERE "technicianId" = ? ORDER BY "position", "createdAt"`,
-      technicianId,
-    )
-  ).map(toContact);
+  return (await tx.rows(contactsOfTechnician.sql, ...contactsOfTechnician.args({ technicianId }))).map(
+    toContact,
+  );
 }
 
 /** Replaces a technician's ways to be reached (in the given order). */
@@ -143,35 +217,33 @@ export async function replaceContacts(
   contacts: { kind: ContactKind; address: string | null; linkCode: string | null }[],
   at: Date,
 ): Promise<void> {
-  await tx.write(`DELETE FROM "TechnicianContact" WHERE "technicianId" = ?`, technicianId);
+  await tx.write(deleteContacts.sql, ...deleteContacts.args({ technicianId }));
   let position = 0;
   for (const c of contacts) {
     await tx.write(
-      `INSERT INTO "TechnicianContact" ("id", "technicianId", "position", "kind", "address", "linkCode", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      newId(),
-      technicianId,
-      position++,
-      c.kind,
-      c.address,
-      c.linkCode,
-      iso(at),
+      insertContact.sql,
+      ...insertContact.args({
+        id: newId(),
+        technicianId,
+        position: position++,
+        kind: c.kind,
+        address: c.address,
+        linkCode: c.linkCode,
+        createdAt: iso(at),
+      }),
     );
   }
 }
 
 /** The (unlinked) contact waiting for this link code. */
 export async function contactByLinkCode(tx: SqlTx, code: string): Promise<ContactRow | null> {
-  const r = await tx.row(`SELECT * FROM "TechnicianContact" WHERE "linkCode" = ?`, code);
+  const r = await tx.row(contactWithLinkCode.sql, ...contactWithLinkCode.args({ code }));
   return r ? toContact(r) : null;
 }
 
 /** Links a contact to its address (a Telegram chat) and drops the code. */
 export async function linkContact(tx: SqlTx, id: string, address: string): Promise<void> {
-  await tx.write(
-    `UPDATE "TechnicianContact" SET "address" = ?, "linkCode" = NULL WHERE "id" = ?`,
-    address,
-    id,
-  );
+  await tx.write(setContactAddress.sql, ...setContactAddress.args({ id, address }));
 }
 
 /** The technicians reached at this address by a way of one of these kinds. */
@@ -180,15 +252,8 @@ export async function membersByContact(
   kinds: readonly ContactKind[],
   address: string,
 ): Promise<StaffMember[]> {
-  const marks = kinds.map(() => "?").join(", ");
-  return (
-    await tx.rows(
-      `SELECT DISTINCT t."id", t."name", t."role", t."phone" FROM "TechnicianContact" c JOIN "Technician" t ON t."id" = c."technicianId"
-       WHERE c."kind" IN (${marks}) AND lower(c."address") = lower(?) AND t."active" = TRUE`,
-      ...kinds,
-      address,
-    )
-  ).map(toMember);
+  const select = membersByContactStatement(kinds.length);
+  return (await tx.rows(select.sql, ...select.args({ kinds, address }))).map(toMember);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,27 +265,20 @@ export async function createPage(
 ): Promise<string> {
   const id = newId();
   await tx.write(
-    `INSERT INTO "Page" ("id", "subject", "ticket", "text", "status", "step", "createdAt") VALUES (?, ?, ?, ?, 'open', 0, ?)`,
-    id,
-    p.subject,
-    p.ticket,
-    p.text,
-    iso(p.at),
+    pageSql.insert.sql,
+    ...pageSql.insert.args({ id, subject: p.subject, ticket: p.ticket, text: p.text, createdAt: iso(p.at) }),
   );
   return id;
 }
 
 export async function findPage(tx: SqlTx, id: string): Promise<PageRow | null> {
-  const r = await tx.row(`SELECT * FROM "Page" WHERE "id" = ?`, id);
+  const r = await tx.row(pageSql.byId.sql, ...pageSql.byId.args({ id }));
   return r ? toPage(r) : null;
 }
 
 /** The open page of a ticket, if any. */
 export async function openPageOfTicket(tx: SqlTx, ticket: string): Promise<PageRow | null> {
-  const r = await tx.row(
-    `SELECT * FROM "Page" WHERE "ticket" = ? AND "status" = 'open' ORDER BY "createdAt" DESC LIMIT 1`,
-    ticket,
-  );
+  const r = await tx.row(pageSql.openOfTicket.sql, ...pageSql.openOfTicket.args({ ticket }));
   return r ? toPage(r) : null;
 }
 
@@ -232,24 +290,22 @@ export async function openPageOfTicket(tx: SqlTx, ticket: string): Promise<PageR
  */
 export async function lockOutage(tx: SqlTx, component: string): Promise<void> {
   if (tx instanceof PgTx)
-    await tx.write("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", `outage:${component}`);
+    await tx.write(pageSql.outageLock.sql, ...pageSql.outageLock.args({ key: `outage:${component}` }));
 }
 
 /** Open pages, oldest first. */
 export async function openPages(tx: SqlTx): Promise<PageRow[]> {
-  return (await tx.rows(`SELECT * FROM "Page" WHERE "status" = 'open' ORDER BY "createdAt"`)).map(toPage);
+  return (await tx.rows(pageSql.open.sql, ...pageSql.open.args({}))).map(toPage);
 }
 
 /** Pages of a ticket, newest first. */
 export async function pagesOfTicket(tx: SqlTx, ticket: string): Promise<PageRow[]> {
-  return (await tx.rows(`SELECT * FROM "Page" WHERE "ticket" = ? ORDER BY "createdAt" DESC`, ticket)).map(
-    toPage,
-  );
+  return (await tx.rows(pageSql.ofTicket.sql, ...pageSql.ofTicket.args({ ticket }))).map(toPage);
 }
 
 /** Recent pages (any status), newest first. */
 export async function recentPages(tx: SqlTx, limit: number): Promise<PageRow[]> {
-  return (await tx.rows(`SELECT * FROM "Page" ORDER BY "createdAt" DESC LIMIT ?`, limit)).map(toPage);
+  return (await tx.rows(pageSql.newest.sql, ...pageSql.newest.args({ limit }))).map(toPage);
 }
 
 /**
@@ -257,12 +313,7 @@ export async function recentPages(tx: SqlTx, limit: number): Promise<PageRow[]> 
  * or the page is no longer open: that pass does nothing.
  */
 export async function advancePage(tx: SqlTx, id: string, from: number, to: number): Promise<boolean> {
-  const changed = await tx.run(
-    `UPDATE "Page" SET "step" = ? WHERE "id" = ? AND "step" = ? AND "status" = 'open'`,
-    to,
-    id,
-    from,
-  );
+  const changed = await tx.run(pageSql.advance.sql, ...pageSql.advance.args({ id, from, to }));
   return changed === 1;
 }
 
@@ -274,54 +325,36 @@ export async function endPage(
   ack: { by: string; via: string; at: Date } | null,
 ): Promise<boolean> {
   const changed = await tx.run(
-    `UPDATE "Page" SET "status" = ?, "ackedBy" = ?, "ackedVia" = ?, "ackedAt" = ? WHERE "id" = ? AND "status" = 'open'`,
-    status,
-    ack?.by ?? null,
-    ack?.via ?? null,
-    ack ? iso(ack.at) : null,
-    id,
+    pageSql.end.sql,
+    ...pageSql.end.args({
+      id,
+      status,
+      by: ack?.by ?? null,
+      via: ack?.via ?? null,
+      at: ack ? iso(ack.at) : null,
+    }),
   );
   return changed === 1;
 }
 
 export async function addAttempt(tx: SqlTx, a: Omit<AttemptRow, "id">): Promise<string> {
   const id = newId();
-  await tx.write(
-    `INSERT INTO "PageAttempt" ("id", "pageId", "step", "technicianId", "technician", "kind", "address", "outcome", "error", "ref", "at")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    id,
-    a.pageId,
-    a.step,
-    a.technicianId,
-    a.technician,
-    a.kind,
-    a.address,
-    a.outcome,
-    a.error,
-    a.ref,
-    iso(a.at),
-  );
+  await tx.write(pageSql.insertAttempt.sql, ...pageSql.insertAttempt.args({ ...a, id, at: iso(a.at) }));
   return id;
 }
 
 export async function attemptsOf(tx: SqlTx, pageId: string): Promise<AttemptRow[]> {
-  return (await tx.rows(`SELECT * FROM "PageAttempt" WHERE "pageId" = ? ORDER BY "at", "step"`, pageId)).map(
-    toAttempt,
-  );
+  return (await tx.rows(pageSql.attemptsOf.sql, ...pageSql.attemptsOf.args({ pageId }))).map(toAttempt);
 }
 
 /** The attempt a provider reference (a Twilio Call SID) belongs to. */
 export async function attemptByRef(tx: SqlTx, ref: string): Promise<AttemptRow | null> {
-  const r = await tx.row(`SELECT * FROM "PageAttempt" WHERE "ref" = ? LIMIT 1`, ref);
+  const r = await tx.row(pageSql.attemptByRef.sql, ...pageSql.attemptByRef.args({ ref }));
   return r ? toAttempt(r) : null;
 }
 
 /** The newest open page that reached this technician (what a bare "ok" acknowledges). */
 export async function openPageReaching(tx: SqlTx, technicianId: string): Promise<PageRow | null> {
-  const r = await tx.row(
-    `SELECT p.* FROM "Page" p JOIN "PageAttempt" a ON a."pageId" = p."id"
-     WHERE a."technicianId" = ? AND p."status" = 'open' ORDER BY a."at" DESC LIMIT 1`,
-    technicianId,
-  );
+  const r = await tx.row(pageSql.openReaching.sql, ...pageSql.openReaching.args({ technicianId }));
   return r ? toPage(r) : null;
 }

@@ -5,6 +5,8 @@
  * (process gone) they are taken over at once.
  */
 import { randomBytes } from "node:crypto";
+import { type Expression, expressionBuilder, type SqlBool, sql } from "kysely";
+import { qb, sqlOf } from "./schema/queryBuilder.js";
 
 const APP_PREFIX = "sportello:";
 /** Ids of command-line sessions start with this (see `CoordinationOptions.tool`). */
@@ -20,13 +22,39 @@ export function presenceName(id: string): string {
   return `${APP_PREFIX}${id}`;
 }
 
-/** SQL: whether the instance whose id is in `column` is alive. */
+/** PostgreSQL's view of its connections, as far as presence reads it. */
+type PgStatActivity = {
+  pg_stat_activity: { application_name: string; datname: string };
+};
+const pg = qb.withTables<PgStatActivity>();
+
+/**
+ * Whether the instance whose id is `id` (typically a column) is alive, as a condition of a
+ * query built with the query builder (PostgreSQL only). The prefix is a literal, not a parameter.
+ */
+export function isAlive(id: Expression<string | null>): Expression<SqlBool> {
+  return expressionBuilder<PgStatActivity>().exists(
+    pg
+      .selectFrom("pg_stat_activity as a")
+      .select(sql.lit(1).as("one"))
+      .where("a.application_name", "=", sql<string>`${sql.lit(APP_PREFIX)} || ${id}`),
+  );
+}
+
+/** SQL: whether the instance whose id is in `column` (SQL text, e.g. `o."claimedBy"`) is alive. */
 export function alive(column: string): string {
-  return `EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = '${APP_PREFIX}' || ${column})`;
+  return sql`${isAlive(sql.raw(column))}`.compile(qb).sql;
 }
 
 /** SQL: the ids of the live instances on this database, command-line sessions left out. */
-export const LIVE_INSTANCES = `SELECT DISTINCT substr("application_name", ${APP_PREFIX.length + 1}) AS "id"
-  FROM pg_stat_activity
-  WHERE "datname" = current_database() AND starts_with("application_name", '${APP_PREFIX}')
-    AND NOT starts_with("application_name", '${APP_PREFIX}${TOOL_PREFIX}')`;
+export const LIVE_INSTANCES = sqlOf(
+  pg
+    .selectFrom("pg_stat_activity")
+    .select((eb) => eb.fn<string>("substr", ["application_name", eb.lit(APP_PREFIX.length + 1)]).as("id"))
+    .distinct()
+    .where("datname", "=", (eb) => eb.fn<string>("current_database"))
+    .where((eb) => eb.fn<SqlBool>("starts_with", ["application_name", sql.lit(APP_PREFIX)]))
+    .where((eb) =>
+      eb.not(eb.fn<SqlBool>("starts_with", ["application_name", sql.lit(`${APP_PREFIX}${TOOL_PREFIX}`)])),
+    ),
+);

@@ -4,6 +4,7 @@
  * decided from these rows by `src/pager/rota.ts` (pure).
  */
 import { newId } from "./ids.js";
+import { qb, statement } from "./schema/queryBuilder.js";
 import { date, iso, maybeStr, num, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 
 export interface WeeklySlotRow {
@@ -48,14 +49,75 @@ const toShift = (r: SqlRow): ShiftRow => ({
   replaces: maybeStr(r.replaces),
 });
 
+const activeWeekly = statement((_p) =>
+  qb
+    .selectFrom("OnCallWeekly as w")
+    .innerJoin("Technician as t", "t.id", "w.technicianId")
+    .selectAll("w")
+    .select("t.name as technician")
+    .where("t.active", "=", 1)
+    .orderBy("w.weekday")
+    .orderBy("w.startTime")
+    .orderBy("w.position"),
+);
+const deleteWeekly = statement((_p) => qb.deleteFrom("OnCallWeekly"));
+const insertWeekly = statement<{
+  id: string;
+  technicianId: string;
+  weekday: number;
+  startTime: string;
+  endTime: string;
+  position: number;
+}>((p) =>
+  qb.insertInto("OnCallWeekly").values({
+    id: p.id,
+    technicianId: p.technicianId,
+    weekday: p.weekday,
+    startTime: p.startTime,
+    endTime: p.endTime,
+    position: p.position,
+  }),
+);
+const activeShiftsOverlapping = statement<{ from: string; to: string }>((p) =>
+  qb
+    .selectFrom("OnCallShift as s")
+    .innerJoin("Technician as t", "t.id", "s.technicianId")
+    .leftJoin("Technician as r", "r.id", "s.replacesId")
+    .select([
+      "s.id",
+      "s.technicianId",
+      "s.startsAt",
+      "s.endsAt",
+      "s.replacesId",
+      "t.name as technician",
+      "r.name as replaces",
+    ])
+    .where("s.endsAt", ">", p.from)
+    .where("s.startsAt", "<", p.to)
+    .where("t.active", "=", 1)
+    .orderBy("s.startsAt")
+    .orderBy("s.id"),
+);
+const insertShift = statement<{
+  id: string;
+  technicianId: string;
+  startsAt: string;
+  endsAt: string;
+  replacesId: string | null;
+}>((p) =>
+  qb.insertInto("OnCallShift").values({
+    id: p.id,
+    technicianId: p.technicianId,
+    startsAt: p.startsAt,
+    endsAt: p.endsAt,
+    replacesId: p.replacesId,
+  }),
+);
+const deleteShift = statement<{ id: string }>((p) => qb.deleteFrom("OnCallShift").where("id", "=", p.id));
+
 /** The weekly rota of active technicians, by day, start and position. */
 export async function weeklySlots(tx: SqlTx): Promise<WeeklySlotRow[]> {
-  return (
-    await tx.rows(
-      `SELECT w.*, t."name" AS "technician" FROM "OnCallWeekly" w JOIN "Technician" t ON t."id" = w."technicianId"
-       WHERE t."active" = TRUE ORDER BY w."weekday", w."startTime", w."position"`,
-    )
-  ).map(toSlot);
+  return (await tx.rows(activeWeekly.sql, ...activeWeekly.args({}))).map(toSlot);
 }
 
 /** Replaces the whole weekly rota. */
@@ -63,16 +125,18 @@ export async function replaceWeekly(
   tx: SqlTx,
   slots: { technicianId: string; weekday: number; startTime: string; endTime: string; position: number }[],
 ): Promise<void> {
-  await tx.write(`DELETE FROM "OnCallWeekly"`);
+  await tx.write(deleteWeekly.sql);
   for (const s of slots)
     await tx.write(
-      `INSERT INTO "OnCallWeekly" ("id", "technicianId", "weekday", "startTime", "endTime", "position") VALUES (?, ?, ?, ?, ?, ?)`,
-      newId(),
-      s.technicianId,
-      s.weekday,
-      s.startTime,
-      s.endTime,
-      s.position,
+      insertWeekly.sql,
+      ...insertWeekly.args({
+        id: newId(),
+        technicianId: s.technicianId,
+        weekday: s.weekday,
+        startTime: s.startTime,
+        endTime: s.endTime,
+        position: s.position,
+      }),
     );
 }
 
@@ -80,11 +144,8 @@ export async function replaceWeekly(
 export async function shiftsBetween(tx: SqlTx, from: Date, to: Date): Promise<ShiftRow[]> {
   return (
     await tx.rows(
-      `SELECT s."id", s."technicianId", s."startsAt", s."endsAt", s."replacesId", t."name" AS "technician", r."name" AS "replaces"
-       FROM "OnCallShift" s JOIN "Technician" t ON t."id" = s."technicianId" LEFT JOIN "Technician" r ON r."id" = s."replacesId"
-       WHERE s."endsAt" > ? AND s."startsAt" < ? AND t."active" = TRUE ORDER BY s."startsAt", s."id"`,
-      iso(from),
-      iso(to),
+      activeShiftsOverlapping.sql,
+      ...activeShiftsOverlapping.args({ from: iso(from), to: iso(to) }),
     )
   ).map(toShift);
 }
@@ -96,17 +157,19 @@ export async function addShift(
 ): Promise<string> {
   const id = newId();
   await tx.write(
-    `INSERT INTO "OnCallShift" ("id", "technicianId", "startsAt", "endsAt", "replacesId") VALUES (?, ?, ?, ?, ?)`,
-    id,
-    s.technicianId,
-    iso(s.startsAt),
-    iso(s.endsAt),
-    s.replacesId,
+    insertShift.sql,
+    ...insertShift.args({
+      id,
+      technicianId: s.technicianId,
+      startsAt: iso(s.startsAt),
+      endsAt: iso(s.endsAt),
+      replacesId: s.replacesId,
+    }),
   );
   return id;
 }
 
 /** Removes a one-off shift; false if there was none. */
 export async function removeShift(tx: SqlTx, id: string): Promise<boolean> {
-  return (await tx.run(`DELETE FROM "OnCallShift" WHERE "id" = ?`, id)) === 1;
+  return (await tx.run(deleteShift.sql, ...deleteShift.args({ id }))) === 1;
 }

@@ -13,7 +13,11 @@ import type {
 } from "../desk/board/staffAuth.js";
 import { type Database, onSql, type SqlExecutor } from "./database.js";
 import { newId } from "./ids.js";
+import { qb, statement } from "./schema/queryBuilder.js";
+import { completeRow } from "./schema/rows.js";
 import { bool, date, iso, maybeDate, maybeStr, num, type SqlRow, type SqlTx, str } from "./sqlTx.js";
+import { inviteSql, sessionSql } from "./staffAccessSql.js";
+import { createTechnician } from "./technicianStore.js";
 
 /** The board login key of a name: NFC, trimmed, lower case. */
 export function boardLogin(name: string): string {
@@ -21,8 +25,101 @@ export function boardLogin(name: string): string {
 }
 
 /** A technician with their board password hash (at most one board identity each). */
-const ACCOUNT = `SELECT t."id", t."name", t."role", t."active", i."secretHash" FROM "Technician" t
-  LEFT JOIN "TechnicianIdentity" i ON i."technicianId" = t."id" AND i."desk" = 'board'`;
+const ACCOUNT = qb
+  .selectFrom("Technician as t")
+  .leftJoin("TechnicianIdentity as i", (join) =>
+    join.onRef("i.technicianId", "=", "t.id").on("i.desk", "=", "board"),
+  )
+  .select(["t.id", "t.name", "t.role", "t.active", "i.secretHash"]);
+const accountByLogin = statement<{ login: string }>((p) =>
+  ACCOUNT.where("t.id", "=", (eb) =>
+    eb
+      .selectFrom("TechnicianIdentity")
+      .select("technicianId")
+      .where("desk", "=", "board")
+      .where("externalId", "=", p.login),
+  ),
+);
+const accountByName = statement<{ name: string }>((p) => ACCOUNT.where("t.name", "=", p.name));
+const accountById = statement<{ id: string }>((p) => ACCOUNT.where("t.id", "=", p.id));
+const allAccounts = statement((_p) => ACCOUNT);
+const accountsByName = statement((_p) => ACCOUNT.orderBy("t.name", "asc"));
+const boardSecret = statement<{ technicianId: string }>((p) =>
+  qb
+    .selectFrom("TechnicianIdentity")
+    .select("secretHash")
+    .where("technicianId", "=", p.technicianId)
+    .where("desk", "=", "board"),
+);
+const technicianName = statement<{ id: string }>((p) =>
+  qb.selectFrom("Technician").select("name").where("id", "=", p.id),
+);
+const setRole = statement<{ id: string; role: StaffRole }>((p) =>
+  qb.updateTable("Technician").set({ role: p.role }).where("id", "=", p.id),
+);
+const setActive = statement<{ id: string; active: 0 | 1 }>((p) =>
+  qb.updateTable("Technician").set({ active: p.active }).where("id", "=", p.id),
+);
+
+interface NewIdentity {
+  id: string;
+  technicianId: string;
+  desk: TechnicianDesk;
+  externalId: string;
+  createdAt: string;
+}
+const putSecret = statement<NewIdentity & { secretHash: string | null }>((p) =>
+  qb
+    .insertInto("TechnicianIdentity")
+    .values({
+      id: p.id,
+      technicianId: p.technicianId,
+      desk: p.desk,
+      externalId: p.externalId,
+      secretHash: p.secretHash,
+      createdAt: p.createdAt,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(["technicianId", "desk"])
+        .doUpdateSet((eb) => ({ secretHash: eb.ref("excluded.secretHash") })),
+    ),
+);
+const putExternalId = statement<NewIdentity>((p) =>
+  qb
+    .insertInto("TechnicianIdentity")
+    .values({
+      id: p.id,
+      technicianId: p.technicianId,
+      desk: p.desk,
+      externalId: p.externalId,
+      createdAt: p.createdAt,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(["technicianId", "desk"])
+        .doUpdateSet((eb) => ({ externalId: eb.ref("excluded.externalId") })),
+    ),
+);
+const insertBoardIdentity = statement<Omit<NewIdentity, "desk">>((p) =>
+  qb.insertInto("TechnicianIdentity").values({
+    id: p.id,
+    technicianId: p.technicianId,
+    desk: "board",
+    externalId: p.externalId,
+    createdAt: p.createdAt,
+  }),
+);
+const identityOwner = statement<{ desk: TechnicianDesk; externalId: string }>((p) =>
+  qb
+    .selectFrom("TechnicianIdentity")
+    .select("technicianId")
+    .where("desk", "=", p.desk)
+    .where("externalId", "=", p.externalId),
+);
+const allIdentities = statement((_p) =>
+  qb.selectFrom("TechnicianIdentity").select(["technicianId", "desk", "externalId"]),
+);
 
 function toAccount(row: SqlRow | undefined): StaffAccount | null {
   if (!row) return null;
@@ -42,29 +139,17 @@ async function putIdentity(
   desk: TechnicianDesk,
   set: { externalId: string } | { externalId: string; secretHash: string | null },
 ): Promise<void> {
+  const identity = {
+    id: newId(),
+    technicianId,
+    desk,
+    externalId: set.externalId,
+    createdAt: iso(new Date()),
+  };
   if ("secretHash" in set) {
-    await tx.run(
-      `INSERT INTO "TechnicianIdentity" ("id", "technicianId", "desk", "externalId", "secretHash", "createdAt")
-       VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT ("technicianId", "desk") DO UPDATE SET "secretHash" = excluded."secretHash"`,
-      newId(),
-      technicianId,
-      desk,
-      set.externalId,
-      set.secretHash,
-      iso(new Date()),
-    );
+    await tx.run(putSecret.sql, ...putSecret.args({ ...identity, secretHash: set.secretHash }));
   } else {
-    await tx.run(
-      `INSERT INTO "TechnicianIdentity" ("id", "technicianId", "desk", "externalId", "createdAt")
-       VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT ("technicianId", "desk") DO UPDATE SET "externalId" = excluded."externalId"`,
-      newId(),
-      technicianId,
-      desk,
-      set.externalId,
-      iso(new Date()),
-    );
+    await tx.run(putExternalId.sql, ...putExternalId.args(identity));
   }
 }
 
@@ -75,57 +160,48 @@ export function createStaffAccessStore(db: Database): StaffAccessStore {
     findByName(name) {
       return sql(async (tx) => {
         const login = boardLogin(name);
-        const byLogin = await tx.row(
-          `${ACCOUNT} WHERE t."id" = (SELECT "technicianId" FROM "TechnicianIdentity" WHERE "desk" = 'board' AND "externalId" = ?)`,
-          login,
-        );
+        const byLogin = await tx.row(accountByLogin.sql, ...accountByLogin.args({ login }));
         if (byLogin) return toAccount(byLogin);
-        const exact = await tx.row(`${ACCOUNT} WHERE t."name" = ?`, name.trim());
+        const exact = await tx.row(accountByName.sql, ...accountByName.args({ name: name.trim() }));
         if (exact) return toAccount(exact);
         // Names are few; SQLite's lower() folds ASCII only, so compare in JS for the rest.
-        const all = await tx.rows(ACCOUNT);
+        const all = await tx.rows(allAccounts.sql, ...allAccounts.args({}));
         return toAccount(all.find((t) => boardLogin(str(t.name)) === login));
       });
     },
     findById(id) {
-      return sql(async (tx) => toAccount(await tx.row(`${ACCOUNT} WHERE t."id" = ?`, id)));
+      return sql(async (tx) => toAccount(await tx.row(accountById.sql, ...accountById.args({ id }))));
     },
     passwordHash(technicianId) {
       return sql(async (tx) => {
-        const row = await tx.row(
-          `SELECT "secretHash" FROM "TechnicianIdentity" WHERE "technicianId" = ? AND "desk" = 'board'`,
-          technicianId,
-        );
+        const row = await tx.row(boardSecret.sql, ...boardSecret.args({ technicianId }));
         return maybeStr(row?.secretHash);
       });
     },
     list() {
-      return sql(async (tx) => (await tx.rows(`${ACCOUNT} ORDER BY t."name" ASC`)).map((r) => toAccount(r)!));
+      return sql(async (tx) =>
+        (await tx.rows(accountsByName.sql, ...accountsByName.args({}))).map((r) => toAccount(r)!),
+      );
     },
     create(name, role) {
       return db.transaction(async (tx) => {
-        const id = newId();
-        const at = iso(new Date());
+        const at = new Date();
+        const id = await createTechnician(tx, { name, role, at });
         await tx.run(
-          `INSERT INTO "Technician" ("id", "name", "active", "role", "createdAt") VALUES (?, ?, TRUE, ?, ?)`,
-          id,
-          name,
-          role,
-          at,
-        );
-        await tx.run(
-          `INSERT INTO "TechnicianIdentity" ("id", "technicianId", "desk", "externalId", "createdAt") VALUES (?, ?, 'board', ?, ?)`,
-          newId(),
-          id,
-          boardLogin(name),
-          at,
+          insertBoardIdentity.sql,
+          ...insertBoardIdentity.args({
+            id: newId(),
+            technicianId: id,
+            externalId: boardLogin(name),
+            createdAt: iso(at),
+          }),
         );
         return { id, name, role, active: true, hasPassword: false };
       });
     },
     setPassword(technicianId, hash) {
       return db.transaction(async (tx) => {
-        const technician = await tx.row(`SELECT "name" FROM "Technician" WHERE "id" = ?`, technicianId);
+        const technician = await tx.row(technicianName.sql, ...technicianName.args({ id: technicianId }));
         if (!technician) throw new Error(`no technician with id ${technicianId}`);
         await putIdentity(tx, technicianId, "board", {
           externalId: boardLogin(str(technician.name)),
@@ -134,37 +210,37 @@ export function createStaffAccessStore(db: Database): StaffAccessStore {
       });
     },
     async setRole(technicianId, role: StaffRole) {
-      await sql((tx) => tx.run(`UPDATE "Technician" SET "role" = ? WHERE "id" = ?`, role, technicianId));
+      await sql((tx) => tx.run(setRole.sql, ...setRole.args({ id: technicianId, role })));
     },
     async setActive(technicianId, active) {
       await sql((tx) =>
-        tx.run(`UPDATE "Technician" SET "active" = ? WHERE "id" = ?`, active ? 1 : 0, technicianId),
+        tx.run(setActive.sql, ...setActive.args({ id: technicianId, active: active ? 1 : 0 })),
       );
     },
     createInvite(invite) {
       return db.transaction(async (tx) => {
         await tx.write(
-          `UPDATE "StaffInvite" SET "revokedAt" = ? WHERE "technicianId" = ? AND "usedAt" IS NULL AND "revokedAt" IS NULL`,
-          iso(invite.now),
-          invite.technicianId,
+          inviteSql.revokeOpen.sql,
+          ...inviteSql.revokeOpen.args({ technicianId: invite.technicianId, at: iso(invite.now) }),
         );
         await tx.write(
-          `INSERT INTO "StaffInvite" ("id", "technicianId", "tokenHash", "purpose", "createdAt", "expiresAt") VALUES (?, ?, ?, ?, ?, ?)`,
-          newId(),
-          invite.technicianId,
-          invite.tokenHash,
-          invite.purpose,
-          iso(invite.now),
-          iso(invite.expiresAt),
+          inviteSql.insert.sql,
+          ...inviteSql.insert.args(
+            completeRow("StaffInvite", {
+              id: newId(),
+              technicianId: invite.technicianId,
+              tokenHash: invite.tokenHash,
+              purpose: invite.purpose,
+              createdAt: invite.now,
+              expiresAt: invite.expiresAt,
+            }),
+          ),
         );
       });
     },
     findInvite(tokenHash): Promise<InviteRecord | null> {
       return sql(async (tx) => {
-        const row = await tx.row(
-          `SELECT "technicianId", "purpose", "expiresAt", "usedAt", "revokedAt" FROM "StaffInvite" WHERE "tokenHash" = ?`,
-          tokenHash,
-        );
+        const row = await tx.row(inviteSql.byToken.sql, ...inviteSql.byToken.args({ tokenHash }));
         return row
           ? {
               technicianId: str(row.technicianId),
@@ -179,53 +255,43 @@ export function createStaffAccessStore(db: Database): StaffAccessStore {
     useInvite(tokenHash, now) {
       return sql(
         async (tx) =>
-          (await tx.run(
-            `UPDATE "StaffInvite" SET "usedAt" = ? WHERE "tokenHash" = ? AND "usedAt" IS NULL AND "revokedAt" IS NULL AND "expiresAt" > ?`,
-            iso(now),
-            tokenHash,
-            iso(now),
-          )) === 1,
+          (await tx.run(inviteSql.use.sql, ...inviteSql.use.args({ tokenHash, now: iso(now) }))) === 1,
       );
     },
     pendingInvite(technicianId, now) {
       return sql(async (tx) => {
         const row = await tx.row(
-          `SELECT "expiresAt" FROM "StaffInvite" WHERE "technicianId" = ? AND "usedAt" IS NULL AND "revokedAt" IS NULL AND "expiresAt" > ?
-           ORDER BY "expiresAt" DESC LIMIT 1`,
-          technicianId,
-          iso(now),
+          inviteSql.pending.sql,
+          ...inviteSql.pending.args({ technicianId, now: iso(now) }),
         );
         return maybeDate(row?.expiresAt);
       });
     },
     async revokeInvites(technicianId, now) {
       await sql((tx) =>
-        tx.run(
-          `UPDATE "StaffInvite" SET "revokedAt" = ? WHERE "technicianId" = ? AND "usedAt" IS NULL AND "revokedAt" IS NULL`,
-          iso(now),
-          technicianId,
-        ),
+        tx.run(inviteSql.revokeOpen.sql, ...inviteSql.revokeOpen.args({ technicianId, at: iso(now) })),
       );
     },
     async createSession(session) {
       await sql((tx) =>
         tx.run(
-          `INSERT INTO "StaffSession" ("id", "technicianId", "tokenHash", "mode", "createdAt", "expiresAt") VALUES (?, ?, ?, ?, ?, ?)`,
-          newId(),
-          session.technicianId,
-          session.tokenHash,
-          session.mode,
-          iso(new Date()),
-          iso(session.expiresAt),
+          sessionSql.insert.sql,
+          ...sessionSql.insert.args(
+            completeRow("StaffSession", {
+              id: newId(),
+              technicianId: session.technicianId,
+              tokenHash: session.tokenHash,
+              mode: session.mode,
+              createdAt: new Date(),
+              expiresAt: session.expiresAt,
+            }),
+          ),
         ),
       );
     },
     findSession(tokenHash) {
       return sql(async (tx) => {
-        const row = await tx.row(
-          `SELECT "technicianId", "mode", "expiresAt", "revokedAt" FROM "StaffSession" WHERE "tokenHash" = ?`,
-          tokenHash,
-        );
+        const row = await tx.row(sessionSql.byToken.sql, ...sessionSql.byToken.args({ tokenHash }));
         return row
           ? {
               technicianId: str(row.technicianId),
@@ -240,33 +306,20 @@ export function createStaffAccessStore(db: Database): StaffAccessStore {
       return sql((tx) =>
         exceptTokenHash
           ? tx.run(
-              `UPDATE "StaffSession" SET "revokedAt" = ? WHERE "technicianId" = ? AND "revokedAt" IS NULL AND "tokenHash" <> ?`,
-              iso(now),
-              technicianId,
-              exceptTokenHash,
+              sessionSql.revokeOthers.sql,
+              ...sessionSql.revokeOthers.args({ technicianId, at: iso(now), except: exceptTokenHash }),
             )
-          : tx.run(
-              `UPDATE "StaffSession" SET "revokedAt" = ? WHERE "technicianId" = ? AND "revokedAt" IS NULL`,
-              iso(now),
-              technicianId,
-            ),
+          : tx.run(sessionSql.revokeAll.sql, ...sessionSql.revokeAll.args({ technicianId, at: iso(now) })),
       );
     },
     async revokeSession(tokenHash, now) {
       await sql((tx) =>
-        tx.run(
-          `UPDATE "StaffSession" SET "revokedAt" = ? WHERE "tokenHash" = ? AND "revokedAt" IS NULL`,
-          iso(now),
-          tokenHash,
-        ),
+        tx.run(sessionSql.revoke.sql, ...sessionSql.revoke.args({ tokenHash, at: iso(now) })),
       );
     },
     liveSessions(now) {
       return sql(async (tx) => {
-        const rows = await tx.rows(
-          `SELECT "technicianId", COUNT(*) AS "live" FROM "StaffSession" WHERE "revokedAt" IS NULL AND "expiresAt" > ? GROUP BY "technicianId"`,
-          iso(now),
-        );
+        const rows = await tx.rows(sessionSql.live.sql, ...sessionSql.live.args({ now: iso(now) }));
         return new Map(rows.map((r) => [str(r.technicianId), num(r.live)]));
       });
     },
@@ -288,11 +341,7 @@ export async function setTechnicianIdentity(
 ): Promise<void> {
   const value = desk === "email" ? externalId.trim().toLowerCase() : externalId.trim();
   await onSql(on, async (tx) => {
-    const owner = await tx.row(
-      `SELECT "technicianId" FROM "TechnicianIdentity" WHERE "desk" = ? AND "externalId" = ?`,
-      desk,
-      value,
-    );
+    const owner = await tx.row(identityOwner.sql, ...identityOwner.args({ desk, externalId: value }));
     if (owner && owner.technicianId !== technicianId) {
       throw Object.assign(new Error(`${desk} identity ${value} belongs to another technician`), {
         code: "identity-taken",
@@ -306,9 +355,7 @@ export async function setTechnicianIdentity(
 export async function technicianIdentities(
   on: SqlExecutor,
 ): Promise<Map<string, Partial<Record<TechnicianDesk, string>>>> {
-  const rows = await onSql(on, (tx) =>
-    tx.rows(`SELECT "technicianId", "desk", "externalId" FROM "TechnicianIdentity"`),
-  );
+  const rows = await onSql(on, (tx) => tx.rows(allIdentities.sql, ...allIdentities.args({})));
   const map = new Map<string, Partial<Record<TechnicianDesk, string>>>();
   for (const row of rows) {
     const entry = map.get(str(row.technicianId)) ?? {};

@@ -4,10 +4,57 @@
  * function runs on a session connection.
  */
 
+import type { StaffRole } from "../desk/board/staffAuth.js";
 import { onSql, type SqlExecutor } from "./database.js";
 import { newId } from "./ids.js";
+import { qb, statement } from "./schema/queryBuilder.js";
 import * as sql from "./sqlCustomers.js";
 import { date, iso, type SqlRow, type SqlTx, str } from "./sqlTx.js";
+
+const technicianByName = statement<{ name: string }>((p) =>
+  qb.selectFrom("Technician").select(["id", "name", "phone"]).where("name", "=", p.name),
+);
+const insertTechnician = statement<{
+  id: string;
+  name: string;
+  phone: string | null;
+  role: StaffRole;
+  createdAt: string;
+}>((p) =>
+  qb.insertInto("Technician").values({
+    id: p.id,
+    name: p.name,
+    phone: p.phone,
+    active: 1,
+    role: p.role,
+    createdAt: p.createdAt,
+  }),
+);
+const setTechnicianPhone = statement<{ id: string; phone: string | null }>((p) =>
+  qb.updateTable("Technician").set({ phone: p.phone }).where("id", "=", p.id),
+);
+const putDeskIdentity = statement<{
+  id: string;
+  technicianId: string;
+  desk: string;
+  externalId: string;
+  createdAt: string;
+}>((p) =>
+  qb
+    .insertInto("TechnicianIdentity")
+    .values({
+      id: p.id,
+      technicianId: p.technicianId,
+      desk: p.desk,
+      externalId: p.externalId,
+      createdAt: p.createdAt,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(["technicianId", "desk"])
+        .doUpdateSet((eb) => ({ externalId: eb.ref("excluded.externalId") })),
+    ),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Technicians and on-call
@@ -28,39 +75,61 @@ export async function findTechnician(
   return onSql(on, (tx) => sql.findTechnician(tx, by));
 }
 
+/**
+ * Adds an active technician with no desk identity and returns their id: `t.id` when given (seeds
+ * whose ids other data names), else a new one. The one INSERT of a technician row.
+ */
+export async function createTechnician(
+  on: SqlExecutor,
+  t: { id?: string; name: string; role: StaffRole; phone?: string | null; at?: Date },
+): Promise<string> {
+  const id = t.id ?? newId();
+  await onSql(on, (tx) =>
+    tx.write(
+      insertTechnician.sql,
+      ...insertTechnician.args({
+        id,
+        name: t.name,
+        phone: t.phone ?? null,
+        role: t.role,
+        createdAt: iso(t.at ?? new Date()),
+      }),
+    ),
+  );
+  return id;
+}
+
 /** Adds (or updates) a technician, with their identities on desks (e.g. `{ slack: "U012AB3CD" }`). */
 export async function upsertTechnician(
   on: SqlExecutor,
   t: { name: string; phone?: string | null; identities?: Partial<Record<"slack" | "email", string>> },
 ): Promise<TechnicianRecord> {
   return onSql(on, async (tx) => {
-    const existing = await tx.row(`SELECT "id", "name", "phone" FROM "Technician" WHERE "name" = ?`, t.name);
+    const existing = await tx.row(technicianByName.sql, ...technicianByName.args({ name: t.name }));
     let row: SqlRow;
     if (!existing) {
-      row = { id: newId(), name: t.name, phone: t.phone ?? null };
-      await tx.write(
-        `INSERT INTO "Technician" ("id", "name", "phone", "active", "role", "createdAt") VALUES (?, ?, ?, TRUE, 'technician', ?)`,
-        str(row.id),
-        t.name,
-        t.phone ?? null,
-        iso(new Date()),
-      );
+      const id = await createTechnician(tx, { name: t.name, role: "technician", phone: t.phone ?? null });
+      row = { id, name: t.name, phone: t.phone ?? null };
     } else if (t.phone !== undefined) {
       row = { ...existing, phone: t.phone };
-      await tx.write(`UPDATE "Technician" SET "phone" = ? WHERE "id" = ?`, t.phone, str(existing.id));
+      await tx.write(
+        setTechnicianPhone.sql,
+        ...setTechnicianPhone.args({ id: str(existing.id), phone: t.phone }),
+      );
     } else {
       row = existing;
     }
     for (const [desk, externalId] of Object.entries(t.identities ?? {})) {
       if (!externalId) continue;
       await tx.write(
-        `INSERT INTO "TechnicianIdentity" ("id", "technicianId", "desk", "externalId", "createdAt") VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT ("technicianId", "desk") DO UPDATE SET "externalId" = excluded."externalId"`,
-        newId(),
-        str(row.id),
-        desk,
-        externalId,
-        iso(new Date()),
+        putDeskIdentity.sql,
+        ...putDeskIdentity.args({
+          id: newId(),
+          technicianId: str(row.id),
+          desk,
+          externalId,
+          createdAt: iso(new Date()),
+        }),
       );
     }
     return sql.toTechnician(tx, row);
@@ -79,8 +148,19 @@ export interface ShiftRecord {
   technician: TechnicianRecord;
 }
 
-const SHIFT = `SELECT s."id" AS "shiftId", s."startsAt", s."endsAt", t."id", t."name", t."phone"
-  FROM "OnCallShift" s JOIN "Technician" t ON t."id" = s."technicianId"`;
+const SHIFT = qb
+  .selectFrom("OnCallShift as s")
+  .innerJoin("Technician as t", "t.id", "s.technicianId")
+  .select(["s.id as shiftId", "s.startsAt", "s.endsAt", "t.id", "t.name", "t.phone"]);
+const shiftsOverlapping = statement<{ from: string; to: string }>((p) =>
+  SHIFT.where("s.endsAt", ">", p.from).where("s.startsAt", "<", p.to).orderBy("s.startsAt", "asc"),
+);
+const shiftById = statement<{ id: string }>((p) => SHIFT.where("s.id", "=", p.id));
+const insertShift = statement<{ id: string; technicianId: string; startsAt: string; endsAt: string }>((p) =>
+  qb
+    .insertInto("OnCallShift")
+    .values({ id: p.id, technicianId: p.technicianId, startsAt: p.startsAt, endsAt: p.endsAt }),
+);
 
 async function toShift(tx: SqlTx, r: SqlRow): Promise<ShiftRecord> {
   return {
@@ -95,9 +175,8 @@ async function toShift(tx: SqlTx, r: SqlRow): Promise<ShiftRecord> {
 export async function listShifts(on: SqlExecutor, from: Date, to: Date): Promise<ShiftRecord[]> {
   return onSql(on, async (tx) => {
     const rows = await tx.rows(
-      `${SHIFT} WHERE s."endsAt" > ? AND s."startsAt" < ? ORDER BY s."startsAt" ASC`,
-      iso(from),
-      iso(to),
+      shiftsOverlapping.sql,
+      ...shiftsOverlapping.args({ from: iso(from), to: iso(to) }),
     );
     const shifts: ShiftRecord[] = [];
     for (const r of rows) shifts.push(await toShift(tx, r));
@@ -112,12 +191,14 @@ export async function addShift(
   return onSql(on, async (tx) => {
     const id = newId();
     await tx.write(
-      `INSERT INTO "OnCallShift" ("id", "technicianId", "startsAt", "endsAt") VALUES (?, ?, ?, ?)`,
-      id,
-      s.technicianId,
-      iso(s.startsAt),
-      iso(s.endsAt),
+      insertShift.sql,
+      ...insertShift.args({
+        id,
+        technicianId: s.technicianId,
+        startsAt: iso(s.startsAt),
+        endsAt: iso(s.endsAt),
+      }),
     );
-    return toShift(tx, (await tx.row(`${SHIFT} WHERE s."id" = ?`, id))!);
+    return toShift(tx, (await tx.row(shiftById.sql, ...shiftById.args({ id })))!);
   });
 }

@@ -209,8 +209,7 @@ describe("localhost mode (no PUBLIC_URL)", () => {
   });
 
   it("a fresh install offers to add the first technician (an admin), explicitly", async () => {
-    const s = await start();
-    await s.database.db.session(async (tx) => tx.run(`DELETE FROM "Technician"`));
+    const s = await start({ freshInstall: true });
     const local = boardAgent(s.server.app);
     const page = await local.request({ url: "/staff/login" });
     expect(page.body).toContain('action="/staff/setup"');

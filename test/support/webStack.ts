@@ -14,8 +14,8 @@ import {
   type WebHistoryLine,
 } from "../../src/channels/web/webChannel.js";
 import { createAttemptCounter } from "../../src/data/attemptCounter.js";
-import { iso } from "../../src/data/sqlTx.js";
 import { createStaffAccessStore } from "../../src/data/staffAccessStore.js";
+import { createTechnician } from "../../src/data/technicianStore.js";
 import { createTokenBuckets } from "../../src/data/tokenBuckets.js";
 import { hashPassword } from "../../src/desk/board/passwords.js";
 import { createStaffAuth, type StaffAccessStore, type StaffAuth } from "../../src/desk/board/staffAuth.js";
@@ -62,6 +62,8 @@ export interface WebStackOptions {
   now?: () => Date;
   /** Listen for real (SSE and browser tests) or only use inject. */
   listen?: boolean;
+  /** No technicians at all, as a fresh install (the fake's Marco and Giulia are not added). */
+  freshInstall?: boolean;
   /**
    * Another stack's database, for a second instance beside it (its technicians are already
    * there; closing this stack leaves it to its owner).
@@ -81,17 +83,13 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<WebS
   const runtime = createFakeWebRuntime({ send: (m) => webChannel.send(m) });
   await webChannel.start(runtime.handler);
   const store = createStaffAccessStore(database.db);
-  for (const t of shared ? [] : TECHNICIANS) {
+  for (const t of shared || options.freshInstall ? [] : TECHNICIANS) {
     // Fixed ids (the fake runtime's technicians), so not the store's create, which makes its own.
-    await database.db.session(async (tx) =>
-      tx.run(
-        `INSERT INTO "Technician" ("id", "name", "active", "role", "createdAt") VALUES (?, ?, TRUE, ?, ?)`,
-        t.id,
-        t.name,
-        options.roles?.[t.name] ?? "technician",
-        iso(new Date()),
-      ),
-    );
+    await createTechnician(database.db, {
+      id: t.id,
+      name: t.name,
+      role: options.roles?.[t.name] ?? "technician",
+    });
     const password = options.passwords?.[t.name];
     if (password) await store.setPassword(t.id, await hashPassword(password));
   }
