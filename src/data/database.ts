@@ -7,10 +7,12 @@
 
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { sql } from "kysely";
 import pg from "pg";
 import { DatabaseError } from "./databaseError.js";
 import { PgGroupCommit } from "./pgGroupCommit.js";
 import { CarriedWrites, pgSession, pgTransaction } from "./pgTransaction.js";
+import { qb, statement } from "./schema/queryBuilder.js";
 import { SqliteConnection } from "./sqliteConnection.js";
 import { SqliteTx, type SqlTx } from "./sqlTx.js";
 
@@ -205,6 +207,15 @@ export async function openDatabase(
   return db;
 }
 
+/** The health table (made by a migration, outside the Prisma schema: not in `Tables`). */
+const withHealth = qb.withTables<{ _sportello_health: { id: number; at: string } }>();
+const touchHealth = statement<{ at: string }>((p) =>
+  withHealth
+    .insertInto("_sportello_health")
+    .values({ id: sql.lit(1), at: p.at })
+    .onConflict((oc) => oc.column("id").doUpdateSet((eb) => ({ at: eb.ref("excluded.at") }))),
+);
+
 /**
  * Checks that the database can be written now (disk full, read-only, connection gone all fail):
  * rewrites the one row of the health table. Resolves null when fine, else the reason.
@@ -212,10 +223,7 @@ export async function openDatabase(
 export async function probeWrite(db: Database): Promise<string | null> {
   try {
     await db.session(async (tx) =>
-      tx.run(
-        `INSERT INTO "_sportello_health" ("id", "at") VALUES (1, ?) ON CONFLICT ("id") DO UPDATE SET "at" = excluded."at"`,
-        new Date().toISOString(),
-      ),
+      tx.run(touchHealth.sql, ...touchHealth.args({ at: new Date().toISOString() })),
     );
     return null;
   } catch (error) {
@@ -223,12 +231,15 @@ export async function probeWrite(db: Database): Promise<string | null> {
   }
 }
 
+const dropPublic = statement((_p) => qb.schema.dropSchema("public").ifExists().cascade());
+const createPublic = statement((_p) => qb.schema.createSchema("public"));
+
 /** PostgreSQL: drops every table (the `public` schema), for a bench that starts afresh. */
 export async function dropPostgresSchema(db: Database): Promise<void> {
   if (db.provider !== "postgres") return;
   await db.session(async (tx) => {
-    await tx.run(`DROP SCHEMA IF EXISTS public CASCADE`);
-    await tx.run(`CREATE SCHEMA public`);
+    await tx.run(dropPublic.sql);
+    await tx.run(createPublic.sql);
   });
 }
 

@@ -4,8 +4,10 @@
  * on a session connection.
  */
 
+import { sql as raw } from "kysely";
 import { type Database, onSql, type SqlExecutor } from "./database.js";
 import { toJson } from "./json.js";
+import { qb, statement } from "./schema/queryBuilder.js";
 import * as sql from "./sqlJobs.js";
 import { date, iso } from "./sqlTx.js";
 
@@ -39,13 +41,27 @@ export async function cancelJobs(on: SqlExecutor, keys: string[]): Promise<void>
   return onSql(on, (tx) => sql.cancelJobs(tx, keys));
 }
 
+const earliestPending = statement((_p) =>
+  qb
+    .selectFrom("Job")
+    .select("dueAt")
+    .where("status", "=", raw.lit("pending"))
+    .orderBy("dueAt", "asc")
+    .limit(raw.lit(1)),
+);
+
 /** When the earliest pending job is due, or null when none is pending. */
 export async function nextJobDue(on: SqlExecutor): Promise<Date | null> {
-  const r = await onSql(on, (tx) =>
-    tx.row(`SELECT "dueAt" FROM "Job" WHERE "status" = 'pending' ORDER BY "dueAt" ASC LIMIT 1`),
-  );
+  const r = await onSql(on, (tx) => tx.row(earliestPending.sql, ...earliestPending.args({})));
   return r ? date(r.dueAt) : null;
 }
+
+const insertDelivery = statement<{ source: string; key: string; at: string }>((p) =>
+  qb
+    .insertInto("ProcessedDelivery")
+    .values({ source: p.source, key: p.key, at: p.at })
+    .onConflict((oc) => oc.columns(["source", "key"]).doNothing()),
+);
 
 /**
  * Records an idempotency key (Slack event_id, …); returns true if it had been seen before (also
@@ -53,12 +69,7 @@ export async function nextJobDue(on: SqlExecutor): Promise<Date | null> {
  */
 export async function markDeliverySeen(on: SqlExecutor, source: string, key: string): Promise<boolean> {
   const inserted = await onSql(on, (tx) =>
-    tx.run(
-      `INSERT INTO "ProcessedDelivery" ("source", "key", "at") VALUES (?, ?, ?) ON CONFLICT ("source", "key") DO NOTHING`,
-      source,
-      key,
-      iso(new Date()),
-    ),
+    tx.run(insertDelivery.sql, ...insertDelivery.args({ source, key, at: iso(new Date()) })),
   );
   return inserted === 0;
 }
@@ -69,19 +80,29 @@ export interface FinishedWorkPurge {
   deliveries: number;
 }
 
+const purgeJobs = statement<{ before: string }>((p) =>
+  qb
+    .deleteFrom("Job")
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("status", "=", raw.lit("done")), eb("doneAt", "<", p.before)]),
+        eb.and([eb("status", "=", raw.lit("cancelled")), eb("dueAt", "<", p.before)]),
+      ]),
+    ),
+);
+const purgeDeliveries = statement<{ before: string }>((p) =>
+  qb.deleteFrom("ProcessedDelivery").where("at", "<", p.before),
+);
+
 /**
  * Housekeeping: deletes jobs done (or cancelled and due) before `before` and the idempotency
  * keys of deliveries recorded before it (a platform retries an event for minutes, not days).
  * Pending and failed jobs stay.
  */
 export async function purgeFinishedWork(db: Database, before: Date): Promise<FinishedWorkPurge> {
-  const cutoff = iso(before);
+  const cutoff = { before: iso(before) };
   return db.transaction(async (tx) => ({
-    jobs: await tx.run(
-      `DELETE FROM "Job" WHERE ("status" = 'done' AND "doneAt" < ?) OR ("status" = 'cancelled' AND "dueAt" < ?)`,
-      cutoff,
-      cutoff,
-    ),
-    deliveries: await tx.run(`DELETE FROM "ProcessedDelivery" WHERE "at" < ?`, cutoff),
+    jobs: await tx.run(purgeJobs.sql, ...purgeJobs.args(cutoff)),
+    deliveries: await tx.run(purgeDeliveries.sql, ...purgeDeliveries.args(cutoff)),
   }));
 }

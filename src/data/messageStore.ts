@@ -4,11 +4,13 @@
  * function runs on a session connection.
  */
 
+import { sql as raw } from "kysely";
 import { z } from "zod";
 import { onSql, type SqlExecutor } from "./database.js";
 import { parseJson, toJson } from "./json.js";
+import { qb, statement } from "./schema/queryBuilder.js";
 import * as sql from "./sqlMessages.js";
-import { date, iso, maybeStr, type SqlArg, type SqlRow, type SqlTx, str } from "./sqlTx.js";
+import { date, iso, maybeStr, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 
 // ---------------------------------------------------------------------------------------------
 // Messages: transcript and outbound queue
@@ -30,6 +32,14 @@ export const messageBodySchema = z.object({
 });
 export type MessageBody = z.infer<typeof messageBodySchema>;
 
+const messageByPlatformId = statement<{ channel: string; platformMessageId: string }>((p) =>
+  qb
+    .selectFrom("Message")
+    .select("id")
+    .where("channel", "=", p.channel)
+    .where("platformMessageId", "=", p.platformMessageId),
+);
+
 /** True when this platform message was already stored (a redelivery). */
 export async function inboundSeen(
   on: SqlExecutor,
@@ -37,11 +47,7 @@ export async function inboundSeen(
   platformMessageId: string,
 ): Promise<boolean> {
   const row = await onSql(on, (tx) =>
-    tx.row(
-      `SELECT "id" FROM "Message" WHERE "channel" = ? AND "platformMessageId" = ?`,
-      channel,
-      platformMessageId,
-    ),
+    tx.row(messageByPlatformId.sql, ...messageByPlatformId.args({ channel, platformMessageId })),
   );
   return row !== undefined;
 }
@@ -169,6 +175,42 @@ export interface TranscriptLine {
   delivered: boolean;
 }
 
+/** Every column of a transcript line (the start of a query reading them). */
+const selectLines = () =>
+  qb.selectFrom("Message").select(["id", "platformMessageId", "direction", "text", "at", "body", "status"]);
+
+const nextTicketOfChat = statement<{ channel: string; chatId: string; after: string }>((p) =>
+  qb
+    .selectFrom("Ticket")
+    .select("createdAt")
+    .where("channel", "=", p.channel)
+    .where("chatId", "=", p.chatId)
+    .where("createdAt", ">", p.after)
+    .orderBy("createdAt", "asc")
+    .limit(raw.lit(1)),
+);
+
+type TranscriptParams = { ticketId: string; channel: string; chatId: string; from: string; until: string };
+
+/** A ticket's lines: linked to it, or in its chat from `from` (and, `bounded`, before `until`). */
+const transcriptQuery = (p: TranscriptParams, bounded: boolean) =>
+  selectLines()
+    .where((eb) =>
+      eb.or([
+        eb("ticketId", "=", p.ticketId),
+        eb.and([
+          eb("channel", "=", p.channel),
+          eb("chatId", "=", p.chatId),
+          eb("at", ">=", p.from),
+          ...(bounded ? [eb("at", "<", p.until)] : []),
+        ]),
+      ]),
+    )
+    .orderBy("at", "asc")
+    .orderBy("id", "asc");
+const transcriptUntilNext = statement<TranscriptParams>((p) => transcriptQuery(p, true));
+const transcriptOpenEnded = statement<TranscriptParams>((p) => transcriptQuery(p, false));
+
 /**
  * A ticket's transcript: the messages linked to it, plus everything in its chat between its
  * opening and its closing (the bot's confirmations, claim and closing lines).
@@ -178,25 +220,37 @@ export async function transcript(
   ticket: { id: string; channel: string; chatId: string; createdAt: Date; closedAt: Date | null },
 ): Promise<TranscriptLine[]> {
   return onSql(on, async (tx) => {
+    const from = iso(ticket.createdAt);
     const next = ticket.closedAt
       ? await tx.row(
-          `SELECT "createdAt" FROM "Ticket" WHERE "channel" = ? AND "chatId" = ? AND "createdAt" > ? ORDER BY "createdAt" ASC LIMIT 1`,
-          ticket.channel,
-          ticket.chatId,
-          iso(ticket.createdAt),
+          nextTicketOfChat.sql,
+          ...nextTicketOfChat.args({ channel: ticket.channel, chatId: ticket.chatId, after: from }),
         )
       : undefined;
     // After the close the chat goes on (outcome, rating, comment) until its next ticket opens.
-    const until = next ? ` AND "at" < ?` : "";
-    const args: SqlArg[] = [ticket.id, ticket.channel, ticket.chatId, iso(ticket.createdAt)];
-    if (next) args.push(iso(date(next.createdAt)));
+    const lines = next ? transcriptUntilNext : transcriptOpenEnded;
     const rows = await tx.rows(
-      `${LINE} WHERE "ticketId" = ? OR ("channel" = ? AND "chatId" = ? AND "at" >= ?${until}) ORDER BY "at" ASC, "id" ASC`,
-      ...args,
+      lines.sql,
+      ...lines.args({
+        ticketId: ticket.id,
+        channel: ticket.channel,
+        chatId: ticket.chatId,
+        from,
+        until: next ? iso(date(next.createdAt)) : "",
+      }),
     );
     return rows.map(toTranscriptLine);
   });
 }
+
+const lastLinesOfChat = statement<{ channel: string; chatId: string; limit: number }>((p) =>
+  selectLines()
+    .where("channel", "=", p.channel)
+    .where("chatId", "=", p.chatId)
+    .orderBy("at", "desc")
+    .orderBy("id", "desc")
+    .limit(p.limit),
+);
 
 /** The last `limit` messages of a chat, oldest first. */
 export async function chatTranscript(
@@ -206,17 +260,10 @@ export async function chatTranscript(
   limit = 500,
 ): Promise<TranscriptLine[]> {
   const rows = await onSql(on, (tx: SqlTx) =>
-    tx.rows(
-      `${LINE} WHERE "channel" = ? AND "chatId" = ? ORDER BY "at" DESC, "id" DESC LIMIT ?`,
-      channel,
-      chatId,
-      limit,
-    ),
+    tx.rows(lastLinesOfChat.sql, ...lastLinesOfChat.args({ channel, chatId, limit })),
   );
   return rows.reverse().map(toTranscriptLine);
 }
-
-const LINE = `SELECT "id", "platformMessageId", "direction", "text", "at", "body", "status" FROM "Message"`;
 
 function toTranscriptLine(r: SqlRow): TranscriptLine {
   return {
@@ -230,6 +277,26 @@ function toTranscriptLine(r: SqlRow): TranscriptLine {
   };
 }
 
+const ticketOfMessage = statement<{ id: string }>((p) =>
+  qb
+    .selectFrom("Message as m")
+    .innerJoin("Ticket as t", "t.id", "m.ticketId")
+    .select(["t.id", "t.number"])
+    .where("m.id", "=", p.id),
+);
+const latestTicketOfChat = statement<{ channel: string; chatId: string }>((p) =>
+  qb
+    .selectFrom("Ticket")
+    .select(["id", "number"])
+    .where("channel", "=", p.channel)
+    .where("chatId", "=", p.chatId)
+    .orderBy("createdAt", "desc")
+    .limit(raw.lit(1)),
+);
+const ticketNamed = statement<{ number: string }>((p) =>
+  qb.selectFrom("Ticket").select(["id", "number"]).where("number", "=", p.number),
+);
+
 /**
  * The ticket an outbound message was about: the one it was queued for, else the chat's latest
  * ticket, else (an e-mail thread about a ticket, e.g. the close summary) the ticket its thread
@@ -240,18 +307,11 @@ export async function ticketOfOutbound(
   outbound: { id: string; channel: string; chatId: string; threadTicket?: string | null },
 ): Promise<{ id: string; number: string } | null> {
   const r = await onSql(on, async (tx) => {
-    const queued = await tx.row(
-      `SELECT t."id", t."number" FROM "Message" m JOIN "Ticket" t ON t."id" = m."ticketId" WHERE m."id" = ?`,
-      outbound.id,
-    );
+    const queued = await tx.row(ticketOfMessage.sql, ...ticketOfMessage.args(outbound));
     if (queued) return queued;
-    const latest = await tx.row(
-      `SELECT "id", "number" FROM "Ticket" WHERE "channel" = ? AND "chatId" = ? ORDER BY "createdAt" DESC LIMIT 1`,
-      outbound.channel,
-      outbound.chatId,
-    );
+    const latest = await tx.row(latestTicketOfChat.sql, ...latestTicketOfChat.args(outbound));
     if (latest || !outbound.threadTicket) return latest;
-    return tx.row(`SELECT "id", "number" FROM "Ticket" WHERE "number" = ?`, outbound.threadTicket);
+    return tx.row(ticketNamed.sql, ...ticketNamed.args({ number: outbound.threadTicket }));
   });
   return r ? { id: str(r.id), number: str(r.number) } : null;
 }

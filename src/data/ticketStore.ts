@@ -4,13 +4,16 @@
  * Given the database instead of a transaction, a function runs on a session connection.
  */
 
+import { sql as raw } from "kysely";
 import { z } from "zod";
+import type { DomainEventName, DomainEvents } from "../../flows/domainEvents.js";
 import { onSql, type SqlExecutor } from "./database.js";
 import { parseJson, toJson } from "./json.js";
+import { qb, type Statement, statement } from "./schema/queryBuilder.js";
 import type { Row } from "./schema/rows.js";
 import * as conversations from "./sqlConversations.js";
 import * as sql from "./sqlTickets.js";
-import { date, iso, maybeStr, num, type SqlArg, type SqlTx, str } from "./sqlTx.js";
+import { date, iso, maybeStr, num, type SqlTx, str } from "./sqlTx.js";
 
 // ---------------------------------------------------------------------------------------------
 // Conversations
@@ -63,13 +66,27 @@ export async function findTicket(on: SqlExecutor, number: string): Promise<Ticke
   return onSql(on, (tx) => sql.findTicket(tx, number));
 }
 
+const ticketById = statement<{ id: string }>((p) => sql.selectTicket().where("id", "=", p.id));
+
 /** A ticket by its id, or null. */
 export async function findTicketById(on: SqlExecutor, id: string): Promise<TicketRow | null> {
   return onSql(on, async (tx) => {
-    const r = await tx.row(`${sql.TICKET} WHERE "id" = ?`, id);
+    const r = await tx.row(ticketById.sql, ...ticketById.args({ id }));
     return r ? sql.toTicket(r) : null;
   });
 }
+
+const latestOfChatOn = statement<{ chatId: string; channel: string }>((p) =>
+  sql
+    .selectTicket()
+    .where("chatId", "=", p.chatId)
+    .where("channel", "=", p.channel)
+    .orderBy("createdAt", "desc")
+    .limit(raw.lit(1)),
+);
+const latestOfChat = statement<{ chatId: string }>((p) =>
+  sql.selectTicket().where("chatId", "=", p.chatId).orderBy("createdAt", "desc").limit(raw.lit(1)),
+);
 
 /** The newest ticket opened from a chat (on `channel`, or any), or null. */
 export async function latestTicketOfChat(
@@ -79,12 +96,8 @@ export async function latestTicketOfChat(
 ): Promise<TicketRow | null> {
   return onSql(on, async (tx) => {
     const r = channel
-      ? await tx.row(
-          `${sql.TICKET} WHERE "chatId" = ? AND "channel" = ? ORDER BY "createdAt" DESC LIMIT 1`,
-          chatId,
-          channel,
-        )
-      : await tx.row(`${sql.TICKET} WHERE "chatId" = ? ORDER BY "createdAt" DESC LIMIT 1`, chatId);
+      ? await tx.row(latestOfChatOn.sql, ...latestOfChatOn.args({ chatId, channel }))
+      : await tx.row(latestOfChat.sql, ...latestOfChat.args({ chatId }));
     return r ? sql.toTicket(r) : null;
   });
 }
@@ -146,6 +159,21 @@ export async function linkIntakeMessages(
   return onSql(on, (tx) => sql.linkIntakeMessages(tx, channel, chatId, ticketId));
 }
 
+const ticketIdByNumber = statement<{ number: string }>((p) =>
+  qb.selectFrom("Ticket").select("id").where("number", "=", p.number),
+);
+const upsertDeskRef = statement<{ ticketId: string; desk: string; ref: string; updatedAt: string }>((p) =>
+  qb
+    .insertInto("TicketDeskRef")
+    .values({ ticketId: p.ticketId, desk: p.desk, ref: p.ref, updatedAt: p.updatedAt })
+    .onConflict((oc) =>
+      oc.columns(["ticketId", "desk"]).doUpdateSet((eb) => ({
+        ref: eb.ref("excluded.ref"),
+        updatedAt: eb.ref("excluded.updatedAt"),
+      })),
+    ),
+);
+
 /**
  * Stores what one desk keeps for a ticket, next to (never over) other desks' references. Throws
  * for an unknown ticket number.
@@ -157,15 +185,11 @@ export async function setTicketDeskRef(
   ref: Record<string, unknown>,
 ): Promise<void> {
   return onSql(on, async (tx) => {
-    const ticket = await tx.row(`SELECT "id" FROM "Ticket" WHERE "number" = ?`, number);
+    const ticket = await tx.row(ticketIdByNumber.sql, ...ticketIdByNumber.args({ number }));
     if (!ticket) throw new Error(`setTicketDeskRef: no ticket ${number}`);
     await tx.write(
-      `INSERT INTO "TicketDeskRef" ("ticketId", "desk", "ref", "updatedAt") VALUES (?, ?, ?, ?)
-       ON CONFLICT ("ticketId", "desk") DO UPDATE SET "ref" = excluded."ref", "updatedAt" = excluded."updatedAt"`,
-      str(ticket.id),
-      desk,
-      toJson(ref),
-      iso(new Date()),
+      upsertDeskRef.sql,
+      ...upsertDeskRef.args({ ticketId: str(ticket.id), desk, ref: toJson(ref), updatedAt: iso(new Date()) }),
     );
   });
 }
@@ -197,39 +221,93 @@ export async function openTicketsForCustomer(on: SqlExecutor, customerId: string
 // Hot path only: the SQL function itself.
 export { openTicketsOfSender } from "./sqlTickets.js";
 
-/** Tickets matching every given filter, newest first (at most `take`, 100 by default). */
-export async function listTicketRows(
-  on: SqlExecutor,
-  filter: { statusNot?: string; status?: string; assigneeId?: string | null; since?: Date; take?: number },
-): Promise<TicketRow[]> {
-  const where: string[] = [];
-  const args: SqlArg[] = [];
-  if (filter.statusNot) {
-    where.push(`"status" <> ?`);
-    args.push(filter.statusNot);
-  }
-  if (filter.status) {
-    where.push(`"status" = ?`);
-    args.push(filter.status);
-  }
-  if (filter.assigneeId === null) where.push(`"assigneeId" IS NULL`);
-  else if (filter.assigneeId !== undefined) {
-    where.push(`"assigneeId" = ?`);
-    args.push(filter.assigneeId);
-  }
-  if (filter.since) {
-    where.push(`"createdAt" >= ?`);
-    args.push(iso(filter.since));
-  }
-  const sqlText = `${sql.TICKET}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY "createdAt" DESC LIMIT ?`;
-  return onSql(on, async (tx) => (await tx.rows(sqlText, ...args, filter.take ?? 100)).map(sql.toTicket));
+/** What {@link listTicketRows} filters on. */
+interface TicketFilter {
+  statusNot?: string;
+  status?: string;
+  assigneeId?: string | null;
+  since?: Date;
+  take?: number;
 }
 
-export async function recordEvent(
-  tx: SqlTx,
-  e: { ticketId: string | null; type: string; actor: string | null; payload: unknown; at: Date },
-): Promise<void> {
-  return sql.recordEvent(tx, { ...e, payload: toJson(e.payload) });
+type TicketListParams = {
+  statusNot: string;
+  status: string;
+  assigneeId: string;
+  since: string;
+  take: number;
+};
+
+// The filters a list uses, as bits: each combination is compiled once, on first use.
+const STATUS_NOT = 1;
+const STATUS = 2;
+const UNASSIGNED = 4;
+const ASSIGNEE = 8;
+const SINCE = 16;
+const ticketLists = new Map<number, Statement<TicketListParams>>();
+
+function compileTicketList(filters: number): Statement<TicketListParams> {
+  return statement<TicketListParams>((p) =>
+    sql
+      .selectTicket()
+      .$if((filters & STATUS_NOT) !== 0, (q) => q.where("status", "<>", p.statusNot))
+      .$if((filters & STATUS) !== 0, (q) => q.where("status", "=", p.status))
+      .$if((filters & UNASSIGNED) !== 0, (q) => q.where("assigneeId", "is", null))
+      .$if((filters & ASSIGNEE) !== 0, (q) => q.where("assigneeId", "=", p.assigneeId))
+      .$if((filters & SINCE) !== 0, (q) => q.where("createdAt", ">=", p.since))
+      .orderBy("createdAt", "desc")
+      .limit(p.take),
+  );
+}
+
+/** Tickets matching every given filter, newest first (at most `take`, 100 by default). */
+export async function listTicketRows(on: SqlExecutor, filter: TicketFilter): Promise<TicketRow[]> {
+  const filters =
+    (filter.statusNot ? STATUS_NOT : 0) |
+    (filter.status ? STATUS : 0) |
+    (filter.assigneeId === null ? UNASSIGNED : filter.assigneeId !== undefined ? ASSIGNEE : 0) |
+    (filter.since ? SINCE : 0);
+  let list = ticketLists.get(filters);
+  if (!list) {
+    list = compileTicketList(filters);
+    ticketLists.set(filters, list);
+  }
+  const args = list.args({
+    statusNot: filter.statusNot ?? "",
+    status: filter.status ?? "",
+    assigneeId: filter.assigneeId ?? "",
+    since: filter.since ? iso(filter.since) : "",
+    take: filter.take ?? 100,
+  });
+  return onSql(on, async (tx) => (await tx.rows(list.sql, ...args)).map(sql.toTicket));
+}
+
+/**
+ * A domain event to store: its name with the payload recorded under that name, so a misspelt
+ * name or a payload of another event fails the compiler. `ticket` (the ticket's number, or null)
+ * is added to the stored payload when given, as the runtime stores every event.
+ */
+export type EventToRecord = {
+  [N in DomainEventName]: {
+    ticketId: string | null;
+    ticket?: string | null;
+    type: N;
+    actor: string | null;
+    payload: DomainEvents[N];
+    at: Date;
+  };
+}[DomainEventName];
+
+/** Stores a domain event (its payload as JSON). */
+export async function recordEvent(tx: SqlTx, e: EventToRecord): Promise<void> {
+  const payload = e.ticket === undefined ? e.payload : { ...e.payload, ticket: e.ticket };
+  return sql.recordEvent(tx, {
+    ticketId: e.ticketId,
+    type: e.type,
+    actor: e.actor,
+    payload: toJson(payload),
+    at: e.at,
+  });
 }
 
 export interface EventRow {
@@ -240,27 +318,41 @@ export interface EventRow {
   at: Date;
 }
 
+type EventListParams = { ticketId: string; since: string };
+
+// As for ticket lists: each combination of filters is compiled once, on first use.
+const OF_TICKET = 1;
+const EVENTS_SINCE = 2;
+const eventLists = new Map<number, Statement<EventListParams>>();
+
+function compileEventList(filters: number): Statement<EventListParams> {
+  return statement<EventListParams>((p) =>
+    qb
+      .selectFrom("TicketEvent")
+      .select(["type", "ticketId", "actor", "payload", "at"])
+      .$if((filters & OF_TICKET) !== 0, (q) => q.where("ticketId", "=", p.ticketId))
+      .$if((filters & EVENTS_SINCE) !== 0, (q) => q.where("at", ">=", p.since))
+      .orderBy("at", "asc")
+      .orderBy("id", "asc"),
+  );
+}
+
 /** Events (of one ticket, since an instant), oldest first. */
 export async function listEvents(
   on: SqlExecutor,
   filter: { ticketId?: string; since?: Date } = {},
 ): Promise<EventRow[]> {
-  const where: string[] = [];
-  const args: SqlArg[] = [];
-  if (filter.ticketId) {
-    where.push(`"ticketId" = ?`);
-    args.push(filter.ticketId);
+  const filters = (filter.ticketId ? OF_TICKET : 0) | (filter.since ? EVENTS_SINCE : 0);
+  let list = eventLists.get(filters);
+  if (!list) {
+    list = compileEventList(filters);
+    eventLists.set(filters, list);
   }
-  if (filter.since) {
-    where.push(`"at" >= ?`);
-    args.push(iso(filter.since));
-  }
-  const rows = await onSql(on, (tx) =>
-    tx.rows(
-      `SELECT "type", "ticketId", "actor", "payload", "at" FROM "TicketEvent"${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY "at" ASC, "id" ASC`,
-      ...args,
-    ),
-  );
+  const args = list.args({
+    ticketId: filter.ticketId ?? "",
+    since: filter.since ? iso(filter.since) : "",
+  });
+  const rows = await onSql(on, (tx) => tx.rows(list.sql, ...args));
   return rows.map((r) => ({
     type: str(r.type),
     ticketId: maybeStr(r.ticketId),
@@ -270,17 +362,21 @@ export async function listEvents(
   }));
 }
 
+const latestFeedbackOf = statement<{ ticketId: string }>((p) =>
+  qb
+    .selectFrom("Feedback")
+    .select(["rating", "comment", "at"])
+    .where("ticketId", "=", p.ticketId)
+    .orderBy("at", "desc")
+    .limit(raw.lit(1)),
+);
+
 /** The customer's latest feedback on a ticket, or null. */
 export async function latestFeedback(
   on: SqlExecutor,
   ticketId: string,
 ): Promise<{ rating: number; comment: string | null; at: Date } | null> {
-  const r = await onSql(on, (tx) =>
-    tx.row(
-      `SELECT "rating", "comment", "at" FROM "Feedback" WHERE "ticketId" = ? ORDER BY "at" DESC LIMIT 1`,
-      ticketId,
-    ),
-  );
+  const r = await onSql(on, (tx) => tx.row(latestFeedbackOf.sql, ...latestFeedbackOf.args({ ticketId })));
   return r ? { rating: num(r.rating), comment: maybeStr(r.comment), at: date(r.at) } : null;
 }
 

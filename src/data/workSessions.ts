@@ -3,23 +3,15 @@
  * reopen), with what the customer was told at that close. Written once for SQLite and PostgreSQL
  * in the {@link SqlTx} style; reads also run on the database itself (outside a transaction).
  */
+import { sql } from "kysely";
 import { z } from "zod";
 import type { ChargeLine } from "../policy/charge.js";
 import { onSql, type SqlExecutor } from "./database.js";
 import { newId } from "./ids.js";
 import { parseJson } from "./json.js";
-import {
-  bool,
-  date,
-  iso,
-  maybeDate,
-  maybeStr,
-  num,
-  type SqlArg,
-  type SqlRow,
-  type SqlTx,
-  str,
-} from "./sqlTx.js";
+import { qb, statement } from "./schema/queryBuilder.js";
+import { insertRow } from "./schema/rows.js";
+import { bool, date, iso, maybeDate, maybeStr, num, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 
 /** A stored work session. */
 export interface WorkSessionRow {
@@ -79,44 +71,41 @@ function toSession(r: SqlRow): WorkSessionRow {
   };
 }
 
+const INSERT_SESSION = insertRow("WorkSession");
+
 /** Stores a session (its `seq` must be the ticket's next). */
 export async function insertWorkSession(tx: SqlTx, s: Omit<WorkSessionRow, "id">): Promise<void> {
-  const args: SqlArg[] = [
-    newId(),
-    s.ticketId,
-    s.seq,
-    s.technicianId,
-    s.technician,
-    s.mode,
-    s.startedAt ? iso(s.startedAt) : null,
-    iso(s.closedAt),
-    s.minutes,
-    s.plan,
-    s.basis,
-    s.covered ? 1 : 0,
-    s.coveredMinutes,
-    s.billedMinutes,
-    s.charging,
-    JSON.stringify(s.lines),
-    s.netCents,
-    s.vatCents,
-    s.grossCents,
-  ];
   await tx.write(
-    `INSERT INTO "WorkSession" ("id", "ticketId", "seq", "technicianId", "technician", "mode", "startedAt", "closedAt", "minutes", "plan", "basis", "covered", "coveredMinutes", "billedMinutes", "charging", "lines", "netCents", "vatCents", "grossCents")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ...args,
+    INSERT_SESSION.sql,
+    ...INSERT_SESSION.args({ ...s, id: newId(), lines: JSON.stringify(s.lines) }),
   );
 }
+
+const sessionsOfTicket = statement<{ ticketId: string }>((p) =>
+  qb.selectFrom("WorkSession").selectAll().where("ticketId", "=", p.ticketId).orderBy("seq", "asc"),
+);
 
 /** The sessions of a ticket, first close first. */
 export function ticketSessions(on: SqlExecutor, ticketId: string): Promise<WorkSessionRow[]> {
   return onSql(on, async (tx) =>
-    (await tx.rows(`SELECT * FROM "WorkSession" WHERE "ticketId" = ? ORDER BY "seq" ASC`, ticketId)).map(
-      toSession,
-    ),
+    (await tx.rows(sessionsOfTicket.sql, ...sessionsOfTicket.args({ ticketId }))).map(toSession),
   );
 }
+
+/** A customer and a window of closes [from, to), as the queries below take them. */
+type CustomerWindow = { customerId: string; from: string; to: string };
+
+const minutesByPlan = statement<CustomerWindow>((p) =>
+  qb
+    .selectFrom("WorkSession as s")
+    .innerJoin("Ticket as t", "t.id", "s.ticketId")
+    .select((eb) => ["s.plan as plan", eb.fn.sum("s.minutes").as("minutes")])
+    .where("t.customerId", "=", p.customerId)
+    .where("s.closedAt", ">=", p.from)
+    .where("s.closedAt", "<", p.to)
+    .where("s.plan", "is not", null)
+    .groupBy("s.plan"),
+);
 
 /**
  * Minutes of the customer's sessions closed in [from, to) under each plan: what monthly
@@ -129,13 +118,8 @@ export function minutesByPlanBetween(
 ): Promise<Record<string, number>> {
   return onSql(on, async (tx) => {
     const rows = await tx.rows(
-      `SELECT s."plan" AS "plan", SUM(s."minutes") AS "minutes" FROM "WorkSession" s
-       JOIN "Ticket" t ON t."id" = s."ticketId"
-       WHERE t."customerId" = ? AND s."closedAt" >= ? AND s."closedAt" < ? AND s."plan" IS NOT NULL
-       GROUP BY s."plan"`,
-      customerId,
-      iso(window.from),
-      iso(window.to),
+      minutesByPlan.sql,
+      ...minutesByPlan.args({ customerId, from: iso(window.from), to: iso(window.to) }),
     );
     return Object.fromEntries(rows.map((r) => [str(r.plan), num(r.minutes)]));
   });
@@ -150,6 +134,67 @@ export interface BilledSession extends Omit<WorkSessionRow, "id" | "ticketId"> {
   company: string;
 }
 
+type WindowOfCode = { from: string; to: string; code: string };
+
+/** The sessions closed in the window (`ofCode`: of one customer), with their ticket and customer. */
+const billedSessions = (p: WindowOfCode, ofCode: boolean) =>
+  qb
+    .selectFrom("WorkSession as s")
+    .innerJoin("Ticket as t", "t.id", "s.ticketId")
+    .innerJoin("Customer as c", "c.id", "t.customerId")
+    .selectAll("s")
+    .select([
+      "t.number as ticket",
+      "t.policy as policy",
+      "t.category as category",
+      "c.code as customerCode",
+      "c.company as company",
+    ])
+    .where("s.closedAt", ">=", p.from)
+    .where("s.closedAt", "<", p.to)
+    .$if(ofCode, (q) => q.where("c.code", "=", p.code))
+    .orderBy("s.closedAt", "asc")
+    .orderBy("t.number", "asc")
+    .orderBy("s.seq", "asc");
+
+/** The tickets closed in the window with no session row (`ofCode`: of one customer). */
+const legacyCloses = (p: WindowOfCode, ofCode: boolean) =>
+  qb
+    .selectFrom("Ticket as t")
+    .innerJoin("Customer as c", "c.id", "t.customerId")
+    .select([
+      "t.number",
+      "t.policy",
+      "t.category",
+      "t.minutes",
+      "t.closedAt",
+      "t.updatedAt",
+      "t.coverage",
+      "t.chargeNetCents",
+      "t.chargeVatCents",
+      "t.chargeGrossCents",
+      "c.code as customerCode",
+      "c.company as company",
+    ])
+    .where("t.status", "=", sql.lit("closed"))
+    .where("t.closedAt", ">=", p.from)
+    .where("t.closedAt", "<", p.to)
+    .$if(ofCode, (q) => q.where("c.code", "=", p.code))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb.selectFrom("WorkSession as s").select(sql.lit(1).as("one")).whereRef("s.ticketId", "=", "t.id"),
+        ),
+      ),
+    )
+    .orderBy("t.closedAt", "asc")
+    .orderBy("t.number", "asc");
+
+const sessionsOfAll = statement<WindowOfCode>((p) => billedSessions(p, false));
+const sessionsOfCode = statement<WindowOfCode>((p) => billedSessions(p, true));
+const legacyOfAll = statement<WindowOfCode>((p) => legacyCloses(p, false));
+const legacyOfCode = statement<WindowOfCode>((p) => legacyCloses(p, true));
+
 /**
  * Sessions closed in [from, to), optionally of one customer (by code), oldest close first; and,
  * for tickets closed before sessions were recorded (no session row), the ticket's own close as
@@ -161,26 +206,12 @@ export function sessionsBetween(
   customerCode?: string,
 ): Promise<{ sessions: BilledSession[]; legacy: LegacyClose[] }> {
   const code = customerCode?.trim().toUpperCase();
-  const filter = code ? ` AND c."code" = ?` : "";
-  const args: SqlArg[] = [iso(window.from), iso(window.to), ...(code ? [code] : [])];
+  const params: WindowOfCode = { from: iso(window.from), to: iso(window.to), code: code ?? "" };
+  const ofSessions = code ? sessionsOfCode : sessionsOfAll;
+  const ofLegacy = code ? legacyOfCode : legacyOfAll;
   return onSql(on, async (tx) => {
-    const rows = await tx.rows(
-      `SELECT s.*, t."number" AS "ticket", t."policy" AS "policy", t."category" AS "category",
-              c."code" AS "customerCode", c."company" AS "company"
-       FROM "WorkSession" s JOIN "Ticket" t ON t."id" = s."ticketId" JOIN "Customer" c ON c."id" = t."customerId"
-       WHERE s."closedAt" >= ? AND s."closedAt" < ?${filter}
-       ORDER BY s."closedAt" ASC, t."number" ASC, s."seq" ASC`,
-      ...args,
-    );
-    const legacy = await tx.rows(
-      `SELECT t."number", t."policy", t."category", t."minutes", t."closedAt", t."updatedAt", t."coverage",
-              t."chargeNetCents", t."chargeVatCents", t."chargeGrossCents", c."code" AS "customerCode", c."company" AS "company"
-       FROM "Ticket" t JOIN "Customer" c ON c."id" = t."customerId"
-       WHERE t."status" = 'closed' AND t."closedAt" >= ? AND t."closedAt" < ?${filter}
-         AND NOT EXISTS (SELECT 1 FROM "WorkSession" s WHERE s."ticketId" = t."id")
-       ORDER BY t."closedAt" ASC, t."number" ASC`,
-      ...args,
-    );
+    const rows = await tx.rows(ofSessions.sql, ...ofSessions.args(params));
+    const legacy = await tx.rows(ofLegacy.sql, ...ofLegacy.args(params));
     return {
       sessions: rows.map((r) => {
         const { id: _id, ticketId: _ticketId, ...session } = toSession(r);
@@ -225,6 +256,22 @@ export interface LegacyClose {
   company: string;
 }
 
+const sessionsOfCustomer = statement<CustomerWindow>((p) =>
+  qb
+    .selectFrom("WorkSession as s")
+    .innerJoin("Ticket as t", "t.id", "s.ticketId")
+    .select([
+      "t.policy as policy",
+      "s.plan as plan",
+      "s.minutes as minutes",
+      "s.coveredMinutes as coveredMinutes",
+    ])
+    .where("t.customerId", "=", p.customerId)
+    .where("s.closedAt", ">=", p.from)
+    .where("s.closedAt", "<", p.to)
+    .orderBy("s.closedAt", "asc"),
+);
+
 /** The customer's sessions closed in [from, to) with their preset, plan and minutes (allowances). */
 export function customerSessionsBetween(
   on: SqlExecutor,
@@ -234,13 +281,8 @@ export function customerSessionsBetween(
   return onSql(on, async (tx) =>
     (
       await tx.rows(
-        `SELECT t."policy" AS "policy", s."plan" AS "plan", s."minutes" AS "minutes", s."coveredMinutes" AS "coveredMinutes"
-         FROM "WorkSession" s JOIN "Ticket" t ON t."id" = s."ticketId"
-         WHERE t."customerId" = ? AND s."closedAt" >= ? AND s."closedAt" < ?
-         ORDER BY s."closedAt" ASC`,
-        customerId,
-        iso(window.from),
-        iso(window.to),
+        sessionsOfCustomer.sql,
+        ...sessionsOfCustomer.args({ customerId, from: iso(window.from), to: iso(window.to) }),
       )
     ).map((r) => ({
       policy: str(r.policy),

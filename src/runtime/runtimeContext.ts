@@ -169,13 +169,8 @@ export async function recordEvent(
   e: AuditEntry,
 ): Promise<void> {
   const at = ctx.clock.now();
-  await store.recordEvent(tx, {
-    ticketId: e.ticketId,
-    type: e.type,
-    actor: e.actor,
-    payload: { ...e.payload, ticket: e.ticket },
-    at,
-  });
+  // Each name with its own payload (the spread keeps the union); the store adds the ticket number.
+  await store.recordEvent(tx, { ...e, at });
   // The rest of the entry keeps each name with its own payload (no cast: the union distributes).
   const { ticketId: _ticketId, actor: _actor, ...event } = e;
   fx.events.push({ ...event, at });

@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { DomainEventName, DomainEvents } from "../../flows/domainEvents.js";
 import { composeRuntime } from "../../src/app/composeRuntime.js";
 import { LocalChannel } from "../../src/channels/local/localChannel.js";
 import type { Database } from "../../src/data/database.js";
@@ -19,6 +20,11 @@ import { SimulatedClock } from "../../src/runtime/clock.js";
 import type { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 
 export type CustomerKey = "A" | "B" | "C" | "D";
+
+/** An event of the month about a ticket: a domain event's name with its payload. */
+type SeededEvent = {
+  [N in DomainEventName]: { type: N; payload: DomainEvents[N]; actor?: string };
+}[DomainEventName];
 
 /** Customers of the month: A and B on leotron, C on leotron-web, D on leghorn. */
 export const CUSTOMERS: Record<
@@ -324,7 +330,14 @@ export async function seedMonth(
             ticketId: created.id,
             type: "ticket.opened",
             actor: "customer",
-            payload: { number, category: spec.category },
+            payload: {
+              number,
+              category: spec.category,
+              priority: "normal",
+              blocking: false,
+              status: "open",
+              coverage: { ...coverage },
+            },
             at,
           });
           return created;
@@ -419,17 +432,29 @@ export async function seedMonth(
   for (const op of ops) await op.run();
 
   // SLA outcomes of the month, as the runtime's timers and desks record them.
-  const event = async (id: string, type: string, at: string, actor: string | null = null) => {
+  const event = async (id: string, at: string, e: SeededEvent) => {
     const row = await store.findTicket(db, numbers[id]!);
     await db.transaction((tx) =>
-      store.recordEvent(tx, { ticketId: row!.id, type, actor, payload: {}, at: new Date(at) }),
+      store.recordEvent(tx, { ...e, ticketId: row!.id, actor: e.actor ?? null, at: new Date(at) }),
     );
   };
-  await event("a-weekend", "ticket.escalated", "2027-03-15T09:00:00+01:00");
-  await event("d-paid", "ticket.callback-overdue", "2027-03-23T10:00:00+01:00");
-  await event("a-weekend", "oncall.paged", "2027-03-13T09:05:00+01:00");
-  await event("a-weekend", "oncall.acknowledged", "2027-03-13T09:12:00+01:00", "Marco");
-  await event("a-open", "ticket.escalated", "2027-03-25T12:00:00+01:00");
+  const escalation = (id: string): SeededEvent => {
+    const spec = TICKETS.find((t) => t.id === id)!;
+    const minutes = policies[CUSTOMERS[spec.customer].policy]!.sla.escalateUnclaimedAfterServiceMinutes;
+    return { type: "ticket.escalated", payload: { afterServiceMinutes: minutes } };
+  };
+  await event("a-weekend", "2027-03-15T09:00:00+01:00", escalation("a-weekend"));
+  await event("d-paid", "2027-03-23T10:00:00+01:00", { type: "ticket.callback-overdue", payload: {} });
+  await event("a-weekend", "2027-03-13T09:05:00+01:00", {
+    type: "oncall.paged",
+    payload: { technician: "Marco", repeat: 0 },
+  });
+  await event("a-weekend", "2027-03-13T09:12:00+01:00", {
+    type: "oncall.acknowledged",
+    payload: {},
+    actor: "Marco",
+  });
+  await event("a-open", "2027-03-25T12:00:00+01:00", escalation("a-open"));
 
   return {
     policies,
