@@ -275,8 +275,8 @@ export function availability(policy: Policy, at: Date, audience?: Audience | nul
       open: true,
       service: current.service,
       holiday,
-      closesAt: current.end.toJSDate(),
-      nextOpenAt: next ? next.start.toJSDate() : null,
+      closesAt: new Date(current.endMs),
+      nextOpenAt: next ? new Date(next.startMs) : null,
       nextOpenService: next ? next.service : null,
       reason: null,
       closedAt: null,
@@ -291,10 +291,10 @@ export function availability(policy: Policy, at: Date, audience?: Audience | nul
     service: "closed",
     holiday,
     closesAt: null,
-    nextOpenAt: next ? next.start.toJSDate() : null,
+    nextOpenAt: next ? new Date(next.startMs) : null,
     nextOpenService: next ? next.service : null,
     reason: closedReason(plan, ms, day.weekday),
-    closedAt: dayOver ? last.end.toJSDate() : null,
+    closedAt: dayOver ? new Date(last.endMs) : null,
     closedService: dayOver ? last.service : null,
   };
 }
