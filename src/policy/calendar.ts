@@ -94,6 +94,9 @@ export class CalendarError extends CodedError<CalendarErrorCode> {}
 interface OpenRange {
   start: DateTime;
   end: DateTime;
+  /** `start` and `end` as epoch milliseconds (compared on every message). */
+  startMs: number;
+  endMs: number;
   service: OpenService;
 }
 
@@ -111,6 +114,53 @@ function local(policy: Policy, at: Date): DateTime {
   const t = DateTime.fromJSDate(at, { zone: zoneNamed(policy.timezone) });
   if (!t.isValid) throw new CalendarError("invalid-instant", `invalid instant: ${String(at)}`);
   return t;
+}
+
+/** A local calendar day of a policy's zone: its start, and the next day's start, as instants. */
+interface LocalDay {
+  start: DateTime;
+  startMs: number;
+  /** Start of the next local day (23, 24 or 25 hours later). */
+  endMs: number;
+  /** 1 = Monday … 7 = Sunday. */
+  weekday: number;
+}
+
+/**
+ * Local days are asked for on every message (luxon's `startOf("day")` costs tens of
+ * microseconds), and messages of one day fall in the same few: the latest ones are kept per
+ * policy and found by their instant range.
+ */
+const localDays = new WeakMap<Policy, LocalDay[]>();
+const LOCAL_DAYS_KEPT = 16;
+
+/** The local day (policy zone) containing the instant `ms`. */
+function localDay(policy: Policy, ms: number): LocalDay {
+  let days = localDays.get(policy);
+  if (!days) {
+    days = [];
+    localDays.set(policy, days);
+  }
+  for (const d of days) if (d.startMs <= ms && ms < d.endMs) return d;
+  if (!Number.isFinite(ms)) throw new CalendarError("invalid-instant", `invalid instant: ${String(new Date(ms))}`);
+  const start = DateTime.fromMillis(ms, { zone: zoneNamed(policy.timezone) }).startOf("day");
+  if (!start.isValid) throw new CalendarError("invalid-instant", `invalid instant: ${String(new Date(ms))}`);
+  const day = {
+    start,
+    startMs: start.toMillis(),
+    endMs: start.plus({ days: 1 }).startOf("day").toMillis(),
+    weekday: start.weekday,
+  };
+  if (days.length >= LOCAL_DAYS_KEPT) days.shift();
+  days.push(day);
+  return day;
+}
+
+/** The epoch milliseconds of `at`, or a CalendarError for an invalid date. */
+function instantOf(at: Date): number {
+  const ms = at.getTime();
+  if (!Number.isFinite(ms)) throw new CalendarError("invalid-instant", `invalid instant: ${String(at)}`);
+  return ms;
 }
 
 function wallTime(day: DateTime, time: string): DateTime {
@@ -168,7 +218,11 @@ function computeDayPlan(policy: Policy, day: DateTime): DayPlan {
   const weekdayKey = WEEKDAYS[day.weekday - 1]!;
   const isWeekendDay = day.weekday >= 6;
   const build = (level: PolicyServiceLevel, ranges: [string, string][]): OpenRange[] =>
-    ranges.map(([s, e]) => ({ start: wallTime(day, s), end: wallTime(day, e), service: level.key }));
+    ranges.map(([s, e]) => {
+      const start = wallTime(day, s);
+      const end = wallTime(day, e);
+      return { start, end, startMs: start.toMillis(), endMs: end.toMillis(), service: level.key };
+    });
 
   if (holiday) {
     const level = holiday.service === "closed" ? undefined : serviceLevel(policy, holiday.service);
@@ -181,25 +235,25 @@ function computeDayPlan(policy: Policy, day: DateTime): DayPlan {
   return { holiday, ranges, emptyReason };
 }
 
-/** First opening range starting at or after `from`. */
-function nextOpening(policy: Policy, from: DateTime, audience?: Audience | null): OpenRange | null {
-  let day = from.startOf("day");
+/** First opening range starting at or after the instant `fromMs`. */
+function nextOpening(policy: Policy, fromMs: number, audience?: Audience | null): OpenRange | null {
+  let day = localDay(policy, fromMs);
   for (let i = 0; i < SEARCH_DAYS; i++) {
-    const found = dayPlan(policy, day, audience).ranges.find((r) => r.start >= from);
+    const found = dayPlan(policy, day.start, audience).ranges.find((r) => r.startMs >= fromMs);
     if (found) return found;
-    day = day.plus({ days: 1 }).startOf("day");
+    day = localDay(policy, day.endMs);
   }
   return null;
 }
 
-function closedReason(plan: DayPlan, t: DateTime): ClosedReason {
+function closedReason(plan: DayPlan, ms: number, weekday: number): ClosedReason {
   const first = plan.ranges[0];
   const last = plan.ranges[plan.ranges.length - 1];
   if (!first || !last) return plan.emptyReason ?? "no-service-day";
-  if (t < first.start) return "before-opening";
-  if (t >= last.end) {
+  if (ms < first.startMs) return "before-opening";
+  if (ms >= last.endMs) {
     if (plan.holiday) return "holiday";
-    return t.weekday >= 6 ? "weekend" : "evening";
+    return weekday >= 6 ? "weekend" : "evening";
   }
   return "lunch";
 }
@@ -210,36 +264,37 @@ function closedReason(plan: DayPlan, t: DateTime): ClosedReason {
  * on Saturday and next opens on the next regular opening.
  */
 export function availability(policy: Policy, at: Date, audience?: Audience | null): Availability {
-  const t = local(policy, at);
-  const plan = dayPlan(policy, t.startOf("day"), audience);
+  const ms = instantOf(at);
+  const day = localDay(policy, ms);
+  const plan = dayPlan(policy, day.start, audience);
   const holiday = plan.holiday?.key ?? null;
-  const current = plan.ranges.find((r) => r.start <= t && t < r.end);
+  const current = plan.ranges.find((r) => r.startMs <= ms && ms < r.endMs);
   if (current) {
-    const next = nextOpening(policy, current.end, audience);
+    const next = nextOpening(policy, current.endMs, audience);
     return {
       open: true,
       service: current.service,
       holiday,
-      closesAt: current.end.toJSDate(),
-      nextOpenAt: next ? next.start.toJSDate() : null,
+      closesAt: new Date(current.endMs),
+      nextOpenAt: next ? new Date(next.startMs) : null,
       nextOpenService: next ? next.service : null,
       reason: null,
       closedAt: null,
       closedService: null,
     };
   }
-  const next = nextOpening(policy, t, audience);
+  const next = nextOpening(policy, ms, audience);
   const last = plan.ranges[plan.ranges.length - 1];
-  const dayOver = last !== undefined && t >= last.end;
+  const dayOver = last !== undefined && ms >= last.endMs;
   return {
     open: false,
     service: "closed",
     holiday,
     closesAt: null,
-    nextOpenAt: next ? next.start.toJSDate() : null,
+    nextOpenAt: next ? new Date(next.startMs) : null,
     nextOpenService: next ? next.service : null,
-    reason: closedReason(plan, t),
-    closedAt: dayOver ? last.end.toJSDate() : null,
+    reason: closedReason(plan, ms, day.weekday),
+    closedAt: dayOver ? new Date(last.endMs) : null,
     closedService: dayOver ? last.service : null,
   };
 }
@@ -281,20 +336,20 @@ export function addServiceMinutes(
 ): Date {
   if (minutes <= 0) return from;
   let remainingMs = minutes * 60_000;
-  const start = local(policy, from);
-  let day = start.startOf("day");
+  const startMs = instantOf(from);
+  let day = localDay(policy, startMs);
   // Give up only after SEARCH_DAYS days in a row without any opening (long waits are fine).
   for (let idle = 0; idle < SEARCH_DAYS; idle++) {
-    const ranges = dayPlan(policy, day, audience).ranges;
-    if (ranges.some((r) => r.end > start)) idle = 0;
+    const ranges = dayPlan(policy, day.start, audience).ranges;
+    if (ranges.some((r) => r.endMs > startMs)) idle = 0;
     for (const range of ranges) {
-      if (range.end <= start) continue;
-      const beginMs = Math.max(range.start.toMillis(), start.toMillis());
-      const available = range.end.toMillis() - beginMs;
+      if (range.endMs <= startMs) continue;
+      const beginMs = Math.max(range.startMs, startMs);
+      const available = range.endMs - beginMs;
       if (remainingMs <= available) return new Date(beginMs + remainingMs);
       remainingMs -= available;
     }
-    day = day.plus({ days: 1 }).startOf("day");
+    day = localDay(policy, day.endMs);
   }
   throw new CalendarError(
     "no-service",
@@ -310,7 +365,7 @@ export function openRangesOfDay(
   policy: Policy,
   at: Date,
 ): { start: Date; end: Date; service: OpenService }[] {
-  return dayPlan(policy, local(policy, at).startOf("day")).ranges.map((r) => ({
+  return dayPlan(policy, localDay(policy, instantOf(at)).start).ranges.map((r) => ({
     start: r.start.toJSDate(),
     end: r.end.toJSDate(),
     service: r.service,
@@ -319,5 +374,5 @@ export function openRangesOfDay(
 
 /** Holiday key of the local date of `at`, if the policy knows that holiday. */
 export function holidayOn(policy: Policy, at: Date): string | null {
-  return holidayOfDay(policy, local(policy, at).startOf("day"))?.key ?? null;
+  return holidayOfDay(policy, localDay(policy, instantOf(at)).start)?.key ?? null;
 }

@@ -22,29 +22,27 @@ export async function loadTicketContext(
   const technician = ticket.assigneeId ? await store.findTechnician(tx, { id: ticket.assigneeId }) : null;
   const coverage = JSON.parse(ticket.coverage) as Record<string, unknown>;
   const plan = typeof coverage.plan === "string" ? coverage.plan : null;
-  const month = DateTime.fromJSDate(ctx.clock.now(), { zone: zoneNamed(ctx.policy.timezone) }).startOf(
-    "month",
-  );
-  const monthStart = month.toJSDate();
-  const window = { from: monthStart, to: month.plus({ months: 1 }).toJSDate() };
-  const usedThisMonthByPlan = customer ? await minutesByPlanBetween(tx, customer.id, window) : {};
-  const sessions: PriorSession[] = forCharge
-    ? (await ticketSessions(tx, ticket.id)).map((s) => {
-        const hourly = s.lines.find((l) => l.item === "hourly");
-        return {
-          minutes: s.minutes,
-          hourly: !s.lines.some((l) => l.item === "package"),
-          hourlyNetCents: hourly?.cents ?? 0,
-          billedMinutes: s.billedMinutes,
-          coveredMinutes: s.coveredMinutes,
-          plan: s.plan,
-          inThisMonth: s.closedAt >= window.from && s.closedAt < window.to,
-          netCents: s.netCents,
-          vatCents: s.vatCents,
-          grossCents: s.grossCents,
-        };
-      })
-    : [];
+  // The month's window (zone-aware, so not cheap) only matters for a charge.
+  const window = forCharge ? monthAround(ctx, ctx.clock.now()) : null;
+  const usedThisMonthByPlan = customer && window ? await minutesByPlanBetween(tx, customer.id, window) : {};
+  const sessions: PriorSession[] =
+    forCharge && window
+      ? (await ticketSessions(tx, ticket.id)).map((s) => {
+          const hourly = s.lines.find((l) => l.item === "hourly");
+          return {
+            minutes: s.minutes,
+            hourly: !s.lines.some((l) => l.item === "package"),
+            hourlyNetCents: hourly?.cents ?? 0,
+            billedMinutes: s.billedMinutes,
+            coveredMinutes: s.coveredMinutes,
+            plan: s.plan,
+            inThisMonth: s.closedAt >= window.from && s.closedAt < window.to,
+            netCents: s.netCents,
+            vatCents: s.vatCents,
+            grossCents: s.grossCents,
+          };
+        })
+      : [];
   return {
     number: ticket.number,
     category: ticket.category,
@@ -54,4 +52,10 @@ export async function loadTicketContext(
     usedThisMonthMinutes: plan ? (usedThisMonthByPlan[plan] ?? 0) : 0,
     ...(forCharge ? { usedThisMonthByPlan, sessions } : {}),
   };
+}
+
+/** The calendar month (in the preset's zone) that `at` falls in, as instants. */
+function monthAround(ctx: RuntimeContext, at: Date): { from: Date; to: Date } {
+  const month = DateTime.fromJSDate(at, { zone: zoneNamed(ctx.policy.timezone) }).startOf("month");
+  return { from: month.toJSDate(), to: month.plus({ months: 1 }).toJSDate() };
 }

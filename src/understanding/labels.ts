@@ -13,8 +13,19 @@ import type { Option } from "./types.js";
 
 const localesDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../locales");
 let locales: Record<string, unknown>[] | undefined;
+/** Labels by locale key: the locales never change while the process runs, and questions repeat. */
+const labelsByKey = new Map<string, string[]>();
 
 function lookup(key: string): string[] {
+  let labels = labelsByKey.get(key);
+  if (!labels) {
+    labels = readLabels(key);
+    labelsByKey.set(key, labels);
+  }
+  return labels;
+}
+
+function readLabels(key: string): string[] {
   locales ??= UNDERSTOOD_LANGUAGES.map(
     (language) =>
       JSON.parse(readFileSync(join(localesDir, `${language}.json`), "utf8")) as Record<string, unknown>,
