@@ -142,7 +142,8 @@ function localDay(policy: Policy, ms: number): LocalDay {
     localDays.set(policy, days);
   }
   for (const d of days) if (d.startMs <= ms && ms < d.endMs) return d;
-  if (!Number.isFinite(ms)) throw new CalendarError("invalid-instant", `invalid instant: ${String(new Date(ms))}`);
+  if (!Number.isFinite(ms))
+    throw new CalendarError("invalid-instant", `invalid instant: ${String(new Date(ms))}`);
   const start = DateTime.fromMillis(ms, { zone: zoneNamed(policy.timezone) }).startOf("day");
   if (!start.isValid) throw new CalendarError("invalid-instant", `invalid instant: ${String(new Date(ms))}`);
   const day = {
