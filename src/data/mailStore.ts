@@ -180,8 +180,13 @@ export function createMailThreadStore(on: SqlExecutor): MailThreadStore {
         return row ? toRecord(row) : null;
       });
     },
-    threadOfMessage(messageIds) {
-      if (messageIds.length === 0) return Promise.resolve(null);
+    threadOfMessage(headerIds) {
+      if (headerIds.length === 0) return Promise.resolve(null);
+      // A mail's headers may list any number of ids (a forged one, thousands): the thread's root
+      // and the latest ones are enough, and keep one compiled statement per length, few in all.
+      const unique = [...new Set(headerIds)];
+      const messageIds =
+        unique.length <= MAX_REFERENCES ? unique : [unique[0]!, ...unique.slice(-(MAX_REFERENCES - 1))];
       return onSql(on, async (tx) => {
         const select = threadOfRoot(messageIds.length);
         const row = await tx.row(select.sql, ...select.args({ messageIds }));

@@ -171,6 +171,15 @@ describe("mail threads and receipts", () => {
     expect(thread?.references).toEqual(["<root@x>", "<r1@x>"]);
   });
 
+  it("reads a thread from a mail listing thousands of Message-IDs (the first and the latest count)", async () => {
+    const mail = createMailThreadStore(t.db);
+    await mail.noteOutbound({ chatId: "c3", address: "b@x", subject: "Hi", messageId: "<root3@x>" });
+    const forged = Array.from({ length: 5000 }, (_, i) => `<noise${i}@x>`);
+    expect(await mail.threadOfMessage([...forged, "<root3@x>"])).toMatchObject({ chatId: "c3" });
+    expect(await mail.threadOfMessage(["<root3@x>", ...forged])).toMatchObject({ chatId: "c3" });
+    expect(await mail.threadOfMessage(forged)).toBeNull();
+  });
+
   it("never moves a status back, and keeps a failure's error", async () => {
     await noteSentIds(
       t.db,

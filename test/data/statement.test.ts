@@ -39,7 +39,7 @@ describe("statement", () => {
     expect(cancelJob.args({ key: "k1", error: null })).toEqual([null, "k1"]);
   });
 
-  it("writes fixed booleans, numbers and quoted text as literals both providers read", () => {
+  it("writes fixed booleans and quoted text as literals both providers read; fixed numbers are bound", () => {
     const q = statement<{ name: string }>((p) =>
       qb
         .selectFrom("Technician")
@@ -50,9 +50,9 @@ describe("statement", () => {
         .limit(3),
     );
     expect(q.sql).toBe(
-      `select "id" from "Technician" where "active" = TRUE and "name" = ? and "role" <> 'it''s ?' limit 3`,
+      `select "id" from "Technician" where "active" = TRUE and "name" = ? and "role" <> 'it''s ?' limit ?`,
     );
-    expect(q.args({ name: "Ada" })).toEqual(["Ada"]);
+    expect(q.args({ name: "Ada" })).toEqual(["Ada", 3]);
   });
 
   it("refuses, when compiled, a fixed value that has no literal", () => {
@@ -92,6 +92,19 @@ describe("statement", () => {
       expect(k1).toMatchObject({ status: "cancelled", lastError: "moved", kind: "callback" });
       expect(Number(k1!.attempts)).toBe(0);
       expect(k2).toMatchObject({ status: "pending", lastError: null });
+      // A boolean column written 1 (its type in the generated tables) by the query itself.
+      const hire = statement<{ id: string; name: string; at: string }>((p) =>
+        qb
+          .insertInto("Technician")
+          .values({ id: p.id, name: p.name, active: 1, role: "technician", createdAt: p.at }),
+      );
+      const activeNamed = statement<{ name: string }>((p) =>
+        qb.selectFrom("Technician").select("id").where("name", "=", p.name).where("active", "=", 1),
+      );
+      await t.db.transaction(async (tx) => tx.write(hire.sql, ...hire.args({ id: "t1", name: "Ada", at })));
+      expect(
+        await t.db.session(async (tx) => tx.rows(activeNamed.sql, ...activeNamed.args({ name: "Ada" }))),
+      ).toEqual([{ id: "t1" }]);
       const payload = await t.db.session(async (tx) =>
         tx.row(`SELECT "payload" FROM "Job" WHERE "key" = ?`, "k2"),
       );

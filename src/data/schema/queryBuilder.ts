@@ -38,9 +38,10 @@ class Param {
 
 /**
  * A statement compiled once: its SQL text and the binding of its named parameters, in the order
- * the text uses them. Values the query itself fixed (`'pending'`, `LIMIT 100`, `TRUE`) are
+ * the text uses them. Texts, booleans and NULL the query itself fixes (`'pending'`, `TRUE`) are
  * written into the text as literals, as a hand-written statement would have them: plans and
- * partial indexes (PostgreSQL's `WHERE "status" = 'pending'`) see them.
+ * partial indexes (PostgreSQL's `WHERE "status" = 'pending'`) see them. Fixed numbers are bound
+ * (see {@link statement}).
  */
 export interface Statement<P> {
   readonly sql: string;
@@ -59,31 +60,43 @@ export interface Statement<P> {
  * ```
  *
  * `p.name` stands for the value bound at run time; its type is the one declared in `P`, so the
- * compiler checks it against the column it is compared with or written to. Every other value in
- * the query becomes a literal of the text.
+ * compiler checks it against the column it is compared with or written to. Other values in the
+ * query become literals of the text, except numbers, bound as fixed arguments: a boolean column
+ * is written 1/0 (its type in the generated tables), which PostgreSQL reads as a boolean only
+ * from a bound argument.
  */
 export function statement<P extends object = Record<string, never>>(
   build: (p: P) => Compilable,
 ): Statement<P> {
   const params = new Proxy({} as P, { get: (_, name) => new Param(String(name)) });
   const compiled = build(params).compile();
-  const names: string[] = [];
+  /** Per placeholder left in the text: the parameter's name, or the fixed number it binds. */
+  const slots: (string | number)[] = [];
   let index = 0;
   const sql = mapPlaceholders(compiled.sql, () => {
     const value = compiled.parameters[index++];
     if (value instanceof Param) {
-      names.push(value.name);
+      slots.push(value.name);
+      return "?";
+    }
+    // A fixed number stays bound: the column's type decides how PostgreSQL reads it (1 into a
+    // boolean column is true, as every store binds booleans), where a literal 1 is an integer.
+    if (typeof value === "number" && Number.isFinite(value)) {
+      slots.push(value);
       return "?";
     }
     return literal(value);
   });
-  const n = names.length;
+  const n = slots.length;
   return {
     sql,
     args(values: P): SqlArg[] {
       const out = new Array<SqlArg>(n);
       const byName = values as Record<string, SqlArg | undefined>;
-      for (let i = 0; i < n; i++) out[i] = byName[names[i]!] ?? null;
+      for (let i = 0; i < n; i++) {
+        const slot = slots[i]!;
+        out[i] = typeof slot === "number" ? slot : (byName[slot] ?? null);
+      }
       return out;
     },
   };
@@ -115,7 +128,6 @@ function mapPlaceholders(sql: string, placeholder: () => string): string {
 function literal(value: unknown): string {
   if (value === null) return "NULL";
   if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
   if (typeof value === "string") return `'${value.replaceAll("'", "''")}'`;
   throw new Error(`a statement fixes a value that cannot be written as a literal: ${String(value)}`);
 }
