@@ -5,12 +5,12 @@
  * can kill the process between the database commit and the delivery.
  */
 import { createInterface } from "node:readline";
+import { composeRuntime } from "../../src/app/composeRuntime.js";
 import { LocalChannel } from "../../src/channels/local/localChannel.js";
 import { migrate, openDatabase } from "../../src/data/database.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { loadPolicy } from "../../src/policy/loadPolicy.js";
 import { SimulatedClock } from "../../src/runtime/clock.js";
-import { SupportRuntime } from "../../src/runtime/supportRuntime.js";
 
 const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 const db = await openDatabase(process.env.DATABASE_URL!);
@@ -25,7 +25,8 @@ const channel = new LocalChannel({
     out({ delivered: m.text });
   },
 });
-const runtime = new SupportRuntime({
+// Composed as `npm start`, the harness and the story runner compose it.
+const runtime = composeRuntime({
   db,
   policy: loadPolicy("leotron"),
   clock,
