@@ -25,6 +25,7 @@ import { asciiTicketNumbers } from "../../../src/text/ticketNumber.js";
 import { eventually } from "../../support/eventually.js";
 import { FakeTelegramApi, type SentMessage } from "../../support/fakeTelegramApi.js";
 import { createHarness } from "../../support/harness.js";
+import { expectNothingLeftBehind } from "../../support/resourcesLeft.js";
 import { countOf, rowOf, rowsOf } from "../../support/rows.js";
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 
@@ -43,33 +44,7 @@ const labels = (message: SentMessage | undefined) =>
 const APP_TOKEN = "987654321:AAFakeTokenForSportelloE2E_test";
 const EASTER_MONDAY = "2027-03-29T10:00:00+02:00";
 
-// Exiting cleanly is part of the contract: after every stop() no poller, timer, socket or server
-// of ours may be left keeping the process alive.
-let resourcesAtStart: string[] = [];
-beforeAll(() => {
-  resourcesAtStart = process.getActiveResourcesInfo().sort();
-});
-afterAll(async () => {
-  // Resources of ours still open: more of a kind than before the tests (the test runner's own
-  // timers may come and go, so fewer is fine).
-  const leftBehind = () => {
-    const before = new Map<string, number>();
-    for (const r of resourcesAtStart) before.set(r, (before.get(r) ?? 0) + 1);
-    const extra: string[] = [];
-    for (const r of process.getActiveResourcesInfo()) {
-      const left = before.get(r) ?? 0;
-      if (left > 0) before.set(r, left - 1);
-      else extra.push(r);
-    }
-    return extra.sort();
-  };
-  // A plain loop, not eventually(): its own timers would count as resources left behind.
-  const deadline = Date.now() + 5_000;
-  while (leftBehind().length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  expect(leftBehind()).toEqual([]);
-});
+expectNothingLeftBehind();
 
 describe.each(TELEGRAM_DRIVER_NAMES)("Telegram end to end on the real runtime via %s", (driver) => {
   let t: TestDatabase;

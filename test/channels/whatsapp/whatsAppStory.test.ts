@@ -16,6 +16,7 @@ import type { SupportRuntime } from "../../../src/runtime/supportRuntime.js";
 import { asciiTicketNumbers } from "../../../src/text/ticketNumber.js";
 import { eventually } from "../../support/eventually.js";
 import { createHarness } from "../../support/harness.js";
+import { expectNothingLeftBehind } from "../../support/resourcesLeft.js";
 import { countOf, rowOf, rowsOf } from "../../support/rows.js";
 import { createTestDatabase, type TestDatabase } from "../../support/testDatabase.js";
 import { fakeMessage } from "./fakeWhatsAppClient.js";
@@ -54,21 +55,7 @@ function memoryMediaStore() {
   };
 }
 
-// Exiting cleanly is part of the contract: after stop() no timer, socket or server of ours may be
-// left keeping the process alive.
-let resourcesAtStart: string[] = [];
-beforeAll(() => {
-  resourcesAtStart = process.getActiveResourcesInfo().sort();
-});
-afterAll(async () => {
-  const leftBehind = () => JSON.stringify(process.getActiveResourcesInfo().sort());
-  // A plain loop, not eventually(): its own timers would count as resources left behind.
-  const deadline = Date.now() + 5_000;
-  while (leftBehind() !== JSON.stringify(resourcesAtStart) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  expect(leftBehind()).toBe(JSON.stringify(resourcesAtStart));
-});
+expectNothingLeftBehind();
 
 /** One WhatsApp account, runtime and database per block; customers told apart by phone. */
 function storySetup(driver: WhatsAppDriverName) {
