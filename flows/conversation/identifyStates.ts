@@ -10,7 +10,8 @@
 import type { CountryCode } from "libphonenumber-js/max";
 import { assign } from "xstate";
 import { understandAnswer } from "../../src/understanding/answer.js";
-import type { IdentityQuestion } from "../../src/understanding/identityLine.js";
+import { type IdentityQuestion, parseIdentityLine } from "../../src/understanding/identityLine.js";
+import { readsAsProblem } from "../../src/understanding/problemText.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext, IdentityStep, Prompt } from "./conversationTypes.js";
 import {
@@ -18,13 +19,14 @@ import {
   answered,
   askedTimes,
   countAsked,
+  MAX_ASKS,
   missingSteps,
   nextStep,
   reachable,
   registration,
 } from "./identityAnswers.js";
 import { draftVoice, emptyDraft, inputText } from "./messageInput.js";
-import { ask, writtenAnswerGuards } from "./steps.js";
+import { appendInputToDraft, ask, say, writtenAnswerGuards } from "./steps.js";
 
 type Args = { context: ConversationContext };
 
@@ -41,6 +43,17 @@ function interruption(
   if (!text || !addsNothing(context, answered(context, as, region))) return null;
   const read = understandAnswer(text, INTERRUPTIONS, { kind: "choice" });
   return read.kind === "answer" ? read.value : null;
+}
+
+/**
+ * The answer describes a fault and gives no phone number or address: it is the problem, not a
+ * company or a name.
+ */
+function describesProblem(context: ConversationContext, as: IdentityQuestion, region: CountryCode): boolean {
+  const text = inputText(context);
+  if (!text || !readsAsProblem(text)) return false;
+  const read = parseIdentityLine(text, { question: as, region });
+  return !read.phone && !read.email;
 }
 
 /** Thanks, or (something never given) that a technician will complete the details. */
@@ -91,6 +104,20 @@ export function identifyStates(region: CountryCode) {
               type: "customer.intent" as const,
               intent: interruption(context, as, region)!,
             })),
+          },
+          {
+            // A fault described instead of the answer ("la stampante non stampa, sono fermo"):
+            // kept as the problem, and the question asked again (within its limit).
+            guard: ({ context }) =>
+              describesProblem(context, as, region) && askedTimes(context, step) < MAX_ASKS,
+            target: step,
+            reenter: true,
+            actions: [appendInputToDraft, say("intake.problemNoted")],
+          },
+          {
+            guard: ({ context }) => describesProblem(context, as, region),
+            target: "next",
+            actions: [appendInputToDraft, say("intake.problemNoted")],
           },
           {
             target: "next",

@@ -20,6 +20,7 @@ const scores = z.record(z.string().regex(/^[1-5]$/), phrases);
 
 const languageFile = z.strictObject({
   yes: phrases,
+  problem: phrases,
   no: phrases,
   negations: phrases,
   unsure: phrases,
@@ -77,6 +78,8 @@ export interface Lexicon {
   pairs: RegExp | null;
   /** Devices a customer may name (any shop's): an answer naming one no option is means "another". */
   devices: LexiconRule[];
+  /** Phrases that describe a fault ("non stampa", "doesn't work"): a sentence with one is a problem. */
+  problem: LexiconRule[];
   /** Words that name the same thing, by stem: a label's word is also met by its synonyms. */
   synonyms: Map<string, string[]>;
   symbols: { yes: string[]; no: string[]; stars: string[]; faces: { score: number; symbol: string }[] };
@@ -142,6 +145,7 @@ export function loadLexicon(): Lexicon {
     both: [],
     pairs: null,
     devices: [],
+    problem: [],
     synonyms: new Map(),
     symbols: {
       yes: symbols.yes,
@@ -174,6 +178,7 @@ export function loadLexicon(): Lexicon {
     lexicon.ratingUnsure.push(...rules(data.ratingUnsure, language));
     lexicon.both.push(...rules(data.both, language));
     lexicon.devices.push(...rules(data.devices, language));
+    lexicon.problem.push(...rules(data.problem, language));
     pairs.push(...data.pairs);
     for (const group of data.synonyms) {
       // Single words only: "e mail" must not make "e" a synonym of "posta".

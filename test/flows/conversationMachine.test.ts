@@ -126,6 +126,35 @@ describe("conversation machine (pure)", () => {
     });
   });
 
+  it("keeps a problem described at a sign-up question as the problem, not as the company or the name, and asks again", () => {
+    const unknown = { customer: null };
+    const { intents, replies, snapshot } = run([
+      inbound("ciao", undefined, unknown),
+      inbound("la stampante non stampa più gli scontrini, sono fermo", undefined, unknown),
+    ]);
+    expect(replies.slice(-3)).toEqual(["intake.askCompany", "intake.problemNoted", "intake.askCompanyAgain"]);
+    expect(snapshot.context.identity.company).toBeNull();
+    expect(snapshot.context.identity.contactName ?? null).toBeNull();
+    expect(snapshot.context.draft?.description).toContain("la stampante non stampa più gli scontrini");
+    const named = run([
+      inbound("ciao", undefined, unknown),
+      inbound("my printer isn't printing and I'm stuck", undefined, unknown),
+      inbound("Bar Roma", undefined, unknown),
+      inbound("Anna Neri: the till doesn't work either", undefined, unknown),
+    ]);
+    expect(named.snapshot.context.identity.company).toBe("Bar Roma");
+    expect(named.snapshot.context.identity.contactName ?? null).toBeNull();
+    expect(named.replies.filter((r) => r === "intake.problemNoted")).toHaveLength(2);
+    expect(named.snapshot.context.draft?.description).toContain("the till doesn't work either");
+    // A company or a name with a fault word but no sentence is still a company.
+    const company = run([
+      inbound("ciao", undefined, unknown),
+      inbound("Errore Zero srl", undefined, unknown),
+    ]);
+    expect(company.snapshot.context.identity).toMatchObject({ company: "Errore Zero srl" });
+    expect(intents.some((i) => i.type === "registerCustomer")).toBe(false);
+  });
+
   it("serves a request made at a sign-up question, then asks it again without counting it as an answer", () => {
     const unknown = { customer: null };
     const { replies, snapshot } = run([
