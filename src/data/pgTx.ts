@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { CodedError } from "../errors.js";
+import { replacePlaceholders } from "./placeholders.js";
 import { type SqlArg, type SqlRow, SqlTx } from "./sqlTx.js";
 
 interface Prepared {
@@ -22,31 +23,6 @@ interface Prepared {
 /** Distinct statement texts prepared by name; beyond it they run unnamed (never grow forever). */
 const NAMED_LIMIT = 1_000;
 const prepared = new Map<string, Prepared>();
-
-/** Replaces each `?` placeholder outside quotes and comments by `param(index)`. */
-function replacePlaceholders(sql: string, param: (index: number) => string): string {
-  let text = "";
-  let n = 0;
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"') {
-      const end = sql.indexOf(c, i + 1);
-      const stop = end < 0 ? sql.length : end + 1;
-      text += sql.slice(i, stop);
-      i = stop - 1;
-    } else if (c === "-" && sql[i + 1] === "-") {
-      const end = sql.indexOf("\n", i);
-      const stop = end < 0 ? sql.length : end;
-      text += sql.slice(i, stop);
-      i = stop - 1;
-    } else if (c === "?") {
-      text += param(n++);
-    } else {
-      text += c;
-    }
-  }
-  return text;
-}
 
 /**
  * The statement for an SQL text with `?` placeholders: `$1..$n` instead, named after a hash of

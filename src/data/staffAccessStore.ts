@@ -17,7 +17,7 @@ import { qb, statement } from "./schema/queryBuilder.js";
 import { completeRow } from "./schema/rows.js";
 import { bool, date, iso, maybeDate, maybeStr, num, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 import { inviteSql, sessionSql } from "./staffAccessSql.js";
-import { createTechnician } from "./technicianStore.js";
+import { createTechnician, putDeskIdentity } from "./technicianStore.js";
 
 /** The board login key of a name: NFC, trimmed, lower case. */
 export function boardLogin(name: string): string {
@@ -85,22 +85,6 @@ const putSecret = statement<NewIdentity & { secretHash: string | null }>((p) =>
         .doUpdateSet((eb) => ({ secretHash: eb.ref("excluded.secretHash") })),
     ),
 );
-const putExternalId = statement<NewIdentity>((p) =>
-  qb
-    .insertInto("TechnicianIdentity")
-    .values({
-      id: p.id,
-      technicianId: p.technicianId,
-      desk: p.desk,
-      externalId: p.externalId,
-      createdAt: p.createdAt,
-    })
-    .onConflict((oc) =>
-      oc
-        .columns(["technicianId", "desk"])
-        .doUpdateSet((eb) => ({ externalId: eb.ref("excluded.externalId") })),
-    ),
-);
 const insertBoardIdentity = statement<Omit<NewIdentity, "desk">>((p) =>
   qb.insertInto("TechnicianIdentity").values({
     id: p.id,
@@ -149,7 +133,7 @@ async function putIdentity(
   if ("secretHash" in set) {
     await tx.run(putSecret.sql, ...putSecret.args({ ...identity, secretHash: set.secretHash }));
   } else {
-    await tx.run(putExternalId.sql, ...putExternalId.args(identity));
+    await tx.run(putDeskIdentity.sql, ...putDeskIdentity.args(identity));
   }
 }
 

@@ -33,7 +33,8 @@ const insertTechnician = statement<{
 const setTechnicianPhone = statement<{ id: string; phone: string | null }>((p) =>
   qb.updateTable("Technician").set({ phone: p.phone }).where("id", "=", p.id),
 );
-const putDeskIdentity = statement<{
+/** A technician's id on a desk (Slack, the board…): set, or replaced for that desk. */
+export const putDeskIdentity = statement<{
   id: string;
   technicianId: string;
   desk: string;

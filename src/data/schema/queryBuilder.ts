@@ -13,6 +13,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from "kysely";
+import { replacePlaceholders } from "../placeholders.js";
 import type { SqlArg } from "../sqlTx.js";
 import type { Tables } from "./tables.js";
 
@@ -73,7 +74,7 @@ export function statement<P extends object = Record<string, never>>(
   /** Per placeholder left in the text: the parameter's name, or the fixed number it binds. */
   const slots: (string | number)[] = [];
   let index = 0;
-  const sql = mapPlaceholders(compiled.sql, () => {
+  const sql = replacePlaceholders(compiled.sql, () => {
     const value = compiled.parameters[index++];
     if (value instanceof Param) {
       slots.push(value.name);
@@ -100,28 +101,6 @@ export function statement<P extends object = Record<string, never>>(
       return out;
     },
   };
-}
-
-/** Replaces each `?` placeholder outside quotes and comments by what `placeholder()` returns. */
-function mapPlaceholders(sql: string, placeholder: () => string): string {
-  let text = "";
-  for (let i = 0; i < sql.length; i++) {
-    const c = sql[i]!;
-    if (c === "'" || c === '"') {
-      const end = sql.indexOf(c, i + 1);
-      const stop = end < 0 ? sql.length : end + 1;
-      text += sql.slice(i, stop);
-      i = stop - 1;
-    } else if (c === "-" && sql[i + 1] === "-") {
-      const end = sql.indexOf("\n", i);
-      const stop = end < 0 ? sql.length : end;
-      text += sql.slice(i, stop);
-      i = stop - 1;
-    } else {
-      text += c === "?" ? placeholder() : c;
-    }
-  }
-  return text;
 }
 
 /** A value fixed by the query as an SQL literal both providers read the same way. */
