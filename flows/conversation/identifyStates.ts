@@ -12,6 +12,7 @@ import { assign } from "xstate";
 import { understandAnswer } from "../../src/understanding/answer.js";
 import { type IdentityQuestion, parseIdentityLine } from "../../src/understanding/identityLine.js";
 import { readsAsProblem } from "../../src/understanding/problemText.js";
+import { lastResult } from "../lastResult.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext, IdentityStep, Prompt } from "./conversationTypes.js";
 import {
@@ -49,10 +50,9 @@ function interruption(
  * The answer describes a fault and gives no phone number or address: it is the problem, not a
  * company or a name.
  */
-function describesProblem(context: ConversationContext, as: IdentityQuestion, region: CountryCode): boolean {
-  const text = inputText(context);
+function describesProblem(text: string, question: IdentityQuestion, region: CountryCode): boolean {
   if (!text || !readsAsProblem(text)) return false;
-  const read = parseIdentityLine(text, { question: as, region });
+  const read = parseIdentityLine(text, { question, region });
   return !read.phone && !read.email;
 }
 
@@ -81,6 +81,8 @@ function question(step: IdentityStep, context: ConversationContext): Prompt {
 
 /** The states `identify` (with `choose`, `both`, `company`, `contact`, `reach`, `next`) and `afterIdentify`. */
 export function identifyStates(region: CountryCode) {
+  /** {@link describesProblem} once per message: two transitions ask it. */
+  const problemGiven = lastResult((text: string, as: IdentityQuestion) => describesProblem(text, as, region));
   /** An ask state: counts the question, asks it, reads the answer into the identity. */
   const askState = (step: IdentityStep, as: IdentityQuestion) =>
     m.createStateConfig({
@@ -109,13 +111,13 @@ export function identifyStates(region: CountryCode) {
             // A fault described instead of the answer ("la stampante non stampa, sono fermo"):
             // kept as the problem, and the question asked again (within its limit).
             guard: ({ context }) =>
-              describesProblem(context, as, region) && askedTimes(context, step) < MAX_ASKS,
+              problemGiven(inputText(context), as) && askedTimes(context, step) < MAX_ASKS,
             target: step,
             reenter: true,
             actions: [appendInputToDraft, say("intake.problemNoted")],
           },
           {
-            guard: ({ context }) => describesProblem(context, as, region),
+            guard: ({ context }) => problemGiven(inputText(context), as),
             target: "next",
             actions: [appendInputToDraft, say("intake.problemNoted")],
           },

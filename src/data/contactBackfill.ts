@@ -8,7 +8,7 @@
  * name when nothing else was in the line. A line it cannot read whole stays as it is.
  */
 import { parseIdentityLine } from "../understanding/identityLine.js";
-import { qb, type Statement, statement } from "./schema/queryBuilder.js";
+import { perShape, qb, statement } from "./schema/queryBuilder.js";
 import { customerIdOfPhone } from "./sqlCustomers.js";
 import { iso, maybeStr, type SqlTx, str } from "./sqlTx.js";
 
@@ -36,20 +36,15 @@ interface ContactUpdate {
 }
 
 /** The UPDATE of these columns (and `updatedAt`), compiled on first use, one per set of columns. */
-const contactUpdates = new Map<string, Statement<ContactUpdate>>();
-function contactUpdate(columns: readonly ContactColumn[]): Statement<ContactUpdate> {
-  const key = columns.join();
-  let update = contactUpdates.get(key);
-  if (!update) {
-    update = statement<ContactUpdate>((p) => {
+const contactUpdate = perShape(
+  (columns: readonly ContactColumn[]) =>
+    statement<ContactUpdate>((p) => {
       let q = qb.updateTable("Customer");
       for (const column of columns) q = q.set(column, p[column]);
       return q.set("updatedAt", p.updatedAt).where("id", "=", p.id);
-    });
-    contactUpdates.set(key, update);
-  }
-  return update;
-}
+    }),
+  (columns) => columns.join(),
+);
 
 /** Splits the stored contact lines; returns how many customers were changed. */
 export async function splitContactLines(tx: SqlTx): Promise<number> {

@@ -4,72 +4,27 @@
  * handled after it finds a conversation it already deleted). Fixed-shape statements, one per id,
  * so each is prepared once; jobs are matched in SQL, never loaded whole.
  */
-import { type SqlBool, sql } from "kysely";
-import { z } from "zod";
 import type { DomainEventName } from "../../flows/domainEvents.js";
-import { CodedError } from "../errors.js";
 import { lockChat } from "./coordination.js";
 import type { Database } from "./database.js";
 import { type JobToSchedule, scheduleJob } from "./jobStore.js";
 import { parseJson, toJson } from "./json.js";
+import {
+  anyRecord,
+  type FileRef,
+  KEPT_EVENT_KEYS,
+  PrivacyError,
+  pick,
+  refsOf,
+  setEventPayload,
+  uniqueRefs,
+} from "./personalData.js";
 import { qb, statement } from "./schema/queryBuilder.js";
 import { deletePurchases } from "./sqlCustomers.js";
-import { containing } from "./sqlLike.js";
+import { containing, likeEscaped } from "./sqlLike.js";
 import { recordEvent } from "./sqlTickets.js";
 import { iso, maybeStr, num, type SqlTx, str } from "./sqlTx.js";
 
-const anyRecord = z.record(z.string(), z.unknown());
-
-/** A stored file a row points to (media store ref or `web-upload:<id>`), with its shown name. */
-export interface FileRef {
-  ref: string;
-  name: string | null;
-  mime: string | null;
-}
-
-export type PrivacyErrorCode = "unknown-customer" | "invalid-input";
-
-/** Stable error codes of the personal-data operations. */
-export class PrivacyError extends CodedError<PrivacyErrorCode> {}
-
-/** Attachment refs in a message body or a ticket's coverage. */
-export function refsOf(value: Record<string, unknown>): FileRef[] {
-  const attachments = Array.isArray(value.attachments) ? value.attachments : [];
-  return attachments.flatMap((a): FileRef[] => {
-    if (!a || typeof a !== "object") return [];
-    const r = a as Record<string, unknown>;
-    return typeof r.ref === "string" && r.ref
-      ? [
-          {
-            ref: r.ref,
-            name: typeof r.name === "string" ? r.name : null,
-            mime: typeof r.mime === "string" ? r.mime : null,
-          },
-        ]
-      : [];
-  });
-}
-
-export function uniqueRefs(refs: FileRef[]): FileRef[] {
-  const seen = new Map<string, FileRef>();
-  for (const r of refs) if (!seen.has(r.ref)) seen.set(r.ref, r);
-  return [...seen.values()];
-}
-
-/** Event payload keys kept by an erasure: facts needed for invoicing and reports, no free text. */
-export const KEPT_EVENT_KEYS = new Set([
-  "number",
-  "category",
-  "priority",
-  "blocking",
-  "status",
-  "minutes",
-  "plan",
-  "charge",
-  "rating",
-  "covered",
-  "basis",
-]);
 /** Coverage keys kept on an erased customer's tickets (what the statement and reports read). */
 const KEPT_COVERAGE_KEYS = new Set([
   "covered",
@@ -80,10 +35,6 @@ const KEPT_COVERAGE_KEYS = new Set([
   "freeMinutes",
   "charge",
 ]);
-
-export function pick(value: Record<string, unknown>, keys: Set<string>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([k]) => keys.has(k)));
-}
 
 export interface ErasureSummary {
   code: string;
@@ -110,15 +61,6 @@ interface Scope {
   /** Their chats by key (`channel:chatId`). */
   chats: Map<string, { channel: string; chatId: string }>;
 }
-
-/** `column LIKE pattern` with the escape of {@link containing} patterns. */
-export const likeEscaped = (column: string, pattern: string) =>
-  sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '\\'`;
-
-/** An event's payload replaced (by its facts only, see {@link KEPT_EVENT_KEYS}). */
-export const setEventPayload = statement<{ id: string; payload: string }>((p) =>
-  qb.updateTable("TicketEvent").set({ payload: p.payload }).where("id", "=", p.id),
-);
 
 const customerByCode = statement<{ code: string }>((p) =>
   qb.selectFrom("Customer").select(["id", "code"]).where("code", "=", p.code),

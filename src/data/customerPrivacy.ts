@@ -5,38 +5,25 @@
  * references these functions return, after the transaction commits.
  */
 import { z } from "zod";
+import { type Database, onSql, type SqlExecutor } from "./database.js";
+import { parseJson, toJson } from "./json.js";
 import {
+  anyRecord,
   type FileRef,
   KEPT_EVENT_KEYS,
-  likeEscaped,
   PrivacyError,
   pick,
   refsOf,
   setEventPayload,
   uniqueRefs,
-} from "./customerErasure.js";
-import { type Database, onSql, type SqlExecutor } from "./database.js";
-import { parseJson, toJson } from "./json.js";
-import { qb, type Statement, statement } from "./schema/queryBuilder.js";
+} from "./personalData.js";
+import { perShape, qb, statement } from "./schema/queryBuilder.js";
 import { rowReader } from "./schema/rows.js";
-import { containing } from "./sqlLike.js";
+import { containing, likeEscaped } from "./sqlLike.js";
 import { date, iso, maybeStr, num, type SqlTx, str } from "./sqlTx.js";
 
 /** Rows deleted, and file refs looked up, per statement. */
 const BATCH = 500;
-
-/** The statement for `n` values, compiled on first use for each `n`, then reused. */
-function perCount<P>(build: (n: number) => Statement<P>): (n: number) => Statement<P> {
-  const compiled = new Map<number, Statement<P>>();
-  return (n) => {
-    let s = compiled.get(n);
-    if (!s) {
-      s = build(n);
-      compiled.set(n, s);
-    }
-    return s;
-  };
-}
 
 /** Named parameters `<prefix>0`, `<prefix>1`, … of a statement compiled per count. */
 type Numbered<Prefix extends string> = Record<`${Prefix}${number}`, string>;
@@ -45,15 +32,8 @@ type Numbered<Prefix extends string> = Record<`${Prefix}${number}`, string>;
 const numbered = <Prefix extends string>(prefix: Prefix, values: string[]): Numbered<Prefix> =>
   Object.fromEntries(values.map((v, i) => [`${prefix}${i}`, v])) as Numbered<Prefix>;
 
-export {
-  type ErasedTicket,
-  type ErasureSummary,
-  eraseCustomerData,
-  type FileRef,
-  PrivacyError,
-} from "./customerErasure.js";
-
-const anyRecord = z.record(z.string(), z.unknown());
+export { type ErasedTicket, type ErasureSummary, eraseCustomerData } from "./customerErasure.js";
+export { type FileRef, PrivacyError } from "./personalData.js";
 
 /** What an export holds, as JSON (instants as ISO strings). */
 export interface CustomerExport {
@@ -100,7 +80,7 @@ const conversationsOf = statement<{ customerId: string }>((p) =>
     .orderBy("id"),
 );
 /** Transcript lines of the customer's tickets or of any of `n` chats (`channel<i>`, `chatId<i>`). */
-const messagesOf = perCount((n) =>
+const messagesOf = perShape((n: number) =>
   statement<{ customerId: string } & Numbered<"channel" | "chatId">>((p) =>
     qb
       .selectFrom("Message")
@@ -286,7 +266,7 @@ const oldMessages = statement<{ before: string }>((p) =>
   qb.selectFrom("Message").select(["id", "body"]).where("at", "<", p.before).where("status", "<>", "pending"),
 );
 /** Messages by id (`id0`, `id1`, …: `n` of them). */
-const deleteMessages = perCount((n) =>
+const deleteMessages = perShape((n: number) =>
   statement<Numbered<"id">>((p) =>
     qb.deleteFrom("Message").where(
       "id",
@@ -296,7 +276,7 @@ const deleteMessages = perCount((n) =>
   ),
 );
 /** Bodies of messages that contain any of `n` {@link containing} patterns (`like0`, `like1`, …). */
-const bodiesContaining = perCount((n) =>
+const bodiesContaining = perShape((n: number) =>
   statement<Numbered<"like">>((p) =>
     qb
       .selectFrom("Message")

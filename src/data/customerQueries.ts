@@ -9,7 +9,7 @@ import { type Database, onSql, type SqlExecutor } from "./database.js";
 import { isUniqueViolation } from "./databaseError.js";
 import { newId } from "./ids.js";
 import { parseJson, toJson } from "./json.js";
-import { qb, type Statement, statement } from "./schema/queryBuilder.js";
+import { perShape, qb, statement } from "./schema/queryBuilder.js";
 import { CUSTOMER, customerIdOfPhone, deletePurchases, insertPurchase, purchasesOf } from "./sqlCustomers.js";
 import { containing } from "./sqlLike.js";
 import { recordEvent } from "./sqlTickets.js";
@@ -332,20 +332,15 @@ type ContactUpdate = Required<Omit<ContactChange, "verified">> & {
 };
 
 /** The UPDATE of these fields (and `updatedAt`), compiled on first use, one per set of fields. */
-const contactUpdates = new Map<string, Statement<ContactUpdate>>();
-function contactUpdate(fields: readonly ContactField[]): Statement<ContactUpdate> {
-  const key = fields.join();
-  let update = contactUpdates.get(key);
-  if (!update) {
-    update = statement<ContactUpdate>((p) => {
+const contactUpdate = perShape(
+  (fields: readonly ContactField[]) =>
+    statement<ContactUpdate>((p) => {
       let q = qb.updateTable("Customer");
       for (const field of fields) q = q.set(field, p[field]);
       return q.set("updatedAt", p.updatedAt).where("id", "=", p.id);
-    });
-    contactUpdates.set(key, update);
-  }
-  return update;
-}
+    }),
+  (fields) => fields.join(),
+);
 
 /**
  * Sets a customer's company, contact name, phone, e-mail and/or verified flag and records a

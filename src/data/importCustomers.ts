@@ -10,7 +10,7 @@ import { CustomerImportError, type CustomerRecord, type ImportIssue } from "./cu
 import type { Database } from "./database.js";
 import { newId } from "./ids.js";
 import { upsertSalesRep } from "./linkStore.js";
-import { qb, type Statement, statement } from "./schema/queryBuilder.js";
+import { perShape, qb, statement } from "./schema/queryBuilder.js";
 import type { CustomerTable } from "./schema/tables.js";
 import { customerIdOfPhone, deletePurchases, insertIdentity, insertPurchase } from "./sqlCustomers.js";
 import { iso, maybeStr, type SqlTx, str } from "./sqlTx.js";
@@ -79,28 +79,20 @@ interface CustomerValues {
 }
 
 /** The UPDATE of a customer from a row with these optional columns, compiled on first use. */
-const customerUpdates = new Map<string, Statement<Omit<CustomerValues, "code">>>();
-function customerUpdate(columns: readonly OptionalColumn[]): Statement<Omit<CustomerValues, "code">> {
-  const key = columns.join();
-  let update = customerUpdates.get(key);
-  if (!update) {
-    update = statement<Omit<CustomerValues, "code">>((p) => {
+const customerUpdate = perShape(
+  (columns: readonly OptionalColumn[]) =>
+    statement<Omit<CustomerValues, "code">>((p) => {
       let q = qb.updateTable("Customer").set("company", p.company);
       for (const column of columns) q = q.set(column, p[column]);
       return q.set("updatedAt", p.now).where("id", "=", p.id);
-    });
-    customerUpdates.set(key, update);
-  }
-  return update;
-}
+    }),
+  (columns) => columns.join(),
+);
 
 /** The INSERT of a customer from a row with these optional columns (language always), compiled on first use. */
-const customerInserts = new Map<string, Statement<CustomerValues>>();
-function customerInsert(columns: readonly OptionalColumn[]): Statement<CustomerValues> {
-  const key = columns.join();
-  let insert = customerInserts.get(key);
-  if (!insert) {
-    insert = statement<CustomerValues>((p) => {
+const customerInsert = perShape(
+  (columns: readonly OptionalColumn[]) =>
+    statement<CustomerValues>((p) => {
       const values: Record<string, string | null> = {
         id: p.id,
         code: p.code,
@@ -113,11 +105,9 @@ function customerInsert(columns: readonly OptionalColumn[]): Statement<CustomerV
       // The columns left out (plans, verified) take the schema's defaults, which the generated
       // table types do not mark: Kysely's Insertable would require them.
       return qb.insertInto("Customer").values(values as unknown as Insertable<CustomerTable>);
-    });
-    customerInserts.set(key, insert);
-  }
-  return insert;
-}
+    }),
+  (columns) => columns.join(),
+);
 
 async function uniqueCode(tx: SqlTx, generate: () => string): Promise<string> {
   for (let attempt = 0; attempt < 20; attempt++) {

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { onSql, type SqlExecutor } from "./database.js";
 import { parseJson, toJson } from "./json.js";
-import { qb, type Statement, statement } from "./schema/queryBuilder.js";
+import { perShape, qb, type Statement, statement } from "./schema/queryBuilder.js";
 import { iso, maybeStr, type SqlRow, str } from "./sqlTx.js";
 
 /** Message-IDs kept per thread for `References` (the root and the latest ones). */
@@ -89,27 +89,21 @@ const newestEmailTicketOf = statement<{ chatId: string }>((p) =>
 );
 
 /** The thread started by one of `n` Message-IDs, per `n` (compiled on first use). */
-const threadOfRootOf = new Map<number, Statement<{ messageIds: readonly string[] }>>();
-function threadOfRoot(n: number): Statement<{ messageIds: readonly string[] }> {
-  let compiled = threadOfRootOf.get(n);
-  if (!compiled) {
-    const names = Array.from({ length: n }, (_, i) => `id${i}` as const);
-    const inner = statement<{ [id: `id${number}`]: string }>((p) =>
-      // p[name] is a parameter: the proxy answers every name.
-      THREAD.where(
-        "rootMessageId",
-        "in",
-        names.map((name) => p[name]!),
-      ).limit(1),
-    );
-    compiled = {
-      sql: inner.sql,
-      args: ({ messageIds }) => inner.args(Object.fromEntries(messageIds.map((id, i) => [`id${i}`, id]))),
-    };
-    threadOfRootOf.set(n, compiled);
-  }
-  return compiled;
-}
+const threadOfRoot = perShape((n: number): Statement<{ messageIds: readonly string[] }> => {
+  const names = Array.from({ length: n }, (_, i) => `id${i}` as const);
+  const inner = statement<{ [id: `id${number}`]: string }>((p) =>
+    // p[name] is a parameter: the proxy answers every name.
+    THREAD.where(
+      "rootMessageId",
+      "in",
+      names.map((name) => p[name]!),
+    ).limit(1),
+  );
+  return {
+    sql: inner.sql,
+    args: ({ messageIds }) => inner.args(Object.fromEntries(messageIds.map((id, i) => [`id${i}`, id]))),
+  };
+});
 
 /** The e-mail store the adapter is given (a seam: tests and other stores can stand in). */
 export interface MailThreadStore {

@@ -6,7 +6,7 @@
 import { newId } from "./ids.js";
 import { pageSql } from "./pageSql.js";
 import { PgTx } from "./pgTx.js";
-import { qb, type Statement, statement } from "./schema/queryBuilder.js";
+import { perShape, qb, type Statement, statement } from "./schema/queryBuilder.js";
 import { date, iso, maybeDate, maybeStr, num, type SqlRow, type SqlTx, str } from "./sqlTx.js";
 
 /** How a technician can be reached. */
@@ -145,10 +145,8 @@ const setContactAddress = statement<{ id: string; address: string }>((p) =>
 );
 
 /** {@link membersByContact}'s statement per number of kinds (compiled on first use). */
-const membersByContactOf = new Map<number, Statement<{ kinds: readonly ContactKind[]; address: string }>>();
-function membersByContactStatement(n: number): Statement<{ kinds: readonly ContactKind[]; address: string }> {
-  let compiled = membersByContactOf.get(n);
-  if (!compiled) {
+const membersByContactStatement = perShape(
+  (n: number): Statement<{ kinds: readonly ContactKind[]; address: string }> => {
     const kinds = Array.from({ length: n }, (_, i) => `kind${i}` as const);
     const inner = statement<{ [kind: `kind${number}`]: ContactKind; address: string }>((p) =>
       qb
@@ -165,15 +163,13 @@ function membersByContactStatement(n: number): Statement<{ kinds: readonly Conta
         .where((eb) => eb(eb.fn("lower", ["c.address"]), "=", eb.fn("lower", [eb.val(p.address)])))
         .where("t.active", "=", 1),
     );
-    compiled = {
+    return {
       sql: inner.sql,
       args: ({ kinds: given, address }) =>
         inner.args({ ...Object.fromEntries(given.map((k, i) => [`kind${i}`, k])), address }),
     };
-    membersByContactOf.set(n, compiled);
-  }
-  return compiled;
-}
+  },
+);
 const toMember = (r: SqlRow): StaffMember => ({
   id: str(r.id),
   name: str(r.name),

@@ -110,3 +110,24 @@ function literal(value: unknown): string {
   if (typeof value === "string") return `'${value.replaceAll("'", "''")}'`;
   throw new Error(`a statement fixes a value that cannot be written as a literal: ${String(value)}`);
 }
+
+/**
+ * Statements whose text depends on a shape known only at run time (a list's length, a set of
+ * columns, a combination of filters): each compiled on first use for its shape, then reused.
+ * Shapes come from the code's own bounds (a few dozen at most), never straight from input.
+ */
+export function perShape<Shape, S>(
+  build: (shape: Shape) => S,
+  keyOf: (shape: Shape) => string | number = (shape) => shape as string | number,
+): (shape: Shape) => S {
+  const compiled = new Map<string | number, S>();
+  return (shape) => {
+    const key = keyOf(shape);
+    let s = compiled.get(key);
+    if (s === undefined) {
+      s = build(shape);
+      compiled.set(key, s);
+    }
+    return s;
+  };
+}
