@@ -3,35 +3,24 @@
  * fake Twilio REST server fails the download, the job tries again later (durably, in the job
  * table) until the recording comes; if it never does, the voicemail is still taken.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as store from "../../src/data/supportStore.js";
 import { eventually } from "../support/eventually.js";
 import type { FakeTwilioApi } from "../support/fakeTwilioApi.js";
 import type { Harness, HarnessOptions } from "../support/harness.js";
-import { type PhoneLines, startPhoneLines } from "../support/phoneLines.js";
+import { usePhoneLines } from "../support/phoneLines.js";
 import { theRow } from "../support/rows.js";
 
 describe("voicemail recordings that fail to download", () => {
-  let lines: PhoneLines;
+  const phone = usePhoneLines();
   let h: Harness;
   let twilio: FakeTwilioApi;
-  /** Set by a test that stopped everything itself (before dropping its own database). */
-  let stopped = false;
 
   async function start(clock: string, extra: Partial<HarnessOptions> = {}) {
-    lines = await startPhoneLines(clock, extra);
-    ({ h, twilio } = lines);
+    ({ h, twilio } = await phone.start(clock, extra));
   }
 
-  afterEach(async () => {
-    if (stopped) {
-      stopped = false;
-      return;
-    }
-    await lines.close();
-  });
-
-  const leave = (...args: Parameters<PhoneLines["leave"]>) => lines.leave(...args);
+  const { leave } = phone;
 
   it("a recording that fails to download is tried again later, durably, until it comes", async () => {
     await start("2027-03-30T10:00:00+02:00"); // Tuesday

@@ -4,7 +4,7 @@
  * (reason unknown-caller), flagged on the board, transcribed first with AI on; nobody is paged
  * for it, at the weekend either.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createAiAssist } from "../../src/ai/triage.js";
 import { createOfflineTriage } from "../../src/app/offlineTriage.js";
 import { loadConfig } from "../../src/config/env.js";
@@ -15,31 +15,19 @@ import { eventually } from "../support/eventually.js";
 import { startFakeOpenAiServer } from "../support/fakeOpenAiServer.js";
 import type { FakeTwilioApi } from "../support/fakeTwilioApi.js";
 import type { Harness, HarnessOptions } from "../support/harness.js";
-import { type PhoneLines, pathOf, startPhoneLines, WEEKEND_LINE } from "../support/phoneLines.js";
+import { pathOf, usePhoneLines, WEEKEND_LINE } from "../support/phoneLines.js";
 import { theRow } from "../support/rows.js";
 
 describe("unknown callers on the phone lines", () => {
-  let lines: PhoneLines;
+  const phone = usePhoneLines();
   let h: Harness;
   let twilio: FakeTwilioApi;
-  /** Set by a test that stopped everything itself (before dropping its own database). */
-  let stopped = false;
 
   async function start(clock: string, extra: Partial<HarnessOptions> = {}) {
-    lines = await startPhoneLines(clock, extra);
-    ({ h, twilio } = lines);
+    ({ h, twilio } = await phone.start(clock, extra));
   }
 
-  afterEach(async () => {
-    if (stopped) {
-      stopped = false;
-      return;
-    }
-    await lines.close();
-  });
-
-  const post = (...args: Parameters<PhoneLines["post"]>) => lines.post(...args);
-  const leave = (...args: Parameters<PhoneLines["leave"]>) => lines.leave(...args);
+  const { post, leave } = phone;
 
   it("a voicemail from an unknown number opens a ticket at once, handed to a person to identify the caller", async () => {
     await start("2027-03-30T19:30:00+02:00"); // Tuesday evening, after hours
@@ -153,10 +141,9 @@ describe("unknown callers on the phone lines", () => {
         reason: "unknown-caller",
       });
     } finally {
-      await lines.close();
+      await phone.close();
       await database.drop();
       await openAi.close();
-      stopped = true;
     }
   });
 });

@@ -5,7 +5,7 @@
  * eligible caller to the on-call technician's phone, then the next person, then the voicemail,
  * while a standard customer hears when weekday support opens.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createAiAssist } from "../../src/ai/triage.js";
 import { createOfflineTriage } from "../../src/app/offlineTriage.js";
 import { loadConfig } from "../../src/config/env.js";
@@ -16,37 +16,19 @@ import { eventually } from "../support/eventually.js";
 import { startFakeOpenAiServer } from "../support/fakeOpenAiServer.js";
 import type { FakeTwilioApi } from "../support/fakeTwilioApi.js";
 import type { Harness, HarnessOptions } from "../support/harness.js";
-import {
-  type PhoneLines,
-  pathOf,
-  startPhoneLines,
-  WEEKDAY_LINE,
-  WEEKEND_LINE,
-} from "../support/phoneLines.js";
+import { type PhoneLines, pathOf, usePhoneLines, WEEKDAY_LINE, WEEKEND_LINE } from "../support/phoneLines.js";
 
 describe("phone lines (Twilio Programmable Voice)", () => {
-  let lines: PhoneLines;
+  const phone = usePhoneLines();
   let h: Harness;
   let twilio: FakeTwilioApi;
   let kept: PhoneLines["kept"];
-  /** Set by a test that stopped everything itself (before dropping its own database). */
-  let stopped = false;
 
   async function start(clock: string, extra: Partial<HarnessOptions> = {}) {
-    lines = await startPhoneLines(clock, extra);
-    ({ h, twilio, kept } = lines);
+    ({ h, twilio, kept } = await phone.start(clock, extra));
   }
 
-  afterEach(async () => {
-    if (stopped) {
-      stopped = false;
-      return;
-    }
-    await lines.close();
-  });
-
-  const post = (...args: Parameters<PhoneLines["post"]>) => lines.post(...args);
-  const leave = (...args: Parameters<PhoneLines["leave"]>) => lines.leave(...args);
+  const { post, leave } = phone;
 
   it("a voicemail on the weekday line opens a ticket with the recording, once per call", async () => {
     await start("2027-03-30T10:00:00+02:00"); // Tuesday
@@ -137,9 +119,8 @@ describe("phone lines (Twilio Programmable Voice)", () => {
         const ticket = await store.findTicket(h.db, opened.ticket!);
         expect(ticket?.description).toBe(text);
       } finally {
-        await lines.close();
+        await phone.close();
         await database.drop();
-        stopped = true;
       }
     } finally {
       await openAi.close();

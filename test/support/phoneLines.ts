@@ -3,7 +3,7 @@
  * downloaded from the fake Twilio REST server and kept in an in-memory media store, the voice
  * routes on a web stack, and helpers to post webhooks signed as Twilio signs them.
  */
-import { expect } from "vitest";
+import { afterEach, expect } from "vitest";
 import { createRenderer } from "../../src/i18n/renderer.js";
 import { twilioNotifiers } from "../../src/pager/twilioNotifier.js";
 import { downloadRecording } from "../../src/phone/voicemailIntake.js";
@@ -128,5 +128,36 @@ export async function startPhoneLines(
       await h.stop();
       await twilio.close();
     },
+  };
+}
+
+/**
+ * The phone lines of one test at a time in a describe block: `start` opens them (see
+ * {@link startPhoneLines}) and they close after each test, unless the test closed them itself
+ * with `close` (one that drops its own database afterwards).
+ */
+export function usePhoneLines() {
+  let lines: PhoneLines | null = null;
+  afterEach(async () => {
+    const open = lines;
+    lines = null;
+    await open?.close();
+  });
+  const current = () => {
+    if (!lines) throw new Error("the phone lines are not started");
+    return lines;
+  };
+  return {
+    start: async (clock: string, extra: Partial<HarnessOptions> = {}) => {
+      lines = await startPhoneLines(clock, extra);
+      return lines;
+    },
+    close: async () => {
+      const open = current();
+      lines = null;
+      await open.close();
+    },
+    post: (...args: Parameters<PhoneLines["post"]>) => current().post(...args),
+    leave: (...args: Parameters<PhoneLines["leave"]>) => current().leave(...args),
   };
 }
