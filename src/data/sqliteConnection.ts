@@ -10,6 +10,7 @@
  *   single statements wait while one is open (they would otherwise join it).
  */
 import Database from "libsql";
+import { WalCheckpointer } from "./walCheckpointer.js";
 
 type Statement = Database.Statement<unknown[]>;
 
@@ -27,6 +28,8 @@ const SLICE_MS = 8;
 /** A process's single SQLite connection, with its statement cache and transaction gate. */
 export class SqliteConnection {
   readonly db: Database.Database;
+  /** Checkpoints the write-ahead log off the event loop (none for an in-memory database). */
+  readonly checkpointer: WalCheckpointer | null = null;
   private readonly objectStatements = new Map<string, Statement>();
   private readonly firstRowStatements = new Map<string, Statement>();
   private held = false;
@@ -46,15 +49,23 @@ export class SqliteConnection {
     this.pragma("busy_timeout = 5000");
     // WAL lets readers of other processes run during a write; NORMAL sync is still durable across
     // process crashes (a power cut may lose the last commits, never corrupt the file).
-    this.pragma("journal_mode = WAL");
+    const mode = this.pragma("journal_mode = WAL");
     this.pragma("synchronous = NORMAL");
     this.pragma("foreign_keys = ON");
+    // Checkpoints (the log copied back into the file, with fsyncs) run on a worker thread.
+    if (mode === "wal")
+      this.checkpointer = new WalCheckpointer(file, (pages) => this.pragma(`wal_autocheckpoint = ${pages}`));
   }
 
-  private pragma(setting: string): void {
+  /** Runs `PRAGMA setting`; the first value it answers, if any. */
+  private pragma(setting: string): unknown {
     const stmt = this.db.prepare(`PRAGMA ${setting}`);
-    if (stmt.reader) stmt.all();
-    else stmt.run();
+    if (!stmt.reader) {
+      stmt.run();
+      return undefined;
+    }
+    const [row] = stmt.all() as Record<string, unknown>[];
+    return row ? Object.values(row)[0] : undefined;
   }
 
   /**
@@ -170,6 +181,7 @@ export class SqliteConnection {
       this.abandonGroup(done, error);
       return;
     }
+    this.checkpointer?.committed();
     for (const d of done) d.member.resolve(d.value);
   }
 
@@ -250,6 +262,7 @@ export class SqliteConnection {
   }
 
   close(): void {
+    this.checkpointer?.close();
     this.objectStatements.clear();
     if (this.db.open) this.db.close();
   }
