@@ -4,14 +4,27 @@
  */
 import { DateTime } from "luxon";
 
+/** Texts normalised lately: one message's text is read by several guards, labels repeat. */
+const NORMALIZED_KEPT = 1024;
+const normalized = new Map<string, string>();
+
 /** Lower-case, accents stripped, punctuation folded to spaces, trimmed. */
 export function normalize(text: string): string {
-  return text
-    .normalize("NFD")
-    .replace(/\p{M}/gu, "")
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim();
+  let folded = normalized.get(text);
+  if (folded === undefined) {
+    folded = text
+      .normalize("NFD")
+      .replace(/\p{M}/gu, "")
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .trim();
+    // Long texts (a mail body) are folded each time rather than kept.
+    if (text.length <= 500) {
+      if (normalized.size >= NORMALIZED_KEPT) normalized.clear();
+      normalized.set(text, folded);
+    }
+  }
+  return folded;
 }
 
 const MENU = new Set(

@@ -3,13 +3,15 @@
  * events, executes the intents each step emits (their answers are fed back as events), and saves
  * the new snapshot with the choice labels the customer was shown.
  */
+
+import type { SnapshotFrom } from "xstate";
 import {
   type ConversationEvent,
   createConversationMachine,
   HANDOVER_STATE,
   type HandoverReason,
 } from "../../flows/conversationMachine.js";
-import { type Intent, intentOf, isIntentType } from "../../flows/intents.js";
+import { type Intent, intentOf, isIntentType, type Language } from "../../flows/intents.js";
 import { parseEmailChatId } from "../channels/email/threading.js";
 import { capabilitiesOf, isUnverifiedChat } from "../channels/port.js";
 import type { StoreTx } from "../data/database.js";
@@ -19,9 +21,12 @@ import { botMessages, emptyGuard, type GuardState, movedOn, progressMark, textDi
 import { start, step } from "./machineStep.js";
 import type { Effects, RuntimeContext } from "./runtimeContext.js";
 import { type ChatRef, chatKey, RuntimeError } from "./runtimeTypes.js";
-import { readConversation, type StoredConversation } from "./storedConversation.js";
+import { type ReadConversation, SavedSnapshots } from "./savedSnapshots.js";
+import type { ConversationRow } from "./storedConversation.js";
 
 const MAX_EVENT_STEPS = 50;
+
+type ConversationSnapshot = SnapshotFrom<ReturnType<typeof createConversationMachine>>;
 
 /**
  * The intent an action object of the conversation machine stands for: its custom actions, and
@@ -41,9 +46,28 @@ export interface Writer {
   customerId: string | null;
 }
 
+/** Who a run speaks for and the labels it last showed, as the intents read and change them. */
+class RunScope implements IntentScope {
+  constructor(
+    readonly senderId: string | null,
+    public customerId: string | null,
+    public labels: Record<string, string>,
+  ) {}
+
+  setCustomerId(id: string): void {
+    this.customerId = id;
+  }
+
+  setLabels(rendered: Record<string, string>): void {
+    this.labels = rendered;
+  }
+}
+
 /** Executes conversation machine events for a chat. */
 export class ConversationExecutor {
   private readonly machine;
+  /** The snapshot saved last per chat, read back by its next message (see savedSnapshots.ts). */
+  private readonly saved = new SavedSnapshots();
 
   constructor(
     private readonly ctx: RuntimeContext,
@@ -52,9 +76,15 @@ export class ConversationExecutor {
     this.machine = createConversationMachine(ctx.policy);
   }
 
+  /** A chat's stored conversation row, read (see {@link SavedSnapshots.read}). */
+  read(chat: ChatRef, row: ConversationRow): ReadConversation | null {
+    return this.saved.read(chatKey(chat), row);
+  }
+
   /**
    * Runs `events` (and the answers its intents produce) through the chat's machine in the
-   * caller's transaction and saves the snapshot. `preloaded` saves reading the row again.
+   * caller's transaction and saves the snapshot. `preloaded` ({@link read}) saves reading the
+   * row again.
    */
   async run(
     tx: StoreTx,
@@ -62,28 +92,15 @@ export class ConversationExecutor {
     events: ConversationEvent[],
     fx: Effects,
     who: Writer,
-    preloaded?: StoredConversation | null,
+    preloaded?: ReadConversation | null,
   ): Promise<void> {
     const stored =
       preloaded !== undefined
         ? preloaded
-        : readConversation(await store.loadConversation(tx, chat.channel, chat.chatId));
+        : this.read(chat, await store.loadConversation(tx, chat.channel, chat.chatId));
     const row = stored?.row ?? null;
     let snapshot = this.restore(stored, chat);
-    let labels: Record<string, string> = stored?.labels ?? {};
-    let customerId = who.customerId ?? row?.customerId ?? null;
-    const scope: IntentScope = {
-      senderId: who.senderId,
-      get customerId() {
-        return customerId;
-      },
-      setCustomerId: (id) => {
-        customerId = id;
-      },
-      setLabels: (rendered) => {
-        labels = rendered;
-      },
-    };
+    const scope = new RunScope(who.senderId, who.customerId ?? row?.customerId ?? null, stored?.labels ?? {});
     const guard = stored?.guard ?? emptyGuard();
     const queue = [...events];
     let steps = 0;
@@ -93,13 +110,6 @@ export class ConversationExecutor {
     let handover: HandoverReason | null = null;
     /** A mail thread: one automatic mail per turn, within the automatic-mail limits. */
     const mail = capabilitiesOf(chat.channel).mailThreads;
-    const execute = async (actions: readonly { type: string; params?: unknown }[], dropReplies: boolean) => {
-      for (const action of actions) {
-        const intent = toIntent(action);
-        if (!intent || ((dropReplies || silent) && intent.type === "reply")) continue;
-        queue.push(...(await this.intents.execute(tx, chat, intent, snapshot.context.language, fx, scope)));
-      }
-    };
     const first = queue[0];
     if (first?.type === "inbound") {
       queue.shift();
@@ -127,7 +137,8 @@ export class ConversationExecutor {
           guard.quiet = 0;
         } else guard.quiet += sent;
       }
-      await execute(actions, handover === "loop" || handover === "unverified-sender");
+      const dropReplies = silent || handover === "loop" || handover === "unverified-sender";
+      await this.execute(tx, chat, actions, dropReplies, snapshot.context.language, fx, scope, queue);
     }
     while (queue.length > 0 || handover) {
       if (queue.length === 0) {
@@ -140,10 +151,11 @@ export class ConversationExecutor {
       const event = queue.shift()!;
       const [next, actions] = step(this.machine, snapshot, event);
       snapshot = next;
-      await execute(actions, false);
+      await this.execute(tx, chat, actions, silent, snapshot.context.language, fx, scope, queue);
     }
     // One automatic e-mail more in this thread when this turn queued one.
     if (mail && fx.mailTurn.has(chatKey(chat))) guard.mails++;
+    const { labels } = scope;
     const persisted = JSON.stringify({
       v: 1,
       value: snapshot.value,
@@ -153,10 +165,29 @@ export class ConversationExecutor {
     });
     await store.saveConversation(
       tx,
-      { channel: chat.channel, chatId: chat.chatId, customerId, snapshot: persisted },
+      { channel: chat.channel, chatId: chat.chatId, customerId: scope.customerId, snapshot: persisted },
       row ? row.version : null,
       () => new RuntimeError("conflict", `conversation ${chatKey(chat)} changed concurrently`),
     );
+    this.saved.remember(chatKey(chat), persisted, snapshot, labels, guard);
+  }
+
+  /** Executes a step's intents (replies dropped when `dropReplies`); their answers join `queue`. */
+  private async execute(
+    tx: StoreTx,
+    chat: ChatRef,
+    actions: readonly { type: string; params?: unknown }[],
+    dropReplies: boolean,
+    language: Language,
+    fx: Effects,
+    scope: RunScope,
+    queue: ConversationEvent[],
+  ): Promise<void> {
+    for (const action of actions) {
+      const intent = toIntent(action);
+      if (!intent || (dropReplies && intent.type === "reply")) continue;
+      queue.push(...(await this.intents.execute(tx, chat, intent, language, fx, scope)));
+    }
   }
 
   /**
@@ -182,7 +213,8 @@ export class ConversationExecutor {
     return sent >= limit.mailsPerSenderPerHour;
   }
 
-  private restore(stored: StoredConversation | null, chat: ChatRef) {
+  private restore(stored: ReadConversation | null, chat: ChatRef) {
+    if (stored?.snapshot) return stored.snapshot as ConversationSnapshot;
     if (stored?.state) {
       try {
         return this.machine.resolveState({

@@ -18,7 +18,7 @@ import { customerAllowances } from "./customerAllowances.js";
 import type { AfterCommit } from "./runtimeContext.js";
 import { inChatTransaction, type RuntimeContext } from "./runtimeContext.js";
 import { type ChatRef, chatKey } from "./runtimeTypes.js";
-import { choiceFromLabels, readConversation } from "./storedConversation.js";
+import { choiceFromLabels } from "./storedConversation.js";
 
 const STORED_KINDS = new Set(["image", "video", "audio", "voice", "document"]);
 
@@ -139,7 +139,7 @@ export class InboundPipeline {
         // An automatic message (an e-mail auto-reply) is kept, never answered: no loop with a responder.
         if (message.automated) return true;
         const language = this.languageFor(customer, message);
-        const conversation = readConversation(state.conversation);
+        const conversation = this.conversations.read(chat, state.conversation);
         const choice = message.choice ?? choiceFromLabels(conversation, message.text);
         const event: ConversationEvent = {
           type: "inbound",

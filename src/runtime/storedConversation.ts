@@ -129,19 +129,6 @@ function withChatFacts<C extends Record<string, unknown>>(context: C): C {
   return upgraded as C;
 }
 
-/** Labels repeat on every chat (menus, categories): each is normalised once, a few hundred kept. */
-const NORMALIZED_KEPT = 512;
-const normalizedLabels = new Map<string, string>();
-function normalizedLabel(label: string): string {
-  let normalized = normalizedLabels.get(label);
-  if (normalized === undefined) {
-    if (normalizedLabels.size >= NORMALIZED_KEPT) normalizedLabels.clear();
-    normalized = normalize(label);
-    normalizedLabels.set(label, normalized);
-  }
-  return normalized;
-}
-
 /**
  * Maps a typed answer that is exactly one of the labels the customer was last shown ("No,
  * grazie") to its choice id, as if tapped: only the runtime knows the labels it rendered (kept
@@ -151,6 +138,6 @@ function normalizedLabel(label: string): string {
 export function choiceFromLabels(stored: StoredConversation | null, text: string): string | undefined {
   if (!stored || !text.trim() || text.length > 200) return undefined;
   const typed = normalize(text);
-  const matches = Object.entries(stored.labels).filter(([, label]) => normalizedLabel(label) === typed);
+  const matches = Object.entries(stored.labels).filter(([, label]) => normalize(label) === typed);
   return matches.length === 1 ? matches[0]![0] : undefined;
 }
