@@ -77,16 +77,37 @@ export async function findTicket(tx: SqlTx, number: string): Promise<TicketRow |
   return r ? toTicket(r) : null;
 }
 
+/**
+ * What every inbound message reads of its customer's open tickets: which one the chat follows and
+ * what the conversation tells about each. (Every message reads them: not the whole rows.)
+ */
+export type OpenTicket = Pick<TicketRow, "id" | "number" | "status" | "category" | "channel" | "chatId">;
+const OPEN_TICKET_COLUMNS = ["id", "number", "status", "category", "channel", "chatId"] as const;
+
+function toOpenTicket(r: SqlRow): OpenTicket {
+  return {
+    id: str(r.id),
+    number: str(r.number),
+    status: str(r.status),
+    category: str(r.category),
+    channel: str(r.channel),
+    chatId: str(r.chatId),
+  };
+}
+
 const openTicketsOfCustomer = statement<{ customerId: string }>((p) =>
-  selectTicket()
+  qb
+    .selectFrom("Ticket")
+    .select(OPEN_TICKET_COLUMNS)
     .where("customerId", "=", p.customerId)
     .where("status", "<>", sql.lit("closed"))
     .orderBy("createdAt", "asc"),
 );
 
-export async function openTicketsForCustomer(tx: SqlTx, customerId: string): Promise<TicketRow[]> {
+/** The customer's open tickets, oldest first. */
+export async function openTicketsForCustomer(tx: SqlTx, customerId: string): Promise<OpenTicket[]> {
   const rows = await tx.rows(openTicketsOfCustomer.sql, ...openTicketsOfCustomer.args({ customerId }));
-  return rows.map(toTicket);
+  return rows.map(toOpenTicket);
 }
 
 const openTicketsOfIdentity = statement<{ channel: string; externalId: string }>((p) =>
@@ -96,7 +117,7 @@ const openTicketsOfIdentity = statement<{ channel: string; externalId: string }>
       j.onRef("t.customerId", "=", "i.customerId").on("t.status", "<>", sql.lit("closed")),
     )
     .select("i.customerId as identityCustomerId")
-    .selectAll("t")
+    .select(OPEN_TICKET_COLUMNS.map((c) => `t.${c}` as const))
     .where("i.channel", "=", p.channel)
     .where("i.externalId", "=", p.externalId)
     .orderBy("t.createdAt", "asc"),
@@ -111,7 +132,7 @@ export async function openTicketsOfSender(
   tx: SqlTx,
   channel: string,
   senderId: string,
-): Promise<{ customerId: string; tickets: TicketRow[] } | null> {
+): Promise<{ customerId: string; tickets: OpenTicket[] } | null> {
   const rows = await tx.rows(
     openTicketsOfIdentity.sql,
     ...openTicketsOfIdentity.args({ channel, externalId: senderId }),
@@ -120,7 +141,7 @@ export async function openTicketsOfSender(
   if (!first) return null;
   return {
     customerId: str(first.identityCustomerId),
-    tickets: rows.filter((r) => r.id !== null && r.id !== undefined).map(toTicket),
+    tickets: rows.filter((r) => r.id !== null && r.id !== undefined).map(toOpenTicket),
   };
 }
 

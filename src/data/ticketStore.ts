@@ -12,6 +12,7 @@ import { parseJson, toJson } from "./json.js";
 import { qb, type Statement, statement } from "./schema/queryBuilder.js";
 import type { Row } from "./schema/rows.js";
 import * as conversations from "./sqlConversations.js";
+import type { OpenTicket } from "./sqlTickets.js";
 import * as sql from "./sqlTickets.js";
 import { date, iso, maybeStr, num, type SqlTx, str } from "./sqlTx.js";
 
@@ -214,12 +215,12 @@ export async function ticketDeskRefs(
   return refs;
 }
 
-export async function openTicketsForCustomer(on: SqlExecutor, customerId: string): Promise<TicketRow[]> {
+export async function openTicketsForCustomer(on: SqlExecutor, customerId: string): Promise<OpenTicket[]> {
   return onSql(on, (tx) => sql.openTicketsForCustomer(tx, customerId));
 }
 
 // Hot path only: the SQL function itself.
-export { openTicketsOfSender } from "./sqlTickets.js";
+export { type OpenTicket, openTicketsOfSender } from "./sqlTickets.js";
 
 /** What {@link listTicketRows} filters on. */
 interface TicketFilter {

@@ -18,7 +18,7 @@ import {
   type Words,
   within,
 } from "./answerWords.js";
-import { type Lexicon, lexicon as sharedLexicon } from "./lexicon.js";
+import { type Lexicon, type LexiconRule, lexicon as sharedLexicon } from "./lexicon.js";
 import { labelStems, type Stemmed, stemmed } from "./stems.js";
 import type { Expectation, Option, Understood } from "./types.js";
 
@@ -32,6 +32,8 @@ interface Evidence {
 }
 
 const UNSURE = "?unsure";
+/** An option with no phrases of its own (one list for all: matches are kept per list). */
+const NO_RULES: readonly LexiconRule[] = [];
 /** An option's own phrase outweighs a bare yes/no marker. */
 const OWN_PHRASE_BONUS = 1.5;
 /** The best option must beat the next by this factor, else the answer is ambiguous. */
@@ -122,7 +124,7 @@ export function understandAnswer(
 
   const evidence: Evidence[] = [];
   for (const id of ids) {
-    for (const m of findMatches(lex.options.get(id) ?? [], w, lex)) {
+    for (const m of findMatches(lex.options.get(id) ?? NO_RULES, w, lex)) {
       evidence.push({
         option: id,
         positions: m.positions,

@@ -10,35 +10,51 @@ import type { Lexicon, LexiconRule } from "./lexicon.js";
 /** The words of a text and where each clause (between , . ; ! ?) starts. */
 export interface Words {
   words: readonly string[];
-  clauseOf: number[];
+  clauseOf: readonly number[];
   /** The clauses that end in a question mark (a question back, not an answer). */
-  questions: Set<number>;
+  questions: ReadonlySet<number>;
   /** The first letters of the words ({@link initialsMask}): a rule needing another cannot match. */
   initials: number;
 }
 
 const CLAUSE_END = /[,;:!?\n]+|\.(?!\d)/g;
 
+/** Texts split lately: one message is read against several questions and option lists. */
+const SPLIT_KEPT = 64;
+const split = new Map<string, Words>();
+
+/** The words and clauses of `text` (the same object for the same text read again: never change it). */
 export function splitWords(text: string): Words {
+  let w = split.get(text);
+  if (w === undefined) {
+    w = splitFresh(text);
+    if (split.size >= SPLIT_KEPT) split.clear();
+    split.set(text, w);
+  }
+  return w;
+}
+
+function splitFresh(text: string): Words {
   const words: string[] = [];
   const clauseOf: number[] = [];
   const questions = new Set<number>();
   let index = 0;
   let from = 0;
-  const clause = (to: number, end: string) => {
-    for (const word of wordsOf(text.slice(from, to))) {
-      words.push(word);
-      clauseOf.push(index);
-    }
-    if (end.includes("?")) questions.add(index);
-    index++;
-  };
   for (const m of text.matchAll(CLAUSE_END)) {
-    clause(m.index, m[0]);
+    addClause(words, clauseOf, text.slice(from, m.index), index);
+    if (m[0].includes("?")) questions.add(index);
+    index++;
     from = m.index + m[0].length;
   }
-  clause(text.length, "");
+  addClause(words, clauseOf, text.slice(from), index);
   return { words, clauseOf, questions, initials: initialsMask(words) };
+}
+
+function addClause(words: string[], clauseOf: number[], clause: string, index: number): void {
+  for (const word of wordsOf(clause)) {
+    words.push(word);
+    clauseOf.push(index);
+  }
 }
 
 /** Words that may stand between a negation and what it negates ("non *mi* va"). */
@@ -109,12 +125,32 @@ export function negated(lex: Lexicon, w: Words, positions: number[]): boolean {
 }
 
 /** Matches of `rules`; a phrase matched across a word it skipped that negates ("that's *not* it") is no match. */
-export function findMatches(
-  rules: readonly LexiconRule[],
-  w: Words,
-  lex: Lexicon,
-): { positions: number[]; score: number }[] {
-  const found: { positions: number[]; score: number }[] = [];
+/** A lexicon rule found in the words: where, and how strongly. */
+export interface Match {
+  positions: number[];
+  score: number;
+}
+
+/** Matches found per words and rule list: guards ask the same list of the same message again. */
+const matchesOf = new WeakMap<Words, Map<readonly LexiconRule[], readonly Match[]>>();
+
+/** The rules of `rules` found in `w` (the same array for the same words and rules: never change it). */
+export function findMatches(rules: readonly LexiconRule[], w: Words, lex: Lexicon): readonly Match[] {
+  let byRules = matchesOf.get(w);
+  if (!byRules) {
+    byRules = new Map();
+    matchesOf.set(w, byRules);
+  }
+  let found = byRules.get(rules);
+  if (!found) {
+    found = findFresh(rules, w, lex);
+    byRules.set(rules, found);
+  }
+  return found;
+}
+
+function findFresh(rules: readonly LexiconRule[], w: Words, lex: Lexicon): Match[] {
+  const found: Match[] = [];
   for (const rule of rules) {
     // Every way a rule's word matches (whole, stem*, one typo) keeps its first letter.
     if ((initialsNeeded(rule) & ~w.initials) !== 0) continue;

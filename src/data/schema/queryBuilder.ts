@@ -88,19 +88,20 @@ export function statement<P extends object = Record<string, never>>(
     }
     return literal(value);
   });
-  const n = slots.length;
-  return {
-    sql,
-    args(values: P): SqlArg[] {
-      const out = new Array<SqlArg>(n);
-      const byName = values as Record<string, SqlArg | undefined>;
-      for (let i = 0; i < n; i++) {
-        const slot = slots[i]!;
-        out[i] = typeof slot === "number" ? slot : (byName[slot] ?? null);
-      }
-      return out;
-    },
-  };
+  return { sql, args: argsReader<P>(slots) };
+}
+
+/**
+ * The function that lists a statement's arguments in placeholder order: generated once per
+ * statement as plain property reads (`v.chatId ?? null, 1, …`), so each call site reads one
+ * object shape instead of looking every name up by a variable key. Names come from the code's
+ * own parameter names (quoted with JSON.stringify), never from input.
+ */
+function argsReader<P>(slots: readonly (string | number)[]): (values: P) => SqlArg[] {
+  const items = slots.map((slot) =>
+    typeof slot === "number" ? String(slot) : `v[${JSON.stringify(slot)}] ?? null`,
+  );
+  return new Function("v", `return [${items.join(", ")}];`) as (values: P) => SqlArg[];
 }
 
 /** A value fixed by the query as an SQL literal both providers read the same way. */

@@ -101,12 +101,20 @@ export function insertRow<T extends TableName>(table: T): { sql: string; args: (
   };
 }
 
+/** Per table, its nullable columns (read from the schema once). */
+const nullableColumns = new Map<TableName, string[]>();
+
 /** The row as stored from `row`: the nullable columns it leaves out are null. */
 export function completeRow<T extends TableName>(table: T, row: NewRow<T>): Row<T> {
-  const complete: Record<string, unknown> = { ...row };
-  for (const [name, kind] of Object.entries(TABLES[table])) {
-    if (complete[name] === undefined && kind.endsWith("?")) complete[name] = null;
+  let nullable = nullableColumns.get(table);
+  if (!nullable) {
+    nullable = columnsOf(table)
+      .filter((c) => c.nullable)
+      .map((c) => c.name);
+    nullableColumns.set(table, nullable);
   }
+  const complete: Record<string, unknown> = { ...row };
+  for (const name of nullable) if (complete[name] === undefined) complete[name] = null;
   return complete as Row<T>;
 }
 
