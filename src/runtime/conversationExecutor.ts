@@ -21,8 +21,8 @@ import { botMessages, emptyGuard, type GuardState, movedOn, progressMark, textDi
 import { start, step } from "./machineStep.js";
 import type { Effects, RuntimeContext } from "./runtimeContext.js";
 import { type ChatRef, chatKey, RuntimeError } from "./runtimeTypes.js";
-import { type ReadConversation, SavedSnapshots } from "./savedSnapshots.js";
-import type { ConversationRow } from "./storedConversation.js";
+import { SavedSnapshots } from "./savedSnapshots.js";
+import type { ConversationRow, StoredConversation } from "./storedConversation.js";
 
 const MAX_EVENT_STEPS = 50;
 
@@ -77,7 +77,7 @@ export class ConversationExecutor {
   }
 
   /** A chat's stored conversation row, read (see {@link SavedSnapshots.read}). */
-  read(chat: ChatRef, row: ConversationRow): ReadConversation | null {
+  read(chat: ChatRef, row: ConversationRow): StoredConversation | null {
     return this.saved.read(chatKey(chat), row);
   }
 
@@ -92,7 +92,7 @@ export class ConversationExecutor {
     events: ConversationEvent[],
     fx: Effects,
     who: Writer,
-    preloaded?: ReadConversation | null,
+    preloaded?: StoredConversation | null,
   ): Promise<void> {
     const stored =
       preloaded !== undefined
@@ -213,7 +213,7 @@ export class ConversationExecutor {
     return sent >= limit.mailsPerSenderPerHour;
   }
 
-  private restore(stored: ReadConversation | null, chat: ChatRef) {
+  private restore(stored: StoredConversation | null, chat: ChatRef) {
     if (stored?.snapshot) return stored.snapshot as ConversationSnapshot;
     if (stored?.state) {
       try {

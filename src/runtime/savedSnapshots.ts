@@ -11,19 +11,23 @@
  * resolved from the row as before.
  */
 import type { AnyMachineSnapshot } from "xstate";
-import { type ConversationRow, readConversation, type StoredConversation } from "./storedConversation.js";
+import {
+  type ConversationRow,
+  readConversation,
+  type StoredConversation,
+  storedConversation,
+} from "./storedConversation.js";
 
 /** Chats remembered; the least recently saved is dropped beyond it. */
 const KEPT = 2048;
 
 interface Saved {
   text: string;
-  stored: Omit<StoredConversation, "row">;
+  state: StoredConversation["state"];
+  labels: Record<string, string>;
+  guard: StoredConversation["guard"];
   snapshot: AnyMachineSnapshot;
 }
-
-/** A stored conversation with, when remembered, the machine state its text was saved from. */
-export type ReadConversation = StoredConversation & { snapshot?: AnyMachineSnapshot };
 
 /** The last snapshot saved per chat (see the module comment). */
 export class SavedSnapshots {
@@ -32,12 +36,12 @@ export class SavedSnapshots {
   constructor(private readonly kept = KEPT) {}
 
   /** The row read as {@link readConversation} does, from memory when it holds what was saved last. */
-  read(key: string, row: ConversationRow): ReadConversation | null {
+  read(key: string, row: ConversationRow): StoredConversation | null {
     if (!row) return null;
     const hit = this.saved.get(key);
     if (hit && hit.text === row.snapshot) {
       // The guard counts are changed by the run that reads them: each read gets its own.
-      return { ...hit.stored, row, guard: { ...hit.stored.guard }, snapshot: hit.snapshot };
+      return storedConversation(row, hit.state, undefined, hit.labels, { ...hit.guard }, hit.snapshot);
     }
     return readConversation(row);
   }
@@ -58,12 +62,10 @@ export class SavedSnapshots {
     if (this.saved.size >= this.kept) this.saved.delete(this.saved.keys().next().value!);
     this.saved.set(key, {
       text,
+      state: { v: 1, value: snapshot.value, context: snapshot.context },
+      labels,
+      guard: { ...guard },
       snapshot,
-      stored: {
-        state: { v: 1, value: snapshot.value, context: snapshot.context },
-        labels,
-        guard: { ...guard },
-      },
     });
   }
 

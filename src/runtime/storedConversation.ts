@@ -42,6 +42,26 @@ export interface StoredConversation {
   labels: Record<string, string>;
   /** The loop guards' counts for this chat (see `loopGuard`). */
   guard: GuardState;
+  /**
+   * The machine state the row's text was saved from, when this process still holds it (see
+   * savedSnapshots.ts): restoring it takes no parsing. Typed loosely: the executor knows its machine.
+   */
+  snapshot: unknown;
+}
+
+/**
+ * A {@link StoredConversation}, always built here: every read has the same shape (the same
+ * properties in the same order), so the code reading it stays on one object layout.
+ */
+export function storedConversation(
+  row: NonNullable<ConversationRow>,
+  state: PersistedState | null,
+  unreadable: unknown,
+  labels: Record<string, string>,
+  guard: GuardState,
+  snapshot: unknown = undefined,
+): StoredConversation {
+  return { row, state, unreadable, labels, guard, snapshot };
 }
 
 /**
@@ -98,11 +118,23 @@ export function readConversation(row: ConversationRow): StoredConversation | nul
   const labels = labelsOf(json);
   const guard = readGuard(isRecord(json) ? json.guard : undefined);
   if (plainlyValid(json))
-    return { row, state: { v: 1, value: json.value, context: withChatFacts(json.context) }, labels, guard };
+    return storedConversation(
+      row,
+      { v: 1, value: json.value, context: withChatFacts(json.context) },
+      undefined,
+      labels,
+      guard,
+    );
   const parsed = persistedConversation.safeParse(json);
   return parsed.success
-    ? { row, state: { ...parsed.data, context: withChatFacts(parsed.data.context) }, labels, guard }
-    : { row, state: null, unreadable: parsed.error, labels, guard };
+    ? storedConversation(
+        row,
+        { ...parsed.data, context: withChatFacts(parsed.data.context) },
+        undefined,
+        labels,
+        guard,
+      )
+    : storedConversation(row, null, parsed.error, labels, guard);
 }
 
 /** The chat's facts that snapshots saved before they were grouped kept beside the rest. */
