@@ -170,6 +170,13 @@ function withChatFacts<C extends Record<string, unknown>>(context: C): C {
 export function choiceFromLabels(stored: StoredConversation | null, text: string): string | undefined {
   if (!stored || !text.trim() || text.length > 200) return undefined;
   const typed = normalize(text);
-  const matches = Object.entries(stored.labels).filter(([, label]) => normalize(label) === typed);
-  return matches.length === 1 ? matches[0]![0] : undefined;
+  // Each question's labels are an object of another shape: a plain loop over them keeps the
+  // inbound path's optimised code valid for all of them (entries/filter did not).
+  let found: string | undefined;
+  for (const id in stored.labels) {
+    if (normalize(stored.labels[id]!) !== typed) continue;
+    if (found !== undefined) return undefined;
+    found = id;
+  }
+  return found;
 }
