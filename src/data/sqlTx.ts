@@ -60,24 +60,26 @@ export class SqliteTx extends SqlTx {
     super();
   }
 
+  // The arguments go to libsql as one array (bound by position): spread, libsql would gather and
+  // flatten them into another array on every statement.
   rows(sql: string, ...args: SqlArg[]): SqlRow[] {
-    return this.conn.statement(sql).all(...args) as SqlRow[];
+    return this.conn.statement(sql).all(args) as SqlRow[];
   }
 
   row(sql: string, ...args: SqlArg[]): SqlRow | undefined {
-    return this.conn.firstRowStatement(sql).get(...args) as SqlRow | undefined;
+    return this.conn.firstRowStatement(sql).get(args) as SqlRow | undefined;
   }
 
   run(sql: string, ...args: SqlArg[]): number {
-    return this.conn.statement(sql).run(...args).changes;
+    return this.conn.statement(sql).run(args).changes;
   }
 
   write(sql: string, ...args: SqlArg[]): void {
-    this.conn.statement(sql).run(...args);
+    this.conn.statement(sql).run(args);
   }
 
   writeExpecting(sql: string, args: SqlArg[], expected: number, mismatch: () => Error): void {
-    if (this.conn.statement(sql).run(...args).changes !== expected) throw mismatch();
+    if (this.conn.statement(sql).run(args).changes !== expected) throw mismatch();
   }
 
   outside(sql: string, ...args: SqlArg[]): SqlRow[] {

@@ -20,6 +20,9 @@ interface QueuedTransaction {
   reject: (error: unknown) => void;
 }
 
+/** The arguments of a statement that takes none (one array for all, not a new one per call). */
+const NO_ARGS: never[] = [];
+
 /** Most transactions sharing one commit. */
 const GROUP_LIMIT = 200;
 /** Database work allowed per turn of the event loop before yielding to timers and I/O. */
@@ -61,7 +64,7 @@ export class SqliteConnection {
   private pragma(setting: string): unknown {
     const stmt = this.db.prepare(`PRAGMA ${setting}`);
     if (!stmt.reader) {
-      stmt.run();
+      stmt.run(NO_ARGS);
       return undefined;
     }
     const [row] = stmt.all() as Record<string, unknown>[];
@@ -142,7 +145,7 @@ export class SqliteConnection {
     const started = performance.now();
     const done: { member: QueuedTransaction; value: unknown }[] = [];
     try {
-      this.statement("BEGIN IMMEDIATE").run();
+      this.statement("BEGIN IMMEDIATE").run(NO_ARGS);
     } catch (error) {
       // Not started (e.g. another process held the write lock past the busy timeout): the first
       // caller fails as it would alone; the next group tries again.
@@ -153,9 +156,9 @@ export class SqliteConnection {
       if (done.length > 0 && (performance.now() - started >= SLICE_MS || !this.inSlice())) break;
       const member = this.queued.shift()!;
       try {
-        this.statement("SAVEPOINT sportello_tx").run();
+        this.statement("SAVEPOINT sportello_tx").run(NO_ARGS);
         const value = await member.work();
-        this.statement("RELEASE sportello_tx").run();
+        this.statement("RELEASE sportello_tx").run(NO_ARGS);
         done.push({ member, value });
       } catch (error) {
         if (!this.db.inTransaction) {
@@ -165,8 +168,8 @@ export class SqliteConnection {
           return;
         }
         try {
-          this.statement("ROLLBACK TO sportello_tx").run();
-          this.statement("RELEASE sportello_tx").run();
+          this.statement("ROLLBACK TO sportello_tx").run(NO_ARGS);
+          this.statement("RELEASE sportello_tx").run(NO_ARGS);
         } catch (rollbackError) {
           member.reject(error);
           this.abandonGroup(done, rollbackError);
@@ -176,7 +179,7 @@ export class SqliteConnection {
       }
     }
     try {
-      this.statement("COMMIT").run();
+      this.statement("COMMIT").run(NO_ARGS);
     } catch (error) {
       this.abandonGroup(done, error);
       return;
@@ -188,7 +191,7 @@ export class SqliteConnection {
   /** Rolls the open group back and rejects its members. */
   private abandonGroup(done: { member: QueuedTransaction }[], error: unknown): void {
     try {
-      if (this.db.inTransaction) this.statement("ROLLBACK").run();
+      if (this.db.inTransaction) this.statement("ROLLBACK").run(NO_ARGS);
     } finally {
       for (const d of done) d.member.reject(groupLost(error));
     }
