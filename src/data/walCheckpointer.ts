@@ -44,6 +44,8 @@ export class WalCheckpointer {
   private commits = 0;
   /** A request is with the worker and not answered yet (at most one at a time). */
   private pending = false;
+  /** When the last request was sent (requests are not sent more often than the worker runs). */
+  private lastRequest = 0;
   private closed = false;
   readonly stats: CheckpointerStats = { checkpoints: 0, lastCheckpointed: 0, failed: null };
 
@@ -65,6 +67,9 @@ export class WalCheckpointer {
       return;
     }
     if (this.pending) return;
+    const now = performance.now();
+    if (now - this.lastRequest < MIN_INTERVAL_MS) return;
+    this.lastRequest = now;
     this.pending = true;
     this.worker.postMessage("checkpoint");
   }
