@@ -34,6 +34,14 @@ export function startsWithVowelSoundNumber(text: string): boolean {
   return lead === "1" && groups !== 2;
 }
 
+/** Whether `template` has an article before a placeholder at all (most texts have none). */
+export function hasArticleBeforePlaceholder(template: string): boolean {
+  ARTICLE_BEFORE_PLACEHOLDER.lastIndex = 0;
+  const found = ARTICLE_BEFORE_PLACEHOLDER.test(template);
+  ARTICLE_BEFORE_PLACEHOLDER.lastIndex = 0;
+  return found;
+}
+
 /** `template` with each article elided where the value of the placeholder after it starts with such a number. */
 export function elideArticles(template: string, values: Record<string, unknown>): string {
   return template.replace(

@@ -12,7 +12,7 @@ import type { ChoiceIntent, Language, Params, ParamValue } from "../../flows/int
 import { levelOpenToPlans } from "../policy/calendar.js";
 import { type Policy, WEEKDAYS } from "../policy/schema.js";
 import { zoneNamed } from "../policy/zone.js";
-import { elideArticles } from "./elision.js";
+import { elideArticles, hasArticleBeforePlaceholder } from "./elision.js";
 import { PlainTemplates } from "./plainTemplates.js";
 
 export const LANGUAGES: readonly Language[] = ["it", "en"];
@@ -107,12 +107,18 @@ const RENDERED_KEPT = 256;
  */
 function renderKey(key: string, params: Params | undefined, language: Language): string | null {
   if (params === undefined) return `${language}\u0000${key}`;
-  let exact = true;
-  const json = JSON.stringify(params, (_name, v: unknown) => {
-    if (typeof v === "number" && !Number.isFinite(v)) exact = false;
-    return v;
-  });
-  return exact ? `${language}\u0000${key}\u0000${json}` : null;
+  const json = JSON.stringify(params);
+  // Only a text holding "null" may hide such a number (JSON.stringify's replacer, which tells
+  // them apart, costs several times the plain call that most texts need).
+  if (json.includes("null")) {
+    let exact = true;
+    JSON.stringify(params, (_name, v: unknown) => {
+      if (typeof v === "number" && !Number.isFinite(v)) exact = false;
+      return v;
+    });
+    if (!exact) return null;
+  }
+  return `${language}\u0000${key}\u0000${json}`;
 }
 
 export function createRenderer(policy: Policy): Renderer {
@@ -204,10 +210,15 @@ export function createRenderer(policy: Policy): Renderer {
    * The Italian text of `key` when an article before a placeholder elides for its value ("il
    * {{day}}" with 8 → "l'8"); undefined otherwise (nothing to change, or not Italian).
    */
+  /** Italian texts with no article before a placeholder (looked at once each: the locales are read once). */
+  const nothingToElide = new Set<string>();
   const elided = (key: string, language: Language, values: Record<string, unknown>): string | undefined => {
-    if (language !== "it") return undefined;
+    if (language !== "it" || nothingToElide.has(key)) return undefined;
     const raw: unknown = t.getResource(language, "translation", key);
-    if (typeof raw !== "string") return undefined;
+    if (typeof raw !== "string" || !hasArticleBeforePlaceholder(raw)) {
+      nothingToElide.add(key);
+      return undefined;
+    }
     const fixed = elideArticles(raw, values);
     return fixed === raw ? undefined : t.services.interpolator.interpolate(fixed, values, language, {});
   };
