@@ -18,8 +18,11 @@ import {
   storedConversation,
 } from "./storedConversation.js";
 
-/** Chats remembered; the least recently saved is dropped beyond it. */
-const KEPT = 2048;
+/**
+ * Chats remembered (the least recently saved is dropped beyond it): the chats in a conversation
+ * right now, for a small support team, at a few kilobytes each.
+ */
+const KEPT = 512;
 
 interface Saved {
   text: string;
