@@ -79,7 +79,6 @@ export class WalCheckpointer {
       workerData: {
         file: this.file,
         driver: createRequire(import.meta.url).resolve("libsql"),
-        minIntervalMs: MIN_INTERVAL_MS,
       },
       // Plain CommonJS: the worker needs none of the process's loaders (tsx).
       execArgv: [],

@@ -71,11 +71,6 @@ export class SavedSnapshots {
       snapshot,
     });
   }
-
-  /** Forgets a chat (its row was changed some other way). */
-  forget(key: string): void {
-    this.saved.delete(key);
-  }
 }
 
 /** Whether the saved value and context are all of the state: what `resolveState` rebuilds from them. */
