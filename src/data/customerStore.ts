@@ -49,6 +49,24 @@ export async function findCustomerForSender(
   });
 }
 
+/**
+ * The customer of a sender who has no channel identity yet: the one with the sender's `phone`
+ * number, else the one with the sender's `email` address; the identity is then linked to them.
+ */
+export async function customerOfNewSender(
+  tx: SqlTx,
+  channel: string,
+  senderId: string,
+  phone: string | null,
+  email: string | null,
+): Promise<CustomerRecord | null> {
+  const byPhone = phone ? await sql.customerOfPhoneLinked(tx, channel, senderId, phone) : null;
+  if (byPhone || email === null) return byPhone;
+  const byEmail = await findCustomerByEmail(tx, email);
+  if (byEmail) await sql.linkIdentity(tx, byEmail.id, channel, senderId);
+  return byEmail;
+}
+
 /** The customer with this e-mail address (case-insensitive), the oldest when several share it. */
 export async function findCustomerByEmail(on: SqlExecutor, email: string): Promise<CustomerRecord | null> {
   const address = email.trim().toLowerCase();

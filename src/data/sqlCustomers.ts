@@ -36,7 +36,7 @@ async function toCustomer(tx: SqlTx, r: SqlRow): Promise<CustomerRecord> {
 }
 
 /** A customer record from its row and its purchase rows (rows without an item are skipped). */
-function withPurchases(r: SqlRow, purchases: SqlRow[]): CustomerRecord {
+export function withPurchases(r: SqlRow, purchases: SqlRow[]): CustomerRecord {
   return {
     id: str(r.id),
     code: str(r.code),
@@ -161,14 +161,25 @@ export async function findCustomerForSender(
   senderId: string,
   phone: string | null,
 ): Promise<CustomerRecord | null> {
-  // The lookup every inbound message makes: identity, customer and purchases in one statement
-  // (one row per purchase, or one row with no item).
+  // Identity, customer and purchases in one statement (one row per purchase, or one row with no item).
   const known = await tx.rows(
     customerOfIdentity.sql,
     ...customerOfIdentity.args({ channel, externalId: senderId }),
   );
   if (known[0]) return withPurchases(known[0], known);
-  if (!phone) return null;
+  return phone ? customerOfPhoneLinked(tx, channel, senderId, phone) : null;
+}
+
+/**
+ * The customer with the sender's phone number (a WhatsApp sender, a caller), the sender's identity
+ * then linked to them; null when no customer has it.
+ */
+export async function customerOfPhoneLinked(
+  tx: SqlTx,
+  channel: string,
+  senderId: string,
+  phone: string,
+): Promise<CustomerRecord | null> {
   const byPhone = await tx.row(customerByPhone.sql, ...customerByPhone.args({ phone }));
   if (!byPhone) return null;
   await tx.write(

@@ -84,7 +84,7 @@ export async function findTicket(tx: SqlTx, number: string): Promise<TicketRow |
 export type OpenTicket = Pick<TicketRow, "id" | "number" | "status" | "category" | "channel" | "chatId">;
 const OPEN_TICKET_COLUMNS = ["id", "number", "status", "category", "channel", "chatId"] as const;
 
-function toOpenTicket(r: SqlRow): OpenTicket {
+export function toOpenTicket(r: SqlRow): OpenTicket {
   return {
     id: str(r.id),
     number: str(r.number),
@@ -108,41 +108,6 @@ const openTicketsOfCustomer = statement<{ customerId: string }>((p) =>
 export async function openTicketsForCustomer(tx: SqlTx, customerId: string): Promise<OpenTicket[]> {
   const rows = await tx.rows(openTicketsOfCustomer.sql, ...openTicketsOfCustomer.args({ customerId }));
   return rows.map(toOpenTicket);
-}
-
-const openTicketsOfIdentity = statement<{ channel: string; externalId: string }>((p) =>
-  qb
-    .selectFrom("ChannelIdentity as i")
-    .leftJoin("Ticket as t", (j) =>
-      j.onRef("t.customerId", "=", "i.customerId").on("t.status", "<>", sql.lit("closed")),
-    )
-    .select("i.customerId as identityCustomerId")
-    .select(OPEN_TICKET_COLUMNS.map((c) => `t.${c}` as const))
-    .where("i.channel", "=", p.channel)
-    .where("i.externalId", "=", p.externalId)
-    .orderBy("t.createdAt", "asc"),
-);
-
-/**
- * The open tickets (oldest first) of the customer a sender's channel identity belongs to, with
- * that customer's id; null when the sender has no identity yet. Needs no customer id, so the
- * inbound pipeline sends it together with the customer lookup (one round trip on PostgreSQL).
- */
-export async function openTicketsOfSender(
-  tx: SqlTx,
-  channel: string,
-  senderId: string,
-): Promise<{ customerId: string; tickets: OpenTicket[] } | null> {
-  const rows = await tx.rows(
-    openTicketsOfIdentity.sql,
-    ...openTicketsOfIdentity.args({ channel, externalId: senderId }),
-  );
-  const first = rows[0];
-  if (!first) return null;
-  return {
-    customerId: str(first.identityCustomerId),
-    tickets: rows.filter((r) => r.id !== null && r.id !== undefined).map(toOpenTicket),
-  };
 }
 
 /** The columns an update may set: all but the ticket's identity, origin and bookkeeping. */

@@ -220,7 +220,8 @@ export async function openTicketsForCustomer(on: SqlExecutor, customerId: string
 }
 
 // Hot path only: the SQL function itself.
-export { type OpenTicket, openTicketsOfSender } from "./sqlTickets.js";
+export { type KnownSender, knownSender } from "./sqlSender.js";
+export type { OpenTicket } from "./sqlTickets.js";
 
 /** What {@link listTicketRows} filters on. */
 interface TicketFilter {

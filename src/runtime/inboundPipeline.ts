@@ -93,34 +93,33 @@ export class InboundPipeline {
       chat,
       async (tx, effects) => {
         // Independent reads sent together (one round trip on PostgreSQL, whose client pipelines).
-        const [state, found, ofSender] = await Promise.all([
+        const [state, known] = await Promise.all([
           // Whether the chat's outbox is empty matters only where replies can be inserted claimed.
           store.inboundState(tx, message, Boolean(ctx.coordination.insertClaim)),
-          store.findCustomerForSender(
-            tx,
-            message.channel,
-            message.senderId,
-            phone,
-            can.senderIsEmail ? message.senderId : null,
-          ),
-          store.openTicketsOfSender(tx, message.channel, message.senderId),
+          store.knownSender(tx, message.channel, message.senderId),
         ]);
         if (state.seen) return false;
         // Nothing of this chat waits to be sent (and its lock is held): its replies can be inserted
         // already claimed for delivery by this instance (PostgreSQL).
         const claim = state.outboxPending ? undefined : ctx.coordination.insertClaim?.();
         if (claim) effects.insertClaims.set(chatKey(chat), claim);
-        let customer = found;
-        if (!customer && message.startPayload) {
-          customer = await store.findCustomerByCode(tx, message.startPayload);
-          if (customer) await store.linkIdentity(tx, customer.id, message.channel, message.senderId);
-        }
         // The sender's identity led to the customer (the usual case): its open tickets are known.
-        const openTickets = !customer
-          ? []
-          : ofSender?.customerId === customer.id
-            ? ofSender.tickets
-            : await store.openTicketsForCustomer(tx, customer.id);
+        let customer = known?.customer ?? null;
+        let openTickets = known?.tickets ?? [];
+        if (!customer) {
+          customer = await store.customerOfNewSender(
+            tx,
+            message.channel,
+            message.senderId,
+            phone,
+            can.senderIsEmail ? message.senderId : null,
+          );
+          if (!customer && message.startPayload) {
+            customer = await store.findCustomerByCode(tx, message.startPayload);
+            if (customer) await store.linkIdentity(tx, customer.id, message.channel, message.senderId);
+          }
+          if (customer) openTickets = await store.openTicketsForCustomer(tx, customer.id);
+        }
         const followed = openTickets.find((t) => t.channel === chat.channel && t.chatId === chat.chatId);
         const allowances = customer
           ? await customerAllowances(ctx.policy, tx, customer, ctx.clock.now())

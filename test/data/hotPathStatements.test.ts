@@ -31,7 +31,13 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function openTicket(number: string, chatId: string, minute: number, channel = "telegram") {
+async function openTicket(
+  number: string,
+  chatId: string,
+  minute: number,
+  channel = "telegram",
+  owner?: string,
+) {
   return t.db.transaction((tx) =>
     store.createTicket(tx, {
       number,
@@ -42,7 +48,7 @@ async function openTicket(number: string, chatId: string, minute: number, channe
       blocking: false,
       description: number,
       coverage: {},
-      customerId,
+      customerId: owner ?? customerId,
       channel,
       chatId,
       salesRep: null,
@@ -108,11 +114,38 @@ describe("hot path statements", () => {
     expect(await numbers({ statusNot: "closed", take: 1 })).toEqual(["LT-2027-00002"]);
   });
 
-  it("reads a sender's open tickets through the channel identity", async () => {
-    const found = await t.db.session((tx) => store.openTicketsOfSender(tx, "telegram", "sender-1"));
-    expect(found?.customerId).toBe(customerId);
-    expect(found?.tickets.map((r) => r.number)).toEqual(["LT-2027-00001", "LT-2027-00002"]);
-    expect(await t.db.session((tx) => store.openTicketsOfSender(tx, "sender-1", "telegram"))).toBeNull();
+  it("reads a sender's customer, purchases and open tickets through the channel identity", async () => {
+    const found = await t.db.session((tx) => store.knownSender(tx, "telegram", "sender-1"));
+    expect(found?.customer).toMatchObject({ id: customerId, company: "Bar Roma", purchases: [] });
+    expect(found?.tickets.map((r) => [r.number, r.chatId])).toEqual([
+      ["LT-2027-00001", "chat-a"],
+      ["LT-2027-00002", "chat-b"],
+    ]);
+    expect(await t.db.session((tx) => store.knownSender(tx, "sender-1", "telegram"))).toBeNull();
+
+    // Purchases in the order recorded (one row each); a closed ticket is not open.
+    const other = await t.db.transaction((tx) =>
+      createCustomer(tx, {
+        company: "Ferramenta Neri",
+        language: "it",
+        verified: false,
+        purchases: [
+          { item: "printer", purchasedOn: "2026-05-01", warrantyMonths: 24 },
+          { item: "cash-register", purchasedOn: "2025-01-10", warrantyMonths: 12 },
+        ],
+      }),
+    );
+    await linkIdentity(t.db, other.id, "whatsapp", "sender-1");
+    const closed = await openTicket("LT-2027-00009", "chat-z", 9, "whatsapp", other.id);
+    await t.db.transaction((tx) => updateTicket(tx, closed.id, 0, { status: "closed" }, () => new Error()));
+    await openTicket("LT-2027-00010", "chat-y", 10, "whatsapp", other.id);
+    const neri = await t.db.session((tx) => store.knownSender(tx, "whatsapp", "sender-1"));
+    expect(neri?.customer).toMatchObject({ id: other.id, company: "Ferramenta Neri", verified: false });
+    expect(neri?.customer.purchases.map((p) => [p.item, p.warrantyMonths])).toEqual([
+      ["printer", 24],
+      ["cash-register", 12],
+    ]);
+    expect(neri?.tickets.map((r) => r.number)).toEqual(["LT-2027-00010"]);
   });
 
   it("reads an inbound message's state: seen, pending outbox, conversation", async () => {
