@@ -70,7 +70,8 @@ export interface Database {
    * time (group commit, see pgGroupCommit.ts): all or nothing still holds for `work`, but it may
    * run twice (again alone, from the start, if the shared transaction failed), so it must keep
    * its effects in the transaction and in what it returns. SQLite group-commits every
-   * transaction already (each in its own savepoint) and ignores the flag.
+   * transaction already; a `shared` one runs there without a savepoint of its own, and again in
+   * the next group if another one of its group fails (see SqliteConnection.transaction).
    */
   transaction<T>(work: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
@@ -171,9 +172,9 @@ export async function openDatabase(
     ...(sqlite ? { sqlite } : {}),
     ...(pool ? { pool } : {}),
     transaction: sqlite
-      ? (work) => {
+      ? (work, options) => {
           const tx = new SqliteTx(sqlite);
-          return sqlite.transaction(() => work(tx));
+          return sqlite.transaction(() => work(tx), { rerunnable: options?.shared === true });
         }
       : (work, options) =>
           options?.shared
@@ -182,9 +183,13 @@ export async function openDatabase(
     carry: sqlite
       ? (work) => {
           const tx = new SqliteTx(sqlite);
-          return sqlite.transaction(async () => {
-            await work(tx);
-          });
+          // Idempotent writes: they may run again.
+          return sqlite.transaction(
+            async () => {
+              await work(tx);
+            },
+            { rerunnable: true },
+          );
         }
       : (work) => carried!.add(work),
     session: sqlite

@@ -82,6 +82,57 @@ describe("group commit on the shared SQLite connection", () => {
     expect(committed()).toEqual(["first", "third"]);
   });
 
+  it("runs rerunnable transactions without savepoints: one failing, those before it run again", async () => {
+    const runs: string[] = [];
+    const rerunnable = { rerunnable: true };
+    const results = await Promise.allSettled([
+      conn.transaction(async () => {
+        runs.push("first");
+        insert("first");
+        return "first";
+      }, rerunnable),
+      conn.transaction(async () => {
+        runs.push("failing");
+        insert("failing");
+        insert("first");
+      }, rerunnable),
+      conn.transaction(async () => {
+        runs.push("third");
+        insert("third");
+        return "third";
+      }, rerunnable),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((results[1] as PromiseRejectedResult).reason.message).toMatch(/UNIQUE/);
+    // The whole group was rolled back: "first" ran again (before "third", in arrival order), and
+    // nothing of the failing one's first write is left.
+    expect(runs).toEqual(["first", "failing", "first", "third"]);
+    expect(committed()).toEqual(["first", "third"]);
+    expect(conn.db.inTransaction).toBe(false);
+  });
+
+  it("keeps a savepoint after a transaction that may not run again", async () => {
+    const runs: string[] = [];
+    const results = await Promise.allSettled([
+      conn.transaction(async () => {
+        runs.push("once");
+        insert("once");
+      }),
+      conn.transaction(
+        async () => {
+          runs.push("failing");
+          insert("failing");
+          insert("once");
+        },
+        { rerunnable: true },
+      ),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+    // Rolled back to its own savepoint: the one before it ran once and is committed.
+    expect(runs).toEqual(["once", "failing"]);
+    expect(committed()).toEqual(["once"]);
+  });
+
   it("rejects every transaction of the group when the shared commit fails, then works again", async () => {
     // A deferred foreign key is checked at COMMIT: the group's commit fails, nothing is kept.
     const results = await Promise.allSettled([
