@@ -11,7 +11,7 @@ import type { CountryCode } from "libphonenumber-js/max";
 import { assign } from "xstate";
 import { understandAnswer } from "../../src/understanding/answer.js";
 import { type IdentityQuestion, parseIdentityLine } from "../../src/understanding/identityLine.js";
-import { readsAsProblem } from "../../src/understanding/problemText.js";
+import { readsAsProblem, splitAnswerAndProblem } from "../../src/understanding/problemText.js";
 import { lastResult } from "../lastResult.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext, IdentityStep, Prompt } from "./conversationTypes.js";
@@ -25,6 +25,7 @@ import {
   nextStep,
   reachable,
   registration,
+  withAnswer,
 } from "./identityAnswers.js";
 import { draftVoice, emptyDraft, inputText } from "./messageInput.js";
 import { appendInputToDraft, ask, say, writtenAnswerGuards } from "./steps.js";
@@ -56,6 +57,17 @@ function describesProblem(text: string, question: IdentityQuestion, region: Coun
   return !read.phone && !read.email;
 }
 
+/**
+ * The answer first, then a fault ("Bar Roma, la cassa non va"): the two parts, when the fault
+ * part gives no phone number or address (those belong to the answer).
+ */
+function answerThenProblem(text: string, question: IdentityQuestion, region: CountryCode) {
+  const split = text ? splitAnswerAndProblem(text) : null;
+  if (!split) return null;
+  const rest = parseIdentityLine(split.problem, { question, region });
+  return rest.phone || rest.email ? null : split;
+}
+
 /** Thanks, or (something never given) that a technician will complete the details. */
 const thanks = {
   type: "reply" as const,
@@ -83,6 +95,8 @@ function question(step: IdentityStep, context: ConversationContext): Prompt {
 export function identifyStates(region: CountryCode) {
   /** {@link describesProblem} once per message: two transitions ask it. */
   const problemGiven = lastResult((text: string, as: IdentityQuestion) => describesProblem(text, as, region));
+  /** {@link answerThenProblem} once per message: the guard and its action ask it. */
+  const bothGiven = lastResult((text: string, as: IdentityQuestion) => answerThenProblem(text, as, region));
   /** An ask state: counts the question, asks it, reads the answer into the identity. */
   const askState = (step: IdentityStep, as: IdentityQuestion) =>
     m.createStateConfig({
@@ -106,6 +120,25 @@ export function identifyStates(region: CountryCode) {
               type: "customer.intent" as const,
               intent: interruption(context, as, region)!,
             })),
+          },
+          {
+            // The answer and a fault in one line ("Bar Roma, la cassa non va"): both taken.
+            guard: ({ context }) => bothGiven(inputText(context), as) !== null,
+            target: "next",
+            actions: [
+              assign(({ context }) => {
+                const { answer, problem } = bothGiven(inputText(context), as)!;
+                const draft = context.draft ?? emptyDraft();
+                return {
+                  identity: withAnswer(context.identity, answer, as, region),
+                  draft: {
+                    ...draft,
+                    description: draft.description ? `${draft.description}\n${problem}` : problem,
+                  },
+                };
+              }),
+              say("intake.problemNoted"),
+            ],
           },
           {
             // A fault described instead of the answer ("la stampante non stampa, sono fermo"):

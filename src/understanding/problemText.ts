@@ -27,3 +27,28 @@ export function readsAsProblem(text: string, lex: Lexicon = sharedLexicon()): bo
   if (faults.length > 0) return device || w.words.length >= SENTENCE_WORDS;
   return device && w.words.some((word) => lex.negations.has(word));
 }
+
+/** Where an answer and a fault written in one line part ("Bar Roma, la cassa non va"). */
+const SEPARATOR = /\s*(?:[,;.:\n]|\s-\s)\s*/;
+/** An answer before a fault is short: a name, a company. */
+const MAX_ANSWER_WORDS = 6;
+
+/**
+ * An answer followed by a fault in one line ("Bar Roma, la cassa non va più" at "what is your
+ * company called?"): the answer before the first separator and the fault after it, when the
+ * fault reads as one ({@link readsAsProblem}), the answer does not and is more than greetings
+ * and fillers. Null otherwise (the whole line is one or the other).
+ */
+export function splitAnswerAndProblem(
+  text: string,
+  lex: Lexicon = sharedLexicon(),
+): { answer: string; problem: string } | null {
+  const cut = SEPARATOR.exec(text);
+  if (!cut || cut.index === 0) return null;
+  const answer = text.slice(0, cut.index).trim();
+  const problem = text.slice(cut.index + cut[0].length).trim();
+  if (!answer || !problem || !readsAsProblem(problem, lex) || readsAsProblem(answer, lex)) return null;
+  const words = splitWords(answer).words;
+  if (words.length > MAX_ANSWER_WORDS || words.every((w) => lex.fillers.has(w))) return null;
+  return { answer, problem };
+}

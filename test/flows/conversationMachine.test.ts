@@ -92,6 +92,28 @@ describe("conversation machine (pure)", () => {
     expect(snapshot.value).toBe("triaging");
   });
 
+  it("takes the company and the fault from one line at the company question", () => {
+    const unknown = { customer: null };
+    const { intents, replies } = run([
+      inbound("Buongiorno", undefined, unknown),
+      inbound("Bar Roma, la cassa non va più", undefined, unknown),
+      inbound("Giovanni, 333 1234567", undefined, unknown),
+    ]);
+    expect(replies.slice(0, 4)).toEqual([
+      "intake.welcomeUnknown",
+      "intake.askCompany",
+      "intake.problemNoted",
+      "intake.askContact",
+    ]);
+    expect(intents).toContainEqual(
+      expect.objectContaining({
+        type: "registerCustomer",
+        params: expect.objectContaining({ company: "Bar Roma", contactName: "Giovanni" }),
+      }),
+    );
+    expect(intents).toContainEqual({ type: "triage", params: { text: "la cassa non va più" } });
+  });
+
   it("asks no sign-up question more than three times, then registers what is known and says a technician completes it", () => {
     const unknown = { customer: null };
     const { intents, replies } = run([
@@ -143,7 +165,8 @@ describe("conversation machine (pure)", () => {
       inbound("Anna Neri: the till doesn't work either", undefined, unknown),
     ]);
     expect(named.snapshot.context.identity.company).toBe("Bar Roma");
-    expect(named.snapshot.context.identity.contactName ?? null).toBeNull();
+    // The name before the fault is the answer; the fault after it is the problem's.
+    expect(named.snapshot.context.identity.contactName).toBe("Anna Neri");
     expect(named.replies.filter((r) => r === "intake.problemNoted")).toHaveLength(2);
     expect(named.snapshot.context.draft?.description).toContain("the till doesn't work either");
     // A company or a name with a fault word but no sentence is still a company.

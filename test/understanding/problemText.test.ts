@@ -3,7 +3,7 @@
  * of taking it for a company or a name), and the names and short answers that do not.
  */
 import { describe, expect, it } from "vitest";
-import { readsAsProblem } from "../../src/understanding/problemText.js";
+import { readsAsProblem, splitAnswerAndProblem } from "../../src/understanding/problemText.js";
 
 describe("readsAsProblem", () => {
   it.each([
@@ -30,5 +30,25 @@ describe("readsAsProblem", () => {
     "pc bloccato",
   ])("not a fault description: %s", (text) => {
     expect(readsAsProblem(text)).toBe(false);
+  });
+});
+
+describe("splitAnswerAndProblem", () => {
+  it.each([
+    ["Bar Roma, la cassa non va", "Bar Roma", "la cassa non va"],
+    ["Mario Rossi - il pc non si accende da ieri", "Mario Rossi", "il pc non si accende da ieri"],
+    ["Smith Hardware. The till doesn't work", "Smith Hardware", "The till doesn't work"],
+  ])("%s", (text, answer, problem) => {
+    expect(splitAnswerAndProblem(text)).toEqual({ answer, problem });
+  });
+
+  it.each([
+    "ciao, la stampante non stampa più",
+    "buongiorno, il registratore di cassa non si accende",
+    "Ferramenta Neri, Giulia Neri, 333 123 4567",
+    "la cassa non va, Bar Roma",
+    "Bar Roma",
+  ])("no answer and fault to part: %s", (text) => {
+    expect(splitAnswerAndProblem(text)).toBeNull();
   });
 });
