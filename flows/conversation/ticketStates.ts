@@ -5,9 +5,14 @@
  */
 import { assign } from "xstate";
 import { exclusionsFor } from "../../src/policy/sessionCharge.js";
+import { understandAnswer } from "../../src/understanding/answer.js";
+import { splitWords } from "../../src/understanding/answerWords.js";
+import { lastResult } from "../lastResult.js";
 import { conversationSetup as m } from "./conversationSetup.js";
-import type { ConversationEvent } from "./conversationTypes.js";
+import type { ConversationContext, ConversationEvent } from "./conversationTypes.js";
+import { hoursReplies, statusReply } from "./customerIntents.js";
 import type { IntakeRules } from "./intakeRules.js";
+import { inputText } from "./messageInput.js";
 import { availabilityReplies, ticketOpenedLine } from "./replies.js";
 import { addToTicket, followedTicket, keepOnDraft, replyEach, say } from "./steps.js";
 
@@ -58,6 +63,19 @@ export function openingSteps(rules: IntakeRules) {
   };
 }
 
+/** The questions a customer asks about an open ticket instead of adding to it. */
+const WAITING_QUESTIONS = ["status", "hours"].map((id) => ({ id }));
+/** Longer than this, a message that asks also tells something: it goes to the ticket. */
+const MAX_QUESTION_WORDS = 8;
+
+/** "A che punto è la mia richiesta?", "a che ora aprite?": the question asked, or null. */
+const waitingQuestion = lastResult((context: ConversationContext): string | null => {
+  const text = inputText(context);
+  if (!text || splitWords(text).words.length > MAX_QUESTION_WORDS) return null;
+  const read = understandAnswer(text, WAITING_QUESTIONS, { kind: "choice" });
+  return read.kind === "answer" ? read.value : null;
+});
+
 /** Whatever arrives with no ticket followed starts over from `idle`. */
 const startOver = { target: "idle", actions: m.raise({ type: "input" }) };
 
@@ -81,6 +99,15 @@ export function ticketStates(rules: IntakeRules) {
     on: {
       input: [
         { guard: "empty", actions: say("relay.waitingHint", (c) => ({ number: c.ticket })) },
+        // A short question about the request or the hours is answered, not added to the ticket.
+        {
+          guard: ({ context }) => context.ticket !== null && waitingQuestion(context) === "status",
+          actions: replyEach((c) => [statusReply(c)]),
+        },
+        {
+          guard: ({ context }) => context.ticket !== null && waitingQuestion(context) === "hours",
+          actions: replyEach((c) => hoursReplies(rules, c)),
+        },
         {
           guard: "followsTicket",
           actions: [addToTicket(followedTicket), say("relay.addedToTicket", (c) => ({ number: c.ticket }))],

@@ -282,6 +282,31 @@ describe("conversation machine (pure)", () => {
     expect(standardSaturday.snapshot.context.choices).not.toContain("operator-error");
   });
 
+  it("answers a short question about the open request instead of adding it to the ticket", () => {
+    const tickets = {
+      openTickets: [{ number: "LT-2027-00001", status: "open", category: "peripheral-setup" }],
+    };
+    const { intents, replies, snapshot } = run([
+      inbound("La stampante non stampa gli scontrini"),
+      { type: "xstate.done.actor.triage", output: { category: "peripheral-setup" } },
+      inbound("sì"),
+      inbound("1"),
+      { type: "ticket.opened", number: "LT-2027-00001", status: "open", at: "2027-03-30T08:01:00.000Z" },
+      inbound("a che punto è la mia richiesta?", undefined, tickets),
+      inbound("a che ora chiudete oggi?", undefined, tickets),
+      inbound("la stampante adesso fa anche un rumore strano", undefined, tickets),
+    ]);
+    expect(snapshot.value).toBe("waiting");
+    const after = replies.slice(replies.lastIndexOf("menu.ticketList"));
+    expect(after[0]).toBe("menu.ticketList");
+    expect(after).toContain("menu.hoursIntro");
+    expect(after.at(-1)).toBe("relay.addedToTicket");
+    // Only the message that tells something more goes to the ticket.
+    expect(intents.filter((i) => i.type === "appendToTicket").map((i) => i.params.text)).toEqual([
+      "la stampante adesso fa anche un rumore strano",
+    ]);
+  });
+
   it("stays quiet in relay and leaves it with 'menu'", () => {
     const { intents, snapshot } = run([
       inbound("La stampante non stampa gli scontrini"),
