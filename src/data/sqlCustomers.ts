@@ -88,16 +88,7 @@ const customerOfIdentity = statement<{ channel: string; externalId: string }>((p
     .innerJoin("Customer as c", "c.id", "i.customerId")
     .leftJoin("HardwarePurchase as p", "p.customerId", "c.id")
     .select([
-      "c.id",
-      "c.code",
-      "c.company",
-      "c.contactName",
-      "c.phone",
-      "c.email",
-      "c.language",
-      "c.plans",
-      "c.verified",
-      "c.salesRep",
+      ...CUSTOMER.map((column) => `c.${column}` as const),
       "p.item",
       "p.purchasedOn",
       "p.warrantyMonths",

@@ -6,7 +6,7 @@
 import { sql } from "kysely";
 import type { CustomerRecord } from "./customerStore.js";
 import { qb, statement } from "./schema/queryBuilder.js";
-import { withPurchases } from "./sqlCustomers.js";
+import { CUSTOMER, withPurchases } from "./sqlCustomers.js";
 import { type OpenTicket, toOpenTicket } from "./sqlTickets.js";
 import type { SqlRow, SqlTx } from "./sqlTx.js";
 
@@ -31,16 +31,7 @@ const senderRows = statement<{ channel: string; externalId: string }>((p) =>
     .leftJoin("HardwarePurchase as p", "p.customerId", "c.id")
     .select([
       sql.lit("c").as("kind"),
-      "c.id",
-      "c.code",
-      "c.company",
-      "c.contactName",
-      "c.phone",
-      "c.email",
-      "c.language",
-      "c.plans",
-      "c.verified",
-      "c.salesRep",
+      ...CUSTOMER.map((column) => `c.${column}` as const),
       "p.item",
       "p.purchasedOn",
       "p.warrantyMonths",
