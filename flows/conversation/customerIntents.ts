@@ -4,7 +4,7 @@
  * to talk to a person, to start again. The lexicon's phrases decide first, then the preset's
  * trained intent classifier; the replies for the hours and the ticket status live here too.
  */
-import { understandAnswer } from "../../src/understanding/answer.js";
+import { understandRequest } from "../../src/understanding/answer.js";
 import { lastResult } from "../lastResult.js";
 import type { ConversationContext, ReplyParams } from "./conversationTypes.js";
 import type { IntakeRules } from "./intakeRules.js";
@@ -23,8 +23,8 @@ export function customerIntent(rules: IntakeRules) {
     if (answered.kind === "answer" && context.choices.includes(answered.value)) return answered.value;
     const text = inputText(context);
     if (text === "") return null;
-    const byPhrase = understandAnswer(text, INTENT_OPTIONS, { kind: "choice" });
-    if (byPhrase.kind === "answer") return byPhrase.value;
+    const byPhrase = understandRequest(text, INTENT_OPTIONS);
+    if (byPhrase) return byPhrase;
     return rules.intents.classify(text, context.language)?.intent ?? null;
   });
   return read;

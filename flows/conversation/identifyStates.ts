@@ -9,7 +9,7 @@
  */
 import type { CountryCode } from "libphonenumber-js/max";
 import { assign } from "xstate";
-import { understandAnswer } from "../../src/understanding/answer.js";
+import { understandRequest } from "../../src/understanding/answer.js";
 import { type IdentityQuestion, parseIdentityLine } from "../../src/understanding/identityLine.js";
 import { readsAsProblem, splitAnswerAndProblem } from "../../src/understanding/problemText.js";
 import { lastResult } from "../lastResult.js";
@@ -43,8 +43,7 @@ function interruption(
 ): string | null {
   const text = inputText(context);
   if (!text || !addsNothing(context, answered(context, as, region))) return null;
-  const read = understandAnswer(text, INTERRUPTIONS, { kind: "choice" });
-  return read.kind === "answer" ? read.value : null;
+  return understandRequest(text, INTERRUPTIONS);
 }
 
 /**

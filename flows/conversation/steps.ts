@@ -3,7 +3,7 @@
  * line, re-prompt, keep an answer on the draft, add a message to the ticket, and the transitions
  * shared by several states (a new problem, a written answer expected).
  */
-import { understandAnswer } from "../../src/understanding/answer.js";
+import { understandRequest } from "../../src/understanding/answer.js";
 import type { Params } from "../intents.js";
 import { conversationSetup as m } from "./conversationSetup.js";
 import type { ConversationContext, Draft, Prompt, ReplyParams } from "./conversationTypes.js";
@@ -70,9 +70,9 @@ export const reprompt = m.enqueueActions(({ context, enqueue }) => {
     return;
   }
   const text = inputText(context);
-  const interruption = text ? understandAnswer(text, INTERRUPTIONS, { kind: "choice" }) : null;
-  if (interruption?.kind === "answer") {
-    enqueue.raise({ type: "customer.intent", intent: interruption.value });
+  const interruption = text ? understandRequest(text, INTERRUPTIONS) : null;
+  if (interruption) {
+    enqueue.raise({ type: "customer.intent", intent: interruption });
     return;
   }
   const misses = (context.misses ?? 0) + 1;

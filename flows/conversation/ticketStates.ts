@@ -5,7 +5,7 @@
  */
 import { assign } from "xstate";
 import { exclusionsFor } from "../../src/policy/sessionCharge.js";
-import { understandAnswer } from "../../src/understanding/answer.js";
+import { understandRequest } from "../../src/understanding/answer.js";
 import { splitWords } from "../../src/understanding/answerWords.js";
 import { lastResult } from "../lastResult.js";
 import { conversationSetup as m } from "./conversationSetup.js";
@@ -72,8 +72,7 @@ const MAX_QUESTION_WORDS = 8;
 const waitingQuestion = lastResult((context: ConversationContext): string | null => {
   const text = inputText(context);
   if (!text || splitWords(text).words.length > MAX_QUESTION_WORDS) return null;
-  const read = understandAnswer(text, WAITING_QUESTIONS, { kind: "choice" });
-  return read.kind === "answer" ? read.value : null;
+  return understandRequest(text, WAITING_QUESTIONS);
 });
 
 /** Whatever arrives with no ticket followed starts over from `idle`. */

@@ -86,6 +86,16 @@ function settlePolarity(kept: Evidence[], w: Words, yesNo: { yes: string; no: st
 }
 
 /**
+ * The request among `requests` that `text` words ("a che ora aprite?" → `hours`), or null. Never
+ * by number or position ("3", "la prima"): requests are not a list on the customer's screen, so a
+ * number typed at a question is its option, or not understood, never "talk to a person".
+ */
+export function understandRequest(text: string, requests: readonly Option[]): string | null {
+  const read = understandAnswer(text, requests, { kind: "choice" });
+  return read.kind === "answer" && read.layer !== "number" ? read.value : null;
+}
+
+/**
  * What a typed answer means for a question offering `options` (in order). `expectation` tells how
  * yes/no map to the options and which option, if any, stands for "I don't know".
  */

@@ -237,6 +237,24 @@ describe("conversation machine (pure)", () => {
     expect(draft.description.length).toBe(MAX_DESCRIPTION_CHARS);
   });
 
+  it('never reads a number typed at a question as a request ("3" is not "talk to a person")', () => {
+    const atBlocking = run([
+      inbound("La stampante non stampa gli scontrini"),
+      { type: "xstate.done.actor.triage", output: { category: "peripheral-setup" } },
+      inbound("sì"),
+      inbound("4"),
+    ]);
+    // Two options on screen: "4" is not understood (and asked again), not a hand-over.
+    expect(atBlocking.replies.slice(-2)).toEqual(["common.notUnderstood", "intake.askBlocking"]);
+    expect(atBlocking.snapshot.value).toBe("blocking");
+    const atCompany = run([
+      inbound("Buongiorno", undefined, { customer: null }),
+      inbound("1", undefined, { customer: null }),
+    ]);
+    expect(atCompany.replies).not.toContain("menu.noTickets");
+    expect(atCompany.replies.at(-1)).toBe("intake.askCompanyAgain");
+  });
+
   it("re-prompts unknown answers instead of staying silent, and 'annulla' drops the draft", () => {
     const { replies, snapshot } = run([
       inbound("La stampante non stampa gli scontrini"),

@@ -4,7 +4,7 @@
  * `npm run understanding`.
  */
 import { describe, expect, it } from "vitest";
-import { namesBoth, understandAnswer } from "../../src/understanding/answer.js";
+import { namesBoth, understandAnswer, understandRequest } from "../../src/understanding/answer.js";
 import { optionsOf } from "../../src/understanding/labels.js";
 import type { Expectation } from "../../src/understanding/types.js";
 
@@ -194,5 +194,15 @@ describe("namesBoth", () => {
     ["la stampante", false],
   ])("%s → %s", (text, expected) => {
     expect(namesBoth(text)).toBe(expected);
+  });
+});
+
+describe("understandRequest", () => {
+  const requests = ["status", "hours", "human", "restart"].map((id) => ({ id }));
+  it("reads a worded request, never a number or a position", () => {
+    expect(understandRequest("a che ora aprite?", requests)).toBe("hours");
+    expect(understandRequest("voglio parlare con un tecnico", requests)).toBe("human");
+    for (const text of ["1", "3", "2.", "la prima", "primo"])
+      expect(understandRequest(text, requests)).toBeNull();
   });
 });
