@@ -176,6 +176,8 @@ export function problemStates(rules: IntakeRules) {
       offered.map((id) => ({ id, labels: rules.categoryLabels[id] ?? [] })),
       { kind: "choice" },
     );
+    // Not by number or position: the list is not on the screen ("3" at "is that right?").
+    if (byLabel.kind === "answer" && byLabel.layer === "number") return null;
     if (byLabel.kind === "answer" && byLabel.value !== FALLBACK_CATEGORY) return byLabel.value;
     // Naming "Altro" ("no, è un'altra cosa") is no category: the preset's keywords may still name one.
     const byKeywords = rules.categoryOf(context, text);

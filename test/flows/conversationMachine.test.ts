@@ -244,6 +244,14 @@ describe("conversation machine (pure)", () => {
       inbound("sì"),
       inbound("4"),
     ]);
+    // Nor a category by its place in a list not on the screen ("3" at "is that right?").
+    const atConfirm = run([
+      inbound("La stampante non stampa gli scontrini"),
+      { type: "xstate.done.actor.triage", output: { category: "peripheral-setup" } },
+      inbound("3"),
+    ]);
+    expect(atConfirm.replies.slice(-2)).toEqual(["common.notUnderstood", "intake.confirmCategory"]);
+    expect(atConfirm.snapshot.context.draft?.category).toBeNull();
     // Two options on screen: "4" is not understood (and asked again), not a hand-over.
     expect(atBlocking.replies.slice(-2)).toEqual(["common.notUnderstood", "intake.askBlocking"]);
     expect(atBlocking.snapshot.value).toBe("blocking");
