@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type CountryCode, findNumbers } from "libphonenumber-js/max";
+import { type CountryCode, findNumbers, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { parse } from "yaml";
 import { z } from "zod";
 import { UnderstandingDataError } from "./understandingDataError.js";
@@ -204,6 +204,9 @@ function answerLines(text: string): string[] {
   return out;
 }
 
+/** A number written with its country code: "+" or "00", then digits, spaces, dots, dashes, brackets. */
+const INTERNATIONAL = /(?:\+|\b00)[1-9][\d\s.()-]{5,18}\d/g;
+
 /** Takes the phone numbers and e-mail addresses out of the text (the places become separators). */
 function takeReach(text: string, region: CountryCode) {
   const emails: string[] = [];
@@ -218,6 +221,14 @@ function takeReach(text: string, region: CountryCode) {
     phones.unshift(f.number.number);
     rest = `${rest.slice(0, f.startsAt)}\n${rest.slice(f.endsAt)}`;
   }
+  // Written with its country code ("+44 7700 900123"): a number of a possible length is taken,
+  // even in a range the metadata does not know as assigned (new ranges, test ranges).
+  rest = rest.replace(INTERNATIONAL, (written: string) => {
+    const number = parsePhoneNumberFromString(written.replace(/^00/, "+"));
+    if (!number?.isPossible()) return written;
+    phones.push(number.number);
+    return "\n";
+  });
   return { text: rest, phones, emails };
 }
 

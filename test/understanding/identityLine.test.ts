@@ -193,6 +193,18 @@ describe("parseIdentityLine", () => {
     );
   });
 
+  it("takes a number written with its country code whenever its length is possible", () => {
+    // A range the metadata does not list as assigned (the UK's 07700 900xxx), "+" or "00".
+    expect(
+      parseIdentityLine("Harbour Cafe, Kate Hill, +44 7700 900456", { question: "company" }),
+    ).toMatchObject({ company: "Harbour Cafe", contactName: "Kate Hill", phone: "+447700900456" });
+    expect(parseIdentityLine("Kate Hill, 0044 7700 900456", { question: "contact" }).phone).toBe(
+      "+447700900456",
+    );
+    // Too short to be a number anywhere: not a phone.
+    expect(parseIdentityLine("Kate Hill, +44 12", { question: "contact" }).phone).toBeNull();
+  });
+
   it("keeps a second company in the rest, never overwriting the first", () => {
     const read = parseIdentityLine("Bar Roma, Hotel Lido, Mario Rossi", { question: "company" });
     expect(read).toMatchObject({ company: "Bar Roma", contactName: "Mario Rossi", rest: "Hotel Lido" });
