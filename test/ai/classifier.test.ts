@@ -114,6 +114,20 @@ describe("classifier rules", () => {
 });
 
 describe("language and blocking", () => {
+  it.each(["leotron", "leotron-web", "leghorn"])(
+    "reads data deleted by mistake as data recovery among the %s categories a customer picks",
+    (preset) => {
+      const offered = loadPolicy(preset).categories.filter((c) => c.customerChoice !== false);
+      for (const text of [
+        "Abbiamo eliminato per sbaglio tutti i clienti dal gestionale",
+        "ho cancellato per sbaglio il listino",
+        "I deleted the price list by mistake, can you get it back?",
+        "we deleted the customer records by accident",
+      ])
+        expect(classify(text, offered).category, text).toBe("data-recovery");
+    },
+  );
+
   it("detects Italian and English from short words", () => {
     expect(detectLanguage("la stampante non funziona da ieri")).toBe("it");
     expect(detectLanguage("the printer is not working since yesterday")).toBe("en");
