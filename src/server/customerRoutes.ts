@@ -15,13 +15,9 @@ import path from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { isSupportedCountry, parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
+import { updateCustomerContact, updateCustomerContract } from "../data/customerEdits.js";
 import { PrivacyError } from "../data/customerPrivacy.js";
-import {
-  customerHistory,
-  searchSupport,
-  updateCustomerContact,
-  updateCustomerContract,
-} from "../data/customerQueries.js";
+import { customerHistory, searchSupport } from "../data/customerQueries.js";
 import type { Database } from "../data/database.js";
 import type { StaffSession } from "../desk/board/staffAuth.js";
 import { warrantyUntil } from "../policy/coverage.js";
