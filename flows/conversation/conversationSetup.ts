@@ -25,6 +25,7 @@ import {
   media,
   onlyUnsupported,
   withInput,
+  withLine,
 } from "./messageInput.js";
 
 /**
@@ -81,8 +82,7 @@ export const conversationSetup = setup({
       draft: ({ context }) => {
         const rest = answerRest(context);
         if (!context.draft || rest === "") return context.draft;
-        const description = context.draft.description ? `${context.draft.description}\n${rest}` : rest;
-        return { ...context.draft, description };
+        return { ...context.draft, description: withLine(context.draft.description, rest) };
       },
     }),
     refreshFromInbound: assign(({ event, context }) => {

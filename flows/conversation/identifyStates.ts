@@ -27,7 +27,7 @@ import {
   registration,
   withAnswer,
 } from "./identityAnswers.js";
-import { draftVoice, emptyDraft, inputText } from "./messageInput.js";
+import { draftVoice, emptyDraft, inputText, withLine } from "./messageInput.js";
 import { appendInputToDraft, ask, say, writtenAnswerGuards } from "./steps.js";
 
 type Args = { context: ConversationContext };
@@ -130,10 +130,7 @@ export function identifyStates(region: CountryCode) {
                 const draft = context.draft ?? emptyDraft();
                 return {
                   identity: withAnswer(context.identity, answer, as, region),
-                  draft: {
-                    ...draft,
-                    description: draft.description ? `${draft.description}\n${problem}` : problem,
-                  },
+                  draft: { ...draft, description: withLine(draft.description, problem) },
                 };
               }),
               say("intake.problemNoted"),

@@ -67,12 +67,17 @@ export const isSubstantive = (context: ConversationContext) => {
   return text.length >= 8 && /\p{L}{3}/u.test(text) && !isGreetingOnly(text) && !isMenuCommand(text);
 };
 
+/** The description with `text` as its next line (the same description for no text). */
+export function withLine(description: string, text: string): string {
+  if (!text) return description;
+  return description ? `${description}\n${text}` : text;
+}
+
 /** The message's text and files, as a ticket's next lines and attachments. */
 export function withInput(draft: Draft, context: ConversationContext): Draft {
-  const text = inputText(context);
   return {
     ...draft,
-    description: text ? (draft.description ? `${draft.description}\n${text}` : text) : draft.description,
+    description: withLine(draft.description, inputText(context)),
     attachments: [
       ...draft.attachments,
       ...context.input.attachments.filter((a) => a.kind !== "sticker" && a.kind !== "location"),

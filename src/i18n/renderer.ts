@@ -206,12 +206,12 @@ export function createRenderer(policy: Policy): Renderer {
     return null;
   };
 
+  /** Italian texts with no article before a placeholder (looked at once each: the locales are read once). */
+  const nothingToElide = new Set<string>();
   /**
    * The Italian text of `key` when an article before a placeholder elides for its value ("il
    * {{day}}" with 8 → "l'8"); undefined otherwise (nothing to change, or not Italian).
    */
-  /** Italian texts with no article before a placeholder (looked at once each: the locales are read once). */
-  const nothingToElide = new Set<string>();
   const elided = (key: string, language: Language, values: Record<string, unknown>): string | undefined => {
     if (language !== "it" || nothingToElide.has(key)) return undefined;
     const raw: unknown = t.getResource(language, "translation", key);

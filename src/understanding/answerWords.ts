@@ -124,7 +124,6 @@ export function negated(lex: Lexicon, w: Words, positions: number[]): boolean {
   return false;
 }
 
-/** Matches of `rules`; a phrase matched across a word it skipped that negates ("that's *not* it") is no match. */
 /** A lexicon rule found in the words: where, and how strongly. */
 export interface Match {
   positions: number[];
@@ -134,7 +133,10 @@ export interface Match {
 /** Matches found per words and rule list: guards ask the same list of the same message again. */
 const matchesOf = new WeakMap<Words, Map<readonly LexiconRule[], readonly Match[]>>();
 
-/** The rules of `rules` found in `w` (the same array for the same words and rules: never change it). */
+/**
+ * The rules of `rules` found in `w` (the same array for the same words and rules: never change
+ * it); a phrase matched across a word it skipped that negates ("that's *not* it") is no match.
+ */
 export function findMatches(rules: readonly LexiconRule[], w: Words, lex: Lexicon): readonly Match[] {
   let byRules = matchesOf.get(w);
   if (!byRules) {
